@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package AstroPixel needs to build, run and test. Idempotent: it asks apt only
+# for what is missing, so a second run costs a dpkg query.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config ccache clang-format clang-tidy
+  # libraries
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libhiredis-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev prometheus-cpp-dev
+  libvips-dev libvips-tools libtiff-dev libturbojpeg0-dev libpng-dev libwebp-dev
+  libcfitsio-dev wcslib-dev libgeotiff-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # servers and tools used by the tests
+  postgresql redis-server nginx prometheus curl procps python3 python3-pytest python3-requests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

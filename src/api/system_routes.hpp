@@ -1,0 +1,33 @@
+#pragma once
+// Operational endpoints: GET /api/health and GET /metrics.
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/error.hpp"
+#include "http/blocking.hpp"
+#include "http/router.hpp"
+
+namespace astropixel::metrics {
+class Metrics;
+}
+
+namespace astropixel::api {
+
+struct DatabaseProbe {
+  double latency_ms = 0;
+  int schema_version = 0;
+};
+struct SystemDeps {
+  std::string version;
+  std::string database_backend;  // "sqlite" | "postgresql"
+  std::function<Result<DatabaseProbe>()> probe_database;
+  std::function<Result<std::uint64_t>()> storage_free_bytes;
+  metrics::Metrics* metrics = nullptr;
+  http::BlockingPool* blocking = nullptr;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+void add_system_routes(http::Router& router, SystemDeps deps);
+
+}  // namespace astropixel::api

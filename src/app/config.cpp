@@ -1,0 +1,320 @@
+#include "app/config.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/ids.hpp"
+
+namespace astropixel::app {
+namespace {
+
+using Parse = std::function<std::optional<std::string>(Config&, std::string const&)>;  // error text
+using Show = std::function<std::string(Config const&)>;
+
+struct Key {
+  std::string name;
+  Parse parse;
+  Show show;
+  bool secret = false;
+};
+
+template <class T>
+std::optional<T> to_number(std::string const& s) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+template <class T, class M>
+Key number(std::string name, M Config::*member, T lo, T hi) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            auto n = to_number<T>(v);
+            if (!n || *n < lo || *n > hi) {
+              return "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+            }
+            c.*member = static_cast<M>(*n);
+            return std::nullopt;
+          },
+          [=](Config const& c) { return std::to_string(c.*member); }};
+}
+
+Key text(std::string name, std::string Config::*member, bool secret = false,
+         std::function<std::optional<std::string>(std::string const&)> check = {}) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            if (check) {
+              if (auto e = check(v)) return e;
+            }
+            c.*member = v;
+            return std::nullopt;
+          },
+          [=](Config const& c) { return c.*member; }, secret};
+}
+
+Key path(std::string name, std::filesystem::path Config::*member) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            if (v.empty()) return "must not be empty";
+            c.*member = v;
+            return std::nullopt;
+          },
+          [=](Config const& c) { return (c.*member).string(); }};
+}
+
+Key flag(std::string name, bool Config::*member) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            std::string l = v;
+            std::transform(l.begin(), l.end(), l.begin(), [](unsigned char ch) { return std::tolower(ch); });
+            if (l == "true" || l == "1" || l == "yes" || l == "on") c.*member = true;
+            else if (l == "false" || l == "0" || l == "no" || l == "off") c.*member = false;
+            else return "must be true or false";
+            return std::nullopt;
+          },
+          [=](Config const& c) { return std::string(c.*member ? "true" : "false"); }};
+}
+
+Key list(std::string name, std::vector<std::string> Config::*member,
+         std::function<std::optional<std::string>(std::string const&)> check = {}) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            std::vector<std::string> out;
+            std::stringstream ss(v);
+            std::string item;
+            while (std::getline(ss, item, ',')) {
+              auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+              if (b == std::string::npos) continue;
+              item = item.substr(b, e - b + 1);
+              if (check) {
+                if (auto err = check(item)) return "'" + item + "' " + *err;
+              }
+              out.push_back(item);
+            }
+            c.*member = std::move(out);
+            return std::nullopt;
+          },
+          [=](Config const& c) {
+            std::string s;
+            for (auto const& i : c.*member) s += (s.empty() ? "" : ",") + i;
+            return s;
+          }};
+}
+
+std::optional<std::string> check_origin(std::string const& o) {
+  if (o == "*") return "is not allowed: list exact origins (credentials are never sent to '*')";
+  if (!(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with("/")) {
+    return "must be an origin like https://app.example.org (scheme, host, optional port, no path)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_rate(std::string const& v) {
+  auto slash = v.find('/');
+  if (slash == std::string::npos) return "must look like 600/60 (requests per seconds; 0/60 disables)";
+  auto n = to_number<std::uint32_t>(v.substr(0, slash));
+  auto w = to_number<std::uint32_t>(v.substr(slash + 1));
+  if (!n || !w || *w == 0 || *w > 86400) return "must look like 600/60 (requests per seconds; 0/60 disables)";
+  return std::nullopt;
+}
+
+std::vector<Key> const& keys() {
+  static const std::vector<Key> kKeys = [] {
+    std::vector<Key> k;
+    k.push_back(text("HOST", &Config::host));
+    k.push_back(number<int>("PORT", &Config::port, 0, 65535));
+    k.push_back(number<std::size_t>("IO_THREADS", &Config::io_threads, 0, 256));
+    k.push_back(number<std::size_t>("BLOCKING_THREADS", &Config::blocking_threads, 1, 1024));
+    k.push_back(number<std::size_t>("MAX_CONNECTIONS", &Config::max_connections, 1, 1'000'000));
+    k.push_back(number<std::size_t>("HTTP_HEADER_LIMIT", &Config::http_header_limit, 1024, 1 << 20));
+    k.push_back(number<int>("HTTP_HEADER_TIMEOUT", &Config::http_header_timeout_s, 1, 3600));
+    k.push_back(number<int>("HTTP_IDLE_TIMEOUT", &Config::http_idle_timeout_s, 1, 3600));
+    k.push_back(number<int>("HTTP_BODY_TIMEOUT", &Config::http_body_timeout_s, 1, 3600));
+    k.push_back(number<int>("SHUTDOWN_TIMEOUT", &Config::shutdown_timeout_s, 0, 3600));
+    k.push_back(path("WEB_ROOT", &Config::web_root));
+    k.push_back(list("CORS_ORIGINS", &Config::cors_origins, check_origin));
+    k.push_back(list("TRUSTED_PROXIES", &Config::trusted_proxies));
+    k.push_back(text("RATE_LIMIT_DEFAULT", &Config::rate_limit_default, false, check_rate));
+    k.push_back(flag("DEBUG", &Config::debug));
+    k.push_back(text("LOG_LEVEL", &Config::log_level, false, [](std::string const& v) -> std::optional<std::string> {
+      if (v == "debug" || v == "info" || v == "warn" || v == "error") return std::nullopt;
+      return "must be debug, info, warn or error";
+    }));
+    k.push_back(path("DATA_DIR", &Config::data_dir));
+    k.push_back(text("DATABASE_URL", &Config::database_url, true, [](std::string const& v) -> std::optional<std::string> {
+      if (v.empty() || v.starts_with("sqlite:") || v.starts_with("postgresql://") || v.starts_with("postgres://")) {
+        return std::nullopt;
+      }
+      return "must start with sqlite:, postgresql:// or postgres://";
+    }));
+    k.push_back(number<std::size_t>("DB_POOL_SIZE", &Config::db_pool_size, 1, 1000));
+    k.push_back(number<std::size_t>("DB_MAX_OVERFLOW", &Config::db_max_overflow, 0, 1000));
+    k.push_back(number<int>("DB_POOL_TIMEOUT_MS", &Config::db_pool_timeout_ms, 1, 600'000));
+    k.push_back(text("STORAGE_URL", &Config::storage_url));
+    k.push_back(text("S3_ENDPOINT_URL", &Config::s3_endpoint_url));
+    k.push_back(text("AWS_REGION", &Config::aws_region));
+    k.push_back(text("AWS_ACCESS_KEY_ID", &Config::aws_access_key_id));
+    k.push_back(text("AWS_SECRET_ACCESS_KEY", &Config::aws_secret_access_key, true));
+    k.push_back(text("REDIS_URL", &Config::redis_url, true));
+    k.push_back(text("SECRET_KEY", &Config::secret_key, true, [](std::string const& v) -> std::optional<std::string> {
+      if (v.size() < 32) return "must be at least 32 characters of random text";
+      return std::nullopt;
+    }));
+    k.push_back(number<int>("ACCESS_TOKEN_EXPIRE_MINUTES", &Config::access_token_expire_minutes, 1, 24 * 60));
+    k.push_back(number<int>("REFRESH_TOKEN_EXPIRE_DAYS", &Config::refresh_token_expire_days, 1, 365));
+    k.push_back(number<std::uint64_t>("MAX_UPLOAD_SIZE", &Config::max_upload_size, 1, 1ull << 50));
+    k.push_back(number<std::uint64_t>("MAX_CHUNK_SIZE", &Config::max_chunk_size, 1, 1ull << 40));
+    k.push_back(number<int>("TILE_SIZE", &Config::tile_size, 64, 4096));
+    k.push_back(text("TILE_FORMAT", &Config::tile_format, false, [](std::string const& v) -> std::optional<std::string> {
+      if (v == "jpg" || v == "png" || v == "webp") return std::nullopt;
+      return "must be jpg, png or webp";
+    }));
+    k.push_back(number<int>("TILE_QUALITY", &Config::tile_quality, 1, 100));
+    k.push_back(number<int>("WORKERS", &Config::workers, 0, 256));
+    k.push_back(number<int>("DATASET_RETENTION_HOURS", &Config::dataset_retention_hours, 0, 1'000'000));
+    return k;
+  }();
+  return kKeys;
+}
+
+Key const* find_key(std::string const& name) {
+  for (auto const& k : keys()) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+Error config_error(std::string const& key, std::string const& source, std::string const& problem) {
+  Error e = make_error(ErrorCode::validation, "Invalid configuration", key + " (" + source + ") " + problem);
+  e.reason = "invalid_config";
+  return e;
+}
+
+std::optional<std::string> toml_to_text(toml::node const& node) {
+  if (auto s = node.value<std::string>()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
+  if (node.is_boolean()) return std::string(*node.value<bool>() ? "true" : "false");
+  if (auto arr = node.as_array()) {
+    std::string out;
+    for (auto const& item : *arr) {
+      auto t = toml_to_text(item);
+      if (!t) return std::nullopt;
+      out += (out.empty() ? "" : ",") + *t;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+// postgresql://user:secret@host/db → postgresql://user:***@host/db
+std::string redact_url(std::string const& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+}  // namespace
+
+Env process_env() {
+  return [](std::string const& name) -> std::optional<std::string> {
+    if (char const* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+Result<Config> load_config(std::optional<std::filesystem::path> const& file, Env const& env) {
+  Config c;
+  if (file) {
+    toml::table table;
+    try {
+      table = toml::parse_file(file->string());
+    } catch (toml::parse_error const& e) {
+      return config_error(file->string(), "file", std::string("is not valid TOML: ") + std::string(e.description()));
+    }
+    for (auto const& [k, node] : table) {
+      auto name = upper(std::string(k.str()));
+      auto const* key = find_key(name);
+      if (!key) return config_error(std::string(k.str()), "file", "is not a known setting");
+      auto value = toml_to_text(node);
+      if (!value) return config_error(name, "file", "has an unsupported TOML type");
+      if (auto err = key->parse(c, *value)) return config_error(name, "file", *err);
+    }
+  }
+  for (auto const& key : keys()) {
+    if (auto v = env(key.name)) {
+      if (auto err = key.parse(c, *v)) return config_error(key.name, "environment", *err);
+    }
+  }
+  if (c.database_url.empty()) c.database_url = "sqlite://" + std::filesystem::absolute(c.data_dir / "astropixel.db").string();
+  if (c.storage_url.empty()) c.storage_url = std::filesystem::absolute(c.data_dir / "blobs").string();
+  if (c.storage_url.starts_with("s3://")) {
+    return config_error("STORAGE_URL", "value", "s3:// storage is not available in this build yet");
+  }
+  if (c.max_chunk_size > c.max_upload_size) c.max_chunk_size = c.max_upload_size;
+  return c;
+}
+
+Status ensure_secret_key(Config& c) {
+  if (!c.secret_key.empty()) return {};
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) return make_error(ErrorCode::unavailable, "Cannot create the data directory", ec.message());
+  auto path = c.data_dir / "secret_key";
+  std::ifstream in(path);
+  std::string key;
+  if (in && std::getline(in, key) && key.size() >= 64) {
+    c.secret_key = key;
+    return {};
+  }
+  key = random_hex(32);
+  // O_EXCL: two instances starting together must not each write a different key.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      std::ifstream again(path);
+      if (again && std::getline(again, key) && key.size() >= 64) {
+        c.secret_key = key;
+        return {};
+      }
+    }
+    return make_error(ErrorCode::unavailable, "Cannot create the secret key file", path.string());
+  }
+  std::string line = key + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return make_error(ErrorCode::unavailable, "Cannot write the secret key file", path.string());
+  c.secret_key = key;
+  return {};
+}
+
+std::string describe(Config const& c) {
+  std::string out;
+  for (auto const& k : keys()) {
+    std::string v = k.show(c);
+    if (k.name == "DATABASE_URL" || k.name == "REDIS_URL") v = redact_url(v);
+    else if (k.secret && !v.empty()) v = "<redacted>";
+    out += k.name + " = " + v + "\n";
+  }
+  return out;
+}
+
+}  // namespace astropixel::app

@@ -1,0 +1,70 @@
+#pragma once
+// The effective configuration: built-in defaults, then an optional TOML file, then environment
+// variables (the environment wins). Every value is validated at start-up; an error names the key.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace astropixel::app {
+
+struct Config {
+  // server
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t io_threads = 0;        // 0 = number of cores
+  std::size_t blocking_threads = 16;
+  std::size_t max_connections = 1024;
+  std::size_t http_header_limit = 16 * 1024;
+  int http_header_timeout_s = 10;
+  int http_idle_timeout_s = 60;
+  int http_body_timeout_s = 60;
+  int shutdown_timeout_s = 30;
+  std::filesystem::path web_root = "web/dist";
+  std::vector<std::string> cors_origins;
+  std::vector<std::string> trusted_proxies;
+  std::string rate_limit_default = "600/60";  // requests/seconds per client address
+  bool debug = false;
+  std::string log_level = "info";
+  // data
+  std::filesystem::path data_dir = "data";
+  std::string database_url;  // default: sqlite in data_dir
+  std::size_t db_pool_size = 10;
+  std::size_t db_max_overflow = 5;
+  int db_pool_timeout_ms = 5000;
+  std::string storage_url;  // default: data_dir/blobs
+  std::string s3_endpoint_url, aws_region = "us-east-1", aws_access_key_id, aws_secret_access_key;
+  std::string redis_url;
+  // auth
+  std::string secret_key;  // generated into data_dir/secret_key when absent
+  int access_token_expire_minutes = 30;
+  int refresh_token_expire_days = 14;
+  // uploads and processing
+  std::uint64_t max_upload_size = 42949672960ull;  // 40 GiB
+  std::uint64_t max_chunk_size = 2147483648ull;    // 2 GiB
+  int tile_size = 256;
+  std::string tile_format = "jpg";
+  int tile_quality = 85;
+  int workers = 1;
+  int dataset_retention_hours = 0;
+};
+
+using Env = std::function<std::optional<std::string>(std::string const& name)>;
+Env process_env();
+
+// Errors: validation with the key named in the message.
+Result<Config> load_config(std::optional<std::filesystem::path> const& file, Env const& env);
+
+// Fills secret_key from data_dir/secret_key, creating that file (mode 0600) with 32 random bytes
+// on first start. Errors: validation when a given key is too short; unavailable on I/O failure.
+Status ensure_secret_key(Config& config);
+
+// "KEY = value" lines of the effective configuration, secrets redacted.
+std::string describe(Config const& config);
+
+}  // namespace astropixel::app

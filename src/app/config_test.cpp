@@ -1,0 +1,89 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+
+#include "core/ids.hpp"
+
+namespace astropixel::app {
+namespace {
+
+Env env_of(std::map<std::string, std::string> m) {
+  return [m](std::string const& k) -> std::optional<std::string> {
+    auto it = m.find(k);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::filesystem::path temp_file(std::string const& text) {
+  auto p = std::filesystem::temp_directory_path() / ("ap-config-" + random_hex(6) + ".toml");
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Config, DefaultsAreTheEmbeddedOnes) {
+  auto c = load_config(std::nullopt, env_of({})).value();
+  EXPECT_EQ(c.port, 8080);
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.db_pool_size, 10u);
+  EXPECT_EQ(c.db_max_overflow, 5u);
+  EXPECT_EQ(c.max_upload_size, 42949672960ull);
+  EXPECT_EQ(c.max_chunk_size, 2147483648ull);
+  EXPECT_TRUE(c.database_url.starts_with("sqlite:///"));
+  EXPECT_TRUE(c.secret_key.empty()) << "no default secret";
+}
+
+TEST(Config, EnvironmentOverridesFile) {
+  auto f = temp_file("port = 9000\ndb_pool_size = 3\ncors_origins = [\"https://a.example\", \"https://b.example\"]\n");
+  auto c = load_config(f, env_of({{"PORT", "9100"}})).value();
+  EXPECT_EQ(c.port, 9100);
+  EXPECT_EQ(c.db_pool_size, 3u);
+  ASSERT_EQ(c.cors_origins.size(), 2u);
+  std::filesystem::remove(f);
+}
+
+TEST(Config, ErrorsNameTheKey) {
+  auto bad = load_config(std::nullopt, env_of({{"DB_POOL_SIZE", "lots"}}));
+  ASSERT_TRUE(bad.has_error());
+  EXPECT_NE(bad.error().detail.find("DB_POOL_SIZE"), std::string::npos);
+  EXPECT_TRUE(load_config(std::nullopt, env_of({{"CORS_ORIGINS", "*"}})).has_error());
+  EXPECT_TRUE(load_config(std::nullopt, env_of({{"SECRET_KEY", "short"}})).has_error());
+  EXPECT_TRUE(load_config(std::nullopt, env_of({{"DATABASE_URL", "mysql://x"}})).has_error());
+  auto f = temp_file("prot = 1\n");
+  auto unknown = load_config(f, env_of({}));
+  ASSERT_TRUE(unknown.has_error());
+  EXPECT_NE(unknown.error().detail.find("prot"), std::string::npos);
+  std::filesystem::remove(f);
+}
+
+TEST(Config, SecretKeyGeneratedOnceWithMode0600) {
+  Config c;
+  c.data_dir = std::filesystem::temp_directory_path() / ("ap-secret-" + random_hex(6));
+  ASSERT_TRUE(ensure_secret_key(c));
+  EXPECT_EQ(c.secret_key.size(), 64u);
+  struct stat st {};
+  ASSERT_EQ(::stat((c.data_dir / "secret_key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  Config again;
+  again.data_dir = c.data_dir;
+  ASSERT_TRUE(ensure_secret_key(again));
+  EXPECT_EQ(again.secret_key, c.secret_key) << "stable across restarts";
+  std::filesystem::remove_all(c.data_dir);
+}
+
+TEST(Config, DescribeRedactsSecrets) {
+  Config c = load_config(std::nullopt, env_of({{"SECRET_KEY", std::string(40, 'k')},
+                                               {"DATABASE_URL", "postgresql://app:hunter2@db/astro"}}))
+                 .value();
+  auto text = describe(c);
+  EXPECT_EQ(text.find("kkkk"), std::string::npos);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  EXPECT_NE(text.find("postgresql://app:***@db/astro"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace astropixel::app

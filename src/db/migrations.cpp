@@ -1,0 +1,89 @@
+#include "db/migrations.hpp"
+
+#include <string_view>
+
+#include "core/clock.hpp"
+
+namespace astropixel::db {
+namespace {
+
+struct Migration {
+  int version;
+  std::string_view name;
+  std::string_view sql;  // the dialect common to SQLite and PostgreSQL
+};
+
+// Append only. Timestamps are Unix milliseconds (BIGINT) and booleans 0/1 (INTEGER) so one SQL
+// text serves both databases.
+constexpr Migration kMigrations[] = {
+    {1, "users", R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL,
+  email_key TEXT NOT NULL UNIQUE,
+  username TEXT NOT NULL UNIQUE,
+  full_name TEXT NOT NULL DEFAULT '',
+  avatar_url TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Result<MigrationReport> migrate(Pool& pool) {
+  auto conn = pool.acquire();
+  if (!conn) return conn.error();
+  auto& c = **conn;
+  if (auto s = c.execute_script(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+          "applied_at BIGINT NOT NULL)");
+      !s) {
+    return s.error();
+  }
+  MigrationReport report;
+  bool first = true;
+  for (auto const& m : kMigrations) {
+    // One transaction per migration; PostgreSQL serialises instances with a transaction-scoped
+    // advisory lock, SQLite with BEGIN IMMEDIATE's write lock.
+    auto tx = Transaction::begin(c, true);
+    if (!tx) return tx.error();
+    if (c.dialect() == Dialect::postgres) {
+      if (auto r = c.query("SELECT pg_advisory_xact_lock(7270011)"); !r) return r.error();
+    }
+    auto current = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!current) return current.error();
+    int version = static_cast<int>(current->int64(0, 0));
+    if (first) {
+      report.from_version = version;
+      first = false;
+      if (version > latest_schema_version()) {
+        return make_error(ErrorCode::internal, "The database schema is newer than this binary",
+                          "schema version " + std::to_string(version) + ", binary knows up to " +
+                              std::to_string(latest_schema_version()));
+      }
+    }
+    if (m.version <= version) continue;
+    if (auto s = c.execute_script(m.sql); !s) {
+      Error e = s.error();
+      e.detail = "migration " + std::to_string(m.version) + " (" + std::string(m.name) + "): " + e.detail;
+      return e;
+    }
+    if (auto r = c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                         {std::int64_t{m.version}, std::string(m.name), now_unix_ms()});
+        !r) {
+      return r.error();
+    }
+    if (auto s = tx->commit(); !s) return s.error();
+  }
+  report.to_version = latest_schema_version();
+  return report;
+}
+
+}  // namespace astropixel::db

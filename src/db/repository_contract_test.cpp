@@ -1,0 +1,171 @@
+// One suite, two databases: every case runs against a fresh SQLite file and a fresh PostgreSQL
+// database, so the SQL we write once behaves the same on both.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "core/ids.hpp"
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "db/sql_user_repository.hpp"
+
+namespace astropixel::db {
+namespace {
+
+// Runs one statement on the PostgreSQL maintenance database (CREATE/DROP DATABASE).
+void pg_admin(std::string const& base_url, std::string const& sql) {
+  PGconn* c = PQconnectdb(base_url.c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c, sql.c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(c);
+  PQclear(r);
+  PQfinish(c);
+}
+
+class Contract : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::sqlite) {
+      path_ = std::filesystem::temp_directory_path() / ("ap-contract-" + random_hex(6) + ".db");
+      url_ = "sqlite://" + path_.string();
+    } else {
+      char const* base = std::getenv("ASTROPIXEL_TEST_PG_URL");
+      // Not a silent skip: scripts/test.sh always starts PostgreSQL and sets this.
+      ASSERT_NE(base, nullptr) << "ASTROPIXEL_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL)";
+      base_url_ = base;
+      dbname_ = "ap_contract_" + random_hex(6);
+      pg_admin(base_url_, "CREATE DATABASE " + dbname_);
+      auto slash = base_url_.rfind('/');
+      url_ = base_url_.substr(0, slash + 1) + dbname_;
+    }
+    pool_ = make_pool(url_, {4, 2, std::chrono::milliseconds(2000)}).value();
+    ASSERT_TRUE(migrate(*pool_).has_value());
+  }
+  void TearDown() override {
+    pool_.reset();
+    if (!path_.empty()) {
+      for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
+    }
+    if (!dbname_.empty()) pg_admin(base_url_, "DROP DATABASE IF EXISTS " + dbname_);
+  }
+
+  auth::NewUser alice() { return {"Alice@Example.org", "Alice_1", "Alice A.", "$argon2id$v=19$fake", auth::Role::user}; }
+
+  std::filesystem::path path_;
+  std::string url_, base_url_, dbname_;
+  std::unique_ptr<Pool> pool_;
+};
+
+TEST_P(Contract, MigrationsAreIdempotent) {
+  auto again = migrate(*pool_).value();
+  EXPECT_EQ(again.from_version, latest_schema_version());
+  EXPECT_EQ(again.to_version, latest_schema_version());
+}
+
+TEST_P(Contract, ConcurrentMigrationsFromSeveralInstances) {
+  // A second and third "instance" migrating at the same time on a fresh database must not fail.
+  TearDown();
+  SetUp();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      auto p = make_pool(url_, {1, 0, std::chrono::milliseconds(5000)}).value();
+      if (migrate(*p)) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 3);
+}
+
+TEST_P(Contract, CreateAndFindUserCaseInsensitively) {
+  SqlUserRepository repo(*pool_);
+  auto created = repo.create(alice()).value();
+  EXPECT_EQ(created.id.size(), 32u);
+  EXPECT_EQ(created.username, "alice_1") << "usernames are stored lowercase";
+  EXPECT_EQ(created.email, "Alice@Example.org") << "email kept as typed";
+  EXPECT_EQ(repo.find_by_login("alice@example.ORG").value().id, created.id);
+  EXPECT_EQ(repo.find_by_login("ALICE_1").value().id, created.id);
+  auto by_id = repo.find_by_id(created.id).value();
+  EXPECT_EQ(by_id.full_name, "Alice A.");
+  EXPECT_EQ(by_id.role, auth::Role::user);
+  EXPECT_FALSE(by_id.disabled);
+  EXPECT_EQ(repo.find_by_id("nope").error().code, ErrorCode::not_found);
+  EXPECT_EQ(repo.count().value(), 1);
+}
+
+TEST_P(Contract, DuplicatesNameTheField) {
+  SqlUserRepository repo(*pool_);
+  ASSERT_TRUE(repo.create(alice()).has_value());
+  auto dup_email = alice();
+  dup_email.username = "other";
+  dup_email.email = "ALICE@example.org";
+  auto e1 = repo.create(dup_email);
+  ASSERT_TRUE(e1.has_error());
+  EXPECT_EQ(e1.error().code, ErrorCode::conflict);
+  EXPECT_EQ(e1.error().reason, "email_taken");
+  auto dup_name = alice();
+  dup_name.email = "bob@example.org";
+  dup_name.username = "ALICE_1";
+  EXPECT_EQ(repo.create(dup_name).error().reason, "username_taken");
+}
+
+TEST_P(Contract, Updates) {
+  SqlUserRepository repo(*pool_);
+  auto u = repo.create(alice()).value();
+  ASSERT_TRUE(repo.update_profile(u.id, "New Name", "https://example.org/a.png"));
+  ASSERT_TRUE(repo.set_password_hash(u.id, "$argon2id$new"));
+  ASSERT_TRUE(repo.set_role(u.id, auth::Role::admin));
+  ASSERT_TRUE(repo.set_disabled(u.id, true));
+  auto v = repo.find_by_id(u.id).value();
+  EXPECT_EQ(v.full_name, "New Name");
+  EXPECT_EQ(v.avatar_url, "https://example.org/a.png");
+  EXPECT_EQ(v.password_hash, "$argon2id$new");
+  EXPECT_EQ(v.role, auth::Role::admin);
+  EXPECT_TRUE(v.disabled);
+  EXPECT_GE(v.updated_at, v.created_at);
+  EXPECT_EQ(repo.set_role("missing", auth::Role::admin).error().code, ErrorCode::not_found);
+}
+
+TEST_P(Contract, TransactionsRollBackUnlessCommitted) {
+  auto conn = pool_->acquire().value();
+  {
+    auto tx = Transaction::begin(*conn, true).value();
+    ASSERT_TRUE(conn->query("INSERT INTO users (id, email, email_key, username, password_hash, created_at, updated_at) "
+                            "VALUES ('x', 'x@x', 'x@x', 'x', 'h', 0, 0)"));
+  }
+  EXPECT_EQ(conn->query("SELECT COUNT(*) FROM users").value().int64(0, 0), 0);
+  {
+    auto tx = Transaction::begin(*conn, true).value();
+    ASSERT_TRUE(conn->query("INSERT INTO users (id, email, email_key, username, password_hash, created_at, updated_at) "
+                            "VALUES ('x', 'x@x', 'x@x', 'x', 'h', 0, 0)"));
+    ASSERT_TRUE(tx.commit());
+  }
+  EXPECT_EQ(conn->query("SELECT COUNT(*) FROM users").value().int64(0, 0), 1);
+}
+
+TEST_P(Contract, ConcurrentWritersDoNotFail) {
+  SqlUserRepository repo(*pool_);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto n = std::to_string(t) + "_" + std::to_string(i);
+        if (!repo.create({"u" + n + "@x.org", "u" + n, "", "h", auth::Role::user})) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(repo.count().value(), 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Contract, ::testing::Values(Dialect::sqlite, Dialect::postgres),
+                         [](auto const& info) { return info.param == Dialect::sqlite ? "sqlite" : "postgres"; });
+
+}  // namespace
+}  // namespace astropixel::db

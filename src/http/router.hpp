@@ -1,0 +1,73 @@
+#pragma once
+// Routes by method and path pattern. A pattern is '/'-separated segments; a segment is a literal or
+// a template mixing literals and typed parameters: "{id}", "{z:int}", "{y:int}.{fmt}", and a final
+// "{rest:path}" that takes the remaining segments. Parameters are percent-decoded; a decoded segment
+// holding '/' or NUL never matches, so parameters cannot smuggle paths.
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace astropixel::http {
+
+using Handler = std::function<asio::awaitable<Result<Response>>(Request&)>;
+
+struct RouteOptions {
+  std::uint64_t max_body = 64 * 1024;      // bytes; larger bodies → 413 after reading no more
+  std::string rate_policy = "default";     // name of a rate-limit policy; empty = not limited
+};
+
+struct Route {
+  beast_http::verb method;
+  std::string pattern;
+  Handler handler;
+  RouteOptions options;
+};
+
+class Router {
+ public:
+  struct Found {
+    Route const* route = nullptr;
+    std::vector<std::pair<std::string, std::string>> params;
+  };
+  struct MethodNotAllowed {
+    std::string allow;  // "GET, HEAD, POST"
+  };
+  struct NotFound {};
+  using Match = std::variant<Found, MethodNotAllowed, NotFound>;
+
+  // Throws std::invalid_argument for a malformed pattern (a programming error, found at start-up).
+  void add(beast_http::verb method, std::string pattern, Handler handler, RouteOptions options = {});
+  // HEAD is answered by GET routes.
+  Match match(beast_http::verb method, std::string_view path) const;
+
+ private:
+  enum class ParamType { str, integer, path };
+  struct Part {
+    std::string literal;  // when name is empty
+    std::string name;
+    ParamType type = ParamType::str;
+  };
+  struct Compiled {
+    Route route;
+    std::vector<std::vector<Part>> segments;
+  };
+  static std::vector<std::vector<Part>> compile(std::string_view pattern);
+  static bool match_route(Compiled const& c, std::vector<std::string> const& segments,
+                          std::vector<std::pair<std::string, std::string>>& params);
+  std::vector<Compiled> routes_;
+};
+
+// Splits a path into percent-decoded segments; nullopt when it is not a valid absolute path or a
+// segment decodes to something holding '/' or NUL.
+std::optional<std::vector<std::string>> split_path(std::string_view path);
+
+}  // namespace astropixel::http

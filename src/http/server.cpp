@@ -1,0 +1,535 @@
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unistd.h>
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "http/client_ip.hpp"
+#include "http/cors.hpp"
+#include "http/error_table.hpp"
+#include "http/request_id.hpp"
+#include "http/static_files.hpp"
+#include "metrics/metrics.hpp"
+
+namespace astropixel::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using Parser = bhttp::request_parser<bhttp::buffer_body>;
+
+namespace {
+
+constexpr std::size_t kReadBufferReserve = 256 * 1024;  // see the flat_buffer gotcha in stack.md
+constexpr std::size_t kFileChunk = 64 * 1024;
+
+bool is_timeout(error_code const& ec) { return ec == beast::error::timeout; }
+
+// Streams a request body to the handler straight from the socket.
+class SessionBodyReader final : public BodyReader {
+ public:
+  SessionBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser, std::uint64_t limit,
+                    std::chrono::seconds timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), limit_(limit), timeout_(timeout) {
+    auto const& h = parser_.get();
+    expect_continue_ = beast::iequals(h[bhttp::field::expect], "100-continue");
+  }
+
+  asio::awaitable<Result<std::size_t>> read_some(std::span<char> out) override {
+    if (parser_.is_done() || out.empty()) co_return std::size_t{0};
+    if (expect_continue_) {
+      expect_continue_ = false;
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+      error_code ec;
+      stream_.expires_after(timeout_);
+      co_await bhttp::async_write(stream_, cont, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return make_error(ErrorCode::bad_request, "Client disconnected", ec.message());
+    }
+    // Never ask for more than one byte past the limit: a body over the limit is detected after
+    // reading no more than limit + 1 bytes of it.
+    std::size_t cap = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), limit_ - consumed_ + 1));
+    for (;;) {
+      auto& body = parser_.get().body();
+      body.data = out.data();
+      body.size = cap;
+      error_code ec;
+      stream_.expires_after(timeout_);
+      co_await bhttp::async_read_some(stream_, buffer_, parser_, asio::redirect_error(asio::use_awaitable, ec));
+      std::size_t n = cap - body.size;
+      if (ec == bhttp::error::need_buffer) ec = {};
+      consumed_ += n;
+      if (consumed_ > limit_) {
+        broken_ = true;
+        co_return make_error(ErrorCode::payload_too_large, "Request body too large",
+                             fmt::format("The body limit for this route is {} bytes", limit_));
+      }
+      if (ec) {
+        broken_ = true;
+        if (is_timeout(ec)) co_return make_error(ErrorCode::bad_request, "Request body timed out", "body_timeout");
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) {
+          co_return make_error(ErrorCode::bad_request, "Client disconnected", "The request body ended early");
+        }
+        co_return make_error(ErrorCode::bad_request, "Malformed request body", ec.message());
+      }
+      if (n > 0 || parser_.is_done()) co_return n;
+    }
+  }
+
+  std::optional<std::uint64_t> content_length() const override {
+    auto cl = parser_.content_length();
+    return cl ? std::optional<std::uint64_t>(*cl) : std::nullopt;
+  }
+  std::uint64_t consumed() const override { return consumed_; }
+  bool done() const override { return parser_.is_done(); }
+  bool broken() const { return broken_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  Parser& parser_;
+  std::uint64_t limit_;
+  std::chrono::seconds timeout_;
+  std::uint64_t consumed_ = 0;
+  bool expect_continue_ = false;
+  bool broken_ = false;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions opts;
+  Router const& router;
+  StaticFiles const* static_files;
+  metrics::Metrics* metrics;
+  ratelimit::Limiter* limiter;
+  CorsPolicy cors;
+  ClientIpResolver client_ip;
+
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  asio::steady_timer shutdown_deadline{io};
+  std::atomic<bool> stopping{false};
+
+  struct SessionEntry {
+    std::function<void()> cancel_if_idle;
+  };
+  std::mutex sessions_mutex;
+  std::set<SessionEntry*> sessions;
+  std::atomic<std::size_t> connections{0};
+
+  Impl(ServerOptions o, Router const& r, StaticFiles const* s, metrics::Metrics* m, ratelimit::Limiter* l)
+      : opts(std::move(o)),
+        router(r),
+        static_files(s),
+        metrics(m),
+        limiter(l),
+        cors(opts.cors_origins),
+        client_ip(opts.trusted_proxies) {}
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> refuse(tcp::socket socket);
+  asio::awaitable<bool> handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                               asio::ip::address const& peer);
+  asio::awaitable<std::size_t> write(beast::tcp_stream& stream, Response& r, bool head, bool keep_alive,
+                                     error_code& ec);
+  Result<Response> dispatch_sync_errors(Request& req, Router::Match& match);
+  void begin_shutdown();
+  void session_ended();
+};
+
+Server::Server(ServerOptions options, Router const& router, StaticFiles const* static_files,
+               metrics::Metrics* metrics, ratelimit::Limiter* limiter)
+    : impl_(std::make_unique<Impl>(std::move(options), router, static_files, metrics, limiter)) {}
+
+Server::~Server() = default;
+
+Result<std::uint16_t> Server::listen() {
+  auto& i = *impl_;
+  error_code ec;
+  auto addr = asio::ip::make_address(i.opts.host, ec);
+  if (ec) return make_error(ErrorCode::validation, "HOST is not an IP address", i.opts.host);
+  tcp::endpoint ep(addr, i.opts.port);
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorCode::unavailable, "Cannot listen",
+                      fmt::format("{}:{}: {}", i.opts.host, i.opts.port, ec.message()));
+  }
+  return i.acceptor.local_endpoint().port();
+}
+
+int Server::run() {
+  auto& i = *impl_;
+  i.signals.async_wait([this](error_code ec, int sig) {
+    if (ec) return;
+    log::info("shutdown_requested", {{"signal", sig}});
+    impl_->begin_shutdown();
+    // A second signal means "now": no more draining.
+    impl_->signals.async_wait([](error_code ec2, int sig2) {
+      if (ec2) return;
+      log::warn("shutdown_forced", {{"signal", sig2}});
+      std::_Exit(128 + sig2);
+    });
+  });
+  asio::co_spawn(i.io, i.accept_loop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < std::max<std::size_t>(1, i.opts.io_threads); ++t) threads.emplace_back([&] { i.io.run(); });
+  i.io.run();
+  for (auto& t : threads) t.join();
+  log::info("shutdown_complete", {});
+  return 0;
+}
+
+void Server::Impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  error_code ec;
+  acceptor.close(ec);
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto* s : sessions) s->cancel_if_idle();
+  }
+  if (connections.load() == 0) {
+    io.stop();
+    return;
+  }
+  shutdown_deadline.expires_after(opts.shutdown_timeout);
+  shutdown_deadline.async_wait([this](error_code e) {
+    if (e) return;
+    log::warn("shutdown_deadline_reached", {{"connections", connections.load()}});
+    io.stop();
+  });
+}
+
+void Server::Impl::session_ended() {
+  if (--connections == 0 && stopping) {
+    asio::post(io, [this] { io.stop(); });
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  log::info("listening", {{"host", opts.host}, {"port", acceptor.local_endpoint().port()}});
+  for (;;) {
+    error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) co_return;
+      log::warn("accept_failed", {{"error", ec.message()}});
+      // EMFILE and friends: back off briefly instead of spinning.
+      asio::steady_timer t(io, std::chrono::milliseconds(50));
+      co_await t.async_wait(asio::use_awaitable);
+      continue;
+    }
+    auto ex = socket.get_executor();
+    if (connections.load() >= opts.max_connections) {
+      asio::co_spawn(ex, refuse(std::move(socket)), asio::detached);
+      continue;
+    }
+    ++connections;
+    asio::co_spawn(ex, session(std::move(socket)), [this](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (std::exception const& x) {
+          log::error("session_failed", {{"error", x.what()}});
+        }
+      }
+      session_ended();
+    });
+  }
+}
+
+// Over the connection limit: a short 503 instead of a silent queue.
+asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(std::chrono::seconds(2));
+  Error e = make_error(ErrorCode::unavailable, "Too many connections");
+  e.retry_after_s = 1;
+  Response r = error_response(e, random_hex(16), false);
+  error_code ec;
+  co_await write(stream, r, false, false, ec);
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  error_code ec;
+  auto peer = stream.socket().remote_endpoint(ec).address();
+  beast::flat_buffer buffer;
+  buffer.reserve(kReadBufferReserve);
+
+  bool idle = true;
+  SessionEntry entry;
+  auto ex = stream.get_executor();
+  entry.cancel_if_idle = [&stream, &idle, ex] {
+    asio::post(ex, [&stream, &idle] {
+      if (idle) stream.cancel();
+    });
+  };
+  {
+    std::lock_guard lock(sessions_mutex);
+    sessions.insert(&entry);
+  }
+  struct Unregister {
+    Impl* impl;
+    SessionEntry* entry;
+    ~Unregister() {
+      std::lock_guard lock(impl->sessions_mutex);
+      impl->sessions.erase(entry);
+    }
+  } unregister{this, &entry};
+
+  for (;;) {
+    idle = true;
+    if (stopping) break;
+    if (buffer.size() == 0) {
+      stream.expires_after(opts.idle_timeout);
+      std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    idle = false;
+    Parser parser;
+    parser.header_limit(static_cast<std::uint32_t>(opts.header_limit));
+    parser.body_limit(boost::none);  // enforced per route by the body reader
+    stream.expires_after(opts.header_timeout);
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || is_timeout(ec) ||
+          ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        break;
+      }
+      Error e = ec == bhttp::error::header_limit
+                    ? make_error(ErrorCode::header_too_large, "Request header fields too large",
+                                 fmt::format("The header block is limited to {} bytes", opts.header_limit))
+                    : make_error(ErrorCode::bad_request, "Malformed request", ec.message());
+      auto rid = random_hex(16);
+      Response r = error_response(e, rid, false);
+      r.headers.set("X-Request-ID", rid);
+      error_code wec;
+      co_await write(stream, r, false, false, wec);
+      log::info("request_rejected", {{"status", static_cast<int>(status_of(e.code))}, {"error", ec.message()},
+                                     {"client_ip", peer.to_string()}});
+      break;
+    }
+    bool keep = co_await handle(stream, buffer, parser, peer);
+    if (!keep) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                                           asio::ip::address const& peer) {
+  auto const started = std::chrono::steady_clock::now();
+  auto const& msg = parser.get();
+  Request req;
+  req.method = msg.method();
+  req.method_string = msg.method_string();
+  std::string_view target = msg.target();
+  auto qpos = target.find('?');
+  req.path = target.substr(0, qpos);
+  req.query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
+  req.headers = &static_cast<bhttp::fields const&>(msg);
+  req.request_id = choose_request_id(msg["X-Request-ID"]);
+  if (auto tp = parse_traceparent(msg["traceparent"])) {
+    req.trace_id = std::move(tp->trace_id);
+    req.span_id = std::move(tp->parent_id);
+  }
+  req.client_ip = client_ip.resolve(peer, msg[bhttp::field::x_forwarded_for]);
+  auto ctx = req.log_context();
+  bool const head = req.method == bhttp::verb::head;
+  std::string_view origin = msg[bhttp::field::origin];
+
+  if (metrics) metrics->request_started();
+  std::string route_name = "unmatched";
+  std::uint64_t body_limit = 0;
+  Result<Response> result = make_error(ErrorCode::internal, "Internal server error");
+  std::optional<ratelimit::Decision> limit_decision;
+  ratelimit::Policy const* policy = nullptr;
+  bool close_after = false;
+
+  try {
+    if (req.method == bhttp::verb::options && !msg[bhttp::field::access_control_request_method].empty()) {
+      route_name = "preflight";
+      Response r;
+      if (cors.preflight(origin, msg[bhttp::field::access_control_request_method],
+                         msg[bhttp::field::access_control_request_headers], r.headers)) {
+        r.status = bhttp::status::no_content;
+        result = std::move(r);
+      } else {
+        result = make_error(ErrorCode::forbidden, "Origin not allowed", "CORS preflight refused for this origin");
+      }
+    } else {
+      auto match = router.match(req.method, req.path);
+      Route const* route = nullptr;
+      if (auto* found = std::get_if<Router::Found>(&match)) {
+        route = found->route;
+        route_name = route->pattern;
+        req.route = route->pattern;
+        req.params = std::move(found->params);
+      }
+      std::string policy_name = route ? route->options.rate_policy : "default";
+      if (auto it = opts.rate_policies.find(policy_name); limiter && it != opts.rate_policies.end()) {
+        policy = &it->second;
+        limit_decision = limiter->check(*policy, req.client_ip);
+      }
+      if (limit_decision && !limit_decision->allowed) {
+        Error e = make_error(ErrorCode::rate_limited, "Too many requests",
+                             fmt::format("Rate limit of {} requests per {} s exceeded", policy->limit,
+                                         policy->window.count()));
+        e.retry_after_s = static_cast<int>(limit_decision->retry_after);
+        result = e;
+      } else if (route) {
+        body_limit = route->options.max_body;
+        auto cl = parser.content_length();
+        if (cl && *cl > body_limit) {
+          result = make_error(ErrorCode::payload_too_large, "Request body too large",
+                              fmt::format("The body limit for this route is {} bytes", body_limit));
+        } else {
+          SessionBodyReader body(stream, buffer, parser, body_limit, opts.body_timeout);
+          req.body = &body;
+          result = co_await route->handler(req);
+          req.body = nullptr;
+          close_after = body.broken();
+        }
+      } else if (auto* bad_method = std::get_if<Router::MethodNotAllowed>(&match)) {
+        Error e = make_error(ErrorCode::method_not_allowed, "Method not allowed",
+                             fmt::format("{} is not allowed here; allowed: {}", req.method_string, bad_method->allow));
+        Response r = error_response(e, req.request_id, opts.debug);
+        r.headers.set(bhttp::field::allow, bad_method->allow);
+        result = std::move(r);
+        route_name = "method_not_allowed";
+      } else if ((req.method == bhttp::verb::get || head) && static_files && !req.path.starts_with("/api/") &&
+                 req.path != "/api") {
+        route_name = "static";
+        result = static_files->serve(req);
+      } else {
+        result = make_error(ErrorCode::not_found, "Not found", fmt::format("No route for {}", req.path));
+      }
+    }
+  } catch (std::exception const& e) {
+    // The error boundary: logged once with the request id; the client learns only what DEBUG allows.
+    log::error("unhandled_exception", {{"error", e.what()}, {"route", route_name}}, &ctx);
+    result = make_error(ErrorCode::internal, "Internal server error", e.what());
+  }
+
+  Response response;
+  if (result) {
+    response = std::move(*result);
+  } else {
+    auto const& e = result.error();
+    if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable) {
+      log::write(e.code == ErrorCode::internal ? log::Level::error : log::Level::warn, "request_failed",
+                 {{"code", e.machine_code()}, {"message", e.message}, {"detail", e.detail}, {"route", route_name}},
+                 &ctx);
+    }
+    response = error_response(e, req.request_id, opts.debug);
+    if (e.code == ErrorCode::payload_too_large) close_after = true;
+  }
+  response.headers.set("X-Request-ID", req.request_id);
+  if (!origin.empty() && route_name != "preflight") cors.apply(origin, response.headers);
+  if (limit_decision && policy) {
+    response.headers.set("RateLimit-Policy",
+                         fmt::format("\"{}\";q={};w={}", policy->name, policy->limit, policy->window.count()));
+    response.headers.set("RateLimit", fmt::format("\"{}\";r={};t={}", policy->name, limit_decision->remaining,
+                                                  limit_decision->allowed ? limit_decision->reset
+                                                                          : limit_decision->retry_after));
+  }
+
+  // Keep the connection only when the request body was consumed completely: leftover body bytes
+  // would otherwise be read as the next request.
+  bool keep_alive = msg.keep_alive() && parser.is_done() && !close_after && !stopping;
+  error_code ec;
+  std::size_t bytes = co_await write(stream, response, head, keep_alive, ec);
+  if (ec) keep_alive = false;
+
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  auto status = static_cast<unsigned>(response.status);
+  if (metrics) {
+    metrics->request_finished();
+    metrics->observe_request(route_name, req.method_string, status, elapsed);
+  }
+  log::info("request",
+            {{"method", req.method_string},
+             {"route", route_name},
+             {"path", req.path},
+             {"status", status},
+             {"bytes", bytes},
+             {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+             {"client_ip", req.client_ip}},
+            &ctx);
+  co_return keep_alive;
+}
+
+asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Response& r, bool head, bool keep_alive,
+                                                 error_code& ec) {
+  stream.expires_after(opts.write_timeout);
+  auto copy_headers = [&](auto& res) {
+    for (auto const& f : r.headers) res.insert(f.name_string(), f.value());
+    res.keep_alive(keep_alive);
+  };
+  bool no_body = r.status == bhttp::status::not_modified || r.status == bhttp::status::no_content;
+  if (!r.file) {
+    if (head || no_body) {
+      bhttp::response<bhttp::empty_body> res{r.status, 11};
+      copy_headers(res);
+      if (!no_body) res.content_length(r.body.size());
+      co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      co_return 0;
+    }
+    bhttp::response<bhttp::string_body> res{r.status, 11};
+    copy_headers(res);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    co_return co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  }
+  // A file range: header first, then the bytes in chunks read with pread.
+  bhttp::response<bhttp::buffer_body> res{r.status, 11};
+  copy_headers(res);
+  res.content_length(r.file->length);
+  res.body().data = nullptr;
+  res.body().more = !head && r.file->length > 0;
+  bhttp::response_serializer<bhttp::buffer_body> sr{res};
+  co_await bhttp::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec || head) co_return 0;
+  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, r.file->length)));
+  std::uint64_t sent = 0;
+  while (sent < r.file->length) {
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), r.file->length - sent));
+    ssize_t n = ::pread(*r.file->fd, chunk.data(), want, static_cast<off_t>(r.file->offset + sent));
+    if (n <= 0) {
+      ec = asio::error::broken_pipe;
+      co_return sent;
+    }
+    res.body().data = chunk.data();
+    res.body().size = static_cast<std::size_t>(n);
+    res.body().more = sent + static_cast<std::uint64_t>(n) < r.file->length;
+    stream.expires_after(opts.write_timeout);
+    co_await bhttp::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) co_return sent;
+    sent += static_cast<std::uint64_t>(n);
+  }
+  if (!sr.is_done()) {
+    res.body().data = nullptr;
+    res.body().more = false;
+    co_await bhttp::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return sent;
+}
+
+}  // namespace astropixel::http

@@ -1,0 +1,94 @@
+#include "metrics/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "core/process_stats.hpp"
+
+namespace astropixel::metrics {
+
+struct Metrics::Impl {
+  prometheus::Registry registry;
+  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                          .Name("astropixel_http_requests_total")
+                                                          .Help("HTTP requests answered, by route, method and status class")
+                                                          .Register(registry);
+  prometheus::Family<prometheus::Histogram>& latency =
+      prometheus::BuildHistogram()
+          .Name("astropixel_http_request_duration_seconds")
+          .Help("Time from the request header to the last response byte")
+          .Register(registry);
+  prometheus::Gauge& in_flight = prometheus::BuildGauge()
+                                     .Name("astropixel_http_requests_in_flight")
+                                     .Help("HTTP requests being handled now")
+                                     .Register(registry)
+                                     .Add({});
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> scrape_gauges;
+  std::vector<Collector> collectors;
+  std::mutex mutex;  // guards scrape_gauges and collectors
+};
+
+Metrics::Metrics(std::string version, std::string commit) : impl_(std::make_unique<Impl>()) {
+  prometheus::BuildGauge()
+      .Name("astropixel_build_info")
+      .Help("Build information; the value is always 1")
+      .Register(impl_->registry)
+      .Add({{"version", std::move(version)}, {"commit", std::move(commit)}})
+      .Set(1);
+  add_collector([](GaugeSetter const& set) {
+    if (auto rss = resident_memory_bytes()) {
+      set("process_resident_memory_bytes", "Resident memory size in bytes", {}, static_cast<double>(*rss));
+    }
+    if (auto fds = open_fds()) set("process_open_fds", "Number of open file descriptors", {}, static_cast<double>(*fds));
+  });
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::observe_request(std::string_view route, std::string_view method, unsigned status,
+                              std::chrono::duration<double> elapsed) {
+  std::string status_class = std::to_string(status / 100) + "xx";
+  impl_->requests.Add({{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_class}})
+      .Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                                 0.05,   0.1,   0.25,   0.5,   1,    2.5,
+                                                                 5,      10,    30,     60};
+  impl_->latency.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets)
+      .Observe(elapsed.count());
+}
+
+void Metrics::request_started() { impl_->in_flight.Increment(); }
+void Metrics::request_finished() { impl_->in_flight.Decrement(); }
+
+void Metrics::add_collector(Collector collector) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->collectors.push_back(std::move(collector));
+}
+
+std::string Metrics::serialize() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    GaugeSetter set = [this](std::string_view name, std::string_view help,
+                             std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+                             double value) {
+      auto& family = impl_->scrape_gauges[std::string(name)];
+      if (!family) {
+        family = &prometheus::BuildGauge().Name(std::string(name)).Help(std::string(help)).Register(impl_->registry);
+      }
+      std::map<std::string, std::string> l;
+      for (auto const& [k, v] : labels) l.emplace(k, v);
+      family->Add(l).Set(value);
+    };
+    for (auto const& c : impl_->collectors) c(set);
+  }
+  return prometheus::TextSerializer().Serialize(impl_->registry.Collect());
+}
+
+}  // namespace astropixel::metrics

@@ -1,0 +1,51 @@
+#pragma once
+// Where bytes live: sources, pyramids, previews. Keys are relative paths of [a-z0-9._-] segments
+// separated by '/', never absolute, never "..": a key cannot name anything outside the store.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace astropixel::storage {
+
+struct BlobInfo {
+  std::string key;
+  std::uint64_t size = 0;
+};
+
+// A blob being written. Nothing is visible under the key until commit() succeeds; destroying an
+// uncommitted writer discards what was written.
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  virtual Status write(std::span<char const> bytes) = 0;
+  virtual Status commit() = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+
+  // Streams a new blob to `key`, replacing any existing one atomically at commit.
+  virtual Result<std::unique_ptr<BlobWriter>> put(std::string_view key) = 0;
+  // Reads up to out.size() bytes at `offset`; returns the count (0 at or past the end).
+  // Errors: not_found when the key does not exist.
+  virtual Result<std::size_t> read(std::string_view key, std::uint64_t offset, std::span<char> out) = 0;
+  // Errors: not_found.
+  virtual Result<BlobInfo> stat(std::string_view key) = 0;
+  // Removing a missing key succeeds (idempotent).
+  virtual Status remove(std::string_view key) = 0;
+  // Every blob whose key starts with `prefix`, sorted by key.
+  virtual Result<std::vector<BlobInfo>> list(std::string_view prefix) = 0;
+  // Free bytes available to the store (for disk-space checks and /api/health).
+  virtual Result<std::uint64_t> free_bytes() = 0;
+};
+
+// Validates a key against the rules above. Errors: bad_request.
+Status validate_key(std::string_view key);
+
+}  // namespace astropixel::storage
