@@ -94,7 +94,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
     log::error("storage_unavailable", {{"detail", blobs.error().detail}});
     return kExitUnavailable;
   }
-  metrics::Metrics metrics(std::string(version()), std::string(commit()));
+  metrics::Metrics metrics{std::string(version()), std::string(commit())};
   ratelimit::MemoryLimiter limiter;
   http::BlockingPool blocking(cfg->blocking_threads);
 

@@ -165,7 +165,7 @@ TEST_P(Contract, ConcurrentWritersDoNotFail) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Contract, ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         [](auto const& info) { return info.param == Dialect::sqlite ? "sqlite" : "postgres"; });
+                         [](auto const& p) { return p.param == Dialect::sqlite ? "sqlite" : "postgres"; });
 
 }  // namespace
 }  // namespace astropixel::db

@@ -41,7 +41,7 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
   auto params = boost::urls::parse_query(query);
   if (!params) return std::nullopt;
   for (auto const& p : *params) {
-    if (p.key == name) return p.has_value ? p.value : std::string();
+    if (p.key.decode() == name) return p.has_value ? p.value.decode() : std::string();
   }
   return std::nullopt;
 }

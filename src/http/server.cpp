@@ -349,7 +349,7 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
     req.trace_id = std::move(tp->trace_id);
     req.span_id = std::move(tp->parent_id);
   }
-  req.client_ip = client_ip.resolve(peer, msg[bhttp::field::x_forwarded_for]);
+  req.client_ip = client_ip.resolve(peer, msg["X-Forwarded-For"]);
   auto ctx = req.log_context();
   bool const head = req.method == bhttp::verb::head;
   std::string_view origin = msg[bhttp::field::origin];

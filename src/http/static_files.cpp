@@ -114,7 +114,7 @@ Result<Response> StaticFiles::serve_file(Request const& req, fs::path const& pat
   r.headers.set(field::accept_ranges, "bytes");
   r.headers.set(field::cache_control, immutable ? "public, max-age=31536000, immutable" : "no-cache");
   r.headers.set(field::content_type, content_type_for(path.extension().string()));
-  r.headers.set(field::x_content_type_options, "nosniff");
+  r.headers.set("X-Content-Type-Options", "nosniff");
 
   auto inm = req.header("If-None-Match");
   if (!inm.empty() && (inm == "*" || inm.find(etag) != std::string_view::npos)) {

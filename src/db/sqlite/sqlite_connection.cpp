@@ -115,6 +115,7 @@ Result<std::unique_ptr<Connection>> open_sqlite(std::string const& path, int bus
     return make_error(ErrorCode::unavailable, "Cannot open the database", detail);
   }
   auto conn = std::make_unique<SqliteConnection>(db);
+  sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
   if (auto s = conn->execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");

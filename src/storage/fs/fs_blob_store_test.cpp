@@ -47,7 +47,7 @@ TEST_F(FsBlobStoreTest, PutReadRangedStatListRemove) {
 TEST_F(FsBlobStoreTest, UncommittedWriterLeavesNothing) {
   {
     auto w = store_->put("a/b").value();
-    ASSERT_TRUE(w->write("partial"));
+    ASSERT_TRUE(w->write(std::string_view("partial")));
   }
   EXPECT_EQ(store_->stat("a/b").error().code, ErrorCode::not_found);
   EXPECT_TRUE(store_->list("").value().empty());
@@ -57,7 +57,7 @@ TEST_F(FsBlobStoreTest, UncommittedWriterLeavesNothing) {
 TEST_F(FsBlobStoreTest, ReplaceIsAtomic) {
   put("k", "old");
   auto w = store_->put("k").value();
-  ASSERT_TRUE(w->write("new!"));
+  ASSERT_TRUE(w->write(std::string_view("new!")));
   char buf[8];
   EXPECT_EQ(store_->read("k", 0, buf).value(), 3u) << "old content visible until commit";
   ASSERT_TRUE(w->commit());
