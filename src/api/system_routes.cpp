@@ -29,7 +29,8 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
     bool healthy = db && storage;
     body["status"] = healthy ? "ok" : "unavailable";
     body["version"] = d.version;
-    body["uptime_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - d.started).count();
+    body["uptime_s"] =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - d.started).count();
     body["database"] = std::move(database);
     body["storage"] = std::move(store);
     auto r = http::json_response(body, healthy ? bhttp::status::ok : bhttp::status::service_unavailable);

@@ -146,6 +146,7 @@ std::vector<Key> const& keys() {
     k.push_back(list("TRUSTED_PROXIES", &Config::trusted_proxies));
     k.push_back(text("RATE_LIMIT_DEFAULT", &Config::rate_limit_default, false, check_rate));
     k.push_back(flag("DEBUG", &Config::debug));
+    k.push_back(flag("TEST_ROUTES", &Config::test_routes));
     k.push_back(text("LOG_LEVEL", &Config::log_level, false, [](std::string const& v) -> std::optional<std::string> {
       if (v == "debug" || v == "info" || v == "warn" || v == "error") return std::nullopt;
       return "must be debug, info, warn or error";

@@ -30,6 +30,7 @@ struct Config {
   std::vector<std::string> trusted_proxies;
   std::string rate_limit_default = "600/60";  // requests/seconds per client address
   bool debug = false;
+  bool test_routes = false;  // mount /api/_test fault-injection routes (integration tests only)
   std::string log_level = "info";
   // data
   std::filesystem::path data_dir = "data";

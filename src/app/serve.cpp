@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/system_routes.hpp"
+#include "api/test_routes.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/version.hpp"
@@ -135,6 +136,18 @@ int run_serve(CommonOptions const& common, bool print_config) {
       .metrics = &metrics,
       .blocking = &blocking,
   });
+  if (cfg->test_routes) {
+    log::warn("test_routes_enabled", {{"detail", "fault-injection routes are mounted under /api/_test"}});
+    api::add_test_routes(router, {
+        .hold_database = [&pool](int ms) -> Status {
+          auto conn = pool->acquire();
+          if (!conn) return conn.error();
+          std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+          return {};
+        },
+        .blocking = &blocking,
+    });
+  }
   http::StaticFiles static_files(cfg->web_root);
 
   // Server

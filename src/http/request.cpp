@@ -38,7 +38,7 @@ std::int64_t Request::param_int(std::string_view name) const {
 }
 
 std::optional<std::string> Request::query_param(std::string_view name) const {
-  auto params = boost::urls::parse_query(query);
+  auto params = boost::urls::parse_query(boost::core::string_view(query.data(), query.size()));
   if (!params) return std::nullopt;
   for (auto const& p : *params) {
     if (p.key.decode() == name) return p.has_value ? p.value.decode() : std::string();

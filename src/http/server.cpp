@@ -116,18 +116,20 @@ struct Server::Impl {
   CorsPolicy cors;
   ClientIpResolver client_ip;
 
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  asio::signal_set signals{io, SIGINT, SIGTERM};
-  asio::steady_timer shutdown_deadline{io};
-  std::atomic<bool> stopping{false};
-
+  // Declared before the io_context: when a shutdown deadline abandons sessions, destroying the
+  // io_context destroys their coroutine frames, which still unregister themselves here.
   struct SessionEntry {
     std::function<void()> cancel_if_idle;
   };
   std::mutex sessions_mutex;
   std::set<SessionEntry*> sessions;
   std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  asio::steady_timer shutdown_deadline{io};
 
   Impl(ServerOptions o, Router const& r, StaticFiles const* s, metrics::Metrics* m, ratelimit::Limiter* l)
       : opts(std::move(o)),
@@ -469,7 +471,7 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
              {"path", req.path},
              {"status", status},
              {"bytes", bytes},
-             {"duration_ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+             {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()},
              {"client_ip", req.client_ip}},
             &ctx);
   co_return keep_alive;

@@ -1,0 +1,22 @@
+#pragma once
+// Fault-injection routes under /api/_test, mounted only when TEST_ROUTES=true. The integration
+// tests use them to make a handler throw, stall, hold a database connection or stream a body, so
+// the server's own machinery (error boundary, shutdown, pool limits, body limits) is exercised
+// through the real binary. Never enable them in production.
+#include <functional>
+
+#include "core/error.hpp"
+#include "http/blocking.hpp"
+#include "http/router.hpp"
+
+namespace astropixel::api {
+
+struct TestDeps {
+  // Borrows a database connection for `ms` milliseconds. Errors as the pool's acquire.
+  std::function<Status(int ms)> hold_database;
+  http::BlockingPool* blocking = nullptr;
+};
+
+void add_test_routes(http::Router& router, TestDeps deps);
+
+}  // namespace astropixel::api

@@ -1,0 +1,37 @@
+import os
+import sys
+import pathlib
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from support.server import Server  # noqa: E402
+from support.postgres import fresh_database  # noqa: E402
+
+
+@pytest.fixture
+def make_server(tmp_path):
+    started = []
+
+    def make(env=None, args=(), start=True, data_dir=None):
+        s = Server(data_dir or tmp_path / f"data{len(started)}", env=env, args=args)
+        started.append(s)
+        return s.start() if start else s
+
+    yield make
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def server(make_server):
+    return make_server()
+
+
+@pytest.fixture
+def pg_url():
+    base = os.environ.get("ASTROPIXEL_TEST_PG_URL")
+    if not base:
+        pytest.fail("ASTROPIXEL_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL")
+    return fresh_database(base)
