@@ -23,37 +23,48 @@ void add_test_routes(http::Router& router, TestDeps deps) {
   auto shared = std::make_shared<TestDeps>(std::move(deps));
   http::RouteOptions opts{.max_body = 0, .rate_policy = ""};
 
-  router.add(bhttp::verb::get, "/api/_test/throw", [](http::Request&) -> awaitable<Result<http::Response>> {
-    throw std::runtime_error("injected failure at /srv/secret/path.cpp:42 (SELECT * FROM users)");
-    co_return http::Response{};
-  }, opts);
+  router.add(
+      bhttp::verb::get, "/api/_test/throw",
+      [](http::Request&) -> awaitable<Result<http::Response>> {
+        throw std::runtime_error("injected failure at /srv/secret/path.cpp:42 (SELECT * FROM users)");
+        co_return http::Response{};
+      },
+      opts);
 
-  router.add(bhttp::verb::get, "/api/_test/sleep", [](http::Request& req) -> awaitable<Result<http::Response>> {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-    timer.expires_after(std::chrono::milliseconds(query_ms(req)));
-    co_await timer.async_wait(boost::asio::use_awaitable);
-    co_return http::json_response({{"slept_ms", query_ms(req)}});
-  }, opts);
+  router.add(
+      bhttp::verb::get, "/api/_test/sleep",
+      [](http::Request& req) -> awaitable<Result<http::Response>> {
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+        timer.expires_after(std::chrono::milliseconds(query_ms(req)));
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        co_return http::json_response({{"slept_ms", query_ms(req)}});
+      },
+      opts);
 
-  router.add(bhttp::verb::get, "/api/_test/hold-db", [shared](http::Request& req) -> awaitable<Result<http::Response>> {
-    int ms = query_ms(req);
-    auto held = co_await shared->blocking->run([shared, ms] { return shared->hold_database(ms); });
-    if (!held) co_return held.error();
-    co_return http::json_response({{"held_ms", ms}});
-  }, opts);
+  router.add(
+      bhttp::verb::get, "/api/_test/hold-db",
+      [shared](http::Request& req) -> awaitable<Result<http::Response>> {
+        int ms = query_ms(req);
+        auto held = co_await shared->blocking->run([shared, ms] { return shared->hold_database(ms); });
+        if (!held) co_return held.error();
+        co_return http::json_response({{"held_ms", ms}});
+      },
+      opts);
 
   // Streams the body, counting bytes: exercises per-route body limits, chunked bodies, 100-continue.
-  router.add(bhttp::verb::post, "/api/_test/echo-size", [](http::Request& req) -> awaitable<Result<http::Response>> {
-    std::vector<char> buf(64 * 1024);
-    std::uint64_t total = 0;
-    for (;;) {
-      auto n = co_await req.body->read_some(buf);
-      if (!n) co_return n.error();
-      if (*n == 0) break;
-      total += *n;
-    }
-    co_return http::json_response({{"bytes", total}});
-  }, {.max_body = 1024 * 1024, .rate_policy = ""});
+  router.add(bhttp::verb::post, "/api/_test/echo-size",
+             [](http::Request& req) -> awaitable<Result<http::Response>> {
+               std::vector<char> buf(64 * 1024);
+               std::uint64_t total = 0;
+               for (;;) {
+                 auto n = co_await req.body->read_some(buf);
+                 if (!n) co_return n.error();
+                 if (*n == 0) break;
+                 total += *n;
+               }
+               co_return http::json_response({{"bytes", total}});
+             },
+             {.max_body = 1024 * 1024, .rate_policy = ""});
 }
 
 }  // namespace astropixel::api

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/ids.hpp"
 
@@ -77,9 +77,12 @@ Key flag(std::string name, bool Config::*member) {
           [=](Config& c, std::string const& v) -> std::optional<std::string> {
             std::string l = v;
             std::transform(l.begin(), l.end(), l.begin(), [](unsigned char ch) { return std::tolower(ch); });
-            if (l == "true" || l == "1" || l == "yes" || l == "on") c.*member = true;
-            else if (l == "false" || l == "0" || l == "no" || l == "off") c.*member = false;
-            else return "must be true or false";
+            if (l == "true" || l == "1" || l == "yes" || l == "on")
+              c.*member = true;
+            else if (l == "false" || l == "0" || l == "no" || l == "off")
+              c.*member = false;
+            else
+              return "must be true or false";
             return std::nullopt;
           },
           [=](Config const& c) { return std::string(c.*member ? "true" : "false"); }};
@@ -147,17 +150,20 @@ std::vector<Key> const& keys() {
     k.push_back(text("RATE_LIMIT_DEFAULT", &Config::rate_limit_default, false, check_rate));
     k.push_back(flag("DEBUG", &Config::debug));
     k.push_back(flag("TEST_ROUTES", &Config::test_routes));
-    k.push_back(text("LOG_LEVEL", &Config::log_level, false, [](std::string const& v) -> std::optional<std::string> {
-      if (v == "debug" || v == "info" || v == "warn" || v == "error") return std::nullopt;
-      return "must be debug, info, warn or error";
-    }));
+    k.push_back(
+        text("LOG_LEVEL", &Config::log_level, false, [](std::string const& v) -> std::optional<std::string> {
+          if (v == "debug" || v == "info" || v == "warn" || v == "error") return std::nullopt;
+          return "must be debug, info, warn or error";
+        }));
     k.push_back(path("DATA_DIR", &Config::data_dir));
-    k.push_back(text("DATABASE_URL", &Config::database_url, true, [](std::string const& v) -> std::optional<std::string> {
-      if (v.empty() || v.starts_with("sqlite:") || v.starts_with("postgresql://") || v.starts_with("postgres://")) {
-        return std::nullopt;
-      }
-      return "must start with sqlite:, postgresql:// or postgres://";
-    }));
+    k.push_back(text("DATABASE_URL", &Config::database_url, true,
+                     [](std::string const& v) -> std::optional<std::string> {
+                       if (v.empty() || v.starts_with("sqlite:") || v.starts_with("postgresql://") ||
+                           v.starts_with("postgres://")) {
+                         return std::nullopt;
+                       }
+                       return "must start with sqlite:, postgresql:// or postgres://";
+                     }));
     k.push_back(number<std::size_t>("DB_POOL_SIZE", &Config::db_pool_size, 1, 1000));
     k.push_back(number<std::size_t>("DB_MAX_OVERFLOW", &Config::db_max_overflow, 0, 1000));
     k.push_back(number<int>("DB_POOL_TIMEOUT_MS", &Config::db_pool_timeout_ms, 1, 600'000));
@@ -167,19 +173,21 @@ std::vector<Key> const& keys() {
     k.push_back(text("AWS_ACCESS_KEY_ID", &Config::aws_access_key_id));
     k.push_back(text("AWS_SECRET_ACCESS_KEY", &Config::aws_secret_access_key, true));
     k.push_back(text("REDIS_URL", &Config::redis_url, true));
-    k.push_back(text("SECRET_KEY", &Config::secret_key, true, [](std::string const& v) -> std::optional<std::string> {
-      if (v.size() < 32) return "must be at least 32 characters of random text";
-      return std::nullopt;
-    }));
+    k.push_back(
+        text("SECRET_KEY", &Config::secret_key, true, [](std::string const& v) -> std::optional<std::string> {
+          if (v.size() < 32) return "must be at least 32 characters of random text";
+          return std::nullopt;
+        }));
     k.push_back(number<int>("ACCESS_TOKEN_EXPIRE_MINUTES", &Config::access_token_expire_minutes, 1, 24 * 60));
     k.push_back(number<int>("REFRESH_TOKEN_EXPIRE_DAYS", &Config::refresh_token_expire_days, 1, 365));
     k.push_back(number<std::uint64_t>("MAX_UPLOAD_SIZE", &Config::max_upload_size, 1, 1ull << 50));
     k.push_back(number<std::uint64_t>("MAX_CHUNK_SIZE", &Config::max_chunk_size, 1, 1ull << 40));
     k.push_back(number<int>("TILE_SIZE", &Config::tile_size, 64, 4096));
-    k.push_back(text("TILE_FORMAT", &Config::tile_format, false, [](std::string const& v) -> std::optional<std::string> {
-      if (v == "jpg" || v == "png" || v == "webp") return std::nullopt;
-      return "must be jpg, png or webp";
-    }));
+    k.push_back(text("TILE_FORMAT", &Config::tile_format, false,
+                     [](std::string const& v) -> std::optional<std::string> {
+                       if (v == "jpg" || v == "png" || v == "webp") return std::nullopt;
+                       return "must be jpg, png or webp";
+                     }));
     k.push_back(number<int>("TILE_QUALITY", &Config::tile_quality, 1, 100));
     k.push_back(number<int>("WORKERS", &Config::workers, 0, 256));
     k.push_back(number<int>("DATASET_RETENTION_HOURS", &Config::dataset_retention_hours, 0, 1'000'000));
@@ -249,7 +257,8 @@ Result<Config> load_config(std::optional<std::filesystem::path> const& file, Env
     try {
       table = toml::parse_file(file->string());
     } catch (toml::parse_error const& e) {
-      return config_error(file->string(), "file", std::string("is not valid TOML: ") + std::string(e.description()));
+      return config_error(file->string(), "file",
+                          std::string("is not valid TOML: ") + std::string(e.description()));
     }
     for (auto const& [k, node] : table) {
       auto name = upper(std::string(k.str()));
@@ -265,7 +274,8 @@ Result<Config> load_config(std::optional<std::filesystem::path> const& file, Env
       if (auto err = key.parse(c, *v)) return config_error(key.name, "environment", *err);
     }
   }
-  if (c.database_url.empty()) c.database_url = "sqlite://" + std::filesystem::absolute(c.data_dir / "astropixel.db").string();
+  if (c.database_url.empty())
+    c.database_url = "sqlite://" + std::filesystem::absolute(c.data_dir / "astropixel.db").string();
   if (c.storage_url.empty()) c.storage_url = std::filesystem::absolute(c.data_dir / "blobs").string();
   if (c.storage_url.starts_with("s3://")) {
     return config_error("STORAGE_URL", "value", "s3:// storage is not available in this build yet");
@@ -311,8 +321,10 @@ std::string describe(Config const& c) {
   std::string out;
   for (auto const& k : keys()) {
     std::string v = k.show(c);
-    if (k.name == "DATABASE_URL" || k.name == "REDIS_URL") v = redact_url(v);
-    else if (k.secret && !v.empty()) v = "<redacted>";
+    if (k.name == "DATABASE_URL" || k.name == "REDIS_URL")
+      v = redact_url(v);
+    else if (k.secret && !v.empty())
+      v = "<redacted>";
     out += k.name + " = " + v + "\n";
   }
   return out;

@@ -17,7 +17,7 @@ struct Config {
   // server
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  std::size_t io_threads = 0;        // 0 = number of cores
+  std::size_t io_threads = 0;  // 0 = number of cores
   std::size_t blocking_threads = 16;
   std::size_t max_connections = 1024;
   std::size_t http_header_limit = 16 * 1024;

@@ -38,7 +38,8 @@ TEST(Config, DefaultsAreTheEmbeddedOnes) {
 }
 
 TEST(Config, EnvironmentOverridesFile) {
-  auto f = temp_file("port = 9000\ndb_pool_size = 3\ncors_origins = [\"https://a.example\", \"https://b.example\"]\n");
+  auto f = temp_file(
+      "port = 9000\ndb_pool_size = 3\ncors_origins = [\"https://a.example\", \"https://b.example\"]\n");
   auto c = load_config(f, env_of({{"PORT", "9100"}})).value();
   EXPECT_EQ(c.port, 9100);
   EXPECT_EQ(c.db_pool_size, 3u);

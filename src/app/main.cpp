@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
 
   bool print_config = false;
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server (and in-process workers)");
-  serve->add_flag("--print-config", print_config, "Print the effective configuration (secrets redacted) and exit");
+  serve->add_flag("--print-config", print_config,
+                  "Print the effective configuration (secrets redacted) and exit");
   auto* migrate = cli.add_subcommand("migrate", "Apply database schema migrations and exit");
   auto* version_cmd = cli.add_subcommand("version", "Print the version and exit");
 

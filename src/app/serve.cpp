@@ -37,7 +37,8 @@ std::optional<Config> configure(CommonOptions const& common) {
 }
 
 std::unique_ptr<db::Pool> open_database(Config const& cfg) {
-  db::Pool::Options opts{cfg.db_pool_size, cfg.db_max_overflow, std::chrono::milliseconds(cfg.db_pool_timeout_ms)};
+  db::Pool::Options opts{cfg.db_pool_size, cfg.db_max_overflow,
+                         std::chrono::milliseconds(cfg.db_pool_timeout_ms)};
   if (cfg.database_url.starts_with("sqlite:")) {
     std::error_code ec;
     std::filesystem::create_directories(cfg.data_dir, ec);
@@ -108,7 +109,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
         static_cast<double>(s.in_use));
     set("astropixel_db_pool_connections", "Open database connections by state", {{"state", "idle"}},
         static_cast<double>(s.idle));
-    set("astropixel_db_pool_waiting", "Callers waiting for a database connection", {}, static_cast<double>(s.waiting));
+    set("astropixel_db_pool_waiting", "Callers waiting for a database connection", {},
+        static_cast<double>(s.waiting));
     set("astropixel_db_pool_timeouts", "Acquisitions that gave up after DB_POOL_TIMEOUT_MS (total)", {},
         static_cast<double>(s.timeouts));
     if (auto free = store.free_bytes()) {
@@ -119,34 +121,36 @@ int run_serve(CommonOptions const& common, bool print_config) {
 
   // Routes
   http::Router router;
-  api::add_system_routes(router, {
-      .version = std::string(version()),
-      .database_backend = pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql",
-      .probe_database = [&pool]() -> Result<api::DatabaseProbe> {
-        auto t0 = std::chrono::steady_clock::now();
-        auto conn = pool->acquire();
-        if (!conn) return conn.error();
-        auto r = (*conn)->query("SELECT MAX(version) FROM schema_migrations");
-        if (!r) return r.error();
-        return api::DatabaseProbe{
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
-            static_cast<int>(r->int64(0, 0))};
-      },
-      .storage_free_bytes = [&store = **blobs] { return store.free_bytes(); },
-      .metrics = &metrics,
-      .blocking = &blocking,
-  });
+  api::add_system_routes(
+      router,
+      {
+          .version = std::string(version()),
+          .database_backend = pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql",
+          .probe_database = [&pool]() -> Result<api::DatabaseProbe> {
+            auto t0 = std::chrono::steady_clock::now();
+            auto conn = pool->acquire();
+            if (!conn) return conn.error();
+            auto r = (*conn)->query("SELECT MAX(version) FROM schema_migrations");
+            if (!r) return r.error();
+            return api::DatabaseProbe{
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+                static_cast<int>(r->int64(0, 0))};
+          },
+          .storage_free_bytes = [&store = **blobs] { return store.free_bytes(); },
+          .metrics = &metrics,
+          .blocking = &blocking,
+      });
   if (cfg->test_routes) {
     log::warn("test_routes_enabled", {{"detail", "fault-injection routes are mounted under /api/_test"}});
     api::add_test_routes(router, {
-        .hold_database = [&pool](int ms) -> Status {
-          auto conn = pool->acquire();
-          if (!conn) return conn.error();
-          std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-          return {};
-        },
-        .blocking = &blocking,
-    });
+                                     .hold_database = [&pool](int ms) -> Status {
+                                       auto conn = pool->acquire();
+                                       if (!conn) return conn.error();
+                                       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                       return {};
+                                     },
+                                     .blocking = &blocking,
+                                 });
   }
   http::StaticFiles static_files(cfg->web_root);
 
@@ -178,7 +182,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
     log::error("listen_failed", {{"detail", port.error().detail}});
     return kExitUnavailable;
   }
-  log::info("starting", {{"version", version()}, {"database", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql"},
+  log::info("starting", {{"version", version()},
+                         {"database", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql"},
                          {"debug", cfg->debug}});
   int code = server->run();
   blocking.join();

@@ -20,7 +20,8 @@ class UserRepository {
   // Looks up by email or username, case-insensitively. Errors: not_found.
   virtual Result<User> find_by_login(std::string_view email_or_username) = 0;
   // Errors: not_found.
-  virtual Status update_profile(std::string_view id, std::string_view full_name, std::string_view avatar_url) = 0;
+  virtual Status update_profile(std::string_view id, std::string_view full_name,
+                                std::string_view avatar_url) = 0;
   virtual Status set_password_hash(std::string_view id, std::string_view hash) = 0;
   virtual Status set_role(std::string_view id, Role role) = 0;
   virtual Status set_disabled(std::string_view id, bool disabled) = 0;

@@ -6,22 +6,38 @@ namespace astropixel {
 
 std::string_view to_string(ErrorCode code) {
   switch (code) {
-    case ErrorCode::bad_request: return "bad_request";
-    case ErrorCode::validation: return "validation_error";
-    case ErrorCode::unauthorized: return "unauthorized";
-    case ErrorCode::forbidden: return "forbidden";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::method_not_allowed: return "method_not_allowed";
-    case ErrorCode::conflict: return "conflict";
-    case ErrorCode::payload_too_large: return "payload_too_large";
-    case ErrorCode::header_too_large: return "header_too_large";
-    case ErrorCode::range_not_satisfiable: return "range_not_satisfiable";
-    case ErrorCode::unsupported_media_type: return "unsupported_media_type";
-    case ErrorCode::unprocessable: return "unprocessable";
-    case ErrorCode::rate_limited: return "rate_limited";
-    case ErrorCode::unavailable: return "service_unavailable";
-    case ErrorCode::insufficient_storage: return "insufficient_storage";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::bad_request:
+      return "bad_request";
+    case ErrorCode::validation:
+      return "validation_error";
+    case ErrorCode::unauthorized:
+      return "unauthorized";
+    case ErrorCode::forbidden:
+      return "forbidden";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::method_not_allowed:
+      return "method_not_allowed";
+    case ErrorCode::conflict:
+      return "conflict";
+    case ErrorCode::payload_too_large:
+      return "payload_too_large";
+    case ErrorCode::header_too_large:
+      return "header_too_large";
+    case ErrorCode::range_not_satisfiable:
+      return "range_not_satisfiable";
+    case ErrorCode::unsupported_media_type:
+      return "unsupported_media_type";
+    case ErrorCode::unprocessable:
+      return "unprocessable";
+    case ErrorCode::rate_limited:
+      return "rate_limited";
+    case ErrorCode::unavailable:
+      return "service_unavailable";
+    case ErrorCode::insufficient_storage:
+      return "insufficient_storage";
+    case ErrorCode::internal:
+      return "internal";
   }
   return "internal";
 }

@@ -8,20 +8,20 @@
 namespace astropixel {
 
 enum class ErrorCode {
-  bad_request,        // malformed syntax the client must fix
-  validation,         // well-formed but invalid field values
-  unauthorized,       // no or invalid credentials
-  forbidden,          // authenticated but not allowed
-  not_found,          // absent, or not visible to the caller
-  method_not_allowed, // route exists, method does not
-  conflict,           // uniqueness or state conflict
-  payload_too_large,  // body or declared length over a limit
-  header_too_large,   // request header block over the limit
+  bad_request,         // malformed syntax the client must fix
+  validation,          // well-formed but invalid field values
+  unauthorized,        // no or invalid credentials
+  forbidden,           // authenticated but not allowed
+  not_found,           // absent, or not visible to the caller
+  method_not_allowed,  // route exists, method does not
+  conflict,            // uniqueness or state conflict
+  payload_too_large,   // body or declared length over a limit
+  header_too_large,    // request header block over the limit
   range_not_satisfiable,
   unsupported_media_type,
-  unprocessable,      // understood but cannot be processed (e.g. corrupt image)
+  unprocessable,  // understood but cannot be processed (e.g. corrupt image)
   rate_limited,
-  unavailable,        // a dependency (database, storage) is down or saturated
+  unavailable,  // a dependency (database, storage) is down or saturated
   insufficient_storage,
   internal,
 };
@@ -31,10 +31,10 @@ std::string_view to_string(ErrorCode code);
 
 struct Error {
   ErrorCode code = ErrorCode::internal;
-  std::string message;   // short human sentence, safe to show to the client
-  std::string detail;    // more context, safe to show to the client
-  std::string reason{};  // optional finer machine code ("username_taken"); empty = to_string(code)
-  int retry_after_s = 0; // for rate_limited/unavailable: seconds the client should wait
+  std::string message;    // short human sentence, safe to show to the client
+  std::string detail;     // more context, safe to show to the client
+  std::string reason{};   // optional finer machine code ("username_taken"); empty = to_string(code)
+  int retry_after_s = 0;  // for rate_limited/unavailable: seconds the client should wait
 
   std::string_view machine_code() const { return reason.empty() ? to_string(code) : reason; }
 };

@@ -17,6 +17,8 @@ std::string random_hex(std::size_t n_bytes) {
   return out;
 }
 
-std::string random_id() { return random_hex(16); }
+std::string random_id() {
+  return random_hex(16);
+}
 
 }  // namespace astropixel

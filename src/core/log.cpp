@@ -1,13 +1,13 @@
 #include "core/log.hpp"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 namespace astropixel::log {
 namespace {
@@ -28,18 +28,26 @@ spdlog::logger& sink() {
 
 std::string_view level_name(Level level) {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
 
 }  // namespace
 
-void set_level(Level level) { g_level = level; }
-bool enabled(Level level) { return level >= g_level.load(); }
+void set_level(Level level) {
+  g_level = level;
+}
+bool enabled(Level level) {
+  return level >= g_level.load();
+}
 
 Level parse_level(std::string_view text, Level fallback) {
   if (text == "debug") return Level::debug;
@@ -54,7 +62,8 @@ std::string format_line(Level level, std::string_view event, std::initializer_li
   boost::json::object obj;
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  obj["ts"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+  obj["ts"] =
+      fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
   obj["level"] = level_name(level);
   obj["event"] = event;
   if (ctx) {

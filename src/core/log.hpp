@@ -22,8 +22,8 @@ struct Field {
   Field(std::string_view k, bool v) : key(k), value(v) {}
   Field(std::string_view k, double v) : key(k), value(v) {}
   template <class I>
-    requires std::is_integral_v<I>
-  Field(std::string_view k, I v) : key(k), value(static_cast<std::int64_t>(v)) {}
+  requires std::is_integral_v<I> Field(std::string_view k, I v)
+      : key(k), value(static_cast<std::int64_t>(v)) {}
 };
 
 // Request-scoped identity carried into every log line of that request.
@@ -44,16 +44,20 @@ void write(Level level, std::string_view event, std::initializer_list<Field> fie
 std::string format_line(Level level, std::string_view event, std::initializer_list<Field> fields,
                         Context const* ctx);
 
-inline void info(std::string_view event, std::initializer_list<Field> fields = {}, Context const* ctx = nullptr) {
+inline void info(std::string_view event, std::initializer_list<Field> fields = {},
+                 Context const* ctx = nullptr) {
   write(Level::info, event, fields, ctx);
 }
-inline void warn(std::string_view event, std::initializer_list<Field> fields = {}, Context const* ctx = nullptr) {
+inline void warn(std::string_view event, std::initializer_list<Field> fields = {},
+                 Context const* ctx = nullptr) {
   write(Level::warn, event, fields, ctx);
 }
-inline void error(std::string_view event, std::initializer_list<Field> fields = {}, Context const* ctx = nullptr) {
+inline void error(std::string_view event, std::initializer_list<Field> fields = {},
+                  Context const* ctx = nullptr) {
   write(Level::error, event, fields, ctx);
 }
-inline void debug(std::string_view event, std::initializer_list<Field> fields = {}, Context const* ctx = nullptr) {
+inline void debug(std::string_view event, std::initializer_list<Field> fields = {},
+                  Context const* ctx = nullptr) {
   write(Level::debug, event, fields, ctx);
 }
 

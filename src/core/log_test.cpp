@@ -9,7 +9,8 @@ namespace {
 
 TEST(Log, EscapesHostileText) {
   Context ctx{"req-1", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"};
-  std::string line = format_line(Level::warn, "evil", {{"msg", "quote\" newline\n nul\x01 end"}, {"n", 42}}, &ctx);
+  std::string line =
+      format_line(Level::warn, "evil", {{"msg", "quote\" newline\n nul\x01 end"}, {"n", 42}}, &ctx);
   EXPECT_EQ(line.find('\n'), std::string::npos) << "one event per line";
   auto v = boost::json::parse(line).as_object();
   EXPECT_EQ(v.at("msg").as_string(), "quote\" newline\n nul\x01 end");

@@ -35,7 +35,9 @@ CREATE TABLE users (
 
 }  // namespace
 
-int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+int latest_schema_version() {
+  return kMigrations[std::size(kMigrations) - 1].version;
+}
 
 Result<MigrationReport> migrate(Pool& pool) {
   auto conn = pool.acquire();

@@ -80,7 +80,8 @@ Result<std::unique_ptr<Pool>> make_pool(std::string const& url, Pool::Options op
     if (path.empty()) return make_error(ErrorCode::validation, "DATABASE_URL names no SQLite file");
     return std::make_unique<Pool>([path] { return open_sqlite(path); }, Dialect::sqlite, options);
   }
-  return make_error(ErrorCode::validation, "DATABASE_URL must start with sqlite:, postgresql:// or postgres://");
+  return make_error(ErrorCode::validation,
+                    "DATABASE_URL must start with sqlite:, postgresql:// or postgres://");
 }
 
 }  // namespace astropixel::db

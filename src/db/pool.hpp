@@ -30,7 +30,9 @@ class Pool {
   // A borrowed connection, returned to the pool on destruction.
   class Lease {
    public:
-    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) { other.pool_ = nullptr; }
+    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {
+      other.pool_ = nullptr;
+    }
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     Connection* operator->() const { return conn_.get(); }

@@ -23,8 +23,9 @@ struct NullConnection : Connection {
 struct PoolTest : ::testing::Test {
   std::atomic<int> live{0};
   Pool make(std::size_t size, std::size_t overflow, int timeout_ms) {
-    return Pool([this]() -> Result<std::unique_ptr<Connection>> { return std::make_unique<NullConnection>(live); },
-                Dialect::sqlite, {size, overflow, std::chrono::milliseconds(timeout_ms)});
+    return Pool(
+        [this]() -> Result<std::unique_ptr<Connection>> { return std::make_unique<NullConnection>(live); },
+        Dialect::sqlite, {size, overflow, std::chrono::milliseconds(timeout_ms)});
   }
 };
 

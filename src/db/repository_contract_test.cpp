@@ -52,7 +52,9 @@ class Contract : public ::testing::TestWithParam<Dialect> {
     if (!dbname_.empty()) pg_admin(base_url_, "DROP DATABASE IF EXISTS " + dbname_);
   }
 
-  auth::NewUser alice() { return {"Alice@Example.org", "Alice_1", "Alice A.", "$argon2id$v=19$fake", auth::Role::user}; }
+  auth::NewUser alice() {
+    return {"Alice@Example.org", "Alice_1", "Alice A.", "$argon2id$v=19$fake", auth::Role::user};
+  }
 
   std::filesystem::path path_;
   std::string url_, base_url_, dbname_;
@@ -134,14 +136,16 @@ TEST_P(Contract, TransactionsRollBackUnlessCommitted) {
   auto conn = pool_->acquire().value();
   {
     auto tx = Transaction::begin(*conn, true).value();
-    ASSERT_TRUE(conn->query("INSERT INTO users (id, email, email_key, username, password_hash, created_at, updated_at) "
-                            "VALUES ('x', 'x@x', 'x@x', 'x', 'h', 0, 0)"));
+    ASSERT_TRUE(conn->query(
+        "INSERT INTO users (id, email, email_key, username, password_hash, created_at, updated_at) "
+        "VALUES ('x', 'x@x', 'x@x', 'x', 'h', 0, 0)"));
   }
   EXPECT_EQ(conn->query("SELECT COUNT(*) FROM users").value().int64(0, 0), 0);
   {
     auto tx = Transaction::begin(*conn, true).value();
-    ASSERT_TRUE(conn->query("INSERT INTO users (id, email, email_key, username, password_hash, created_at, updated_at) "
-                            "VALUES ('x', 'x@x', 'x@x', 'x', 'h', 0, 0)"));
+    ASSERT_TRUE(conn->query(
+        "INSERT INTO users (id, email, email_key, username, password_hash, created_at, updated_at) "
+        "VALUES ('x', 'x@x', 'x@x', 'x', 'h', 0, 0)"));
     ASSERT_TRUE(tx.commit());
   }
   EXPECT_EQ(conn->query("SELECT COUNT(*) FROM users").value().int64(0, 0), 1);

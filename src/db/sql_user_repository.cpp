@@ -47,17 +47,19 @@ Result<auth::User> SqlUserRepository::create(auth::NewUser const& nu) {
   u.role = nu.role;
   u.created_at = u.updated_at = now_unix_ms();
   auto r = (*conn)->query(
-      "INSERT INTO users (id, email, email_key, username, full_name, avatar_url, password_hash, role, disabled, "
+      "INSERT INTO users (id, email, email_key, username, full_name, avatar_url, password_hash, role, "
+      "disabled, "
       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, '', $6, $7, 0, $8, $9)",
-      {u.id, u.email, lower(u.email), u.username, u.full_name, u.password_hash, std::string(auth::to_string(u.role)),
-       u.created_at, u.updated_at});
+      {u.id, u.email, lower(u.email), u.username, u.full_name, u.password_hash,
+       std::string(auth::to_string(u.role)), u.created_at, u.updated_at});
   if (!r) {
     Error e = r.error();
     if (e.code != ErrorCode::conflict) return e;
     // Name the field that collided, so the client can point at it.
     auto taken = (*conn)->query("SELECT 1 FROM users WHERE email_key = $1", {lower(u.email)});
     bool email_taken = taken && !taken->empty();
-    Error out = make_error(ErrorCode::conflict, email_taken ? "Email already registered" : "Username already taken");
+    Error out =
+        make_error(ErrorCode::conflict, email_taken ? "Email already registered" : "Username already taken");
     out.reason = email_taken ? "email_taken" : "username_taken";
     return out;
   }
@@ -67,13 +69,16 @@ Result<auth::User> SqlUserRepository::create(auth::NewUser const& nu) {
 Result<auth::User> SqlUserRepository::find_one(std::string_view where, std::vector<Value> params) {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
-  auto r = (*conn)->query("SELECT " + std::string(kColumns) + " FROM users WHERE " + std::string(where), params);
+  auto r =
+      (*conn)->query("SELECT " + std::string(kColumns) + " FROM users WHERE " + std::string(where), params);
   if (!r) return r.error();
   if (r->empty()) return make_error(ErrorCode::not_found, "User not found");
   return user_from(*r, 0);
 }
 
-Result<auth::User> SqlUserRepository::find_by_id(std::string_view id) { return find_one("id = $1", {std::string(id)}); }
+Result<auth::User> SqlUserRepository::find_by_id(std::string_view id) {
+  return find_one("id = $1", {std::string(id)});
+}
 
 Result<auth::User> SqlUserRepository::find_by_login(std::string_view login) {
   auto key = lower(login);
@@ -84,8 +89,8 @@ Status SqlUserRepository::update_one(std::string_view set_clause, std::vector<Va
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   params.push_back(now_unix_ms());
-  auto sql = "UPDATE users SET " + std::string(set_clause) + ", updated_at = $" + std::to_string(params.size()) +
-             " WHERE id = $1";
+  auto sql = "UPDATE users SET " + std::string(set_clause) + ", updated_at = $" +
+             std::to_string(params.size()) + " WHERE id = $1";
   auto r = (*conn)->query(sql, params);
   if (!r) return r.error();
   if (r->affected == 0) return make_error(ErrorCode::not_found, "User not found");
@@ -94,7 +99,8 @@ Status SqlUserRepository::update_one(std::string_view set_clause, std::vector<Va
 
 Status SqlUserRepository::update_profile(std::string_view id, std::string_view full_name,
                                          std::string_view avatar_url) {
-  return update_one("full_name = $2, avatar_url = $3", {std::string(id), std::string(full_name), std::string(avatar_url)});
+  return update_one("full_name = $2, avatar_url = $3",
+                    {std::string(id), std::string(full_name), std::string(avatar_url)});
 }
 
 Status SqlUserRepository::set_password_hash(std::string_view id, std::string_view hash) {

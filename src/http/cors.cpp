@@ -15,9 +15,10 @@ void CorsPolicy::apply(std::string_view origin, boost::beast::http::fields& out)
   if (!allowed(origin)) return;
   out.set(field::field::access_control_allow_origin, origin);
   out.set(field::field::access_control_allow_credentials, "true");
-  out.set(field::field::access_control_expose_headers,
-          "X-Request-ID, ETag, Content-Range, Retry-After, RateLimit, RateLimit-Policy, Location, Upload-Offset, "
-          "Upload-Length, Tus-Version, Tus-Resumable, Tus-Max-Size, Tus-Extension, Upload-Expires");
+  out.set(
+      field::field::access_control_expose_headers,
+      "X-Request-ID, ETag, Content-Range, Retry-After, RateLimit, RateLimit-Policy, Location, Upload-Offset, "
+      "Upload-Length, Tus-Version, Tus-Resumable, Tus-Max-Size, Tus-Extension, Upload-Expires");
 }
 
 bool CorsPolicy::preflight(std::string_view origin, std::string_view method, std::string_view request_headers,

@@ -8,22 +8,38 @@ using boost::beast::http::status;
 
 status status_of(ErrorCode code) {
   switch (code) {
-    case ErrorCode::bad_request: return status::bad_request;
-    case ErrorCode::validation: return status::bad_request;
-    case ErrorCode::unauthorized: return status::unauthorized;
-    case ErrorCode::forbidden: return status::forbidden;
-    case ErrorCode::not_found: return status::not_found;
-    case ErrorCode::method_not_allowed: return status::method_not_allowed;
-    case ErrorCode::conflict: return status::conflict;
-    case ErrorCode::payload_too_large: return status::payload_too_large;
-    case ErrorCode::header_too_large: return status::request_header_fields_too_large;
-    case ErrorCode::range_not_satisfiable: return status::range_not_satisfiable;
-    case ErrorCode::unsupported_media_type: return status::unsupported_media_type;
-    case ErrorCode::unprocessable: return status::unprocessable_entity;
-    case ErrorCode::rate_limited: return status::too_many_requests;
-    case ErrorCode::unavailable: return status::service_unavailable;
-    case ErrorCode::insufficient_storage: return status::insufficient_storage;
-    case ErrorCode::internal: return status::internal_server_error;
+    case ErrorCode::bad_request:
+      return status::bad_request;
+    case ErrorCode::validation:
+      return status::bad_request;
+    case ErrorCode::unauthorized:
+      return status::unauthorized;
+    case ErrorCode::forbidden:
+      return status::forbidden;
+    case ErrorCode::not_found:
+      return status::not_found;
+    case ErrorCode::method_not_allowed:
+      return status::method_not_allowed;
+    case ErrorCode::conflict:
+      return status::conflict;
+    case ErrorCode::payload_too_large:
+      return status::payload_too_large;
+    case ErrorCode::header_too_large:
+      return status::request_header_fields_too_large;
+    case ErrorCode::range_not_satisfiable:
+      return status::range_not_satisfiable;
+    case ErrorCode::unsupported_media_type:
+      return status::unsupported_media_type;
+    case ErrorCode::unprocessable:
+      return status::unprocessable_entity;
+    case ErrorCode::rate_limited:
+      return status::too_many_requests;
+    case ErrorCode::unavailable:
+      return status::service_unavailable;
+    case ErrorCode::insufficient_storage:
+      return status::insufficient_storage;
+    case ErrorCode::internal:
+      return status::internal_server_error;
   }
   return status::internal_server_error;
 }
@@ -47,12 +63,11 @@ Response error_response(Error const& error, std::string_view request_id, bool de
     }
   }
   if (message.empty()) message = std::string(obsolete_reason(st));
-  boost::json::object body{{"message", message},
-                           {"detail", detail},
-                           {"code", error.machine_code()},
-                           {"request_id", request_id}};
+  boost::json::object body{
+      {"message", message}, {"detail", detail}, {"code", error.machine_code()}, {"request_id", request_id}};
   Response r = json_response(body, st);
-  if (error.retry_after_s > 0) r.headers.set(boost::beast::http::field::retry_after, std::to_string(error.retry_after_s));
+  if (error.retry_after_s > 0)
+    r.headers.set(boost::beast::http::field::retry_after, std::to_string(error.retry_after_s));
   return r;
 }
 

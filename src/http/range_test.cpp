@@ -5,7 +5,9 @@
 namespace astropixel::http {
 namespace {
 
-ByteRange br(std::string_view h, std::uint64_t size) { return std::get<ByteRange>(parse_range(h, size)); }
+ByteRange br(std::string_view h, std::uint64_t size) {
+  return std::get<ByteRange>(parse_range(h, size));
+}
 
 TEST(Range, SingleRanges) {
   EXPECT_EQ(br("bytes=0-9", 100).length, 10u);
@@ -20,7 +22,8 @@ TEST(Range, SingleRanges) {
 TEST(Range, UnsatisfiableAndIgnored) {
   EXPECT_TRUE(std::holds_alternative<Unsatisfiable>(parse_range("bytes=100-", 100)));
   EXPECT_TRUE(std::holds_alternative<Unsatisfiable>(parse_range("bytes=-0", 100)));
-  for (auto h : {"", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=0-1,5-6", "bytes=--1", "bytes=99999999999999999999-"}) {
+  for (auto h : {"", "items=0-1", "bytes=5-1", "bytes=a-b", "bytes=0-1,5-6", "bytes=--1",
+                 "bytes=99999999999999999999-"}) {
     EXPECT_TRUE(std::holds_alternative<WholeBody>(parse_range(h, 100))) << h;
   }
 }

@@ -7,7 +7,8 @@ namespace astropixel::http {
 
 asio::awaitable<Result<std::string>> BodyReader::read_all() {
   std::string out;
-  if (auto len = content_length()) out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*len, 1 << 20)));
+  if (auto len = content_length())
+    out.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*len, 1 << 20)));
   char buf[16384];
   for (;;) {
     auto n = co_await read_some(buf);

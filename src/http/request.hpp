@@ -41,7 +41,7 @@ struct Request {
   std::string_view query;  // after '?', raw
   beast_http::fields const* headers = nullptr;
   std::vector<std::pair<std::string, std::string>> params;  // decoded path parameters
-  std::string route;                                       // the matched route pattern
+  std::string route;                                        // the matched route pattern
   std::string request_id;
   std::string trace_id, span_id;
   std::string client_ip;

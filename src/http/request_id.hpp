@@ -11,8 +11,8 @@ bool is_valid_request_id(std::string_view id);
 std::string choose_request_id(std::string_view incoming);
 
 struct TraceParent {
-  std::string trace_id;  // 32 lowercase hex
-  std::string parent_id; // 16 lowercase hex
+  std::string trace_id;   // 32 lowercase hex
+  std::string parent_id;  // 16 lowercase hex
 };
 // Parses a W3C traceparent header (version 00 layout); nullopt when invalid.
 std::optional<TraceParent> parse_traceparent(std::string_view header);

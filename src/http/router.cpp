@@ -64,22 +64,27 @@ std::vector<std::vector<Router::Part>> Router::compile(std::string_view pattern)
     while (i < seg.size()) {
       if (seg[i] == '{') {
         auto close = seg.find('}', i);
-        if (close == std::string_view::npos) throw std::invalid_argument("unclosed '{' in " + std::string(pattern));
+        if (close == std::string_view::npos)
+          throw std::invalid_argument("unclosed '{' in " + std::string(pattern));
         std::string_view spec = seg.substr(i + 1, close - i - 1);
         Part p;
         auto colon = spec.find(':');
         p.name = std::string(spec.substr(0, colon));
         if (colon != std::string_view::npos) {
           auto type = spec.substr(colon + 1);
-          if (type == "int") p.type = ParamType::integer;
-          else if (type == "path") p.type = ParamType::path;
-          else if (type != "str") throw std::invalid_argument("unknown parameter type in " + std::string(pattern));
+          if (type == "int")
+            p.type = ParamType::integer;
+          else if (type == "path")
+            p.type = ParamType::path;
+          else if (type != "str")
+            throw std::invalid_argument("unknown parameter type in " + std::string(pattern));
         }
         if (!parts.empty() && !parts.back().name.empty()) {
           throw std::invalid_argument("two parameters need a literal between them: " + std::string(pattern));
         }
         if (p.type == ParamType::path && (s + 1 != segments->size() || close + 1 != seg.size() || i != 0)) {
-          throw std::invalid_argument("a path parameter must be a whole, final segment: " + std::string(pattern));
+          throw std::invalid_argument("a path parameter must be a whole, final segment: " +
+                                      std::string(pattern));
         }
         parts.push_back(std::move(p));
         i = close + 1;
@@ -155,7 +160,8 @@ Router::Match Router::match(beast_http::verb method, std::string_view path) cons
   std::vector<beast_http::verb> allowed;
   for (auto const& c : routes_) {
     if (!match_route(c, *segments, params)) continue;
-    if (c.route.method == method || (method == beast_http::verb::head && c.route.method == beast_http::verb::get)) {
+    if (c.route.method == method ||
+        (method == beast_http::verb::head && c.route.method == beast_http::verb::get)) {
       return Found{&c.route, std::move(params)};
     }
     allowed.push_back(c.route.method);

@@ -21,8 +21,8 @@ namespace astropixel::http {
 using Handler = std::function<asio::awaitable<Result<Response>>(Request&)>;
 
 struct RouteOptions {
-  std::uint64_t max_body = 64 * 1024;      // bytes; larger bodies → 413 after reading no more
-  std::string rate_policy = "default";     // name of a rate-limit policy; empty = not limited
+  std::uint64_t max_body = 64 * 1024;   // bytes; larger bodies → 413 after reading no more
+  std::string rate_policy = "default";  // name of a rate-limit policy; empty = not limited
 };
 
 struct Route {

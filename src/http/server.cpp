@@ -1,16 +1,17 @@
 #include "http/server.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <mutex>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -34,13 +35,15 @@ namespace {
 constexpr std::size_t kReadBufferReserve = 256 * 1024;  // see the flat_buffer gotcha in stack.md
 constexpr std::size_t kFileChunk = 64 * 1024;
 
-bool is_timeout(error_code const& ec) { return ec == beast::error::timeout; }
+bool is_timeout(error_code const& ec) {
+  return ec == beast::error::timeout;
+}
 
 // Streams a request body to the handler straight from the socket.
 class SessionBodyReader final : public BodyReader {
  public:
-  SessionBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser, std::uint64_t limit,
-                    std::chrono::seconds timeout)
+  SessionBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                    std::uint64_t limit, std::chrono::seconds timeout)
       : stream_(stream), buffer_(buffer), parser_(parser), limit_(limit), timeout_(timeout) {
     auto const& h = parser_.get();
     expect_continue_ = beast::iequals(h[bhttp::field::expect], "100-continue");
@@ -65,7 +68,8 @@ class SessionBodyReader final : public BodyReader {
       body.size = cap;
       error_code ec;
       stream_.expires_after(timeout_);
-      co_await bhttp::async_read_some(stream_, buffer_, parser_, asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_read_some(stream_, buffer_, parser_,
+                                      asio::redirect_error(asio::use_awaitable, ec));
       std::size_t n = cap - body.size;
       if (ec == bhttp::error::need_buffer) ec = {};
       consumed_ += n;
@@ -76,8 +80,10 @@ class SessionBodyReader final : public BodyReader {
       }
       if (ec) {
         broken_ = true;
-        if (is_timeout(ec)) co_return make_error(ErrorCode::bad_request, "Request body timed out", "body_timeout");
-        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) {
+        if (is_timeout(ec))
+          co_return make_error(ErrorCode::bad_request, "Request body timed out", "body_timeout");
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+            ec == asio::error::connection_reset) {
           co_return make_error(ErrorCode::bad_request, "Client disconnected", "The request body ended early");
         }
         co_return make_error(ErrorCode::bad_request, "Malformed request body", ec.message());
@@ -190,7 +196,8 @@ int Server::run() {
   });
   asio::co_spawn(i.io, i.accept_loop(), asio::detached);
   std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < std::max<std::size_t>(1, i.opts.io_threads); ++t) threads.emplace_back([&] { i.io.run(); });
+  for (std::size_t t = 1; t < std::max<std::size_t>(1, i.opts.io_threads); ++t)
+    threads.emplace_back([&] { i.io.run(); });
   i.io.run();
   for (auto& t : threads) t.join();
   log::info("shutdown_complete", {});
@@ -227,7 +234,8 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   log::info("listening", {{"host", opts.host}, {"port", acceptor.local_endpoint().port()}});
   for (;;) {
     error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       log::warn("accept_failed", {{"error", ec.message()}});
@@ -300,7 +308,8 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     if (stopping) break;
     if (buffer.size() == 0) {
       stream.expires_after(opts.idle_timeout);
-      std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024), asio::redirect_error(asio::use_awaitable, ec));
+      std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024),
+                                                      asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       buffer.commit(n);
     }
@@ -324,7 +333,8 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       r.headers.set("X-Request-ID", rid);
       error_code wec;
       co_await write(stream, r, false, false, wec);
-      log::info("request_rejected", {{"status", static_cast<int>(status_of(e.code))}, {"error", ec.message()},
+      log::info("request_rejected", {{"status", static_cast<int>(status_of(e.code))},
+                                     {"error", ec.message()},
                                      {"client_ip", peer.to_string()}});
       break;
     }
@@ -334,8 +344,8 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 
-asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
-                                           asio::ip::address const& peer) {
+asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                           Parser& parser, asio::ip::address const& peer) {
   auto const started = std::chrono::steady_clock::now();
   auto const& msg = parser.get();
   Request req;
@@ -373,7 +383,8 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
         r.status = bhttp::status::no_content;
         result = std::move(r);
       } else {
-        result = make_error(ErrorCode::forbidden, "Origin not allowed", "CORS preflight refused for this origin");
+        result =
+            make_error(ErrorCode::forbidden, "Origin not allowed", "CORS preflight refused for this origin");
       }
     } else {
       auto match = router.match(req.method, req.path);
@@ -409,8 +420,9 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
           close_after = body.broken();
         }
       } else if (auto* bad_method = std::get_if<Router::MethodNotAllowed>(&match)) {
-        Error e = make_error(ErrorCode::method_not_allowed, "Method not allowed",
-                             fmt::format("{} is not allowed here; allowed: {}", req.method_string, bad_method->allow));
+        Error e = make_error(
+            ErrorCode::method_not_allowed, "Method not allowed",
+            fmt::format("{} is not allowed here; allowed: {}", req.method_string, bad_method->allow));
         Response r = error_response(e, req.request_id, opts.debug);
         r.headers.set(bhttp::field::allow, bad_method->allow);
         result = std::move(r);
@@ -435,9 +447,10 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
   } else {
     auto const& e = result.error();
     if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable) {
-      log::write(e.code == ErrorCode::internal ? log::Level::error : log::Level::warn, "request_failed",
-                 {{"code", e.machine_code()}, {"message", e.message}, {"detail", e.detail}, {"route", route_name}},
-                 &ctx);
+      log::write(
+          e.code == ErrorCode::internal ? log::Level::error : log::Level::warn, "request_failed",
+          {{"code", e.machine_code()}, {"message", e.message}, {"detail", e.detail}, {"route", route_name}},
+          &ctx);
     }
     response = error_response(e, req.request_id, opts.debug);
     if (e.code == ErrorCode::payload_too_large) close_after = true;
@@ -445,8 +458,8 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
   response.headers.set("X-Request-ID", req.request_id);
   if (!origin.empty() && route_name != "preflight") cors.apply(origin, response.headers);
   if (limit_decision && policy) {
-    response.headers.set("RateLimit-Policy",
-                         fmt::format("\"{}\";q={};w={}", policy->name, policy->limit, policy->window.count()));
+    response.headers.set("RateLimit-Policy", fmt::format("\"{}\";q={};w={}", policy->name, policy->limit,
+                                                         policy->window.count()));
     response.headers.set("RateLimit", fmt::format("\"{}\";r={};t={}", policy->name, limit_decision->remaining,
                                                   limit_decision->allowed ? limit_decision->reset
                                                                           : limit_decision->retry_after));
@@ -477,8 +490,8 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
   co_return keep_alive;
 }
 
-asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Response& r, bool head, bool keep_alive,
-                                                 error_code& ec) {
+asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Response& r, bool head,
+                                                 bool keep_alive, error_code& ec) {
   stream.expires_after(opts.write_timeout);
   auto copy_headers = [&](auto& res) {
     for (auto const& f : r.headers) res.insert(f.name_string(), f.value());

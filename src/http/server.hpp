@@ -40,8 +40,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(ServerOptions options, Router const& router, StaticFiles const* static_files, metrics::Metrics* metrics,
-         ratelimit::Limiter* limiter);
+  Server(ServerOptions options, Router const& router, StaticFiles const* static_files,
+         metrics::Metrics* metrics, ratelimit::Limiter* limiter);
   ~Server();
 
   // Binds the listening socket. Errors: unavailable when the address cannot be bound.

@@ -1,12 +1,12 @@
 #include "http/static_files.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <boost/beast/http/field.hpp>
-#include <fmt/format.h>
 
 #include "http/range.hpp"
 #include "http/router.hpp"
@@ -29,7 +29,9 @@ placeholder stands in for it.</p><p>The API answers under <code>/api</code>; try
 )html";
 
 // Vite names bundled assets "name-<hash>.ext" under /assets: safe to cache for a year.
-bool is_hashed_asset(std::string_view rel) { return rel.starts_with("assets/"); }
+bool is_hashed_asset(std::string_view rel) {
+  return rel.starts_with("assets/");
+}
 
 }  // namespace
 
@@ -81,7 +83,8 @@ Result<Response> StaticFiles::serve(Request const& req) const {
   std::string rel;
   for (auto const& s : *segments) {
     // Dot-files and parent references never name anything we serve.
-    if (s.starts_with('.') || s.find('\\') != std::string::npos) return make_error(ErrorCode::not_found, "Not found");
+    if (s.starts_with('.') || s.find('\\') != std::string::npos)
+      return make_error(ErrorCode::not_found, "Not found");
     if (s.empty()) continue;
     if (!rel.empty()) rel += '/';
     rel += s;
@@ -96,7 +99,8 @@ Result<Response> StaticFiles::serve(Request const& req) const {
       if (fs::is_regular_file(candidate, ec)) return serve_file(req, candidate, is_hashed_asset(rel));
     }
     // A missing asset is a real 404; everything else is a client-side route.
-    if (is_hashed_asset(rel) || fs::path(rel).has_extension()) return make_error(ErrorCode::not_found, "Not found");
+    if (is_hashed_asset(rel) || fs::path(rel).has_extension())
+      return make_error(ErrorCode::not_found, "Not found");
   }
   return serve_file(req, root_ / "index.html", false);
 }
@@ -133,7 +137,8 @@ Result<Response> StaticFiles::serve_file(Request const& req, fs::path const& pat
   }
   if (auto const* br = std::get_if<ByteRange>(&range)) {
     r.status = status::partial_content;
-    r.headers.set(field::content_range, fmt::format("bytes {}-{}/{}", br->first, br->first + br->length - 1, size));
+    r.headers.set(field::content_range,
+                  fmt::format("bytes {}-{}/{}", br->first, br->first + br->length - 1, size));
     r.file = FileRange{fd, br->first, br->length};
     return r;
   }

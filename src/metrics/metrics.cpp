@@ -16,10 +16,11 @@ namespace astropixel::metrics {
 
 struct Metrics::Impl {
   prometheus::Registry registry;
-  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
-                                                          .Name("astropixel_http_requests_total")
-                                                          .Help("HTTP requests answered, by route, method and status class")
-                                                          .Register(registry);
+  prometheus::Family<prometheus::Counter>& requests =
+      prometheus::BuildCounter()
+          .Name("astropixel_http_requests_total")
+          .Help("HTTP requests answered, by route, method and status class")
+          .Register(registry);
   prometheus::Family<prometheus::Histogram>& latency =
       prometheus::BuildHistogram()
           .Name("astropixel_http_request_duration_seconds")
@@ -46,7 +47,8 @@ Metrics::Metrics(std::string version, std::string commit) : impl_(std::make_uniq
     if (auto rss = resident_memory_bytes()) {
       set("process_resident_memory_bytes", "Resident memory size in bytes", {}, static_cast<double>(*rss));
     }
-    if (auto fds = open_fds()) set("process_open_fds", "Number of open file descriptors", {}, static_cast<double>(*fds));
+    if (auto fds = open_fds())
+      set("process_open_fds", "Number of open file descriptors", {}, static_cast<double>(*fds));
   });
 }
 
@@ -55,17 +57,21 @@ Metrics::~Metrics() = default;
 void Metrics::observe_request(std::string_view route, std::string_view method, unsigned status,
                               std::chrono::duration<double> elapsed) {
   std::string status_class = std::to_string(status / 100) + "xx";
-  impl_->requests.Add({{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_class}})
+  impl_->requests
+      .Add({{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_class}})
       .Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                 0.05,   0.1,   0.25,   0.5,   1,    2.5,
-                                                                 5,      10,    30,     60};
+  static const prometheus::Histogram::BucketBoundaries kBuckets{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
   impl_->latency.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets)
       .Observe(elapsed.count());
 }
 
-void Metrics::request_started() { impl_->in_flight.Increment(); }
-void Metrics::request_finished() { impl_->in_flight.Decrement(); }
+void Metrics::request_started() {
+  impl_->in_flight.Increment();
+}
+void Metrics::request_finished() {
+  impl_->in_flight.Decrement();
+}
 
 void Metrics::add_collector(Collector collector) {
   std::lock_guard lock(impl_->mutex);
@@ -80,7 +86,10 @@ std::string Metrics::serialize() {
                              double value) {
       auto& family = impl_->scrape_gauges[std::string(name)];
       if (!family) {
-        family = &prometheus::BuildGauge().Name(std::string(name)).Help(std::string(help)).Register(impl_->registry);
+        family = &prometheus::BuildGauge()
+                      .Name(std::string(name))
+                      .Help(std::string(help))
+                      .Register(impl_->registry);
       }
       std::map<std::string, std::string> l;
       for (auto const& [k, v] : labels) l.emplace(k, v);

@@ -23,9 +23,9 @@ class Metrics {
   void request_finished();
 
   // A named gauge set at scrape time; `labels` is a list of key=value pairs.
-  using GaugeSetter = std::function<void(std::string_view name, std::string_view help,
-                                         std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
-                                         double value)>;
+  using GaugeSetter = std::function<void(
+      std::string_view name, std::string_view help,
+      std::initializer_list<std::pair<std::string_view, std::string_view>> labels, double value)>;
   using Collector = std::function<void(GaugeSetter const&)>;
   void add_collector(Collector collector);
 

@@ -17,9 +17,9 @@ struct Policy {
 
 struct Decision {
   bool allowed = true;
-  std::uint32_t remaining = 0;   // requests still allowed right now
-  std::uint32_t retry_after = 0; // seconds until the next request is allowed (when denied)
-  std::uint32_t reset = 0;       // seconds until the quota is fully restored
+  std::uint32_t remaining = 0;    // requests still allowed right now
+  std::uint32_t retry_after = 0;  // seconds until the next request is allowed (when denied)
+  std::uint32_t reset = 0;        // seconds until the quota is fully restored
 };
 
 class Limiter {

@@ -25,9 +25,12 @@ class PostgresConnection final : public Connection {
     for (std::size_t i = 0; i < params.size(); ++i) {
       auto const& p = params[i];
       if (std::holds_alternative<std::monostate>(p)) continue;
-      if (auto const* v = std::get_if<std::int64_t>(&p)) text[i] = std::to_string(*v);
-      else if (auto const* d = std::get_if<double>(&p)) text[i] = std::to_string(*d);
-      else text[i] = std::get<std::string>(p);
+      if (auto const* v = std::get_if<std::int64_t>(&p))
+        text[i] = std::to_string(*v);
+      else if (auto const* d = std::get_if<double>(&p))
+        text[i] = std::to_string(*d);
+      else
+        text[i] = std::get<std::string>(p);
       values[i] = text[i].c_str();
     }
     std::string s(sql);
@@ -59,10 +62,15 @@ class PostgresConnection final : public Connection {
             row.emplace_back(i);
             break;
           }
-          case kBoolOid: row.emplace_back(std::int64_t{v[0] == 't'}); break;
+          case kBoolOid:
+            row.emplace_back(std::int64_t{v[0] == 't'});
+            break;
           case kFloat4Oid:
-          case kFloat8Oid: row.emplace_back(std::strtod(v, nullptr)); break;
-          default: row.emplace_back(std::string(v, len));
+          case kFloat8Oid:
+            row.emplace_back(std::strtod(v, nullptr));
+            break;
+          default:
+            row.emplace_back(std::string(v, len));
         }
       }
     }

@@ -22,9 +22,12 @@ class SqliteConnection final : public Connection {
     for (std::size_t i = 0; i < params.size(); ++i) {
       int idx = static_cast<int>(i + 1);
       auto const& p = params[i];
-      if (std::holds_alternative<std::monostate>(p)) rc = sqlite3_bind_null(stmt, idx);
-      else if (auto const* v = std::get_if<std::int64_t>(&p)) rc = sqlite3_bind_int64(stmt, idx, *v);
-      else if (auto const* d = std::get_if<double>(&p)) rc = sqlite3_bind_double(stmt, idx, *d);
+      if (std::holds_alternative<std::monostate>(p))
+        rc = sqlite3_bind_null(stmt, idx);
+      else if (auto const* v = std::get_if<std::int64_t>(&p))
+        rc = sqlite3_bind_int64(stmt, idx, *v);
+      else if (auto const* d = std::get_if<double>(&p))
+        rc = sqlite3_bind_double(stmt, idx, *d);
       else {
         auto const& s = std::get<std::string>(p);
         rc = sqlite3_bind_text64(stmt, idx, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -39,9 +42,15 @@ class SqliteConnection final : public Connection {
       row.reserve(static_cast<std::size_t>(ncols));
       for (int c = 0; c < ncols; ++c) {
         switch (sqlite3_column_type(stmt, c)) {
-          case SQLITE_NULL: row.emplace_back(std::monostate{}); break;
-          case SQLITE_INTEGER: row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c))); break;
-          case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(stmt, c)); break;
+          case SQLITE_NULL:
+            row.emplace_back(std::monostate{});
+            break;
+          case SQLITE_INTEGER:
+            row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c)));
+            break;
+          case SQLITE_FLOAT:
+            row.emplace_back(sqlite3_column_double(stmt, c));
+            break;
           default: {
             auto const* text = reinterpret_cast<char const*>(sqlite3_column_text(stmt, c));
             row.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
@@ -78,7 +87,8 @@ class SqliteConnection final : public Connection {
       e.retry_after_s = 1;
       return e;
     }
-    if (primary == SQLITE_FULL) return make_error(ErrorCode::insufficient_storage, "Database disk full", detail);
+    if (primary == SQLITE_FULL)
+      return make_error(ErrorCode::insufficient_storage, "Database disk full", detail);
     return make_error(ErrorCode::internal, "Database error", detail);
   }
 
@@ -107,8 +117,8 @@ std::string sqlite_placeholders(std::string_view sql) {
 
 Result<std::unique_ptr<Connection>> open_sqlite(std::string const& path, int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -118,7 +128,8 @@ Result<std::unique_ptr<Connection>> open_sqlite(std::string const& path, int bus
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
-  if (auto s = conn->execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  if (auto s =
+          conn->execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
       !s) {
     return s.error();
   }

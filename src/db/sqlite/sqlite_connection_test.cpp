@@ -12,8 +12,9 @@ TEST(SqlitePlaceholders, RewritesOnlyOutsideLiterals) {
 
 TEST(SqliteConnection, TypedRoundTripAndReuseOfPlaceholder) {
   auto conn = open_sqlite(":memory:").value();
-  auto r = conn->query("SELECT $1, $2, $3, $4, $1", {std::int64_t{42}, 2.5, std::string("x'y"), std::monostate{}})
-               .value();
+  auto r =
+      conn->query("SELECT $1, $2, $3, $4, $1", {std::int64_t{42}, 2.5, std::string("x'y"), std::monostate{}})
+          .value();
   EXPECT_EQ(r.int64(0, 0), 42);
   EXPECT_EQ(std::get<double>(r.rows[0][1]), 2.5);
   EXPECT_EQ(r.text(0, 2), "x'y");

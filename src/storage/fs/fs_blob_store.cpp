@@ -16,8 +16,8 @@ namespace {
 
 Error io_error(std::string_view what, fs::path const& path, int err) {
   ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::insufficient_storage : ErrorCode::unavailable;
-  return make_error(code, "Storage error", std::string(what) + " " + path.filename().string() + ": " +
-                                               std::strerror(err));
+  return make_error(code, "Storage error",
+                    std::string(what) + " " + path.filename().string() + ": " + std::strerror(err));
 }
 
 Status fsync_dir(fs::path const& dir) {
@@ -82,7 +82,8 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::put(std::string_view key) {
   fs::create_directories(final_path.parent_path(), ec);
   if (ec) return io_error("mkdir", final_path, ec.value());
   // Temporary names start with '.', which keys never do, so list() never shows them.
-  fs::path tmp = final_path.parent_path() / ("." + final_path.filename().string() + "." + random_hex(6) + ".tmp");
+  fs::path tmp =
+      final_path.parent_path() / ("." + final_path.filename().string() + "." + random_hex(6) + ".tmp");
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return io_error("create", final_path, errno);
   return std::unique_ptr<BlobWriter>(new FsBlobWriter(fd, tmp, final_path));

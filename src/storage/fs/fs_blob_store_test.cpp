@@ -65,8 +65,8 @@ TEST_F(FsBlobStoreTest, ReplaceIsAtomic) {
 }
 
 TEST_F(FsBlobStoreTest, HostileKeysAreRejected) {
-  for (std::string_view key : {"../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "A/b", "a/./b", "", "a\\b",
-                               "a/b/", "%2e%2e/x"}) {
+  for (std::string_view key : {"../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "A/b", "a/./b", "",
+                               "a\\b", "a/b/", "%2e%2e/x"}) {
     EXPECT_EQ(store_->put(key).error().code, ErrorCode::bad_request) << key;
     char buf[1];
     EXPECT_EQ(store_->read(key, 0, buf).error().code, ErrorCode::bad_request) << key;
