@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, build, and run every test: formatting, unit tests
+# (release and ASan/UBSan builds), and integration tests that drive the real binary over HTTP
+# against SQLite and a throwaway PostgreSQL on 127.0.0.1. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+scripts/install-deps.sh
+
+echo "== format"
+scripts/check-format.sh
+
+echo "== build (release, dev = ASan+UBSan)"
+scripts/build.sh release
+scripts/build.sh dev
+
+work=$(mktemp -d /tmp/astropixel-test.XXXXXX)
+source scripts/lib/postgres.sh
+cleanup() { pg_stop; rm -rf "$work"; }
+trap cleanup EXIT
+pg_start "$work/pg"
+echo "PostgreSQL for tests: $ASTROPIXEL_TEST_PG_URL"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+echo "== unit tests (release)"
+ctest --preset release -j2
+echo "== unit tests (ASan+UBSan)"
+ctest --preset dev -j2
+
+echo "== integration tests (release binary)"
+ASTROPIXEL_BIN=$root/build/release/astropixel /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+echo "== integration tests (ASan+UBSan binary)"
+ASTROPIXEL_BIN=$root/build/dev/astropixel /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
