@@ -4,7 +4,7 @@ function(astropixel_target target)
                                            -Werror
                                            # GCC 12 reports false positives for std::variant<std::string> at -O2.
                                            -Wno-maybe-uninitialized)
-  target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+  target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED)
 endfunction()
 
 # A unit test next to the code it tests: foo_test.cpp → test binary registered with CTest.

@@ -10,15 +10,22 @@ pg_start() {
   PG_DIR=$dir
   PG_PORT=$(free_port)
   mkdir -p "$dir"
+  chmod 755 "$(dirname "$dir")"  # the postgres user must be able to reach the cluster directory
   local as=()
   if [[ $(id -u) -eq 0 ]]; then
     chown postgres: "$dir"
     as=(runuser -u postgres --)
   fi
-  "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
+  if ! "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1; then
+    cat "$dir/initdb.log" >&2
+    return 1
+  fi
+  if ! "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
     -o "-h 127.0.0.1 -p $PG_PORT -k /tmp -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-        -c max_connections=200" >/dev/null
+        -c max_connections=200" >/dev/null; then
+    cat "$dir/server.log" >&2
+    return 1
+  fi
   export ASTROPIXEL_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
   export PG_DIR PG_PORT
 }
