@@ -55,4 +55,7 @@ struct Request {
   log::Context log_context() const { return {request_id, trace_id, span_id}; }
 };
 
+// Decodes %XX escapes (and '+' as a space in query strings); nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view in, bool plus_is_space);
+
 }  // namespace astropixel::http

@@ -6,13 +6,6 @@
 namespace astropixel::http {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool is_integer(std::string_view s) {
   if (s.empty() || s.size() > 18) return false;
   for (char c : s) {
@@ -30,23 +23,10 @@ std::optional<std::vector<std::string>> split_path(std::string_view path) {
   while (i <= path.size()) {
     auto end = path.find('/', i);
     if (end == std::string_view::npos) end = path.size();
-    auto raw = path.substr(i, end - i);
-    std::string seg;
-    seg.reserve(raw.size());
-    for (std::size_t k = 0; k < raw.size(); ++k) {
-      if (raw[k] == '%') {
-        if (k + 2 >= raw.size()) return std::nullopt;
-        int hi = hex_value(raw[k + 1]), lo = hex_value(raw[k + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        char c = static_cast<char>(hi * 16 + lo);
-        if (c == '/' || c == '\0') return std::nullopt;
-        seg.push_back(c);
-        k += 2;
-      } else {
-        seg.push_back(raw[k]);
-      }
-    }
-    out.push_back(std::move(seg));
+    auto seg = percent_decode(path.substr(i, end - i), false);
+    if (!seg || seg->find('/') != std::string::npos || seg->find('\0') != std::string::npos)
+      return std::nullopt;
+    out.push_back(std::move(*seg));
     i = end + 1;
   }
   // "/" is one empty segment; "/a/" keeps its trailing empty segment so it does not match "/a".

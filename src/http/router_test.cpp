@@ -79,3 +79,28 @@ TEST(Router, BadPatternsThrowAtStartup) {
 
 }  // namespace
 }  // namespace astropixel::http
+
+namespace astropixel::http {
+namespace {
+
+TEST(PercentDecode, DecodesAndRejectsMalformed) {
+  EXPECT_EQ(percent_decode("a%20b+c", true).value(), "a b c");
+  EXPECT_EQ(percent_decode("a+b", false).value(), "a+b");
+  EXPECT_FALSE(percent_decode("%", true));
+  EXPECT_FALSE(percent_decode("%4", true));
+  EXPECT_FALSE(percent_decode("%zz", true));
+}
+
+TEST(QueryParam, FindsDecodedValues) {
+  Request req;
+  req.query = "ms=1500&name=M%2031&flag&empty=&bad=%zz";
+  EXPECT_EQ(req.query_param("ms").value(), "1500");
+  EXPECT_EQ(req.query_param("name").value(), "M 31");
+  EXPECT_EQ(req.query_param("flag").value(), "");
+  EXPECT_EQ(req.query_param("empty").value(), "");
+  EXPECT_FALSE(req.query_param("bad"));
+  EXPECT_FALSE(req.query_param("missing"));
+}
+
+}  // namespace
+}  // namespace astropixel::http
