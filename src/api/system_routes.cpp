@@ -16,8 +16,8 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       [shared](http::Request&) -> http::asio::awaitable<Result<http::Response>> {
         auto& d = *shared;
         // Both probes block (a query, a statvfs): off the I/O threads.
-        auto [db, storage] =
-            co_await d.blocking->run([&d] { return std::pair(d.probe_database(), d.storage_free_bytes()); });
+        auto probe = [&d] { return std::pair(d.probe_database(), d.storage_free_bytes()); };
+        auto [db, storage] = co_await d.blocking->run(probe);
         boost::json::object body;
         boost::json::object database{{"backend", d.database_backend}, {"ok", db.has_value()}};
         if (db) {
@@ -48,7 +48,8 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
 
   router.add(bhttp::verb::get, "/metrics",
              [shared](http::Request&) -> http::asio::awaitable<Result<http::Response>> {
-               auto text = co_await shared->blocking->run([&] { return shared->metrics->serialize(); });
+               auto scrape = [&] { return shared->metrics->serialize(); };
+               auto text = co_await shared->blocking->run(scrape);
                auto r = http::text_response(std::move(text), "text/plain; version=0.0.4; charset=utf-8");
                r.headers.set(bhttp::field::cache_control, "no-store");
                co_return r;

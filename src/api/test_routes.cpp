@@ -45,7 +45,8 @@ void add_test_routes(http::Router& router, TestDeps deps) {
       bhttp::verb::get, "/api/_test/hold-db",
       [shared](http::Request& req) -> awaitable<Result<http::Response>> {
         int ms = query_ms(req);
-        auto held = co_await shared->blocking->run([shared, ms] { return shared->hold_database(ms); });
+        auto job = [shared, ms] { return shared->hold_database(ms); };
+        auto held = co_await shared->blocking->run(job);
         if (!held) co_return held.error();
         co_return http::json_response({{"held_ms", ms}});
       },

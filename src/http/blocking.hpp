@@ -14,12 +14,13 @@ class BlockingPool {
   ~BlockingPool() { pool_.join(); }
 
   // Runs `f` on a pool thread and resumes the calling coroutine with its result (or exception).
+  // `f` is taken by lvalue reference on purpose: GCC 12 destroys some temporaries inside co_await
+  // expressions twice, so callers name their lambda first (`auto job = ...; co_await run(job);`).
   template <class F>
-  boost::asio::awaitable<std::invoke_result_t<F>> run(F f) {
-    using R = std::invoke_result_t<F>;
-    co_return co_await boost::asio::co_spawn(
-        pool_.get_executor(), [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
-        boost::asio::use_awaitable);
+  boost::asio::awaitable<std::invoke_result_t<F&>> run(F& f) {
+    using R = std::invoke_result_t<F&>;
+    auto task = [&f]() -> boost::asio::awaitable<R> { co_return f(); };
+    co_return co_await boost::asio::co_spawn(pool_.get_executor(), task, boost::asio::use_awaitable);
   }
 
   void join() { pool_.join(); }
