@@ -282,12 +282,20 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   beast::flat_buffer buffer;
   buffer.reserve(kReadBufferReserve);
 
-  bool idle = true;
+  // Shared with the shutdown path, which may post a cancel after this session has ended: both run
+  // on the session's strand, so `alive` is checked without a race.
+  struct Liveness {
+    bool idle = true;
+    bool alive = true;
+    beast::tcp_stream* stream = nullptr;
+  };
+  auto live = std::make_shared<Liveness>();
+  live->stream = &stream;
+  bool& idle = live->idle;
   SessionEntry entry;
-  auto ex = stream.get_executor();
-  entry.cancel_if_idle = [&stream, &idle, ex] {
-    asio::post(ex, [&stream, &idle] {
-      if (idle) stream.cancel();
+  entry.cancel_if_idle = [live, ex = stream.get_executor()] {
+    asio::post(ex, [live] {
+      if (live->alive && live->idle) live->stream->cancel();
     });
   };
   {
@@ -302,6 +310,10 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       impl->sessions.erase(entry);
     }
   } unregister{this, &entry};
+  struct MarkDead {
+    Liveness& l;
+    ~MarkDead() { l.alive = false; }
+  } mark_dead{*live};
 
   for (;;) {
     idle = true;
