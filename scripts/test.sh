@@ -16,6 +16,7 @@ scripts/build.sh release
 scripts/build.sh dev
 
 work=$(mktemp -d /tmp/astropixel-test.XXXXXX)
+chmod 755 "$work"  # the postgres user starts the test cluster inside it
 source scripts/lib/postgres.sh
 cleanup() { pg_stop; rm -rf "$work"; }
 trap cleanup EXIT

@@ -1,5 +1,5 @@
 # Starts a throwaway PostgreSQL 15 cluster on 127.0.0.1 for tests; source this file, then call
-# pg_start DIR. Exports ASTROPIXEL_TEST_PG_URL; pg_stop tears it down.
+# pg_start DIR (its parent must be reachable by the postgres user). Exports ASTROPIXEL_TEST_PG_URL; pg_stop tears it down.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -10,7 +10,6 @@ pg_start() {
   PG_DIR=$dir
   PG_PORT=$(free_port)
   mkdir -p "$dir"
-  chmod 755 "$(dirname "$dir")"  # the postgres user must be able to reach the cluster directory
   local as=()
   if [[ $(id -u) -eq 0 ]]; then
     chown postgres: "$dir"
