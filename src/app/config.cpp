@@ -180,6 +180,17 @@ std::vector<Key> const& keys() {
         }));
     k.push_back(number<int>("ACCESS_TOKEN_EXPIRE_MINUTES", &Config::access_token_expire_minutes, 1, 24 * 60));
     k.push_back(number<int>("REFRESH_TOKEN_EXPIRE_DAYS", &Config::refresh_token_expire_days, 1, 365));
+    k.push_back(number<int>("ARGON2_OPSLIMIT", &Config::argon2_opslimit, 1, 20));
+    k.push_back(number<int>("ARGON2_MEMLIMIT_MIB", &Config::argon2_memlimit_mib, 8, 4096));
+    k.push_back(number<int>("PASSWORD_HASH_CONCURRENCY", &Config::password_hash_concurrency, 1, 64));
+    k.push_back(text("RATE_LIMIT_AUTH", &Config::rate_limit_auth, false, check_rate));
+    k.push_back(text("LOGIN_RATE_LIMIT_IP", &Config::login_rate_limit_ip, false, check_rate));
+    k.push_back(text("LOGIN_RATE_LIMIT_ACCOUNT", &Config::login_rate_limit_account, false, check_rate));
+    k.push_back(text("COOKIE_SECURE", &Config::cookie_secure, false,
+                     [](std::string const& v) -> std::optional<std::string> {
+                       if (v == "auto" || v == "true" || v == "false") return std::nullopt;
+                       return "must be auto, true or false";
+                     }));
     k.push_back(number<std::uint64_t>("MAX_UPLOAD_SIZE", &Config::max_upload_size, 1, 1ull << 50));
     k.push_back(number<std::uint64_t>("MAX_CHUNK_SIZE", &Config::max_chunk_size, 1, 1ull << 40));
     k.push_back(number<int>("TILE_SIZE", &Config::tile_size, 64, 4096));

@@ -45,6 +45,13 @@ struct Config {
   std::string secret_key;  // generated into data_dir/secret_key when absent
   int access_token_expire_minutes = 30;
   int refresh_token_expire_days = 14;
+  int argon2_opslimit = 2;  // libsodium "interactive"
+  int argon2_memlimit_mib = 64;
+  int password_hash_concurrency = 2;               // hashes at once; more callers queue
+  std::string rate_limit_auth = "30/60";           // register/refresh per client address
+  std::string login_rate_limit_ip = "20/60";       // sign-in attempts per client address
+  std::string login_rate_limit_account = "5/300";  // sign-in attempts per account name
+  std::string cookie_secure = "auto";              // auto = Secure when HTTPS arrives through a trusted proxy
   // uploads and processing
   std::uint64_t max_upload_size = 42949672960ull;  // 40 GiB
   std::uint64_t max_chunk_size = 2147483648ull;    // 2 GiB

@@ -21,6 +21,32 @@ int main(int argc, char** argv) {
   auto* migrate = cli.add_subcommand("migrate", "Apply database schema migrations and exit");
   auto* version_cmd = cli.add_subcommand("version", "Print the version and exit");
 
+  UserCommand user_cmd;
+  auto* user = cli.add_subcommand("user", "Manage accounts (the first administrator is created here)");
+  user->require_subcommand(1);
+  auto* create =
+      user->add_subcommand("create", "Create an account; the password is read from stdin or generated");
+  create->add_option("--email", user_cmd.email, "Email address")->required();
+  create->add_option("--username", user_cmd.username, "Username: 3-64 letters, digits or underscores")
+      ->required();
+  create->add_option("--full-name", user_cmd.full_name, "Display name");
+  create->add_flag("--admin", user_cmd.admin, "Make the account an administrator");
+  create->add_flag("--password-stdin", user_cmd.password_stdin,
+                   "Read the password from the first line of stdin");
+  auto* set_role = user->add_subcommand("set-role", "Change an account's role");
+  set_role->add_option("login", user_cmd.login, "Email or username")->required();
+  set_role->add_option("role", user_cmd.role, "user or admin")
+      ->required()
+      ->check(CLI::IsMember({"user", "admin"}));
+  auto* disable = user->add_subcommand("disable", "Disable an account and end its sessions");
+  disable->add_option("login", user_cmd.login, "Email or username")->required();
+  auto* enable = user->add_subcommand("enable", "Enable a disabled account");
+  enable->add_option("login", user_cmd.login, "Email or username")->required();
+  auto* reset = user->add_subcommand("reset-password", "Set a new password and end the account's sessions");
+  reset->add_option("login", user_cmd.login, "Email or username")->required();
+  reset->add_flag("--password-stdin", user_cmd.password_stdin,
+                  "Read the password from the first line of stdin");
+
   CLI11_PARSE(cli, argc, argv);
   if (!config_file.empty()) common.config_file = config_file;
 
@@ -29,6 +55,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*migrate) return run_migrate(common);
+  if (*user) {
+    for (auto* sub : user->get_subcommands()) user_cmd.action = sub->get_name();
+    return run_user(common, user_cmd);
+  }
   if (*serve) return run_serve(common, print_config);
   return 2;
 }

@@ -5,14 +5,19 @@
 #include <iostream>
 #include <thread>
 
+#include "api/auth_routes.hpp"
+#include "api/authn.hpp"
 #include "api/system_routes.hpp"
 #include "api/test_routes.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/services.hpp"
 #include "app/version.hpp"
 #include "core/log.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "db/sql_session_repository.hpp"
+#include "db/sql_user_repository.hpp"
 #include "http/blocking.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -34,35 +39,6 @@ std::optional<Config> configure(CommonOptions const& common) {
   }
   log::set_level(log::parse_level(cfg->log_level, log::Level::info));
   return *cfg;
-}
-
-std::unique_ptr<db::Pool> open_database(Config const& cfg) {
-  db::Pool::Options opts{cfg.db_pool_size, cfg.db_max_overflow,
-                         std::chrono::milliseconds(cfg.db_pool_timeout_ms)};
-  if (cfg.database_url.starts_with("sqlite:")) {
-    std::error_code ec;
-    std::filesystem::create_directories(cfg.data_dir, ec);
-  }
-  auto pool = db::make_pool(cfg.database_url, opts);
-  if (!pool) {
-    log::error("database_config_invalid", {{"detail", pool.error().message}});
-    return nullptr;
-  }
-  auto report = db::migrate(**pool);
-  if (!report) {
-    log::error("migration_failed", {{"message", report.error().message}, {"detail", report.error().detail}});
-    return nullptr;
-  }
-  if (report->from_version != report->to_version) {
-    log::info("migrated", {{"from", report->from_version}, {"to", report->to_version}});
-  }
-  return std::move(*pool);
-}
-
-ratelimit::Policy parse_policy(std::string name, std::string const& spec) {
-  auto slash = spec.find('/');
-  return {std::move(name), static_cast<std::uint32_t>(std::stoul(spec.substr(0, slash))),
-          std::chrono::seconds(std::stoul(spec.substr(slash + 1)))};
 }
 
 }  // namespace
@@ -119,8 +95,20 @@ int run_serve(CommonOptions const& common, bool print_config) {
     }
   });
 
+  // Services
+  db::SqlUserRepository users(*pool);
+  db::SqlSessionRepository sessions(*pool);
+  auth::PasswordHasher hasher(hash_params(*cfg));
+  auth::TokenCodec tokens(cfg->secret_key);
+  auth::AuthService auth_service(users, sessions, hasher, tokens, limiter, auth_settings(*cfg));
+  api::Authenticator authn(auth_service, blocking, cfg->cors_origins,
+                           cfg->cookie_secure == "true"    ? api::CookieSecurity::always
+                           : cfg->cookie_secure == "false" ? api::CookieSecurity::never
+                                                           : api::CookieSecurity::automatic);
+
   // Routes
   http::Router router;
+  api::add_auth_routes(router, authn);
   api::add_system_routes(
       router,
       {
@@ -169,6 +157,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   opts.cors_origins = cfg->cors_origins;
   opts.trusted_proxies = cfg->trusted_proxies;
   opts.rate_policies.emplace("default", parse_policy("default", cfg->rate_limit_default));
+  opts.rate_policies.emplace("auth", parse_policy("auth", cfg->rate_limit_auth));
 
   std::unique_ptr<http::Server> server;
   try {

@@ -34,6 +34,7 @@ struct Error {
   std::string message;    // short human sentence, safe to show to the client
   std::string detail;     // more context, safe to show to the client
   std::string reason{};   // optional finer machine code ("username_taken"); empty = to_string(code)
+  std::string field{};    // the request field at fault, when there is one ("email")
   int retry_after_s = 0;  // for rate_limited/unavailable: seconds the client should wait
 
   std::string_view machine_code() const { return reason.empty() ? to_string(code) : reason; }

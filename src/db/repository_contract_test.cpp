@@ -10,6 +10,7 @@
 #include "core/ids.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "db/sql_session_repository.hpp"
 #include "db/sql_user_repository.hpp"
 
 namespace astropixel::db {
@@ -166,6 +167,40 @@ TEST_P(Contract, ConcurrentWritersDoNotFail) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(repo.count().value(), 100);
+}
+
+TEST_P(Contract, RefreshRotationAndReuseDetection) {
+  SqlUserRepository users(*pool_);
+  SqlSessionRepository sessions(*pool_);
+  auto u = users.create(alice()).value();
+  const std::int64_t now = 1'000'000, later = 2'000'000;
+  auto s = sessions.create(u.id, "d1", later, "agent", "127.0.0.1").value();
+  EXPECT_EQ(sessions.active_user(s.id, u.id, now).value().id, u.id);
+  EXPECT_EQ(sessions.active_user(s.id, "someone-else", now).error().code, ErrorCode::unauthorized);
+
+  auto rotated = sessions.rotate("d1", "d2", later + 10, now).value();
+  EXPECT_EQ(rotated.id, s.id) << "same family";
+  EXPECT_EQ(sessions.rotate("nope", "x", later, now).error().reason, "invalid_refresh_token");
+  // d1 was exchanged already: presenting it again revokes the family, so d2 dies too.
+  EXPECT_EQ(sessions.rotate("d1", "d3", later, now).error().reason, "refresh_token_reused");
+  EXPECT_EQ(sessions.rotate("d2", "d4", later, now).error().reason, "invalid_refresh_token");
+  EXPECT_EQ(sessions.active_user(s.id, u.id, now).error().reason, "session_revoked");
+}
+
+TEST_P(Contract, ExpiryAndRevocation) {
+  SqlUserRepository users(*pool_);
+  SqlSessionRepository sessions(*pool_);
+  auto u = users.create(alice()).value();
+  auto a = sessions.create(u.id, "a1", 5000, "", "").value();
+  auto b = sessions.create(u.id, "b1", 5000, "", "").value();
+  auto c = sessions.create(u.id, "c1", 5000, "", "").value();
+  EXPECT_EQ(sessions.rotate("a1", "a2", 9000, 6000).error().reason, "invalid_refresh_token") << "expired";
+  EXPECT_EQ(sessions.active_user(a.id, u.id, 6000).error().code, ErrorCode::unauthorized);
+  ASSERT_TRUE(sessions.revoke_all(u.id, b.id, 100));
+  EXPECT_TRUE(sessions.active_user(b.id, u.id, 200).has_value()) << "the kept session survives";
+  EXPECT_FALSE(sessions.active_user(c.id, u.id, 200).has_value());
+  ASSERT_TRUE(sessions.revoke(b.id, 300));
+  EXPECT_FALSE(sessions.active_user(b.id, u.id, 400).has_value());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Contract, ::testing::Values(Dialect::sqlite, Dialect::postgres),

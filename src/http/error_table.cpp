@@ -65,7 +65,16 @@ Response error_response(Error const& error, std::string_view request_id, bool de
   if (message.empty()) message = std::string(obsolete_reason(st));
   boost::json::object body{
       {"message", message}, {"detail", detail}, {"code", error.machine_code()}, {"request_id", request_id}};
+  if (!error.field.empty()) body["field"] = error.field;
   Response r = json_response(body, st);
+  if (error.code == ErrorCode::unauthorized) {
+    // RFC 6750: say which scheme, and whether the presented token was the problem.
+    bool bad_token = error.reason == "invalid_token" || error.reason == "token_expired" ||
+                     error.reason == "token_not_yet_valid" || error.reason == "session_revoked";
+    r.headers.set(
+        boost::beast::http::field::www_authenticate,
+        bad_token ? "Bearer realm=\"astropixel\", error=\"invalid_token\"" : "Bearer realm=\"astropixel\"");
+  }
   if (error.retry_after_s > 0)
     r.headers.set(boost::beast::http::field::retry_after, std::to_string(error.retry_after_s));
   return r;

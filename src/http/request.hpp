@@ -45,6 +45,7 @@ struct Request {
   std::string request_id;
   std::string trace_id, span_id;
   std::string client_ip;
+  bool secure_transport = false;  // HTTPS terminated by a trusted proxy (X-Forwarded-Proto: https)
   BodyReader* body = nullptr;
 
   std::string_view header(std::string_view name) const;

@@ -374,6 +374,7 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
     req.span_id = std::move(tp->parent_id);
   }
   req.client_ip = client_ip.resolve(peer, msg["X-Forwarded-For"]);
+  req.secure_transport = client_ip.trusted(peer) && beast::iequals(msg["X-Forwarded-Proto"], "https");
   auto ctx = req.log_context();
   bool const head = req.method == bhttp::verb::head;
   std::string_view origin = msg[bhttp::field::origin];

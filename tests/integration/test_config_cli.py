@@ -61,10 +61,11 @@ def test_migrate_command_on_sqlite_and_postgres(tmp_path, pg_url):
     r = run_cli("migrate", env={"DATA_DIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "astropixel.db").exists()
+    latest = r.stdout.split()[-1]
     r = run_cli("migrate", env={"DATA_DIR": str(tmp_path), "DATABASE_URL": pg_url})
     assert r.returncode == 0, r.stderr
     from support.postgres import psql
-    assert psql(pg_url, "SELECT MAX(version) FROM schema_migrations").strip() == "1"
+    assert psql(pg_url, "SELECT MAX(version) FROM schema_migrations").strip() == latest
     again = run_cli("migrate", env={"DATA_DIR": str(tmp_path), "DATABASE_URL": pg_url})
     assert again.returncode == 0
 

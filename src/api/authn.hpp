@@ -1,0 +1,54 @@
+#pragma once
+// Who is calling: an `Authorization: Bearer` token (API clients) or the HttpOnly session cookie
+// (browsers, so <img> and tile requests authenticate without tokens in URLs). Cookie-authenticated
+// unsafe requests must pass the CSRF check: an allowed Origin (when sent) and an X-CSRF-Token header
+// equal to the readable ap_csrf cookie (double submit).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/auth_service.hpp"
+#include "http/blocking.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace astropixel::api {
+
+inline constexpr std::string_view kAccessCookie = "ap_access";
+inline constexpr std::string_view kRefreshCookie = "ap_refresh";
+inline constexpr std::string_view kCsrfCookie = "ap_csrf";
+
+enum class CookieSecurity { automatic, always, never };
+
+// The value of cookie `name` in the request's Cookie header(s).
+std::optional<std::string> cookie(http::Request const& req, std::string_view name);
+
+class Authenticator {
+ public:
+  Authenticator(auth::AuthService& service, http::BlockingPool& blocking,
+                std::vector<std::string> allowed_origins, CookieSecurity security);
+
+  // The caller, or nullopt for a guest. Errors: unauthorized (a token was presented and is bad),
+  // forbidden (csrf_failed, account_disabled).
+  http::asio::awaitable<Result<std::optional<auth::Authenticated>>> identify(http::Request& req);
+
+  // Passes when the request is not cookie-authenticated or carries a matching CSRF token and an
+  // acceptable Origin. Errors: forbidden with reason csrf_failed.
+  Status check_csrf(http::Request const& req) const;
+
+  // Session cookies for a fresh sign-in, and the CSRF token the client must echo.
+  std::string set_session_cookies(http::Response& res, http::Request const& req, auth::SignIn const& s) const;
+  void clear_session_cookies(http::Response& res, http::Request const& req) const;
+
+  auth::AuthService& service() { return service_; }
+  http::BlockingPool& blocking() { return blocking_; }
+
+ private:
+  bool secure(http::Request const& req) const;
+  auth::AuthService& service_;
+  http::BlockingPool& blocking_;
+  std::vector<std::string> allowed_origins_;
+  CookieSecurity security_;
+};
+
+}  // namespace astropixel::api

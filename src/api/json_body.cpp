@@ -1,0 +1,43 @@
+#include "api/json_body.hpp"
+
+#include <boost/json.hpp>
+
+namespace astropixel::api {
+
+http::asio::awaitable<Result<boost::json::object>> read_json_object(http::Request& req) {
+  auto text = co_await req.body->read_all();
+  if (!text) co_return text.error();
+  boost::system::error_code ec;
+  auto value = boost::json::parse(*text, ec);
+  if (ec || !value.is_object()) {
+    Error e = make_error(ErrorCode::bad_request, "Invalid JSON", "The body must be a JSON object");
+    e.reason = "invalid_json";
+    co_return e;
+  }
+  co_return std::move(value.as_object());
+}
+
+Result<std::optional<std::string>> optional_string(boost::json::object const& o, std::string_view key) {
+  auto const* v = o.if_contains(key);
+  if (!v || v->is_null()) return std::optional<std::string>{};
+  if (!v->is_string()) {
+    Error e = make_error(ErrorCode::validation, std::string(key) + " must be a string");
+    e.field = std::string(key);
+    return e;
+  }
+  return std::optional<std::string>(std::string(v->as_string()));
+}
+
+Result<std::string> required_string(boost::json::object const& o, std::string_view key) {
+  auto v = optional_string(o, key);
+  if (!v) return v.error();
+  if (!*v) {
+    Error e = make_error(ErrorCode::validation, std::string(key) + " is required");
+    e.field = std::string(key);
+    e.reason = "missing_field";
+    return e;
+  }
+  return std::move(**v);
+}
+
+}  // namespace astropixel::api

@@ -1,0 +1,50 @@
+#include "app/services.hpp"
+
+#include "core/log.hpp"
+#include "db/migrations.hpp"
+
+namespace astropixel::app {
+
+ratelimit::Policy parse_policy(std::string name, std::string const& spec) {
+  auto slash = spec.find('/');
+  return {std::move(name), static_cast<std::uint32_t>(std::stoul(spec.substr(0, slash))),
+          std::chrono::seconds(std::stoul(spec.substr(slash + 1)))};
+}
+
+auth::HashParams hash_params(Config const& cfg) {
+  return {static_cast<unsigned long long>(cfg.argon2_opslimit),
+          static_cast<std::size_t>(cfg.argon2_memlimit_mib) * 1024 * 1024,
+          static_cast<std::size_t>(cfg.password_hash_concurrency)};
+}
+
+auth::AuthSettings auth_settings(Config const& cfg) {
+  return {std::chrono::minutes(cfg.access_token_expire_minutes),
+          std::chrono::hours(24 * cfg.refresh_token_expire_days),
+          parse_policy("login_ip", cfg.login_rate_limit_ip),
+          parse_policy("login_account", cfg.login_rate_limit_account)};
+}
+
+std::unique_ptr<db::Pool> open_database(Config const& cfg) {
+  db::Pool::Options opts{cfg.db_pool_size, cfg.db_max_overflow,
+                         std::chrono::milliseconds(cfg.db_pool_timeout_ms)};
+  if (cfg.database_url.starts_with("sqlite:")) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.data_dir, ec);
+  }
+  auto pool = db::make_pool(cfg.database_url, opts);
+  if (!pool) {
+    log::error("database_config_invalid", {{"detail", pool.error().message}});
+    return nullptr;
+  }
+  auto report = db::migrate(**pool);
+  if (!report) {
+    log::error("migration_failed", {{"message", report.error().message}, {"detail", report.error().detail}});
+    return nullptr;
+  }
+  if (report->from_version != report->to_version) {
+    log::info("migrated", {{"from", report->from_version}, {"to", report->to_version}});
+  }
+  return std::move(*pool);
+}
+
+}  // namespace astropixel::app

@@ -1,0 +1,18 @@
+#pragma once
+// Small translations from configuration to service settings, shared by `serve` and the CLI.
+#include "app/config.hpp"
+#include "auth/auth_service.hpp"
+#include "auth/password_hasher.hpp"
+#include "db/pool.hpp"
+#include "ratelimit/limiter.hpp"
+
+namespace astropixel::app {
+
+// "600/60" → 600 requests per 60 s (validated by the configuration loader).
+ratelimit::Policy parse_policy(std::string name, std::string const& spec);
+auth::HashParams hash_params(Config const& cfg);
+auth::AuthSettings auth_settings(Config const& cfg);
+// Opens the pool and applies migrations; logs and returns nullptr on failure.
+std::unique_ptr<db::Pool> open_database(Config const& cfg);
+
+}  // namespace astropixel::app

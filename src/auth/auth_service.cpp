@@ -1,0 +1,202 @@
+#include "auth/auth_service.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "auth/validation.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace astropixel::auth {
+namespace {
+
+Error bad_credentials() {
+  Error e = make_error(ErrorCode::unauthorized, "Invalid credentials", "The login or the password is wrong");
+  e.reason = "invalid_credentials";
+  return e;
+}
+
+Error disabled() {
+  Error e = make_error(ErrorCode::forbidden, "Account disabled", "This account has been disabled");
+  e.reason = "account_disabled";
+  return e;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::int64_t now_s() {
+  return now_unix_ms() / 1000;
+}
+
+}  // namespace
+
+AuthService::AuthService(UserRepository& users, SessionRepository& sessions, PasswordHasher const& hasher,
+                         TokenCodec const& tokens, ratelimit::Limiter& limiter, AuthSettings settings)
+    : users_(users),
+      sessions_(sessions),
+      hasher_(hasher),
+      tokens_(tokens),
+      limiter_(limiter),
+      settings_(settings) {}
+
+std::string AuthService::issue_access(std::string const& user_id, std::string const& session_id,
+                                      std::int64_t now) const {
+  return tokens_.issue({user_id, session_id, now, now, now + settings_.access_ttl.count()});
+}
+
+Result<SignIn> AuthService::start_session(User user, ClientInfo const& client) {
+  std::string refresh = random_hex(32);
+  auto now_ms = now_unix_ms();
+  auto session =
+      sessions_.create(user.id, token_digest(refresh), now_ms + settings_.refresh_ttl.count() * 1000,
+                       client.user_agent.substr(0, 256), client.ip);
+  if (!session) return session.error();
+  SignIn out;
+  out.session_id = session->id;
+  out.access_token = issue_access(user.id, session->id, now_ms / 1000);
+  out.access_expires_in = settings_.access_ttl.count();
+  out.refresh_token = std::move(refresh);
+  out.refresh_expires_in = settings_.refresh_ttl.count();
+  out.user = std::move(user);
+  return out;
+}
+
+Result<User> AuthService::create_user(Registration const& r, Role role) {
+  for (auto s : {validate_email(r.email), validate_username(r.username), validate_password(r.password),
+                 validate_full_name(r.full_name)}) {
+    if (!s) return s.error();
+  }
+  auto hash = hasher_.hash(r.password);
+  if (!hash) return hash.error();
+  auto created = users_.create({r.email, lower(r.username), r.full_name, *hash, role});
+  if (!created) {
+    Error e = created.error();
+    if (e.reason == "email_taken") e.field = "email";
+    if (e.reason == "username_taken") e.field = "username";
+    return e;
+  }
+  return created;
+}
+
+Result<SignIn> AuthService::register_user(Registration const& r, ClientInfo const& client) {
+  auto user = create_user(r, Role::user);
+  if (!user) return user.error();
+  return start_session(std::move(*user), client);
+}
+
+Result<SignIn> AuthService::login(std::string_view login, std::string_view password,
+                                  ClientInfo const& client) {
+  // Both throttles count every attempt; the per-account key is the login as typed (lowercased), so
+  // unknown accounts are throttled exactly like real ones.
+  auto by_ip = limiter_.check(settings_.login_per_ip, client.ip);
+  auto by_account = limiter_.check(settings_.login_per_account, lower(login));
+  if (!by_ip.allowed || !by_account.allowed) {
+    Error e = make_error(ErrorCode::rate_limited, "Too many sign-in attempts", "Wait a moment and try again");
+    e.retry_after_s = static_cast<int>(
+        std::max(by_ip.allowed ? 0u : by_ip.retry_after, by_account.allowed ? 0u : by_account.retry_after));
+    return e;
+  }
+  if (login.empty() || login.size() > 254 || password.size() > kMaxPasswordBytes) {
+    hasher_.verify_dummy(password.substr(0, kMaxPasswordBytes));
+    return bad_credentials();
+  }
+  auto user = users_.find_by_login(login);
+  if (!user) {
+    if (user.error().code != ErrorCode::not_found) return user.error();
+    hasher_.verify_dummy(password);  // same cost as a real verification
+    return bad_credentials();
+  }
+  if (!hasher_.verify(user->password_hash, password)) return bad_credentials();
+  if (user->disabled) return disabled();
+  if (hasher_.needs_rehash(user->password_hash)) {
+    if (auto rehashed = hasher_.hash(password)) {
+      if (users_.set_password_hash(user->id, *rehashed)) user->password_hash = *rehashed;
+    }
+  }
+  return start_session(std::move(*user), client);
+}
+
+Result<SignIn> AuthService::refresh(std::string_view refresh_token, ClientInfo const&) {
+  if (refresh_token.empty() || refresh_token.size() > 256) {
+    Error e = make_error(ErrorCode::unauthorized, "Invalid refresh token", "Sign in again");
+    e.reason = "invalid_refresh_token";
+    return e;
+  }
+  std::string next = random_hex(32);
+  auto now_ms = now_unix_ms();
+  auto session = sessions_.rotate(token_digest(refresh_token), token_digest(next),
+                                  now_ms + settings_.refresh_ttl.count() * 1000, now_ms);
+  if (!session) return session.error();
+  auto user = sessions_.active_user(session->id, session->user_id, now_ms);
+  if (!user) return user.error();
+  if (user->disabled) return disabled();
+  SignIn out;
+  out.session_id = session->id;
+  out.access_token = issue_access(user->id, session->id, now_ms / 1000);
+  out.access_expires_in = settings_.access_ttl.count();
+  out.refresh_token = std::move(next);
+  out.refresh_expires_in = settings_.refresh_ttl.count();
+  out.user = std::move(*user);
+  return out;
+}
+
+Status AuthService::logout(Principal const& who) {
+  return sessions_.revoke(who.session_id, now_unix_ms());
+}
+
+Result<Authenticated> AuthService::authenticate(std::string_view access_token) {
+  auto claims = tokens_.verify(access_token, now_s());
+  if (!claims) return claims.error();
+  auto user = sessions_.active_user(claims->session_id, claims->user_id, now_unix_ms());
+  if (!user) return user.error();
+  if (user->disabled) return disabled();
+  return Authenticated{Principal{user->id, claims->session_id, user->role}, std::move(*user)};
+}
+
+Result<User> AuthService::update_profile(Principal const& who, std::optional<std::string> full_name,
+                                         std::optional<std::string> avatar_url) {
+  auto user = users_.find_by_id(who.user_id);
+  if (!user) return user.error();
+  if (full_name) {
+    if (auto s = validate_full_name(*full_name); !s) return s.error();
+    user->full_name = *full_name;
+  }
+  if (avatar_url) {
+    if (auto s = validate_avatar_url(*avatar_url); !s) return s.error();
+    user->avatar_url = *avatar_url;
+  }
+  if (auto s = users_.update_profile(user->id, user->full_name, user->avatar_url); !s) return s.error();
+  return users_.find_by_id(who.user_id);
+}
+
+Status AuthService::change_password(Principal const& who, std::string_view current, std::string_view next) {
+  if (auto s = validate_password(next); !s) return s.error();
+  auto user = users_.find_by_id(who.user_id);
+  if (!user) return user.error();
+  if (!hasher_.verify(user->password_hash, current)) {
+    Error e = make_error(ErrorCode::unauthorized, "Current password is wrong");
+    e.reason = "invalid_credentials";
+    e.field = "current_password";
+    return e;
+  }
+  auto hash = hasher_.hash(next);
+  if (!hash) return hash.error();
+  if (auto s = users_.set_password_hash(user->id, *hash); !s) return s;
+  return sessions_.revoke_all(user->id, who.session_id, now_unix_ms());
+}
+
+Status AuthService::set_password(std::string_view login, std::string_view password) {
+  if (auto s = validate_password(password); !s) return s.error();
+  auto user = users_.find_by_login(login);
+  if (!user) return user.error();
+  auto hash = hasher_.hash(password);
+  if (!hash) return hash.error();
+  if (auto s = users_.set_password_hash(user->id, *hash); !s) return s;
+  return sessions_.revoke_all(user->id, "", now_unix_ms());
+}
+
+}  // namespace astropixel::auth
