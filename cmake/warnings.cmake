@@ -3,7 +3,9 @@ function(astropixel_target target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor
                                            -Werror
                                            # GCC 12 reports false positives for std::variant<std::string> at -O2.
-                                           -Wno-maybe-uninitialized)
+                                           -Wno-maybe-uninitialized
+                                           # GCC 12 misreports asio coroutine frames (custom operator new/delete).
+                                           -Wno-mismatched-new-delete)
   target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED)
 endfunction()
 

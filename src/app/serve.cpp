@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "api/admin_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
 #include "api/system_routes.hpp"
@@ -109,6 +110,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   // Routes
   http::Router router;
   api::add_auth_routes(router, authn);
+  api::add_admin_routes(router, authn, users);
   api::add_system_routes(
       router,
       {

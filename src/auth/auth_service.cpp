@@ -189,6 +189,29 @@ Status AuthService::change_password(Principal const& who, std::string_view curre
   return sessions_.revoke_all(user->id, who.session_id, now_unix_ms());
 }
 
+Result<User> AuthService::set_role(Principal const& by, std::string_view user_id, Role role) {
+  if (by.user_id == user_id && role != Role::admin) {
+    Error e = make_error(ErrorCode::conflict, "You cannot remove your own administrator role");
+    e.reason = "cannot_modify_self";
+    return e;
+  }
+  if (auto s = users_.set_role(user_id, role); !s) return s.error();
+  return users_.find_by_id(user_id);
+}
+
+Result<User> AuthService::set_disabled(Principal const& by, std::string_view user_id, bool disabled) {
+  if (by.user_id == user_id && disabled) {
+    Error e = make_error(ErrorCode::conflict, "You cannot disable your own account");
+    e.reason = "cannot_modify_self";
+    return e;
+  }
+  if (auto s = users_.set_disabled(user_id, disabled); !s) return s.error();
+  if (disabled) {
+    if (auto s = sessions_.revoke_all(user_id, "", now_unix_ms()); !s) return s.error();
+  }
+  return users_.find_by_id(user_id);
+}
+
 Status AuthService::set_password(std::string_view login, std::string_view password) {
   if (auto s = validate_password(password); !s) return s.error();
   auto user = users_.find_by_login(login);

@@ -66,6 +66,11 @@ class AuthService {
   // Ends every other session of the user. Errors: unauthorized (wrong current password), validation.
   Status change_password(Principal const& who, std::string_view current, std::string_view next);
 
+  // Administration. Disabling ends the user's sessions. An administrator cannot disable or demote
+  // themselves (conflict: cannot_modify_self), so the last admin cannot lock everyone out by accident.
+  Result<User> set_role(Principal const& by, std::string_view user_id, Role role);
+  Result<User> set_disabled(Principal const& by, std::string_view user_id, bool disabled);
+
   // For the CLI: no throttling, no session.
   Result<User> create_user(Registration const& r, Role role);
   Status set_password(std::string_view login, std::string_view password);  // ends all sessions

@@ -2,6 +2,7 @@
 // Persistence of user accounts, owned by auth/ and implemented in db/ (one SQL implementation over
 // the SQLite and PostgreSQL drivers; docs/adr/0002-one-sql-repository-two-drivers.md).
 #include <string_view>
+#include <vector>
 
 #include "auth/user.hpp"
 #include "core/error.hpp"
@@ -26,6 +27,13 @@ class UserRepository {
   virtual Status set_role(std::string_view id, Role role) = 0;
   virtual Status set_disabled(std::string_view id, bool disabled) = 0;
   virtual Result<std::int64_t> count() = 0;
+
+  struct Page {
+    std::vector<User> users;
+    std::int64_t total = 0;
+  };
+  // Users whose email, username or full name contains `query` (case-insensitive), newest first.
+  virtual Result<Page> list(std::string_view query, int limit, int offset) = 0;
 };
 
 }  // namespace astropixel::auth

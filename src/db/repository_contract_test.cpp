@@ -169,6 +169,22 @@ TEST_P(Contract, ConcurrentWritersDoNotFail) {
   EXPECT_EQ(repo.count().value(), 100);
 }
 
+TEST_P(Contract, ListSearchesAndPages) {
+  SqlUserRepository repo(*pool_);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(repo.create(
+        {"user" + std::to_string(i) + "@x.org", "user_" + std::to_string(i), "", "h", auth::Role::user}));
+  }
+  ASSERT_TRUE(repo.create({"odd%@x.org", "percent", "Ada Lovelace", "h", auth::Role::user}));
+  auto all = repo.list("", 4, 0).value();
+  EXPECT_EQ(all.total, 6);
+  EXPECT_EQ(all.users.size(), 4u);
+  EXPECT_EQ(repo.list("", 4, 4).value().users.size(), 2u);
+  EXPECT_EQ(repo.list("LOVELACE", 10, 0).value().total, 1);
+  EXPECT_EQ(repo.list("%", 10, 0).value().total, 1) << "wildcards match literally";
+  EXPECT_EQ(repo.list("_", 10, 0).value().total, 5);
+}
+
 TEST_P(Contract, RefreshRotationAndReuseDetection) {
   SqlUserRepository users(*pool_);
   SqlSessionRepository sessions(*pool_);

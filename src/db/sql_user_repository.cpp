@@ -123,4 +123,29 @@ Result<std::int64_t> SqlUserRepository::count() {
   return r->int64(0, 0);
 }
 
+Result<auth::UserRepository::Page> SqlUserRepository::list(std::string_view query, int limit, int offset) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  // LIKE wildcards in the query are matched literally.
+  std::string pattern = "%";
+  for (char c : lower(query)) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += c;
+  }
+  pattern += "%";
+  std::string where =
+      " WHERE email_key LIKE $1 ESCAPE '\\' OR username LIKE $1 ESCAPE '\\' OR LOWER(full_name) LIKE $1 "
+      "ESCAPE '\\'";
+  auto total = (*conn)->query("SELECT COUNT(*) FROM users" + where, {pattern});
+  if (!total) return total.error();
+  auto rows = (*conn)->query("SELECT " + std::string(kColumns) + " FROM users" + where +
+                                 " ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+                             {pattern, std::int64_t{limit}, std::int64_t{offset}});
+  if (!rows) return rows.error();
+  Page page;
+  page.total = total->int64(0, 0);
+  for (std::size_t r = 0; r < rows->rows.size(); ++r) page.users.push_back(user_from(*rows, r));
+  return page;
+}
+
 }  // namespace astropixel::db

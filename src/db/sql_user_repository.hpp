@@ -17,6 +17,7 @@ class SqlUserRepository final : public auth::UserRepository {
   Status set_role(std::string_view id, auth::Role role) override;
   Status set_disabled(std::string_view id, bool disabled) override;
   Result<std::int64_t> count() override;
+  Result<Page> list(std::string_view query, int limit, int offset) override;
 
  private:
   Result<auth::User> find_one(std::string_view where, std::vector<Value> params);

@@ -23,6 +23,9 @@ class Server:
             "WEB_ROOT": str(self.data_dir / "no-web-app"),
             "TEST_ROUTES": "true",
             "LOG_LEVEL": "debug",
+            # Cheap argon2id keeps the suite fast; one test checks the production defaults.
+            "ARGON2_OPSLIMIT": "1",
+            "ARGON2_MEMLIMIT_MIB": "8",
         }
         self.env.update(env or {})
         self.args = list(args)
