@@ -36,6 +36,8 @@ std::string_view to_string(ErrorCode code) {
       return "service_unavailable";
     case ErrorCode::insufficient_storage:
       return "insufficient_storage";
+    case ErrorCode::cancelled:
+      return "cancelled";
     case ErrorCode::internal:
       return "internal";
   }

@@ -23,6 +23,7 @@ enum class ErrorCode {
   rate_limited,
   unavailable,  // a dependency (database, storage) is down or saturated
   insufficient_storage,
+  cancelled,  // the caller asked to stop
   internal,
 };
 

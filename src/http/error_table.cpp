@@ -38,6 +38,8 @@ status status_of(ErrorCode code) {
       return status::service_unavailable;
     case ErrorCode::insufficient_storage:
       return status::insufficient_storage;
+    case ErrorCode::cancelled:
+      return status::conflict;
     case ErrorCode::internal:
       return status::internal_server_error;
   }

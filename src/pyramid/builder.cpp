@@ -1,0 +1,175 @@
+#include "pyramid/builder.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <memory>
+#include <thread>
+
+namespace astropixel::pyramid {
+
+void shrink_rows(unsigned char const* top, unsigned char const* bottom, std::uint32_t width, int bands,
+                 unsigned char* out) {
+  std::uint32_t out_width = (width + 1) / 2;
+  for (std::uint32_t x = 0; x < out_width; ++x) {
+    std::uint32_t x0 = 2 * x, x1 = std::min(2 * x + 1, width - 1);
+    for (int b = 0; b < bands; ++b) {
+      unsigned sum =
+          top[x0 * bands + b] + top[x1 * bands + b] + bottom[x0 * bands + b] + bottom[x1 * bands + b];
+      out[x * bands + b] = static_cast<unsigned char>((sum + 2) / 4);
+    }
+  }
+}
+
+namespace {
+
+struct Level {
+  std::uint32_t width = 0, height = 0;
+  std::vector<unsigned char> strip;  // tile_size rows
+  std::uint32_t filled = 0;          // rows in `strip`
+  std::uint32_t tile_row = 0;        // index of the strip being filled
+};
+
+class Builder {
+ public:
+  Builder(Geometry const& g, int bands, BuildOptions const& opts, TileSink& sink)
+      : g_(g), bands_(bands), opts_(opts), sink_(sink) {
+    unsigned n = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i)
+      encoders_.push_back(std::make_unique<TileEncoder>(opts.format, opts.quality));
+    levels_.resize(static_cast<std::size_t>(g.level_count()));
+    for (int l = 0; l <= g.max_level(); ++l) {
+      auto& lv = levels_[static_cast<std::size_t>(l)];
+      lv.width = g.level_width(l);
+      lv.height = g.level_height(l);
+      lv.strip.resize(static_cast<std::size_t>(lv.width) * bands_ * opts.tile_size);
+    }
+  }
+
+  unsigned char* top_strip() { return levels_.back().strip.data(); }
+  void set_top_rows(std::uint32_t rows) { levels_.back().filled = rows; }
+
+  // Encodes the level's strip as one row of tiles, then averages it into the level below.
+  Status emit(int l) {
+    auto& lv = levels_[static_cast<std::size_t>(l)];
+    if (auto s = encode_strip(l, lv); !s) return s;
+    if (l > 0) {
+      auto& below = levels_[static_cast<std::size_t>(l - 1)];
+      std::size_t row_in = static_cast<std::size_t>(lv.width) * bands_;
+      std::size_t row_out = static_cast<std::size_t>(below.width) * bands_;
+      for (std::uint32_t r = 0; r < lv.filled; r += 2) {
+        auto const* top = lv.strip.data() + r * row_in;
+        auto const* bottom = r + 1 < lv.filled ? top + row_in : top;
+        shrink_rows(top, bottom, lv.width, bands_, below.strip.data() + below.filled * row_out);
+        if (++below.filled == opts_.tile_size) {
+          if (auto s = emit(l - 1); !s) return s;
+        }
+      }
+    }
+    lv.filled = 0;
+    ++lv.tile_row;
+    return {};
+  }
+
+  // After the last source strip: push every partial strip down the pyramid.
+  Status flush() {
+    for (int l = g_.max_level(); l >= 0; --l) {
+      if (levels_[static_cast<std::size_t>(l)].filled > 0) {
+        if (auto s = emit(l); !s) return s;
+      }
+    }
+    return {};
+  }
+
+  std::uint64_t tiles() const { return tiles_; }
+
+ private:
+  Status encode_strip(int l, Level const& lv) {
+    std::uint32_t cols = g_.cols(l);
+    std::vector<std::vector<unsigned char>> out(cols);
+    std::vector<Status> status(cols);
+    std::size_t stride = static_cast<std::size_t>(lv.width) * bands_;
+    auto work = [&](unsigned worker) {
+      for (std::uint32_t c = worker; c < cols; c += static_cast<std::uint32_t>(encoders_.size())) {
+        auto rect = g_.tile(l, c, lv.tile_row);
+        PixelView px{lv.strip.data() + static_cast<std::size_t>(rect.x) * bands_,
+                     static_cast<int>(rect.width), static_cast<int>(lv.filled), bands_, stride};
+        status[c] = encoders_[worker]->encode(px, out[c]);
+      }
+    };
+    unsigned workers = std::min<unsigned>(static_cast<unsigned>(encoders_.size()), cols);
+    {
+      std::vector<std::jthread> threads;
+      for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work, w);
+      work(0);
+    }
+    // One writer, in column order: the pack is byte-identical from run to run.
+    for (std::uint32_t c = 0; c < cols; ++c) {
+      if (!status[c]) return status[c];
+      if (auto s = sink_.put(l, c, lv.tile_row, out[c]); !s) return s;
+      ++tiles_;
+    }
+    return {};
+  }
+
+  Geometry const& g_;
+  int bands_;
+  BuildOptions const& opts_;
+  TileSink& sink_;
+  std::vector<std::unique_ptr<TileEncoder>> encoders_;
+  std::vector<Level> levels_;
+  std::uint64_t tiles_ = 0;
+};
+
+}  // namespace
+
+Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, BuildOptions const& options,
+                          ProgressFn const& progress, std::atomic<bool> const* cancel) {
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  auto source = Source::open(input, options.max_pixels);
+  if (!source) return source.error();
+  auto const& info = (*source)->info();
+  Geometry g(info.width, info.height, options.tile_size);
+
+  boost::json::object meta{{"source_format", info.format},
+                           {"source_bands", info.bands},
+                           {"sample_format", info.sample_format},
+                           {"stretch", "none"},
+                           {"quality", options.quality}};
+  PyramidInfo pinfo{info.width, info.height, options.tile_size, std::string(extension(options.format)),
+                    boost::json::serialize(meta)};
+  if (auto s = sink.begin(pinfo); !s) return s.error();
+
+  Builder builder(g, info.display_bands, options, sink);
+  Progress p;
+  p.rows_total = info.height;
+  for (std::uint32_t y = 0; y < info.height; y += options.tile_size) {
+    if (cancel && cancel->load()) return make_error(ErrorCode::cancelled, "Cancelled");
+    std::uint32_t rows = std::min(options.tile_size, info.height - y);
+    if (auto s = (*source)->read_rows(y, rows, builder.top_strip()); !s) return s.error();
+    builder.set_top_rows(rows);
+    if (auto s = builder.emit(g.max_level()); !s) return s.error();
+    p.rows_done = y + rows;
+    p.tiles = builder.tiles();
+    p.bytes = sink.bytes_written();
+    p.seconds = elapsed();
+    if (progress) progress(p);
+  }
+  if (cancel && cancel->load()) return make_error(ErrorCode::cancelled, "Cancelled");
+  if (auto s = builder.flush(); !s) return s.error();
+  if (auto s = sink.commit(); !s) return s.error();
+
+  BuildResult r;
+  r.source = info;
+  r.width = info.width;
+  r.height = info.height;
+  r.levels = g.level_count();
+  r.tiles = builder.tiles();
+  r.bytes = sink.bytes_written();
+  r.seconds = elapsed();
+  return r;
+}
+
+}  // namespace astropixel::pyramid

@@ -1,0 +1,192 @@
+#include "pyramid/builder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <vips/vips8>
+
+#include "core/ids.hpp"
+#include "pyramid/pack.hpp"
+
+namespace astropixel::pyramid {
+namespace {
+
+using vips::VImage;
+
+struct MemorySink : TileSink {
+  PyramidInfo info;
+  std::map<std::tuple<int, std::uint32_t, std::uint32_t>, std::vector<unsigned char>> tiles;
+  bool committed = false;
+  std::uint64_t bytes = 0;
+  Status begin(PyramidInfo const& i) override {
+    info = i;
+    return {};
+  }
+  Status put(int l, std::uint32_t c, std::uint32_t r, std::span<unsigned char const> b) override {
+    tiles[{l, c, r}].assign(b.begin(), b.end());
+    bytes += b.size();
+    return {};
+  }
+  Status commit() override {
+    committed = true;
+    return {};
+  }
+  std::uint64_t bytes_written() const override { return bytes; }
+};
+
+class BuilderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    init_image_library();
+    dir_ = std::filesystem::temp_directory_path() / ("ap-build-" + random_hex(6));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Pixel (x, y) = (x mod 256, y mod 256, (x + 2y) mod 256): every tile's content is predictable.
+  std::filesystem::path synthetic(std::string const& name, int w, int h, int bands = 3) {
+    VImage xy = VImage::xyz(w, h);
+    VImage x = xy[0], y = xy[1];
+    VImage r = x.remainder_const({256}), g = y.remainder_const({256}), b = (x + y * 2).remainder_const({256});
+    VImage img = bands == 1 ? r : VImage::bandjoin({r, g, b});
+    if (bands == 4) img = img.bandjoin(VImage::black(w, h) + 200);
+    img = img.cast(VIPS_FORMAT_UCHAR);
+    if (bands >= 3) img = img.copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+    auto path = dir_ / name;
+    img.write_to_file(path.c_str());
+    return path;
+  }
+
+  // The value of band `b` at (x, y).
+  static int pixel(VImage const& img, int x, int y, int b) {
+    std::size_t size = 0;
+    auto* mem = static_cast<unsigned char*>(img.extract_area(x, y, 1, 1).write_to_memory(&size));
+    int v = mem[b];
+    g_free(mem);
+    return v;
+  }
+
+  static VImage decode(std::vector<unsigned char> const& bytes) {
+    return VImage::new_from_buffer(bytes.data(), bytes.size(), "");
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(BuilderTest, PngTilesHoldExactlyTheSourcePixels) {
+  auto src = synthetic("in.png", 600, 300);
+  MemorySink sink;
+  BuildOptions opts;
+  opts.format = TileFormat::png;
+  auto r = build(src, sink, opts).value();
+  Geometry g(600, 300, 256);
+  EXPECT_EQ(r.levels, g.level_count());
+  EXPECT_EQ(r.tiles, g.tile_count());
+  EXPECT_EQ(sink.tiles.size(), g.tile_count());
+  EXPECT_TRUE(sink.committed);
+  // Full resolution, an edge tile: cropped, never padded.
+  auto edge = decode(sink.tiles.at({g.max_level(), 2, 1}));
+  EXPECT_EQ(edge.width(), 600 - 512);
+  EXPECT_EQ(edge.height(), 300 - 256);
+  for (auto [x, y] : std::vector<std::pair<int, int>>{{0, 0}, {87, 43}, {10, 20}}) {
+    int sx = 512 + x, sy = 256 + y;
+    EXPECT_EQ(pixel(edge, x, y, 0), sx % 256);
+    EXPECT_EQ(pixel(edge, x, y, 1), sy % 256);
+    EXPECT_EQ(pixel(edge, x, y, 2), (sx + 2 * sy) % 256);
+  }
+  // One level down: the 2×2 average of the source.
+  auto half = decode(sink.tiles.at({g.max_level() - 1, 0, 0}));
+  EXPECT_EQ(half.width(), 256);
+  EXPECT_EQ(half.height(), 150);
+  // Source pixels (10..11, 14..15).
+  EXPECT_EQ(pixel(half, 5, 7, 0), (10 + 11 + 10 + 11 + 2) / 4);
+  EXPECT_EQ(pixel(half, 5, 7, 1), (14 + 14 + 15 + 15 + 2) / 4);
+  // The 1×1 level exists.
+  EXPECT_EQ(decode(sink.tiles.at({0, 0, 0})).width(), 1);
+}
+
+TEST_F(BuilderTest, JpegTilesAreCloseAndBuildsAreDeterministic) {
+  auto src = synthetic("in.tif", 700, 520);
+  MemorySink a, b;
+  BuildOptions opts;
+  ASSERT_TRUE(build(src, a, opts));
+  opts.threads = 1;
+  ASSERT_TRUE(build(src, b, opts));
+  EXPECT_EQ(a.tiles, b.tiles) << "same input, same tiles, whatever the thread count";
+  auto t = decode(a.tiles.at({10, 1, 1}));
+  double diff = (t - VImage::new_from_file(src.c_str()).extract_area(256, 256, 256, 256)).abs().avg();
+  EXPECT_LT(diff, 6.0);
+}
+
+TEST_F(BuilderTest, AlphaAndGreyInputs) {
+  MemorySink grey, rgba;
+  BuildOptions png;
+  png.format = TileFormat::png;
+  ASSERT_TRUE(build(synthetic("g.png", 300, 200, 1), grey, png));
+  EXPECT_EQ(decode(grey.tiles.at({9, 0, 0})).bands(), 1);
+  ASSERT_TRUE(build(synthetic("a.png", 300, 200, 4), rgba, png));
+  auto t = decode(rgba.tiles.at({9, 0, 0}));
+  EXPECT_EQ(t.bands(), 4);
+  EXPECT_EQ(pixel(t, 3, 3, 3), 200);
+  MemorySink jpeg;
+  ASSERT_TRUE(build(synthetic("a2.png", 300, 200, 4), jpeg, BuildOptions{}));
+  EXPECT_EQ(decode(jpeg.tiles.at({9, 0, 0})).bands(), 3) << "JPEG flattens alpha";
+}
+
+TEST_F(BuilderTest, WritesAPackThatReadsBack) {
+  auto src = synthetic("in.png", 513, 257);
+  auto pack_path = dir_ / "out.pack";
+  PackWriter w(pack_path);
+  auto r = build(src, w, BuildOptions{}).value();
+  auto reader = PackReader::open(pack_path).value();
+  EXPECT_EQ(reader->geometry().tile_count(), r.tiles);
+  EXPECT_EQ(decode(reader->tile(10, 2, 1).value()).width(), 1);
+}
+
+TEST_F(BuilderTest, CancelLeavesNothing) {
+  auto src = synthetic("in.png", 600, 1200);
+  std::atomic<bool> cancel{false};
+  {
+    PackWriter w(dir_ / "c.pack");
+    auto r = build(
+        src, w, BuildOptions{}, [&](Progress const& p) { cancel = p.rows_done >= 256; }, &cancel);
+    ASSERT_TRUE(r.has_error());
+    EXPECT_EQ(r.error().code, ErrorCode::cancelled);
+  }
+  for (auto const& e : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().extension(), ".png") << "left behind: " << e.path();
+  }
+}
+
+TEST_F(BuilderTest, HostileInputsFailWithSpecificCodes) {
+  MemorySink sink;
+  auto text = dir_ / "notes.png";
+  std::ofstream(text) << "this is not an image at all";
+  EXPECT_EQ(build(text, sink, {}).error().reason, "unsupported_format");
+  EXPECT_EQ(build(dir_ / "missing.png", sink, {}).error().code, ErrorCode::not_found);
+
+  // Truncated: a real PNG cut in half.
+  auto good = synthetic("whole.png", 800, 800);
+  auto size = std::filesystem::file_size(good);
+  std::filesystem::copy_file(good, dir_ / "cut.png");
+  std::filesystem::resize_file(dir_ / "cut.png", size / 2);
+  auto cut = build(dir_ / "cut.png", sink, {});
+  ASSERT_TRUE(cut.has_error());
+  EXPECT_EQ(cut.error().reason, "corrupt_image");
+
+  // Pixel limit from the header, before decoding.
+  BuildOptions small;
+  small.max_pixels = 1000;
+  EXPECT_EQ(build(good, sink, small).error().reason, "pixel_limit_exceeded");
+}
+
+TEST(Shrink, OddEdgesAverageWithThemselves) {
+  unsigned char top[3] = {10, 20, 30}, out[2];
+  shrink_rows(top, top, 3, 1, out);
+  EXPECT_EQ(out[0], 15);
+  EXPECT_EQ(out[1], 30);
+}
+
+}  // namespace
+}  // namespace astropixel::pyramid

@@ -1,0 +1,204 @@
+#include "pyramid/pack.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "core/ids.hpp"
+
+namespace astropixel::pyramid {
+namespace {
+
+constexpr char kMagic[8] = {'A', 'P', 'X', 'P', 'A', 'C', 'K', '1'};
+constexpr char kEnd[4] = {'A', 'P', 'X', 'E'};
+constexpr std::size_t kEntry = 12, kFooter = 32;
+
+void put_u64(unsigned char* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+void put_u32(unsigned char* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+std::uint64_t get_u64(unsigned char const* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+std::uint32_t get_u32(unsigned char const* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+Error io_error(std::string_view what, int err) {
+  ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::insufficient_storage : ErrorCode::internal;
+  return make_error(code, "Cannot write the pyramid", std::string(what) + ": " + std::strerror(err));
+}
+
+Error corrupt(std::string detail) {
+  Error e = make_error(ErrorCode::unprocessable, "Corrupt pyramid pack", std::move(detail));
+  e.reason = "corrupt_pack";
+  return e;
+}
+
+bool pread_all(int fd, void* buf, std::size_t n, std::uint64_t off) {
+  auto* p = static_cast<char*>(buf);
+  while (n > 0) {
+    ssize_t r = ::pread(fd, p, n, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<std::size_t>(r);
+    off += static_cast<std::uint64_t>(r);
+  }
+  return true;
+}
+
+}  // namespace
+
+PackWriter::~PackWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+Status PackWriter::write_all(void const* data, std::size_t size) {
+  auto const* p = static_cast<char const*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd_, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("write", errno);
+    p += n;
+    size -= static_cast<std::size_t>(n);
+    offset_ += static_cast<std::uint64_t>(n);
+  }
+  return {};
+}
+
+Status PackWriter::begin(PyramidInfo const& info) {
+  info_ = info;
+  geometry_ = std::make_unique<Geometry>(info.width, info.height, info.tile_size);
+  index_.assign(geometry_->tile_count(), {0, 0});
+  tmp_ = path_;
+  tmp_ += ".tmp-" + random_hex(6);
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd_ < 0) return io_error("create " + tmp_.filename().string(), errno);
+  return write_all(kMagic, sizeof kMagic);
+}
+
+Status PackWriter::put(int level, std::uint32_t col, std::uint32_t row,
+                       std::span<unsigned char const> bytes) {
+  index_[geometry_->tile_index(level, col, row)] = {offset_, static_cast<std::uint32_t>(bytes.size())};
+  return write_all(bytes.data(), bytes.size());
+}
+
+Status PackWriter::commit() {
+  std::uint64_t index_offset = offset_;
+  std::vector<unsigned char> index(index_.size() * kEntry);
+  for (std::size_t i = 0; i < index_.size(); ++i) {
+    put_u64(&index[i * kEntry], index_[i].first);
+    put_u32(&index[i * kEntry + 8], index_[i].second);
+  }
+  if (auto s = write_all(index.data(), index.size()); !s) return s;
+  boost::json::object meta{{"width", info_.width},
+                           {"height", info_.height},
+                           {"tile_size", info_.tile_size},
+                           {"format", info_.format},
+                           {"levels", geometry_->level_count()}};
+  if (!info_.metadata_json.empty()) meta["meta"] = boost::json::parse(info_.metadata_json);
+  std::string meta_text = boost::json::serialize(meta);
+  std::uint64_t meta_offset = offset_;
+  if (auto s = write_all(meta_text.data(), meta_text.size()); !s) return s;
+  unsigned char footer[kFooter];
+  put_u64(footer, index_offset);
+  put_u64(footer + 8, index_.size());
+  put_u64(footer + 16, meta_offset);
+  put_u32(footer + 24, static_cast<std::uint32_t>(meta_text.size()));
+  std::memcpy(footer + 28, kEnd, 4);
+  if (auto s = write_all(footer, sizeof footer); !s) return s;
+  if (::fsync(fd_) != 0) return io_error("fsync", errno);
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return io_error("rename", errno);
+  committed_ = true;
+  return {};
+}
+
+PackReader::~PackReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const& path) {
+  std::unique_ptr<PackReader> r(new PackReader());
+  r->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (r->fd_ < 0) return make_error(ErrorCode::not_found, "Pyramid not found");
+  struct stat st {};
+  if (::fstat(r->fd_, &st) != 0) return corrupt("stat failed");
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  char magic[8];
+  unsigned char footer[kFooter];
+  if (size < sizeof magic + kFooter || !pread_all(r->fd_, magic, sizeof magic, 0) ||
+      std::memcmp(magic, kMagic, sizeof magic) != 0 || !pread_all(r->fd_, footer, kFooter, size - kFooter) ||
+      std::memcmp(footer + 28, kEnd, 4) != 0) {
+    return corrupt("not an AstroPixel pack");
+  }
+  std::uint64_t index_offset = get_u64(footer), count = get_u64(footer + 8),
+                meta_offset = get_u64(footer + 16);
+  std::uint32_t meta_size = get_u32(footer + 24);
+  // Every offset is checked against the file before it is trusted.
+  if (count > (size / kEntry) || index_offset + count * kEntry != meta_offset ||
+      meta_offset + meta_size + kFooter != size) {
+    return corrupt("inconsistent footer");
+  }
+  std::string meta_text(meta_size, '\0');
+  if (!pread_all(r->fd_, meta_text.data(), meta_size, meta_offset)) return corrupt("short metadata");
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(meta_text, ec);
+  if (ec || !meta.is_object()) return corrupt("bad metadata");
+  auto const& m = meta.as_object();
+  try {
+    r->info_.width = static_cast<std::uint32_t>(m.at("width").to_number<std::uint64_t>());
+    r->info_.height = static_cast<std::uint32_t>(m.at("height").to_number<std::uint64_t>());
+    r->info_.tile_size = static_cast<std::uint32_t>(m.at("tile_size").to_number<std::uint64_t>());
+    r->info_.format = std::string(m.at("format").as_string());
+    if (auto const* extra = m.if_contains("meta")) r->info_.metadata_json = boost::json::serialize(*extra);
+    r->geometry_ = std::make_unique<Geometry>(r->info_.width, r->info_.height, r->info_.tile_size);
+  } catch (std::exception const& e) {
+    return corrupt(std::string("bad metadata: ") + e.what());
+  }
+  if (r->geometry_->tile_count() != count) return corrupt("index does not match the geometry");
+  std::vector<unsigned char> index(count * kEntry);
+  if (!pread_all(r->fd_, index.data(), index.size(), index_offset)) return corrupt("short index");
+  r->index_.resize(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto off = get_u64(&index[i * kEntry]);
+    auto len = get_u32(&index[i * kEntry + 8]);
+    if (len && (off < sizeof magic || off + len > index_offset)) return corrupt("tile outside the data area");
+    r->index_[i] = {off, len};
+  }
+  return r;
+}
+
+Result<std::pair<std::uint64_t, std::uint32_t>> PackReader::locate(int level, std::uint32_t col,
+                                                                   std::uint32_t row) const {
+  auto const& g = *geometry_;
+  if (level < 0 || level > g.max_level() || col >= g.cols(level) || row >= g.rows(level)) {
+    return make_error(ErrorCode::not_found, "Tile not found");
+  }
+  auto entry = index_[g.tile_index(level, col, row)];
+  if (entry.second == 0) return make_error(ErrorCode::not_found, "Tile not found");
+  return entry;
+}
+
+Result<std::vector<unsigned char>> PackReader::tile(int level, std::uint32_t col, std::uint32_t row) const {
+  auto where = locate(level, col, row);
+  if (!where) return where.error();
+  std::vector<unsigned char> out(where->second);
+  if (!pread_all(fd_, out.data(), out.size(), where->first)) return corrupt("short tile read");
+  return out;
+}
+
+}  // namespace astropixel::pyramid

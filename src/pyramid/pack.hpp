@@ -1,0 +1,63 @@
+#pragma once
+// The pyramid pack: one file per pyramid, tiles appended in build order, then an index and the
+// metadata (docs/adr/0005-pyramid-pack-format.md). Reading a tile is an index lookup and one pread;
+// deleting a pyramid is one unlink.
+//
+//   "APXPACK1"                                  8-byte magic
+//   tile bytes ...                              concatenated encoded tiles
+//   index: tile_count × {u64 offset, u32 size}  little-endian, level-major then row-major; size 0 = absent
+//   metadata: UTF-8 JSON                        {"width","height","tile_size","format","levels","meta"}
+//   footer (32 bytes): u64 index_offset, u64 tile_count, u64 metadata_offset, u32 metadata_size, "APXE"
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pyramid/tile_sink.hpp"
+
+namespace astropixel::pyramid {
+
+class PackWriter final : public TileSink {
+ public:
+  explicit PackWriter(std::filesystem::path path) : path_(std::move(path)) {}
+  ~PackWriter() override;
+  Status begin(PyramidInfo const& info) override;
+  Status put(int level, std::uint32_t col, std::uint32_t row, std::span<unsigned char const> bytes) override;
+  Status commit() override;
+  std::uint64_t bytes_written() const override { return offset_; }
+
+ private:
+  Status write_all(void const* data, std::size_t size);
+  std::filesystem::path path_, tmp_;
+  int fd_ = -1;
+  PyramidInfo info_;
+  std::unique_ptr<Geometry> geometry_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;
+  std::uint64_t offset_ = 0;
+  bool committed_ = false;
+};
+
+class PackReader {
+ public:
+  // Errors: not_found, unprocessable (not a pack, or corrupt).
+  static Result<std::unique_ptr<PackReader>> open(std::filesystem::path const& path);
+  ~PackReader();
+
+  PyramidInfo const& info() const { return info_; }
+  Geometry const& geometry() const { return *geometry_; }
+  // Errors: not_found for a tile outside the pyramid.
+  Result<std::vector<unsigned char>> tile(int level, std::uint32_t col, std::uint32_t row) const;
+  // Where a tile's bytes are (for zero-copy serving with pread/sendfile). Errors: not_found.
+  Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
+                                                         std::uint32_t row) const;
+  int fd() const { return fd_; }
+
+ private:
+  PackReader() = default;
+  int fd_ = -1;
+  PyramidInfo info_;
+  std::unique_ptr<Geometry> geometry_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;
+};
+
+}  // namespace astropixel::pyramid

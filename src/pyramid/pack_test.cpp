@@ -1,0 +1,97 @@
+#include "pyramid/pack.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/ids.hpp"
+
+namespace astropixel::pyramid {
+namespace {
+
+std::filesystem::path temp_path(std::string_view stem) {
+  return std::filesystem::temp_directory_path() / (std::string(stem) + "-" + random_hex(6));
+}
+
+std::vector<unsigned char> bytes_of(std::string_view s) {
+  return {s.begin(), s.end()};
+}
+
+TEST(Pack, RoundTripEveryTile) {
+  auto path = temp_path("pack");
+  PyramidInfo info{600, 300, 256, "png", R"({"stretch":"none"})"};
+  Geometry g(600, 300, 256);
+  {
+    PackWriter w(path);
+    ASSERT_TRUE(w.begin(info));
+    for (int l = 0; l <= g.max_level(); ++l) {
+      for (std::uint32_t r = 0; r < g.rows(l); ++r) {
+        for (std::uint32_t c = 0; c < g.cols(l); ++c) {
+          ASSERT_TRUE(w.put(l, c, r,
+                            bytes_of(std::to_string(l) + "/" + std::to_string(c) + "_" + std::to_string(r))));
+        }
+      }
+    }
+    ASSERT_TRUE(w.commit());
+  }
+  auto reader = PackReader::open(path).value();
+  EXPECT_EQ(reader->info().width, 600u);
+  EXPECT_EQ(reader->info().format, "png");
+  EXPECT_EQ(reader->info().metadata_json, R"({"stretch":"none"})");
+  for (int l = 0; l <= g.max_level(); ++l) {
+    for (std::uint32_t r = 0; r < g.rows(l); ++r) {
+      for (std::uint32_t c = 0; c < g.cols(l); ++c) {
+        auto t = reader->tile(l, c, r).value();
+        EXPECT_EQ(std::string(t.begin(), t.end()),
+                  std::to_string(l) + "/" + std::to_string(c) + "_" + std::to_string(r));
+      }
+    }
+  }
+  EXPECT_EQ(reader->tile(g.max_level(), 3, 0).error().code, ErrorCode::not_found);
+  EXPECT_EQ(reader->tile(g.max_level() + 1, 0, 0).error().code, ErrorCode::not_found);
+  EXPECT_EQ(reader->tile(-1, 0, 0).error().code, ErrorCode::not_found);
+  std::filesystem::remove(path);
+}
+
+TEST(Pack, UncommittedWriterLeavesNothing) {
+  auto dir = temp_path("packdir");
+  std::filesystem::create_directories(dir);
+  {
+    PackWriter w(dir / "p.pack");
+    ASSERT_TRUE(w.begin({10, 10, 256, "jpg", ""}));
+    ASSERT_TRUE(w.put(0, 0, 0, bytes_of("x")));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Pack, CorruptFilesAreRejectedNotTrusted) {
+  auto path = temp_path("bad");
+  for (std::string content : {std::string(""), std::string("APXPACK1"),
+                              std::string("garbage that is long enough to hold a footer of 32 bytes")}) {
+    std::ofstream(path, std::ios::binary) << content;
+    auto r = PackReader::open(path);
+    ASSERT_TRUE(r.has_error());
+    EXPECT_EQ(r.error().reason, "corrupt_pack");
+  }
+  // A valid pack with a flipped footer offset.
+  {
+    PackWriter w(path);
+    ASSERT_TRUE(w.begin({10, 10, 256, "jpg", ""}));
+    Geometry g(10, 10, 256);
+    for (int l = 0; l <= g.max_level(); ++l) ASSERT_TRUE(w.put(l, 0, 0, bytes_of("tile")));
+    ASSERT_TRUE(w.commit());
+  }
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-32, std::ios::end);
+    char huge[8] = {'\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\x7f'};
+    f.write(huge, 8);
+  }
+  EXPECT_EQ(PackReader::open(path).error().reason, "corrupt_pack");
+  std::filesystem::remove(path);
+  EXPECT_EQ(PackReader::open(path).error().code, ErrorCode::not_found);
+}
+
+}  // namespace
+}  // namespace astropixel::pyramid

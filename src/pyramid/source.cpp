@@ -1,0 +1,160 @@
+#include "pyramid/source.hpp"
+
+#include <cstring>
+#include <mutex>
+#include <vips/vips8>
+
+#include "core/log.hpp"
+
+namespace astropixel::pyramid {
+
+using vips::VImage;
+
+namespace {
+
+void vips_log_handler(char const*, GLogLevelFlags level, char const* message, void*) {
+  log::write(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL) ? log::Level::error : log::Level::warn,
+             "vips", {{"message", message ? message : ""}});
+}
+
+Error unsupported(std::string detail) {
+  Error e = make_error(ErrorCode::unsupported_media_type, "Unsupported image format",
+                       detail + ". Accepted: " + std::string(accepted_formats()));
+  e.reason = "unsupported_format";
+  return e;
+}
+
+Error corrupt(std::string detail) {
+  Error e = make_error(ErrorCode::unprocessable, "The image is corrupt or truncated", std::move(detail));
+  e.reason = "corrupt_image";
+  return e;
+}
+
+std::string last_vips_error() {
+  std::string text = vips_error_buffer();
+  vips_error_clear();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// Maps libvips' loader nickname to our format name; empty for loaders we do not accept.
+std::string format_of_loader(std::string_view loader) {
+  if (loader.starts_with("VipsForeignLoadTiff")) return "tiff";
+  if (loader.starts_with("VipsForeignLoadPng") || loader.starts_with("VipsForeignLoadSpng")) return "png";
+  if (loader.starts_with("VipsForeignLoadJpeg")) return "jpeg";
+  if (loader.starts_with("VipsForeignLoadJp2k")) return "jp2k";
+  if (loader.starts_with("VipsForeignLoadWebp")) return "webp";
+  if (loader.starts_with("VipsForeignLoadFits")) return "fits";
+  return {};
+}
+
+}  // namespace
+
+std::string_view accepted_formats() {
+  return "TIFF/BigTIFF/GeoTIFF, PNG, JPEG, JPEG 2000, WebP, FITS";
+}
+
+void init_image_library() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (VIPS_INIT("astropixel") != 0)
+      throw std::runtime_error("libvips failed to start: " + last_vips_error());
+    // Untrusted input: only the loaders we accept and trust; FITS and JPEG 2000 are "untrusted" in
+    // libvips' classification but needed (stack.md).
+    vips_block_untrusted_set(TRUE);
+    vips_operation_block_set("VipsForeignLoadFits", FALSE);
+    vips_operation_block_set("VipsForeignLoadJp2k", FALSE);
+    vips_concurrency_set(1);
+    g_log_set_handler("VIPS",
+                      static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+                                                  G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR),
+                      vips_log_handler, nullptr);
+  });
+}
+
+struct Source::Impl {
+  VImage display;
+  VipsRegion* region = nullptr;
+  ~Impl() {
+    if (region) g_object_unref(region);
+  }
+};
+
+Source::Source(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Source::~Source() = default;
+
+Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels) {
+  init_image_library();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return make_error(ErrorCode::not_found, "Input file not found");
+  // Decided by content: libvips asks each loader's sniffer, the file name plays no part.
+  char const* loader = vips_foreign_find_load(path.c_str());
+  if (!loader) {
+    last_vips_error();
+    return unsupported("The file's content is not a recognised image");
+  }
+  SourceInfo info;
+  info.format = format_of_loader(loader);
+  if (info.format.empty()) return unsupported(std::string("Format ") + loader + " is not accepted");
+
+  VImage image;
+  try {
+    // Opening reads only the header: the pixel check below happens before any pixel is decoded.
+    image = VImage::new_from_file(
+        path.c_str(),
+        VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR));
+  } catch (vips::VError const& e) {
+    return corrupt(e.what());
+  }
+  info.width = static_cast<std::uint32_t>(image.width());
+  info.height = static_cast<std::uint32_t>(image.height());
+  info.bands = image.bands();
+  info.sample_format = vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image.format());
+  if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) {
+    Error e =
+        make_error(ErrorCode::unprocessable, "Image too large",
+                   std::to_string(info.width) + "×" + std::to_string(info.height) +
+                       " pixels exceeds the limit of " + std::to_string(max_pixels) + " (MAX_IMAGE_PIXELS)");
+    e.reason = "pixel_limit_exceeded";
+    return e;
+  }
+  try {
+    VImage display = image;
+    if (display.format() != VIPS_FORMAT_UCHAR) {
+      Error e = make_error(ErrorCode::unprocessable, "Pixel format not supported yet",
+                           "Only 8-bit images are tiled so far; " + info.sample_format +
+                               " data needs the display stretch (work in progress)");
+      e.reason = "unsupported_pixel_format";
+      return e;
+    }
+    auto interp = display.interpretation();
+    if (display.bands() > 4) display = display.extract_band(0, VImage::option()->set("n", 4));
+    if (display.bands() >= 3 && interp != VIPS_INTERPRETATION_sRGB && interp != VIPS_INTERPRETATION_RGB) {
+      display = display.colourspace(VIPS_INTERPRETATION_sRGB);
+    }
+    info.display_bands = display.bands();
+    auto impl = std::make_unique<Impl>();
+    impl->display = display;
+    impl->region = vips_region_new(display.get_image());
+    if (!impl->region) return corrupt(last_vips_error());
+    auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
+    src->info_ = info;
+    return src;
+  } catch (vips::VError const& e) {
+    return corrupt(e.what());
+  }
+}
+
+Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out) {
+  VipsRect rect{0, static_cast<int>(y), static_cast<int>(info_.width), static_cast<int>(rows)};
+  if (vips_region_prepare(impl_->region, &rect) != 0) return corrupt(last_vips_error());
+  std::size_t row_bytes = static_cast<std::size_t>(info_.width) * info_.display_bands;
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    auto const* src = VIPS_REGION_ADDR(impl_->region, 0, static_cast<int>(y + r));
+    std::memcpy(out + r * row_bytes, src, row_bytes);
+  }
+  return {};
+}
+
+}  // namespace astropixel::pyramid

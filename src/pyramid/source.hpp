@@ -1,0 +1,47 @@
+#pragma once
+// The input side of the pyramid engine, the only user of libvips: sniffs the format from content,
+// checks the pixel count from the header before any pixel is decoded, and streams the image top to
+// bottom as 8-bit display pixels in bounded memory.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace astropixel::pyramid {
+
+struct SourceInfo {
+  std::string format;  // "tiff", "png", "jpeg", "jp2k", "webp", "fits"
+  std::uint32_t width = 0, height = 0;
+  int bands = 0;              // of the source
+  std::string sample_format;  // "uchar", "ushort", "float", ...
+  int display_bands = 0;      // 1-4 bands of 8-bit display pixels
+};
+
+// Once per process: block libvips' untrusted loaders except FITS and JPEG 2000, route its warnings
+// to our log. Safe to call repeatedly.
+void init_image_library();
+
+class Source {
+ public:
+  // Errors: not_found, unsupported_media_type (unsupported_format: lists what is accepted),
+  // unprocessable (corrupt_image, pixel_limit_exceeded, unsupported_pixel_format).
+  static Result<std::unique_ptr<Source>> open(std::filesystem::path const& path, std::uint64_t max_pixels);
+  ~Source();
+
+  SourceInfo const& info() const { return info_; }
+  // Decodes rows [y, y + rows) into `out` (width × display_bands bytes per row). Rows must be read
+  // top to bottom. Errors: unprocessable (corrupt_image: truncated or damaged data).
+  Status read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out);
+
+ private:
+  struct Impl;
+  explicit Source(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  SourceInfo info_;
+};
+
+std::string_view accepted_formats();
+
+}  // namespace astropixel::pyramid

@@ -1,0 +1,30 @@
+#pragma once
+// Where encoded tiles go: a pack file (the server's format) or a directory tree (offline export).
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/error.hpp"
+#include "pyramid/geometry.hpp"
+
+namespace astropixel::pyramid {
+
+struct PyramidInfo {
+  std::uint32_t width = 0, height = 0, tile_size = 256;
+  std::string format = "jpg";  // tile file extension: jpg | png | webp
+  std::string metadata_json;   // free-form JSON recorded with the pyramid (stretch, source, ...)
+};
+
+class TileSink {
+ public:
+  virtual ~TileSink() = default;
+  virtual Status begin(PyramidInfo const& info) = 0;
+  // Called once per tile, from one thread, in a deterministic order.
+  virtual Status put(int level, std::uint32_t col, std::uint32_t row,
+                     std::span<unsigned char const> bytes) = 0;
+  // Makes the result visible atomically. Without commit, the destructor removes everything written.
+  virtual Status commit() = 0;
+  virtual std::uint64_t bytes_written() const = 0;
+};
+
+}  // namespace astropixel::pyramid
