@@ -14,7 +14,7 @@ packages=(
   libcfitsio-dev wcslib-dev libgeotiff-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the tests
-  postgresql redis-server nginx prometheus curl procps python3 python3-pytest python3-requests
+  postgresql redis-server nginx prometheus curl procps time python3 python3-pytest python3-requests python3-pil python3-numpy
 )
 
 missing=()

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,6 +17,18 @@ struct UserCommand {
   bool password_stdin = false;
 };
 
+struct TileCommand {
+  std::string input, output;
+  std::string format = "jpg";
+  int quality = 85;
+  std::uint32_t tile_size = 256;
+  std::string layout = "pack";
+  std::string progress = "auto";  // auto | bar | json | none
+  std::uint64_t max_pixels = 10'000'000'000ull;
+  unsigned threads = 0;
+};
+
+int run_tile(TileCommand const& cmd);
 int run_user(CommonOptions const& common, UserCommand const& cmd);
 int run_serve(CommonOptions const& common, bool print_config);
 int run_migrate(CommonOptions const& common);

@@ -21,6 +21,23 @@ int main(int argc, char** argv) {
   auto* migrate = cli.add_subcommand("migrate", "Apply database schema migrations and exit");
   auto* version_cmd = cli.add_subcommand("version", "Print the version and exit");
 
+  TileCommand tile_cmd;
+  auto* tile = cli.add_subcommand(
+      "tile", "Build a tile pyramid from an image (TIFF, PNG, JPEG, JPEG 2000, WebP, FITS)");
+  tile->add_option("input", tile_cmd.input, "Source image")->required();
+  tile->add_option("output", tile_cmd.output, "Output: a .pack file, or the base name for --layout dz")
+      ->required();
+  tile->add_option("--format", tile_cmd.format, "Tile format")->check(CLI::IsMember({"jpg", "png", "webp"}));
+  tile->add_option("--quality", tile_cmd.quality, "JPEG/WebP quality")->check(CLI::Range(1, 100));
+  tile->add_option("--tile-size", tile_cmd.tile_size, "Tile edge in pixels")->check(CLI::Range(64, 4096));
+  tile->add_option("--layout", tile_cmd.layout, "pack (one file) or dz (Deep Zoom directory tree)")
+      ->check(CLI::IsMember({"pack", "dz", "xyz", "iiif"}));
+  tile->add_option("--progress", tile_cmd.progress, "Progress on a terminal (bar), as JSON lines, or none")
+      ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
+  tile->add_option("--max-pixels", tile_cmd.max_pixels,
+                   "Refuse images with more pixels (checked from the header)");
+  tile->add_option("--threads", tile_cmd.threads, "Encoding threads (0 = one per core)");
+
   UserCommand user_cmd;
   auto* user = cli.add_subcommand("user", "Manage accounts (the first administrator is created here)");
   user->require_subcommand(1);
@@ -47,7 +64,12 @@ int main(int argc, char** argv) {
   reset->add_flag("--password-stdin", user_cmd.password_stdin,
                   "Read the password from the first line of stdin");
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (CLI::ParseError const& e) {
+    // --help and --version exit 0; every usage error exits 2, whatever CLI11's own code.
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
   if (!config_file.empty()) common.config_file = config_file;
 
   if (*version_cmd) {
@@ -55,6 +77,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*migrate) return run_migrate(common);
+  if (*tile) return run_tile(tile_cmd);
   if (*user) {
     for (auto* sub : user->get_subcommands()) user_cmd.action = sub->get_name();
     return run_user(common, user_cmd);
