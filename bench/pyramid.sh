@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Pyramid build speed: `astropixel tile` against `vips dzsave` on the same inputs, same tile size,
+# format and quality, overlap 0, alternating runs. Prints medians and the ratio (vips / ours).
+#
+#   bench/pyramid.sh [small|medium|large ...]     (default: medium)
+#
+# Inputs come from the shared benchmark kit (../shared/bench/make-images.py), generated into
+# $BENCH_DATA/inputs when missing. Needs hyperfine and vips (libvips-tools).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+sizes=("${@:-medium}")
+data=${BENCH_DATA:-/tmp/bench-data}
+kit=${BENCH_KIT:-$root/../shared/bench}
+runs=${RUNS:-3}
+bin=$root/build/release/astropixel
+out=$data/astropixel-bench
+mkdir -p "$out"
+
+command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+[[ -x $bin ]] || scripts/build.sh release
+
+for size in "${sizes[@]}"; do
+  inputs=("$data/inputs/${size}_rgb_strip.tif" "$data/inputs/${size}_rgb_tiled.tif")
+  [[ $size == large ]] && inputs=("$data/inputs/large_rgb_tiled.tif")
+  if [[ ! -f ${inputs[0]} ]]; then
+    /usr/bin/python3 "$kit/make-images.py" --sizes "$size" --out "$data/inputs"
+  fi
+  for input in "${inputs[@]}"; do
+    name=$(basename "$input" .tif)
+    echo "== $size/$name"
+    rm -rf "$out"/*
+    # Each run writes fresh output; removing the previous run's output is part of the prepare step,
+    # not of the timing.
+    hyperfine --runs "$runs" --warmup 1 --style basic --export-json "$out/../pyramid-$size-$name.json" \
+      --prepare "rm -rf $out/ours.pack* $out/vips_files $out/vips.dzi; sync" \
+      -n astropixel "$bin tile $input $out/ours.pack --format jpg --quality 85 --tile-size 256 --progress none" \
+      -n vips_dzsave "vips dzsave $input $out/vips --layout dz --tile-size 256 --overlap 0 --suffix .jpg[Q=85]"
+    /usr/bin/python3 - "$out/../pyramid-$size-$name.json" <<'PY'
+import json, statistics, sys
+r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(sys.argv[1]))["results"]}
+print(f"median astropixel {r['astropixel']:.2f} s, vips dzsave {r['vips_dzsave']:.2f} s, "
+      f"ratio {r['vips_dzsave'] / r['astropixel']:.2f}x")
+PY
+    /usr/bin/time -f "astropixel peak RSS %M KB" "$bin" tile "$input" "$out/rss.pack" --progress none 2>&1 | tail -1
+    rm -f "$out/rss.pack"
+  done
+done
