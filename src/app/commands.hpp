@@ -26,6 +26,8 @@ struct TileCommand {
   std::string progress = "auto";  // auto | bar | json | none
   std::uint64_t max_pixels = 10'000'000'000ull;
   unsigned threads = 0;
+  std::string stretch = "linear";
+  std::string cuts;  // "LO,HI" data values
 };
 
 int run_tile(TileCommand const& cmd);

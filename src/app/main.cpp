@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   tile->add_option("--max-pixels", tile_cmd.max_pixels,
                    "Refuse images with more pixels (checked from the header)");
   tile->add_option("--threads", tile_cmd.threads, "Encoding threads (0 = one per core)");
+  tile->add_option("--stretch", tile_cmd.stretch, "Display stretch for 16-bit and float data")
+      ->check(CLI::IsMember({"linear", "zscale", "log", "sqrt", "asinh"}));
+  tile->add_option("--cuts", tile_cmd.cuts, "LO,HI data values instead of the 0.25/99.75 % percentiles");
 
   UserCommand user_cmd;
   auto* user = cli.add_subcommand("user", "Manage accounts (the first administrator is created here)");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "app/commands.hpp"
 #include "pyramid/builder.hpp"
@@ -85,6 +86,17 @@ int run_tile(TileCommand const& cmd) {
   opts.tile_size = cmd.tile_size;
   opts.max_pixels = cmd.max_pixels;
   opts.threads = cmd.threads;
+  if (auto kind = pyramid::parse_stretch(cmd.stretch)) opts.stretch.kind = *kind;
+  if (!cmd.cuts.empty()) {
+    double lo = 0, hi = 0;
+    char comma = 0;
+    std::istringstream in(cmd.cuts);
+    if (!(in >> lo >> comma >> hi) || comma != ',' || !(hi > lo)) {
+      std::cerr << "astropixel tile: --cuts must be LO,HI with LO < HI\n";
+      return kUsage;
+    }
+    opts.stretch.cuts = std::pair(lo, hi);
+  }
 
   std::unique_ptr<pyramid::TileSink> sink;
   if (cmd.layout == "pack") {

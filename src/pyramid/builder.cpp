@@ -128,7 +128,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  auto source = Source::open(input, options.max_pixels);
+  auto source = Source::open(input, options.max_pixels, options.stretch);
   if (!source) return source.error();
   auto const& info = (*source)->info();
   Geometry g(info.width, info.height, options.tile_size);
@@ -136,7 +136,9 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   boost::json::object meta{{"source_format", info.format},
                            {"source_bands", info.bands},
                            {"sample_format", info.sample_format},
-                           {"stretch", "none"},
+                           {"stretch", info.stretch_json.empty() ? boost::json::value("none")
+                                                                 : boost::json::parse(info.stretch_json)},
+                           {"blank_pixels", info.blank_pixels},
                            {"quality", options.quality}};
   PyramidInfo pinfo{info.width, info.height, options.tile_size, std::string(extension(options.format)),
                     boost::json::serialize(meta)};

@@ -20,7 +20,8 @@ struct BuildOptions {
   int quality = 85;
   std::uint32_t tile_size = 256;
   std::uint64_t max_pixels = 10'000'000'000ull;
-  unsigned threads = 0;  // 0 = one per core
+  unsigned threads = 0;    // 0 = one per core
+  StretchOptions stretch;  // for 16-bit and float data
 };
 
 struct Progress {

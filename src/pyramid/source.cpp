@@ -1,7 +1,9 @@
 #include "pyramid/source.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <vips/vips8>
 
 #include "core/log.hpp"
@@ -75,15 +77,70 @@ void init_image_library() {
 struct Source::Impl {
   VImage display;
   VipsRegion* region = nullptr;
+  // The stretch path: `display` holds float data bands; rows are converted here.
+  std::optional<Stretch> stretch;
+  int data_bands = 0;
+  bool alpha = false;
   ~Impl() {
     if (region) g_object_unref(region);
   }
 };
 
+namespace {
+
+constexpr std::size_t kSampleTarget = 2'000'000;
+
+// The float data bands the stretch works on: grey, or the first three (colour) bands.
+VImage data_bands_of(VImage image) {
+  int bands = image.bands() >= 3 ? 3 : 1;
+  if (image.bands() != bands) image = image.extract_band(0, VImage::option()->set("n", bands));
+  return image.cast(VIPS_FORMAT_FLOAT);
+}
+
+// First pass: a strided sample of finite values, and the count of NaN/blank pixels.
+Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(std::filesystem::path const& path) {
+  VImage image;
+  try {
+    image = data_bands_of(VImage::new_from_file(
+        path.c_str(),
+        VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR)));
+  } catch (vips::VError const& e) {
+    return corrupt(e.what());
+  }
+  VipsRegion* region = vips_region_new(image.get_image());
+  std::unique_ptr<VipsRegion, void (*)(void*)> guard(region, g_object_unref);
+  auto width = static_cast<std::size_t>(image.width()), height = static_cast<std::size_t>(image.height());
+  auto bands = static_cast<std::size_t>(image.bands());
+  std::size_t step = std::max<std::size_t>(1, width * height * bands / kSampleTarget);
+  std::vector<float> sample;
+  sample.reserve(kSampleTarget + width);
+  std::uint64_t blank = 0, index = 0;
+  for (std::size_t y = 0; y < height; y += 256) {
+    int rows = static_cast<int>(std::min<std::size_t>(256, height - y));
+    VipsRect rect{0, static_cast<int>(y), static_cast<int>(width), rows};
+    if (vips_region_prepare(region, &rect) != 0) return corrupt(last_vips_error());
+    for (int r = 0; r < rows; ++r) {
+      auto const* p = reinterpret_cast<float const*>(VIPS_REGION_ADDR(region, 0, static_cast<int>(y) + r));
+      for (std::size_t i = 0; i < width * bands; ++i, ++index) {
+        float v = p[i];
+        if (!std::isfinite(v)) {
+          ++blank;
+          continue;
+        }
+        if (index % step == 0) sample.push_back(v);
+      }
+    }
+  }
+  return std::pair(std::move(sample), blank);
+}
+
+}  // namespace
+
 Source::Source(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Source::~Source() = default;
 
-Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels) {
+Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
+                                             StretchOptions const& stretch_options) {
   init_image_library();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -122,11 +179,23 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
   try {
     VImage display = image;
     if (display.format() != VIPS_FORMAT_UCHAR) {
-      Error e = make_error(ErrorCode::unprocessable, "Pixel format not supported yet",
-                           "Only 8-bit images are tiled so far; " + info.sample_format +
-                               " data needs the display stretch (work in progress)");
-      e.reason = "unsupported_pixel_format";
-      return e;
+      auto sampled = sample_values(path);
+      if (!sampled) return sampled.error();
+      auto stretch = Stretch::fit(sampled->first, stretch_options);
+      if (!stretch) return stretch.error();
+      auto impl = std::make_unique<Impl>();
+      impl->display = data_bands_of(image);
+      impl->data_bands = impl->display.bands();
+      impl->alpha = sampled->second > 0;  // blank pixels become transparent (or black in JPEG)
+      impl->stretch = *stretch;
+      impl->region = vips_region_new(impl->display.get_image());
+      if (!impl->region) return corrupt(last_vips_error());
+      info.display_bands = impl->data_bands + (impl->alpha ? 1 : 0);
+      info.stretch_json = stretch->describe_json();
+      info.blank_pixels = sampled->second;
+      auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
+      src->info_ = info;
+      return src;
     }
     auto interp = display.interpretation();
     if (display.bands() > 4) display = display.extract_band(0, VImage::option()->set("n", 4));
@@ -150,6 +219,24 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
   VipsRect rect{0, static_cast<int>(y), static_cast<int>(info_.width), static_cast<int>(rows)};
   if (vips_region_prepare(impl_->region, &rect) != 0) return corrupt(last_vips_error());
   std::size_t row_bytes = static_cast<std::size_t>(info_.width) * info_.display_bands;
+  if (impl_->stretch) {
+    auto const& st = *impl_->stretch;
+    int db = impl_->data_bands, out_bands = info_.display_bands;
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      auto const* p =
+          reinterpret_cast<float const*>(VIPS_REGION_ADDR(impl_->region, 0, static_cast<int>(y + r)));
+      auto* o = out + r * row_bytes;
+      for (std::uint32_t x = 0; x < info_.width; ++x, p += db, o += out_bands) {
+        bool valid = true;
+        for (int b = 0; b < db; ++b) {
+          valid = valid && std::isfinite(p[b]);
+          o[b] = std::isfinite(p[b]) ? st.apply(p[b]) : 0;
+        }
+        if (impl_->alpha) o[db] = valid ? 255 : 0;
+      }
+    }
+    return {};
+  }
   for (std::uint32_t r = 0; r < rows; ++r) {
     auto const* src = VIPS_REGION_ADDR(impl_->region, 0, static_cast<int>(y + r));
     std::memcpy(out + r * row_bytes, src, row_bytes);

@@ -8,15 +8,18 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "pyramid/stretch.hpp"
 
 namespace astropixel::pyramid {
 
 struct SourceInfo {
   std::string format;  // "tiff", "png", "jpeg", "jp2k", "webp", "fits"
   std::uint32_t width = 0, height = 0;
-  int bands = 0;              // of the source
-  std::string sample_format;  // "uchar", "ushort", "float", ...
-  int display_bands = 0;      // 1-4 bands of 8-bit display pixels
+  int bands = 0;                   // of the source
+  std::string sample_format;       // "uchar", "ushort", "float", ...
+  int display_bands = 0;           // 1-4 bands of 8-bit display pixels
+  std::string stretch_json;        // the stretch applied; empty for 8-bit data shown as is
+  std::uint64_t blank_pixels = 0;  // NaN or blank values: transparent (PNG/WebP) or black (JPEG)
 };
 
 // Once per process: block libvips' untrusted loaders except FITS and JPEG 2000, route its warnings
@@ -27,7 +30,10 @@ class Source {
  public:
   // Errors: not_found, unsupported_media_type (unsupported_format: lists what is accepted),
   // unprocessable (corrupt_image, pixel_limit_exceeded, unsupported_pixel_format).
-  static Result<std::unique_ptr<Source>> open(std::filesystem::path const& path, std::uint64_t max_pixels);
+  // 16-bit and float data are stretched to 8 bits with `stretch`, fitted in a first pass over the
+  // image that samples its values; 8-bit data passes through unchanged.
+  static Result<std::unique_ptr<Source>> open(std::filesystem::path const& path, std::uint64_t max_pixels,
+                                              StretchOptions const& stretch = {});
   ~Source();
 
   SourceInfo const& info() const { return info_; }

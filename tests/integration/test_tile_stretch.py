@@ -1,0 +1,85 @@
+"""16-bit, float and FITS inputs through `astropixel tile`: one stretch for the whole image."""
+import io
+import subprocess
+
+import numpy as np
+from PIL import Image
+
+from support.fits import write_fits
+from support.pack import Pack
+from support.server import BINARY
+
+
+def tile(*args):
+    return subprocess.run([str(BINARY), "tile", *map(str, args), "--progress", "none"], capture_output=True,
+                          text=True, timeout=120)
+
+
+def ramp16(w, h):
+    y, x = np.mgrid[0:h, 0:w]
+    return (x * 65535 // (w - 1)).astype(np.uint16) + 0 * y.astype(np.uint16)
+
+
+def test_16bit_tiff_gets_a_linear_percentile_stretch(tmp_path):
+    src = tmp_path / "ramp16.tif"
+    Image.fromarray(ramp16(1000, 300)).save(src)
+    r = tile(src, tmp_path / "o.pack", "--format", "png")
+    assert r.returncode == 0, r.stderr
+    pack = Pack(tmp_path / "o.pack")
+    stretch = pack.meta["meta"]["stretch"]
+    assert stretch["kind"] == "linear"
+    assert abs(stretch["low"] - 0.0025 * 65535) < 400 and abs(stretch["high"] - 0.9975 * 65535) < 400
+    row = np.asarray(Image.open(io.BytesIO(pack.tile(10, 0, 0))))[0]
+    assert row[0] == 0 and row[1] == 0, "below the low cut"
+    full = np.concatenate([np.asarray(Image.open(io.BytesIO(pack.tile(10, c, 0))))[0] for c in range(4)])
+    assert full[-1] == 255 and abs(int(full[500]) - 128) <= 2, "linear in between"
+    assert (np.diff(full.astype(int)) >= 0).all(), "monotonic: no seams between tiles"
+
+
+def test_explicit_cuts_and_other_stretches(tmp_path):
+    src = tmp_path / "ramp16.tif"
+    Image.fromarray(ramp16(512, 64)).save(src)
+    for stretch in ["zscale", "log", "sqrt", "asinh"]:
+        r = tile(src, tmp_path / f"{stretch}.pack", "--stretch", stretch)
+        assert r.returncode == 0, r.stderr
+        assert Pack(tmp_path / f"{stretch}.pack").meta["meta"]["stretch"]["kind"] == stretch
+    r = tile(src, tmp_path / "cuts.pack", "--cuts", "1000,2000", "--format", "png")
+    assert r.returncode == 0
+    st = Pack(tmp_path / "cuts.pack").meta["meta"]["stretch"]
+    assert (st["low"], st["high"]) == (1000, 2000)
+    assert tile(src, tmp_path / "bad.pack", "--cuts", "5,1").returncode == 2
+
+
+def test_float_fits_with_nan_becomes_transparent(tmp_path):
+    data = np.tile(np.linspace(0, 1000, 600, dtype=np.float32), (400, 1))
+    data[100:150, 200:260] = np.nan
+    src = tmp_path / "sky.fits"
+    write_fits(src, data, -32)
+    r = tile(src, tmp_path / "o.pack", "--format", "png")
+    assert r.returncode == 0, r.stderr
+    pack = Pack(tmp_path / "o.pack")
+    meta = pack.meta["meta"]
+    assert meta["source_format"] == "fits" and meta["sample_format"] == "float"
+    assert meta["blank_pixels"] == 50 * 60
+    t = np.asarray(Image.open(io.BytesIO(pack.tile(10, 0, 0))))
+    assert t.shape[2] == 2, "grey + alpha"
+    shown = np.flipud(data)  # FITS rows run bottom-up; the image is shown top-down
+    alpha = t[:, :, 1]
+    assert ((alpha == 0) == np.isnan(shown[:256, :256])).all(), "exactly the NaN pixels are transparent"
+    jpg = tile(src, tmp_path / "j.pack")
+    assert jpg.returncode == 0
+    j = np.asarray(Image.open(io.BytesIO(Pack(tmp_path / "j.pack").tile(10, 0, 0))).convert("L")).astype(int)
+    assert j[np.isnan(shown[:256, :256])].mean() < 10, "NaN is black in JPEG"
+
+
+def test_scaled_integer_fits_uses_physical_values(tmp_path):
+    # Unsigned 16-bit stored the FITS way: BITPIX=16, BZERO=32768. Physical = stored + 32768.
+    physical = np.tile(np.arange(0, 60000, 100, dtype=np.int64), (50, 1))
+    stored = (physical - 32768).astype(np.int16)
+    src = tmp_path / "u16.fits"
+    write_fits(src, stored, 16, bscale=1, bzero=32768)
+    r = tile(src, tmp_path / "o.pack", "--cuts", "0,60000", "--format", "png")
+    assert r.returncode == 0, r.stderr
+    t = np.asarray(Image.open(io.BytesIO(Pack(tmp_path / "o.pack").tile(10, 0, 0)))).astype(int)
+    row = t[0] if t.ndim == 2 else t[0, :, 0]
+    assert row[0] <= 1 and abs(row[128] - 54) <= 2, "BZERO applied: 12800 of 0..60000, not a shifted ramp"
