@@ -101,13 +101,13 @@ int run_tile(TileCommand const& cmd) {
   std::unique_ptr<pyramid::TileSink> sink;
   if (cmd.layout == "pack") {
     sink = std::make_unique<pyramid::PackWriter>(cmd.output);
-  } else if (cmd.layout == "dz") {
+  } else {
     std::filesystem::path base = cmd.output;
     if (base.extension() == ".dzi") base.replace_extension();
-    sink = std::make_unique<pyramid::DeepZoomSink>(base);
-  } else {
-    std::cerr << "astropixel tile: layout " << cmd.layout << " is not available yet (pack, dz)\n";
-    return kUsage;
+    auto layout = cmd.layout == "dz"    ? pyramid::DirectoryLayout::dz
+                  : cmd.layout == "xyz" ? pyramid::DirectoryLayout::xyz
+                                        : pyramid::DirectoryLayout::iiif;
+    sink = std::make_unique<pyramid::DirectorySink>(base, layout);
   }
 
   // The reporter needs the width; it is known once the source is open, so it starts lazily.

@@ -1,30 +1,42 @@
 #pragma once
-// Deep Zoom export for offline use: BASE.dzi and BASE_files/LEVEL/COL_ROW.EXT, as OpenSeadragon and
-// vips dzsave lay them out. Written under a temporary name and renamed into place at commit.
+// Directory-tree exports for offline use, written under a temporary name and renamed into place:
+//   dz:   BASE.dzi + BASE_files/LEVEL/COL_ROW.EXT (OpenSeadragon, vips dzsave --layout dz)
+//   xyz:  BASE/Z/X/Y.EXT, Z = 0 the whole image in one tile (the predecessor's scheme)
+//   iiif: BASE/info.json + BASE/X,Y,W,H/W,H/0/default.EXT (IIIF Image API 3.0, level 0)
 #include <filesystem>
+#include <memory>
 
 #include "pyramid/tile_sink.hpp"
 
 namespace astropixel::pyramid {
 
-class DeepZoomSink final : public TileSink {
+enum class DirectoryLayout { dz, xyz, iiif };
+
+class DirectorySink final : public TileSink {
  public:
-  // `base` is the output path without extension: "out" → out.dzi + out_files/.
-  explicit DeepZoomSink(std::filesystem::path base) : base_(std::move(base)) {}
-  ~DeepZoomSink() override;
+  // `base` is the output path without extension: "out" → out.dzi + out_files/, or out/.
+  DirectorySink(std::filesystem::path base, DirectoryLayout layout)
+      : base_(std::move(base)), layout_(layout) {}
+  ~DirectorySink() override;
   Status begin(PyramidInfo const& info) override;
   Status put(int level, std::uint32_t col, std::uint32_t row, std::span<unsigned char const> bytes) override;
   Status commit() override;
   std::uint64_t bytes_written() const override { return bytes_; }
 
  private:
+  std::filesystem::path tile_path(int level, std::uint32_t col, std::uint32_t row) const;
+  std::filesystem::path final_dir() const;
   std::filesystem::path base_, tmp_dir_;
+  DirectoryLayout layout_;
+  std::unique_ptr<Geometry> geometry_;
+  std::string last_dir_;
   PyramidInfo info_;
-  int last_level_ = -1;
   std::uint64_t bytes_ = 0;
   bool committed_ = false;
 };
 
 std::string dzi_xml(PyramidInfo const& info);
+// IIIF Image API 3.0 info.json for a level-0 static tile tree; `id` is the service's URL.
+std::string iiif_info_json(PyramidInfo const& info, std::string const& id);
 
 }  // namespace astropixel::pyramid

@@ -84,6 +84,23 @@ def test_deep_zoom_export(tmp_path, png):
     assert not list(tmp_path.glob("*.tmp-*")), "no temporary directory left"
 
 
+def test_xyz_and_iiif_exports(tmp_path, png):
+    assert tile(png, tmp_path / "xyz", "--layout", "xyz", "--progress", "none").returncode == 0
+    # 1000×600 at 256 px: z=0 is the 250×150 level, z=2 full resolution (4×3 tiles).
+    assert Image.open(tmp_path / "xyz/0/0/0.jpg").size == (250, 150)
+    assert Image.open(tmp_path / "xyz/2/3/2.jpg").size == (1000 - 768, 600 - 512)
+    assert not (tmp_path / "xyz/3").exists()
+    assert tile(png, tmp_path / "iiif", "--layout", "iiif", "--format", "png", "--progress", "none").returncode == 0
+    info = json.loads((tmp_path / "iiif/info.json").read_text())
+    assert info["type"] == "ImageService3" and info["profile"] == "level0"
+    assert (info["width"], info["height"]) == (1000, 600)
+    assert info["tiles"] == [{"width": 256, "height": 256, "scaleFactors": [1, 2, 4]}]
+    assert info["extraFormats"] == ["png"]
+    full_res_edge = tmp_path / "iiif/768,512,232,88/232,88/0/default.png"
+    assert (np.asarray(Image.open(full_res_edge)) == synthetic(1000, 600)[512:, 768:]).all()
+    assert Image.open(tmp_path / "iiif/0,0,1000,600/250,150/0/default.png").size == (250, 150)
+
+
 def Pack_from(tmp_path, png):
     tile(png, tmp_path / "ref.pack", "--progress", "none")
     return Pack(tmp_path / "ref.pack")
