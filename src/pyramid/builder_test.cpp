@@ -181,6 +181,66 @@ TEST_F(BuilderTest, HostileInputsFailWithSpecificCodes) {
   EXPECT_EQ(build(good, sink, small).error().reason, "pixel_limit_exceeded");
 }
 
+TEST_F(BuilderTest, TiffFastPathMatchesThePngPathExactly) {
+  BuildOptions png;
+  png.format = TileFormat::png;
+  for (int bands : {1, 3, 4}) {
+    auto reference_src = synthetic("ref" + std::to_string(bands) + ".png", 700, 530, bands);
+    MemorySink reference;
+    ASSERT_TRUE(build(reference_src, reference, png));
+    VImage img = VImage::new_from_file(reference_src.c_str());
+    struct Variant {
+      std::string name;
+      vips::VOption* options;
+    };
+    std::vector<Variant> variants = {
+        {"strip-none", VImage::option()},
+        {"strip-deflate", VImage::option()->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE)},
+        {"tiled-lzw", VImage::option()
+                          ->set("tile", true)
+                          ->set("tile_width", 128)
+                          ->set("tile_height", 64)
+                          ->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_LZW)},
+        {"tiled-bigtiff", VImage::option()->set("tile", true)->set("bigtiff", true)},
+    };
+    for (auto& v : variants) {
+      auto path = dir_ / (v.name + std::to_string(bands) + ".tif");
+      img.tiffsave(path.c_str(), v.options);
+      MemorySink out;
+      ASSERT_TRUE(build(path, out, png)) << v.name;
+      EXPECT_EQ(out.tiles, reference.tiles) << v.name << " bands " << bands;
+    }
+  }
+}
+
+TEST_F(BuilderTest, JpegCompressedTiffIsClose) {
+  auto src = synthetic("j.png", 600, 400);
+  auto path = dir_ / "jpeg.tif";
+  VImage::new_from_file(src.c_str())
+      .tiffsave(path.c_str(), VImage::option()
+                                  ->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_JPEG)
+                                  ->set("Q", 95)
+                                  ->set("tile", true));
+  MemorySink out;
+  BuildOptions png;
+  png.format = TileFormat::png;
+  ASSERT_TRUE(build(path, out, png));
+  auto t = decode(out.tiles.at({10, 1, 1}));
+  double diff = (t - VImage::new_from_file(src.c_str()).extract_area(256, 256, 256, 144)).abs().avg();
+  EXPECT_LT(diff, 4.0);
+}
+
+TEST_F(BuilderTest, TruncatedTiffFailsCleanly) {
+  auto src = synthetic("t.png", 900, 900);
+  auto path = dir_ / "t.tif";
+  VImage::new_from_file(src.c_str()).tiffsave(path.c_str(), VImage::option()->set("tile", true));
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+  MemorySink out;
+  auto r = build(path, out, {});
+  ASSERT_TRUE(r.has_error());
+  EXPECT_EQ(r.error().reason, "corrupt_image");
+}
+
 TEST(Shrink, OddEdgesAverageWithThemselves) {
   unsigned char top[3] = {10, 20, 30}, out[2];
   shrink_rows(top, top, 3, 1, out);

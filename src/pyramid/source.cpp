@@ -1,12 +1,14 @@
 #include "pyramid/source.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <optional>
 #include <vips/vips8>
 
 #include "core/log.hpp"
+#include "pyramid/tiff_reader.hpp"
 
 namespace astropixel::pyramid {
 
@@ -50,6 +52,28 @@ std::string format_of_loader(std::string_view loader) {
   return {};
 }
 
+// The name of an accepted format whose signature starts the file, even when libvips cannot open
+// it: a damaged TIFF is "corrupt", not "unsupported".
+std::string_view signature_of(std::filesystem::path const& path) {
+  char head[16] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return {};
+  auto n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  std::string_view h(head, n);
+  using namespace std::string_view_literals;  // the signatures hold NUL bytes
+  if (h.starts_with("II*\0"sv) || h.starts_with("MM\0*"sv) || h.starts_with("II+\0"sv) ||
+      h.starts_with("MM\0+"sv)) {
+    return "TIFF";
+  }
+  if (h.starts_with("\x89PNG\r\n\x1a\n"sv)) return "PNG";
+  if (h.starts_with("\xff\xd8\xff"sv)) return "JPEG";
+  if (h.starts_with("SIMPLE  ="sv)) return "FITS";
+  if (h.starts_with("\0\0\0\x0cjP  "sv) || h.starts_with("\xff\x4f\xff\x51"sv)) return "JPEG 2000";
+  if (h.starts_with("RIFF"sv) && h.size() >= 12 && h.substr(8, 4) == "WEBP"sv) return "WebP";
+  return {};
+}
+
 }  // namespace
 
 std::string_view accepted_formats() {
@@ -81,6 +105,8 @@ struct Source::Impl {
   std::optional<Stretch> stretch;
   int data_bands = 0;
   bool alpha = false;
+  // The TIFF fast path, when it applies: rows come from libtiff directly.
+  std::unique_ptr<TiffReader> tiff;
   ~Impl() {
     if (region) g_object_unref(region);
   }
@@ -149,11 +175,20 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
   char const* loader = vips_foreign_find_load(path.c_str());
   if (!loader) {
     last_vips_error();
+    if (auto known = signature_of(path); !known.empty()) {
+      return corrupt("The file starts like a " + std::string(known) + " image but cannot be read");
+    }
     return unsupported("The file's content is not a recognised image");
   }
   SourceInfo info;
   info.format = format_of_loader(loader);
-  if (info.format.empty()) return unsupported(std::string("Format ") + loader + " is not accepted");
+  if (info.format.empty()) {
+    // A damaged file of an accepted format can fall through to a catch-all loader (ImageMagick).
+    if (auto known = signature_of(path); !known.empty()) {
+      return corrupt("The file starts like a " + std::string(known) + " image but cannot be read");
+    }
+    return unsupported("This kind of file is not accepted");
+  }
 
   VImage image;
   try {
@@ -197,6 +232,18 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       src->info_ = info;
       return src;
     }
+    if (info.format == "tiff") {
+      auto tiff = TiffReader::open(path);
+      if (tiff && tiff->width() == info.width && tiff->height() == info.height &&
+          tiff->bands() == display.bands()) {
+        info.display_bands = tiff->bands();
+        auto impl = std::make_unique<Impl>();
+        impl->tiff = std::move(tiff);
+        auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
+        src->info_ = info;
+        return src;
+      }
+    }
     auto interp = display.interpretation();
     if (display.bands() > 4) display = display.extract_band(0, VImage::option()->set("n", 4));
     if (display.bands() >= 3 && interp != VIPS_INTERPRETATION_sRGB && interp != VIPS_INTERPRETATION_RGB) {
@@ -216,6 +263,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
 }
 
 Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out) {
+  if (impl_->tiff) return impl_->tiff->read_rows(y, rows, out);
   VipsRect rect{0, static_cast<int>(y), static_cast<int>(info_.width), static_cast<int>(rows)};
   if (vips_region_prepare(impl_->region, &rect) != 0) return corrupt(last_vips_error());
   std::size_t row_bytes = static_cast<std::size_t>(info_.width) * info_.display_bands;
