@@ -86,6 +86,7 @@ int run_tile(TileCommand const& cmd) {
   opts.tile_size = cmd.tile_size;
   opts.max_pixels = cmd.max_pixels;
   opts.threads = cmd.threads;
+  opts.fits = {cmd.hdu, cmd.plane};
   if (auto kind = pyramid::parse_stretch(cmd.stretch)) opts.stretch.kind = *kind;
   if (!cmd.cuts.empty()) {
     double lo = 0, hi = 0;

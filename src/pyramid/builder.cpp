@@ -128,7 +128,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  auto source = Source::open(input, options.max_pixels, options.stretch);
+  auto source = Source::open(input, options.max_pixels, options.stretch, options.fits);
   if (!source) return source.error();
   auto const& info = (*source)->info();
   Geometry g(info.width, info.height, options.tile_size);

@@ -22,6 +22,7 @@ struct BuildOptions {
   std::uint64_t max_pixels = 10'000'000'000ull;
   unsigned threads = 0;    // 0 = one per core
   StretchOptions stretch;  // for 16-bit and float data
+  FitsSelection fits;      // which HDU and plane of a FITS file
 };
 
 struct Progress {

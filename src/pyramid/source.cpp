@@ -8,6 +8,7 @@
 #include <vips/vips8>
 
 #include "core/log.hpp"
+#include "pyramid/float_rows.hpp"
 #include "pyramid/tiff_reader.hpp"
 
 namespace astropixel::pyramid {
@@ -101,8 +102,10 @@ void init_image_library() {
 struct Source::Impl {
   VImage display;
   VipsRegion* region = nullptr;
-  // The stretch path: `display` holds float data bands; rows are converted here.
+  // The stretch path: float rows converted to 8 bits here.
   std::optional<Stretch> stretch;
+  std::unique_ptr<FloatRows> float_rows;
+  std::vector<float> float_strip;
   int data_bands = 0;
   bool alpha = false;
   // The TIFF fast path, when it applies: rows come from libtiff directly.
@@ -123,38 +126,71 @@ VImage data_bands_of(VImage image) {
   return image.cast(VIPS_FORMAT_FLOAT);
 }
 
-// First pass: a strided sample of finite values, and the count of NaN/blank pixels.
-Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(std::filesystem::path const& path) {
-  VImage image;
-  try {
-    image = data_bands_of(VImage::new_from_file(
-        path.c_str(),
-        VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR)));
-  } catch (vips::VError const& e) {
-    return corrupt(e.what());
+Error too_large(SourceInfo const& info, std::uint64_t max_pixels) {
+  Error e =
+      make_error(ErrorCode::unprocessable, "Image too large",
+                 std::to_string(info.width) + "×" + std::to_string(info.height) +
+                     " pixels exceeds the limit of " + std::to_string(max_pixels) + " (MAX_IMAGE_PIXELS)");
+  e.reason = "pixel_limit_exceeded";
+  return e;
+}
+
+// libvips as a FloatRows: 16-bit and float data of every format but FITS.
+class VipsRows final : public FloatRows {
+ public:
+  static Result<std::unique_ptr<FloatRows>> open(std::filesystem::path const& path) {
+    auto r = std::make_unique<VipsRows>();
+    try {
+      r->image_ = data_bands_of(VImage::new_from_file(
+          path.c_str(),
+          VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR)));
+    } catch (vips::VError const& e) {
+      return corrupt(e.what());
+    }
+    r->region_ = vips_region_new(r->image_.get_image());
+    if (!r->region_) return corrupt(last_vips_error());
+    return std::unique_ptr<FloatRows>(std::move(r));
   }
-  VipsRegion* region = vips_region_new(image.get_image());
-  std::unique_ptr<VipsRegion, void (*)(void*)> guard(region, g_object_unref);
-  auto width = static_cast<std::size_t>(image.width()), height = static_cast<std::size_t>(image.height());
-  auto bands = static_cast<std::size_t>(image.bands());
+  ~VipsRows() override {
+    if (region_) g_object_unref(region_);
+  }
+  std::uint32_t width() const override { return static_cast<std::uint32_t>(image_.width()); }
+  std::uint32_t height() const override { return static_cast<std::uint32_t>(image_.height()); }
+  int bands() const override { return image_.bands(); }
+  Status read(std::uint32_t y, std::uint32_t rows, float* out) override {
+    VipsRect rect{0, static_cast<int>(y), image_.width(), static_cast<int>(rows)};
+    if (vips_region_prepare(region_, &rect) != 0) return corrupt(last_vips_error());
+    std::size_t row_floats = static_cast<std::size_t>(image_.width()) * image_.bands();
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      auto const* p = reinterpret_cast<float const*>(VIPS_REGION_ADDR(region_, 0, static_cast<int>(y + r)));
+      std::copy_n(p, row_floats, out + r * row_floats);
+    }
+    return {};
+  }
+
+ private:
+  VImage image_;
+  VipsRegion* region_ = nullptr;
+};
+
+// First pass: a strided sample of finite values, and the count of NaN/blank pixels.
+Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& rows_in) {
+  auto width = static_cast<std::size_t>(rows_in.width()), height = static_cast<std::size_t>(rows_in.height());
+  auto bands = static_cast<std::size_t>(rows_in.bands());
   std::size_t step = std::max<std::size_t>(1, width * height * bands / kSampleTarget);
-  std::vector<float> sample;
+  std::vector<float> sample, strip(width * bands * 256);
   sample.reserve(kSampleTarget + width);
   std::uint64_t blank = 0, index = 0;
   for (std::size_t y = 0; y < height; y += 256) {
-    int rows = static_cast<int>(std::min<std::size_t>(256, height - y));
-    VipsRect rect{0, static_cast<int>(y), static_cast<int>(width), rows};
-    if (vips_region_prepare(region, &rect) != 0) return corrupt(last_vips_error());
-    for (int r = 0; r < rows; ++r) {
-      auto const* p = reinterpret_cast<float const*>(VIPS_REGION_ADDR(region, 0, static_cast<int>(y) + r));
-      for (std::size_t i = 0; i < width * bands; ++i, ++index) {
-        float v = p[i];
-        if (!std::isfinite(v)) {
-          ++blank;
-          continue;
-        }
-        if (index % step == 0) sample.push_back(v);
+    auto rows = static_cast<std::uint32_t>(std::min<std::size_t>(256, height - y));
+    if (auto s = rows_in.read(static_cast<std::uint32_t>(y), rows, strip.data()); !s) return s.error();
+    for (std::size_t i = 0; i < rows * width * bands; ++i, ++index) {
+      float v = strip[i];
+      if (!std::isfinite(v)) {
+        ++blank;
+        continue;
       }
+      if (index % step == 0) sample.push_back(v);
     }
   }
   return std::pair(std::move(sample), blank);
@@ -166,7 +202,8 @@ Source::Source(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Source::~Source() = default;
 
 Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
-                                             StretchOptions const& stretch_options) {
+                                             StretchOptions const& stretch_options,
+                                             FitsSelection const& selection) {
   init_image_library();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -203,28 +240,31 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
   info.height = static_cast<std::uint32_t>(image.height());
   info.bands = image.bands();
   info.sample_format = vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image.format());
-  if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) {
-    Error e =
-        make_error(ErrorCode::unprocessable, "Image too large",
-                   std::to_string(info.width) + "×" + std::to_string(info.height) +
-                       " pixels exceeds the limit of " + std::to_string(max_pixels) + " (MAX_IMAGE_PIXELS)");
-    e.reason = "pixel_limit_exceeded";
-    return e;
-  }
+  if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
   try {
     VImage display = image;
-    if (display.format() != VIPS_FORMAT_UCHAR) {
-      auto sampled = sample_values(path);
+    if (info.format == "fits" || display.format() != VIPS_FORMAT_UCHAR) {
+      // Two readers: one for the sampling pass, one for the tiles (sources stream top to bottom).
+      auto make_rows = [&]() {
+        return info.format == "fits" ? open_fits_rows(path, selection) : VipsRows::open(path);
+      };
+      auto sampler = make_rows();
+      if (!sampler) return sampler.error();
+      info.width = (*sampler)->width();
+      info.height = (*sampler)->height();
+      if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels)
+        return too_large(info, max_pixels);
+      auto sampled = sample_values(**sampler);
       if (!sampled) return sampled.error();
       auto stretch = Stretch::fit(sampled->first, stretch_options);
       if (!stretch) return stretch.error();
+      auto reader = make_rows();
+      if (!reader) return reader.error();
       auto impl = std::make_unique<Impl>();
-      impl->display = data_bands_of(image);
-      impl->data_bands = impl->display.bands();
+      impl->data_bands = (*reader)->bands();
+      impl->float_rows = std::move(*reader);
       impl->alpha = sampled->second > 0;  // blank pixels become transparent (or black in JPEG)
       impl->stretch = *stretch;
-      impl->region = vips_region_new(impl->display.get_image());
-      if (!impl->region) return corrupt(last_vips_error());
       info.display_bands = impl->data_bands + (impl->alpha ? 1 : 0);
       info.stretch_json = stretch->describe_json();
       info.blank_pixels = sampled->second;
@@ -264,15 +304,14 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
 
 Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out) {
   if (impl_->tiff) return impl_->tiff->read_rows(y, rows, out);
-  VipsRect rect{0, static_cast<int>(y), static_cast<int>(info_.width), static_cast<int>(rows)};
-  if (vips_region_prepare(impl_->region, &rect) != 0) return corrupt(last_vips_error());
   std::size_t row_bytes = static_cast<std::size_t>(info_.width) * info_.display_bands;
   if (impl_->stretch) {
     auto const& st = *impl_->stretch;
     int db = impl_->data_bands, out_bands = info_.display_bands;
+    impl_->float_strip.resize(static_cast<std::size_t>(info_.width) * db * rows);
+    if (auto s = impl_->float_rows->read(y, rows, impl_->float_strip.data()); !s) return s;
     for (std::uint32_t r = 0; r < rows; ++r) {
-      auto const* p =
-          reinterpret_cast<float const*>(VIPS_REGION_ADDR(impl_->region, 0, static_cast<int>(y + r)));
+      auto const* p = impl_->float_strip.data() + static_cast<std::size_t>(r) * info_.width * db;
       auto* o = out + r * row_bytes;
       for (std::uint32_t x = 0; x < info_.width; ++x, p += db, o += out_bands) {
         bool valid = true;
@@ -285,6 +324,8 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
     }
     return {};
   }
+  VipsRect rect{0, static_cast<int>(y), static_cast<int>(info_.width), static_cast<int>(rows)};
+  if (vips_region_prepare(impl_->region, &rect) != 0) return corrupt(last_vips_error());
   for (std::uint32_t r = 0; r < rows; ++r) {
     auto const* src = VIPS_REGION_ADDR(impl_->region, 0, static_cast<int>(y + r));
     std::memcpy(out + r * row_bytes, src, row_bytes);

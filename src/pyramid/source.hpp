@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "pyramid/float_rows.hpp"
 #include "pyramid/stretch.hpp"
 
 namespace astropixel::pyramid {
@@ -33,7 +34,8 @@ class Source {
   // 16-bit and float data are stretched to 8 bits with `stretch`, fitted in a first pass over the
   // image that samples its values; 8-bit data passes through unchanged.
   static Result<std::unique_ptr<Source>> open(std::filesystem::path const& path, std::uint64_t max_pixels,
-                                              StretchOptions const& stretch = {});
+                                              StretchOptions const& stretch = {},
+                                              FitsSelection const& selection = {});
   ~Source();
 
   SourceInfo const& info() const { return info_; }

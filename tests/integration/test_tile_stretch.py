@@ -83,3 +83,70 @@ def test_scaled_integer_fits_uses_physical_values(tmp_path):
     t = np.asarray(Image.open(io.BytesIO(Pack(tmp_path / "o.pack").tile(10, 0, 0)))).astype(int)
     row = t[0] if t.ndim == 2 else t[0, :, 0]
     assert row[0] <= 1 and abs(row[128] - 54) <= 2, "BZERO applied: 12800 of 0..60000, not a shifted ramp"
+
+
+def _level_max_tile(pack_path):
+    pack = Pack(pack_path)
+    return pack, np.asarray(Image.open(io.BytesIO(pack.tile(pack.max_level, 0, 0))))
+
+
+def test_fits_hdu_and_plane_selection(tmp_path):
+    from support.fits import write_multi
+    flat = np.full((40, 60), 10, dtype=np.float32)
+    ramp = np.tile(np.arange(80, dtype=np.float32), (50, 1))
+    cube = np.stack([np.full((30, 20), p * 100, dtype=np.int16) for p in range(3)])
+    src = tmp_path / "multi.fits"
+    write_multi(src, [(None, 8, {}), (flat, -32, {}), (ramp, -32, {}), (cube, 16, {})])
+    # Default: the first HDU holding an image (the empty primary is skipped).
+    assert tile(src, tmp_path / "d.pack").returncode == 0
+    assert Pack(tmp_path / "d.pack").meta["width"] == 60
+    assert tile(src, tmp_path / "h2.pack", "--hdu", "2").returncode == 0
+    assert (Pack(tmp_path / "h2.pack").meta["width"], Pack(tmp_path / "h2.pack").meta["height"]) == (80, 50)
+    for plane in (0, 2):
+        r = tile(src, tmp_path / f"p{plane}.pack", "--hdu", "3", "--plane", str(plane), "--cuts", "0,200",
+                 "--format", "png")
+        assert r.returncode == 0, r.stderr
+        _, t = _level_max_tile(tmp_path / f"p{plane}.pack")
+        assert abs(int(t.flat[0]) - plane * 100 * 255 // 200) <= 1
+    bad = tile(src, tmp_path / "x.pack", "--hdu", "9")
+    assert bad.returncode == 5 and "bad_hdu" in bad.stderr
+    bad = tile(src, tmp_path / "x.pack", "--hdu", "3", "--plane", "3")
+    assert bad.returncode == 5 and "bad_plane" in bad.stderr
+    bad = tile(src, tmp_path / "x.pack", "--hdu", "0")
+    assert bad.returncode == 5 and "bad_hdu" in bad.stderr
+
+
+def test_integer_fits_blank_becomes_transparent(tmp_path):
+    data = np.tile(np.arange(100, dtype=np.int16), (60, 1))
+    data[10:20, 30:40] = -999
+    src = tmp_path / "blank.fits"
+    write_fits(src, data, 16, blank=-999)
+    r = tile(src, tmp_path / "o.pack", "--format", "png")
+    assert r.returncode == 0, r.stderr
+    pack, t = _level_max_tile(tmp_path / "o.pack")
+    assert pack.meta["meta"]["blank_pixels"] == 100
+    assert ((t[:, :, 1] == 0) == (np.flipud(data) == -999)).all()
+
+
+def test_truncated_fits_fails_cleanly(tmp_path):
+    data = np.ones((500, 500), dtype=np.float32)
+    src = tmp_path / "t.fits"
+    write_fits(src, data, -32)
+    raw = src.read_bytes()
+    src.write_bytes(raw[: len(raw) // 2])
+    r = tile(src, tmp_path / "o.pack")
+    assert r.returncode == 5 and "corrupt_image" in r.stderr
+    assert not list(tmp_path.glob("o.pack*"))
+
+
+def test_tile_compressed_fits(tmp_path):
+    data = np.tile(np.arange(300, dtype=np.int16), (200, 1))
+    src = tmp_path / "plain.fits"
+    write_fits(src, data, 16)
+    subprocess.run(["fpack", "-r", str(src)], check=True)  # Rice tile compression → plain.fits.fz
+    packed = tmp_path / "plain.fits.fz"
+    r = tile(packed, tmp_path / "o.pack", "--cuts", "0,300", "--format", "png")
+    assert r.returncode == 0, r.stderr
+    pack, t = _level_max_tile(tmp_path / "o.pack")
+    assert (pack.meta["width"], pack.meta["height"]) == (300, 200)
+    assert abs(int(t[0, 150]) - 128) <= 1
