@@ -7,16 +7,42 @@
 
 namespace astropixel::pyramid {
 
+namespace {
+
+// The inner loop specialised per band count with the odd right edge handled apart, so the compiler
+// can vectorise the pairs (this loop was a fifth of the build time when generic).
+template <int B>
+void shrink_rows_n(unsigned char const* top, unsigned char const* bottom, std::uint32_t width,
+                   unsigned char* out) {
+  std::uint32_t pairs = width / 2;
+  for (std::uint32_t x = 0; x < pairs; ++x) {
+    auto const* t = top + 2 * x * B;
+    auto const* u = bottom + 2 * x * B;
+    for (int b = 0; b < B; ++b) {
+      out[x * B + b] = static_cast<unsigned char>((t[b] + t[B + b] + u[b] + u[B + b] + 2u) >> 2);
+    }
+  }
+  if (width % 2) {
+    auto const* t = top + (width - 1) * B;
+    auto const* u = bottom + (width - 1) * B;
+    for (int b = 0; b < B; ++b)
+      out[pairs * B + b] = static_cast<unsigned char>((2u * t[b] + 2u * u[b] + 2u) >> 2);
+  }
+}
+
+}  // namespace
+
 void shrink_rows(unsigned char const* top, unsigned char const* bottom, std::uint32_t width, int bands,
                  unsigned char* out) {
-  std::uint32_t out_width = (width + 1) / 2;
-  for (std::uint32_t x = 0; x < out_width; ++x) {
-    std::uint32_t x0 = 2 * x, x1 = std::min(2 * x + 1, width - 1);
-    for (int b = 0; b < bands; ++b) {
-      unsigned sum =
-          top[x0 * bands + b] + top[x1 * bands + b] + bottom[x0 * bands + b] + bottom[x1 * bands + b];
-      out[x * bands + b] = static_cast<unsigned char>((sum + 2) / 4);
-    }
+  switch (bands) {
+    case 1:
+      return shrink_rows_n<1>(top, bottom, width, out);
+    case 2:
+      return shrink_rows_n<2>(top, bottom, width, out);
+    case 3:
+      return shrink_rows_n<3>(top, bottom, width, out);
+    default:
+      return shrink_rows_n<4>(top, bottom, width, out);
   }
 }
 
