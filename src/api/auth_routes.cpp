@@ -139,10 +139,9 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   router.add(
       bhttp::verb::post, "/api/auth/logout",
       [a](http::Request& req) -> Reply {
-        auto who = co_await a->identify(req);
+        auto who = co_await a->require_user(req);
         if (!who) co_return who.error();
-        if (!*who) co_return auth::require_user(std::nullopt).error();
-        auto principal = (*who)->principal;
+        auto principal = who->principal;
         auto job = [a, &principal] { return a->service().logout(principal); };
         if (auto s = co_await a->blocking().run(job); !s) co_return s.error();
         http::Response res;
@@ -155,10 +154,9 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   router.add(
       bhttp::verb::get, "/api/auth/verify",
       [a](http::Request& req) -> Reply {
-        auto who = co_await a->identify(req);
+        auto who = co_await a->require_user(req);
         if (!who) co_return who.error();
-        if (!*who) co_return auth::require_user(std::nullopt).error();
-        auto res = http::json_response({{"valid", true}, {"user", user_json((*who)->user)}});
+        auto res = http::json_response({{"valid", true}, {"user", user_json(who->user)}});
         res.headers.set(bhttp::field::cache_control, "no-store");
         co_return res;
       },
@@ -167,10 +165,9 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   router.add(
       bhttp::verb::get, "/api/auth/me",
       [a](http::Request& req) -> Reply {
-        auto who = co_await a->identify(req);
+        auto who = co_await a->require_user(req);
         if (!who) co_return who.error();
-        if (!*who) co_return auth::require_user(std::nullopt).error();
-        auto res = http::json_response(user_json((*who)->user));
+        auto res = http::json_response(user_json(who->user));
         res.headers.set(bhttp::field::cache_control, "no-store");
         co_return res;
       },
@@ -179,9 +176,8 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   router.add(
       bhttp::verb::put, "/api/auth/me",
       [a](http::Request& req) -> Reply {
-        auto who = co_await a->identify(req);
+        auto who = co_await a->require_user(req);
         if (!who) co_return who.error();
-        if (!*who) co_return auth::require_user(std::nullopt).error();
         auto body = co_await read_json_object(req);
         if (!body) co_return body.error();
         auto full_name = optional_string(*body, "full_name");
@@ -191,7 +187,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
         for (auto const* r : {&full_name, &avatar, &current, &next}) {
           if (!*r) co_return r->error();
         }
-        auto principal = (*who)->principal;
+        auto principal = who->principal;
         std::optional<std::string> new_password = std::move(*next), current_password = std::move(*current);
         std::optional<std::string> new_name = std::move(*full_name), new_avatar = std::move(*avatar);
         if (new_password) {

@@ -107,6 +107,13 @@ http::asio::awaitable<Result<std::optional<auth::Authenticated>>> Authenticator:
   co_return std::optional<auth::Authenticated>(std::move(*who));
 }
 
+http::asio::awaitable<Result<auth::Authenticated>> Authenticator::require_user(http::Request& req) {
+  auto who = co_await identify(req);
+  if (!who) co_return who.error();
+  if (!*who) co_return auth::require_user(std::nullopt).error();
+  co_return std::move(**who);
+}
+
 std::string Authenticator::set_session_cookies(http::Response& res, http::Request const& req,
                                                auth::SignIn const& s) const {
   std::string flags = secure(req) ? "; Secure" : "";

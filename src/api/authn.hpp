@@ -32,6 +32,9 @@ class Authenticator {
   // forbidden (csrf_failed, account_disabled).
   http::asio::awaitable<Result<std::optional<auth::Authenticated>>> identify(http::Request& req);
 
+  // The signed-in caller. Errors: as identify, and unauthorized (not_authenticated) for guests.
+  http::asio::awaitable<Result<auth::Authenticated>> require_user(http::Request& req);
+
   // Passes when the request is not cookie-authenticated or carries a matching CSRF token and an
   // acceptable Origin. Errors: forbidden with reason csrf_failed.
   Status check_csrf(http::Request const& req) const;
