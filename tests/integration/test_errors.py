@@ -39,6 +39,7 @@ def test_exception_becomes_opaque_500_and_server_keeps_serving(server):
                     "request_id": "boom-1"}
     assert "secret" not in r.text and "SELECT" not in r.text
     # Logged exactly once, with the request id and the real cause.
+    server.wait_for_event(lambda e: e.get("event") == "request" and e.get("request_id") == "boom-1")
     logged = [e for e in server.events("unhandled_exception") if e.get("request_id") == "boom-1"]
     assert len(logged) == 1
     assert "injected failure" in logged[0]["error"]

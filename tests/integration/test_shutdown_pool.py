@@ -29,7 +29,7 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_0(server):
     assert result["r"].status_code == 200
     assert result["r"].json() == {"slept_ms": 1500}
     assert server.proc.wait(10) == 0
-    assert server.events("shutdown_complete")
+    server.wait_for_event(lambda e: e.get("event") == "shutdown_complete")
 
 
 def test_idle_keep_alive_connections_do_not_delay_shutdown(server):
@@ -50,7 +50,7 @@ def test_shutdown_deadline_bounds_the_wait(make_server):
     s.proc.send_signal(signal.SIGTERM)
     assert s.proc.wait(10) == 0
     assert time.time() - t0 < 4
-    assert s.events("shutdown_deadline_reached")
+    s.wait_for_event(lambda e: e.get("event") == "shutdown_deadline_reached")
 
 
 def test_second_signal_exits_at_once(server):
