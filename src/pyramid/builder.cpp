@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <memory>
 #include <thread>
+#include <vips/vips8>
 
 namespace astropixel::pyramid {
 
@@ -48,6 +49,8 @@ void shrink_rows(unsigned char const* top, unsigned char const* bottom, std::uin
 
 namespace {
 
+constexpr std::uint32_t kPreviewSize = 512;
+
 struct Level {
   std::uint32_t width = 0, height = 0;
   std::vector<unsigned char> strip;  // tile_size rows
@@ -69,6 +72,13 @@ class Builder {
       lv.height = g.level_height(l);
       lv.strip.resize(static_cast<std::size_t>(lv.width) * bands_ * opts.tile_size);
     }
+    // The preview comes from the smallest level still at least kPreviewSize on its longest side
+    // (at most twice that), so it costs one small resize at the end.
+    preview_level_ = g.max_level();
+    while (preview_level_ > 0 &&
+           std::max(g.level_width(preview_level_ - 1), g.level_height(preview_level_ - 1)) >= kPreviewSize) {
+      --preview_level_;
+    }
   }
 
   unsigned char* top_strip() { return levels_.back().strip.data(); }
@@ -78,6 +88,10 @@ class Builder {
   Status emit(int l) {
     auto& lv = levels_[static_cast<std::size_t>(l)];
     if (auto s = encode_strip(l, lv); !s) return s;
+    if (l == preview_level_) {
+      preview_pixels_.insert(preview_pixels_.end(), lv.strip.begin(),
+                             lv.strip.begin() + static_cast<std::ptrdiff_t>(lv.filled) * lv.width * bands_);
+    }
     if (l > 0) {
       auto& below = levels_[static_cast<std::size_t>(l - 1)];
       std::size_t row_in = static_cast<std::size_t>(lv.width) * bands_;
@@ -107,6 +121,31 @@ class Builder {
   }
 
   std::uint64_t tiles() const { return tiles_; }
+
+  // Encodes the preview: the captured level scaled to kPreviewSize on its longest side.
+  Status write_preview() {
+    auto const& lv = levels_[static_cast<std::size_t>(preview_level_)];
+    int w = static_cast<int>(lv.width), h = static_cast<int>(lv.height);
+    std::vector<unsigned char> pixels;
+    try {
+      auto image = vips::VImage::new_from_memory(preview_pixels_.data(), preview_pixels_.size(), w, h, bands_,
+                                                 VIPS_FORMAT_UCHAR);
+      double scale = static_cast<double>(kPreviewSize) / std::max(w, h);
+      if (scale < 1) image = image.resize(scale);
+      w = image.width();
+      h = image.height();
+      std::size_t size = 0;
+      auto* mem = static_cast<unsigned char*>(image.write_to_memory(&size));
+      pixels.assign(mem, mem + size);
+      g_free(mem);
+    } catch (vips::VError const& e) {
+      return make_error(ErrorCode::internal, "Preview failed", e.what());
+    }
+    std::vector<unsigned char> out;
+    PixelView px{pixels.data(), w, h, bands_, static_cast<std::size_t>(w) * bands_};
+    if (auto s = encoders_[0]->encode(px, out); !s) return s;
+    return sink_.put_preview(out);
+  }
 
  private:
   Status encode_strip(int l, Level const& lv) {
@@ -144,6 +183,8 @@ class Builder {
   std::vector<std::unique_ptr<TileEncoder>> encoders_;
   std::vector<Level> levels_;
   std::uint64_t tiles_ = 0;
+  int preview_level_ = 0;
+  std::vector<unsigned char> preview_pixels_;
 };
 
 }  // namespace
@@ -187,6 +228,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   }
   if (cancel && cancel->load()) return make_error(ErrorCode::cancelled, "Cancelled");
   if (auto s = builder.flush(); !s) return s.error();
+  if (auto s = builder.write_preview(); !s) return s.error();
   if (auto s = sink.commit(); !s) return s.error();
 
   BuildResult r;

@@ -28,10 +28,15 @@ struct MemorySink : TileSink {
     bytes += b.size();
     return {};
   }
+  Status put_preview(std::span<unsigned char const> b) override {
+    preview.assign(b.begin(), b.end());
+    return {};
+  }
   Status commit() override {
     committed = true;
     return {};
   }
+  std::vector<unsigned char> preview;
   std::uint64_t bytes_written() const override { return bytes; }
 };
 
@@ -239,6 +244,22 @@ TEST_F(BuilderTest, TruncatedTiffFailsCleanly) {
   auto r = build(path, out, {});
   ASSERT_TRUE(r.has_error());
   EXPECT_EQ(r.error().reason, "corrupt_image");
+}
+
+TEST_F(BuilderTest, PreviewIs512PxOnTheLongestSide) {
+  MemorySink big, small;
+  ASSERT_TRUE(build(synthetic("p.png", 3000, 1200), big, BuildOptions{}));
+  auto p = decode(big.preview);
+  EXPECT_EQ(p.width(), 512);
+  EXPECT_NEAR(p.height(), 205, 1);
+  ASSERT_TRUE(build(synthetic("s.png", 300, 200), small, BuildOptions{}));
+  EXPECT_EQ(decode(small.preview).width(), 300) << "small images are not enlarged";
+  auto pack_path = dir_ / "p.pack";
+  {
+    PackWriter w(pack_path);
+    ASSERT_TRUE(build(synthetic("q.png", 1500, 900), w, BuildOptions{}));
+  }
+  EXPECT_EQ(decode(PackReader::open(pack_path).value()->preview().value()).width(), 512);
 }
 
 TEST(Shrink, OddEdgesAverageWithThemselves) {

@@ -100,6 +100,14 @@ Status DirectorySink::put(int level, std::uint32_t col, std::uint32_t row,
     if (ec) return io_error("mkdir", ec.value());
     last_dir_ = path.parent_path().native();
   }
+  return write_file(path, bytes);
+}
+
+Status DirectorySink::put_preview(std::span<unsigned char const> bytes) {
+  return write_file(tmp_dir_ / ("preview." + info_.format), bytes);
+}
+
+Status DirectorySink::write_file(fs::path const& path, std::span<unsigned char const> bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("create tile", errno);
   std::size_t done = 0;

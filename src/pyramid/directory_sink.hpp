@@ -20,10 +20,12 @@ class DirectorySink final : public TileSink {
   ~DirectorySink() override;
   Status begin(PyramidInfo const& info) override;
   Status put(int level, std::uint32_t col, std::uint32_t row, std::span<unsigned char const> bytes) override;
+  Status put_preview(std::span<unsigned char const> bytes) override;
   Status commit() override;
   std::uint64_t bytes_written() const override { return bytes_; }
 
  private:
+  Status write_file(std::filesystem::path const& path, std::span<unsigned char const> bytes);
   std::filesystem::path tile_path(int level, std::uint32_t col, std::uint32_t row) const;
   std::filesystem::path final_dir() const;
   std::filesystem::path base_, tmp_dir_;

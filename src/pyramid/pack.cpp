@@ -95,6 +95,11 @@ Status PackWriter::put(int level, std::uint32_t col, std::uint32_t row,
   return write_all(bytes.data(), bytes.size());
 }
 
+Status PackWriter::put_preview(std::span<unsigned char const> bytes) {
+  preview_ = {offset_, bytes.size()};
+  return write_all(bytes.data(), bytes.size());
+}
+
 Status PackWriter::commit() {
   std::uint64_t index_offset = offset_;
   std::vector<unsigned char> index(index_.size() * kEntry);
@@ -109,6 +114,7 @@ Status PackWriter::commit() {
                            {"format", info_.format},
                            {"levels", geometry_->level_count()}};
   if (!info_.metadata_json.empty()) meta["meta"] = boost::json::parse(info_.metadata_json);
+  if (preview_.second) meta["preview"] = {{"offset", preview_.first}, {"size", preview_.second}};
   std::string meta_text = boost::json::serialize(meta);
   std::uint64_t meta_offset = offset_;
   if (auto s = write_all(meta_text.data(), meta_text.size()); !s) return s;
@@ -165,11 +171,18 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
     r->info_.tile_size = static_cast<std::uint32_t>(m.at("tile_size").to_number<std::uint64_t>());
     r->info_.format = std::string(m.at("format").as_string());
     if (auto const* extra = m.if_contains("meta")) r->info_.metadata_json = boost::json::serialize(*extra);
+    if (auto const* p = m.if_contains("preview")) {
+      r->preview_ = {p->at("offset").to_number<std::uint64_t>(), p->at("size").to_number<std::uint64_t>()};
+    }
     r->geometry_ = std::make_unique<Geometry>(r->info_.width, r->info_.height, r->info_.tile_size);
   } catch (std::exception const& e) {
     return corrupt(std::string("bad metadata: ") + e.what());
   }
   if (r->geometry_->tile_count() != count) return corrupt("index does not match the geometry");
+  if (r->preview_.second && (r->preview_.first < sizeof magic || r->preview_.second > index_offset ||
+                             r->preview_.first > index_offset - r->preview_.second)) {
+    return corrupt("preview outside the data area");
+  }
   std::vector<unsigned char> index(count * kEntry);
   if (!pread_all(r->fd_, index.data(), index.size(), index_offset)) return corrupt("short index");
   r->index_.resize(count);
@@ -191,6 +204,13 @@ Result<std::pair<std::uint64_t, std::uint32_t>> PackReader::locate(int level, st
   auto entry = index_[g.tile_index(level, col, row)];
   if (entry.second == 0) return make_error(ErrorCode::not_found, "Tile not found");
   return entry;
+}
+
+Result<std::vector<unsigned char>> PackReader::preview() const {
+  if (!preview_.second) return make_error(ErrorCode::not_found, "No preview");
+  std::vector<unsigned char> out(preview_.second);
+  if (!pread_all(fd_, out.data(), out.size(), preview_.first)) return corrupt("short preview read");
+  return out;
 }
 
 Result<std::vector<unsigned char>> PackReader::tile(int level, std::uint32_t col, std::uint32_t row) const {

@@ -6,7 +6,9 @@
 //   "APXPACK1"                                  8-byte magic
 //   tile bytes ...                              concatenated encoded tiles
 //   index: tile_count × {u64 offset, u32 size}  little-endian, level-major then row-major; size 0 = absent
-//   metadata: UTF-8 JSON                        {"width","height","tile_size","format","levels","meta"}
+//   metadata: UTF-8 JSON                        {"width","height","tile_size","format","levels","meta",
+//                                               "preview":{"offset","size"}} (the preview lies in the tile
+//                                               area)
 //   footer (32 bytes): u64 index_offset, u64 tile_count, u64 metadata_offset, u32 metadata_size, "APXE"
 #include <filesystem>
 #include <memory>
@@ -23,10 +25,12 @@ class PackWriter final : public TileSink {
   ~PackWriter() override;
   Status begin(PyramidInfo const& info) override;
   Status put(int level, std::uint32_t col, std::uint32_t row, std::span<unsigned char const> bytes) override;
+  Status put_preview(std::span<unsigned char const> bytes) override;
   Status commit() override;
   std::uint64_t bytes_written() const override { return offset_; }
 
  private:
+  std::pair<std::uint64_t, std::uint64_t> preview_{0, 0};  // offset, size
   Status write_all(void const* data, std::size_t size);
   std::filesystem::path path_, tmp_;
   int fd_ = -1;
@@ -47,6 +51,8 @@ class PackReader {
   Geometry const& geometry() const { return *geometry_; }
   // Errors: not_found for a tile outside the pyramid.
   Result<std::vector<unsigned char>> tile(int level, std::uint32_t col, std::uint32_t row) const;
+  // The preview image's bytes (in the pyramid's tile format). Errors: not_found when absent.
+  Result<std::vector<unsigned char>> preview() const;
   // Where a tile's bytes are (for zero-copy serving with pread/sendfile). Errors: not_found.
   Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
                                                          std::uint32_t row) const;
@@ -58,6 +64,7 @@ class PackReader {
   PyramidInfo info_;
   std::unique_ptr<Geometry> geometry_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;
+  std::pair<std::uint64_t, std::uint64_t> preview_{0, 0};
 };
 
 }  // namespace astropixel::pyramid

@@ -22,6 +22,8 @@ class TileSink {
   // Called once per tile, from one thread, in a deterministic order.
   virtual Status put(int level, std::uint32_t col, std::uint32_t row,
                      std::span<unsigned char const> bytes) = 0;
+  // The preview image: the whole picture at 512 px on its longest side (smaller images: as they are).
+  virtual Status put_preview(std::span<unsigned char const> bytes) = 0;
   // Makes the result visible atomically. Without commit, the destructor removes everything written.
   virtual Status commit() = 0;
   virtual std::uint64_t bytes_written() const = 0;

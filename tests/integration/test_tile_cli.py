@@ -47,6 +47,13 @@ def test_png_to_pack_holds_exact_pixels(tmp_path, png):
     assert Image.open(io.BytesIO(pack.tile(0, 0, 0))).size == (1, 1)
 
 
+def test_preview_is_512_px(tmp_path, png):
+    assert tile(png, tmp_path / "p.pack", "--progress", "none").returncode == 0
+    assert Image.open(io.BytesIO(Pack(tmp_path / "p.pack").preview())).size == (512, 307)
+    assert tile(png, tmp_path / "d", "--layout", "dz", "--progress", "none").returncode == 0
+    assert Image.open(tmp_path / "d_files/preview.jpg").size == (512, 307)
+
+
 def test_same_input_gives_identical_packs(tmp_path, png):
     assert tile(png, tmp_path / "a.pack", "--progress", "none").returncode == 0
     assert tile(png, tmp_path / "b.pack", "--progress", "none", "--threads", "1").returncode == 0
@@ -80,7 +87,8 @@ def test_deep_zoom_export(tmp_path, png):
     assert r.returncode == 0, r.stderr
     dzi = (tmp_path / "sky.dzi").read_text()
     assert 'TileSize="256"' in dzi and 'Overlap="0"' in dzi and 'Width="1000"' in dzi and 'Height="600"' in dzi
-    files = sorted(p.relative_to(tmp_path / "sky_files").as_posix() for p in (tmp_path / "sky_files").rglob("*.jpg"))
+    files = sorted(p.relative_to(tmp_path / "sky_files").as_posix() for p in (tmp_path / "sky_files").glob("*/*.jpg"))
+    assert (tmp_path / "sky_files/preview.jpg").exists()
     assert "10/3_2.jpg" in files and "0/0_0.jpg" in files
     assert len(files) == len(Pack_from(tmp_path, png).index)
     assert not list(tmp_path.glob("*.tmp-*")), "no temporary directory left"

@@ -19,6 +19,10 @@ class Pack:
             lw, lh = -(-w // (1 << shift)), -(-h // (1 << shift))
             self.levels.append((lw, lh, -(-lw // ts), -(-lh // ts)))
 
+    def preview(self):
+        p = self.meta["preview"]
+        return self.data[p["offset"]:p["offset"] + p["size"]]
+
     def tile(self, level, col, row):
         pos = sum(c * r for _, _, c, r in self.levels[:level]) + row * self.levels[level][2] + col
         offset, size = self.index[pos]
