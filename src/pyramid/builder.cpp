@@ -206,6 +206,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
                            {"stretch", info.stretch_json.empty() ? boost::json::value("none")
                                                                  : boost::json::parse(info.stretch_json)},
                            {"blank_pixels", info.blank_pixels},
+                           {"colour_managed", info.colour_managed},
                            {"quality", options.quality}};
   PyramidInfo pinfo{info.width, info.height, options.tile_size, std::string(extension(options.format)),
                     boost::json::serialize(meta)};

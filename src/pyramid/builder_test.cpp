@@ -262,6 +262,28 @@ TEST_F(BuilderTest, PreviewIs512PxOnTheLongestSide) {
   EXPECT_EQ(decode(PackReader::open(pack_path).value()->preview().value()).width(), 512);
 }
 
+TEST_F(BuilderTest, EmbeddedProfilesAreConvertedToSrgb) {
+  // Mid-tones tagged as Display P3 must be converted, not shown as if they were sRGB.
+  VImage raw = (VImage::black(300, 200) + std::vector<double>{100, 150, 200}).cast(VIPS_FORMAT_UCHAR);
+  raw = raw.copy(VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+  VImage p3 = raw.icc_transform("p3", VImage::option()->set("input_profile", "srgb"));
+  auto path = dir_ / "p3.png";
+  p3.write_to_file(path.c_str());
+  MemorySink out;
+  BuildOptions png;
+  png.format = TileFormat::png;
+  ASSERT_TRUE(build(path, out, png));
+  auto tile = decode(out.tiles.at({9, 0, 0}));
+  VImage tagged = VImage::new_from_file(path.c_str());
+  for (int b = 0; b < 3; ++b) {
+    EXPECT_NEAR(pixel(tile, 10, 10, b), pixel(raw, 10, 10, b), 2) << "back to the sRGB original, band " << b;
+  }
+  EXPECT_GT(std::abs(pixel(tagged, 10, 10, 0) - pixel(raw, 10, 10, 0)) +
+                std::abs(pixel(tagged, 10, 10, 2) - pixel(raw, 10, 10, 2)),
+            4)
+      << "the P3 numbers differ from sRGB, so the test can fail";
+}
+
 TEST(Shrink, OddEdgesAverageWithThemselves) {
   unsigned char top[3] = {10, 20, 30}, out[2];
   shrink_rows(top, top, 3, 1, out);

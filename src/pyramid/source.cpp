@@ -284,6 +284,18 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
         return src;
       }
     }
+    // Colour-managed to sRGB when the file carries a profile (a P3 or Adobe RGB photo would look
+    // dull or garish otherwise); a profile libvips cannot use is reported and ignored.
+    if (display.get_typeof(VIPS_META_ICC_NAME) != 0) {
+      try {
+        display = display.icc_transform(
+            "srgb",
+            VImage::option()->set("embedded", true)->set("intent", VIPS_INTENT_PERCEPTUAL)->set("depth", 8));
+        info.colour_managed = true;
+      } catch (vips::VError const& e) {
+        log::warn("icc_profile_ignored", {{"detail", e.what()}});
+      }
+    }
     auto interp = display.interpretation();
     if (display.bands() > 4) display = display.extract_band(0, VImage::option()->set("n", 4));
     if (display.bands() >= 3 && interp != VIPS_INTERPRETATION_sRGB && interp != VIPS_INTERPRETATION_RGB) {
