@@ -51,6 +51,74 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
 )sql"},
+    {3, "datasets_jobs_uploads", R"sql(
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  category TEXT NOT NULL DEFAULT 'other',
+  visibility TEXT NOT NULL DEFAULT 'private' CHECK (visibility IN ('private', 'public')),
+  file_name TEXT NOT NULL DEFAULT '',
+  file_size BIGINT NOT NULL DEFAULT 0,
+  source_key TEXT NOT NULL,
+  format TEXT NOT NULL DEFAULT '',
+  width BIGINT NOT NULL DEFAULT 0,
+  height BIGINT NOT NULL DEFAULT 0,
+  bands INTEGER NOT NULL DEFAULT 0,
+  bit_depth INTEGER NOT NULL DEFAULT 0,
+  sample_format TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'processing', 'completed', 'failed')),
+  progress INTEGER NOT NULL DEFAULT 0,
+  failure_code TEXT NOT NULL DEFAULT '',
+  failure_reason TEXT NOT NULL DEFAULT '',
+  stretch TEXT NOT NULL DEFAULT '',
+  pyramid_version INTEGER NOT NULL DEFAULT 0,
+  pyramid_key TEXT NOT NULL DEFAULT '',
+  pyramid_info TEXT NOT NULL DEFAULT '',
+  next_version INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  expires_at BIGINT
+);
+CREATE INDEX datasets_owner ON datasets (owner_id, created_at);
+CREATE INDEX datasets_public ON datasets (visibility, created_at);
+CREATE INDEX datasets_expiry ON datasets (expires_at);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL DEFAULT '',
+  payload TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT 'queued'
+    CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL DEFAULT 3,
+  run_after BIGINT NOT NULL,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_token TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT NOT NULL DEFAULT 0,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX jobs_ready ON jobs (state, run_after);
+CREATE INDEX jobs_subject ON jobs (subject);
+CREATE TABLE uploads (
+  id TEXT PRIMARY KEY,
+  owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  length BIGINT NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'finished', 'expired')),
+  dataset_id TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX uploads_expiry ON uploads (state, expires_at);
+)sql"},
 };
 
 }  // namespace

@@ -12,54 +12,16 @@
 #include "db/pool.hpp"
 #include "db/sql_session_repository.hpp"
 #include "db/sql_user_repository.hpp"
+#include "db/testing/fresh_database.hpp"
 
 namespace astropixel::db {
 namespace {
 
-// Runs one statement on the PostgreSQL maintenance database (CREATE/DROP DATABASE).
-void pg_admin(std::string const& base_url, std::string const& sql) {
-  PGconn* c = PQconnectdb(base_url.c_str());
-  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
-  PGresult* r = PQexec(c, sql.c_str());
-  EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(c);
-  PQclear(r);
-  PQfinish(c);
-}
-
-class Contract : public ::testing::TestWithParam<Dialect> {
+class Contract : public testing::FreshDatabase {
  protected:
-  void SetUp() override {
-    if (GetParam() == Dialect::sqlite) {
-      path_ = std::filesystem::temp_directory_path() / ("ap-contract-" + random_hex(6) + ".db");
-      url_ = "sqlite://" + path_.string();
-    } else {
-      char const* base = std::getenv("ASTROPIXEL_TEST_PG_URL");
-      // Not a silent skip: scripts/test.sh always starts PostgreSQL and sets this.
-      ASSERT_NE(base, nullptr) << "ASTROPIXEL_TEST_PG_URL is not set (scripts/test.sh starts PostgreSQL)";
-      base_url_ = base;
-      dbname_ = "ap_contract_" + random_hex(6);
-      pg_admin(base_url_, "CREATE DATABASE " + dbname_);
-      auto slash = base_url_.rfind('/');
-      url_ = base_url_.substr(0, slash + 1) + dbname_;
-    }
-    pool_ = make_pool(url_, {4, 2, std::chrono::milliseconds(2000)}).value();
-    ASSERT_TRUE(migrate(*pool_).has_value());
-  }
-  void TearDown() override {
-    pool_.reset();
-    if (!path_.empty()) {
-      for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
-    }
-    if (!dbname_.empty()) pg_admin(base_url_, "DROP DATABASE IF EXISTS " + dbname_);
-  }
-
   auth::NewUser alice() {
     return {"Alice@Example.org", "Alice_1", "Alice A.", "$argon2id$v=19$fake", auth::Role::user};
   }
-
-  std::filesystem::path path_;
-  std::string url_, base_url_, dbname_;
-  std::unique_ptr<Pool> pool_;
 };
 
 TEST_P(Contract, MigrationsAreIdempotent) {
@@ -220,7 +182,7 @@ TEST_P(Contract, ExpiryAndRevocation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Contract, ::testing::Values(Dialect::sqlite, Dialect::postgres),
-                         [](auto const& p) { return p.param == Dialect::sqlite ? "sqlite" : "postgres"; });
+                         testing::backend_name);
 
 }  // namespace
 }  // namespace astropixel::db

@@ -1,0 +1,69 @@
+#pragma once
+// The job table as a queue: claim with a lease, renew it, finish fenced by the lease token.
+// Every call takes the connection to run on, so a caller can enqueue inside its own transaction
+// (a dataset and its build job appear together or not at all) and a worker can keep one connection
+// for a job's whole life. One SQL text serves SQLite and PostgreSQL; a claim is an UPDATE that
+// re-checks its own WHERE clause, so two workers racing for a row cannot both win.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "db/connection.hpp"
+#include "jobs/job.hpp"
+
+namespace astropixel::jobs {
+
+class JobQueue {
+ public:
+  // `owner` names this process in the table (for operators); `lease` is how long a claim lasts
+  // without renewal before another worker may take the job over.
+  JobQueue(std::string owner, std::chrono::milliseconds lease) : owner_(std::move(owner)), lease_(lease) {}
+
+  std::chrono::milliseconds lease() const { return lease_; }
+  std::string const& owner() const { return owner_; }
+
+  // Returns the new job's id.
+  static Result<std::string> enqueue(db::Connection& conn, NewJob const& job);
+
+  // The oldest runnable job of one of `kinds`: queued and due, or running with an expired lease
+  // (its worker died). Its attempt counter is incremented.
+  Result<std::optional<Job>> claim(db::Connection& conn, std::vector<std::string> const& kinds);
+
+  struct Renewal {
+    bool held = false;              // false: the lease passed to someone else, or the job ended
+    bool cancel_requested = false;  // someone asked the job to stop
+  };
+  Result<Renewal> renew(db::Connection& conn, Job const& job);
+
+  // Marks the job succeeded if this worker still holds it. Errors: conflict (lease lost). Call it
+  // inside the transaction that publishes the job's result so both happen or neither does.
+  Status succeed(db::Connection& conn, Job const& job);
+  // Failed for good. Errors: conflict (lease lost).
+  Status fail(db::Connection& conn, Job const& job, std::string const& error);
+  // Back to the queue to run again after `delay` (a transient failure). Errors: conflict.
+  Status retry(db::Connection& conn, Job const& job, std::string const& error,
+               std::chrono::milliseconds delay);
+  // Back to the queue at once without counting the attempt (this process is shutting down).
+  Status release(db::Connection& conn, Job const& job);
+  // Stopped on request. Errors: conflict.
+  Status cancelled(db::Connection& conn, Job const& job);
+
+  // Asks every unfinished job about `subject` to stop; queued ones are cancelled at once.
+  static Status request_cancel(db::Connection& conn, std::string const& subject);
+
+  struct Counts {
+    std::int64_t queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
+  };
+  static Result<Counts> counts(db::Connection& conn);
+
+ private:
+  Status fenced(db::Connection& conn, Job const& job, std::string_view sql, std::vector<db::Value> params);
+  std::string owner_;
+  std::chrono::milliseconds lease_;
+};
+
+std::string_view to_string(JobState s);
+
+}  // namespace astropixel::jobs

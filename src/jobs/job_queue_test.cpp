@@ -1,0 +1,204 @@
+// The queue's guarantees on both databases: one claimer per job, expired leases taken over, writes
+// fenced by the lease token, retries with backoff, cancellation, and the worker pool on top.
+#include "jobs/job_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "db/testing/fresh_database.hpp"
+#include "jobs/worker_pool.hpp"
+
+namespace astropixel::jobs {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Queue : public db::testing::FreshDatabase {
+ protected:
+  std::string enqueue(std::string subject = "s", int max_attempts = 3) {
+    auto c = pool_->acquire().value();
+    return JobQueue::enqueue(*c, {"build", std::move(subject), "{}", max_attempts}).value();
+  }
+  std::string state_of(std::string const& id) {
+    auto c = pool_->acquire().value();
+    return c->query("SELECT state FROM jobs WHERE id = $1", {id}).value().text(0, 0);
+  }
+};
+
+TEST_P(Queue, ClaimsEachJobOnceAcrossConcurrentClaimers) {
+  constexpr int kJobs = 20;
+  for (int i = 0; i < kJobs; ++i) enqueue("s" + std::to_string(i));
+  std::mutex m;
+  std::multiset<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      JobQueue q("worker-" + std::to_string(t), 60s);
+      auto c = pool_->acquire().value();
+      for (int idle = 0; idle < 20;) {
+        auto j = q.claim(*c, {"build"});
+        if (!j) continue;  // SQLite busy under contention: try again
+        if (!*j) {
+          ++idle;
+          std::this_thread::sleep_for(5ms);
+          continue;
+        }
+        std::lock_guard lock(m);
+        claimed.insert((*j)->id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed.size(), std::size_t{kJobs});
+  EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), std::size_t{kJobs});
+}
+
+TEST_P(Queue, OnlyRegisteredKindsAreClaimed) {
+  enqueue();
+  JobQueue q("w", 60s);
+  auto c = pool_->acquire().value();
+  EXPECT_FALSE(q.claim(*c, {"other"}).value().has_value());
+  EXPECT_TRUE(q.claim(*c, {"other", "build"}).value().has_value());
+}
+
+TEST_P(Queue, ExpiredLeaseIsTakenOverAndTheStaleWorkerIsFenced) {
+  auto id = enqueue();
+  JobQueue slow("slow", 50ms), fast("fast", 60s);
+  auto c = pool_->acquire().value();
+  auto first = slow.claim(*c, {"build"}).value().value();
+  EXPECT_EQ(first.attempt, 1);
+  EXPECT_FALSE(fast.claim(*c, {"build"}).value().has_value());  // still leased
+  std::this_thread::sleep_for(120ms);
+  auto second = fast.claim(*c, {"build"}).value().value();
+  EXPECT_EQ(second.id, id);
+  EXPECT_EQ(second.attempt, 2);
+  // The first worker wakes up and tries to publish: refused, and it learns its lease is gone.
+  auto stale = slow.succeed(*c, first);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::conflict);
+  EXPECT_FALSE(slow.renew(*c, first).value().held);
+  EXPECT_TRUE(fast.renew(*c, second).value().held);
+  ASSERT_TRUE(fast.succeed(*c, second));
+  EXPECT_EQ(state_of(id), "succeeded");
+  // Exactly one completion: a second succeed by the same holder changes nothing.
+  EXPECT_FALSE(fast.succeed(*c, second));
+}
+
+TEST_P(Queue, RetryWaitsForItsBackoff) {
+  auto id = enqueue();
+  JobQueue q("w", 60s);
+  auto c = pool_->acquire().value();
+  auto j = q.claim(*c, {"build"}).value().value();
+  ASSERT_TRUE(q.retry(*c, j, "flaky", 150ms));
+  EXPECT_EQ(state_of(id), "queued");
+  EXPECT_FALSE(q.claim(*c, {"build"}).value().has_value());
+  std::this_thread::sleep_for(200ms);
+  auto again = q.claim(*c, {"build"}).value().value();
+  EXPECT_EQ(again.attempt, 2);
+}
+
+TEST_P(Queue, CancelRequestReachesRunningAndCancelsQueued) {
+  auto running = enqueue("dataset-1");
+  JobQueue q("w", 60s);
+  auto c = pool_->acquire().value();
+  auto j = q.claim(*c, {"build"}).value().value();
+  auto queued = enqueue("dataset-1");
+  ASSERT_TRUE(JobQueue::request_cancel(*c, "dataset-1"));
+  EXPECT_EQ(state_of(queued), "cancelled");
+  auto r = q.renew(*c, j).value();
+  EXPECT_TRUE(r.held);
+  EXPECT_TRUE(r.cancel_requested);
+  EXPECT_EQ(state_of(running), "running");
+}
+
+TEST_P(Queue, WorkerPoolRunsRetriesAndGivesUp) {
+  JobQueue q("pool", 60s);
+  WorkerPool workers(*pool_, q, {.workers = 2, .poll = 20ms, .tick = 20ms, .backoff = 10ms});
+  std::atomic<int> ok_runs{0}, flaky_runs{0}, bad_runs{0};
+  std::mutex m;
+  std::vector<std::string> failures;
+  workers.add("ok", {[&](JobContext&) -> Status {
+                       ++ok_runs;
+                       return {};
+                     },
+                     {}});
+  workers.add("flaky", {[&](JobContext&) -> Status {
+                          if (++flaky_runs < 3) return make_error(ErrorCode::unavailable, "not yet");
+                          return {};
+                        },
+                        {}});
+  workers.add("bad", {[&](JobContext&) -> Status {
+                        ++bad_runs;
+                        return make_error(ErrorCode::unprocessable, "corrupt", "bytes 10-20");
+                      },
+                      [&](db::Connection&, Job const& j, Error const& e) {
+                        std::lock_guard lock(m);
+                        failures.push_back(j.subject + ":" + e.message);
+                      }});
+  std::string ids[3];
+  {
+    auto c = pool_->acquire().value();
+    ids[0] = JobQueue::enqueue(*c, {"ok", "a"}).value();
+    ids[1] = JobQueue::enqueue(*c, {"flaky", "b"}).value();
+    ids[2] = JobQueue::enqueue(*c, {"bad", "c"}).value();
+  }
+  workers.start();
+  for (int i = 0; i < 300 && (state_of(ids[0]) != "succeeded" || state_of(ids[1]) != "succeeded" ||
+                              state_of(ids[2]) != "failed");
+       ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  workers.stop();
+  EXPECT_EQ(state_of(ids[0]), "succeeded");
+  EXPECT_EQ(state_of(ids[1]), "succeeded");
+  EXPECT_EQ(state_of(ids[2]), "failed");
+  EXPECT_EQ(ok_runs, 1);
+  EXPECT_EQ(flaky_runs, 3);
+  EXPECT_EQ(bad_runs, 1);  // a permanent error is not retried
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0], "c:corrupt");
+}
+
+TEST_P(Queue, WorkerPoolCancelsOnRequestAndReleasesOnShutdown) {
+  JobQueue q("pool", 60s);
+  WorkerPool workers(*pool_, q, {.workers = 1, .poll = 20ms, .tick = 20ms, .backoff = 10ms});
+  std::atomic<int> started{0};
+  workers.add("long", {[&](JobContext& ctx) -> Status {
+                         ++started;
+                         while (!ctx.cancel()) std::this_thread::sleep_for(5ms);
+                         return make_error(ErrorCode::cancelled, "stopped");
+                       },
+                       {}});
+  std::string a, b;
+  {
+    auto c = pool_->acquire().value();
+    a = JobQueue::enqueue(*c, {"long", "a"}).value();
+  }
+  workers.start();
+  while (started < 1) std::this_thread::sleep_for(5ms);
+  {
+    auto c = pool_->acquire().value();
+    ASSERT_TRUE(JobQueue::request_cancel(*c, "a"));
+  }
+  for (int i = 0; i < 200 && state_of(a) != "cancelled"; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(state_of(a), "cancelled");
+  {
+    auto c = pool_->acquire().value();
+    b = JobQueue::enqueue(*c, {"long", "b"}).value();
+  }
+  workers.notify();
+  while (started < 2) std::this_thread::sleep_for(5ms);
+  workers.stop();
+  // Shutdown hands the job back for another process, without counting the attempt.
+  EXPECT_EQ(state_of(b), "queued");
+  auto c = pool_->acquire().value();
+  EXPECT_EQ(c->query("SELECT attempts FROM jobs WHERE id = $1", {b}).value().int64(0, 0), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Queue, ::testing::Values(db::Dialect::sqlite, db::Dialect::postgres),
+                         db::testing::backend_name);
+
+}  // namespace
+}  // namespace astropixel::jobs
