@@ -1,5 +1,6 @@
 #include "pyramid/source.hpp"
 
+#include <malloc.h>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -76,6 +77,11 @@ std::string_view signature_of(std::filesystem::path const& path) {
 }
 
 }  // namespace
+
+void release_caches() {
+  vips_cache_drop_all();
+  malloc_trim(0);
+}
 
 std::string_view accepted_formats() {
   return "TIFF/BigTIFF/GeoTIFF, PNG, JPEG, JPEG 2000, WebP, FITS";
@@ -196,14 +202,8 @@ Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& ro
   return std::pair(std::move(sample), blank);
 }
 
-}  // namespace
-
-Source::Source(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Source::~Source() = default;
-
-Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
-                                             StretchOptions const& stretch_options,
-                                             FitsSelection const& selection) {
+// Sniffs the format from content and opens the image's header (no pixel is decoded).
+Result<std::pair<SourceInfo, VImage>> open_header(std::filesystem::path const& path) {
   init_image_library();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -240,6 +240,54 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
   info.height = static_cast<std::uint32_t>(image.height());
   info.bands = image.bands();
   info.sample_format = vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image.format());
+  return std::pair{info, image};
+}
+
+int bits_of(VipsBandFormat f) {
+  switch (f) {
+    case VIPS_FORMAT_UCHAR:
+    case VIPS_FORMAT_CHAR: return 8;
+    case VIPS_FORMAT_USHORT:
+    case VIPS_FORMAT_SHORT: return 16;
+    case VIPS_FORMAT_UINT:
+    case VIPS_FORMAT_INT:
+    case VIPS_FORMAT_FLOAT:
+    case VIPS_FORMAT_COMPLEX: return 32;
+    case VIPS_FORMAT_DOUBLE:
+    case VIPS_FORMAT_DPCOMPLEX: return 64;
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels, FitsSelection const& selection) {
+  auto opened = open_header(path);
+  if (!opened) return opened.error();
+  auto& [info, image] = *opened;
+  info.bit_depth = bits_of(image.format());
+  if (info.format == "fits") {
+    // libvips reads only the first HDU with data; the chosen HDU and plane decide the size.
+    auto rows = open_fits_rows(path, selection);
+    if (!rows) return rows.error();
+    info.width = (*rows)->width();
+    info.height = (*rows)->height();
+    info.bands = (*rows)->bands();
+  }
+  if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
+  return info;
+}
+
+
+Source::Source(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Source::~Source() = default;
+
+Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
+                                             StretchOptions const& stretch_options,
+                                             FitsSelection const& selection) {
+  auto opened = open_header(path);
+  if (!opened) return opened.error();
+  auto& [info, image] = *opened;
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
   try {
     VImage display = image;

@@ -18,11 +18,11 @@ struct SourceInfo {
   std::uint32_t width = 0, height = 0;
   int bands = 0;              // of the source
   std::string sample_format;  // "uchar", "ushort", "float", ...
+  int bit_depth = 0;          // bits per sample of the source (set by probe)
   int display_bands = 0;      // 1-4 bands of 8-bit display pixels
   std::string stretch_json;   // the stretch applied; empty for 8-bit data shown as is
-  std::uint64_t blank_pixels = 0;
-  bool colour_managed = false;  // converted from an embedded ICC profile to sRGB  // NaN or blank values:
-                                // transparent (PNG/WebP) or black (JPEG)
+  std::uint64_t blank_pixels = 0;  // NaN or BLANK values: transparent (PNG/WebP) or black (JPEG)
+  bool colour_managed = false;  // converted from an embedded ICC profile to sRGB
 };
 
 // Once per process: block libvips' untrusted loaders except FITS and JPEG 2000, route its warnings
@@ -52,6 +52,16 @@ class Source {
   SourceInfo info_;
 };
 
+// Reads only what a header tells: format (by content), size of the chosen FITS HDU/plane, bands,
+// sample format and bit depth. Fast at any file size, so uploads can be checked when they finish.
+// Errors: as Source::open, without the stretch.
+Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels,
+                         FitsSelection const& selection = {});
+
 std::string_view accepted_formats();
+
+// Drops the image library's operation cache and returns freed heap to the system (between jobs,
+// so a long-running server's resident memory reflects what it is doing now).
+void release_caches();
 
 }  // namespace astropixel::pyramid

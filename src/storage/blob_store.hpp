@@ -2,6 +2,8 @@
 // Where bytes live: sources, pyramids, previews. Keys are relative paths of [a-z0-9._-] segments
 // separated by '/', never absolute, never "..": a key cannot name anything outside the store.
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,6 +45,13 @@ class BlobStore {
   virtual Result<std::vector<BlobInfo>> list(std::string_view prefix) = 0;
   // Free bytes available to the store (for disk-space checks and /api/health).
   virtual Result<std::uint64_t> free_bytes() = 0;
+  // Moves a finished local file into the store under `key`, replacing any blob there atomically
+  // (a rename when the store is on the same file system, else a copy). On success the local file is
+  // gone. Errors: as put, and not_found when `file` does not exist.
+  virtual Status adopt(std::string_view key, std::filesystem::path const& file) = 0;
+  // Where the blob lives on local disk when the store keeps blobs as files, so readers that need a
+  // path (image decoders, pread on a pack) can use it directly. nullopt for remote stores.
+  virtual std::optional<std::filesystem::path> local_path(std::string_view /*key*/) const { return std::nullopt; }
 };
 
 // Validates a key against the rules above. Errors: bad_request.

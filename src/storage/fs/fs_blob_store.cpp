@@ -152,6 +152,46 @@ Result<std::vector<BlobInfo>> FsBlobStore::list(std::string_view prefix) {
   return out;
 }
 
+Status FsBlobStore::adopt(std::string_view key, fs::path const& file) {
+  if (auto s = validate_key(key); !s) return s.error();
+  fs::path final_path = root_ / key;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return make_error(ErrorCode::not_found, "File to store not found");
+  fs::create_directories(final_path.parent_path(), ec);
+  if (ec) return io_error("mkdir", final_path, ec.value());
+  if (::rename(file.c_str(), final_path.c_str()) == 0) return fsync_dir(final_path.parent_path());
+  if (errno != EXDEV) return io_error("rename", final_path, errno);
+  // Another file system: copy through a temporary blob, then drop the original.
+  auto writer = put(key);
+  if (!writer) return writer.error();
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("open", file, errno);
+  std::vector<char> buf(1 << 20);
+  while (true) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return io_error("read", file, err);
+    }
+    if (n == 0) break;
+    if (auto s = (*writer)->write({buf.data(), static_cast<std::size_t>(n)}); !s) {
+      ::close(fd);
+      return s;
+    }
+  }
+  ::close(fd);
+  if (auto s = (*writer)->commit(); !s) return s;
+  fs::remove(file, ec);
+  return {};
+}
+
+std::optional<fs::path> FsBlobStore::local_path(std::string_view key) const {
+  if (!validate_key(key)) return std::nullopt;
+  return root_ / key;
+}
+
 Result<std::uint64_t> FsBlobStore::free_bytes() {
   struct statvfs st {};
   if (::statvfs(root_.c_str(), &st) != 0) return io_error("statvfs", root_, errno);

@@ -19,6 +19,8 @@ class FsBlobStore final : public BlobStore {
   Status remove(std::string_view key) override;
   Result<std::vector<BlobInfo>> list(std::string_view prefix) override;
   Result<std::uint64_t> free_bytes() override;
+  Status adopt(std::string_view key, std::filesystem::path const& file) override;
+  std::optional<std::filesystem::path> local_path(std::string_view key) const override;
 
   std::filesystem::path const& root() const { return root_; }
 

@@ -1,0 +1,196 @@
+#include "datasets/build_pyramid_job.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "core/process_stats.hpp"
+#include "datasets/stretch_request.hpp"
+#include "pyramid/pack.hpp"
+
+namespace astropixel::datasets {
+namespace {
+
+std::string human_bytes(std::uint64_t b) {
+  if (b >= (1ull << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1ull << 30));
+  if (b >= (1ull << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1ull << 20));
+  return fmt::format("{} bytes", b);
+}
+
+std::uint64_t rss() {
+  return resident_memory_bytes().value_or(0);
+}
+
+struct Payload {
+  int version = 1;
+  std::string stretch;
+};
+
+Result<Payload> parse_payload(std::string const& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return make_error(ErrorCode::unprocessable, "Malformed job payload");
+  Payload p;
+  auto const& o = v.as_object();
+  if (auto const* ver = o.if_contains("version"); ver && ver->is_int64()) p.version = static_cast<int>(ver->as_int64());
+  if (auto const* s = o.if_contains("stretch"); s && s->is_string()) p.stretch = std::string(s->as_string());
+  return p;
+}
+
+class Build {
+ public:
+  Build(DatasetService& datasets, BuildSettings const& settings, jobs::JobContext& ctx)
+      : datasets_(datasets), settings_(settings), ctx_(ctx), db_(ctx.db()) {}
+
+  Status run() {
+    auto payload = parse_payload(ctx_.job().payload);
+    if (!payload) return payload.error();
+    auto found = store::get(db_, ctx_.job().subject);
+    if (!found) {
+      // Deleted before its build ran: nothing to do.
+      if (found.error().code == ErrorCode::not_found) return {};
+      return found.error();
+    }
+    Dataset& d = *found;
+    if (d.next_version > payload->version) return {};  // superseded by a newer reprocess
+    auto stretch = parse_stretch_request(payload->stretch);
+    if (!stretch) return stretch.error();
+
+    if (auto s = store::set_status(db_, d.id, DatasetStatus::processing, 0); !s) return s;
+    auto& blobs = datasets_.blobs();
+    auto input = blobs.local_path(d.source_key);
+    if (!input) {
+      return make_error(ErrorCode::internal, "Remote sources are not supported yet",
+                        "the build needs the source on local disk");
+    }
+    if (auto s = check_disk(d); !s) return s;
+
+    // A per-attempt name: two workers that both believe they hold the job never write one file.
+    std::string key =
+        fmt::format("pyramids/{}/v{}-{}.pack", d.id, payload->version, ctx_.job().lease_token.substr(0, 8));
+    auto target = blobs.local_path(key);
+    bool remote = !target;
+    if (remote) target = settings_.scratch / (d.id + "-" + ctx_.job().lease_token.substr(0, 8) + ".pack");
+    std::error_code ec;
+    std::filesystem::create_directories(target->parent_path(), ec);
+
+    auto before = rss();
+    if (settings_.memory) settings_.memory->before = before;
+    log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "before_tiling"}, {"rss_bytes", before}});
+
+    pyramid::BuildOptions options = settings_.options;
+    options.stretch = *stretch;
+    pyramid::PackWriter pack(*target);
+    auto last = std::chrono::steady_clock::now();
+    Status progress_error;
+    auto progress = [&](pyramid::Progress const& p) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::seconds(1)) return;
+      last = now;
+      // 1-99 while tiling; 100 only when published.
+      int pct = 1 + static_cast<int>(p.fraction() * 98);
+      if (auto s = store::set_progress(db_, d.id, pct); !s) progress_error = s;
+    };
+    auto built = pyramid::build(*input, pack, options, progress, &ctx_.cancel());
+    auto after = rss();
+    if (settings_.memory) settings_.memory->after_tiling = after;
+    log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "after_tiling"}, {"rss_bytes", after}});
+    pyramid::release_caches();
+    auto cleaned = rss();
+    if (settings_.memory) settings_.memory->after_cleanup = cleaned;
+    log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "after_cleanup"}, {"rss_bytes", cleaned}});
+    if (!built) return built.error();
+
+    if (remote) {
+      if (auto s = blobs.adopt(key, *target); !s) {
+        std::filesystem::remove(*target, ec);
+        return s;
+      }
+    }
+    auto published = publish(d, payload->version, key, *built);
+    if (!published) {
+      (void)blobs.remove(key);
+      if (published.error().code == ErrorCode::not_found) return {};  // deleted while building
+      if (published.error().code == ErrorCode::conflict) {
+        return make_error(ErrorCode::cancelled, "Superseded", published.error().detail);
+      }
+      return published.error();
+    }
+    if (!published->empty() && *published != key) {
+      if (auto s = blobs.remove(*published); !s) {
+        log::warn("old_pyramid_left", {{"dataset", d.id}, {"key", *published}, {"detail", s.error().detail}});
+      }
+    }
+    log::info("pyramid_published",
+              {{"dataset", d.id}, {"version", payload->version}, {"tiles", built->tiles}, {"bytes", built->bytes},
+               {"seconds", built->seconds}, {"width", built->width}, {"height", built->height}});
+    return {};
+  }
+
+ private:
+  Status check_disk(Dataset const& d) {
+    auto free = settings_.free_bytes ? settings_.free_bytes() : datasets_.blobs().free_bytes();
+    if (!free) return free.error();
+    std::uint64_t input = static_cast<std::uint64_t>(d.file_size);
+    std::uint64_t temp = decode_temp_bytes(d);
+    std::uint64_t need = 2 * input + temp + settings_.reserve_bytes;
+    if (*free >= need) return {};
+    Error e = make_error(
+        ErrorCode::insufficient_storage, "Not enough disk space to build the pyramid",
+        fmt::format("needs {} (2 × the {} input + {} decode space + {} reserve), {} free", human_bytes(need),
+                    human_bytes(input), human_bytes(temp), human_bytes(settings_.reserve_bytes), human_bytes(*free)));
+    e.reason = "insufficient_disk_space";
+    return e;
+  }
+
+  // Returns the key of the replaced pack.
+  Result<std::string> publish(Dataset const& d, int version, std::string const& key, pyramid::BuildResult const& r) {
+    boost::json::object info{{"levels", r.levels},
+                             {"tile_size", settings_.options.tile_size},
+                             {"tile_format", std::string(pyramid::extension(settings_.options.format))},
+                             {"tiles", r.tiles},
+                             {"bytes", r.bytes},
+                             {"seconds", r.seconds},
+                             {"display_bands", r.source.display_bands},
+                             {"stretch", r.source.stretch_json.empty() ? boost::json::value(nullptr)
+                                                                       : boost::json::parse(r.source.stretch_json)}};
+    auto tx = db::Transaction::begin(db_, true);
+    if (!tx) return tx.error();
+    if (auto s = ctx_.succeed(); !s) return s.error();
+    auto old = store::publish(db_, d.id, version, key, boost::json::serialize(info));
+    if (!old) return old.error();
+    if (auto s = tx->commit(); !s) return s.error();
+    return old;
+  }
+
+  DatasetService& datasets_;
+  BuildSettings const& settings_;
+  jobs::JobContext& ctx_;
+  db::Connection& db_;
+};
+
+}  // namespace
+
+std::uint64_t decode_temp_bytes(Dataset const& d) {
+  // JPEG 2000 is decoded whole by libvips before it can be read top to bottom.
+  if (d.format == "jp2k") {
+    return static_cast<std::uint64_t>(d.width) * static_cast<std::uint64_t>(d.height) *
+           static_cast<std::uint64_t>(std::max(1, d.bands)) * static_cast<std::uint64_t>(std::max(8, d.bit_depth) / 8);
+  }
+  return 0;
+}
+
+jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings) {
+  auto shared = std::make_shared<BuildSettings>(std::move(settings));
+  return {
+      [&datasets, shared](jobs::JobContext& ctx) -> Status { return Build(datasets, *shared, ctx).run(); },
+      [](db::Connection& db, jobs::Job const& job, Error const& e) {
+        std::string reason = e.message + (e.detail.empty() ? "" : ": " + e.detail);
+        if (auto s = store::set_failed(db, job.subject, std::string(e.machine_code()), reason); !s) {
+          log::error("dataset_fail_not_recorded", {{"dataset", job.subject}, {"detail", s.error().detail}});
+        }
+      },
+  };
+}
+
+}  // namespace astropixel::datasets

@@ -1,0 +1,37 @@
+#pragma once
+// The build_pyramid job: checks disk space, builds the dataset's pyramid into a pack under a
+// staging name, and publishes it in the same transaction that marks the job succeeded, fenced by
+// the job's lease, so a dataset never shows a partial pyramid and a stale worker cannot publish.
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+
+#include "datasets/dataset_service.hpp"
+#include "jobs/worker_pool.hpp"
+#include "pyramid/builder.hpp"
+
+namespace astropixel::datasets {
+
+// Resident memory around the last build, exported as metrics.
+struct MemoryReport {
+  std::atomic<std::uint64_t> before{0}, after_tiling{0}, after_cleanup{0};
+};
+
+struct BuildSettings {
+  pyramid::BuildOptions options;     // tile format, size, quality, pixel limit, threads
+  std::uint64_t reserve_bytes = 0;  // free space that must remain after the build
+  std::filesystem::path scratch;    // local directory for packs when the store is remote
+  // Free bytes where the pyramid is written; replaced in tests to inject a small disk.
+  std::function<Result<std::uint64_t>()> free_bytes;
+  MemoryReport* memory = nullptr;
+};
+
+jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings);
+
+// Extra local space a decoder may need beyond the input and the output (formats that cannot be
+// streamed top to bottom are decoded whole).
+std::uint64_t decode_temp_bytes(Dataset const& d);
+
+}  // namespace astropixel::datasets

@@ -1,0 +1,249 @@
+#include "datasets/dataset_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "jobs/job_queue.hpp"
+
+namespace astropixel::datasets {
+namespace {
+
+Error invalid(std::string field, std::string message) {
+  Error e = make_error(ErrorCode::validation, std::move(message));
+  e.field = std::move(field);
+  return e;
+}
+
+bool has_control_chars(std::string const& s, bool allow_newlines) {
+  for (unsigned char ch : s) {
+    if (ch < 0x20 && !(allow_newlines && (ch == '\n' || ch == '\r' || ch == '\t'))) return true;
+    if (ch == 0x7f) return true;
+  }
+  return false;
+}
+
+std::string build_payload(int version, std::string const& stretch) {
+  boost::json::object o;
+  o["version"] = version;
+  o["stretch"] = stretch;
+  return boost::json::serialize(o);
+}
+
+}  // namespace
+
+Status validate_name(std::string const& name) {
+  if (name.empty() || name.size() > 200) return invalid("name", "Name must be 1 to 200 characters");
+  if (has_control_chars(name, false)) return invalid("name", "Name must not contain control characters");
+  return {};
+}
+
+Status validate_description(std::string const& description) {
+  if (description.size() > 5000) return invalid("description", "Description must be at most 5000 characters");
+  if (has_control_chars(description, true))
+    return invalid("description", "Description must not contain control characters");
+  return {};
+}
+
+Status validate_category(std::string const& category) {
+  if (!valid_category(category)) return invalid("category", "Category must be earth, mars, space or other");
+  return {};
+}
+
+Result<Dataset> DatasetService::create(NewDataset const& n, ProbedImage const& image,
+                                       std::filesystem::path const& source) {
+  if (auto s = validate_name(n.name); !s) return s.error();
+  if (auto s = validate_description(n.description); !s) return s.error();
+  if (auto s = validate_category(n.category); !s) return s.error();
+  Dataset d;
+  d.id = random_id();
+  d.owner_id = n.owner_id;
+  d.name = n.name;
+  d.description = n.description;
+  d.category = n.category;
+  d.visibility = n.visibility;
+  d.file_name = n.file_name;
+  d.file_size = image.file_size;
+  d.source_key = "sources/" + d.id + "/source";
+  d.format = image.format;
+  d.width = image.width;
+  d.height = image.height;
+  d.bands = image.bands;
+  d.bit_depth = image.bit_depth;
+  d.sample_format = image.sample_format;
+  d.stretch = n.stretch;
+  d.next_version = 1;
+  d.created_at = d.updated_at = now_unix_ms();
+  if (n.expires && settings_.retention_hours > 0 && d.visibility == auth::Visibility::private_) {
+    d.expires_at = d.created_at + std::int64_t{settings_.retention_hours} * 3600 * 1000;
+  }
+  // The bytes go in first: a crash after this leaves an unreferenced source blob (swept with the
+  // upload directory), never a dataset row without its source.
+  if (auto s = blobs_.adopt(d.source_key, source); !s) return s.error();
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto tx = db::Transaction::begin(**conn, true);
+  if (!tx) return tx.error();
+  if (auto s = store::insert(**conn, d); !s) return s.error();
+  if (auto j = jobs::JobQueue::enqueue(
+          **conn, {std::string(kBuildPyramidJob), d.id, build_payload(1, d.stretch), settings_.job_max_attempts});
+      !j) {
+    return j.error();
+  }
+  if (auto s = tx->commit(); !s) {
+    (void)blobs_.remove(d.source_key);
+    return s.error();
+  }
+  if (job_enqueued_) job_enqueued_();
+  return d;
+}
+
+Result<Page> DatasetService::list(Viewer const& who, ListQuery q) {
+  q.viewer_id = who ? who->user_id : std::string();
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  return store::list(**conn, q);
+}
+
+Result<Dataset> DatasetService::get(Viewer const& who, std::string const& id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto d = store::get(**conn, id);
+  if (!d) return d.error();
+  if (auto s = auth::can_read(who, d->owned()); !s) return s.error();
+  return d;
+}
+
+Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id, DetailsPatch const& patch) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto tx = db::Transaction::begin(**conn, true);
+  if (!tx) return tx.error();
+  auto d = store::get(**conn, id);
+  if (!d) return d.error();
+  if (auto s = auth::can_write(who, d->owned()); !s) return s.error();
+  if (patch.name) {
+    if (auto s = validate_name(*patch.name); !s) return s.error();
+    d->name = *patch.name;
+  }
+  if (patch.description) {
+    if (auto s = validate_description(*patch.description); !s) return s.error();
+    d->description = *patch.description;
+  }
+  if (patch.category) {
+    if (auto s = validate_category(*patch.category); !s) return s.error();
+    d->category = *patch.category;
+  }
+  if (patch.visibility && *patch.visibility != d->visibility) {
+    d->visibility = *patch.visibility;
+    // Retention applies to private datasets: publishing one keeps it, making it private starts
+    // the clock again.
+    if (d->visibility == auth::Visibility::public_)
+      d->expires_at.reset();
+    else if (settings_.retention_hours > 0 && !d->owner_id.empty())
+      d->expires_at = now_unix_ms() + std::int64_t{settings_.retention_hours} * 3600 * 1000;
+  }
+  if (auto s = store::update_details(**conn, *d); !s) return s.error();
+  if (auto s = tx->commit(); !s) return s.error();
+  return store::get(**conn, id);
+}
+
+Status DatasetService::remove_blobs(Dataset const& d) {
+  Status result;
+  if (auto s = blobs_.remove(d.source_key); !s) result = s;
+  // Every version, including a staging pack a cancelled job may still be writing.
+  auto all = blobs_.list("pyramids/" + d.id + "/");
+  if (!all) return all.error();
+  for (auto const& b : *all) {
+    if (auto s = blobs_.remove(b.key); !s) result = s;
+  }
+  return result;
+}
+
+Status DatasetService::remove(Viewer const& who, std::string const& id) {
+  return remove_checked(&who, id);
+}
+
+Status DatasetService::remove_checked(Viewer const* who, std::string const& id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  Dataset doomed;
+  {
+    auto tx = db::Transaction::begin(**conn, true);
+    if (!tx) return tx.error();
+    auto d = store::get(**conn, id);
+    if (!d) return d.error();
+    if (who) {  // null: the system itself (retention)
+      if (auto s = auth::can_write(*who, d->owned()); !s) return s.error();
+    }
+    if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
+    if (auto s = store::remove(**conn, id); !s) return s.error();
+    if (auto s = tx->commit(); !s) return s.error();
+    doomed = std::move(*d);
+  }
+  // After the row is gone nothing can reach the blobs; a failure here leaves garbage, not a
+  // broken dataset, and is logged for the operator.
+  if (auto s = remove_blobs(doomed); !s) {
+    log::warn("dataset_blobs_left", {{"dataset", id}, {"detail", s.error().detail}});
+  }
+  log::info("dataset_deleted", {{"dataset", id}});
+  return {};
+}
+
+Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& id, std::optional<std::string> stretch) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  {
+    auto tx = db::Transaction::begin(**conn, true);
+    if (!tx) return tx.error();
+    auto d = store::get(**conn, id);
+    if (!d) return d.error();
+    if (auto s = auth::can_write(who, d->owned()); !s) return s.error();
+    // A running build of an older version stops; its pack is never published.
+    if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
+    auto version = store::next_version(**conn, id, stretch.value_or(d->stretch));
+    if (!version) return version.error();
+    if (auto j = jobs::JobQueue::enqueue(**conn, {std::string(kBuildPyramidJob), id,
+                                                  build_payload(*version, stretch.value_or(d->stretch)),
+                                                  settings_.job_max_attempts});
+        !j) {
+      return j.error();
+    }
+    if (auto s = tx->commit(); !s) return s.error();
+  }
+  if (job_enqueued_) job_enqueued_();
+  return store::get(**conn, id);
+}
+
+Result<Stats> DatasetService::stats(Viewer const& who) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  ListQuery q;
+  q.viewer_id = who ? who->user_id : std::string();
+  return store::stats(**conn, q);
+}
+
+Result<int> DatasetService::remove_expired() {
+  std::vector<std::string> ids;
+  {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto r = store::expired(**conn, now_unix_ms());
+    if (!r) return r.error();
+    ids = std::move(*r);
+  }
+  int n = 0;
+  for (auto const& id : ids) {
+    auto s = remove_checked(nullptr, id);
+    if (s) {
+      ++n;
+      log::info("dataset_expired", {{"dataset", id}});
+    } else if (s.error().code != ErrorCode::not_found) {
+      return s.error();
+    }
+  }
+  return n;
+}
+
+}  // namespace astropixel::datasets

@@ -1,0 +1,83 @@
+#pragma once
+// What callers may do with datasets, with the access policy applied: a dataset the caller may not
+// see answers exactly like one that does not exist.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "auth/policy.hpp"
+#include "datasets/dataset.hpp"
+#include "datasets/dataset_store.hpp"
+#include "db/pool.hpp"
+#include "storage/blob_store.hpp"
+
+namespace astropixel::datasets {
+
+inline constexpr std::string_view kBuildPyramidJob = "build_pyramid";
+
+struct Settings {
+  int retention_hours = 0;  // private datasets expire this long after creation; 0 = never
+  int job_max_attempts = 3;
+};
+
+struct DetailsPatch {
+  std::optional<std::string> name, description, category;
+  std::optional<auth::Visibility> visibility;
+};
+
+// A new dataset made from a finished upload.
+struct NewDataset {
+  std::string owner_id;  // empty = system (demo)
+  std::string name, description, category = "other";
+  auth::Visibility visibility = auth::Visibility::private_;
+  std::string file_name;
+  std::string stretch;  // requested stretch JSON, empty for the default
+  bool expires = true;  // subject to DATASET_RETENTION_HOURS
+};
+
+struct ProbedImage {
+  std::string format, sample_format;
+  std::int64_t width = 0, height = 0, file_size = 0;
+  int bands = 0, bit_depth = 0;
+};
+
+using Viewer = std::optional<auth::Principal>;
+
+class DatasetService {
+ public:
+  DatasetService(db::Pool& pool, storage::BlobStore& blobs, Settings settings, std::function<void()> job_enqueued)
+      : pool_(pool), blobs_(blobs), settings_(settings), job_enqueued_(std::move(job_enqueued)) {}
+
+  // Moves `source` into the store and creates the dataset (pending) and its build job in one
+  // transaction. Errors: validation, storage and database errors; on error the file is left in place.
+  Result<Dataset> create(NewDataset const& d, ProbedImage const& image, std::filesystem::path const& source);
+
+  Result<Page> list(Viewer const& who, ListQuery q);
+  Result<Dataset> get(Viewer const& who, std::string const& id);
+  Result<Dataset> update(Viewer const& who, std::string const& id, DetailsPatch const& patch);
+  // Cancels its jobs, deletes the row, then the source and every pyramid version.
+  Status remove(Viewer const& who, std::string const& id);
+  // Builds a new pyramid version (optionally with another stretch); the current one keeps serving.
+  Result<Dataset> reprocess(Viewer const& who, std::string const& id, std::optional<std::string> stretch);
+  Result<Stats> stats(Viewer const& who);
+  // Deletes datasets past their expiry; returns how many.
+  Result<int> remove_expired();
+
+  storage::BlobStore& blobs() { return blobs_; }
+  db::Pool& pool() { return pool_; }
+
+ private:
+  Status remove_blobs(Dataset const& d);
+  Status remove_checked(Viewer const* who, std::string const& id);
+  db::Pool& pool_;
+  storage::BlobStore& blobs_;
+  Settings settings_;
+  std::function<void()> job_enqueued_;
+};
+
+// Validation of user-supplied details (shared by uploads and updates). Errors: validation with field.
+Status validate_name(std::string const& name);
+Status validate_description(std::string const& description);
+Status validate_category(std::string const& category);
+
+}  // namespace astropixel::datasets

@@ -1,0 +1,60 @@
+#pragma once
+// Dataset rows, in the one SQL text both databases accept. Every call takes the connection to run
+// on, so callers compose them into transactions (a dataset and its build job are created together).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "datasets/dataset.hpp"
+#include "db/connection.hpp"
+
+namespace astropixel::datasets {
+
+struct ListQuery {
+  std::string viewer_id;  // empty for guests: public datasets only
+  bool everything = false;  // admins' overview: all datasets
+  std::optional<std::string> owner_id;
+  std::optional<std::string> category;
+  std::optional<DatasetStatus> status;
+  std::optional<auth::Visibility> visibility;
+  std::string text;           // matched case-insensitively against name and description
+  std::string sort = "-date";  // name | date | size, '-' prefix = descending
+  int limit = 50, offset = 0;
+};
+
+struct Page {
+  std::vector<Dataset> items;
+  std::int64_t total = 0;
+};
+
+struct Stats {
+  std::int64_t datasets = 0, total_bytes = 0, total_pixels = 0;
+  std::vector<std::pair<std::string, std::int64_t>> by_category, by_status, by_format;
+};
+
+namespace store {
+
+Status insert(db::Connection& c, Dataset const& d);
+// Errors: not_found.
+Result<Dataset> get(db::Connection& c, std::string const& id);
+// Errors: validation (unknown sort key).
+Result<Page> list(db::Connection& c, ListQuery const& q);
+Status update_details(db::Connection& c, Dataset const& d);
+// Sets status and progress (progress only ever grows within a run).
+Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int progress);
+Status set_progress(db::Connection& c, std::string const& id, int progress);
+Status set_failed(db::Connection& c, std::string const& id, std::string const& code, std::string const& reason);
+// Hands out the next pyramid version and resets the status to pending with the requested stretch.
+// Errors: not_found.
+Result<int> next_version(db::Connection& c, std::string const& id, std::string const& stretch);
+// Switches the published pyramid to `version` unless a newer one is already published. Returns the
+// key of the pack it replaced (empty if none). Errors: not_found (deleted meanwhile), conflict.
+Result<std::string> publish(db::Connection& c, std::string const& id, int version, std::string const& key,
+                            std::string const& info);
+Status remove(db::Connection& c, std::string const& id);
+Result<std::vector<std::string>> expired(db::Connection& c, std::int64_t now_ms);
+Result<Stats> stats(db::Connection& c, ListQuery const& visible);
+
+}  // namespace store
+}  // namespace astropixel::datasets
