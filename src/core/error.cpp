@@ -38,6 +38,10 @@ std::string_view to_string(ErrorCode code) {
       return "insufficient_storage";
     case ErrorCode::cancelled:
       return "cancelled";
+    case ErrorCode::gone:
+      return "gone";
+    case ErrorCode::precondition_failed:
+      return "precondition_failed";
     case ErrorCode::internal:
       return "internal";
   }

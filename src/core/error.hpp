@@ -8,15 +8,17 @@
 namespace astropixel {
 
 enum class ErrorCode {
-  bad_request,         // malformed syntax the client must fix
-  validation,          // well-formed but invalid field values
-  unauthorized,        // no or invalid credentials
-  forbidden,           // authenticated but not allowed
-  not_found,           // absent, or not visible to the caller
-  method_not_allowed,  // route exists, method does not
-  conflict,            // uniqueness or state conflict
-  payload_too_large,   // body or declared length over a limit
-  header_too_large,    // request header block over the limit
+  bad_request,          // malformed syntax the client must fix
+  validation,           // well-formed but invalid field values
+  unauthorized,         // no or invalid credentials
+  forbidden,            // authenticated but not allowed
+  not_found,            // absent, or not visible to the caller
+  method_not_allowed,   // route exists, method does not
+  conflict,             // uniqueness or state conflict
+  gone,                 // existed once and is gone for good (an expired upload)
+  precondition_failed,  // a required protocol precondition does not hold (tus version)
+  payload_too_large,    // body or declared length over a limit
+  header_too_large,     // request header block over the limit
   range_not_satisfiable,
   unsupported_media_type,
   unprocessable,  // understood but cannot be processed (e.g. corrupt image)

@@ -1,7 +1,8 @@
 #include "datasets/build_pyramid_job.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
@@ -32,7 +33,8 @@ Result<Payload> parse_payload(std::string const& text) {
   if (ec || !v.is_object()) return make_error(ErrorCode::unprocessable, "Malformed job payload");
   Payload p;
   auto const& o = v.as_object();
-  if (auto const* ver = o.if_contains("version"); ver && ver->is_int64()) p.version = static_cast<int>(ver->as_int64());
+  if (auto const* ver = o.if_contains("version"); ver && ver->is_int64())
+    p.version = static_cast<int>(ver->as_int64());
   if (auto const* s = o.if_contains("stretch"); s && s->is_string()) p.stretch = std::string(s->as_string());
   return p;
 }
@@ -121,9 +123,13 @@ class Build {
         log::warn("old_pyramid_left", {{"dataset", d.id}, {"key", *published}, {"detail", s.error().detail}});
       }
     }
-    log::info("pyramid_published",
-              {{"dataset", d.id}, {"version", payload->version}, {"tiles", built->tiles}, {"bytes", built->bytes},
-               {"seconds", built->seconds}, {"width", built->width}, {"height", built->height}});
+    log::info("pyramid_published", {{"dataset", d.id},
+                                    {"version", payload->version},
+                                    {"tiles", built->tiles},
+                                    {"bytes", built->bytes},
+                                    {"seconds", built->seconds},
+                                    {"width", built->width},
+                                    {"height", built->height}});
     return {};
   }
 
@@ -135,25 +141,27 @@ class Build {
     std::uint64_t temp = decode_temp_bytes(d);
     std::uint64_t need = 2 * input + temp + settings_.reserve_bytes;
     if (*free >= need) return {};
-    Error e = make_error(
-        ErrorCode::insufficient_storage, "Not enough disk space to build the pyramid",
-        fmt::format("needs {} (2 × the {} input + {} decode space + {} reserve), {} free", human_bytes(need),
-                    human_bytes(input), human_bytes(temp), human_bytes(settings_.reserve_bytes), human_bytes(*free)));
+    Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space to build the pyramid",
+                         fmt::format("needs {} (2 × the {} input + {} decode space + {} reserve), {} free",
+                                     human_bytes(need), human_bytes(input), human_bytes(temp),
+                                     human_bytes(settings_.reserve_bytes), human_bytes(*free)));
     e.reason = "insufficient_disk_space";
     return e;
   }
 
   // Returns the key of the replaced pack.
-  Result<std::string> publish(Dataset const& d, int version, std::string const& key, pyramid::BuildResult const& r) {
-    boost::json::object info{{"levels", r.levels},
-                             {"tile_size", settings_.options.tile_size},
-                             {"tile_format", std::string(pyramid::extension(settings_.options.format))},
-                             {"tiles", r.tiles},
-                             {"bytes", r.bytes},
-                             {"seconds", r.seconds},
-                             {"display_bands", r.source.display_bands},
-                             {"stretch", r.source.stretch_json.empty() ? boost::json::value(nullptr)
-                                                                       : boost::json::parse(r.source.stretch_json)}};
+  Result<std::string> publish(Dataset const& d, int version, std::string const& key,
+                              pyramid::BuildResult const& r) {
+    boost::json::object info{
+        {"levels", r.levels},
+        {"tile_size", settings_.options.tile_size},
+        {"tile_format", std::string(pyramid::extension(settings_.options.format))},
+        {"tiles", r.tiles},
+        {"bytes", r.bytes},
+        {"seconds", r.seconds},
+        {"display_bands", r.source.display_bands},
+        {"stretch", r.source.stretch_json.empty() ? boost::json::value(nullptr)
+                                                  : boost::json::parse(r.source.stretch_json)}};
     auto tx = db::Transaction::begin(db_, true);
     if (!tx) return tx.error();
     if (auto s = ctx_.succeed(); !s) return s.error();
@@ -175,7 +183,8 @@ std::uint64_t decode_temp_bytes(Dataset const& d) {
   // JPEG 2000 is decoded whole by libvips before it can be read top to bottom.
   if (d.format == "jp2k") {
     return static_cast<std::uint64_t>(d.width) * static_cast<std::uint64_t>(d.height) *
-           static_cast<std::uint64_t>(std::max(1, d.bands)) * static_cast<std::uint64_t>(std::max(8, d.bit_depth) / 8);
+           static_cast<std::uint64_t>(std::max(1, d.bands)) *
+           static_cast<std::uint64_t>(std::max(8, d.bit_depth) / 8);
   }
   return 0;
 }

@@ -20,7 +20,7 @@ struct MemoryReport {
 };
 
 struct BuildSettings {
-  pyramid::BuildOptions options;     // tile format, size, quality, pixel limit, threads
+  pyramid::BuildOptions options;    // tile format, size, quality, pixel limit, threads
   std::uint64_t reserve_bytes = 0;  // free space that must remain after the build
   std::filesystem::path scratch;    // local directory for packs when the store is remote
   // Free bytes where the pyramid is written; replaced in tests to inject a small disk.

@@ -6,16 +6,21 @@ namespace astropixel::datasets {
 
 std::string_view to_string(DatasetStatus s) {
   switch (s) {
-    case DatasetStatus::pending: return "pending";
-    case DatasetStatus::processing: return "processing";
-    case DatasetStatus::completed: return "completed";
-    case DatasetStatus::failed: return "failed";
+    case DatasetStatus::pending:
+      return "pending";
+    case DatasetStatus::processing:
+      return "processing";
+    case DatasetStatus::completed:
+      return "completed";
+    case DatasetStatus::failed:
+      return "failed";
   }
   return "pending";
 }
 
 std::optional<DatasetStatus> parse_status(std::string_view s) {
-  for (auto v : {DatasetStatus::pending, DatasetStatus::processing, DatasetStatus::completed, DatasetStatus::failed}) {
+  for (auto v :
+       {DatasetStatus::pending, DatasetStatus::processing, DatasetStatus::completed, DatasetStatus::failed}) {
     if (to_string(v) == s) return v;
   }
   return std::nullopt;

@@ -86,8 +86,8 @@ Result<Dataset> DatasetService::create(NewDataset const& n, ProbedImage const& i
   auto tx = db::Transaction::begin(**conn, true);
   if (!tx) return tx.error();
   if (auto s = store::insert(**conn, d); !s) return s.error();
-  if (auto j = jobs::JobQueue::enqueue(
-          **conn, {std::string(kBuildPyramidJob), d.id, build_payload(1, d.stretch), settings_.job_max_attempts});
+  if (auto j = jobs::JobQueue::enqueue(**conn, {std::string(kBuildPyramidJob), d.id,
+                                                build_payload(1, d.stretch), settings_.job_max_attempts});
       !j) {
     return j.error();
   }
@@ -191,7 +191,8 @@ Status DatasetService::remove_checked(Viewer const* who, std::string const& id) 
   return {};
 }
 
-Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& id, std::optional<std::string> stretch) {
+Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& id,
+                                          std::optional<std::string> stretch) {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   {
@@ -204,9 +205,9 @@ Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& 
     if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
     auto version = store::next_version(**conn, id, stretch.value_or(d->stretch));
     if (!version) return version.error();
-    if (auto j = jobs::JobQueue::enqueue(**conn, {std::string(kBuildPyramidJob), id,
-                                                  build_payload(*version, stretch.value_or(d->stretch)),
-                                                  settings_.job_max_attempts});
+    if (auto j = jobs::JobQueue::enqueue(
+            **conn, {std::string(kBuildPyramidJob), id, build_payload(*version, stretch.value_or(d->stretch)),
+                     settings_.job_max_attempts});
         !j) {
       return j.error();
     }

@@ -45,7 +45,8 @@ using Viewer = std::optional<auth::Principal>;
 
 class DatasetService {
  public:
-  DatasetService(db::Pool& pool, storage::BlobStore& blobs, Settings settings, std::function<void()> job_enqueued)
+  DatasetService(db::Pool& pool, storage::BlobStore& blobs, Settings settings,
+                 std::function<void()> job_enqueued)
       : pool_(pool), blobs_(blobs), settings_(settings), job_enqueued_(std::move(job_enqueued)) {}
 
   // Moves `source` into the store and creates the dataset (pending) and its build job in one

@@ -87,12 +87,30 @@ Status insert(db::Connection& c, Dataset const& d) {
   auto r = c.query(
       "INSERT INTO datasets (id, owner_id, name, description, category, visibility, file_name, file_size, "
       "source_key, format, width, height, bands, bit_depth, sample_format, status, progress, stretch, "
-      "next_version, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+      "next_version, created_at, updated_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+      "$11, "
       "$12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)",
-      {d.id, d.owner_id.empty() ? db::Value{} : db::Value{d.owner_id}, d.name, d.description, d.category,
-       std::string(to_string(d.visibility)), d.file_name, d.file_size, d.source_key, d.format, d.width, d.height,
-       std::int64_t{d.bands}, std::int64_t{d.bit_depth}, d.sample_format, std::string(to_string(d.status)),
-       std::int64_t{d.progress}, d.stretch, std::int64_t{d.next_version}, d.created_at, opt(d.expires_at)});
+      {d.id,
+       d.owner_id.empty() ? db::Value{} : db::Value{d.owner_id},
+       d.name,
+       d.description,
+       d.category,
+       std::string(to_string(d.visibility)),
+       d.file_name,
+       d.file_size,
+       d.source_key,
+       d.format,
+       d.width,
+       d.height,
+       std::int64_t{d.bands},
+       std::int64_t{d.bit_depth},
+       d.sample_format,
+       std::string(to_string(d.status)),
+       std::int64_t{d.progress},
+       d.stretch,
+       std::int64_t{d.next_version},
+       d.created_at,
+       opt(d.expires_at)});
   if (!r) return r.error();
   return {};
 }
@@ -116,7 +134,8 @@ Result<Page> list(db::Connection& c, ListQuery const& q) {
   else if (key == "size")
     order = "file_size";
   else {
-    Error e = make_error(ErrorCode::validation, "Unknown sort key", "sort must be name, date or size, optionally prefixed with '-'");
+    Error e = make_error(ErrorCode::validation, "Unknown sort key",
+                         "sort must be name, date or size, optionally prefixed with '-'");
     e.field = "sort";
     return e;
   }
@@ -129,9 +148,9 @@ Result<Page> list(db::Connection& c, ListQuery const& q) {
   params.emplace_back(std::int64_t{q.limit});
   params.emplace_back(std::int64_t{q.offset});
   auto n = params.size();
-  auto rows = c.query("SELECT " + std::string(kColumns) + " FROM datasets WHERE " + where + " ORDER BY " + order +
-                          (desc ? " DESC" : " ASC") + ", id LIMIT $" + std::to_string(n - 1) + " OFFSET $" +
-                          std::to_string(n),
+  auto rows = c.query("SELECT " + std::string(kColumns) + " FROM datasets WHERE " + where + " ORDER BY " +
+                          order + (desc ? " DESC" : " ASC") + ", id LIMIT $" + std::to_string(n - 1) +
+                          " OFFSET $" + std::to_string(n),
                       params);
   if (!rows) return rows.error();
   for (std::size_t i = 0; i < rows->rows.size(); ++i) page.items.push_back(from_row(*rows, i));
@@ -142,8 +161,8 @@ Status update_details(db::Connection& c, Dataset const& d) {
   auto r = c.query(
       "UPDATE datasets SET name = $1, description = $2, category = $3, visibility = $4, expires_at = $5, "
       "updated_at = $6 WHERE id = $7",
-      {d.name, d.description, d.category, std::string(to_string(d.visibility)), opt(d.expires_at), now_unix_ms(),
-       d.id});
+      {d.name, d.description, d.category, std::string(to_string(d.visibility)), opt(d.expires_at),
+       now_unix_ms(), d.id});
   if (!r) return r.error();
   if (r->affected == 0) return make_error(ErrorCode::not_found, "Dataset not found");
   return {};
@@ -151,7 +170,8 @@ Status update_details(db::Connection& c, Dataset const& d) {
 
 Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int progress) {
   auto r = c.query(
-      "UPDATE datasets SET status = $1, progress = $2, failure_code = '', failure_reason = '', updated_at = $3 "
+      "UPDATE datasets SET status = $1, progress = $2, failure_code = '', failure_reason = '', updated_at = "
+      "$3 "
       "WHERE id = $4",
       {std::string(to_string(s)), std::int64_t{progress}, now_unix_ms(), id});
   if (!r) return r.error();
@@ -165,9 +185,11 @@ Status set_progress(db::Connection& c, std::string const& id, int progress) {
   return {};
 }
 
-Status set_failed(db::Connection& c, std::string const& id, std::string const& code, std::string const& reason) {
+Status set_failed(db::Connection& c, std::string const& id, std::string const& code,
+                  std::string const& reason) {
   auto r = c.query(
-      "UPDATE datasets SET status = 'failed', failure_code = $1, failure_reason = $2, updated_at = $3 WHERE id = $4",
+      "UPDATE datasets SET status = 'failed', failure_code = $1, failure_reason = $2, updated_at = $3 WHERE "
+      "id = $4",
       {code, reason.substr(0, 2000), now_unix_ms(), id});
   if (!r) return r.error();
   return {};
@@ -175,7 +197,8 @@ Status set_failed(db::Connection& c, std::string const& id, std::string const& c
 
 Result<int> next_version(db::Connection& c, std::string const& id, std::string const& stretch) {
   auto r = c.query(
-      "UPDATE datasets SET next_version = next_version + 1, status = 'pending', progress = 0, failure_code = '', "
+      "UPDATE datasets SET next_version = next_version + 1, status = 'pending', progress = 0, failure_code = "
+      "'', "
       "failure_reason = '', stretch = $1, updated_at = $2 WHERE id = $3 RETURNING next_version",
       {stretch, now_unix_ms(), id});
   if (!r) return r.error();
@@ -208,7 +231,8 @@ Status remove(db::Connection& c, std::string const& id) {
 }
 
 Result<std::vector<std::string>> expired(db::Connection& c, std::int64_t now_ms) {
-  auto r = c.query("SELECT id FROM datasets WHERE expires_at IS NOT NULL AND expires_at < $1 LIMIT 100", {now_ms});
+  auto r =
+      c.query("SELECT id FROM datasets WHERE expires_at IS NOT NULL AND expires_at < $1 LIMIT 100", {now_ms});
   if (!r) return r.error();
   std::vector<std::string> out;
   for (std::size_t i = 0; i < r->rows.size(); ++i) out.push_back(r->text(i, 0));
@@ -219,16 +243,19 @@ Result<Stats> stats(db::Connection& c, ListQuery const& visible) {
   std::vector<db::Value> params;
   auto where = visible_where(visible, params);
   Stats s;
-  auto totals = c.query("SELECT COUNT(*), CAST(COALESCE(SUM(file_size), 0) AS BIGINT), "
-                        "CAST(COALESCE(SUM(width * height), 0) AS BIGINT) FROM datasets WHERE " + where, params);
+  auto totals = c.query(
+      "SELECT COUNT(*), CAST(COALESCE(SUM(file_size), 0) AS BIGINT), "
+      "CAST(COALESCE(SUM(width * height), 0) AS BIGINT) FROM datasets WHERE " +
+          where,
+      params);
   if (!totals) return totals.error();
   s.datasets = totals->int64(0, 0);
   s.total_bytes = totals->int64(0, 1);
   s.total_pixels = totals->int64(0, 2);
   for (auto [column, out] : {std::pair{"category", &s.by_category}, std::pair{"status", &s.by_status},
                              std::pair{"format", &s.by_format}}) {
-    auto r = c.query(std::string("SELECT ") + column + ", COUNT(*) FROM datasets WHERE " + where + " GROUP BY " +
-                         column + " ORDER BY " + column,
+    auto r = c.query(std::string("SELECT ") + column + ", COUNT(*) FROM datasets WHERE " + where +
+                         " GROUP BY " + column + " ORDER BY " + column,
                      params);
     if (!r) return r.error();
     for (std::size_t i = 0; i < r->rows.size(); ++i) out->emplace_back(r->text(i, 0), r->int64(i, 1));

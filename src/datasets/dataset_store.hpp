@@ -12,13 +12,13 @@
 namespace astropixel::datasets {
 
 struct ListQuery {
-  std::string viewer_id;  // empty for guests: public datasets only
+  std::string viewer_id;    // empty for guests: public datasets only
   bool everything = false;  // admins' overview: all datasets
   std::optional<std::string> owner_id;
   std::optional<std::string> category;
   std::optional<DatasetStatus> status;
   std::optional<auth::Visibility> visibility;
-  std::string text;           // matched case-insensitively against name and description
+  std::string text;            // matched case-insensitively against name and description
   std::string sort = "-date";  // name | date | size, '-' prefix = descending
   int limit = 50, offset = 0;
 };
@@ -44,7 +44,8 @@ Status update_details(db::Connection& c, Dataset const& d);
 // Sets status and progress (progress only ever grows within a run).
 Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int progress);
 Status set_progress(db::Connection& c, std::string const& id, int progress);
-Status set_failed(db::Connection& c, std::string const& id, std::string const& code, std::string const& reason);
+Status set_failed(db::Connection& c, std::string const& id, std::string const& code,
+                  std::string const& reason);
 // Hands out the next pyramid version and resets the status to pending with the requested stretch.
 // Errors: not_found.
 Result<int> next_version(db::Connection& c, std::string const& id, std::string const& stretch);

@@ -32,13 +32,15 @@ Result<pyramid::StretchOptions> parse_stretch_request(std::string_view json) {
     auto const& a = c->as_array();
     if (!a[0].is_number() || !a[1].is_number()) return bad("cuts must be numbers");
     double lo = a[0].to_number<double>(), hi = a[1].to_number<double>();
-    if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi)) return bad("cuts must be finite with low < high");
+    if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi))
+      return bad("cuts must be finite with low < high");
     o.cuts = std::pair(lo, hi);
   }
   return o;
 }
 
-Result<std::string> make_stretch_request(std::string_view kind, std::optional<std::pair<double, double>> cuts) {
+Result<std::string> make_stretch_request(std::string_view kind,
+                                         std::optional<std::pair<double, double>> cuts) {
   boost::json::object o;
   o["kind"] = kind;
   if (cuts) o["cuts"] = boost::json::array{cuts->first, cuts->second};

@@ -12,6 +12,7 @@ namespace astropixel::datasets {
 // Errors: validation (field "stretch") for unknown kinds, bad cuts or malformed JSON.
 Result<pyramid::StretchOptions> parse_stretch_request(std::string_view json);
 // Canonical JSON for `kind` and optional cuts; validates like parse_stretch_request.
-Result<std::string> make_stretch_request(std::string_view kind, std::optional<std::pair<double, double>> cuts);
+Result<std::string> make_stretch_request(std::string_view kind,
+                                         std::optional<std::pair<double, double>> cuts);
 
 }  // namespace astropixel::datasets

@@ -40,6 +40,10 @@ status status_of(ErrorCode code) {
       return status::insufficient_storage;
     case ErrorCode::cancelled:
       return status::conflict;
+    case ErrorCode::gone:
+      return status::gone;
+    case ErrorCode::precondition_failed:
+      return status::precondition_failed;
     case ErrorCode::internal:
       return status::internal_server_error;
   }

@@ -1,6 +1,7 @@
 #include "pyramid/source.hpp"
 
 #include <malloc.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -246,22 +247,28 @@ Result<std::pair<SourceInfo, VImage>> open_header(std::filesystem::path const& p
 int bits_of(VipsBandFormat f) {
   switch (f) {
     case VIPS_FORMAT_UCHAR:
-    case VIPS_FORMAT_CHAR: return 8;
+    case VIPS_FORMAT_CHAR:
+      return 8;
     case VIPS_FORMAT_USHORT:
-    case VIPS_FORMAT_SHORT: return 16;
+    case VIPS_FORMAT_SHORT:
+      return 16;
     case VIPS_FORMAT_UINT:
     case VIPS_FORMAT_INT:
     case VIPS_FORMAT_FLOAT:
-    case VIPS_FORMAT_COMPLEX: return 32;
+    case VIPS_FORMAT_COMPLEX:
+      return 32;
     case VIPS_FORMAT_DOUBLE:
-    case VIPS_FORMAT_DPCOMPLEX: return 64;
-    default: return 0;
+    case VIPS_FORMAT_DPCOMPLEX:
+      return 64;
+    default:
+      return 0;
   }
 }
 
 }  // namespace
 
-Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels, FitsSelection const& selection) {
+Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels,
+                         FitsSelection const& selection) {
   auto opened = open_header(path);
   if (!opened) return opened.error();
   auto& [info, image] = *opened;
@@ -277,7 +284,6 @@ Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pi
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
   return info;
 }
-
 
 Source::Source(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Source::~Source() = default;

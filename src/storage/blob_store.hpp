@@ -3,8 +3,8 @@
 // separated by '/', never absolute, never "..": a key cannot name anything outside the store.
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,7 +51,9 @@ class BlobStore {
   virtual Status adopt(std::string_view key, std::filesystem::path const& file) = 0;
   // Where the blob lives on local disk when the store keeps blobs as files, so readers that need a
   // path (image decoders, pread on a pack) can use it directly. nullopt for remote stores.
-  virtual std::optional<std::filesystem::path> local_path(std::string_view /*key*/) const { return std::nullopt; }
+  virtual std::optional<std::filesystem::path> local_path(std::string_view /*key*/) const {
+    return std::nullopt;
+  }
 };
 
 // Validates a key against the rules above. Errors: bad_request.
