@@ -1,0 +1,62 @@
+#include "tiles/tile_directory.hpp"
+
+#include "datasets/dataset.hpp"
+
+namespace astropixel::tiles {
+
+std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(id);
+  if (it == slots_.end() || !it->second.entry) return nullptr;
+  if (std::chrono::steady_clock::now() - it->second.loaded > ttl_) return nullptr;
+  return it->second.entry;
+}
+
+Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto r = (*conn)->query(
+      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key FROM datasets WHERE id = $1", {id});
+  if (!r) return r.error();
+  auto now = std::chrono::steady_clock::now();
+  if (r->empty() || r->int64(0, 2) == 0) {
+    invalidate(id);
+    return make_error(ErrorCode::not_found, r->empty() ? "Dataset not found" : "The dataset has no tiles yet");
+  }
+  auto entry = std::make_shared<Published>();
+  entry->dataset_id = id;
+  entry->owned = {r->text(0, 0), datasets::parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)};
+  entry->version = static_cast<int>(r->int64(0, 2));
+  auto key = r->text(0, 3);
+  {
+    // Same version as cached: keep the open pack.
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(id);
+    if (it != slots_.end() && it->second.entry && it->second.entry->version == entry->version) {
+      entry->pack = it->second.entry->pack;
+    }
+  }
+  if (!entry->pack) {
+    auto path = blobs_.local_path(key);
+    if (!path) return make_error(ErrorCode::internal, "Remote pyramids are not supported yet");
+    auto pack = pyramid::PackReader::open(*path);
+    if (!pack) {
+      // Published a moment ago and replaced since: the caller may retry with a fresh row.
+      return pack.error().code == ErrorCode::not_found
+                 ? make_error(ErrorCode::unavailable, "The pyramid is being replaced", "retry")
+                 : pack.error();
+    }
+    entry->pack = std::shared_ptr<pyramid::PackReader const>(std::move(*pack));
+  }
+  std::lock_guard lock(mutex_);
+  if (slots_.size() >= max_entries_) slots_.erase(slots_.begin());
+  slots_[id] = {entry, now};
+  return std::shared_ptr<Published const>(entry);
+}
+
+void TileDirectory::invalidate(std::string const& id) {
+  std::lock_guard lock(mutex_);
+  slots_.erase(id);
+}
+
+}  // namespace astropixel::tiles

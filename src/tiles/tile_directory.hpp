@@ -1,0 +1,53 @@
+#pragma once
+// The read path's view of published pyramids: for a dataset id, who may see it, which pyramid
+// version is live, and that pyramid's pack opened for pread. Entries are cached for a short time
+// (and dropped at once when this process changes a dataset) so a tile request needs no database
+// round trip; another instance's change shows within the TTL.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "auth/policy.hpp"
+#include "core/error.hpp"
+#include "db/pool.hpp"
+#include "pyramid/pack.hpp"
+#include "storage/blob_store.hpp"
+
+namespace astropixel::tiles {
+
+struct Published {
+  std::string dataset_id;
+  auth::Owned owned;
+  int version = 0;
+  std::shared_ptr<pyramid::PackReader const> pack;
+};
+
+class TileDirectory {
+ public:
+  TileDirectory(db::Pool& pool, storage::BlobStore& blobs, std::chrono::milliseconds ttl, std::size_t max_entries = 4096)
+      : pool_(pool), blobs_(blobs), ttl_(ttl), max_entries_(max_entries) {}
+
+  // A cached, fresh entry without blocking; nullptr when it must be loaded.
+  std::shared_ptr<Published const> peek(std::string const& id) const;
+  // Loads (blocking: database and file open). Errors: not_found (no such dataset, or nothing
+  // published yet), unavailable.
+  Result<std::shared_ptr<Published const>> load(std::string const& id);
+  void invalidate(std::string const& id);
+
+ private:
+  struct Slot {
+    std::shared_ptr<Published const> entry;  // null: dataset without a pyramid
+    std::chrono::steady_clock::time_point loaded;
+  };
+  db::Pool& pool_;
+  storage::BlobStore& blobs_;
+  std::chrono::milliseconds ttl_;
+  std::size_t max_entries_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Slot> slots_;
+};
+
+}  // namespace astropixel::tiles
