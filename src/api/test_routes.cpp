@@ -4,6 +4,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <stdexcept>
 
 namespace astropixel::api {
@@ -53,6 +54,24 @@ void add_test_routes(http::Router& router, TestDeps deps) {
       opts);
 
   // Streams the body, counting bytes: exercises per-route body limits, chunked bodies, 100-continue.
+  router.add(bhttp::verb::post, "/api/_test/free-bytes",
+             [shared](http::Request& req) -> awaitable<Result<http::Response>> {
+               auto v = req.query_param("bytes");
+               if (!v || v->empty()) {
+                 shared->set_free_bytes(std::nullopt);
+               } else {
+                 std::uint64_t n = 0;
+                 auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+                 if (ec != std::errc() || p != v->data() + v->size())
+                   co_return make_error(ErrorCode::validation, "bytes must be a whole number");
+                 shared->set_free_bytes(n);
+               }
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = ""});
+
   router.add(bhttp::verb::post, "/api/_test/echo-size",
              [](http::Request& req) -> awaitable<Result<http::Response>> {
                std::vector<char> buf(64 * 1024);

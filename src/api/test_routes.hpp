@@ -14,6 +14,8 @@ namespace astropixel::api {
 struct TestDeps {
   // Borrows a database connection for `ms` milliseconds. Errors as the pool's acquire.
   std::function<Status(int ms)> hold_database;
+  // Pretends the disk has this many free bytes (nullopt: report the real figure again).
+  std::function<void(std::optional<std::uint64_t>)> set_free_bytes;
   http::BlockingPool* blocking = nullptr;
 };
 

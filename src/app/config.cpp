@@ -201,7 +201,29 @@ std::vector<Key> const& keys() {
                      }));
     k.push_back(number<int>("TILE_QUALITY", &Config::tile_quality, 1, 100));
     k.push_back(number<int>("WORKERS", &Config::workers, 0, 256));
-    k.push_back(number<int>("DATASET_RETENTION_HOURS", &Config::dataset_retention_hours, 0, 1'000'000));
+    k.push_back({"DATASET_RETENTION_HOURS",
+                 [](Config& c, std::string const& v) -> std::optional<std::string> {
+                   char* end = nullptr;
+                   double d = std::strtod(v.c_str(), &end);
+                   if (v.empty() || *end != '\0' || !(d >= 0) || d > 1e6)
+                     return "must be a number of hours ≥ 0";
+                   c.dataset_retention_hours = d;
+                   return std::nullopt;
+                 },
+                 [](Config const& c) {
+                   std::ostringstream out;
+                   out << c.dataset_retention_hours;
+                   return out.str();
+                 }});
+    k.push_back(number<int>("UPLOAD_EXPIRE_SECONDS", &Config::upload_expire_seconds, 1, 365 * 86400));
+    k.push_back(number<int>("JOB_LEASE_SECONDS", &Config::job_lease_seconds, 2, 3600));
+    k.push_back(number<int>("JOB_MAX_ATTEMPTS", &Config::job_max_attempts, 1, 100));
+    k.push_back(number<std::uint64_t>("MAX_IMAGE_PIXELS", &Config::max_image_pixels, 1, 1ull << 40));
+    k.push_back(number<std::uint64_t>("DISK_RESERVE_BYTES", &Config::disk_reserve_bytes, 0, 1ull << 50));
+    k.push_back(number<int>("TILE_THREADS", &Config::tile_threads, 0, 256));
+    k.push_back(number<int>("TILE_CACHE_TTL_MS", &Config::tile_cache_ttl_ms, 0, 600'000));
+    k.push_back(number<int>("MAINTENANCE_INTERVAL", &Config::maintenance_interval_s, 1, 86400));
+    k.push_back(flag("DEMO_DATASET", &Config::demo_dataset));
     return k;
   }();
   return kKeys;

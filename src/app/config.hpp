@@ -59,7 +59,16 @@ struct Config {
   std::string tile_format = "jpg";
   int tile_quality = 85;
   int workers = 1;
-  int dataset_retention_hours = 0;
+  double dataset_retention_hours = 0;  // fractions allowed (tests use seconds' worth)
+  int upload_expire_seconds = 86400;
+  int job_lease_seconds = 30;
+  int job_max_attempts = 3;
+  std::uint64_t max_image_pixels = 10'000'000'000ull;
+  std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
+  int tile_threads = 0;                             // encoder threads per build; 0 = one per core
+  int tile_cache_ttl_ms = 1000;                     // how long a tile request trusts cached access rules
+  int maintenance_interval_s = 60;                  // expiry sweeps
+  bool demo_dataset = true;                         // create a public demo dataset on first start
 };
 
 using Env = std::function<std::optional<std::string>(std::string const& name)>;

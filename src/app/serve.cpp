@@ -1,20 +1,30 @@
 // The composition root: configuration → backends → services → routes → server.
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <iostream>
 #include <thread>
 
 #include "api/admin_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
+#include "api/dataset_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/test_routes.hpp"
+#include "api/tile_routes.hpp"
+#include "api/upload_routes.hpp"
 #include "app/commands.hpp"
 #include "app/config.hpp"
+#include "app/demo.hpp"
 #include "app/services.hpp"
 #include "app/version.hpp"
 #include "core/log.hpp"
+#include "core/process_stats.hpp"
+#include "datasets/build_pyramid_job.hpp"
+#include "datasets/dataset_service.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "db/sql_session_repository.hpp"
@@ -22,9 +32,12 @@
 #include "http/blocking.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "jobs/worker_pool.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/memory_limiter.hpp"
 #include "storage/fs/fs_blob_store.hpp"
+#include "tiles/tile_directory.hpp"
+#include "upload/upload_service.hpp"
 
 namespace astropixel::app {
 namespace {
@@ -107,10 +120,76 @@ int run_serve(CommonOptions const& common, bool print_config) {
                            : cfg->cookie_secure == "false" ? api::CookieSecurity::never
                                                            : api::CookieSecurity::automatic);
 
+  // Free space where uploads and pyramids are written; tests can pretend the disk is smaller.
+  std::atomic<std::int64_t> free_override{-1};
+  auto free_at = [&free_override](std::filesystem::path const& dir) -> Result<std::uint64_t> {
+    if (auto o = free_override.load(); o >= 0) return static_cast<std::uint64_t>(o);
+    auto f = free_disk_bytes(dir.c_str());
+    if (!f) return make_error(ErrorCode::unavailable, "Cannot read free disk space", dir.string());
+    return *f;
+  };
+  auto uploads_dir = cfg->data_dir / "uploads";
+  auto scratch_dir = cfg->data_dir / "tmp";
+  auto blob_root = (*blobs)->root();
+
+  // Jobs, datasets, uploads, tiles
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  jobs::JobQueue queue(fmt::format("{}:{}", host, ::getpid()), std::chrono::seconds(cfg->job_lease_seconds));
+  jobs::WorkerPool workers(*pool, queue, {.workers = cfg->workers});
+  datasets::DatasetService dataset_service(
+      *pool, **blobs,
+      {.retention_hours = cfg->dataset_retention_hours, .job_max_attempts = cfg->job_max_attempts},
+      [&workers] { workers.notify(); });
+  datasets::MemoryReport memory;
+  pyramid::BuildOptions build_options;
+  build_options.format = *pyramid::parse_tile_format(cfg->tile_format);
+  build_options.quality = cfg->tile_quality;
+  build_options.tile_size = static_cast<std::uint32_t>(cfg->tile_size);
+  build_options.max_pixels = cfg->max_image_pixels;
+  build_options.threads = static_cast<unsigned>(cfg->tile_threads);
+  workers.add(std::string(datasets::kBuildPyramidJob),
+              datasets::build_pyramid_handler(
+                  dataset_service, {.options = build_options,
+                                    .reserve_bytes = cfg->disk_reserve_bytes,
+                                    .scratch = scratch_dir,
+                                    .free_bytes = [&free_at, blob_root] { return free_at(blob_root); },
+                                    .memory = &memory}));
+  upload::UploadService upload_service(
+      *pool, dataset_service,
+      {.dir = uploads_dir,
+       .max_upload_size = cfg->max_upload_size,
+       .reserve_bytes = cfg->disk_reserve_bytes,
+       .expire_after = std::chrono::seconds(cfg->upload_expire_seconds),
+       .max_pixels = cfg->max_image_pixels,
+       .free_bytes = [&free_at, uploads_dir] { return free_at(uploads_dir); }});
+  tiles::TileDirectory tile_directory(*pool, **blobs, std::chrono::milliseconds(cfg->tile_cache_ttl_ms));
+
+  metrics.add_collector([&workers, &memory](metrics::Metrics::GaugeSetter const& set) {
+    auto s = workers.stats();
+    set("astropixel_jobs_running", "Jobs running in this process", {}, static_cast<double>(s.running));
+    for (auto [outcome, n] :
+         {std::pair{"succeeded", s.succeeded}, std::pair{"failed", s.failed}, std::pair{"retried", s.retried},
+          std::pair{"cancelled", s.cancelled}, std::pair{"lease_lost", s.lost}}) {
+      set("astropixel_jobs_finished", "Jobs finished by this process, by outcome (total)",
+          {{"outcome", outcome}}, static_cast<double>(n));
+    }
+    for (auto [phase, v] : {std::pair{"before_tiling", memory.before.load()},
+                            std::pair{"after_tiling", memory.after_tiling.load()},
+                            std::pair{"after_cleanup", memory.after_cleanup.load()}}) {
+      set("astropixel_pyramid_build_rss_bytes", "Resident memory around the last pyramid build",
+          {{"phase", phase}}, static_cast<double>(v));
+    }
+  });
+
   // Routes
   http::Router router;
   api::add_auth_routes(router, authn);
   api::add_admin_routes(router, authn, users);
+  api::add_upload_routes(router, authn, upload_service, {.max_chunk_size = cfg->max_chunk_size});
+  api::add_dataset_routes(router, authn, dataset_service,
+                          [&tile_directory](std::string const& id) { tile_directory.invalidate(id); });
+  api::add_tile_routes(router, authn, tile_directory);
   api::add_system_routes(
       router,
       {
@@ -139,6 +218,10 @@ int run_serve(CommonOptions const& common, bool print_config) {
                                        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
                                        return {};
                                      },
+                                     .set_free_bytes =
+                                         [&free_override](std::optional<std::uint64_t> b) {
+                                           free_override = b ? static_cast<std::int64_t>(*b) : -1;
+                                         },
                                      .blocking = &blocking,
                                  });
   }
@@ -176,7 +259,37 @@ int run_serve(CommonOptions const& common, bool print_config) {
   log::info("starting", {{"version", version()},
                          {"database", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql"},
                          {"debug", cfg->debug}});
+  // Background work: the job workers, and a sweep that expires uploads and datasets (and, on a
+  // fresh installation, creates the demo dataset first).
+  workers.start();
+  std::mutex sweep_mutex;
+  std::condition_variable sweep_wake;
+  bool stopping = false;
+  std::thread sweeper([&] {
+    if (cfg->demo_dataset) {
+      if (auto s = ensure_demo_dataset(dataset_service, scratch_dir); !s)
+        log::warn("demo_dataset_failed", {{"detail", s.error().message + ": " + s.error().detail}});
+    }
+    std::unique_lock lock(sweep_mutex);
+    while (!stopping) {
+      lock.unlock();
+      if (auto n = upload_service.expire(); !n)
+        log::warn("upload_expiry_failed", {{"detail", n.error().detail}});
+      if (auto n = dataset_service.remove_expired(); !n)
+        log::warn("dataset_expiry_failed", {{"detail", n.error().detail}});
+      lock.lock();
+      sweep_wake.wait_for(lock, std::chrono::seconds(cfg->maintenance_interval_s), [&] { return stopping; });
+    }
+  });
+
   int code = server->run();
+  {
+    std::lock_guard lock(sweep_mutex);
+    stopping = true;
+  }
+  sweep_wake.notify_all();
+  sweeper.join();
+  workers.stop();
   blocking.join();
   return code;
 }

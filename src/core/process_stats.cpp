@@ -1,5 +1,6 @@
 #include "core/process_stats.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +13,12 @@ std::optional<std::uint64_t> resident_memory_bytes() {
   std::uint64_t size = 0, resident = 0;
   if (!(statm >> size >> resident)) return std::nullopt;
   return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::optional<std::uint64_t> free_disk_bytes(char const* path) {
+  struct statvfs st {};
+  if (::statvfs(path, &st) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 std::optional<std::uint64_t> open_fds() {

@@ -76,7 +76,7 @@ Result<Dataset> DatasetService::create(NewDataset const& n, ProbedImage const& i
   d.next_version = 1;
   d.created_at = d.updated_at = now_unix_ms();
   if (n.expires && settings_.retention_hours > 0 && d.visibility == auth::Visibility::private_) {
-    d.expires_at = d.created_at + std::int64_t{settings_.retention_hours} * 3600 * 1000;
+    d.expires_at = d.created_at + static_cast<std::int64_t>(settings_.retention_hours * 3600 * 1000);
   }
   // The bytes go in first: a crash after this leaves an unreferenced source blob (swept with the
   // upload directory), never a dataset row without its source.
@@ -142,7 +142,7 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
     if (d->visibility == auth::Visibility::public_)
       d->expires_at.reset();
     else if (settings_.retention_hours > 0 && !d->owner_id.empty())
-      d->expires_at = now_unix_ms() + std::int64_t{settings_.retention_hours} * 3600 * 1000;
+      d->expires_at = now_unix_ms() + static_cast<std::int64_t>(settings_.retention_hours * 3600 * 1000);
   }
   if (auto s = store::update_details(**conn, *d); !s) return s.error();
   if (auto s = tx->commit(); !s) return s.error();

@@ -16,7 +16,7 @@ namespace astropixel::datasets {
 inline constexpr std::string_view kBuildPyramidJob = "build_pyramid";
 
 struct Settings {
-  int retention_hours = 0;  // private datasets expire this long after creation; 0 = never
+  double retention_hours = 0;  // private datasets expire this long after creation; 0 = never
   int job_max_attempts = 3;
 };
 

@@ -65,7 +65,8 @@ std::string_view content_type_of(std::string_view format) {
 std::string dzi_xml(pyramid::Geometry const& g, std::string_view format) {
   return fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" Format=\"{}\" Overlap=\"0\" TileSize=\"{}\">"
+      "<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" Format=\"{}\" Overlap=\"0\" "
+      "TileSize=\"{}\">"
       "<Size Width=\"{}\" Height=\"{}\"/></Image>\n",
       format, g.tile_size(), g.width(), g.height());
 }
@@ -75,7 +76,8 @@ std::string iiif_info_json(pyramid::Geometry const& g, std::string_view format, 
   for (int l = g.max_level(); l >= g.single_tile_level(); --l) factors.push_back(scale_of(g, l));
   // Whole-image sizes a client can ask for with region "full": the levels that are one tile.
   for (int l = g.single_tile_level(); l >= 0 && g.level_width(l) >= 16 && g.level_height(l) >= 16; --l) {
-    sizes.insert(sizes.begin(), boost::json::object{{"width", g.level_width(l)}, {"height", g.level_height(l)}});
+    sizes.insert(sizes.begin(),
+                 boost::json::object{{"width", g.level_width(l)}, {"height", g.level_height(l)}});
   }
   boost::json::object info{{"@context", "http://iiif.io/api/image/3/context.json"},
                            {"id", id},
@@ -85,7 +87,7 @@ std::string iiif_info_json(pyramid::Geometry const& g, std::string_view format, 
                            {"width", g.width()},
                            {"height", g.height()},
                            {"tiles", boost::json::array{boost::json::object{{"width", g.tile_size()},
-                                                                             {"scaleFactors", factors}}}}};
+                                                                            {"scaleFactors", factors}}}}};
   if (!sizes.empty()) info["sizes"] = sizes;
   if (format != "jpg") {
     info["preferredFormats"] = boost::json::array{format};
@@ -104,7 +106,8 @@ Result<TileAddress> iiif_tile(pyramid::Geometry const& g, std::string_view forma
   if (region == "full") {
     for (int l = g.max_level(); l >= 0; --l) {
       if (g.level_width(l) > T || g.level_height(l) > T) continue;
-      if (size_matches(size, g.level_width(l), g.level_height(l), l == g.max_level())) return TileAddress{l, 0, 0};
+      if (size_matches(size, g.level_width(l), g.level_height(l), l == g.max_level()))
+        return TileAddress{l, 0, 0};
     }
     return not_precut("no single-tile level has that size; see sizes in info.json");
   }
@@ -121,7 +124,8 @@ Result<TileAddress> iiif_tile(pyramid::Geometry const& g, std::string_view forma
   for (int l = g.max_level(); l >= g.single_tile_level() && l >= 0; --l) {
     auto s = scale_of(g, l), span = T * s;
     if (x % span || y % span) continue;
-    if (w != std::min<std::uint64_t>(span, g.width() - x) || h != std::min<std::uint64_t>(span, g.height() - y))
+    if (w != std::min<std::uint64_t>(span, g.width() - x) ||
+        h != std::min<std::uint64_t>(span, g.height() - y))
       continue;
     auto col = static_cast<std::uint32_t>(x / span), row = static_cast<std::uint32_t>(y / span);
     if (col >= g.cols(l) || row >= g.rows(l)) continue;
@@ -131,10 +135,13 @@ Result<TileAddress> iiif_tile(pyramid::Geometry const& g, std::string_view forma
   return not_precut("region and size do not match a tile; see tiles in info.json");
 }
 
-Result<TileAddress> dz_tile(pyramid::Geometry const& g, std::int64_t level, std::int64_t col, std::int64_t row) {
+Result<TileAddress> dz_tile(pyramid::Geometry const& g, std::int64_t level, std::int64_t col,
+                            std::int64_t row) {
   if (level < 0 || level > g.max_level() || col < 0 || row < 0) return tile_not_found();
-  if (col >= g.cols(static_cast<int>(level)) || row >= g.rows(static_cast<int>(level))) return tile_not_found();
-  return TileAddress{static_cast<int>(level), static_cast<std::uint32_t>(col), static_cast<std::uint32_t>(row)};
+  if (col >= g.cols(static_cast<int>(level)) || row >= g.rows(static_cast<int>(level)))
+    return tile_not_found();
+  return TileAddress{static_cast<int>(level), static_cast<std::uint32_t>(col),
+                     static_cast<std::uint32_t>(row)};
 }
 
 Result<TileAddress> xyz_tile(pyramid::Geometry const& g, std::int64_t z, std::int64_t x, std::int64_t y) {

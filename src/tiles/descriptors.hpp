@@ -29,7 +29,8 @@ Result<TileAddress> iiif_tile(pyramid::Geometry const& g, std::string_view forma
 // XYZ: z = 0 is the whole image in one tile. Errors: not_found outside the pyramid.
 Result<TileAddress> xyz_tile(pyramid::Geometry const& g, std::int64_t z, std::int64_t x, std::int64_t y);
 // Deep Zoom level/col/row, checked. Errors: not_found outside the pyramid.
-Result<TileAddress> dz_tile(pyramid::Geometry const& g, std::int64_t level, std::int64_t col, std::int64_t row);
+Result<TileAddress> dz_tile(pyramid::Geometry const& g, std::int64_t level, std::int64_t col,
+                            std::int64_t row);
 
 std::string_view content_type_of(std::string_view format);
 

@@ -38,13 +38,15 @@ TEST(Iiif, MapsRequestsOntoPrecutTiles) {
   EXPECT_EQ(std::tuple(half.level, half.col, half.row), std::tuple(9, 1u, 0u));
   auto full = t("full", "250,150").value();
   EXPECT_EQ(full.level, 8);
-  EXPECT_EQ(t("full", "max").error().reason, "iiif_not_precut");    // not one tile at full size
+  EXPECT_EQ(t("full", "max").error().reason, "iiif_not_precut");          // not one tile at full size
   EXPECT_EQ(t("0,0,300,256", "300,").error().reason, "iiif_not_precut");  // not a tile boundary
   EXPECT_EQ(t("0,0,256,256", "128,").error().reason, "iiif_not_precut");  // would need resampling
   EXPECT_EQ(t("2000,0,10,10", "10,").error().code, ErrorCode::bad_request);
   EXPECT_EQ(t("a,0,10,10", "10,").error().code, ErrorCode::bad_request);
-  EXPECT_EQ(iiif_tile(g, "jpg", "0,0,256,256", "256,", "90", "default", "jpg").error().reason, "iiif_not_precut");
-  EXPECT_EQ(iiif_tile(g, "jpg", "0,0,256,256", "256,", "0", "default", "png").error().code, ErrorCode::not_found);
+  EXPECT_EQ(iiif_tile(g, "jpg", "0,0,256,256", "256,", "90", "default", "jpg").error().reason,
+            "iiif_not_precut");
+  EXPECT_EQ(iiif_tile(g, "jpg", "0,0,256,256", "256,", "0", "default", "png").error().code,
+            ErrorCode::not_found);
 }
 
 TEST(Xyz, ZoomZeroIsTheWholeImageInOneTile) {

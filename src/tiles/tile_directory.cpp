@@ -16,16 +16,19 @@ Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& 
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   auto r = (*conn)->query(
-      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key FROM datasets WHERE id = $1", {id});
+      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key FROM datasets WHERE id = $1",
+      {id});
   if (!r) return r.error();
   auto now = std::chrono::steady_clock::now();
   if (r->empty() || r->int64(0, 2) == 0) {
     invalidate(id);
-    return make_error(ErrorCode::not_found, r->empty() ? "Dataset not found" : "The dataset has no tiles yet");
+    return make_error(ErrorCode::not_found,
+                      r->empty() ? "Dataset not found" : "The dataset has no tiles yet");
   }
   auto entry = std::make_shared<Published>();
   entry->dataset_id = id;
-  entry->owned = {r->text(0, 0), datasets::parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)};
+  entry->owned = {r->text(0, 0),
+                  datasets::parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)};
   entry->version = static_cast<int>(r->int64(0, 2));
   auto key = r->text(0, 3);
   {

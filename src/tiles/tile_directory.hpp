@@ -27,7 +27,8 @@ struct Published {
 
 class TileDirectory {
  public:
-  TileDirectory(db::Pool& pool, storage::BlobStore& blobs, std::chrono::milliseconds ttl, std::size_t max_entries = 4096)
+  TileDirectory(db::Pool& pool, storage::BlobStore& blobs, std::chrono::milliseconds ttl,
+                std::size_t max_entries = 4096)
       : pool_(pool), blobs_(blobs), ttl_(ttl), max_entries_(max_entries) {}
 
   // A cached, fresh entry without blocking; nullptr when it must be loaded.

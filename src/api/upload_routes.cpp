@@ -1,0 +1,293 @@
+#include "api/upload_routes.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "http/error_table.hpp"
+
+namespace astropixel::api {
+
+namespace bhttp = boost::beast::http;
+using Reply = http::asio::awaitable<Result<http::Response>>;
+
+namespace {
+
+constexpr std::string_view kTusVersion = "1.0.0";
+constexpr std::string_view kExtensions = "creation,creation-with-upload,termination,expiration";
+constexpr std::string_view kOctetStream = "application/offset+octet-stream";
+constexpr std::size_t kBuffer = 256 * 1024;
+
+std::string http_date(std::int64_t unix_ms) {
+  auto tp = std::chrono::floor<std::chrono::seconds>(
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+  return fmt::format("{:%a, %d %b %Y %H:%M:%S} GMT", tp);
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Error bad_header(std::string_view name, std::string detail) {
+  Error e = make_error(ErrorCode::bad_request, "Invalid " + std::string(name) + " header", std::move(detail));
+  e.reason = "invalid_tus_header";
+  return e;
+}
+
+void tus_headers(http::Response& r) {
+  r.headers.set("Tus-Resumable", kTusVersion);
+  r.headers.set(bhttp::field::cache_control, "no-store");
+}
+
+// tus answers errors like any other route, plus the protocol header.
+http::Response tus_error(http::Request const& req, Error const& e) {
+  auto r = http::error_response(e, req.request_id, false);
+  tus_headers(r);
+  if (e.code == ErrorCode::precondition_failed) r.headers.set("Tus-Version", kTusVersion);
+  return r;
+}
+
+Status check_version(http::Request const& req) {
+  auto v = req.header("Tus-Resumable");
+  if (v == kTusVersion) return {};
+  Error e = make_error(ErrorCode::precondition_failed, "Unsupported tus version",
+                       v.empty() ? "send Tus-Resumable: 1.0.0" : "this server speaks tus 1.0.0");
+  e.reason = "tus_version_unsupported";
+  return e;
+}
+
+std::string encode_metadata(upload::Metadata const& m) {
+  std::string out;
+  for (auto const& [k, v] : m) {
+    if (!out.empty()) out += ',';
+    out += k;
+    if (!v.empty()) {
+      std::string b64(sodium_base64_encoded_len(v.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+      sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<unsigned char const*>(v.data()), v.size(),
+                        sodium_base64_VARIANT_ORIGINAL);
+      b64.resize(std::strlen(b64.c_str()));
+      out += ' ' + b64;
+    }
+  }
+  return out;
+}
+
+void describe(http::Response& r, upload::Upload const& u) {
+  r.headers.set("Upload-Offset", std::to_string(u.offset));
+  r.headers.set("Upload-Length", std::to_string(u.length));
+  if (u.state == "open") r.headers.set("Upload-Expires", http_date(u.expires_at));
+  if (!u.dataset_id.empty()) r.headers.set("X-Dataset-Id", u.dataset_id);
+}
+
+boost::json::object upload_json(upload::Upload const& u) {
+  return {
+      {"id", u.id},
+      {"offset", u.offset},
+      {"length", u.length},
+      {"state", u.state},
+      {"dataset_id", u.dataset_id.empty() ? boost::json::value(nullptr) : boost::json::value(u.dataset_id)},
+      {"expires_at", u.expires_at}};
+}
+
+// Streams the request body into the upload at the appender's offset. Bytes that arrived before a
+// broken connection or an over-long chunk are kept (and made durable); bytes past Upload-Length
+// make the whole request refused and are dropped.
+http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Authenticator& authn,
+                                                          upload::UploadService& uploads,
+                                                          auth::Principal const& who,
+                                                          std::unique_ptr<upload::Appender> appender) {
+  std::vector<char> buffer(kBuffer);
+  Status failure;
+  while (true) {
+    auto n = co_await req.body->read_some(buffer);
+    if (!n) {
+      failure = n.error();
+      break;
+    }
+    if (*n == 0) break;
+    if (auto s = uploads.write(*appender, {buffer.data(), *n}); !s) {
+      if (s.error().reason == "past_upload_length") uploads.rollback(*appender);
+      failure = s;
+      break;
+    }
+  }
+  auto finish = [&uploads, &who, &appender] { return uploads.end_append(who, std::move(appender)); };
+  auto done = co_await authn.blocking().run(finish);
+  if (!failure) co_return failure.error();
+  co_return done;
+}
+
+}  // namespace
+
+void add_upload_routes(http::Router& router, Authenticator& authn, upload::UploadService& uploads,
+                       UploadLimits limits) {
+  auto* a = &authn;
+  auto* up = &uploads;
+  http::RouteOptions body_route{.max_body = limits.max_chunk_size, .rate_policy = "default"};
+  http::RouteOptions no_body{.max_body = 0, .rate_policy = "default"};
+  auto max_size = uploads.settings().max_upload_size;
+
+  router.add(
+      bhttp::verb::options, "/api/uploads",
+      [max_size](http::Request&) -> Reply {
+        http::Response r;
+        r.status = bhttp::status::no_content;
+        tus_headers(r);
+        r.headers.set("Tus-Version", kTusVersion);
+        r.headers.set("Tus-Extension", kExtensions);
+        r.headers.set("Tus-Max-Size", std::to_string(max_size));
+        co_return r;
+      },
+      no_body);
+
+  router.add(
+      bhttp::verb::post, "/api/uploads",
+      [a, up](http::Request& req) -> Reply {
+        if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
+        auto who = co_await a->require_user(req);
+        if (!who) co_return tus_error(req, who.error());
+        if (!req.header("Upload-Defer-Length").empty())
+          co_return tus_error(req, bad_header("Upload-Defer-Length", "deferred lengths are not supported"));
+        auto length = parse_u64(req.header("Upload-Length"));
+        if (!length)
+          co_return tus_error(req, bad_header("Upload-Length", "a non-negative integer is required"));
+        auto has_body =
+            req.body->content_length().value_or(0) > 0 || !req.header("Transfer-Encoding").empty();
+        if (has_body && req.header("Content-Type") != kOctetStream) {
+          co_return tus_error(req, make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
+                                              "an upload body must be application/offset+octet-stream"));
+        }
+        if (has_body && req.body->content_length() && *req.body->content_length() > *length) {
+          Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length");
+          e.reason = "past_upload_length";
+          co_return tus_error(req, e);
+        }
+        auto principal = who->principal;
+        std::string metadata(req.header("Upload-Metadata"));
+        auto create = [up, &principal, &length, &metadata] {
+          return up->create(principal, *length, metadata);
+        };
+        auto created = co_await a->blocking().run(create);
+        if (!created) {
+          if (static_cast<int>(http::status_of(created.error().code)) >= 500 &&
+              created.error().code != ErrorCode::insufficient_storage)
+            co_return created.error();
+          co_return tus_error(req, created.error());
+        }
+        upload::Upload u = *created;
+        if (has_body || *length == 0) {
+          // creation-with-upload (and an empty file, complete at once).
+          auto id = u.id;
+          auto begin = [up, &principal, &id] { return up->begin_append(principal, id, 0); };
+          auto appender = co_await a->blocking().run(begin);
+          if (!appender) co_return tus_error(req, appender.error());
+          auto appended = co_await append_body(req, *a, *up, principal, std::move(*appender));
+          if (!appended) {
+            if (appended.error().code == ErrorCode::unavailable ||
+                appended.error().code == ErrorCode::internal)
+              co_return appended.error();
+            co_return tus_error(req, appended.error());
+          }
+          u = *appended;
+        }
+        http::Response r;
+        r.status = bhttp::status::created;
+        tus_headers(r);
+        r.headers.set(bhttp::field::location, "/api/uploads/" + u.id);
+        describe(r, u);
+        co_return r;
+      },
+      body_route);
+
+  // HEAD (through the GET route): where the upload stands. GET adds a JSON body for browsers.
+  router.add(
+      bhttp::verb::get, "/api/uploads/{id}",
+      [a, up](http::Request& req) -> Reply {
+        if (req.method == bhttp::verb::head) {
+          if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
+        }
+        auto who = co_await a->require_user(req);
+        if (!who) co_return tus_error(req, who.error());
+        auto principal = who->principal;
+        std::string id(req.param("id"));
+        auto look = [up, &principal, &id]() -> Result<upload::Upload> {
+          auto u = up->get(principal, id);
+          // Complete but not yet a dataset (a crash between the last byte and the dataset): finish now.
+          if (u && u->state == "open" && u->offset == u->length) return up->finish(principal, id);
+          return u;
+        };
+        auto u = co_await a->blocking().run(look);
+        if (!u) co_return tus_error(req, u.error());
+        auto r = http::json_response(upload_json(*u));
+        tus_headers(r);
+        describe(r, *u);
+        if (!u->metadata.empty()) r.headers.set("Upload-Metadata", encode_metadata(u->metadata));
+        co_return r;
+      },
+      no_body);
+
+  router.add(
+      bhttp::verb::patch, "/api/uploads/{id}",
+      [a, up](http::Request& req) -> Reply {
+        if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
+        auto who = co_await a->require_user(req);
+        if (!who) co_return tus_error(req, who.error());
+        if (req.header("Content-Type") != kOctetStream) {
+          co_return tus_error(req, make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
+                                              "PATCH bodies must be application/offset+octet-stream"));
+        }
+        auto offset = parse_u64(req.header("Upload-Offset"));
+        if (!offset)
+          co_return tus_error(req, bad_header("Upload-Offset", "a non-negative integer is required"));
+        auto principal = who->principal;
+        std::string id(req.param("id"));
+        auto begin = [up, &principal, &id, &offset] { return up->begin_append(principal, id, *offset); };
+        auto appender = co_await a->blocking().run(begin);
+        if (!appender) co_return tus_error(req, appender.error());
+        if (auto cl = req.body->content_length(); cl && *offset + *cl > (*appender)->length()) {
+          // Declared past the end: refused before a byte is read.
+          Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length",
+                               "Upload-Length is " + std::to_string((*appender)->length()));
+          e.reason = "past_upload_length";
+          co_return tus_error(req, e);
+        }
+        auto appended = co_await append_body(req, *a, *up, principal, std::move(*appender));
+        if (!appended) {
+          if (appended.error().code == ErrorCode::unavailable || appended.error().code == ErrorCode::internal)
+            co_return appended.error();
+          co_return tus_error(req, appended.error());
+        }
+        http::Response r;
+        r.status = bhttp::status::no_content;
+        tus_headers(r);
+        describe(r, *appended);
+        co_return r;
+      },
+      body_route);
+
+  router.add(
+      bhttp::verb::delete_, "/api/uploads/{id}",
+      [a, up](http::Request& req) -> Reply {
+        if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
+        auto who = co_await a->require_user(req);
+        if (!who) co_return tus_error(req, who.error());
+        auto principal = who->principal;
+        std::string id(req.param("id"));
+        auto kill = [up, &principal, &id] { return up->terminate(principal, id); };
+        if (auto s = co_await a->blocking().run(kill); !s) co_return tus_error(req, s.error());
+        http::Response r;
+        r.status = bhttp::status::no_content;
+        tus_headers(r);
+        co_return r;
+      },
+      no_body);
+}
+
+}  // namespace astropixel::api

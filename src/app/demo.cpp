@@ -1,0 +1,43 @@
+#include "app/demo.hpp"
+
+#include "core/ids.hpp"
+#include "core/log.hpp"
+#include "pyramid/demo_sky.hpp"
+
+namespace astropixel::app {
+
+Status ensure_demo_dataset(datasets::DatasetService& datasets, std::filesystem::path const& scratch) {
+  {
+    auto conn = datasets.pool().acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->query("SELECT COUNT(*) FROM datasets WHERE owner_id IS NULL");
+    if (!r) return r.error();
+    if (r->int64(0, 0) > 0) return {};
+  }
+  constexpr std::uint32_t kWidth = 6144, kHeight = 4096;
+  std::error_code ec;
+  std::filesystem::create_directories(scratch, ec);
+  auto path = scratch / ("demo-" + random_hex(4) + ".tif");
+  if (auto s = pyramid::write_demo_sky(path, kWidth, kHeight, 2026); !s) return s;
+  datasets::NewDataset d;
+  d.name = "Demo: synthetic star field";
+  d.description =
+      "A generated 25-megapixel sky with an emission nebula, shipped so a new installation has something to "
+      "explore. Upload your own TIFF, FITS, PNG, JPEG or JPEG 2000 image to see it here.";
+  d.category = "space";
+  d.visibility = auth::Visibility::public_;
+  d.file_name = "demo-sky.tif";
+  d.expires = false;
+  datasets::ProbedImage image{
+      "tiff", "uchar", kWidth, kHeight, static_cast<std::int64_t>(std::filesystem::file_size(path, ec)),
+      3,      8};
+  auto created = datasets.create(d, image, path);
+  if (!created) {
+    std::filesystem::remove(path, ec);
+    return created.error();
+  }
+  log::info("demo_dataset_created", {{"dataset", created->id}});
+  return {};
+}
+
+}  // namespace astropixel::app
