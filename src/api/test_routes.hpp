@@ -16,6 +16,8 @@ struct TestDeps {
   std::function<Status(int ms)> hold_database;
   // Pretends the disk has this many free bytes (nullopt: report the real figure again).
   std::function<void(std::optional<std::uint64_t>)> set_free_bytes;
+  // Makes pyramid builds pause this long after every strip.
+  std::function<void(int ms)> slow_builds;
   http::BlockingPool* blocking = nullptr;
 };
 

@@ -44,6 +44,8 @@ http::asio::awaitable<Result<Resolved>> resolve(Authenticator& authn, tiles::Til
         e.retry_after_s = 1;
         co_return e;
       }
+      // Missing, not yet built or not visible: one answer, so the reply reveals nothing.
+      if (loaded.error().code == ErrorCode::not_found) co_return not_found();
       co_return loaded.error();
     }
     entry = *loaded;

@@ -122,6 +122,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
 
   // Free space where uploads and pyramids are written; tests can pretend the disk is smaller.
   std::atomic<std::int64_t> free_override{-1};
+  std::atomic<int> build_delay_ms{0};
   auto free_at = [&free_override](std::filesystem::path const& dir) -> Result<std::uint64_t> {
     if (auto o = free_override.load(); o >= 0) return static_cast<std::uint64_t>(o);
     auto f = free_disk_bytes(dir.c_str());
@@ -154,7 +155,12 @@ int run_serve(CommonOptions const& common, bool print_config) {
                                     .reserve_bytes = cfg->disk_reserve_bytes,
                                     .scratch = scratch_dir,
                                     .free_bytes = [&free_at, blob_root] { return free_at(blob_root); },
-                                    .memory = &memory}));
+                                    .memory = &memory,
+                                    .after_strip =
+                                        [&build_delay_ms] {
+                                          if (int ms = build_delay_ms.load(); ms > 0)
+                                            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                        }}));
   upload::UploadService upload_service(
       *pool, dataset_service,
       {.dir = uploads_dir,
@@ -222,6 +228,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
                                          [&free_override](std::optional<std::uint64_t> b) {
                                            free_override = b ? static_cast<std::int64_t>(*b) : -1;
                                          },
+                                     .slow_builds = [&build_delay_ms](int ms) { build_delay_ms = ms; },
                                      .blocking = &blocking,
                                  });
   }

@@ -66,6 +66,7 @@ class Build {
                         "the build needs the source on local disk");
     }
     if (auto s = check_disk(d); !s) return s;
+    remove_leftovers(d);
 
     // A per-attempt name: two workers that both believe they hold the job never write one file.
     std::string key =
@@ -86,6 +87,7 @@ class Build {
     auto last = std::chrono::steady_clock::now();
     Status progress_error;
     auto progress = [&](pyramid::Progress const& p) {
+      if (settings_.after_strip) settings_.after_strip();
       auto now = std::chrono::steady_clock::now();
       if (now - last < std::chrono::seconds(1)) return;
       last = now;
@@ -134,6 +136,18 @@ class Build {
   }
 
  private:
+  // Packs of earlier attempts that died (kill -9, power loss) without cleaning up; the published
+  // one stays. Only one build per dataset holds the lease, so nothing live is removed.
+  void remove_leftovers(Dataset const& d) {
+    auto& blobs = datasets_.blobs();
+    auto all = blobs.list("pyramids/" + d.id + "/");
+    if (!all) return;
+    for (auto const& b : *all) {
+      if (b.key == d.pyramid_key) continue;
+      if (blobs.remove(b.key)) log::info("pyramid_leftover_removed", {{"dataset", d.id}, {"key", b.key}});
+    }
+  }
+
   Status check_disk(Dataset const& d) {
     auto free = settings_.free_bytes ? settings_.free_bytes() : datasets_.blobs().free_bytes();
     if (!free) return free.error();

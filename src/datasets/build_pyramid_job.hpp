@@ -26,6 +26,8 @@ struct BuildSettings {
   // Free bytes where the pyramid is written; replaced in tests to inject a small disk.
   std::function<Result<std::uint64_t>()> free_bytes;
   MemoryReport* memory = nullptr;
+  // Called after every strip of tiles (fault injection: tests slow builds down to kill them midway).
+  std::function<void()> after_strip;
 };
 
 jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings);

@@ -24,6 +24,13 @@ bool has_control_chars(std::string const& s, bool allow_newlines) {
   return false;
 }
 
+// The policy's refusals, worded exactly like a dataset that does not exist (no oracle).
+Status check(Status s) {
+  if (!s && s.error().code == ErrorCode::not_found)
+    return make_error(ErrorCode::not_found, "Dataset not found");
+  return s;
+}
+
 std::string build_payload(int version, std::string const& stretch) {
   boost::json::object o;
   o["version"] = version;
@@ -111,7 +118,7 @@ Result<Dataset> DatasetService::get(Viewer const& who, std::string const& id) {
   if (!conn) return conn.error();
   auto d = store::get(**conn, id);
   if (!d) return d.error();
-  if (auto s = auth::can_read(who, d->owned()); !s) return s.error();
+  if (auto s = check(auth::can_read(who, d->owned())); !s) return s.error();
   return d;
 }
 
@@ -122,7 +129,7 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
   if (!tx) return tx.error();
   auto d = store::get(**conn, id);
   if (!d) return d.error();
-  if (auto s = auth::can_write(who, d->owned()); !s) return s.error();
+  if (auto s = check(auth::can_write(who, d->owned())); !s) return s.error();
   if (patch.name) {
     if (auto s = validate_name(*patch.name); !s) return s.error();
     d->name = *patch.name;
@@ -175,7 +182,7 @@ Status DatasetService::remove_checked(Viewer const* who, std::string const& id) 
     auto d = store::get(**conn, id);
     if (!d) return d.error();
     if (who) {  // null: the system itself (retention)
-      if (auto s = auth::can_write(*who, d->owned()); !s) return s.error();
+      if (auto s = check(auth::can_write(*who, d->owned())); !s) return s.error();
     }
     if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
     if (auto s = store::remove(**conn, id); !s) return s.error();
@@ -200,7 +207,7 @@ Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& 
     if (!tx) return tx.error();
     auto d = store::get(**conn, id);
     if (!d) return d.error();
-    if (auto s = auth::can_write(who, d->owned()); !s) return s.error();
+    if (auto s = check(auth::can_write(who, d->owned())); !s) return s.error();
     // A running build of an older version stops; its pack is never published.
     if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
     auto version = store::next_version(**conn, id, stretch.value_or(d->stretch));

@@ -83,6 +83,12 @@ void WorkerPool::work() {
   }
 }
 
+// A job that failed because what it worked on was deleted under it was cancelled, not broken.
+bool WorkerPool::cancel_requested(db::Connection& conn, Job const& job) {
+  auto r = queue_.renew(conn, job);
+  return r && r->held && r->cancel_requested;
+}
+
 void WorkerPool::run_one(db::Connection& conn, Job job) {
   auto const& handler = handlers_.at(job.kind);
   auto active = std::make_shared<Active>();
@@ -123,7 +129,7 @@ void WorkerPool::run_one(db::Connection& conn, Job job) {
   if (result) {
     Status s = ctx.succeeded() ? Status{} : queue_.succeed(conn, job);
     outcome = s ? "succeeded" : "lease_lost";
-  } else if (result.error().code == ErrorCode::cancelled || active->cancel) {
+  } else if (result.error().code == ErrorCode::cancelled || active->cancel || cancel_requested(conn, job)) {
     if (active->shutdown) {
       outcome = queue_.release(conn, job) ? "released" : "lease_lost";
     } else {

@@ -89,6 +89,7 @@ class WorkerPool {
   void work();
   void keep_leases();
   void run_one(db::Connection& conn, Job job);
+  bool cancel_requested(db::Connection& conn, Job const& job);
 
   db::Pool& pool_;
   JobQueue& queue_;

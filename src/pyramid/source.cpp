@@ -80,7 +80,7 @@ std::string_view signature_of(std::filesystem::path const& path) {
 }  // namespace
 
 void release_caches() {
-  vips_cache_drop_all();
+  // The operation cache is off (init_image_library); what remains is heap the allocator holds.
   malloc_trim(0);
 }
 
@@ -99,6 +99,10 @@ void init_image_library() {
     vips_operation_block_set("VipsForeignLoadFits", FALSE);
     vips_operation_block_set("VipsForeignLoadJp2k", FALSE);
     vips_concurrency_set(1);
+    // Each build opens its inputs once and streams them: libvips' operation cache would only keep
+    // finished images alive between jobs. (vips_cache_drop_all() is not a way to empty it: it
+    // destroys the cache for good and later operations crash.)
+    vips_cache_set_max(0);
     g_log_set_handler("VIPS",
                       static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
                                                   G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR),

@@ -60,8 +60,8 @@ Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pi
 
 std::string_view accepted_formats();
 
-// Drops the image library's operation cache and returns freed heap to the system (between jobs,
-// so a long-running server's resident memory reflects what it is doing now).
+// Returns freed heap to the system after a build (libvips' operation cache is kept off), so a
+// long-running server's resident memory reflects what it is doing now.
 void release_caches();
 
 }  // namespace astropixel::pyramid

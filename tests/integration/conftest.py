@@ -26,7 +26,7 @@ def make_server(tmp_path):
         log = s.raw_log()
         # A sanitizer report or a crash anywhere in the server's life fails the test that ran it.
         if "Sanitizer" in log or "runtime error:" in log or (s.proc.returncode or 0) < -1 and s.proc.returncode != -9:
-            problems.append(log[-20000:])
+            problems.append(f"exit code {s.proc.returncode}\n" + log[-20000:])
     if problems:
         pytest.fail("server crashed or a sanitizer reported:\n" + "\n---\n".join(problems))
 

@@ -26,6 +26,8 @@ class Server:
             # Cheap argon2id keeps the suite fast; one test checks the production defaults.
             "ARGON2_OPSLIMIT": "1",
             "ARGON2_MEMLIMIT_MIB": "8",
+            # Tests that want the demo dataset ask for it; the rest start from an empty catalogue.
+            "DEMO_DATASET": "false",
         }
         self.env.update(env or {})
         self.args = list(args)

@@ -1,0 +1,286 @@
+"""tus 1.0 uploads through the real server: real clients (curl, tus-js-client), every MUST of the
+protocol we implement, limits, ownership, expiry, and resuming after kill -9."""
+import hashlib
+import io
+import os
+import signal
+import socket
+import time
+
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+from support.accounts import register, bearer
+from support import tus
+
+
+def png_bytes(w=700, h=500, seed=0):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.dstack([x % 256, y % 256, rng.integers(0, 256, (h, w))]).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def user(server):
+    return register(server)
+
+
+def source_path(server, dataset_id):
+    return server.data_dir / "blobs" / "sources" / dataset_id / "source"
+
+
+def test_options_advertise_the_protocol(make_server):
+    s = make_server(env={"MAX_UPLOAD_SIZE": "123456789"})
+    r = s.request("OPTIONS", "/api/uploads")
+    assert r.status_code == 204
+    assert r.headers["Tus-Resumable"] == "1.0.0"
+    assert r.headers["Tus-Version"] == "1.0.0"
+    assert set(r.headers["Tus-Extension"].split(",")) >= {"creation", "creation-with-upload", "termination",
+                                                           "expiration"}
+    assert r.headers["Tus-Max-Size"] == "123456789"
+
+
+def test_curl_client_uploads_in_chunks_and_the_dataset_is_built(server, user, tmp_path):
+    data = png_bytes()
+    path = tmp_path / "nebula.png"
+    path.write_bytes(data)
+    location, dataset_id = tus.curl_upload(server.base, user["access_token"], path,
+                                           {"filename": "nebula.png", "name": "Nebula", "category": "space"},
+                                           chunk=100_000)
+    assert dataset_id, "the final PATCH names the new dataset"
+    status, _ = tus.wait_for_dataset(server, user["access_token"], dataset_id)
+    assert status["status"] == "completed" and status["progress"] == 100
+    d = server.get(f"/api/datasets/{dataset_id}", headers=bearer(user["access_token"])).json()
+    assert (d["name"], d["category"], d["visibility"], d["format"]) == ("Nebula", "space", "private", "png")
+    assert (d["width"], d["height"], d["bands"], d["bit_depth"], d["file_size"]) == (700, 500, 3, 8, len(data))
+    assert tus.sha256(source_path(server, dataset_id)) == hashlib.sha256(data).hexdigest()
+    # HEAD on the finished upload: complete, pointing at the dataset.
+    h = tus.head(server, user["access_token"], location)
+    assert h.status_code == 200 and h.headers["Upload-Offset"] == str(len(data))
+    assert h.headers["X-Dataset-Id"] == dataset_id and h.headers["Cache-Control"] == "no-store"
+    # The dataset's tiles answer in all three protocols.
+    auth = bearer(user["access_token"])
+    assert server.get(d["urls"]["dzi"], headers=auth).status_code == 200
+    assert server.get(f"/api/tiles/{dataset_id}/0/0/0.jpg", headers=auth).headers["Content-Type"] == "image/jpeg"
+    assert server.get(d["urls"]["iiif"], headers=auth).json()["width"] == 700
+
+
+def test_tus_js_client_uploads_with_progress(server, user, tmp_path):
+    data = png_bytes(900, 300, seed=3)
+    path = tmp_path / "m31.png"
+    path.write_bytes(data)
+    progress, done = tus.node_upload(server.base, user["access_token"], path,
+                                     {"filename": "m31.png", "name": "Andromeda ☆", "visibility": "public"},
+                                     chunk=64 * 1024)
+    assert len(progress) >= 3 and progress[-1]["progress"] == len(data)
+    assert done["dataset_id"]
+    status, _ = tus.wait_for_dataset(server, user["access_token"], done["dataset_id"])
+    assert status["status"] == "completed"
+    d = server.get(f"/api/datasets/{done['dataset_id']}").json()  # public: guests see it
+    assert d["name"] == "Andromeda ☆" and d["is_public"] is True
+    assert tus.sha256(source_path(server, done["dataset_id"])) == hashlib.sha256(data).hexdigest()
+
+
+def test_creation_with_upload_and_head(server, user):
+    data = png_bytes(300, 200)
+    r = tus.create(server, user["access_token"], len(data), {"filename": "a.png"}, body=data[:1000])
+    assert r.status_code == 201 and r.headers["Upload-Offset"] == "1000"
+    assert r.headers["Upload-Expires"].endswith("GMT")
+    loc = r.headers["Location"]
+    h = tus.head(server, user["access_token"], loc)
+    assert h.headers["Upload-Offset"] == "1000" and h.headers["Upload-Length"] == str(len(data))
+    assert h.headers["Cache-Control"] == "no-store"
+    assert "filename" in h.headers["Upload-Metadata"]
+    r = tus.patch(server, user["access_token"], loc, 1000, data[1000:])
+    assert r.status_code == 204 and r.headers["Upload-Offset"] == str(len(data))
+    assert r.headers["X-Dataset-Id"]
+
+
+def test_protocol_errors(server, user):
+    token = user["access_token"]
+    data = png_bytes(200, 100)
+    r = tus.create(server, token, len(data), {"filename": "x.png"})
+    loc = r.headers["Location"]
+    tus.patch(server, token, loc, 0, data[:500])
+    # No or another tus version: 412 with the versions we speak.
+    r = requests.patch(server.url(loc), headers={**bearer(token), "Upload-Offset": "500",
+                                                 "Content-Type": "application/offset+octet-stream"}, data=b"x")
+    assert r.status_code == 412 and r.headers["Tus-Version"] == "1.0.0"
+    assert tus.create(server, token, 10, Tus_Resumable="0.2.2").status_code == 412
+    # Wrong offset: 409, nothing changes.
+    r = tus.patch(server, token, loc, 400, data[400:600])
+    assert r.status_code == 409 and r.json()["code"] == "offset_mismatch"
+    assert tus.head(server, token, loc).headers["Upload-Offset"] == "500"
+    # Wrong content type: 415.
+    r = requests.patch(server.url(loc), headers=tus.headers(token, Upload_Offset=500, Content_Type="text/plain"),
+                       data=b"x")
+    assert r.status_code == 415
+    # A body past Upload-Length: 413 before reading, nothing changes.
+    r = tus.patch(server, token, loc, 500, data[500:] + b"extra")
+    assert r.status_code == 413 and r.json()["code"] == "past_upload_length"
+    assert tus.head(server, token, loc).headers["Upload-Offset"] == "500"
+    # Missing or malformed headers: 400.
+    assert tus.create(server, token, "ten").status_code == 400
+    r = requests.post(server.url("/api/uploads"), headers=tus.headers(token), timeout=10)
+    assert r.status_code == 400
+    assert tus.patch(server, token, loc, "-1", b"x").status_code == 400
+    # Malformed metadata and invalid fields: 400 naming the problem, nothing stored.
+    r = requests.post(server.url("/api/uploads"), headers=tus.headers(token, Upload_Length=10,
+                                                                      Upload_Metadata="filename !!!"))
+    assert r.status_code == 400 and r.json()["code"] == "invalid_upload_metadata"
+    r = tus.create(server, token, 10, {"category": "jupiter"})
+    assert r.status_code == 400 and r.json()["field"] == "category"
+    r = tus.create(server, token, 10, {"visibility": "everyone"})
+    assert r.status_code == 400 and r.json()["field"] == "visibility"
+
+
+def test_size_limits(make_server):
+    s = make_server(env={"MAX_UPLOAD_SIZE": "100000", "MAX_CHUNK_SIZE": "20000"})
+    token = register(s)["access_token"]
+    r = tus.create(s, token, 100001)
+    assert r.status_code == 413 and r.json()["code"] == "upload_too_large"
+    assert list((s.data_dir / "uploads").iterdir()) == []
+    r = tus.create(s, token, 50000)
+    loc = r.headers["Location"]
+    r = tus.patch(s, token, loc, 0, b"\0" * 20001)  # over MAX_CHUNK_SIZE, declared: refused unread
+    assert r.status_code == 413
+    assert tus.head(s, token, loc).headers["Upload-Offset"] == "0"
+    # Chunked (no declared length): stopped after the limit; what arrived before is kept.
+    def body():
+        for _ in range(30):
+            yield b"\0" * 1000
+    r = requests.patch(s.url(loc), headers=tus.headers(token, Upload_Offset=0,
+                                                        Content_Type="application/offset+octet-stream"),
+                       data=body(), timeout=30)
+    assert r.status_code == 413
+    kept = int(tus.head(s, token, loc).headers["Upload-Offset"])
+    assert 0 < kept <= 20000
+
+
+def test_insufficient_disk_space_is_507(server, user):
+    assert server.request("POST", "/api/_test/free-bytes?bytes=5000").status_code == 204
+    r = tus.create(server, user["access_token"], 10_000)
+    assert r.status_code == 507 and r.json()["code"] == "insufficient_disk_space"
+    server.request("POST", "/api/_test/free-bytes")
+    assert tus.create(server, user["access_token"], 10_000).status_code == 201
+
+
+def test_uploads_belong_to_their_creator(server, user):
+    other = register(server)
+    r = tus.create(server, user["access_token"], 1000, {"filename": "mine.png"})
+    loc = r.headers["Location"]
+    missing = "/api/uploads/" + "0" * 32
+    for token in (other["access_token"],):
+        for loc_ in (loc, missing):
+            assert tus.head(server, token, loc_).status_code == 404
+            assert tus.patch(server, token, loc_, 0, b"x").status_code == 404
+            assert requests.delete(server.url(loc_), headers=tus.headers(token)).status_code == 404
+    # Byte-for-byte like a missing one.
+    a = requests.get(server.url(loc), headers=tus.headers(other["access_token"])).json()
+    b = requests.get(server.url(missing), headers=tus.headers(other["access_token"])).json()
+    assert (a["code"], a["message"]) == (b["code"], b["message"])
+    assert requests.head(server.url(loc), headers=tus.TUS).status_code == 401
+    assert tus.create(server, None, 10).status_code == 401
+
+
+def test_termination(server, user):
+    token = user["access_token"]
+    r = tus.create(server, token, 1000, body=b"\1" * 100)
+    loc = r.headers["Location"]
+    upload_id = loc.rsplit("/", 1)[1]
+    assert (server.data_dir / "uploads" / f"{upload_id}.part").exists()
+    r = requests.delete(server.url(loc), headers=tus.headers(token))
+    assert r.status_code == 204 and r.headers["Tus-Resumable"] == "1.0.0"
+    assert tus.head(server, token, loc).status_code == 404
+    assert tus.patch(server, token, loc, 100, b"x").status_code == 404
+    assert not (server.data_dir / "uploads" / f"{upload_id}.part").exists()
+
+
+def test_unfinished_uploads_expire(make_server):
+    s = make_server(env={"UPLOAD_EXPIRE_SECONDS": "1", "MAINTENANCE_INTERVAL": "1"})
+    token = register(s)["access_token"]
+    r = tus.create(s, token, 1000, body=b"\1" * 10)
+    loc = r.headers["Location"]
+    upload_id = loc.rsplit("/", 1)[1]
+    s.wait_for_event(lambda e: e.get("event") == "upload_expired" and e.get("upload") == upload_id, timeout=10)
+    assert tus.head(s, token, loc).status_code == 410
+    assert tus.patch(s, token, loc, 10, b"x").status_code == 410
+    assert not (s.data_dir / "uploads" / f"{upload_id}.part").exists()
+
+
+@pytest.mark.parametrize("content,status,code", [
+    (b"just some text, not an image\n" * 100, 415, "unsupported_format"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, 422, "corrupt_image"),
+])
+def test_bytes_that_are_not_an_accepted_image_are_refused_and_removed(server, user, content, status, code):
+    token = user["access_token"]
+    r = tus.create(server, token, len(content), {"filename": "image.png"})
+    loc = r.headers["Location"]
+    r = tus.patch(server, token, loc, 0, content)
+    assert r.status_code == status, r.text
+    assert r.json()["code"] == code
+    assert tus.head(server, token, loc).status_code == 404
+    assert list((server.data_dir / "uploads").iterdir()) == []
+    assert server.get("/api/datasets", headers=bearer(token)).json()["total"] == 0
+
+
+def test_pixel_limit_is_checked_when_the_upload_finishes(make_server):
+    s = make_server(env={"MAX_IMAGE_PIXELS": "10000"})
+    token = register(s)["access_token"]
+    data = png_bytes(200, 100)
+    r = tus.create(s, token, len(data), {"filename": "big.png"})
+    r = tus.patch(s, token, r.headers["Location"], 0, data)
+    assert r.status_code == 422 and r.json()["code"] == "pixel_limit_exceeded"
+
+
+def slow_patch(port, token, location, offset, length, payload, stop_after):
+    """Sends a PATCH declaring `length` bytes but only `stop_after` of them, then leaves the socket open."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    head = (f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1\r\nTus-Resumable: 1.0.0\r\n"
+            f"Authorization: Bearer {token}\r\nUpload-Offset: {offset}\r\n"
+            f"Content-Type: application/offset+octet-stream\r\nContent-Length: {length}\r\n\r\n")
+    sock.sendall(head.encode())
+    sock.sendall(payload[:stop_after])
+    return sock
+
+
+def test_resume_after_kill_9_keeps_every_acknowledged_byte(make_server, tmp_path):
+    data = os.urandom(3_000_000)
+    # A valid image made big by appending random bytes after the PNG end (decoders ignore them).
+    image = png_bytes(400, 300) + data
+    digest = hashlib.sha256(image).hexdigest()
+    s = make_server()
+    data_dir = s.data_dir
+    token = register(s)["access_token"]
+    r = tus.create(s, token, len(image), {"filename": "resume.png"})
+    loc = r.headers["Location"]
+    # First chunk acknowledged.
+    r = tus.patch(s, token, loc, 0, image[:1_000_000])
+    assert r.status_code == 204
+    acked = int(r.headers["Upload-Offset"])
+    offsets = [acked]
+    # Second PATCH dies mid-body with the server.
+    sock = slow_patch(s.port, token, loc, acked, len(image) - acked, image[acked:], 700_000)
+    time.sleep(0.5)
+    s.stop(signal.SIGKILL)
+    sock.close()
+    s2 = make_server(data_dir=data_dir)
+    for _ in range(3):
+        h = tus.head(s2, token, loc)
+        assert h.status_code == 200
+        offsets.append(int(h.headers["Upload-Offset"]))
+        assert offsets[-1] >= acked
+        r = tus.patch(s2, token, loc, offsets[-1], image[offsets[-1]:offsets[-1] + 900_000])
+        assert r.status_code == 204
+        offsets.append(int(r.headers["Upload-Offset"]))
+        if offsets[-1] == len(image):
+            break
+    assert offsets == sorted(offsets), "the offset never goes backwards"
+    assert offsets[-1] == len(image)
+    dataset_id = r.headers["X-Dataset-Id"]
+    assert tus.sha256(source_path(s2, dataset_id)) == digest
