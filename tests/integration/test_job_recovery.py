@@ -1,0 +1,61 @@
+"""A server killed with -9 in the middle of a pyramid build: nothing partial is ever served, the job
+runs again once its lease expires, finishes exactly once, leaves no staging files, and produces the
+same pyramid as an undisturbed build."""
+import hashlib
+import io
+import signal
+import sqlite3
+import subprocess
+import time
+
+import numpy as np
+from PIL import Image
+
+from support.accounts import register, bearer
+from support.server import BINARY
+from support import tus
+
+
+def test_kill_9_during_a_build(make_server, tmp_path):
+    rng = np.random.default_rng(7)
+    img = rng.integers(0, 256, (1500, 1800, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    data = buf.getvalue()
+    env = {"JOB_LEASE_SECONDS": "2"}
+    s = make_server(env=env)
+    token = register(s)["access_token"]
+    s.request("POST", "/api/_test/slow-builds?ms=250")
+    _, last = tus.upload(s, token, data, {"filename": "crash.png"})
+    d = last.headers["X-Dataset-Id"]
+    # Killed once the build has visibly progressed.
+    tus.wait_for_dataset(s, token, d, statuses=("processing",))
+    deadline = time.time() + 20
+    while time.time() < deadline and s.get(f"/api/datasets/{d}/status", headers=bearer(token)).json()["progress"] < 5:
+        time.sleep(0.1)
+    s.stop(signal.SIGKILL)
+    pyramids = s.data_dir / "blobs" / "pyramids" / d
+    assert any(".tmp-" in p.name for p in pyramids.iterdir()), "the killed build left its staging file behind"
+
+    # Restarted (same data): nothing partial is visible; the job is re-run after its lease expires.
+    s2 = make_server(env=env, data_dir=s.data_dir)
+    body = s2.get(f"/api/datasets/{d}", headers=bearer(token)).json()
+    assert body["pyramid_version"] == 0 and body["urls"] is None
+    assert s2.get(f"/api/datasets/{d}/image.dzi", headers=bearer(token)).status_code == 404
+    status, _ = tus.wait_for_dataset(s2, token, d, timeout=60)
+    assert status["status"] == "completed"
+    published = [e for e in s2.events("pyramid_published") if e["dataset"] == d]
+    assert len(published) == 1
+    with sqlite3.connect(s.data_dir / "astropixel.db") as db:
+        rows = db.execute("SELECT state, attempts FROM jobs WHERE subject = ?", (d,)).fetchall()
+    assert rows == [("succeeded", 2)]
+    packs = list(pyramids.iterdir())
+    assert len(packs) == 1 and packs[0].suffix == ".pack", packs  # no orphaned staging files
+
+    # The same pyramid as an undisturbed build of the same source.
+    clean = tmp_path / "clean.pack"
+    src = s.data_dir / "blobs" / "sources" / d / "source"
+    r = subprocess.run([str(BINARY), "tile", str(src), str(clean), "--progress", "none"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    assert digest(packs[0]) == digest(clean)

@@ -1,0 +1,137 @@
+"""Tile serving through the real server: Deep Zoom, XYZ and IIIF level 0 give the same exact pixels;
+caching headers and 304s; HEAD; CORS; private tiles invisible; malformed requests."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from support.accounts import register, bearer
+from support import tus
+
+
+def synthetic(w, h):
+    y, x = np.mgrid[0:h, 0:w]
+    return np.dstack([x % 256, y % 256, (x + 2 * y) % 256]).astype(np.uint8)
+
+
+@pytest.fixture
+def served(make_server):
+    """A 1000×600 PNG pyramid (lossless tiles, so pixels can be compared exactly)."""
+    s = make_server(env={"TILE_FORMAT": "png", "CORS_ORIGINS": "https://viewer.example"})
+    owner = register(s)
+    buf = io.BytesIO()
+    Image.fromarray(synthetic(1000, 600)).save(buf, format="PNG")
+    _, last = tus.upload(s, owner["access_token"], buf.getvalue(), {"filename": "grid.png", "name": "Grid"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, owner["access_token"], d)
+    assert status["status"] == "completed"
+    info = s.get(f"/api/datasets/{d}", headers=bearer(owner["access_token"])).json()
+    return s, owner, d, info
+
+
+def pixels(response):
+    assert response.status_code == 200, response.text
+    return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))
+
+
+def test_three_protocols_serve_the_same_exact_pixels(served):
+    s, owner, d, info = served
+    auth = bearer(owner["access_token"])
+    src = synthetic(1000, 600)
+    # Full resolution: DZ level 10, XYZ zoom 2, IIIF scale factor 1. Tile (3, 2) is the cropped corner.
+    dz = pixels(s.get(f"/api/datasets/{d}/v1/image_files/10/3_2.png", headers=auth))
+    xyz = pixels(s.get(f"/api/tiles/{d}/2/3/2.png?v=1", headers=auth))
+    iiif = pixels(s.get(f"/iiif/3/{d}-v1/768,512,232,88/232,88/0/default.png", headers=auth))
+    assert dz.shape == (88, 232, 3)
+    assert np.array_equal(dz, src[512:600, 768:1000])
+    assert np.array_equal(xyz, dz) and np.array_equal(iiif, dz)
+    # Unversioned addresses reach the same pyramid.
+    assert np.array_equal(pixels(s.get(f"/api/datasets/{d}/image_files/10/3_2.png", headers=auth)), dz)
+    assert np.array_equal(pixels(s.get(f"/api/tiles/{d}/2/3/2.png", headers=auth)), dz)
+    # One level down is the 2×2 average.
+    half = pixels(s.get(f"/api/datasets/{d}/v1/image_files/9/0_0.png", headers=auth)).astype(int)
+    expect = src[0:512, 0:512].astype(int).reshape(256, 2, 256, 2, 3).sum(axis=(1, 3))
+    assert np.abs(half - (expect + 2) // 4).max() <= 1
+    # XYZ zoom 0 and IIIF "full" at a listed size are the whole image in one tile.
+    whole = pixels(s.get(f"/api/tiles/{d}/0/0/0.png", headers=auth))
+    assert whole.shape == (150, 250, 3)
+    assert np.array_equal(pixels(s.get(f"/iiif/3/{d}-v1/full/250,150/0/default.png", headers=auth)), whole)
+    # Preview: the whole picture, 512 px on the long side.
+    assert Image.open(io.BytesIO(s.get(info["urls"]["preview"], headers=auth).content)).size == (512, 307)
+
+
+def test_descriptors(served):
+    s, owner, d, info = served
+    auth = bearer(owner["access_token"])
+    r = s.get(info["urls"]["dzi"], headers=auth)
+    assert r.headers["Content-Type"] == "application/xml"
+    assert 'Format="png"' in r.text and '<Size Width="1000" Height="600"/>' in r.text
+    r = s.get(f"/iiif/3/{d}/info.json", headers=auth)
+    body = r.json()
+    assert body["id"] == f"{s.base}/iiif/3/{d}-v1" and body["type"] == "ImageService3"
+    assert body["profile"] == "level0" and body["tiles"][0]["scaleFactors"] == [1, 2, 4]
+    assert body["extraFormats"] == ["png"]
+    r = s.get(f"/iiif/3/{d}", headers=auth, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/iiif/3/{d}/info.json")
+
+
+def test_caching_headers_304_and_head(served):
+    s, owner, d, info = served
+    auth = bearer(owner["access_token"])
+    url = f"/api/datasets/{d}/v1/image_files/10/0_0.png"
+    r = s.get(url, headers=auth)
+    assert r.headers["Cache-Control"] == "private, max-age=31536000, immutable"  # private dataset
+    etag = r.headers["ETag"]
+    again = s.get(url, headers={**auth, "If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+    h = s.request("HEAD", url, headers=auth)
+    assert h.status_code == 200 and h.content == b"" and int(h.headers["Content-Length"]) == len(r.content)
+    assert s.get(f"/api/tiles/{d}/2/0/0.png", headers=auth).headers["Cache-Control"] == "private, max-age=60"
+    # Public: shared caches may keep it.
+    s.request("PUT", f"/api/datasets/{d}", headers=auth, json={"is_public": True})
+    r = s.get(url)
+    assert r.status_code == 200 and r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # CORS for the configured origin only.
+    r = s.get(url, headers={"Origin": "https://viewer.example"})
+    assert r.headers["Access-Control-Allow-Origin"] == "https://viewer.example"
+    assert "Access-Control-Allow-Origin" not in s.get(url, headers={"Origin": "https://evil.example"}).headers
+
+
+def test_private_tiles_are_invisible_to_others(served):
+    s, owner, d, info = served
+    stranger = register(s)
+    missing = "f" * 32
+    paths = [info["urls"]["dzi"], f"/api/datasets/{d}/image.dzi", f"/api/datasets/{d}/v1/image_files/10/0_0.png",
+             f"/api/tiles/{d}/0/0/0.png", f"/iiif/3/{d}-v1/info.json", f"/iiif/3/{d}/info.json",
+             f"/iiif/3/{d}-v1/0,0,256,256/256,256/0/default.png", info["urls"]["preview"]]
+    for path in paths:
+        for headers in ({}, bearer(stranger["access_token"])):
+            r = s.get(path, headers=headers)
+            gone = s.get(path.replace(d, missing), headers=headers)
+            assert r.status_code == gone.status_code == 404, path
+            assert r.json()["message"] == gone.json()["message"] and r.json()["code"] == gone.json()["code"]
+        assert s.get(path, headers=bearer(owner["access_token"])).status_code == 200, path
+
+
+def test_malformed_tile_requests(served):
+    s, owner, d, info = served
+    auth = bearer(owner["access_token"])
+    for path, status in [
+        (f"/api/datasets/{d}/v1/image_files/11/0_0.png", 404),   # past the deepest level
+        (f"/api/datasets/{d}/v1/image_files/10/4_0.png", 404),   # past the last column
+        (f"/api/datasets/{d}/v1/image_files/10/0_0.jpg", 404),   # not the pyramid's format
+        (f"/api/datasets/{d}/v2/image_files/10/0_0.png", 404),   # no such version
+        (f"/api/tiles/{d}/3/0/0.png", 404),
+        (f"/api/tiles/{d}/0/0/0.png?v=abc", 404),
+        (f"/iiif/3/{d}-v1/0,0,300,256/300,/0/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/90/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/0/gray.png", 400),
+        (f"/iiif/3/{d}-v1/x,0,256,256/256,/0/default.png", 400),
+        (f"/iiif/3/{d}-v1/9999,0,256,256/256,/0/default.png", 400),
+        (f"/api/datasets/{d}/v1/image_files/10/..%2F..%2Fetc_passwd.png", 404),
+        (f"/api/datasets/..%2F..%2Fsecret/image.dzi", 404),
+    ]:
+        r = s.get(path, headers=auth)
+        assert r.status_code == status, (path, r.status_code, r.text)
+        assert r.json()["code"], path
