@@ -15,6 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the tests
   postgresql redis-server nginx prometheus curl procps time python3 python3-pytest python3-requests python3-pil python3-numpy
+  # real third-party clients (tus-js-client) and, later, the web app's toolchain
+  nodejs
 )
 
 missing=()
@@ -23,6 +25,9 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Debian's own nodejs ships npm separately; the machine's nodejs build includes it.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}" >&2

@@ -8,6 +8,9 @@ root=$PWD
 
 scripts/install-deps.sh
 
+echo "== test clients (npm, pinned by package-lock.json)"
+(cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+
 echo "== format"
 scripts/check-format.sh
 

@@ -101,6 +101,11 @@ http::asio::awaitable<Result<std::optional<auth::Authenticated>>> Authenticator:
   } else {
     co_return std::optional<auth::Authenticated>{};
   }
+  // Most requests (tile bursts) find their session cached and skip the database round trip.
+  if (auto cached = service_.authenticate_cached(token)) {
+    if (!*cached) co_return cached->error();
+    co_return std::optional<auth::Authenticated>(std::move(**cached));
+  }
   auto job = [this, &token] { return service_.authenticate(token); };
   auto who = co_await blocking_.run(job);
   if (!who) co_return who.error();

@@ -51,6 +51,7 @@ struct Config {
   std::string rate_limit_auth = "30/60";           // register/refresh per client address
   std::string login_rate_limit_ip = "20/60";       // sign-in attempts per client address
   std::string login_rate_limit_account = "5/300";  // sign-in attempts per account name
+  int session_cache_ttl_ms = 1000;                 // sessions confirmed this recently skip the database
   std::string cookie_secure = "auto";              // auto = Secure when HTTPS arrives through a trusted proxy
   // uploads and processing
   std::uint64_t max_upload_size = 42949672960ull;  // 40 GiB

@@ -21,7 +21,8 @@ auth::AuthSettings auth_settings(Config const& cfg) {
   return {std::chrono::minutes(cfg.access_token_expire_minutes),
           std::chrono::hours(24 * cfg.refresh_token_expire_days),
           parse_policy("login_ip", cfg.login_rate_limit_ip),
-          parse_policy("login_account", cfg.login_rate_limit_account)};
+          parse_policy("login_account", cfg.login_rate_limit_account),
+          std::chrono::milliseconds(cfg.session_cache_ttl_ms)};
 }
 
 std::unique_ptr<db::Pool> open_database(Config const& cfg) {

@@ -130,7 +130,10 @@ Result<SignIn> AuthService::refresh(std::string_view refresh_token, ClientInfo c
   auto now_ms = now_unix_ms();
   auto session = sessions_.rotate(token_digest(refresh_token), token_digest(next),
                                   now_ms + settings_.refresh_ttl.count() * 1000, now_ms);
-  if (!session) return session.error();
+  if (!session) {
+    if (session.error().reason == "refresh_token_reused") cache_.clear();  // a session was revoked
+    return session.error();
+  }
   auto user = sessions_.active_user(session->id, session->user_id, now_ms);
   if (!user) return user.error();
   if (user->disabled) return disabled();
@@ -145,6 +148,7 @@ Result<SignIn> AuthService::refresh(std::string_view refresh_token, ClientInfo c
 }
 
 Status AuthService::logout(Principal const& who) {
+  cache_.forget_session(who.session_id);
   return sessions_.revoke(who.session_id, now_unix_ms());
 }
 
@@ -154,7 +158,16 @@ Result<Authenticated> AuthService::authenticate(std::string_view access_token) {
   auto user = sessions_.active_user(claims->session_id, claims->user_id, now_unix_ms());
   if (!user) return user.error();
   if (user->disabled) return disabled();
-  return Authenticated{Principal{user->id, claims->session_id, user->role}, std::move(*user)};
+  Authenticated who{Principal{user->id, claims->session_id, user->role}, std::move(*user)};
+  cache_.remember(access_token, claims->expires_at, who);
+  return who;
+}
+
+std::optional<Result<Authenticated>> AuthService::authenticate_cached(std::string_view access_token) {
+  if (auto who = cache_.find(access_token, now_s())) return Result<Authenticated>(std::move(*who));
+  auto claims = tokens_.verify(access_token, now_s());
+  if (!claims) return Result<Authenticated>(claims.error());  // a bad token needs no database
+  return std::nullopt;
 }
 
 Result<User> AuthService::update_profile(Principal const& who, std::optional<std::string> full_name,
@@ -186,6 +199,7 @@ Status AuthService::change_password(Principal const& who, std::string_view curre
   auto hash = hasher_.hash(next);
   if (!hash) return hash.error();
   if (auto s = users_.set_password_hash(user->id, *hash); !s) return s;
+  cache_.forget_user(user->id);
   return sessions_.revoke_all(user->id, who.session_id, now_unix_ms());
 }
 
@@ -196,6 +210,7 @@ Result<User> AuthService::set_role(Principal const& by, std::string_view user_id
     return e;
   }
   if (auto s = users_.set_role(user_id, role); !s) return s.error();
+  cache_.forget_user(std::string(user_id));
   return users_.find_by_id(user_id);
 }
 
@@ -206,6 +221,7 @@ Result<User> AuthService::set_disabled(Principal const& by, std::string_view use
     return e;
   }
   if (auto s = users_.set_disabled(user_id, disabled); !s) return s.error();
+  cache_.forget_user(std::string(user_id));
   if (disabled) {
     if (auto s = sessions_.revoke_all(user_id, "", now_unix_ms()); !s) return s.error();
   }
@@ -219,6 +235,7 @@ Status AuthService::set_password(std::string_view login, std::string_view passwo
   auto hash = hasher_.hash(password);
   if (!hash) return hash.error();
   if (auto s = users_.set_password_hash(user->id, *hash); !s) return s;
+  cache_.forget_user(user->id);
   return sessions_.revoke_all(user->id, "", now_unix_ms());
 }
 

@@ -28,7 +28,7 @@ bool is_valid_request_id(std::string_view id) {
 }
 
 std::string choose_request_id(std::string_view incoming) {
-  return is_valid_request_id(incoming) ? std::string(incoming) : random_hex(16);
+  return is_valid_request_id(incoming) ? std::string(incoming) : correlation_id();
 }
 
 std::optional<TraceParent> parse_traceparent(std::string_view h) {

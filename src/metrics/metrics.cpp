@@ -6,8 +6,10 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "core/process_stats.hpp"
@@ -34,6 +36,11 @@ struct Metrics::Impl {
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> scrape_gauges;
   std::vector<Collector> collectors;
   std::mutex mutex;  // guards scrape_gauges and collectors
+  // Tells instances apart even when one is allocated where a destroyed one was.
+  std::uint64_t instance = [] {
+    static std::atomic<std::uint64_t> next{1};
+    return next++;
+  }();
 };
 
 Metrics::Metrics(std::string version, std::string commit) : impl_(std::make_unique<Impl>()) {
@@ -56,14 +63,39 @@ Metrics::~Metrics() = default;
 
 void Metrics::observe_request(std::string_view route, std::string_view method, unsigned status,
                               std::chrono::duration<double> elapsed) {
-  std::string status_class = std::to_string(status / 100) + "xx";
-  impl_->requests
-      .Add({{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_class}})
-      .Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-  impl_->latency.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets)
-      .Observe(elapsed.count());
+  // Looking a series up by its labels builds a label map, hashes it and takes the family's lock: a
+  // large share of a cached tile's cost. Each I/O thread remembers the series it has used (route
+  // patterns, methods and status classes are few, so the map stays small).
+  static constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+  bool known = false;
+  for (auto m : kMethods) known = known || m == method;
+  if (!known) method = "OTHER";  // clients choose method strings: keep label values bounded
+  struct Series {
+    prometheus::Counter* count;
+    prometheus::Histogram* latency;
+  };
+  thread_local std::unordered_map<std::string, Series> series;
+  thread_local std::uint64_t owner = 0;
+  if (owner != impl_->instance) {  // another Metrics instance (tests): forget the old series
+    series.clear();
+    owner = impl_->instance;
+  }
+  std::string key;
+  key.reserve(route.size() + method.size() + 3);
+  key.append(route).append(1, '\x1f').append(method).append(1, '\x1f').append(
+      1, static_cast<char>('0' + status / 100));
+  auto it = series.find(key);
+  if (it == series.end()) {
+    static const prometheus::Histogram::BucketBoundaries kBuckets{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    std::string status_class = std::to_string(status / 100) + "xx";
+    Series s{&impl_->requests.Add(
+                 {{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_class}}),
+             &impl_->latency.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets)};
+    it = series.emplace(std::move(key), s).first;
+  }
+  it->second.count->Increment();
+  it->second.latency->Observe(elapsed.count());
 }
 
 void Metrics::request_started() {
