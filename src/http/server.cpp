@@ -132,7 +132,18 @@ struct Server::Impl {
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
 
-  asio::io_context io;
+  // One io_context per I/O thread, each run by exactly one thread: a connection lives on one
+  // context for its whole life, so its handlers never hop threads (no strand locking, no futex
+  // wake-ups between threads on the hot path). Context 0 also runs the acceptor, signals and the
+  // shutdown timer; new connections are dealt round-robin.
+  std::vector<std::unique_ptr<asio::io_context>> contexts = [this] {
+    std::vector<std::unique_ptr<asio::io_context>> v;
+    for (std::size_t t = 0; t < std::max<std::size_t>(1, opts.io_threads); ++t)
+      v.push_back(std::make_unique<asio::io_context>(1));
+    return v;
+  }();
+  asio::io_context& io = *contexts[0];
+  std::size_t next_context = 0;
   tcp::acceptor acceptor{io};
   asio::signal_set signals{io, SIGINT, SIGTERM};
   asio::steady_timer shutdown_deadline{io};
@@ -156,6 +167,9 @@ struct Server::Impl {
   Result<Response> dispatch_sync_errors(Request& req, Router::Match& match);
   void begin_shutdown();
   void session_ended();
+  void stop_all() {
+    for (auto& c : contexts) c->stop();
+  }
 };
 
 Server::Server(ServerOptions options, Router const& router, StaticFiles const* static_files,
@@ -195,10 +209,16 @@ int Server::run() {
     });
   });
   asio::co_spawn(i.io, i.accept_loop(), asio::detached);
+  // The other contexts have no work until connections arrive: guards keep them running until
+  // stop_all().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < std::max<std::size_t>(1, i.opts.io_threads); ++t)
-    threads.emplace_back([&] { i.io.run(); });
+  for (std::size_t t = 1; t < i.contexts.size(); ++t) {
+    guards.push_back(asio::make_work_guard(*i.contexts[t]));
+    threads.emplace_back([&ctx = *i.contexts[t]] { ctx.run(); });
+  }
   i.io.run();
+  i.stop_all();
   for (auto& t : threads) t.join();
   log::info("shutdown_complete", {});
   return 0;
@@ -213,20 +233,20 @@ void Server::Impl::begin_shutdown() {
     for (auto* s : sessions) s->cancel_if_idle();
   }
   if (connections.load() == 0) {
-    io.stop();
+    stop_all();
     return;
   }
   shutdown_deadline.expires_after(opts.shutdown_timeout);
   shutdown_deadline.async_wait([this](error_code e) {
     if (e) return;
     log::warn("shutdown_deadline_reached", {{"connections", connections.load()}});
-    io.stop();
+    stop_all();
   });
 }
 
 void Server::Impl::session_ended() {
   if (--connections == 0 && stopping) {
-    asio::post(io, [this] { io.stop(); });
+    asio::post(io, [this] { stop_all(); });
   }
 }
 
@@ -234,8 +254,8 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   log::info("listening", {{"host", opts.host}, {"port", acceptor.local_endpoint().port()}});
   for (;;) {
     error_code ec;
-    tcp::socket socket =
-        co_await acceptor.async_accept(asio::make_strand(io), asio::redirect_error(asio::use_awaitable, ec));
+    auto& home = *contexts[next_context++ % contexts.size()];
+    tcp::socket socket = co_await acceptor.async_accept(home, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       log::warn("accept_failed", {{"error", ec.message()}});
