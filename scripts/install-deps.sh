@@ -15,8 +15,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the tests
   postgresql redis-server nginx prometheus curl procps time python3 python3-pytest python3-requests python3-pil python3-numpy
-  # real third-party clients (tus-js-client) and, later, the web app's toolchain
-  nodejs
+  # real third-party clients (tus-js-client, OpenSeadragon in Chromium via playwright-core)
+  nodejs chromium
 )
 
 missing=()

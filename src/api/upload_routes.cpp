@@ -1,13 +1,18 @@
 #include "api/upload_routes.hpp"
 
+#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstring>
 
+#include "api/dataset_routes.hpp"
 #include "http/error_table.hpp"
+#include "upload/multipart.hpp"
 
 namespace astropixel::api {
 
@@ -123,6 +128,104 @@ http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Au
   if (!failure) co_return failure.error();
   co_return done;
 }
+
+// The small-file path: one multipart/form-data POST with the same fields as tus metadata and a
+// `file` part streamed straight to disk.
+class FormUpload {
+ public:
+  FormUpload(std::filesystem::path path, std::uint64_t max_size)
+      : path_(std::move(path)), max_size_(max_size) {}
+  ~FormUpload() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!kept_) {
+      std::error_code ec;
+      std::filesystem::remove(path_, ec);
+    }
+  }
+  Status open() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd_ < 0) return make_error(ErrorCode::unavailable, "Upload storage error", std::strerror(errno));
+    return {};
+  }
+  upload::MultipartParser::Handlers handlers() {
+    return {
+        [this](upload::PartInfo const& p) -> Status {
+          if (p.name == "file") {
+            if (has_file_) return invalid("file", "Send one file");
+            has_file_ = true;
+            in_file_ = true;
+            if (!p.filename.empty() && !metadata_.count("filename")) metadata_["filename"] = p.filename;
+            return {};
+          }
+          static constexpr std::string_view kFields[] = {"name",       "description", "category",
+                                                         "visibility", "stretch",     "filename"};
+          if (std::find(std::begin(kFields), std::end(kFields), p.name) == std::end(kFields))
+            return invalid(p.name, "Unknown form field");
+          in_file_ = false;
+          field_ = p.name;
+          metadata_[field_].clear();
+          return {};
+        },
+        [this](std::span<char const> b) -> Status {
+          if (!in_file_) {
+            if (metadata_[field_].size() + b.size() > 64 * 1024) return invalid(field_, "Field too long");
+            metadata_[field_].append(b.data(), b.size());
+            return {};
+          }
+          if (size_ + b.size() > max_size_) {
+            Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
+                                 "the maximum is " + std::to_string(max_size_) + " bytes");
+            e.reason = "upload_too_large";
+            return e;
+          }
+          while (!b.empty()) {
+            auto n = ::write(fd_, b.data(), b.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+              Error e = make_error(errno == ENOSPC ? ErrorCode::insufficient_storage : ErrorCode::unavailable,
+                                   "Upload storage error", std::strerror(errno));
+              if (errno == ENOSPC) e.reason = "insufficient_disk_space";
+              return e;
+            }
+            size_ += static_cast<std::uint64_t>(n);
+            b = b.subspan(static_cast<std::size_t>(n));
+          }
+          return {};
+        },
+        [this]() -> Status {
+          in_file_ = false;
+          return {};
+        },
+    };
+  }
+  Status close() {
+    if (!has_file_) return invalid("file", "A file part named \"file\" is required");
+    if (::fdatasync(fd_) != 0 || ::close(fd_) != 0) {
+      fd_ = -1;
+      return make_error(ErrorCode::unavailable, "Upload storage error", std::strerror(errno));
+    }
+    fd_ = -1;
+    return {};
+  }
+  void keep() { kept_ = true; }
+  upload::Metadata const& metadata() const { return metadata_; }
+  std::uint64_t size() const { return size_; }
+  std::filesystem::path const& path() const { return path_; }
+
+ private:
+  static Error invalid(std::string field, std::string message) {
+    Error e = make_error(ErrorCode::validation, std::move(message));
+    e.field = std::move(field);
+    return e;
+  }
+  std::filesystem::path path_;
+  std::uint64_t max_size_;
+  int fd_ = -1;
+  bool kept_ = false, has_file_ = false, in_file_ = false;
+  std::string field_;
+  upload::Metadata metadata_;
+  std::uint64_t size_ = 0;
+};
 
 }  // namespace
 
@@ -271,6 +374,43 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
         co_return r;
       },
       body_route);
+
+  router.add(bhttp::verb::post, "/api/datasets/upload",
+             [a, up](http::Request& req) -> Reply {
+               auto who = co_await a->require_user(req);
+               if (!who) co_return who.error();
+               auto boundary = upload::MultipartParser::boundary_of(req.header("Content-Type"));
+               if (!boundary) co_return boundary.error();
+               // A declared length is checked against the limits and the disk before anything is read.
+               std::uint64_t expected = req.body->content_length().value_or(0);
+               auto reserve = [up, expected] { return up->reserve_file(expected); };
+               auto path = co_await a->blocking().run(reserve);
+               if (!path) co_return path.error();
+               FormUpload form(*path, up->settings().max_upload_size);
+               if (auto s = form.open(); !s) co_return s.error();
+               upload::MultipartParser parser(*boundary, form.handlers());
+               std::vector<char> buffer(kBuffer);
+               while (true) {
+                 auto n = co_await req.body->read_some(buffer);
+                 if (!n) co_return n.error();
+                 if (*n == 0) break;
+                 if (auto s = parser.feed({buffer.data(), *n}); !s) co_return s.error();
+               }
+               if (auto s = parser.finish(); !s) co_return s.error();
+               auto principal = who->principal;
+               auto ingest = [up, &form, &principal]() -> Result<datasets::Dataset> {
+                 if (auto s = form.close(); !s) return s.error();
+                 auto d = up->ingest(principal, form.metadata(), form.path(), form.size());
+                 if (d) form.keep();  // moved into the store
+                 return d;
+               };
+               auto d = co_await a->blocking().run(ingest);
+               if (!d) co_return d.error();
+               auto res = http::json_response(dataset_json(*d, principal), bhttp::status::created);
+               res.headers.set(bhttp::field::location, "/api/datasets/" + d->id);
+               co_return res;
+             },
+             {.max_body = uploads.settings().max_upload_size + (1 << 20), .rate_policy = "default"});
 
   router.add(
       bhttp::verb::delete_, "/api/uploads/{id}",

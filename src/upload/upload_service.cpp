@@ -316,25 +316,12 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
     log::info("upload_rejected", {{"upload", id}, {"code", e.machine_code()}, {"detail", e.detail}});
     return e;
   };
-  auto probed = pyramid::probe(path, settings_.max_pixels);
-  if (!probed) {
-    if (probed.error().code == ErrorCode::unsupported_media_type ||
-        probed.error().code == ErrorCode::unprocessable)
-      return forget(probed.error());
-    release();
-    return probed.error();
-  }
-  auto desc = describe(u->metadata, u->owner_id);
-  if (!desc) return forget(desc.error());
-  datasets::ProbedImage image{probed->format,
-                              probed->sample_format,
-                              probed->width,
-                              probed->height,
-                              static_cast<std::int64_t>(u->length),
-                              probed->bands,
-                              probed->bit_depth};
-  auto d = datasets_.create(*desc, image, path);
+  auto d = make_dataset(u->owner_id, u->metadata, path, u->length);
   if (!d) {
+    auto code = d.error().code;
+    if (code == ErrorCode::unsupported_media_type || code == ErrorCode::unprocessable ||
+        code == ErrorCode::validation)
+      return forget(d.error());
     release();
     return d.error();
   }
@@ -349,12 +336,51 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
   drop_slot(id);
   log::info("upload_finished", {{"upload", id},
                                 {"dataset", d->id},
-                                {"format", probed->format},
-                                {"width", probed->width},
-                                {"height", probed->height}});
+                                {"format", d->format},
+                                {"width", d->width},
+                                {"height", d->height}});
   u->state = "finished";
   u->dataset_id = d->id;
   return u;
+}
+
+Result<datasets::Dataset> UploadService::make_dataset(std::string const& owner, Metadata const& metadata,
+                                                      std::filesystem::path const& path, std::uint64_t size) {
+  auto desc = describe(metadata, owner);
+  if (!desc) return desc.error();
+  auto probed = pyramid::probe(path, settings_.max_pixels);
+  if (!probed) return probed.error();
+  datasets::ProbedImage image{probed->format,   probed->sample_format,           probed->width,
+                              probed->height,   static_cast<std::int64_t>(size), probed->bands,
+                              probed->bit_depth};
+  return datasets_.create(*desc, image, path);
+}
+
+Result<std::filesystem::path> UploadService::reserve_file(std::uint64_t expected) {
+  if (expected > settings_.max_upload_size) {
+    Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
+                         "the maximum is " + std::to_string(settings_.max_upload_size) + " bytes");
+    e.reason = "upload_too_large";
+    return e;
+  }
+  auto free = settings_.free_bytes();
+  if (!free) return free.error();
+  if (*free < expected + settings_.reserve_bytes) {
+    Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space for this upload",
+                         std::to_string(expected) + " bytes needed, " + std::to_string(*free) + " free");
+    e.reason = "insufficient_disk_space";
+    return e;
+  }
+  return settings_.dir / ("form-" + random_id() + ".part");
+}
+
+Result<datasets::Dataset> UploadService::ingest(auth::Principal const& who, Metadata const& metadata,
+                                                std::filesystem::path const& path, std::uint64_t size) {
+  auto d = make_dataset(who.user_id, metadata, path, size);
+  if (d)
+    log::info("upload_finished",
+              {{"dataset", d->id}, {"format", d->format}, {"width", d->width}, {"height", d->height}});
+  return d;
 }
 
 Status UploadService::terminate(auth::Principal const& who, std::string const& id) {

@@ -86,6 +86,15 @@ class UploadService {
   Result<Upload> finish(auth::Principal const& who, std::string const& id);
   // Errors: not_found.
   Status terminate(auth::Principal const& who, std::string const& id);
+
+  // Single-request (multipart) uploads. A fresh local file for `expected` bytes. Errors:
+  // payload_too_large, insufficient_storage.
+  Result<std::filesystem::path> reserve_file(std::uint64_t expected);
+  // Probes `path` and turns it into a dataset owned by `who` (the file is moved into the store).
+  // Errors: validation (metadata), unsupported_media_type, unprocessable; the caller removes the
+  // file on error.
+  Result<datasets::Dataset> ingest(auth::Principal const& who, Metadata const& metadata,
+                                   std::filesystem::path const& path, std::uint64_t size);
   // Expires unfinished uploads past their time and deletes their bytes; returns how many.
   Result<int> expire();
 
@@ -96,6 +105,8 @@ class UploadService {
   void drop_slot(std::string const& id);
   std::filesystem::path path_of(std::string const& id) const { return settings_.dir / (id + ".part"); }
   Result<Upload> load(db::Connection& c, std::string const& id);
+  Result<datasets::Dataset> make_dataset(std::string const& owner, Metadata const& metadata,
+                                         std::filesystem::path const& path, std::uint64_t size);
 
   db::Pool& pool_;
   datasets::DatasetService& datasets_;

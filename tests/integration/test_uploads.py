@@ -284,3 +284,38 @@ def test_resume_after_kill_9_keeps_every_acknowledged_byte(make_server, tmp_path
     assert offsets[-1] == len(image)
     dataset_id = r.headers["X-Dataset-Id"]
     assert tus.sha256(source_path(s2, dataset_id)) == digest
+
+
+def test_single_request_multipart_upload(make_server):
+    s = make_server(env={"MAX_UPLOAD_SIZE": "2000000"})
+    token = register(s)["access_token"]
+    data = png_bytes(500, 300, seed=9)
+    r = requests.post(s.url("/api/datasets/upload"), headers=bearer(token),
+                      data={"name": "Form upload", "category": "mars", "visibility": "public"},
+                      files={"file": ("olympus.png", data, "image/png")}, timeout=30)
+    assert r.status_code == 201, r.text
+    d = r.json()
+    assert (d["name"], d["category"], d["is_public"], d["file_name"], d["file_size"]) == \
+        ("Form upload", "mars", True, "olympus.png", len(data))
+    assert r.headers["Location"] == f"/api/datasets/{d['id']}"
+    status, _ = tus.wait_for_dataset(s, token, d["id"])
+    assert status["status"] == "completed"
+    assert tus.sha256(source_path(s, d["id"])) == hashlib.sha256(data).hexdigest()
+
+    def post(**kw):
+        return requests.post(s.url("/api/datasets/upload"), headers={**bearer(token), **kw.pop("headers", {})},
+                             timeout=30, **kw)
+    r = post(data={"name": "no file"}, files={"other": ("x", b"y")})
+    assert r.status_code == 400 and r.json()["field"] == "other"
+    r = post(files={"name": (None, "only a name")})
+    assert r.status_code == 400 and r.json()["field"] == "file"
+    assert post(json={"name": "x"}).status_code == 415
+    assert post(data=b"--x\r\n", headers={"Content-Type": "multipart/form-data; boundary=x"}).status_code == 400
+    r = post(files={"file": ("big.png", b"\0" * 2_100_000)})
+    assert r.status_code == 413
+    r = post(files={"file": ("notes.png", b"plain text, not an image" * 10)})
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_format"
+    r = post(data={"category": "venus"}, files={"file": ("a.png", data)})
+    assert r.status_code == 400 and r.json()["field"] == "category"
+    assert requests.post(s.url("/api/datasets/upload"), files={"file": ("a.png", data)}).status_code == 401
+    assert list((s.data_dir / "uploads").iterdir()) == [], "refused uploads leave nothing behind"

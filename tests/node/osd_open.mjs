@@ -1,0 +1,50 @@
+// Opens a tile source in OpenSeadragon inside headless Chromium, as a signed-in browser user would
+// (session cookie), zooms from the whole image to full resolution and pans, and reports every tile
+// request that failed. Usage: node osd_open.mjs BASE_URL SRC_PATH ACCESS_TOKEN
+import { chromium } from "playwright-core";
+
+const [base, src, token] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const report = { tile_requests: 0, tile_failures: [], console_errors: [] };
+try {
+  const context = await browser.newContext();
+  if (token) await context.addCookies([{ name: "ap_access", value: token, url: base, httpOnly: true, sameSite: "Lax" }]);
+  const page = await context.newPage();
+  const isTile = (url) => /image_files|\/iiif\/3\/[^/]+\/(?!info\.json)/.test(url);
+  page.on("response", (r) => {
+    if (!isTile(r.url())) return;
+    report.tile_requests += 1;
+    if (r.status() >= 400) report.tile_failures.push(`${r.status()} ${r.url()}`);
+  });
+  page.on("requestfailed", (r) => { if (isTile(r.url())) report.tile_failures.push(`failed ${r.url()}`); });
+  page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+  await page.goto(`${base}/?src=${encodeURIComponent(src)}`);
+  await page.waitForFunction(() => window.result.opened || window.result.error, null, { timeout: 15000 });
+  const settle = async () => {
+    await page.waitForFunction(() => {
+      const item = window.viewer.world.getItemAt(0);
+      return item && item.getFullyLoaded();
+    }, null, { timeout: 20000 });
+  };
+  if (await page.evaluate(() => window.result.opened)) {
+    await settle();
+    // Whole image → full resolution in a corner and in the middle.
+    for (const [zoom, x, y] of [[4, 0.1, 0.1], [1e6, 0.2, 0.15], [1e6, 0.5, 0.3]]) {
+      await page.evaluate(([z, px, py]) => {
+        const vp = window.viewer.viewport;
+        vp.zoomTo(Math.min(z, vp.getMaxZoom()), null, true);
+        vp.panTo(new OpenSeadragon.Point(px, py), true);
+      }, [zoom, x, y]);
+      await settle();
+    }
+  }
+  Object.assign(report, await page.evaluate(() => window.result));
+  report.max_zoom_reached = await page.evaluate(() => window.viewer.viewport.getZoom() >= window.viewer.viewport.getMaxZoom() * 0.99);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));
