@@ -319,3 +319,27 @@ def test_single_request_multipart_upload(make_server):
     assert r.status_code == 400 and r.json()["field"] == "category"
     assert requests.post(s.url("/api/datasets/upload"), files={"file": ("a.png", data)}).status_code == 401
     assert list((s.data_dir / "uploads").iterdir()) == [], "refused uploads leave nothing behind"
+
+
+def test_a_new_patch_takes_over_from_a_stalled_one(server, user):
+    """Two PATCHes never interleave: the newer one wins, the stalled one's later bytes are refused."""
+    token = user["access_token"]
+    image = png_bytes(400, 300) + os.urandom(600_000)
+    r = tus.create(server, token, len(image), {"filename": "race.png"})
+    loc = r.headers["Location"]
+    stalled = slow_patch(server.port, token, loc, 0, len(image), image, 200_000)
+    deadline = time.time() + 5
+    while time.time() < deadline and int(tus.head(server, token, loc).headers["Upload-Offset"]) < 200_000:
+        time.sleep(0.05)
+    offset = int(tus.head(server, token, loc).headers["Upload-Offset"])
+    assert offset == 200_000
+    r = tus.patch(server, token, loc, offset, image[offset:])
+    assert r.status_code == 204 and r.headers["Upload-Offset"] == str(len(image))
+    # The stalled request wakes up and sends the rest of its (now stale) body: refused.
+    stalled.sendall(image[200_000:260_000])
+    stalled.settimeout(10)
+    answer = stalled.recv(4096).decode(errors="replace")
+    stalled.close()
+    assert answer.startswith("HTTP/1.1 409") and "upload_taken_over" in answer, answer
+    dataset_id = r.headers["X-Dataset-Id"]
+    assert tus.sha256(source_path(server, dataset_id)) == hashlib.sha256(image).hexdigest()
