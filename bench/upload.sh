@@ -3,11 +3,11 @@
 # own sequential write speed (dd with fdatasync, the floor) in the same run. Prints MB/s of each, the
 # ratio, and the server's resident memory before and during the upload (it must stay flat: bytes
 # stream to disk, never into memory).
-#   bench/upload.sh [SIZE_MIB]      Env: REPS (3), BENCH_DATA (/tmp/astropixel-bench)
+#   bench/upload.sh [SIZE_MIB]     Env: REPS (3), BENCH_DATA (/tmp/astropixel-bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-mib=${1:-2048}
+mib=${1:-2000}
 reps=${REPS:-3}
 work=${BENCH_DATA:-/tmp/astropixel-bench}/upload
 bin=$root/build/release/astropixel

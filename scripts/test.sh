@@ -11,6 +11,10 @@ scripts/install-deps.sh
 echo "== test clients (npm, pinned by package-lock.json)"
 (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 
+echo "== web app (type-check, bundle, size budget, unit tests)"
+scripts/build-web.sh
+(cd web && npx vitest run --reporter=dot)
+
 echo "== format"
 scripts/check-format.sh
 

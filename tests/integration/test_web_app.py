@@ -1,0 +1,56 @@
+"""The built web app (web/dist) served by the real binary, driven in headless Chromium: sign up, open
+the demo, upload through the page, watch processing, see tiles, lose the session and come back via
+/login?redirect=, sign out. Screenshots of each step are kept in test-artifacts/web/."""
+import json
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NODE = ROOT / "tests" / "node"
+DIST = ROOT / "web" / "dist"
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+
+
+@pytest.fixture
+def web_server(make_server):
+    # Not a silent skip: scripts/test.sh builds the web app before the integration tests.
+    assert (DIST / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
+    return make_server(env={"WEB_ROOT": str(DIST), "DEMO_DATASET": "true"})
+
+
+def test_the_main_flow_in_a_browser(web_server, tmp_path):
+    s = web_server
+    s.wait_for_event(lambda e: e.get("event") == "pyramid_published", timeout=60)  # the demo is ready
+    image = tmp_path / "nebula.png"
+    y, x = np.mgrid[0:1200, 0:1600]
+    Image.fromarray(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8)).save(image)
+    out = ARTIFACTS / "main-flow"
+    r = subprocess.run(["node", str(NODE / "e2e_web.mjs"), s.base, str(image), str(out)], capture_output=True,
+                       text=True, timeout=240, cwd=NODE)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["ok"], report
+    assert [st["name"] for st in report["steps"]] == ["landing", "signup", "demo-viewer", "upload", "dashboard",
+                                                      "session-lost", "back-after-login", "signed-out"]
+    assert report["injected_img"] == 0, "a hostile dataset name must render as text"
+    assert report["login_url"].startswith("/login?redirect=%2Fdatasets%2F")
+    assert report["failed_requests"] == [], report
+    # The only console errors allowed are the browser's own notes about the 401s of the lost session.
+    others = [e for e in report["console_errors"] if "status of 401" not in e]
+    assert others == [], others
+    assert len(list(out.glob("*.png"))) == 8
+
+
+def test_the_app_is_served_with_a_strict_content_security_policy(web_server):
+    r = web_server.get("/datasets")
+    assert r.status_code == 200 and "text/html" in r.headers["Content-Type"]
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    asset = next((DIST / "assets").glob("index-*.js")).name
+    r = web_server.get(f"/assets/{asset}")
+    assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"

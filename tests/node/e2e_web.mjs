@@ -1,0 +1,108 @@
+// The web app end to end in headless Chromium, as a person would use it: sign up, open the demo
+// dataset, upload an image through the page, watch it process, see tiles painted, lose the session
+// and come back through /login?redirect=, sign out. Screenshots of each step go to ARTIFACTS.
+// Usage: node e2e_web.mjs BASE_URL IMAGE_PATH ARTIFACTS_DIR
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, request } from "playwright-core";
+
+const [base, image, artifacts] = process.argv.slice(2);
+fs.mkdirSync(artifacts, { recursive: true });
+const report = { steps: [], console_errors: [], failed_requests: [] };
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+page.on("pageerror", (e) => report.console_errors.push(String(e)));
+page.on("response", (r) => {
+  // 401s are expected exactly once, in the session-loss step.
+  if (r.status() >= 500 || (r.status() >= 400 && r.status() !== 401)) report.failed_requests.push(`${r.status()} ${r.url()}`);
+});
+let n = 0;
+const step = async (name, fn) => {
+  const t0 = Date.now();
+  await fn();
+  n += 1;
+  await page.screenshot({ path: path.join(artifacts, `${String(n).padStart(2, "0")}-${name}.png`) });
+  report.steps.push({ name, ms: Date.now() - t0 });
+};
+const tilesPainted = () => page.waitForFunction(() => {
+  const c = document.querySelector(".osd canvas");
+  return c && c.width > 0 && !document.querySelector(".loading:not([hidden])");
+}, null, { timeout: 30000 });
+
+try {
+  const user = `e2e_${Date.now() % 1e8}`;
+  await step("landing", async () => {
+    await page.goto(base + "/");
+    await page.getByRole("heading", { level: 1 }).waitFor();
+  });
+  await step("signup", async () => {
+    await page.getByRole("link", { name: "Sign up" }).first().click();
+    await page.getByLabel("Email").fill(`${user}@example.org`);
+    await page.getByLabel("Username").fill(user);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.waitForURL("**/datasets");
+    await page.getByText(user).waitFor();
+  });
+  await step("demo-viewer", async () => {
+    await page.locator("article.dataset h3 a").first().click();
+    await page.waitForURL(/\/datasets\/[0-9a-f]{32}$/);
+    await tilesPainted();
+  });
+  let viewerUrl = "";
+  await step("upload", async () => {
+    await page.getByRole("link", { name: "Upload", exact: true }).first().click();
+    await page.locator("input[type=file]").setInputFiles(image);
+    await page.getByLabel("Name").fill("My <img src=x onerror=alert(1)> nebula");
+    await page.getByLabel("Category").selectOption("space");
+    await page.getByRole("button", { name: "Upload" }).click();
+    await page.waitForURL(/\/datasets\/[0-9a-f]{32}$/, { timeout: 60000 });
+    viewerUrl = page.url();
+    await tilesPainted();
+    // The hostile name renders as text.
+    await page.getByRole("heading", { name: "My <img src=x onerror=alert(1)> nebula" }).waitFor();
+    report.injected_img = await page.locator("h1 img").count();
+  });
+  await step("dashboard", async () => {
+    await page.goto(base + "/datasets?mine=true");
+    await page.locator("article.dataset").first().waitFor();
+    report.my_datasets = await page.locator("article.dataset").count();
+  });
+  await step("session-lost", async () => {
+    // The session ends behind the app's back (expired and not refreshable): the browser still
+    // holds cookies, the server refuses them, and the next call answers 401.
+    const cookies = await page.context().cookies();
+    const csrf = cookies.find((c) => c.name === "ap_csrf")?.value ?? "";
+    const elsewhere = await request.newContext({ baseURL: base, storageState: { cookies, origins: [] } });
+    const out = await elsewhere.post("/api/auth/logout", { headers: { "X-CSRF-Token": csrf } });
+    if (out.status() !== 204) throw new Error(`logout elsewhere answered ${out.status()}`);
+    await elsewhere.dispose();
+    await page.goto(viewerUrl);
+    await page.waitForURL(/\/login\?redirect=/);
+    report.login_url = new URL(page.url()).pathname + new URL(page.url()).search;
+  });
+  await step("back-after-login", async () => {
+    await page.getByLabel("Email or username").fill(user);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(viewerUrl);
+    await tilesPainted();
+  });
+  await step("signed-out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("link", { name: "Sign in" }).waitFor();
+  });
+  report.ok = true;
+} catch (e) {
+  report.ok = false;
+  report.error = String(e);
+  await page.screenshot({ path: path.join(artifacts, "failure.png") }).catch(() => undefined);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));

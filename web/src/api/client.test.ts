@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ApiError, api, setNavigation } from "./client";
+import { currentUser, rememberUser } from "../auth/session";
+
+const user = { id: "u", email: "a@b.c", username: "ada", full_name: "", avatar_url: "", role: "user" as const,
+  is_admin: false, disabled: false, created_at: "" };
+
+function respond(status: number, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) {
+  return vi.fn(async () => new Response(status === 204 ? null : JSON.stringify(body), { status, headers }));
+}
+
+describe("api client", () => {
+  let went: string[];
+  let path = "/datasets/abc?tab=info";
+  beforeEach(() => {
+    went = [];
+    path = "/datasets/abc?tab=info";
+    setNavigation({ path: () => path, go: (u) => went.push(u) });
+    rememberUser(user);
+    document.cookie = "ap_csrf=tok123";
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("returns JSON and sends the CSRF token on unsafe methods only", async () => {
+    const f = respond(200, { ok: 1 });
+    vi.stubGlobal("fetch", f);
+    expect(await api("/api/x")).toEqual({ ok: 1 });
+    await api("/api/x", { json: { a: 1 } });
+    const [, get] = f.mock.calls[0] as unknown as [string, RequestInit];
+    const [, post] = f.mock.calls[1] as unknown as [string, RequestInit];
+    expect((get.headers as Record<string, string>)["X-CSRF-Token"]).toBeUndefined();
+    expect((post.headers as Record<string, string>)["X-CSRF-Token"]).toBe("tok123");
+    expect(post.method).toBe("POST");
+    expect(post.credentials).toBe("same-origin");
+  });
+
+  it("maps error bodies to ApiError", async () => {
+    vi.stubGlobal("fetch", respond(400, { message: "Bad name", detail: "too long", code: "validation", field: "name",
+      request_id: "r1" }));
+    const e = (await api("/api/x").catch((x) => x)) as ApiError;
+    expect(e).toBeInstanceOf(ApiError);
+    expect([e.status, e.code, e.message, e.field, e.requestId]).toEqual([400, "validation", "Bad name", "name", "r1"]);
+    expect(went).toEqual([]);
+    expect(currentUser()).not.toBeNull();
+  });
+
+  it("on 401 refreshes the session once and retries", async () => {
+    let calls = 0;
+    vi.stubGlobal("fetch", vi.fn(async (url: string) => {
+      calls += 1;
+      if (url === "/api/auth/refresh") return new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } });
+      return calls === 1
+        ? new Response(JSON.stringify({ code: "unauthorized" }), { status: 401, headers: { "Content-Type": "application/json" } })
+        : new Response(JSON.stringify({ ok: true }), { status: 200, headers: { "Content-Type": "application/json" } });
+    }));
+    expect(await api("/api/x")).toEqual({ ok: true });
+    expect(calls).toBe(3);
+    expect(went).toEqual([]);
+  });
+
+  it.each([401, 403])("on %i clears the user and goes to login with the way back", async (status) => {
+    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
+      url === "/api/auth/refresh"
+        ? new Response("{}", { status: 401 })
+        : new Response(JSON.stringify({ message: "no", code: "unauthorized" }), { status, headers: { "Content-Type": "application/json" } })));
+    await expect(api("/api/x")).rejects.toBeInstanceOf(ApiError);
+    expect(currentUser()).toBeNull();
+    expect(went).toEqual(["/login?redirect=%2Fdatasets%2Fabc%3Ftab%3Dinfo"]);
+  });
+
+  it("does not redirect from the sign-in pages or for sign-in attempts", async () => {
+    vi.stubGlobal("fetch", respond(401, { message: "wrong", code: "invalid_credentials" }));
+    path = "/login?redirect=%2Fx";
+    await expect(api("/api/x")).rejects.toBeInstanceOf(ApiError);
+    path = "/datasets";
+    await expect(api("/api/auth/login", { json: {}, noSessionRedirect: true })).rejects.toBeInstanceOf(ApiError);
+    expect(went).toEqual([]);
+  });
+
+  it("reports an unreachable server as a network error", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => { throw new TypeError("Failed to fetch"); }));
+    const e = (await api("/api/x").catch((x) => x)) as ApiError;
+    expect([e.status, e.code]).toEqual([0, "network_error"]);
+  });
+});

@@ -1,0 +1,128 @@
+// Every call to the server goes through here: cookies for credentials, the CSRF double-submit
+// header on unsafe methods, errors as ApiError with the server's machine code, and the session
+// rule: a 401 or 403 clears what the app remembers about the user and sends them to
+// /login?redirect=<where they were> (unless they are already on a sign-in page).
+import { loginUrl } from "../auth/redirect";
+import { forgetUser } from "../auth/session";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly detail: string = "",
+    readonly field: string | null = null,
+    readonly requestId: string | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  body?: BodyInit;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  // Sign-in calls answer 401 for a wrong password: that is a form error, not an expired session.
+  noSessionRedirect?: boolean;
+}
+
+export interface Navigation {
+  path(): string; // current path + query
+  go(url: string): void;
+}
+
+let navigation: Navigation = {
+  path: () => window.location.pathname + window.location.search,
+  go: (url) => window.location.assign(url),
+};
+
+export function setNavigation(n: Navigation): void {
+  navigation = n;
+}
+
+export function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return null;
+}
+
+const SIGN_IN_PAGES = ["/login", "/signup"];
+
+export function handleSessionLoss(): void {
+  forgetUser();
+  const here = navigation.path();
+  const pathname = here.split("?")[0];
+  if (SIGN_IN_PAGES.includes(pathname)) return;
+  navigation.go(loginUrl(here));
+}
+
+// Access tokens live 30 minutes; the refresh cookie much longer. One refresh at a time is shared by
+// every call that hit a 401 meanwhile.
+let refreshing: Promise<boolean> | null = null;
+
+function refreshSession(): Promise<boolean> {
+  if (!refreshing) {
+    const csrf = readCookie("ap_csrf");
+    refreshing = fetch("/api/auth/refresh", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: csrf ? { "X-CSRF-Token": csrf, Accept: "application/json" } : { Accept: "application/json" },
+    })
+      .then((r) => r.ok)
+      .catch(() => false)
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+  return refreshing;
+}
+
+export async function api<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {
+  const method = (options.method ?? (options.json !== undefined ? "POST" : "GET")).toUpperCase();
+  const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.json);
+  }
+  if (!["GET", "HEAD", "OPTIONS"].includes(method)) {
+    const csrf = readCookie("ap_csrf");
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body, credentials: "same-origin", signal: options.signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "network_error", "The server cannot be reached", "Check your connection and try again");
+  }
+  if (response.ok) {
+    if (response.status === 204) return undefined as T;
+    const type = response.headers.get("Content-Type") ?? "";
+    return (type.includes("json") ? await response.json() : await response.text()) as T;
+  }
+  let payload: { message?: string; detail?: string; code?: string; field?: string; request_id?: string } = {};
+  try {
+    payload = await response.json();
+  } catch {
+    // Not our JSON (a proxy's error page): keep the status.
+  }
+  const error = new ApiError(
+    response.status,
+    payload.code ?? `http_${response.status}`,
+    payload.message ?? response.statusText ?? "Request failed",
+    payload.detail ?? "",
+    payload.field ?? null,
+    payload.request_id ?? response.headers.get("X-Request-ID"),
+  );
+  if (response.status === 401 && !options.noSessionRedirect && !retried && (await refreshSession())) {
+    return api<T>(path, options, true);
+  }
+  if ((response.status === 401 || response.status === 403) && !options.noSessionRedirect) handleSessionLoss();
+  throw error;
+}

@@ -1,0 +1,27 @@
+// Where to go after signing in. Only same-origin paths are accepted: anything that would leave the
+// site (absolute URLs, protocol-relative "//host", backslash tricks, javascript:) falls back to the
+// dashboard.
+export const DEFAULT_AFTER_LOGIN = "/datasets";
+
+export function safeRedirect(target: string | null | undefined, origin: string = window.location.origin): string {
+  if (!target || !target.startsWith("/") || target.startsWith("//") || target.startsWith("/\\")) {
+    return DEFAULT_AFTER_LOGIN;
+  }
+  if (/[\u0000-\u001f\\]/.test(target)) return DEFAULT_AFTER_LOGIN;
+  let url: URL;
+  try {
+    url = new URL(target, origin);
+  } catch {
+    return DEFAULT_AFTER_LOGIN;
+  }
+  if (url.origin !== origin) return DEFAULT_AFTER_LOGIN;
+  const path = url.pathname + url.search + url.hash;
+  // Never bounce back to the sign-in pages themselves.
+  if (url.pathname === "/login" || url.pathname === "/signup") return DEFAULT_AFTER_LOGIN;
+  return path;
+}
+
+// The login URL that brings the user back to `current` (path + query) afterwards.
+export function loginUrl(current: string): string {
+  return `/login?redirect=${encodeURIComponent(current)}`;
+}

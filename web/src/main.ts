@@ -1,0 +1,24 @@
+// The app's table of contents: pages by path, then start.
+import "./styles.css";
+import { api } from "./api/client";
+import { currentUser } from "./auth/session";
+import { loginPage, signupPage } from "./pages/auth_pages";
+import { dashboardPage } from "./pages/dashboard";
+import { landingPage, notFoundPage } from "./pages/simple_pages";
+import { lazy, notFound, onNavigate, route, start } from "./router";
+import { renderHeader } from "./ui/layout";
+
+route("/", landingPage);
+route("/login", loginPage);
+route("/signup", signupPage);
+route("/datasets", dashboardPage);
+route("/upload", lazy(() => import("./pages/upload_page").then((m) => m.uploadPage)));
+route("/datasets/:id", lazy(() => import("./pages/viewer_page").then((m) => m.viewerPage)));
+notFound(notFoundPage);
+
+// What this browser remembers about the user may be stale (signed out elsewhere, expired): ask once.
+if (currentUser()) void api("/api/auth/verify").catch(() => undefined);
+
+const header = document.getElementById("header")!;
+onNavigate(() => renderHeader(header));
+start(document.getElementById("app")!);

@@ -1,0 +1,194 @@
+// Upload an image: drag and drop or pick a file, describe it, send it with tus (resumable, also
+// after a page reload: pick the same file again), then follow processing until the viewer opens.
+import * as tus from "tus-js-client";
+import { api, handleSessionLoss, readCookie } from "../api/client";
+import type { DatasetStatusBody } from "../api/types";
+import { navigate, type PageFn } from "../router";
+import { el, formatBytes, replace } from "../ui/dom";
+import { errorBox, pageTitle } from "../ui/layout";
+import { progressBar } from "./dataset_card";
+import { RateMeter, formatDuration, uploadErrorMessage } from "../upload/format";
+
+const ACCEPT = ".tif,.tiff,.fits,.fit,.fts,.fz,.png,.jpg,.jpeg,.jp2,.j2k,.webp";
+
+function responseError(err: unknown): { status: number; code: string; message: string } {
+  const res = (err as { originalResponse?: tus.HttpResponse | null }).originalResponse;
+  if (!res) return { status: 0, code: "network_error", message: "" };
+  let body: { code?: string; message?: string } = {};
+  try {
+    body = JSON.parse(res.getBody() || "{}");
+  } catch {
+    // not JSON
+  }
+  return { status: res.getStatus(), code: body.code ?? "", message: body.message ?? "" };
+}
+
+export const uploadPage: PageFn = (root) => {
+  let upload: tus.Upload | null = null;
+  let file: File | null = null;
+  let disposed = false;
+  let pollTimer: number | undefined;
+  const meter = new RateMeter();
+
+  const fileInput = el("input", { attrs: { type: "file", accept: ACCEPT, id: "file", class: "visually-hidden" } });
+  const chosen = el("p", { class: "muted" }, "TIFF/BigTIFF/GeoTIFF, FITS, PNG, JPEG, JPEG 2000 or WebP, up to 40 GB.");
+  const drop = el(
+    "label",
+    { class: "dropzone", attrs: { for: "file", tabindex: 0 } },
+    el("strong", null, "Drop an image here"),
+    el("span", null, " or click to choose a file"),
+    chosen,
+  );
+  const name = el("input", { attrs: { id: "name", name: "name", required: true, maxlength: 200 } });
+  const description = el("textarea", { attrs: { id: "description", name: "description", rows: 3, maxlength: 5000 } });
+  const category = el("select", { attrs: { id: "category", name: "category" } }, ...["space", "earth", "mars", "other"].map((c) => el("option", { attrs: { value: c } }, c)));
+  const isPublic = el("input", { attrs: { type: "checkbox", id: "public", name: "public" } });
+  const status = el("div", { attrs: { "aria-live": "polite" } });
+  const progress = el("div");
+  const start = el("button", { class: "button primary", attrs: { type: "submit", disabled: true } }, "Upload");
+  const pause = el("button", { class: "button", attrs: { type: "button", hidden: true } }, "Pause");
+  const cancel = el("button", { class: "button danger", attrs: { type: "button", hidden: true } }, "Cancel");
+
+  const choose = (f: File) => {
+    file = f;
+    replace(chosen, el("strong", null, f.name), ` · ${formatBytes(f.size)}`);
+    if (!name.value) name.value = f.name.replace(/\.[^.]+$/, "");
+    start.disabled = false;
+  };
+  fileInput.addEventListener("change", () => fileInput.files?.[0] && choose(fileInput.files[0]));
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    const f = e.dataTransfer?.files?.[0];
+    if (f) choose(f);
+  });
+  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
+
+  const followProcessing = (id: string) => {
+    replace(status, el("p", null, "Uploaded. Building the tile pyramid…"));
+    const tick = async () => {
+      if (disposed) return;
+      try {
+        const s = await api<DatasetStatusBody>(`/api/datasets/${encodeURIComponent(id)}/status`);
+        if (s.status === "completed") {
+          navigate(`/datasets/${encodeURIComponent(id)}`);
+          return;
+        }
+        if (s.status === "failed") {
+          replace(status, errorBox("Processing failed", s.failure_reason ?? ""));
+          replace(progress);
+          return;
+        }
+        replace(progress, progressBar(s.progress, "Processing"), el("p", { class: "muted small" }, `${s.status} · ${s.progress}%`));
+      } catch {
+        // Transient: try again.
+      }
+      pollTimer = window.setTimeout(tick, 1000);
+    };
+    tick();
+  };
+
+  const begin = async () => {
+    if (!file) return;
+    start.disabled = true;
+    replace(status);
+    const csrf = readCookie("ap_csrf");
+    let datasetId: string | null = null;
+    upload = new tus.Upload(file, {
+      endpoint: "/api/uploads",
+      chunkSize: 64 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      headers: csrf ? { "X-CSRF-Token": csrf } : {},
+      metadata: {
+        filename: file.name,
+        name: name.value.trim() || file.name,
+        description: description.value,
+        category: category.value,
+        visibility: isPublic.checked ? "public" : "private",
+      },
+      onShouldRetry: (err) => {
+        const s = responseError(err).status;
+        return s === 0 || s === 409 || s === 423 || s >= 500 && s !== 507;
+      },
+      onProgress: (sent, total) => {
+        const rate = meter.sample(sent, performance.now());
+        const pct = total ? Math.floor((sent / total) * 100) : 0;
+        replace(
+          progress,
+          progressBar(pct, "Upload"),
+          el("p", { class: "muted small" }, `${formatBytes(sent)} of ${formatBytes(total)} · ${pct}% · ${formatBytes(rate)}/s · ${formatDuration((total - sent) / rate)} left`),
+        );
+      },
+      onAfterResponse: (_req, res) => {
+        const id = res.getHeader("X-Dataset-Id");
+        if (id) datasetId = id;
+      },
+      onSuccess: () => {
+        pause.hidden = cancel.hidden = true;
+        if (datasetId) followProcessing(datasetId);
+      },
+      onError: (err) => {
+        const e = responseError(err);
+        if (e.status === 401 || e.status === 403) {
+          handleSessionLoss();
+          return;
+        }
+        pause.hidden = true;
+        start.disabled = false;
+        start.textContent = "Try again";
+        replace(status, errorBox("Upload stopped", uploadErrorMessage(e.status, e.code, e.message)));
+      },
+    });
+    const previous = await upload.findPreviousUploads();
+    if (previous.length) {
+      upload.resumeFromPreviousUpload(previous[0]);
+      replace(status, el("p", { class: "muted" }, "Resuming your earlier upload of this file."));
+    }
+    pause.hidden = cancel.hidden = false;
+    upload.start();
+  };
+
+  let paused = false;
+  pause.addEventListener("click", () => {
+    if (!upload) return;
+    paused = !paused;
+    if (paused) upload.abort();
+    else upload.start();
+    pause.textContent = paused ? "Resume" : "Pause";
+  });
+  cancel.addEventListener("click", async () => {
+    if (!upload) return;
+    await upload.abort(true).catch(() => undefined);
+    upload = null;
+    pause.hidden = cancel.hidden = true;
+    start.disabled = false;
+    replace(progress);
+    replace(status, el("p", { class: "muted" }, "Upload cancelled."));
+  });
+
+  const form = el(
+    "form",
+    { class: "card form", on: { submit: (e) => { e.preventDefault(); void begin(); } } },
+    drop,
+    fileInput,
+    el("div", { class: "field" }, el("label", { attrs: { for: "name" } }, "Name"), name),
+    el("div", { class: "field" }, el("label", { attrs: { for: "description" } }, "Description"), description),
+    el("div", { class: "row" },
+      el("div", { class: "field" }, el("label", { attrs: { for: "category" } }, "Category"), category),
+      el("label", { class: "check" }, isPublic, " Public: anyone, signed in or not, can view it")),
+    progress,
+    status,
+    el("div", { class: "actions" }, start, pause, cancel),
+  );
+  replace(root, el("main", { class: "narrow" }, pageTitle("Upload an image"), form));
+  return () => {
+    disposed = true;
+    window.clearTimeout(pollTimer);
+    // Leaving the page pauses the upload; it resumes when the same file is chosen again.
+    upload?.abort().catch(() => undefined);
+  };
+};

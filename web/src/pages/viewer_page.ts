@@ -1,0 +1,158 @@
+// The viewer: OpenSeadragon on the dataset's versioned Deep Zoom descriptor, with our own controls,
+// a navigator, keyboard navigation, zoom/scale/cursor readouts, an info panel and settings.
+import OpenSeadragon from "openseadragon";
+import { ApiError, api } from "../api/client";
+import type { Dataset } from "../api/types";
+import type { PageFn } from "../router";
+import { el, formatBytes, formatPixels, replace } from "../ui/dom";
+import { errorBox, pageTitle } from "../ui/layout";
+import { statusBadge } from "./dataset_card";
+import { imagePixelsPerScreenPixel, loadSettings, saveSettings, type ViewerSettings } from "../viewer/settings";
+
+function infoPanel(d: Dataset): HTMLElement {
+  const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
+  return el(
+    "aside",
+    { class: "panel", attrs: { "aria-label": "Image information" } },
+    el("h2", null, "Information"),
+    d.description ? el("p", null, d.description) : null,
+    el(
+      "dl",
+      null,
+      row("Size", formatPixels(d.width, d.height)),
+      row("Format", `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`),
+      row("Stretch", d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? "linear (default)" : "none")),
+      row("File", `${d.file_name || "—"} (${formatBytes(d.file_size)})`),
+      row("Category", d.category),
+      row("Visibility", d.visibility),
+      row("Levels", d.pyramid?.levels),
+      row("Tiles", d.pyramid ? `${d.pyramid.tiles} × ${d.pyramid.tile_size}px ${d.pyramid.tile_format}` : null),
+      row("Created", new Date(d.created_at).toLocaleString()),
+      row("Owner", d.is_demo ? "AstroPixel (demo)" : d.is_owner ? "you" : "another user"),
+    ),
+  );
+}
+
+function settingsPanel(settings: ViewerSettings, apply: (s: ViewerSettings) => void): HTMLElement {
+  const check = (key: "navigator" | "debugTiles", label: string) =>
+    el("label", { class: "check" }, el("input", { attrs: { type: "checkbox", checked: settings[key] }, on: { change: (e) => { settings[key] = (e.target as HTMLInputElement).checked; apply(settings); } } }), ` ${label}`);
+  const range = (key: "animationTime" | "zoomPerScroll", label: string, min: number, max: number, step: number) =>
+    el("label", { class: "field" }, label, el("input", { attrs: { type: "range", min, max, step, value: settings[key] }, on: { input: (e) => { settings[key] = Number((e.target as HTMLInputElement).value); apply(settings); } } }));
+  return el("details", { class: "panel" }, el("summary", null, "Settings"), check("navigator", "Navigator"), range("animationTime", "Animation (s)", 0, 2, 0.1), range("zoomPerScroll", "Zoom per scroll step", 1.1, 3, 0.1), check("debugTiles", "Show tile borders"));
+}
+
+export const viewerPage: PageFn = (root, params) => {
+  const id = params.id;
+  let viewer: OpenSeadragon.Viewer | null = null;
+  let disposed = false;
+  replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
+
+  const open = (d: Dataset) => {
+    if (!d.urls) {
+      replace(root, el("main", { class: "narrow" }, pageTitle(d.name), statusBadge(d), el("p", { class: "muted" }, d.status === "failed" ? d.failure_reason ?? "Processing failed." : "The tile pyramid is being built. This page opens it when it is ready."), el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
+      if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
+      return;
+    }
+    const settings = loadSettings();
+    const canvas = el("div", { class: "osd", attrs: { tabindex: 0, "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.` } });
+    const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
+    const cursor = el("output", { class: "readout" }, "—");
+    const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
+    const button = (label: string, title: string, action: () => void) => el("button", { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } }, label);
+    const controls = el(
+      "div",
+      { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "View controls" } },
+      button("+", "Zoom in", () => viewer?.viewport.zoomBy(1.5)),
+      button("−", "Zoom out", () => viewer?.viewport.zoomBy(1 / 1.5)),
+      button("⌂", "Whole image", () => viewer?.viewport.goHome()),
+      button("⟳", "Rotate 90°", () => viewer?.viewport.setRotation((viewer.viewport.getRotation() + 90) % 360)),
+      button("⤢", "Full screen", () => viewer?.setFullScreen(!viewer.isFullPage())),
+      zoomOut,
+      cursor,
+      loading,
+    );
+    replace(
+      root,
+      el(
+        "main",
+        { class: "viewer-page" },
+        el("div", { class: "page-head" }, el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"), pageTitle(d.name), statusBadge(d)),
+        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, canvas), el("div", { class: "side" }, infoPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
+      ),
+    );
+    // OpenSeadragon injects a <style> element unless one marked like this exists; under our strict
+    // CSP that injection is refused, so provide the marker (its rule lives in styles.css).
+    if (!document.querySelector("style[data-openseadragon-mobile-css]")) {
+      const marker = document.createElement("style");
+      marker.setAttribute("data-openseadragon-mobile-css", "true");
+      document.head.appendChild(marker);
+    }
+    viewer = OpenSeadragon({
+      element: canvas,
+      tileSources: d.urls.dzi,
+      showNavigationControl: false,
+      showNavigator: settings.navigator,
+      navigatorPosition: "BOTTOM_RIGHT",
+      animationTime: settings.animationTime,
+      zoomPerScroll: settings.zoomPerScroll,
+      debugMode: settings.debugTiles,
+      maxZoomPixelRatio: 4,
+      visibilityRatio: 0.5,
+      crossOriginPolicy: false,
+      preserveImageSizeOnResize: true,
+    });
+    const applySettings = (s: ViewerSettings) => {
+      if (!viewer) return;
+      // Options OpenSeadragon reads live from the viewer and its springs (not in its typings).
+      (viewer as unknown as { zoomPerScroll: number }).zoomPerScroll = s.zoomPerScroll;
+      const vp = viewer.viewport as unknown as Record<string, { animationTime: number } | undefined>;
+      for (const spring of ["centerSpringX", "centerSpringY", "zoomSpring"]) {
+        const sp = vp[spring];
+        if (sp) sp.animationTime = s.animationTime;
+      }
+      if (viewer.navigator) viewer.navigator.element.style.display = s.navigator ? "" : "none";
+      viewer.setDebugMode(s.debugTiles);
+      viewer.forceRedraw();
+    };
+    const updateZoom = () => {
+      if (!viewer) return;
+      const z = viewer.viewport.getZoom(true);
+      const perPixel = imagePixelsPerScreenPixel(d.width, viewer.container.clientWidth || 1, z);
+      zoomOut.textContent = perPixel >= 1 ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px` : `${(1 / perPixel).toFixed(1)}× full resolution`;
+    };
+    viewer.addHandler("animation", updateZoom);
+    viewer.addHandler("open", updateZoom);
+    viewer.addHandler("open-failed", (e) => replace(canvas, errorBox("The image cannot be opened", String(e.message))));
+    // The indicator follows the image's own "everything needed for this view is loaded" state.
+    viewer.world.addHandler("add-item", (e) => {
+      const item = (e as unknown as { item: OpenSeadragon.TiledImage }).item;
+      item.addHandler("fully-loaded-change", (ev) => {
+        loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
+      });
+    });
+    new OpenSeadragon.MouseTracker({
+      element: canvas,
+      moveHandler: (e) => {
+        if (!viewer || !viewer.world.getItemAt(0)) return;
+        const position = (e as unknown as { position: OpenSeadragon.Point }).position;
+        const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
+        cursor.textContent = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}` : "—";
+      },
+    });
+    canvas.focus();
+  };
+
+  const load = () =>
+    api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`)
+      .then((d) => { if (!disposed) open(d); })
+      .catch((e) => {
+        if (disposed) return;
+        replace(root, el("main", { class: "narrow" }, e instanceof ApiError && e.status === 404 ? [pageTitle("Not found"), el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it.")] : errorBox("The dataset cannot be loaded", String(e)), el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
+      });
+  load();
+  return () => {
+    disposed = true;
+    viewer?.destroy();
+    viewer = null;
+  };
+};

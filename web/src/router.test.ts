@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { match, notFound, route } from "./router";
+
+describe("router", () => {
+  const seen: string[] = [];
+  route("/", () => { seen.push("home"); });
+  route("/datasets/:id", () => { seen.push("viewer"); });
+  route("/compare/:a/:b", () => { seen.push("compare"); });
+  notFound(() => { seen.push("404"); });
+
+  it("matches patterns and decodes parameters", () => {
+    expect(match("/datasets/ab%20c").params).toEqual({ id: "ab c" });
+    expect(match("/datasets/x/").params).toEqual({ id: "x" });
+    expect(match("/compare/1/2").params).toEqual({ a: "1", b: "2" });
+  });
+  it("falls back to the not-found page", () => {
+    const root = document.createElement("div");
+    match("/nope").page(root, {}, new URLSearchParams());
+    match("/datasets/a/b").page(root, {}, new URLSearchParams());
+    expect(seen).toEqual(["404", "404"]);
+  });
+});

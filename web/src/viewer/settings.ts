@@ -1,0 +1,38 @@
+// Viewer preferences, kept in local storage.
+export interface ViewerSettings {
+  navigator: boolean;
+  animationTime: number; // seconds
+  zoomPerScroll: number;
+  debugTiles: boolean;
+}
+
+const KEY = "astropixel.viewer";
+export const DEFAULTS: ViewerSettings = { navigator: true, animationTime: 0.6, zoomPerScroll: 1.4, debugTiles: false };
+
+export function loadSettings(storage: Storage = localStorage): ViewerSettings {
+  try {
+    const raw = JSON.parse(storage.getItem(KEY) ?? "{}") as Partial<ViewerSettings>;
+    return {
+      navigator: typeof raw.navigator === "boolean" ? raw.navigator : DEFAULTS.navigator,
+      animationTime: clamp(raw.animationTime, 0, 3, DEFAULTS.animationTime),
+      zoomPerScroll: clamp(raw.zoomPerScroll, 1.05, 4, DEFAULTS.zoomPerScroll),
+      debugTiles: typeof raw.debugTiles === "boolean" ? raw.debugTiles : DEFAULTS.debugTiles,
+    };
+  } catch {
+    return { ...DEFAULTS };
+  }
+}
+
+export function saveSettings(s: ViewerSettings, storage: Storage = localStorage): void {
+  storage.setItem(KEY, JSON.stringify(s));
+}
+
+function clamp(v: unknown, lo: number, hi: number, fallback: number): number {
+  return typeof v === "number" && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback;
+}
+
+// What the current zoom means in image pixels: how many image pixels one screen pixel covers.
+export function imagePixelsPerScreenPixel(imageWidth: number, viewportWidthPx: number, zoom: number): number {
+  // OpenSeadragon's zoom 1 fits the image width to the viewer width.
+  return imageWidth / (viewportWidthPx * zoom);
+}
