@@ -8,7 +8,9 @@
 #include <iostream>
 #include <thread>
 
+#include "annotations/annotation_service.hpp"
 #include "api/admin_routes.hpp"
+#include "api/annotation_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
 #include "api/dataset_routes.hpp"
@@ -196,6 +198,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
   api::add_dataset_routes(router, authn, dataset_service,
                           [&tile_directory](std::string const& id) { tile_directory.invalidate(id); });
   api::add_tile_routes(router, authn, tile_directory);
+  annotations::AnnotationService annotation_service(*pool);
+  api::add_annotation_routes(router, authn, annotation_service);
   api::add_system_routes(
       router,
       {

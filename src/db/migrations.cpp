@@ -119,6 +119,20 @@ CREATE TABLE uploads (
 );
 CREATE INDEX uploads_expiry ON uploads (state, expires_at);
 )sql"},
+    {4, "annotations", R"sql(
+CREATE TABLE annotations (
+  id TEXT PRIMARY KEY,
+  dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+  author_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('point', 'rectangle', 'circle', 'polygon')),
+  label TEXT NOT NULL,
+  color TEXT NOT NULL,
+  geometry TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX annotations_dataset ON annotations (dataset_id, created_at);
+)sql"},
 };
 
 }  // namespace
