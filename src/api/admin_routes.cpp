@@ -4,7 +4,9 @@
 #include <charconv>
 
 #include "api/auth_routes.hpp"
+#include "api/dataset_routes.hpp"
 #include "api/json_body.hpp"
+#include "jobs/job_queue.hpp"
 
 namespace astropixel::api {
 
@@ -32,9 +34,164 @@ http::asio::awaitable<Result<auth::Principal>> admin(Authenticator& authn, http:
 
 }  // namespace
 
-void add_admin_routes(http::Router& router, Authenticator& authn, auth::UserRepository& users) {
+void add_admin_routes(http::Router& router, Authenticator& authn, auth::UserRepository& users,
+                      datasets::DatasetService& datasets) {
   auto* a = &authn;
   auto* repo = &users;
+  auto* ds = &datasets;
+
+  router.add(bhttp::verb::get, "/api/admin/stats",
+             [a, repo, ds](http::Request& req) -> Reply {
+               auto who = co_await admin(*a, req);
+               if (!who) co_return who.error();
+               auto job = [repo, ds]() -> Result<boost::json::object> {
+                 auto user_count = repo->count();
+                 if (!user_count) return user_count.error();
+                 auto conn = ds->pool().acquire();
+                 if (!conn) return conn.error();
+                 datasets::ListQuery all;
+                 all.everything = true;
+                 auto st = datasets::store::stats(**conn, all);
+                 if (!st) return st.error();
+                 auto jobs = jobs::JobQueue::counts(**conn);
+                 if (!jobs) return jobs.error();
+                 auto counts = [](auto const& v) {
+                   boost::json::object o;
+                   for (auto const& [k, n] : v) o[k] = n;
+                   return o;
+                 };
+                 return boost::json::object{
+                     {"users", *user_count},
+                     {"datasets", st->datasets},
+                     {"storage_bytes", st->total_bytes},
+                     {"total_pixels", st->total_pixels},
+                     {"average_bytes", st->datasets ? st->total_bytes / st->datasets : 0},
+                     {"by_status", counts(st->by_status)},
+                     {"by_category", counts(st->by_category)},
+                     {"by_format", counts(st->by_format)},
+                     {"jobs",
+                      {{"queued", jobs->queued},
+                       {"running", jobs->running},
+                       {"succeeded", jobs->succeeded},
+                       {"failed", jobs->failed},
+                       {"cancelled", jobs->cancelled}}}};
+               };
+               auto body = co_await a->blocking().run(job);
+               if (!body) co_return body.error();
+               auto res = http::json_response(*body);
+               res.headers.set(bhttp::field::cache_control, "no-store");
+               co_return res;
+             },
+             {.max_body = 0, .rate_policy = "default"});
+
+  router.add(
+      bhttp::verb::get, "/api/admin/datasets",
+      [a, ds](http::Request& req) -> Reply {
+        auto who = co_await admin(*a, req);
+        if (!who) co_return who.error();
+        datasets::ListQuery q;
+        q.everything = true;
+        q.text = req.query_param("q").value_or("").substr(0, 200);
+        if (auto st = req.query_param("status"); st && !st->empty()) q.status = datasets::parse_status(*st);
+        if (auto o = req.query_param("owner"); o && !o->empty()) q.owner_id = *o;
+        q.limit = int_param(req, "limit", 50, 1, 200);
+        q.offset = int_param(req, "offset", 0, 0, 10'000'000);
+        auto job = [ds, &q]() -> Result<datasets::Page> {
+          auto conn = ds->pool().acquire();
+          if (!conn) return conn.error();
+          return datasets::store::list(**conn, q);
+        };
+        auto page = co_await a->blocking().run(job);
+        if (!page) co_return page.error();
+        boost::json::array items;
+        std::optional<auth::Principal> viewer = *who;
+        for (auto const& d : page->items) items.push_back(dataset_json(d, viewer));
+        auto res = http::json_response(
+            {{"items", std::move(items)}, {"total", page->total}, {"limit", q.limit}, {"offset", q.offset}});
+        res.headers.set(bhttp::field::cache_control, "no-store");
+        co_return res;
+      },
+      {.max_body = 0, .rate_policy = "default"});
+
+  router.add(bhttp::verb::delete_, "/api/admin/datasets/{id}",
+             [a, ds](http::Request& req) -> Reply {
+               auto who = co_await admin(*a, req);
+               if (!who) co_return who.error();
+               std::optional<auth::Principal> principal = *who;
+               std::string id(req.param("id"));
+               auto job = [ds, &principal, &id] { return ds->remove(principal, id); };
+               if (auto s = co_await a->blocking().run(job); !s) co_return s.error();
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = "default"});
+
+  router.add(
+      bhttp::verb::get, "/api/admin/activity",
+      [a, ds](http::Request& req) -> Reply {
+        auto who = co_await admin(*a, req);
+        if (!who) co_return who.error();
+        int limit = int_param(req, "limit", 50, 1, 200);
+        auto job = [ds, limit]() -> Result<std::vector<datasets::store::Activity>> {
+          auto conn = ds->pool().acquire();
+          if (!conn) return conn.error();
+          return datasets::store::recent_activity(**conn, limit);
+        };
+        auto items = co_await a->blocking().run(job);
+        if (!items) co_return items.error();
+        boost::json::array out;
+        for (auto const& x : *items)
+          out.push_back({{"kind", x.kind}, {"id", x.id}, {"name", x.name}, {"actor", x.actor}, {"at", x.at}});
+        auto res = http::json_response({{"items", std::move(out)}});
+        res.headers.set(bhttp::field::cache_control, "no-store");
+        co_return res;
+      },
+      {.max_body = 0, .rate_policy = "default"});
+
+  router.add(bhttp::verb::delete_, "/api/admin/users/{id}",
+             [a, ds](http::Request& req) -> Reply {
+               auto who = co_await admin(*a, req);
+               if (!who) co_return who.error();
+               auto principal = *who;
+               std::string id(req.param("id"));
+               // Their datasets first (with sources and pyramids), then the account; a failure half-way
+               // leaves the account, so the admin can simply try again.
+               auto job = [a, ds, &principal, &id]() -> Status {
+                 if (principal.user_id == id) {
+                   Error e = make_error(ErrorCode::conflict, "You cannot delete your own account here");
+                   e.reason = "cannot_modify_self";
+                   return e;
+                 }
+                 std::optional<auth::Principal> viewer = principal;
+                 while (true) {
+                   datasets::ListQuery q;
+                   q.everything = true;
+                   q.owner_id = id;
+                   q.limit = 100;
+                   datasets::Page page;
+                   {
+                     // Returned before deleting: each delete takes a connection of its own.
+                     auto conn = ds->pool().acquire();
+                     if (!conn) return conn.error();
+                     auto listed = datasets::store::list(**conn, q);
+                     if (!listed) return listed.error();
+                     page = std::move(*listed);
+                   }
+                   if (page.items.empty()) break;
+                   for (auto const& d : page.items) {
+                     if (auto s = ds->remove(viewer, d.id); !s && s.error().code != ErrorCode::not_found)
+                       return s;
+                   }
+                 }
+                 return a->service().delete_user(principal, id);
+               };
+               if (auto s = co_await a->blocking().run(job); !s) co_return s.error();
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = "default"});
 
   router.add(
       bhttp::verb::get, "/api/admin/users",

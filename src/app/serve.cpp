@@ -193,7 +193,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   // Routes
   http::Router router;
   api::add_auth_routes(router, authn);
-  api::add_admin_routes(router, authn, users);
+  api::add_admin_routes(router, authn, users, dataset_service);
   api::add_upload_routes(router, authn, upload_service, {.max_chunk_size = cfg->max_chunk_size});
   api::add_dataset_routes(router, authn, dataset_service,
                           [&tile_directory](std::string const& id) { tile_directory.invalidate(id); });

@@ -228,6 +228,16 @@ Result<User> AuthService::set_disabled(Principal const& by, std::string_view use
   return users_.find_by_id(user_id);
 }
 
+Status AuthService::delete_user(Principal const& by, std::string_view user_id) {
+  if (by.user_id == user_id) {
+    Error e = make_error(ErrorCode::conflict, "You cannot delete your own account here");
+    e.reason = "cannot_modify_self";
+    return e;
+  }
+  cache_.forget_user(std::string(user_id));
+  return users_.remove(user_id);
+}
+
 Status AuthService::set_password(std::string_view login, std::string_view password) {
   if (auto s = validate_password(password); !s) return s.error();
   auto user = users_.find_by_login(login);

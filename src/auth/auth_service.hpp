@@ -70,6 +70,9 @@ class AuthService {
   // themselves (conflict: cannot_modify_self), so the last admin cannot lock everyone out by accident.
   Result<User> set_role(Principal const& by, std::string_view user_id, Role role);
   Result<User> set_disabled(Principal const& by, std::string_view user_id, bool disabled);
+  // Deletes an account (its datasets must be removed first by the caller). Errors: conflict
+  // (cannot_modify_self), not_found.
+  Status delete_user(Principal const& by, std::string_view user_id);
 
   // For the CLI: no throttling, no session.
   Result<User> create_user(Registration const& r, Role role);

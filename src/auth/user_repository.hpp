@@ -27,6 +27,8 @@ class UserRepository {
   virtual Status set_role(std::string_view id, Role role) = 0;
   virtual Status set_disabled(std::string_view id, bool disabled) = 0;
   virtual Result<std::int64_t> count() = 0;
+  // Deletes the account; sessions go with it. Errors: not_found.
+  virtual Status remove(std::string_view id) = 0;
 
   struct Page {
     std::vector<User> users;

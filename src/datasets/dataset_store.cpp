@@ -263,4 +263,18 @@ Result<Stats> stats(db::Connection& c, ListQuery const& visible) {
   return s;
 }
 
+Result<std::vector<Activity>> recent_activity(db::Connection& c, int limit) {
+  auto r = c.query(
+      "SELECT 'dataset', d.id, d.name, COALESCE(u.username, ''), d.created_at FROM datasets d "
+      "LEFT JOIN users u ON u.id = d.owner_id "
+      "UNION ALL SELECT 'user', id, username, username, created_at FROM users "
+      "ORDER BY 5 DESC LIMIT $1",
+      {std::int64_t{limit}});
+  if (!r) return r.error();
+  std::vector<Activity> out;
+  for (std::size_t i = 0; i < r->rows.size(); ++i)
+    out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->int64(i, 4)});
+  return out;
+}
+
 }  // namespace astropixel::datasets::store

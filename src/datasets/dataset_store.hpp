@@ -57,5 +57,13 @@ Status remove(db::Connection& c, std::string const& id);
 Result<std::vector<std::string>> expired(db::Connection& c, std::int64_t now_ms);
 Result<Stats> stats(db::Connection& c, ListQuery const& visible);
 
+// The latest dataset creations and sign-ups, newest first (the admin activity feed).
+struct Activity {
+  std::string kind;  // "dataset" | "user"
+  std::string id, name, actor;
+  std::int64_t at = 0;
+};
+Result<std::vector<Activity>> recent_activity(db::Connection& c, int limit);
+
 }  // namespace store
 }  // namespace astropixel::datasets

@@ -111,6 +111,15 @@ Status SqlUserRepository::set_role(std::string_view id, auth::Role role) {
   return update_one("role = $2", {std::string(id), std::string(auth::to_string(role))});
 }
 
+Status SqlUserRepository::remove(std::string_view id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto r = (*conn)->query("DELETE FROM users WHERE id = $1", {std::string(id)});
+  if (!r) return r.error();
+  if (r->affected == 0) return make_error(ErrorCode::not_found, "User not found");
+  return {};
+}
+
 Status SqlUserRepository::set_disabled(std::string_view id, bool disabled) {
   return update_one("disabled = $2", {std::string(id), std::int64_t{disabled}});
 }

@@ -16,6 +16,7 @@ class SqlUserRepository final : public auth::UserRepository {
   Status set_password_hash(std::string_view id, std::string_view hash) override;
   Status set_role(std::string_view id, auth::Role role) override;
   Status set_disabled(std::string_view id, bool disabled) override;
+  Status remove(std::string_view id) override;
   Result<std::int64_t> count() override;
   Result<Page> list(std::string_view query, int limit, int offset) override;
 

@@ -128,6 +128,12 @@ Status FsBlobStore::remove(std::string_view key) {
   if (auto s = validate_key(key); !s) return s.error();
   auto path = root_ / key;
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("unlink", path, errno);
+  // Directories emptied by this removal go too (one per dataset would pile up otherwise); rmdir
+  // refuses non-empty ones, so a concurrent writer's directory survives.
+  for (auto dir = path.parent_path(); dir != root_ && dir.string().starts_with(root_.string());
+       dir = dir.parent_path()) {
+    if (::rmdir(dir.c_str()) != 0) break;
+  }
   return {};
 }
 
