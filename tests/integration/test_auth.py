@@ -111,7 +111,9 @@ def test_unknown_account_and_wrong_password_answer_identically(make_server):
         t_wrong.append(attempt("real_user")[1])
         t_unknown.append(attempt(f"ghost_{i}")[1])
     m_wrong, m_unknown = statistics.median(t_wrong), statistics.median(t_unknown)
-    assert abs(m_wrong - m_unknown) / max(m_wrong, m_unknown) < 0.10, (m_wrong, m_unknown)
+    # A skipped hash would make one side several times faster; 20 % leaves room for a loaded CI
+    # machine (seen: 13 % while a compiler ran on both cores) without hiding that.
+    assert abs(m_wrong - m_unknown) / max(m_wrong, m_unknown) < 0.20, (m_wrong, m_unknown)
 
 
 def test_login_throttling_per_account_and_per_address(make_server):

@@ -52,7 +52,8 @@ def test_openseadragon_opens_the_pyramid_with_no_failed_tiles(viewer_server, pro
     s, user, info = viewer_server
     report = open_in_browser(s, info["urls"][protocol], user["access_token"])
     assert report["opened"] and report["error"] is None, report
-    assert report["tile_failures"] == [] and report["failed"] == 0, report
+    assert report["tile_failures"] == [] and report["failed"] == 0, report["tile_failures"]
+    assert report["console_errors"] == [], report["console_errors"]
     assert report["loaded"] >= 10 and report["tile_requests"] >= 10, report
     assert report["max_zoom_reached"], report
 

@@ -24,22 +24,25 @@ try {
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
   await page.goto(`${base}/?src=${encodeURIComponent(src)}`);
   await page.waitForFunction(() => window.result.opened || window.result.error, null, { timeout: 15000 });
-  const settle = async () => {
-    await page.waitForFunction(() => {
+  // Settled = new tiles arrived since the view changed and the image reports everything in view
+  // loaded (right after a change it may still say "fully loaded" about the previous view).
+  const settle = async (before) => {
+    await page.waitForFunction((b) => {
       const item = window.viewer.world.getItemAt(0);
-      return item && item.getFullyLoaded();
-    }, null, { timeout: 20000 });
+      return item && window.result.loaded > b && item.getFullyLoaded();
+    }, before, { timeout: 30000 });
   };
   if (await page.evaluate(() => window.result.opened)) {
-    await settle();
+    await settle(0);
     // Whole image → full resolution in a corner and in the middle.
     for (const [zoom, x, y] of [[4, 0.1, 0.1], [1e6, 0.2, 0.15], [1e6, 0.5, 0.3]]) {
+      const before = await page.evaluate(() => window.result.loaded);
       await page.evaluate(([z, px, py]) => {
         const vp = window.viewer.viewport;
         vp.zoomTo(Math.min(z, vp.getMaxZoom()), null, true);
         vp.panTo(new OpenSeadragon.Point(px, py), true);
       }, [zoom, x, y]);
-      await settle();
+      await settle(before);
     }
   }
   Object.assign(report, await page.evaluate(() => window.result));
