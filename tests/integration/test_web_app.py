@@ -54,3 +54,28 @@ def test_the_app_is_served_with_a_strict_content_security_policy(web_server):
     asset = next((DIST / "assets").glob("index-*.js")).name
     r = web_server.get(f"/assets/{asset}")
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_admin_pages_in_a_browser(web_server, tmp_path):
+    from support.accounts import register, bearer
+    from support.server import run_cli
+    s = web_server
+    s.wait_for_event(lambda e: e.get("event") == "pyramid_published", timeout=60)
+    user = register(s, username="plain_user", password="plain user password")
+    run_cli("user", "create", "--email", "chief@example.org", "--username", "chief", "--admin", "--password-stdin",
+            env={"DATA_DIR": str(s.data_dir), "ARGON2_OPSLIMIT": "1", "ARGON2_MEMLIMIT_MIB": "8"},
+            input="chief admin password\n")
+    r = subprocess.run(["node", str(NODE / "e2e_admin.mjs"), s.base, "chief", "chief admin password", "plain_user",
+                        "plain user password", str(ARTIFACTS / "admin")], capture_output=True, text=True,
+                       timeout=180, cwd=NODE)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["ok"], report
+    assert report["user_sees_admin_link"] == 0 and report["user_kept_out"]
+    assert report["users_heading"] == "Users (2)"
+    assert report["console_errors"] == [], report["console_errors"]
+    # What the page did really happened on the server.
+    assert s.request("POST", "/api/auth/login", json={"login": "plain_user",
+                                                      "password": "plain user password"}).status_code == 403
+    assert s.get("/api/datasets").json()["total"] == 0  # the demo dataset was force-deleted
+    assert s.get("/api/auth/me", headers=bearer(user["access_token"])).status_code in (401, 403)
