@@ -68,6 +68,24 @@ try {
     await page.getByRole("heading", { name: "My <img src=x onerror=alert(1)> nebula" }).waitFor();
     report.injected_img = await page.locator("h1 img").count();
   });
+  await step("annotate", async () => {
+    await page.getByRole("button", { name: "Rectangle" }).click();
+    const box = await page.locator(".annotation-overlay").boundingBox();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.55, { steps: 6 });
+    await page.mouse.up();
+    await page.getByLabel("Label for the new rectangle").fill("Orion <script>alert(1)</script>");
+    await page.getByRole("button", { name: "Save annotation" }).click();
+    await page.locator(".annotation-item", { hasText: "Orion <script>" }).waitFor();
+    // Still there after a reload, drawn on the image with its label as text.
+    await page.reload();
+    await tilesPainted();
+    await page.locator(".annotation-item", { hasText: "Orion <script>" }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll(".annotation-overlay text")].some((t) => t.textContent === "Orion <script>alert(1)</script>"));
+    report.annotation_scripts = await page.locator(".annotation-overlay script, .annotation-list script").count();
+    report.ds9_link = await page.getByRole("link", { name: "DS9 regions" }).getAttribute("href");
+  });
   await step("dashboard", async () => {
     await page.goto(base + "/datasets?mine=true");
     await page.locator("article.dataset").first().waitFor();

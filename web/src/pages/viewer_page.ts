@@ -8,6 +8,8 @@ import { el, formatBytes, formatPixels, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
 import { statusBadge } from "./dataset_card";
 import { imagePixelsPerScreenPixel, loadSettings, saveSettings, type ViewerSettings } from "../viewer/settings";
+import { AnnotationLayer } from "../viewer/annotation_layer";
+import { currentUser } from "../auth/session";
 
 function infoPanel(d: Dataset): HTMLElement {
   const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
@@ -44,6 +46,7 @@ function settingsPanel(settings: ViewerSettings, apply: (s: ViewerSettings) => v
 export const viewerPage: PageFn = (root, params) => {
   const id = params.id;
   let viewer: OpenSeadragon.Viewer | null = null;
+  let annotations: AnnotationLayer | null = null;
   let disposed = false;
   replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
 
@@ -71,13 +74,15 @@ export const viewerPage: PageFn = (root, params) => {
       cursor,
       loading,
     );
+    const toolsSlot = el("div");
+    const annotationSlot = el("div");
     replace(
       root,
       el(
         "main",
         { class: "viewer-page" },
         el("div", { class: "page-head" }, el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"), pageTitle(d.name), statusBadge(d)),
-        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, canvas), el("div", { class: "side" }, infoPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
+        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, toolsSlot, canvas), el("div", { class: "side" }, annotationSlot, infoPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
       ),
     );
     // OpenSeadragon injects a <style> element unless one marked like this exists; under our strict
@@ -120,6 +125,18 @@ export const viewerPage: PageFn = (root, params) => {
       const perPixel = imagePixelsPerScreenPixel(d.width, viewer.container.clientWidth || 1, z);
       zoomOut.textContent = perPixel >= 1 ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px` : `${(1 / perPixel).toFixed(1)}× full resolution`;
     };
+    const me = currentUser();
+    annotations = new AnnotationLayer({
+      viewer,
+      datasetId: d.id,
+      width: d.width,
+      height: d.height,
+      signedIn: me !== null,
+      canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
+    });
+    replace(toolsSlot, annotations.toolbar);
+    replace(annotationSlot, annotations.panel);
+    viewer.addOnceHandler("open", () => void annotations?.load());
     viewer.addHandler("animation", updateZoom);
     viewer.addHandler("open", updateZoom);
     viewer.addHandler("open-failed", (e) => replace(canvas, errorBox("The image cannot be opened", String(e.message))));
@@ -152,6 +169,7 @@ export const viewerPage: PageFn = (root, params) => {
   load();
   return () => {
     disposed = true;
+    annotations?.destroy();
     viewer?.destroy();
     viewer = null;
   };
