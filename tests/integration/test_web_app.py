@@ -35,7 +35,8 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     report = json.loads(r.stdout.strip().splitlines()[-1])
     assert report["ok"], report
     assert [st["name"] for st in report["steps"]] == ["landing", "signup", "demo-viewer", "upload", "annotate",
-                                                      "dashboard", "session-lost", "back-after-login", "signed-out"]
+                                                      "export-png", "compare", "dashboard", "session-lost",
+                                                      "back-after-login", "signed-out"]
     assert report["annotation_scripts"] == 0 and report["ds9_link"].endswith("/annotations/export?format=ds9")
     assert report["injected_img"] == 0, "a hostile dataset name must render as text"
     assert report["login_url"].startswith("/login?redirect=%2Fdatasets%2F")
@@ -43,7 +44,11 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     # The only console errors allowed are the browser's own notes about the 401s of the lost session.
     others = [e for e in report["console_errors"] if "status of 401" not in e]
     assert others == [], others
-    assert len(list(out.glob("*.png"))) == 9
+    assert report["export_png"] and report["export_name"].endswith("-view.png")
+    assert report["export_size"] == report["canvas_size"], "the PNG is exactly what the canvas shows"
+    z = report["compare_zoom"]
+    assert z and abs(z[0] - z[1]) < 1e-6 * max(z) and z[0] > 1, "the right viewer follows the left one's zoom"
+    assert len(list(out.glob("*.png"))) == 11
 
 
 def test_the_app_is_served_with_a_strict_content_security_policy(web_server):

@@ -86,6 +86,32 @@ try {
     report.annotation_scripts = await page.locator(".annotation-overlay script, .annotation-list script").count();
     report.ds9_link = await page.getByRole("link", { name: "DS9 regions" }).getAttribute("href");
   });
+  await step("export-png", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export the view as PNG" }).click()]);
+    const file = await download.path();
+    const bytes = fs.readFileSync(file);
+    report.export_name = download.suggestedFilename();
+    report.export_png = bytes.subarray(1, 4).toString() === "PNG";
+    report.export_size = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    report.canvas_size = await page.evaluate(() => { const c = document.querySelector(".osd canvas"); return [c.width, c.height]; });
+  });
+  await step("compare", async () => {
+    const mine = viewerUrl.split("/").pop();
+    await page.goto(base + "/datasets?mine=false");
+    const demo = await page.locator("article.dataset", { hasText: "Demo" }).getAttribute("data-id");
+    await page.goto(`${base}/compare?a=${demo}&b=${mine}`);
+    await page.waitForFunction(() => [...document.querySelectorAll(".compare-pane canvas")].filter((c) => c.width > 0).length === 2, null, { timeout: 30000 });
+    // Zoom the left one: with synchronisation on, the right one follows.
+    const left = page.locator(".compare-pane").first();
+    const box = await left.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -600);
+    await page.waitForTimeout(800);
+    report.compare_zoom = await page.evaluate(() => window.__astropixelViewers?.map((v) => v.viewport.getZoom()) ?? null);
+    await page.getByRole("button", { name: "Overlay" }).click();
+    await page.getByLabel(/Opacity of/).fill("0.8");
+    await page.waitForFunction(() => document.querySelectorAll(".osd canvas").length >= 1);
+  });
   await step("dashboard", async () => {
     await page.goto(base + "/datasets?mine=true");
     await page.locator("article.dataset").first().waitFor();

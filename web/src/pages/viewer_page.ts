@@ -10,6 +10,7 @@ import { statusBadge } from "./dataset_card";
 import { imagePixelsPerScreenPixel, loadSettings, saveSettings, type ViewerSettings } from "../viewer/settings";
 import { AnnotationLayer } from "../viewer/annotation_layer";
 import { currentUser } from "../auth/session";
+import { exportView, fileNameFor } from "../viewer/export_view";
 
 function infoPanel(d: Dataset): HTMLElement {
   const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
@@ -62,6 +63,16 @@ export const viewerPage: PageFn = (root, params) => {
     const cursor = el("output", { class: "readout" }, "—");
     const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
     const button = (label: string, title: string, action: () => void) => el("button", { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } }, label);
+    const withAnnotations = el("input", { attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" } });
+    const exportButton = button("PNG", "Export the view as PNG", async () => {
+      if (!viewer) return;
+      try {
+        const canvas = (viewer.drawer as unknown as { canvas: HTMLCanvasElement }).canvas;
+        await exportView(canvas, withAnnotations.checked ? annotations?.svg ?? null : null, fileNameFor(d.name, "-view.png"));
+      } catch (e) {
+        window.alert(`The view could not be exported: ${String(e)}`);
+      }
+    });
     const controls = el(
       "div",
       { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "View controls" } },
@@ -70,6 +81,8 @@ export const viewerPage: PageFn = (root, params) => {
       button("⌂", "Whole image", () => viewer?.viewport.goHome()),
       button("⟳", "Rotate 90°", () => viewer?.viewport.setRotation((viewer.viewport.getRotation() + 90) % 360)),
       button("⤢", "Full screen", () => viewer?.setFullScreen(!viewer.isFullPage())),
+      exportButton,
+      el("label", { class: "check small" }, withAnnotations, " annotations"),
       zoomOut,
       cursor,
       loading,
@@ -105,6 +118,8 @@ export const viewerPage: PageFn = (root, params) => {
       visibilityRatio: 0.5,
       crossOriginPolicy: false,
       preserveImageSizeOnResize: true,
+      // A 2D canvas, so "export the view" can read back exactly what is on screen.
+      drawer: "canvas",
     });
     const applySettings = (s: ViewerSettings) => {
       if (!viewer) return;

@@ -20,6 +20,7 @@ export function renderHeader(header: HTMLElement): void {
         { class: "nav-links" },
         link("/datasets", "Datasets"),
         user ? link("/upload", "Upload") : null,
+        link("/compare", "Compare"),
         user?.is_admin ? link("/admin", "Admin") : null,
       ),
       el(

@@ -87,6 +87,10 @@ export class AnnotationLayer {
     document.addEventListener("keydown", this.onKey);
   }
 
+  get svg(): SVGSVGElement {
+    return this.overlay;
+  }
+
   destroy(): void {
     document.removeEventListener("keydown", this.onKey);
     this.overlay.remove();
