@@ -35,7 +35,7 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     report = json.loads(r.stdout.strip().splitlines()[-1])
     assert report["ok"], report
     assert [st["name"] for st in report["steps"]] == ["landing", "signup", "demo-viewer", "upload", "annotate",
-                                                      "export-png", "compare", "dashboard", "session-lost",
+                                                      "export-png", "export-image", "compare", "dashboard", "session-lost",
                                                       "back-after-login", "signed-out"]
     assert report["annotation_scripts"] == 0 and report["ds9_link"].endswith("/annotations/export?format=ds9")
     assert report["injected_img"] == 0, "a hostile dataset name must render as text"
@@ -48,7 +48,9 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     assert report["export_size"] == report["canvas_size"], "the PNG is exactly what the canvas shows"
     z = report["compare_zoom"]
     assert z and abs(z[0] - z[1]) < 1e-6 * max(z) and z[0] > 1, "the right viewer follows the left one's zoom"
-    assert len(list(out.glob("*.png"))) == 11
+    # The whole 1600×1200 upload at 1024 px wide, stitched from its tiles.
+    assert report["image_export_size"] == [1024, 768] and report["image_export_name"].endswith("-1024px.png")
+    assert len(list(out.glob("*.png"))) == 12
 
 
 def test_the_app_is_served_with_a_strict_content_security_policy(web_server):

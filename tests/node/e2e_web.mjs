@@ -95,6 +95,13 @@ try {
     report.export_size = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
     report.canvas_size = await page.evaluate(() => { const c = document.querySelector(".osd canvas"); return [c.width, c.height]; });
   });
+  await step("export-image", async () => {
+    await page.getByLabel("Width of the exported image").selectOption("1024");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export image" }).click()]);
+    const bytes = fs.readFileSync(await download.path());
+    report.image_export_name = download.suggestedFilename();
+    report.image_export_size = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  });
   await step("compare", async () => {
     const mine = viewerUrl.split("/").pop();
     await page.goto(base + "/datasets?mine=false");

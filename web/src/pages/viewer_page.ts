@@ -11,6 +11,7 @@ import { imagePixelsPerScreenPixel, loadSettings, saveSettings, type ViewerSetti
 import { AnnotationLayer } from "../viewer/annotation_layer";
 import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
+import { exportWholeImage } from "../viewer/export_image";
 
 function infoPanel(d: Dataset): HTMLElement {
   const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
@@ -34,6 +35,34 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Owner", d.is_demo ? "AstroPixel (demo)" : d.is_owner ? "you" : "another user"),
     ),
   );
+}
+
+// Export of the whole image at a chosen width, stitched from the pyramid's tiles in the browser.
+function exportPanel(d: Dataset): HTMLElement {
+  const longest = Math.max(d.width, d.height);
+  const widths = [512, 1024, 2048, 4096, 8192].filter((w) => w < d.width);
+  if (d.width <= 8192) widths.push(d.width);
+  const choice = el("select", { attrs: { id: "export-width", "aria-label": "Width of the exported image" } },
+    ...widths.map((w) => el("option", { attrs: { value: w, selected: w === Math.min(2048, d.width) } }, `${w} px wide${w === d.width ? " (full size)" : ""}`)));
+  const progress = el("span", { class: "muted small", attrs: { "aria-live": "polite" } });
+  const go = el("button", { class: "button small", attrs: { type: "button" }, on: { click: async () => {
+    if (!d.urls || !d.pyramid) return;
+    go.disabled = true;
+    try {
+      await exportWholeImage({
+        dziUrl: d.urls.dzi, width: d.width, height: d.height, tileSize: d.pyramid.tile_size, format: d.pyramid.tile_format,
+        targetWidth: Number(choice.value), fileName: fileNameFor(d.name, `-${choice.value}px.png`),
+        onProgress: (done, total) => { progress.textContent = `${done} / ${total} tiles`; },
+      });
+      progress.textContent = "Saved.";
+    } catch (e) {
+      progress.textContent = `Export failed: ${String(e)}`;
+    } finally {
+      go.disabled = false;
+    }
+  } } }, "Export image");
+  return el("section", { class: "panel", attrs: { "aria-label": "Export" } }, el("h2", null, "Export"),
+    longest > 0 ? el("div", { class: "row" }, choice, go) : null, progress);
 }
 
 function settingsPanel(settings: ViewerSettings, apply: (s: ViewerSettings) => void): HTMLElement {
@@ -95,7 +124,7 @@ export const viewerPage: PageFn = (root, params) => {
         "main",
         { class: "viewer-page" },
         el("div", { class: "page-head" }, el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"), pageTitle(d.name), statusBadge(d)),
-        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, toolsSlot, canvas), el("div", { class: "side" }, annotationSlot, infoPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
+        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, toolsSlot, canvas), el("div", { class: "side" }, annotationSlot, infoPanel(d), exportPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
       ),
     );
     // OpenSeadragon injects a <style> element unless one marked like this exists; under our strict

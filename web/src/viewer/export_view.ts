@@ -26,8 +26,13 @@ export async function exportView(canvas: HTMLCanvasElement, overlay: SVGSVGEleme
       URL.revokeObjectURL(url);
     }
   }
+  return exportBlob(out, fileName);
+}
+
+// Encodes a canvas as PNG and hands it to the browser as a download.
+export async function exportBlob(out: HTMLCanvasElement, fileName: string): Promise<Blob> {
   const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, "image/png"));
-  if (!blob) throw new Error("The view could not be encoded");
+  if (!blob) throw new Error("The image could not be encoded");
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = fileName;
