@@ -6,18 +6,13 @@
 namespace astropixel::annotations {
 namespace {
 
-Error invalid(std::string field, std::string message) {
-  Error e = make_error(ErrorCode::validation, std::move(message));
-  e.field = std::move(field);
-  return e;
-}
-
 Result<double> number(boost::json::object const& o, std::string_view key, double lo, double hi) {
   auto const* v = o.if_contains(key);
-  if (!v || !v->is_number()) return invalid("geometry", "geometry." + std::string(key) + " must be a number");
+  if (!v || !v->is_number())
+    return invalid_field("geometry", "geometry." + std::string(key) + " must be a number");
   double d = v->to_number<double>();
   if (!std::isfinite(d) || d < lo || d > hi)
-    return invalid("geometry", "geometry." + std::string(key) + " lies outside the image");
+    return invalid_field("geometry", "geometry." + std::string(key) + " lies outside the image");
   return d;
 }
 
@@ -41,14 +36,14 @@ Result<Kind> parse_kind(std::string_view kind) {
   for (auto k : {Kind::point, Kind::rectangle, Kind::circle, Kind::polygon}) {
     if (to_string(k) == kind) return k;
   }
-  return invalid("kind", "kind must be point, rectangle, circle or polygon");
+  return invalid_field("kind", "kind must be point, rectangle, circle or polygon");
 }
 
 Status validate_label(std::string const& label) {
   if (label.empty() || label.size() > 200)
-    return invalid("label", "A label of 1 to 200 characters is required");
+    return invalid_field("label", "A label of 1 to 200 characters is required");
   for (unsigned char c : label) {
-    if (c < 0x20 || c == 0x7f) return invalid("label", "The label must not contain control characters");
+    if (c < 0x20 || c == 0x7f) return invalid_field("label", "The label must not contain control characters");
   }
   return {};
 }
@@ -57,27 +52,27 @@ Status validate_color(std::string const& color) {
   bool ok = color.size() == 7 && color[0] == '#';
   for (std::size_t i = 1; ok && i < color.size(); ++i)
     ok = std::isxdigit(static_cast<unsigned char>(color[i])) != 0;
-  if (!ok) return invalid("color", "color must look like #f4c95d");
+  if (!ok) return invalid_field("color", "color must look like #f4c95d");
   return {};
 }
 
 Result<Geometry> parse_geometry(Kind kind, std::string_view json, double w, double h) {
   boost::system::error_code ec;
   auto v = boost::json::parse(json, ec);
-  if (ec || !v.is_object()) return invalid("geometry", "geometry must be an object");
+  if (ec || !v.is_object()) return invalid_field("geometry", "geometry must be an object");
   auto const& o = v.as_object();
   Geometry g;
   if (kind == Kind::polygon) {
     auto const* pts = o.if_contains("points");
     if (!pts || !pts->is_array() || pts->as_array().size() < 3 || pts->as_array().size() > 1000)
-      return invalid("geometry", "a polygon needs 3 to 1000 points [[x, y], ...]");
+      return invalid_field("geometry", "a polygon needs 3 to 1000 points [[x, y], ...]");
     for (auto const& p : pts->as_array()) {
       if (!p.is_array() || p.as_array().size() != 2 || !p.as_array()[0].is_number() ||
           !p.as_array()[1].is_number())
-        return invalid("geometry", "each polygon point is [x, y]");
+        return invalid_field("geometry", "each polygon point is [x, y]");
       double x = p.as_array()[0].to_number<double>(), y = p.as_array()[1].to_number<double>();
       if (!std::isfinite(x) || !std::isfinite(y) || x < 0 || y < 0 || x > w || y > h)
-        return invalid("geometry", "a polygon point lies outside the image");
+        return invalid_field("geometry", "a polygon point lies outside the image");
       g.points.push_back({x, y});
     }
     return g;
@@ -94,13 +89,13 @@ Result<Geometry> parse_geometry(Kind kind, std::string_view json, double w, doub
     auto height = number(o, "height", 0, h - g.y);
     if (!height) return height.error();
     if (*width <= 0 || *height <= 0)
-      return invalid("geometry", "a rectangle needs a positive width and height");
+      return invalid_field("geometry", "a rectangle needs a positive width and height");
     g.width = *width;
     g.height = *height;
   } else if (kind == Kind::circle) {
     auto r = number(o, "radius", 0, std::max(w, h));
     if (!r) return r.error();
-    if (*r <= 0) return invalid("geometry", "a circle needs a positive radius");
+    if (*r <= 0) return invalid_field("geometry", "a circle needs a positive radius");
     g.radius = *r;
   }
   return g;

@@ -1,6 +1,5 @@
 #include "api/annotation_routes.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -16,11 +15,6 @@ using Reply = http::asio::awaitable<Result<http::Response>>;
 namespace an = astropixel::annotations;
 
 namespace {
-
-std::string iso8601(std::int64_t unix_ms) {
-  auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms));
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(tp));
-}
 
 boost::json::object annotation_json(an::Annotation const& a) {
   return {{"id", a.id},
@@ -43,12 +37,6 @@ http::asio::awaitable<Result<std::optional<auth::Principal>>> viewer(Authenticat
   co_return p;
 }
 
-Error invalid(std::string field, std::string message) {
-  Error e = make_error(ErrorCode::validation, std::move(message));
-  e.field = std::move(field);
-  return e;
-}
-
 int int_query(http::Request const& req, std::string_view name, int fallback, int lo, int hi) {
   auto v = req.query_param(name);
   if (!v) return fallback;
@@ -59,7 +47,7 @@ int int_query(http::Request const& req, std::string_view name, int fallback, int
 
 Result<std::string> geometry_text(boost::json::object const& body) {
   auto const* g = body.if_contains("geometry");
-  if (!g || !g->is_object()) return invalid("geometry", "geometry must be an object");
+  if (!g || !g->is_object()) return invalid_field("geometry", "geometry must be an object");
   return boost::json::serialize(*g);
 }
 
@@ -173,7 +161,7 @@ void add_annotation_routes(http::Router& router, Authenticator& authn, an::Annot
         if (!who) co_return who.error();
         auto format = req.query_param("format").value_or("json");
         if (format != "json" && format != "csv" && format != "ds9")
-          co_return invalid("format", "format must be json, csv or ds9");
+          co_return invalid_field("format", "format must be json, csv or ds9");
         std::string id(req.param("id"));
         an::ListFilter all;
         all.limit = 1'000'000;

@@ -1,6 +1,5 @@
 #include "api/auth_routes.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -14,11 +13,6 @@ using http::asio::awaitable;
 using Reply = awaitable<Result<http::Response>>;
 
 namespace {
-
-std::string iso8601(std::int64_t unix_ms) {
-  auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms));
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(tp));
-}
 
 auth::ClientInfo client_of(http::Request const& req) {
   return {req.client_ip, std::string(req.header("User-Agent").substr(0, 256))};

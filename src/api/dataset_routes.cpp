@@ -1,6 +1,5 @@
 #include "api/dataset_routes.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -16,11 +15,6 @@ using Reply = http::asio::awaitable<Result<http::Response>>;
 
 namespace {
 
-std::string iso8601(std::int64_t unix_ms) {
-  auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms));
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(tp));
-}
-
 Result<int> int_param(http::Request const& req, std::string_view name, int fallback, int lo, int hi) {
   auto v = req.query_param(name);
   if (!v) return fallback;
@@ -33,12 +27,6 @@ Result<int> int_param(http::Request const& req, std::string_view name, int fallb
     return e;
   }
   return out;
-}
-
-Error invalid(std::string field, std::string message) {
-  Error e = make_error(ErrorCode::validation, std::move(message));
-  e.field = std::move(field);
-  return e;
 }
 
 std::optional<auth::Principal> principal_of(std::optional<auth::Authenticated> const& who) {
@@ -62,16 +50,16 @@ Result<datasets::ListQuery> list_query(http::Request const& req, std::optional<a
   datasets::ListQuery q;
   if (auto c = req.query_param("category"); c && !c->empty()) {
     if (!datasets::valid_category(*c))
-      return invalid("category", "Category must be earth, mars, space or other");
+      return invalid_field("category", "Category must be earth, mars, space or other");
     q.category = *c;
   }
   if (auto s = req.query_param("status"); s && !s->empty()) {
     q.status = datasets::parse_status(*s);
-    if (!q.status) return invalid("status", "Status must be pending, processing, completed or failed");
+    if (!q.status) return invalid_field("status", "Status must be pending, processing, completed or failed");
   }
   if (auto v = req.query_param("visibility"); v && !v->empty()) {
     q.visibility = datasets::parse_visibility(*v);
-    if (!q.visibility) return invalid("visibility", "Visibility must be private or public");
+    if (!q.visibility) return invalid_field("visibility", "Visibility must be private or public");
   }
   if (auto m = req.query_param("mine"); m && (*m == "true" || *m == "1")) {
     if (!who) return auth::require_user(std::nullopt).error();
@@ -218,14 +206,14 @@ void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::Da
       *slot = *v;
     }
     if (auto const* p = body->if_contains("is_public"); p && !p->is_null()) {
-      if (!p->is_bool()) co_return invalid("is_public", "is_public must be true or false");
+      if (!p->is_bool()) co_return invalid_field("is_public", "is_public must be true or false");
       patch.visibility = p->as_bool() ? auth::Visibility::public_ : auth::Visibility::private_;
     }
     auto vis = optional_string(*body, "visibility");
     if (!vis) co_return vis.error();
     if (*vis) {
       patch.visibility = datasets::parse_visibility(**vis);
-      if (!patch.visibility) co_return invalid("visibility", "Visibility must be private or public");
+      if (!patch.visibility) co_return invalid_field("visibility", "Visibility must be private or public");
     }
     std::optional<auth::Principal> principal = who->principal;
     std::string id(req.param("id"));
@@ -269,7 +257,7 @@ void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::Da
           if (auto const* c = body->if_contains("cuts"); c && !c->is_null()) {
             if (!c->is_array() || c->as_array().size() != 2 || !c->as_array()[0].is_number() ||
                 !c->as_array()[1].is_number())
-              co_return invalid("cuts", "cuts must be [low, high]");
+              co_return invalid_field("cuts", "cuts must be [low, high]");
             cuts = std::pair(c->as_array()[0].to_number<double>(), c->as_array()[1].to_number<double>());
           }
           if (*kind || cuts) {

@@ -1,6 +1,10 @@
 #include "api/json_body.hpp"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
+#include <chrono>
 
 namespace astropixel::api {
 
@@ -38,6 +42,11 @@ Result<std::string> required_string(boost::json::object const& o, std::string_vi
     return e;
   }
   return std::move(**v);
+}
+
+std::string iso8601(std::int64_t unix_ms) {
+  auto tp = std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms));
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", std::chrono::floor<std::chrono::seconds>(tp));
 }
 
 }  // namespace astropixel::api

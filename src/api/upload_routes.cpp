@@ -151,7 +151,7 @@ class FormUpload {
     return {
         [this](upload::PartInfo const& p) -> Status {
           if (p.name == "file") {
-            if (has_file_) return invalid("file", "Send one file");
+            if (has_file_) return invalid_field("file", "Send one file");
             has_file_ = true;
             in_file_ = true;
             if (!p.filename.empty() && !metadata_.count("filename")) metadata_["filename"] = p.filename;
@@ -160,7 +160,7 @@ class FormUpload {
           static constexpr std::string_view kFields[] = {"name",       "description", "category",
                                                          "visibility", "stretch",     "filename"};
           if (std::find(std::begin(kFields), std::end(kFields), p.name) == std::end(kFields))
-            return invalid(p.name, "Unknown form field");
+            return invalid_field(p.name, "Unknown form field");
           in_file_ = false;
           field_ = p.name;
           metadata_[field_].clear();
@@ -168,7 +168,8 @@ class FormUpload {
         },
         [this](std::span<char const> b) -> Status {
           if (!in_file_) {
-            if (metadata_[field_].size() + b.size() > 64 * 1024) return invalid(field_, "Field too long");
+            if (metadata_[field_].size() + b.size() > 64 * 1024)
+              return invalid_field(field_, "Field too long");
             metadata_[field_].append(b.data(), b.size());
             return {};
           }
@@ -199,7 +200,7 @@ class FormUpload {
     };
   }
   Status close() {
-    if (!has_file_) return invalid("file", "A file part named \"file\" is required");
+    if (!has_file_) return invalid_field("file", "A file part named \"file\" is required");
     if (::fdatasync(fd_) != 0 || ::close(fd_) != 0) {
       fd_ = -1;
       return make_error(ErrorCode::unavailable, "Upload storage error", std::strerror(errno));
@@ -213,11 +214,6 @@ class FormUpload {
   std::filesystem::path const& path() const { return path_; }
 
  private:
-  static Error invalid(std::string field, std::string message) {
-    Error e = make_error(ErrorCode::validation, std::move(message));
-    e.field = std::move(field);
-    return e;
-  }
   std::filesystem::path path_;
   std::uint64_t max_size_;
   int fd_ = -1;

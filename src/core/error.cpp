@@ -48,6 +48,12 @@ std::string_view to_string(ErrorCode code) {
   return "internal";
 }
 
+Error invalid_field(std::string field, std::string message) {
+  Error e = make_error(ErrorCode::validation, std::move(message));
+  e.field = std::move(field);
+  return e;
+}
+
 Error make_error(ErrorCode code, std::string message, std::string detail) {
   return Error{code, std::move(message), std::move(detail)};
 }

@@ -45,6 +45,9 @@ struct Error {
 
 Error make_error(ErrorCode code, std::string message, std::string detail = {});
 
+// A validation error that names the request field at fault.
+Error invalid_field(std::string field, std::string message);
+
 // boost::system::result calls this when value() is used on an error.
 [[noreturn]] void throw_exception_from_error(Error const& e, boost::source_location const& loc);
 

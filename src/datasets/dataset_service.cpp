@@ -10,12 +10,6 @@
 namespace astropixel::datasets {
 namespace {
 
-Error invalid(std::string field, std::string message) {
-  Error e = make_error(ErrorCode::validation, std::move(message));
-  e.field = std::move(field);
-  return e;
-}
-
 bool has_control_chars(std::string const& s, bool allow_newlines) {
   for (unsigned char ch : s) {
     if (ch < 0x20 && !(allow_newlines && (ch == '\n' || ch == '\r' || ch == '\t'))) return true;
@@ -41,20 +35,23 @@ std::string build_payload(int version, std::string const& stretch) {
 }  // namespace
 
 Status validate_name(std::string const& name) {
-  if (name.empty() || name.size() > 200) return invalid("name", "Name must be 1 to 200 characters");
-  if (has_control_chars(name, false)) return invalid("name", "Name must not contain control characters");
+  if (name.empty() || name.size() > 200) return invalid_field("name", "Name must be 1 to 200 characters");
+  if (has_control_chars(name, false))
+    return invalid_field("name", "Name must not contain control characters");
   return {};
 }
 
 Status validate_description(std::string const& description) {
-  if (description.size() > 5000) return invalid("description", "Description must be at most 5000 characters");
+  if (description.size() > 5000)
+    return invalid_field("description", "Description must be at most 5000 characters");
   if (has_control_chars(description, true))
-    return invalid("description", "Description must not contain control characters");
+    return invalid_field("description", "Description must not contain control characters");
   return {};
 }
 
 Status validate_category(std::string const& category) {
-  if (!valid_category(category)) return invalid("category", "Category must be earth, mars, space or other");
+  if (!valid_category(category))
+    return invalid_field("category", "Category must be earth, mars, space or other");
   return {};
 }
 
