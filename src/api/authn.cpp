@@ -92,12 +92,13 @@ Status Authenticator::check_csrf(http::Request const& req) const {
 
 http::asio::awaitable<Result<std::optional<auth::Authenticated>>> Authenticator::identify(
     http::Request& req) {
-  std::string token;
+  std::optional<std::string> from_cookie;
+  std::string_view token;
   if (auto b = bearer(req)) {
-    token = std::string(*b);
-  } else if (auto c = cookie(req, kAccessCookie)) {
+    token = *b;  // a view into the request, which outlives this call
+  } else if ((from_cookie = cookie(req, kAccessCookie))) {
     if (auto s = check_csrf(req); !s) co_return s.error();
-    token = std::move(*c);
+    token = *from_cookie;
   } else {
     co_return std::optional<auth::Authenticated>{};
   }

@@ -1,7 +1,6 @@
 #include "api/tile_routes.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <charconv>
 
@@ -77,21 +76,14 @@ Result<http::Response> tile_response(http::Request const& req, Resolved const& r
                                      Result<tiles::TileAddress> const& at) {
   if (!at) return at.error();
   auto const& pack = *r.entry->pack;
-  auto where = pack.locate(at->level, at->col, at->row);
-  if (!where || where->second == 0) return make_error(ErrorCode::not_found, "Tile not found");
+  auto bytes = pack.tile_bytes(at->level, at->col, at->row);
+  if (!bytes) return make_error(ErrorCode::not_found, "Tile not found");
   http::Response res;
   auto etag = fmt::format("\"{}.{}.{}.{}.{}\"", r.entry->dataset_id.substr(0, 8), r.entry->version, at->level,
                           at->col, at->row);
   if (not_modified(req, res, r, etag)) return res;
-  res.body.resize(where->second);
-  std::size_t got = 0;
-  while (got < res.body.size()) {
-    auto n = ::pread(pack.fd(), res.body.data() + got, res.body.size() - got,
-                     static_cast<off_t>(where->first + got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return make_error(ErrorCode::internal, "Tile read failed", "short read from the pack");
-    got += static_cast<std::size_t>(n);
-  }
+  // The pack stays mapped while the directory entry lives; the response holds the entry.
+  res.shared = http::SharedBytes{r.entry, std::string_view(bytes->data(), bytes->size())};
   res.headers.set(bhttp::field::content_type, tiles::content_type_of(pack.info().format));
   return res;
 }

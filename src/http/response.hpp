@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace astropixel::http {
 
@@ -16,11 +17,19 @@ struct FileRange {
   std::uint64_t length = 0;
 };
 
+// Bytes that live elsewhere (a tile in a mapped pyramid), sent without a copy; `owner` keeps them
+// valid until the response has been written.
+struct SharedBytes {
+  std::shared_ptr<void const> owner;
+  std::string_view bytes;
+};
+
 struct Response {
   boost::beast::http::status status = boost::beast::http::status::ok;
   boost::beast::http::fields headers;
   std::string body;
-  std::optional<FileRange> file;  // when set, sent instead of `body`
+  std::optional<FileRange> file;      // when set, sent instead of `body`
+  std::optional<SharedBytes> shared;  // when set, sent instead of `body`
 };
 
 Response json_response(boost::json::value const& value,

@@ -19,6 +19,7 @@ bool is_integer(std::string_view s) {
 std::optional<std::vector<std::string>> split_path(std::string_view path) {
   if (path.empty() || path[0] != '/') return std::nullopt;
   std::vector<std::string> out;
+  out.reserve(8);
   std::size_t i = 1;
   while (i <= path.size()) {
     auto end = path.find('/', i);
@@ -82,12 +83,27 @@ std::vector<std::vector<Router::Part>> Router::compile(std::string_view pattern)
 
 void Router::add(beast_http::verb method, std::string pattern, Handler handler, RouteOptions options) {
   auto segments = compile(pattern);
-  routes_.push_back(Compiled{Route{method, std::move(pattern), std::move(handler), std::move(options)},
-                             std::move(segments)});
+  Compiled c{Route{method, std::move(pattern), std::move(handler), std::move(options)}, {}, {}, {}};
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    auto const& parts = segments[s];
+    if (!parts.empty() && parts[0].type == ParamType::path) {
+      c.rest_at = s;
+    } else if (parts.empty()) {
+      c.literals.emplace_back(s, std::string());
+    } else if (parts.size() == 1 && parts[0].name.empty()) {
+      c.literals.emplace_back(s, parts[0].literal);
+    }
+  }
+  c.segments = std::move(segments);
+  routes_.push_back(std::move(c));
 }
 
 bool Router::match_route(Compiled const& c, std::vector<std::string> const& segments,
                          std::vector<std::pair<std::string, std::string>>& params) {
+  if (c.rest_at ? segments.size() <= *c.rest_at : segments.size() != c.segments.size()) return false;
+  for (auto const& [at, literal] : c.literals) {
+    if (segments[at] != literal) return false;
+  }
   params.clear();
   for (std::size_t s = 0; s < c.segments.size(); ++s) {
     auto const& parts = c.segments[s];
@@ -137,6 +153,7 @@ Router::Match Router::match(beast_http::verb method, std::string_view path) cons
   auto segments = split_path(path);
   if (!segments) return NotFound{};
   std::vector<std::pair<std::string, std::string>> params;
+  params.reserve(6);
   std::vector<beast_http::verb> allowed;
   for (auto const& c : routes_) {
     if (!match_route(c, *segments, params)) continue;

@@ -59,6 +59,10 @@ class Router {
   struct Compiled {
     Route route;
     std::vector<std::vector<Part>> segments;
+    // A cheap first test: the segment count (or the minimum, before a path parameter) and the
+    // segments that are whole literals ("api", "datasets").
+    std::optional<std::size_t> rest_at;
+    std::vector<std::pair<std::size_t, std::string>> literals;
   };
   static std::vector<std::vector<Part>> compile(std::string_view pattern);
   static bool match_route(Compiled const& c, std::vector<std::string> const& segments,

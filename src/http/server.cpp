@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
@@ -19,6 +20,7 @@
 #include "http/cors.hpp"
 #include "http/error_table.hpp"
 #include "http/request_id.hpp"
+#include "http/response_head.hpp"
 #include "http/static_files.hpp"
 #include "metrics/metrics.hpp"
 
@@ -113,6 +115,12 @@ class SessionBodyReader final : public BodyReader {
 
 }  // namespace
 
+// The other end of a connection, and its text form for logs and rate limits.
+struct Peer {
+  asio::ip::address address;
+  std::string text;
+};
+
 struct Server::Impl {
   ServerOptions opts;
   Router const& router;
@@ -161,7 +169,7 @@ struct Server::Impl {
   asio::awaitable<void> session(tcp::socket socket);
   asio::awaitable<void> refuse(tcp::socket socket);
   asio::awaitable<bool> handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
-                               asio::ip::address const& peer);
+                               Peer const& peer);
   asio::awaitable<std::size_t> write(beast::tcp_stream& stream, Response& r, bool head, bool keep_alive,
                                      error_code& ec);
   Result<Response> dispatch_sync_errors(Request& req, Router::Match& match);
@@ -298,7 +306,9 @@ asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   error_code ec;
-  auto peer = stream.socket().remote_endpoint(ec).address();
+  Peer peer;
+  peer.address = stream.socket().remote_endpoint(ec).address();
+  peer.text = client_ip.resolve(peer.address, {});  // once per connection, not per request
   beast::flat_buffer buffer;
   buffer.reserve(kReadBufferReserve);
 
@@ -367,7 +377,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       co_await write(stream, r, false, false, wec);
       log::info("request_rejected", {{"status", static_cast<int>(status_of(e.code))},
                                      {"error", ec.message()},
-                                     {"client_ip", peer.to_string()}});
+                                     {"client_ip", peer.text}});
       break;
     }
     bool keep = co_await handle(stream, buffer, parser, peer);
@@ -377,7 +387,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
 }
 
 asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                           Parser& parser, asio::ip::address const& peer) {
+                                           Parser& parser, Peer const& peer) {
   auto const started = std::chrono::steady_clock::now();
   auto const& msg = parser.get();
   Request req;
@@ -393,14 +403,15 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
     req.trace_id = std::move(tp->trace_id);
     req.span_id = std::move(tp->parent_id);
   }
-  req.client_ip = client_ip.resolve(peer, msg["X-Forwarded-For"]);
-  req.secure_transport = client_ip.trusted(peer) && beast::iequals(msg["X-Forwarded-Proto"], "https");
+  auto xff = msg["X-Forwarded-For"];
+  req.client_ip = xff.empty() ? peer.text : client_ip.resolve(peer.address, xff);
+  req.secure_transport = client_ip.trusted(peer.address) && beast::iequals(msg["X-Forwarded-Proto"], "https");
   auto ctx = req.log_context();
   bool const head = req.method == bhttp::verb::head;
   std::string_view origin = msg[bhttp::field::origin];
 
   if (metrics) metrics->request_started();
-  std::string route_name = "unmatched";
+  std::string_view route_name = "unmatched";  // a route pattern or a fixed name: no copy
   std::uint64_t body_limit = 0;
   Result<Response> result = make_error(ErrorCode::internal, "Internal server error");
   std::optional<ratelimit::Decision> limit_decision;
@@ -525,57 +536,41 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
 
 asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Response& r, bool head,
                                                  bool keep_alive, error_code& ec) {
+  bool const no_body = r.status == bhttp::status::not_modified || r.status == bhttp::status::no_content;
+  std::uint64_t const length = r.file ? r.file->length : r.shared ? r.shared->bytes.size() : r.body.size();
+  std::string head_block;
+  head_block.reserve(512);
+  format_head(head_block, r.status, r.headers, no_body ? std::nullopt : std::optional(length), keep_alive);
   stream.expires_after(opts.write_timeout);
-  auto copy_headers = [&](auto& res) {
-    for (auto const& f : r.headers) res.insert(f.name_string(), f.value());
-    res.keep_alive(keep_alive);
-  };
-  bool no_body = r.status == bhttp::status::not_modified || r.status == bhttp::status::no_content;
-  if (!r.file) {
-    if (head || no_body) {
-      bhttp::response<bhttp::empty_body> res{r.status, 11};
-      copy_headers(res);
-      if (!no_body) res.content_length(r.body.size());
-      co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-      co_return 0;
-    }
-    bhttp::response<bhttp::string_body> res{r.status, 11};
-    copy_headers(res);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
-    co_return co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  auto how = [&ec] { return asio::redirect_error(asio::use_awaitable, ec); };
+  if (head || no_body || length == 0) {
+    co_await asio::async_write(stream, asio::buffer(head_block), how());
+    co_return 0;
   }
-  // A file range: header first, then the bytes in chunks read with pread.
-  bhttp::response<bhttp::buffer_body> res{r.status, 11};
-  copy_headers(res);
-  res.content_length(r.file->length);
-  res.body().data = nullptr;
-  res.body().more = !head && r.file->length > 0;
-  bhttp::response_serializer<bhttp::buffer_body> sr{res};
-  co_await bhttp::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec || head) co_return 0;
-  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, r.file->length)));
+  if (!r.file) {
+    // Header and body leave in one gathered write (a tile straight from the mapped pack).
+    std::string_view body = r.shared ? r.shared->bytes : std::string_view(r.body);
+    std::array<asio::const_buffer, 2> parts{asio::buffer(head_block), asio::buffer(body.data(), body.size())};
+    co_await asio::async_write(stream, parts, how());
+    co_return ec ? 0 : body.size();
+  }
+  // A file range: the header, then the bytes in chunks read with pread.
+  co_await asio::async_write(stream, asio::buffer(head_block), how());
+  if (ec) co_return 0;
+  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, length)));
   std::uint64_t sent = 0;
-  while (sent < r.file->length) {
-    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), r.file->length - sent));
+  while (sent < length) {
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - sent));
     ssize_t n = ::pread(*r.file->fd, chunk.data(), want, static_cast<off_t>(r.file->offset + sent));
     if (n <= 0) {
+      // The header promised more bytes than the file now has: end the connection.
       ec = asio::error::broken_pipe;
       co_return sent;
     }
-    res.body().data = chunk.data();
-    res.body().size = static_cast<std::size_t>(n);
-    res.body().more = sent + static_cast<std::uint64_t>(n) < r.file->length;
     stream.expires_after(opts.write_timeout);
-    co_await bhttp::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == bhttp::error::need_buffer) ec = {};
+    co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)), how());
     if (ec) co_return sent;
     sent += static_cast<std::uint64_t>(n);
-  }
-  if (!sr.is_done()) {
-    res.body().data = nullptr;
-    res.body().more = false;
-    co_await bhttp::async_write(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
   }
   co_return sent;
 }

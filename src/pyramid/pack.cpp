@@ -1,6 +1,7 @@
 #include "pyramid/pack.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -134,6 +135,7 @@ Status PackWriter::commit() {
 }
 
 PackReader::~PackReader() {
+  if (map_) ::munmap(const_cast<char*>(map_), map_size_);
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -179,8 +181,11 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
     return corrupt(std::string("bad metadata: ") + e.what());
   }
   if (r->geometry_->tile_count() != count) return corrupt("index does not match the geometry");
-  if (r->preview_.second && (r->preview_.first < sizeof magic || r->preview_.second > index_offset ||
-                             r->preview_.first > index_offset - r->preview_.second)) {
+  // Overflow-safe range checks: every byte a reader may touch lies inside the tile area.
+  auto in_data_area = [index_offset](std::uint64_t off, std::uint64_t len) {
+    return off >= sizeof magic && len <= index_offset && off <= index_offset - len;
+  };
+  if (r->preview_.second && !in_data_area(r->preview_.first, r->preview_.second)) {
     return corrupt("preview outside the data area");
   }
   std::vector<unsigned char> index(count * kEntry);
@@ -189,9 +194,16 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
   for (std::uint64_t i = 0; i < count; ++i) {
     auto off = get_u64(&index[i * kEntry]);
     auto len = get_u32(&index[i * kEntry + 8]);
-    if (len && (off < sizeof magic || off + len > index_offset)) return corrupt("tile outside the data area");
+    if (len && !in_data_area(off, len)) return corrupt("tile outside the data area");
     r->index_[i] = {off, len};
   }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, r->fd_, 0);
+  if (map == MAP_FAILED)
+    return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
+  r->map_ = static_cast<char const*>(map);
+  r->map_size_ = size;
+  ::close(r->fd_);  // the mapping keeps the file
+  r->fd_ = -1;
   return r;
 }
 
@@ -208,17 +220,21 @@ Result<std::pair<std::uint64_t, std::uint32_t>> PackReader::locate(int level, st
 
 Result<std::vector<unsigned char>> PackReader::preview() const {
   if (!preview_.second) return make_error(ErrorCode::not_found, "No preview");
-  std::vector<unsigned char> out(preview_.second);
-  if (!pread_all(fd_, out.data(), out.size(), preview_.first)) return corrupt("short preview read");
-  return out;
+  auto const* p = reinterpret_cast<unsigned char const*>(map_ + preview_.first);
+  return std::vector<unsigned char>(p, p + preview_.second);
+}
+
+Result<std::span<char const>> PackReader::tile_bytes(int level, std::uint32_t col, std::uint32_t row) const {
+  auto where = locate(level, col, row);
+  if (!where) return where.error();
+  return std::span<char const>(map_ + where->first, where->second);
 }
 
 Result<std::vector<unsigned char>> PackReader::tile(int level, std::uint32_t col, std::uint32_t row) const {
-  auto where = locate(level, col, row);
-  if (!where) return where.error();
-  std::vector<unsigned char> out(where->second);
-  if (!pread_all(fd_, out.data(), out.size(), where->first)) return corrupt("short tile read");
-  return out;
+  auto bytes = tile_bytes(level, col, row);
+  if (!bytes) return bytes.error();
+  auto const* p = reinterpret_cast<unsigned char const*>(bytes->data());
+  return std::vector<unsigned char>(p, p + bytes->size());
 }
 
 }  // namespace astropixel::pyramid

@@ -1,7 +1,7 @@
 #pragma once
 // The pyramid pack: one file per pyramid, tiles appended in build order, then an index and the
-// metadata (docs/adr/0005-pyramid-pack-format.md). Reading a tile is an index lookup and one pread;
-// deleting a pyramid is one unlink.
+// metadata (docs/adr/0005-pyramid-pack-format.md). Reading a tile is an index lookup into a
+// read-only mapping of the file; deleting a pyramid is one unlink.
 //
 //   "APXPACK1"                                  8-byte magic
 //   tile bytes ...                              concatenated encoded tiles
@@ -12,6 +12,7 @@
 //   footer (32 bytes): u64 index_offset, u64 tile_count, u64 metadata_offset, u32 metadata_size, "APXE"
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,14 +54,19 @@ class PackReader {
   Result<std::vector<unsigned char>> tile(int level, std::uint32_t col, std::uint32_t row) const;
   // The preview image's bytes (in the pyramid's tile format). Errors: not_found when absent.
   Result<std::vector<unsigned char>> preview() const;
-  // Where a tile's bytes are (for zero-copy serving with pread/sendfile). Errors: not_found.
-  Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
-                                                         std::uint32_t row) const;
-  int fd() const { return fd_; }
+  // A tile's bytes inside the mapped file, valid while this reader lives: the server writes them to
+  // the socket without copying them first. Errors: not_found.
+  Result<std::span<char const>> tile_bytes(int level, std::uint32_t col, std::uint32_t row) const;
 
  private:
   PackReader() = default;
+  Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
+                                                         std::uint32_t row) const;
   int fd_ = -1;
+  // The whole file, mapped read-only. Published packs are never modified or truncated (a new
+  // version is a new file; removal is an unlink, which leaves the mapping intact).
+  char const* map_ = nullptr;
+  std::size_t map_size_ = 0;
   PyramidInfo info_;
   std::unique_ptr<Geometry> geometry_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;

@@ -1,0 +1,46 @@
+#include "http/response_head.hpp"
+
+#include <charconv>
+
+namespace astropixel::http {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+void append_number(std::string& out, std::uint64_t v) {
+  char digits[20];
+  auto end = std::to_chars(digits, digits + sizeof digits, v).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
+
+void format_head(std::string& out, bhttp::status status, bhttp::fields const& fields,
+                 std::optional<std::uint64_t> content_length, bool keep_alive) {
+  out += "HTTP/1.1 ";
+  append_number(out, static_cast<unsigned>(status));
+  out += ' ';
+  auto reason = bhttp::obsolete_reason(status);
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  for (auto const& f : fields) {
+    auto name = f.name();
+    if (name == bhttp::field::connection || name == bhttp::field::content_length) continue;
+    auto n = f.name_string();
+    auto v = f.value();
+    out.append(n.data(), n.size());
+    out += ": ";
+    out.append(v.data(), v.size());
+    out += "\r\n";
+  }
+  if (content_length) {
+    out += "Content-Length: ";
+    append_number(out, *content_length);
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+}
+
+}  // namespace astropixel::http
