@@ -93,5 +93,34 @@ TEST(Pack, CorruptFilesAreRejectedNotTrusted) {
   EXPECT_EQ(PackReader::open(path).error().code, ErrorCode::not_found);
 }
 
+// Tiles are served straight from a mapping of the file, so an index entry whose offset + size wraps
+// around 2^64 must be refused rather than pointing outside the file.
+TEST(Pack, WrappingIndexEntryIsRejected) {
+  auto path = temp_path("wrap");
+  {
+    PackWriter w(path);
+    ASSERT_TRUE(w.begin({10, 10, 256, "jpg", ""}));
+    Geometry g(10, 10, 256);
+    for (int l = 0; l <= g.max_level(); ++l) ASSERT_TRUE(w.put(l, 0, 0, bytes_of("tile")));
+    ASSERT_TRUE(w.commit());
+  }
+  ASSERT_TRUE(PackReader::open(path).has_value());
+  {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-32, std::ios::end);
+    unsigned char footer[8];
+    f.read(reinterpret_cast<char*>(footer), 8);
+    std::uint64_t index_offset = 0;
+    for (int i = 7; i >= 0; --i) index_offset = (index_offset << 8) | footer[i];
+    // Entry 0: offset 2^64 - 8, size 16.
+    unsigned char entry[12] = {0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 16, 0, 0, 0};
+    f.seekp(static_cast<std::streamoff>(index_offset));
+    f.write(reinterpret_cast<char const*>(entry), sizeof entry);
+  }
+  EXPECT_EQ(PackReader::open(path).error().reason, "corrupt_pack");
+  std::filesystem::remove(path);
+  EXPECT_EQ(PackReader::open(path).error().code, ErrorCode::not_found);
+}
+
 }  // namespace
 }  // namespace astropixel::pyramid
