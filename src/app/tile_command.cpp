@@ -53,8 +53,8 @@ class ProgressReporter {
       if (!done && now - last_ < std::chrono::milliseconds(500)) return;
       std::cout
           << fmt::format(
-                 R"({{"event":"progress","percent":{:.1f},"mp_per_s":{:.1f},"eta_s":{:.1f},"tiles":{},"bytes":{}}})",
-                 p.fraction() * 100, mp_s, eta, p.tiles, p.bytes)
+                 R"({{"event":"progress","stage":"{}","percent":{:.1f},"mp_per_s":{:.1f},"eta_s":{:.1f},"tiles":{},"bytes":{}}})",
+                 p.stage, p.fraction() * 100, mp_s, eta, p.tiles, p.bytes)
           << std::endl;
     } else if (mode_ == "bar") {
       if (!done && now - last_ < std::chrono::milliseconds(100)) return;

@@ -195,8 +195,20 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  auto source = Source::open(input, options.max_pixels, options.stretch, options.fits);
+  Progress p;
+  FirstPassHooks hooks;
+  hooks.rows = [&](std::uint32_t done, std::uint32_t total) {
+    if (cancel && cancel->load()) return false;
+    p.stage = "statistics";
+    p.rows_done = done;
+    p.rows_total = 2ull * total;
+    p.seconds = elapsed();
+    if (progress) progress(p);
+    return true;
+  };
+  auto source = Source::open(input, options.max_pixels, options.stretch, options.fits, hooks);
   if (!source) return source.error();
+  bool const two_pass = p.stage == "statistics";
   auto const& info = (*source)->info();
   Geometry g(info.width, info.height, options.tile_size);
 
@@ -213,15 +225,16 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   if (auto s = sink.begin(pinfo); !s) return s.error();
 
   Builder builder(g, info.display_bands, options, sink);
-  Progress p;
-  p.rows_total = info.height;
+  std::uint64_t const first_pass_rows = two_pass ? info.height : 0;
+  p.stage = "tiling";
+  p.rows_total = first_pass_rows + info.height;
   for (std::uint32_t y = 0; y < info.height; y += options.tile_size) {
     if (cancel && cancel->load()) return make_error(ErrorCode::cancelled, "Cancelled");
     std::uint32_t rows = std::min(options.tile_size, info.height - y);
     if (auto s = (*source)->read_rows(y, rows, builder.top_strip()); !s) return s.error();
     builder.set_top_rows(rows);
     if (auto s = builder.emit(g.max_level()); !s) return s.error();
-    p.rows_done = y + rows;
+    p.rows_done = first_pass_rows + y + rows;
     p.tiles = builder.tiles();
     p.bytes = sink.bytes_written();
     p.seconds = elapsed();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pyramid/encoder.hpp"
@@ -26,7 +27,10 @@ struct BuildOptions {
 };
 
 struct Progress {
-  std::uint64_t rows_done = 0, rows_total = 0;  // full-resolution rows decoded
+  // Rows decoded, over every pass: 16-bit and float sources are read twice (statistics, then tiles),
+  // so their total is twice the height and the first half is the "statistics" stage.
+  std::uint64_t rows_done = 0, rows_total = 0;
+  std::string_view stage = "tiling";
   std::uint64_t tiles = 0, bytes = 0;
   double seconds = 0;
   double fraction() const { return rows_total ? static_cast<double>(rows_done) / rows_total : 0; }

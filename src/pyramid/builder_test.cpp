@@ -164,6 +164,46 @@ TEST_F(BuilderTest, CancelLeavesNothing) {
   }
 }
 
+// A 16-bit image is read twice (statistics, then tiles): progress covers both passes in order, never
+// goes backwards, ends at 100 %, and a cancel during the statistics pass stops it.
+TEST_F(BuilderTest, SixteenBitProgressCoversTheStatisticsPass) {
+  VImage xy = VImage::xyz(300, 700);
+  auto src = dir_ / "deep.tif";
+  (xy[0] * 200 + xy[1]).cast(VIPS_FORMAT_USHORT).write_to_file(src.c_str());
+  MemorySink sink;
+  std::vector<Progress> seen;
+  auto r = build(src, sink, BuildOptions{}, [&](Progress const& p) { seen.push_back(p); });
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_GE(seen.size(), 6u);
+  EXPECT_EQ(seen.front().stage, "statistics");
+  EXPECT_EQ(seen.back().stage, "tiling");
+  EXPECT_DOUBLE_EQ(seen.back().fraction(), 1.0);
+  for (std::size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GE(seen[i].fraction(), seen[i - 1].fraction()) << i;
+    EXPECT_EQ(seen[i].rows_total, 1400u);
+  }
+  // The statistics pass ends at half way.
+  auto last_stats =
+      std::find_if(seen.rbegin(), seen.rend(), [](auto const& p) { return p.stage == "statistics"; });
+  EXPECT_DOUBLE_EQ(last_stats->fraction(), 0.5);
+
+  std::atomic<bool> cancel{false};
+  int calls = 0;
+  MemorySink other;
+  auto stopped = build(
+      src, other, BuildOptions{},
+      [&](Progress const& p) {
+        ++calls;
+        EXPECT_EQ(p.stage, "statistics");
+        cancel = true;
+      },
+      &cancel);
+  ASSERT_TRUE(stopped.has_error());
+  EXPECT_EQ(stopped.error().code, ErrorCode::cancelled);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(other.tiles.empty());
+}
+
 TEST_F(BuilderTest, HostileInputsFailWithSpecificCodes) {
   MemorySink sink;
   auto text = dir_ / "notes.png";

@@ -185,7 +185,8 @@ class VipsRows final : public FloatRows {
 };
 
 // First pass: a strided sample of finite values, and the count of NaN/blank pixels.
-Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& rows_in) {
+Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& rows_in,
+                                                                   FirstPassHooks const& hooks) {
   auto width = static_cast<std::size_t>(rows_in.width()), height = static_cast<std::size_t>(rows_in.height());
   auto bands = static_cast<std::size_t>(rows_in.bands());
   std::size_t step = std::max<std::size_t>(1, width * height * bands / kSampleTarget);
@@ -203,6 +204,9 @@ Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& ro
       }
       if (index % step == 0) sample.push_back(v);
     }
+    auto done = static_cast<std::uint32_t>(y + rows);
+    if (hooks.rows && !hooks.rows(done, static_cast<std::uint32_t>(height)))
+      return make_error(ErrorCode::cancelled, "Cancelled");
   }
   return std::pair(std::move(sample), blank);
 }
@@ -294,7 +298,7 @@ Source::~Source() = default;
 
 Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
                                              StretchOptions const& stretch_options,
-                                             FitsSelection const& selection) {
+                                             FitsSelection const& selection, FirstPassHooks const& hooks) {
   auto opened = open_header(path);
   if (!opened) return opened.error();
   auto& [info, image] = *opened;
@@ -312,7 +316,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       info.height = (*sampler)->height();
       if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels)
         return too_large(info, max_pixels);
-      auto sampled = sample_values(**sampler);
+      auto sampled = sample_values(**sampler, hooks);
       if (!sampled) return sampled.error();
       auto stretch = Stretch::fit(sampled->first, stretch_options);
       if (!stretch) return stretch.error();

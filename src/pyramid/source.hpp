@@ -4,6 +4,7 @@
 // bottom as 8-bit display pixels in bounded memory.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,12 @@ struct SourceInfo {
 // to our log. Safe to call repeatedly.
 void init_image_library();
 
+// Watches the statistics pass of 16-bit and float sources (a full decode before the first tile):
+// `rows` hears how far it is after each strip and returns false to stop it (cancellation).
+struct FirstPassHooks {
+  std::function<bool(std::uint32_t rows_done, std::uint32_t rows_total)> rows;
+};
+
 class Source {
  public:
   // Errors: not_found, unsupported_media_type (unsupported_format: lists what is accepted),
@@ -37,7 +44,8 @@ class Source {
   // image that samples its values; 8-bit data passes through unchanged.
   static Result<std::unique_ptr<Source>> open(std::filesystem::path const& path, std::uint64_t max_pixels,
                                               StretchOptions const& stretch = {},
-                                              FitsSelection const& selection = {});
+                                              FitsSelection const& selection = {},
+                                              FirstPassHooks const& hooks = {});
   ~Source();
 
   SourceInfo const& info() const { return info_; }
