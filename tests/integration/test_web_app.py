@@ -81,9 +81,47 @@ def test_admin_pages_in_a_browser(web_server, tmp_path):
     assert report["ok"], report
     assert report["user_sees_admin_link"] == 0 and report["user_kept_out"]
     assert report["users_heading"] == "Users (2)"
+    # System health from /api/health and /metrics: the database, the disk, the process.
+    system = report["system"]
+    for expected in ("Status\nok", "sqlite", "schema v", "free", "Resident memory", "Requests served", "2xx", "DB pool",
+                     "1 succeeded"):
+        assert expected in system, (expected, system)
     assert report["console_errors"] == [], report["console_errors"]
     # What the page did really happened on the server.
     assert s.request("POST", "/api/auth/login", json={"login": "plain_user",
                                                       "password": "plain user password"}).status_code == 403
     assert s.get("/api/datasets").json()["total"] == 0  # the demo dataset was force-deleted
     assert s.get("/api/auth/me", headers=bearer(user["access_token"])).status_code in (401, 403)
+
+
+def test_accessibility_and_phone_width(web_server):
+    """Every page at 1280 px and at a 375-px phone width: no WCAG 2 A/AA violation axe-core rates
+    serious or critical, no sideways scrolling, and the sign-in form works from the keyboard alone."""
+    from support.server import run_cli
+    s = web_server
+    published = s.wait_for_event(lambda e: e.get("event") == "pyramid_published", timeout=60)
+    run_cli("user", "create", "--email", "a11y@example.org", "--username", "a11y", "--admin", "--password-stdin",
+            env={"DATA_DIR": str(s.data_dir), "ARGON2_OPSLIMIT": "1", "ARGON2_MEMLIMIT_MIB": "8"},
+            input="accessible admin password\n")
+    demo = s.get("/api/datasets").json()["items"][0]["id"]
+    r = subprocess.run(["node", str(NODE / "e2e_a11y.mjs"), s.base, "a11y", "accessible admin password", demo,
+                        str(ARTIFACTS / "a11y")], capture_output=True, text=True, timeout=300, cwd=NODE)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["ok"], report
+    assert len(report["pages"]) == 18
+    serious = [f'{p["viewport"]} {p["name"]}: {v["id"]} ({v["help"]}) at {v["nodes"]}' for p in report["pages"]
+               for v in p["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], "\n".join(serious)
+    overflowing = [(p["viewport"], p["name"], p["overflow"]) for p in report["pages"] if p["overflow"] > 1]
+    assert overflowing == [], overflowing
+    assert report["console_errors"] == [], report["console_errors"]
+    # The form starts focused on its first field; Tab cycles through the page from the skip link on,
+    # reaching the login field, the password and the button in that order, each visibly focused.
+    assert report["initial_focus"] == "Email or username"
+    order = [(k["tag"], k["label"]) for k in report["keyboard"]]
+    order = order[order.index(("a", "Skip to content")):]
+    at = {k: order.index(k) for k in [("input", "Email or username"), ("input", "Password"), ("button", "Sign in")]}
+    assert at[("input", "Email or username")] < at[("input", "Password")] < at[("button", "Sign in")], order
+    assert all(k["visible"] for k in report["keyboard"] if k["tag"] in ("a", "input", "button")), report["keyboard"]
+    assert report["keyboard_sign_in"]

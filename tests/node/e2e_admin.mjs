@@ -36,6 +36,8 @@ try {
   await page.getByRole("heading", { name: /^Users \(\d+\)$/ }).waitFor();
   await page.getByRole("heading", { name: /^Datasets \(\d+\)$/ }).waitFor();
   report.users_heading = await page.getByRole("heading", { name: /^Users/ }).textContent();
+  await page.getByRole("heading", { name: "System" }).waitFor();
+  report.system = await page.locator("section[aria-label=System] dl").innerText();
   await page.screenshot({ path: path.join(artifacts, "01-admin.png"), fullPage: true });
   const row = page.locator("tr", { hasText: userLogin });
   await row.getByRole("button", { name: "Disable" }).click();

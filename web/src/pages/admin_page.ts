@@ -1,5 +1,6 @@
 // Administration: statistics, users (search, disable/enable, make admin, delete with their
 // datasets), datasets (search, force delete, reprocess), recent activity, system health.
+import { parseMetrics, requestsByClass, total, type Sample } from "../admin/metrics";
 import { ApiError, api } from "../api/client";
 import type { Dataset, Page, User } from "../api/types";
 import { currentUser } from "../auth/session";
@@ -38,6 +39,34 @@ function tile(label: string, value: string | number): HTMLElement {
   return el("div", { class: "card stat" }, el("div", { class: "muted small" }, label), el("div", { class: "stat-value" }, String(value)));
 }
 
+function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600), m = Math.floor((seconds % 3600) / 60);
+  return d ? `${d} d ${h} h` : h ? `${h} h ${m} min` : `${m} min ${Math.floor(seconds % 60)} s`;
+}
+
+// The system panel: health (database, storage, uptime) and the process's own metrics.
+function systemPanel(health: Health | null, samples: Sample[] | null): HTMLElement[] {
+  const rows: Array<[string, string]> = [];
+  if (health) {
+    rows.push(["Status", health.status], ["Version", health.version], ["Uptime", duration(health.uptime_s)],
+      ["Database", `${health.database.backend}, ${health.database.ok ? `${health.database.latency_ms.toFixed(1)} ms, schema v${health.database.schema_version}` : "unreachable"}`],
+      ["Storage", health.storage.ok ? `${formatBytes(health.storage.free_bytes)} free` : "unavailable"]);
+  }
+  if (samples) {
+    const by = requestsByClass(samples);
+    rows.push(["Resident memory", formatBytes(total(samples, "process_resident_memory_bytes"))],
+      ["Open files", String(total(samples, "process_open_fds"))],
+      ["Requests in flight", String(total(samples, "astropixel_http_requests_in_flight"))],
+      ["Requests served", Object.entries(by).sort().map(([k, v]) => `${k} ${v}`).join(" · ") || "0"],
+      ["DB pool", `${total(samples, "astropixel_db_pool_connections", { state: "in_use" })} in use, ${total(samples, "astropixel_db_pool_connections", { state: "idle" })} idle of ${total(samples, "astropixel_db_pool_size")}; ${total(samples, "astropixel_db_pool_waiting")} waiting, ${total(samples, "astropixel_db_pool_timeouts")} timeouts`],
+      ["Jobs", `${total(samples, "astropixel_jobs_running")} running; ${total(samples, "astropixel_jobs_finished", { outcome: "succeeded" })} succeeded, ${total(samples, "astropixel_jobs_finished", { outcome: "failed" })} failed, ${total(samples, "astropixel_jobs_finished", { outcome: "retried" })} retried`]);
+    const peak = total(samples, "astropixel_pyramid_build_rss_bytes", { phase: "after_tiling" });
+    if (peak) rows.push(["Last build RSS", `${formatBytes(total(samples, "astropixel_pyramid_build_rss_bytes", { phase: "before_tiling" }))} before → ${formatBytes(peak)} after tiling → ${formatBytes(total(samples, "astropixel_pyramid_build_rss_bytes", { phase: "after_cleanup" }))} after cleanup`]);
+  }
+  if (!rows.length) return [el("h2", null, "System"), el("p", { class: "muted" }, "Health and metrics are unavailable.")];
+  return [el("h2", null, "System"), el("dl", { class: "system" }, ...rows.map(([k, v]) => el("div", null, el("dt", null, k), el("dd", null, v))))];
+}
+
 function counts(title: string, values: Record<string, number>): HTMLElement {
   return el("div", { class: "panel" }, el("h3", null, title), el("dl", { class: "counts" }, ...Object.entries(values).map(([k, v]) => el("div", null, el("dt", null, k), el("dd", null, String(v))))));
 }
@@ -53,18 +82,26 @@ export const adminPage: PageFn = (root) => {
   const users = el("section", { attrs: { "aria-label": "Users" } });
   const datasets = el("section", { attrs: { "aria-label": "Datasets" } });
   const activity = el("section", { attrs: { "aria-label": "Recent activity" } });
+  const system = el("section", { attrs: { "aria-label": "System" } });
   const fail = (what: string) => (e: unknown) => replace(status, errorBox(what, e instanceof ApiError ? e.message : String(e)));
 
   const loadOverview = async () => {
-    const [stats, health] = await Promise.all([api<Stats>("/api/admin/stats"), api<Health>("/api/health").catch(() => null)]);
+    const stats = await api<Stats>("/api/admin/stats");
     replace(
       overview,
       el("h2", null, "Overview"),
-      el("div", { class: "stats" }, tile("Users", stats.users), tile("Datasets", stats.datasets), tile("Storage", formatBytes(stats.storage_bytes)), tile("Gigapixels", (stats.total_pixels / 1e9).toFixed(2)),
-        health ? tile("Health", `${health.status} · db ${health.database.latency_ms.toFixed(1)} ms`) : null,
-        health ? tile("Free disk", formatBytes(health.storage.free_bytes)) : null),
+      el("div", { class: "stats" }, tile("Users", stats.users), tile("Datasets", stats.datasets), tile("Storage", formatBytes(stats.storage_bytes)), tile("Gigapixels", (stats.total_pixels / 1e9).toFixed(2))),
       el("div", { class: "counts-row" }, counts("Datasets by status", stats.by_status), counts("By category", stats.by_category), counts("Job queue", stats.jobs)),
     );
+  };
+
+  const loadSystem = async () => {
+    const [health, metrics] = await Promise.all([
+      // Public and answered even when unhealthy (503 with the same body): read it whatever the status.
+      fetch("/api/health", { credentials: "same-origin" }).then((r) => r.json() as Promise<Health>).catch(() => null),
+      fetch("/metrics", { credentials: "same-origin" }).then((r) => (r.ok ? r.text() : null)).catch(() => null),
+    ]);
+    replace(system, ...systemPanel(health, metrics === null ? null : parseMetrics(metrics)));
   };
 
   const userRow = (u: User): HTMLElement => {
@@ -101,7 +138,7 @@ export const adminPage: PageFn = (root) => {
     const search = el("input", { attrs: { type: "search", placeholder: "Search users", "aria-label": "Search users", value: userQuery },
       on: { change: (e) => { userQuery = (e.target as HTMLInputElement).value; loadUsers().catch(fail("Users cannot be loaded")); } } });
     replace(users, el("h2", null, `Users (${page.total})`), search,
-      el("div", { class: "table-wrap" }, el("table", null, el("thead", null, el("tr", null, ...["Username", "Email", "Role", "State", "Joined", ""].map((h) => el("th", { attrs: { scope: "col" } }, h)))), el("tbody", null, ...page.items.map(userRow)))));
+      el("div", { class: "table-wrap", attrs: { tabindex: 0, role: "region", "aria-label": "Users table" } }, el("table", null, el("thead", null, el("tr", null, ...["Username", "Email", "Role", "State", "Joined", ""].map((h) => el("th", { attrs: { scope: "col" } }, h)))), el("tbody", null, ...page.items.map(userRow)))));
   };
 
   let datasetQuery = "";
@@ -121,7 +158,7 @@ export const adminPage: PageFn = (root) => {
           try { await api(`/api/admin/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" }); loadDatasets(); loadOverview(); } catch (e) { fail("The dataset could not be deleted")(e); }
         } } }, "Delete")));
     replace(datasets, el("h2", null, `Datasets (${page.total})`), search,
-      el("div", { class: "table-wrap" }, el("table", null, el("thead", null, el("tr", null, ...["Name", "Visibility", "Status", "Size", ""].map((h) => el("th", { attrs: { scope: "col" } }, h)))), el("tbody", null, ...page.items.map(row)))));
+      el("div", { class: "table-wrap", attrs: { tabindex: 0, role: "region", "aria-label": "Datasets table" } }, el("table", null, el("thead", null, el("tr", null, ...["Name", "Visibility", "Status", "Size", ""].map((h) => el("th", { attrs: { scope: "col" } }, h)))), el("tbody", null, ...page.items.map(row)))));
   };
 
   const loadActivity = async () => {
@@ -131,9 +168,13 @@ export const adminPage: PageFn = (root) => {
         a.kind === "user" ? ["New user ", el("strong", null, a.name)] : [el("strong", null, a.actor || "system"), " uploaded ", el("a", { attrs: { href: `/datasets/${encodeURIComponent(a.id)}` } }, a.name)]))));
   };
 
-  replace(root, el("main", { class: "admin" }, pageTitle("Administration"), status, overview, users, datasets, activity));
+  replace(root, el("main", { class: "admin" }, pageTitle("Administration"), status, overview, system, users, datasets, activity));
   loadOverview().catch(fail("Statistics cannot be loaded"));
   loadUsers().catch(fail("Users cannot be loaded"));
   loadDatasets().catch(fail("Datasets cannot be loaded"));
   loadActivity().catch(fail("Activity cannot be loaded"));
+  loadSystem().catch(fail("System health cannot be loaded"));
+  // Health and metrics move on their own: refresh them while the page is open.
+  const timer = window.setInterval(() => loadSystem().catch(() => undefined), 10_000);
+  return () => window.clearInterval(timer);
 };

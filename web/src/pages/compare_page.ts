@@ -75,8 +75,8 @@ export const comparePage: PageFn = (root, _params, query) => {
       show();
     } } }, mode === "side" ? "Overlay" : "Side by side");
     if (mode === "side") {
-      const left = el("div", { class: "osd compare-pane", attrs: { "aria-label": ds[0].name, tabindex: 0 } });
-      const right = el("div", { class: "osd compare-pane", attrs: { "aria-label": ds[1].name, tabindex: 0 } });
+      const left = el("div", { class: "osd compare-pane", attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[0].name, tabindex: 0 } });
+      const right = el("div", { class: "osd compare-pane", attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[1].name, tabindex: 0 } });
       const syncBox = el("input", { attrs: { type: "checkbox", checked: sync }, on: { change: (e) => { sync = (e.target as HTMLInputElement).checked; } } });
       replace(stage, el("div", { class: "toolbar" }, modeButton, el("label", { class: "check" }, syncBox, " Synchronise pan and zoom")),
         el("div", { class: "compare-grid" }, el("figure", null, left, el("figcaption", null, ds[0].name)), el("figure", null, right, el("figcaption", null, ds[1].name))));
@@ -87,7 +87,7 @@ export const comparePage: PageFn = (root, _params, query) => {
       // For the end-to-end test to read both zoom levels.
       (window as unknown as { __astropixelViewers?: OpenSeadragon.Viewer[] }).__astropixelViewers = [a, b];
     } else {
-      const pane = el("div", { class: "osd", attrs: { "aria-label": `${ds[1].name} over ${ds[0].name}`, tabindex: 0 } });
+      const pane = el("div", { class: "osd", attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": `${ds[1].name} over ${ds[0].name}`, tabindex: 0 } });
       const v = makeViewer(pane, [{ tileSource: ds[0].urls!.dzi }, { tileSource: ds[1].urls!.dzi, opacity: 0.5 }]);
       viewers.push(v);
       const slider = el("input", { attrs: { type: "range", min: 0, max: 1, step: 0.01, value: 0.5, "aria-label": `Opacity of ${ds[1].name}` }, on: { input: (e) => {

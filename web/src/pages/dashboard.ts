@@ -145,7 +145,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
       el("option", { attrs: { value: v, selected: v === state.sort } }, label),
     ),
   );
-  const viewToggle = el("button", { class: "button small", attrs: { type: "button", "aria-label": "Switch between grid and list" }, on: { click: () => {
+  const viewToggle = el("button", { class: "button small", attrs: { type: "button", title: "Switch between grid and list" }, on: { click: () => {
     state.view = state.view === "grid" ? "list" : "grid";
     localStorage.setItem("astropixel.view", state.view);
     viewToggle.textContent = state.view === "grid" ? "List view" : "Grid view";

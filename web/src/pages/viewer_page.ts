@@ -87,7 +87,7 @@ export const viewerPage: PageFn = (root, params) => {
       return;
     }
     const settings = loadSettings();
-    const canvas = el("div", { class: "osd", attrs: { tabindex: 0, "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.` } });
+    const canvas = el("div", { class: "osd", attrs: { tabindex: 0, role: "region", "aria-roledescription": "image viewer", "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.` } });
     const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
     const cursor = el("output", { class: "readout" }, "—");
     const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
