@@ -36,5 +36,7 @@ int run_tile(TileCommand const& cmd);
 int run_user(CommonOptions const& common, UserCommand const& cmd);
 int run_serve(CommonOptions const& common, bool print_config);
 int run_migrate(CommonOptions const& common);
+// Runs jobs without HTTP until SIGINT/SIGTERM; `concurrency` 0 = WORKERS (at least one).
+int run_worker(CommonOptions const& common, int concurrency);
 
 }  // namespace astropixel::app

@@ -18,6 +18,11 @@ int main(int argc, char** argv) {
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server (and in-process workers)");
   serve->add_flag("--print-config", print_config,
                   "Print the effective configuration (secrets redacted) and exit");
+  int worker_concurrency = 0;
+  auto* worker =
+      cli.add_subcommand("worker", "Run background jobs (pyramid builds) without HTTP, until stopped");
+  worker->add_option("--concurrency", worker_concurrency, "Jobs at a time (default: WORKERS, at least 1)")
+      ->check(CLI::Range(1, 256));
   auto* migrate = cli.add_subcommand("migrate", "Apply database schema migrations and exit");
   auto* version_cmd = cli.add_subcommand("version", "Print the version and exit");
 
@@ -88,5 +93,6 @@ int main(int argc, char** argv) {
     return run_user(common, user_cmd);
   }
   if (*serve) return run_serve(common, print_config);
+  if (*worker) return run_worker(common, worker_concurrency);
   return 2;
 }

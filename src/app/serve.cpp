@@ -21,6 +21,7 @@
 #include "app/commands.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
+#include "app/job_runtime.hpp"
 #include "app/services.hpp"
 #include "app/version.hpp"
 #include "core/log.hpp"
@@ -47,20 +48,10 @@ namespace {
 constexpr int kExitConfig = 2;
 constexpr int kExitUnavailable = 3;
 
-std::optional<Config> configure(CommonOptions const& common) {
-  auto cfg = load_config(common.config_file, process_env());
-  if (!cfg) {
-    std::cerr << "astropixel: " << cfg.error().message << ": " << cfg.error().detail << "\n";
-    return std::nullopt;
-  }
-  log::set_level(log::parse_level(cfg->log_level, log::Level::info));
-  return *cfg;
-}
-
 }  // namespace
 
 int run_migrate(CommonOptions const& common) {
-  auto cfg = configure(common);
+  auto cfg = configure(common.config_file);
   if (!cfg) return kExitConfig;
   auto pool = open_database(*cfg);
   if (!pool) return kExitUnavailable;
@@ -69,7 +60,7 @@ int run_migrate(CommonOptions const& common) {
 }
 
 int run_serve(CommonOptions const& common, bool print_config) {
-  auto cfg = configure(common);
+  auto cfg = configure(common.config_file);
   if (!cfg) return kExitConfig;
   if (print_config) {
     std::cout << describe(*cfg);
@@ -124,7 +115,6 @@ int run_serve(CommonOptions const& common, bool print_config) {
 
   // Free space where uploads and pyramids are written; tests can pretend the disk is smaller.
   std::atomic<std::int64_t> free_override{-1};
-  std::atomic<int> build_delay_ms{0};
   auto free_at = [&free_override](std::filesystem::path const& dir) -> Result<std::uint64_t> {
     if (auto o = free_override.load(); o >= 0) return static_cast<std::uint64_t>(o);
     auto f = free_disk_bytes(dir.c_str());
@@ -132,37 +122,12 @@ int run_serve(CommonOptions const& common, bool print_config) {
     return *f;
   };
   auto uploads_dir = cfg->data_dir / "uploads";
-  auto scratch_dir = cfg->data_dir / "tmp";
   auto blob_root = (*blobs)->root();
 
   // Jobs, datasets, uploads, tiles
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  jobs::JobQueue queue(fmt::format("{}:{}", host, ::getpid()), std::chrono::seconds(cfg->job_lease_seconds));
-  jobs::WorkerPool workers(*pool, queue, {.workers = cfg->workers});
-  datasets::DatasetService dataset_service(
-      *pool, **blobs,
-      {.retention_hours = cfg->dataset_retention_hours, .job_max_attempts = cfg->job_max_attempts},
-      [&workers] { workers.notify(); });
-  datasets::MemoryReport memory;
-  pyramid::BuildOptions build_options;
-  build_options.format = *pyramid::parse_tile_format(cfg->tile_format);
-  build_options.quality = cfg->tile_quality;
-  build_options.tile_size = static_cast<std::uint32_t>(cfg->tile_size);
-  build_options.max_pixels = cfg->max_image_pixels;
-  build_options.threads = static_cast<unsigned>(cfg->tile_threads);
-  workers.add(std::string(datasets::kBuildPyramidJob),
-              datasets::build_pyramid_handler(
-                  dataset_service, {.options = build_options,
-                                    .reserve_bytes = cfg->disk_reserve_bytes,
-                                    .scratch = scratch_dir,
-                                    .free_bytes = [&free_at, blob_root] { return free_at(blob_root); },
-                                    .memory = &memory,
-                                    .after_strip =
-                                        [&build_delay_ms] {
-                                          if (int ms = build_delay_ms.load(); ms > 0)
-                                            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                                        }}));
+  JobRuntime jobs(*cfg, *pool, **blobs, blob_root, free_at);
+  auto& workers = jobs.workers();
+  auto& dataset_service = jobs.datasets();
   upload::UploadService upload_service(
       *pool, dataset_service,
       {.dir = uploads_dir,
@@ -173,22 +138,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
        .free_bytes = [&free_at, uploads_dir] { return free_at(uploads_dir); }});
   tiles::TileDirectory tile_directory(*pool, **blobs, std::chrono::milliseconds(cfg->tile_cache_ttl_ms));
 
-  metrics.add_collector([&workers, &memory](metrics::Metrics::GaugeSetter const& set) {
-    auto s = workers.stats();
-    set("astropixel_jobs_running", "Jobs running in this process", {}, static_cast<double>(s.running));
-    for (auto [outcome, n] :
-         {std::pair{"succeeded", s.succeeded}, std::pair{"failed", s.failed}, std::pair{"retried", s.retried},
-          std::pair{"cancelled", s.cancelled}, std::pair{"lease_lost", s.lost}}) {
-      set("astropixel_jobs_finished", "Jobs finished by this process, by outcome (total)",
-          {{"outcome", outcome}}, static_cast<double>(n));
-    }
-    for (auto [phase, v] : {std::pair{"before_tiling", memory.before.load()},
-                            std::pair{"after_tiling", memory.after_tiling.load()},
-                            std::pair{"after_cleanup", memory.after_cleanup.load()}}) {
-      set("astropixel_pyramid_build_rss_bytes", "Resident memory around the last pyramid build",
-          {{"phase", phase}}, static_cast<double>(v));
-    }
-  });
+  jobs.add_metrics(metrics);
 
   // Routes
   http::Router router;
@@ -232,7 +182,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
                                          [&free_override](std::optional<std::uint64_t> b) {
                                            free_override = b ? static_cast<std::int64_t>(*b) : -1;
                                          },
-                                     .slow_builds = [&build_delay_ms](int ms) { build_delay_ms = ms; },
+                                     .slow_builds = [&jobs](int ms) { jobs.slow_builds(ms); },
                                      .blocking = &blocking,
                                  });
   }
@@ -278,7 +228,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   bool stopping = false;
   std::thread sweeper([&] {
     if (cfg->demo_dataset) {
-      if (auto s = ensure_demo_dataset(dataset_service, scratch_dir); !s)
+      if (auto s = ensure_demo_dataset(dataset_service, jobs.scratch_dir()); !s)
         log::warn("demo_dataset_failed", {{"detail", s.error().message + ": " + s.error().detail}});
     }
     std::unique_lock lock(sweep_mutex);

@@ -1,9 +1,21 @@
 #include "app/services.hpp"
 
+#include <iostream>
+
 #include "core/log.hpp"
 #include "db/migrations.hpp"
 
 namespace astropixel::app {
+
+std::optional<Config> configure(std::optional<std::filesystem::path> const& config_file) {
+  auto cfg = load_config(config_file, process_env());
+  if (!cfg) {
+    std::cerr << "astropixel: " << cfg.error().message << ": " << cfg.error().detail << "\n";
+    return std::nullopt;
+  }
+  log::set_level(log::parse_level(cfg->log_level, log::Level::info));
+  return *cfg;
+}
 
 ratelimit::Policy parse_policy(std::string name, std::string const& spec) {
   auto slash = spec.find('/');

@@ -1,5 +1,8 @@
 #pragma once
 // Small translations from configuration to service settings, shared by `serve` and the CLI.
+#include <filesystem>
+#include <optional>
+
 #include "app/config.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/password_hasher.hpp"
@@ -12,6 +15,9 @@ namespace astropixel::app {
 ratelimit::Policy parse_policy(std::string name, std::string const& spec);
 auth::HashParams hash_params(Config const& cfg);
 auth::AuthSettings auth_settings(Config const& cfg);
+// Loads the configuration (file, then environment) and sets the log level; prints the error and
+// returns nullopt when it is invalid.
+std::optional<Config> configure(std::optional<std::filesystem::path> const& config_file);
 // Opens the pool and applies migrations; logs and returns nullptr on failure.
 std::unique_ptr<db::Pool> open_database(Config const& cfg);
 

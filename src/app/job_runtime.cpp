@@ -1,0 +1,68 @@
+#include "app/job_runtime.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <thread>
+
+namespace astropixel::app {
+
+namespace {
+
+// Names this process in job leases, so an operator can tell which worker holds a job.
+std::string worker_identity() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return fmt::format("{}:{}", host, ::getpid());
+}
+
+}  // namespace
+
+JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& blobs,
+                       std::filesystem::path build_disk, FreeBytesAt free_at)
+    : scratch_(cfg.data_dir / "tmp"),
+      queue_(worker_identity(), std::chrono::seconds(cfg.job_lease_seconds)),
+      workers_(pool, queue_, {.workers = cfg.workers}),
+      datasets_(pool, blobs,
+                {.retention_hours = cfg.dataset_retention_hours, .job_max_attempts = cfg.job_max_attempts},
+                [this] { workers_.notify(); }) {
+  pyramid::BuildOptions options;
+  options.format = *pyramid::parse_tile_format(cfg.tile_format);
+  options.quality = cfg.tile_quality;
+  options.tile_size = static_cast<std::uint32_t>(cfg.tile_size);
+  options.max_pixels = cfg.max_image_pixels;
+  options.threads = static_cast<unsigned>(cfg.tile_threads);
+  workers_.add(std::string(datasets::kBuildPyramidJob),
+               datasets::build_pyramid_handler(
+                   datasets_, {.options = options,
+                               .reserve_bytes = cfg.disk_reserve_bytes,
+                               .scratch = scratch_,
+                               .free_bytes = [free_at, build_disk] { return free_at(build_disk); },
+                               .memory = &memory_,
+                               .after_strip =
+                                   [this] {
+                                     if (int ms = build_delay_ms_.load(); ms > 0)
+                                       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                                   }}));
+}
+
+void JobRuntime::add_metrics(metrics::Metrics& metrics) {
+  metrics.add_collector([this](metrics::Metrics::GaugeSetter const& set) {
+    auto s = workers_.stats();
+    set("astropixel_jobs_running", "Jobs running in this process", {}, static_cast<double>(s.running));
+    for (auto [outcome, n] :
+         {std::pair{"succeeded", s.succeeded}, std::pair{"failed", s.failed}, std::pair{"retried", s.retried},
+          std::pair{"cancelled", s.cancelled}, std::pair{"lease_lost", s.lost}}) {
+      set("astropixel_jobs_finished", "Jobs finished by this process, by outcome (total)",
+          {{"outcome", outcome}}, static_cast<double>(n));
+    }
+    for (auto [phase, v] : {std::pair{"before_tiling", memory_.before.load()},
+                            std::pair{"after_tiling", memory_.after_tiling.load()},
+                            std::pair{"after_cleanup", memory_.after_cleanup.load()}}) {
+      set("astropixel_pyramid_build_rss_bytes", "Resident memory around the last pyramid build",
+          {{"phase", phase}}, static_cast<double>(v));
+    }
+  });
+}
+
+}  // namespace astropixel::app

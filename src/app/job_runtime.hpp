@@ -1,0 +1,47 @@
+#pragma once
+// What runs background jobs: the job queue, a worker pool with the pyramid builder, and the dataset
+// service the jobs report to. `serve` embeds one (in-process workers, WORKERS of them); `worker`
+// runs one on its own, without HTTP, as many processes on as many machines as needed.
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "app/config.hpp"
+#include "core/error.hpp"
+#include "datasets/build_pyramid_job.hpp"
+#include "datasets/dataset_service.hpp"
+#include "db/pool.hpp"
+#include "jobs/worker_pool.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/blob_store.hpp"
+
+namespace astropixel::app {
+
+class JobRuntime {
+ public:
+  // Free bytes of the file system holding a directory (replaced in tests to fake a small disk).
+  using FreeBytesAt = std::function<Result<std::uint64_t>(std::filesystem::path const&)>;
+
+  // `build_disk` is where pyramids are written: the disk check before tiling measures it.
+  JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& blobs, std::filesystem::path build_disk,
+             FreeBytesAt free_at);
+
+  datasets::DatasetService& datasets() { return datasets_; }
+  jobs::WorkerPool& workers() { return workers_; }
+  std::filesystem::path const& scratch_dir() const { return scratch_; }
+  // Fault injection: a pause after every strip of tiles, so tests can kill a build midway.
+  void slow_builds(int ms) { build_delay_ms_ = ms; }
+  // Job counts and the memory around the last build, for /metrics.
+  void add_metrics(metrics::Metrics& metrics);
+
+ private:
+  std::filesystem::path scratch_;
+  jobs::JobQueue queue_;
+  jobs::WorkerPool workers_;
+  datasets::DatasetService datasets_;
+  datasets::MemoryReport memory_;
+  std::atomic<int> build_delay_ms_{0};
+};
+
+}  // namespace astropixel::app

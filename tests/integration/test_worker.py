@@ -1,0 +1,77 @@
+"""`astropixel worker`: serve instances with WORKERS=0 leave jobs in the table; a separate worker
+process (no HTTP) claims and runs them, on SQLite and on PostgreSQL; SIGTERM stops it cleanly."""
+import io
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from support.accounts import register, bearer
+from support.server import BINARY
+from support import tus
+
+
+class Worker:
+    def __init__(self, env):
+        self.lines = []
+        full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "info", **env}
+        self.proc = subprocess.Popen([str(BINARY), "worker"], env=full, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def events(self, name):
+        out = []
+        for line in list(self.lines):
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if e.get("event") == name:
+                out.append(e)
+        return out
+
+
+def png_bytes(w=900, h=700):
+    rng = np.random.default_rng(3)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_jobs_run_in_a_separate_worker(make_server, backend, request):
+    env = {"WORKERS": "0"}
+    if backend == "postgres":
+        env["DATABASE_URL"] = request.getfixturevalue("pg_url")
+    s = make_server(env=env)
+    token = register(s)["access_token"]
+    _, last = tus.upload(s, token, png_bytes(), {"filename": "remote.png"})
+    d = last.headers["X-Dataset-Id"]
+    time.sleep(1.5)
+    assert s.get(f"/api/datasets/{d}/status", headers=bearer(token)).json()["status"] == "pending", \
+        "a server without workers must not build"
+
+    worker = Worker({"DATA_DIR": str(s.data_dir), **{k: v for k, v in env.items() if k == "DATABASE_URL"}})
+    try:
+        status, _ = tus.wait_for_dataset(s, token, d, timeout=60)
+        assert status["status"] == "completed", status
+        assert s.get(f"/api/datasets/{d}/image_files/0/0_0.jpg", headers=bearer(token)).status_code == 200
+        memory = worker.events("job_memory")
+        assert {e["phase"] for e in memory} >= {"before_tiling", "after_tiling"}, worker.lines
+    finally:
+        worker.proc.send_signal(signal.SIGTERM)
+        code = worker.proc.wait(20)
+    assert code == 0, "".join(worker.lines)
+    assert worker.events("worker_starting")[0]["workers"] == 1
+    assert worker.events("shutdown_complete")
+    assert not any("Sanitizer" in l or "runtime error:" in l for l in worker.lines)
