@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/ids.hpp"
+#include "ratelimit/redis_limiter.hpp"
 
 namespace astropixel::app {
 namespace {
@@ -172,7 +173,17 @@ std::vector<Key> const& keys() {
     k.push_back(text("AWS_REGION", &Config::aws_region));
     k.push_back(text("AWS_ACCESS_KEY_ID", &Config::aws_access_key_id));
     k.push_back(text("AWS_SECRET_ACCESS_KEY", &Config::aws_secret_access_key, true));
-    k.push_back(text("REDIS_URL", &Config::redis_url, true));
+    k.push_back(
+        text("REDIS_URL", &Config::redis_url, true, [](std::string const& v) -> std::optional<std::string> {
+          if (v.empty()) return std::nullopt;
+          auto a = ratelimit::parse_redis_url(v);
+          return a ? std::nullopt : std::optional<std::string>(a.error().detail);
+        }));
+    k.push_back(text("RATE_LIMIT_FAILURE", &Config::rate_limit_failure, false,
+                     [](std::string const& v) -> std::optional<std::string> {
+                       if (v == "open" || v == "closed") return std::nullopt;
+                       return "must be open or closed";
+                     }));
     k.push_back(
         text("SECRET_KEY", &Config::secret_key, true, [](std::string const& v) -> std::optional<std::string> {
           if (v.size() < 32) return "must be at least 32 characters of random text";

@@ -38,6 +38,7 @@
 #include "jobs/worker_pool.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/memory_limiter.hpp"
+#include "ratelimit/redis_limiter.hpp"
 #include "storage/fs/fs_blob_store.hpp"
 #include "tiles/tile_directory.hpp"
 #include "upload/upload_service.hpp"
@@ -80,9 +81,32 @@ int run_serve(CommonOptions const& common, bool print_config) {
     return kExitUnavailable;
   }
   metrics::Metrics metrics{std::string(version()), std::string(commit())};
-  ratelimit::MemoryLimiter limiter;
+  // Rate limits: in this process, or shared by every instance through Redis.
+  std::unique_ptr<ratelimit::Limiter> limiter_owner;
+  ratelimit::RedisLimiter* redis_limiter = nullptr;
+  if (cfg->redis_url.empty()) {
+    limiter_owner = std::make_unique<ratelimit::MemoryLimiter>();
+  } else {
+    auto redis = std::make_unique<ratelimit::RedisLimiter>(ratelimit::RedisOptions{
+        .address = *ratelimit::parse_redis_url(cfg->redis_url),
+        .on_failure = cfg->rate_limit_failure == "closed" ? ratelimit::FailureMode::closed
+                                                          : ratelimit::FailureMode::open});
+    // Unreachable at start-up is not fatal (Redis may be restarting too); the failure mode answers.
+    if (auto s = redis->ping(); !s)
+      log::error("rate_limiter_unavailable",
+                 {{"detail", s.error().detail}, {"answer", cfg->rate_limit_failure}});
+    redis_limiter = redis.get();
+    limiter_owner = std::move(redis);
+  }
+  ratelimit::Limiter& limiter = *limiter_owner;
   http::BlockingPool blocking(cfg->blocking_threads);
 
+  if (redis_limiter) {
+    metrics.add_collector([redis_limiter](metrics::Metrics::GaugeSetter const& set) {
+      set("astropixel_ratelimit_backend_failures", "Rate-limit checks answered without Redis (total)", {},
+          static_cast<double>(redis_limiter->failures()));
+    });
+  }
   metrics.add_collector([&pool, &store = **blobs](metrics::Metrics::GaugeSetter const& set) {
     auto s = pool->stats();
     set("astropixel_db_pool_size", "Configured pool size (DB_POOL_SIZE)", {}, static_cast<double>(s.size));

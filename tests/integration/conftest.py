@@ -42,3 +42,11 @@ def pg_url():
     if not base:
         pytest.fail("ASTROPIXEL_TEST_PG_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL")
     return fresh_database(base)
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("ASTROPIXEL_TEST_REDIS_URL")
+    if not url:
+        pytest.fail("ASTROPIXEL_TEST_REDIS_URL is not set: run the tests through scripts/test.sh, which starts Redis")
+    return url
