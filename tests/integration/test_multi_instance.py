@@ -93,10 +93,16 @@ def image_bytes():
     return buf.getvalue()
 
 
-def handled_by(instances, upload_id):
-    return [i for i, s in enumerate(instances)
-            if any(e.get("event") == "request" and upload_id in e.get("path", "") and e.get("method") == "PATCH"
-                   for e in s.events())]
+def handled_by(instances, upload_id, timeout=5):
+    """Which instances logged a PATCH of the upload (the log line follows the response: wait for it)."""
+    deadline = time.time() + timeout
+    while True:
+        found = [i for i, s in enumerate(instances)
+                 if any(e.get("event") == "request" and upload_id in e.get("path", "") and e.get("method") == "PATCH"
+                        for e in s.events())]
+        if found or time.time() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_upload_through_nginx_survives_losing_an_instance(cluster):
@@ -123,7 +129,7 @@ def test_upload_through_nginx_survives_losing_an_instance(cluster):
     assert offset == half, "acknowledged bytes survive the instance"
     last = tus.patch(proxy, token, loc, offset, data[offset:])
     assert last.status_code == 204, last.text
-    assert handled_by([alive], upload_id) == [0]
+    assert handled_by([alive], upload_id) == [0], "the surviving instance took the upload over"
     dataset = last.headers["X-Dataset-Id"]
 
     status, _ = tus.wait_for_dataset(proxy, token, dataset, timeout=90)
@@ -150,5 +156,6 @@ def test_instances_share_one_quota_behind_nginx(cluster):
         r = proxy.get("/api/nothing-here")
         remaining.append(int(re.search(r";r=(\d+);", r.headers["RateLimit"]).group(1)))
     assert remaining == list(range(remaining[0], remaining[0] - 6, -1)), remaining
+    time.sleep(0.3)  # request log lines follow the responses
     served = {i for i, s in enumerate([a, b]) if any(e.get("path") == "/api/nothing-here" for e in s.events("request"))}
     assert served == {0, 1}, "nginx spread the requests over both instances"
