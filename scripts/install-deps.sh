@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the tests
   postgresql redis-server nginx prometheus curl procps time python3 python3-pytest python3-requests python3-pil python3-numpy
+  python3-botocore  # an independent SigV4 implementation to check our S3 signatures against
   # real third-party clients (tus-js-client, OpenSeadragon in Chromium via playwright-core)
   nodejs chromium
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run every test: formatting, unit tests
 # (release and ASan/UBSan builds), and integration tests that drive the real binary over HTTP
-# against SQLite and a throwaway PostgreSQL and Redis on 127.0.0.1. Exits non-zero on any failure.
+# against SQLite and throwaway PostgreSQL, Redis and S3 (s3rver) servers on 127.0.0.1. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -26,12 +26,15 @@ work=$(mktemp -d /tmp/astropixel-test.XXXXXX)
 chmod 755 "$work"  # the postgres user starts the test cluster inside it
 source scripts/lib/postgres.sh
 source scripts/lib/redis.sh
-cleanup() { pg_stop; redis_stop; rm -rf "$work"; }
+source scripts/lib/s3rver.sh
+cleanup() { pg_stop; redis_stop; s3_stop; rm -rf "$work"; }
 trap cleanup EXIT
 pg_start "$work/pg"
 echo "PostgreSQL for tests: $ASTROPIXEL_TEST_PG_URL"
 redis_start "$work/redis"
 echo "Redis for tests: $ASTROPIXEL_TEST_REDIS_URL"
+s3_start "$work/s3"
+echo "S3 (s3rver) for tests: $ASTROPIXEL_TEST_S3_ENDPOINT/$ASTROPIXEL_TEST_S3_BUCKET"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
