@@ -72,20 +72,29 @@ bool not_modified(http::Request const& req, http::Response& res, Resolved const&
   return false;
 }
 
-Result<http::Response> tile_response(http::Request const& req, Resolved const& r,
-                                     Result<tiles::TileAddress> const& at) {
-  if (!at) return at.error();
+Reply tile_reply(Authenticator& authn, http::Request const& req, Resolved r, Result<tiles::TileAddress> at) {
+  if (!at) co_return at.error();
   auto const& pack = *r.entry->pack;
-  auto bytes = pack.tile_bytes(at->level, at->col, at->row);
-  if (!bytes) return make_error(ErrorCode::not_found, "Tile not found");
+  if (!pack.contains(at->level, at->col, at->row))
+    co_return make_error(ErrorCode::not_found, "Tile not found");
   http::Response res;
   auto etag = fmt::format("\"{}.{}.{}.{}.{}\"", r.entry->dataset_id.substr(0, 8), r.entry->version, at->level,
                           at->col, at->row);
-  if (not_modified(req, res, r, etag)) return res;
-  // The pack stays mapped while the directory entry lives; the response holds the entry.
-  res.shared = http::SharedBytes{r.entry, std::string_view(bytes->data(), bytes->size())};
+  if (not_modified(req, res, r, etag)) co_return res;
   res.headers.set(bhttp::field::content_type, tiles::content_type_of(pack.info().format));
-  return res;
+  if (pack.mapped()) {
+    // The pack stays mapped while the directory entry lives; the response holds the entry.
+    auto bytes = pack.tile_bytes(at->level, at->col, at->row);
+    if (!bytes) co_return bytes.error();
+    res.shared = http::SharedBytes{r.entry, std::string_view(bytes->data(), bytes->size())};
+    co_return res;
+  }
+  // In an object store: one ranged GET, off the I/O threads.
+  auto fetch = [&pack, &at] { return pack.tile(at->level, at->col, at->row); };
+  auto bytes = co_await authn.blocking().run(fetch);
+  if (!bytes) co_return bytes.error();
+  res.body.assign(bytes->begin(), bytes->end());
+  co_return res;
 }
 
 // "abc-v3" → ("abc", 3); "abc" → ("abc", nullopt).
@@ -138,8 +147,8 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
     if (!r) co_return r.error();
     auto const& pack = *r->entry->pack;
     if (req.param("fmt") != pack.info().format) co_return not_found();
-    co_return tile_response(
-        req, *r,
+    co_return co_await tile_reply(
+        *a, req, *r,
         tiles::dz_tile(pack.geometry(), req.param_int("level"), req.param_int("col"), req.param_int("row")));
   };
   router.add(bhttp::verb::get, "/api/datasets/{id}/image_files/{level:int}/{col:int}_{row:int}.{fmt}", dz,
@@ -163,8 +172,8 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
         if (!r) co_return r.error();
         auto const& pack = *r->entry->pack;
         if (req.param("fmt") != pack.info().format) co_return not_found();
-        co_return tile_response(
-            req, *r,
+        co_return co_await tile_reply(
+            *a, req, *r,
             tiles::xyz_tile(pack.geometry(), req.param_int("z"), req.param_int("x"), req.param_int("y")));
       },
       tile_opts);
@@ -176,7 +185,14 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
     http::Response res;
     if (not_modified(req, res, *r, fmt::format("\"{}.{}.preview\"", id.substr(0, 8), r->entry->version)))
       co_return res;
-    auto bytes = r->entry->pack->preview();
+    auto const& pack = *r->entry->pack;
+    // (Not a ?: around co_await: GCC 12 destroys such a temporary twice.)
+    auto read_preview = [&pack] { return pack.preview(); };
+    Result<std::vector<unsigned char>> bytes = make_error(ErrorCode::internal, "unreachable");
+    if (pack.mapped())
+      bytes = pack.preview();
+    else
+      bytes = co_await a->blocking().run(read_preview);
     if (!bytes) co_return bytes.error();
     res.body.assign(bytes->begin(), bytes->end());
     res.headers.set(bhttp::field::content_type, tiles::content_type_of(r->entry->pack->info().format));
@@ -225,8 +241,8 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
         auto r = co_await resolve(*a, *dir, req, id, version);
         if (!r) co_return r.error();
         auto const& pack = *r->entry->pack;
-        co_return tile_response(
-            req, *r,
+        co_return co_await tile_reply(
+            *a, req, *r,
             tiles::iiif_tile(pack.geometry(), pack.info().format, req.param("region"), req.param("size"),
                              req.param("rotation"), req.param("quality"), req.param("format")));
       },

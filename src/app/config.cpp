@@ -14,6 +14,7 @@
 
 #include "core/ids.hpp"
 #include "ratelimit/redis_limiter.hpp"
+#include "storage/s3/s3_blob_store.hpp"
 
 namespace astropixel::app {
 namespace {
@@ -323,7 +324,13 @@ Result<Config> load_config(std::optional<std::filesystem::path> const& file, Env
     c.database_url = "sqlite://" + std::filesystem::absolute(c.data_dir / "astropixel.db").string();
   if (c.storage_url.empty()) c.storage_url = std::filesystem::absolute(c.data_dir / "blobs").string();
   if (c.storage_url.starts_with("s3://")) {
-    return config_error("STORAGE_URL", "value", "s3:// storage is not available in this build yet");
+    if (auto parsed = storage::parse_s3_url(c.storage_url); !parsed)
+      return config_error("STORAGE_URL", "value", parsed.error().detail);
+    if (c.aws_access_key_id.empty() || c.aws_secret_access_key.empty())
+      return config_error("STORAGE_URL", "value",
+                          "s3:// storage needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  } else if (c.storage_url.find("://") != std::string::npos) {
+    return config_error("STORAGE_URL", "value", "use a local directory or s3://bucket/prefix");
   }
   if (c.max_chunk_size > c.max_upload_size) c.max_chunk_size = c.max_upload_size;
   return c;

@@ -39,7 +39,6 @@
 #include "metrics/metrics.hpp"
 #include "ratelimit/memory_limiter.hpp"
 #include "ratelimit/redis_limiter.hpp"
-#include "storage/fs/fs_blob_store.hpp"
 #include "tiles/tile_directory.hpp"
 #include "upload/upload_service.hpp"
 
@@ -75,11 +74,9 @@ int run_serve(CommonOptions const& common, bool print_config) {
   // Backends
   auto pool = open_database(*cfg);
   if (!pool) return kExitUnavailable;
-  auto blobs = storage::FsBlobStore::open(cfg->storage_url);
-  if (!blobs) {
-    log::error("storage_unavailable", {{"detail", blobs.error().detail}});
-    return kExitUnavailable;
-  }
+  auto backend = open_blob_store(*cfg);
+  if (!backend) return kExitUnavailable;
+  storage::BlobStore& blobs = *backend->store;
   metrics::Metrics metrics{std::string(version()), std::string(commit())};
   // Rate limits: in this process, or shared by every instance through Redis.
   std::unique_ptr<ratelimit::Limiter> limiter_owner;
@@ -107,7 +104,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
           static_cast<double>(redis_limiter->failures()));
     });
   }
-  metrics.add_collector([&pool, &store = **blobs](metrics::Metrics::GaugeSetter const& set) {
+  metrics.add_collector([&pool, data_dir = cfg->data_dir,
+                         s3 = backend->s3](metrics::Metrics::GaugeSetter const& set) {
     auto s = pool->stats();
     set("astropixel_db_pool_size", "Configured pool size (DB_POOL_SIZE)", {}, static_cast<double>(s.size));
     set("astropixel_db_pool_max_overflow", "Configured overflow (DB_MAX_OVERFLOW)", {},
@@ -120,9 +118,23 @@ int run_serve(CommonOptions const& common, bool print_config) {
         static_cast<double>(s.waiting));
     set("astropixel_db_pool_timeouts", "Acquisitions that gave up after DB_POOL_TIMEOUT_MS (total)", {},
         static_cast<double>(s.timeouts));
-    if (auto free = store.free_bytes()) {
-      set("astropixel_data_dir_free_bytes", "Free bytes on the file system holding the data", {},
+    if (auto free = free_disk_bytes(data_dir.c_str())) {
+      set("astropixel_data_dir_free_bytes", "Free bytes on the file system holding DATA_DIR", {},
           static_cast<double>(*free));
+    }
+    if (s3) {
+      auto st = s3->stats();
+      set("astropixel_object_store_requests", "Requests sent to the object store (total)", {},
+          static_cast<double>(st.requests));
+      set("astropixel_object_store_retries", "Requests retried after a transient failure (total)", {},
+          static_cast<double>(st.retries));
+      set("astropixel_object_store_failures", "Operations that failed after every retry (total)", {},
+          static_cast<double>(st.failures));
+      set("astropixel_object_store_breaker_rejections",
+          "Operations refused at once by the open breaker (total)", {},
+          static_cast<double>(st.breaker_rejections));
+      set("astropixel_object_store_breaker_open", "1 while the circuit breaker is open", {},
+          st.breaker_open ? 1.0 : 0.0);
     }
   });
 
@@ -146,10 +158,9 @@ int run_serve(CommonOptions const& common, bool print_config) {
     return *f;
   };
   auto uploads_dir = cfg->data_dir / "uploads";
-  auto blob_root = (*blobs)->root();
 
   // Jobs, datasets, uploads, tiles
-  JobRuntime jobs(*cfg, *pool, **blobs, blob_root, free_at);
+  JobRuntime jobs(*cfg, *pool, blobs, backend->build_disk, free_at);
   auto& workers = jobs.workers();
   auto& dataset_service = jobs.datasets();
   upload::UploadService upload_service(
@@ -160,7 +171,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
        .expire_after = std::chrono::seconds(cfg->upload_expire_seconds),
        .max_pixels = cfg->max_image_pixels,
        .free_bytes = [&free_at, uploads_dir] { return free_at(uploads_dir); }});
-  tiles::TileDirectory tile_directory(*pool, **blobs, std::chrono::milliseconds(cfg->tile_cache_ttl_ms));
+  tiles::TileDirectory tile_directory(*pool, blobs, std::chrono::milliseconds(cfg->tile_cache_ttl_ms));
 
   jobs.add_metrics(metrics);
 
@@ -189,7 +200,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
                 static_cast<int>(r->int64(0, 0))};
           },
-          .storage_free_bytes = [&store = **blobs] { return store.free_bytes(); },
+          .storage_free_bytes = [&blobs] { return blobs.free_bytes(); },
           .metrics = &metrics,
           .blocking = &blocking,
       });

@@ -4,8 +4,40 @@
 
 #include "core/log.hpp"
 #include "db/migrations.hpp"
+#include "storage/fs/fs_blob_store.hpp"
+#include "storage/s3/s3_blob_store.hpp"
 
 namespace astropixel::app {
+
+std::optional<BlobBackend> open_blob_store(Config const& cfg) {
+  BlobBackend b;
+  if (cfg.storage_url.starts_with("s3://")) {
+    storage::S3Config s3;
+    s3.endpoint = cfg.s3_endpoint_url;
+    s3.region = cfg.aws_region;
+    s3.access_key = cfg.aws_access_key_id;
+    s3.secret_key = cfg.aws_secret_access_key;
+    auto store = storage::S3BlobStore::open(cfg.storage_url, s3);
+    if (!store) {
+      log::error("storage_unavailable", {{"detail", store.error().message + ": " + store.error().detail}});
+      return std::nullopt;
+    }
+    b.s3 = &(*store)->client();
+    b.store = std::move(*store);
+    b.build_disk = cfg.data_dir / "tmp";
+    std::error_code ec;
+    std::filesystem::create_directories(b.build_disk, ec);
+    return b;
+  }
+  auto store = storage::FsBlobStore::open(cfg.storage_url);
+  if (!store) {
+    log::error("storage_unavailable", {{"detail", store.error().detail}});
+    return std::nullopt;
+  }
+  b.build_disk = (*store)->root();
+  b.store = std::move(*store);
+  return b;
+}
 
 std::optional<Config> configure(std::optional<std::filesystem::path> const& config_file) {
   auto cfg = load_config(config_file, process_env());

@@ -12,7 +12,6 @@
 #include "app/version.hpp"
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
-#include "storage/fs/fs_blob_store.hpp"
 
 namespace astropixel::app {
 
@@ -31,17 +30,14 @@ int run_worker(CommonOptions const& common, int concurrency) {
 
   auto pool = open_database(*cfg);
   if (!pool) return 3;
-  auto blobs = storage::FsBlobStore::open(cfg->storage_url);
-  if (!blobs) {
-    log::error("storage_unavailable", {{"detail", blobs.error().detail}});
-    return 3;
-  }
+  auto backend = open_blob_store(*cfg);
+  if (!backend) return 3;
   auto free_at = [](std::filesystem::path const& dir) -> Result<std::uint64_t> {
     auto f = free_disk_bytes(dir.c_str());
     if (!f) return make_error(ErrorCode::unavailable, "Cannot read free disk space", dir.string());
     return *f;
   };
-  JobRuntime jobs(*cfg, *pool, **blobs, (*blobs)->root(), free_at);
+  JobRuntime jobs(*cfg, *pool, *backend->store, backend->build_disk, free_at);
   log::info("worker_starting",
             {{"version", version()},
              {"workers", cfg->workers},

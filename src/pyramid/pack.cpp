@@ -136,20 +136,42 @@ Status PackWriter::commit() {
 
 PackReader::~PackReader() {
   if (map_) ::munmap(const_cast<char*>(map_), map_size_);
-  if (fd_ >= 0) ::close(fd_);
 }
 
 Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const& path) {
-  std::unique_ptr<PackReader> r(new PackReader());
-  r->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (r->fd_ < 0) return make_error(ErrorCode::not_found, "Pyramid not found");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::not_found, "Pyramid not found");
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }  // the mapping keeps the file
+  } closer{fd};
   struct stat st {};
-  if (::fstat(r->fd_, &st) != 0) return corrupt("stat failed");
+  if (::fstat(fd, &st) != 0) return corrupt("stat failed");
   auto size = static_cast<std::uint64_t>(st.st_size);
+  auto r =
+      parse([fd](void* buf, std::size_t n, std::uint64_t off) { return pread_all(fd, buf, n, off); }, size);
+  if (!r) return r.error();
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED)
+    return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
+  (*r)->map_ = static_cast<char const*>(map);
+  (*r)->map_size_ = size;
+  return r;
+}
+
+Result<std::unique_ptr<PackReader>> PackReader::open_remote(ReadAt read, std::uint64_t size) {
+  auto r = parse(read, size);
+  if (!r) return r.error();
+  (*r)->read_ = std::move(read);
+  return r;
+}
+
+Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::uint64_t size) {
+  std::unique_ptr<PackReader> r(new PackReader());
   char magic[8];
   unsigned char footer[kFooter];
-  if (size < sizeof magic + kFooter || !pread_all(r->fd_, magic, sizeof magic, 0) ||
-      std::memcmp(magic, kMagic, sizeof magic) != 0 || !pread_all(r->fd_, footer, kFooter, size - kFooter) ||
+  if (size < sizeof magic + kFooter || !read(magic, sizeof magic, 0) ||
+      std::memcmp(magic, kMagic, sizeof magic) != 0 || !read(footer, kFooter, size - kFooter) ||
       std::memcmp(footer + 28, kEnd, 4) != 0) {
     return corrupt("not an AstroPixel pack");
   }
@@ -162,7 +184,7 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
     return corrupt("inconsistent footer");
   }
   std::string meta_text(meta_size, '\0');
-  if (!pread_all(r->fd_, meta_text.data(), meta_size, meta_offset)) return corrupt("short metadata");
+  if (!read(meta_text.data(), meta_size, meta_offset)) return corrupt("short metadata");
   boost::system::error_code ec;
   auto meta = boost::json::parse(meta_text, ec);
   if (ec || !meta.is_object()) return corrupt("bad metadata");
@@ -189,7 +211,7 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
     return corrupt("preview outside the data area");
   }
   std::vector<unsigned char> index(count * kEntry);
-  if (!pread_all(r->fd_, index.data(), index.size(), index_offset)) return corrupt("short index");
+  if (!read(index.data(), index.size(), index_offset)) return corrupt("short index");
   r->index_.resize(count);
   for (std::uint64_t i = 0; i < count; ++i) {
     auto off = get_u64(&index[i * kEntry]);
@@ -197,13 +219,6 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
     if (len && !in_data_area(off, len)) return corrupt("tile outside the data area");
     r->index_[i] = {off, len};
   }
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, r->fd_, 0);
-  if (map == MAP_FAILED)
-    return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
-  r->map_ = static_cast<char const*>(map);
-  r->map_size_ = size;
-  ::close(r->fd_);  // the mapping keeps the file
-  r->fd_ = -1;
   return r;
 }
 
@@ -218,23 +233,33 @@ Result<std::pair<std::uint64_t, std::uint32_t>> PackReader::locate(int level, st
   return entry;
 }
 
+Result<std::vector<unsigned char>> PackReader::read_range(std::uint64_t offset, std::size_t size) const {
+  std::vector<unsigned char> out(size);
+  if (map_) {
+    std::memcpy(out.data(), map_ + offset, size);
+    return out;
+  }
+  if (!read_(out.data(), size, offset)) return make_error(ErrorCode::unavailable, "Cannot read the pyramid");
+  return out;
+}
+
 Result<std::vector<unsigned char>> PackReader::preview() const {
   if (!preview_.second) return make_error(ErrorCode::not_found, "No preview");
-  auto const* p = reinterpret_cast<unsigned char const*>(map_ + preview_.first);
-  return std::vector<unsigned char>(p, p + preview_.second);
+  return read_range(preview_.first, static_cast<std::size_t>(preview_.second));
 }
 
 Result<std::span<char const>> PackReader::tile_bytes(int level, std::uint32_t col, std::uint32_t row) const {
+  if (!map_)
+    return make_error(ErrorCode::internal, "The pyramid is not mapped", "use tile() for remote packs");
   auto where = locate(level, col, row);
   if (!where) return where.error();
   return std::span<char const>(map_ + where->first, where->second);
 }
 
 Result<std::vector<unsigned char>> PackReader::tile(int level, std::uint32_t col, std::uint32_t row) const {
-  auto bytes = tile_bytes(level, col, row);
-  if (!bytes) return bytes.error();
-  auto const* p = reinterpret_cast<unsigned char const*>(bytes->data());
-  return std::vector<unsigned char>(p, p + bytes->size());
+  auto where = locate(level, col, row);
+  if (!where) return where.error();
+  return read_range(where->first, where->second);
 }
 
 }  // namespace astropixel::pyramid

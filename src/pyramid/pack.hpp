@@ -11,6 +11,7 @@
 //                                               area)
 //   footer (32 bytes): u64 index_offset, u64 tile_count, u64 metadata_offset, u32 metadata_size, "APXE"
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -46,6 +47,11 @@ class PackReader {
  public:
   // Errors: not_found, unprocessable (not a pack, or corrupt).
   static Result<std::unique_ptr<PackReader>> open(std::filesystem::path const& path);
+  // Reads exactly n bytes at an offset; false on failure.
+  using ReadAt = std::function<bool(void* buf, std::size_t n, std::uint64_t offset)>;
+  // A pack in an object store: the footer, metadata and index are read once through `read` (a few
+  // ranged GETs); each tile is one more. Errors: as open, and unavailable when reads fail.
+  static Result<std::unique_ptr<PackReader>> open_remote(ReadAt read, std::uint64_t size);
   ~PackReader();
 
   PyramidInfo const& info() const { return info_; }
@@ -54,15 +60,22 @@ class PackReader {
   Result<std::vector<unsigned char>> tile(int level, std::uint32_t col, std::uint32_t row) const;
   // The preview image's bytes (in the pyramid's tile format). Errors: not_found when absent.
   Result<std::vector<unsigned char>> preview() const;
+  bool contains(int level, std::uint32_t col, std::uint32_t row) const {
+    return locate(level, col, row).has_value();
+  }
+  // True for a local pack, whose tiles tile_bytes() returns without a copy or any I/O.
+  bool mapped() const { return map_ != nullptr; }
   // A tile's bytes inside the mapped file, valid while this reader lives: the server writes them to
-  // the socket without copying them first. Errors: not_found.
+  // the socket without copying them first. Errors: not_found; internal for a remote pack.
   Result<std::span<char const>> tile_bytes(int level, std::uint32_t col, std::uint32_t row) const;
 
  private:
   PackReader() = default;
+  static Result<std::unique_ptr<PackReader>> parse(ReadAt const& read, std::uint64_t size);
   Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
                                                          std::uint32_t row) const;
-  int fd_ = -1;
+  Result<std::vector<unsigned char>> read_range(std::uint64_t offset, std::size_t size) const;
+  ReadAt read_;  // remote packs
   // The whole file, mapped read-only. Published packs are never modified or truncated (a new
   // version is a new file; removal is an unlink, which leaves the mapping intact).
   char const* map_ = nullptr;

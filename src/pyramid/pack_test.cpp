@@ -53,6 +53,44 @@ TEST(Pack, RoundTripEveryTile) {
   std::filesystem::remove(path);
 }
 
+// The same pack read the way the server reads one from an object store: through ranged reads.
+TEST(Pack, RemoteReaderSeesTheSameTiles) {
+  auto path = temp_path("remote");
+  {
+    PackWriter w(path);
+    ASSERT_TRUE(w.begin({600, 300, 256, "jpg", ""}));
+    Geometry g(600, 300, 256);
+    for (int l = 0; l <= g.max_level(); ++l)
+      for (std::uint32_t r = 0; r < g.rows(l); ++r)
+        for (std::uint32_t c = 0; c < g.cols(l); ++c)
+          ASSERT_TRUE(
+              w.put(l, c, r,
+                    bytes_of("t" + std::to_string(l) + "/" + std::to_string(c) + "/" + std::to_string(r))));
+    ASSERT_TRUE(w.put_preview(bytes_of("preview")));
+    ASSERT_TRUE(w.commit());
+  }
+  auto local = PackReader::open(path).value();
+  int reads = 0;
+  auto ranged = [&](void* buf, std::size_t n, std::uint64_t off) {
+    ++reads;
+    std::ifstream f(path, std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(off));
+    f.read(static_cast<char*>(buf), static_cast<std::streamsize>(n));
+    return static_cast<std::size_t>(f.gcount()) == n;
+  };
+  auto remote = PackReader::open_remote(ranged, std::filesystem::file_size(path)).value();
+  EXPECT_FALSE(remote->mapped());
+  EXPECT_TRUE(local->mapped());
+  EXPECT_LE(reads, 4) << "magic, footer, metadata, index";
+  EXPECT_EQ(remote->tile(10, 2, 1).value(), local->tile(10, 2, 1).value());
+  EXPECT_EQ(remote->preview().value(), local->preview().value());
+  EXPECT_EQ(remote->tile(99, 0, 0).error().code, ErrorCode::not_found);
+  EXPECT_TRUE(remote->tile_bytes(10, 2, 1).has_error()) << "no mapping to point into";
+  auto failing = PackReader::open_remote([](void*, std::size_t, std::uint64_t) { return false; }, 1000);
+  EXPECT_EQ(failing.error().reason, "corrupt_pack");
+  std::filesystem::remove(path);
+}
+
 TEST(Pack, UncommittedWriterLeavesNothing) {
   auto dir = temp_path("packdir");
   std::filesystem::create_directories(dir);

@@ -4,6 +4,27 @@
 
 namespace astropixel::tiles {
 
+// A local pack is mapped; a pack in an object store is read with ranged GETs (its index once, then
+// one GET per tile).
+Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_pack(std::string const& key) {
+  if (auto path = blobs_.local_path(key)) return pyramid::PackReader::open(*path);
+  auto info = blobs_.stat(key);
+  if (!info) return info.error();
+  auto* blobs = &blobs_;
+  auto read = [blobs, key](void* buf, std::size_t n, std::uint64_t offset) {
+    auto* out = static_cast<char*>(buf);
+    while (n > 0) {
+      auto got = blobs->read(key, offset, std::span<char>(out, n));
+      if (!got || *got == 0) return false;
+      out += *got;
+      offset += *got;
+      n -= *got;
+    }
+    return true;
+  };
+  return pyramid::PackReader::open_remote(read, info->size);
+}
+
 std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) const {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(id);
@@ -40,9 +61,7 @@ Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& 
     }
   }
   if (!entry->pack) {
-    auto path = blobs_.local_path(key);
-    if (!path) return make_error(ErrorCode::internal, "Remote pyramids are not supported yet");
-    auto pack = pyramid::PackReader::open(*path);
+    auto pack = open_pack(key);
     if (!pack) {
       // Published a moment ago and replaced since: the caller may retry with a fresh row.
       return pack.error().code == ErrorCode::not_found

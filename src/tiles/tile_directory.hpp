@@ -1,8 +1,8 @@
 #pragma once
 // The read path's view of published pyramids: for a dataset id, who may see it, which pyramid
-// version is live, and that pyramid's pack opened for pread. Entries are cached for a short time
-// (and dropped at once when this process changes a dataset) so a tile request needs no database
-// round trip; another instance's change shows within the TTL.
+// version is live, and that pyramid's pack (mapped when local, read by range from an object store). Entries
+// are cached for a short time (and dropped at once when this process changes a dataset) so a tile request
+// needs no database round trip; another instance's change shows within the TTL.
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -39,6 +39,7 @@ class TileDirectory {
   void invalidate(std::string const& id);
 
  private:
+  Result<std::unique_ptr<pyramid::PackReader>> open_pack(std::string const& key);
   struct Slot {
     std::shared_ptr<Published const> entry;  // null: dataset without a pyramid
     std::chrono::steady_clock::time_point loaded;

@@ -50,3 +50,14 @@ def redis_url():
     if not url:
         pytest.fail("ASTROPIXEL_TEST_REDIS_URL is not set: run the tests through scripts/test.sh, which starts Redis")
     return url
+
+
+@pytest.fixture
+def s3_env():
+    """Settings for a fresh prefix in the test bucket of the s3rver that scripts/test.sh starts."""
+    import secrets
+    endpoint, bucket = os.environ.get("ASTROPIXEL_TEST_S3_ENDPOINT"), os.environ.get("ASTROPIXEL_TEST_S3_BUCKET")
+    if not endpoint or not bucket:
+        pytest.fail("ASTROPIXEL_TEST_S3_ENDPOINT/_BUCKET are not set: run the tests through scripts/test.sh")
+    return {"STORAGE_URL": f"s3://{bucket}/it-{secrets.token_hex(4)}", "S3_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}

@@ -1,0 +1,74 @@
+"""STORAGE_URL=s3://…: sources and pyramid packs live as objects in an S3-compatible store (s3rver on
+127.0.0.1); the build copies the source to scratch space and uploads the pack; tiles are served with
+ranged reads of the pack object; deleting a dataset deletes its objects; nothing stays in scratch."""
+import io
+import os
+import re
+import subprocess
+
+import numpy as np
+import requests
+from PIL import Image
+
+from support.accounts import register, bearer
+from support.server import run_cli
+from support import tus
+
+
+def list_objects(env, prefix):
+    endpoint = env["S3_ENDPOINT_URL"]
+    bucket, _, base = env["STORAGE_URL"][5:].partition("/")
+    r = requests.get(f"{endpoint}/{bucket}", params={"list-type": "2", "prefix": f"{base}/{prefix}"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return sorted(re.findall(r"<Key>([^<]+)</Key>", r.text))
+
+
+def test_upload_build_and_serve_from_an_object_store(make_server, s3_env):
+    s = make_server(env=s3_env)
+    token = register(s)["access_token"]
+    y, x = np.mgrid[0:900, 0:1500]
+    img = np.dstack([x * 255 // 1500, y * 255 // 900, (x + y) * 255 // 2400]).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    data = buf.getvalue()
+    _, last = tus.upload(s, token, data, {"filename": "remote.png"}, chunk=200_000)
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, token, d, timeout=60)
+    assert status["status"] == "completed", status
+
+    objects = list_objects(s3_env, "")
+    assert any(k.endswith(f"sources/{d}") or f"sources/{d}" in k for k in objects), objects
+    assert any(f"pyramids/{d}/" in k and k.endswith(".pack") for k in objects), objects
+    # Nothing of the dataset on local disk: no blobs directory, an empty scratch directory.
+    assert not (s.data_dir / "blobs").exists() or not any((s.data_dir / "blobs").rglob("*.pack"))
+    assert list((s.data_dir / "tmp").glob("*")) == []
+
+    # Tiles by ranged reads: what the tile shows is that part of the source (JPEG-close).
+    dzi = s.get(f"/api/datasets/{d}/image.dzi", headers=bearer(token))
+    assert dzi.status_code == 200 and 'Width="1500"' in dzi.text
+    tile = s.get(f"/api/datasets/{d}/image_files/11/1_0.jpg", headers=bearer(token))
+    assert tile.status_code == 200 and tile.headers["Content-Type"] == "image/jpeg"
+    decoded = np.asarray(Image.open(io.BytesIO(tile.content)))
+    assert decoded.shape == (256, 256, 3)
+    assert np.abs(decoded.astype(int) - img[0:256, 256:512].astype(int)).mean() < 3
+    assert s.get(f"/api/datasets/{d}/preview", headers=bearer(token)).status_code == 200
+    assert s.get(f"/api/datasets/{d}/image_files/11/9_9.jpg", headers=bearer(token)).status_code == 404
+    metrics = s.get("/metrics").text
+    assert re.search(r"^astropixel_object_store_requests \d+", metrics, re.M)
+    assert "astropixel_object_store_breaker_open 0" in metrics
+    health = s.get("/api/health").json()
+    assert health["storage"]["ok"]
+
+    assert s.request("DELETE", f"/api/datasets/{d}", headers=bearer(token)).status_code == 204
+    assert list_objects(s3_env, "") == []
+
+
+def test_object_store_misconfiguration_is_reported(tmp_path, s3_env):
+    env = {**s3_env, "DATA_DIR": str(tmp_path)}
+    r = run_cli("serve", env={**env, "AWS_SECRET_ACCESS_KEY": ""})
+    assert r.returncode == 2 and "AWS_SECRET_ACCESS_KEY" in r.stderr
+    r = run_cli("serve", env={**env, "STORAGE_URL": "s3://Bad_Bucket/x"})
+    assert r.returncode == 2 and "STORAGE_URL" in r.stderr
+    # A bucket that does not exist: start-up fails with exit code 3 and says why.
+    r = run_cli("serve", env={**env, "STORAGE_URL": "s3://no-such-bucket/x"}, timeout=60)
+    assert r.returncode == 3 and "storage_unavailable" in r.stderr
