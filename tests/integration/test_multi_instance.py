@@ -1,5 +1,5 @@
-"""Several instances behind nginx, as deploy/ describes: PostgreSQL, Redis, two `serve` instances
-without workers sharing one data directory, one `astropixel worker`, and nginx configured by
+"""Several instances behind nginx, as deploy/ describes: PostgreSQL, Redis, an S3-compatible store
+(s3rver), two `serve` instances without workers, one `astropixel worker`, and nginx configured by
 deploy/nginx.conf (only addresses and paths substituted). An upload through nginx is built by the
 worker and its tiles read through either instance; both instances count one client against one
 quota; killing the instance holding an upload mid-way loses nothing."""
@@ -72,13 +72,14 @@ class Nginx:
 
 
 @pytest.fixture
-def cluster(make_server, pg_url, redis_url, tmp_path):
+def cluster(make_server, pg_url, redis_url, s3_env, tmp_path):
+    # Blobs in the object store; the data directory (upload staging, the signing key) is shared.
     shared = tmp_path / "shared"
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_url + "/3", "WORKERS": "0", "TRUSTED_PROXIES": "127.0.0.1",
-           "RATE_LIMIT_DEFAULT": "1000/60"}
+           "RATE_LIMIT_DEFAULT": "1000/60", **s3_env}
     a = make_server(env=env, data_dir=shared)  # first: it creates the shared secret key
     b = make_server(env=env, data_dir=shared)
-    worker = Worker({"DATA_DIR": str(shared), "DATABASE_URL": pg_url})
+    worker = Worker({"DATA_DIR": str(shared), "DATABASE_URL": pg_url, **s3_env})
     proxy = Nginx(tmp_path / "nginx", [a.port, b.port])
     yield a, b, worker, proxy
     proxy.stop()
@@ -105,7 +106,7 @@ def handled_by(instances, upload_id, timeout=5):
         time.sleep(0.05)
 
 
-def test_upload_through_nginx_survives_losing_an_instance(cluster):
+def test_upload_through_nginx_survives_losing_an_instance(cluster, s3_env):
     a, b, worker, proxy = cluster
     r = proxy.request("POST", "/api/auth/register", json={"email": "m@example.org", "username": "multi",
                                                            "password": "a long enough password"})
@@ -137,8 +138,10 @@ def test_upload_through_nginx_survives_losing_an_instance(cluster):
     # Built by the worker, not by a serve instance.
     assert any(e.get("phase") == "after_tiling" for e in worker.events("job_memory"))
     assert not any(e.get("event") == "job_memory" for e in a.events() + b.events())
-    files = [p for p in (pathlib.Path(alive.data_dir) / "blobs" / "sources").rglob("*") if p.is_file()]
-    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in files] == [hashlib.sha256(data).hexdigest()]
+    # The stored source, read back from the object store, is the uploaded file.
+    endpoint, (bucket, _, prefix) = s3_env["S3_ENDPOINT_URL"], s3_env["STORAGE_URL"][5:].partition("/")
+    stored = requests.get(f"{endpoint}/{bucket}/{prefix}/sources/{dataset}/source", timeout=10)
+    assert stored.status_code == 200 and hashlib.sha256(stored.content).hexdigest() == hashlib.sha256(data).hexdigest()
 
     # Tiles through nginx and straight from the surviving instance: the same bytes.
     path = f"/api/datasets/{dataset}/image_files/11/0_0.jpg"
