@@ -53,14 +53,17 @@ Result<std::optional<Job>> JobQueue::claim(db::Connection& conn, std::vector<std
   }
   // The runnable condition appears twice on purpose: the sub-select picks a candidate, the outer
   // WHERE re-checks it at update time, so a concurrent claimer that got there first makes this
-  // UPDATE change nothing instead of stealing the row.
+  // UPDATE change nothing instead of stealing the row. On PostgreSQL the candidate is also locked
+  // with SKIP LOCKED, so concurrent workers each get a different job instead of racing for one
+  // (SQLite has one writer at a time: the re-check is enough there).
   std::string runnable =
       "((state = 'queued' AND run_after <= $4) OR (state = 'running' AND lease_expires_at < $4))";
   auto sql =
       "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_token = $2, "
       "lease_expires_at = $3, updated_at = $4 "
       "WHERE id = (SELECT id FROM jobs WHERE " +
-      runnable + " AND kind IN (" + in + ") ORDER BY run_after, created_at LIMIT 1) AND " + runnable +
+      runnable + " AND kind IN (" + in + ") ORDER BY run_after, created_at LIMIT 1" +
+      (conn.dialect() == db::Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "") + ") AND " + runnable +
       " RETURNING id, kind, subject, payload, attempts, max_attempts";
   auto r = conn.query(sql, params);
   if (!r) return r.error();
