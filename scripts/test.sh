@@ -39,6 +39,9 @@ echo "S3 (s3rver) for tests: $ASTROPIXEL_TEST_S3_ENDPOINT/$ASTROPIXEL_TEST_S3_BU
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+echo "== fuzz (libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:-20} s per parser)"
+scripts/fuzz.sh
+
 echo "== unit tests (release)"
 ctest --preset release -j2
 echo "== unit tests (ASan+UBSan)"
