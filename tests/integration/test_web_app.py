@@ -125,3 +125,30 @@ def test_accessibility_and_phone_width(web_server):
     assert at[("input", "Email or username")] < at[("input", "Password")] < at[("button", "Sign in")], order
     assert all(k["visible"] for k in report["keyboard"] if k["tag"] in ("a", "input", "button")), report["keyboard"]
     assert report["keyboard_sign_in"]
+
+
+def test_upload_page_pauses_resumes_after_a_reload_and_explains_refusals(web_server, tmp_path):
+    """A throttled upload in the browser: pause, resume, reload mid-way and resume from the server's
+    offset by choosing the same file again, then the viewer; a text file gets the server's message."""
+    from support.accounts import register
+    s = web_server
+    register(s, username="uploader", password="uploader password")
+    rng = np.random.default_rng(9)
+    image = tmp_path / "deep-field.png"
+    Image.fromarray(rng.integers(0, 256, (1000, 2000, 3), dtype=np.uint8)).save(image)
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("these are observing notes, not an image\n" * 20)
+    r = subprocess.run(["node", str(NODE / "e2e_upload.mjs"), s.base, "uploader", "uploader password", str(image),
+                        str(not_image), str(ARTIFACTS / "upload")], capture_output=True, text=True, timeout=240, cwd=NODE)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["ok"], report
+    assert 15 <= report["paused_at"] < 100 and report["after_pause"] == report["paused_at"], "paused means paused"
+    assert report["resumed"] and report["viewer"].startswith("/datasets/")
+    assert "Accepted" in report["unsupported_message"] or "format" in report["unsupported_message"].lower(), report
+    # One upload, resumed (not restarted): a single upload_created for the image, and it finished.
+    created = [e for e in s.events("upload_created") if e.get("length") == image.stat().st_size]
+    assert len(created) == 1, created
+    assert any(e.get("upload") == created[0]["upload"] for e in s.events("upload_finished"))
+    others = [e for e in report["console_errors"] if "status of 415" not in e]
+    assert others == [], others
