@@ -5,17 +5,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./browser.mjs";
 
 const [base, login, password, dataset, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const report = { pages: [], console_errors: [], keyboard: [] };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 
 // axe runs through the DevTools protocol, which the page's CSP does not govern (no inline script).
 async function audit(page) {

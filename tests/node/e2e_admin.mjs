@@ -3,16 +3,12 @@
 //   USER_LOGIN USER_PASSWORD ARTIFACTS_DIR
 import fs from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./browser.mjs";
 
 const [base, adminLogin, adminPassword, userLogin, userPassword, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const report = { console_errors: [] };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 const signIn = async (page, login, password) => {
   await page.goto(base + "/login");
   await page.getByLabel("Email or username").fill(login);

@@ -4,16 +4,12 @@
 // gets the server's clear message. Usage: node e2e_upload.mjs BASE LOGIN PASSWORD IMAGE NOT_IMAGE ARTIFACTS
 import fs from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./browser.mjs";
 
 const [base, login, password, image, notImage, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const report = { console_errors: [], offsets: [] };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
 page.on("pageerror", (e) => report.console_errors.push(String(e)));

@@ -4,16 +4,13 @@
 // Usage: node e2e_web.mjs BASE_URL IMAGE_PATH ARTIFACTS_DIR
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, request } from "playwright-core";
+import { request } from "playwright-core";
+import { launchBrowser } from "./browser.mjs";
 
 const [base, image, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const report = { steps: [], console_errors: [], failed_requests: [] };
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
 page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
 page.on("pageerror", (e) => report.console_errors.push(String(e)));

@@ -1,14 +1,10 @@
 // Opens a tile source in OpenSeadragon inside headless Chromium, as a signed-in browser user would
 // (session cookie), zooms from the whole image to full resolution and pans, and reports every tile
 // request that failed. Usage: node osd_open.mjs BASE_URL SRC_PATH ACCESS_TOKEN
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./browser.mjs";
 
 const [base, src, token] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 const report = { tile_requests: 0, tile_failures: [], console_errors: [] };
 try {
   const context = await browser.newContext();
