@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang 14, ASan + UBSan) for the parsers that read hostile input —
-# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs — and runs each
+# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs, FITS headers — and runs each
 # for FUZZ_SECONDS (default 20) from the seeds in tests/fuzz/. Exits non-zero on any crash, leak or
 # failed invariant; the reproducer is left in build/fuzz/<target>/.
 set -euo pipefail
@@ -26,6 +26,7 @@ build upload_metadata_fuzz src/upload/upload_metadata_fuzz.cpp src/upload/upload
 build multipart_fuzz src/upload/multipart_fuzz.cpp src/upload/multipart.cpp
 build tokens_fuzz src/auth/tokens_fuzz.cpp src/auth/tokens.cpp
 build pack_fuzz src/pyramid/pack_fuzz.cpp src/pyramid/pack.cpp src/pyramid/geometry.cpp
+build fits_layout_fuzz src/pyramid/fits_layout_fuzz.cpp src/pyramid/fits_layout.cpp
 
 # A real pack as the pack fuzzer's seed.
 mkdir -p "$out/seeds/pack"
@@ -39,7 +40,7 @@ PY
 "$root/build/release/astropixel" tile "$out/seeds/small.png" "$out/seeds/pack/small.pack" --tile-size 64 --progress none
 
 status=0
-for target in range upload_metadata multipart tokens pack; do
+for target in range upload_metadata multipart tokens pack fits_layout; do
   corpus=$out/$target/corpus
   mkdir -p "$corpus"
   seeds=$root/tests/fuzz/$target

@@ -1,5 +1,6 @@
 #include "app/demo.hpp"
 
+#include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "pyramid/demo_sky.hpp"
@@ -13,12 +14,25 @@ Status ensure_demo_dataset(datasets::DatasetService& datasets, std::filesystem::
     auto r = (*conn)->query("SELECT COUNT(*) FROM datasets WHERE owner_id IS NULL");
     if (!r) return r.error();
     if (r->int64(0, 0) > 0) return {};
+    // Instances starting together race here: the one whose marker row goes in makes the dataset.
+    auto claim = (*conn)->query(
+        "INSERT INTO once_markers (name, claimed_at) VALUES ('demo_dataset', $1) ON CONFLICT DO NOTHING",
+        {now_unix_ms()});
+    if (!claim) return claim.error();
+    if (claim->affected == 0) return {};
   }
+  auto unclaim = [&] {  // a later start tries again
+    if (auto conn = datasets.pool().acquire())
+      (void)(*conn)->query("DELETE FROM once_markers WHERE name = 'demo_dataset'");
+  };
   constexpr std::uint32_t kWidth = 6144, kHeight = 4096;
   std::error_code ec;
   std::filesystem::create_directories(scratch, ec);
   auto path = scratch / ("demo-" + random_hex(4) + ".tif");
-  if (auto s = pyramid::write_demo_sky(path, kWidth, kHeight, 2026); !s) return s;
+  if (auto s = pyramid::write_demo_sky(path, kWidth, kHeight, 2026); !s) {
+    unclaim();
+    return s;
+  }
   datasets::NewDataset d;
   d.name = "Demo: synthetic star field";
   d.description =
@@ -34,6 +48,7 @@ Status ensure_demo_dataset(datasets::DatasetService& datasets, std::filesystem::
   auto created = datasets.create(d, image, path);
   if (!created) {
     std::filesystem::remove(path, ec);
+    unclaim();
     return created.error();
   }
   log::info("demo_dataset_created", {{"dataset", created->id}});

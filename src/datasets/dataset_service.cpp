@@ -57,6 +57,21 @@ Status validate_category(std::string const& category) {
 
 Result<Dataset> DatasetService::create(NewDataset const& n, ProbedImage const& image,
                                        std::filesystem::path const& source) {
+  return create_with(n, image, [&](std::string const& id) -> Result<std::string> {
+    auto key = "sources/" + id + "/source";
+    if (auto s = blobs_.adopt(key, source); !s) return s.error();
+    return key;
+  });
+}
+
+Result<Dataset> DatasetService::create_stored(NewDataset const& n, ProbedImage const& image,
+                                              std::string const& source_key) {
+  return create_with(n, image, [&](std::string const&) -> Result<std::string> { return source_key; });
+}
+
+Result<Dataset> DatasetService::create_with(
+    NewDataset const& n, ProbedImage const& image,
+    std::function<Result<std::string>(std::string const&)> const& store) {
   if (auto s = validate_name(n.name); !s) return s.error();
   if (auto s = validate_description(n.description); !s) return s.error();
   if (auto s = validate_category(n.category); !s) return s.error();
@@ -69,7 +84,6 @@ Result<Dataset> DatasetService::create(NewDataset const& n, ProbedImage const& i
   d.visibility = n.visibility;
   d.file_name = n.file_name;
   d.file_size = image.file_size;
-  d.source_key = "sources/" + d.id + "/source";
   d.format = image.format;
   d.width = image.width;
   d.height = image.height;
@@ -84,7 +98,9 @@ Result<Dataset> DatasetService::create(NewDataset const& n, ProbedImage const& i
   }
   // The bytes go in first: a crash after this leaves an unreferenced source blob (swept with the
   // upload directory), never a dataset row without its source.
-  if (auto s = blobs_.adopt(d.source_key, source); !s) return s.error();
+  auto key = store(d.id);
+  if (!key) return key.error();
+  d.source_key = *key;
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   auto tx = db::Transaction::begin(**conn, true);

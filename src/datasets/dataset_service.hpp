@@ -52,6 +52,8 @@ class DatasetService {
   // Moves `source` into the store and creates the dataset (pending) and its build job in one
   // transaction. Errors: validation, storage and database errors; on error the file is left in place.
   Result<Dataset> create(NewDataset const& d, ProbedImage const& image, std::filesystem::path const& source);
+  // The same for a source already in the store under `source_key` (which the dataset then owns).
+  Result<Dataset> create_stored(NewDataset const& d, ProbedImage const& image, std::string const& source_key);
 
   Result<Page> list(Viewer const& who, ListQuery q);
   Result<Dataset> get(Viewer const& who, std::string const& id);
@@ -68,6 +70,9 @@ class DatasetService {
   db::Pool& pool() { return pool_; }
 
  private:
+  // `store` puts the source in place for the new dataset's id and returns its key.
+  Result<Dataset> create_with(NewDataset const& n, ProbedImage const& image,
+                              std::function<Result<std::string>(std::string const&)> const& store);
   Status remove_blobs(Dataset const& d);
   Status remove_checked(Viewer const* who, std::string const& id);
   db::Pool& pool_;

@@ -133,6 +133,20 @@ CREATE TABLE annotations (
 );
 CREATE INDEX annotations_dataset ON annotations (dataset_id, created_at);
 )sql"},
+    // Uploads to an object store: the durable offset and the parts and fragments holding the bytes
+    // (upload/object_staging.hpp), changed only by compare-and-set on staging_version.
+    {5, "upload_staging", R"sql(
+ALTER TABLE uploads ADD COLUMN staged_offset BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE uploads ADD COLUMN staging TEXT NOT NULL DEFAULT '';
+ALTER TABLE uploads ADD COLUMN staging_version BIGINT NOT NULL DEFAULT 0;
+)sql"},
+    // One-time work that several instances starting together must do once (the demo dataset).
+    {6, "once_markers", R"sql(
+CREATE TABLE once_markers (
+  name TEXT PRIMARY KEY,
+  claimed_at BIGINT NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

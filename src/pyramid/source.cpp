@@ -1,6 +1,8 @@
 #include "pyramid/source.hpp"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -9,7 +11,9 @@
 #include <optional>
 #include <vips/vips8>
 
+#include "core/ids.hpp"
 #include "core/log.hpp"
+#include "pyramid/fits_layout.hpp"
 #include "pyramid/float_rows.hpp"
 #include "pyramid/tiff_reader.hpp"
 
@@ -55,15 +59,9 @@ std::string format_of_loader(std::string_view loader) {
   return {};
 }
 
-// The name of an accepted format whose signature starts the file, even when libvips cannot open
-// it: a damaged TIFF is "corrupt", not "unsupported".
-std::string_view signature_of(std::filesystem::path const& path) {
-  char head[16] = {};
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return {};
-  auto n = std::fread(head, 1, sizeof head, f);
-  std::fclose(f);
-  std::string_view h(head, n);
+// The name of an accepted format whose signature starts `head` (the file's first 16 bytes), even
+// when libvips cannot open it: a damaged TIFF is "corrupt", not "unsupported".
+std::string_view signature_of(std::string_view h) {
   using namespace std::string_view_literals;  // the signatures hold NUL bytes
   if (h.starts_with("II*\0"sv) || h.starts_with("MM\0*"sv) || h.starts_with("II+\0"sv) ||
       h.starts_with("MM\0+"sv)) {
@@ -75,6 +73,15 @@ std::string_view signature_of(std::filesystem::path const& path) {
   if (h.starts_with("\0\0\0\x0cjP  "sv) || h.starts_with("\xff\x4f\xff\x51"sv)) return "JPEG 2000";
   if (h.starts_with("RIFF"sv) && h.size() >= 12 && h.substr(8, 4) == "WEBP"sv) return "WebP";
   return {};
+}
+
+std::string_view signature_of(std::filesystem::path const& path) {
+  char head[16] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return {};
+  auto n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  return signature_of(std::string_view(head, n));
 }
 
 }  // namespace
@@ -211,37 +218,28 @@ Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& ro
   return std::pair(std::move(sample), blank);
 }
 
-// Sniffs the format from content and opens the image's header (no pixel is decoded).
-Result<std::pair<SourceInfo, VImage>> open_header(std::filesystem::path const& path) {
-  init_image_library();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return make_error(ErrorCode::not_found, "Input file not found");
-  // Decided by content: libvips asks each loader's sniffer, the file name plays no part.
-  char const* loader = vips_foreign_find_load(path.c_str());
-  if (!loader) {
-    last_vips_error();
-    if (auto known = signature_of(path); !known.empty()) {
-      return corrupt("The file starts like a " + std::string(known) + " image but cannot be read");
-    }
-    return unsupported("The file's content is not a recognised image");
-  }
-  SourceInfo info;
-  info.format = format_of_loader(loader);
-  if (info.format.empty()) {
-    // A damaged file of an accepted format can fall through to a catch-all loader (ImageMagick).
-    if (auto known = signature_of(path); !known.empty()) {
-      return corrupt("The file starts like a " + std::string(known) + " image but cannot be read");
-    }
-    return unsupported("This kind of file is not accepted");
-  }
+// Our format name for what libvips' sniffers chose (`loader`, null when none did), given the
+// signature the file starts with. Errors: corrupt_image, unsupported_format.
+Result<std::string> format_for(char const* loader, std::string_view known) {
+  if (!loader) last_vips_error();
+  auto format = loader ? format_of_loader(loader) : std::string();
+  if (!format.empty()) return format;
+  // A damaged file of an accepted format finds no loader, or falls through to a catch-all one
+  // (ImageMagick).
+  if (!known.empty())
+    return corrupt("The file starts like a " + std::string(known) + " image but cannot be read");
+  return unsupported(loader ? "This kind of file is not accepted"
+                            : "The file's content is not a recognised image");
+}
 
+// Opens the header with `open` (no pixel is decoded, so the pixel check can come first).
+template <typename Open>
+Result<std::pair<SourceInfo, VImage>> read_header(std::string format, Open open) {
+  SourceInfo info;
+  info.format = std::move(format);
   VImage image;
   try {
-    // Opening reads only the header: the pixel check below happens before any pixel is decoded.
-    image = VImage::new_from_file(
-        path.c_str(),
-        VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR));
+    image = open(VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR));
   } catch (vips::VError const& e) {
     return corrupt(e.what());
   }
@@ -250,6 +248,18 @@ Result<std::pair<SourceInfo, VImage>> open_header(std::filesystem::path const& p
   info.bands = image.bands();
   info.sample_format = vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image.format());
   return std::pair{info, image};
+}
+
+// Sniffs the format from content and opens the image's header (no pixel is decoded).
+Result<std::pair<SourceInfo, VImage>> open_header(std::filesystem::path const& path) {
+  init_image_library();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return make_error(ErrorCode::not_found, "Input file not found");
+  // Decided by content: libvips asks each loader's sniffer, the file name plays no part.
+  auto format = format_for(vips_foreign_find_load(path.c_str()), signature_of(path));
+  if (!format) return format.error();
+  return read_header(*format, [&](vips::VOption* o) { return VImage::new_from_file(path.c_str(), o); });
 }
 
 int bits_of(VipsBandFormat f) {
@@ -289,6 +299,128 @@ Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pi
     info.height = (*rows)->height();
     info.bands = (*rows)->bands();
   }
+  if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
+  return info;
+}
+
+namespace {
+
+// A libvips source over ranged reads of a stored blob. A read-ahead window makes a header parser's
+// many small reads cost few requests; a probe that wants more than kMaxFetched bytes is refused
+// (headers are small: a file that needs more is hostile or not worth the wait).
+class RangedSource {
+ public:
+  static constexpr std::size_t kWindow = 256u << 10;
+  static constexpr std::uint64_t kMaxFetched = 64u << 20;
+
+  RangedSource(StoredRead const& read, std::uint64_t size) : read_(read), size_(size) {}
+
+  static gint64 on_read(VipsSourceCustom*, void* buffer, gint64 length, RangedSource* self) {
+    return self->read(static_cast<char*>(buffer), length);
+  }
+  static gint64 on_seek(VipsSourceCustom*, gint64 offset, int whence, RangedSource* self) {
+    return self->seek(offset, whence);
+  }
+  bool exhausted() const { return fetched_ > kMaxFetched; }
+
+ private:
+  gint64 read(char* out, gint64 length) {
+    if (pos_ >= size_ || length <= 0) return 0;
+    if (pos_ < start_ || pos_ >= start_ + window_.size()) {
+      window_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(kWindow, size_ - pos_)));
+      fetched_ += window_.size();
+      if (exhausted()) return -1;
+      auto n = read_(pos_, window_);
+      if (!n || *n == 0) return -1;
+      window_.resize(*n);
+      start_ = pos_;
+    }
+    auto n = std::min<std::uint64_t>(static_cast<std::uint64_t>(length), start_ + window_.size() - pos_);
+    std::memcpy(out, window_.data() + (pos_ - start_), n);
+    pos_ += n;
+    return static_cast<gint64>(n);
+  }
+  gint64 seek(gint64 offset, int whence) {
+    gint64 base = whence == SEEK_SET   ? 0
+                  : whence == SEEK_CUR ? static_cast<gint64>(pos_)
+                                       : static_cast<gint64>(size_);
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return -1;
+    gint64 to = base + offset;
+    if (to < 0) return -1;
+    pos_ = static_cast<std::uint64_t>(to);
+    return to;
+  }
+
+  StoredRead const& read_;
+  std::uint64_t size_, pos_ = 0, start_ = 0, fetched_ = 0;
+  std::vector<char> window_;
+};
+
+// FITS headers copied into a sparse local file as long as the blob: cfitsio needs a file, and the
+// data regions stay holes, so the copy costs only the headers' bytes.
+Result<SourceInfo> probe_stored_fits(StoredRead const& read, std::uint64_t size, std::uint64_t max_pixels,
+                                     std::filesystem::path const& scratch) {
+  auto headers = fits_headers(
+      [&](std::uint64_t at, std::span<char> out) {
+        auto n = read(at, out);
+        return n && *n == out.size();
+      },
+      size);
+  if (!headers) return headers.error();
+  auto path = scratch / ("probe-" + random_hex(8) + ".fits");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(ErrorCode::unavailable, "Cannot probe the image", std::strerror(errno));
+  struct Cleanup {
+    std::filesystem::path path;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } cleanup{path};
+  bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0;
+  std::vector<char> buffer;
+  for (auto const& h : *headers) {
+    if (!ok) break;
+    buffer.resize(static_cast<std::size_t>(h.bytes));
+    auto n = read(h.offset, buffer);
+    if (!n) {
+      ::close(fd);
+      return n.error();
+    }
+    ok = *n == buffer.size() && ::pwrite(fd, buffer.data(), buffer.size(), static_cast<off_t>(h.offset)) ==
+                                    static_cast<ssize_t>(buffer.size());
+  }
+  ::close(fd);
+  if (!ok) return make_error(ErrorCode::unavailable, "Cannot probe the image", "scratch file");
+  return probe(path, max_pixels);
+}
+
+}  // namespace
+
+Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std::uint64_t max_pixels,
+                                std::filesystem::path const& scratch) {
+  init_image_library();
+  char head[16] = {};
+  auto n = read(0, std::span<char>(head, std::min<std::uint64_t>(sizeof head, size)));
+  if (!n) return n.error();
+  auto known = signature_of(std::string_view(head, *n));
+  if (known == "FITS") return probe_stored_fits(read, size, max_pixels, scratch);
+
+  RangedSource ranged(read, size);
+  VipsSourceCustom* custom = vips_source_custom_new();
+  g_signal_connect(custom, "read", G_CALLBACK(RangedSource::on_read), &ranged);
+  g_signal_connect(custom, "seek", G_CALLBACK(RangedSource::on_seek), &ranged);
+  vips::VSource source(VIPS_SOURCE(custom), vips::STEAL);
+  auto format = format_for(vips_foreign_find_load_source(VIPS_SOURCE(custom)), known);
+  if (!format) return format.error();
+  auto opened =
+      read_header(*format, [&](vips::VOption* o) { return VImage::new_from_source(source, "", o); });
+  if (!opened) {
+    if (ranged.exhausted()) return corrupt("The image's header is larger than we read to probe it");
+    return opened.error();
+  }
+  auto& [info, image] = *opened;
+  info.bit_depth = bits_of(image.format());
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
   return info;
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "core/error.hpp"
@@ -65,6 +66,15 @@ class Source {
 // Errors: as Source::open, without the stretch.
 Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels,
                          FitsSelection const& selection = {});
+
+// Reads up to out.size() bytes of a stored blob at `offset`; returns the count.
+using StoredRead = std::function<Result<std::size_t>(std::uint64_t offset, std::span<char> out)>;
+
+// probe() for an image in an object store, without fetching it whole: libvips reads the header
+// through ranged reads; FITS headers are fetched into a sparse file in `scratch`. Errors: as probe,
+// and the read's errors.
+Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std::uint64_t max_pixels,
+                                std::filesystem::path const& scratch);
 
 std::string_view accepted_formats();
 

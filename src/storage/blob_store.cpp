@@ -22,4 +22,11 @@ Status validate_key(std::string_view key) {
   return {};
 }
 
+Status put_bytes(BlobStore& store, std::string_view key, std::span<char const> bytes) {
+  auto w = store.put(key);
+  if (!w) return w.error();
+  if (auto s = (*w)->write(bytes); !s) return s;
+  return (*w)->commit();
+}
+
 }  // namespace astropixel::storage

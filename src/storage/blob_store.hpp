@@ -28,6 +28,24 @@ class BlobWriter {
   virtual Status commit() = 0;
 };
 
+// Object stores assemble one blob from parts uploaded separately (S3 multipart uploads). tus
+// uploads use it on such stores, so every acknowledged byte is in the store and any instance can
+// resume any upload. A session's parts are invisible until complete(); abort() drops them.
+class PartAssembly {
+ public:
+  virtual ~PartAssembly() = default;
+  // The part size for a blob of `size` bytes (every part but the last has this size).
+  virtual std::size_t part_size_for(std::uint64_t size) const = 0;
+  virtual Result<std::string> begin(std::string_view key) = 0;  // → session id
+  // Part numbers start at 1. Returns the part's tag for complete().
+  virtual Result<std::string> put_part(std::string_view key, std::string const& session, int number,
+                                       std::span<char const> bytes) = 0;
+  // Publishes the parts, in order, as the blob `key` of `size` bytes. Safe to repeat.
+  virtual Status complete(std::string_view key, std::string const& session,
+                          std::vector<std::string> const& tags, std::uint64_t size) = 0;
+  virtual Status abort(std::string_view key, std::string const& session) = 0;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
@@ -54,7 +72,12 @@ class BlobStore {
   virtual std::optional<std::filesystem::path> local_path(std::string_view /*key*/) const {
     return std::nullopt;
   }
+  // Part assembly, for stores that have it (nullptr: blobs are files written in place).
+  virtual PartAssembly* part_assembly() { return nullptr; }
 };
+
+// Writes `bytes` as the whole blob `key`.
+Status put_bytes(BlobStore& store, std::string_view key, std::span<char const> bytes);
 
 // Validates a key against the rules above. Errors: bad_request.
 Status validate_key(std::string_view key);

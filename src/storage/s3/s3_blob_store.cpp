@@ -106,7 +106,7 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::open(std::string_view url, S3C
   return store;
 }
 
-std::size_t S3BlobStore::part_size_for(std::uint64_t size) {
+std::size_t S3BlobStore::part_size(std::uint64_t size) {
   constexpr std::uint64_t mib = 1 << 20;
   auto needed = (size + kMaxParts - 1) / kMaxParts;
   needed = (needed + mib - 1) / mib * mib;
@@ -157,7 +157,7 @@ Status S3BlobStore::adopt(std::string_view key, std::filesystem::path const& fil
     ~Close() { ::close(fd); }
   } closer{fd};
   std::uint64_t size = std::filesystem::file_size(file);
-  auto part = part_size_for(size);
+  auto part = part_size(size);
   std::vector<char> buffer(
       static_cast<std::size_t>(std::min<std::uint64_t>(part, std::max<std::uint64_t>(size, 1))));
   auto read_part = [&](std::uint64_t at, std::size_t n) -> Result<std::span<char const>> {
@@ -203,6 +203,30 @@ Status S3BlobStore::adopt(std::string_view key, std::filesystem::path const& fil
   std::error_code ec;
   std::filesystem::remove(file, ec);
   return {};
+}
+
+Result<std::string> S3BlobStore::begin(std::string_view key) {
+  if (auto s = validate_key(key); !s) return s.error();
+  return client_->create_multipart(object(key));
+}
+
+Result<std::string> S3BlobStore::put_part(std::string_view key, std::string const& session, int number,
+                                          std::span<char const> bytes) {
+  if (auto s = validate_key(key); !s) return s.error();
+  if (number < 1 || static_cast<std::size_t>(number) > kMaxParts)
+    return make_error(ErrorCode::payload_too_large, "Blob too large for the object store");
+  return client_->upload_part(object(key), session, number, bytes);
+}
+
+Status S3BlobStore::complete(std::string_view key, std::string const& session,
+                             std::vector<std::string> const& tags, std::uint64_t size) {
+  if (auto s = validate_key(key); !s) return s;
+  return client_->complete_multipart(object(key), session, tags, size);
+}
+
+Status S3BlobStore::abort(std::string_view key, std::string const& session) {
+  if (auto s = validate_key(key); !s) return s;
+  return client_->abort_multipart(object(key), session);
 }
 
 }  // namespace astropixel::storage

@@ -13,7 +13,7 @@ namespace astropixel::storage {
 // "s3://bucket[/prefix]" → (bucket, "prefix/"). Errors: validation.
 Result<std::pair<std::string, std::string>> parse_s3_url(std::string_view url);
 
-class S3BlobStore final : public BlobStore {
+class S3BlobStore final : public BlobStore, public PartAssembly {
  public:
   static constexpr std::size_t kMinPartSize = 16u << 20;
   static constexpr std::size_t kMaxParts = 10'000;
@@ -30,9 +30,19 @@ class S3BlobStore final : public BlobStore {
   Result<std::uint64_t> free_bytes() override;
   Status adopt(std::string_view key, std::filesystem::path const& file) override;
 
-  S3Client& client() { return *client_; }
+  PartAssembly* part_assembly() override { return this; }
+
   // The part size for a file of `size` bytes: at least kMinPartSize, and few enough parts.
-  static std::size_t part_size_for(std::uint64_t size);
+  std::size_t part_size_for(std::uint64_t size) const override { return part_size(size); }
+  Result<std::string> begin(std::string_view key) override;
+  Result<std::string> put_part(std::string_view key, std::string const& session, int number,
+                               std::span<char const> bytes) override;
+  Status complete(std::string_view key, std::string const& session, std::vector<std::string> const& tags,
+                  std::uint64_t size) override;
+  Status abort(std::string_view key, std::string const& session) override;
+
+  S3Client& client() { return *client_; }
+  static std::size_t part_size(std::uint64_t size);
 
  private:
   S3BlobStore(std::unique_ptr<S3Client> client, std::string prefix)

@@ -125,11 +125,11 @@ TEST(S3BlobStore, UrlsAndPartSizes) {
   for (auto bad : {"http://b/x", "s3://", "s3://B_ucket", "s3://ok-bucket/../x", "s3://ab"})
     EXPECT_TRUE(parse_s3_url(bad).has_error()) << bad;
   std::uint64_t forty_gb = 40ull << 30;
-  auto part = S3BlobStore::part_size_for(forty_gb);
+  auto part = S3BlobStore::part_size(forty_gb);
   EXPECT_EQ(part, S3BlobStore::kMinPartSize);
   EXPECT_LE((forty_gb + part - 1) / part, S3BlobStore::kMaxParts);
   std::uint64_t five_tb = 5ull << 40;
-  EXPECT_LE((five_tb + S3BlobStore::part_size_for(five_tb) - 1) / S3BlobStore::part_size_for(five_tb),
+  EXPECT_LE((five_tb + S3BlobStore::part_size(five_tb) - 1) / S3BlobStore::part_size(five_tb),
             S3BlobStore::kMaxParts);
 }
 
