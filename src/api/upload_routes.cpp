@@ -122,6 +122,13 @@ http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Au
       failure = s;
       break;
     }
+    if (uploads.wants_ship(*appender)) {  // a full part goes to the object store
+      auto ship = [&uploads, &appender] { return uploads.ship(*appender); };
+      if (auto s = co_await authn.blocking().run(ship); !s) {
+        failure = s;
+        break;
+      }
+    }
   }
   auto finish = [&uploads, &who, &appender] { return uploads.end_append(who, std::move(appender)); };
   auto done = co_await authn.blocking().run(finish);

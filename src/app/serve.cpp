@@ -170,7 +170,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
        .reserve_bytes = cfg->disk_reserve_bytes,
        .expire_after = std::chrono::seconds(cfg->upload_expire_seconds),
        .max_pixels = cfg->max_image_pixels,
-       .free_bytes = [&free_at, uploads_dir] { return free_at(uploads_dir); }});
+       .free_bytes = [&free_at, uploads_dir] { return free_at(uploads_dir); },
+       .objects = blobs.part_assembly() ? &blobs : nullptr});
   tiles::TileDirectory tile_directory(*pool, blobs, std::chrono::milliseconds(cfg->tile_cache_ttl_ms));
 
   jobs.add_metrics(metrics);

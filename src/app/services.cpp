@@ -17,6 +17,7 @@ std::optional<BlobBackend> open_blob_store(Config const& cfg) {
     s3.region = cfg.aws_region;
     s3.access_key = cfg.aws_access_key_id;
     s3.secret_key = cfg.aws_secret_access_key;
+    s3.min_part_size = static_cast<std::size_t>(cfg.s3_part_size);
     auto store = storage::S3BlobStore::open(cfg.storage_url, s3);
     if (!store) {
       log::error("storage_unavailable", {{"detail", store.error().message + ": " + store.error().detail}});

@@ -17,9 +17,13 @@
 namespace astropixel::upload {
 
 struct Appender::Slot {
-  std::mutex mutex;
+  std::mutex mutex;  // generation, finishing, and local writes
   std::uint64_t generation = 0;
   bool finishing = false;
+  // Object store mode: serialises this instance's work on the upload's spool and parts (opening,
+  // shipping, committing, completing), and remembers the row version the spool is in step with.
+  std::mutex io;
+  std::int64_t spool_version = -1;
 };
 
 Appender::~Appender() {
@@ -30,6 +34,12 @@ namespace {
 
 Error not_found() {
   return make_error(ErrorCode::not_found, "Upload not found");
+}
+
+Error taken_over() {
+  Error e = make_error(ErrorCode::conflict, "Another request took this upload over");
+  e.reason = "upload_taken_over";
+  return e;
 }
 
 Error io_error(std::string_view what, int err) {
@@ -112,6 +122,8 @@ std::uint64_t size_on_disk(std::filesystem::path const& p) {
 
 UploadService::UploadService(db::Pool& pool, datasets::DatasetService& datasets, Settings settings)
     : pool_(pool), datasets_(datasets), settings_(std::move(settings)) {
+  if (settings_.objects && settings_.objects->part_assembly())
+    objects_ = std::make_unique<ObjectStaging>(pool_, *settings_.objects, settings_.dir);
   std::error_code ec;
   std::filesystem::create_directories(settings_.dir, ec);
 }
@@ -130,8 +142,8 @@ void UploadService::drop_slot(std::string const& id) {
 
 Result<Upload> UploadService::load(db::Connection& c, std::string const& id) {
   auto r = c.query(
-      "SELECT id, owner_id, length, metadata, state, dataset_id, created_at, expires_at FROM uploads WHERE "
-      "id = $1",
+      "SELECT id, owner_id, length, metadata, state, dataset_id, created_at, expires_at, staged_offset FROM "
+      "uploads WHERE id = $1",
       {id});
   if (!r) return r.error();
   if (r->empty()) return not_found();
@@ -144,7 +156,9 @@ Result<Upload> UploadService::load(db::Connection& c, std::string const& id) {
   u.dataset_id = r->text(0, 5);
   u.created_at = r->int64(0, 6);
   u.expires_at = r->int64(0, 7);
-  u.offset = u.state == "finished" ? u.length : size_on_disk(path_of(u.id));
+  u.offset = u.state == "finished" ? u.length
+             : objects_            ? static_cast<std::uint64_t>(r->int64(0, 8))
+                                   : size_on_disk(path_of(u.id));
   return u;
 }
 
@@ -160,11 +174,13 @@ Result<Upload> UploadService::create(auth::Principal const& who, std::uint64_t l
   auto metadata = parse_upload_metadata(header);
   if (!metadata) return metadata.error();
   if (auto d = describe(*metadata, who.user_id); !d) return d.error();
+  // Local disk holds the whole upload, or (object store) about one part of it.
+  auto local = objects_ ? std::min<std::uint64_t>(length, 2 * objects_->part_size_for(length)) : length;
   auto free = settings_.free_bytes();
   if (!free) return free.error();
-  if (*free < length + settings_.reserve_bytes) {
+  if (*free < local + settings_.reserve_bytes) {
     Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space for this upload",
-                         std::to_string(length) + " bytes needed, " + std::to_string(*free) + " free");
+                         std::to_string(local) + " bytes needed, " + std::to_string(*free) + " free");
     e.reason = "insufficient_disk_space";
     return e;
   }
@@ -176,18 +192,21 @@ Result<Upload> UploadService::create(auth::Principal const& who, std::uint64_t l
   u.state = "open";
   u.created_at = now_unix_ms();
   u.expires_at = u.created_at + settings_.expire_after.count();
-  int fd = ::open(path_of(u.id).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return io_error("create", errno);
-  ::close(fd);
+  if (!objects_) {
+    int fd = ::open(path_of(u.id).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) return io_error("create", errno);
+    ::close(fd);
+  }
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   auto r = (*conn)->query(
-      "INSERT INTO uploads (id, owner_id, length, metadata, state, created_at, updated_at, expires_at) "
-      "VALUES ($1, $2, $3, $4, 'open', $5, $5, $6)",
+      "INSERT INTO uploads (id, owner_id, length, metadata, state, created_at, updated_at, expires_at, "
+      "staging) VALUES ($1, $2, $3, $4, 'open', $5, $5, $6, $7)",
       {u.id, u.owner_id, static_cast<std::int64_t>(length), metadata_json(u.metadata), u.created_at,
-       u.expires_at});
+       u.expires_at, objects_ ? objects_->initial(length) : std::string()});
   if (!r) {
-    std::filesystem::remove(path_of(u.id));
+    std::error_code ec;
+    std::filesystem::remove(path_of(u.id), ec);
     return r.error();
   }
   log::info("upload_created", {{"upload", u.id}, {"length", length}, {"user", who.user_id}});
@@ -211,8 +230,10 @@ Result<std::unique_ptr<Appender>> UploadService::begin_append(auth::Principal co
   auto u = get(who, id);
   if (!u) return u.error();
   auto s = slot(id);
+  std::unique_lock io(s->io, std::defer_lock);
+  if (objects_) io.lock();
   std::lock_guard lock(s->mutex);
-  std::uint64_t current = u->state == "finished" ? u->length : size_on_disk(path_of(id));
+  std::uint64_t current = u->state == "finished" || objects_ ? u->offset : size_on_disk(path_of(id));
   if (offset != current) {
     Error e = make_error(ErrorCode::conflict, "Upload-Offset does not match",
                          "the upload is at offset " + std::to_string(current));
@@ -225,8 +246,20 @@ Result<std::unique_ptr<Appender>> UploadService::begin_append(auth::Principal co
     return e;
   }
   auto a = std::unique_ptr<Appender>(new Appender());
-  a->fd_ = ::open(path_of(id).c_str(), O_WRONLY | O_CLOEXEC);
-  if (a->fd_ < 0) return io_error("open", errno);
+  if (objects_) {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto st = objects_->load(**conn, id);
+    if (!st) return st.error();
+    if (st->offset != offset) return taken_over();  // moved on since we looked
+    auto w = objects_->open(id, std::move(*st), s->spool_version);
+    if (!w) return w.error();
+    s->spool_version = (*w)->st.version;
+    a->staged_ = std::move(*w);
+  } else {
+    a->fd_ = ::open(path_of(id).c_str(), O_WRONLY | O_CLOEXEC);
+    if (a->fd_ < 0) return io_error("open", errno);
+  }
   // Taking over: from here on, the previous request's writes are refused.
   a->generation_ = ++s->generation;
   a->slot_ = s;
@@ -244,10 +277,11 @@ Status UploadService::write(Appender& a, std::span<char const> bytes) {
     return e;
   }
   std::lock_guard lock(a.slot_->mutex);
-  if (a.slot_->generation != a.generation_) {
-    Error e = make_error(ErrorCode::conflict, "Another request took this upload over");
-    e.reason = "upload_taken_over";
-    return e;
+  if (a.slot_->generation != a.generation_) return taken_over();
+  if (a.staged_) {
+    if (auto s = objects_->append(*a.staged_, bytes); !s) return s;
+    a.offset_ += bytes.size();
+    return {};
   }
   while (!bytes.empty()) {
     ssize_t n = ::pwrite(a.fd_, bytes.data(), bytes.size(), static_cast<off_t>(a.offset_));
@@ -264,17 +298,51 @@ Status UploadService::write(Appender& a, std::span<char const> bytes) {
   return {};
 }
 
+bool UploadService::wants_ship(Appender const& a) const {
+  return a.staged_ && objects_->full(*a.staged_);
+}
+
+Status UploadService::ship(Appender& a) {
+  std::lock_guard io(a.slot_->io);
+  {
+    std::lock_guard lock(a.slot_->mutex);
+    if (a.slot_->generation != a.generation_) return taken_over();
+  }
+  auto s = objects_->ship(*a.staged_);
+  a.slot_->spool_version = a.staged_->st.version;
+  return s;
+}
+
 void UploadService::rollback(Appender& a) {
   std::lock_guard lock(a.slot_->mutex);
   if (a.slot_->generation != a.generation_) return;
+  if (a.staged_) {
+    objects_->rollback(*a.staged_, a.start_);
+    a.offset_ = a.staged_->end;
+    return;
+  }
   if (::ftruncate(a.fd_, static_cast<off_t>(a.start_)) == 0) a.offset_ = a.start_;
 }
 
 Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique_ptr<Appender> a) {
-  // Durable before acknowledged: the offset we report survives a crash.
-  if (::fdatasync(a->fd_) != 0) return io_error("fdatasync", errno);
   bool complete = a->offset_ == a->length_;
   std::string id = a->id_;
+  if (a->staged_) {
+    // Durable before acknowledged: the bytes are in the store and the row says so. The last
+    // request's tail goes straight into the last part.
+    std::unique_lock io(a->slot_->io);
+    {
+      std::lock_guard lock(a->slot_->mutex);
+      if (a->slot_->generation != a->generation_) return taken_over();
+    }
+    if (complete) return finish(who, id, a->staged_.get());  // with `io` held
+    auto committed = objects_->commit(*a->staged_);
+    a->slot_->spool_version = a->staged_->st.version;
+    if (!committed) return committed.error();
+  } else if (::fdatasync(a->fd_) != 0) {
+    // Durable before acknowledged: the offset we report survives a crash.
+    return io_error("fdatasync", errno);
+  }
   a.reset();
   {
     auto conn = pool_.acquire();
@@ -291,10 +359,12 @@ Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique
   return get(who, id);
 }
 
-Result<Upload> UploadService::finish(auth::Principal const& who, std::string const& id) {
+Result<Upload> UploadService::finish(auth::Principal const& who, std::string const& id,
+                                     ObjectStaging::Writer* staged) {
   auto u = get(who, id);
   if (!u) return u.error();
-  if (u->state == "finished" || u->offset != u->length) return u;
+  if (u->state == "finished") return u;
+  if (!staged && u->offset != u->length) return u;
   auto s = slot(id);
   {
     std::lock_guard lock(s->mutex);
@@ -307,16 +377,46 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
     s->finishing = false;
   };
   auto path = path_of(id);
+  if (objects_) {
+    // The parts become the source object, unless an earlier attempt got that far. Fragments and
+    // spool stay until the dataset exists: a failure after this point is retried from them.
+    auto assemble = [&]() -> Status {
+      std::unique_lock io(s->io, std::defer_lock);
+      if (!staged) io.lock();  // else the caller holds it
+      if (objects_->assembled(id, u->length)) return {};
+      std::unique_ptr<ObjectStaging::Writer> own;
+      if (!staged) {
+        auto conn = pool_.acquire();
+        if (!conn) return conn.error();
+        auto st = objects_->load(**conn, id);
+        if (!st) return st.error();
+        auto w = objects_->open(id, std::move(*st), s->spool_version);
+        if (!w) return w.error();
+        own = std::move(*w);
+        staged = own.get();
+      }
+      return objects_->assemble(*staged, u->length);
+    };
+    if (auto done = assemble(); !done) {
+      release();
+      return done.error();
+    }
+  }
   auto forget = [&](Error e) -> Result<Upload> {
     // The bytes are not an image we accept: remove them and the upload, and say why.
     std::error_code ec;
     std::filesystem::remove(path, ec);
+    if (objects_) {
+      (void)settings_.objects->remove(ObjectStaging::source_key(id));
+      objects_->clean(id);
+    }
     if (auto conn = pool_.acquire()) (void)(*conn)->query("DELETE FROM uploads WHERE id = $1", {id});
     drop_slot(id);
     log::info("upload_rejected", {{"upload", id}, {"code", e.machine_code()}, {"detail", e.detail}});
     return e;
   };
-  auto d = make_dataset(u->owner_id, u->metadata, path, u->length);
+  auto d = objects_ ? make_stored_dataset(u->owner_id, u->metadata, ObjectStaging::source_key(id), u->length)
+                    : make_dataset(u->owner_id, u->metadata, path, u->length);
   if (!d) {
     auto code = d.error().code;
     if (code == ErrorCode::unsupported_media_type || code == ErrorCode::unprocessable ||
@@ -333,6 +433,7 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
       !r) {
     return r.error();
   }
+  if (objects_) objects_->clean(id);
   drop_slot(id);
   log::info("upload_finished", {{"upload", id},
                                 {"dataset", d->id},
@@ -340,6 +441,7 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
                                 {"width", d->width},
                                 {"height", d->height}});
   u->state = "finished";
+  u->offset = u->length;
   u->dataset_id = d->id;
   return u;
 }
@@ -354,6 +456,21 @@ Result<datasets::Dataset> UploadService::make_dataset(std::string const& owner, 
                               probed->height,   static_cast<std::int64_t>(size), probed->bands,
                               probed->bit_depth};
   return datasets_.create(*desc, image, path);
+}
+
+Result<datasets::Dataset> UploadService::make_stored_dataset(std::string const& owner,
+                                                             Metadata const& metadata, std::string const& key,
+                                                             std::uint64_t size) {
+  auto desc = describe(metadata, owner);
+  if (!desc) return desc.error();
+  auto& store = *settings_.objects;
+  auto read = [&store, &key](std::uint64_t at, std::span<char> out) { return store.read(key, at, out); };
+  auto probed = pyramid::probe_stored(read, size, settings_.max_pixels, settings_.dir);
+  if (!probed) return probed.error();
+  datasets::ProbedImage image{probed->format,   probed->sample_format,           probed->width,
+                              probed->height,   static_cast<std::int64_t>(size), probed->bands,
+                              probed->bit_depth};
+  return datasets_.create_stored(*desc, image, key);
 }
 
 Result<std::filesystem::path> UploadService::reserve_file(std::uint64_t expected) {
@@ -394,9 +511,19 @@ Status UploadService::terminate(auth::Principal const& who, std::string const& i
     std::lock_guard lock(s->mutex);
     ++s->generation;  // a PATCH in flight stops writing
   }
+  std::optional<Staged> staged;
+  if (objects_ && u->state == "open") {
+    auto st = objects_->load(**conn, id);
+    if (!st) return st.error();
+    staged = std::move(*st);
+  }
   if (auto r = (*conn)->query("DELETE FROM uploads WHERE id = $1", {id}); !r) return r.error();
   std::error_code ec;
   std::filesystem::remove(path_of(id), ec);
+  if (staged) {
+    std::lock_guard io(s->io);
+    objects_->discard(id, *staged);
+  }
   drop_slot(id);
   log::info("upload_terminated", {{"upload", id}});
   return {};
@@ -417,11 +544,21 @@ Result<int> UploadService::expire() {
       std::lock_guard lock(s->mutex);
       ++s->generation;
     }
+    std::optional<Staged> staged;
+    if (objects_) {
+      auto st = objects_->load(**conn, id);
+      if (!st) return st.error();
+      staged = std::move(*st);
+    }
     auto up = (*conn)->query(
         "UPDATE uploads SET state = 'expired', updated_at = $1 WHERE id = $2 AND state = 'open'", {now, id});
     if (!up) return up.error();
     std::error_code ec;
     std::filesystem::remove(path_of(id), ec);
+    if (staged && up->affected) {
+      std::lock_guard io(s->io);
+      objects_->discard(id, *staged);
+    }
     drop_slot(id);
     if (up->affected) {
       ++n;

@@ -1,10 +1,11 @@
 #pragma once
-// tus uploads: a row per upload (owner, length, metadata, expiry) and the bytes in one local file
-// whose size is the upload's offset. Bytes are written where the request says they go only when
-// that equals the file's size; acknowledged bytes are fdatasync'ed before the answer. One writer
-// per upload at a time: a new PATCH takes the upload over from a stalled one, whose later writes
-// are refused, so two requests never interleave. On the last byte the file is probed and becomes a
-// dataset with its build job.
+// tus uploads: a row per upload (owner, length, metadata, expiry). On local storage the bytes are
+// one file whose size is the upload's offset, fdatasync'ed before each answer; on an object store
+// they go to the store as they arrive (object_staging.hpp) and the row holds the offset. Bytes are
+// written where the request says they go only when that equals the offset. One writer per upload
+// at a time: a new PATCH takes the upload over from a stalled one, whose later writes are refused,
+// so two requests never interleave. On the last byte the image is probed (its header only) and
+// becomes a dataset with its build job.
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "auth/policy.hpp"
 #include "datasets/dataset_service.hpp"
 #include "db/pool.hpp"
+#include "upload/object_staging.hpp"
 #include "upload/upload_metadata.hpp"
 
 namespace astropixel::upload {
@@ -29,6 +31,8 @@ struct Settings {
   std::chrono::milliseconds expire_after{std::chrono::hours(24)};
   std::uint64_t max_pixels = 0;
   std::function<Result<std::uint64_t>()> free_bytes;  // of `dir`
+  // An object store with part assembly: bytes are staged there instead of in `dir`.
+  storage::BlobStore* objects = nullptr;
 };
 
 struct Upload {
@@ -57,6 +61,7 @@ class Appender {
   std::shared_ptr<Slot> slot_;
   std::uint64_t generation_ = 0;
   int fd_ = -1;
+  std::unique_ptr<ObjectStaging::Writer> staged_;  // object store mode
   std::string id_;
   std::uint64_t offset_ = 0, start_ = 0, length_ = 0;
 };
@@ -76,14 +81,20 @@ class UploadService {
   // Appends bytes at the appender's offset. Errors: conflict (taken over by a newer request),
   // insufficient_storage (disk full), payload_too_large (past Upload-Length).
   Status write(Appender& a, std::span<char const> bytes);
+  // Whether written bytes wait to be shipped to the object store (call ship, off the I/O thread).
+  bool wants_ship(Appender const& a) const;
+  // Errors: conflict (taken over), unavailable (the store).
+  Status ship(Appender& a);
   // Forgets the bytes this request wrote (the body broke a rule and the request is refused whole).
   void rollback(Appender& a);
   // Makes the written bytes durable, refreshes the expiry, and finishes the upload on its last
-  // byte. Errors: those of finish.
+  // byte: it becomes a dataset. Errors: unsupported_media_type and unprocessable (the bytes are
+  // removed and the upload forgotten), conflict (taken over), unavailable.
   Result<Upload> end_append(auth::Principal const& who, std::unique_ptr<Appender> a);
-  // Turns a complete upload into a dataset (idempotent). Errors: unsupported_media_type and
-  // unprocessable (the bytes are removed and the upload forgotten), unavailable.
-  Result<Upload> finish(auth::Principal const& who, std::string const& id);
+  // Turns a complete upload into a dataset (idempotent). `staged`: the last request's writer in
+  // object store mode (its caller holds the upload's io lock). Errors: as end_append.
+  Result<Upload> finish(auth::Principal const& who, std::string const& id,
+                        ObjectStaging::Writer* staged = nullptr);
   // Errors: not_found.
   Status terminate(auth::Principal const& who, std::string const& id);
 
@@ -107,10 +118,13 @@ class UploadService {
   Result<Upload> load(db::Connection& c, std::string const& id);
   Result<datasets::Dataset> make_dataset(std::string const& owner, Metadata const& metadata,
                                          std::filesystem::path const& path, std::uint64_t size);
+  Result<datasets::Dataset> make_stored_dataset(std::string const& owner, Metadata const& metadata,
+                                                std::string const& key, std::uint64_t size);
 
   db::Pool& pool_;
   datasets::DatasetService& datasets_;
   Settings settings_;
+  std::unique_ptr<ObjectStaging> objects_;
   std::mutex slots_mutex_;
   std::map<std::string, std::shared_ptr<Appender::Slot>> slots_;
 };

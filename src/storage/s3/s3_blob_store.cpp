@@ -101,16 +101,16 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::open(std::string_view url, S3C
   if (config.endpoint.empty()) config.endpoint = "https://s3." + config.region + ".amazonaws.com";
   config.bucket = parsed->first;
   auto store = std::unique_ptr<S3BlobStore>(
-      new S3BlobStore(std::make_unique<S3Client>(std::move(config)), parsed->second));
+      new S3BlobStore(std::make_unique<S3Client>(config), parsed->second, config.min_part_size));
   if (auto s = store->client_->ping(); !s) return s.error();
   return store;
 }
 
-std::size_t S3BlobStore::part_size(std::uint64_t size) {
+std::size_t S3BlobStore::part_size(std::uint64_t size, std::size_t min_part) {
   constexpr std::uint64_t mib = 1 << 20;
   auto needed = (size + kMaxParts - 1) / kMaxParts;
   needed = (needed + mib - 1) / mib * mib;
-  return static_cast<std::size_t>(std::max<std::uint64_t>(kMinPartSize, needed));
+  return static_cast<std::size_t>(std::max<std::uint64_t>(min_part, needed));
 }
 
 Result<std::unique_ptr<BlobWriter>> S3BlobStore::put(std::string_view key) {
@@ -157,7 +157,7 @@ Status S3BlobStore::adopt(std::string_view key, std::filesystem::path const& fil
     ~Close() { ::close(fd); }
   } closer{fd};
   std::uint64_t size = std::filesystem::file_size(file);
-  auto part = part_size(size);
+  auto part = part_size(size, min_part_);
   std::vector<char> buffer(
       static_cast<std::size_t>(std::min<std::uint64_t>(part, std::max<std::uint64_t>(size, 1))));
   auto read_part = [&](std::uint64_t at, std::size_t n) -> Result<std::span<char const>> {

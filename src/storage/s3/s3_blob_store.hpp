@@ -33,7 +33,7 @@ class S3BlobStore final : public BlobStore, public PartAssembly {
   PartAssembly* part_assembly() override { return this; }
 
   // The part size for a file of `size` bytes: at least kMinPartSize, and few enough parts.
-  std::size_t part_size_for(std::uint64_t size) const override { return part_size(size); }
+  std::size_t part_size_for(std::uint64_t size) const override { return part_size(size, min_part_); }
   Result<std::string> begin(std::string_view key) override;
   Result<std::string> put_part(std::string_view key, std::string const& session, int number,
                                std::span<char const> bytes) override;
@@ -42,14 +42,15 @@ class S3BlobStore final : public BlobStore, public PartAssembly {
   Status abort(std::string_view key, std::string const& session) override;
 
   S3Client& client() { return *client_; }
-  static std::size_t part_size(std::uint64_t size);
+  static std::size_t part_size(std::uint64_t size, std::size_t min_part = kMinPartSize);
 
  private:
-  S3BlobStore(std::unique_ptr<S3Client> client, std::string prefix)
-      : client_(std::move(client)), prefix_(std::move(prefix)) {}
+  S3BlobStore(std::unique_ptr<S3Client> client, std::string prefix, std::size_t min_part)
+      : client_(std::move(client)), prefix_(std::move(prefix)), min_part_(min_part) {}
   std::string object(std::string_view key) const { return prefix_ + std::string(key); }
   std::unique_ptr<S3Client> client_;
   std::string prefix_;
+  std::size_t min_part_;
 };
 
 }  // namespace astropixel::storage

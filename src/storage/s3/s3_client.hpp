@@ -24,6 +24,7 @@ struct S3Config {
   std::string region = "us-east-1";
   std::string bucket;
   std::string access_key, secret_key;
+  std::size_t min_part_size = 16u << 20;  // multipart parts (S3: at least 5 MiB but the last)
   int max_attempts = 5;
   std::chrono::milliseconds backoff_base{100}, backoff_cap{5000};
   int breaker_threshold = 5;  // consecutive failed operations that open the circuit
