@@ -2,7 +2,8 @@
 (s3rver), two `serve` instances without workers, one `astropixel worker`, and nginx configured by
 deploy/nginx.conf (only addresses and paths substituted). An upload through nginx is built by the
 worker and its tiles read through either instance; both instances count one client against one
-quota; killing the instance holding an upload mid-way loses nothing."""
+quota; killing the instance holding an upload mid-way loses nothing. The processes share nothing on
+disk: each has its own data directory."""
 import hashlib
 import io
 import pathlib
@@ -73,13 +74,14 @@ class Nginx:
 
 @pytest.fixture
 def cluster(make_server, pg_url, redis_url, s3_env, tmp_path):
-    # Blobs in the object store; the data directory (upload staging, the signing key) is shared.
-    shared = tmp_path / "shared"
+    # Blobs and uploads in the object store, state in PostgreSQL, a signing key from the environment.
+    import secrets
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_url + "/3", "WORKERS": "0", "TRUSTED_PROXIES": "127.0.0.1",
-           "RATE_LIMIT_DEFAULT": "1000/60", **s3_env}
-    a = make_server(env=env, data_dir=shared)  # first: it creates the shared secret key
-    b = make_server(env=env, data_dir=shared)
-    worker = Worker({"DATA_DIR": str(shared), "DATABASE_URL": pg_url, **s3_env})
+           "RATE_LIMIT_DEFAULT": "1000/60", "SECRET_KEY": secrets.token_hex(32), "S3_PART_SIZE": str(5 << 20),
+           **s3_env}
+    a = make_server(env=env, data_dir=tmp_path / "a")
+    b = make_server(env=env, data_dir=tmp_path / "b")
+    worker = Worker({"DATA_DIR": str(tmp_path / "worker"), "DATABASE_URL": pg_url, **s3_env})
     proxy = Nginx(tmp_path / "nginx", [a.port, b.port])
     yield a, b, worker, proxy
     proxy.stop()
@@ -90,7 +92,7 @@ def cluster(make_server, pg_url, redis_url, s3_env, tmp_path):
 def image_bytes():
     rng = np.random.default_rng(11)
     buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (1100, 1300, 3), dtype=np.uint8)).save(buf, format="PNG")
+    Image.fromarray(rng.integers(0, 256, (1800, 2000, 3), dtype=np.uint8)).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
@@ -140,7 +142,7 @@ def test_upload_through_nginx_survives_losing_an_instance(cluster, s3_env):
     assert not any(e.get("event") == "job_memory" for e in a.events() + b.events())
     # The stored source, read back from the object store, is the uploaded file.
     endpoint, (bucket, _, prefix) = s3_env["S3_ENDPOINT_URL"], s3_env["STORAGE_URL"][5:].partition("/")
-    stored = requests.get(f"{endpoint}/{bucket}/{prefix}/sources/{dataset}/source", timeout=10)
+    stored = requests.get(f"{endpoint}/{bucket}/{prefix}/uploads/{upload_id}/source", timeout=10)
     assert stored.status_code == 200 and hashlib.sha256(stored.content).hexdigest() == hashlib.sha256(data).hexdigest()
 
     # Tiles through nginx and straight from the surviving instance: the same bytes.
