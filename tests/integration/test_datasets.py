@@ -223,3 +223,21 @@ def test_demo_dataset_on_first_start(make_server):
     s2 = make_server(env={"DEMO_DATASET": "true"}, data_dir=s.data_dir)
     time.sleep(0.5)
     assert s2.get("/api/datasets").json()["total"] == 1
+
+
+def test_instances_starting_together_create_one_demo_dataset(make_server, pg_url, s3_env):
+    import threading
+    env = {"DEMO_DATASET": "true", "DATABASE_URL": pg_url, "SECRET_KEY": "k" * 40, "WORKERS": "0", **s3_env}
+    servers = [make_server(env=env, start=False) for _ in range(3)]
+    threads = [threading.Thread(target=s.start) for s in servers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(s.events("demo_dataset_created") for s in servers):
+        time.sleep(0.2)
+    time.sleep(2)  # time for a second one, if there were going to be one
+    created = [e for s in servers for e in s.events("demo_dataset_created")]
+    assert len(created) == 1, created
+    assert servers[0].get("/api/datasets").json()["total"] == 1
