@@ -213,6 +213,14 @@ std::string S3Client::canonical_query(Query query) {
   return out;
 }
 
+void S3Client::sign(void* handle, S3Config const& config) {
+  auto* h = static_cast<CURL*>(handle);
+  auto sigv4 = fmt::format("aws:amz:{}:s3", config.region);  // libcurl copies string options
+  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
+  curl_easy_setopt(h, CURLOPT_USERNAME, config.access_key.c_str());
+  curl_easy_setopt(h, CURLOPT_PASSWORD, config.secret_key.c_str());
+}
+
 std::string S3Client::url_for(std::string_view key, Query const& query) const {
   std::string url = config_.endpoint + "/" + encode(config_.bucket, false);
   if (!key.empty()) url += "/" + encode(key, true);
@@ -236,12 +244,9 @@ Result<S3Client::Response> S3Client::attempt(Request const& req, bool& transient
 
   Response res;
   auto url = url_for(req.key, req.query);
-  auto sigv4 = fmt::format("aws:amz:{}:s3", config_.region);
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
-  curl_easy_setopt(h, CURLOPT_USERNAME, config_.access_key.c_str());
-  curl_easy_setopt(h, CURLOPT_PASSWORD, config_.secret_key.c_str());
+  sign(h, config_);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(config_.connect_timeout.count()));
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config_.low_speed_window.count()));

@@ -68,6 +68,9 @@ class S3Client {
 
   // Canonical query string: sorted, RFC 3986-encoded, "key=" for empty values (exposed for tests).
   static std::string canonical_query(Query query);
+  // Sets the SigV4 options every request carries on a libcurl easy handle (exposed so a test can
+  // check the signatures against AWS's published examples).
+  static void sign(void* curl_handle, S3Config const& config);
 
   struct Response {
     long status = 0;

@@ -3,6 +3,7 @@
 #include "storage/s3/s3_client.hpp"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -261,6 +262,45 @@ TEST(S3Client, SignaturesMatchBotocore) {
   ASSERT_EQ(::pclose(p), 0) << "botocore failed (is python3-botocore installed?): " << expected;
   std::filesystem::remove(input);
   EXPECT_EQ(expected, signature + "\n" + signed_headers + "\n") << json;
+}
+
+// AWS's published example of a signed request ("Signature Calculations for the Authorization
+// Header", GET Object with a Range): libcurl, set up exactly as every S3Client request is, must
+// produce the documented Authorization header. The request goes to a local server under the
+// example's host name (CURLOPT_CONNECT_TO), with the example's date.
+TEST(S3Client, SignatureMatchesAwsPublishedExample) {
+  ScriptedServer server({{200, ""}});
+  S3Config config;
+  config.region = "us-east-1";
+  config.access_key = "AKIAIOSFODNN7EXAMPLE";
+  config.secret_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  CURL* h = curl_easy_init();
+  ASSERT_NE(h, nullptr);
+  S3Client::sign(h, config);
+  auto port = server.endpoint().substr(server.endpoint().rfind(':') + 1);
+  curl_slist* connect_to =
+      curl_slist_append(nullptr, ("examplebucket.s3.amazonaws.com:80:127.0.0.1:" + port).c_str());
+  curl_slist* headers = nullptr;
+  for (auto const* hdr :
+       {"Range: bytes=0-9", "x-amz-date: 20130524T000000Z",
+        "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}) {
+    headers = curl_slist_append(headers, hdr);
+  }
+  curl_easy_setopt(h, CURLOPT_URL, "http://examplebucket.s3.amazonaws.com/test.txt");
+  curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  auto rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+  curl_slist_free_all(connect_to);
+  curl_easy_cleanup(h);
+  ASSERT_EQ(rc, CURLE_OK);
+  auto raw = server.requests().at(0);
+  EXPECT_NE(raw.find("\r\nAuthorization: AWS4-HMAC-SHA256 "
+                     "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+                     "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+                     "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41\r\n"),
+            std::string::npos)
+      << raw;
 }
 
 }  // namespace
