@@ -206,7 +206,9 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
     if (progress) progress(p);
     return true;
   };
-  auto source = Source::open(input, options.max_pixels, options.stretch, options.fits, hooks);
+  auto stretch = options.stretch;
+  stretch.transparent_blanks = options.format != TileFormat::jpeg;
+  auto source = Source::open(input, options.max_pixels, stretch, options.fits, hooks);
   if (!source) return source.error();
   bool const two_pass = p.stage == "statistics";
   auto const& info = (*source)->info();
@@ -218,6 +220,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
                            {"stretch", info.stretch_json.empty() ? boost::json::value("none")
                                                                  : boost::json::parse(info.stretch_json)},
                            {"blank_pixels", info.blank_pixels},
+                           {"statistics_rows", info.statistics_rows},
                            {"colour_managed", info.colour_managed},
                            {"quality", options.quality}};
   PyramidInfo pinfo{info.width, info.height, options.tile_size, std::string(extension(options.format)),

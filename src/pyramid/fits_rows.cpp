@@ -66,6 +66,8 @@ class FitsRows final : public FloatRows {
   std::uint32_t width() const override { return width_; }
   std::uint32_t height() const override { return height_; }
   int bands() const override { return 1; }
+  bool random_access() const override { return true; }
+  bool may_hold_blanks() const override { return blanks_; }
 
   Status read(std::uint32_t y, std::uint32_t rows, float* out) override {
     // FITS rows run bottom-up; the display runs top-down. Read the block, then flip it.
@@ -96,12 +98,19 @@ class FitsRows final : public FloatRows {
     width_ = static_cast<std::uint32_t>(naxes[0]);
     height_ = static_cast<std::uint32_t>(naxes[1]);
     planes_ = naxis >= 3 ? static_cast<int>(std::max(1L, naxes[2])) : 1;
-    return true;
+    // Floats can be NaN; integers are blank only where BLANK says (BSCALE/BZERO apply after).
+    int bitpix = 0;
+    fits_get_img_type(file_, &bitpix, &status);
+    long blank = 0;
+    int key_status = 0;
+    blanks_ = bitpix < 0 || fits_read_key(file_, TLONG, "BLANK", &blank, nullptr, &key_status) == 0;
+    return status == 0;
   }
 
   fitsfile* file_ = nullptr;
   std::uint32_t width_ = 0, height_ = 0;
   int planes_ = 1, plane_ = 0;
+  bool blanks_ = true;
   std::vector<float> buffer_;
 };
 

@@ -19,6 +19,11 @@ class FloatRows {
   // Rows [y, y + rows) into `out` (width × bands floats per row); blank pixels are NaN.
   // Errors: unprocessable (corrupt_image).
   virtual Status read(std::uint32_t y, std::uint32_t rows, float* out) = 0;
+  // Whether rows may be read in any order at no extra cost (the statistics pass then samples
+  // bands of rows instead of decoding everything). Sequential readers read top to bottom only.
+  virtual bool random_access() const { return false; }
+  // Whether the data can hold blank pixels (NaN, or FITS BLANK) at all.
+  virtual bool may_hold_blanks() const { return true; }
 };
 
 struct FitsSelection {
@@ -29,5 +34,10 @@ struct FitsSelection {
 // Errors: unprocessable (corrupt_image, no_image_hdu, bad_hdu, bad_plane).
 Result<std::unique_ptr<FloatRows>> open_fits_rows(std::filesystem::path const& path,
                                                   FitsSelection const& selection);
+
+// 16-bit integer and 32-bit float TIFF/BigTIFF (contiguous grey or RGB(A), striped or tiled, any
+// compression libtiff decodes) read straight through libtiff; nullptr for anything else (the caller
+// falls back to libvips).
+std::unique_ptr<FloatRows> open_tiff_float_rows(std::filesystem::path const& path);
 
 }  // namespace astropixel::pyramid

@@ -191,31 +191,45 @@ class VipsRows final : public FloatRows {
   VipsRegion* region_ = nullptr;
 };
 
-// First pass: a strided sample of finite values, and the count of NaN/blank pixels.
-Result<std::pair<std::vector<float>, std::uint64_t>> sample_values(FloatRows& rows_in,
-                                                                   FirstPassHooks const& hooks) {
+struct Sampled {
+  std::vector<float> values;  // finite values
+  std::uint64_t blank = 0;    // NaN or blank pixels in the rows read
+  std::uint32_t rows_read = 0;
+};
+
+// First pass: a strided sample of finite values, and the count of NaN/blank pixels. Sources with
+// random access are read in bands of 256 rows, every k-th band once the image holds far more values
+// than the sample needs (k chosen so about 16 × kSampleTarget values are read); sequential sources
+// are read whole.
+Result<Sampled> sample_values(FloatRows& rows_in, FirstPassHooks const& hooks) {
+  constexpr std::size_t kBand = 256;
   auto width = static_cast<std::size_t>(rows_in.width()), height = static_cast<std::size_t>(rows_in.height());
   auto bands = static_cast<std::size_t>(rows_in.bands());
-  std::size_t step = std::max<std::size_t>(1, width * height * bands / kSampleTarget);
-  std::vector<float> sample, strip(width * bands * 256);
-  sample.reserve(kSampleTarget + width);
-  std::uint64_t blank = 0, index = 0;
-  for (std::size_t y = 0; y < height; y += 256) {
-    auto rows = static_cast<std::uint32_t>(std::min<std::size_t>(256, height - y));
+  std::size_t total = width * height * bands;
+  std::size_t band_step =
+      rows_in.random_access() ? std::max<std::size_t>(1, total / (16 * kSampleTarget)) : 1;
+  std::size_t step = std::max<std::size_t>(1, total / band_step / kSampleTarget);
+  Sampled out;
+  std::vector<float> strip(width * bands * kBand);
+  out.values.reserve(kSampleTarget + width);
+  std::uint64_t index = 0;
+  for (std::size_t y = 0; y < height; y += kBand * band_step) {
+    auto rows = static_cast<std::uint32_t>(std::min(kBand, height - y));
     if (auto s = rows_in.read(static_cast<std::uint32_t>(y), rows, strip.data()); !s) return s.error();
+    out.rows_read += rows;
     for (std::size_t i = 0; i < rows * width * bands; ++i, ++index) {
       float v = strip[i];
       if (!std::isfinite(v)) {
-        ++blank;
+        ++out.blank;
         continue;
       }
-      if (index % step == 0) sample.push_back(v);
+      if (index % step == 0) out.values.push_back(v);
     }
     auto done = static_cast<std::uint32_t>(y + rows);
     if (hooks.rows && !hooks.rows(done, static_cast<std::uint32_t>(height)))
       return make_error(ErrorCode::cancelled, "Cancelled");
   }
-  return std::pair(std::move(sample), blank);
+  return out;
 }
 
 // Our format name for what libvips' sniffers chose (`loader`, null when none did), given the
@@ -440,7 +454,12 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
     if (info.format == "fits" || display.format() != VIPS_FORMAT_UCHAR) {
       // Two readers: one for the sampling pass, one for the tiles (sources stream top to bottom).
       auto make_rows = [&]() {
-        return info.format == "fits" ? open_fits_rows(path, selection) : VipsRows::open(path);
+        if (info.format == "fits") return open_fits_rows(path, selection);
+        if (info.format == "tiff") {
+          if (auto tiff = open_tiff_float_rows(path))
+            return Result<std::unique_ptr<FloatRows>>(std::move(tiff));
+        }
+        return VipsRows::open(path);
       };
       auto sampler = make_rows();
       if (!sampler) return sampler.error();
@@ -450,18 +469,25 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
         return too_large(info, max_pixels);
       auto sampled = sample_values(**sampler, hooks);
       if (!sampled) return sampled.error();
-      auto stretch = Stretch::fit(sampled->first, stretch_options);
+      auto stretch = Stretch::fit(sampled->values, stretch_options);
       if (!stretch) return stretch.error();
       auto reader = make_rows();
       if (!reader) return reader.error();
       auto impl = std::make_unique<Impl>();
       impl->data_bands = (*reader)->bands();
       impl->float_rows = std::move(*reader);
-      impl->alpha = sampled->second > 0;  // blank pixels become transparent (or black in JPEG)
+      // Blank pixels become transparent (or black in JPEG). A sampled pass cannot rule them out:
+      // data that can hold them gets an alpha band.
+      bool whole = sampled->rows_read == info.height;
+      impl->alpha = stretch_options.transparent_blanks &&
+                    (sampled->blank > 0 || (!whole && impl->float_rows->may_hold_blanks()));
       impl->stretch = *stretch;
       info.display_bands = impl->data_bands + (impl->alpha ? 1 : 0);
       info.stretch_json = stretch->describe_json();
-      info.blank_pixels = sampled->second;
+      // Counted in the rows read; scaled to the whole image when they were a sample.
+      info.blank_pixels =
+          whole ? sampled->blank : sampled->blank * info.height / std::max(1u, sampled->rows_read);
+      info.statistics_rows = sampled->rows_read;
       auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
       src->info_ = info;
       return src;
@@ -516,6 +542,11 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
     int db = impl_->data_bands, out_bands = info_.display_bands;
     impl_->float_strip.resize(static_cast<std::size_t>(info_.width) * db * rows);
     if (auto s = impl_->float_rows->read(y, rows, impl_->float_strip.data()); !s) return s;
+    if (!impl_->alpha) {  // the common case: one table lookup per value (NaN maps to 0)
+      auto const* p = impl_->float_strip.data();
+      for (std::size_t i = 0, n = row_bytes * rows; i < n; ++i) out[i] = st.map(p[i]);
+      return {};
+    }
     for (std::uint32_t r = 0; r < rows; ++r) {
       auto const* p = impl_->float_strip.data() + static_cast<std::size_t>(r) * info_.width * db;
       auto* o = out + r * row_bytes;
@@ -523,9 +554,9 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
         bool valid = true;
         for (int b = 0; b < db; ++b) {
           valid = valid && std::isfinite(p[b]);
-          o[b] = std::isfinite(p[b]) ? st.apply(p[b]) : 0;
+          o[b] = st.map(p[b]);
         }
-        if (impl_->alpha) o[db] = valid ? 255 : 0;
+        o[db] = valid ? 255 : 0;
       }
     }
     return {};

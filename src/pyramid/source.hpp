@@ -18,13 +18,14 @@ namespace astropixel::pyramid {
 struct SourceInfo {
   std::string format;  // "tiff", "png", "jpeg", "jp2k", "webp", "fits"
   std::uint32_t width = 0, height = 0;
-  int bands = 0;                   // of the source
-  std::string sample_format;       // "uchar", "ushort", "float", ...
-  int bit_depth = 0;               // bits per sample of the source (set by probe)
-  int display_bands = 0;           // 1-4 bands of 8-bit display pixels
-  std::string stretch_json;        // the stretch applied; empty for 8-bit data shown as is
-  std::uint64_t blank_pixels = 0;  // NaN or BLANK values: transparent (PNG/WebP) or black (JPEG)
-  bool colour_managed = false;     // converted from an embedded ICC profile to sRGB
+  int bands = 0;                      // of the source
+  std::string sample_format;          // "uchar", "ushort", "float", ...
+  int bit_depth = 0;                  // bits per sample of the source (set by probe)
+  int display_bands = 0;              // 1-4 bands of 8-bit display pixels
+  std::string stretch_json;           // the stretch applied; empty for 8-bit data shown as is
+  std::uint64_t blank_pixels = 0;     // NaN or BLANK values: transparent (PNG/WebP) or black (JPEG)
+  std::uint32_t statistics_rows = 0;  // rows the statistics pass read (all of them, or a sample)
+  bool colour_managed = false;        // converted from an embedded ICC profile to sRGB
 };
 
 // Once per process: block libvips' untrusted loaders except FITS and JPEG 2000, route its warnings

@@ -113,6 +113,14 @@ Result<Stretch> Stretch::fit(std::vector<float>& sample, StretchOptions const& o
     default:
       break;
   }
+  // The table behind map(): apply() at 65,536 evenly spaced points of the normalised range.
+  s.lowf_ = static_cast<float>(s.low_);
+  s.scalef_ = static_cast<float>(s.scale_);
+  s.table_ = std::make_shared<std::array<unsigned char, kTableSize>>();
+  for (std::size_t i = 0; i < kTableSize; ++i) {
+    (*s.table_)[i] =
+        s.apply(static_cast<float>(s.low_ + static_cast<double>(i) / (kTableSize - 1) / s.scale_));
+  }
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace astropixel::pyramid {
@@ -38,6 +39,22 @@ TEST(Stretch, ExplicitCutsAndFunctions) {
   EXPECT_EQ(Stretch::fit(sample, o).value().apply(10),
             static_cast<int>(std::lround(std::asinh(0.1 / 0.1) / std::asinh(10) * 255)));
   EXPECT_EQ(Stretch::fit(sample, o).value().apply(-5), 0) << "clamped";
+}
+
+TEST(Stretch, TheTableIsWithinOneLevelOfTheFunction) {
+  for (auto kind : {StretchKind::linear, StretchKind::log, StretchKind::sqrt, StretchKind::asinh}) {
+    auto sample = ramp(100);
+    StretchOptions o;
+    o.cuts = std::pair(-3.0, 5000.0);
+    o.kind = kind;
+    auto st = Stretch::fit(sample, o).value();
+    int worst = 0;
+    for (float v = -100.f; v < 5100.f; v += 0.37f) worst = std::max(worst, std::abs(st.map(v) - st.apply(v)));
+    EXPECT_LE(worst, 1) << to_string(kind);
+    EXPECT_EQ(st.map(-3.f), st.apply(-3.f));
+    EXPECT_EQ(st.map(5000.f), 255);
+    EXPECT_EQ(st.map(std::numeric_limits<float>::quiet_NaN()), 0);
+  }
 }
 
 TEST(Stretch, ZscaleIgnoresOutliers) {

@@ -32,6 +32,10 @@ void quiet(char const*, char const*, va_list) {}
 TiffReader::~TiffReader() = default;
 
 std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path) {
+  return open(path, Samples::display8);
+}
+
+std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path, Samples samples) {
   TIFFSetWarningHandler(quiet);
   TIFFSetErrorHandler(quiet);
   auto r = std::unique_ptr<TiffReader>(new TiffReader());
@@ -55,9 +59,17 @@ std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path) 
   bool rgb = photometric == PHOTOMETRIC_RGB && (spp == 3 || spp == 4);
   bool grey = photometric == PHOTOMETRIC_MINISBLACK && (spp == 1 || spp == 2);
   bool jpeg_ycbcr = photometric == PHOTOMETRIC_YCBCR && compression == COMPRESSION_JPEG && spp == 3;
-  if (bits != 8 || format != SAMPLEFORMAT_UINT || planar != PLANARCONFIG_CONTIG || has_icc ||
-      !(rgb || grey || jpeg_ycbcr) || r->width_ == 0 || r->height_ == 0) {
-    return nullptr;
+  if (planar != PLANARCONFIG_CONTIG || r->width_ == 0 || r->height_ == 0) return nullptr;
+  if (samples == Samples::display8) {
+    if (bits != 8 || format != SAMPLEFORMAT_UINT || has_icc || !(rgb || grey || jpeg_ycbcr)) return nullptr;
+    r->sample_bytes_ = 1;
+  } else {
+    // Data for the stretch: 16-bit integers or 32-bit floats (an ICC profile plays no part).
+    bool ok = (bits == 16 && (format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_INT)) ||
+              (bits == 32 && format == SAMPLEFORMAT_IEEEFP);
+    if (!ok || !(rgb || grey)) return nullptr;
+    r->sample_bytes_ = bits / 8;
+    r->sample_format_ = format;
   }
   if (jpeg_ycbcr) TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);  // libjpeg converts for us
   r->bands_ = spp;
@@ -74,15 +86,16 @@ std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path) 
     std::uint32_t rps = 0;
     TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
     r->band_height_ = std::clamp<std::uint32_t>(rps, 1, r->height_);
-    if (static_cast<std::uint64_t>(r->band_height_) * r->width_ * spp > (256ull << 20)) return nullptr;
+    if (static_cast<std::uint64_t>(r->band_height_) * r->width_ * spp * r->sample_bytes_ > (256ull << 20))
+      return nullptr;
   }
-  r->band_.resize(static_cast<std::size_t>(r->band_height_) * r->width_ * r->bands_);
+  r->band_.resize(static_cast<std::size_t>(r->band_height_) * r->row_bytes());
   return r;
 }
 
 Status TiffReader::load_band(std::uint32_t index) {
   TIFF* t = tif_->tif;
-  std::size_t row_bytes = static_cast<std::size_t>(width_) * bands_;
+  std::size_t row_bytes = this->row_bytes(), pixel_bytes = static_cast<std::size_t>(bands_) * sample_bytes_;
   std::uint32_t y0 = index * band_height_;
   std::uint32_t rows = std::min(band_height_, height_ - y0);
   if (!tiled_) {
@@ -91,16 +104,16 @@ Status TiffReader::load_band(std::uint32_t index) {
       return corrupt("TIFF strip " + std::to_string(index) + " cannot be decoded");
     }
   } else {
-    std::size_t tile_row_bytes = static_cast<std::size_t>(tile_width_) * bands_;
+    std::size_t tile_row_bytes = static_cast<std::size_t>(tile_width_) * pixel_bytes;
     for (std::uint32_t x0 = 0; x0 < width_; x0 += tile_width_) {
       if (TIFFReadEncodedTile(t, TIFFComputeTile(t, x0, y0, 0, 0), tile_.data(),
                               static_cast<tmsize_t>(tile_.size())) < 0) {
         return corrupt("TIFF tile at " + std::to_string(x0) + "," + std::to_string(y0) +
                        " cannot be decoded");
       }
-      std::size_t copy = static_cast<std::size_t>(std::min(tile_width_, width_ - x0)) * bands_;
+      std::size_t copy = static_cast<std::size_t>(std::min(tile_width_, width_ - x0)) * pixel_bytes;
       for (std::uint32_t r = 0; r < rows; ++r) {
-        std::memcpy(band_.data() + r * row_bytes + static_cast<std::size_t>(x0) * bands_,
+        std::memcpy(band_.data() + r * row_bytes + static_cast<std::size_t>(x0) * pixel_bytes,
                     tile_.data() + r * tile_row_bytes, copy);
       }
     }
@@ -110,7 +123,7 @@ Status TiffReader::load_band(std::uint32_t index) {
 }
 
 Status TiffReader::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out) {
-  std::size_t row_bytes = static_cast<std::size_t>(width_) * bands_;
+  std::size_t row_bytes = this->row_bytes();
   for (std::uint32_t r = 0; r < rows; ++r) {
     std::uint32_t row = y + r;
     std::uint32_t band = row / band_height_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -12,14 +13,23 @@ namespace astropixel::pyramid {
 
 class TiffReader {
  public:
+  enum class Samples {
+    display8,  // 8-bit RGB(A)/grey shown as is (no ICC profile: those are colour-managed by libvips)
+    data,      // 16-bit integer or 32-bit float grey/RGB(A), for the stretch
+  };
   // nullptr when the file is not a TIFF this reader handles (the caller falls back to libvips).
   static std::unique_ptr<TiffReader> open(std::filesystem::path const& path);
+  static std::unique_ptr<TiffReader> open(std::filesystem::path const& path, Samples samples);
   ~TiffReader();
 
   std::uint32_t width() const { return width_; }
   std::uint32_t height() const { return height_; }
   int bands() const { return bands_; }
-  // Rows must be read top to bottom. Errors: unprocessable (corrupt_image).
+  int sample_bytes() const { return sample_bytes_; }
+  int sample_format() const { return sample_format_; }  // libtiff's SAMPLEFORMAT_*
+  std::size_t row_bytes() const { return static_cast<std::size_t>(width_) * bands_ * sample_bytes_; }
+  // Raw samples in native byte order. Rows may be read in any order, cheapest top to bottom (a band
+  // of rows is decoded once). Errors: unprocessable (corrupt_image).
   Status read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out);
 
  private:
@@ -30,7 +40,7 @@ class TiffReader {
   std::uint32_t width_ = 0, height_ = 0, band_height_ = 0;  // band = one strip or one row of tiles
   std::uint32_t tile_width_ = 0;
   bool tiled_ = false;
-  int bands_ = 0;
+  int bands_ = 0, sample_bytes_ = 1, sample_format_ = 1;
   std::vector<unsigned char> band_, tile_;  // the decoded band; one tile's scratch
   std::int64_t loaded_band_ = -1;
 };

@@ -150,3 +150,54 @@ def test_tile_compressed_fits(tmp_path):
     pack, t = _level_max_tile(tmp_path / "o.pack")
     assert (pack.meta["width"], pack.meta["height"]) == (300, 200)
     assert abs(int(t[0, 150]) - 128) <= 1
+
+
+def all_tiles(pack):
+    return [pack.tile(level, c, r) for level, (_, _, cols, rows) in enumerate(pack.levels)
+            for r in range(rows) for c in range(cols)]
+
+
+def test_16bit_and_float_tiff_read_by_libtiff_match_the_same_data_through_libvips(tmp_path):
+    """The libtiff reader (every layout and compression) makes exactly the tiles the libvips path
+    makes from the same values (a 16-bit PNG; a float FITS), given the same cuts."""
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:500, 0:700]
+    data = ((x * 60 + y * 20) % 60000 + rng.integers(0, 500, (500, 700))).astype(np.uint16)
+    Image.fromarray(data).save(tmp_path / "ref.png")
+    ref = tmp_path / "ref.pack"
+    assert tile(tmp_path / "ref.png", ref, "--cuts", "1000,50000", "--format", "png").returncode == 0
+    expected = all_tiles(Pack(ref))
+    variants = {"strip.tif": "", "deflate.tif": "[compression=deflate]", "tiled.tif": "[tile,tile-width=128,tile-height=64]",
+                "tiled-lzw.tif": "[tile,compression=lzw,bigtiff]"}
+    for name, opts in variants.items():
+        subprocess.run(["vips", "copy", str(tmp_path / "ref.png"), str(tmp_path / name) + opts], check=True)
+        r = tile(tmp_path / name, tmp_path / f"{name}.pack", "--cuts", "1000,50000", "--format", "png")
+        assert r.returncode == 0, r.stderr
+        assert all_tiles(Pack(tmp_path / f"{name}.pack")) == expected, name
+
+    # 32-bit float TIFF against the same values in a float FITS (read by cfitsio).
+    values = data.astype(np.float32) / 7.5
+    write_fits(tmp_path / "ref.fits", np.flipud(values), -32)
+    Image.fromarray(values).save(tmp_path / "float.tif")  # mode F: 32-bit float samples
+    fits_ref = tmp_path / "fits.pack"
+    assert tile(tmp_path / "ref.fits", fits_ref, "--cuts", "100,7000").returncode == 0
+    r = tile(tmp_path / "float.tif", tmp_path / "float.pack", "--cuts", "100,7000")
+    assert r.returncode == 0, r.stderr
+    assert Pack(tmp_path / "float.pack").meta["meta"]["sample_format"] == "float"
+    assert all_tiles(Pack(tmp_path / "float.pack")) == all_tiles(Pack(fits_ref))
+
+
+def test_big_random_access_sources_sample_their_statistics(tmp_path):
+    """A 72-megavalue 16-bit TIFF: the statistics pass reads every other band of rows, and the cuts
+    are the whole image's percentiles all the same."""
+    rng = np.random.default_rng(5)
+    h, w = 8000, 9000
+    data = rng.gamma(2.0, 3000.0, (h, w)).clip(0, 65535).astype(np.uint16)
+    Image.fromarray(data).save(tmp_path / "big.tif")
+    r = tile(tmp_path / "big.tif", tmp_path / "big.pack", "--format", "jpg")
+    assert r.returncode == 0, r.stderr
+    meta = Pack(tmp_path / "big.pack").meta["meta"]
+    assert h // 2 - 256 <= meta["statistics_rows"] <= h // 2 + 256, meta["statistics_rows"]
+    low, high = np.percentile(data, [0.25, 99.75])
+    assert abs(meta["stretch"]["low"] - low) < 0.01 * (high - low)
+    assert abs(meta["stretch"]["high"] - high) < 0.01 * (high - low)
