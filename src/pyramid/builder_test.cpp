@@ -277,13 +277,23 @@ TEST_F(BuilderTest, JpegCompressedTiffIsClose) {
 
 TEST_F(BuilderTest, TruncatedTiffFailsCleanly) {
   auto src = synthetic("t.png", 900, 900);
-  auto path = dir_ / "t.tif";
-  VImage::new_from_file(src.c_str()).tiffsave(path.c_str(), VImage::option()->set("tile", true));
-  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
-  MemorySink out;
-  auto r = build(path, out, {});
-  ASSERT_TRUE(r.has_error());
-  EXPECT_EQ(r.error().reason, "corrupt_image");
+  // Uncompressed (one reader), and compressed (tiles and strips decoded by several threads).
+  std::vector<std::pair<std::string, vips::VOption*>> variants = {
+      {"plain", VImage::option()->set("tile", true)},
+      {"deflate-tiles",
+       VImage::option()->set("tile", true)->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE)},
+      {"lzw-strips", VImage::option()->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_LZW)},
+  };
+  for (auto& [name, options] : variants) {
+    auto path = dir_ / ("t-" + name + ".tif");
+    VImage::new_from_file(src.c_str()).tiffsave(path.c_str(), options);
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+    MemorySink out;
+    auto r = build(path, out, {});
+    ASSERT_TRUE(r.has_error()) << name;
+    EXPECT_EQ(r.error().reason, "corrupt_image") << name;
+    EXPECT_FALSE(out.committed) << name;
+  }
 }
 
 TEST_F(BuilderTest, PreviewIs512PxOnTheLongestSide) {

@@ -3,7 +3,9 @@
 #include <tiffio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace astropixel::pyramid {
@@ -39,9 +41,10 @@ std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path, 
   TIFFSetWarningHandler(quiet);
   TIFFSetErrorHandler(quiet);
   auto r = std::unique_ptr<TiffReader>(new TiffReader());
-  r->tif_ = std::make_unique<Handle>();
-  r->tif_->tif = TIFFOpen(path.c_str(), "rm");  // 'm': no memory-mapping, plain reads
-  TIFF* t = r->tif_->tif;
+  r->path_ = path;
+  r->tifs_.push_back(std::make_unique<Handle>());
+  r->tifs_[0]->tif = TIFFOpen(path.c_str(), "rm");  // 'm': no memory-mapping, plain reads
+  TIFF* t = r->tifs_[0]->tif;
   if (!t) return nullptr;
   std::uint16_t bits = 0, spp = 0, planar = 0, photometric = 0, format = SAMPLEFORMAT_UINT, compression = 0;
   TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bits);
@@ -71,8 +74,14 @@ std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path, 
     r->sample_bytes_ = bits / 8;
     r->sample_format_ = format;
   }
+  r->jpeg_ycbcr_ = jpeg_ycbcr;
   if (jpeg_ycbcr) TIFFSetField(t, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);  // libjpeg converts for us
   r->bands_ = spp;
+  // Compressed data is decoded by several threads at once, each with its own libtiff handle (a
+  // handle is not thread-safe); uncompressed data is only copied, which one thread does at disk
+  // speed.
+  if (compression != COMPRESSION_NONE)
+    r->decoders_ = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxDecoders);
   r->tiled_ = TIFFIsTiled(t) != 0;
   if (r->tiled_) {
     std::uint32_t tw = 0, th = 0;
@@ -81,11 +90,14 @@ std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path, 
     if (tw == 0 || th == 0 || tw > 8192 || th > 8192) return nullptr;
     r->tile_width_ = tw;
     r->band_height_ = th;
-    r->tile_.resize(static_cast<std::size_t>(TIFFTileSize(t)));
+    r->tile_size_ = static_cast<std::size_t>(TIFFTileSize(t));
   } else {
     std::uint32_t rps = 0;
     TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
-    r->band_height_ = std::clamp<std::uint32_t>(rps, 1, r->height_);
+    r->strip_height_ = std::clamp<std::uint32_t>(rps, 1, r->height_);
+    // One strip per decoder in a band.
+    r->band_height_ = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(static_cast<std::uint64_t>(r->strip_height_) * r->decoders_, r->height_));
     if (static_cast<std::uint64_t>(r->band_height_) * r->width_ * spp * r->sample_bytes_ > (256ull << 20))
       return nullptr;
   }
@@ -93,30 +105,63 @@ std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path, 
   return r;
 }
 
+TIFF* TiffReader::handle(unsigned decoder) {
+  while (tifs_.size() <= decoder) {
+    auto h = std::make_unique<Handle>();
+    h->tif = TIFFOpen(path_.c_str(), "rm");
+    if (!h->tif) return nullptr;
+    if (jpeg_ycbcr_) TIFFSetField(h->tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+    tifs_.push_back(std::move(h));
+  }
+  return tifs_[decoder]->tif;
+}
+
 Status TiffReader::load_band(std::uint32_t index) {
-  TIFF* t = tif_->tif;
   std::size_t row_bytes = this->row_bytes(), pixel_bytes = static_cast<std::size_t>(bands_) * sample_bytes_;
   std::uint32_t y0 = index * band_height_;
   std::uint32_t rows = std::min(band_height_, height_ - y0);
-  if (!tiled_) {
-    tmsize_t want = static_cast<tmsize_t>(rows * row_bytes);
-    if (TIFFReadEncodedStrip(t, TIFFComputeStrip(t, y0, 0), band_.data(), want) < want) {
-      return corrupt("TIFF strip " + std::to_string(index) + " cannot be decoded");
-    }
-  } else {
-    std::size_t tile_row_bytes = static_cast<std::size_t>(tile_width_) * pixel_bytes;
-    for (std::uint32_t x0 = 0; x0 < width_; x0 += tile_width_) {
-      if (TIFFReadEncodedTile(t, TIFFComputeTile(t, x0, y0, 0, 0), tile_.data(),
-                              static_cast<tmsize_t>(tile_.size())) < 0) {
-        return corrupt("TIFF tile at " + std::to_string(x0) + "," + std::to_string(y0) +
-                       " cannot be decoded");
+  // The band's pieces (strips, or tiles across) are shared out round-robin between the decoders.
+  std::uint32_t pieces =
+      tiled_ ? (width_ + tile_width_ - 1) / tile_width_ : (rows + strip_height_ - 1) / strip_height_;
+  unsigned decoders = std::min<unsigned>(decoders_, pieces);
+  for (unsigned d = 0; d < decoders; ++d) {
+    if (!handle(d)) return corrupt("The TIFF file cannot be opened again");
+  }
+  std::atomic<std::int64_t> failed{-1};
+  auto decode = [&](unsigned d) {
+    TIFF* t = tifs_[d]->tif;
+    std::vector<unsigned char> tile(tiled_ ? tile_size_ : 0);
+    for (std::uint32_t piece = d; piece < pieces && failed.load() < 0; piece += decoders) {
+      if (!tiled_) {
+        std::uint32_t sy = y0 + piece * strip_height_;
+        auto want = static_cast<tmsize_t>(std::min(strip_height_, height_ - sy) * row_bytes);
+        if (TIFFReadEncodedStrip(t, TIFFComputeStrip(t, sy, 0), band_.data() + (sy - y0) * row_bytes, want) <
+            want)
+          failed = piece;
+        continue;
       }
+      std::uint32_t x0 = piece * tile_width_;
+      if (TIFFReadEncodedTile(t, TIFFComputeTile(t, x0, y0, 0, 0), tile.data(),
+                              static_cast<tmsize_t>(tile.size())) < 0) {
+        failed = piece;
+        continue;
+      }
+      std::size_t tile_row_bytes = static_cast<std::size_t>(tile_width_) * pixel_bytes;
       std::size_t copy = static_cast<std::size_t>(std::min(tile_width_, width_ - x0)) * pixel_bytes;
       for (std::uint32_t r = 0; r < rows; ++r) {
         std::memcpy(band_.data() + r * row_bytes + static_cast<std::size_t>(x0) * pixel_bytes,
-                    tile_.data() + r * tile_row_bytes, copy);
+                    tile.data() + r * tile_row_bytes, copy);
       }
     }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (unsigned d = 1; d < decoders; ++d) helpers.emplace_back(decode, d);
+    decode(0);
+  }
+  if (auto piece = failed.load(); piece >= 0) {
+    return corrupt(std::string(tiled_ ? "TIFF tile " : "TIFF strip ") + std::to_string(piece) + " of band " +
+                   std::to_string(index) + " cannot be decoded");
   }
   loaded_band_ = index;
   return {};

@@ -9,6 +9,8 @@
 
 #include "core/error.hpp"
 
+struct tiff;  // libtiff's TIFF
+
 namespace astropixel::pyramid {
 
 class TiffReader {
@@ -33,15 +35,21 @@ class TiffReader {
   Status read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out);
 
  private:
+  static constexpr unsigned kMaxDecoders = 4;
   TiffReader() = default;
   Status load_band(std::uint32_t band_index);
   struct Handle;
-  std::unique_ptr<Handle> tif_;
-  std::uint32_t width_ = 0, height_ = 0, band_height_ = 0;  // band = one strip or one row of tiles
+  ::tiff* handle(unsigned decoder);  // the decoder's own libtiff handle, opened on first use
+  std::filesystem::path path_;
+  std::vector<std::unique_ptr<Handle>> tifs_;
+  // A band is a row of tiles, or one strip per decoder.
+  std::uint32_t width_ = 0, height_ = 0, band_height_ = 0, strip_height_ = 0;
   std::uint32_t tile_width_ = 0;
-  bool tiled_ = false;
+  std::size_t tile_size_ = 0;
+  unsigned decoders_ = 1;
+  bool tiled_ = false, jpeg_ycbcr_ = false;
   int bands_ = 0, sample_bytes_ = 1, sample_format_ = 1;
-  std::vector<unsigned char> band_, tile_;  // the decoded band; one tile's scratch
+  std::vector<unsigned char> band_;  // the decoded band
   std::int64_t loaded_band_ = -1;
 };
 
