@@ -81,6 +81,15 @@ void add_test_routes(http::Router& router, TestDeps deps) {
              },
              {.max_body = 0, .rate_policy = ""});
 
+  router.add(bhttp::verb::post, "/api/_test/crash-builds",
+             [shared](http::Request& req) -> awaitable<Result<http::Response>> {
+               shared->crash_builds(req.query_param("on").value_or("") == "true");
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = ""});
+
   router.add(bhttp::verb::post, "/api/_test/echo-size",
              [](http::Request& req) -> awaitable<Result<http::Response>> {
                std::vector<char> buf(64 * 1024);

@@ -18,6 +18,8 @@ struct TestDeps {
   std::function<void(std::optional<std::uint64_t>)> set_free_bytes;
   // Makes pyramid builds pause this long after every strip.
   std::function<void(int ms)> slow_builds;
+  // Makes the decoders of the next pyramid builds crash (or stops that).
+  std::function<void(bool)> crash_builds;
   http::BlockingPool* blocking = nullptr;
 };
 

@@ -33,6 +33,8 @@ struct TileCommand {
 };
 
 int run_tile(TileCommand const& cmd);
+// The hidden `_build` command: one build for a server or worker, spec on stdin, JSON lines out.
+int run_build_child();
 int run_user(CommonOptions const& common, UserCommand const& cmd);
 int run_serve(CommonOptions const& common, bool print_config);
 int run_migrate(CommonOptions const& common);

@@ -173,6 +173,8 @@ std::vector<Key> const& keys() {
     k.push_back(text("S3_ENDPOINT_URL", &Config::s3_endpoint_url));
     k.push_back(text("AWS_REGION", &Config::aws_region));
     k.push_back(number<std::uint64_t>("S3_PART_SIZE", &Config::s3_part_size, 5ull << 20, 5ull << 30));
+    k.push_back(
+        number<std::uint64_t>("BUILD_MEMORY_LIMIT_MB", &Config::build_memory_limit_mb, 0, 1ull << 30));
     k.push_back(text("AWS_ACCESS_KEY_ID", &Config::aws_access_key_id));
     k.push_back(text("AWS_SECRET_ACCESS_KEY", &Config::aws_secret_access_key, true));
     k.push_back(

@@ -40,9 +40,11 @@ struct Config {
   int db_pool_timeout_ms = 5000;
   std::string storage_url;  // default: data_dir/blobs
   std::string s3_endpoint_url, aws_region = "us-east-1", aws_access_key_id, aws_secret_access_key;
-  std::uint64_t s3_part_size = 16ull << 20;  // smallest multipart part (S3 wants ≥ 5 MiB)
-  std::string redis_url;                     // set: rate limits shared by every instance through Redis
-  std::string rate_limit_failure = "open";   // when Redis is unreachable: open (allow) or closed (deny)
+  std::uint64_t s3_part_size = 16ull << 20;
+  std::uint64_t build_memory_limit_mb =
+      8192;  // address space of a build process; 0 = no limit  // smallest multipart part (S3 wants ≥ 5 MiB)
+  std::string redis_url;                    // set: rate limits shared by every instance through Redis
+  std::string rate_limit_failure = "open";  // when Redis is unreachable: open (allow) or closed (deny)
   // auth
   std::string secret_key;  // generated into data_dir/secret_key when absent
   int access_token_expire_minutes = 30;

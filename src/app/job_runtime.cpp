@@ -39,11 +39,9 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
                                .scratch = scratch_,
                                .free_bytes = [free_at, build_disk] { return free_at(build_disk); },
                                .memory = &memory_,
-                               .after_strip =
-                                   [this] {
-                                     if (int ms = build_delay_ms_.load(); ms > 0)
-                                       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                                   }}));
+                               .memory_limit_bytes = cfg.build_memory_limit_mb << 20,
+                               .strip_delay_ms = [this] { return build_delay_ms_.load(); },
+                               .crash = [this] { return crash_builds_.load(); }}));
 }
 
 void JobRuntime::add_metrics(metrics::Metrics& metrics) {
@@ -58,7 +56,8 @@ void JobRuntime::add_metrics(metrics::Metrics& metrics) {
     }
     for (auto [phase, v] : {std::pair{"before_tiling", memory_.before.load()},
                             std::pair{"after_tiling", memory_.after_tiling.load()},
-                            std::pair{"after_cleanup", memory_.after_cleanup.load()}}) {
+                            std::pair{"after_cleanup", memory_.after_cleanup.load()},
+                            std::pair{"build_process_peak", memory_.build_peak.load()}}) {
       set("astropixel_pyramid_build_rss_bytes", "Resident memory around the last pyramid build",
           {{"phase", phase}}, static_cast<double>(v));
     }

@@ -32,6 +32,8 @@ class JobRuntime {
   std::filesystem::path const& scratch_dir() const { return scratch_; }
   // Fault injection: a pause after every strip of tiles, so tests can kill a build midway.
   void slow_builds(int ms) { build_delay_ms_ = ms; }
+  // Fault injection: the next builds' decoders crash.
+  void crash_builds(bool on) { crash_builds_ = on; }
   // Job counts and the memory around the last build, for /metrics.
   void add_metrics(metrics::Metrics& metrics);
 
@@ -42,6 +44,7 @@ class JobRuntime {
   datasets::DatasetService datasets_;
   datasets::MemoryReport memory_;
   std::atomic<int> build_delay_ms_{0};
+  std::atomic<bool> crash_builds_{false};
 };
 
 }  // namespace astropixel::app

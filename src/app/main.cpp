@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
   tile->add_option("--plane", tile_cmd.plane, "Plane of a FITS data cube, numbered from 0");
   tile->add_option("--cuts", tile_cmd.cuts, "LO,HI data values instead of the 0.25/99.75 % percentiles");
 
+  // Internal: a server's or worker's pyramid build in its own process (datasets/build_process.hpp).
+  auto* build_child = cli.add_subcommand("_build", "")->group("");
+
   UserCommand user_cmd;
   auto* user = cli.add_subcommand("user", "Manage accounts (the first administrator is created here)");
   user->require_subcommand(1);
@@ -88,6 +91,7 @@ int main(int argc, char** argv) {
   }
   if (*migrate) return run_migrate(common);
   if (*tile) return run_tile(tile_cmd);
+  if (*build_child) return run_build_child();
   if (*user) {
     for (auto* sub : user->get_subcommands()) user_cmd.action = sub->get_name();
     return run_user(common, user_cmd);

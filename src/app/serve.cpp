@@ -219,6 +219,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
                                            free_override = b ? static_cast<std::int64_t>(*b) : -1;
                                          },
                                      .slow_builds = [&jobs](int ms) { jobs.slow_builds(ms); },
+                                     .crash_builds = [&jobs](bool on) { jobs.crash_builds(on); },
                                      .blocking = &blocking,
                                  });
   }

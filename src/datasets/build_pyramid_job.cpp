@@ -8,6 +8,7 @@
 
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
+#include "datasets/build_process.hpp"
 #include "datasets/stretch_request.hpp"
 #include "pyramid/pack.hpp"
 
@@ -94,13 +95,14 @@ class Build {
     if (settings_.memory) settings_.memory->before = before;
     log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "before_tiling"}, {"rss_bytes", before}});
 
-    pyramid::BuildOptions options = settings_.options;
-    options.stretch = *stretch;
-    pyramid::PackWriter pack(*target);
+    ChildBuild child{.input = *input, .output = *target, .options = settings_.options};
+    child.options.stretch = *stretch;
+    child.memory_limit_bytes = settings_.memory_limit_bytes;
+    child.strip_delay_ms = settings_.strip_delay_ms ? settings_.strip_delay_ms() : 0;
+    child.crash = settings_.crash && settings_.crash();
     auto last = std::chrono::steady_clock::now();
     Status progress_error;
     auto progress = [&](pyramid::Progress const& p) {
-      if (settings_.after_strip) settings_.after_strip();
       auto now = std::chrono::steady_clock::now();
       if (now - last < std::chrono::seconds(1)) return;
       last = now;
@@ -108,7 +110,16 @@ class Build {
       int pct = 1 + static_cast<int>(p.fraction() * 98);
       if (auto s = store::set_progress(db_, d.id, pct); !s) progress_error = s;
     };
-    auto built = pyramid::build(*input, pack, options, progress, &ctx_.cancel());
+    // The decoders run in a child process (build_process.hpp); a pack it left half-written on a
+    // crash or a cancel is removed here.
+    std::uint64_t peak = 0;
+    auto built = build_in_child(child, progress, ctx_.cancel(), &peak);
+    if (!built) {
+      std::filesystem::remove(*target, ec);
+      std::filesystem::remove(target->string() + ".tmp", ec);
+    }
+    if (settings_.memory) settings_.memory->build_peak = peak;
+    log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "build_process_peak"}, {"rss_bytes", peak}});
     auto after = rss();
     if (settings_.memory) settings_.memory->after_tiling = after;
     log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "after_tiling"}, {"rss_bytes", after}});

@@ -14,9 +14,10 @@
 
 namespace astropixel::datasets {
 
-// Resident memory around the last build, exported as metrics.
+// Resident memory around the last build, exported as metrics: this process's, and the peak of the
+// child process that built it.
 struct MemoryReport {
-  std::atomic<std::uint64_t> before{0}, after_tiling{0}, after_cleanup{0};
+  std::atomic<std::uint64_t> before{0}, after_tiling{0}, after_cleanup{0}, build_peak{0};
 };
 
 struct BuildSettings {
@@ -26,8 +27,11 @@ struct BuildSettings {
   // Free bytes where the pyramid is written; replaced in tests to inject a small disk.
   std::function<Result<std::uint64_t>()> free_bytes;
   MemoryReport* memory = nullptr;
-  // Called after every strip of tiles (fault injection: tests slow builds down to kill them midway).
-  std::function<void()> after_strip;
+  std::uint64_t memory_limit_bytes = 0;  // of the build process (BUILD_MEMORY_LIMIT_MB); 0 = none
+  // Fault injection for tests: a pause after every strip (to kill builds midway), and decoders
+  // that crash.
+  std::function<int()> strip_delay_ms;
+  std::function<bool()> crash;
 };
 
 jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings);

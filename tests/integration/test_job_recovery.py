@@ -59,3 +59,31 @@ def test_kill_9_during_a_build(make_server, tmp_path):
     assert r.returncode == 0, r.stderr
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
     assert digest(packs[0]) == digest(clean)
+
+
+def test_a_crashing_decoder_fails_its_dataset_not_the_server(make_server):
+    """Decoders run in a child process: one that crashes (injected here; cfitsio 4.2's Rice decoder
+    does it on damaged data, see test_malformed_inputs.py) fails the dataset with decoder_crashed,
+    leaves nothing behind, and the server and the next build carry on."""
+    s = make_server()
+    token = register(s)["access_token"]
+    png = io.BytesIO()
+    Image.fromarray(np.zeros((300, 400, 3), np.uint8)).save(png, format="PNG")
+    assert s.request("POST", "/api/_test/crash-builds?on=true").status_code == 204
+    _, last = tus.upload(s, token, png.getvalue(), {"filename": "crash.png"})
+    crashed = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, token, crashed)
+    assert status["status"] == "failed", status
+    d = s.get(f"/api/datasets/{crashed}", headers=bearer(token)).json()
+    assert d["failure_code"] == "decoder_crashed" and "signal 6 (ABRT)" in d["failure_reason"], d
+    assert s.events("build_process_died")
+    assert list((s.data_dir / "blobs" / "pyramids").rglob("*")) in ([], [s.data_dir / "blobs" / "pyramids" / crashed])
+
+    # The same server builds the next upload.
+    assert s.request("POST", "/api/_test/crash-builds?on=false").status_code == 204
+    assert s.get("/api/health").status_code == 200
+    _, last = tus.upload(s, token, png.getvalue(), {"filename": "fine.png"})
+    status, _ = tus.wait_for_dataset(s, token, last.headers["X-Dataset-Id"])
+    assert status["status"] == "completed", status
+    metrics = s.get("/metrics").text
+    assert 'astropixel_pyramid_build_rss_bytes{phase="build_process_peak"}' in metrics

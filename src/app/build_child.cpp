@@ -1,0 +1,57 @@
+// `astropixel _build`: one pyramid build in a child process of a server or worker (see
+// datasets/build_process.hpp). The spec arrives on stdin as JSON; progress, then the result or the
+// error, leave on stdout as JSON lines. Decoders of hostile files run here, so a decoder that
+// crashes or runs away takes this process down, not the server.
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+#include <thread>
+
+#include "app/commands.hpp"
+#include "pyramid/build_spec.hpp"
+#include "pyramid/pack.hpp"
+
+namespace astropixel::app {
+
+int run_build_child() {
+  std::string text((std::istreambuf_iterator<char>(std::cin)), {});
+  boost::system::error_code ec;
+  auto spec = boost::json::parse(text, ec);
+  auto fail = [](Error const& e) {
+    std::cout << pyramid::error_line(e) << std::endl;
+    return 5;
+  };
+  if (ec || !spec.is_object()) return fail(make_error(ErrorCode::bad_request, "Malformed build spec"));
+  auto const& o = spec.as_object();
+  auto const* input = o.if_contains("input");
+  auto const* output = o.if_contains("output");
+  auto const* opts = o.if_contains("options");
+  if (!input || !input->is_string() || !output || !output->is_string() || !opts)
+    return fail(make_error(ErrorCode::bad_request, "Malformed build spec"));
+  auto options = pyramid::build_options_from_json(boost::json::serialize(*opts));
+  if (!options) return fail(options.error());
+  int delay_ms = 0;
+  if (auto const* d = o.if_contains("strip_delay_ms"); d && d->is_int64())
+    delay_ms = static_cast<int>(d->as_int64());
+  // Fault injection for tests (set only through TEST_ROUTES): a decoder that crashes the way glibc
+  // stops a process whose heap it found corrupted.
+  if (auto const* f = o.if_contains("fault"); f && f->is_string() && f->as_string() == "crash") std::abort();
+
+  pyramid::PackWriter pack(std::string(output->as_string()));
+  auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  auto progress = [&](pyramid::Progress const& p) {
+    auto now = std::chrono::steady_clock::now();
+    if (p.rows_done == p.rows_total || now - last >= std::chrono::milliseconds(250)) {
+      last = now;
+      std::cout << pyramid::progress_line(p) << std::endl;
+    }
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  };
+  auto r = pyramid::build(std::string(input->as_string()), pack, *options, progress);
+  if (!r) return fail(r.error());
+  std::cout << pyramid::done_line(*r) << std::endl;
+  return 0;
+}
+
+}  // namespace astropixel::app
