@@ -214,15 +214,18 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   auto const& info = (*source)->info();
   Geometry g(info.width, info.height, options.tile_size);
 
-  boost::json::object meta{{"source_format", info.format},
-                           {"source_bands", info.bands},
-                           {"sample_format", info.sample_format},
-                           {"stretch", info.stretch_json.empty() ? boost::json::value("none")
-                                                                 : boost::json::parse(info.stretch_json)},
-                           {"blank_pixels", info.blank_pixels},
-                           {"statistics_rows", info.statistics_rows},
-                           {"colour_managed", info.colour_managed},
-                           {"quality", options.quality}};
+  boost::json::object meta{
+      {"source_format", info.format},
+      {"source_bands", info.bands},
+      {"sample_format", info.sample_format},
+      {"stretch",
+       info.stretch_json.empty() ? boost::json::value("none") : boost::json::parse(info.stretch_json)},
+      {"blank_pixels", info.blank_pixels},
+      {"statistics_rows", info.statistics_rows},
+      {"georeference", info.georeference_json.empty() ? boost::json::value(nullptr)
+                                                      : boost::json::parse(info.georeference_json)},
+      {"colour_managed", info.colour_managed},
+      {"quality", options.quality}};
   PyramidInfo pinfo{info.width, info.height, options.tile_size, std::string(extension(options.format)),
                     boost::json::serialize(meta)};
   if (auto s = sink.begin(pinfo); !s) return s.error();

@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "pyramid/fits_layout.hpp"
 #include "pyramid/float_rows.hpp"
+#include "pyramid/georeference.hpp"
 #include "pyramid/tiff_reader.hpp"
 
 namespace astropixel::pyramid {
@@ -449,6 +450,9 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
   if (!opened) return opened.error();
   auto& [info, image] = *opened;
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
+  if (info.format == "tiff") {
+    if (auto geo = read_georeference(path)) info.georeference_json = to_json(*geo, info.width, info.height);
+  }
   try {
     VImage display = image;
     if (info.format == "fits" || display.format() != VIPS_FORMAT_UCHAR) {
