@@ -4,32 +4,17 @@ import io
 import subprocess
 
 import numpy as np
-from PIL import Image, TiffImagePlugin
+from PIL import Image
 
 from support.accounts import register, bearer
 from support.pack import Pack
 from support.server import BINARY
 from support import tus
-
-DOUBLE, SHORT = 12, 3
-
+from support.geotiff import UTM33N, geotiff_bytes
 
 def geotiff(w, h, keys, scale, tie):
-    info = TiffImagePlugin.ImageFileDirectory_v2()
-    info[33550] = scale
-    info.tagtype[33550] = DOUBLE
-    info[33922] = tie
-    info.tagtype[33922] = DOUBLE
-    info[34735] = tuple([1, 1, 0, len(keys)] + [v for key in keys for v in key])
-    info.tagtype[34735] = SHORT
     y, x = np.mgrid[0:h, 0:w]
-    buf = io.BytesIO()
-    Image.fromarray(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8)).save(
-        buf, format="TIFF", tiffinfo=info)
-    return buf.getvalue()
-
-
-UTM33N = [(1024, 0, 1, 1), (1025, 0, 1, 1), (3072, 0, 1, 32633)]  # projected, pixel-is-area
+    return geotiff_bytes(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8), keys, scale, tie)
 
 
 def tile_meta(tmp_path, data):

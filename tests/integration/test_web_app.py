@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from support.geotiff import UTM33N, geotiff_bytes
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"
 DIST = ROOT / "web" / "dist"
@@ -25,9 +27,11 @@ def web_server(make_server):
 def test_the_main_flow_in_a_browser(web_server, tmp_path):
     s = web_server
     s.wait_for_event(lambda e: e.get("event") == "pyramid_published", timeout=60)  # the demo is ready
-    image = tmp_path / "nebula.png"
+    # A GeoTIFF: the viewer shows where it lies (EPSG:32633, 10 m pixels) beside the pixel position.
+    image = tmp_path / "nebula.tif"
     y, x = np.mgrid[0:1200, 0:1600]
-    Image.fromarray(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8)).save(image)
+    image.write_bytes(geotiff_bytes(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8), UTM33N,
+                                    (10.0, 10.0, 0.0), (0, 0, 0, 500000.0, 4600000.0, 0)))
     out = ARTIFACTS / "main-flow"
     r = subprocess.run(["node", str(NODE / "e2e_web.mjs"), s.base, str(image), str(out)], capture_output=True,
                        text=True, timeout=240, cwd=NODE)
@@ -39,6 +43,8 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
                                                       "back-after-login", "signed-out"]
     assert report["annotation_scripts"] == 0 and report["ds9_link"].endswith("/annotations/export?format=ds9")
     assert report["injected_img"] == 0, "a hostile dataset name must render as text"
+    assert "EPSG:32633, projected" in report["info_text"] and "10 × 10" in report["info_text"], report["info_text"]
+    assert "(EPSG:32633)" in report["readout"] and report["readout"].startswith("x "), report["readout"]
     assert report["login_url"].startswith("/login?redirect=%2Fdatasets%2F")
     assert report["failed_requests"] == [], report
     # The only console errors allowed are the browser's own notes about the 401s of the lost session.

@@ -64,6 +64,12 @@ try {
     // The hostile name renders as text.
     await page.getByRole("heading", { name: "My <img src=x onerror=alert(1)> nebula" }).waitFor();
     report.injected_img = await page.locator("h1 img").count();
+    report.info_text = await page.getByRole("complementary", { name: "Image information" }).innerText();
+    const canvas = await page.locator(".osd canvas").first().boundingBox();
+    await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+    const readout = page.getByLabel("Pointer position");
+    await readout.filter({ hasText: "EPSG" }).waitFor({ timeout: 10000 }).catch(() => {});
+    report.readout = await readout.textContent();
   });
   await step("annotate", async () => {
     await page.getByRole("button", { name: "Rectangle" }).click();

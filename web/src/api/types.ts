@@ -1,4 +1,6 @@
 // The JSON the server sends (docs/api.md).
+import type { Georeference } from "../viewer/georeference";
+
 export interface User {
   id: string;
   email: string;
@@ -46,7 +48,7 @@ export interface Dataset {
   failure_reason: string | null;
   pyramid_version: number;
   stretch: { kind?: string; cuts?: [number, number] } | null;
-  pyramid?: { levels: number; tile_size: number; tile_format: string; tiles: number; bytes: number };
+  pyramid?: { levels: number; tile_size: number; tile_format: string; tiles: number; bytes: number; georeference?: Georeference | null };
   urls: { dzi: string; iiif: string; xyz: string; preview: string } | null;
   created_at: string;
   updated_at: string;

@@ -12,8 +12,10 @@ import { AnnotationLayer } from "../viewer/annotation_layer";
 import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
 import { exportWholeImage } from "../viewer/export_image";
+import { describePosition, describeSystem } from "../viewer/georeference";
 
 function infoPanel(d: Dataset): HTMLElement {
+  const geo = d.pyramid?.georeference ?? null;
   const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
   return el(
     "aside",
@@ -29,6 +31,9 @@ function infoPanel(d: Dataset): HTMLElement {
       row("File", `${d.file_name || "—"} (${formatBytes(d.file_size)})`),
       row("Category", d.category),
       row("Visibility", d.visibility),
+      row("Coordinates", geo ? describeSystem(geo) : null),
+      row("Pixel size", geo?.pixel_size ? `${geo.pixel_size[0]} × ${geo.pixel_size[1]}` : null),
+      row("Bounds", geo?.bounds ? geo.bounds.map((v) => v.toFixed(geo.model === "geographic" ? 5 : 1)).join(", ") : null),
       row("Levels", d.pyramid?.levels),
       row("Tiles", d.pyramid ? `${d.pyramid.tiles} × ${d.pyramid.tile_size}px ${d.pyramid.tile_format}` : null),
       row("Created", new Date(d.created_at).toLocaleString()),
@@ -89,7 +94,7 @@ export const viewerPage: PageFn = (root, params) => {
     const settings = loadSettings();
     const canvas = el("div", { class: "osd", attrs: { tabindex: 0, role: "region", "aria-roledescription": "image viewer", "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.` } });
     const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
-    const cursor = el("output", { class: "readout" }, "—");
+    const cursor = el("output", { class: "readout", attrs: { "aria-label": "Pointer position" } }, "—");
     const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
     const button = (label: string, title: string, action: () => void) => el("button", { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } }, label);
     const withAnnotations = el("input", { attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" } });
@@ -197,7 +202,10 @@ export const viewerPage: PageFn = (root, params) => {
         if (!viewer || !viewer.world.getItemAt(0)) return;
         const position = (e as unknown as { position: OpenSeadragon.Point }).position;
         const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
-        cursor.textContent = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}` : "—";
+        const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
+        const geo = d.pyramid?.georeference;
+        const where = inside && geo ? describePosition(geo, p.x, p.y) : null;
+        cursor.textContent = inside ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}${where ? ` · ${where}` : ""}` : "—";
       },
     });
     canvas.focus();
