@@ -12,6 +12,7 @@
 
 #include "api/dataset_routes.hpp"
 #include "http/error_table.hpp"
+#include "upload/checksum.hpp"
 #include "upload/multipart.hpp"
 
 namespace astropixel::api {
@@ -22,7 +23,7 @@ using Reply = http::asio::awaitable<Result<http::Response>>;
 namespace {
 
 constexpr std::string_view kTusVersion = "1.0.0";
-constexpr std::string_view kExtensions = "creation,creation-with-upload,termination,expiration";
+constexpr std::string_view kExtensions = "creation,creation-with-upload,termination,expiration,checksum";
 constexpr std::string_view kOctetStream = "application/offset+octet-stream";
 constexpr std::size_t kBuffer = 256 * 1024;
 
@@ -101,15 +102,25 @@ boost::json::object upload_json(upload::Upload const& u) {
       {"expires_at", u.expires_at}};
 }
 
+// The request's Upload-Checksum, when it has one (null otherwise). Errors: bad_request.
+Result<std::unique_ptr<upload::Checksum>> checksum_of(http::Request const& req) {
+  auto header = req.header("Upload-Checksum");
+  if (header.empty()) return std::unique_ptr<upload::Checksum>();
+  return upload::Checksum::parse(header);
+}
+
 // Streams the request body into the upload at the appender's offset. Bytes that arrived before a
 // broken connection or an over-long chunk are kept (and made durable); bytes past Upload-Length
-// make the whole request refused and are dropped.
+// make the whole request refused and are dropped. With a checksum, the request's bytes count only
+// when the whole body arrived and matches; otherwise they are all dropped.
 http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Authenticator& authn,
                                                           upload::UploadService& uploads,
                                                           auth::Principal const& who,
-                                                          std::unique_ptr<upload::Appender> appender) {
+                                                          std::unique_ptr<upload::Appender> appender,
+                                                          std::unique_ptr<upload::Checksum> checksum) {
   std::vector<char> buffer(kBuffer);
   Status failure;
+  if (checksum) uploads.hold_parts(*appender);
   while (true) {
     auto n = co_await req.body->read_some(buffer);
     if (!n) {
@@ -122,12 +133,21 @@ http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Au
       failure = s;
       break;
     }
+    if (checksum) checksum->update({buffer.data(), *n});
     if (uploads.wants_ship(*appender)) {  // a full part goes to the object store
       auto ship = [&uploads, &appender] { return uploads.ship(*appender); };
       if (auto s = co_await authn.blocking().run(ship); !s) {
         failure = s;
         break;
       }
+    }
+  }
+  if (checksum) {
+    // An interrupted body cannot be verified: it is dropped like a mismatching one.
+    Status verdict = failure ? checksum->verify() : failure;
+    if (!verdict) {
+      uploads.rollback(*appender);
+      failure = verdict;
     }
   }
   auto finish = [&uploads, &who, &appender] { return uploads.end_append(who, std::move(appender)); };
@@ -249,6 +269,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
         r.headers.set("Tus-Version", kTusVersion);
         r.headers.set("Tus-Extension", kExtensions);
         r.headers.set("Tus-Max-Size", std::to_string(max_size));
+        r.headers.set("Tus-Checksum-Algorithm", upload::kChecksumAlgorithms);
         co_return r;
       },
       no_body);
@@ -275,6 +296,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
           e.reason = "past_upload_length";
           co_return tus_error(req, e);
         }
+        auto checksum = checksum_of(req);
+        if (!checksum) co_return tus_error(req, checksum.error());
         auto principal = who->principal;
         std::string metadata(req.header("Upload-Metadata"));
         auto create = [up, &principal, &length, &metadata] {
@@ -294,7 +317,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
           auto begin = [up, &principal, &id] { return up->begin_append(principal, id, 0); };
           auto appender = co_await a->blocking().run(begin);
           if (!appender) co_return tus_error(req, appender.error());
-          auto appended = co_await append_body(req, *a, *up, principal, std::move(*appender));
+          auto appended =
+              co_await append_body(req, *a, *up, principal, std::move(*appender), std::move(*checksum));
           if (!appended) {
             if (appended.error().code == ErrorCode::unavailable ||
                 appended.error().code == ErrorCode::internal)
@@ -352,6 +376,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
         auto offset = parse_u64(req.header("Upload-Offset"));
         if (!offset)
           co_return tus_error(req, bad_header("Upload-Offset", "a non-negative integer is required"));
+        auto checksum = checksum_of(req);
+        if (!checksum) co_return tus_error(req, checksum.error());
         auto principal = who->principal;
         std::string id(req.param("id"));
         auto begin = [up, &principal, &id, &offset] { return up->begin_append(principal, id, *offset); };
@@ -364,7 +390,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
           e.reason = "past_upload_length";
           co_return tus_error(req, e);
         }
-        auto appended = co_await append_body(req, *a, *up, principal, std::move(*appender));
+        auto appended =
+            co_await append_body(req, *a, *up, principal, std::move(*appender), std::move(*checksum));
         if (!appended) {
           if (appended.error().code == ErrorCode::unavailable || appended.error().code == ErrorCode::internal)
             co_return appended.error();

@@ -42,6 +42,8 @@ std::string_view to_string(ErrorCode code) {
       return "gone";
     case ErrorCode::precondition_failed:
       return "precondition_failed";
+    case ErrorCode::checksum_mismatch:
+      return "checksum_mismatch";
     case ErrorCode::internal:
       return "internal";
   }

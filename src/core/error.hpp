@@ -25,7 +25,8 @@ enum class ErrorCode {
   rate_limited,
   unavailable,  // a dependency (database, storage) is down or saturated
   insufficient_storage,
-  cancelled,  // the caller asked to stop
+  cancelled,          // the caller asked to stop
+  checksum_mismatch,  // the body does not match the checksum the client sent (tus: 460)
   internal,
 };
 

@@ -44,6 +44,8 @@ status status_of(ErrorCode code) {
       return status::gone;
     case ErrorCode::precondition_failed:
       return status::precondition_failed;
+    case ErrorCode::checksum_mismatch:
+      return static_cast<status>(460);  // tus checksum extension
     case ErrorCode::internal:
       return status::internal_server_error;
   }

@@ -21,7 +21,11 @@ void format_head(std::string& out, bhttp::status status, bhttp::fields const& fi
   out += "HTTP/1.1 ";
   append_number(out, static_cast<unsigned>(status));
   out += ' ';
-  auto reason = bhttp::obsolete_reason(status);
+  // 460 is the tus checksum extension's; Beast knows only the registered codes.
+  auto known = bhttp::obsolete_reason(status);
+  std::string_view reason = static_cast<unsigned>(status) == 460
+                                ? std::string_view("Checksum Mismatch")
+                                : std::string_view(known.data(), known.size());
   out.append(reason.data(), reason.size());
   out += "\r\n";
   for (auto const& f : fields) {

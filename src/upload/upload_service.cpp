@@ -299,7 +299,7 @@ Status UploadService::write(Appender& a, std::span<char const> bytes) {
 }
 
 bool UploadService::wants_ship(Appender const& a) const {
-  return a.staged_ && objects_->full(*a.staged_);
+  return a.staged_ && !a.hold_ && objects_->full(*a.staged_);
 }
 
 Status UploadService::ship(Appender& a) {
@@ -334,6 +334,11 @@ Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique
     {
       std::lock_guard lock(a->slot_->mutex);
       if (a->slot_->generation != a->generation_) return taken_over();
+    }
+    if (objects_->full(*a->staged_)) {  // parts held back for a checksum
+      auto shipped = objects_->ship(*a->staged_);
+      a->slot_->spool_version = a->staged_->st.version;
+      if (!shipped) return shipped.error();
     }
     if (complete) return finish(who, id, a->staged_.get());  // with `io` held
     auto committed = objects_->commit(*a->staged_);

@@ -64,6 +64,7 @@ class Appender {
   std::unique_ptr<ObjectStaging::Writer> staged_;  // object store mode
   std::string id_;
   std::uint64_t offset_ = 0, start_ = 0, length_ = 0;
+  bool hold_ = false;
 };
 
 class UploadService {
@@ -83,6 +84,9 @@ class UploadService {
   Status write(Appender& a, std::span<char const> bytes);
   // Whether written bytes wait to be shipped to the object store (call ship, off the I/O thread).
   bool wants_ship(Appender const& a) const;
+  // Keeps this request's bytes out of the object store's parts until end_append (they may still be
+  // discarded: a checksum is verified at the end of the body).
+  void hold_parts(Appender& a) { a.hold_ = true; }
   // Errors: conflict (taken over), unavailable (the store).
   Status ship(Appender& a);
   // Forgets the bytes this request wrote (the body broke a rule and the request is refused whole).

@@ -401,3 +401,34 @@ def test_a_new_patch_takes_over_from_a_stalled_one(server, user):
     assert answer.startswith("HTTP/1.1 409") and "upload_taken_over" in answer, answer
     dataset_id = r.headers["X-Dataset-Id"]
     assert hashlib.sha256(image).hexdigest() in stored_source_digests(server, dataset_id)
+
+
+def test_checksums_are_verified_and_a_mismatch_discards_the_request(server, user):
+    import base64
+
+    def checksum(algorithm, data):
+        return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"
+
+    token = user["access_token"]
+    o = server.request("OPTIONS", "/api/uploads")
+    assert "checksum" in o.headers["Tus-Extension"].split(",")
+    assert "sha1" in o.headers["Tus-Checksum-Algorithm"].split(",")
+    # More than one 5 MiB part: on an object store the bytes must not reach a part before they are verified.
+    data = png_bytes(300, 200) + os.urandom(7 << 20)
+    loc = tus.create(server, token, len(data), {"filename": "sum.png"}).headers["Location"]
+    first = data[:6 << 20]
+    r = tus.patch(server, token, loc, 0, first, Upload_Checksum=checksum("sha1", first[:-1] + b"x"))
+    assert r.status_code == 460 and r.json()["code"] == "checksum_mismatch", r.text
+    assert tus.head(server, token, loc).headers["Upload-Offset"] == "0"
+    assert upload_leftovers(server, loc.rsplit("/", 1)[1]) in ([], [f"{loc.rsplit('/', 1)[1]}.part"],
+                                                               [f"{loc.rsplit('/', 1)[1]}.spool"])
+    for header, code in [("crc32 AAAAAA==", "checksum_algorithm_unsupported"), ("sha1 not-base64!", "bad_request"),
+                         ("sha1", "bad_request")]:
+        r = tus.patch(server, token, loc, 0, first, Upload_Checksum=header)
+        assert r.status_code == 400 and r.json()["code"] == code, (header, r.text)
+    r = tus.patch(server, token, loc, 0, first, Upload_Checksum=checksum("sha256", first))
+    assert r.status_code == 204 and int(r.headers["Upload-Offset"]) == len(first)
+    r = tus.patch(server, token, loc, len(first), data[len(first):], Upload_Checksum=checksum("md5", data[len(first):]))
+    assert r.status_code == 204 and int(r.headers["Upload-Offset"]) == len(data), r.text
+    dataset_id = r.headers["X-Dataset-Id"]
+    assert hashlib.sha256(data).hexdigest() in stored_source_digests(server, dataset_id)
