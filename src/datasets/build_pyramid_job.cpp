@@ -232,9 +232,10 @@ class Build {
         {"display_bands", r.source.display_bands},
         {"stretch", r.source.stretch_json.empty() ? boost::json::value(nullptr)
                                                   : boost::json::parse(r.source.stretch_json)},
-        {"georeference", r.source.georeference_json.empty()
-                             ? boost::json::value(nullptr)
-                             : boost::json::parse(r.source.georeference_json)}};
+        {"georeference", r.source.georeference_json.empty() ? boost::json::value(nullptr)
+                                                            : boost::json::parse(r.source.georeference_json)},
+        {"wcs",
+         r.source.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(r.source.wcs_json)}};
     auto tx = db::Transaction::begin(db_, true);
     if (!tx) return tx.error();
     if (auto s = ctx_.succeed(); !s) return s.error();

@@ -101,7 +101,8 @@ std::string done_line(BuildResult const& r) {
                                       {"format", r.source.format},
                                       {"display_bands", r.source.display_bands},
                                       {"stretch", r.source.stretch_json},
-                                      {"georeference", r.source.georeference_json}});
+                                      {"georeference", r.source.georeference_json},
+                                      {"wcs", r.source.wcs_json}});
 }
 
 std::string error_line(Error const& e) {
@@ -139,6 +140,7 @@ Result<BuildEvent> parse_build_event(std::string_view line) {
     e.result.source.display_bands = number<int>(o, "display_bands");
     e.result.source.stretch_json = text(o, "stretch");
     e.result.source.georeference_json = text(o, "georeference");
+    e.result.source.wcs_json = text(o, "wcs");
     e.result.source.width = e.result.width;
     e.result.source.height = e.result.height;
   } else if (event == "error") {

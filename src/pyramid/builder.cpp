@@ -222,6 +222,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
        info.stretch_json.empty() ? boost::json::value("none") : boost::json::parse(info.stretch_json)},
       {"blank_pixels", info.blank_pixels},
       {"statistics_rows", info.statistics_rows},
+      {"wcs", info.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(info.wcs_json)},
       {"georeference", info.georeference_json.empty() ? boost::json::value(nullptr)
                                                       : boost::json::parse(info.georeference_json)},
       {"colour_managed", info.colour_managed},

@@ -14,6 +14,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "pyramid/fits_layout.hpp"
+#include "pyramid/fits_wcs.hpp"
 #include "pyramid/float_rows.hpp"
 #include "pyramid/georeference.hpp"
 #include "pyramid/tiff_reader.hpp"
@@ -492,6 +493,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       info.blank_pixels =
           whole ? sampled->blank : sampled->blank * info.height / std::max(1u, sampled->rows_read);
       info.statistics_rows = sampled->rows_read;
+      if (info.format == "fits") info.wcs_json = read_fits_wcs(path, selection, info.width, info.height);
       auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
       src->info_ = info;
       return src;

@@ -26,6 +26,7 @@ struct SourceInfo {
   std::uint64_t blank_pixels = 0;     // NaN or BLANK values: transparent (PNG/WebP) or black (JPEG)
   std::uint32_t statistics_rows = 0;  // rows the statistics pass read (all of them, or a sample)
   std::string georeference_json;      // GeoTIFF: pyramid/georeference.hpp's JSON; empty otherwise
+  std::string wcs_json;               // FITS with a celestial WCS: pyramid/fits_wcs.hpp's JSON
   bool colour_managed = false;        // converted from an embedded ICC profile to sRGB
 };
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 
-def write_fits(path, data, bitpix, bscale=None, bzero=None, blank=None):
+def write_fits(path, data, bitpix, bscale=None, bzero=None, blank=None, extra=()):
     cards = [("SIMPLE", "T"), ("BITPIX", str(bitpix)), ("NAXIS", "2"), ("NAXIS1", str(data.shape[1])),
              ("NAXIS2", str(data.shape[0]))]
     if bscale is not None:
@@ -11,6 +11,7 @@ def write_fits(path, data, bitpix, bscale=None, bzero=None, blank=None):
         cards.append(("BZERO", repr(float(bzero))))
     if blank is not None:
         cards.append(("BLANK", str(blank)))
+    cards += list(extra)
     header = "".join(f"{k:<8}= {v:>20}".ljust(80) for k, v in cards) + "END".ljust(80)
     header = header.ljust(-(-len(header) // 2880) * 2880)
     dtype = {8: ">u1", 16: ">i2", 32: ">i4", -32: ">f4", -64: ">f8"}[bitpix]

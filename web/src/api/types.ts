@@ -1,5 +1,6 @@
 // The JSON the server sends (docs/api.md).
 import type { Georeference } from "../viewer/georeference";
+import type { SkyWcs } from "../viewer/sky";
 
 export interface User {
   id: string;
@@ -48,7 +49,7 @@ export interface Dataset {
   failure_reason: string | null;
   pyramid_version: number;
   stretch: { kind?: string; cuts?: [number, number] } | null;
-  pyramid?: { levels: number; tile_size: number; tile_format: string; tiles: number; bytes: number; georeference?: Georeference | null };
+  pyramid?: { levels: number; tile_size: number; tile_format: string; tiles: number; bytes: number; georeference?: Georeference | null; wcs?: SkyWcs | null };
   urls: { dzi: string; iiif: string; xyz: string; preview: string } | null;
   created_at: string;
   updated_at: string;

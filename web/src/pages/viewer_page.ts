@@ -13,9 +13,11 @@ import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
 import { exportWholeImage } from "../viewer/export_image";
 import { describePosition, describeSystem } from "../viewer/georeference";
+import { formatSky, skyAt, usableWcs } from "../viewer/sky";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
+  const wcs = d.pyramid?.wcs ?? null;
   const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
   return el(
     "aside",
@@ -32,6 +34,7 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Category", d.category),
       row("Visibility", d.visibility),
       row("Coordinates", geo ? describeSystem(geo) : null),
+      row("Sky coordinates", wcs ? `${wcs.ctype.join(", ")}${wcs.radesys ? ` (${wcs.radesys})` : ""}${usableWcs(wcs, d.height) ? "" : ": not shown under the pointer"}` : null),
       row("Pixel size", geo?.pixel_size ? `${geo.pixel_size[0]} × ${geo.pixel_size[1]}` : null),
       row("Bounds", geo?.bounds ? geo.bounds.map((v) => v.toFixed(geo.model === "geographic" ? 5 : 1)).join(", ") : null),
       row("Levels", d.pyramid?.levels),
@@ -196,6 +199,7 @@ export const viewerPage: PageFn = (root, params) => {
         loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
       });
     });
+    const sky = usableWcs(d.pyramid?.wcs, d.height);
     new OpenSeadragon.MouseTracker({
       element: canvas,
       moveHandler: (e) => {
@@ -204,7 +208,8 @@ export const viewerPage: PageFn = (root, params) => {
         const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
         const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
         const geo = d.pyramid?.georeference;
-        const where = inside && geo ? describePosition(geo, p.x, p.y) : null;
+        const star = inside && sky ? skyAt(sky, p.x, p.y, d.height) : null;
+        const where = star ? formatSky(star.ra, star.dec) : inside && geo ? describePosition(geo, p.x, p.y) : null;
         cursor.textContent = inside ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}${where ? ` · ${where}` : ""}` : "—";
       },
     });

@@ -1,0 +1,98 @@
+"""Celestial WCS of FITS images, read by wcslib: the parameters the browser needs for zenithal
+projections, and wcslib's own answers at reference points, checked here against an independent
+gnomonic (TAN) computation."""
+import json
+import math
+import pathlib
+import re
+import subprocess
+
+import numpy as np
+
+from support import tus
+from support.accounts import register
+from support.fits import write_fits
+from support.pack import Pack
+from support.server import BINARY
+
+CRVAL, CRPIX, CD = (150.0, 2.2), (200.5, 150.5), ((-2.8e-4, 1.0e-5), (1.2e-5, 2.8e-4))
+
+
+def tan_world(px, py, height, cd=CD):
+    """RA/Dec (degrees) of display pixel (px, py): FITS pixels are 1-based and run bottom-up."""
+    p1, p2 = px + 0.5 - CRPIX[0], height - py + 0.5 - CRPIX[1]
+    x = cd[0][0] * p1 + cd[0][1] * p2
+    y = cd[1][0] * p1 + cd[1][1] * p2
+    phi = math.atan2(x, -y)
+    theta = math.atan2(180 / math.pi, math.hypot(x, y))
+    a0, d0 = map(math.radians, CRVAL)
+    dphi = phi - math.pi  # LONPOLE 180
+    dec = math.asin(math.sin(theta) * math.sin(d0) + math.cos(theta) * math.cos(d0) * math.cos(dphi))
+    ra = a0 + math.atan2(-math.cos(theta) * math.sin(dphi),
+                         math.sin(theta) * math.cos(d0) - math.cos(theta) * math.sin(d0) * math.cos(dphi))
+    return math.degrees(ra) % 360, math.degrees(dec)
+
+
+def tile(tmp_path, extra):
+    src = tmp_path / "sky.fits"
+    y, x = np.mgrid[0:300, 0:400]
+    write_fits(src, (x + y).astype(np.float32), -32, extra=extra)
+    r = subprocess.run([str(BINARY), "tile", str(src), str(tmp_path / "o.pack"), "--progress", "none"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return Pack(tmp_path / "o.pack").meta["meta"]["wcs"]
+
+
+def test_tan_wcs_and_reference_points(tmp_path):
+    wcs = tile(tmp_path, [("CTYPE1", "'RA---TAN'"), ("CTYPE2", "'DEC--TAN'"), ("CRVAL1", "150.0"),
+                          ("CRVAL2", "2.2"), ("CRPIX1", "200.5"), ("CRPIX2", "150.5"), ("CD1_1", "-2.8E-4"),
+                          ("CD1_2", "1.0E-5"), ("CD2_1", "1.2E-5"), ("CD2_2", "2.8E-4"), ("RADESYS", "'ICRS'")])
+    assert wcs["ctype"] == ["RA---TAN", "DEC--TAN"] and wcs["projection"] == "TAN"
+    assert wcs["crval"] == [150.0, 2.2] and wcs["crpix"] == [200.5, 150.5] and wcs["radesys"] == "ICRS"
+    assert wcs["matrix"] == [-2.8e-4, 1.0e-5, 1.2e-5, 2.8e-4] and wcs["lonpole"] == 180
+    assert len(wcs["reference_points"]) == 5
+    for p in wcs["reference_points"]:
+        ra, dec = tan_world(p["x"], p["y"], 300)
+        assert abs(p["ra"] - ra) < 1e-9 and abs(p["dec"] - dec) < 1e-9, (p, ra, dec)
+
+
+def test_fits_without_a_celestial_wcs_has_none(tmp_path):
+    assert tile(tmp_path, []) is None
+    assert tile(tmp_path, [("CTYPE1", "'WAVE'"), ("CTYPE2", "'LINEAR'")]) is None
+
+
+def test_the_viewer_shows_ra_dec_under_the_pointer(make_server, tmp_path):
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    dist = root / "web" / "dist"
+    assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
+    s = make_server(env={"WEB_ROOT": str(dist)})
+    token = register(s)["access_token"]
+    src = tmp_path / "sky.fits"
+    y, x = np.mgrid[0:300, 0:400]
+    write_fits(src, (x + y).astype(np.float32), -32, extra=[
+        ("CTYPE1", "'RA---TAN'"), ("CTYPE2", "'DEC--TAN'"), ("CRVAL1", "150.0"), ("CRVAL2", "2.2"),
+        ("CRPIX1", "200.5"), ("CRPIX2", "150.5"), ("CD1_1", "-2.8E-4"), ("CD1_2", "0.0"), ("CD2_1", "0.0"),
+        ("CD2_2", "2.8E-4"), ("RADESYS", "'ICRS'")])
+    _, last = tus.upload(s, token, src.read_bytes(), {"filename": "sky.fits", "visibility": "public"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, token, d)
+    assert status["status"] == "completed", status
+    out = root / "test-artifacts" / "web" / "sky.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(["node", str(root / "tests" / "node" / "e2e_sky.mjs"), s.url(f"/datasets/{d}"), str(out)],
+                       capture_output=True, text=True, timeout=120, cwd=root / "tests" / "node")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in report, report
+    assert "RA---TAN, DEC--TAN (ICRS)" in report["info"], report["info"]
+    # "x 200, y 150 · RA 09:59:59.97, Dec +02:11:59.5": the position is the gnomonic projection's
+    # at that pixel, to within the pointer's sub-pixel offset (1 pixel = 1″).
+    m = re.search(r"x (\d+), y (\d+) · RA (\d+):(\d+):([\d.]+), Dec ([+−])(\d+):(\d+):([\d.]+)", report["readout"])
+    assert m, report["readout"]
+    px, py = int(m[1]), int(m[2])
+    ra = (int(m[3]) + int(m[4]) / 60 + float(m[5]) / 3600) * 15
+    dec = (1 if m[6] == "+" else -1) * (int(m[7]) + int(m[8]) / 60 + float(m[9]) / 3600)
+    want_ra, want_dec = tan_world(px + 0.5, py + 0.5, 300, cd=((-2.8e-4, 0.0), (0.0, 2.8e-4)))
+    assert abs(ra - want_ra) * math.cos(math.radians(dec)) * 3600 < 1.5 and abs(dec - want_dec) * 3600 < 1.5
+    assert report["console_errors"] == [], report
