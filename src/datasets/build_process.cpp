@@ -77,6 +77,9 @@ Result<pyramid::BuildResult> build_in_child(ChildBuild const& b, pyramid::Progre
     if (limit) ::setrlimit(RLIMIT_AS, &as);
     ::dup2(in[0], STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
+    // Nothing else of the server's crosses over: Asio's sockets are not close-on-exec, and a client
+    // connection held open by a build would not close when the server closes it.
+    ::close_range(3, ~0U, 0);
     ::execv(exe, argv);
     ::_exit(127);
   }

@@ -87,3 +87,36 @@ def test_a_crashing_decoder_fails_its_dataset_not_the_server(make_server):
     assert status["status"] == "completed", status
     metrics = s.get("/metrics").text
     assert 'astropixel_pyramid_build_rss_bytes{phase="build_process_peak"}' in metrics
+
+
+def test_the_build_process_holds_none_of_the_servers_sockets(make_server):
+    """The child that decodes gets stdin, stdout, stderr and the files it opens itself: a client
+    connection or the listening socket held by a long build would not close when the server closes it."""
+    import os
+    s = make_server()
+    token = register(s)["access_token"]
+    y, x = np.mgrid[0:2000, 0:1500]
+    png = io.BytesIO()
+    Image.fromarray(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8)).save(png, format="PNG")
+    assert s.request("POST", "/api/_test/slow-builds?ms=300").status_code == 204
+    _, last = tus.upload(s, token, png.getvalue(), {"filename": "slow.png"})
+    deadline, child = time.time() + 20, None
+    while time.time() < deadline and child is None:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                stat = open(f"/proc/{pid}/stat").read()
+                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == s.proc.pid and b"_build" in cmdline:
+                child = pid
+        time.sleep(0.05)
+    assert child, "no build process seen"
+    targets = [os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd") if int(fd) > 2]
+    assert not [t for t in targets if t.startswith("socket:")], targets
+    assert s.request("POST", "/api/_test/slow-builds?ms=0").status_code == 204
+    status, _ = tus.wait_for_dataset(s, token, last.headers["X-Dataset-Id"], timeout=120)
+    assert status["status"] == "completed", status
