@@ -15,11 +15,15 @@ try {
     return c && c.width > 0 && !document.querySelector(".loading:not([hidden])");
   }, null, { timeout: 30000 });
   report.info = await page.getByRole("complementary", { name: "Image information" }).innerText();
-  // The image's centre: the home view shows the whole image centred in the viewer.
+  // The image's centre: the home view shows the whole image centred in the viewer. The readout
+  // follows pointer moves, and the first ones may come before the image is open: keep moving.
   const box = await page.locator(".osd").boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   const readout = page.getByLabel("Pointer position");
-  await readout.filter({ hasText: "RA" }).waitFor({ timeout: 10000 }).catch(() => {});
+  for (let i = 0; i < 100; i += 1) {
+    await page.mouse.move(box.x + box.width / 2 + (i % 2), box.y + box.height / 2);
+    if (/RA/.test((await readout.textContent()) ?? "")) break;
+    await page.waitForTimeout(100);
+  }
   report.readout = await readout.textContent();
   await page.screenshot({ path: screenshot });
 } catch (e) {
