@@ -159,22 +159,34 @@ Result<MigrationReport> migrate(Pool& pool) {
   auto conn = pool.acquire();
   if (!conn) return conn.error();
   auto& c = **conn;
-  if (auto s = c.execute_script(
-          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-          "applied_at BIGINT NOT NULL)");
-      !s) {
-    return s.error();
+  // Serialised like the migrations: on PostgreSQL, CREATE TABLE IF NOT EXISTS is not safe against
+  // a concurrent creator (both see no table, one fails on pg_type's unique index).
+  auto serialised = [&c]() -> Result<Transaction> {
+    auto tx = Transaction::begin(c, true);
+    if (!tx) return tx.error();
+    if (c.dialect() == Dialect::postgres) {
+      if (auto r = c.query("SELECT pg_advisory_xact_lock(7270011)"); !r) return r.error();
+    }
+    return tx;
+  };
+  {
+    auto tx = serialised();
+    if (!tx) return tx.error();
+    if (auto s = c.execute_script(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at BIGINT NOT NULL)");
+        !s) {
+      return s.error();
+    }
+    if (auto s = tx->commit(); !s) return s.error();
   }
   MigrationReport report;
   bool first = true;
   for (auto const& m : kMigrations) {
     // One transaction per migration; PostgreSQL serialises instances with a transaction-scoped
     // advisory lock, SQLite with BEGIN IMMEDIATE's write lock.
-    auto tx = Transaction::begin(c, true);
+    auto tx = serialised();
     if (!tx) return tx.error();
-    if (c.dialect() == Dialect::postgres) {
-      if (auto r = c.query("SELECT pg_advisory_xact_lock(7270011)"); !r) return r.error();
-    }
     auto current = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!current) return current.error();
     int version = static_cast<int>(current->int64(0, 0));

@@ -226,14 +226,16 @@ def test_demo_dataset_on_first_start(make_server):
 
 
 def test_instances_starting_together_create_one_demo_dataset(make_server, pg_url, s3_env):
-    import threading
+    from concurrent.futures import ThreadPoolExecutor
     env = {"DEMO_DATASET": "true", "DATABASE_URL": pg_url, "SECRET_KEY": "k" * 40, "WORKERS": "0", **s3_env}
     servers = [make_server(env=env, start=False) for _ in range(3)]
-    threads = [threading.Thread(target=s.start) for s in servers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(len(servers)) as pool:
+        starts = [pool.submit(s.start) for s in servers]
+    for f in starts:
+        f.result()  # raises when an instance did not start (it once died migrating: duplicate key)
+    for s in servers:
+        assert s.proc.poll() is None, "\n".join(s.lines)
+        assert s.get("/api/health").status_code == 200
     deadline = time.time() + 60
     while time.time() < deadline and not any(s.events("demo_dataset_created") for s in servers):
         time.sleep(0.2)

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "db/migrations.hpp"
@@ -44,8 +45,25 @@ class FreshDatabase : public ::testing::TestWithParam<Dialect> {
     pool_ = make_pool(url_, {4, 2, std::chrono::milliseconds(2000)}).value();
     ASSERT_TRUE(migrate(*pool_).has_value());
   }
+  // A further empty (unmigrated) database of the same kind, dropped at TearDown.
+  std::string empty_database() {
+    if (GetParam() == Dialect::sqlite) {
+      auto path = std::filesystem::temp_directory_path() / ("ap-contract-" + random_hex(6) + ".db");
+      extra_paths_.push_back(path);
+      return "sqlite://" + path.string();
+    }
+    auto name = "ap_contract_" + random_hex(6);
+    pg_admin(base_url_, "CREATE DATABASE " + name);
+    extra_dbnames_.push_back(name);
+    return base_url_.substr(0, base_url_.rfind('/') + 1) + name;
+  }
+
   void TearDown() override {
     pool_.reset();
+    for (auto const& p : extra_paths_) {
+      for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+    }
+    for (auto const& n : extra_dbnames_) pg_admin(base_url_, "DROP DATABASE IF EXISTS " + n);
     if (!path_.empty()) {
       for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
     }
@@ -55,6 +73,8 @@ class FreshDatabase : public ::testing::TestWithParam<Dialect> {
   std::filesystem::path path_;
   std::string url_, base_url_, dbname_;
   std::unique_ptr<Pool> pool_;
+  std::vector<std::filesystem::path> extra_paths_;
+  std::vector<std::string> extra_dbnames_;
 };
 
 inline std::string backend_name(::testing::TestParamInfo<Dialect> const& p) {
