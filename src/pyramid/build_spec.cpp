@@ -102,7 +102,8 @@ std::string done_line(BuildResult const& r) {
                                       {"display_bands", r.source.display_bands},
                                       {"stretch", r.source.stretch_json},
                                       {"georeference", r.source.georeference_json},
-                                      {"wcs", r.source.wcs_json}});
+                                      {"wcs", r.source.wcs_json},
+                                      {"fits", r.source.fits_json}});
 }
 
 std::string error_line(Error const& e) {
@@ -141,6 +142,7 @@ Result<BuildEvent> parse_build_event(std::string_view line) {
     e.result.source.stretch_json = text(o, "stretch");
     e.result.source.georeference_json = text(o, "georeference");
     e.result.source.wcs_json = text(o, "wcs");
+    e.result.source.fits_json = text(o, "fits");
     e.result.source.width = e.result.width;
     e.result.source.height = e.result.height;
   } else if (event == "error") {

@@ -223,6 +223,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
       {"blank_pixels", info.blank_pixels},
       {"statistics_rows", info.statistics_rows},
       {"wcs", info.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(info.wcs_json)},
+      {"fits", info.fits_json.empty() ? boost::json::value(nullptr) : boost::json::parse(info.fits_json)},
       {"georeference", info.georeference_json.empty() ? boost::json::value(nullptr)
                                                       : boost::json::parse(info.georeference_json)},
       {"colour_managed", info.colour_managed},

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -31,7 +34,39 @@ struct FitsSelection {
   int plane = 0;  // 0-based plane of a data cube
 };
 
-// Errors: unprocessable (corrupt_image, no_image_hdu, bad_hdu, bad_plane).
+// One HDU of a FITS file, as the HDU list of the upload form and the dataset shows it.
+struct FitsHdu {
+  int index = 0;     // 0-based
+  std::string kind;  // "image", "header_only", "binary_table", "ascii_table", "random_groups"
+  std::string extname;
+  int bitpix = 0;
+  std::vector<std::int64_t> axes;  // NAXISn of an image (for tables: rows and row bytes)
+  bool tile_compressed = false;
+  bool displayable = false;  // an image with at least two axes, none of them empty
+};
+
+// What the file holds and which image is shown: the chosen HDU (the first displayable one unless
+// one is named), its size and planes (the product of the axes past the second: 1 for degenerate
+// axes such as NAXIS = 4 with NAXIS3 = NAXIS4 = 1), and what astronomers look for in its header.
+struct FitsDescription {
+  std::vector<FitsHdu> hdus;
+  int hdu = -1;
+  std::uint32_t width = 0, height = 0;
+  std::int64_t planes = 1;
+  int plane = 0;
+  int bitpix = 0;
+  std::vector<std::pair<std::string, std::string>> keywords;  // OBJECT, TELESCOP, ... when present
+  std::string primary_header, image_header;                   // 80-column cards, one per line
+};
+
+// Errors: unprocessable — no_image_hdu (the message names the HDUs found), random_groups_unsupported,
+// bad_hdu, bad_plane, corrupt_image.
+Result<FitsDescription> describe_fits(std::filesystem::path const& path, FitsSelection const& selection);
+
+// The description as the pack's and the dataset's "fits" JSON (headers included).
+std::string to_json(FitsDescription const& d);
+
+// Errors: as describe_fits.
 Result<std::unique_ptr<FloatRows>> open_fits_rows(std::filesystem::path const& path,
                                                   FitsSelection const& selection);
 

@@ -17,6 +17,7 @@
 #include "pyramid/fits_wcs.hpp"
 #include "pyramid/float_rows.hpp"
 #include "pyramid/georeference.hpp"
+#include "pyramid/gunzip.hpp"
 #include "pyramid/tiff_reader.hpp"
 
 namespace astropixel::pyramid {
@@ -130,6 +131,8 @@ struct Source::Impl {
   bool alpha = false;
   // The TIFF fast path, when it applies: rows come from libtiff directly.
   std::unique_ptr<TiffReader> tiff;
+  // A gzip-compressed FITS file's inflated copy, read by float_rows.
+  std::unique_ptr<ScratchFile> inflated;
   ~Impl() {
     if (region) g_object_unref(region);
   }
@@ -266,6 +269,67 @@ Result<std::pair<SourceInfo, VImage>> read_header(std::string format, Open open)
   return std::pair{info, image};
 }
 
+// A FITS file as cfitsio reads it: the file itself, or the inflated copy of a gzip-compressed one.
+struct FitsInput {
+  std::filesystem::path path;
+  std::unique_ptr<ScratchFile> inflated;
+};
+
+// FITS is read by cfitsio alone (libvips' FITS loader refuses much of what astronomers have:
+// BITPIX 64, more than three axes, images in extensions after tables, ...). Null when the file is
+// not FITS. A gzip member holding FITS is inflated to a scratch file: at most what the pixel limit
+// allows at 8 bytes a value, plus 1 GiB for headers and other HDUs.
+Result<std::optional<FitsInput>> fits_input(std::filesystem::path const& path, std::uint64_t max_pixels) {
+  char head[16] = {};
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return make_error(ErrorCode::not_found, "Input file not found");
+  auto n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  std::string_view h(head, n);
+  if (signature_of(h) == "FITS") return std::optional<FitsInput>(FitsInput{path, nullptr});
+  if (!is_gzip(h) || !inflated_head(path).starts_with("SIMPLE  =")) return std::optional<FitsInput>();
+  std::uint64_t cap = max_pixels > (1ull << 60) / 8 ? (1ull << 60) : max_pixels * 8 + (1ull << 30);
+  auto scratch = gunzip_to_scratch(path, cap);
+  if (!scratch) return scratch.error();
+  auto inflated = (*scratch)->path();
+  return std::optional<FitsInput>(FitsInput{inflated, std::move(*scratch)});
+}
+
+std::string_view sample_format_of_bitpix(int bitpix) {
+  switch (bitpix) {
+    case 8:
+      return "uchar";
+    case 16:
+      return "short";
+    case 32:
+      return "int";
+    case 64:
+      return "longlong";
+    case -32:
+      return "float";
+    case -64:
+      return "double";
+    default:
+      return "";
+  }
+}
+
+// The SourceInfo of a FITS image (no pixel read). Errors: as describe_fits.
+Result<SourceInfo> fits_info(FitsInput const& in, FitsSelection const& selection) {
+  auto d = describe_fits(in.path, selection);
+  if (!d) return d.error();
+  SourceInfo info;
+  info.format = "fits";
+  info.width = d->width;
+  info.height = d->height;
+  info.bands = 1;
+  info.sample_format = std::string(sample_format_of_bitpix(d->bitpix));
+  info.bit_depth = std::abs(d->bitpix);
+  info.fits_json = to_json(*d);
+  info.fits_hdu = d->hdu;
+  return info;
+}
+
 // Sniffs the format from content and opens the image's header (no pixel is decoded).
 Result<std::pair<SourceInfo, VImage>> open_header(std::filesystem::path const& path) {
   init_image_library();
@@ -303,18 +367,23 @@ int bits_of(VipsBandFormat f) {
 
 Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels,
                          FitsSelection const& selection) {
+  init_image_library();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return make_error(ErrorCode::not_found, "Input file not found");
+  auto fits = fits_input(path, max_pixels);
+  if (!fits) return fits.error();
+  if (*fits) {
+    auto info = fits_info(**fits, selection);
+    if (!info) return info.error();
+    if (static_cast<std::uint64_t>(info->width) * info->height > max_pixels)
+      return too_large(*info, max_pixels);
+    return info;
+  }
   auto opened = open_header(path);
   if (!opened) return opened.error();
   auto& [info, image] = *opened;
   info.bit_depth = bits_of(image.format());
-  if (info.format == "fits") {
-    // libvips reads only the first HDU with data; the chosen HDU and plane decide the size.
-    auto rows = open_fits_rows(path, selection);
-    if (!rows) return rows.error();
-    info.width = (*rows)->width();
-    info.height = (*rows)->height();
-    info.bands = (*rows)->bands();
-  }
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
   return info;
 }
@@ -411,6 +480,31 @@ Result<SourceInfo> probe_stored_fits(StoredRead const& read, std::uint64_t size,
   return probe(path, max_pixels);
 }
 
+// A gzip-compressed file cannot be probed by ranged reads (the stream must be inflated from its
+// start): it is copied whole into `scratch` and probed there.
+Result<SourceInfo> probe_stored_copy(StoredRead const& read, std::uint64_t size, std::uint64_t max_pixels,
+                                     std::filesystem::path const& scratch) {
+  auto path = scratch / ("probe-" + random_hex(8) + ".gz");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return make_error(ErrorCode::unavailable, "Cannot probe the image", std::strerror(errno));
+  ScratchFile cleanup(path);
+  std::vector<char> buffer(8u << 20);
+  bool ok = true;
+  for (std::uint64_t at = 0; ok && at < size;) {
+    auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - at));
+    auto got = read(at, std::span<char>(buffer.data(), want));
+    if (!got) {
+      ::close(fd);
+      return got.error();
+    }
+    ok = *got > 0 && ::pwrite(fd, buffer.data(), *got, static_cast<off_t>(at)) == static_cast<ssize_t>(*got);
+    at += *got;
+  }
+  ::close(fd);
+  if (!ok) return make_error(ErrorCode::unavailable, "Cannot probe the image", "scratch file");
+  return probe(path, max_pixels);
+}
+
 }  // namespace
 
 Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std::uint64_t max_pixels,
@@ -421,6 +515,7 @@ Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std:
   if (!n) return n.error();
   auto known = signature_of(std::string_view(head, *n));
   if (known == "FITS") return probe_stored_fits(read, size, max_pixels, scratch);
+  if (is_gzip(std::string_view(head, *n))) return probe_stored_copy(read, size, max_pixels, scratch);
 
   RangedSource ranged(read, size);
   VipsSourceCustom* custom = vips_source_custom_new();
@@ -446,10 +541,28 @@ Source::~Source() = default;
 
 Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
                                              StretchOptions const& stretch_options,
-                                             FitsSelection const& selection, FirstPassHooks const& hooks) {
-  auto opened = open_header(path);
-  if (!opened) return opened.error();
-  auto& [info, image] = *opened;
+                                             FitsSelection const& selection_in, FirstPassHooks const& hooks) {
+  init_image_library();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return make_error(ErrorCode::not_found, "Input file not found");
+  auto fits = fits_input(path, max_pixels);
+  if (!fits) return fits.error();
+  SourceInfo info;
+  VImage image;
+  FitsSelection selection = selection_in;
+  if (*fits) {
+    auto described = fits_info(**fits, selection);
+    if (!described) return described.error();
+    info = std::move(*described);
+    selection.hdu = info.fits_hdu;  // the one chosen, for the WCS too
+  } else {
+    auto opened = open_header(path);
+    if (!opened) return opened.error();
+    info = std::move(opened->first);
+    image = std::move(opened->second);
+  }
+  std::filesystem::path const& fits_path = *fits ? (*fits)->path : path;
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
   if (info.format == "tiff") {
     if (auto geo = read_georeference(path)) info.georeference_json = to_json(*geo, info.width, info.height);
@@ -459,7 +572,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
     if (info.format == "fits" || display.format() != VIPS_FORMAT_UCHAR) {
       // Two readers: one for the sampling pass, one for the tiles (sources stream top to bottom).
       auto make_rows = [&]() {
-        if (info.format == "fits") return open_fits_rows(path, selection);
+        if (info.format == "fits") return open_fits_rows(fits_path, selection);
         if (info.format == "tiff") {
           if (auto tiff = open_tiff_float_rows(path))
             return Result<std::unique_ptr<FloatRows>>(std::move(tiff));
@@ -493,7 +606,8 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       info.blank_pixels =
           whole ? sampled->blank : sampled->blank * info.height / std::max(1u, sampled->rows_read);
       info.statistics_rows = sampled->rows_read;
-      if (info.format == "fits") info.wcs_json = read_fits_wcs(path, selection, info.width, info.height);
+      if (info.format == "fits") info.wcs_json = read_fits_wcs(fits_path, selection, info.width, info.height);
+      if (*fits) impl->inflated = std::move((*fits)->inflated);
       auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
       src->info_ = info;
       return src;

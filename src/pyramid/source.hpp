@@ -27,6 +27,8 @@ struct SourceInfo {
   std::uint32_t statistics_rows = 0;  // rows the statistics pass read (all of them, or a sample)
   std::string georeference_json;      // GeoTIFF: pyramid/georeference.hpp's JSON; empty otherwise
   std::string wcs_json;               // FITS with a celestial WCS: pyramid/fits_wcs.hpp's JSON
+  std::string fits_json;              // FITS: HDUs, the one shown, planes, keywords, headers (float_rows.hpp)
+  int fits_hdu = -1;                  // FITS: the HDU shown (0-based)
   bool colour_managed = false;        // converted from an embedded ICC profile to sRGB
 };
 
