@@ -61,14 +61,27 @@ std::string read_fits_wcs(std::filesystem::path const& path, FitsSelection const
     wcsprm* all;
     ~Free() { wcsvfree(&count, &all); }
   } release{count, all};
-  wcsprm& w = all[0];
-  if (wcsset(&w) != 0 || w.naxis != 2 || w.lng < 0 || w.lat < 0) return {};
+  // The celestial axes of images with more (degenerate radio axes such as 256×256×1×1, or cube
+  // axes) are extracted with wcssub; the tiles show pixel axes 1 and 2, which must be them.
+  wcsprm w{};
+  w.flag = -1;
+  int nsub = 2, axes[2] = {1, 2};
+  if (all[0].naxis < 2 || wcssub(1, &all[0], &nsub, axes, &w) != 0) return {};
+  struct FreeSub {
+    wcsprm* w;
+    ~FreeSub() { wcsfree(w); }
+  } release_sub{&w};
+  if (wcsset(&w) != 0 || w.lng < 0 || w.lat < 0) return {};
+  // wcslib leaves lin.piximg unset when the matrix is unity (CDELTi alone, or with CROTA2 before
+  // wcsset folds it into PC): the pixel → intermediate matrix is built here from PC and CDELT.
+  double const m[4] = {w.lin.cdelt[0] * w.lin.pc[0], w.lin.cdelt[0] * w.lin.pc[1],
+                       w.lin.cdelt[1] * w.lin.pc[2], w.lin.cdelt[1] * w.lin.pc[3]};
 
   boost::json::object o{
       {"ctype", boost::json::array{trimmed(w.ctype[w.lng]), trimmed(w.ctype[w.lat])}},
       {"crval", boost::json::array{w.crval[w.lng], w.crval[w.lat]}},
       {"crpix", boost::json::array{w.crpix[0], w.crpix[1]}},
-      {"matrix", boost::json::array{w.lin.piximg[0], w.lin.piximg[1], w.lin.piximg[2], w.lin.piximg[3]}},
+      {"matrix", boost::json::array{m[0], m[1], m[2], m[3]}},
       {"projection", std::string(w.cel.prj.code)},
       {"lonpole", w.cel.ref[2]},
       {"latpole", w.cel.ref[3]},

@@ -8,10 +8,11 @@ import re
 import subprocess
 
 import numpy as np
+import pytest
 
 from support import tus
 from support.accounts import register
-from support.fits import write_fits
+from support.fits import write_fits, write_multi
 from support.pack import Pack
 from support.server import BINARY
 
@@ -54,6 +55,36 @@ def test_tan_wcs_and_reference_points(tmp_path):
     for p in wcs["reference_points"]:
         ra, dec = tan_world(p["x"], p["y"], 300)
         assert abs(p["ra"] - ra) < 1e-9 and abs(p["dec"] - dec) < 1e-9, (p, ra, dec)
+
+
+def test_cdelt_and_crota2_without_a_matrix(tmp_path):
+    # wcslib leaves its pixel → image matrix unset when PC is unity: this crashed (SIGSEGV).
+    wcs = tile(tmp_path, [("CTYPE1", "'RA---TAN'"), ("CTYPE2", "'DEC--TAN'"), ("CRVAL1", "150.0"),
+                          ("CRVAL2", "2.2"), ("CRPIX1", "200.5"), ("CRPIX2", "150.5"), ("CDELT1", "-2.8E-4"),
+                          ("CDELT2", "2.8E-4")])
+    assert wcs["matrix"] == [-2.8e-4, 0.0, 0.0, 2.8e-4] and len(wcs["reference_points"]) == 5
+    wcs = tile(tmp_path, [("CTYPE1", "'RA---TAN'"), ("CTYPE2", "'DEC--TAN'"), ("CRVAL1", "150.0"),
+                          ("CRVAL2", "2.2"), ("CRPIX1", "200.5"), ("CRPIX2", "150.5"), ("CDELT1", "-2.8E-4"),
+                          ("CDELT2", "2.8E-4"), ("CROTA2", "30.0")])
+    c, s = math.cos(math.radians(30)), math.sin(math.radians(30))
+    assert wcs["matrix"] == pytest.approx([-2.8e-4 * c, -2.8e-4 * s, -2.8e-4 * s, 2.8e-4 * c], abs=1e-15)
+    assert len(wcs["reference_points"]) == 5
+
+
+def test_degenerate_axes_keep_their_celestial_wcs(tmp_path):
+    # The usual shape of radio images: 256 × 256 × 1 × 1 with FREQ and STOKES axes.
+    src = tmp_path / "radio.fits"
+    write_multi(src, [(np.ones((1, 1, 30, 40), np.float32), -32, {
+        "CTYPE1": "'RA---SIN'", "CTYPE2": "'DEC--SIN'", "CTYPE3": "'FREQ'", "CTYPE4": "'STOKES'",
+        "CRVAL1": "83.6", "CRVAL2": "22.0", "CRVAL3": "1.4E9", "CRVAL4": "1.0", "CRPIX1": "20.0",
+        "CRPIX2": "15.0", "CRPIX3": "1.0", "CRPIX4": "1.0", "CDELT1": "-1.0E-3", "CDELT2": "1.0E-3",
+        "CDELT3": "1.0E6", "CDELT4": "1.0"})])
+    r = subprocess.run([str(BINARY), "tile", str(src), str(tmp_path / "r.pack"), "--progress", "none"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    wcs = Pack(tmp_path / "r.pack").meta["meta"]["wcs"]
+    assert wcs["ctype"] == ["RA---SIN", "DEC--SIN"] and wcs["crpix"] == [20.0, 15.0]
+    assert wcs["matrix"] == [-1.0e-3, 0.0, 0.0, 1.0e-3] and len(wcs["reference_points"]) == 5
 
 
 def test_fits_without_a_celestial_wcs_has_none(tmp_path):
