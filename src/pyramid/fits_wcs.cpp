@@ -1,17 +1,25 @@
 #include "pyramid/fits_wcs.hpp"
 
 #include <fitsio.h>
+#include <wcslib/dis.h>
 #include <wcslib/wcs.h>
+#include <wcslib/wcsfix.h>
 #include <wcslib/wcshdr.h>
 #include <wcslib/wcsmath.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <cmath>
 #include <memory>
+#include <numbers>
+#include <optional>
 #include <string_view>
 
 namespace astropixel::pyramid {
 namespace {
+
+constexpr double kD2R = std::numbers::pi / 180;
 
 // Moves to the HDU FitsRows reads: the chosen one, or the first holding a 2-D image.
 bool move_to_image(fitsfile* f, FitsSelection const& sel) {
@@ -32,7 +40,230 @@ std::string trimmed(char const* s) {
   return std::string(v);
 }
 
+// The celestial part of a header's primary WCS, set up by wcslib; owns its memory.
+class CelestialWcs {
+ public:
+  CelestialWcs() { w_.flag = -1; }
+  ~CelestialWcs() {
+    if (ready_) wcsfree(&w_);
+  }
+  CelestialWcs(CelestialWcs const&) = delete;
+  CelestialWcs& operator=(CelestialWcs const&) = delete;
+
+  // False when the header has no celestial axes, or they are not pixel axes 1 and 2.
+  bool parse(std::string const& cards) {
+    int rejected = 0, count = 0;
+    wcsprm* all = nullptr;
+    int const keys = static_cast<int>(cards.size() / 80);
+    if (wcspih(const_cast<char*>(cards.c_str()), keys, WCSHDR_all, 0, &rejected, &count, &all) != 0)
+      return false;
+    struct Free {
+      int count;
+      wcsprm* all;
+      ~Free() { wcsvfree(&count, &all); }
+    } release{count, all};
+    if (count < 1 || all[0].naxis < 2) return false;
+    // The celestial axes of images with more (degenerate radio axes such as 256×256×1×1, or cube
+    // axes) are extracted with wcssub; the tiles show pixel axes 1 and 2, which must be them.
+    int nsub = 2, axes[2] = {1, 2};
+    if (wcssub(1, &all[0], &nsub, axes, &w_) != 0) return false;
+    ready_ = true;
+    // Historical forms wcslib translates losslessly (NCP → SIN, GLS → SFL, ...).
+    celfix(&w_);
+    return wcsset(&w_) == 0 && w_.lng >= 0 && w_.lat >= 0;
+  }
+
+  wcsprm& get() { return w_; }
+
+  // Longitude and latitude (degrees) of display pixel (x, y) (top-left origin, rows down) in an
+  // image `height` rows tall; nullopt off the sky.
+  std::optional<std::array<double, 2>> world(double x, double y, double height) {
+    double pix[2] = {x + 0.5, height - y + 0.5};  // FITS: 1-based pixel centres, bottom-up
+    double img[2], phi, theta, world[2];
+    int stat = 0;
+    if (wcsp2s(&w_, 1, 2, pix, img, &phi, &theta, world, &stat) != 0 || stat) return std::nullopt;
+    return std::array<double, 2>{world[w_.lng], world[w_.lat]};
+  }
+
+ private:
+  wcsprm w_{};
+  bool ready_ = false;
+};
+
+// JSON cannot hold NaN or infinities: null instead.
+boost::json::value number(double v) {
+  return std::isfinite(v) ? boost::json::value(v) : boost::json::value(nullptr);
+}
+
+// Great-circle distance (degrees) and position angle (degrees from north through east) from a to b.
+std::pair<double, double> offset(std::array<double, 2> a, std::array<double, 2> b) {
+  double const dl = (b[0] - a[0]) * kD2R, d0 = a[1] * kD2R, d1 = b[1] * kD2R;
+  double const h =
+      std::pow(std::sin((d1 - d0) / 2), 2) + std::cos(d0) * std::cos(d1) * std::pow(std::sin(dl / 2), 2);
+  double const dist = 2 * std::asin(std::min(1.0, std::sqrt(h))) / kD2R;
+  double const pa = std::atan2(std::sin(dl) * std::cos(d1),
+                               std::cos(d0) * std::sin(d1) - std::sin(d0) * std::cos(d1) * std::cos(dl));
+  return {dist, pa / kD2R};
+}
+
+// SIP or TPV coefficients as wcslib parsed them into its distortion records ("DP1.SIP.FWD.2_0",
+// "DQ2.TPV.5"); null when there is no distortion, {"type": ...} alone for forms the browser lacks.
+boost::json::value distortion_json(wcsprm const& w) {
+  disprm const* pre = w.lin.dispre;
+  disprm const* seq = w.lin.disseq;
+  auto kind = [](disprm const* d) -> std::string {
+    if (!d) return {};
+    for (int i = 0; i < d->naxis; ++i)
+      if (d->dtype[i][0]) return trimmed(d->dtype[i]);
+    return {};
+  };
+  std::string const pre_kind = kind(pre), seq_kind = kind(seq);
+  if (pre_kind.empty() && seq_kind.empty()) return nullptr;
+  if (!seq_kind.empty() && pre_kind.empty() && seq_kind == "TPV") {
+    boost::json::array x, y;
+    for (int i = 0; i < seq->ndp; ++i) {
+      std::string_view f(seq->dp[i].field);
+      auto dot = f.find(".TPV.");
+      if (dot == std::string_view::npos) continue;
+      int const m = std::atoi(std::string(f.substr(dot + 5)).c_str());
+      (seq->dp[i].j == 1 ? x : y).push_back(boost::json::array{m, dpkeyd(&seq->dp[i])});
+    }
+    return boost::json::object{{"type", "TPV"}, {"x", x}, {"y", y}};
+  }
+  if (!pre_kind.empty() && seq_kind.empty() && pre_kind == "SIP") {
+    boost::json::array a, b, ap, bp;
+    for (int i = 0; i < pre->ndp; ++i) {
+      std::string_view f(pre->dp[i].field);
+      bool const fwd = f.find(".SIP.FWD.") != std::string_view::npos;
+      bool const rev = f.find(".SIP.REV.") != std::string_view::npos;
+      if (!fwd && !rev) continue;
+      std::string const pq(f.substr(f.rfind('.') + 1));
+      auto under = pq.find('_');
+      if (under == std::string::npos) continue;
+      int const p = std::atoi(pq.substr(0, under).c_str()), q = std::atoi(pq.substr(under + 1).c_str());
+      bool const first = pre->dp[i].j == 1;
+      auto& into = fwd ? (first ? a : b) : (first ? ap : bp);
+      into.push_back(boost::json::array{p, q, dpkeyd(&pre->dp[i])});
+    }
+    return boost::json::object{{"type", "SIP"}, {"a", a}, {"b", b}, {"ap", ap}, {"bp", bp}};
+  }
+  return boost::json::object{{"type", pre_kind.empty() ? seq_kind : pre_kind}};
+}
+
+std::string system_of(wcsprm const& w) {
+  std::string const lng = trimmed(w.lngtyp);
+  if (lng == "RA") return "equatorial";
+  if (lng == "GLON") return "galactic";
+  if (lng == "ELON") return "ecliptic";
+  if (lng == "HLON") return "helioecliptic";
+  if (lng == "SLON") return "supergalactic";
+  return lng;
+}
+
+// Pixel scale, north angle and field of view at the image's centre (or the reference pixel when the
+// centre is off the sky), from wcslib's answers there, so distortion is included.
+void add_scale(CelestialWcs& cw, boost::json::object& o, double width, double height) {
+  wcsprm& w = cw.get();
+  double cx = width / 2, cy = height / 2;
+  if (!cw.world(cx, cy, height)) {
+    cx = w.crpix[0] - 0.5;
+    cy = height - w.crpix[1] + 0.5;
+  }
+  auto c = cw.world(cx, cy, height);
+  auto right = cw.world(cx + 0.5, cy, height), left = cw.world(cx - 0.5, cy, height);
+  auto down = cw.world(cx, cy + 0.5, height), up = cw.world(cx, cy - 0.5, height);
+  if (!c || !right || !left || !down || !up) return;
+  // Local east/north offsets (degrees) of one display pixel along x and along y (down).
+  auto step = [](std::array<double, 2> from, std::array<double, 2> to) {
+    auto [d, pa] = offset(from, to);
+    return std::array<double, 2>{d * std::sin(pa * kD2R), d * std::cos(pa * kD2R)};
+  };
+  auto const ex = step(*left, *right), ey = step(*up, *down);
+  double const det = ex[0] * ey[1] - ex[1] * ey[0];
+  if (det == 0) return;
+  if (!std::isfinite(det) || det == 0) return;
+  o["pixel_scale"] = number(std::sqrt(std::abs(det)) * 3600);
+  o["pixel_scale_xy"] =
+      boost::json::array{number(std::hypot(ex[0], ex[1]) * 3600), number(std::hypot(ey[0], ey[1]) * 3600)};
+  // The display direction of north: solve [ex ey]·(dx, dy) = (0, 1).
+  double const dx = -ey[0] / det, dy = ex[0] / det;
+  o["north_angle"] = number(std::atan2(-dx, -dy) / kD2R);  // counter-clockwise from up (screen y goes down)
+  // East is the direction (1, 0): counter-clockwise from north on screen when the cross product of
+  // north × east (in screen coordinates with y up) is positive.
+  double const ex_dx = ey[1] / det, ex_dy = -ex[1] / det;
+  o["east_left"] = (dx * -ex_dy - -dy * ex_dx) > 0;
+  // Field of view along the centre row and column, summed over short arcs (all-sky images too).
+  auto path_length = [&](bool row) -> std::optional<double> {
+    constexpr int kSteps = 128;
+    double total = 0;
+    std::optional<std::array<double, 2>> prev;
+    for (int i = 0; i <= kSteps; ++i) {
+      double const t = static_cast<double>(i) / kSteps;
+      auto p = row ? cw.world(t * width - 0.5, cy, height) : cw.world(cx, t * height - 0.5, height);
+      if (!p) return std::nullopt;
+      if (prev) total += offset(*prev, *p).first;
+      prev = p;
+    }
+    return total;
+  };
+  auto fw = path_length(true), fh = path_length(false);
+  o["fov"] = boost::json::array{number(fw ? *fw : width * std::hypot(ex[0], ex[1])),
+                                number(fh ? *fh : height * std::hypot(ey[0], ey[1]))};
+}
+
 }  // namespace
+
+std::string wcs_json_from_header(std::string const& cards, std::uint32_t width, std::uint32_t height) {
+  CelestialWcs cw;
+  if (!cw.parse(cards)) return {};
+  wcsprm& w = cw.get();
+  // wcslib leaves lin.piximg unset when the matrix is unity (CDELTi alone, or with CROTA2 before
+  // wcsset folds it into PC): the pixel → intermediate matrix is built here from PC and CDELT.
+  double const* pc = w.lin.pc;
+  double const* cdelt = w.lin.cdelt;
+  double const m[4] = {cdelt[0] * pc[0], cdelt[0] * pc[1], cdelt[1] * pc[2], cdelt[1] * pc[3]};
+  prjprm const& prj = w.cel.prj;
+  boost::json::array pv;
+  for (double v : prj.pv) pv.push_back(undefined(v) ? boost::json::value(nullptr) : number(v));
+  boost::json::object o{
+      {"version", kWcsJsonVersion},
+      {"ctype", boost::json::array{trimmed(w.ctype[w.lng]), trimmed(w.ctype[w.lat])}},
+      {"crval", boost::json::array{w.crval[w.lng], w.crval[w.lat]}},
+      {"crpix", boost::json::array{w.crpix[0], w.crpix[1]}},
+      {"pc", boost::json::array{pc[0], pc[1], pc[2], pc[3]}},
+      {"cdelt", boost::json::array{cdelt[0], cdelt[1]}},
+      {"matrix", boost::json::array{m[0], m[1], m[2], m[3]}},
+      {"projection", std::string(prj.code)},
+      {"prj", boost::json::object{{"r0", prj.r0},
+                                  {"pv", pv},
+                                  {"phi0", prj.phi0},
+                                  {"theta0", prj.theta0},
+                                  {"x0", prj.x0},
+                                  {"y0", prj.y0}}},
+      {"euler",
+       boost::json::array{w.cel.euler[0], w.cel.euler[1], w.cel.euler[2], w.cel.euler[3], w.cel.euler[4]}},
+      {"lonpole", w.cel.ref[2]},
+      {"latpole", w.cel.ref[3]},
+      {"distortion", distortion_json(w)},
+      {"radesys", trimmed(w.radesys)},
+      {"equinox", undefined(w.equinox) ? boost::json::value(nullptr) : boost::json::value(w.equinox)},
+      {"system", system_of(w)},
+      {"lng_first", w.lng == 0}};
+  // wcslib's own answers on a 5 × 5 grid over the image (those on the sky), in display pixels.
+  boost::json::array points;
+  double const fractions[] = {0.02, 0.25, 0.5, 0.75, 0.98};
+  for (double fy : fractions) {
+    for (double fx : fractions) {
+      double const x = fx * width, y = fy * height;
+      if (auto s = cw.world(x, y, height))
+        if (std::isfinite((*s)[0]) && std::isfinite((*s)[1]))
+          points.push_back(boost::json::object{{"x", x}, {"y", y}, {"ra", (*s)[0]}, {"dec", (*s)[1]}});
+    }
+  }
+  o["reference_points"] = points;
+  add_scale(cw, o, width, height);
+  return boost::json::serialize(o);
+}
 
 std::string read_fits_wcs(std::filesystem::path const& path, FitsSelection const& sel, std::uint32_t width,
                           std::uint32_t height) {
@@ -53,54 +284,7 @@ std::string read_fits_wcs(std::filesystem::path const& path, FitsSelection const
     int s = 0;
     fits_free_memory(p, &s);
   });
-  int rejected = 0, count = 0;
-  wcsprm* all = nullptr;
-  if (wcspih(header, keys, WCSHDR_all, 0, &rejected, &count, &all) != 0 || count < 1) return {};
-  struct Free {
-    int count;
-    wcsprm* all;
-    ~Free() { wcsvfree(&count, &all); }
-  } release{count, all};
-  // The celestial axes of images with more (degenerate radio axes such as 256×256×1×1, or cube
-  // axes) are extracted with wcssub; the tiles show pixel axes 1 and 2, which must be them.
-  wcsprm w{};
-  w.flag = -1;
-  int nsub = 2, axes[2] = {1, 2};
-  if (all[0].naxis < 2 || wcssub(1, &all[0], &nsub, axes, &w) != 0) return {};
-  struct FreeSub {
-    wcsprm* w;
-    ~FreeSub() { wcsfree(w); }
-  } release_sub{&w};
-  if (wcsset(&w) != 0 || w.lng < 0 || w.lat < 0) return {};
-  // wcslib leaves lin.piximg unset when the matrix is unity (CDELTi alone, or with CROTA2 before
-  // wcsset folds it into PC): the pixel → intermediate matrix is built here from PC and CDELT.
-  double const m[4] = {w.lin.cdelt[0] * w.lin.pc[0], w.lin.cdelt[0] * w.lin.pc[1],
-                       w.lin.cdelt[1] * w.lin.pc[2], w.lin.cdelt[1] * w.lin.pc[3]};
-
-  boost::json::object o{
-      {"ctype", boost::json::array{trimmed(w.ctype[w.lng]), trimmed(w.ctype[w.lat])}},
-      {"crval", boost::json::array{w.crval[w.lng], w.crval[w.lat]}},
-      {"crpix", boost::json::array{w.crpix[0], w.crpix[1]}},
-      {"matrix", boost::json::array{m[0], m[1], m[2], m[3]}},
-      {"projection", std::string(w.cel.prj.code)},
-      {"lonpole", w.cel.ref[2]},
-      {"latpole", w.cel.ref[3]},
-      {"radesys", trimmed(w.radesys)},
-      {"equinox", undefined(w.equinox) ? boost::json::value(nullptr) : boost::json::value(w.equinox)},
-      {"lng_first", w.lng == 0}};
-  // wcslib's own answers at the centre and near the corners, in display pixels.
-  boost::json::array points;
-  double const fx[] = {0.5, 0.1, 0.9, 0.1, 0.9}, fy[] = {0.5, 0.1, 0.1, 0.9, 0.9};
-  for (int i = 0; i < 5; ++i) {
-    double x = fx[i] * width, y = fy[i] * height;
-    double pix[2] = {x + 0.5, static_cast<double>(height) - y + 0.5};  // FITS: 1-based, bottom-up
-    double img[2], phi, theta, world[2];
-    int stat = 0;
-    if (wcsp2s(&w, 1, 2, pix, img, &phi, &theta, world, &stat) != 0 || stat) continue;
-    points.push_back(boost::json::object{{"x", x}, {"y", y}, {"ra", world[w.lng]}, {"dec", world[w.lat]}});
-  }
-  o["reference_points"] = points;
-  return boost::json::serialize(o);
+  return wcs_json_from_header(std::string(header, static_cast<std::size_t>(keys) * 80), width, height);
 }
 
 }  // namespace astropixel::pyramid

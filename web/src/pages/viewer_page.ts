@@ -13,7 +13,8 @@ import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
 import { exportWholeImage } from "../viewer/export_image";
 import { describePosition, describeSystem } from "../viewer/georeference";
-import { formatSky, skyAt, usableWcs } from "../viewer/sky";
+import { formatWorld, frameOf, usableWcs } from "../viewer/sky";
+import { skyInfoRows } from "../viewer/sky_info";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -34,7 +35,7 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Category", d.category),
       row("Visibility", d.visibility),
       row("Coordinates", geo ? describeSystem(geo) : null),
-      row("Sky coordinates", wcs ? `${wcs.ctype.join(", ")}${wcs.radesys ? ` (${wcs.radesys})` : ""}${usableWcs(wcs, d.height) ? "" : ": not shown under the pointer"}` : null),
+      ...(wcs ? skyInfoRows(wcs, usableWcs(wcs, d.height) !== null).map(([k, v]) => row(k, v)) : []),
       row("Pixel size", geo?.pixel_size ? `${geo.pixel_size[0]} × ${geo.pixel_size[1]}` : null),
       row("Bounds", geo?.bounds ? geo.bounds.map((v) => v.toFixed(geo.model === "geographic" ? 5 : 1)).join(", ") : null),
       row("Levels", d.pyramid?.levels),
@@ -200,6 +201,7 @@ export const viewerPage: PageFn = (root, params) => {
       });
     });
     const sky = usableWcs(d.pyramid?.wcs, d.height);
+    const skyFrame = sky ? frameOf(sky.wcs) : null;
     new OpenSeadragon.MouseTracker({
       element: canvas,
       moveHandler: (e) => {
@@ -208,8 +210,8 @@ export const viewerPage: PageFn = (root, params) => {
         const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
         const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
         const geo = d.pyramid?.georeference;
-        const star = inside && sky ? skyAt(sky, p.x, p.y, d.height) : null;
-        const where = star ? formatSky(star.ra, star.dec) : inside && geo ? describePosition(geo, p.x, p.y) : null;
+        const star = inside && sky ? sky.world(p.x, p.y, d.height) : null;
+        const where = star && skyFrame ? formatWorld(skyFrame, star) : inside && geo ? describePosition(geo, p.x, p.y) : null;
         cursor.textContent = inside ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}${where ? ` · ${where}` : ""}` : "—";
       },
     });

@@ -1,74 +1,259 @@
-// Sky coordinates under the pointer for FITS images with a celestial WCS (the server reads it with
-// wcslib). The browser does the zenithal projections of Calabretta & Greisen (2002) — TAN, SIN, ARC,
-// ZEA, STG — and shows a position only when its arithmetic reproduces wcslib's own answers at the
-// reference points the server sent (so distortions, or a projection done differently, never give
-// a wrong readout: they give none).
+// Sky coordinates under the pointer for FITS images with a celestial WCS. The server reads the WCS
+// with wcslib and sends what wcslib set up (docs/adr/0014-sky-coordinates-in-the-browser.md): the
+// linear part, the projection's parameters, the celestial rotation, SIP or TPV distortion and the
+// frame. The browser does pixel ↔ world itself (sky_projections.ts) and shows a position only when
+// its arithmetic reproduces wcslib's own answers at the reference points the server sent.
+import { makeProjection, normPhi, type PrjParams, type Projection } from "./sky_projections";
+
+type Quad = [number, number, number, number];
+type Terms = [number, number, number][];
+export type Distortion =
+  | { type: "SIP"; a: Terms; b: Terms; ap: Terms; bp: Terms }
+  | { type: "TPV"; x: [number, number][]; y: [number, number][] }
+  | { type: string };
+
 export interface SkyWcs {
+  version?: number; // absent: version 1 (zenithal projections only)
   ctype: [string, string];
   crval: [number, number];
   crpix: [number, number];
-  matrix: [number, number, number, number]; // pixel → intermediate world coordinates (degrees)
+  matrix: Quad; // pixel → intermediate world coordinates (degrees) = CDELT·PC
+  pc?: Quad;
+  cdelt?: [number, number];
   projection: string;
+  prj?: PrjParams;
+  euler?: [number, number, number, number, number];
   lonpole: number;
   latpole: number;
+  distortion?: Distortion | null;
   radesys: string;
   equinox: number | null;
+  system?: string;
   lng_first: boolean;
   reference_points: { x: number; y: number; ra: number; dec: number }[];
+  pixel_scale?: number;
+  pixel_scale_xy?: [number, number];
+  north_angle?: number;
+  east_left?: boolean;
+  fov?: [number, number];
 }
+
+export interface World { lng: number; lat: number }
 
 const D2R = Math.PI / 180;
+const R2D = 180 / Math.PI;
 
-// Native latitude (degrees) for a distance R (degrees) from the projection's reference point.
-function nativeTheta(code: string, r: number): number | null {
-  switch (code) {
-    case "TAN": return Math.atan2(180 / Math.PI, r) / D2R;
-    case "SIN": { const s = (r * D2R); return s > 1 ? null : Math.acos(s) / D2R; }
-    case "ARC": return 90 - r;
-    case "ZEA": { const s = (r * D2R) / 2; return s > 1 ? null : 90 - 2 * Math.asin(s) / D2R; }
-    case "STG": return 90 - 2 * Math.atan((r * D2R) / 2) / D2R;
-    default: return null;
+// TPV's polynomial terms in wcslib's TPD order: each degree's monomials x^(d-k) y^k, then r^d for odd d.
+const TPV_TERMS: [number, number, number][] = [];
+for (let d = 0; d <= 7; d++) {
+  for (let k = 0; k <= d; k++) TPV_TERMS.push([d - k, k, 0]);
+  if (d % 2 === 1) TPV_TERMS.push([0, 0, d]);
+}
+
+function tpv(coeffs: [number, number][], x: number, y: number): number {
+  const r = Math.hypot(x, y);
+  let sum = 0, hasLinear = false;
+  for (const [m, c] of coeffs) {
+    const t = TPV_TERMS[m];
+    if (!t) continue;
+    if (m === 1) hasLinear = true;
+    sum += c * x ** t[0] * y ** t[1] * (t[2] ? r ** t[2] : 1);
+  }
+  return hasLinear ? sum : sum + x; // PVi_1 defaults to 1
+}
+
+function sip(terms: Terms, u: number, v: number): number {
+  let s = 0;
+  for (const [p, q, c] of terms) s += c * u ** p * v ** q;
+  return s;
+}
+
+// Newton's method for f(p) = target in two dimensions, with a numerical Jacobian.
+function solve2(f: (a: number, b: number) => [number, number], target: [number, number], start: [number, number]): [number, number] | null {
+  let [a, b] = start;
+  for (let i = 0; i < 50; i++) {
+    const [fa, fb] = f(a, b);
+    const ea = fa - target[0], eb = fb - target[1];
+    if (Math.abs(ea) + Math.abs(eb) < 1e-12 * (1 + Math.abs(target[0]) + Math.abs(target[1]))) return [a, b];
+    const h = 1e-6 * (1 + Math.abs(a) + Math.abs(b));
+    const [fa1, fb1] = f(a + h, b), [fa2, fb2] = f(a, b + h);
+    const j11 = (fa1 - fa) / h, j21 = (fb1 - fb) / h, j12 = (fa2 - fa) / h, j22 = (fb2 - fb) / h;
+    const det = j11 * j22 - j12 * j21;
+    if (!det || !Number.isFinite(det)) return null;
+    a -= (j22 * ea - j12 * eb) / det;
+    b -= (-j21 * ea + j11 * eb) / det;
+  }
+  const [fa, fb] = f(a, b);
+  return Math.abs(fa - target[0]) + Math.abs(fb - target[1]) < 1e-9 ? [a, b] : null;
+}
+
+// The transformation for one WCS: display pixels (top-left origin, rows down) ↔ longitude/latitude.
+export class SkyTransform {
+  private readonly prj: Projection;
+  private readonly pc: Quad;
+  private readonly pcInv: Quad;
+  private readonly cdelt: [number, number];
+  private readonly euler: [number, number, number, number, number];
+
+  private constructor(readonly wcs: SkyWcs, prj: Projection) {
+    this.prj = prj;
+    this.pc = wcs.pc ?? wcs.matrix;
+    this.cdelt = wcs.cdelt ?? [1, 1];
+    const [a, b, c, d] = this.pc;
+    const det = a * d - b * c;
+    this.pcInv = [d / det, -b / det, -c / det, a / det];
+    // Version 1 sent no euler angles: its zenithal projections have (φ0, θ0) = (0, 90°), so the
+    // native pole is the reference point.
+    const e1 = 90 - wcs.crval[1];
+    this.euler = wcs.euler ?? [wcs.crval[0], e1, wcs.lonpole, Math.cos(e1 * D2R), Math.sin(e1 * D2R)];
+  }
+
+  static create(w: SkyWcs): SkyTransform | null {
+    const dist = w.distortion;
+    if (dist && dist.type !== "SIP" && dist.type !== "TPV") return null;
+    const params: PrjParams = w.prj ?? { r0: R2D, pv: [], phi0: 0, theta0: 90, x0: 0, y0: 0 };
+    if (!w.prj && !["TAN", "SIN", "ARC", "ZEA", "STG"].includes(w.projection)) return null;
+    const prj = makeProjection(w.projection, params);
+    const [a, b, c, d] = w.pc ?? w.matrix;
+    if (!prj || a * d - b * c === 0) return null;
+    return new SkyTransform(w, prj);
+  }
+
+  // Display pixel → FITS intermediate world coordinates (x along longitude, y along latitude).
+  private toPlane(px: number, py: number, height: number): [number, number] {
+    const w = this.wcs;
+    let u = px + 0.5 - w.crpix[0];
+    let v = height - py + 0.5 - w.crpix[1];
+    const d = w.distortion;
+    if (d && d.type === "SIP") {
+      const s = d as Extract<Distortion, { type: "SIP" }>;
+      [u, v] = [u + sip(s.a, u, v), v + sip(s.b, u, v)];
+    }
+    const [a, b, c, e] = this.pc;
+    let q1 = a * u + b * v, q2 = c * u + e * v;
+    if (d && d.type === "TPV") {
+      const t = d as Extract<Distortion, { type: "TPV" }>;
+      [q1, q2] = [tpv(t.x, q1, q2), tpv(t.y, q2, q1)];
+    }
+    const x = this.cdelt[0] * q1, y = this.cdelt[1] * q2;
+    return w.lng_first ? [x, y] : [y, x];
+  }
+
+  // Intermediate world coordinates → display pixel (inverting the distortions iteratively).
+  private fromPlane(x: number, y: number, height: number): [number, number] | null {
+    const w = this.wcs;
+    const [i1, i2] = w.lng_first ? [x, y] : [y, x];
+    let q1 = i1 / this.cdelt[0], q2 = i2 / this.cdelt[1];
+    const d = w.distortion;
+    if (d && d.type === "TPV") {
+      const t = d as Extract<Distortion, { type: "TPV" }>;
+      const r = solve2((a, b) => [tpv(t.x, a, b), tpv(t.y, b, a)], [q1, q2], [q1, q2]);
+      if (!r) return null;
+      [q1, q2] = r;
+    }
+    const [a, b, c, e] = this.pcInv;
+    let u = a * q1 + b * q2, v = c * q1 + e * q2;
+    if (d && d.type === "SIP") {
+      const s = d as Extract<Distortion, { type: "SIP" }>;
+      const start: [number, number] = s.ap.length || s.bp.length ? [u + sip(s.ap, u, v), v + sip(s.bp, u, v)] : [u, v];
+      const r = solve2((p, q) => [p + sip(s.a, p, q), q + sip(s.b, p, q)], [u, v], start);
+      if (!r) return null;
+      [u, v] = r;
+    }
+    return [u + w.crpix[0] - 0.5, height - (v + w.crpix[1]) + 0.5];
+  }
+
+  // Longitude/latitude (degrees, longitude in [0, 360)) of a display position; null off the sky.
+  world(px: number, py: number, height: number): World | null {
+    const [x, y] = this.toPlane(px, py, height);
+    const native = this.prj.x2s(x, y);
+    if (!native || !Number.isFinite(native[0]) || !Number.isFinite(native[1])) return null;
+    const [phi, theta] = native;
+    const e = this.euler;
+    const dphi = (phi - e[2]) * D2R, t = theta * D2R;
+    const st = Math.sin(t), ct = Math.cos(t);
+    const lat = Math.asin(Math.max(-1, Math.min(1, st * e[3] + ct * e[4] * Math.cos(dphi))));
+    const lng = e[0] * D2R + Math.atan2(-ct * Math.sin(dphi), st * e[4] - ct * e[3] * Math.cos(dphi));
+    return { lng: (((lng * R2D) % 360) + 360) % 360, lat: lat * R2D };
+  }
+
+  // The display position of a longitude/latitude; null where the projection does not reach.
+  pixel(lng: number, lat: number, height: number): [number, number] | null {
+    const e = this.euler;
+    const dl = (lng - e[0]) * D2R, d = lat * D2R;
+    const sd = Math.sin(d), cd = Math.cos(d);
+    const theta = Math.asin(Math.max(-1, Math.min(1, sd * e[3] + cd * e[4] * Math.cos(dl)))) * R2D;
+    const phi = normPhi(e[2] + Math.atan2(-cd * Math.sin(dl), sd * e[4] - cd * e[3] * Math.cos(dl)) * R2D);
+    const plane = this.prj.s2x(phi, theta);
+    if (!plane || !Number.isFinite(plane[0]) || !Number.isFinite(plane[1])) return null;
+    return this.fromPlane(plane[0], plane[1], height);
   }
 }
 
-// RA/Dec in degrees of a display position (pixels, top-left origin, rows going down).
-export function skyAt(w: SkyWcs, px: number, py: number, height: number): { ra: number; dec: number } | null {
-  const p1 = px + 0.5 - w.crpix[0];
-  const p2 = height - py + 0.5 - w.crpix[1];
-  let x = w.matrix[0] * p1 + w.matrix[1] * p2;
-  let y = w.matrix[2] * p1 + w.matrix[3] * p2;
-  if (!w.lng_first) [x, y] = [y, x];
-  const theta = nativeTheta(w.projection, Math.hypot(x, y));
-  if (theta === null) return null;
-  const phi = Math.atan2(x, -y);
-  const t = theta * D2R, dphi = phi - w.lonpole * D2R;
-  const a0 = w.crval[0] * D2R, d0 = w.crval[1] * D2R;
-  const dec = Math.asin(Math.sin(t) * Math.sin(d0) + Math.cos(t) * Math.cos(d0) * Math.cos(dphi));
-  const ra = a0 + Math.atan2(-Math.cos(t) * Math.sin(dphi), Math.sin(t) * Math.cos(d0) - Math.cos(t) * Math.sin(d0) * Math.cos(dphi));
-  return { ra: ((ra / D2R) % 360 + 360) % 360, dec: dec / D2R };
+// Angular distance in degrees.
+export function separation(a: World, b: World): number {
+  const h = Math.sin(((b.lat - a.lat) * D2R) / 2) ** 2 + Math.cos(a.lat * D2R) * Math.cos(b.lat * D2R) * Math.sin(((b.lng - a.lng) * D2R) / 2) ** 2;
+  return 2 * Math.asin(Math.min(1, Math.sqrt(h))) * R2D;
 }
 
-// The WCS when the browser's arithmetic agrees with wcslib at every reference point (within 0.1″).
-export function usableWcs(w: SkyWcs | null | undefined, height: number): SkyWcs | null {
-  if (!w || !w.reference_points?.length || !w.ctype[0].startsWith("RA")) return null;
+// The transformation when it agrees with wcslib at every reference point (within 0.1″, both ways).
+export function usableWcs(w: SkyWcs | null | undefined, height: number): SkyTransform | null {
+  if (!w || !w.reference_points?.length) return null;
+  const t = SkyTransform.create(w);
+  if (!t) return null;
   const tolerance = 0.1 / 3600;
   for (const p of w.reference_points) {
-    const s = skyAt(w, p.x, p.y, height);
-    if (!s) return null;
-    const dra = Math.abs(((s.ra - p.ra + 540) % 360) - 180) * Math.cos(p.dec * D2R);
-    if (dra > tolerance || Math.abs(s.dec - p.dec) > tolerance) return null;
+    const s = t.world(p.x, p.y, height);
+    if (!s || separation(s, { lng: p.ra, lat: p.dec }) > tolerance) return null;
+    const back = t.pixel(p.ra, p.dec, height);
+    if (!back || Math.hypot(back[0] - p.x, back[1] - p.y) > 0.01) return null;
   }
-  return w;
+  return t;
 }
 
-function sexagesimal(value: number, decimals: number, wrap = Infinity): string {
+export interface Frame {
+  name: string; // "ICRS", "FK5 J2000", "Galactic", "Ecliptic J2000", ...
+  lng: string; // "RA", "l", "λ"
+  lat: string;
+  hours: boolean; // longitude shown in hours (equatorial)
+}
+
+export function frameOf(w: SkyWcs): Frame {
+  const prefix = w.ctype[0].replace(/-.*$/, "");
+  const byPrefix: Record<string, string> = { RA: "equatorial", GLON: "galactic", ELON: "ecliptic", HLON: "helioecliptic", SLON: "supergalactic" };
+  const system = w.system ?? byPrefix[prefix] ?? prefix;
+  if (system === "equatorial") {
+    const sys = w.radesys || (w.equinox !== null && w.equinox < 1984 ? "FK4" : "ICRS");
+    const eq = w.equinox ? ` ${sys.startsWith("FK4") ? "B" : "J"}${w.equinox}` : "";
+    return { name: sys === "ICRS" ? "ICRS" : `${sys}${eq}`, lng: "RA", lat: "Dec", hours: true };
+  }
+  if (system === "galactic") return { name: "Galactic", lng: "l", lat: "b", hours: false };
+  if (system === "ecliptic") return { name: `Ecliptic${w.equinox ? ` J${w.equinox}` : ""}`, lng: "λ", lat: "β", hours: false };
+  if (system === "supergalactic") return { name: "Supergalactic", lng: "SGL", lat: "SGB", hours: false };
+  if (system === "helioecliptic") return { name: "Helioecliptic", lng: "λ", lat: "β", hours: false };
+  const lat = w.ctype[1].replace(/-.*$/, "");
+  return { name: prefix, lng: prefix, lat, hours: false };
+}
+
+export function sexagesimal(value: number, decimals: number, wrap = Infinity): string {
   const total = (Math.round(Math.abs(value) * 3600 * 10 ** decimals) / 10 ** decimals) % (wrap * 3600);
   const h = Math.floor(total / 3600), m = Math.floor((total - h * 3600) / 60);
   const s = (total - h * 3600 - m * 60).toFixed(decimals).padStart(decimals ? decimals + 3 : 2, "0");
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${s}`;
 }
 
+const signed = (v: number) => (v < 0 ? "−" : "+");
+
 // "RA 10:00:00.00, Dec +02:12:00.0" (RA in hours).
 export function formatSky(ra: number, dec: number): string {
-  return `RA ${sexagesimal(ra / 15, 2, 24)}, Dec ${dec < 0 ? "−" : "+"}${sexagesimal(dec, 1)}`;
+  return `RA ${sexagesimal(ra / 15, 2, 24)}, Dec ${signed(dec)}${sexagesimal(dec, 1)}`;
+}
+
+// "ICRS RA 10:00:00.00, Dec +02:12:00.0 (150.000000°, +2.200000°)"; galactic and ecliptic
+// longitudes in degrees: "Galactic l 120:30:00.0, b −01:00:00.0 (120.500000°, −1.000000°)".
+export function formatWorld(frame: Frame, s: World): string {
+  const lng = frame.hours ? sexagesimal(s.lng / 15, 2, 24) : sexagesimal(s.lng, 1, 360);
+  const lat = `${signed(s.lat)}${sexagesimal(s.lat, 1)}`;
+  const dec = `(${s.lng.toFixed(6)}°, ${signed(s.lat)}${Math.abs(s.lat).toFixed(6)}°)`;
+  return `${frame.name} ${frame.lng} ${lng}, ${frame.lat} ${lat} ${dec}`;
 }

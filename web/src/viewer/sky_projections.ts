@@ -1,0 +1,454 @@
+// The spherical projections of the FITS WCS standard (Calabretta & Greisen 2002, Paper II, and
+// Calabretta & Roukema 2007 for HPX), with wcslib's conventions: projection-plane coordinates (x, y)
+// in "degrees" scaled by r0 (180/π unless given), native coordinates (φ, θ) in degrees, and the
+// parameters (pv, r0, x0, y0) exactly as wcslib set them up on the server (prjprm after wcsset).
+// x2s: plane → native sphere; s2x: native sphere → plane. null = outside the projection's domain.
+
+export interface PrjParams {
+  r0: number;
+  pv: (number | null)[];
+  phi0: number;
+  theta0: number;
+  x0: number;
+  y0: number;
+}
+
+type Pair = [number, number];
+export interface Projection {
+  x2s(x: number, y: number): Pair | null;
+  s2x(phi: number, theta: number): Pair | null;
+}
+
+const D2R = Math.PI / 180;
+const R2D = 180 / Math.PI;
+const sind = (a: number) => Math.sin(a * D2R);
+const cosd = (a: number) => Math.cos(a * D2R);
+const tand = (a: number) => Math.tan(a * D2R);
+const asind = (v: number) => Math.asin(Math.max(-1, Math.min(1, v))) * R2D;
+const atan2d = (y: number, x: number) => Math.atan2(y, x) * R2D;
+const TOL = 1e-13;
+
+// φ into [-180, 180].
+export function normPhi(phi: number): number {
+  let p = phi;
+  if (p > 180) p -= 360 * Math.ceil((p - 180) / 360);
+  if (p < -180) p += 360 * Math.ceil((-180 - p) / 360);
+  return p;
+}
+
+// Zenithal projections share the azimuth; each gives R(θ) and θ(R).
+function zenithal(rOf: (theta: number) => number | null, thetaOf: (r: number) => number | null): Projection {
+  return {
+    x2s(x, y) {
+      const r = Math.hypot(x, y);
+      const theta = thetaOf(r);
+      if (theta === null) return null;
+      return [r === 0 ? 0 : atan2d(x, -y), theta];
+    },
+    s2x(phi, theta) {
+      const r = rOf(theta);
+      if (r === null) return null;
+      return [r * sind(phi), -r * cosd(phi)];
+    },
+  };
+}
+
+// Slant orthographic/perspective solved for w = 1 - sin θ: (X - a·w)² + (Y - b·w)² + (1 - w)² = 1,
+// where (a, b) is the slant of the plane; the root nearest the reference point (smallest w).
+function slantW(X: number, Y: number, a: number, b: number): number | null {
+  const A = a * a + b * b + 1, B = X * a + Y * b + 1, C = X * X + Y * Y;
+  const d = B * B - A * C;
+  if (d < -TOL) return null;
+  const w = (B - Math.sqrt(Math.max(0, d))) / A;
+  if (w < -TOL || w > 2 + TOL) return null;
+  return Math.max(0, Math.min(2, w));
+}
+
+function azp(p: PrjParams): Projection {
+  const r0 = p.r0, mu = p.pv[1] ?? 0, gamma = p.pv[2] ?? 0;
+  const cg = cosd(gamma), sg = sind(gamma), tg = tand(gamma);
+  return {
+    x2s(x, y) {
+      const yc = y * cg;
+      const r = Math.hypot(x, yc);
+      if (r === 0) return [0, 90];
+      const phi = atan2d(x, -yc);
+      const rho = r / (r0 * (mu + 1) + y * sg);
+      const s = (rho * mu) / Math.sqrt(rho * rho + 1);
+      if (Math.abs(s) > 1 + TOL) return null;
+      const t = asind(s);
+      const a = atan2d(1, rho);
+      const t1 = a - t;
+      let t2 = a + t + 180;
+      if (t2 > 90) t2 -= 360;
+      const ok1 = t1 >= -90 - TOL && t1 <= 90 + TOL, ok2 = t2 >= -90 - TOL && t2 <= 90 + TOL;
+      if (!ok1 && !ok2) return null;
+      const theta = ok1 && (!ok2 || Math.abs(90 - t1) <= Math.abs(90 - t2)) ? t1 : t2;
+      return [phi, Math.max(-90, Math.min(90, theta))];
+    },
+    s2x(phi, theta) {
+      const ct = cosd(theta), st = sind(theta), cp = cosd(phi);
+      const a = mu + st + ct * cp * tg;
+      if (a === 0) return null;
+      if (mu > 1 ? st < -1 / mu : false) return null;
+      const r = (r0 * (mu + 1) * ct) / a;
+      return [r * sind(phi), (-r * cp) / cg];
+    },
+  };
+}
+
+function szp(p: PrjParams): Projection {
+  const r0 = p.r0, mu = p.pv[1] ?? 0, phic = p.pv[2] ?? 0, thetac = p.pv[3] ?? 90;
+  const xp = -mu * cosd(thetac) * sind(phic), yp = mu * cosd(thetac) * cosd(phic), zp = mu * sind(thetac) + 1;
+  return {
+    x2s(x, y) {
+      const X = x / r0, Y = y / r0;
+      const w = slantW(X, Y, (X - xp) / zp, (Y - yp) / zp);
+      if (w === null) return null;
+      const u = X - w * ((X - xp) / zp), v = Y - w * ((Y - yp) / zp);
+      return [u === 0 && v === 0 ? 0 : atan2d(u, -v), asind(1 - w)];
+    },
+    s2x(phi, theta) {
+      const Z = sind(theta), w = 1 - Z;
+      const d = zp - w;
+      if (d === 0) return null;
+      const X = cosd(theta) * sind(phi), Y = -cosd(theta) * cosd(phi);
+      return [(r0 * (zp * X - w * xp)) / d, (r0 * (zp * Y - w * yp)) / d];
+    },
+  };
+}
+
+function sin(p: PrjParams): Projection {
+  const r0 = p.r0, xi = p.pv[1] ?? 0, eta = p.pv[2] ?? 0;
+  return {
+    x2s(x, y) {
+      const X = x / r0, Y = y / r0;
+      const w = slantW(X, Y, xi, eta);
+      if (w === null) return null;
+      const u = X - xi * w, v = Y - eta * w;
+      return [u === 0 && v === 0 ? 0 : atan2d(u, -v), asind(1 - w)];
+    },
+    s2x(phi, theta) {
+      // The far hemisphere is hidden (wcslib's bounds), for the orthographic case.
+      if (xi === 0 && eta === 0 && theta < 0) return null;
+      const w = 1 - sind(theta), ct = cosd(theta);
+      return [r0 * (ct * sind(phi) + xi * w), -r0 * (ct * cosd(phi) - eta * w)];
+    },
+  };
+}
+
+// ZPN: R = r0 Σ pv[m] ζ^m with ζ = 90° - θ in radians, inverted on its first rising branch.
+function zpn(p: PrjParams): Projection {
+  const r0 = p.r0;
+  const c = p.pv.slice(0, 21).map((v) => v ?? 0);
+  let n = 20;
+  while (n > 0 && c[n] === 0) n--;
+  const poly = (z: number) => { let s = 0; for (let m = n; m >= 0; m--) s = s * z + c[m]; return s; };
+  const deriv = (z: number) => { let s = 0; for (let m = n; m >= 1; m--) s = s * z + m * c[m]; return s; };
+  // The end of the first rising branch: where the derivative first turns negative, else π.
+  let zmax = Math.PI;
+  if (n > 1) {
+    let prev = 0;
+    for (let j = 1; j <= 180; j++) {
+      const z = (j * Math.PI) / 180;
+      if (deriv(z) <= 0) {
+        let lo = prev, hi = z;
+        for (let k = 0; k < 100; k++) { const mid = (lo + hi) / 2; if (deriv(mid) > 0) lo = mid; else hi = mid; }
+        zmax = lo;
+        break;
+      }
+      prev = z;
+    }
+  }
+  const rmax = poly(zmax);
+  return {
+    x2s(x, y) {
+      const r = Math.hypot(x, y) / r0;
+      let zeta: number;
+      if (n === 0) return null;
+      if (n === 1) {
+        zeta = (r - c[0]) / c[1];
+        if (zeta < -TOL || zeta > Math.PI + TOL) return null;
+      } else {
+        if (r < c[0] - 1e-12 || r > rmax + 1e-12) return null;
+        let lo = 0, hi = zmax, flo = c[0] - r, fhi = rmax - r;
+        zeta = lo;
+        for (let k = 0; k < 200 && hi - lo > 1e-15; k++) {
+          // Regula falsi (Illinois), bisecting when it stalls.
+          let z = fhi !== flo ? lo - (flo * (hi - lo)) / (fhi - flo) : (lo + hi) / 2;
+          if (!(z > lo && z < hi)) z = (lo + hi) / 2;
+          const f = poly(z) - r;
+          zeta = z;
+          if (f === 0) break;
+          if ((f < 0) === (flo < 0)) { lo = z; flo = f; fhi /= 2; } else { hi = z; fhi = f; flo /= 2; }
+        }
+      }
+      const r2 = Math.hypot(x, y);
+      return [r2 === 0 ? 0 : atan2d(x, -y), 90 - zeta * R2D];
+    },
+    s2x(phi, theta) {
+      const zeta = (90 - theta) * D2R;
+      if (zeta > zmax + 1e-12) return null;
+      const r = r0 * poly(zeta);
+      return [r * sind(phi), -r * cosd(phi)];
+    },
+  };
+}
+
+function air(p: PrjParams): Projection {
+  const r0 = p.r0, thetab = p.pv[1] ?? 90;
+  const xib = ((90 - thetab) / 2) * D2R;
+  const cb = xib === 0 ? -0.5 : Math.log(Math.cos(xib)) / Math.tan(xib) ** 2;
+  const rOf = (theta: number) => {
+    const xi = ((90 - theta) / 2) * D2R;
+    if (xi === 0) return 0;
+    if (xi >= Math.PI / 2) return null;
+    return -2 * r0 * (Math.log(Math.cos(xi)) / Math.tan(xi) + cb * Math.tan(xi));
+  };
+  return zenithal(rOf, (r) => {
+    if (r === 0) return 90;
+    // R(θ) rises monotonically from the reference point: bisection on θ.
+    let lo = -90 + 1e-9, hi = 90;
+    const rlo = rOf(lo);
+    if (rlo === null || r > rlo) return null;
+    for (let k = 0; k < 200 && hi - lo > 1e-13; k++) {
+      const mid = (lo + hi) / 2;
+      if ((rOf(mid) ?? Infinity) > r) lo = mid; else hi = mid;
+    }
+    return (lo + hi) / 2;
+  });
+}
+
+// Cylindrical and pseudocylindrical projections: x grows with φ, y with θ.
+function cylindrical(x2s: (x: number, y: number) => Pair | null, s2x: (phi: number, theta: number) => Pair | null): Projection {
+  return {
+    x2s(x, y) {
+      const s = x2s(x, y);
+      if (!s || Math.abs(s[0]) > 180 + 1e-9 || Math.abs(s[1]) > 90 + 1e-9) return null;
+      return [s[0], Math.max(-90, Math.min(90, s[1]))];
+    },
+    s2x,
+  };
+}
+
+function conic(p: PrjParams, code: string): Projection | null {
+  const r0 = p.r0, ta = p.pv[1], eta = p.pv[2] ?? 0;
+  if (ta === null || ta === undefined || ta === 0) return null;
+  const sign = ta < 0 ? -1 : 1;
+  let C: number, y0: number, rOf: (t: number) => number | null, tOf: (r: number) => number | null;
+  if (code === "COP") {
+    C = sind(ta);
+    const k = r0 * cosd(eta), cot = 1 / tand(ta);
+    y0 = k * cot;
+    rOf = (t) => (Math.abs(t - ta) >= 90 ? null : k * (cot - tand(t - ta)));
+    tOf = (r) => ta + Math.atan(cot - r / k) * R2D;
+  } else if (code === "COE") {
+    const s1 = sind(ta - eta), s2 = sind(ta + eta), g = s1 + s2;
+    C = g / 2;
+    const k = 1 + s1 * s2;
+    rOf = (t) => { const q = k - g * sind(t); return q < 0 ? null : ((2 * r0) / g) * Math.sqrt(q); };
+    y0 = rOf(ta) ?? 0;
+    tOf = (r) => { const s = (k - ((r * g) / (2 * r0)) ** 2) / g; return Math.abs(s) > 1 + TOL ? null : asind(s); };
+  } else if (code === "COD") {
+    const e = eta * D2R;
+    C = e === 0 ? sind(ta) : (sind(ta) * Math.sin(e)) / e;
+    y0 = e === 0 ? r0 / tand(ta) : (r0 * e) / Math.tan(e) / tand(ta);
+    rOf = (t) => y0 + r0 * (ta - t) * D2R;
+    tOf = (r) => ta + (y0 - r) / (r0 * D2R);
+  } else {
+    const t1 = ta - eta, t2 = ta + eta;
+    const tan1 = tand((90 - t1) / 2), tan2 = tand((90 - t2) / 2);
+    C = t1 === t2 ? sind(t1) : Math.log(cosd(t2) / cosd(t1)) / Math.log(tan2 / tan1);
+    if (C === 0) return null;
+    const psi = (r0 * cosd(t1)) / (C * tan1 ** C);
+    rOf = (t) => (t <= -90 ? (C > 0 ? null : 0) : psi * tand((90 - t) / 2) ** C);
+    y0 = rOf(ta) ?? 0;
+    tOf = (r) => (r === 0 ? (C > 0 ? 90 : -90) : 90 - 2 * Math.atan((r / psi) ** (1 / C)) * R2D);
+  }
+  return {
+    x2s(x, y) {
+      const dy = y0 - y;
+      let r = Math.hypot(x, dy);
+      if (sign < 0) r = -r;
+      const phi = r === 0 ? 0 : atan2d(x / r, dy / r) / C;
+      const t = tOf(r);
+      if (t === null || Math.abs(phi) > 180 + 1e-9 || Math.abs(t) > 90 + 1e-9) return null;
+      return [phi, t];
+    },
+    s2x(phi, theta) {
+      const r = rOf(theta);
+      if (r === null) return null;
+      const a = C * phi;
+      return [r * sind(a), -r * cosd(a) + y0];
+    },
+  };
+}
+
+function bon(p: PrjParams): Projection | null {
+  const r0 = p.r0, t1 = p.pv[1] ?? 0;
+  if (t1 === 0) return null;
+  const y0 = r0 * (1 / tand(t1) + t1 * D2R);
+  return cylindrical(
+    (x, y) => {
+      const dy = y0 - y;
+      let r = Math.hypot(x, dy);
+      if (t1 < 0) r = -r;
+      const theta = (y0 - r) / r0 * R2D;
+      const ct = cosd(theta);
+      const alpha = r === 0 ? 0 : Math.atan2(x / r, dy / r);
+      const phi = ct === 0 ? 0 : ((alpha * r) / (r0 * ct)) * R2D;
+      return [phi, theta];
+    },
+    (phi, theta) => {
+      const r = y0 - r0 * theta * D2R;
+      const a = r === 0 ? 0 : (r0 * phi * D2R * cosd(theta)) / r;
+      return [r * Math.sin(a), -r * Math.cos(a) + y0];
+    },
+  );
+}
+
+// HEALPix (H facets around the equator, K across; odd K), Calabretta & Roukema (2007).
+function hpx(p: PrjParams): Projection | null {
+  const r0 = p.r0, H = p.pv[1] ?? 4, K = p.pv[2] ?? 3;
+  if (K % 2 !== 1) return null;
+  const s = r0 * D2R; // plane units per degree
+  const yx = (90 * (K - 1)) / H; // equatorial band edge
+  const centre = (X: number) => -180 + (180 / H) * (2 * Math.floor(((X + 180) * H) / 360) + 1);
+  return {
+    x2s(x, y) {
+      const X = x / s, Y = y / s;
+      if (Math.abs(X) > 180 + 1e-9) return null;
+      if (Math.abs(Y) <= yx) return [X, asind((Y * H) / (90 * K))];
+      const sigma = (K + 1) / 2 - (Math.abs(Y) * H) / 180;
+      if (sigma < -1e-12) return null;
+      const pc = centre(Math.min(X, 180 - 1e-12));
+      if (Math.abs(X - pc) > (180 / H) * Math.max(sigma, 0) + 1e-9) return null;
+      const phi = sigma <= 0 ? pc : pc + (X - pc) / sigma;
+      return [phi, Math.sign(Y) * asind(1 - (sigma * sigma) / K)];
+    },
+    s2x(phi, theta) {
+      const st = sind(theta);
+      if (Math.abs(st) <= (K - 1) / K) return [s * phi, s * ((90 * K) / H) * st];
+      const sigma = Math.sqrt(K * (1 - Math.abs(st)));
+      const pc = centre(Math.min(phi, 180 - 1e-12));
+      return [s * (pc + (phi - pc) * sigma), Math.sign(theta) * s * (180 / H) * ((K + 1) / 2 - sigma)];
+    },
+  };
+}
+
+// The projection for wcslib's code and parameters, or null when the browser does not know it.
+export function makeProjection(code: string, p: PrjParams): Projection | null {
+  const r0 = p.r0;
+  const k = r0 * D2R; // plane units per degree of angle
+  let base: Projection | null;
+  switch (code) {
+    case "AZP": base = azp(p); break;
+    case "SZP": base = szp(p); break;
+    case "TAN":
+      base = zenithal((t) => (sind(t) <= 0 ? null : (r0 * cosd(t)) / sind(t)), (r) => atan2d(r0, r));
+      break;
+    case "STG":
+      base = zenithal((t) => (1 + sind(t) === 0 ? null : (2 * r0 * cosd(t)) / (1 + sind(t))), (r) => 90 - 2 * Math.atan(r / (2 * r0)) * R2D);
+      break;
+    case "SIN": base = sin(p); break;
+    case "ARC": base = zenithal((t) => k * (90 - t), (r) => (r / k > 180 + 1e-9 ? null : 90 - r / k)); break;
+    case "ZPN": base = zpn(p); break;
+    case "ZEA":
+      base = zenithal(
+        (t) => r0 * Math.sqrt(Math.max(0, 2 * (1 - sind(t)))),
+        (r) => { const w = r / (2 * r0); return w > 1 + TOL ? null : 90 - 2 * asind(w); },
+      );
+      break;
+    case "AIR": base = air(p); break;
+    case "CYP": {
+      const mu = p.pv[1] ?? 1, lambda = p.pv[2] ?? 1;
+      base = cylindrical(
+        (x, y) => { const e = y / (r0 * (mu + lambda)); return [x / (lambda * k), atan2d(e, 1) + asind((e * mu) / Math.sqrt(e * e + 1))]; },
+        (phi, theta) => { const d = mu + cosd(theta); return d === 0 ? null : [lambda * k * phi, (r0 * (mu + lambda) * sind(theta)) / d]; },
+      );
+      break;
+    }
+    case "CEA": {
+      const lambda = p.pv[1] ?? 1;
+      base = cylindrical(
+        (x, y) => { const s = (y * lambda) / r0; return Math.abs(s) > 1 + TOL ? null : [x / k, asind(s)]; },
+        (phi, theta) => [k * phi, (r0 * sind(theta)) / lambda],
+      );
+      break;
+    }
+    case "CAR": base = cylindrical((x, y) => [x / k, y / k], (phi, theta) => [k * phi, k * theta]); break;
+    case "MER":
+      base = cylindrical(
+        (x, y) => [x / k, 2 * Math.atan(Math.exp(y / r0)) * R2D - 90],
+        (phi, theta) => (theta <= -90 || theta >= 90 ? null : [k * phi, r0 * Math.log(tand((90 + theta) / 2))]),
+      );
+      break;
+    case "SFL":
+      base = cylindrical(
+        (x, y) => { const t = y / k, c = cosd(t); return [c === 0 ? 0 : x / (k * c), t]; },
+        (phi, theta) => [k * phi * cosd(theta), k * theta],
+      );
+      break;
+    case "PAR":
+      base = cylindrical(
+        (x, y) => { const s = y / (Math.PI * r0); if (Math.abs(s) > 1 + TOL) return null; const d = 1 - 4 * s * s; return [d === 0 ? 0 : x / (k * d), 3 * asind(s)]; },
+        (phi, theta) => [k * phi * (2 * cosd((2 * theta) / 3) - 1), Math.PI * r0 * sind(theta / 3)],
+      );
+      break;
+    case "MOL":
+      base = cylindrical(
+        (x, y) => {
+          const s = y / (Math.SQRT2 * r0);
+          if (Math.abs(s) > 1 + TOL) return null;
+          const g = Math.asin(Math.max(-1, Math.min(1, s)));
+          const z = (2 * g + Math.sin(2 * g)) / Math.PI;
+          if (Math.abs(z) > 1 + TOL) return null;
+          const cg = Math.cos(g);
+          return [cg === 0 ? 0 : ((Math.PI * x) / (2 * Math.SQRT2 * r0 * cg)) * R2D, asind(z)];
+        },
+        (phi, theta) => {
+          // Solve 2γ + sin 2γ = π sin θ by Newton's method.
+          const target = Math.PI * sind(theta);
+          let g = theta * D2R;
+          for (let i = 0; i < 100; i++) {
+            const f = 2 * g + Math.sin(2 * g) - target, d = 2 + 2 * Math.cos(2 * g);
+            if (d === 0) break;
+            const step = f / d;
+            g -= step;
+            if (Math.abs(step) < 1e-15) break;
+          }
+          if (Math.abs(theta) >= 90) g = Math.sign(theta) * Math.PI / 2;
+          return [((2 * Math.SQRT2) / Math.PI) * r0 * phi * D2R * Math.cos(g), Math.SQRT2 * r0 * Math.sin(g)];
+        },
+      );
+      break;
+    case "AIT":
+      base = cylindrical(
+        (x, y) => {
+          const u = 1 - (x / (4 * r0)) ** 2 - (y / (2 * r0)) ** 2;
+          if (u < 0.5 - 1e-12) return null;
+          const z = Math.sqrt(u);
+          return [2 * atan2d((z * x) / (2 * r0), 2 * z * z - 1), asind((z * y) / r0)];
+        },
+        (phi, theta) => {
+          const ct = cosd(theta), d = 1 + ct * cosd(phi / 2);
+          if (d === 0) return null;
+          const g = Math.sqrt(2 / d);
+          return [2 * r0 * g * ct * sind(phi / 2), r0 * g * sind(theta)];
+        },
+      );
+      break;
+    case "COP": case "COE": case "COD": case "COO": base = conic(p, code); break;
+    case "BON": base = bon(p); break;
+    case "HPX": base = hpx(p); break;
+    default: base = null;
+  }
+  if (!base) return null;
+  // wcslib offsets the plane so that (φ0, θ0) lands on (0, 0) when they are not the defaults.
+  const b = base;
+  const x0 = p.x0 || 0, y0 = p.y0 || 0;
+  return {
+    x2s: (x, y) => b.x2s(x + x0, y + y0),
+    s2x: (phi, theta) => { const r = b.s2x(phi, theta); return r && [r[0] - x0, r[1] - y0]; },
+  };
+}
