@@ -3,7 +3,10 @@
 // answers at 1,000 seeded random pixels, computed here straight from the header with wcspih and
 // wcsp2s (not from that JSON), so the TypeScript is checked against wcslib itself.
 //
-// Usage: wcs_oracle OUTPUT.json [FRAME:]HEADER...   FRAME: galactic or ecliptic rewrites CTYPE1/2's
+// Usage: wcs_oracle OUTPUT.json [FRAME:]HEADER...
+//        wcs_oracle --pixel [FRAME:]HEADER LNG LAT   prints wcslib's display pixel "x y" of a position
+//        (x, y from the top-left corner, rows down; for the browser test of the viewer's readout)   FRAME:
+//        galactic or ecliptic rewrites CTYPE1/2's
 // RA--/DEC- to GLON/GLAT or ELON/ELAT (the same projection in another frame); wide: see widen(). Headers are
 // 80-column cards, with or without newlines; the image size is NAXIS1 × NAXIS2 (or twice CRPIX when absent).
 #include <wcslib/wcs.h>
@@ -80,7 +83,45 @@ void rewrite_frame(std::string& cards, std::string const& frame) {
 
 }  // namespace
 
+// wcs_oracle --pixel: wcss2p straight from the header.
+int pixel_of(std::string arg, double lng, double lat) {
+  std::string frame = "native";
+  if (auto colon = arg.find(':'); colon != std::string::npos) {
+    frame = arg.substr(0, colon);
+    arg = arg.substr(colon + 1);
+  }
+  std::string cards = read_cards(arg);
+  if (frame == "wide")
+    widen(cards);
+  else if (frame != "native")
+    rewrite_frame(cards, frame);
+  double const height = card_value(cards, "NAXIS2", 0);
+  int rejected = 0, count = 0;
+  wcsprm* all = nullptr;
+  if (wcspih(cards.data(), static_cast<int>(cards.size() / 80), WCSHDR_all, 0, &rejected, &count, &all) !=
+          0 ||
+      count < 1)
+    return 1;
+  wcsprm& w = all[0];
+  celfix(&w);
+  double world[2], phi, theta, img[2], pix[2];
+  int stat = 0;
+  int rc = 1;
+  if (wcsset(&w) == 0 && w.naxis == 2) {
+    world[w.lng] = lng;
+    world[w.lat] = lat;
+    if (wcss2p(&w, 1, 2, world, &phi, &theta, img, pix, &stat) == 0 && stat == 0) {
+      std::printf("%.9f %.9f\n", pix[0] - 0.5, height - pix[1] + 0.5);
+      rc = 0;
+    }
+  }
+  wcsvfree(&count, &all);
+  return rc;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--pixel")
+    return pixel_of(argv[2], std::atof(argv[3]), std::atof(argv[4]));
   if (argc < 3) {
     std::fprintf(stderr, "usage: wcs_oracle OUTPUT.json [FRAME:]HEADER...\n");
     return 2;

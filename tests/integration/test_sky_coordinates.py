@@ -127,3 +127,94 @@ def test_the_viewer_shows_ra_dec_under_the_pointer(make_server, tmp_path):
     want_ra, want_dec = tan_world(px + 0.5, py + 0.5, 300, cd=((-2.8e-4, 0.0), (0.0, 2.8e-4)))
     assert abs(ra - want_ra) * math.cos(math.radians(dec)) * 3600 < 1.5 and abs(dec - want_dec) * 3600 < 1.5
     assert report["console_errors"] == [], report
+
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "wcs"
+# wcslib's own answers, independent of the viewer: src/pyramid/wcs_oracle.cpp, built beside the binary.
+ORACLE = pathlib.Path(BINARY).parent / "src" / "pyramid" / "wcs_oracle"
+STRUCTURE = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "EXTEND", "BSCALE", "BZERO", "BLANK", "END",
+             "DATASUM", "CHECKSUM"}
+
+
+def header_cards(name, frame):
+    """The vendored header's cards; frame "galactic" rewrites CTYPE RA--/DEC- to GLON/GLAT."""
+    raw = (FIXTURES / name).read_text(encoding="ascii")
+    cards = [raw[i:i + 80] for i in range(0, len(raw), 80)] if "\n" not in raw else raw.splitlines()
+    cards = [c.ljust(80)[:80] for c in cards]
+    if frame == "galactic":
+        cards = [c.replace("'RA--", "'GLON").replace("'DEC-", "'GLAT") if c.startswith("CTYPE") else c
+                 for c in cards]
+    return cards
+
+
+def fits_from_header(path, name, frame="native"):
+    """A float image of the header's size whose header is the vendored one (its WCS, SIP included)."""
+    cards = header_cards(name, frame)
+    size = {c[:8].strip(): c[10:30].strip() for c in cards if c[:8].strip() in ("NAXIS1", "NAXIS2")}
+    w, h = int(size["NAXIS1"]), int(size["NAXIS2"])
+    keep = [c for c in cards if c[:8].strip() not in STRUCTURE and c.strip()]
+    head = [f"{k:<8}= {v:>20}".ljust(80) for k, v in
+            (("SIMPLE", "T"), ("BITPIX", "-32"), ("NAXIS", "2"), ("NAXIS1", str(w)), ("NAXIS2", str(h)))]
+    text = "".join(head + keep) + "END".ljust(80)
+    text = text.ljust(-(-len(text) // 2880) * 2880)
+    y, x = np.mgrid[0:h, 0:w]
+    data = (np.sin(x / 7.0) * np.cos(y / 5.0) * 100 + x).astype(">f4").tobytes()
+    path.write_bytes(text.encode("ascii") + data + b"\0" * (-len(data) % 2880))
+    return w, h
+
+
+def wcslib_pixel(name, frame, lng, lat):
+    arg = str(FIXTURES / name) if frame == "native" else f"{frame}:{FIXTURES / name}"
+    r = subprocess.run([str(ORACLE), "--pixel", arg, repr(lng), repr(lat)], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 0, r.stderr
+    return tuple(map(float, r.stdout.split()))
+
+
+@pytest.mark.parametrize("name,frame,expect_frame,projection", [
+    ("1904-66_AIT.hdr", "galactic", "Galactic", "AIT"),  # all-sky projection, galactic frame
+    ("irac_sip.hdr", "native", "ICRS", "TAN + SIP"),  # Spitzer IRAC with SIP distortion
+])
+def test_the_viewer_readout_agrees_with_wcslib(make_server, tmp_path, name, frame, expect_frame, projection):
+    """The real viewer (Chromium) shows the position wcslib gives: the readout's decimal position,
+    mapped back to a pixel by wcslib (wcss2p), lies in the pixel the readout names. The grid toggles
+    on, draws labelled lines (screenshot in test-artifacts/web), and off."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    dist = root / "web" / "dist"
+    assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
+    assert ORACLE.exists(), f"{ORACLE} is missing: build the wcs_oracle target"
+    s = make_server(env={"WEB_ROOT": str(dist)})
+    token = register(s)["access_token"]
+    src = tmp_path / "sky.fits"
+    fits_from_header(src, name, frame)
+    _, last = tus.upload(s, token, src.read_bytes(), {"filename": name.replace(".hdr", ".fits"),
+                                                      "visibility": "public"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, token, d)
+    assert status["status"] == "completed", status
+    stem = f"sky-{name.split('.')[0]}-{frame}"
+    out = root / "test-artifacts" / "web" / f"{stem}.png"
+    grid_png = root / "test-artifacts" / "web" / f"{stem}-grid.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(["node", str(root / "tests" / "node" / "e2e_sky.mjs"), s.url(f"/datasets/{d}"), str(out),
+                        str(grid_png)], capture_output=True, text=True, timeout=120, cwd=root / "tests" / "node")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in report, report
+    assert f"{expect_frame}, {projection} projection" in report["info"], report["info"]
+    assert re.search(r"Pixel scale\s+[\d.]+″/px", report["info"]), report["info"]
+    assert "Field of view" in report["info"] and "North" in report["info"], report["info"]
+    # "x 96, y 95 · Galactic l 284:55:00.6, b −66:18:08.8 (284.916834°, −66.302444°)"
+    m = re.search(r"x (\d+), y (\d+) · " + re.escape(expect_frame) +
+                  r" (?:RA|l) [\d:.]+, (?:Dec|b) [+−][\d:.]+ \(([\d.]+)°, ([+−])([\d.]+)°\)", report["readout"])
+    assert m, report["readout"]
+    px, py = int(m[1]), int(m[2])
+    lng, lat = float(m[3]), (1 if m[4] == "+" else -1) * float(m[5])
+    x, y = wcslib_pixel(name, frame, lng, lat)
+    # Six decimals of a degree are 0.0036″: far below a pixel of either image (1.2″, 240″).
+    assert px - 0.01 <= x <= px + 1.01 and py - 0.01 <= y <= py + 1.01, (report["readout"], x, y)
+    grid = report["grid"]
+    assert grid["pressed"] == "true" and grid["visible"] and grid["hidden_after_toggle"], grid
+    assert grid["meridians"] >= 2 and grid["parallels"] >= 2, grid
+    assert len(grid["labels"]) >= 4, grid
+    assert report["console_errors"] == [], report

@@ -1,9 +1,11 @@
 // A public FITS dataset with a celestial WCS in the viewer, as a guest: the information panel names
-// the coordinate system, and the pointer readout shows RA/Dec at the image's centre.
-// Usage: node e2e_sky.mjs VIEWER_URL SCREENSHOT  → one JSON line {"info", "readout", "console_errors"}
+// the coordinate system, and the pointer readout shows sky coordinates at the image's centre.
+// With GRID_SCREENSHOT, also turns the coordinate grid on, saves a screenshot and counts what it drew.
+// Usage: node e2e_sky.mjs VIEWER_URL SCREENSHOT [GRID_SCREENSHOT]
+//   → one JSON line {"info", "readout", "console_errors", "grid": {"lines", "labels", "pressed"}}
 import { launchBrowser } from "./browser.mjs";
 
-const [url, screenshot] = process.argv.slice(2);
+const [url, screenshot, gridScreenshot] = process.argv.slice(2);
 const browser = await launchBrowser();
 const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
 const report = { console_errors: [] };
@@ -21,11 +23,31 @@ try {
   const readout = page.getByLabel("Pointer position");
   for (let i = 0; i < 100; i += 1) {
     await page.mouse.move(box.x + box.width / 2 + (i % 2), box.y + box.height / 2);
-    if (/RA/.test((await readout.textContent()) ?? "")) break;
+    if (/ · /.test((await readout.textContent()) ?? "")) break;
     await page.waitForTimeout(100);
   }
   report.readout = await readout.textContent();
   await page.screenshot({ path: screenshot });
+  if (gridScreenshot) {
+    const toggle = page.getByRole("button", { name: "Coordinate grid" });
+    await toggle.click();
+    await page.waitForFunction(() => Number(document.querySelector("svg.sky-grid")?.getAttribute("data-lines")) > 0, null, { timeout: 10000 });
+    await page.waitForTimeout(300);
+    report.grid = await page.evaluate(() => {
+      const g = document.querySelector("svg.sky-grid");
+      return {
+        lines: g.querySelectorAll("polyline").length,
+        meridians: g.querySelectorAll('polyline[data-kind="meridian"]').length,
+        parallels: g.querySelectorAll('polyline[data-kind="parallel"]').length,
+        labels: [...g.querySelectorAll("text")].map((t) => t.textContent),
+        visible: getComputedStyle(g).display !== "none",
+      };
+    });
+    report.grid.pressed = await toggle.getAttribute("aria-pressed");
+    await page.screenshot({ path: gridScreenshot, fullPage: true });
+    await toggle.click();
+    report.grid.hidden_after_toggle = await page.evaluate(() => getComputedStyle(document.querySelector("svg.sky-grid")).display === "none");
+  }
 } catch (e) {
   report.error = String(e);
 }

@@ -15,6 +15,7 @@ import { exportWholeImage } from "../viewer/export_image";
 import { describePosition, describeSystem } from "../viewer/georeference";
 import { formatWorld, frameOf, usableWcs } from "../viewer/sky";
 import { skyInfoRows } from "../viewer/sky_info";
+import { SkyGridLayer } from "../viewer/sky_grid_layer";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -202,6 +203,7 @@ export const viewerPage: PageFn = (root, params) => {
     });
     const sky = usableWcs(d.pyramid?.wcs, d.height);
     const skyFrame = sky ? frameOf(sky.wcs) : null;
+    if (sky) controls.insertBefore(new SkyGridLayer(viewer, sky, d.width, d.height).button, zoomOut);
     new OpenSeadragon.MouseTracker({
       element: canvas,
       moveHandler: (e) => {
