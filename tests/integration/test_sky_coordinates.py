@@ -87,6 +87,38 @@ def test_degenerate_axes_keep_their_celestial_wcs(tmp_path):
     assert wcs["matrix"] == [-1.0e-3, 0.0, 0.0, 1.0e-3] and len(wcs["reference_points"]) == 25
 
 
+@pytest.mark.parametrize("rotation,flip", [(0.0, False), (30.0, False), (-115.0, False), (30.0, True)])
+def test_pixel_scale_north_and_field_of_view(tmp_path, rotation, flip):
+    """Pixel scale, north angle and field of view from the WCS (wcslib, on the server), checked with
+    the independent gnomonic computation above: one pixel along the reported north direction moves
+    north only, along east (90° counter-clockwise from north when east_left) east only."""
+    s = 1.5 / 3600
+    c, n = math.cos(math.radians(rotation)), math.sin(math.radians(rotation))
+    sx = s if flip else -s  # flip: east to the right (a mirrored image)
+    cd = ((sx * c, -s * n), (sx * n, s * c))
+    wcs = tile(tmp_path, [("CTYPE1", "'RA---TAN'"), ("CTYPE2", "'DEC--TAN'"), ("CRVAL1", "150.0"),
+                          ("CRVAL2", "2.2"), ("CRPIX1", "200.5"), ("CRPIX2", "150.5"),
+                          ("CD1_1", repr(cd[0][0])), ("CD1_2", repr(cd[0][1])), ("CD2_1", repr(cd[1][0])),
+                          ("CD2_2", repr(cd[1][1]))])
+    assert wcs["pixel_scale"] == pytest.approx(1.5, rel=1e-6)
+    assert wcs["pixel_scale_xy"] == pytest.approx([1.5, 1.5], rel=1e-6)
+    assert wcs["east_left"] is (not flip)
+
+    def moved(angle):
+        """RA/Dec offsets (arcsec, RA times cos Dec) of one pixel from the centre along `angle`
+        (degrees counter-clockwise on screen from up)."""
+        a = math.radians(angle)
+        ra0, dec0 = tan_world(200, 150, 300, cd)
+        ra1, dec1 = tan_world(200 - math.sin(a), 150 - math.cos(a), 300, cd)
+        return (ra1 - ra0) * math.cos(math.radians(dec0)) * 3600, (dec1 - dec0) * 3600
+
+    north = moved(wcs["north_angle"])
+    assert abs(north[0]) < 1e-4 and north[1] == pytest.approx(1.5, rel=1e-4), (wcs["north_angle"], north)
+    east = moved(wcs["north_angle"] + (90 if wcs["east_left"] else -90))
+    assert east[0] == pytest.approx(1.5, rel=1e-4) and abs(east[1]) < 1e-4, east
+    assert wcs["fov"] == pytest.approx([400 * 1.5 / 3600, 300 * 1.5 / 3600], rel=1e-4)
+
+
 def test_fits_without_a_celestial_wcs_has_none(tmp_path):
     assert tile(tmp_path, []) is None
     assert tile(tmp_path, [("CTYPE1", "'WAVE'"), ("CTYPE2", "'LINEAR'")]) is None
