@@ -25,4 +25,8 @@ for h in "$root"/tests/fixtures/wcs/*.hdr; do
 done
 "$oracle" "$out/oracle.json" "${args[@]}"
 cd "$root/web"
+if [[ ! -d node_modules ]]; then
+  echo "wcs-accuracy: web/node_modules is missing; run scripts/build-web.sh first" >&2
+  exit 1
+fi
 ASTROPIXEL_WCS_ORACLE="$out/oracle.json" npx vitest run --reporter=verbose src/viewer/wcs_accuracy.test.ts

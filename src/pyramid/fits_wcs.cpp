@@ -173,6 +173,9 @@ void add_scale(CelestialWcs& cw, boost::json::object& o, double width, double he
   auto right = cw.world(cx + 0.5, cy, height), left = cw.world(cx - 0.5, cy, height);
   auto down = cw.world(cx, cy + 0.5, height), up = cw.world(cx, cy - 0.5, height);
   if (!c || !right || !left || !down || !up) return;
+  double const sx = offset(*left, *right).first, sy = offset(*up, *down).first;
+  if (!(sx > 0) || !(sy > 0)) return;
+  o["pixel_scale_xy"] = boost::json::array{number(sx * 3600), number(sy * 3600)};
   // Local east/north offsets (degrees) of one display pixel along x and along y (down).
   auto step = [](std::array<double, 2> from, std::array<double, 2> to) {
     auto [d, pa] = offset(from, to);
@@ -180,35 +183,39 @@ void add_scale(CelestialWcs& cw, boost::json::object& o, double width, double he
   };
   auto const ex = step(*left, *right), ey = step(*up, *down);
   double const det = ex[0] * ey[1] - ex[1] * ey[0];
-  if (det == 0) return;
-  if (!std::isfinite(det) || det == 0) return;
-  o["pixel_scale"] = number(std::sqrt(std::abs(det)) * 3600);
-  o["pixel_scale_xy"] =
-      boost::json::array{number(std::hypot(ex[0], ex[1]) * 3600), number(std::hypot(ey[0], ey[1]) * 3600)};
-  // The display direction of north: solve [ex ey]·(dx, dy) = (0, 1).
-  double const dx = -ey[0] / det, dy = ex[0] / det;
-  o["north_angle"] = number(std::atan2(-dx, -dy) / kD2R);  // counter-clockwise from up (screen y goes down)
-  // East is the direction (1, 0): counter-clockwise from north on screen when the cross product of
-  // north × east (in screen coordinates with y up) is positive.
-  double const ex_dx = ey[1] / det, ex_dy = -ex[1] / det;
-  o["east_left"] = (dx * -ex_dy - -dy * ex_dx) > 0;
-  // Field of view along the centre row and column, summed over short arcs (all-sky images too).
+  // At a celestial pole (within two pixels) north has no direction and the local axes degenerate.
+  bool const at_pole = 90 - std::abs((*c)[1]) < 2 * std::max(sx, sy);
+  o["pixel_scale"] = number(
+      (at_pole || !std::isfinite(det) || det == 0 ? std::sqrt(sx * sy) : std::sqrt(std::abs(det))) * 3600);
+  if (!at_pole && std::isfinite(det) && det != 0) {
+    // The display direction of north: solve [ex ey]·(dx, dy) = (0, 1).
+    double const dx = -ey[0] / det, dy = ex[0] / det;
+    o["north_angle"] = number(std::atan2(-dx, -dy) / kD2R);  // counter-clockwise from up (screen y goes down)
+    // East is the direction (1, 0): counter-clockwise from north on screen when the cross product of
+    // north × east (in screen coordinates with y up) is positive.
+    double const ex_dx = ey[1] / det, ex_dy = -ex[1] / det;
+    o["east_left"] = (dx * -ex_dy - -dy * ex_dx) > 0;
+  }
+  // Field of view along the centre row and column, summed over short arcs on the sky (all-sky
+  // images too: the parts of the row off the sky add nothing).
   auto path_length = [&](bool row) -> std::optional<double> {
-    constexpr int kSteps = 128;
+    constexpr int kSteps = 256;
     double total = 0;
+    bool any = false;
     std::optional<std::array<double, 2>> prev;
     for (int i = 0; i <= kSteps; ++i) {
       double const t = static_cast<double>(i) / kSteps;
-      auto p = row ? cw.world(t * width - 0.5, cy, height) : cw.world(cx, t * height - 0.5, height);
-      if (!p) return std::nullopt;
-      if (prev) total += offset(*prev, *p).first;
+      auto p = row ? cw.world(t * width, cy, height) : cw.world(cx, t * height, height);
+      if (p && prev) {
+        total += offset(*prev, *p).first;
+        any = true;
+      }
       prev = p;
     }
-    return total;
+    return any ? std::optional<double>(total) : std::nullopt;
   };
   auto fw = path_length(true), fh = path_length(false);
-  o["fov"] = boost::json::array{number(fw ? *fw : width * std::hypot(ex[0], ex[1])),
-                                number(fh ? *fh : height * std::hypot(ey[0], ey[1]))};
+  o["fov"] = boost::json::array{number(fw ? *fw : width * sx), number(fh ? *fh : height * sy)};
 }
 
 }  // namespace

@@ -169,13 +169,22 @@ STRUCTURE = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "EXTEND", "BSCALE"
 
 
 def header_cards(name, frame):
-    """The vendored header's cards; frame "galactic" rewrites CTYPE RA--/DEC- to GLON/GLAT."""
+    """The vendored header's cards; frame "galactic" rewrites CTYPE RA--/DEC- to GLON/GLAT, "wide"
+    makes pixels 28 times larger around a centred CRPIX (as wcs_oracle does: the whole sky)."""
     raw = (FIXTURES / name).read_text(encoding="ascii")
     cards = [raw[i:i + 80] for i in range(0, len(raw), 80)] if "\n" not in raw else raw.splitlines()
     cards = [c.ljust(80)[:80] for c in cards]
     if frame == "galactic":
         cards = [c.replace("'RA--", "'GLON").replace("'DEC-", "'GLAT") if c.startswith("CTYPE") else c
                  for c in cards]
+    if frame == "wide":
+        value = {c[:8].strip(): c[10:30].strip() for c in cards}
+
+        def card(k, v):
+            return f"{k:<8}= {v:>20.12E}".ljust(80)
+        new = {"CDELT1": float(value["CDELT1"]) * 28, "CDELT2": float(value["CDELT2"]) * 28,
+               "CRPIX1": (int(value["NAXIS1"]) + 1) / 2, "CRPIX2": (int(value["NAXIS2"]) + 1) / 2}
+        cards = [card(c[:8].strip(), new[c[:8].strip()]) if c[:8].strip() in new else c for c in cards]
     return cards
 
 
@@ -206,6 +215,7 @@ def wcslib_pixel(name, frame, lng, lat):
 @pytest.mark.parametrize("name,frame,expect_frame,projection", [
     ("1904-66_AIT.hdr", "galactic", "Galactic", "AIT"),  # all-sky projection, galactic frame
     ("irac_sip.hdr", "native", "ICRS", "TAN + SIP"),  # Spitzer IRAC with SIP distortion
+    ("1904-66_MOL.hdr", "wide", "FK5 J2000", "MOL"),  # the whole sky: a pole and RA 0h in view
 ])
 def test_the_viewer_readout_agrees_with_wcslib(make_server, tmp_path, name, frame, expect_frame, projection):
     """The real viewer (Chromium) shows the position wcslib gives: the readout's decimal position,
