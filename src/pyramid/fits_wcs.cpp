@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <numbers>
 #include <optional>
@@ -106,9 +108,64 @@ std::pair<double, double> offset(std::array<double, 2> a, std::array<double, 2> 
   return {dist, pa / kD2R};
 }
 
+// The value of a header card (numbers and quoted strings), empty when absent.
+std::string card_value(std::string const& cards, std::string_view key) {
+  for (std::size_t i = 0; i + 80 <= cards.size(); i += 80) {
+    std::string_view card(cards.data() + i, 80);
+    std::string_view name = card.substr(0, 8);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name != key || card.substr(8, 2) != "= ") continue;
+    std::string_view v = card.substr(10);
+    if (auto q = v.find('\'');
+        q != std::string_view::npos && v.substr(0, q).find_first_not_of(' ') == std::string_view::npos) {
+      auto end = v.find('\'', q + 1);
+      return std::string(
+          v.substr(q + 1, end == std::string_view::npos ? std::string_view::npos : end - q - 1));
+    }
+    if (auto slash = v.find('/'); slash != std::string_view::npos) v = v.substr(0, slash);
+    auto const first = v.find_first_not_of(' ');
+    if (first == std::string_view::npos) return {};
+    v = v.substr(first);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return std::string(v);
+  }
+  return {};
+}
+
+// The Digitized Sky Survey's plate solution as its header gives it (plate centre, pixel → plate
+// millimetres, AMDX/AMDY polynomials to standard coordinates in arcsec); wcslib reads the same
+// keywords into a TAN projection plus polynomial. Null when a keyword is missing.
+boost::json::value dss_json(std::string const& cards) {
+  auto number_of = [&](std::string_view key) -> std::optional<double> {
+    std::string v = card_value(cards, key);
+    if (v.empty()) return std::nullopt;
+    char* end = nullptr;
+    double const d = std::strtod(v.c_str(), &end);
+    return end != v.c_str() && std::isfinite(d) ? std::optional<double>(d) : std::nullopt;
+  };
+  boost::json::object o{{"type", "DSS"}};
+  for (auto key : {"PPO3", "PPO6", "XPIXELSZ", "YPIXELSZ", "CNPIX1", "CNPIX2", "PLTRAH", "PLTRAM", "PLTRAS",
+                   "PLTDECD", "PLTDECM", "PLTDECS"}) {
+    auto v = number_of(key);
+    if (!v) return nullptr;
+    std::string lower(key);
+    for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    o[lower] = *v;
+  }
+  std::string const sign = card_value(cards, "PLTDECSN");
+  o["pltdecsn"] = sign.find('-') != std::string::npos ? -1 : 1;
+  for (auto axis : {"AMDX", "AMDY"}) {
+    boost::json::array c;
+    for (int m = 1; m <= 13; ++m) c.push_back(number_of(std::string(axis) + std::to_string(m)).value_or(0.0));
+    o[axis == std::string("AMDX") ? "amdx" : "amdy"] = c;
+  }
+  return o;
+}
+
 // SIP or TPV coefficients as wcslib parsed them into its distortion records ("DP1.SIP.FWD.2_0",
-// "DQ2.TPV.5"); null when there is no distortion, {"type": ...} alone for forms the browser lacks.
-boost::json::value distortion_json(wcsprm const& w) {
+// "DQ2.TPV.5"), or DSS's plate solution; null when there is no distortion, {"type": ...} alone for
+// forms the browser lacks.
+boost::json::value distortion_json(wcsprm const& w, std::string const& cards) {
   disprm const* pre = w.lin.dispre;
   disprm const* seq = w.lin.disseq;
   auto kind = [](disprm const* d) -> std::string {
@@ -146,6 +203,9 @@ boost::json::value distortion_json(wcsprm const& w) {
       into.push_back(boost::json::array{p, q, dpkeyd(&pre->dp[i])});
     }
     return boost::json::object{{"type", "SIP"}, {"a", a}, {"b", b}, {"ap", ap}, {"bp", bp}};
+  }
+  if (seq_kind == "DSS") {
+    if (auto dss = dss_json(cards); !dss.is_null()) return dss;
   }
   return boost::json::object{{"type", pre_kind.empty() ? seq_kind : pre_kind}};
 }
@@ -251,7 +311,7 @@ std::string wcs_json_from_header(std::string const& cards, std::uint32_t width, 
        boost::json::array{w.cel.euler[0], w.cel.euler[1], w.cel.euler[2], w.cel.euler[3], w.cel.euler[4]}},
       {"lonpole", w.cel.ref[2]},
       {"latpole", w.cel.ref[3]},
-      {"distortion", distortion_json(w)},
+      {"distortion", distortion_json(w, cards)},
       {"radesys", trimmed(w.radesys)},
       {"equinox", undefined(w.equinox) ? boost::json::value(nullptr) : boost::json::value(w.equinox)},
       {"system", system_of(w)},

@@ -10,7 +10,15 @@ type Terms = [number, number, number][];
 export type Distortion =
   | { type: "SIP"; a: Terms; b: Terms; ap: Terms; bp: Terms }
   | { type: "TPV"; x: [number, number][]; y: [number, number][] }
+  | Dss
   | { type: string };
+// The Digitized Sky Survey's plate solution (header keywords, lower case).
+export interface Dss {
+  type: "DSS";
+  ppo3: number; ppo6: number; xpixelsz: number; ypixelsz: number; cnpix1: number; cnpix2: number;
+  pltrah: number; pltram: number; pltras: number; pltdecsn: number; pltdecd: number; pltdecm: number; pltdecs: number;
+  amdx: number[]; amdy: number[];
+}
 
 export interface SkyWcs {
   version?: number; // absent: version 1 (zenithal projections only)
@@ -62,6 +70,23 @@ function tpv(coeffs: [number, number][], x: number, y: number): number {
   return hasLinear ? sum : sum + x; // PVi_1 defaults to 1
 }
 
+// DSS: FITS pixel → plate millimetres → standard coordinates (AMDX/AMDY, arcsec) → gnomonic about
+// the plate centre.
+function dssWorld(d: Dss, xp: number, yp: number): World {
+  const x = (d.ppo3 - d.xpixelsz * (xp + d.cnpix1 - 0.5)) / 1000;
+  const y = (d.ypixelsz * (yp + d.cnpix2 - 0.5) - d.ppo6) / 1000;
+  const a = d.amdx, b = d.amdy, x2 = x * x, y2 = y * y, r2 = x2 + y2;
+  const xi = a[0] * x + a[1] * y + a[2] + a[3] * x2 + a[4] * x * y + a[5] * y2 + a[6] * r2 + a[7] * x * x2 + a[8] * x2 * y + a[9] * x * y2 + a[10] * y * y2 + a[11] * x * r2 + a[12] * x * r2 * r2;
+  const eta = b[0] * y + b[1] * x + b[2] + b[3] * y2 + b[4] * x * y + b[5] * x2 + b[6] * r2 + b[7] * y * y2 + b[8] * y2 * x + b[9] * y * x2 + b[10] * x * x2 + b[11] * y * r2 + b[12] * y * r2 * r2;
+  const ra0 = (d.pltrah + d.pltram / 60 + d.pltras / 3600) * 15 * D2R;
+  const dec0 = Math.sign(d.pltdecsn || 1) * (d.pltdecd + d.pltdecm / 60 + d.pltdecs / 3600) * D2R;
+  const X = (xi / 3600) * D2R, Y = (eta / 3600) * D2R;
+  const den = Math.cos(dec0) - Y * Math.sin(dec0);
+  const ra = ra0 + Math.atan2(X, den);
+  const dec = Math.atan2(Y * Math.cos(dec0) + Math.sin(dec0), Math.hypot(X, den));
+  return { lng: ((((ra * R2D) % 360) + 360) % 360), lat: dec * R2D };
+}
+
 function sip(terms: Terms, u: number, v: number): number {
   let s = 0;
   for (const [p, q, c] of terms) s += c * u ** p * v ** q;
@@ -110,7 +135,7 @@ export class SkyTransform {
 
   static create(w: SkyWcs): SkyTransform | null {
     const dist = w.distortion;
-    if (dist && dist.type !== "SIP" && dist.type !== "TPV") return null;
+    if (dist && dist.type !== "SIP" && dist.type !== "TPV" && !(dist.type === "DSS" && "amdx" in dist)) return null;
     const params: PrjParams = w.prj ?? { r0: R2D, pv: [], phi0: 0, theta0: 90, x0: 0, y0: 0 };
     if (!w.prj && !["TAN", "SIN", "ARC", "ZEA", "STG"].includes(w.projection)) return null;
     const prj = makeProjection(w.projection, params);
@@ -165,6 +190,8 @@ export class SkyTransform {
 
   // Longitude/latitude (degrees, longitude in [0, 360)) of a display position; null off the sky.
   world(px: number, py: number, height: number): World | null {
+    const d = this.wcs.distortion;
+    if (d && d.type === "DSS") return dssWorld(d as Dss, px + 0.5, height - py + 0.5);
     const [x, y] = this.toPlane(px, py, height);
     const native = this.prj.x2s(x, y);
     if (!native || !Number.isFinite(native[0]) || !Number.isFinite(native[1])) return null;
@@ -179,6 +206,21 @@ export class SkyTransform {
 
   // The display position of a longitude/latitude; null where the projection does not reach.
   pixel(lng: number, lat: number, height: number): [number, number] | null {
+    const linear = this.linearPixel(lng, lat, height);
+    const d = this.wcs.distortion;
+    if (!linear || !d || d.type !== "DSS") return linear;
+    // DSS: Newton's method on the plate solution, from wcslib's TAN approximation of it, in
+    // tangent-plane offsets (degrees) from the target.
+    const c = Math.cos(lat * D2R);
+    const r = solve2((x, y) => {
+      const s = dssWorld(d as Dss, x + 0.5, height - y + 0.5);
+      return [(((s.lng - lng + 540) % 360) - 180) * c, s.lat - lat];
+    }, [0, 0], linear);
+    return r;
+  }
+
+  // The pixel of a position through the projection and the linear part, SIP and TPV included.
+  private linearPixel(lng: number, lat: number, height: number): [number, number] | null {
     const e = this.euler;
     const dl = (lng - e[0]) * D2R, d = lat * D2R;
     const sd = Math.sin(d), cd = Math.cos(d);
