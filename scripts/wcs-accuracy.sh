@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ctest wcs_accuracy (src/pyramid/CMakeLists.txt): wcslib's answers at 1,000 random pixels of
 # each vendored header (tests/fixtures/wcs), in its own frame, as galactic and ecliptic variants, and
-# (Calabretta's maps) 28 times wider to reach the edge of the sky,
+# (Calabretta's maps) 28 times wider to reach the edge of the sky, and with latitude on the first
+# world axis (transposed),
 # computed by wcs_oracle, then checked against the viewer's TypeScript by Vitest
 # (web/src/viewer/wcs_accuracy.test.ts). Needs web/node_modules (scripts/build-web.sh installs it).
 # Usage: scripts/wcs-accuracy.sh PATH/TO/wcs_oracle
@@ -18,6 +19,10 @@ for h in "$root"/tests/fixtures/wcs/*.hdr; do
   esac
   case $(basename "$h") in
     1904-66_*) args+=("wide:$h") ;;
+  esac
+  case $(basename "$h") in
+    1904-66_TAN.hdr|1904-66_AIT.hdr|1904-66_ZPN.hdr|1904-66_HPX.hdr|1904-66_CAR.hdr|1904-66_COE.hdr|sip.hdr|tpvonly.hdr)
+      args+=("transposed:$h") ;;
   esac
   case $(basename "$h") in
     1904-66_TAN.hdr|1904-66_AIT.hdr|1904-66_CAR.hdr|1904-66_HPX.hdr|irac_sip.hdr) args+=("ecliptic:$h") ;;

@@ -7,7 +7,8 @@
 //        wcs_oracle --pixel [FRAME:]HEADER LNG LAT   prints wcslib's display pixel "x y" of a position
 //        (x, y from the top-left corner, rows down; for the browser test of the viewer's readout)   FRAME:
 //        galactic or ecliptic rewrites CTYPE1/2's
-// RA--/DEC- to GLON/GLAT or ELON/ELAT (the same projection in another frame); wide: see widen(). Headers are
+// RA--/DEC- to GLON/GLAT or ELON/ELAT (the same projection in another frame); wide: see widen();
+// transposed: see transpose(). Headers are
 // 80-column cards, with or without newlines; the image size is NAXIS1 × NAXIS2 (or twice CRPIX when absent).
 #include <wcslib/wcs.h>
 #include <wcslib/wcsfix.h>
@@ -70,6 +71,23 @@ void widen(std::string& cards) {
   set_card(cards, "CRPIX2", (card_value(cards, "NAXIS2", 192) + 1) / 2);
 }
 
+// "transposed": latitude on world axis 1 and longitude on axis 2 (CTYPEi, CRVALi, CDELTi, CUNITi,
+// PVi_m, PCi_j and CDi_j trade their i), the pixel axes unchanged.
+void transpose(std::string& cards) {
+  for (std::size_t i = 0; i + 80 <= cards.size(); i += 80) {
+    std::string const name = cards.substr(i, 8);
+    for (std::string prefix : {"CTYPE", "CRVAL", "CDELT", "CUNIT", "PV", "PC", "CD"}) {
+      if (name.compare(0, prefix.size(), prefix) != 0 || name.size() <= prefix.size()) continue;
+      char& axis = cards[i + prefix.size()];
+      bool const indexed =
+          prefix.size() == 2 ? name[3] == '_' : name.find_first_not_of(' ', 6) == std::string::npos;
+      if (!indexed || (axis != '1' && axis != '2')) continue;
+      axis = axis == '1' ? '2' : '1';
+      break;
+    }
+  }
+}
+
 void rewrite_frame(std::string& cards, std::string const& frame) {
   std::string const lng = frame == "galactic" ? "GLON" : "ELON", lat = frame == "galactic" ? "GLAT" : "ELAT";
   for (std::size_t i = 0; i + 80 <= cards.size(); i += 80) {
@@ -93,6 +111,8 @@ int pixel_of(std::string arg, double lng, double lat) {
   std::string cards = read_cards(arg);
   if (frame == "wide")
     widen(cards);
+  else if (frame == "transposed")
+    transpose(cards);
   else if (frame != "native")
     rewrite_frame(cards, frame);
   double const height = card_value(cards, "NAXIS2", 0);
@@ -136,6 +156,8 @@ int main(int argc, char** argv) {
     std::string cards = read_cards(arg);
     if (frame == "wide")
       widen(cards);
+    else if (frame == "transposed")
+      transpose(cards);
     else if (frame != "native")
       rewrite_frame(cards, frame);
     double const crpix1 = card_value(cards, "CRPIX1", 256), crpix2 = card_value(cards, "CRPIX2", 256);

@@ -144,6 +144,14 @@ export class SkyTransform {
     return new SkyTransform(w, prj);
   }
 
+  // TPV on intermediate pixel coordinates of world axes 1 and 2: as wcslib has it, the polynomial of
+  // axis 1 (PV1_m) takes (longitude, latitude) and that of axis 2 (latitude, longitude), whichever
+  // world axis holds the longitude.
+  private tpv(t: Extract<Distortion, { type: "TPV" }>, q1: number, q2: number): [number, number] {
+    const [ql, qb] = this.wcs.lng_first ? [q1, q2] : [q2, q1];
+    return [tpv(t.x, ql, qb), tpv(t.y, qb, ql)];
+  }
+
   // Display pixel → FITS intermediate world coordinates (x along longitude, y along latitude).
   private toPlane(px: number, py: number, height: number): [number, number] {
     const w = this.wcs;
@@ -156,10 +164,7 @@ export class SkyTransform {
     }
     const [a, b, c, e] = this.pc;
     let q1 = a * u + b * v, q2 = c * u + e * v;
-    if (d && d.type === "TPV") {
-      const t = d as Extract<Distortion, { type: "TPV" }>;
-      [q1, q2] = [tpv(t.x, q1, q2), tpv(t.y, q2, q1)];
-    }
+    if (d && d.type === "TPV") [q1, q2] = this.tpv(d as Extract<Distortion, { type: "TPV" }>, q1, q2);
     const x = this.cdelt[0] * q1, y = this.cdelt[1] * q2;
     return w.lng_first ? [x, y] : [y, x];
   }
@@ -172,7 +177,7 @@ export class SkyTransform {
     const d = w.distortion;
     if (d && d.type === "TPV") {
       const t = d as Extract<Distortion, { type: "TPV" }>;
-      const r = solve2((a, b) => [tpv(t.x, a, b), tpv(t.y, b, a)], [q1, q2], [q1, q2]);
+      const r = solve2((a, b) => this.tpv(t, a, b), [q1, q2], [q1, q2]);
       if (!r) return null;
       [q1, q2] = r;
     }
