@@ -73,6 +73,8 @@ export class SkyGridLayer {
     clip.appendChild(svg("polygon", { points: outline.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(" ") }));
     const lines = svg("g", { "clip-path": "url(#sky-grid-clip)" });
     const labels: SVGElement[] = [];
+    // Meridians meet at a pole: no label there (they would all overlap).
+    const poles = [90, -90].map((lat) => this.sky.pixel(0, lat, this.height)).filter((p): p is [number, number] => p !== null).map(([x, y]) => toScreen(x, y));
     let count = 0;
     for (const line of grid?.lines ?? []) {
       let anchor: [number, number] | null = null;
@@ -85,6 +87,7 @@ export class SkyGridLayer {
           const [x, y] = run[i];
           if (x < 0 || y < 0 || x > this.width || y > this.height) return;
           if (p[0] < 4 || p[1] < 4 || p[0] > box.width - 4 || p[1] > box.height - 4) return;
+          if (line.kind === "meridian" && poles.some((q) => Math.hypot(q[0] - p[0], q[1] - p[1]) < 40)) return;
           if (!anchor || (line.kind === "meridian" ? p[1] > anchor[1] : p[0] < anchor[0])) anchor = p;
         });
       }
