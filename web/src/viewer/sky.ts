@@ -252,8 +252,14 @@ export function usableWcs(w: SkyWcs | null | undefined, height: number): SkyTran
   for (const p of w.reference_points) {
     const s = t.world(p.x, p.y, height);
     if (!s || separation(s, { lng: p.ra, lat: p.dec }) > tolerance) return null;
+    // Back to the same pixel, or to another copy of the same position (projections whose plane
+    // repeats the sky, such as TSC's wrapped faces or a CAR wider than 360°, have several).
     const back = t.pixel(p.ra, p.dec, height);
-    if (!back || Math.hypot(back[0] - p.x, back[1] - p.y) > 0.01) return null;
+    if (!back) return null;
+    if (Math.hypot(back[0] - p.x, back[1] - p.y) > 0.01) {
+      const again = t.world(back[0], back[1], height);
+      if (!again || separation(again, { lng: p.ra, lat: p.dec }) > tolerance) return null;
+    }
   }
   return t;
 }

@@ -336,6 +336,48 @@ function hpx(p: PrjParams): Projection | null {
   };
 }
 
+// TSC, the tangential spherical cube: six gnomonic faces laid out in a sideways T (faces 1-4 along
+// the equator at x = 0, 90°, 180°, 270°; face 0 above face 1, face 5 below).
+// Direction cosines (l, m, n) of each face's (ζ, ξ, η) and the face's centre in 90° units.
+const CUBE: { c: [number, number]; f: (l: number, m: number, n: number) => [number, number, number]; b: (z: number, xi: number, eta: number) => [number, number, number] }[] = [
+  { c: [0, 2], f: (l, m, n) => [n, m, -l], b: (z, xi, eta) => [-eta, xi, z] },
+  { c: [0, 0], f: (l, m, n) => [l, m, n], b: (z, xi, eta) => [z, xi, eta] },
+  { c: [2, 0], f: (l, m, n) => [m, -l, n], b: (z, xi, eta) => [-xi, z, eta] },
+  { c: [4, 0], f: (l, m, n) => [-l, -m, n], b: (z, xi, eta) => [-z, -xi, eta] },
+  { c: [6, 0], f: (l, m, n) => [-m, l, n], b: (z, xi, eta) => [xi, -z, eta] },
+  { c: [0, -2], f: (l, m, n) => [-n, m, l], b: (z, xi, eta) => [eta, xi, -z] },
+];
+
+function tsc(p: PrjParams): Projection {
+  const w = 45 * p.r0 * D2R; // plane units per half face
+  return {
+    x2s(x, y) {
+      let xf = x / w;
+      const yf = y / w;
+      let face: number;
+      if (Math.abs(yf) <= 1) {
+        if (xf < -1 - 1e-12) xf += 8; // the equatorial band wraps: faces 3 and 4 also left of face 1
+        if (xf < -1 - 1e-12 || xf > 7 + 1e-12) return null;
+        face = xf < 1 ? 1 : xf < 3 ? 2 : xf < 5 ? 3 : 4;
+      } else {
+        if (Math.abs(xf) > 1 + 1e-12 || Math.abs(yf) > 3 + 1e-12) return null;
+        face = yf > 0 ? 0 : 5;
+      }
+      const chi = xf - CUBE[face].c[0], psi = yf - CUBE[face].c[1];
+      const z = 1 / Math.sqrt(1 + chi * chi + psi * psi);
+      const [l, m, n] = CUBE[face].b(z, chi * z, psi * z);
+      return [l === 0 && m === 0 ? 0 : atan2d(m, l), asind(n)];
+    },
+    s2x(phi, theta) {
+      const ct = cosd(theta), l = ct * cosd(phi), m = ct * sind(phi), n = sind(theta);
+      let face = 0, best = -Infinity;
+      CUBE.forEach((c, i) => { const z = c.f(l, m, n)[0]; if (z > best) { best = z; face = i; } });
+      const [z, xi, eta] = CUBE[face].f(l, m, n);
+      return [w * (CUBE[face].c[0] + xi / z), w * (CUBE[face].c[1] + eta / z)];
+    },
+  };
+}
+
 // The projection for wcslib's code and parameters, or null when the browser does not know it.
 export function makeProjection(code: string, p: PrjParams): Projection | null {
   const r0 = p.r0;
@@ -441,6 +483,7 @@ export function makeProjection(code: string, p: PrjParams): Projection | null {
     case "COP": case "COE": case "COD": case "COO": base = conic(p, code); break;
     case "BON": base = bon(p); break;
     case "HPX": base = hpx(p); break;
+    case "TSC": base = tsc(p); break;
     default: base = null;
   }
   if (!base) return null;

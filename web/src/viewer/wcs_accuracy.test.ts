@@ -25,7 +25,7 @@ const images: OracleImage[] = path ? JSON.parse((await import(/* @vite-ignore */
 // What the issue requires, each in the equatorial and galactic frames.
 const REQUIRED = ["TAN", "TAN-SIP", "TPV", "SIN", "ZEA", "ARC", "AZP", "ZPN", "STG", "CAR", "AIT", "MOL", "HPX"];
 // Known to the browser neither: their readout is refused (never wrong).
-const REFUSED = new Set(["TSC", "CSC", "QSC", "PCO"]);
+const REFUSED = new Set(["CSC", "QSC", "PCO"]);
 const family = (im: OracleImage) => {
   const d = im.wcs.distortion?.type;
   if (d === "SIP") return "TAN-SIP";
@@ -56,7 +56,7 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
       }
       expect(t, "the browser knows this projection").not.toBeNull();
       expect(usableWcs(im.wcs, im.height), "reference points reproduced").not.toBeNull();
-      let worst = 0, worstBack = 0, checked = 0;
+      let worst = 0, worstBack = 0, checked = 0, copies = 0;
       for (const s of im.samples) {
         const got = t!.world(s[0], s[1], im.height);
         if (s.length === 2) {
@@ -68,10 +68,18 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
         worst = Math.max(worst, err);
         const back = t!.pixel(s[2], s[3], im.height);
         expect(back, `world → pixel at (${s[0]}, ${s[1]})`).not.toBeNull();
-        worstBack = Math.max(worstBack, Math.hypot(back![0] - s[0], back![1] - s[1]));
+        const off = Math.hypot(back![0] - s[0], back![1] - s[1]);
+        if (off > 1e-3) {
+          // Another copy of the same position (a plane that repeats the sky) is a right answer too.
+          const again = t!.world(back![0], back![1], im.height);
+          expect(again && separation(again, { lng: s[2], lat: s[3] }) * 3600, `world → pixel at (${s[0]}, ${s[1]}) gives ${back}`).toBeLessThanOrEqual(1e-3);
+          copies++;
+        } else {
+          worstBack = Math.max(worstBack, off);
+        }
         checked++;
       }
-      table.push(`${label}: ${checked} on-sky pixels, max ${worst.toExponential(2)}″, world→pixel max ${worstBack.toExponential(2)} px`);
+      table.push(`${label}: ${checked} on-sky pixels, max ${worst.toExponential(2)}″, world→pixel max ${worstBack.toExponential(2)} px${copies ? ` (${copies} to another copy of the position)` : ""}`);
       expect(worst, "max error in arcsec").toBeLessThanOrEqual(0.1);
       expect(worstBack, "max world → pixel error in pixels").toBeLessThanOrEqual(1e-3);
     });
