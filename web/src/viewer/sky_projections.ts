@@ -336,6 +336,37 @@ function hpx(p: PrjParams): Projection | null {
   };
 }
 
+// PCO, the polyconic projection. Its inverse reduces (with X = x/r0, Y = y/r0) to one equation in θ:
+// tan θ · (X² + (Y − θ)²) = 2 (Y − θ), bracketed by θ between 0 and Y (or ±90°), solved by bisection.
+function pco(p: PrjParams): Projection {
+  const r0 = p.r0;
+  return cylindrical(
+    (x, y) => {
+      const X = x / r0, Y = y / r0;
+      if (Math.abs(Y) < 1e-15) return [X * R2D, 0];
+      const sign = Math.sign(Y), a = Math.abs(Y);
+      const f = (t: number) => Math.tan(t) * (X * X + (a - t) ** 2) - 2 * (a - t);
+      let lo = 0, hi = Math.min(a, Math.PI / 2);
+      if (hi >= Math.PI / 2) hi = Math.PI / 2 - 1e-15;
+      if (f(hi) < 0) return null;
+      for (let k = 0; k < 200 && hi - lo > 1e-16; k++) {
+        const mid = (lo + hi) / 2;
+        if (f(mid) < 0) lo = mid; else hi = mid;
+      }
+      const t = (lo + hi) / 2;
+      const tt = Math.tan(t);
+      const e = Math.atan2(X * tt, 1 - (a - t) * tt);
+      const st = Math.sin(t);
+      return [st === 0 ? X * R2D : (e / st) * R2D, sign * t * R2D];
+    },
+    (phi, theta) => {
+      if (theta === 0) return [r0 * phi * D2R, 0];
+      const cot = Math.abs(theta) === 90 ? 0 : 1 / tand(theta), e = phi * sind(theta);
+      return [r0 * cot * sind(e), r0 * (theta * D2R + cot * (1 - cosd(e)))];
+    },
+  );
+}
+
 // TSC, the tangential spherical cube: six gnomonic faces laid out in a sideways T (faces 1-4 along
 // the equator at x = 0, 90°, 180°, 270°; face 0 above face 1, face 5 below).
 // Direction cosines (l, m, n) of each face's (ζ, ξ, η) and the face's centre in 90° units.
@@ -484,6 +515,7 @@ export function makeProjection(code: string, p: PrjParams): Projection | null {
     case "BON": base = bon(p); break;
     case "HPX": base = hpx(p); break;
     case "TSC": base = tsc(p); break;
+    case "PCO": base = pco(p); break;
     default: base = null;
   }
   if (!base) return null;

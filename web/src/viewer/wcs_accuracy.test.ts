@@ -25,7 +25,7 @@ const images: OracleImage[] = path ? JSON.parse((await import(/* @vite-ignore */
 // What the issue requires, each in the equatorial and galactic frames.
 const REQUIRED = ["TAN", "TAN-SIP", "TPV", "SIN", "ZEA", "ARC", "AZP", "ZPN", "STG", "CAR", "AIT", "MOL", "HPX"];
 // Known to the browser neither: their readout is refused (never wrong).
-const REFUSED = new Set(["CSC", "QSC", "PCO"]);
+const REFUSED = new Set(["CSC", "QSC"]);
 const family = (im: OracleImage) => {
   const d = im.wcs.distortion?.type;
   if (d === "SIP") return "TAN-SIP";
