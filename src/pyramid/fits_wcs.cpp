@@ -56,9 +56,10 @@ class CelestialWcs {
   bool parse(std::string const& cards) {
     int rejected = 0, count = 0;
     wcsprm* all = nullptr;
-    int const keys = static_cast<int>(cards.size() / 80);
-    if (wcspih(const_cast<char*>(cards.c_str()), keys, WCSHDR_all, 0, &rejected, &count, &all) != 0)
-      return false;
+    // wcspih's header argument is "given and returned": it gets a copy.
+    std::string text = cards;
+    int const keys = static_cast<int>(text.size() / 80);
+    if (wcspih(text.data(), keys, WCSHDR_all, 0, &rejected, &count, &all) != 0) return false;
     struct Free {
       int count;
       wcsprm* all;
