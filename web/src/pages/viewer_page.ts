@@ -203,7 +203,7 @@ export const viewerPage: PageFn = (root, params) => {
     });
     const sky = usableWcs(d.pyramid?.wcs, d.height);
     const skyFrame = sky ? frameOf(sky.wcs) : null;
-    if (sky) controls.insertBefore(new SkyGridLayer(viewer, sky, d.width, d.height).button, zoomOut);
+    if (sky?.invertible) controls.insertBefore(new SkyGridLayer(viewer, sky, d.width, d.height).button, zoomOut);
     new OpenSeadragon.MouseTracker({
       element: canvas,
       moveHandler: (e) => {

@@ -19,6 +19,7 @@ describe("sky coordinates", () => {
   it("reproduces wcslib at its reference points, across RA 0h", () => {
     const t = usableWcs(sin, 300)!;
     expect(t).not.toBeNull();
+    expect(t.invertible).toBe(true);
     const p = t.world(40, 30, 300)!;
     expect(p.lng).toBeCloseTo(0.4321491192400799, 9);
     expect(p.lat).toBeCloseTo(-30.182114166283203, 9);

@@ -119,6 +119,7 @@ export class SkyTransform {
   private readonly pcInv: Quad;
   private readonly cdelt: [number, number];
   private readonly euler: [number, number, number, number, number];
+  invertible = false; // set by usableWcs
 
   private constructor(readonly wcs: SkyWcs, prj: Projection) {
     this.prj = prj;
@@ -243,24 +244,27 @@ export function separation(a: World, b: World): number {
   return 2 * Math.asin(Math.min(1, Math.sqrt(h))) * R2D;
 }
 
-// The transformation when it agrees with wcslib at every reference point (within 0.1″, both ways).
+// The transformation when it agrees with wcslib at every reference point (within 0.1″); its
+// `invertible` says whether world → pixel (the coordinate grid's) also returns to those points.
 export function usableWcs(w: SkyWcs | null | undefined, height: number): SkyTransform | null {
   if (!w || !w.reference_points?.length) return null;
   const t = SkyTransform.create(w);
   if (!t) return null;
   const tolerance = 0.1 / 3600;
+  let invertible = true;
   for (const p of w.reference_points) {
     const s = t.world(p.x, p.y, height);
     if (!s || separation(s, { lng: p.ra, lat: p.dec }) > tolerance) return null;
     // Back to the same pixel, or to another copy of the same position (projections whose plane
     // repeats the sky, such as TSC's wrapped faces or a CAR wider than 360°, have several).
     const back = t.pixel(p.ra, p.dec, height);
-    if (!back) return null;
-    if (Math.hypot(back[0] - p.x, back[1] - p.y) > 0.01) {
+    if (!back) invertible = false;
+    else if (Math.hypot(back[0] - p.x, back[1] - p.y) > 0.01) {
       const again = t.world(back[0], back[1], height);
-      if (!again || separation(again, { lng: p.ra, lat: p.dec }) > tolerance) return null;
+      if (!again || separation(again, { lng: p.ra, lat: p.dec }) > tolerance) invertible = false;
     }
   }
+  t.invertible = invertible;
   return t;
 }
 
