@@ -212,7 +212,7 @@ boost::json::value distortion_json(wcsprm const& w, std::string const& cards) {
 }
 
 std::string system_of(wcsprm const& w) {
-  std::string const lng = trimmed(w.lngtyp);
+  std::string lng = trimmed(w.lngtyp);
   if (lng == "RA") return "equatorial";
   if (lng == "GLON") return "galactic";
   if (lng == "ELON") return "ecliptic";
