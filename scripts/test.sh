@@ -47,6 +47,9 @@ ctest --preset release -j2
 echo "== unit tests (ASan+UBSan)"
 ctest --preset dev -j2
 
+echo "== real FITS files from Debian's astronomy packages (for tests/integration/test_real_fits.py)"
+scripts/fetch-real-data.sh build/real-data
+
 echo "== integration tests (release binary)"
 ASTROPIXEL_BIN=$root/build/release/astropixel /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 echo "== integration tests (ASan+UBSan binary)"

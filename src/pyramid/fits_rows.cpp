@@ -1,11 +1,17 @@
 #include <fitsio.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "pyramid/float_rows.hpp"
@@ -25,6 +31,17 @@ Error fits_error(std::string_view reason, std::string message, int status) {
 
 using File = std::unique_ptr<fitsfile, void (*)(fitsfile*)>;
 
+// Whether the first header block holds a line break: a header saved as text, one keyword per line
+// (sunpy's and radio-beam's .header files). Header bytes are printable ASCII only (FITS 4.0, 4.1),
+// and the first 2880 bytes are always header.
+bool is_header_text(std::filesystem::path const& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 2880> block{};
+  in.read(block.data(), block.size());
+  auto const end = block.begin() + in.gcount();
+  return std::find(block.begin(), end, '\n') != end;
+}
+
 Result<File> open_file(std::filesystem::path const& path) {
   fitsfile* f = nullptr;
   int status = 0;
@@ -34,6 +51,20 @@ Result<File> open_file(std::filesystem::path const& path) {
     if (f) {
       int s = 0;
       fits_close_file(f, &s);
+    }
+    // cfitsio reads whole 2880-byte blocks: a file that ends inside one (header dumps saved as
+    // .hdr, interrupted copies) fails here with a read error rather than a format error.
+    if (status == END_OF_FILE || status == READ_ERROR) {
+      return fits_error("truncated_file",
+                        "The FITS file is cut short: it ends inside a 2880-byte block (a header saved "
+                        "without its data, or an interrupted copy)",
+                        0);
+    }
+    if (is_header_text(path)) {
+      return fits_error("fits_header_text",
+                        "The file is FITS header text with line breaks (a header dump), not a FITS file: "
+                        "a FITS header is 80-character cards with no line breaks, followed by its data",
+                        0);
     }
     return fits_error("corrupt_image", "The FITS file cannot be opened", status);
   }
@@ -158,7 +189,35 @@ std::string axes_text(std::vector<std::int64_t> const& axes) {
 constexpr char const* kKeywords[] = {"OBJECT",  "TELESCOP", "INSTRUME", "FILTER", "DATE-OBS",
                                      "EXPTIME", "BUNIT",    "OBSERVER", "ORIGIN"};
 
-Result<FitsDescription> describe_open(fitsfile* f, FitsSelection const& sel) {
+// The current HDU's data must be in the file: a header dump (astropy's and sunpy's .hdr files) or an
+// interrupted copy is refused before tiling, in words, instead of a read error halfway through.
+Status check_data_present(fitsfile* f, std::filesystem::path const& path, FitsHdu const& h) {
+  LONGLONG data_start = 0, data_end = 0;
+  int status = 0;
+  if (fits_get_hduaddrll(f, nullptr, &data_start, &data_end, &status)) {
+    fits_clear_errmsg();
+    return {};
+  }
+  LONGLONG needed = data_end;
+  if (!h.tile_compressed) {
+    // Exact for uncompressed images: the final block's padding may be missing without loss.
+    LONGLONG bytes = std::abs(h.bitpix) / 8;
+    for (auto a : h.axes) bytes = a > 0 && bytes <= std::numeric_limits<LONGLONG>::max() / a ? bytes * a : -1;
+    if (bytes >= 0) needed = data_start + bytes;
+  }
+  std::error_code ec;
+  auto const size = std::filesystem::file_size(path, ec);
+  if (ec || static_cast<LONGLONG>(size) >= needed) return {};
+  return fits_error("truncated_file",
+                    "The FITS file is cut short: HDU " + std::to_string(h.index) + " describes " +
+                        std::to_string(needed - data_start) + " bytes of data, the file holds " +
+                        std::to_string(std::max<LONGLONG>(0, static_cast<LONGLONG>(size) - data_start)) +
+                        " of them (a header saved without its data, or an interrupted copy)",
+                    0);
+}
+
+Result<FitsDescription> describe_open(fitsfile* f, std::filesystem::path const& path,
+                                      FitsSelection const& sel) {
   FitsDescription d;
   int status = 0, count = 0;
   if (fits_get_num_hdus(f, &count, &status))
@@ -201,7 +260,7 @@ Result<FitsDescription> describe_open(fitsfile* f, FitsSelection const& sel) {
           "The file is a random-groups FITS (interferometer visibilities, not an image): " + summary(d.hdus),
           0);
     }
-    return fits_error("no_image_hdu", "The FITS file holds no image: " + summary(d.hdus), 0);
+    return fits_error("no_image_hdu", "The FITS file holds no 2-D image: " + summary(d.hdus), 0);
   }
   auto const& chosen = d.hdus[static_cast<std::size_t>(d.hdu)];
   d.width = static_cast<std::uint32_t>(chosen.axes[0]);
@@ -224,6 +283,7 @@ Result<FitsDescription> describe_open(fitsfile* f, FitsSelection const& sel) {
   if (fits_movabs_hdu(f, 1, &type, &status) == 0) d.primary_header = header_text(f);
   if (fits_movabs_hdu(f, d.hdu + 1, &type, &status))
     return fits_error("corrupt_image", "The FITS file cannot be read", status);
+  if (auto cut = check_data_present(f, path, chosen); !cut) return cut.error();
   if (d.hdu > 0) d.image_header = header_text(f);
   for (auto const* k : kKeywords) {
     auto v = key_string(f, k);
@@ -294,7 +354,7 @@ class FitsRows final : public FloatRows {
 Result<FitsDescription> describe_fits(std::filesystem::path const& path, FitsSelection const& selection) {
   auto file = open_file(path);
   if (!file) return file.error();
-  return describe_open(file->get(), selection);
+  return describe_open(file->get(), path, selection);
 }
 
 std::string to_json(FitsDescription const& d) {
@@ -325,7 +385,7 @@ Result<std::unique_ptr<FloatRows>> open_fits_rows(std::filesystem::path const& p
                                                   FitsSelection const& selection) {
   auto file = open_file(path);
   if (!file) return file.error();
-  auto d = describe_open(file->get(), selection);
+  auto d = describe_open(file->get(), path, selection);
   if (!d) return d.error();
   return std::unique_ptr<FloatRows>(std::make_unique<FitsRows>(std::move(*file), std::move(*d)));
 }

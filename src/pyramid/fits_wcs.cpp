@@ -17,6 +17,7 @@
 #include <numbers>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace astropixel::pyramid {
 namespace {
@@ -42,6 +43,49 @@ std::string trimmed(char const* s) {
   return std::string(v);
 }
 
+// Cards of the header without its lookup-table distortions (CPDISj/CQDISi = 'Lookup' and their
+// DPj/DQi records): the tables live in WCSDVARR extensions wcspih never sees, and wcslib 7.12
+// writes past a buffer when it copies such a half-described distortion (heap corruption on
+// astropy's dist_lookup.fits). Their corrections are a fraction of a pixel; `dropped` says so.
+std::string without_lookup_distortions(std::string const& cards, bool& dropped) {
+  auto keyword = [](std::string_view card) {
+    std::string_view name = card.substr(0, 8);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    return name;
+  };
+  auto is_lookup = [](std::string_view card) {
+    if (card.substr(8, 2) != "= ") return false;
+    std::string_view v = card.substr(10);
+    auto q = v.find('\'');
+    if (q == std::string_view::npos) return false;
+    v = v.substr(q + 1);
+    v = v.substr(0, v.find('\''));
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v.size() == 6 && std::equal(v.begin(), v.end(), "lookup", [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  // Record-valued keywords of the dropped axes: "DP1", "DQ2", ...
+  std::vector<std::string> drop;
+  for (std::size_t i = 0; i + 80 <= cards.size(); i += 80) {
+    std::string_view card(cards.data() + i, 80);
+    std::string_view const k = keyword(card);
+    if ((k.starts_with("CPDIS") || k.starts_with("CQDIS")) && k.size() > 5 && is_lookup(card)) {
+      drop.emplace_back(k);
+      drop.push_back(std::string(k[1] == 'P' ? "DP" : "DQ") + std::string(k.substr(5)));
+    }
+  }
+  dropped = !drop.empty();
+  if (!dropped) return cards;
+  std::string kept;
+  kept.reserve(cards.size());
+  for (std::size_t i = 0; i + 80 <= cards.size(); i += 80) {
+    std::string_view card(cards.data() + i, 80);
+    if (std::find(drop.begin(), drop.end(), keyword(card)) == drop.end()) kept.append(card);
+  }
+  return kept;
+}
+
 // The celestial part of a header's primary WCS, set up by wcslib; owns its memory.
 class CelestialWcs {
  public:
@@ -57,7 +101,7 @@ class CelestialWcs {
     int rejected = 0, count = 0;
     wcsprm* all = nullptr;
     // wcspih's header argument is "given and returned": it gets a copy.
-    std::string text = cards;
+    std::string text = without_lookup_distortions(cards, lookup_dropped_);
     int const keys = static_cast<int>(text.size() / 80);
     if (wcspih(text.data(), keys, WCSHDR_all, 0, &rejected, &count, &all) != 0) return false;
     struct Free {
@@ -71,12 +115,16 @@ class CelestialWcs {
     int nsub = 2, axes[2] = {1, 2};
     if (wcssub(1, &all[0], &nsub, axes, &w_) != 0) return false;
     ready_ = true;
-    // Historical forms wcslib translates losslessly (NCP → SIN, GLS → SFL, ...).
+    // Historical forms wcslib translates losslessly (NCP → SIN, GLS → SFL, ...), and units it
+    // knows under other spellings (CUNITi = 'degree', as sunpy writes; wcsset refuses them).
     celfix(&w_);
+    unitfix(0, &w_);
     return wcsset(&w_) == 0 && w_.lng >= 0 && w_.lat >= 0;
   }
 
   wcsprm& get() { return w_; }
+  // Whether the header's lookup-table distortions were left out (see without_lookup_distortions).
+  bool lookup_dropped() const { return lookup_dropped_; }
 
   // Longitude and latitude (degrees) of display pixel (x, y) (top-left origin, rows down) in an
   // image `height` rows tall; nullopt off the sky.
@@ -91,6 +139,7 @@ class CelestialWcs {
  private:
   wcsprm w_{};
   bool ready_ = false;
+  bool lookup_dropped_ = false;
 };
 
 // JSON cannot hold NaN or infinities: null instead.
@@ -313,6 +362,7 @@ std::string wcs_json_from_header(std::string const& cards, std::uint32_t width, 
       {"lonpole", w.cel.ref[2]},
       {"latpole", w.cel.ref[3]},
       {"distortion", distortion_json(w, cards)},
+      {"lookup_distortion_ignored", cw.lookup_dropped()},
       {"radesys", trimmed(w.radesys)},
       {"equinox", undefined(w.equinox) ? boost::json::value(nullptr) : boost::json::value(w.equinox)},
       {"system", system_of(w)},
