@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <tuple>
 
 #include "api/json_body.hpp"
 #include "datasets/stretch_request.hpp"
@@ -247,28 +248,33 @@ void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::Da
       [a, ds, notify](http::Request& req) -> Reply {
         auto who = co_await a->require_user(req);
         if (!who) co_return who.error();
-        std::optional<std::string> stretch;
+        datasets::RequestChange change;
         if (req.body->content_length().value_or(0) > 0 || !req.header("Transfer-Encoding").empty()) {
           auto body = co_await read_json_object(req);
           if (!body) co_return body.error();
           auto kind = optional_string(*body, "stretch");
           if (!kind) co_return kind.error();
-          std::optional<std::pair<double, double>> cuts;
+          change.kind = *kind;
           if (auto const* c = body->if_contains("cuts"); c && !c->is_null()) {
             if (!c->is_array() || c->as_array().size() != 2 || !c->as_array()[0].is_number() ||
                 !c->as_array()[1].is_number())
               co_return invalid_field("cuts", "cuts must be [low, high]");
-            cuts = std::pair(c->as_array()[0].to_number<double>(), c->as_array()[1].to_number<double>());
+            change.cuts =
+                std::pair(c->as_array()[0].to_number<double>(), c->as_array()[1].to_number<double>());
           }
-          if (*kind || cuts) {
-            auto req_json = datasets::make_stretch_request(kind->value_or("linear"), cuts);
-            if (!req_json) co_return req_json.error();
-            stretch = *req_json;
+          // FITS: another HDU or plane of the same file.
+          for (auto [key, into, max] : {std::tuple("hdu", &change.hdu, datasets::kMaxHdu),
+                                        std::tuple("plane", &change.plane, datasets::kMaxPlane)}) {
+            auto const* v = body->if_contains(key);
+            if (!v || v->is_null()) continue;
+            if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > max)
+              co_return invalid_field(key, fmt::format("{} must be a whole number from 0 to {}", key, max));
+            *into = static_cast<int>(v->as_int64());
           }
         }
         std::optional<auth::Principal> principal = who->principal;
         std::string id(req.param("id"));
-        auto job = [ds, &principal, &id, &stretch] { return ds->reprocess(principal, id, stretch); };
+        auto job = [ds, &principal, &id, &change] { return ds->reprocess(principal, id, change); };
         auto d = co_await a->blocking().run(job);
         if (!d) co_return d.error();
         (*notify)(id);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
 #include <charconv>
 
 #include "tiles/descriptors.hpp"
@@ -200,6 +201,30 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
   };
   router.add(bhttp::verb::get, "/api/datasets/{id}/preview", preview, read);
   router.add(bhttp::verb::get, "/api/datasets/{id}/v{version:int}/preview", preview, read);
+
+  // A FITS source's primary and image headers, as the pyramid recorded them (80-column cards, one
+  // per line): megabytes at worst, so not in the dataset's JSON. Not FITS: 404.
+  auto fits_header = [a, dir](http::Request& req) -> Reply {
+    std::string id(req.param("id"));
+    auto r = co_await resolve(*a, *dir, req, id, version_param(req));
+    if (!r) co_return r.error();
+    boost::system::error_code ec;
+    auto meta = boost::json::parse(r->entry->pack->info().metadata_json, ec);
+    auto const* fits = !ec && meta.is_object() ? meta.as_object().if_contains("fits") : nullptr;
+    if (!fits || !fits->is_object()) co_return make_error(ErrorCode::not_found, "The image is not FITS");
+    boost::json::object out;
+    for (auto const* key : {"hdu", "primary_header", "image_header"}) {
+      if (auto const* v = fits->as_object().if_contains(key)) out[key] = *v;
+    }
+    http::Response res;
+    if (not_modified(req, res, *r, fmt::format("\"{}.{}.fits\"", id.substr(0, 8), r->entry->version)))
+      co_return res;
+    res.body = boost::json::serialize(out);
+    res.headers.set(bhttp::field::content_type, "application/json");
+    co_return res;
+  };
+  router.add(bhttp::verb::get, "/api/datasets/{id}/fits-header", fits_header, read);
+  router.add(bhttp::verb::get, "/api/datasets/{id}/v{version:int}/fits-header", fits_header, read);
 
   router.add(
       bhttp::verb::get, "/iiif/3/{ident}/info.json",

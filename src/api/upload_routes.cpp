@@ -184,8 +184,8 @@ class FormUpload {
             if (!p.filename.empty() && !metadata_.count("filename")) metadata_["filename"] = p.filename;
             return {};
           }
-          static constexpr std::string_view kFields[] = {"name",       "description", "category",
-                                                         "visibility", "stretch",     "filename"};
+          static constexpr std::string_view kFields[] = {"name",    "description", "category", "visibility",
+                                                         "stretch", "filename",    "hdu",      "plane"};
           if (std::find(std::begin(kFields), std::end(kFields), p.name) == std::end(kFields))
             return invalid_field(p.name, "Unknown form field");
           in_file_ = false;

@@ -105,8 +105,10 @@ Result<pyramid::BuildResult> build_in_child(ChildBuild const& b, pyramid::Progre
     auto n = ::read(out[0], chunk, sizeof chunk);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) break;  // the child closed its end: finished or dead
+    // Only the new bytes are searched: the done line carries FITS headers and can be megabytes.
+    auto from = buffer.size();
     buffer.append(chunk, static_cast<std::size_t>(n));
-    for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+    for (auto nl = buffer.find('\n', from); nl != std::string::npos; nl = buffer.find('\n')) {
       auto line = buffer.substr(0, nl);
       buffer.erase(0, nl + 1);
       auto event = pyramid::parse_build_event(line);

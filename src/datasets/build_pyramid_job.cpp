@@ -42,6 +42,24 @@ Result<Payload> parse_payload(std::string const& text) {
   return p;
 }
 
+// What the dataset shows of a FITS source: the HDU list (at most 100 entries; "hdu_count" has them
+// all), the HDU and plane shown, the plane count and the keywords. The headers stay in the pack
+// (GET /api/datasets/{id}/fits-header): they can be megabytes, and dataset lists carry this.
+boost::json::value fits_summary(std::string const& fits_json) {
+  if (fits_json.empty()) return nullptr;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(fits_json, ec);
+  if (ec || !v.is_object()) return nullptr;
+  auto& o = v.as_object();
+  o.erase("primary_header");
+  o.erase("image_header");
+  if (auto* hdus = o.if_contains("hdus"); hdus && hdus->is_array()) {
+    o["hdu_count"] = static_cast<std::int64_t>(hdus->as_array().size());
+    if (hdus->as_array().size() > 100) hdus->as_array().resize(100);
+  }
+  return v;
+}
+
 class Build {
  public:
   Build(DatasetService& datasets, BuildSettings const& settings, jobs::JobContext& ctx)
@@ -97,6 +115,9 @@ class Build {
 
     ChildBuild child{.input = *input, .output = *target, .options = settings_.options};
     child.options.stretch = *stretch;
+    auto fits = parse_fits_request(payload->stretch);
+    if (!fits) return fits.error();
+    child.options.fits = *fits;
     child.memory_limit_bytes = settings_.memory_limit_bytes;
     child.strip_delay_ms = settings_.strip_delay_ms ? settings_.strip_delay_ms() : 0;
     child.crash = settings_.crash && settings_.crash();
@@ -235,11 +256,17 @@ class Build {
         {"georeference", r.source.georeference_json.empty() ? boost::json::value(nullptr)
                                                             : boost::json::parse(r.source.georeference_json)},
         {"wcs",
-         r.source.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(r.source.wcs_json)}};
+         r.source.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(r.source.wcs_json)},
+        {"fits", fits_summary(r.source.fits_json)}};
+    std::string sky_object;
+    if (auto const* f = info["fits"].if_object())
+      if (auto const* k = f->if_contains("keywords"); k && k->is_object())
+        if (auto const* o = k->as_object().if_contains("OBJECT"); o && o->is_string())
+          sky_object = o->as_string();
     auto tx = db::Transaction::begin(db_, true);
     if (!tx) return tx.error();
     if (auto s = ctx_.succeed(); !s) return s.error();
-    auto old = store::publish(db_, d.id, version, key, boost::json::serialize(info));
+    auto old = store::publish(db_, d.id, version, key, boost::json::serialize(info), sky_object);
     if (!old) return old.error();
     if (auto s = tx->commit(); !s) return s.error();
     return old;

@@ -1,5 +1,6 @@
 #include "datasets/dataset_service.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
@@ -30,6 +31,54 @@ std::string build_payload(int version, std::string const& stretch) {
   o["version"] = version;
   o["stretch"] = stretch;
   return boost::json::serialize(o);
+}
+
+// A FITS HDU or plane asked for, checked against the HDU list of the published pyramid (when there
+// is one) so that a typo is answered now rather than by a failed build.
+Status check_fits_choice(Dataset const& d, std::string const& request) {
+  auto sel = parse_fits_request(request);
+  if (!sel) return sel.error();
+  if (sel->hdu < 0 && sel->plane == 0) return {};
+  if (d.format != "fits") {
+    Error e = make_error(ErrorCode::validation, "Only FITS files have HDUs and planes to choose from");
+    e.field = sel->hdu >= 0 ? "hdu" : "plane";
+    return e;
+  }
+  boost::system::error_code ec;
+  auto info = boost::json::parse(d.pyramid_info, ec);
+  auto const* fits = !ec && info.is_object() ? info.as_object().if_contains("fits") : nullptr;
+  if (!fits || !fits->is_object()) return {};  // nothing published yet: the build checks
+  auto const& f = fits->as_object();
+  auto number = [&f](char const* key, std::int64_t fallback) {
+    auto const* v = f.if_contains(key);
+    return v && v->is_int64() ? v->as_int64() : fallback;
+  };
+  std::int64_t const hdu = sel->hdu >= 0 ? sel->hdu : number("hdu", 0);
+  auto const* hdus = f.if_contains("hdus");
+  if (!hdus || !hdus->is_array()) return {};
+  auto const& list = hdus->as_array();
+  auto field = [](char const* name, std::string message) {
+    Error e = make_error(ErrorCode::validation, std::move(message));
+    e.field = name;
+    return e;
+  };
+  std::int64_t const count = number("hdu_count", static_cast<std::int64_t>(list.size()));
+  if (hdu >= count)
+    return field("hdu", "No such HDU: the file has " + std::to_string(count) + " (numbered from 0)");
+  if (hdu >= static_cast<std::int64_t>(list.size())) return {};  // past the listed ones: the build checks
+  auto const* h = list[static_cast<std::size_t>(hdu)].if_object();
+  auto const* displayable = h ? h->if_contains("displayable") : nullptr;
+  auto const* axes_value = h ? h->if_contains("axes") : nullptr;
+  if (!displayable || !displayable->is_bool() || !axes_value || !axes_value->is_array()) return {};
+  if (!displayable->as_bool()) return field("hdu", "HDU " + std::to_string(hdu) + " holds no 2-D image");
+  std::int64_t planes = 1;
+  auto const& axes = axes_value->as_array();
+  for (std::size_t i = 2; i < axes.size() && planes <= kMaxPlane; ++i)
+    planes *= std::clamp<std::int64_t>(axes[i].is_int64() ? axes[i].as_int64() : 1, 1, kMaxPlane);
+  if (sel->plane >= planes)
+    return field("plane", "No such plane: HDU " + std::to_string(hdu) + " has " + std::to_string(planes) +
+                              (planes == 1 ? " plane" : " planes") + " (numbered from 0)");
+  return {};
 }
 
 }  // namespace
@@ -212,7 +261,7 @@ Status DatasetService::remove_checked(Viewer const* who, std::string const& id) 
 }
 
 Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& id,
-                                          std::optional<std::string> stretch) {
+                                          RequestChange const& change) {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   {
@@ -223,11 +272,14 @@ Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& 
     if (auto s = check(auth::can_write(who, d->owned())); !s) return s.error();
     // A running build of an older version stops; its pack is never published.
     if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
-    auto version = store::next_version(**conn, id, stretch.value_or(d->stretch));
+    auto request = change_request(d->stretch, change);
+    if (!request) return request.error();
+    if (auto s = check_fits_choice(*d, *request); !s) return s.error();
+    auto version = store::next_version(**conn, id, *request);
     if (!version) return version.error();
-    if (auto j = jobs::JobQueue::enqueue(
-            **conn, {std::string(kBuildPyramidJob), id, build_payload(*version, stretch.value_or(d->stretch)),
-                     settings_.job_max_attempts});
+    if (auto j =
+            jobs::JobQueue::enqueue(**conn, {std::string(kBuildPyramidJob), id,
+                                             build_payload(*version, *request), settings_.job_max_attempts});
         !j) {
       return j.error();
     }

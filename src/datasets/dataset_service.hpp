@@ -8,6 +8,7 @@
 #include "auth/policy.hpp"
 #include "datasets/dataset.hpp"
 #include "datasets/dataset_store.hpp"
+#include "datasets/stretch_request.hpp"
 #include "db/pool.hpp"
 #include "storage/blob_store.hpp"
 
@@ -60,8 +61,10 @@ class DatasetService {
   Result<Dataset> update(Viewer const& who, std::string const& id, DetailsPatch const& patch);
   // Cancels its jobs, deletes the row, then the source and every pyramid version.
   Status remove(Viewer const& who, std::string const& id);
-  // Builds a new pyramid version (optionally with another stretch); the current one keeps serving.
-  Result<Dataset> reprocess(Viewer const& who, std::string const& id, std::optional<std::string> stretch);
+  // Builds a new pyramid version (optionally with another stretch, or another FITS HDU or plane);
+  // the current one keeps serving. Errors: validation when the published pyramid's HDU list shows
+  // the HDU or plane asked for does not exist or holds no image.
+  Result<Dataset> reprocess(Viewer const& who, std::string const& id, RequestChange const& change);
   Result<Stats> stats(Viewer const& who);
   // Deletes datasets past their expiry; returns how many.
   Result<int> remove_expired();

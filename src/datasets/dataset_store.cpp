@@ -76,7 +76,8 @@ std::string visible_where(ListQuery const& q, std::vector<db::Value>& params) {
   if (q.visibility) w += " AND visibility = " + next(std::string(to_string(*q.visibility)));
   if (!q.text.empty()) {
     auto p = next(like_pattern(q.text));
-    w += " AND (LOWER(name) LIKE " + p + " ESCAPE '\\' OR LOWER(description) LIKE " + p + " ESCAPE '\\')";
+    w += " AND (LOWER(name) LIKE " + p + " ESCAPE '\\' OR LOWER(description) LIKE " + p +
+         " ESCAPE '\\' OR LOWER(sky_object) LIKE " + p + " ESCAPE '\\')";
   }
   return w;
 }
@@ -207,7 +208,7 @@ Result<int> next_version(db::Connection& c, std::string const& id, std::string c
 }
 
 Result<std::string> publish(db::Connection& c, std::string const& id, int version, std::string const& key,
-                            std::string const& info) {
+                            std::string const& info, std::string const& sky_object) {
   auto old = c.query("SELECT pyramid_key, pyramid_version FROM datasets WHERE id = $1", {id});
   if (!old) return old.error();
   if (old->empty()) return make_error(ErrorCode::not_found, "Dataset not found");
@@ -217,8 +218,9 @@ Result<std::string> publish(db::Connection& c, std::string const& id, int versio
   }
   auto r = c.query(
       "UPDATE datasets SET pyramid_version = $1, pyramid_key = $2, pyramid_info = $3, status = 'completed', "
-      "progress = 100, failure_code = '', failure_reason = '', updated_at = $4 WHERE id = $5",
-      {std::int64_t{version}, key, info, now_unix_ms(), id});
+      "progress = 100, failure_code = '', failure_reason = '', updated_at = $4, sky_object = $6 WHERE id = "
+      "$5",
+      {std::int64_t{version}, key, info, now_unix_ms(), id, sky_object});
   if (!r) return r.error();
   return old->text(0, 0);
 }

@@ -50,9 +50,10 @@ Status set_failed(db::Connection& c, std::string const& id, std::string const& c
 // Errors: not_found.
 Result<int> next_version(db::Connection& c, std::string const& id, std::string const& stretch);
 // Switches the published pyramid to `version` unless a newer one is already published. Returns the
-// key of the pack it replaced (empty if none). Errors: not_found (deleted meanwhile), conflict.
+// key of the pack it replaced (empty if none); `sky_object` is the FITS OBJECT keyword, searched
+// with the name and description. Errors: not_found (deleted meanwhile), conflict.
 Result<std::string> publish(db::Connection& c, std::string const& id, int version, std::string const& key,
-                            std::string const& info);
+                            std::string const& info, std::string const& sky_object = {});
 Status remove(db::Connection& c, std::string const& id);
 Result<std::vector<std::string>> expired(db::Connection& c, std::int64_t now_ms);
 Result<Stats> stats(db::Connection& c, ListQuery const& visible);

@@ -147,6 +147,10 @@ CREATE TABLE once_markers (
   claimed_at BIGINT NOT NULL
 );
 )sql"},
+    // The FITS OBJECT keyword of the published pyramid, searched with the name and description.
+    {7, "datasets_sky_object", R"sql(
+ALTER TABLE datasets ADD COLUMN sky_object TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

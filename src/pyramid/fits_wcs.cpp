@@ -86,6 +86,18 @@ std::string without_lookup_distortions(std::string const& cards, bool& dropped) 
   return kept;
 }
 
+// Whether the pixel → intermediate matrix (CDi_j, else PCi_j × CDELTi; CROTA2 only rotates) of a
+// two-axis wcsprm can be inverted. wcsset refuses a singular one (IRAF spectra give CD1_1 alone,
+// so CD2_2 = 0) but leaks the matrices linset allocated before it looked: test it first.
+bool invertible(wcsprm const& w) {
+  // wcslib's precedence when several are given: PC, then CD, then CROTA.
+  bool const pc = (w.altlin & 1) || !(w.altlin & 6), cd = !pc && (w.altlin & 2);
+  double m[4];
+  for (int i = 0; i < 4; ++i) m[i] = cd ? w.cd[i] : w.cdelt[i / 2] * (pc ? w.pc[i] : i == 0 || i == 3);
+  double const det = m[0] * m[3] - m[1] * m[2];
+  return std::isfinite(det) && det != 0;
+}
+
 // The celestial part of a header's primary WCS, set up by wcslib; owns its memory.
 class CelestialWcs {
  public:
@@ -115,10 +127,13 @@ class CelestialWcs {
     int nsub = 2, axes[2] = {1, 2};
     if (wcssub(1, &all[0], &nsub, axes, &w_) != 0) return false;
     ready_ = true;
-    // Historical forms wcslib translates losslessly (NCP → SIN, GLS → SFL, ...), and units it
-    // knows under other spellings (CUNITi = 'degree', as sunpy writes; wcsset refuses them).
-    celfix(&w_);
+    // Units wcslib knows under other spellings (CUNITi = 'degree', as sunpy writes; wcsset refuses
+    // them), then historical forms it translates losslessly (NCP → SIN, GLS → SFL, ...). In this
+    // order: celfix runs wcsset, and a later unitfix that changes a unit makes the next wcsset
+    // allocate the linear transformation's matrices again, leaking the first ones.
+    if (!invertible(w_)) return false;
     unitfix(0, &w_);
+    celfix(&w_);
     return wcsset(&w_) == 0 && w_.lng >= 0 && w_.lat >= 0;
   }
 

@@ -6,7 +6,9 @@
 
 #include <boost/json.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <tuple>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -103,12 +105,26 @@ Result<datasets::NewDataset> describe(Metadata const& m, std::string const& owne
   if (auto s = datasets::validate_name(d.name); !s) return s.error();
   if (auto s = datasets::validate_description(d.description); !s) return s.error();
   if (auto s = datasets::validate_category(d.category); !s) return s.error();
-  auto kind = value_or(m, "stretch", "");
-  if (!kind.empty()) {
-    auto req = datasets::make_stretch_request(kind, std::nullopt);
-    if (!req) return req.error();
-    d.stretch = *req;
+  datasets::RequestChange request;
+  if (auto kind = value_or(m, "stretch", ""); !kind.empty()) request.kind = kind;
+  // FITS: which HDU and plane to show (the first image and plane 0 unless named).
+  for (auto [key, into, max] : {std::tuple("hdu", &request.hdu, datasets::kMaxHdu),
+                                std::tuple("plane", &request.plane, datasets::kMaxPlane)}) {
+    auto text = value_or(m, key, "");
+    if (text.empty()) continue;
+    int n = -1;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size() || n < 0 || n > max) {
+      Error e = make_error(ErrorCode::validation,
+                           std::string(key) + " must be a whole number from 0 to " + std::to_string(max));
+      e.field = key;
+      return e;
+    }
+    *into = n;
   }
+  auto req = datasets::change_request("", request);
+  if (!req) return req.error();
+  d.stretch = *req;
   return d;
 }
 

@@ -135,7 +135,9 @@ def test_truncated_fits_fails_cleanly(tmp_path):
     raw = src.read_bytes()
     src.write_bytes(raw[: len(raw) // 2])
     r = tile(src, tmp_path / "o.pack")
-    assert r.returncode == 5 and "corrupt_image" in r.stderr
+    # Refused before tiling, with what is missing, rather than by a read error halfway through.
+    assert r.returncode == 5 and "(truncated_file)" in r.stderr, r.stderr
+    assert "describes 1000000 bytes of data, the file holds 499680" in r.stderr
     assert not list(tmp_path.glob("o.pack*"))
 
 
