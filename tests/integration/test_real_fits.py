@@ -18,6 +18,8 @@ import subprocess
 
 import pytest
 
+from support import tus
+from support.accounts import register
 from support.pack import Pack
 from support.server import BINARY, ROOT
 
@@ -111,3 +113,38 @@ def test_every_real_fits_file_renders_or_is_refused_for_its_true_reason(tmp_path
     crashed = [k for k, v in actual.items() if "PROBLEM" in v]
     assert not crashed, "crashes or warnings:\n" + "\n".join(f"{k}: {actual[k]}" for k in crashed)
     assert not wrong and not gone, f"{len(wrong) + len(gone)} of {len(actual)} files:\n" + "\n".join(wrong + gone)
+
+
+def upload_outcome(server, token, path):
+    """The same outcome string as outcome(), through the HTTP API: a tus upload, then the build."""
+    data = path.read_bytes()
+    r = tus.create(server, token, len(data), {"filename": path.name})
+    if r.status_code != 201:
+        return f"error {r.json().get('code')} (at creation: {r.status_code})"
+    r = tus.patch(server, token, r.headers["Location"], 0, data)
+    if r.status_code != 204:
+        # Refused when the upload completed: the probe read the headers.
+        return f"error {r.json().get('code')}"
+    d = r.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(server, token, d, timeout=600)
+    if status["status"] != "completed":
+        return f"error {status['failure_code']}"
+    body = server.get(f"/api/datasets/{d}", headers={"Authorization": f"Bearer {token}"}).json()
+    fits = body["pyramid"].get("fits") or {}
+    wcs = body["pyramid"].get("wcs") or {}
+    return (f"ok {body['width']}x{body['height']} hdu={fits.get('hdu')} planes={fits.get('planes')} "
+            f"wcs={wcs.get('projection', '-')}")
+
+
+def test_every_real_fits_file_uploaded_through_the_api_ends_as_the_cli_says(make_server):
+    """The web app's path: tus upload, probe at completion, build in a child process, the dataset's
+    JSON. Each file must end completed, or refused/failed with the code the CLI gives."""
+    files = corpus()
+    server = make_server(env={"RATE_LIMIT_DEFAULT": "1000000/60", "WORKERS": "2"})
+    token = register(server)["access_token"]
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        actual = dict(zip(files, pool.map(lambda p: upload_outcome(server, token, p), files)))
+    expected = read_table()
+    wrong = [f"{p.relative_to(DATA)}: expected {expected.get(str(p.relative_to(DATA)))!r}, got {v!r}"
+             for p, v in sorted(actual.items()) if expected.get(str(p.relative_to(DATA))) != v]
+    assert not wrong, f"{len(wrong)} of {len(actual)} files:\n" + "\n".join(wrong)
