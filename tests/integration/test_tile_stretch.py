@@ -3,6 +3,7 @@ import io
 import subprocess
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from support.fits import write_fits
@@ -83,6 +84,27 @@ def test_scaled_integer_fits_uses_physical_values(tmp_path):
     t = np.asarray(Image.open(io.BytesIO(Pack(tmp_path / "o.pack").tile(10, 0, 0)))).astype(int)
     row = t[0] if t.ndim == 2 else t[0, :, 0]
     assert row[0] <= 1 and abs(row[128] - 54) <= 2, "BZERO applied: 12800 of 0..60000, not a shifted ramp"
+
+
+@pytest.mark.parametrize("bitpix,bzero,lo,hi", [
+    (8, -128, -128, 127),                           # signed bytes, the FITS way
+    (16, 32768, 0, 65535),                          # unsigned 16-bit
+    (32, 2147483648, 0, 4294967295),                # unsigned 32-bit
+    (64, None, -2**62, 2**62),                      # BITPIX 64, signed
+    (64, 9223372036854775808, 0, 2**64 - 1),        # unsigned 64-bit
+])
+def test_every_integer_bitpix_and_unsigned_convention(tmp_path, bitpix, bzero, lo, hi):
+    # A ramp of physical values lo..hi across 256 columns, stored as physical - BZERO.
+    physical = [lo + (hi - lo) * c // 255 for c in range(256)]
+    kind = {8: np.uint8, 16: np.int16, 32: np.int32, 64: np.int64}[bitpix]
+    stored = np.array([[p - (bzero or 0) for p in physical]] * 4, dtype=kind)
+    src = tmp_path / "ramp.fits"
+    write_fits(src, stored, bitpix, bscale=None if bzero is None else 1, bzero=bzero)
+    r = tile(src, tmp_path / "o.pack", "--cuts", f"{lo},{hi}", "--format", "png")
+    assert r.returncode == 0, r.stderr
+    pack = Pack(tmp_path / "o.pack")
+    t = np.asarray(Image.open(io.BytesIO(pack.tile(pack.max_level, 0, 0))).convert("L")).astype(int)
+    assert np.abs(t[0] - np.arange(256)).max() <= 1, t[0][:16]
 
 
 def _level_max_tile(pack_path):

@@ -14,7 +14,7 @@ def write_fits(path, data, bitpix, bscale=None, bzero=None, blank=None, extra=()
     cards += list(extra)
     header = "".join(f"{k:<8}= {v:>20}".ljust(80) for k, v in cards) + "END".ljust(80)
     header = header.ljust(-(-len(header) // 2880) * 2880)
-    dtype = {8: ">u1", 16: ">i2", 32: ">i4", -32: ">f4", -64: ">f8"}[bitpix]
+    dtype = {8: ">u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}[bitpix]
     # FITS stores the first row at the bottom of the image; libvips shows it that way too.
     raw = np.ascontiguousarray(data.astype(dtype)).tobytes()
     raw += b"\0" * (-len(raw) % 2880)
@@ -36,7 +36,7 @@ def write_multi(path, hdus):
         header = "".join(f"{k:<8}= {v:>20}".ljust(80) for k, v in cards) + "END".ljust(80)
         out += header.ljust(-(-len(header) // 2880) * 2880).encode("ascii")
         if data is not None:
-            dtype = {8: ">u1", 16: ">i2", 32: ">i4", -32: ">f4", -64: ">f8"}[bitpix]
+            dtype = {8: ">u1", 16: ">i2", 32: ">i4", 64: ">i8", -32: ">f4", -64: ">f8"}[bitpix]
             raw = np.ascontiguousarray(data.astype(dtype)).tobytes()
             out += raw + b"\0" * (-len(raw) % 2880)
     with open(path, "wb") as f:
