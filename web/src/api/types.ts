@@ -48,12 +48,52 @@ export interface Dataset {
   failure_code: string | null;
   failure_reason: string | null;
   pyramid_version: number;
-  stretch: { kind?: string; cuts?: [number, number] } | null;
-  pyramid?: { levels: number; tile_size: number; tile_format: string; tiles: number; bytes: number; georeference?: Georeference | null; wcs?: SkyWcs | null };
+  // The stored reprocess request: {"kind": "log", "hdu": 2, "plane": 1}; null before the first.
+  stretch: { kind?: string; cuts?: [number, number]; hdu?: number; plane?: number } | null;
+  pyramid?: {
+    levels: number;
+    tile_size: number;
+    tile_format: string;
+    tiles: number;
+    bytes: number;
+    georeference?: Georeference | null;
+    wcs?: SkyWcs | null;
+    fits?: FitsInfo | null;
+  };
   urls: { dzi: string; iiif: string; xyz: string; preview: string } | null;
   created_at: string;
   updated_at: string;
   expires_at: string | null;
+}
+
+export type FitsHduKind = "image" | "header_only" | "binary_table" | "ascii_table" | "random_groups";
+
+export interface FitsHdu {
+  index: number; // 0-based, the primary HDU is 0
+  kind: FitsHduKind;
+  extname: string;
+  bitpix: number;
+  axes: number[]; // NAXIS1, NAXIS2, ...
+  tile_compressed: boolean;
+  displayable: boolean;
+}
+
+// pyramid.fits: what the FITS file holds and which HDU and plane the pyramid shows.
+export interface FitsInfo {
+  hdu: number;
+  plane: number;
+  planes: number;
+  bitpix: number;
+  hdus: FitsHdu[]; // at most 100
+  hdu_count: number;
+  keywords: Partial<Record<string, string>>;
+}
+
+// GET /api/datasets/{id}/fits-header: 80-column cards, one per line.
+export interface FitsHeaders {
+  hdu: number;
+  primary_header: string;
+  image_header: string; // empty when the image is the primary HDU
 }
 
 export interface Page<T> {

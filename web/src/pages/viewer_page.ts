@@ -16,10 +16,13 @@ import { describePosition, describeSystem } from "../viewer/georeference";
 import { formatWorld, frameOf, usableWcs } from "../viewer/sky";
 import { skyInfoRows } from "../viewer/sky_info";
 import { SkyGridLayer } from "../viewer/sky_grid_layer";
+import { fitsInfoRows } from "../viewer/fits_info";
+import { fitsDisplayForm, fitsHeaderDisclosure } from "./fits_panels";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
   const wcs = d.pyramid?.wcs ?? null;
+  const fits = d.pyramid?.fits ?? null;
   const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
   return el(
     "aside",
@@ -31,6 +34,7 @@ function infoPanel(d: Dataset): HTMLElement {
       null,
       row("Size", formatPixels(d.width, d.height)),
       row("Format", `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`),
+      ...(fits ? fitsInfoRows(fits).map(([k, v]) => row(k, v)) : []),
       row("Stretch", d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? "linear (default)" : "none")),
       row("File", `${d.file_name || "—"} (${formatBytes(d.file_size)})`),
       row("Category", d.category),
@@ -44,6 +48,7 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Created", new Date(d.created_at).toLocaleString()),
       row("Owner", d.is_demo ? "AstroPixel (demo)" : d.is_owner ? "you" : "another user"),
     ),
+    fits ? fitsHeaderDisclosure(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/fits-header`) : null,
   );
 }
 
@@ -126,6 +131,10 @@ export const viewerPage: PageFn = (root, params) => {
       cursor,
       loading,
     );
+    const me = currentUser();
+    const fits = d.pyramid?.fits ?? null;
+    // Reprocessing is the owner's (and an admin's); the new pyramid opens when it is published.
+    const display = fits && (d.is_owner || me?.is_admin) ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed }) : null;
     const toolsSlot = el("div");
     const annotationSlot = el("div");
     replace(
@@ -134,7 +143,7 @@ export const viewerPage: PageFn = (root, params) => {
         "main",
         { class: "viewer-page" },
         el("div", { class: "page-head" }, el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"), pageTitle(d.name), statusBadge(d)),
-        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, toolsSlot, canvas), el("div", { class: "side" }, annotationSlot, infoPanel(d), exportPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
+        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, toolsSlot, canvas), el("div", { class: "side" }, annotationSlot, infoPanel(d), display, exportPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
       ),
     );
     // OpenSeadragon injects a <style> element unless one marked like this exists; under our strict
@@ -179,7 +188,6 @@ export const viewerPage: PageFn = (root, params) => {
       const perPixel = imagePixelsPerScreenPixel(d.width, viewer.container.clientWidth || 1, z);
       zoomOut.textContent = perPixel >= 1 ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px` : `${(1 / perPixel).toFixed(1)}× full resolution`;
     };
-    const me = currentUser();
     annotations = new AnnotationLayer({
       viewer,
       datasetId: d.id,
@@ -227,6 +235,14 @@ export const viewerPage: PageFn = (root, params) => {
         if (disposed) return;
         replace(root, el("main", { class: "narrow" }, e instanceof ApiError && e.status === 404 ? [pageTitle("Not found"), el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it.")] : errorBox("The dataset cannot be loaded", String(e)), el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
       });
+  function reopen() {
+    if (disposed) return;
+    annotations?.destroy();
+    annotations = null;
+    viewer?.destroy();
+    viewer = null;
+    load();
+  }
   load();
   return () => {
     disposed = true;

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import type { Dataset, FitsInfo } from "../api/types";
+import { fitsDisplayForm, fitsHeaderDisclosure, headerView } from "./fits_panels";
+
+const hostile = "OBSERVER= '<img src=x onerror=alert(1)>'\nCOMMENT <script>window.pwned = 1</script>\n";
+
+describe("FITS header view", () => {
+  it("shows hostile header cards as text, never as markup", () => {
+    const v = headerView({ hdu: 1, primary_header: hostile, image_header: "XTENSION= 'IMAGE   '\nEXTNAME = '<b>SCI</b>'\n" });
+    document.body.appendChild(v);
+    const pres = v.querySelectorAll("pre");
+    expect(pres).toHaveLength(2);
+    expect(pres[0].textContent).toBe(hostile);
+    expect(pres[1].textContent).toContain("'<b>SCI</b>'");
+    expect(v.querySelector("img, script, b")).toBeNull();
+    expect(v.textContent).toContain("Image header (HDU 1)");
+    v.remove();
+  });
+
+  it("shows only the primary header when the image is the primary HDU", () => {
+    const v = headerView({ hdu: 0, primary_header: "SIMPLE  = T\n", image_header: "" });
+    expect(v.querySelectorAll("pre")).toHaveLength(1);
+  });
+
+  it("fetches the headers once, when opened", async () => {
+    const asked: string[] = [];
+    const d = fitsHeaderDisclosure("/api/datasets/x/v1/fits-header", async (u) => {
+      asked.push(u);
+      return { hdu: 0, primary_header: hostile, image_header: "" };
+    });
+    expect(asked).toEqual([]);
+    d.open = true;
+    d.dispatchEvent(new Event("toggle"));
+    await new Promise((r) => setTimeout(r, 0));
+    d.dispatchEvent(new Event("toggle"));
+    expect(asked).toEqual(["/api/datasets/x/v1/fits-header"]);
+    expect(d.querySelector("pre")?.textContent).toBe(hostile);
+    expect(d.querySelector("img, script")).toBeNull();
+  });
+});
+
+const fits: FitsInfo = {
+  hdu: 1, plane: 0, planes: 3, bitpix: -32, hdu_count: 3, keywords: {},
+  hdus: [
+    { index: 0, kind: "header_only", extname: "", bitpix: 8, axes: [], tile_compressed: false, displayable: false },
+    { index: 1, kind: "image", extname: "SCI", bitpix: -32, axes: [60, 40, 3], tile_compressed: false, displayable: true },
+    { index: 2, kind: "image", extname: "ERR", bitpix: 16, axes: [60, 40], tile_compressed: false, displayable: true },
+  ],
+};
+const dataset = { id: "d1", stretch: null, pyramid_version: 1 } as unknown as Dataset;
+const options = { onDone: () => undefined, isDisposed: () => true };
+
+describe("HDU and plane choice", () => {
+  it("lists the displayable HDUs and shows the plane field for cubes only", () => {
+    const form = fitsDisplayForm(dataset, fits, options)!;
+    const select = form.querySelector<HTMLSelectElement>("#fits-hdu")!;
+    expect([...select.options].map((o) => o.textContent)).toEqual(["1 · SCI · 60×40×3 · float32", "2 · ERR · 60×40 · int16"]);
+    expect(select.value).toBe("1");
+    const plane = form.querySelector<HTMLInputElement>("#fits-plane")!;
+    expect(plane.closest(".field")!.hasAttribute("hidden")).toBe(false);
+    expect(plane.max).toBe("2");
+    expect(form.querySelector("label[for=fits-plane]")!.textContent).toBe("Plane (0–2)");
+    select.value = "2";
+    select.dispatchEvent(new Event("change"));
+    expect(plane.closest(".field")!.hasAttribute("hidden")).toBe(true);
+  });
+
+  it("offers nothing when there is nothing to choose", () => {
+    expect(fitsDisplayForm(dataset, { ...fits, planes: 1, hdus: fits.hdus.slice(0, 2).map((h) => ({ ...h, axes: [60, 40] })) }, options)).toBeNull();
+  });
+
+  it("checks the plane before asking the server", () => {
+    const form = fitsDisplayForm(dataset, fits, options)!;
+    form.querySelector<HTMLInputElement>("#fits-plane")!.value = "7";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(form.querySelector("#fits-plane-error")!.textContent).toBe("The plane must be from 0 to 2");
+  });
+});
