@@ -122,7 +122,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
   };
 
   const search = el("input", {
-    attrs: { type: "search", placeholder: "Search names and descriptions", "aria-label": "Search", value: state.q },
+    attrs: { type: "search", placeholder: "Search names, descriptions and FITS objects", "aria-label": "Search", value: state.q },
     on: { input: (e) => { window.clearTimeout(timer); timer = window.setTimeout(() => { state.q = (e.target as HTMLInputElement).value; state.offset = 0; load(); }, 250); } },
   });
   const categories = el(

@@ -7,20 +7,21 @@ import { navigate, type PageFn } from "../router";
 import { el, formatBytes, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
 import { progressBar } from "./dataset_card";
-import { RateMeter, formatDuration, uploadErrorMessage } from "../upload/format";
+import { RateMeter, formatDuration, isFitsName, uploadErrorMessage } from "../upload/format";
+import { parseIndex } from "../viewer/fits_info";
 
-const ACCEPT = ".tif,.tiff,.fits,.fit,.fts,.fz,.png,.jpg,.jpeg,.jp2,.j2k,.webp";
+const ACCEPT = ".tif,.tiff,.fits,.fit,.fts,.fz,.gz,.png,.jpg,.jpeg,.jp2,.j2k,.webp";
 
-function responseError(err: unknown): { status: number; code: string; message: string } {
+function responseError(err: unknown): { status: number; code: string; message: string; field: string } {
   const res = (err as { originalResponse?: tus.HttpResponse | null }).originalResponse;
-  if (!res) return { status: 0, code: "network_error", message: "" };
-  let body: { code?: string; message?: string } = {};
+  if (!res) return { status: 0, code: "network_error", message: "", field: "" };
+  let body: { code?: string; message?: string; field?: string } = {};
   try {
     body = JSON.parse(res.getBody() || "{}");
   } catch {
     // not JSON
   }
-  return { status: res.getStatus(), code: body.code ?? "", message: body.message ?? "" };
+  return { status: res.getStatus(), code: body.code ?? "", message: body.message ?? "", field: body.field ?? "" };
 }
 
 export const uploadPage: PageFn = (root) => {
@@ -43,6 +44,15 @@ export const uploadPage: PageFn = (root) => {
   const description = el("textarea", { attrs: { id: "description", name: "description", rows: 3, maxlength: 5000 } });
   const category = el("select", { attrs: { id: "category", name: "category" } }, ...["space", "earth", "mars", "other"].map((c) => el("option", { attrs: { value: c } }, c)));
   const isPublic = el("input", { attrs: { type: "checkbox", id: "public", name: "public" } });
+  // FITS only: which HDU and which plane of a cube to show (0-based; empty = the server's default).
+  const hdu = el("input", { attrs: { id: "hdu", name: "hdu", type: "number", min: 0, step: 1, inputmode: "numeric", placeholder: "first image", "aria-describedby": "hdu-hint hdu-error" } });
+  const plane = el("input", { attrs: { id: "plane", name: "plane", type: "number", min: 0, step: 1, inputmode: "numeric", placeholder: "0", "aria-describedby": "plane-hint plane-error" } });
+  const hduError = el("span", { id: "hdu-error", class: "error small", attrs: { "aria-live": "polite" } });
+  const planeError = el("span", { id: "plane-error", class: "error small", attrs: { "aria-live": "polite" } });
+  const fitsFields = el("fieldset", { class: "row fits-fields", attrs: { hidden: true } },
+    el("legend", { class: "small muted" }, "FITS: the image to show (optional; HDUs and planes are numbered from 0)"),
+    el("div", { class: "field" }, el("label", { attrs: { for: "hdu" } }, "HDU"), hdu, el("small", { id: "hdu-hint", class: "muted" }, "Default: the first HDU holding an image"), hduError),
+    el("div", { class: "field" }, el("label", { attrs: { for: "plane" } }, "Plane"), plane, el("small", { id: "plane-hint", class: "muted" }, "For a cube; default 0"), planeError));
   const status = el("div", { attrs: { "aria-live": "polite" } });
   const progress = el("div");
   const start = el("button", { class: "button primary", attrs: { type: "submit", disabled: true } }, "Upload");
@@ -52,7 +62,8 @@ export const uploadPage: PageFn = (root) => {
   const choose = (f: File) => {
     file = f;
     replace(chosen, el("strong", null, f.name), ` · ${formatBytes(f.size)}`);
-    if (!name.value) name.value = f.name.replace(/\.[^.]+$/, "");
+    if (!name.value) name.value = f.name.replace(/(\.(fits|fit|fts))?\.[^.]+$/i, "");
+    fitsFields.hidden = !isFitsName(f.name);
     start.disabled = false;
   };
   fileInput.addEventListener("change", () => fileInput.files?.[0] && choose(fileInput.files[0]));
@@ -92,6 +103,15 @@ export const uploadPage: PageFn = (root) => {
 
   const begin = async () => {
     if (!file) return;
+    hduError.textContent = planeError.textContent = "";
+    const fits = isFitsName(file.name);
+    const hduChoice = fits ? parseIndex(hdu.value, "HDU") : { value: null, error: null };
+    const planeChoice = fits ? parseIndex(plane.value, "plane") : { value: null, error: null };
+    if (hduChoice.error || planeChoice.error) {
+      hduError.textContent = hduChoice.error ?? "";
+      planeError.textContent = planeChoice.error ?? "";
+      return;
+    }
     start.disabled = true;
     replace(status);
     const csrf = readCookie("ap_csrf");
@@ -109,6 +129,8 @@ export const uploadPage: PageFn = (root) => {
         description: description.value,
         category: category.value,
         visibility: isPublic.checked ? "public" : "private",
+        ...(hduChoice.value !== null ? { hdu: String(hduChoice.value) } : {}),
+        ...(planeChoice.value !== null ? { plane: String(planeChoice.value) } : {}),
       },
       onShouldRetry: (err) => {
         const s = responseError(err).status;
@@ -140,6 +162,11 @@ export const uploadPage: PageFn = (root) => {
         pause.hidden = true;
         start.disabled = false;
         start.textContent = "Try again";
+        // A refused HDU or plane: the server's sentence next to the field.
+        if (e.field === "hdu" || e.field === "plane") {
+          (e.field === "hdu" ? hduError : planeError).textContent = e.message;
+          (e.field === "hdu" ? hdu : plane).focus();
+        }
         replace(status, errorBox("Upload stopped", uploadErrorMessage(e.status, e.code, e.message)));
       },
     });
@@ -180,6 +207,7 @@ export const uploadPage: PageFn = (root) => {
     el("div", { class: "row" },
       el("div", { class: "field" }, el("label", { attrs: { for: "category" } }, "Category"), category),
       el("label", { class: "check" }, isPublic, " Public: anyone, signed in or not, can view it")),
+    fitsFields,
     progress,
     status,
     el("div", { class: "actions" }, start, pause, cancel),

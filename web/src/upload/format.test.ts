@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateMeter, formatDuration, uploadErrorMessage } from "./format";
+import { RateMeter, formatDuration, isFitsName, uploadErrorMessage } from "./format";
 
 describe("upload numbers", () => {
   it("smooths the transfer rate", () => {
@@ -20,5 +20,12 @@ describe("upload numbers", () => {
     expect(uploadErrorMessage(415, "unsupported_format", "Accepted: TIFF, FITS")).toBe("Accepted: TIFF, FITS");
     expect(uploadErrorMessage(507, "insufficient_disk_space", "")).toMatch(/disk space/);
     expect(uploadErrorMessage(0, "network_error", "")).toMatch(/resume/);
+  });
+});
+
+describe("FITS file names", () => {
+  it("offers the HDU and plane fields for FITS names only", () => {
+    for (const n of ["m31.fits", "M31.FITS", "a.fit", "a.fts", "a.fits.fz", "a.fz", "a.fits.gz", "a.fit.gz"]) expect(isFitsName(n), n).toBe(true);
+    for (const n of ["a.tif", "a.gz", "a.tar.gz", "fits", "a.fits.png", "a.jpg"]) expect(isFitsName(n), n).toBe(false);
   });
 });

@@ -38,3 +38,8 @@ export function uploadErrorMessage(status: number, code: string, message: string
       return message || `The upload failed (HTTP ${status}).`;
   }
 }
+
+// File names the upload form offers the FITS fields for (the server decides the format by content).
+export function isFitsName(name: string): boolean {
+  return /\.(fits|fit|fts|fz|fits\.gz|fit\.gz|fts\.gz)$/i.test(name.trim());
+}
