@@ -6,13 +6,13 @@
 #include <charconv>
 #include <tuple>
 
+#include "api/endpoint.hpp"
 #include "api/json_body.hpp"
 #include "datasets/stretch_request.hpp"
 
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
-using Reply = http::asio::awaitable<Result<http::Response>>;
 
 namespace {
 
@@ -28,23 +28,6 @@ Result<int> int_param(http::Request const& req, std::string_view name, int fallb
     return e;
   }
   return out;
-}
-
-std::optional<auth::Principal> principal_of(std::optional<auth::Authenticated> const& who) {
-  if (!who) return std::nullopt;
-  return who->principal;
-}
-
-http::asio::awaitable<Result<std::optional<auth::Principal>>> viewer(Authenticator& authn,
-                                                                     http::Request& req) {
-  auto who = co_await authn.identify(req);
-  if (!who) co_return who.error();
-  co_return principal_of(*who);
-}
-
-http::Response no_store(http::Response r) {
-  r.headers.set(bhttp::field::cache_control, "no-store");
-  return r;
 }
 
 Result<datasets::ListQuery> list_query(http::Request const& req, std::optional<auth::Principal> const& who) {
@@ -133,176 +116,162 @@ boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth:
   return o;
 }
 
-void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::DatasetService& datasets,
-                        std::function<void(std::string const&)> changed) {
-  auto* a = &authn;
-  auto* ds = &datasets;
-  auto notify = std::make_shared<std::function<void(std::string const&)>>(std::move(changed));
-  http::RouteOptions read{.max_body = 0, .rate_policy = "default"};
-  http::RouteOptions write{.max_body = 16 * 1024, .rate_policy = "default"};
+Result<datasets::DetailsPatch> details_patch(boost::json::object const& body) {
+  datasets::DetailsPatch patch;
+  for (auto [key, slot] : {std::pair{"name", &patch.name}, std::pair{"description", &patch.description},
+                           std::pair{"category", &patch.category}}) {
+    auto v = optional_string(body, key);
+    if (!v) return v.error();
+    *slot = *v;
+  }
+  if (auto const* p = body.if_contains("is_public"); p && !p->is_null()) {
+    if (!p->is_bool()) return invalid_field("is_public", "is_public must be true or false");
+    patch.visibility = p->as_bool() ? auth::Visibility::public_ : auth::Visibility::private_;
+  }
+  auto vis = optional_string(body, "visibility");
+  if (!vis) return vis.error();
+  if (*vis) {
+    patch.visibility = datasets::parse_visibility(**vis);
+    if (!patch.visibility) return invalid_field("visibility", "Visibility must be private or public");
+  }
+  return patch;
+}
 
-  router.add(
-      bhttp::verb::get, "/api/datasets",
-      [a, ds](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        auto q = list_query(req, *who);
-        if (!q) co_return q.error();
-        auto job = [ds, &who, &q] { return ds->list(*who, *q); };
-        auto page = co_await a->blocking().run(job);
-        if (!page) co_return page.error();
-        boost::json::array items;
-        for (auto const& d : page->items) items.push_back(dataset_json(d, *who));
-        co_return no_store(http::json_response({{"items", std::move(items)},
-                                                {"total", page->total},
-                                                {"limit", q->limit},
-                                                {"offset", q->offset}}));
-      },
-      read);
+Result<datasets::RequestChange> reprocess_change(boost::json::object const& body) {
+  datasets::RequestChange change;
+  auto kind = optional_string(body, "stretch");
+  if (!kind) return kind.error();
+  change.kind = *kind;
+  if (auto const* c = body.if_contains("cuts"); c && !c->is_null()) {
+    if (!c->is_array() || c->as_array().size() != 2 || !c->as_array()[0].is_number() ||
+        !c->as_array()[1].is_number())
+      return invalid_field("cuts", "cuts must be [low, high]");
+    change.cuts = std::pair(c->as_array()[0].to_number<double>(), c->as_array()[1].to_number<double>());
+  }
+  // FITS: another HDU or plane of the same file.
+  for (auto [key, into, max] : {std::tuple("hdu", &change.hdu, datasets::kMaxHdu),
+                                std::tuple("plane", &change.plane, datasets::kMaxPlane)}) {
+    auto const* v = body.if_contains(key);
+    if (!v || v->is_null()) continue;
+    if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > max)
+      return invalid_field(key, fmt::format("{} must be a whole number from 0 to {}", key, max));
+    *into = static_cast<int>(v->as_int64());
+  }
+  return change;
+}
 
-  router.add(
-      bhttp::verb::get, "/api/datasets/{id}",
-      [a, ds](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        std::string id(req.param("id"));
-        auto job = [ds, &who, &id] { return ds->get(*who, id); };
-        auto d = co_await a->blocking().run(job);
-        if (!d) co_return d.error();
-        co_return no_store(http::json_response(dataset_json(*d, *who)));
-      },
-      read);
+namespace {
 
-  router.add(
-      bhttp::verb::get, "/api/datasets/{id}/status",
-      [a, ds](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        std::string id(req.param("id"));
-        auto job = [ds, &who, &id] { return ds->get(*who, id); };
-        auto d = co_await a->blocking().run(job);
-        if (!d) co_return d.error();
-        co_return no_store(http::json_response(
-            {{"id", d->id},
-             {"status", datasets::to_string(d->status)},
-             {"progress", d->progress},
-             {"failure_code",
-              d->failure_code.empty() ? boost::json::value(nullptr) : boost::json::value(d->failure_code)},
-             {"failure_reason", d->failure_reason.empty() ? boost::json::value(nullptr)
-                                                          : boost::json::value(d->failure_reason)},
-             {"pyramid_version", d->pyramid_version}}));
-      },
-      read);
+using datasets::DatasetService;
 
-  auto update = [a, ds, notify](http::Request& req) -> Reply {
-    auto who = co_await a->require_user(req);
-    if (!who) co_return who.error();
-    auto body = co_await read_json_object(req);
-    if (!body) co_return body.error();
-    datasets::DetailsPatch patch;
-    for (auto [key, slot] : {std::pair{"name", &patch.name}, std::pair{"description", &patch.description},
-                             std::pair{"category", &patch.category}}) {
-      auto v = optional_string(*body, key);
-      if (!v) co_return v.error();
-      *slot = *v;
-    }
-    if (auto const* p = body->if_contains("is_public"); p && !p->is_null()) {
-      if (!p->is_bool()) co_return invalid_field("is_public", "is_public must be true or false");
-      patch.visibility = p->as_bool() ? auth::Visibility::public_ : auth::Visibility::private_;
-    }
-    auto vis = optional_string(*body, "visibility");
-    if (!vis) co_return vis.error();
-    if (*vis) {
-      patch.visibility = datasets::parse_visibility(**vis);
-      if (!patch.visibility) co_return invalid_field("visibility", "Visibility must be private or public");
-    }
-    std::optional<auth::Principal> principal = who->principal;
-    std::string id(req.param("id"));
-    auto job = [ds, &principal, &id, &patch] { return ds->update(principal, id, patch); };
-    auto d = co_await a->blocking().run(job);
-    if (!d) co_return d.error();
-    (*notify)(id);
-    co_return no_store(http::json_response(dataset_json(*d, principal)));
+Result<Answer> list_datasets(Call& call, DatasetService& ds) {
+  auto q = list_query(call.request, call.who);
+  if (!q) return q.error();
+  auto page = ds.list(call.who, *q);
+  if (!page) return page.error();
+  boost::json::array items;
+  for (auto const& d : page->items) items.push_back(dataset_json(d, call.who));
+  return Answer::ok(
+      {{"items", std::move(items)}, {"total", page->total}, {"limit", q->limit}, {"offset", q->offset}});
+}
+
+Result<Answer> get_dataset(Call& call, DatasetService& ds) {
+  auto d = ds.get(call.who, std::string(call.param("id")));
+  if (!d) return d.error();
+  return Answer::ok(dataset_json(*d, call.who));
+}
+
+Result<Answer> dataset_status(Call& call, DatasetService& ds) {
+  auto d = ds.get(call.who, std::string(call.param("id")));
+  if (!d) return d.error();
+  auto text_or_null = [](std::string const& s) {
+    return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
   };
-  router.add(bhttp::verb::put, "/api/datasets/{id}", update, write);
-  router.add(bhttp::verb::patch, "/api/datasets/{id}", update, write);
+  return Answer::ok({{"id", d->id},
+                     {"status", datasets::to_string(d->status)},
+                     {"progress", d->progress},
+                     {"failure_code", text_or_null(d->failure_code)},
+                     {"failure_reason", text_or_null(d->failure_reason)},
+                     {"pyramid_version", d->pyramid_version}});
+}
 
-  router.add(
-      bhttp::verb::delete_, "/api/datasets/{id}",
-      [a, ds, notify](http::Request& req) -> Reply {
-        auto who = co_await a->require_user(req);
-        if (!who) co_return who.error();
-        std::optional<auth::Principal> principal = who->principal;
-        std::string id(req.param("id"));
-        auto job = [ds, &principal, &id] { return ds->remove(principal, id); };
-        if (auto s = co_await a->blocking().run(job); !s) co_return s.error();
-        (*notify)(id);
-        http::Response r;
-        r.status = bhttp::status::no_content;
-        co_return r;
-      },
-      read);
+Result<Answer> update_dataset(Call& call, DatasetService& ds, Changed const& changed) {
+  auto patch = details_patch(call.body);
+  if (!patch) return patch.error();
+  std::string id(call.param("id"));
+  auto d = ds.update(call.who, id, *patch);
+  if (!d) return d.error();
+  changed(id);
+  return Answer::ok(dataset_json(*d, call.who));
+}
 
-  router.add(
-      bhttp::verb::post, "/api/datasets/{id}/reprocess",
-      [a, ds, notify](http::Request& req) -> Reply {
-        auto who = co_await a->require_user(req);
-        if (!who) co_return who.error();
-        datasets::RequestChange change;
-        if (req.body->content_length().value_or(0) > 0 || !req.header("Transfer-Encoding").empty()) {
-          auto body = co_await read_json_object(req);
-          if (!body) co_return body.error();
-          auto kind = optional_string(*body, "stretch");
-          if (!kind) co_return kind.error();
-          change.kind = *kind;
-          if (auto const* c = body->if_contains("cuts"); c && !c->is_null()) {
-            if (!c->is_array() || c->as_array().size() != 2 || !c->as_array()[0].is_number() ||
-                !c->as_array()[1].is_number())
-              co_return invalid_field("cuts", "cuts must be [low, high]");
-            change.cuts =
-                std::pair(c->as_array()[0].to_number<double>(), c->as_array()[1].to_number<double>());
-          }
-          // FITS: another HDU or plane of the same file.
-          for (auto [key, into, max] : {std::tuple("hdu", &change.hdu, datasets::kMaxHdu),
-                                        std::tuple("plane", &change.plane, datasets::kMaxPlane)}) {
-            auto const* v = body->if_contains(key);
-            if (!v || v->is_null()) continue;
-            if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > max)
-              co_return invalid_field(key, fmt::format("{} must be a whole number from 0 to {}", key, max));
-            *into = static_cast<int>(v->as_int64());
-          }
-        }
-        std::optional<auth::Principal> principal = who->principal;
-        std::string id(req.param("id"));
-        auto job = [ds, &principal, &id, &change] { return ds->reprocess(principal, id, change); };
-        auto d = co_await a->blocking().run(job);
-        if (!d) co_return d.error();
-        (*notify)(id);
-        co_return no_store(http::json_response(dataset_json(*d, principal), bhttp::status::accepted));
-      },
-      write);
+Result<Answer> delete_dataset(Call& call, DatasetService& ds, Changed const& changed) {
+  std::string id(call.param("id"));
+  if (auto s = ds.remove(call.who, id); !s) return s.error();
+  changed(id);
+  return Answer::no_content();
+}
 
-  router.add(
-      bhttp::verb::get, "/api/stats",
-      [a, ds](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        auto job = [ds, &who] { return ds->stats(*who); };
-        auto s = co_await a->blocking().run(job);
-        if (!s) co_return s.error();
-        auto counts = [](auto const& v) {
-          boost::json::object o;
-          for (auto const& [k, n] : v) o[k] = n;
-          return o;
-        };
-        co_return no_store(http::json_response({{"datasets", s->datasets},
-                                                {"total_bytes", s->total_bytes},
-                                                {"total_pixels", s->total_pixels},
-                                                {"by_category", counts(s->by_category)},
-                                                {"by_status", counts(s->by_status)},
-                                                {"by_format", counts(s->by_format)}}));
-      },
-      read);
+Result<Answer> reprocess_dataset(Call& call, DatasetService& ds, Changed const& changed) {
+  auto change = reprocess_change(call.body);
+  if (!change) return change.error();
+  std::string id(call.param("id"));
+  auto d = ds.reprocess(call.who, id, *change);
+  if (!d) return d.error();
+  changed(id);
+  return Answer::accepted(dataset_json(*d, call.who));
+}
+
+Result<Answer> dataset_stats(Call& call, DatasetService& ds) {
+  auto s = ds.stats(call.who);
+  if (!s) return s.error();
+  auto counts = [](auto const& v) {
+    boost::json::object o;
+    for (auto const& [k, n] : v) o[k] = n;
+    return o;
+  };
+  return Answer::ok({{"datasets", s->datasets},
+                     {"total_bytes", s->total_bytes},
+                     {"total_pixels", s->total_pixels},
+                     {"by_category", counts(s->by_category)},
+                     {"by_status", counts(s->by_status)},
+                     {"by_format", counts(s->by_format)}});
+}
+
+}  // namespace
+
+void add_dataset_routes(http::Router& router, Authenticator& authn, DatasetService& datasets,
+                        Changed changed) {
+  using bhttp::verb;
+  auto* ds = &datasets;
+  auto on_change = std::make_shared<Changed>(std::move(changed));
+  auto with = [ds](auto f) { return [ds, f](Call& c) { return f(c, *ds); }; };
+  auto with_change = [ds, on_change](auto f) {
+    return [ds, on_change, f](Call& c) { return f(c, *ds, *on_change); };
+  };
+  add_endpoint(router, authn, {.pattern = "/api/datasets", .handler = with(list_datasets)});
+  add_endpoint(router, authn, {.pattern = "/api/datasets/{id}", .handler = with(get_dataset)});
+  add_endpoint(router, authn, {.pattern = "/api/datasets/{id}/status", .handler = with(dataset_status)});
+  for (auto method : {verb::put, verb::patch}) {
+    add_endpoint(router, authn,
+                 {.method = method,
+                  .pattern = "/api/datasets/{id}",
+                  .access = Access::user,
+                  .body = Body::json,
+                  .handler = with_change(update_dataset)});
+  }
+  add_endpoint(router, authn,
+               {.method = verb::delete_,
+                .pattern = "/api/datasets/{id}",
+                .access = Access::user,
+                .handler = with_change(delete_dataset)});
+  add_endpoint(router, authn,
+               {.method = verb::post,
+                .pattern = "/api/datasets/{id}/reprocess",
+                .access = Access::user,
+                .body = Body::optional_json,
+                .handler = with_change(reprocess_dataset)});
+  add_endpoint(router, authn, {.pattern = "/api/stats", .handler = with(dataset_stats)});
 }
 
 }  // namespace astropixel::api

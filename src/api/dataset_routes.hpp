@@ -11,8 +11,16 @@ namespace astropixel::api {
 // The dataset as clients see it, with the URLs of its tiles.
 boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth::Principal> const& viewer);
 
-// `changed` is told about every dataset this process modifies (the tile cache drops it).
+// Told about every dataset this process modifies (the tile cache drops it).
+using Changed = std::function<void(std::string const&)>;
+
 void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::DatasetService& datasets,
-                        std::function<void(std::string const&)> changed);
+                        Changed changed);
+
+// Request bodies, parsed (errors: validation naming the field).
+// PATCH/PUT /api/datasets/{id}: name, description, category, visibility or is_public.
+Result<datasets::DetailsPatch> details_patch(boost::json::object const& body);
+// POST /api/datasets/{id}/reprocess: stretch, cuts, hdu, plane.
+Result<datasets::RequestChange> reprocess_change(boost::json::object const& body);
 
 }  // namespace astropixel::api

@@ -1,0 +1,81 @@
+#pragma once
+// A declared endpoint: what it answers (method and pattern), who may call it, what body it reads,
+// its body limit and rate policy, and a named handler that is a plain function. The adapter owns
+// the rest, once for every endpoint: identifying the caller (and so the CSRF check), refusing
+// guests or non-admins, reading and parsing a JSON body, running the handler on the blocking pool
+// (handlers may use the database), `Cache-Control: no-store` on JSON answers, and empty answers.
+//
+// A new endpoint is a declaration plus a function:
+//
+//   Result<Answer> get_dataset(Call& call, DatasetService& ds) {
+//     auto d = ds.get(call.who, std::string(call.param("id")));
+//     if (!d) return d.error();
+//     return Answer::ok(dataset_json(*d, call.who));
+//   }
+//   add_endpoint(router, authn, {.method = verb::get, .pattern = "/api/datasets/{id}",
+//                                .handler = [ds](Call& c) { return get_dataset(c, *ds); }});
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/authn.hpp"
+#include "http/router.hpp"
+
+namespace astropixel::api {
+
+enum class Access {
+  anyone,  // guests too; `Call::who` says who is calling, if anyone
+  user,    // signed in, else 401 not_authenticated
+  admin,   // the admin role, else 403 (401 for guests)
+};
+
+enum class Body {
+  none,           // a body is refused by the route's limit (0 bytes)
+  json,           // a JSON object, required
+  optional_json,  // a JSON object, or nothing at all ({} then)
+};
+
+// What the handler sees. It runs on the blocking pool while the request waits.
+struct Call {
+  http::Request& request;
+  std::optional<auth::Principal> who;
+  boost::json::object body;
+  std::string_view param(std::string_view name) const { return request.param(name); }
+  std::optional<std::string> query(std::string_view name) const { return request.query_param(name); }
+};
+
+// What the handler answers: a JSON body with a status, or no content.
+struct Answer {
+  boost::beast::http::status status = boost::beast::http::status::ok;
+  std::optional<boost::json::value> json;
+  static Answer ok(boost::json::value v) { return {boost::beast::http::status::ok, std::move(v)}; }
+  static Answer created(boost::json::value v) { return {boost::beast::http::status::created, std::move(v)}; }
+  static Answer accepted(boost::json::value v) {
+    return {boost::beast::http::status::accepted, std::move(v)};
+  }
+  static Answer no_content() { return {boost::beast::http::status::no_content, std::nullopt}; }
+};
+
+struct Endpoint {
+  boost::beast::http::verb method = boost::beast::http::verb::get;
+  std::string pattern;
+  Access access = Access::anyone;
+  Body body = Body::none;
+  std::uint64_t max_body = 16 * 1024;  // for Body::json and optional_json
+  std::string rate_policy = "default";
+  std::function<Result<Answer>(Call&)> handler;
+};
+
+// Registers the endpoint (throws std::invalid_argument for a malformed pattern, at start-up).
+void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint);
+
+// The response an Answer becomes (exposed for tests).
+http::Response to_response(Answer const& answer);
+
+}  // namespace astropixel::api
