@@ -179,10 +179,11 @@ int run_serve(CommonOptions const& common, bool print_config) {
   // Routes
   http::Router router;
   api::add_auth_routes(router, authn);
-  api::add_admin_routes(router, authn, users, dataset_service);
+  datasets::AdminService admin_service(*pool, users, auth_service, dataset_service);
+  auto changed = [&tile_directory](std::string const& id) { tile_directory.invalidate(id); };
+  api::add_admin_routes(router, authn, users, admin_service, dataset_service, changed);
   api::add_upload_routes(router, authn, upload_service, {.max_chunk_size = cfg->max_chunk_size});
-  api::add_dataset_routes(router, authn, dataset_service,
-                          [&tile_directory](std::string const& id) { tile_directory.invalidate(id); });
+  api::add_dataset_routes(router, authn, dataset_service, changed);
   api::add_tile_routes(router, authn, tile_directory);
   annotations::AnnotationService annotation_service(*pool);
   api::add_annotation_routes(router, authn, annotation_service);

@@ -43,10 +43,13 @@ def test_admin_overview_and_deletions(server):
     assert listed["total"] == 1 and listed["items"][0]["id"] == b1  # admins see private datasets too
     feed = server.get("/api/admin/activity", headers=admin).json()["items"]
     assert {x["kind"] for x in feed} == {"dataset", "user"} and feed[0]["at"] >= feed[-1]["at"]
-    # Force delete someone else's dataset.
+    # Force delete someone else's dataset: its tiles stop at once (the tile cache is told).
+    tile = f"/api/datasets/{b1}/image_files/0/0_0.jpg"
+    assert server.get(tile, headers=bearer(bob["access_token"])).status_code == 200
     assert server.request("DELETE", f"/api/admin/datasets/{b1}", headers=bearer(bob["access_token"])).status_code == 403
     assert server.request("DELETE", f"/api/admin/datasets/{b1}", headers=admin).status_code == 204
     assert server.get(f"/api/datasets/{b1}", headers=bearer(bob["access_token"])).status_code == 404
+    assert server.get(tile, headers=bearer(bob["access_token"])).status_code == 404
     # Delete a user: their datasets, sources and pyramids go too; their session stops working.
     uid = alice["user"]["id"]
     assert server.request("DELETE", f"/api/admin/users/{uid}", headers=admin).status_code == 204

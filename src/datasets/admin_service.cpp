@@ -1,0 +1,58 @@
+#include "datasets/admin_service.hpp"
+
+namespace astropixel::datasets {
+
+Result<SystemStats> AdminService::stats() {
+  SystemStats out;
+  auto users = users_.count();
+  if (!users) return users.error();
+  out.users = *users;
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  ListQuery all;
+  all.everything = true;
+  auto st = store::stats(**conn, all);
+  if (!st) return st.error();
+  out.datasets = std::move(*st);
+  auto jobs = jobs::JobQueue::counts(**conn);
+  if (!jobs) return jobs.error();
+  out.jobs = *jobs;
+  return out;
+}
+
+Result<Page> AdminService::datasets(ListQuery q) {
+  q.everything = true;
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  return store::list(**conn, q);
+}
+
+Result<std::vector<store::Activity>> AdminService::activity(int limit) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  return store::recent_activity(**conn, limit);
+}
+
+Status AdminService::delete_user(auth::Principal const& admin, std::string const& user_id) {
+  if (admin.user_id == user_id) {
+    Error e = make_error(ErrorCode::conflict, "You cannot delete your own account here");
+    e.reason = "cannot_modify_self";
+    return e;
+  }
+  std::optional<auth::Principal> viewer = admin;
+  for (;;) {
+    ListQuery q;
+    q.owner_id = user_id;
+    q.limit = 100;
+    // The page's connection is returned before deleting: each delete takes one of its own.
+    auto page = datasets(q);
+    if (!page) return page.error();
+    if (page->items.empty()) break;
+    for (auto const& d : page->items) {
+      if (auto s = datasets_.remove(viewer, d.id); !s && s.error().code != ErrorCode::not_found) return s;
+    }
+  }
+  return auth_.delete_user(admin, user_id);
+}
+
+}  // namespace astropixel::datasets

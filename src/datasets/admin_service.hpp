@@ -1,0 +1,44 @@
+#pragma once
+// What administrators oversee: the whole catalogue (every dataset, whoever owns it), the system's
+// figures, the activity feed, and deleting an account with everything it owns. Callers check the
+// admin role first (api/endpoint.hpp, Access::admin); this service assumes it.
+#include <string>
+#include <vector>
+
+#include "auth/auth_service.hpp"
+#include "auth/user_repository.hpp"
+#include "datasets/dataset_service.hpp"
+#include "datasets/dataset_store.hpp"
+#include "db/pool.hpp"
+#include "jobs/job_queue.hpp"
+
+namespace astropixel::datasets {
+
+struct SystemStats {
+  std::int64_t users = 0;
+  Stats datasets;
+  jobs::JobQueue::Counts jobs;
+};
+
+class AdminService {
+ public:
+  AdminService(db::Pool& pool, auth::UserRepository& users, auth::AuthService& auth, DatasetService& datasets)
+      : pool_(pool), users_(users), auth_(auth), datasets_(datasets) {}
+
+  Result<SystemStats> stats();
+  // Every dataset matching `q` (its visibility rules do not apply).
+  Result<Page> datasets(ListQuery q);
+  Result<std::vector<store::Activity>> activity(int limit);
+  // Their datasets first (sources and pyramids too), then the account; a failure half-way leaves
+  // the account, so the admin can simply try again. Errors: conflict (cannot_modify_self) for the
+  // admin's own account, and as AuthService::delete_user.
+  Status delete_user(auth::Principal const& admin, std::string const& user_id);
+
+ private:
+  db::Pool& pool_;
+  auth::UserRepository& users_;
+  auth::AuthService& auth_;
+  DatasetService& datasets_;
+};
+
+}  // namespace astropixel::datasets
