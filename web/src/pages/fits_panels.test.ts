@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Dataset, FitsInfo } from "../api/types";
-import { fitsDisplayForm, fitsHeaderDisclosure, headerView } from "./fits_panels";
+import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm, headerView } from "./fits_panels";
 
 const hostile = "OBSERVER= '<img src=x onerror=alert(1)>'\nCOMMENT <script>window.pwned = 1</script>\n";
 
@@ -74,5 +74,50 @@ describe("HDU and plane choice", () => {
     form.querySelector<HTMLInputElement>("#fits-plane")!.value = "7";
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(form.querySelector("#fits-plane-error")!.textContent).toBe("The plane must be from 0 to 2");
+  });
+});
+
+describe("HDU and plane choice, server side", () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const answer = (status: number, body: unknown) => vi.fn(async () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }));
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+
+  it("sends the HDU and plane with the stretch chosen before", async () => {
+    const f = answer(202, {});
+    vi.stubGlobal("fetch", f);
+    const form = fitsDisplayForm({ ...dataset, stretch: { kind: "asinh" } } as Dataset, fits, options)!;
+    form.querySelector<HTMLInputElement>("#fits-plane")!.value = "2";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settle();
+    const [url, init] = f.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe("/api/datasets/d1/reprocess");
+    expect(JSON.parse(String(init.body))).toEqual({ hdu: 1, plane: 2, stretch: "asinh" });
+  });
+
+  it("shows the server's refusal next to the field it names", async () => {
+    vi.stubGlobal("fetch", answer(400, { code: "validation_error", field: "hdu", message: "HDU 2 holds no 2-D image <b>x</b>" }));
+    const form = fitsDisplayForm(dataset, fits, options)!;
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settle();
+    await settle();
+    expect(form.querySelector("#fits-hdu-error")!.textContent).toBe("HDU 2 holds no 2-D image <b>x</b>");
+    expect(form.querySelector("b")).toBeNull();
+  });
+
+  it("lets the owner of a failed FITS dataset try another HDU", async () => {
+    const f = answer(202, {});
+    vi.stubGlobal("fetch", f);
+    let queued = 0;
+    const form = fitsRetryForm({ ...dataset, stretch: { hdu: 0 } } as Dataset, () => { queued += 1; });
+    const hdu = form.querySelector<HTMLInputElement>("#retry-hdu")!;
+    expect(hdu.value).toBe("0");
+    hdu.value = "-1";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    expect(form.querySelector("#retry-hdu-error")!.textContent).toBe("The HDU must be a whole number from 0");
+    hdu.value = "1";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settle();
+    expect(JSON.parse(String((f.mock.calls[0] as unknown as [string, RequestInit])[1].body))).toEqual({ hdu: 1 });
+    expect(queued).toBe(1);
   });
 });

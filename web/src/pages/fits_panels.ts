@@ -136,3 +136,51 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
     status,
   );
 }
+
+// A FITS dataset whose build failed has no HDU list to choose from (the pyramid was never made): its
+// owner may try again with another HDU or plane typed in, e.g. after "HDU 0 holds no 2-D image".
+export function fitsRetryForm(d: Dataset, onQueued: () => void): HTMLElement {
+  const field = (id: string, label: string, value: number | undefined, hint: string) => {
+    const input = el("input", { attrs: { id, name: id, type: "number", min: 0, step: 1, inputmode: "numeric", value: value ?? "", placeholder: hint, "aria-describedby": `${id}-error` } });
+    const error = el("span", { id: `${id}-error`, class: "error small", attrs: { "aria-live": "polite" } });
+    return { input, error, node: el("div", { class: "field" }, el("label", { attrs: { for: id } }, label), input, error) };
+  };
+  const hdu = field("retry-hdu", "HDU", d.stretch?.hdu, "first image");
+  const plane = field("retry-plane", "Plane", d.stretch?.plane, "0");
+  const status = el("div", { attrs: { "aria-live": "polite" } });
+  const submit = el("button", { class: "button", attrs: { type: "submit" } }, "Try again");
+  const send = async () => {
+    hdu.error.textContent = plane.error.textContent = "";
+    replace(status);
+    const h = parseIndex(hdu.input.value, "HDU");
+    const p = parseIndex(plane.input.value, "plane");
+    if (h.error || p.error) {
+      hdu.error.textContent = h.error ?? "";
+      plane.error.textContent = p.error ?? "";
+      return;
+    }
+    const body: Record<string, unknown> = {};
+    if (h.value !== null) body.hdu = h.value;
+    if (p.value !== null) body.plane = p.value;
+    if (d.stretch?.kind) body.stretch = d.stretch.kind;
+    if (d.stretch?.cuts) body.cuts = d.stretch.cuts;
+    submit.disabled = true;
+    try {
+      await api<Dataset>(`/api/datasets/${encodeURIComponent(d.id)}/reprocess`, { json: body });
+      onQueued();
+    } catch (e) {
+      submit.disabled = false;
+      const message = e instanceof ApiError ? e.message : String(e);
+      if (e instanceof ApiError && (e.field === "hdu" || e.field === "plane")) (e.field === "hdu" ? hdu : plane).error.textContent = message;
+      else replace(status, errorBox("The image cannot be reprocessed", message));
+    }
+  };
+  return el(
+    "form",
+    { class: "card form fits-retry", attrs: { "aria-label": "Try another HDU or plane" }, on: { submit: (e) => { e.preventDefault(); void send(); } } },
+    el("p", { class: "muted small" }, "Try another image of this FITS file (HDUs and planes are numbered from 0; empty: the first HDU holding an image, plane 0)."),
+    el("div", { class: "row" }, hdu.node, plane.node),
+    status,
+    el("div", { class: "actions" }, submit),
+  );
+}

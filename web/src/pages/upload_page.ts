@@ -90,6 +90,12 @@ export const uploadPage: PageFn = (root) => {
         if (s.status === "failed") {
           replace(status, errorBox("Processing failed", s.failure_reason ?? ""));
           replace(progress);
+          // The HDU or plane asked for is not in the file: say so by the field, and offer the
+          // dataset's page, where another can be chosen without uploading again.
+          if (s.failure_code === "bad_hdu" || s.failure_code === "bad_plane") {
+            (s.failure_code === "bad_hdu" ? hduError : planeError).textContent = s.failure_reason ?? "";
+            status.append(el("a", { class: "button small", attrs: { href: `/datasets/${encodeURIComponent(id)}` } }, "Choose another HDU or plane"));
+          }
           return;
         }
         replace(progress, progressBar(s.progress, "Processing"), el("p", { class: "muted small" }, `${s.status} · ${s.progress}%`));

@@ -16,8 +16,8 @@ import { describePosition, describeSystem } from "../viewer/georeference";
 import { formatWorld, frameOf, usableWcs } from "../viewer/sky";
 import { skyInfoRows } from "../viewer/sky_info";
 import { SkyGridLayer } from "../viewer/sky_grid_layer";
-import { fitsInfoRows } from "../viewer/fits_info";
-import { fitsDisplayForm, fitsHeaderDisclosure } from "./fits_panels";
+import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
+import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -33,7 +33,7 @@ function infoPanel(d: Dataset): HTMLElement {
       "dl",
       null,
       row("Size", formatPixels(d.width, d.height)),
-      row("Format", `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`),
+      row("Format", fits ? fitsFormat(fits) : `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`),
       ...(fits ? fitsInfoRows(fits).map(([k, v]) => row(k, v)) : []),
       row("Stretch", d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? "linear (default)" : "none")),
       row("File", `${d.file_name || "—"} (${formatBytes(d.file_size)})`),
@@ -95,9 +95,12 @@ export const viewerPage: PageFn = (root, params) => {
   let disposed = false;
   replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
 
-  const open = (d: Dataset) => {
+  const open = (loaded: Dataset) => {
+    const d = withShownSize(loaded);
     if (!d.urls) {
-      replace(root, el("main", { class: "narrow" }, pageTitle(d.name), statusBadge(d), el("p", { class: "muted" }, d.status === "failed" ? d.failure_reason ?? "Processing failed." : "The tile pyramid is being built. This page opens it when it is ready."), el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
+      const me = currentUser();
+      const retry = d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin) ? fitsRetryForm(d, () => load()) : null;
+      replace(root, el("main", { class: "narrow" }, pageTitle(d.name), statusBadge(d), el("p", { class: "muted" }, d.status === "failed" ? d.failure_reason ?? "Processing failed." : "The tile pyramid is being built. This page opens it when it is ready."), retry, el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
       if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
       return;
     }
