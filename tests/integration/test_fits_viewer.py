@@ -24,7 +24,8 @@ def mef(path):
                    "EXPTIME": "1200.5", "OBSERVER": f"'{HOSTILE}'",
                    "COMMENT": "'<script>window.pwned=1</script>'"}),
         (cube, -32, {"EXTNAME": "'SCI'", "BUNIT": "'ELECTRONS/S'"}),
-        ((x * 7 % 256).astype(np.int16), 16, {"EXTNAME": "'ERR'"}),
+        # Another size: the viewer must follow the pyramid's size, not the upload's.
+        ((np.mgrid[0:250, 0:150][1] // 15 % 2 * 100).astype(np.int16), 16, {"EXTNAME": "'ERR'"}),
     ])
 
 
@@ -56,7 +57,7 @@ def test_the_viewer_shows_fits_metadata_headers_and_switches_hdu_and_plane(make_
                          ("Exposure (s)", "1200.5"), ("Observer", HOSTILE),
                          ("HDU", "1 · SCI · 300×200×3 · float32 (of 3 HDUs)"), ("Plane", "1 of 3 (plane 0)")]:
         assert f"{label}\n{value}" in info, (label, info)
-    assert report["options"] == ["1 · SCI · 300×200×3 · float32", "2 · ERR · 300×200 · int16"], report
+    assert report["options"] == ["1 · SCI · 300×200×3 · float32", "2 · ERR · 150×250 · int16"], report
     assert report["plane_field_visible"] is True
 
     # The headers, literally: the hostile cards are text, nothing was made of them, no dialog opened.
@@ -70,15 +71,20 @@ def test_the_viewer_shows_fits_metadata_headers_and_switches_hdu_and_plane(make_
     after_hdu = report["after_hdu"]
     assert after_hdu["fits"] == {"hdu": 2, "plane": 0}, after_hdu
     assert after_hdu["stretch"]["hdu"] == 2, after_hdu
-    assert "HDU\n2 · ERR · 300×200 · int16 (of 3 HDUs)" in after_hdu["info"] and "Plane\n" not in after_hdu["info"]
+    assert "HDU\n2 · ERR · 150×250 · int16 (of 3 HDUs)" in after_hdu["info"] and "Plane\n" not in after_hdu["info"]
+    assert "Size\n150 × 250 px" in after_hdu["info"] and "Format\nFITS, int16 (BITPIX 16)" in after_hdu["info"]
     assert report["plane_field_visible_hdu2"] is False and report["plane_field_visible_hdu1"] is True, report
 
     after_plane = report["after_plane"]
     assert after_plane["fits"] == {"hdu": 1, "plane": 2}, after_plane
     assert after_plane["stretch"]["hdu"] == 1 and after_plane["stretch"]["plane"] == 2, after_plane
-    assert "Plane\n3 of 3 (plane 2)" in after_plane["info"], after_plane["info"]
+    assert "Plane\n3 of 3 (plane 2)" in after_plane["info"] and "Size\n300 × 200 px" in after_plane["info"], after_plane
+    assert after_hdu["dzi_size"] == [150, 250] and after_plane["dzi_size"] == [300, 200], report
 
     assert report["upload_fields_before"] is False and report["upload_fields_after"] is True, report
     assert "hdu" in report["upload_hdu_error"].lower() and "99999" in report["upload_hdu_error"], report
+    assert report["upload_bad_hdu"] == "HDU 0 holds no 2-D image (header only)", report
+    assert report["retry_prefilled"] == "0", report
+    assert "HDU\n2 · ERR · 150×250 · int16 (of 3 HDUs)" in report["after_retry"], report["after_retry"]
     assert report["console_errors"] == [] or all("400" in e for e in report["console_errors"]), report
     assert (artifacts / "fits-viewer.png").stat().st_size > 10000

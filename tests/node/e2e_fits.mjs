@@ -2,7 +2,8 @@
 // and the HDU shown, the "FITS header" disclosure shows the headers as text (a hostile card stays
 // text: no element made from it, no dialog), the HDU select reprocesses to HDU 2, then HDU 1's
 // plane 2; the upload form offers HDU/plane for a FITS file and shows the server's refusal next to
-// the field. Usage: node e2e_fits.mjs BASE LOGIN PASSWORD DATASET_ID FITS_FILE ARTIFACTS
+// the field, and a header-only HDU chosen at upload fails with a way to choose another.
+// Usage: node e2e_fits.mjs BASE LOGIN PASSWORD DATASET_ID FITS_FILE ARTIFACTS
 //   → one JSON line {"info", "header", "images_in_panel", "dialogs", "after_hdu", "after_plane", ...}
 import fs from "node:fs";
 import path from "node:path";
@@ -38,7 +39,11 @@ const show = async (hdu, plane) => {
     && [...document.querySelectorAll("aside dd")].some((dd) => dd.textContent.startsWith(`${v} ·`)), hdu, { timeout: 30000 });
   await viewerReady();
   const d = await dataset();
-  return { info: await info().innerText(), fits: { hdu: d.pyramid.fits.hdu, plane: d.pyramid.fits.plane }, stretch: d.stretch, version: d.pyramid_version };
+  // The size OpenSeadragon opened (the pyramid's), to compare with what the panel says.
+  const dzi = await page.evaluate(async (url) => (await (await fetch(url, { credentials: "same-origin" })).text()), d.urls.dzi);
+  const m = /Width="(\d+)" Height="(\d+)"/.exec(dzi);
+  return { info: await info().innerText(), fits: { hdu: d.pyramid.fits.hdu, plane: d.pyramid.fits.plane }, stretch: d.stretch, version: d.pyramid_version,
+    dzi_size: m ? [Number(m[1]), Number(m[2])] : null };
 };
 
 try {
@@ -81,6 +86,21 @@ try {
   await page.waitForFunction(() => document.querySelector("#hdu-error")?.textContent, null, { timeout: 15000 });
   report.upload_hdu_error = await page.locator("#hdu-error").textContent();
   await page.screenshot({ path: path.join(artifacts, "fits-upload-hdu-error.png"), fullPage: true });
+
+  // HDU 0 (header only) goes up as tus metadata and fails as bad_hdu: the reason by the field, and
+  // the dataset's page lets the owner try HDU 2 without uploading again.
+  await page.getByLabel("HDU", { exact: true }).fill("0");
+  await page.getByRole("button", { name: "Try again" }).click();
+  await page.getByRole("link", { name: "Choose another HDU or plane" }).waitFor({ timeout: 60000 });
+  report.upload_bad_hdu = await page.locator("#hdu-error").textContent();
+  await page.getByRole("link", { name: "Choose another HDU or plane" }).click();
+  await page.locator("#retry-hdu").waitFor({ timeout: 15000 });
+  report.retry_prefilled = await page.locator("#retry-hdu").inputValue();
+  await page.locator("#retry-hdu").fill("2");
+  await page.getByRole("button", { name: "Try again" }).click();
+  await viewerReady();
+  report.after_retry = await info().innerText();
+  await page.screenshot({ path: path.join(artifacts, "fits-retry.png"), fullPage: true });
 } catch (e) {
   report.error = String(e);
   await page.screenshot({ path: path.join(artifacts, "fits-error.png"), fullPage: true }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { FitsHdu, FitsInfo } from "../api/types";
-import { bitpixName, displayRequest, displayableHdus, fitsInfoRows, formatAxes, hduLabel, keywordRows, parseIndex, planeLabel, planesOf } from "./fits_info";
+import type { Dataset, FitsHdu, FitsInfo } from "../api/types";
+import { bitpixName, displayRequest, displayableHdus, fitsFormat, fitsInfoRows, formatAxes, hduLabel, keywordRows, parseIndex, planeLabel, planesOf, withShownSize } from "./fits_info";
 
 const hdu = (index: number, extra: Partial<FitsHdu>): FitsHdu => ({
   index, kind: "image", extname: "", bitpix: -32, axes: [4096, 2048], tile_compressed: false, displayable: true, ...extra,
@@ -79,5 +79,19 @@ describe("FITS formatting", () => {
     expect(parseIndex("3", "plane", 2).error).toBe("The plane must be from 0 to 2");
     expect(parseIndex("-1", "HDU").error).toBe("The HDU must be a whole number from 0");
     expect(parseIndex("1.5", "HDU").error).toBe("The HDU must be a whole number from 0");
+  });
+});
+
+describe("the size shown", () => {
+  const d = { width: 60, height: 40, pyramid: { fits: { ...mef, hdu: 2, hdus: [hdu(1, { axes: [60, 40] }), hdu(2, { axes: [30, 100] })] } } } as unknown as Dataset;
+  it("follows the HDU the pyramid shows, not the upload's", () => {
+    expect(withShownSize(d)).toMatchObject({ width: 30, height: 100 });
+    const same = { ...d, pyramid: { fits: { ...mef, hdu: 1, hdus: [hdu(1, { axes: [60, 40, 3] })] } } } as unknown as Dataset;
+    expect(withShownSize(same)).toBe(same);
+    const notFits = { width: 5, height: 6, pyramid: { fits: null } } as unknown as Dataset;
+    expect(withShownSize(notFits)).toBe(notFits);
+  });
+  it("names the sample type of the HDU shown", () => {
+    expect(fitsFormat({ ...mef, bitpix: 16 })).toBe("FITS, int16 (BITPIX 16)");
   });
 });

@@ -96,3 +96,20 @@ export function parseIndex(text: string, what: string, max = Number.MAX_SAFE_INT
   if (value > max) return { value: null, error: `The ${what} must be from 0 to ${max}` };
   return { value, error: null };
 }
+
+// The dataset with the size of the image the pyramid shows. The dataset's width and height are
+// the upload's (its first image HDU, or the HDU asked for then); after a reprocess to an HDU of
+// another size the pyramid is that HDU's, and the viewer's pixel coordinates, sky coordinates
+// (FITS rows run bottom-up: the height matters), annotations and export must follow the pyramid.
+export function withShownSize(d: Dataset): Dataset {
+  const f = d.pyramid?.fits;
+  const shown = f?.hdus.find((h) => h.index === f.hdu);
+  if (!shown || shown.axes.length < 2) return d;
+  const [width, height] = shown.axes;
+  return width === d.width && height === d.height ? d : { ...d, width, height };
+}
+
+// "FITS, float32 (BITPIX -32)": the HDU shown, which may not be the one the upload probed.
+export function fitsFormat(f: FitsInfo): string {
+  return `FITS, ${bitpixName(f.bitpix)} (BITPIX ${f.bitpix})`;
+}
