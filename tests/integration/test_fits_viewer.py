@@ -88,6 +88,7 @@ def test_the_viewer_shows_fits_metadata_headers_and_switches_hdu_and_plane(make_
     assert "HDU\n2 · ERR · 150×250 · int16 (of 3 HDUs)" in report["after_retry"], report["after_retry"]
     # No WCAG 2 A/AA violation axe-core rates serious or critical on the new parts.
     assert report["axe_viewer"] == [] and report["axe_upload"] == [] and report["axe_retry"] == [], report
+    assert report["phone_overflow"] <= 1, report
     # The refused upload (400) is the only resource error the browser logs.
     assert all("status of 400" in e for e in report["console_errors"]), report["console_errors"]
     assert (artifacts / "fits-viewer.png").stat().st_size > 10000

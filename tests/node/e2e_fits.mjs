@@ -116,6 +116,15 @@ try {
   await viewerReady();
   report.after_retry = await info().innerText();
   await page.screenshot({ path: path.join(artifacts, "fits-retry.png"), fullPage: true });
+
+  // A phone's width: the 80-column headers scroll inside their box, the page does not scroll sideways.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto(`${base}/datasets/${id}`);
+  await viewerReady();
+  await page.getByText("FITS header", { exact: true }).click();
+  await page.locator("pre.fits-header").first().waitFor({ timeout: 10000 });
+  report.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await page.screenshot({ path: path.join(artifacts, "fits-viewer-phone.png"), fullPage: true });
 } catch (e) {
   report.error = String(e);
   await page.screenshot({ path: path.join(artifacts, "fits-error.png"), fullPage: true }).catch(() => undefined);
