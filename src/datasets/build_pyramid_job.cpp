@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "core/log.hpp"
@@ -11,6 +12,7 @@
 #include "datasets/build_process.hpp"
 #include "datasets/stretch_request.hpp"
 #include "pyramid/pack.hpp"
+#include "pyramid/source.hpp"
 
 namespace astropixel::datasets {
 namespace {
@@ -266,6 +268,16 @@ class Build {
     auto tx = db::Transaction::begin(db_, true);
     if (!tx) return tx.error();
     if (auto s = ctx_.succeed(); !s) return s.error();
+    // A FITS HDU other than the one probed at upload has its own size and BITPIX.
+    if (auto const* f = info["fits"].if_object()) {
+      auto const* bitpix = f->if_contains("bitpix");
+      int const bp = bitpix && bitpix->is_int64() ? static_cast<int>(bitpix->as_int64()) : 0;
+      auto const format = pyramid::sample_format_of_bitpix(bp);
+      if (auto s = store::set_shape(db_, d.id, r.width, r.height, bp ? std::abs(bp) : d.bit_depth,
+                                    format.empty() ? d.sample_format : std::string(format));
+          !s)
+        return s.error();
+    }
     auto old = store::publish(db_, d.id, version, key, boost::json::serialize(info), sky_object);
     if (!old) return old.error();
     if (auto s = tx->commit(); !s) return s.error();

@@ -179,6 +179,16 @@ Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int
   return {};
 }
 
+Status set_shape(db::Connection& c, std::string const& id, std::int64_t width, std::int64_t height,
+                 int bit_depth, std::string const& sample_format) {
+  auto r =
+      c.query("UPDATE datasets SET width = $1, height = $2, bit_depth = $3, sample_format = $4 WHERE id = $5",
+              {width, height, std::int64_t{bit_depth}, sample_format, id});
+  if (!r) return r.error();
+  if (r->affected == 0) return make_error(ErrorCode::not_found, "Dataset not found");
+  return {};
+}
+
 Status set_progress(db::Connection& c, std::string const& id, int progress) {
   auto r = c.query("UPDATE datasets SET progress = $1, updated_at = $2 WHERE id = $3 AND progress < $1",
                    {std::int64_t{progress}, now_unix_ms(), id});

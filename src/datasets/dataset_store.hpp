@@ -54,6 +54,10 @@ Result<int> next_version(db::Connection& c, std::string const& id, std::string c
 // with the name and description. Errors: not_found (deleted meanwhile), conflict.
 Result<std::string> publish(db::Connection& c, std::string const& id, int version, std::string const& key,
                             std::string const& info, std::string const& sky_object = {});
+// The image's size and samples as the published pyramid shows them (a FITS HDU other than the
+// one probed at upload can differ). Errors: not_found.
+Status set_shape(db::Connection& c, std::string const& id, std::int64_t width, std::int64_t height,
+                 int bit_depth, std::string const& sample_format);
 Status remove(db::Connection& c, std::string const& id);
 Result<std::vector<std::string>> expired(db::Connection& c, std::int64_t now_ms);
 Result<Stats> stats(db::Connection& c, ListQuery const& visible);

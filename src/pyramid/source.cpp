@@ -295,25 +295,6 @@ Result<std::optional<FitsInput>> fits_input(std::filesystem::path const& path, s
   return std::optional<FitsInput>(FitsInput{inflated, std::move(*scratch)});
 }
 
-std::string_view sample_format_of_bitpix(int bitpix) {
-  switch (bitpix) {
-    case 8:
-      return "uchar";
-    case 16:
-      return "short";
-    case 32:
-      return "int";
-    case 64:
-      return "longlong";
-    case -32:
-      return "float";
-    case -64:
-      return "double";
-    default:
-      return "";
-  }
-}
-
 // The SourceInfo of a FITS image (no pixel read). Errors: as describe_fits.
 Result<SourceInfo> fits_info(FitsInput const& in, FitsSelection const& selection) {
   auto d = describe_fits(in.path, selection);
@@ -688,6 +669,25 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
     std::memcpy(out + r * row_bytes, src, row_bytes);
   }
   return {};
+}
+
+std::string_view sample_format_of_bitpix(int bitpix) {
+  switch (bitpix) {
+    case 8:
+      return "uchar";
+    case 16:
+      return "short";
+    case 32:
+      return "int";
+    case 64:
+      return "longlong";
+    case -32:
+      return "float";
+    case -64:
+      return "double";
+    default:
+      return "";
+  }
 }
 
 }  // namespace astropixel::pyramid

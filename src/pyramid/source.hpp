@@ -87,4 +87,7 @@ std::string_view accepted_formats();
 // long-running server's resident memory reflects what it is doing now.
 void release_caches();
 
+// libvips' name of a FITS BITPIX's sample format ("short", "float", ...), as SourceInfo gives it.
+std::string_view sample_format_of_bitpix(int bitpix);
+
 }  // namespace astropixel::pyramid

@@ -80,7 +80,8 @@ def test_hdus_planes_keywords_and_headers_of_a_fits_dataset(server, tmp_path):
     status, _ = tus.wait_for_dataset(server, token, d)
     body = server.get(f"/api/datasets/{d}", headers=auth(token)).json()
     assert status["status"] == "completed" and body["pyramid"]["fits"]["hdu"] == 2
-    assert body["pyramid"]["fits"]["planes"] == 1 and body["width"] == 30  # the upload's probe stays
+    # The dataset takes the shown HDU's size (ERR is 16 x 12; the upload's probe saw SCI, 30 x 20).
+    assert body["pyramid"]["fits"]["planes"] == 1 and (body["width"], body["height"]) == (16, 12)
 
     # Choices the HDU list rules out are answered at once, and the dataset keeps its pyramid.
     for choice, field in (({"hdu": 0}, "hdu"), ({"hdu": 3}, "hdu"), ({"hdu": 1, "plane": 3}, "plane"),
