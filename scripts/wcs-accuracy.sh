@@ -7,7 +7,7 @@
 # (web/src/viewer/wcs_accuracy.test.ts). Needs web/node_modules (scripts/build-web.sh installs it).
 # Usage: scripts/wcs-accuracy.sh PATH/TO/wcs_oracle
 set -euo pipefail
-oracle=$1
+oracle=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d /tmp/wcs-accuracy.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -21,7 +21,8 @@ for h in "$root"/tests/fixtures/wcs/*.hdr; do
     1904-66_*) args+=("wide:$h") ;;
   esac
   case $(basename "$h") in
-    1904-66_TAN.hdr|1904-66_AIT.hdr|1904-66_ZPN.hdr|1904-66_HPX.hdr|1904-66_CAR.hdr|1904-66_COE.hdr|sip.hdr|tpvonly.hdr)
+    1904-66_TAN.hdr|1904-66_AIT.hdr|1904-66_ZPN.hdr|1904-66_HPX.hdr|1904-66_XPH.hdr|1904-66_CAR.hdr|1904-66_COE.hdr|\
+    1904-66_TSC.hdr|1904-66_CSC.hdr|1904-66_QSC.hdr|sip.hdr|tpvonly.hdr)
       args+=("transposed:$h") ;;
   esac
   case $(basename "$h") in
@@ -34,4 +35,5 @@ if [[ ! -d node_modules ]]; then
   echo "wcs-accuracy: web/node_modules is missing; run scripts/build-web.sh first" >&2
   exit 1
 fi
-ASTROPIXEL_WCS_ORACLE="$out/oracle.json" npx vitest run --reporter=verbose src/viewer/wcs_accuracy.test.ts
+ASTROPIXEL_WCS_ORACLE="$out/oracle.json" ASTROPIXEL_WCS_ORACLE_BIN="$oracle" \
+  ASTROPIXEL_WCS_FIXTURES="$root/tests/fixtures/wcs" npx vitest run --reporter=verbose src/viewer/wcs_accuracy.test.ts

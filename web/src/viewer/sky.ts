@@ -120,9 +120,12 @@ export class SkyTransform {
   private readonly cdelt: [number, number];
   private readonly euler: [number, number, number, number, number];
   invertible = false; // set by usableWcs
+  // Arcseconds by which world → pixel → world may miss in wcslib too (the projection's closure).
+  readonly closure: number;
 
   private constructor(readonly wcs: SkyWcs, prj: Projection) {
     this.prj = prj;
+    this.closure = prj.closure ?? 0;
     this.pc = wcs.pc ?? wcs.matrix;
     this.cdelt = wcs.cdelt ?? [1, 1];
     const [a, b, c, d] = this.pc;
@@ -256,12 +259,13 @@ export function usableWcs(w: SkyWcs | null | undefined, height: number): SkyTran
     const s = t.world(p.x, p.y, height);
     if (!s || separation(s, { lng: p.ra, lat: p.dec }) > tolerance) return null;
     // Back to the same pixel, or to another copy of the same position (projections whose plane
-    // repeats the sky, such as TSC's wrapped faces or a CAR wider than 360°, have several).
+    // repeats the sky, such as TSC's wrapped faces or a CAR wider than 360°, have several), within
+    // what the projection's own inverse misses by (CSC's approximations, as in wcslib).
     const back = t.pixel(p.ra, p.dec, height);
     if (!back) invertible = false;
     else if (Math.hypot(back[0] - p.x, back[1] - p.y) > 0.01) {
       const again = t.world(back[0], back[1], height);
-      if (!again || separation(again, { lng: p.ra, lat: p.dec }) > tolerance) invertible = false;
+      if (!again || separation(again, { lng: p.ra, lat: p.dec }) > tolerance + t.closure / 3600) invertible = false;
     }
   }
   t.invertible = invertible;
