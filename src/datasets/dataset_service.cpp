@@ -26,6 +26,18 @@ Status check(Status s) {
   return s;
 }
 
+enum class Need { read, write };
+
+// The one place that looks a dataset up for someone: what they may not see (or change) answers
+// exactly like what does not exist.
+Result<Dataset> find(db::Connection& c, Viewer const& who, std::string const& id, Need need) {
+  auto d = store::get(c, id);
+  if (!d) return d.error();
+  auto allowed = need == Need::read ? auth::can_read(who, d->owned()) : auth::can_write(who, d->owned());
+  if (auto s = check(allowed); !s) return s.error();
+  return d;
+}
+
 std::string build_payload(int version, std::string const& stretch) {
   boost::json::object o;
   o["version"] = version;
@@ -178,9 +190,8 @@ Result<Page> DatasetService::list(Viewer const& who, ListQuery q) {
 Result<Dataset> DatasetService::get(Viewer const& who, std::string const& id) {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
-  auto d = store::get(**conn, id);
+  auto d = find(**conn, who, id, Need::read);
   if (!d) return d.error();
-  if (auto s = check(auth::can_read(who, d->owned())); !s) return s.error();
   return d;
 }
 
@@ -189,9 +200,8 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
   if (!conn) return conn.error();
   auto tx = db::Transaction::begin(**conn, true);
   if (!tx) return tx.error();
-  auto d = store::get(**conn, id);
+  auto d = find(**conn, who, id, Need::write);
   if (!d) return d.error();
-  if (auto s = check(auth::can_write(who, d->owned())); !s) return s.error();
   if (patch.name) {
     if (auto s = validate_name(*patch.name); !s) return s.error();
     d->name = *patch.name;
@@ -267,9 +277,8 @@ Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& 
   {
     auto tx = db::Transaction::begin(**conn, true);
     if (!tx) return tx.error();
-    auto d = store::get(**conn, id);
+    auto d = find(**conn, who, id, Need::write);
     if (!d) return d.error();
-    if (auto s = check(auth::can_write(who, d->owned())); !s) return s.error();
     // A running build of an older version stops; its pack is never published.
     if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
     auto request = change_request(d->stretch, change);
