@@ -99,22 +99,34 @@ void rewrite_frame(std::string& cards, std::string const& frame) {
   }
 }
 
+// "[FRAME:]HEADER": the header as written (native), or its wide, transposed, galactic or ecliptic
+// variant.
+struct Variant {
+  std::string frame = "native", path, cards;
+};
+
+Variant variant(std::string const& arg) {
+  Variant v;
+  v.path = arg;
+  if (auto colon = arg.find(':'); colon != std::string::npos) {
+    v.frame = arg.substr(0, colon);
+    v.path = arg.substr(colon + 1);
+  }
+  v.cards = read_cards(v.path);
+  if (v.frame == "wide")
+    widen(v.cards);
+  else if (v.frame == "transposed")
+    transpose(v.cards);
+  else if (v.frame != "native")
+    rewrite_frame(v.cards, v.frame);
+  return v;
+}
+
 }  // namespace
 
 // wcs_oracle --pixel: wcss2p straight from the header.
-int pixel_of(std::string arg, double lng, double lat) {
-  std::string frame = "native";
-  if (auto colon = arg.find(':'); colon != std::string::npos) {
-    frame = arg.substr(0, colon);
-    arg = arg.substr(colon + 1);
-  }
-  std::string cards = read_cards(arg);
-  if (frame == "wide")
-    widen(cards);
-  else if (frame == "transposed")
-    transpose(cards);
-  else if (frame != "native")
-    rewrite_frame(cards, frame);
+int pixel_of(std::string const& arg, double lng, double lat) {
+  std::string cards = variant(arg).cards;
   double const height = card_value(cards, "NAXIS2", 0);
   int rejected = 0, count = 0;
   wcsprm* all = nullptr;
@@ -148,18 +160,7 @@ int main(int argc, char** argv) {
   }
   boost::json::array images;
   for (int a = 2; a < argc; ++a) {
-    std::string arg = argv[a], frame = "native";
-    if (auto colon = arg.find(':'); colon != std::string::npos) {
-      frame = arg.substr(0, colon);
-      arg = arg.substr(colon + 1);
-    }
-    std::string cards = read_cards(arg);
-    if (frame == "wide")
-      widen(cards);
-    else if (frame == "transposed")
-      transpose(cards);
-    else if (frame != "native")
-      rewrite_frame(cards, frame);
+    auto [frame, arg, cards] = variant(argv[a]);
     double const crpix1 = card_value(cards, "CRPIX1", 256), crpix2 = card_value(cards, "CRPIX2", 256);
     auto const width =
         static_cast<std::uint32_t>(card_value(cards, "NAXIS1", std::max(64.0, std::round(2 * crpix1))));
