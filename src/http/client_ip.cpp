@@ -1,5 +1,6 @@
 #include "http/client_ip.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
 #include <charconv>
@@ -74,6 +75,14 @@ std::string ClientIpResolver::resolve(ip::address const& peer, std::string_view 
     if (!trusted(client)) break;
   }
   return client.to_string();
+}
+
+ClientGroup client_group(ip::address const& peer) {
+  auto a = normalise(peer);
+  if (a.is_v4()) return ip::make_address_v6(ip::v4_mapped, a.to_v4()).to_bytes();
+  ClientGroup g = a.to_v6().to_bytes();
+  std::fill(g.begin() + 8, g.end(), 0);
+  return g;
 }
 
 }  // namespace astropixel::http

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <string>
 #include <string_view>
@@ -23,5 +24,11 @@ class ClientIpResolver {
   };
   std::vector<Net> nets_;
 };
+
+// The group a peer's connections are counted in for the per-client connection cap: an IPv4
+// address (also when it arrives v4-mapped) on its own, an IPv6 address by its /64 network, which
+// one host or site usually holds whole.
+using ClientGroup = std::array<unsigned char, 16>;
+ClientGroup client_group(boost::asio::ip::address const& peer);
 
 }  // namespace astropixel::http

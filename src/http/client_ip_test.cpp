@@ -22,5 +22,14 @@ TEST(ClientIp, RejectsMalformedConfiguration) {
   EXPECT_THROW(ClientIpResolver({"10.0.0.0/33"}), std::invalid_argument);
 }
 
+TEST(ClientIp, ConnectionsAreGroupedByAddressOrIpv6Slash64) {
+  auto g = [](char const* a) { return client_group(ip::make_address(a)); };
+  EXPECT_EQ(g("192.0.2.7"), g("::ffff:192.0.2.7")) << "v4-mapped is the same client";
+  EXPECT_NE(g("192.0.2.7"), g("192.0.2.8"));
+  EXPECT_EQ(g("2001:db8:1:2::1"), g("2001:db8:1:2:ffff:ffff:ffff:ffff")) << "one /64";
+  EXPECT_NE(g("2001:db8:1:2::1"), g("2001:db8:1:3::1"));
+  EXPECT_NE(g("::1"), g("127.0.0.1"));
+}
+
 }  // namespace
 }  // namespace astropixel::http
