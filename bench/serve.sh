@@ -42,6 +42,7 @@ PY
 echo "== astropixel"
 port=$(free_port)
 DATA_DIR=$work/data PORT=$port DEMO_DATASET=false IO_THREADS=2 WEB_ROOT=$work/none LOG_LEVEL=warn \
+  MAX_CONNECTIONS_PER_CLIENT=0 \
   "$bin" serve 2>"$work/astropixel.log" &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done

@@ -141,10 +141,14 @@ std::vector<Key> const& keys() {
     k.push_back(number<std::size_t>("IO_THREADS", &Config::io_threads, 0, 256));
     k.push_back(number<std::size_t>("BLOCKING_THREADS", &Config::blocking_threads, 1, 1024));
     k.push_back(number<std::size_t>("MAX_CONNECTIONS", &Config::max_connections, 1, 1'000'000));
+    k.push_back(
+        number<std::size_t>("MAX_CONNECTIONS_PER_CLIENT", &Config::max_connections_per_client, 0, 1'000'000));
     k.push_back(number<std::size_t>("HTTP_HEADER_LIMIT", &Config::http_header_limit, 1024, 1 << 20));
+    k.push_back(number<int>("HTTP_FIRST_BYTE_TIMEOUT", &Config::http_first_byte_timeout_s, 1, 3600));
     k.push_back(number<int>("HTTP_HEADER_TIMEOUT", &Config::http_header_timeout_s, 1, 3600));
     k.push_back(number<int>("HTTP_IDLE_TIMEOUT", &Config::http_idle_timeout_s, 1, 3600));
     k.push_back(number<int>("HTTP_BODY_TIMEOUT", &Config::http_body_timeout_s, 1, 3600));
+    k.push_back(number<std::uint64_t>("HTTP_BODY_MIN_RATE", &Config::http_body_min_rate, 0, 1ull << 30));
     k.push_back(number<int>("SHUTDOWN_TIMEOUT", &Config::shutdown_timeout_s, 0, 3600));
     k.push_back(path("WEB_ROOT", &Config::web_root));
     k.push_back(list("CORS_ORIGINS", &Config::cors_origins, check_origin));

@@ -20,10 +20,13 @@ struct Config {
   std::size_t io_threads = 0;  // 0 = number of cores
   std::size_t blocking_threads = 16;
   std::size_t max_connections = 1024;
+  std::size_t max_connections_per_client = 64;  // per address (IPv6 /64); trusted proxies exempt; 0 = none
   std::size_t http_header_limit = 16 * 1024;
+  int http_first_byte_timeout_s = 5;  // a new connection's wait for its first request byte
   int http_header_timeout_s = 10;
-  int http_idle_timeout_s = 60;
+  int http_idle_timeout_s = 15;
   int http_body_timeout_s = 60;
+  std::uint64_t http_body_min_rate = 1024;  // bytes/s a request body must average; 0 = pauses only
   int shutdown_timeout_s = 30;
   std::filesystem::path web_root = "web/dist";
   std::vector<std::string> cors_origins;

@@ -232,6 +232,9 @@ int run_serve(CommonOptions const& common, bool print_config) {
   opts.port = cfg->port;
   opts.io_threads = cfg->io_threads ? cfg->io_threads : std::max(1u, std::thread::hardware_concurrency());
   opts.max_connections = cfg->max_connections;
+  opts.max_connections_per_client = cfg->max_connections_per_client;
+  opts.first_byte_timeout = std::chrono::seconds(cfg->http_first_byte_timeout_s);
+  opts.body_min_rate = cfg->http_body_min_rate;
   opts.header_limit = cfg->http_header_limit;
   opts.header_timeout = std::chrono::seconds(cfg->http_header_timeout_s);
   opts.idle_timeout = std::chrono::seconds(cfg->http_idle_timeout_s);

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -36,17 +37,54 @@ namespace {
 
 constexpr std::size_t kReadBufferReserve = 256 * 1024;  // see the flat_buffer gotcha in stack.md
 constexpr std::size_t kFileChunk = 64 * 1024;
+// A lingering close reads and drops at most this much of what the client is still sending, for at
+// most this long (RFC 9112 section 9.6).
+constexpr std::uint64_t kLingerBytes = 4 << 20;
+constexpr std::chrono::milliseconds kLingerTime{2000};
+// Refused connections (over a cap) get a short answer and a brief linger; past this many being
+// refused at once, further ones are closed without an answer.
+constexpr std::size_t kMaxRefusing = 256;
 
 bool is_timeout(error_code const& ec) {
   return ec == beast::error::timeout;
 }
 
-// Streams a request body to the handler straight from the socket.
+// Ends a connection the server chose to close while the client may still be sending (an answer
+// given before the request was read to its end): half-close, then read and drop what keeps coming
+// for a bounded time and size, so the client's writes do not meet a reset that destroys the
+// answer before it reads it. Ends early when the client closes.
+asio::awaitable<void> linger_close(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                   std::uint64_t max_bytes, std::chrono::milliseconds max_time) {
+  error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  std::uint64_t dropped = buffer.size();
+  buffer.clear();
+  stream.expires_after(max_time);
+  while (dropped < max_bytes) {
+    std::size_t n = co_await stream.async_read_some(buffer.prepare(kFileChunk),
+                                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    dropped += n;
+  }
+  stream.socket().close(ec);
+}
+
+// Streams a request body to the handler straight from the socket, under a pause limit and a
+// minimum average rate.
 class SessionBodyReader final : public BodyReader {
  public:
+  using Clock = std::chrono::steady_clock;
+
   SessionBodyReader(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
-                    std::uint64_t limit, std::chrono::seconds timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), limit_(limit), timeout_(timeout) {
+                    std::uint64_t limit, std::chrono::seconds timeout, std::uint64_t min_rate)
+      : stream_(stream),
+        buffer_(buffer),
+        parser_(parser),
+        limit_(limit),
+        timeout_(timeout),
+        min_rate_(min_rate),
+        budget_(timeout) {
     auto const& h = parser_.get();
     expect_continue_ = beast::iequals(h[bhttp::field::expect], "100-continue");
   }
@@ -61,6 +99,7 @@ class SessionBodyReader final : public BodyReader {
       co_await bhttp::async_write(stream_, cont, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return make_error(ErrorCode::bad_request, "Client disconnected", ec.message());
     }
+    if (too_slow_) co_return too_slow();
     // Never ask for more than one byte past the limit: a body over the limit is detected after
     // reading no more than limit + 1 bytes of it.
     std::size_t cap = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), limit_ - consumed_ + 1));
@@ -69,12 +108,21 @@ class SessionBodyReader final : public BodyReader {
       body.data = out.data();
       body.size = cap;
       error_code ec;
-      stream_.expires_after(timeout_);
+      // The budget is the time the client may still take: it shrinks while the server waits and
+      // grows by 1 s per min_rate bytes, up to the pause limit.
+      auto const waiting_since = Clock::now();
+      stream_.expires_after(budget_);
       co_await bhttp::async_read_some(stream_, buffer_, parser_,
                                       asio::redirect_error(asio::use_awaitable, ec));
       std::size_t n = cap - body.size;
       if (ec == bhttp::error::need_buffer) ec = {};
       consumed_ += n;
+      bool const rate_applied = min_rate_ > 0 && budget_ < timeout_;
+      if (min_rate_ > 0) {
+        auto earned = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(static_cast<double>(n) / static_cast<double>(min_rate_)));
+        budget_ = std::min<Clock::duration>(timeout_, budget_ - (Clock::now() - waiting_since) + earned);
+      }
       if (consumed_ > limit_) {
         broken_ = true;
         co_return make_error(ErrorCode::payload_too_large, "Request body too large",
@@ -82,13 +130,22 @@ class SessionBodyReader final : public BodyReader {
       }
       if (ec) {
         broken_ = true;
-        if (is_timeout(ec))
+        if (is_timeout(ec)) {
+          if (rate_applied) co_return too_slow();
           co_return make_error(ErrorCode::bad_request, "Request body timed out", "body_timeout");
+        }
         if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset) {
           co_return make_error(ErrorCode::bad_request, "Client disconnected", "The request body ended early");
         }
         co_return make_error(ErrorCode::bad_request, "Malformed request body", ec.message());
+      }
+      if (!parser_.is_done() && budget_ <= Clock::duration::zero()) {
+        // Behind the minimum rate: these bytes still reach the handler (a tus PATCH keeps what
+        // arrived), the next read reports the cut.
+        broken_ = true;
+        too_slow_ = true;
+        if (n == 0) co_return too_slow();
       }
       if (n > 0 || parser_.is_done()) co_return n;
     }
@@ -108,9 +165,19 @@ class SessionBodyReader final : public BodyReader {
   Parser& parser_;
   std::uint64_t limit_;
   std::chrono::seconds timeout_;
+  std::uint64_t min_rate_;
+  Clock::duration budget_;
   std::uint64_t consumed_ = 0;
   bool expect_continue_ = false;
   bool broken_ = false;
+  bool too_slow_ = false;
+
+  Error too_slow() const {
+    Error e = make_error(ErrorCode::bad_request, "Request body too slow",
+                         fmt::format("The body arrived slower than {} bytes per second", min_rate_));
+    e.reason = "body_too_slow";
+    return e;
+  }
 };
 
 }  // namespace
@@ -139,6 +206,12 @@ struct Server::Impl {
   std::set<SessionEntry*> sessions;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
+  // Open connections per client group (address, IPv6 /64), for the per-client cap; only groups
+  // with at least one connection are present.
+  std::mutex clients_mutex;
+  std::map<ClientGroup, std::size_t> clients;
+  std::atomic<std::size_t> refusing{0};
+  std::atomic<std::int64_t> last_cap_log_s{0};
 
   // One io_context per I/O thread, each run by exactly one thread: a connection lives on one
   // context for its whole life, so its handlers never hop threads (no strand locking, no futex
@@ -167,9 +240,14 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<void> refuse(tcp::socket socket);
-  asio::awaitable<bool> handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
-                               Peer const& peer);
+  asio::awaitable<void> refuse(tcp::socket socket, Error error);
+  bool admit_client(std::optional<ClientGroup> const& group);
+  void release_client(std::optional<ClientGroup> const& group);
+  // What a session does after a response: read the next request, close, or close lingering
+  // because the client may still be sending the request the answer cut short.
+  enum class After { keep_alive, close, linger };
+  asio::awaitable<After> handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                                Peer const& peer);
   asio::awaitable<std::size_t> write(beast::tcp_stream& stream, Response& r, bool head, bool keep_alive,
                                      error_code& ec);
   Result<Response> dispatch_sync_errors(Request& req, Router::Match& match);
@@ -274,11 +352,26 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     }
     auto ex = socket.get_executor();
     if (connections.load() >= opts.max_connections) {
-      asio::co_spawn(ex, refuse(std::move(socket)), asio::detached);
+      Error e = make_error(ErrorCode::unavailable, "Too many connections");
+      e.retry_after_s = 1;
+      asio::co_spawn(ex, refuse(std::move(socket), std::move(e)), asio::detached);
+      continue;
+    }
+    std::optional<ClientGroup> group;
+    if (auto peer = socket.remote_endpoint(ec);
+        !ec && opts.max_connections_per_client > 0 && !client_ip.trusted(peer.address())) {
+      group = client_group(peer.address());
+    }
+    if (!admit_client(group)) {
+      Error e = make_error(ErrorCode::rate_limited, "Too many connections from this address",
+                           fmt::format("At most {} connections per client address are served at once",
+                                       opts.max_connections_per_client));
+      e.retry_after_s = 1;
+      asio::co_spawn(ex, refuse(std::move(socket), std::move(e)), asio::detached);
       continue;
     }
     ++connections;
-    asio::co_spawn(ex, session(std::move(socket)), [this](std::exception_ptr e) {
+    asio::co_spawn(ex, session(std::move(socket)), [this, group](std::exception_ptr e) {
       if (e) {
         try {
           std::rethrow_exception(e);
@@ -286,21 +379,58 @@ asio::awaitable<void> Server::Impl::accept_loop() {
           log::error("session_failed", {{"error", x.what()}});
         }
       }
+      release_client(group);
       session_ended();
     });
   }
 }
 
-// Over the connection limit: a short 503 instead of a silent queue.
-asio::awaitable<void> Server::Impl::refuse(tcp::socket socket) {
+bool Server::Impl::admit_client(std::optional<ClientGroup> const& group) {
+  if (!group) return true;
+  std::lock_guard lock(clients_mutex);
+  auto& open = clients[*group];
+  if (open >= opts.max_connections_per_client) {
+    // Logged at most once a second: a client hammering the cap must not flood the log.
+    auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    if (last_cap_log_s.exchange(now) != now) {
+      auto addr = asio::ip::make_address_v6(*group);
+      log::warn(
+          "client_connection_cap_reached",
+          {{"client", addr.is_v4_mapped() ? asio::ip::make_address_v4(asio::ip::v4_mapped, addr).to_string()
+                                          : addr.to_string() + "/64"},
+           {"limit", opts.max_connections_per_client}});
+    }
+    return false;
+  }
+  ++open;
+  return true;
+}
+
+void Server::Impl::release_client(std::optional<ClientGroup> const& group) {
+  if (!group) return;
+  std::lock_guard lock(clients_mutex);
+  if (auto it = clients.find(*group); it != clients.end() && --it->second == 0) clients.erase(it);
+}
+
+// Over a connection cap: a short answer instead of a silent queue, sent without waiting for the
+// request, then a brief lingering close so that the client reads it.
+asio::awaitable<void> Server::Impl::refuse(tcp::socket socket, Error error) {
+  if (refusing.load() >= kMaxRefusing) co_return;  // closed by the socket's destructor
+  ++refusing;
+  struct Done {
+    std::atomic<std::size_t>& n;
+    ~Done() { --n; }
+  } done{refusing};
   beast::tcp_stream stream(std::move(socket));
-  stream.expires_after(std::chrono::seconds(2));
-  Error e = make_error(ErrorCode::unavailable, "Too many connections");
-  e.retry_after_s = 1;
-  Response r = error_response(e, random_hex(16), false);
+  stream.expires_after(std::chrono::seconds(1));
+  Response r = error_response(error, random_hex(16), false);
   error_code ec;
   co_await write(stream, r, false, false, ec);
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  if (ec) co_return;
+  beast::flat_buffer scratch;
+  co_await linger_close(stream, scratch, 64 * 1024, std::chrono::milliseconds(1000));
 }
 
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
@@ -345,11 +475,15 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     ~MarkDead() { l.alive = false; }
   } mark_dead{*live};
 
+  bool first = true;
+  After after = After::close;
   for (;;) {
     idle = true;
     if (stopping) break;
     if (buffer.size() == 0) {
-      stream.expires_after(opts.idle_timeout);
+      // A new connection must start its request soon: holding sockets open without a word is
+      // the cheapest way to take a server's connection slots.
+      stream.expires_after(first ? opts.first_byte_timeout : opts.idle_timeout);
       std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024),
                                                       asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
@@ -378,16 +512,23 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       log::info("request_rejected", {{"status", static_cast<int>(status_of(e.code))},
                                      {"error", ec.message()},
                                      {"client_ip", peer.text}});
+      if (!wec) after = After::linger;
       break;
     }
-    bool keep = co_await handle(stream, buffer, parser, peer);
-    if (!keep) break;
+    first = false;
+    after = co_await handle(stream, buffer, parser, peer);
+    if (after != After::keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  if (after == After::linger) {
+    co_await linger_close(stream, buffer, kLingerBytes, kLingerTime);
+  } else {
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  }
 }
 
-asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                           Parser& parser, Peer const& peer) {
+asio::awaitable<Server::Impl::After> Server::Impl::handle(beast::tcp_stream& stream,
+                                                          beast::flat_buffer& buffer, Parser& parser,
+                                                          Peer const& peer) {
   auto const started = std::chrono::steady_clock::now();
   auto const& msg = parser.get();
   Request req;
@@ -457,7 +598,7 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
           result = make_error(ErrorCode::payload_too_large, "Request body too large",
                               fmt::format("The body limit for this route is {} bytes", body_limit));
         } else {
-          SessionBodyReader body(stream, buffer, parser, body_limit, opts.body_timeout);
+          SessionBodyReader body(stream, buffer, parser, body_limit, opts.body_timeout, opts.body_min_rate);
           req.body = &body;
           result = co_await route->handler(req);
           req.body = nullptr;
@@ -515,6 +656,9 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
   error_code ec;
   std::size_t bytes = co_await write(stream, response, head, keep_alive, ec);
   if (ec) keep_alive = false;
+  // Answered before the body was read to its end (413, 401, a cut upload): the client may still
+  // be sending it and must be able to read the answer.
+  After after = keep_alive ? After::keep_alive : !ec && !parser.is_done() ? After::linger : After::close;
 
   auto elapsed = std::chrono::steady_clock::now() - started;
   auto status = static_cast<unsigned>(response.status);
@@ -531,7 +675,7 @@ asio::awaitable<bool> Server::Impl::handle(beast::tcp_stream& stream, beast::fla
              {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()},
              {"client_ip", req.client_ip}},
             &ctx);
-  co_return keep_alive;
+  co_return after;
 }
 
 asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Response& r, bool head,
