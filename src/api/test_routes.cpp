@@ -32,6 +32,18 @@ void add_test_routes(http::Router& router, TestDeps deps) {
       },
       opts);
 
+  // Copies the decoded `value` query parameter into a response header, as a careless route would:
+  // the server must refuse to send a value holding control characters.
+  router.add(
+      bhttp::verb::get, "/api/_test/echo-header",
+      [](http::Request& req) -> awaitable<Result<http::Response>> {
+        http::Response res;
+        res.status = bhttp::status::no_content;
+        res.headers.set("X-Echo", req.query_param("value").value_or(""));
+        co_return res;
+      },
+      opts);
+
   router.add(
       bhttp::verb::get, "/api/_test/sleep",
       [](http::Request& req) -> awaitable<Result<http::Response>> {

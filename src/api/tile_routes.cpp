@@ -252,9 +252,18 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
   router.add(
       bhttp::verb::get, "/iiif/3/{ident}",
       [](http::Request& req) -> Reply {
+        // The identifier goes back out in Location: only the characters of a dataset id and its
+        // "-vN" suffix, never whatever a decoded path segment may hold (CR/LF, '/', spaces).
+        auto ident = req.param("ident");
+        bool valid = !ident.empty() && ident.size() <= 64;
+        for (char c : ident) {
+          valid = valid && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            c == '-' || c == '_');
+        }
+        if (!valid) co_return not_found();
         http::Response res;
         res.status = bhttp::status::see_other;
-        res.headers.set(bhttp::field::location, "/iiif/3/" + std::string(req.param("ident")) + "/info.json");
+        res.headers.set(bhttp::field::location, "/iiif/3/" + std::string(ident) + "/info.json");
         co_return res;
       },
       read);

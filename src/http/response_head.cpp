@@ -14,7 +14,33 @@ void append_number(std::string& out, std::uint64_t v) {
   out.append(digits, end);
 }
 
+bool is_token_char(unsigned char c) {
+  if (c >= '0' && c <= '9') return true;
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
 }  // namespace
+
+bool header_value_safe(std::string_view value) {
+  for (char ch : value) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> first_unsafe_field(bhttp::fields const& fields) {
+  for (auto const& f : fields) {
+    auto name = f.name_string();
+    bool name_ok = !name.empty();
+    for (char ch : name) name_ok = name_ok && is_token_char(static_cast<unsigned char>(ch));
+    auto value = f.value();
+    if (!name_ok || !header_value_safe(std::string_view(value.data(), value.size())))
+      return std::string(name.data(), name.size());
+  }
+  return std::nullopt;
+}
 
 void format_head(std::string& out, bhttp::status status, bhttp::fields const& fields,
                  std::optional<std::uint64_t> content_length, bool keep_alive) {

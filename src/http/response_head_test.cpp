@@ -35,5 +35,26 @@ TEST(ResponseHead, UnknownStatusStillHasALine) {
   EXPECT_TRUE(out.ends_with("Content-Length: 0\r\n\r\n")) << out;
 }
 
+TEST(ResponseHead, ControlCharactersInValuesAreUnsafe) {
+  EXPECT_TRUE(header_value_safe("attachment; filename=\"a b.csv\""));
+  EXPECT_TRUE(header_value_safe("tab\tinside"));
+  EXPECT_TRUE(header_value_safe("caf\xc3\xa9"));  // obs-text is allowed
+  for (std::string const& bad : std::initializer_list<std::string>{
+           "x\r\nSet-Cookie: pwn=1", "x\ny", "x\ry", std::string("x\0y", 3), "x\x01", "x\x1f", "x\x7f"}) {
+    EXPECT_FALSE(header_value_safe(bad)) << bad;
+  }
+}
+
+TEST(ResponseHead, FirstUnsafeFieldNamesIt) {
+  bhttp::fields f;
+  f.set(bhttp::field::content_type, "text/plain");
+  EXPECT_EQ(first_unsafe_field(f), std::nullopt);
+  f.set(bhttp::field::location, "/iiif/3/x\r\nSet-Cookie: pwn=1/info.json");
+  EXPECT_EQ(first_unsafe_field(f), "Location");
+  bhttp::fields g;
+  g.set("X-Bad Name", "v");
+  EXPECT_EQ(first_unsafe_field(g), "X-Bad Name");
+}
+
 }  // namespace
 }  // namespace astropixel::http

@@ -650,6 +650,16 @@ asio::awaitable<Server::Impl::After> Server::Impl::handle(beast::tcp_stream& str
                                                                           : limit_decision->retry_after));
   }
 
+  // The one place every response passes: a header value with CR, LF or another control
+  // character would split the header block (response splitting) whichever route built it.
+  if (auto bad = first_unsafe_field(response.headers)) {
+    log::error("unsafe_response_header", {{"field", *bad}, {"route", route_name}}, &ctx);
+    response = error_response(make_error(ErrorCode::internal, "Internal server error",
+                                         "A response header field held a control character: " + *bad),
+                              req.request_id, opts.debug);
+    response.headers.set("X-Request-ID", req.request_id);
+  }
+
   // Keep the connection only when the request body was consumed completely: leftover body bytes
   // would otherwise be read as the next request.
   bool keep_alive = msg.keep_alive() && parser.is_done() && !close_after && !stopping;
