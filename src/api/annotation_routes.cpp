@@ -6,12 +6,12 @@
 #include <charconv>
 
 #include "annotations/export.hpp"
+#include "api/endpoint.hpp"
 #include "api/json_body.hpp"
 
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
-using Reply = http::asio::awaitable<Result<http::Response>>;
 namespace an = astropixel::annotations;
 
 namespace {
@@ -28,17 +28,8 @@ boost::json::object annotation_json(an::Annotation const& a) {
           {"updated_at", iso8601(a.updated_at)}};
 }
 
-http::asio::awaitable<Result<std::optional<auth::Principal>>> viewer(Authenticator& authn,
-                                                                     http::Request& req) {
-  auto who = co_await authn.identify(req);
-  if (!who) co_return who.error();
-  std::optional<auth::Principal> p;
-  if (*who) p = (*who)->principal;
-  co_return p;
-}
-
-int int_query(http::Request const& req, std::string_view name, int fallback, int lo, int hi) {
-  auto v = req.query_param(name);
+int int_query(Call const& call, std::string_view name, int fallback, int lo, int hi) {
+  auto v = call.query(name);
   if (!v) return fallback;
   int out = fallback;
   std::from_chars(v->data(), v->data() + v->size(), out);
@@ -51,148 +42,139 @@ Result<std::string> geometry_text(boost::json::object const& body) {
   return boost::json::serialize(*g);
 }
 
+Result<Answer> list_annotations(Call& call, an::AnnotationService& svc) {
+  an::ListFilter f;
+  if (auto k = call.query("kind"); k && !k->empty()) {
+    auto kind = an::parse_kind(*k);
+    if (!kind) return kind.error();
+    f.kind = *kind;
+  }
+  f.text = call.query("q").value_or("").substr(0, 200);
+  f.limit = int_query(call, "limit", 1000, 1, 5000);
+  f.offset = int_query(call, "offset", 0, 0, 10'000'000);
+  auto r = svc.list(call.who, std::string(call.param("id")), f);
+  if (!r) return r.error();
+  boost::json::array items;
+  for (auto const& x : r->first) items.push_back(annotation_json(x));
+  return Answer::ok(
+      {{"items", std::move(items)}, {"total", r->second}, {"limit", f.limit}, {"offset", f.offset}});
+}
+
+Result<Answer> create_annotation(Call& call, an::AnnotationService& svc) {
+  auto n = new_annotation(call.body);
+  if (!n) return n.error();
+  auto r = svc.create(call.who, std::string(call.param("id")), *n);
+  if (!r) return r.error();
+  return Answer::created(annotation_json(*r));
+}
+
+Result<Answer> update_annotation(Call& call, an::AnnotationService& svc) {
+  auto p = annotation_patch(call.body);
+  if (!p) return p.error();
+  auto r = svc.update(call.who, std::string(call.param("id")), std::string(call.param("aid")), *p);
+  if (!r) return r.error();
+  return Answer::ok(annotation_json(*r));
+}
+
+Result<Answer> delete_annotation(Call& call, an::AnnotationService& svc) {
+  if (auto s = svc.remove(call.who, std::string(call.param("id")), std::string(call.param("aid"))); !s)
+    return s.error();
+  return Answer::no_content();
+}
+
+Result<Answer> export_annotations(Call& call, an::AnnotationService& svc) {
+  auto format = call.query("format").value_or("json");
+  if (format != "json" && format != "csv" && format != "ds9")
+    return invalid_field("format", "format must be json, csv or ds9");
+  std::string id(call.param("id"));
+  an::ListFilter all;
+  all.limit = 1'000'000;
+  auto list = svc.list(call.who, id, all);
+  if (!list) return list.error();
+  auto height = svc.image_height(call.who, id);
+  if (!height) return height.error();
+  auto const& items = list->first;
+  http::Response res;
+  if (format == "json") {
+    boost::json::array out;
+    for (auto const& x : items) out.push_back(annotation_json(x));
+    res = http::json_response({{"dataset_id", id},
+                               {"coordinates", "image pixels, origin top-left, y down"},
+                               {"annotations", std::move(out)}});
+  } else if (format == "csv") {
+    res = http::text_response(an::to_csv(items), "text/csv; charset=utf-8");
+  } else {
+    res = http::text_response(an::to_ds9(items, *height), "text/plain; charset=utf-8");
+  }
+  res.headers.set(bhttp::field::content_disposition,
+                  fmt::format("attachment; filename=\"annotations-{}.{}\"", id.substr(0, 8),
+                              format == "ds9" ? "reg" : format));
+  res.headers.set(bhttp::field::cache_control, "no-store");
+  return Answer::of(std::move(res));
+}
+
 }  // namespace
 
+Result<an::NewAnnotation> new_annotation(boost::json::object const& body) {
+  an::NewAnnotation n;
+  auto kind = required_string(body, "kind");
+  if (!kind) return kind.error();
+  auto label = required_string(body, "label");
+  if (!label) return label.error();
+  auto color = optional_string(body, "color");
+  if (!color) return color.error();
+  auto geometry = geometry_text(body);
+  if (!geometry) return geometry.error();
+  n.kind = *kind;
+  n.label = *label;
+  if (*color) n.color = **color;
+  n.geometry_json = *geometry;
+  return n;
+}
+
+Result<an::Patch> annotation_patch(boost::json::object const& body) {
+  an::Patch p;
+  auto label = optional_string(body, "label");
+  if (!label) return label.error();
+  auto color = optional_string(body, "color");
+  if (!color) return color.error();
+  p.label = *label;
+  p.color = *color;
+  if (body.contains("geometry")) {
+    auto g = geometry_text(body);
+    if (!g) return g.error();
+    p.geometry_json = *g;
+  }
+  return p;
+}
+
 void add_annotation_routes(http::Router& router, Authenticator& authn, an::AnnotationService& service) {
-  auto* a = &authn;
+  using bhttp::verb;
   auto* svc = &service;
-  http::RouteOptions read{.max_body = 0, .rate_policy = "default"};
-  http::RouteOptions write{.max_body = 256 * 1024, .rate_policy = "default"};
-
-  router.add(
-      bhttp::verb::get, "/api/datasets/{id}/annotations",
-      [a, svc](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        an::ListFilter f;
-        if (auto k = req.query_param("kind"); k && !k->empty()) {
-          auto kind = an::parse_kind(*k);
-          if (!kind) co_return kind.error();
-          f.kind = *kind;
-        }
-        f.text = req.query_param("q").value_or("").substr(0, 200);
-        f.limit = int_query(req, "limit", 1000, 1, 5000);
-        f.offset = int_query(req, "offset", 0, 0, 10'000'000);
-        std::string id(req.param("id"));
-        auto job = [svc, &who, &id, &f] { return svc->list(*who, id, f); };
-        auto r = co_await a->blocking().run(job);
-        if (!r) co_return r.error();
-        boost::json::array items;
-        for (auto const& x : r->first) items.push_back(annotation_json(x));
-        auto res = http::json_response(
-            {{"items", std::move(items)}, {"total", r->second}, {"limit", f.limit}, {"offset", f.offset}});
-        res.headers.set(bhttp::field::cache_control, "no-store");
-        co_return res;
-      },
-      read);
-
-  router.add(
-      bhttp::verb::post, "/api/datasets/{id}/annotations",
-      [a, svc](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        auto body = co_await read_json_object(req);
-        if (!body) co_return body.error();
-        an::NewAnnotation n;
-        auto kind = required_string(*body, "kind");
-        if (!kind) co_return kind.error();
-        auto label = required_string(*body, "label");
-        if (!label) co_return label.error();
-        auto color = optional_string(*body, "color");
-        if (!color) co_return color.error();
-        auto geometry = geometry_text(*body);
-        if (!geometry) co_return geometry.error();
-        n.kind = *kind;
-        n.label = *label;
-        if (*color) n.color = **color;
-        n.geometry_json = *geometry;
-        std::string id(req.param("id"));
-        auto job = [svc, &who, &id, &n] { return svc->create(*who, id, n); };
-        auto r = co_await a->blocking().run(job);
-        if (!r) co_return r.error();
-        co_return http::json_response(annotation_json(*r), bhttp::status::created);
-      },
-      write);
-
-  auto update = [a, svc](http::Request& req) -> Reply {
-    auto who = co_await viewer(*a, req);
-    if (!who) co_return who.error();
-    auto body = co_await read_json_object(req);
-    if (!body) co_return body.error();
-    an::Patch p;
-    auto label = optional_string(*body, "label");
-    if (!label) co_return label.error();
-    auto color = optional_string(*body, "color");
-    if (!color) co_return color.error();
-    p.label = *label;
-    p.color = *color;
-    if (body->contains("geometry")) {
-      auto g = geometry_text(*body);
-      if (!g) co_return g.error();
-      p.geometry_json = *g;
-    }
-    std::string id(req.param("id")), aid(req.param("aid"));
-    auto job = [svc, &who, &id, &aid, &p] { return svc->update(*who, id, aid, p); };
-    auto r = co_await a->blocking().run(job);
-    if (!r) co_return r.error();
-    co_return http::json_response(annotation_json(*r));
-  };
-  router.add(bhttp::verb::put, "/api/datasets/{id}/annotations/{aid}", update, write);
-  router.add(bhttp::verb::patch, "/api/datasets/{id}/annotations/{aid}", update, write);
-
-  router.add(
-      bhttp::verb::delete_, "/api/datasets/{id}/annotations/{aid}",
-      [a, svc](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        std::string id(req.param("id")), aid(req.param("aid"));
-        auto job = [svc, &who, &id, &aid] { return svc->remove(*who, id, aid); };
-        if (auto s = co_await a->blocking().run(job); !s) co_return s.error();
-        http::Response r;
-        r.status = bhttp::status::no_content;
-        co_return r;
-      },
-      read);
-
-  router.add(
-      bhttp::verb::get, "/api/datasets/{id}/annotations/export",
-      [a, svc](http::Request& req) -> Reply {
-        auto who = co_await viewer(*a, req);
-        if (!who) co_return who.error();
-        auto format = req.query_param("format").value_or("json");
-        if (format != "json" && format != "csv" && format != "ds9")
-          co_return invalid_field("format", "format must be json, csv or ds9");
-        std::string id(req.param("id"));
-        an::ListFilter all;
-        all.limit = 1'000'000;
-        auto job = [svc, &who, &id, &all]() -> Result<std::pair<std::vector<an::Annotation>, double>> {
-          auto list = svc->list(*who, id, all);
-          if (!list) return list.error();
-          auto h = svc->image_height(*who, id);
-          if (!h) return h.error();
-          return std::pair{std::move(list->first), *h};
-        };
-        auto r = co_await a->blocking().run(job);
-        if (!r) co_return r.error();
-        http::Response res;
-        std::string ext = format == "ds9" ? "reg" : format;
-        if (format == "json") {
-          boost::json::array items;
-          for (auto const& x : r->first) items.push_back(annotation_json(x));
-          res = http::json_response({{"dataset_id", id},
-                                     {"coordinates", "image pixels, origin top-left, y down"},
-                                     {"annotations", std::move(items)}});
-        } else if (format == "csv") {
-          res = http::text_response(an::to_csv(r->first), "text/csv; charset=utf-8");
-        } else {
-          res = http::text_response(an::to_ds9(r->first, r->second), "text/plain; charset=utf-8");
-        }
-        res.headers.set(bhttp::field::content_disposition,
-                        fmt::format("attachment; filename=\"annotations-{}.{}\"", id.substr(0, 8), ext));
-        res.headers.set(bhttp::field::cache_control, "no-store");
-        co_return res;
-      },
-      read);
+  auto with = [svc](auto f) { return [svc, f](Call& c) { return f(c, *svc); }; };
+  std::uint64_t const geometry_limit = 256 * 1024;
+  add_endpoint(router, authn,
+               {.pattern = "/api/datasets/{id}/annotations", .handler = with(list_annotations)});
+  add_endpoint(router, authn,
+               {.method = verb::post,
+                .pattern = "/api/datasets/{id}/annotations",
+                .body = Body::json,
+                .max_body = geometry_limit,
+                .handler = with(create_annotation)});
+  for (auto method : {verb::put, verb::patch}) {
+    add_endpoint(router, authn,
+                 {.method = method,
+                  .pattern = "/api/datasets/{id}/annotations/{aid}",
+                  .body = Body::json,
+                  .max_body = geometry_limit,
+                  .handler = with(update_annotation)});
+  }
+  add_endpoint(router, authn,
+               {.method = verb::delete_,
+                .pattern = "/api/datasets/{id}/annotations/{aid}",
+                .handler = with(delete_annotation)});
+  add_endpoint(router, authn,
+               {.pattern = "/api/datasets/{id}/annotations/export", .handler = with(export_annotations)});
 }
 
 }  // namespace astropixel::api

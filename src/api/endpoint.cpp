@@ -36,6 +36,7 @@ bool has_body(http::Request const& req) {
 }  // namespace
 
 http::Response to_response(Answer const& answer) {
+  if (answer.response) return *answer.response;
   http::Response res;
   res.status = answer.status;
   if (answer.json) {

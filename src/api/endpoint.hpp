@@ -50,16 +50,21 @@ struct Call {
   std::optional<std::string> query(std::string_view name) const { return request.query_param(name); }
 };
 
-// What the handler answers: a JSON body with a status, or no content.
+// What the handler answers: a JSON body with a status, no content, or (files, CSV) a response of
+// its own making.
 struct Answer {
   boost::beast::http::status status = boost::beast::http::status::ok;
   std::optional<boost::json::value> json;
-  static Answer ok(boost::json::value v) { return {boost::beast::http::status::ok, std::move(v)}; }
-  static Answer created(boost::json::value v) { return {boost::beast::http::status::created, std::move(v)}; }
-  static Answer accepted(boost::json::value v) {
-    return {boost::beast::http::status::accepted, std::move(v)};
+  std::optional<http::Response> response;
+  static Answer ok(boost::json::value v) { return {boost::beast::http::status::ok, std::move(v), {}}; }
+  static Answer created(boost::json::value v) {
+    return {boost::beast::http::status::created, std::move(v), {}};
   }
-  static Answer no_content() { return {boost::beast::http::status::no_content, std::nullopt}; }
+  static Answer accepted(boost::json::value v) {
+    return {boost::beast::http::status::accepted, std::move(v), {}};
+  }
+  static Answer no_content() { return {boost::beast::http::status::no_content, std::nullopt, {}}; }
+  static Answer of(http::Response r) { return {r.status, std::nullopt, std::move(r)}; }
 };
 
 struct Endpoint {
