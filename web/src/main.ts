@@ -12,10 +12,22 @@ route("/", landingPage);
 route("/login", loginPage);
 route("/signup", signupPage);
 route("/datasets", dashboardPage);
-route("/upload", lazy(() => import("./pages/upload_page").then((m) => m.uploadPage)));
-route("/compare", lazy(() => import("./pages/compare_page").then((m) => m.comparePage)));
-route("/admin", lazy(() => import("./pages/admin_page").then((m) => m.adminPage)));
-route("/datasets/:id", lazy(() => import("./pages/viewer_page").then((m) => m.viewerPage)));
+route(
+  "/upload",
+  lazy(() => import("./pages/upload_page").then((m) => m.uploadPage)),
+);
+route(
+  "/compare",
+  lazy(() => import("./pages/compare_page").then((m) => m.comparePage)),
+);
+route(
+  "/admin",
+  lazy(() => import("./pages/admin_page").then((m) => m.adminPage)),
+);
+route(
+  "/datasets/:id",
+  lazy(() => import("./pages/viewer_page").then((m) => m.viewerPage)),
+);
 notFound(notFoundPage);
 
 // What this browser remembers about the user may be stale (signed out elsewhere, expired): ask once.

@@ -3,10 +3,18 @@ import { match, notFound, route } from "./router";
 
 describe("router", () => {
   const seen: string[] = [];
-  route("/", () => { seen.push("home"); });
-  route("/datasets/:id", () => { seen.push("viewer"); });
-  route("/compare/:a/:b", () => { seen.push("compare"); });
-  notFound(() => { seen.push("404"); });
+  route("/", () => {
+    seen.push("home");
+  });
+  route("/datasets/:id", () => {
+    seen.push("viewer");
+  });
+  route("/compare/:a/:b", () => {
+    seen.push("compare");
+  });
+  notFound(() => {
+    seen.push("404");
+  });
 
   it("matches patterns and decodes parameters", () => {
     expect(match("/datasets/ab%20c").params).toEqual({ id: "ab c" });

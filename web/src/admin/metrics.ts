@@ -31,7 +31,7 @@ export function parseMetrics(text: string): Sample[] {
     if (!m) continue;
     const labels = m[3] === undefined ? {} : parseLabels(m[3]);
     const value = m[4] === "+Inf" ? Infinity : m[4] === "-Inf" ? -Infinity : Number(m[4]);
-    if (!labels || Number.isNaN(value) && m[4] !== "NaN") continue;
+    if (!labels || (Number.isNaN(value) && m[4] !== "NaN")) continue;
     out.push({ name: m[1], labels, value });
   }
   return out;

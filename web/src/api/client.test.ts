@@ -2,10 +2,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError, api, setNavigation } from "./client";
 import { currentUser, rememberUser } from "../auth/session";
 
-const user = { id: "u", email: "a@b.c", username: "ada", full_name: "", avatar_url: "", role: "user" as const,
-  is_admin: false, disabled: false, created_at: "" };
+const user = {
+  id: "u",
+  email: "a@b.c",
+  username: "ada",
+  full_name: "",
+  avatar_url: "",
+  role: "user" as const,
+  is_admin: false,
+  disabled: false,
+  created_at: "",
+};
 
-function respond(status: number, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }) {
+function respond(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = { "Content-Type": "application/json" },
+) {
   return vi.fn(async () => new Response(status === 204 ? null : JSON.stringify(body), { status, headers }));
 }
 
@@ -35,8 +48,10 @@ describe("api client", () => {
   });
 
   it("maps error bodies to ApiError", async () => {
-    vi.stubGlobal("fetch", respond(400, { message: "Bad name", detail: "too long", code: "validation", field: "name",
-      request_id: "r1" }));
+    vi.stubGlobal(
+      "fetch",
+      respond(400, { message: "Bad name", detail: "too long", code: "validation", field: "name", request_id: "r1" }),
+    );
     const e = (await api("/api/x").catch((x) => x)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect([e.status, e.code, e.message, e.field, e.requestId]).toEqual([400, "validation", "Bad name", "name", "r1"]);
@@ -46,23 +61,40 @@ describe("api client", () => {
 
   it("on 401 refreshes the session once and retries", async () => {
     let calls = 0;
-    vi.stubGlobal("fetch", vi.fn(async (url: string) => {
-      calls += 1;
-      if (url === "/api/auth/refresh") return new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } });
-      return calls === 1
-        ? new Response(JSON.stringify({ code: "unauthorized" }), { status: 401, headers: { "Content-Type": "application/json" } })
-        : new Response(JSON.stringify({ ok: true }), { status: 200, headers: { "Content-Type": "application/json" } });
-    }));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) => {
+        calls += 1;
+        if (url === "/api/auth/refresh")
+          return new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } });
+        return calls === 1
+          ? new Response(JSON.stringify({ code: "unauthorized" }), {
+              status: 401,
+              headers: { "Content-Type": "application/json" },
+            })
+          : new Response(JSON.stringify({ ok: true }), {
+              status: 200,
+              headers: { "Content-Type": "application/json" },
+            });
+      }),
+    );
     expect(await api("/api/x")).toEqual({ ok: true });
     expect(calls).toBe(3);
     expect(went).toEqual([]);
   });
 
   it.each([401, 403])("on %i clears the user and goes to login with the way back", async (status) => {
-    vi.stubGlobal("fetch", vi.fn(async (url: string) =>
-      url === "/api/auth/refresh"
-        ? new Response("{}", { status: 401 })
-        : new Response(JSON.stringify({ message: "no", code: "unauthorized" }), { status, headers: { "Content-Type": "application/json" } })));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string) =>
+        url === "/api/auth/refresh"
+          ? new Response("{}", { status: 401 })
+          : new Response(JSON.stringify({ message: "no", code: "unauthorized" }), {
+              status,
+              headers: { "Content-Type": "application/json" },
+            }),
+      ),
+    );
     await expect(api("/api/x")).rejects.toBeInstanceOf(ApiError);
     expect(currentUser()).toBeNull();
     expect(went).toEqual(["/login?redirect=%2Fdatasets%2Fabc%3Ftab%3Dinfo"]);
@@ -78,7 +110,12 @@ describe("api client", () => {
   });
 
   it("reports an unreachable server as a network error", async () => {
-    vi.stubGlobal("fetch", vi.fn(async () => { throw new TypeError("Failed to fetch"); }));
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => {
+        throw new TypeError("Failed to fetch");
+      }),
+    );
     const e = (await api("/api/x").catch((x) => x)) as ApiError;
     expect([e.status, e.code]).toEqual([0, "network_error"]);
   });

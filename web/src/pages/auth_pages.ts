@@ -11,7 +11,13 @@ import { errorBox, pageTitle } from "../ui/layout";
 function field(label: string, input: HTMLInputElement, hint = ""): HTMLElement {
   const id = `f-${input.name}`;
   input.id = id;
-  return el("div", { class: "field" }, el("label", { attrs: { for: id } }, label), input, hint ? el("small", { class: "muted" }, hint) : null);
+  return el(
+    "div",
+    { class: "field" },
+    el("label", { attrs: { for: id } }, label),
+    input,
+    hint ? el("small", { class: "muted" }, hint) : null,
+  );
 }
 
 function input(name: string, type: string, autocomplete: string, required = true): HTMLInputElement {
@@ -54,7 +60,9 @@ function authForm(
       },
     },
     pageTitle(title),
-    query.get("redirect") ? el("p", { class: "muted" }, "Your session ended. Sign in to continue where you were.") : null,
+    query.get("redirect")
+      ? el("p", { class: "muted" }, "Your session ended. Sign in to continue where you were.")
+      : null,
     ...fields,
     status,
     button,
@@ -68,10 +76,30 @@ export const loginPage: PageFn = (root, _params, query) => {
   authForm(
     root,
     "Sign in",
-    [field("Email or username", input("login", "text", "username")), field("Password", input("password", "password", "current-password"))],
+    [
+      field("Email or username", input("login", "text", "username")),
+      field("Password", input("password", "password", "current-password")),
+    ],
     "Sign in",
-    el("p", { class: "muted" }, "New here? ", el("a", { attrs: { href: "/signup" + (query.get("redirect") ? `?redirect=${encodeURIComponent(query.get("redirect")!)}` : "") } }, "Create an account")),
-    (f) => api<SignIn>("/api/auth/login", { json: { login: f.get("login"), password: f.get("password") }, noSessionRedirect: true }),
+    el(
+      "p",
+      { class: "muted" },
+      "New here? ",
+      el(
+        "a",
+        {
+          attrs: {
+            href: "/signup" + (query.get("redirect") ? `?redirect=${encodeURIComponent(query.get("redirect")!)}` : ""),
+          },
+        },
+        "Create an account",
+      ),
+    ),
+    (f) =>
+      api<SignIn>("/api/auth/login", {
+        json: { login: f.get("login"), password: f.get("password") },
+        noSessionRedirect: true,
+      }),
     query,
   );
 };
@@ -90,7 +118,12 @@ export const signupPage: PageFn = (root, _params, query) => {
     el("p", { class: "muted" }, "Already have an account? ", el("a", { attrs: { href: "/login" } }, "Sign in")),
     (f) =>
       api<SignIn>("/api/auth/register", {
-        json: { email: f.get("email"), username: f.get("username"), full_name: f.get("full_name") || undefined, password: f.get("password") },
+        json: {
+          email: f.get("email"),
+          username: f.get("username"),
+          full_name: f.get("full_name") || undefined,
+          password: f.get("password"),
+        },
         noSessionRedirect: true,
       }),
     query,

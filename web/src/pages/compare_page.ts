@@ -13,7 +13,13 @@ function makeViewer(element: HTMLElement, tileSources: string | object): OpenSea
     marker.setAttribute("data-openseadragon-mobile-css", "true");
     document.head.appendChild(marker);
   }
-  return OpenSeadragon({ element, tileSources: tileSources as string, showNavigationControl: false, animationTime: 0.4, crossOriginPolicy: false });
+  return OpenSeadragon({
+    element,
+    tileSources: tileSources as string,
+    showNavigationControl: false,
+    animationTime: 0.4,
+    crossOriginPolicy: false,
+  });
 }
 
 // Follows `from`'s view in `to` (same centre and zoom in viewport coordinates, which both images
@@ -38,12 +44,22 @@ export const comparePage: PageFn = (root, _params, query) => {
   const pickers = el("div", { class: "toolbar" });
   const stage = el("div");
   const pick = (name: "a" | "b", options: Dataset[], value: string | null) =>
-    el("select", { attrs: { "aria-label": name === "a" ? "Left image" : "Right image" }, on: { change: (e) => {
-      const p = new URLSearchParams(window.location.search);
-      p.set(name, (e.target as HTMLSelectElement).value);
-      history.replaceState(null, "", `/compare?${p}`);
-      show();
-    } } }, el("option", { attrs: { value: "" } }, "Choose an image…"), ...options.map((d) => el("option", { attrs: { value: d.id, selected: d.id === value } }, d.name)));
+    el(
+      "select",
+      {
+        attrs: { "aria-label": name === "a" ? "Left image" : "Right image" },
+        on: {
+          change: (e) => {
+            const p = new URLSearchParams(window.location.search);
+            p.set(name, (e.target as HTMLSelectElement).value);
+            history.replaceState(null, "", `/compare?${p}`);
+            show();
+          },
+        },
+      },
+      el("option", { attrs: { value: "" } }, "Choose an image…"),
+      ...options.map((d) => el("option", { attrs: { value: d.id, selected: d.id === value } }, d.name)),
+    );
 
   const destroyViewers = () => {
     while (viewers.length) viewers.pop()?.destroy();
@@ -69,31 +85,90 @@ export const comparePage: PageFn = (root, _params, query) => {
       replace(stage, errorBox("Both images must be fully processed"));
       return;
     }
-    const modeButton = el("button", { class: "button small", attrs: { type: "button" }, on: { click: () => {
-      p.set("mode", mode === "side" ? "overlay" : "side");
-      history.replaceState(null, "", `/compare?${p}`);
-      show();
-    } } }, mode === "side" ? "Overlay" : "Side by side");
+    const modeButton = el(
+      "button",
+      {
+        class: "button small",
+        attrs: { type: "button" },
+        on: {
+          click: () => {
+            p.set("mode", mode === "side" ? "overlay" : "side");
+            history.replaceState(null, "", `/compare?${p}`);
+            show();
+          },
+        },
+      },
+      mode === "side" ? "Overlay" : "Side by side",
+    );
     if (mode === "side") {
-      const left = el("div", { class: "osd compare-pane", attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[0].name, tabindex: 0 } });
-      const right = el("div", { class: "osd compare-pane", attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[1].name, tabindex: 0 } });
-      const syncBox = el("input", { attrs: { type: "checkbox", checked: sync }, on: { change: (e) => { sync = (e.target as HTMLInputElement).checked; } } });
-      replace(stage, el("div", { class: "toolbar" }, modeButton, el("label", { class: "check" }, syncBox, " Synchronise pan and zoom")),
-        el("div", { class: "compare-grid" }, el("figure", null, left, el("figcaption", null, ds[0].name)), el("figure", null, right, el("figcaption", null, ds[1].name))));
-      const a = makeViewer(left, ds[0].urls!.dzi), b = makeViewer(right, ds[1].urls!.dzi);
+      const left = el("div", {
+        class: "osd compare-pane",
+        attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[0].name, tabindex: 0 },
+      });
+      const right = el("div", {
+        class: "osd compare-pane",
+        attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[1].name, tabindex: 0 },
+      });
+      const syncBox = el("input", {
+        attrs: { type: "checkbox", checked: sync },
+        on: {
+          change: (e) => {
+            sync = (e.target as HTMLInputElement).checked;
+          },
+        },
+      });
+      replace(
+        stage,
+        el(
+          "div",
+          { class: "toolbar" },
+          modeButton,
+          el("label", { class: "check" }, syncBox, " Synchronise pan and zoom"),
+        ),
+        el(
+          "div",
+          { class: "compare-grid" },
+          el("figure", null, left, el("figcaption", null, ds[0].name)),
+          el("figure", null, right, el("figcaption", null, ds[1].name)),
+        ),
+      );
+      const a = makeViewer(left, ds[0].urls!.dzi),
+        b = makeViewer(right, ds[1].urls!.dzi);
       viewers.push(a, b);
       syncViews(a, b, () => sync);
       syncViews(b, a, () => sync);
       // For the end-to-end test to read both zoom levels.
       (window as unknown as { __astropixelViewers?: OpenSeadragon.Viewer[] }).__astropixelViewers = [a, b];
     } else {
-      const pane = el("div", { class: "osd", attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": `${ds[1].name} over ${ds[0].name}`, tabindex: 0 } });
+      const pane = el("div", {
+        class: "osd",
+        attrs: {
+          role: "region",
+          "aria-roledescription": "image viewer",
+          "aria-label": `${ds[1].name} over ${ds[0].name}`,
+          tabindex: 0,
+        },
+      });
       const v = makeViewer(pane, [{ tileSource: ds[0].urls!.dzi }, { tileSource: ds[1].urls!.dzi, opacity: 0.5 }]);
       viewers.push(v);
-      const slider = el("input", { attrs: { type: "range", min: 0, max: 1, step: 0.01, value: 0.5, "aria-label": `Opacity of ${ds[1].name}` }, on: { input: (e) => {
-        v.world.getItemAt(1)?.setOpacity(Number((e.target as HTMLInputElement).value));
-      } } });
-      replace(stage, el("div", { class: "toolbar" }, modeButton, el("label", { class: "field inline" }, `Opacity of “${ds[1].name}”`, slider)), pane);
+      const slider = el("input", {
+        attrs: { type: "range", min: 0, max: 1, step: 0.01, value: 0.5, "aria-label": `Opacity of ${ds[1].name}` },
+        on: {
+          input: (e) => {
+            v.world.getItemAt(1)?.setOpacity(Number((e.target as HTMLInputElement).value));
+          },
+        },
+      });
+      replace(
+        stage,
+        el(
+          "div",
+          { class: "toolbar" },
+          modeButton,
+          el("label", { class: "field inline" }, `Opacity of “${ds[1].name}”`, slider),
+        ),
+        pane,
+      );
     }
   };
 

@@ -73,9 +73,12 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     if (!page.items.length) {
       replace(
         results,
-        el("div", { class: "empty" },
+        el(
+          "div",
+          { class: "empty" },
           el("p", null, state.q || state.category !== "all" ? "Nothing matches these filters." : "No datasets yet."),
-          user ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload an image") : null),
+          user ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload an image") : null,
+        ),
       );
     } else {
       replace(results, ...page.items.map((d) => datasetCard(d, confirmDelete, state.view)));
@@ -84,8 +87,34 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     replace(summary, `${from}–${page.offset + page.items.length} of ${page.total}`);
     replace(
       pager,
-      el("button", { class: "button small", attrs: { type: "button", disabled: page.offset === 0 }, on: { click: () => { state.offset = Math.max(0, state.offset - PAGE_SIZE); load(); } } }, "← Previous"),
-      el("button", { class: "button small", attrs: { type: "button", disabled: page.offset + page.items.length >= page.total }, on: { click: () => { state.offset += PAGE_SIZE; load(); } } }, "Next →"),
+      el(
+        "button",
+        {
+          class: "button small",
+          attrs: { type: "button", disabled: page.offset === 0 },
+          on: {
+            click: () => {
+              state.offset = Math.max(0, state.offset - PAGE_SIZE);
+              load();
+            },
+          },
+        },
+        "← Previous",
+      ),
+      el(
+        "button",
+        {
+          class: "button small",
+          attrs: { type: "button", disabled: page.offset + page.items.length >= page.total },
+          on: {
+            click: () => {
+              state.offset += PAGE_SIZE;
+              load();
+            },
+          },
+        },
+        "Next →",
+      ),
     );
     schedulePoll();
   };
@@ -96,7 +125,9 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     const busy = current.filter((d) => d.status === "pending" || d.status === "processing");
     if (!busy.length || disposed) return;
     poll = window.setTimeout(async () => {
-      const updates = await Promise.all(busy.map((d) => api<DatasetStatusBody>(`/api/datasets/${encodeURIComponent(d.id)}/status`).catch(() => null)));
+      const updates = await Promise.all(
+        busy.map((d) => api<DatasetStatusBody>(`/api/datasets/${encodeURIComponent(d.id)}/status`).catch(() => null)),
+      );
       if (disposed) return;
       if (updates.some((u, i) => u && (u.status !== busy[i].status || u.progress !== busy[i].progress))) load(false);
       else schedulePoll();
@@ -117,42 +148,105 @@ export const dashboardPage: PageFn = (root, _params, query) => {
       const page = await api<Page<Dataset>>(`/api/datasets?${p}`);
       if (!disposed) render(page);
     } catch (e) {
-      if (!disposed) replace(results, errorBox("Datasets cannot be loaded", e instanceof ApiError ? e.message : String(e)));
+      if (!disposed)
+        replace(results, errorBox("Datasets cannot be loaded", e instanceof ApiError ? e.message : String(e)));
     }
   };
 
   const search = el("input", {
-    attrs: { type: "search", placeholder: "Search names, descriptions and FITS objects", "aria-label": "Search", value: state.q },
-    on: { input: (e) => { window.clearTimeout(timer); timer = window.setTimeout(() => { state.q = (e.target as HTMLInputElement).value; state.offset = 0; load(); }, 250); } },
+    attrs: {
+      type: "search",
+      placeholder: "Search names, descriptions and FITS objects",
+      "aria-label": "Search",
+      value: state.q,
+    },
+    on: {
+      input: (e) => {
+        window.clearTimeout(timer);
+        timer = window.setTimeout(() => {
+          state.q = (e.target as HTMLInputElement).value;
+          state.offset = 0;
+          load();
+        }, 250);
+      },
+    },
   });
   const categories = el(
     "div",
     { class: "segmented", attrs: { role: "group", "aria-label": "Category" } },
     ...CATEGORIES.map((c) =>
-      el("button", { class: "button small", attrs: { type: "button", "aria-pressed": String(state.category === c) }, on: { click: (e) => {
-        state.category = c;
-        state.offset = 0;
-        categories.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", "false"));
-        (e.currentTarget as HTMLElement).setAttribute("aria-pressed", "true");
-        load();
-      } } }, c),
+      el(
+        "button",
+        {
+          class: "button small",
+          attrs: { type: "button", "aria-pressed": String(state.category === c) },
+          on: {
+            click: (e) => {
+              state.category = c;
+              state.offset = 0;
+              categories.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", "false"));
+              (e.currentTarget as HTMLElement).setAttribute("aria-pressed", "true");
+              load();
+            },
+          },
+        },
+        c,
+      ),
     ),
   );
   const sort = el(
     "select",
-    { attrs: { "aria-label": "Sort" }, on: { change: (e) => { state.sort = (e.target as HTMLSelectElement).value; state.offset = 0; load(); } } },
-    ...[["-date", "Newest first"], ["date", "Oldest first"], ["name", "Name A–Z"], ["-name", "Name Z–A"], ["-size", "Largest first"], ["size", "Smallest first"]].map(([v, label]) =>
-      el("option", { attrs: { value: v, selected: v === state.sort } }, label),
-    ),
+    {
+      attrs: { "aria-label": "Sort" },
+      on: {
+        change: (e) => {
+          state.sort = (e.target as HTMLSelectElement).value;
+          state.offset = 0;
+          load();
+        },
+      },
+    },
+    ...[
+      ["-date", "Newest first"],
+      ["date", "Oldest first"],
+      ["name", "Name A–Z"],
+      ["-name", "Name Z–A"],
+      ["-size", "Largest first"],
+      ["size", "Smallest first"],
+    ].map(([v, label]) => el("option", { attrs: { value: v, selected: v === state.sort } }, label)),
   );
-  const viewToggle = el("button", { class: "button small", attrs: { type: "button", title: "Switch between grid and list" }, on: { click: () => {
-    state.view = state.view === "grid" ? "list" : "grid";
-    localStorage.setItem("astropixel.view", state.view);
-    viewToggle.textContent = state.view === "grid" ? "List view" : "Grid view";
-    load(false);
-  } } }, state.view === "grid" ? "List view" : "Grid view");
+  const viewToggle = el(
+    "button",
+    {
+      class: "button small",
+      attrs: { type: "button", title: "Switch between grid and list" },
+      on: {
+        click: () => {
+          state.view = state.view === "grid" ? "list" : "grid";
+          localStorage.setItem("astropixel.view", state.view);
+          viewToggle.textContent = state.view === "grid" ? "List view" : "Grid view";
+          load(false);
+        },
+      },
+    },
+    state.view === "grid" ? "List view" : "Grid view",
+  );
   const mine = user
-    ? el("label", { class: "check" }, el("input", { attrs: { type: "checkbox", checked: state.mine }, on: { change: (e) => { state.mine = (e.target as HTMLInputElement).checked; state.offset = 0; load(); } } }), " Only mine")
+    ? el(
+        "label",
+        { class: "check" },
+        el("input", {
+          attrs: { type: "checkbox", checked: state.mine },
+          on: {
+            change: (e) => {
+              state.mine = (e.target as HTMLInputElement).checked;
+              state.offset = 0;
+              load();
+            },
+          },
+        }),
+        " Only mine",
+      )
     : null;
 
   replace(
@@ -160,7 +254,18 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     el(
       "main",
       null,
-      el("div", { class: "page-head" }, pageTitle("Datasets"), user ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload") : el("button", { class: "button", attrs: { type: "button" }, on: { click: () => navigate("/signup") } }, "Sign up to upload")),
+      el(
+        "div",
+        { class: "page-head" },
+        pageTitle("Datasets"),
+        user
+          ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload")
+          : el(
+              "button",
+              { class: "button", attrs: { type: "button" }, on: { click: () => navigate("/signup") } },
+              "Sign up to upload",
+            ),
+      ),
       el("div", { class: "toolbar" }, search, categories, sort, mine, viewToggle),
       summary,
       results,

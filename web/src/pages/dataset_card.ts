@@ -8,18 +8,38 @@ export function statusBadge(d: Pick<Dataset, "status" | "progress">): HTMLElemen
 }
 
 export function progressBar(progress: number, label: string): HTMLElement {
-  return el("div", { class: "progress", attrs: { role: "progressbar", "aria-label": label, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": progress } },
-    el("div", { class: "progress-fill", style: { width: `${Math.max(0, Math.min(100, progress))}%` } }));
+  return el(
+    "div",
+    {
+      class: "progress",
+      attrs: {
+        role: "progressbar",
+        "aria-label": label,
+        "aria-valuemin": 0,
+        "aria-valuemax": 100,
+        "aria-valuenow": progress,
+      },
+    },
+    el("div", { class: "progress-fill", style: { width: `${Math.max(0, Math.min(100, progress))}%` } }),
+  );
 }
 
 function expiry(d: Dataset): HTMLElement | null {
   if (!d.expires_at) return null;
   const hours = (new Date(d.expires_at).getTime() - Date.now()) / 3.6e6;
   const when = hours < 48 ? `${Math.max(0, Math.round(hours))} h` : `${Math.round(hours / 24)} days`;
-  return el("small", { class: "warn", attrs: { title: `Deleted automatically on ${new Date(d.expires_at).toLocaleString()}` } }, `Expires in ${when}`);
+  return el(
+    "small",
+    { class: "warn", attrs: { title: `Deleted automatically on ${new Date(d.expires_at).toLocaleString()}` } },
+    `Expires in ${when}`,
+  );
 }
 
-export function datasetCard(d: Dataset, onDelete: ((d: Dataset) => void) | null, view: "grid" | "list" = "grid"): HTMLElement {
+export function datasetCard(
+  d: Dataset,
+  onDelete: ((d: Dataset) => void) | null,
+  view: "grid" | "list" = "grid",
+): HTMLElement {
   const href = `/datasets/${encodeURIComponent(d.id)}`;
   const thumb =
     d.urls && d.status !== "failed"
@@ -33,13 +53,36 @@ export function datasetCard(d: Dataset, onDelete: ((d: Dataset) => void) | null,
       "div",
       { class: "card-body" },
       el("h3", null, el("a", { attrs: { href } }, d.name)),
-      el("div", { class: "meta" }, el("span", { class: `badge cat-${d.category}` }, d.category), statusBadge(d), d.is_demo ? el("span", { class: "badge" }, "demo") : null, d.is_public ? el("span", { class: "badge" }, "public") : el("span", { class: "badge" }, "private")),
-      el("p", { class: "muted small" }, formatPixels(d.width, d.height), " · ", d.format.toUpperCase(), " · ", formatBytes(d.file_size)),
+      el(
+        "div",
+        { class: "meta" },
+        el("span", { class: `badge cat-${d.category}` }, d.category),
+        statusBadge(d),
+        d.is_demo ? el("span", { class: "badge" }, "demo") : null,
+        d.is_public ? el("span", { class: "badge" }, "public") : el("span", { class: "badge" }, "private"),
+      ),
+      el(
+        "p",
+        { class: "muted small" },
+        formatPixels(d.width, d.height),
+        " · ",
+        d.format.toUpperCase(),
+        " · ",
+        formatBytes(d.file_size),
+      ),
       d.status === "processing" || d.status === "pending" ? progressBar(d.progress, `Processing ${d.name}`) : null,
       d.status === "failed" ? el("p", { class: "error small" }, d.failure_reason ?? "Processing failed") : null,
       expiry(d),
       onDelete && d.is_owner
-        ? el("button", { class: "button danger small", attrs: { type: "button", "aria-label": `Delete ${d.name}` }, on: { click: () => onDelete(d) } }, "Delete")
+        ? el(
+            "button",
+            {
+              class: "button danger small",
+              attrs: { type: "button", "aria-label": `Delete ${d.name}` },
+              on: { click: () => onDelete(d) },
+            },
+            "Delete",
+          )
         : null,
     ),
   );

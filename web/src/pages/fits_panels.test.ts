@@ -6,7 +6,11 @@ const hostile = "OBSERVER= '<img src=x onerror=alert(1)>'\nCOMMENT <script>windo
 
 describe("FITS header view", () => {
   it("shows hostile header cards as text, never as markup", () => {
-    const v = headerView({ hdu: 1, primary_header: hostile, image_header: "XTENSION= 'IMAGE   '\nEXTNAME = '<b>SCI</b>'\n" });
+    const v = headerView({
+      hdu: 1,
+      primary_header: hostile,
+      image_header: "XTENSION= 'IMAGE   '\nEXTNAME = '<b>SCI</b>'\n",
+    });
     document.body.appendChild(v);
     const pres = v.querySelectorAll("pre");
     expect(pres).toHaveLength(2);
@@ -40,10 +44,23 @@ describe("FITS header view", () => {
 });
 
 const fits: FitsInfo = {
-  hdu: 1, plane: 0, planes: 3, bitpix: -32, hdu_count: 3, keywords: {},
+  hdu: 1,
+  plane: 0,
+  planes: 3,
+  bitpix: -32,
+  hdu_count: 3,
+  keywords: {},
   hdus: [
     { index: 0, kind: "header_only", extname: "", bitpix: 8, axes: [], tile_compressed: false, displayable: false },
-    { index: 1, kind: "image", extname: "SCI", bitpix: -32, axes: [60, 40, 3], tile_compressed: false, displayable: true },
+    {
+      index: 1,
+      kind: "image",
+      extname: "SCI",
+      bitpix: -32,
+      axes: [60, 40, 3],
+      tile_compressed: false,
+      displayable: true,
+    },
     { index: 2, kind: "image", extname: "ERR", bitpix: 16, axes: [60, 40], tile_compressed: false, displayable: true },
   ],
 };
@@ -54,7 +71,10 @@ describe("HDU and plane choice", () => {
   it("lists the displayable HDUs and shows the plane field for cubes only", () => {
     const form = fitsDisplayForm(dataset, fits, options)!;
     const select = form.querySelector<HTMLSelectElement>("#fits-hdu")!;
-    expect([...select.options].map((o) => o.textContent)).toEqual(["1 · SCI · 60×40×3 · float32", "2 · ERR · 60×40 · int16"]);
+    expect([...select.options].map((o) => o.textContent)).toEqual([
+      "1 · SCI · 60×40×3 · float32",
+      "2 · ERR · 60×40 · int16",
+    ]);
     expect(select.value).toBe("1");
     const plane = form.querySelector<HTMLInputElement>("#fits-plane")!;
     expect(plane.closest(".field")!.hasAttribute("hidden")).toBe(false);
@@ -66,7 +86,13 @@ describe("HDU and plane choice", () => {
   });
 
   it("offers nothing when there is nothing to choose", () => {
-    expect(fitsDisplayForm(dataset, { ...fits, planes: 1, hdus: fits.hdus.slice(0, 2).map((h) => ({ ...h, axes: [60, 40] })) }, options)).toBeNull();
+    expect(
+      fitsDisplayForm(
+        dataset,
+        { ...fits, planes: 1, hdus: fits.hdus.slice(0, 2).map((h) => ({ ...h, axes: [60, 40] })) },
+        options,
+      ),
+    ).toBeNull();
   });
 
   it("checks the plane before asking the server", () => {
@@ -79,7 +105,8 @@ describe("HDU and plane choice", () => {
 
 describe("HDU and plane choice, server side", () => {
   afterEach(() => vi.unstubAllGlobals());
-  const answer = (status: number, body: unknown) => vi.fn(async () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }));
+  const answer = (status: number, body: unknown) =>
+    vi.fn(async () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }));
   const settle = () => new Promise((r) => setTimeout(r, 0));
 
   it("sends the HDU and plane with the stretch chosen before", async () => {
@@ -95,7 +122,10 @@ describe("HDU and plane choice, server side", () => {
   });
 
   it("shows the server's refusal next to the field it names", async () => {
-    vi.stubGlobal("fetch", answer(400, { code: "validation_error", field: "hdu", message: "HDU 2 holds no 2-D image <b>x</b>" }));
+    vi.stubGlobal(
+      "fetch",
+      answer(400, { code: "validation_error", field: "hdu", message: "HDU 2 holds no 2-D image <b>x</b>" }),
+    );
     const form = fitsDisplayForm(dataset, fits, options)!;
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     await settle();
@@ -108,7 +138,9 @@ describe("HDU and plane choice, server side", () => {
     const f = answer(202, {});
     vi.stubGlobal("fetch", f);
     let queued = 0;
-    const form = fitsRetryForm({ ...dataset, stretch: { hdu: 0 } } as Dataset, () => { queued += 1; });
+    const form = fitsRetryForm({ ...dataset, stretch: { hdu: 0 } } as Dataset, () => {
+      queued += 1;
+    });
     const hdu = form.querySelector<HTMLInputElement>("#retry-hdu")!;
     expect(hdu.value).toBe("0");
     hdu.value = "-1";

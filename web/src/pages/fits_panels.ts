@@ -23,7 +23,10 @@ export function headerView(h: FitsHeaders): HTMLElement {
 }
 
 // A disclosure that fetches the headers the first time it opens.
-export function fitsHeaderDisclosure(url: string, fetchHeaders: (url: string) => Promise<FitsHeaders> = (u) => api<FitsHeaders>(u)): HTMLDetailsElement {
+export function fitsHeaderDisclosure(
+  url: string,
+  fetchHeaders: (url: string) => Promise<FitsHeaders> = (u) => api<FitsHeaders>(u),
+): HTMLDetailsElement {
   const body = el("div", { attrs: { "aria-live": "polite" } });
   const details = el("details", { class: "fits-headers" }, el("summary", null, "FITS header"), body);
   let asked = false;
@@ -54,9 +57,23 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
   if (hdus.length === 0 || (hdus.length === 1 && f.planes <= 1)) return null;
   const hduError = el("span", { id: "fits-hdu-error", class: "error small", attrs: { "aria-live": "polite" } });
   const planeError = el("span", { id: "fits-plane-error", class: "error small", attrs: { "aria-live": "polite" } });
-  const hdu = el("select", { attrs: { id: "fits-hdu", name: "hdu", "aria-describedby": "fits-hdu-error" } },
-    ...hdus.map((h) => el("option", { attrs: { value: h.index, selected: h.index === f.hdu } }, hduLabel(h))));
-  const plane = el("input", { attrs: { id: "fits-plane", name: "plane", type: "number", min: 0, step: 1, inputmode: "numeric", value: f.plane, "aria-describedby": "fits-plane-error" } });
+  const hdu = el(
+    "select",
+    { attrs: { id: "fits-hdu", name: "hdu", "aria-describedby": "fits-hdu-error" } },
+    ...hdus.map((h) => el("option", { attrs: { value: h.index, selected: h.index === f.hdu } }, hduLabel(h))),
+  );
+  const plane = el("input", {
+    attrs: {
+      id: "fits-plane",
+      name: "plane",
+      type: "number",
+      min: 0,
+      step: 1,
+      inputmode: "numeric",
+      value: f.plane,
+      "aria-describedby": "fits-plane-error",
+    },
+  });
   const planeLabel = el("label", { attrs: { for: "fits-plane" } });
   const planeField = el("div", { class: "field" }, planeLabel, plane, planeError);
   const status = el("div", { attrs: { "aria-live": "polite" } });
@@ -77,7 +94,9 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
     hduError.textContent = planeError.textContent = "";
     syncPlane(true);
   });
-  plane.addEventListener("input", () => { planeError.textContent = ""; });
+  plane.addEventListener("input", () => {
+    planeError.textContent = "";
+  });
 
   const follow = (before: number) => {
     const tick = async () => {
@@ -94,7 +113,11 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
           options.onDone();
           return;
         }
-        replace(status, progressBar(s.progress, "Processing"), el("p", { class: "muted small" }, `${s.status} · ${s.progress}%`));
+        replace(
+          status,
+          progressBar(s.progress, "Processing"),
+          el("p", { class: "muted small" }, `${s.status} · ${s.progress}%`),
+        );
       } catch {
         // Transient: try again.
       }
@@ -114,7 +137,9 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
     }
     submit.disabled = true;
     try {
-      await api<Dataset>(`/api/datasets/${encodeURIComponent(d.id)}/reprocess`, { json: displayRequest(d.stretch, Number(hdu.value), p.value ?? 0) });
+      await api<Dataset>(`/api/datasets/${encodeURIComponent(d.id)}/reprocess`, {
+        json: displayRequest(d.stretch, Number(hdu.value), p.value ?? 0),
+      });
       replace(status, progressBar(0, "Processing"), el("p", { class: "muted small" }, "Queued…"));
       follow(d.pyramid_version);
     } catch (e) {
@@ -128,7 +153,16 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
 
   return el(
     "form",
-    { class: "panel fits-display", attrs: { "aria-label": "FITS image shown" }, on: { submit: (e) => { e.preventDefault(); void send(); } } },
+    {
+      class: "panel fits-display",
+      attrs: { "aria-label": "FITS image shown" },
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          void send();
+        },
+      },
+    },
     el("h2", null, "Image shown"),
     el("div", { class: "field" }, el("label", { attrs: { for: "fits-hdu" } }, "HDU"), hdu, hduError),
     planeField,
@@ -141,9 +175,25 @@ export function fitsDisplayForm(d: Dataset, f: FitsInfo, options: DisplayFormOpt
 // owner may try again with another HDU or plane typed in, e.g. after "HDU 0 holds no 2-D image".
 export function fitsRetryForm(d: Dataset, onQueued: () => void): HTMLElement {
   const field = (id: string, label: string, value: number | undefined, hint: string) => {
-    const input = el("input", { attrs: { id, name: id, type: "number", min: 0, step: 1, inputmode: "numeric", value: value ?? "", placeholder: hint, "aria-describedby": `${id}-error` } });
+    const input = el("input", {
+      attrs: {
+        id,
+        name: id,
+        type: "number",
+        min: 0,
+        step: 1,
+        inputmode: "numeric",
+        value: value ?? "",
+        placeholder: hint,
+        "aria-describedby": `${id}-error`,
+      },
+    });
     const error = el("span", { id: `${id}-error`, class: "error small", attrs: { "aria-live": "polite" } });
-    return { input, error, node: el("div", { class: "field" }, el("label", { attrs: { for: id } }, label), input, error) };
+    return {
+      input,
+      error,
+      node: el("div", { class: "field" }, el("label", { attrs: { for: id } }, label), input, error),
+    };
   };
   const hdu = field("retry-hdu", "HDU", d.stretch?.hdu, "first image");
   const plane = field("retry-plane", "Plane", d.stretch?.plane, "0");
@@ -171,14 +221,28 @@ export function fitsRetryForm(d: Dataset, onQueued: () => void): HTMLElement {
     } catch (e) {
       submit.disabled = false;
       const message = e instanceof ApiError ? e.message : String(e);
-      if (e instanceof ApiError && (e.field === "hdu" || e.field === "plane")) (e.field === "hdu" ? hdu : plane).error.textContent = message;
+      if (e instanceof ApiError && (e.field === "hdu" || e.field === "plane"))
+        (e.field === "hdu" ? hdu : plane).error.textContent = message;
       else replace(status, errorBox("The image cannot be reprocessed", message));
     }
   };
   return el(
     "form",
-    { class: "card form fits-retry", attrs: { "aria-label": "Try another HDU or plane" }, on: { submit: (e) => { e.preventDefault(); void send(); } } },
-    el("p", { class: "muted small" }, "Try another image of this FITS file (HDUs and planes are numbered from 0; empty: the first HDU holding an image, plane 0)."),
+    {
+      class: "card form fits-retry",
+      attrs: { "aria-label": "Try another HDU or plane" },
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          void send();
+        },
+      },
+    },
+    el(
+      "p",
+      { class: "muted small" },
+      "Try another image of this FITS file (HDUs and planes are numbered from 0; empty: the first HDU holding an image, plane 0).",
+    ),
     el("div", { class: "row" }, hdu.node, plane.node),
     status,
     el("div", { class: "actions" }, submit),

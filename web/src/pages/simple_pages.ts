@@ -9,7 +9,11 @@ import { datasetCard } from "./dataset_card";
 export const landingPage: PageFn = (root) => {
   document.title = "AstroPixel · explore gigapixel images of the sky and the planets";
   const user = currentUser();
-  const gallery = el("div", { class: "grid" }, ...Array.from({ length: 3 }, () => el("div", { class: "card skeleton" })));
+  const gallery = el(
+    "div",
+    { class: "grid" },
+    ...Array.from({ length: 3 }, () => el("div", { class: "card skeleton" })),
+  );
   replace(
     root,
     el(
@@ -27,7 +31,9 @@ export const landingPage: PageFn = (root) => {
         el(
           "div",
           { class: "actions" },
-          user ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload an image") : el("a", { class: "button primary", attrs: { href: "/signup" } }, "Create a free account"),
+          user
+            ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload an image")
+            : el("a", { class: "button primary", attrs: { href: "/signup" } }, "Create a free account"),
           el("a", { class: "button", attrs: { href: "/datasets" } }, "Browse public images"),
         ),
       ),
@@ -35,7 +41,14 @@ export const landingPage: PageFn = (root) => {
     ),
   );
   api<Page<Dataset>>("/api/datasets?visibility=public&limit=6&sort=-date")
-    .then((page) => replace(gallery, ...(page.items.length ? page.items.map((d) => datasetCard(d, null)) : [el("p", { class: "muted" }, "No public images yet.")])))
+    .then((page) =>
+      replace(
+        gallery,
+        ...(page.items.length
+          ? page.items.map((d) => datasetCard(d, null))
+          : [el("p", { class: "muted" }, "No public images yet.")]),
+      ),
+    )
     .catch(() => replace(gallery, el("p", { class: "muted" }, "Public images cannot be loaded right now.")));
 };
 
@@ -43,6 +56,12 @@ export const notFoundPage: PageFn = (root) => {
   document.title = "Not found · AstroPixel";
   replace(
     root,
-    el("main", { class: "narrow center" }, el("h1", null, "Lost in space"), el("p", { class: "muted" }, "There is nothing at this address."), el("a", { class: "button", attrs: { href: "/datasets" } }, "Go to the datasets")),
+    el(
+      "main",
+      { class: "narrow center" },
+      el("h1", null, "Lost in space"),
+      el("p", { class: "muted" }, "There is nothing at this address."),
+      el("a", { class: "button", attrs: { href: "/datasets" } }, "Go to the datasets"),
+    ),
   );
 };

@@ -42,17 +42,60 @@ export const uploadPage: PageFn = (root) => {
   );
   const name = el("input", { attrs: { id: "name", name: "name", required: true, maxlength: 200 } });
   const description = el("textarea", { attrs: { id: "description", name: "description", rows: 3, maxlength: 5000 } });
-  const category = el("select", { attrs: { id: "category", name: "category" } }, ...["space", "earth", "mars", "other"].map((c) => el("option", { attrs: { value: c } }, c)));
+  const category = el(
+    "select",
+    { attrs: { id: "category", name: "category" } },
+    ...["space", "earth", "mars", "other"].map((c) => el("option", { attrs: { value: c } }, c)),
+  );
   const isPublic = el("input", { attrs: { type: "checkbox", id: "public", name: "public" } });
   // FITS only: which HDU and which plane of a cube to show (0-based; empty = the server's default).
-  const hdu = el("input", { attrs: { id: "hdu", name: "hdu", type: "number", min: 0, step: 1, inputmode: "numeric", placeholder: "first image", "aria-describedby": "hdu-hint hdu-error" } });
-  const plane = el("input", { attrs: { id: "plane", name: "plane", type: "number", min: 0, step: 1, inputmode: "numeric", placeholder: "0", "aria-describedby": "plane-hint plane-error" } });
+  const hdu = el("input", {
+    attrs: {
+      id: "hdu",
+      name: "hdu",
+      type: "number",
+      min: 0,
+      step: 1,
+      inputmode: "numeric",
+      placeholder: "first image",
+      "aria-describedby": "hdu-hint hdu-error",
+    },
+  });
+  const plane = el("input", {
+    attrs: {
+      id: "plane",
+      name: "plane",
+      type: "number",
+      min: 0,
+      step: 1,
+      inputmode: "numeric",
+      placeholder: "0",
+      "aria-describedby": "plane-hint plane-error",
+    },
+  });
   const hduError = el("span", { id: "hdu-error", class: "error small", attrs: { "aria-live": "polite" } });
   const planeError = el("span", { id: "plane-error", class: "error small", attrs: { "aria-live": "polite" } });
-  const fitsFields = el("fieldset", { class: "row fits-fields", attrs: { hidden: true } },
+  const fitsFields = el(
+    "fieldset",
+    { class: "row fits-fields", attrs: { hidden: true } },
     el("legend", { class: "small muted" }, "FITS: the image to show (optional; HDUs and planes are numbered from 0)"),
-    el("div", { class: "field" }, el("label", { attrs: { for: "hdu" } }, "HDU"), hdu, el("small", { id: "hdu-hint", class: "muted" }, "Default: the first HDU holding an image"), hduError),
-    el("div", { class: "field" }, el("label", { attrs: { for: "plane" } }, "Plane"), plane, el("small", { id: "plane-hint", class: "muted" }, "For a cube; default 0"), planeError));
+    el(
+      "div",
+      { class: "field" },
+      el("label", { attrs: { for: "hdu" } }, "HDU"),
+      hdu,
+      el("small", { id: "hdu-hint", class: "muted" }, "Default: the first HDU holding an image"),
+      hduError,
+    ),
+    el(
+      "div",
+      { class: "field" },
+      el("label", { attrs: { for: "plane" } }, "Plane"),
+      plane,
+      el("small", { id: "plane-hint", class: "muted" }, "For a cube; default 0"),
+      planeError,
+    ),
+  );
   const status = el("div", { attrs: { "aria-live": "polite" } });
   const progress = el("div");
   const start = el("button", { class: "button primary", attrs: { type: "submit", disabled: true } }, "Upload");
@@ -67,7 +110,10 @@ export const uploadPage: PageFn = (root) => {
     start.disabled = false;
   };
   fileInput.addEventListener("change", () => fileInput.files?.[0] && choose(fileInput.files[0]));
-  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    drop.classList.add("over");
+  });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
@@ -75,7 +121,12 @@ export const uploadPage: PageFn = (root) => {
     const f = e.dataTransfer?.files?.[0];
     if (f) choose(f);
   });
-  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); fileInput.click(); } });
+  drop.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      fileInput.click();
+    }
+  });
 
   const followProcessing = (id: string) => {
     replace(status, el("p", null, "Uploaded. Building the tile pyramid…"));
@@ -94,11 +145,21 @@ export const uploadPage: PageFn = (root) => {
           // dataset's page, where another can be chosen without uploading again.
           if (s.failure_code === "bad_hdu" || s.failure_code === "bad_plane") {
             (s.failure_code === "bad_hdu" ? hduError : planeError).textContent = s.failure_reason ?? "";
-            status.append(el("a", { class: "button small", attrs: { href: `/datasets/${encodeURIComponent(id)}` } }, "Choose another HDU or plane"));
+            status.append(
+              el(
+                "a",
+                { class: "button small", attrs: { href: `/datasets/${encodeURIComponent(id)}` } },
+                "Choose another HDU or plane",
+              ),
+            );
           }
           return;
         }
-        replace(progress, progressBar(s.progress, "Processing"), el("p", { class: "muted small" }, `${s.status} · ${s.progress}%`));
+        replace(
+          progress,
+          progressBar(s.progress, "Processing"),
+          el("p", { class: "muted small" }, `${s.status} · ${s.progress}%`),
+        );
       } catch {
         // Transient: try again.
       }
@@ -140,7 +201,7 @@ export const uploadPage: PageFn = (root) => {
       },
       onShouldRetry: (err) => {
         const s = responseError(err).status;
-        return s === 0 || s === 409 || s === 423 || s >= 500 && s !== 507;
+        return s === 0 || s === 409 || s === 423 || (s >= 500 && s !== 507);
       },
       onProgress: (sent, total) => {
         const rate = meter.sample(sent, performance.now());
@@ -148,7 +209,11 @@ export const uploadPage: PageFn = (root) => {
         replace(
           progress,
           progressBar(pct, "Upload"),
-          el("p", { class: "muted small" }, `${formatBytes(sent)} of ${formatBytes(total)} · ${pct}% · ${formatBytes(rate)}/s · ${formatDuration((total - sent) / rate)} left`),
+          el(
+            "p",
+            { class: "muted small" },
+            `${formatBytes(sent)} of ${formatBytes(total)} · ${pct}% · ${formatBytes(rate)}/s · ${formatDuration((total - sent) / rate)} left`,
+          ),
         );
       },
       onAfterResponse: (_req, res) => {
@@ -205,14 +270,25 @@ export const uploadPage: PageFn = (root) => {
 
   const form = el(
     "form",
-    { class: "card form", on: { submit: (e) => { e.preventDefault(); void begin(); } } },
+    {
+      class: "card form",
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          void begin();
+        },
+      },
+    },
     drop,
     fileInput,
     el("div", { class: "field" }, el("label", { attrs: { for: "name" } }, "Name"), name),
     el("div", { class: "field" }, el("label", { attrs: { for: "description" } }, "Description"), description),
-    el("div", { class: "row" },
+    el(
+      "div",
+      { class: "row" },
       el("div", { class: "field" }, el("label", { attrs: { for: "category" } }, "Category"), category),
-      el("label", { class: "check" }, isPublic, " Public: anyone, signed in or not, can view it")),
+      el("label", { class: "check" }, isPublic, " Public: anyone, signed in or not, can view it"),
+    ),
     fitsFields,
     progress,
     status,

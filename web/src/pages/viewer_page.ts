@@ -23,7 +23,8 @@ function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
   const wcs = d.pyramid?.wcs ?? null;
   const fits = d.pyramid?.fits ?? null;
-  const row = (k: string, v: string | number | null | undefined) => (v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v))));
+  const row = (k: string, v: string | number | null | undefined) =>
+    v === null || v === undefined || v === "" ? null : el("div", null, el("dt", null, k), el("dd", null, String(v)));
   return el(
     "aside",
     { class: "panel", attrs: { "aria-label": "Image information" } },
@@ -33,7 +34,12 @@ function infoPanel(d: Dataset): HTMLElement {
       "dl",
       null,
       row("Size", formatPixels(d.width, d.height)),
-      row("Format", fits ? fitsFormat(fits) : `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`),
+      row(
+        "Format",
+        fits
+          ? fitsFormat(fits)
+          : `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`,
+      ),
       ...(fits ? fitsInfoRows(fits).map(([k, v]) => row(k, v)) : []),
       row("Stretch", d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? "linear (default)" : "none")),
       row("File", `${d.file_name || "—"} (${formatBytes(d.file_size)})`),
@@ -42,7 +48,10 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Coordinates", geo ? describeSystem(geo) : null),
       ...(wcs ? skyInfoRows(wcs, usableWcs(wcs, d.height) !== null).map(([k, v]) => row(k, v)) : []),
       row("Pixel size", geo?.pixel_size ? `${geo.pixel_size[0]} × ${geo.pixel_size[1]}` : null),
-      row("Bounds", geo?.bounds ? geo.bounds.map((v) => v.toFixed(geo.model === "geographic" ? 5 : 1)).join(", ") : null),
+      row(
+        "Bounds",
+        geo?.bounds ? geo.bounds.map((v) => v.toFixed(geo.model === "geographic" ? 5 : 1)).join(", ") : null,
+      ),
       row("Levels", d.pyramid?.levels),
       row("Tiles", d.pyramid ? `${d.pyramid.tiles} × ${d.pyramid.tile_size}px ${d.pyramid.tile_format}` : null),
       row("Created", new Date(d.created_at).toLocaleString()),
@@ -57,35 +66,100 @@ function exportPanel(d: Dataset): HTMLElement {
   const longest = Math.max(d.width, d.height);
   const widths = [512, 1024, 2048, 4096, 8192].filter((w) => w < d.width);
   if (d.width <= 8192) widths.push(d.width);
-  const choice = el("select", { attrs: { id: "export-width", "aria-label": "Width of the exported image" } },
-    ...widths.map((w) => el("option", { attrs: { value: w, selected: w === Math.min(2048, d.width) } }, `${w} px wide${w === d.width ? " (full size)" : ""}`)));
+  const choice = el(
+    "select",
+    { attrs: { id: "export-width", "aria-label": "Width of the exported image" } },
+    ...widths.map((w) =>
+      el(
+        "option",
+        { attrs: { value: w, selected: w === Math.min(2048, d.width) } },
+        `${w} px wide${w === d.width ? " (full size)" : ""}`,
+      ),
+    ),
+  );
   const progress = el("span", { class: "muted small", attrs: { "aria-live": "polite" } });
-  const go = el("button", { class: "button small", attrs: { type: "button" }, on: { click: async () => {
-    if (!d.urls || !d.pyramid) return;
-    go.disabled = true;
-    try {
-      await exportWholeImage({
-        dziUrl: d.urls.dzi, width: d.width, height: d.height, tileSize: d.pyramid.tile_size, format: d.pyramid.tile_format,
-        targetWidth: Number(choice.value), fileName: fileNameFor(d.name, `-${choice.value}px.png`),
-        onProgress: (done, total) => { progress.textContent = `${done} / ${total} tiles`; },
-      });
-      progress.textContent = "Saved.";
-    } catch (e) {
-      progress.textContent = `Export failed: ${String(e)}`;
-    } finally {
-      go.disabled = false;
-    }
-  } } }, "Export image");
-  return el("section", { class: "panel", attrs: { "aria-label": "Export" } }, el("h2", null, "Export"),
-    longest > 0 ? el("div", { class: "row" }, choice, go) : null, progress);
+  const go = el(
+    "button",
+    {
+      class: "button small",
+      attrs: { type: "button" },
+      on: {
+        click: async () => {
+          if (!d.urls || !d.pyramid) return;
+          go.disabled = true;
+          try {
+            await exportWholeImage({
+              dziUrl: d.urls.dzi,
+              width: d.width,
+              height: d.height,
+              tileSize: d.pyramid.tile_size,
+              format: d.pyramid.tile_format,
+              targetWidth: Number(choice.value),
+              fileName: fileNameFor(d.name, `-${choice.value}px.png`),
+              onProgress: (done, total) => {
+                progress.textContent = `${done} / ${total} tiles`;
+              },
+            });
+            progress.textContent = "Saved.";
+          } catch (e) {
+            progress.textContent = `Export failed: ${String(e)}`;
+          } finally {
+            go.disabled = false;
+          }
+        },
+      },
+    },
+    "Export image",
+  );
+  return el(
+    "section",
+    { class: "panel", attrs: { "aria-label": "Export" } },
+    el("h2", null, "Export"),
+    longest > 0 ? el("div", { class: "row" }, choice, go) : null,
+    progress,
+  );
 }
 
 function settingsPanel(settings: ViewerSettings, apply: (s: ViewerSettings) => void): HTMLElement {
   const check = (key: "navigator" | "debugTiles", label: string) =>
-    el("label", { class: "check" }, el("input", { attrs: { type: "checkbox", checked: settings[key] }, on: { change: (e) => { settings[key] = (e.target as HTMLInputElement).checked; apply(settings); } } }), ` ${label}`);
+    el(
+      "label",
+      { class: "check" },
+      el("input", {
+        attrs: { type: "checkbox", checked: settings[key] },
+        on: {
+          change: (e) => {
+            settings[key] = (e.target as HTMLInputElement).checked;
+            apply(settings);
+          },
+        },
+      }),
+      ` ${label}`,
+    );
   const range = (key: "animationTime" | "zoomPerScroll", label: string, min: number, max: number, step: number) =>
-    el("label", { class: "field" }, label, el("input", { attrs: { type: "range", min, max, step, value: settings[key] }, on: { input: (e) => { settings[key] = Number((e.target as HTMLInputElement).value); apply(settings); } } }));
-  return el("details", { class: "panel" }, el("summary", null, "Settings"), check("navigator", "Navigator"), range("animationTime", "Animation (s)", 0, 2, 0.1), range("zoomPerScroll", "Zoom per scroll step", 1.1, 3, 0.1), check("debugTiles", "Show tile borders"));
+    el(
+      "label",
+      { class: "field" },
+      label,
+      el("input", {
+        attrs: { type: "range", min, max, step, value: settings[key] },
+        on: {
+          input: (e) => {
+            settings[key] = Number((e.target as HTMLInputElement).value);
+            apply(settings);
+          },
+        },
+      }),
+    );
+  return el(
+    "details",
+    { class: "panel" },
+    el("summary", null, "Settings"),
+    check("navigator", "Navigator"),
+    range("animationTime", "Animation (s)", 0, 2, 0.1),
+    range("zoomPerScroll", "Zoom per scroll step", 1.1, 3, 0.1),
+    check("debugTiles", "Show tile borders"),
+  );
 }
 
 export const viewerPage: PageFn = (root, params) => {
@@ -99,23 +173,62 @@ export const viewerPage: PageFn = (root, params) => {
     const d = withShownSize(loaded);
     if (!d.urls) {
       const me = currentUser();
-      const retry = d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin) ? fitsRetryForm(d, () => load()) : null;
-      replace(root, el("main", { class: "narrow" }, pageTitle(d.name), statusBadge(d), el("p", { class: "muted" }, d.status === "failed" ? d.failure_reason ?? "Processing failed." : "The tile pyramid is being built. This page opens it when it is ready."), retry, el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
+      const retry =
+        d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin)
+          ? fitsRetryForm(d, () => load())
+          : null;
+      replace(
+        root,
+        el(
+          "main",
+          { class: "narrow" },
+          pageTitle(d.name),
+          statusBadge(d),
+          el(
+            "p",
+            { class: "muted" },
+            d.status === "failed"
+              ? (d.failure_reason ?? "Processing failed.")
+              : "The tile pyramid is being built. This page opens it when it is ready.",
+          ),
+          retry,
+          el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
+        ),
+      );
       if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
       return;
     }
     const settings = loadSettings();
-    const canvas = el("div", { class: "osd", attrs: { tabindex: 0, role: "region", "aria-roledescription": "image viewer", "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.` } });
+    const canvas = el("div", {
+      class: "osd",
+      attrs: {
+        tabindex: 0,
+        role: "region",
+        "aria-roledescription": "image viewer",
+        "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.`,
+      },
+    });
     const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
     const cursor = el("output", { class: "readout", attrs: { "aria-label": "Pointer position" } }, "—");
     const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
-    const button = (label: string, title: string, action: () => void) => el("button", { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } }, label);
-    const withAnnotations = el("input", { attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" } });
+    const button = (label: string, title: string, action: () => void) =>
+      el(
+        "button",
+        { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } },
+        label,
+      );
+    const withAnnotations = el("input", {
+      attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" },
+    });
     const exportButton = button("PNG", "Export the view as PNG", async () => {
       if (!viewer) return;
       try {
         const canvas = (viewer.drawer as unknown as { canvas: HTMLCanvasElement }).canvas;
-        await exportView(canvas, withAnnotations.checked ? annotations?.svg ?? null : null, fileNameFor(d.name, "-view.png"));
+        await exportView(
+          canvas,
+          withAnnotations.checked ? (annotations?.svg ?? null) : null,
+          fileNameFor(d.name, "-view.png"),
+        );
       } catch (e) {
         window.alert(`The view could not be exported: ${String(e)}`);
       }
@@ -137,7 +250,10 @@ export const viewerPage: PageFn = (root, params) => {
     const me = currentUser();
     const fits = d.pyramid?.fits ?? null;
     // Reprocessing is the owner's (and an admin's); the new pyramid opens when it is published.
-    const display = fits && (d.is_owner || me?.is_admin) ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed }) : null;
+    const display =
+      fits && (d.is_owner || me?.is_admin)
+        ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed })
+        : null;
     const toolsSlot = el("div");
     const annotationSlot = el("div");
     replace(
@@ -145,8 +261,30 @@ export const viewerPage: PageFn = (root, params) => {
       el(
         "main",
         { class: "viewer-page" },
-        el("div", { class: "page-head" }, el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"), pageTitle(d.name), statusBadge(d)),
-        el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, toolsSlot, canvas), el("div", { class: "side" }, annotationSlot, infoPanel(d), display, exportPanel(d), settingsPanel(settings, (s) => { saveSettings(s); applySettings(s); }))),
+        el(
+          "div",
+          { class: "page-head" },
+          el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"),
+          pageTitle(d.name),
+          statusBadge(d),
+        ),
+        el(
+          "div",
+          { class: "viewer-layout" },
+          el("div", { class: "viewer-main" }, controls, toolsSlot, canvas),
+          el(
+            "div",
+            { class: "side" },
+            annotationSlot,
+            infoPanel(d),
+            display,
+            exportPanel(d),
+            settingsPanel(settings, (s) => {
+              saveSettings(s);
+              applySettings(s);
+            }),
+          ),
+        ),
       ),
     );
     // OpenSeadragon injects a <style> element unless one marked like this exists; under our strict
@@ -189,7 +327,10 @@ export const viewerPage: PageFn = (root, params) => {
       if (!viewer) return;
       const z = viewer.viewport.getZoom(true);
       const perPixel = imagePixelsPerScreenPixel(d.width, viewer.container.clientWidth || 1, z);
-      zoomOut.textContent = perPixel >= 1 ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px` : `${(1 / perPixel).toFixed(1)}× full resolution`;
+      zoomOut.textContent =
+        perPixel >= 1
+          ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px`
+          : `${(1 / perPixel).toFixed(1)}× full resolution`;
     };
     annotations = new AnnotationLayer({
       viewer,
@@ -224,7 +365,8 @@ export const viewerPage: PageFn = (root, params) => {
         const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
         const geo = d.pyramid?.georeference;
         const star = inside && sky ? sky.world(p.x, p.y, d.height) : null;
-        const where = star && skyFrame ? formatWorld(skyFrame, star) : inside && geo ? describePosition(geo, p.x, p.y) : null;
+        const where =
+          star && skyFrame ? formatWorld(skyFrame, star) : inside && geo ? describePosition(geo, p.x, p.y) : null;
         cursor.textContent = inside ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}${where ? ` · ${where}` : ""}` : "—";
       },
     });
@@ -233,10 +375,25 @@ export const viewerPage: PageFn = (root, params) => {
 
   const load = () =>
     api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`)
-      .then((d) => { if (!disposed) open(d); })
+      .then((d) => {
+        if (!disposed) open(d);
+      })
       .catch((e) => {
         if (disposed) return;
-        replace(root, el("main", { class: "narrow" }, e instanceof ApiError && e.status === 404 ? [pageTitle("Not found"), el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it.")] : errorBox("The dataset cannot be loaded", String(e)), el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets")));
+        replace(
+          root,
+          el(
+            "main",
+            { class: "narrow" },
+            e instanceof ApiError && e.status === 404
+              ? [
+                  pageTitle("Not found"),
+                  el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it."),
+                ]
+              : errorBox("The dataset cannot be loaded", String(e)),
+            el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
+          ),
+        );
       });
   function reopen() {
     if (disposed) return;

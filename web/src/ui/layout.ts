@@ -14,7 +14,12 @@ export function renderHeader(header: HTMLElement): void {
     el(
       "nav",
       { class: "topbar", attrs: { "aria-label": "Main" } },
-      el("a", { class: "brand", attrs: { href: "/" } }, el("span", { class: "brand-mark", attrs: { "aria-hidden": "true" } }), "AstroPixel"),
+      el(
+        "a",
+        { class: "brand", attrs: { href: "/" } },
+        el("span", { class: "brand-mark", attrs: { "aria-hidden": "true" } }),
+        "AstroPixel",
+      ),
       el(
         "div",
         { class: "nav-links" },
@@ -49,7 +54,10 @@ export function renderHeader(header: HTMLElement): void {
                 "Sign out",
               ),
             ]
-          : [el("a", { class: "button ghost", attrs: { href: "/login" } }, "Sign in"), el("a", { class: "button", attrs: { href: "/signup" } }, "Sign up")],
+          : [
+              el("a", { class: "button ghost", attrs: { href: "/login" } }, "Sign in"),
+              el("a", { class: "button", attrs: { href: "/signup" } }, "Sign up"),
+            ],
       ),
     ),
   );
@@ -62,5 +70,10 @@ export function pageTitle(text: string): HTMLElement {
 }
 
 export function errorBox(message: string, detail = ""): HTMLElement {
-  return el("div", { class: "alert", attrs: { role: "alert" } }, el("strong", null, message), detail ? el("p", null, detail) : null);
+  return el(
+    "div",
+    { class: "alert", attrs: { role: "alert" } },
+    el("strong", null, message),
+    detail ? el("p", null, detail) : null,
+  );
 }

@@ -25,7 +25,8 @@ describe("upload numbers", () => {
 
 describe("FITS file names", () => {
   it("offers the HDU and plane fields for FITS names only", () => {
-    for (const n of ["m31.fits", "M31.FITS", "a.fit", "a.fts", "a.fits.fz", "a.fz", "a.fits.gz", "a.fit.gz"]) expect(isFitsName(n), n).toBe(true);
+    for (const n of ["m31.fits", "M31.FITS", "a.fit", "a.fts", "a.fits.fz", "a.fz", "a.fits.gz", "a.fit.gz"])
+      expect(isFitsName(n), n).toBe(true);
     for (const n of ["a.tif", "a.gz", "a.tar.gz", "fits", "a.fits.png", "a.jpg"]) expect(isFitsName(n), n).toBe(false);
   });
 });

@@ -29,7 +29,9 @@ export function uploadErrorMessage(status: number, code: string, message: string
     case 415:
       return message || "This kind of file is not supported.";
     case 422:
-      return code === "pixel_limit_exceeded" ? "This image has more pixels than the server accepts." : message || "The file is damaged and cannot be read.";
+      return code === "pixel_limit_exceeded"
+        ? "This image has more pixels than the server accepts."
+        : message || "The file is damaged and cannot be read.";
     case 507:
       return "The server is out of disk space. Try again later.";
     case 429:

@@ -13,11 +13,26 @@ describe("annotation geometry", () => {
   it("bounds every kind", () => {
     expect(boundingBox("point", { x: 100, y: 100 }, 10)).toEqual({ x: 90, y: 90, width: 20, height: 20 });
     expect(boundingBox("circle", { x: 10, y: 20, radius: 5 })).toEqual({ x: 5, y: 15, width: 10, height: 10 });
-    expect(boundingBox("polygon", { points: [[1, 5], [4, 2], [3, 9]] })).toEqual({ x: 1, y: 2, width: 3, height: 7 });
+    expect(
+      boundingBox("polygon", {
+        points: [
+          [1, 5],
+          [4, 2],
+          [3, 9],
+        ],
+      }),
+    ).toEqual({ x: 1, y: 2, width: 3, height: 7 });
   });
   it("refuses shapes too small to mean anything", () => {
     expect(isDrawable("rectangle", { x: 0, y: 0, width: 1, height: 50 })).toBe(false);
-    expect(isDrawable("polygon", { points: [[0, 0], [1, 1]] })).toBe(false);
+    expect(
+      isDrawable("polygon", {
+        points: [
+          [0, 0],
+          [1, 1],
+        ],
+      }),
+    ).toBe(false);
     expect(isDrawable("circle", { x: 0, y: 0, radius: 3 })).toBe(true);
     expect(clampPoint([-1, 5], 10, 10)).toEqual([0, 5]);
   });

@@ -1,9 +1,23 @@
 // Shapes in image pixel coordinates (origin top-left, y down), as the server stores them.
 export type Kind = "point" | "rectangle" | "circle" | "polygon";
-export interface PointGeometry { x: number; y: number }
-export interface RectangleGeometry { x: number; y: number; width: number; height: number }
-export interface CircleGeometry { x: number; y: number; radius: number }
-export interface PolygonGeometry { points: Array<[number, number]> }
+export interface PointGeometry {
+  x: number;
+  y: number;
+}
+export interface RectangleGeometry {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface CircleGeometry {
+  x: number;
+  y: number;
+  radius: number;
+}
+export interface PolygonGeometry {
+  points: Array<[number, number]>;
+}
 export type Geometry = PointGeometry | RectangleGeometry | CircleGeometry | PolygonGeometry;
 
 export interface Annotation {
@@ -18,20 +32,28 @@ export interface Annotation {
   updated_at: string;
 }
 
-export interface Box { x: number; y: number; width: number; height: number }
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
 // A rectangle dragged from `a` to `b` in any direction, kept inside the image.
 export function rectangleFromDrag(a: [number, number], b: [number, number], w: number, h: number): RectangleGeometry {
-  const x0 = clamp(Math.min(a[0], b[0]), 0, w), x1 = clamp(Math.max(a[0], b[0]), 0, w);
-  const y0 = clamp(Math.min(a[1], b[1]), 0, h), y1 = clamp(Math.max(a[1], b[1]), 0, h);
+  const x0 = clamp(Math.min(a[0], b[0]), 0, w),
+    x1 = clamp(Math.max(a[0], b[0]), 0, w);
+  const y0 = clamp(Math.min(a[1], b[1]), 0, h),
+    y1 = clamp(Math.max(a[1], b[1]), 0, h);
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
 // A circle dragged from its centre outwards; the centre stays inside the image.
 export function circleFromDrag(centre: [number, number], edge: [number, number], w: number, h: number): CircleGeometry {
-  const x = clamp(centre[0], 0, w), y = clamp(centre[1], 0, h);
+  const x = clamp(centre[0], 0, w),
+    y = clamp(centre[1], 0, h);
   return { x, y, radius: Math.hypot(edge[0] - x, edge[1] - y) };
 }
 
@@ -54,8 +76,10 @@ export function boundingBox(kind: Kind, g: Geometry, pointPadding = 64): Box {
     }
     case "polygon": {
       const pts = (g as PolygonGeometry).points;
-      const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-      const x = Math.min(...xs), y = Math.min(...ys);
+      const xs = pts.map((p) => p[0]),
+        ys = pts.map((p) => p[1]);
+      const x = Math.min(...xs),
+        y = Math.min(...ys);
       return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
     }
   }

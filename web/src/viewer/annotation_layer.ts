@@ -23,7 +23,10 @@ import {
 const SVG = "http://www.w3.org/2000/svg";
 type Tool = "pan" | Kind;
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
@@ -62,28 +65,78 @@ export class AnnotationLayer {
     }
     this.bindPointer();
     const toolButton = (tool: Tool, label: string, key: string) =>
-      el("button", {
-        class: "button small",
-        attrs: { type: "button", "data-tool": tool, "aria-pressed": String(tool === "pan"), title: `${label} (${key})`, disabled: tool !== "pan" && !o.signedIn },
-        on: { click: () => this.setTool(tool) },
-      }, label);
-    this.toolbar = el("div", { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "Annotation tools" } },
-      toolButton("pan", "Pan", "Esc"), toolButton("point", "Point", "P"), toolButton("rectangle", "Rectangle", "R"),
-      toolButton("circle", "Circle", "C"), toolButton("polygon", "Polygon", "G"));
+      el(
+        "button",
+        {
+          class: "button small",
+          attrs: {
+            type: "button",
+            "data-tool": tool,
+            "aria-pressed": String(tool === "pan"),
+            title: `${label} (${key})`,
+            disabled: tool !== "pan" && !o.signedIn,
+          },
+          on: { click: () => this.setTool(tool) },
+        },
+        label,
+      );
+    this.toolbar = el(
+      "div",
+      { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "Annotation tools" } },
+      toolButton("pan", "Pan", "Esc"),
+      toolButton("point", "Point", "P"),
+      toolButton("rectangle", "Rectangle", "R"),
+      toolButton("circle", "Circle", "C"),
+      toolButton("polygon", "Polygon", "G"),
+    );
     const base = `/api/datasets/${encodeURIComponent(o.datasetId)}/annotations`;
-    this.panel = el("section", { class: "panel", attrs: { "aria-label": "Annotations" } },
+    this.panel = el(
+      "section",
+      { class: "panel", attrs: { "aria-label": "Annotations" } },
       el("h2", null, "Annotations"),
       this.form,
       this.status,
-      el("div", { class: "row" },
-        el("input", { attrs: { type: "search", placeholder: "Search labels", "aria-label": "Search annotations" }, on: { input: (e) => { this.filterText = (e.target as HTMLInputElement).value.toLowerCase(); this.renderList(); } } }),
-        el("select", { attrs: { "aria-label": "Filter by type" }, on: { change: (e) => { this.filterKind = (e.target as HTMLSelectElement).value as "" | Kind; this.renderList(); } } },
-          el("option", { attrs: { value: "" } }, "All types"), ...(["point", "rectangle", "circle", "polygon"] as const).map((k) => el("option", { attrs: { value: k } }, k)))),
+      el(
+        "div",
+        { class: "row" },
+        el("input", {
+          attrs: { type: "search", placeholder: "Search labels", "aria-label": "Search annotations" },
+          on: {
+            input: (e) => {
+              this.filterText = (e.target as HTMLInputElement).value.toLowerCase();
+              this.renderList();
+            },
+          },
+        }),
+        el(
+          "select",
+          {
+            attrs: { "aria-label": "Filter by type" },
+            on: {
+              change: (e) => {
+                this.filterKind = (e.target as HTMLSelectElement).value as "" | Kind;
+                this.renderList();
+              },
+            },
+          },
+          el("option", { attrs: { value: "" } }, "All types"),
+          ...(["point", "rectangle", "circle", "polygon"] as const).map((k) =>
+            el("option", { attrs: { value: k } }, k),
+          ),
+        ),
+      ),
       this.list,
-      el("p", { class: "small" }, "Export: ",
-        el("a", { attrs: { href: `${base}/export?format=json`, download: "" } }, "JSON"), " · ",
-        el("a", { attrs: { href: `${base}/export?format=csv`, download: "" } }, "CSV"), " · ",
-        el("a", { attrs: { href: `${base}/export?format=ds9`, download: "" } }, "DS9 regions")));
+      el(
+        "p",
+        { class: "small" },
+        "Export: ",
+        el("a", { attrs: { href: `${base}/export?format=json`, download: "" } }, "JSON"),
+        " · ",
+        el("a", { attrs: { href: `${base}/export?format=csv`, download: "" } }, "CSV"),
+        " · ",
+        el("a", { attrs: { href: `${base}/export?format=ds9`, download: "" } }, "DS9 regions"),
+      ),
+    );
     document.addEventListener("keydown", this.onKey);
   }
 
@@ -98,7 +151,9 @@ export class AnnotationLayer {
 
   async load(): Promise<void> {
     try {
-      const page = await api<{ items: Annotation[] }>(`/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations`);
+      const page = await api<{ items: Annotation[] }>(
+        `/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations`,
+      );
       this.items = page.items;
       this.render();
       this.renderList();
@@ -123,7 +178,9 @@ export class AnnotationLayer {
     this.polygon = [];
     this.dragStart = null;
     if (!this.draft) this.render();
-    this.toolbar.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.tool === tool)));
+    this.toolbar
+      .querySelectorAll("button")
+      .forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.tool === tool)));
     this.o.viewer.setMouseNavEnabled(tool === "pan");
     this.overlay.classList.toggle("drawing", tool !== "pan");
   }
@@ -131,12 +188,15 @@ export class AnnotationLayer {
   private toImage(e: PointerEvent): [number, number] {
     const rect = this.overlay.getBoundingClientRect();
     const item = this.o.viewer.world.getItemAt(0);
-    const p = item.viewerElementToImageCoordinates(new OpenSeadragon.Point(e.clientX - rect.left, e.clientY - rect.top));
+    const p = item.viewerElementToImageCoordinates(
+      new OpenSeadragon.Point(e.clientX - rect.left, e.clientY - rect.top),
+    );
     return [p.x, p.y];
   }
 
   private bindPointer(): void {
-    const w = this.o.width, h = this.o.height;
+    const w = this.o.width,
+      h = this.o.height;
     this.overlay.addEventListener("pointerdown", (e) => {
       if (this.tool === "pan" || this.draft) return;
       e.preventDefault();
@@ -155,14 +215,18 @@ export class AnnotationLayer {
     this.overlay.addEventListener("pointermove", (e) => {
       if (!this.dragStart) return;
       const p = this.toImage(e);
-      const g = this.tool === "rectangle" ? rectangleFromDrag(this.dragStart, p, w, h) : circleFromDrag(this.dragStart, p, w, h);
+      const g =
+        this.tool === "rectangle"
+          ? rectangleFromDrag(this.dragStart, p, w, h)
+          : circleFromDrag(this.dragStart, p, w, h);
       this.render({ kind: this.tool as Kind, geometry: g });
     });
     this.overlay.addEventListener("pointerup", (e) => {
       if (!this.dragStart) return;
       const p = this.toImage(e);
       const kind = this.tool as Kind;
-      const g = kind === "rectangle" ? rectangleFromDrag(this.dragStart, p, w, h) : circleFromDrag(this.dragStart, p, w, h);
+      const g =
+        kind === "rectangle" ? rectangleFromDrag(this.dragStart, p, w, h) : circleFromDrag(this.dragStart, p, w, h);
       this.dragStart = null;
       if (isDrawable(kind, g)) this.startDraft(kind, g);
       else this.render();
@@ -191,24 +255,44 @@ export class AnnotationLayer {
       replace(this.form);
       this.render();
     };
-    const form = el("form", { class: "annotation-form", on: { submit: async (e) => {
-      e.preventDefault();
-      if (!label.value.trim()) return label.focus();
-      try {
-        const saved = await api<Annotation>(`/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations`, {
-          json: { kind, label: label.value.trim(), color: color.value, geometry },
-        });
-        this.items.push(saved);
-        done();
-        this.renderList();
-      } catch (err) {
-        replace(this.status, errorBox("The annotation was not saved", err instanceof ApiError ? err.message : String(err)));
-      }
-    } } },
-      el("div", { class: "field" }, el("label", { attrs: { for: "annotation-label" } }, `Label for the new ${kind}`), label),
+    const form = el(
+      "form",
+      {
+        class: "annotation-form",
+        on: {
+          submit: async (e) => {
+            e.preventDefault();
+            if (!label.value.trim()) return label.focus();
+            try {
+              const saved = await api<Annotation>(`/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations`, {
+                json: { kind, label: label.value.trim(), color: color.value, geometry },
+              });
+              this.items.push(saved);
+              done();
+              this.renderList();
+            } catch (err) {
+              replace(
+                this.status,
+                errorBox("The annotation was not saved", err instanceof ApiError ? err.message : String(err)),
+              );
+            }
+          },
+        },
+      },
+      el(
+        "div",
+        { class: "field" },
+        el("label", { attrs: { for: "annotation-label" } }, `Label for the new ${kind}`),
+        label,
+      ),
       el("div", { class: "row" }, el("label", { attrs: { for: "annotation-color" } }, "Colour"), color),
-      el("div", { class: "actions" }, el("button", { class: "button primary small", attrs: { type: "submit" } }, "Save annotation"),
-        el("button", { class: "button small", attrs: { type: "button" }, on: { click: done } }, "Discard")));
+      el(
+        "div",
+        { class: "actions" },
+        el("button", { class: "button primary small", attrs: { type: "submit" } }, "Save annotation"),
+        el("button", { class: "button small", attrs: { type: "button" }, on: { click: done } }, "Discard"),
+      ),
+    );
     replace(this.form, form);
     label.focus();
   }
@@ -227,22 +311,34 @@ export class AnnotationLayer {
       group.appendChild(svg("circle", { cx: anchor[0], cy: anchor[1], r: 5, fill: color }));
     } else if (kind === "rectangle") {
       const r = g as RectangleGeometry;
-      const a = this.project(r.x, r.y), b = this.project(r.x + r.width, r.y + r.height);
+      const a = this.project(r.x, r.y),
+        b = this.project(r.x + r.width, r.y + r.height);
       anchor = a;
-      group.appendChild(svg("polygon", { points: [a, [b[0], a[1]], b, [a[0], b[1]]].map((q) => q.join(",")).join(" ") }));
+      group.appendChild(
+        svg("polygon", { points: [a, [b[0], a[1]], b, [a[0], b[1]]].map((q) => q.join(",")).join(" ") }),
+      );
     } else if (kind === "circle") {
       const c = g as CircleGeometry;
-      const centre = this.project(c.x, c.y), edge = this.project(c.x + c.radius, c.y);
+      const centre = this.project(c.x, c.y),
+        edge = this.project(c.x + c.radius, c.y);
       anchor = [centre[0], centre[1] - Math.hypot(edge[0] - centre[0], edge[1] - centre[1])];
-      group.appendChild(svg("circle", { cx: centre[0], cy: centre[1], r: Math.hypot(edge[0] - centre[0], edge[1] - centre[1]) }));
+      group.appendChild(
+        svg("circle", { cx: centre[0], cy: centre[1], r: Math.hypot(edge[0] - centre[0], edge[1] - centre[1]) }),
+      );
     } else {
       const pts = (g as PolygonGeometry).points.map((q) => this.project(q[0], q[1]));
       anchor = pts[0];
       group.appendChild(svg("polygon", { points: pts.map((q) => q.join(",")).join(" ") }));
     }
     if (label) {
-      const text = svg("text", { x: anchor[0] + 6, y: anchor[1] - 6, fill: color, stroke: "none", class: "annotation-label" });
-      text.textContent = label;  // a text node: labels never become markup
+      const text = svg("text", {
+        x: anchor[0] + 6,
+        y: anchor[1] - 6,
+        fill: color,
+        stroke: "none",
+        class: "annotation-label",
+      });
+      text.textContent = label; // a text node: labels never become markup
       group.appendChild(text);
     }
     return group;
@@ -258,7 +354,15 @@ export class AnnotationLayer {
     if (draft) children.push(this.shape(draft.kind, draft.geometry, "#ffffff", null));
     if (this.polygon.length) {
       const pts = this.polygon.map((q) => this.project(q[0], q[1]));
-      children.push(svg("polyline", { points: pts.map((q) => q.join(",")).join(" "), stroke: "#ffffff", fill: "none", "stroke-width": 2, "stroke-dasharray": "4 3" }));
+      children.push(
+        svg("polyline", {
+          points: pts.map((q) => q.join(",")).join(" "),
+          stroke: "#ffffff",
+          fill: "none",
+          "stroke-width": 2,
+          "stroke-dasharray": "4 3",
+        }),
+      );
     }
     this.overlay.replaceChildren(...children);
   }
@@ -266,38 +370,91 @@ export class AnnotationLayer {
   private flyTo(a: Annotation): void {
     const b = boundingBox(a.kind, a.geometry);
     const pad = Math.max(b.width, b.height) * 0.5 + 16;
-    const rect = this.o.viewer.world.getItemAt(0).imageToViewportRectangle(b.x - pad, b.y - pad, b.width + 2 * pad, b.height + 2 * pad);
+    const rect = this.o.viewer.world
+      .getItemAt(0)
+      .imageToViewportRectangle(b.x - pad, b.y - pad, b.width + 2 * pad, b.height + 2 * pad);
     this.o.viewer.viewport.fitBounds(rect);
   }
 
   private renderList(): void {
-    const shown = this.items.filter((a) => (!this.filterKind || a.kind === this.filterKind) && a.label.toLowerCase().includes(this.filterText));
+    const shown = this.items.filter(
+      (a) => (!this.filterKind || a.kind === this.filterKind) && a.label.toLowerCase().includes(this.filterText),
+    );
     if (!shown.length) {
-      replace(this.list, el("li", { class: "muted small" }, this.items.length ? "No annotation matches." : this.o.signedIn ? "None yet: pick a tool above and draw on the image." : "None yet."));
+      replace(
+        this.list,
+        el(
+          "li",
+          { class: "muted small" },
+          this.items.length
+            ? "No annotation matches."
+            : this.o.signedIn
+              ? "None yet: pick a tool above and draw on the image."
+              : "None yet.",
+        ),
+      );
       return;
     }
-    replace(this.list, ...shown.map((a) => {
-      const visible = el("input", { attrs: { type: "checkbox", checked: !this.hidden.has(a.id), "aria-label": `Show ${a.label}` }, on: { change: (e) => {
-        if ((e.target as HTMLInputElement).checked) this.hidden.delete(a.id);
-        else this.hidden.add(a.id);
-        this.render();
-      } } });
-      const editable = this.o.canEdit(a);
-      return el("li", { class: "annotation-item", attrs: { "data-id": a.id } },
-        visible,
-        el("span", { class: "swatch", style: { background: a.color } }),
-        el("button", { class: "linklike", attrs: { type: "button", title: "Fly to" }, on: { click: () => this.flyTo(a) } }, a.label),
-        el("span", { class: "muted small" }, a.kind),
-        editable ? el("button", { class: "button small", attrs: { type: "button", "aria-label": `Rename ${a.label}` }, on: { click: () => this.rename(a) } }, "Rename") : null,
-        editable ? el("button", { class: "button danger small", attrs: { type: "button", "aria-label": `Delete ${a.label}` }, on: { click: () => this.remove(a) } }, "Delete") : null);
-    }));
+    replace(
+      this.list,
+      ...shown.map((a) => {
+        const visible = el("input", {
+          attrs: { type: "checkbox", checked: !this.hidden.has(a.id), "aria-label": `Show ${a.label}` },
+          on: {
+            change: (e) => {
+              if ((e.target as HTMLInputElement).checked) this.hidden.delete(a.id);
+              else this.hidden.add(a.id);
+              this.render();
+            },
+          },
+        });
+        const editable = this.o.canEdit(a);
+        return el(
+          "li",
+          { class: "annotation-item", attrs: { "data-id": a.id } },
+          visible,
+          el("span", { class: "swatch", style: { background: a.color } }),
+          el(
+            "button",
+            { class: "linklike", attrs: { type: "button", title: "Fly to" }, on: { click: () => this.flyTo(a) } },
+            a.label,
+          ),
+          el("span", { class: "muted small" }, a.kind),
+          editable
+            ? el(
+                "button",
+                {
+                  class: "button small",
+                  attrs: { type: "button", "aria-label": `Rename ${a.label}` },
+                  on: { click: () => this.rename(a) },
+                },
+                "Rename",
+              )
+            : null,
+          editable
+            ? el(
+                "button",
+                {
+                  class: "button danger small",
+                  attrs: { type: "button", "aria-label": `Delete ${a.label}` },
+                  on: { click: () => this.remove(a) },
+                },
+                "Delete",
+              )
+            : null,
+        );
+      }),
+    );
   }
 
   private async rename(a: Annotation): Promise<void> {
     const label = window.prompt("New label", a.label)?.trim();
     if (!label || label === a.label) return;
     try {
-      const saved = await api<Annotation>(`/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations/${encodeURIComponent(a.id)}`, { method: "PATCH", json: { label } });
+      const saved = await api<Annotation>(
+        `/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations/${encodeURIComponent(a.id)}`,
+        { method: "PATCH", json: { label } },
+      );
       this.items = this.items.map((x) => (x.id === a.id ? saved : x));
       this.render();
       this.renderList();
@@ -309,7 +466,9 @@ export class AnnotationLayer {
   private async remove(a: Annotation): Promise<void> {
     if (!window.confirm(`Delete the annotation “${a.label}”?`)) return;
     try {
-      await api(`/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations/${encodeURIComponent(a.id)}`, { method: "DELETE" });
+      await api(`/api/datasets/${encodeURIComponent(this.o.datasetId)}/annotations/${encodeURIComponent(a.id)}`, {
+        method: "DELETE",
+      });
       this.items = this.items.filter((x) => x.id !== a.id);
       this.render();
       this.renderList();

@@ -22,7 +22,13 @@ export function planLevel(width: number, height: number, tileSize: number, targe
   while (level > 0 && Math.ceil(width / 2 ** (top - level + 1)) >= targetWidth) level -= 1;
   const levelWidth = Math.ceil(width / 2 ** (top - level));
   const levelHeight = Math.ceil(height / 2 ** (top - level));
-  return { level, levelWidth, levelHeight, cols: Math.ceil(levelWidth / tileSize), rows: Math.ceil(levelHeight / tileSize) };
+  return {
+    level,
+    levelWidth,
+    levelHeight,
+    cols: Math.ceil(levelWidth / tileSize),
+    rows: Math.ceil(levelHeight / tileSize),
+  };
 }
 
 export function outputSize(width: number, height: number, targetWidth: number): [number, number] {

@@ -1,6 +1,10 @@
 // Saves what the viewer shows as a PNG: the drawn canvas at device resolution, optionally with the
 // annotation overlay painted on top (serialised SVG → image; same origin, so nothing taints it).
-export async function exportView(canvas: HTMLCanvasElement, overlay: SVGSVGElement | null, fileName: string): Promise<Blob> {
+export async function exportView(
+  canvas: HTMLCanvasElement,
+  overlay: SVGSVGElement | null,
+  fileName: string,
+): Promise<Blob> {
   const out = document.createElement("canvas");
   out.width = canvas.width;
   out.height = canvas.height;
@@ -45,6 +49,10 @@ export async function exportBlob(out: HTMLCanvasElement, fileName: string): Prom
 
 // A file name from a dataset name: letters, digits, dashes; never empty.
 export function fileNameFor(name: string, suffix: string): string {
-  const base = name.normalize("NFKD").replace(/[^\w.-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 80);
+  const base = name
+    .normalize("NFKD")
+    .replace(/[^\w.-]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "")
+    .slice(0, 80);
   return `${base || "astropixel"}${suffix}`;
 }

@@ -1,25 +1,62 @@
 import { describe, expect, it } from "vitest";
 import type { Dataset, FitsHdu, FitsInfo } from "../api/types";
-import { bitpixName, displayRequest, displayableHdus, fitsFormat, fitsInfoRows, formatAxes, hduLabel, keywordRows, parseIndex, planeLabel, planesOf, withShownSize } from "./fits_info";
+import {
+  bitpixName,
+  displayRequest,
+  displayableHdus,
+  fitsFormat,
+  fitsInfoRows,
+  formatAxes,
+  hduLabel,
+  keywordRows,
+  parseIndex,
+  planeLabel,
+  planesOf,
+  withShownSize,
+} from "./fits_info";
 
 const hdu = (index: number, extra: Partial<FitsHdu>): FitsHdu => ({
-  index, kind: "image", extname: "", bitpix: -32, axes: [4096, 2048], tile_compressed: false, displayable: true, ...extra,
+  index,
+  kind: "image",
+  extname: "",
+  bitpix: -32,
+  axes: [4096, 2048],
+  tile_compressed: false,
+  displayable: true,
+  ...extra,
 });
 
 const mef: FitsInfo = {
-  hdu: 1, plane: 0, planes: 3, bitpix: -32, hdu_count: 4,
+  hdu: 1,
+  plane: 0,
+  planes: 3,
+  bitpix: -32,
+  hdu_count: 4,
   hdus: [
     hdu(0, { kind: "header_only", bitpix: 8, axes: [], displayable: false }),
     hdu(1, { extname: "SCI", axes: [4096, 2048, 3] }),
     hdu(2, { extname: "ERR", bitpix: 16 }),
     hdu(3, { kind: "binary_table", extname: "EVENTS", bitpix: 8, axes: [24, 1000], displayable: false }),
   ],
-  keywords: { TELESCOP: "HST", OBJECT: "M31", EXPTIME: "1200.5", OBSERVER: "<img src=x onerror=alert(1)>", FILTER: "  " },
+  keywords: {
+    TELESCOP: "HST",
+    OBJECT: "M31",
+    EXPTIME: "1200.5",
+    OBSERVER: "<img src=x onerror=alert(1)>",
+    FILTER: "  ",
+  },
 };
 
 describe("FITS formatting", () => {
   it("names BITPIX sample types", () => {
-    expect([8, 16, 32, 64, -32, -64].map(bitpixName)).toEqual(["uint8", "int16", "int32", "int64", "float32", "float64"]);
+    expect([8, 16, 32, 64, -32, -64].map(bitpixName)).toEqual([
+      "uint8",
+      "int16",
+      "int32",
+      "int64",
+      "float32",
+      "float64",
+    ]);
     expect(bitpixName(12)).toBe("BITPIX 12");
   });
 
@@ -47,16 +84,25 @@ describe("FITS formatting", () => {
 
   it("lists the keywords present in a fixed order, as text", () => {
     expect(keywordRows(mef.keywords)).toEqual([
-      ["Object", "M31"], ["Telescope", "HST"], ["Exposure (s)", "1200.5"], ["Observer", "<img src=x onerror=alert(1)>"],
+      ["Object", "M31"],
+      ["Telescope", "HST"],
+      ["Exposure (s)", "1200.5"],
+      ["Observer", "<img src=x onerror=alert(1)>"],
     ]);
     expect(keywordRows({})).toEqual([]);
-    expect(keywordRows({ "DATE-OBS": "2024-01-02T03:04:05", INSTRUME: "ACS", BUNIT: "ELECTRONS/S", ORIGIN: "STScI" }).map((r) => r[0]))
-      .toEqual(["Instrument", "Date of observation", "Unit", "Origin"]);
+    expect(
+      keywordRows({ "DATE-OBS": "2024-01-02T03:04:05", INSTRUME: "ACS", BUNIT: "ELECTRONS/S", ORIGIN: "STScI" }).map(
+        (r) => r[0],
+      ),
+    ).toEqual(["Instrument", "Date of observation", "Unit", "Origin"]);
   });
 
   it("adds the HDU shown and the plane of a cube", () => {
     const rows = fitsInfoRows(mef);
-    expect(Object.fromEntries(rows)).toMatchObject({ HDU: "1 · SCI · 4096×2048×3 · float32 (of 4 HDUs)", Plane: "1 of 3 (plane 0)" });
+    expect(Object.fromEntries(rows)).toMatchObject({
+      HDU: "1 · SCI · 4096×2048×3 · float32 (of 4 HDUs)",
+      Plane: "1 of 3 (plane 0)",
+    });
     const flat = fitsInfoRows({ ...mef, hdu: 2, planes: 1, hdu_count: 1, keywords: {} });
     expect(flat).toEqual([["HDU", "2 · ERR · 4096×2048 · int16 (of 1 HDU)"]]);
     expect(planeLabel(2, 3)).toBe("3 of 3 (plane 2)");
@@ -70,7 +116,12 @@ describe("FITS formatting", () => {
 
   it("keeps the stretch chosen before when the HDU or plane changes", () => {
     expect(displayRequest(null, 2, 0)).toEqual({ hdu: 2, plane: 0 });
-    expect(displayRequest({ kind: "log", cuts: [1, 9], hdu: 1, plane: 2 }, 2, 1)).toEqual({ hdu: 2, plane: 1, stretch: "log", cuts: [1, 9] });
+    expect(displayRequest({ kind: "log", cuts: [1, 9], hdu: 1, plane: 2 }, 2, 1)).toEqual({
+      hdu: 2,
+      plane: 1,
+      stretch: "log",
+      cuts: [1, 9],
+    });
   });
 
   it("reads 0-based indexes", () => {
@@ -83,10 +134,17 @@ describe("FITS formatting", () => {
 });
 
 describe("the size shown", () => {
-  const d = { width: 60, height: 40, pyramid: { fits: { ...mef, hdu: 2, hdus: [hdu(1, { axes: [60, 40] }), hdu(2, { axes: [30, 100] })] } } } as unknown as Dataset;
+  const d = {
+    width: 60,
+    height: 40,
+    pyramid: { fits: { ...mef, hdu: 2, hdus: [hdu(1, { axes: [60, 40] }), hdu(2, { axes: [30, 100] })] } },
+  } as unknown as Dataset;
   it("follows the HDU the pyramid shows, not the upload's", () => {
     expect(withShownSize(d)).toMatchObject({ width: 30, height: 100 });
-    const same = { ...d, pyramid: { fits: { ...mef, hdu: 1, hdus: [hdu(1, { axes: [60, 40, 3] })] } } } as unknown as Dataset;
+    const same = {
+      ...d,
+      pyramid: { fits: { ...mef, hdu: 1, hdus: [hdu(1, { axes: [60, 40, 3] })] } },
+    } as unknown as Dataset;
     expect(withShownSize(same)).toBe(same);
     const notFits = { width: 5, height: 6, pyramid: { fits: null } } as unknown as Dataset;
     expect(withShownSize(notFits)).toBe(notFits);

@@ -2,7 +2,14 @@
 // astronomers look for, the HDU shown and the plane of a cube (pyramid.fits, docs/api.md).
 import type { Dataset, FitsHdu, FitsInfo } from "../api/types";
 
-const BITPIX: Record<number, string> = { 8: "uint8", 16: "int16", 32: "int32", 64: "int64", [-32]: "float32", [-64]: "float64" };
+const BITPIX: Record<number, string> = {
+  8: "uint8",
+  16: "int16",
+  32: "int32",
+  64: "int64",
+  [-32]: "float32",
+  [-64]: "float64",
+};
 
 // The sample type of a BITPIX value (before BZERO/BSCALE, which the server applies).
 export function bitpixName(bitpix: number): string {
@@ -88,7 +95,11 @@ export function displayRequest(current: Dataset["stretch"], hdu: number, plane: 
 }
 
 // A whole number from 0 to max (inclusive), or an error sentence; "" means "not given".
-export function parseIndex(text: string, what: string, max = Number.MAX_SAFE_INTEGER): { value: number | null; error: string | null } {
+export function parseIndex(
+  text: string,
+  what: string,
+  max = Number.MAX_SAFE_INTEGER,
+): { value: number | null; error: string | null } {
   const t = text.trim();
   if (t === "") return { value: null, error: null };
   if (!/^\d+$/.test(t)) return { value: null, error: `The ${what} must be a whole number from 0` };

@@ -5,7 +5,10 @@ describe("viewer settings", () => {
   it("round-trips and clamps hostile values", () => {
     saveSettings({ navigator: false, animationTime: 1, zoomPerScroll: 2, debugTiles: true });
     expect(loadSettings()).toEqual({ navigator: false, animationTime: 1, zoomPerScroll: 2, debugTiles: true });
-    localStorage.setItem("astropixel.viewer", JSON.stringify({ animationTime: 1e9, zoomPerScroll: "x", navigator: "yes" }));
+    localStorage.setItem(
+      "astropixel.viewer",
+      JSON.stringify({ animationTime: 1e9, zoomPerScroll: "x", navigator: "yes" }),
+    );
     expect(loadSettings()).toEqual({ ...DEFAULTS, animationTime: 3 });
     localStorage.setItem("astropixel.viewer", "{not json");
     expect(loadSettings()).toEqual(DEFAULTS);

@@ -4,8 +4,16 @@ import { formatSky, formatWorld, frameOf, usableWcs, type SkyWcs } from "./sky";
 // What the server sent (version 1 of the JSON, still read) for a 400×300 FITS image with a SIN
 // projection straddling RA 0h (wcslib's answers at the reference points, from `astropixel tile`).
 const sin: SkyWcs = {
-  ctype: ["RA---SIN", "DEC--SIN"], crval: [359.9, -30.5], crpix: [200.5, 150.5], matrix: [-0.0028, 0.0001, 0.00012, 0.0028],
-  projection: "SIN", lonpole: 180, latpole: -30.5, radesys: "ICRS", equinox: null, lng_first: true,
+  ctype: ["RA---SIN", "DEC--SIN"],
+  crval: [359.9, -30.5],
+  crpix: [200.5, 150.5],
+  matrix: [-0.0028, 0.0001, 0.00012, 0.0028],
+  projection: "SIN",
+  lonpole: 180,
+  latpole: -30.5,
+  radesys: "ICRS",
+  equinox: null,
+  lng_first: true,
   reference_points: [
     { x: 200, y: 150, ra: 359.9, dec: -30.5 },
     { x: 40, y: 30, ra: 0.4321491192400799, dec: -30.182114166283203 },
@@ -39,12 +47,18 @@ describe("sky coordinates", () => {
     expect(formatSky(83.8221, -5.3911)).toBe("RA 05:35:17.30, Dec −05:23:28.0");
   });
   it("names the frame and shows sexagesimal and decimal", () => {
-    expect(formatWorld(frameOf(sin), { lng: 150, lat: 2.2 })).toBe("ICRS RA 10:00:00.00, Dec +02:12:00.0 (150.000000°, +2.200000°)");
+    expect(formatWorld(frameOf(sin), { lng: 150, lat: 2.2 })).toBe(
+      "ICRS RA 10:00:00.00, Dec +02:12:00.0 (150.000000°, +2.200000°)",
+    );
     const fk4 = frameOf({ ...sin, radesys: "FK4", equinox: 1950 });
     expect(fk4.name).toBe("FK4 B1950");
     expect(frameOf({ ...sin, radesys: "FK5", equinox: 2000 }).name).toBe("FK5 J2000");
     const gal = frameOf({ ...sin, ctype: ["GLON-SIN", "GLAT-SIN"], radesys: "" });
-    expect(formatWorld(gal, { lng: 359.5, lat: -0.25 })).toBe("Galactic l 359:30:00.0, b −00:15:00.0 (359.500000°, −0.250000°)");
-    expect(frameOf({ ...sin, ctype: ["ELON-CAR", "ELAT-CAR"], system: "ecliptic", equinox: 2000 }).name).toBe("Ecliptic J2000");
+    expect(formatWorld(gal, { lng: 359.5, lat: -0.25 })).toBe(
+      "Galactic l 359:30:00.0, b −00:15:00.0 (359.500000°, −0.250000°)",
+    );
+    expect(frameOf({ ...sin, ctype: ["ELON-CAR", "ELAT-CAR"], system: "ecliptic", equinox: 2000 }).name).toBe(
+      "Ecliptic J2000",
+    );
   });
 });

@@ -15,9 +15,21 @@ export type Distortion =
 // The Digitized Sky Survey's plate solution (header keywords, lower case).
 export interface Dss {
   type: "DSS";
-  ppo3: number; ppo6: number; xpixelsz: number; ypixelsz: number; cnpix1: number; cnpix2: number;
-  pltrah: number; pltram: number; pltras: number; pltdecsn: number; pltdecd: number; pltdecm: number; pltdecs: number;
-  amdx: number[]; amdy: number[];
+  ppo3: number;
+  ppo6: number;
+  xpixelsz: number;
+  ypixelsz: number;
+  cnpix1: number;
+  cnpix2: number;
+  pltrah: number;
+  pltram: number;
+  pltras: number;
+  pltdecsn: number;
+  pltdecd: number;
+  pltdecm: number;
+  pltdecs: number;
+  amdx: number[];
+  amdy: number[];
 }
 
 export interface SkyWcs {
@@ -46,7 +58,10 @@ export interface SkyWcs {
   fov?: [number, number];
 }
 
-export interface World { lng: number; lat: number }
+export interface World {
+  lng: number;
+  lat: number;
+}
 
 const D2R = Math.PI / 180;
 const R2D = 180 / Math.PI;
@@ -60,7 +75,8 @@ for (let d = 0; d <= 7; d++) {
 
 function tpv(coeffs: [number, number][], x: number, y: number): number {
   const r = Math.hypot(x, y);
-  let sum = 0, hasLinear = false;
+  let sum = 0,
+    hasLinear = false;
   for (const [m, c] of coeffs) {
     const t = TPV_TERMS[m];
     if (!t) continue;
@@ -75,16 +91,47 @@ function tpv(coeffs: [number, number][], x: number, y: number): number {
 function dssWorld(d: Dss, xp: number, yp: number): World {
   const x = (d.ppo3 - d.xpixelsz * (xp + d.cnpix1 - 0.5)) / 1000;
   const y = (d.ypixelsz * (yp + d.cnpix2 - 0.5) - d.ppo6) / 1000;
-  const a = d.amdx, b = d.amdy, x2 = x * x, y2 = y * y, r2 = x2 + y2;
-  const xi = a[0] * x + a[1] * y + a[2] + a[3] * x2 + a[4] * x * y + a[5] * y2 + a[6] * r2 + a[7] * x * x2 + a[8] * x2 * y + a[9] * x * y2 + a[10] * y * y2 + a[11] * x * r2 + a[12] * x * r2 * r2;
-  const eta = b[0] * y + b[1] * x + b[2] + b[3] * y2 + b[4] * x * y + b[5] * x2 + b[6] * r2 + b[7] * y * y2 + b[8] * y2 * x + b[9] * y * x2 + b[10] * x * x2 + b[11] * y * r2 + b[12] * y * r2 * r2;
+  const a = d.amdx,
+    b = d.amdy,
+    x2 = x * x,
+    y2 = y * y,
+    r2 = x2 + y2;
+  const xi =
+    a[0] * x +
+    a[1] * y +
+    a[2] +
+    a[3] * x2 +
+    a[4] * x * y +
+    a[5] * y2 +
+    a[6] * r2 +
+    a[7] * x * x2 +
+    a[8] * x2 * y +
+    a[9] * x * y2 +
+    a[10] * y * y2 +
+    a[11] * x * r2 +
+    a[12] * x * r2 * r2;
+  const eta =
+    b[0] * y +
+    b[1] * x +
+    b[2] +
+    b[3] * y2 +
+    b[4] * x * y +
+    b[5] * x2 +
+    b[6] * r2 +
+    b[7] * y * y2 +
+    b[8] * y2 * x +
+    b[9] * y * x2 +
+    b[10] * x * x2 +
+    b[11] * y * r2 +
+    b[12] * y * r2 * r2;
   const ra0 = (d.pltrah + d.pltram / 60 + d.pltras / 3600) * 15 * D2R;
   const dec0 = Math.sign(d.pltdecsn || 1) * (d.pltdecd + d.pltdecm / 60 + d.pltdecs / 3600) * D2R;
-  const X = (xi / 3600) * D2R, Y = (eta / 3600) * D2R;
+  const X = (xi / 3600) * D2R,
+    Y = (eta / 3600) * D2R;
   const den = Math.cos(dec0) - Y * Math.sin(dec0);
   const ra = ra0 + Math.atan2(X, den);
   const dec = Math.atan2(Y * Math.cos(dec0) + Math.sin(dec0), Math.hypot(X, den));
-  return { lng: ((((ra * R2D) % 360) + 360) % 360), lat: dec * R2D };
+  return { lng: (((ra * R2D) % 360) + 360) % 360, lat: dec * R2D };
 }
 
 function sip(terms: Terms, u: number, v: number): number {
@@ -94,15 +141,24 @@ function sip(terms: Terms, u: number, v: number): number {
 }
 
 // Newton's method for f(p) = target in two dimensions, with a numerical Jacobian.
-function solve2(f: (a: number, b: number) => [number, number], target: [number, number], start: [number, number]): [number, number] | null {
+function solve2(
+  f: (a: number, b: number) => [number, number],
+  target: [number, number],
+  start: [number, number],
+): [number, number] | null {
   let [a, b] = start;
   for (let i = 0; i < 50; i++) {
     const [fa, fb] = f(a, b);
-    const ea = fa - target[0], eb = fb - target[1];
+    const ea = fa - target[0],
+      eb = fb - target[1];
     if (Math.abs(ea) + Math.abs(eb) < 1e-12 * (1 + Math.abs(target[0]) + Math.abs(target[1]))) return [a, b];
     const h = 1e-6 * (1 + Math.abs(a) + Math.abs(b));
-    const [fa1, fb1] = f(a + h, b), [fa2, fb2] = f(a, b + h);
-    const j11 = (fa1 - fa) / h, j21 = (fb1 - fb) / h, j12 = (fa2 - fa) / h, j22 = (fb2 - fb) / h;
+    const [fa1, fb1] = f(a + h, b),
+      [fa2, fb2] = f(a, b + h);
+    const j11 = (fa1 - fa) / h,
+      j21 = (fb1 - fb) / h,
+      j12 = (fa2 - fa) / h,
+      j22 = (fb2 - fb) / h;
     const det = j11 * j22 - j12 * j21;
     if (!det || !Number.isFinite(det)) return null;
     a -= (j22 * ea - j12 * eb) / det;
@@ -123,7 +179,10 @@ export class SkyTransform {
   // Arcseconds by which world → pixel → world may miss in wcslib too (the projection's closure).
   readonly closure: number;
 
-  private constructor(readonly wcs: SkyWcs, prj: Projection) {
+  private constructor(
+    readonly wcs: SkyWcs,
+    prj: Projection,
+  ) {
     this.prj = prj;
     this.closure = prj.closure ?? 0;
     this.pc = wcs.pc ?? wcs.matrix;
@@ -167,9 +226,11 @@ export class SkyTransform {
       [u, v] = [u + sip(s.a, u, v), v + sip(s.b, u, v)];
     }
     const [a, b, c, e] = this.pc;
-    let q1 = a * u + b * v, q2 = c * u + e * v;
+    let q1 = a * u + b * v,
+      q2 = c * u + e * v;
     if (d && d.type === "TPV") [q1, q2] = this.tpv(d as Extract<Distortion, { type: "TPV" }>, q1, q2);
-    const x = this.cdelt[0] * q1, y = this.cdelt[1] * q2;
+    const x = this.cdelt[0] * q1,
+      y = this.cdelt[1] * q2;
     return w.lng_first ? [x, y] : [y, x];
   }
 
@@ -177,7 +238,8 @@ export class SkyTransform {
   private fromPlane(x: number, y: number, height: number): [number, number] | null {
     const w = this.wcs;
     const [i1, i2] = w.lng_first ? [x, y] : [y, x];
-    let q1 = i1 / this.cdelt[0], q2 = i2 / this.cdelt[1];
+    let q1 = i1 / this.cdelt[0],
+      q2 = i2 / this.cdelt[1];
     const d = w.distortion;
     if (d && d.type === "TPV") {
       const t = d as Extract<Distortion, { type: "TPV" }>;
@@ -186,7 +248,8 @@ export class SkyTransform {
       [q1, q2] = r;
     }
     const [a, b, c, e] = this.pcInv;
-    let u = a * q1 + b * q2, v = c * q1 + e * q2;
+    let u = a * q1 + b * q2,
+      v = c * q1 + e * q2;
     if (d && d.type === "SIP") {
       const s = d as Extract<Distortion, { type: "SIP" }>;
       const start: [number, number] = s.ap.length || s.bp.length ? [u + sip(s.ap, u, v), v + sip(s.bp, u, v)] : [u, v];
@@ -206,8 +269,10 @@ export class SkyTransform {
     if (!native || !Number.isFinite(native[0]) || !Number.isFinite(native[1])) return null;
     const [phi, theta] = native;
     const e = this.euler;
-    const dphi = (phi - e[2]) * D2R, t = theta * D2R;
-    const st = Math.sin(t), ct = Math.cos(t);
+    const dphi = (phi - e[2]) * D2R,
+      t = theta * D2R;
+    const st = Math.sin(t),
+      ct = Math.cos(t);
     const lat = Math.asin(Math.max(-1, Math.min(1, st * e[3] + ct * e[4] * Math.cos(dphi))));
     const lng = e[0] * D2R + Math.atan2(-ct * Math.sin(dphi), st * e[4] - ct * e[3] * Math.cos(dphi));
     return { lng: (((lng * R2D) % 360) + 360) % 360, lat: lat * R2D };
@@ -221,18 +286,24 @@ export class SkyTransform {
     // DSS: Newton's method on the plate solution, from wcslib's TAN approximation of it, in
     // tangent-plane offsets (degrees) from the target.
     const c = Math.cos(lat * D2R);
-    const r = solve2((x, y) => {
-      const s = dssWorld(d as Dss, x + 0.5, height - y + 0.5);
-      return [(((s.lng - lng + 540) % 360) - 180) * c, s.lat - lat];
-    }, [0, 0], linear);
+    const r = solve2(
+      (x, y) => {
+        const s = dssWorld(d as Dss, x + 0.5, height - y + 0.5);
+        return [(((s.lng - lng + 540) % 360) - 180) * c, s.lat - lat];
+      },
+      [0, 0],
+      linear,
+    );
     return r;
   }
 
   // The pixel of a position through the projection and the linear part, SIP and TPV included.
   private linearPixel(lng: number, lat: number, height: number): [number, number] | null {
     const e = this.euler;
-    const dl = (lng - e[0]) * D2R, d = lat * D2R;
-    const sd = Math.sin(d), cd = Math.cos(d);
+    const dl = (lng - e[0]) * D2R,
+      d = lat * D2R;
+    const sd = Math.sin(d),
+      cd = Math.cos(d);
     const theta = Math.asin(Math.max(-1, Math.min(1, sd * e[3] + cd * e[4] * Math.cos(dl)))) * R2D;
     const phi = normPhi(e[2] + Math.atan2(-cd * Math.sin(dl), sd * e[4] - cd * e[3] * Math.cos(dl)) * R2D);
     const plane = this.prj.s2x(phi, theta);
@@ -243,7 +314,9 @@ export class SkyTransform {
 
 // Angular distance in degrees.
 export function separation(a: World, b: World): number {
-  const h = Math.sin(((b.lat - a.lat) * D2R) / 2) ** 2 + Math.cos(a.lat * D2R) * Math.cos(b.lat * D2R) * Math.sin(((b.lng - a.lng) * D2R) / 2) ** 2;
+  const h =
+    Math.sin(((b.lat - a.lat) * D2R) / 2) ** 2 +
+    Math.cos(a.lat * D2R) * Math.cos(b.lat * D2R) * Math.sin(((b.lng - a.lng) * D2R) / 2) ** 2;
   return 2 * Math.asin(Math.min(1, Math.sqrt(h))) * R2D;
 }
 
@@ -281,7 +354,13 @@ export interface Frame {
 
 export function frameOf(w: SkyWcs): Frame {
   const prefix = w.ctype[0].replace(/-.*$/, "");
-  const byPrefix: Record<string, string> = { RA: "equatorial", GLON: "galactic", ELON: "ecliptic", HLON: "helioecliptic", SLON: "supergalactic" };
+  const byPrefix: Record<string, string> = {
+    RA: "equatorial",
+    GLON: "galactic",
+    ELON: "ecliptic",
+    HLON: "helioecliptic",
+    SLON: "supergalactic",
+  };
   const system = w.system ?? byPrefix[prefix] ?? prefix;
   if (system === "equatorial") {
     const sys = w.radesys || (w.equinox !== null && w.equinox < 1984 ? "FK4" : "ICRS");
@@ -289,7 +368,8 @@ export function frameOf(w: SkyWcs): Frame {
     return { name: sys === "ICRS" ? "ICRS" : `${sys}${eq}`, lng: "RA", lat: "Dec", hours: true };
   }
   if (system === "galactic") return { name: "Galactic", lng: "l", lat: "b", hours: false };
-  if (system === "ecliptic") return { name: `Ecliptic${w.equinox ? ` J${w.equinox}` : ""}`, lng: "λ", lat: "β", hours: false };
+  if (system === "ecliptic")
+    return { name: `Ecliptic${w.equinox ? ` J${w.equinox}` : ""}`, lng: "λ", lat: "β", hours: false };
   if (system === "supergalactic") return { name: "Supergalactic", lng: "SGL", lat: "SGB", hours: false };
   if (system === "helioecliptic") return { name: "Helioecliptic", lng: "λ", lat: "β", hours: false };
   const lat = w.ctype[1].replace(/-.*$/, "");
@@ -298,7 +378,8 @@ export function frameOf(w: SkyWcs): Frame {
 
 export function sexagesimal(value: number, decimals: number, wrap = Infinity): string {
   const total = (Math.round(Math.abs(value) * 3600 * 10 ** decimals) / 10 ** decimals) % (wrap * 3600);
-  const h = Math.floor(total / 3600), m = Math.floor((total - h * 3600) / 60);
+  const h = Math.floor(total / 3600),
+    m = Math.floor((total - h * 3600) / 60);
   const s = (total - h * 3600 - m * 60).toFixed(decimals).padStart(decimals ? decimals + 3 : 2, "0");
   return `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}:${s}`;
 }

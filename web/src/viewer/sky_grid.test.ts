@@ -6,10 +6,22 @@ import { computeGrid, gridLabel, gridStep, longitudeRange } from "./sky_grid";
 function tan(lng: number, lat: number, scale = 1 / 3600): SkyTransform {
   const e1 = 90 - lat;
   const w: SkyWcs = {
-    version: 2, ctype: ["RA---TAN", "DEC--TAN"], crval: [lng, lat], crpix: [500.5, 500.5], matrix: [-scale, 0, 0, scale],
-    pc: [1, 0, 0, 1], cdelt: [-scale, scale], projection: "TAN", prj: { r0: 180 / Math.PI, pv: [], phi0: 0, theta0: 90, x0: 0, y0: 0 },
-    euler: [lng, e1, 180, Math.cos((e1 * Math.PI) / 180), Math.sin((e1 * Math.PI) / 180)], lonpole: 180, latpole: lat,
-    radesys: "ICRS", equinox: null, lng_first: true, reference_points: [],
+    version: 2,
+    ctype: ["RA---TAN", "DEC--TAN"],
+    crval: [lng, lat],
+    crpix: [500.5, 500.5],
+    matrix: [-scale, 0, 0, scale],
+    pc: [1, 0, 0, 1],
+    cdelt: [-scale, scale],
+    projection: "TAN",
+    prj: { r0: 180 / Math.PI, pv: [], phi0: 0, theta0: 90, x0: 0, y0: 0 },
+    euler: [lng, e1, 180, Math.cos((e1 * Math.PI) / 180), Math.sin((e1 * Math.PI) / 180)],
+    lonpole: 180,
+    latpole: lat,
+    radesys: "ICRS",
+    equinox: null,
+    lng_first: true,
+    reference_points: [],
   };
   return SkyTransform.create(w)!;
 }
@@ -27,7 +39,7 @@ describe("grid spacing and labels", () => {
   it("labels with the step's precision", () => {
     expect(gridLabel(187.5, 7.5, true, false)).toBe("12h30m");
     expect(gridLabel(180, 15, true, false)).toBe("12h");
-    expect(gridLabel(187.5 + 15 / 3600 * 15, 15 / 3600 * 5, true, false)).toBe("12h30m15s");
+    expect(gridLabel(187.5 + (15 / 3600) * 15, (15 / 3600) * 5, true, false)).toBe("12h30m15s");
     expect(gridLabel(359.99999, 15, true, false)).toBe("0h"); // 24h is 0h
     expect(gridLabel(45.5, 0.25, false, true)).toBe("+45°30′");
     expect(gridLabel(-45.5, 0.25, false, true)).toBe("−45°30′");
@@ -55,10 +67,12 @@ describe("grid lines", () => {
     expect(g.lines.filter((l) => l.kind === "parallel").length).toBeGreaterThanOrEqual(3);
     // Each meridian passes through its own longitude.
     const t = tan(0, 10, 5 / 3600);
-    for (const l of meridians) for (const run of l.points) for (const [x, y] of run.slice(1, -1)) {
-      const s = t.world(x, y, 1000)!;
-      expect(Math.abs(((s.lng - l.value + 540) % 360) - 180)).toBeLessThan(1e-6);
-    }
+    for (const l of meridians)
+      for (const run of l.points)
+        for (const [x, y] of run.slice(1, -1)) {
+          const s = t.world(x, y, 1000)!;
+          expect(Math.abs(((s.lng - l.value + 540) % 360) - 180)).toBeLessThan(1e-6);
+        }
   });
   it("gives every meridian around a pole in view", () => {
     const g = computeGrid(tan(0, 90, 36 / 3600), 1000, all, true)!; // 10° across, centred on the pole

@@ -8,7 +8,10 @@ import { computeGrid, type Rect } from "./sky_grid";
 const SVG = "http://www.w3.org/2000/svg";
 const LINE = "rgba(110, 200, 255, 0.75)";
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
@@ -20,17 +23,39 @@ export class SkyGridLayer {
   private shown = false;
   private frame = 0;
 
-  constructor(private readonly viewer: OpenSeadragon.Viewer, private readonly sky: SkyTransform, private readonly width: number, private readonly height: number) {
+  constructor(
+    private readonly viewer: OpenSeadragon.Viewer,
+    private readonly sky: SkyTransform,
+    private readonly width: number,
+    private readonly height: number,
+  ) {
     this.overlay = svg("svg", { class: "sky-grid", "aria-hidden": "true", "data-lines": 0 });
-    Object.assign(this.overlay.style, { position: "absolute", inset: "0", width: "100%", height: "100%", pointerEvents: "none", display: "none" });
+    Object.assign(this.overlay.style, {
+      position: "absolute",
+      inset: "0",
+      width: "100%",
+      height: "100%",
+      pointerEvents: "none",
+      display: "none",
+    });
     viewer.canvas.parentElement?.appendChild(this.overlay);
-    for (const ev of ["animation", "update-viewport", "resize", "rotate", "open"] as const) viewer.addHandler(ev, () => this.schedule());
+    for (const ev of ["animation", "update-viewport", "resize", "rotate", "open"] as const)
+      viewer.addHandler(ev, () => this.schedule());
     const name = frameOf(sky.wcs).name;
-    this.button = el("button", {
-      class: "button small",
-      attrs: { type: "button", "aria-pressed": "false", title: `Show the ${name} coordinate grid`, "aria-label": "Coordinate grid" },
-      on: { click: () => this.toggle(!this.shown) },
-    }, "Grid");
+    this.button = el(
+      "button",
+      {
+        class: "button small",
+        attrs: {
+          type: "button",
+          "aria-pressed": "false",
+          title: `Show the ${name} coordinate grid`,
+          "aria-label": "Coordinate grid",
+        },
+        on: { click: () => this.toggle(!this.shown) },
+      },
+      "Grid",
+    );
   }
 
   toggle(on: boolean): void {
@@ -51,9 +76,16 @@ export class SkyGridLayer {
   // The visible part of the image, in image pixels (the bounding box when the view is rotated).
   private visible(item: OpenSeadragon.TiledImage): Rect | null {
     const box = this.viewer.container.getBoundingClientRect();
-    const corners = [[0, 0], [box.width, 0], [0, box.height], [box.width, box.height]].map(([x, y]) => item.viewerElementToImageCoordinates(new OpenSeadragon.Point(x, y)));
-    const x0 = Math.max(0, Math.min(...corners.map((p) => p.x))), x1 = Math.min(this.width, Math.max(...corners.map((p) => p.x)));
-    const y0 = Math.max(0, Math.min(...corners.map((p) => p.y))), y1 = Math.min(this.height, Math.max(...corners.map((p) => p.y)));
+    const corners = [
+      [0, 0],
+      [box.width, 0],
+      [0, box.height],
+      [box.width, box.height],
+    ].map(([x, y]) => item.viewerElementToImageCoordinates(new OpenSeadragon.Point(x, y)));
+    const x0 = Math.max(0, Math.min(...corners.map((p) => p.x))),
+      x1 = Math.min(this.width, Math.max(...corners.map((p) => p.x)));
+    const y0 = Math.max(0, Math.min(...corners.map((p) => p.y))),
+      y1 = Math.min(this.height, Math.max(...corners.map((p) => p.y)));
     return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : null;
   }
 
@@ -68,19 +100,35 @@ export class SkyGridLayer {
       return [p.x, p.y];
     };
     // Lines are clipped to the image (its outline on screen, rotated or not).
-    const outline = [toScreen(0, 0), toScreen(this.width, 0), toScreen(this.width, this.height), toScreen(0, this.height)];
+    const outline = [
+      toScreen(0, 0),
+      toScreen(this.width, 0),
+      toScreen(this.width, this.height),
+      toScreen(0, this.height),
+    ];
     const clip = svg("clipPath", { id: "sky-grid-clip" });
     clip.appendChild(svg("polygon", { points: outline.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(" ") }));
     const lines = svg("g", { "clip-path": "url(#sky-grid-clip)" });
     const labels: SVGElement[] = [];
     // Meridians meet at a pole: no label there (they would all overlap).
-    const poles = [90, -90].map((lat) => this.sky.pixel(0, lat, this.height)).filter((p): p is [number, number] => p !== null).map(([x, y]) => toScreen(x, y));
+    const poles = [90, -90]
+      .map((lat) => this.sky.pixel(0, lat, this.height))
+      .filter((p): p is [number, number] => p !== null)
+      .map(([x, y]) => toScreen(x, y));
     let count = 0;
     for (const line of grid?.lines ?? []) {
       let anchor: [number, number] | null = null;
       for (const run of line.points) {
         const screen = run.map(([x, y]) => toScreen(x, y));
-        lines.appendChild(svg("polyline", { points: screen.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(" "), fill: "none", stroke: LINE, "stroke-width": 1, "data-kind": line.kind }));
+        lines.appendChild(
+          svg("polyline", {
+            points: screen.map((p) => `${p[0].toFixed(1)},${p[1].toFixed(1)}`).join(" "),
+            fill: "none",
+            stroke: LINE,
+            "stroke-width": 1,
+            "data-kind": line.kind,
+          }),
+        );
         count++;
         // Meridians are labelled at their lowest visible point, parallels at their leftmost one.
         screen.forEach((p, i) => {
@@ -93,8 +141,19 @@ export class SkyGridLayer {
       }
       if (anchor) {
         const a: [number, number] = anchor;
-        const x = Math.max(4, Math.min(a[0] + 3, box.width - 90)), y = Math.max(14, Math.min(a[1] - 4, box.height - 6));
-        const text = svg("text", { x: x.toFixed(1), y: y.toFixed(1), fill: "#d8efff", stroke: "#000", "stroke-width": 3, "paint-order": "stroke", "font-size": 12, "font-family": "system-ui, sans-serif", class: "sky-grid-label" });
+        const x = Math.max(4, Math.min(a[0] + 3, box.width - 90)),
+          y = Math.max(14, Math.min(a[1] - 4, box.height - 6));
+        const text = svg("text", {
+          x: x.toFixed(1),
+          y: y.toFixed(1),
+          fill: "#d8efff",
+          stroke: "#000",
+          "stroke-width": 3,
+          "paint-order": "stroke",
+          "font-size": 12,
+          "font-family": "system-ui, sans-serif",
+          class: "sky-grid-label",
+        });
         text.textContent = line.label;
         labels.push(text);
       }

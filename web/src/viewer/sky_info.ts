@@ -13,7 +13,10 @@ export function skyInfoRows(w: SkyWcs, shown: boolean): [string, string][] {
   const frame = frameOf(w);
   const distortion = w.distortion?.type ? ` + ${w.distortion.type}` : "";
   const rows: [string, string][] = [
-    ["Sky coordinates", `${w.ctype.join(", ")}${w.radesys ? ` (${w.radesys})` : ""}${shown ? "" : ": not shown under the pointer"}`],
+    [
+      "Sky coordinates",
+      `${w.ctype.join(", ")}${w.radesys ? ` (${w.radesys})` : ""}${shown ? "" : ": not shown under the pointer"}`,
+    ],
     ["Frame", `${frame.name}, ${w.projection}${distortion} projection`],
   ];
   if (w.pixel_scale) {
@@ -23,10 +26,14 @@ export function skyInfoRows(w: SkyWcs, shown: boolean): [string, string][] {
   }
   if (w.north_angle !== undefined && w.north_angle !== null) {
     const n = Math.round(w.north_angle * 100) / 100;
-    rows.push(["North", `${n === 0 ? "up" : `${Math.abs(n).toFixed(2)}° ${n > 0 ? "counter-clockwise" : "clockwise"} from up`}, east ${w.east_left ? "90° counter-clockwise from north (as on the sky)" : "90° clockwise from north (mirrored)"}`]);
+    rows.push([
+      "North",
+      `${n === 0 ? "up" : `${Math.abs(n).toFixed(2)}° ${n > 0 ? "counter-clockwise" : "clockwise"} from up`}, east ${w.east_left ? "90° counter-clockwise from north (as on the sky)" : "90° clockwise from north (mirrored)"}`,
+    ]);
   } else if (w.pixel_scale) {
     rows.push(["North", "no direction: a celestial pole is at the centre"]);
   }
-  if (w.fov && w.fov[0] !== null && w.fov[1] !== null) rows.push(["Field of view", `${angle(w.fov[0])} × ${angle(w.fov[1])}`]);
+  if (w.fov && w.fov[0] !== null && w.fov[1] !== null)
+    rows.push(["Field of view", `${angle(w.fov[0])} × ${angle(w.fov[1])}`]);
   return rows;
 }

@@ -58,7 +58,9 @@ function zenithal(rOf: (theta: number) => number | null, thetaOf: (r: number) =>
 // Slant orthographic/perspective solved for w = 1 - sin θ: (X - a·w)² + (Y - b·w)² + (1 - w)² = 1,
 // where (a, b) is the slant of the plane; the root nearest the reference point (smallest w).
 function slantW(X: number, Y: number, a: number, b: number): number | null {
-  const A = a * a + b * b + 1, B = X * a + Y * b + 1, C = X * X + Y * Y;
+  const A = a * a + b * b + 1,
+    B = X * a + Y * b + 1,
+    C = X * X + Y * Y;
   const d = B * B - A * C;
   if (d < -TOL) return null;
   const w = (B - Math.sqrt(Math.max(0, d))) / A;
@@ -67,8 +69,12 @@ function slantW(X: number, Y: number, a: number, b: number): number | null {
 }
 
 function azp(p: PrjParams): Projection {
-  const r0 = p.r0, mu = p.pv[1] ?? 0, gamma = p.pv[2] ?? 0;
-  const cg = cosd(gamma), sg = sind(gamma), tg = tand(gamma);
+  const r0 = p.r0,
+    mu = p.pv[1] ?? 0,
+    gamma = p.pv[2] ?? 0;
+  const cg = cosd(gamma),
+    sg = sind(gamma),
+    tg = tand(gamma);
   return {
     x2s(x, y) {
       const yc = y * cg;
@@ -83,13 +89,16 @@ function azp(p: PrjParams): Projection {
       const t1 = a - t;
       let t2 = a + t + 180;
       if (t2 > 90) t2 -= 360;
-      const ok1 = t1 >= -90 - TOL && t1 <= 90 + TOL, ok2 = t2 >= -90 - TOL && t2 <= 90 + TOL;
+      const ok1 = t1 >= -90 - TOL && t1 <= 90 + TOL,
+        ok2 = t2 >= -90 - TOL && t2 <= 90 + TOL;
       if (!ok1 && !ok2) return null;
       const theta = ok1 && (!ok2 || Math.abs(90 - t1) <= Math.abs(90 - t2)) ? t1 : t2;
       return [phi, Math.max(-90, Math.min(90, theta))];
     },
     s2x(phi, theta) {
-      const ct = cosd(theta), st = sind(theta), cp = cosd(phi);
+      const ct = cosd(theta),
+        st = sind(theta),
+        cp = cosd(phi);
       const a = mu + st + ct * cp * tg;
       if (a === 0) return null;
       if (mu > 1 ? st < -1 / mu : false) return null;
@@ -100,40 +109,54 @@ function azp(p: PrjParams): Projection {
 }
 
 function szp(p: PrjParams): Projection {
-  const r0 = p.r0, mu = p.pv[1] ?? 0, phic = p.pv[2] ?? 0, thetac = p.pv[3] ?? 90;
-  const xp = -mu * cosd(thetac) * sind(phic), yp = mu * cosd(thetac) * cosd(phic), zp = mu * sind(thetac) + 1;
+  const r0 = p.r0,
+    mu = p.pv[1] ?? 0,
+    phic = p.pv[2] ?? 0,
+    thetac = p.pv[3] ?? 90;
+  const xp = -mu * cosd(thetac) * sind(phic),
+    yp = mu * cosd(thetac) * cosd(phic),
+    zp = mu * sind(thetac) + 1;
   return {
     x2s(x, y) {
-      const X = x / r0, Y = y / r0;
+      const X = x / r0,
+        Y = y / r0;
       const w = slantW(X, Y, (X - xp) / zp, (Y - yp) / zp);
       if (w === null) return null;
-      const u = X - w * ((X - xp) / zp), v = Y - w * ((Y - yp) / zp);
+      const u = X - w * ((X - xp) / zp),
+        v = Y - w * ((Y - yp) / zp);
       return [u === 0 && v === 0 ? 0 : atan2d(u, -v), asind(1 - w)];
     },
     s2x(phi, theta) {
-      const Z = sind(theta), w = 1 - Z;
+      const Z = sind(theta),
+        w = 1 - Z;
       const d = zp - w;
       if (d === 0) return null;
-      const X = cosd(theta) * sind(phi), Y = -cosd(theta) * cosd(phi);
+      const X = cosd(theta) * sind(phi),
+        Y = -cosd(theta) * cosd(phi);
       return [(r0 * (zp * X - w * xp)) / d, (r0 * (zp * Y - w * yp)) / d];
     },
   };
 }
 
 function sin(p: PrjParams): Projection {
-  const r0 = p.r0, xi = p.pv[1] ?? 0, eta = p.pv[2] ?? 0;
+  const r0 = p.r0,
+    xi = p.pv[1] ?? 0,
+    eta = p.pv[2] ?? 0;
   return {
     x2s(x, y) {
-      const X = x / r0, Y = y / r0;
+      const X = x / r0,
+        Y = y / r0;
       const w = slantW(X, Y, xi, eta);
       if (w === null) return null;
-      const u = X - xi * w, v = Y - eta * w;
+      const u = X - xi * w,
+        v = Y - eta * w;
       return [u === 0 && v === 0 ? 0 : atan2d(u, -v), asind(1 - w)];
     },
     s2x(phi, theta) {
       // The far hemisphere is hidden (wcslib's bounds), for the orthographic case.
       if (xi === 0 && eta === 0 && theta < 0) return null;
-      const w = 1 - sind(theta), ct = cosd(theta);
+      const w = 1 - sind(theta),
+        ct = cosd(theta);
       return [r0 * (ct * sind(phi) + xi * w), -r0 * (ct * cosd(phi) - eta * w)];
     },
   };
@@ -145,8 +168,16 @@ function zpn(p: PrjParams): Projection {
   const c = p.pv.slice(0, 21).map((v) => v ?? 0);
   let n = 20;
   while (n > 0 && c[n] === 0) n--;
-  const poly = (z: number) => { let s = 0; for (let m = n; m >= 0; m--) s = s * z + c[m]; return s; };
-  const deriv = (z: number) => { let s = 0; for (let m = n; m >= 1; m--) s = s * z + m * c[m]; return s; };
+  const poly = (z: number) => {
+    let s = 0;
+    for (let m = n; m >= 0; m--) s = s * z + c[m];
+    return s;
+  };
+  const deriv = (z: number) => {
+    let s = 0;
+    for (let m = n; m >= 1; m--) s = s * z + m * c[m];
+    return s;
+  };
   // The end of the first rising branch: where the derivative first turns negative, else π.
   let zmax = Math.PI;
   if (n > 1) {
@@ -154,8 +185,13 @@ function zpn(p: PrjParams): Projection {
     for (let j = 1; j <= 180; j++) {
       const z = (j * Math.PI) / 180;
       if (deriv(z) <= 0) {
-        let lo = prev, hi = z;
-        for (let k = 0; k < 100; k++) { const mid = (lo + hi) / 2; if (deriv(mid) > 0) lo = mid; else hi = mid; }
+        let lo = prev,
+          hi = z;
+        for (let k = 0; k < 100; k++) {
+          const mid = (lo + hi) / 2;
+          if (deriv(mid) > 0) lo = mid;
+          else hi = mid;
+        }
         zmax = lo;
         break;
       }
@@ -173,7 +209,10 @@ function zpn(p: PrjParams): Projection {
         if (zeta < -TOL || zeta > Math.PI + TOL) return null;
       } else {
         if (r < c[0] - 1e-12 || r > rmax + 1e-12) return null;
-        let lo = 0, hi = zmax, flo = c[0] - r, fhi = rmax - r;
+        let lo = 0,
+          hi = zmax,
+          flo = c[0] - r,
+          fhi = rmax - r;
         zeta = lo;
         for (let k = 0; k < 200 && hi - lo > 1e-15; k++) {
           // Regula falsi (Illinois), bisecting when it stalls.
@@ -182,7 +221,15 @@ function zpn(p: PrjParams): Projection {
           const f = poly(z) - r;
           zeta = z;
           if (f === 0) break;
-          if ((f < 0) === (flo < 0)) { lo = z; flo = f; fhi /= 2; } else { hi = z; fhi = f; flo /= 2; }
+          if (f < 0 === flo < 0) {
+            lo = z;
+            flo = f;
+            fhi /= 2;
+          } else {
+            hi = z;
+            fhi = f;
+            flo /= 2;
+          }
         }
       }
       const r2 = Math.hypot(x, y);
@@ -198,7 +245,8 @@ function zpn(p: PrjParams): Projection {
 }
 
 function air(p: PrjParams): Projection {
-  const r0 = p.r0, thetab = p.pv[1] ?? 90;
+  const r0 = p.r0,
+    thetab = p.pv[1] ?? 90;
   const xib = ((90 - thetab) / 2) * D2R;
   const cb = xib === 0 ? -0.5 : Math.log(Math.cos(xib)) / Math.tan(xib) ** 2;
   const rOf = (theta: number) => {
@@ -210,19 +258,24 @@ function air(p: PrjParams): Projection {
   return zenithal(rOf, (r) => {
     if (r === 0) return 90;
     // R(θ) rises monotonically from the reference point: bisection on θ.
-    let lo = -90 + 1e-9, hi = 90;
+    let lo = -90 + 1e-9,
+      hi = 90;
     const rlo = rOf(lo);
     if (rlo === null || r > rlo) return null;
     for (let k = 0; k < 200 && hi - lo > 1e-13; k++) {
       const mid = (lo + hi) / 2;
-      if ((rOf(mid) ?? Infinity) > r) lo = mid; else hi = mid;
+      if ((rOf(mid) ?? Infinity) > r) lo = mid;
+      else hi = mid;
     }
     return (lo + hi) / 2;
   });
 }
 
 // Cylindrical and pseudocylindrical projections: x grows with φ, y with θ.
-function cylindrical(x2s: (x: number, y: number) => Pair | null, s2x: (phi: number, theta: number) => Pair | null): Projection {
+function cylindrical(
+  x2s: (x: number, y: number) => Pair | null,
+  s2x: (phi: number, theta: number) => Pair | null,
+): Projection {
   return {
     x2s(x, y) {
       const s = x2s(x, y);
@@ -234,23 +287,34 @@ function cylindrical(x2s: (x: number, y: number) => Pair | null, s2x: (phi: numb
 }
 
 function conic(p: PrjParams, code: string): Projection | null {
-  const r0 = p.r0, ta = p.pv[1], eta = p.pv[2] ?? 0;
+  const r0 = p.r0,
+    ta = p.pv[1],
+    eta = p.pv[2] ?? 0;
   if (ta === null || ta === undefined || ta === 0) return null;
   const sign = ta < 0 ? -1 : 1;
   let C: number, y0: number, rOf: (t: number) => number | null, tOf: (r: number) => number | null;
   if (code === "COP") {
     C = sind(ta);
-    const k = r0 * cosd(eta), cot = 1 / tand(ta);
+    const k = r0 * cosd(eta),
+      cot = 1 / tand(ta);
     y0 = k * cot;
     rOf = (t) => (Math.abs(t - ta) >= 90 ? null : k * (cot - tand(t - ta)));
     tOf = (r) => ta + Math.atan(cot - r / k) * R2D;
   } else if (code === "COE") {
-    const s1 = sind(ta - eta), s2 = sind(ta + eta), g = s1 + s2;
+    const s1 = sind(ta - eta),
+      s2 = sind(ta + eta),
+      g = s1 + s2;
     C = g / 2;
     const k = 1 + s1 * s2;
-    rOf = (t) => { const q = k - g * sind(t); return q < 0 ? null : ((2 * r0) / g) * Math.sqrt(q); };
+    rOf = (t) => {
+      const q = k - g * sind(t);
+      return q < 0 ? null : ((2 * r0) / g) * Math.sqrt(q);
+    };
     y0 = rOf(ta) ?? 0;
-    tOf = (r) => { const s = (k - ((r * g) / (2 * r0)) ** 2) / g; return Math.abs(s) > 1 + TOL ? null : asind(s); };
+    tOf = (r) => {
+      const s = (k - ((r * g) / (2 * r0)) ** 2) / g;
+      return Math.abs(s) > 1 + TOL ? null : asind(s);
+    };
   } else if (code === "COD") {
     const e = eta * D2R;
     C = e === 0 ? sind(ta) : (sind(ta) * Math.sin(e)) / e;
@@ -258,8 +322,10 @@ function conic(p: PrjParams, code: string): Projection | null {
     rOf = (t) => y0 + r0 * (ta - t) * D2R;
     tOf = (r) => ta + (y0 - r) / (r0 * D2R);
   } else {
-    const t1 = ta - eta, t2 = ta + eta;
-    const tan1 = tand((90 - t1) / 2), tan2 = tand((90 - t2) / 2);
+    const t1 = ta - eta,
+      t2 = ta + eta;
+    const tan1 = tand((90 - t1) / 2),
+      tan2 = tand((90 - t2) / 2);
     C = t1 === t2 ? sind(t1) : Math.log(cosd(t2) / cosd(t1)) / Math.log(tan2 / tan1);
     if (C === 0) return null;
     const psi = (r0 * cosd(t1)) / (C * tan1 ** C);
@@ -287,7 +353,8 @@ function conic(p: PrjParams, code: string): Projection | null {
 }
 
 function bon(p: PrjParams): Projection | null {
-  const r0 = p.r0, t1 = p.pv[1] ?? 0;
+  const r0 = p.r0,
+    t1 = p.pv[1] ?? 0;
   if (t1 === 0) return null;
   const y0 = r0 * (1 / tand(t1) + t1 * D2R);
   return cylindrical(
@@ -295,7 +362,7 @@ function bon(p: PrjParams): Projection | null {
       const dy = y0 - y;
       let r = Math.hypot(x, dy);
       if (t1 < 0) r = -r;
-      const theta = (y0 - r) / r0 * R2D;
+      const theta = ((y0 - r) / r0) * R2D;
       const ct = cosd(theta);
       const alpha = r === 0 ? 0 : Math.atan2(x / r, dy / r);
       const phi = ct === 0 ? 0 : ((alpha * r) / (r0 * ct)) * R2D;
@@ -311,14 +378,17 @@ function bon(p: PrjParams): Projection | null {
 
 // HEALPix (H facets around the equator, K across; odd K), Calabretta & Roukema (2007).
 function hpx(p: PrjParams): Projection | null {
-  const r0 = p.r0, H = p.pv[1] ?? 4, K = p.pv[2] ?? 3;
+  const r0 = p.r0,
+    H = p.pv[1] ?? 4,
+    K = p.pv[2] ?? 3;
   if (K % 2 !== 1) return null;
   const s = r0 * D2R; // plane units per degree
   const yx = (90 * (K - 1)) / H; // equatorial band edge
   const centre = (X: number) => -180 + (180 / H) * (2 * Math.floor(((X + 180) * H) / 360) + 1);
   return {
     x2s(x, y) {
-      const X = x / s, Y = y / s;
+      const X = x / s,
+        Y = y / s;
       if (Math.abs(X) > 180 + 1e-9) return null;
       if (Math.abs(Y) <= yx) return [X, asind((Y * H) / (90 * K))];
       const sigma = (K + 1) / 2 - (Math.abs(Y) * H) / 180;
@@ -344,16 +414,20 @@ function pco(p: PrjParams): Projection {
   const r0 = p.r0;
   return cylindrical(
     (x, y) => {
-      const X = x / r0, Y = y / r0;
+      const X = x / r0,
+        Y = y / r0;
       if (Math.abs(Y) < 1e-15) return [X * R2D, 0];
-      const sign = Math.sign(Y), a = Math.abs(Y);
+      const sign = Math.sign(Y),
+        a = Math.abs(Y);
       const f = (t: number) => Math.tan(t) * (X * X + (a - t) ** 2) - 2 * (a - t);
-      let lo = 0, hi = Math.min(a, Math.PI / 2);
+      let lo = 0,
+        hi = Math.min(a, Math.PI / 2);
       if (hi >= Math.PI / 2) hi = Math.PI / 2 - 1e-15;
       if (f(hi) < 0) return null;
       for (let k = 0; k < 200 && hi - lo > 1e-16; k++) {
         const mid = (lo + hi) / 2;
-        if (f(mid) < 0) lo = mid; else hi = mid;
+        if (f(mid) < 0) lo = mid;
+        else hi = mid;
       }
       const t = (lo + hi) / 2;
       const tt = Math.tan(t);
@@ -363,7 +437,8 @@ function pco(p: PrjParams): Projection {
     },
     (phi, theta) => {
       if (theta === 0) return [r0 * phi * D2R, 0];
-      const cot = Math.abs(theta) === 90 ? 0 : 1 / tand(theta), e = phi * sind(theta);
+      const cot = Math.abs(theta) === 90 ? 0 : 1 / tand(theta),
+        e = phi * sind(theta);
       return [r0 * cot * sind(e), r0 * (theta * D2R + cot * (1 - cosd(e)))];
     },
   );
@@ -374,7 +449,11 @@ function pco(p: PrjParams): Projection {
 // 270° and face 0 above face 1, face 5 below; each face is 90° wide in the plane (r0 · π/2).
 // CUBE gives, per face, its centre in half-face units and its coordinates (ζ, ξ, η) from the
 // direction cosines (l, m, n) — ζ along the face's normal, ξ and η across it — and back.
-const CUBE: { c: [number, number]; f: (l: number, m: number, n: number) => [number, number, number]; b: (z: number, xi: number, eta: number) => [number, number, number] }[] = [
+const CUBE: {
+  c: [number, number];
+  f: (l: number, m: number, n: number) => [number, number, number];
+  b: (z: number, xi: number, eta: number) => [number, number, number];
+}[] = [
   { c: [0, 2], f: (l, m, n) => [n, m, -l], b: (z, xi, eta) => [-eta, xi, z] },
   { c: [0, 0], f: (l, m, n) => [l, m, n], b: (z, xi, eta) => [z, xi, eta] },
   { c: [2, 0], f: (l, m, n) => [m, -l, n], b: (z, xi, eta) => [-xi, z, eta] },
@@ -397,9 +476,19 @@ function cubeFace(xf: number, yf: number, r: (v: number) => number = (v) => v): 
 // The face a native direction falls on (the largest ζ; ties to the lower face, as wcslib), with its
 // (ζ, ξ, η).
 function cubeDirection(phi: number, theta: number): [number, number, number, number] {
-  const ct = cosd(theta), l = ct * cosd(phi), m = ct * sind(phi), n = sind(theta);
-  let face = 0, best = -Infinity;
-  CUBE.forEach((c, i) => { const z = c.f(l, m, n)[0]; if (z > best) { best = z; face = i; } });
+  const ct = cosd(theta),
+    l = ct * cosd(phi),
+    m = ct * sind(phi),
+    n = sind(theta);
+  let face = 0,
+    best = -Infinity;
+  CUBE.forEach((c, i) => {
+    const z = c.f(l, m, n)[0];
+    if (z > best) {
+      best = z;
+      face = i;
+    }
+  });
   return [face, ...CUBE[face].f(l, m, n)];
 }
 
@@ -439,9 +528,13 @@ const faceEdge = (v: number, tol: number) => (Math.abs(v) <= 1 ? v : Math.abs(v)
 function tsc(p: PrjParams): Projection {
   return cube(
     p,
-    (X, Y) => { const z = 1 / Math.sqrt(1 + X * X + Y * Y); return [z, X * z, Y * z]; },
+    (X, Y) => {
+      const z = 1 / Math.sqrt(1 + X * X + Y * Y);
+      return [z, X * z, Y * z];
+    },
     (zeta, xi, eta) => {
-      const X = faceEdge(xi / zeta, 1e-12), Y = faceEdge(eta / zeta, 1e-12);
+      const X = faceEdge(xi / zeta, 1e-12),
+        Y = faceEdge(eta / zeta, 1e-12);
       return X === null || Y === null ? null : [X, Y];
     },
   );
@@ -465,8 +558,8 @@ const CSC_P = [
 ].map((row) => row.map(f32));
 // Forward: γ*, M, Γ, Ω1, D0, D1, C00, C10, C01, C11, C20, C02.
 const [G_STAR, MM, GAMMA, OMEGA1, D0, D1, C00, C10, C01, C11, C20, C02] = [
-  1.37484847732, 0.004869491981, -0.13161671474, -0.159596235474, 0.0759196200467, -0.0217762490699,
-  0.141189631152, 0.0809701286525, -0.281528535557, 0.15384112876, -0.178251207466, 0.106959469314,
+  1.37484847732, 0.004869491981, -0.13161671474, -0.159596235474, 0.0759196200467, -0.0217762490699, 0.141189631152,
+  0.0809701286525, -0.281528535557, 0.15384112876, -0.178251207466, 0.106959469314,
 ].map(f32);
 const TINY = f32(1e-16);
 
@@ -479,16 +572,24 @@ function hornerF(c: number[], t: number): number {
 
 // χ of the inverse for face coordinates (a, b) (ψ is the same with a and b exchanged).
 function cscInverse(a: number, b: number): number {
-  const aa = f32(a * a), bb = f32(b * b);
-  const sum = hornerF(CSC_P.map((row) => hornerF(row, aa)), bb);
+  const aa = f32(a * a),
+    bb = f32(b * b);
+  const sum = hornerF(
+    CSC_P.map((row) => hornerF(row, aa)),
+    bb,
+  );
   return f32(a + f32(f32(a * f32(1 - aa)) * sum));
 }
 
 // X of the forward for tangent-plane coordinates (a, b) (Y the same with a and b exchanged).
 function cscForward(a: number, b: number): number {
-  const a2 = f32(a * a), b2 = f32(b * b), a2co = f32(1 - a2), b2co = f32(1 - b2);
+  const a2 = f32(a * a),
+    b2 = f32(b * b),
+    a2co = f32(1 - a2),
+    b2co = f32(1 - b2);
   // Terms below 1e-16 are dropped, as wcslib does to avoid underflow.
-  const a4 = a2 > TINY ? f32(a2 * a2) : 0, b4 = b2 > TINY ? f32(b2 * b2) : 0;
+  const a4 = a2 > TINY ? f32(a2 * a2) : 0,
+    b4 = b2 > TINY ? f32(b2 * b2) : 0;
   const ab = f32(Math.abs(f32(a * b))) > TINY ? f32(a2 * b2) : 0;
   let c = f32(C00 + f32(C10 * a2));
   c = f32(c + f32(C01 * b2));
@@ -505,13 +606,16 @@ function csc(p: PrjParams): Projection {
   const prj = cube(
     p,
     (X, Y) => {
-      const chi = cscInverse(X, Y), psi = cscInverse(Y, X);
+      const chi = cscInverse(X, Y),
+        psi = cscInverse(Y, X);
       const z = 1 / Math.sqrt(f32(f32(chi * chi) + f32(psi * psi)) + 1);
       return [z, chi * z, psi * z];
     },
     (zeta, xi, eta) => {
-      const chi = f32(xi / zeta), psi = f32(eta / zeta);
-      const X = faceEdge(cscForward(chi, psi), 1e-7), Y = faceEdge(cscForward(psi, chi), 1e-7);
+      const chi = f32(xi / zeta),
+        psi = f32(eta / zeta);
+      const X = faceEdge(cscForward(chi, psi), 1e-7),
+        Y = faceEdge(cscForward(psi, chi), 1e-7);
       return X === null || Y === null ? null : [X, Y];
     },
     f32,
@@ -533,7 +637,8 @@ function qsc(p: PrjParams): Projection {
       const [a, b] = direct ? [X, Y] : [Y, X];
       if (a === 0) return [1, 0, 0];
       const w = (15 * b) / a;
-      const omega = sind(w) / (cosd(w) - Math.SQRT1_2), tau = 1 + omega * omega;
+      const omega = sind(w) / (cosd(w) - Math.SQRT1_2),
+        tau = 1 + omega * omega;
       const zeco = a * a * (1 - 1 / Math.sqrt(1 + tau));
       const s = Math.sign(a) * Math.sqrt((zeco * (2 - zeco)) / tau);
       return direct ? [1 - zeco, s, s * omega] : [1 - zeco, s * omega, s];
@@ -544,10 +649,12 @@ function qsc(p: PrjParams): Projection {
       const zeco = (xi * xi + eta * eta) / (1 + zeta);
       const direct = Math.abs(xi) > Math.abs(eta);
       const [a, b] = direct ? [xi, eta] : [eta, xi];
-      const omega = b / a, tau = 1 + omega * omega;
+      const omega = b / a,
+        tau = 1 + omega * omega;
       const A = Math.sign(a) * Math.sqrt(zeco / (1 - 1 / Math.sqrt(1 + tau)));
       const B = (A / 15) * (Math.atan(omega) * R2D - asind(omega / Math.sqrt(2 * tau)));
-      const X = faceEdge(direct ? A : B, 1e-12), Y = faceEdge(direct ? B : A, 1e-12);
+      const X = faceEdge(direct ? A : B, 1e-12),
+        Y = faceEdge(direct ? B : A, 1e-12);
       return X === null || Y === null ? null : [X, Y];
     },
   );
@@ -559,12 +666,13 @@ function qsc(p: PrjParams): Projection {
 // facets of that quarter: its equatorial square and north polar triangle towards the centre, the south
 // polar triangle outermost. In a quadrant's own axes (ξ along the parallels, η towards the north pole,
 // both in degrees) that is exactly HPX's plane.
-const XPH_QUADRANTS: { base: number; toQ: (x: number, y: number) => Pair; fromQ: (xi: number, eta: number) => Pair }[] = [
-  { base: -180, toQ: (x, y) => [-x - y, x - y], fromQ: (xi, eta) => [-xi + eta, -xi - eta] },
-  { base: -90, toQ: (x, y) => [x - y, x + y], fromQ: (xi, eta) => [xi + eta, -xi + eta] },
-  { base: 0, toQ: (x, y) => [x + y, -x + y], fromQ: (xi, eta) => [xi - eta, xi + eta] },
-  { base: 90, toQ: (x, y) => [-x + y, -x - y], fromQ: (xi, eta) => [-xi - eta, xi - eta] },
-];
+const XPH_QUADRANTS: { base: number; toQ: (x: number, y: number) => Pair; fromQ: (xi: number, eta: number) => Pair }[] =
+  [
+    { base: -180, toQ: (x, y) => [-x - y, x - y], fromQ: (xi, eta) => [-xi + eta, -xi - eta] },
+    { base: -90, toQ: (x, y) => [x - y, x + y], fromQ: (xi, eta) => [xi + eta, -xi + eta] },
+    { base: 0, toQ: (x, y) => [x + y, -x + y], fromQ: (xi, eta) => [xi - eta, xi + eta] },
+    { base: 90, toQ: (x, y) => [-x + y, -x - y], fromQ: (xi, eta) => [-xi - eta, xi - eta] },
+  ];
 
 function xph(p: PrjParams): Projection {
   // The quadrants' axes are the plane's turned by 45°: with (x, y) in degrees, ξ1 = −(x + y)/√2 and
@@ -573,7 +681,8 @@ function xph(p: PrjParams): Projection {
   const tol = 1e-12;
   return {
     x2s(x, y) {
-      const xr = x / (k * Math.SQRT2), yr = y / (k * Math.SQRT2);
+      const xr = x / (k * Math.SQRT2),
+        yr = y / (k * Math.SQRT2);
       // The quadrant (its edges as wcslib assigns them); (ξ1, η1) from its corner at the centre.
       const q = xr <= 0 && yr > 0 ? 0 : xr < 0 && yr <= 0 ? 1 : xr >= 0 && yr < 0 ? 2 : 3;
       const [xi1, eta1] = XPH_QUADRANTS[q].toQ(xr, yr);
@@ -589,7 +698,8 @@ function xph(p: PrjParams): Projection {
         // Polar triangles: σ = 0 at the pole, 1 where they meet the square.
         const sigma = (90 - Math.abs(eta)) / 45;
         if (eta < -45 && Math.abs(xi1) > eta + 90 + tol) return null;
-        if (xr === 0) phi = yr <= 0 ? 0 : 180; // the quadrants' edges, exactly
+        if (xr === 0)
+          phi = yr <= 0 ? 0 : 180; // the quadrants' edges, exactly
         else if (yr === 0) phi = xr < 0 ? -90 : 90;
         else phi = XPH_QUADRANTS[q].base + 45 + xi1 / sigma;
         theta = Math.sign(eta) * (90 - 2 * asind(sigma / Math.sqrt(6)));
@@ -630,41 +740,80 @@ export function makeProjection(code: string, p: PrjParams): Projection | null {
   const k = r0 * D2R; // plane units per degree of angle
   let base: Projection | null;
   switch (code) {
-    case "AZP": base = azp(p); break;
-    case "SZP": base = szp(p); break;
+    case "AZP":
+      base = azp(p);
+      break;
+    case "SZP":
+      base = szp(p);
+      break;
     case "TAN":
-      base = zenithal((t) => (sind(t) <= 0 ? null : (r0 * cosd(t)) / sind(t)), (r) => atan2d(r0, r));
+      base = zenithal(
+        (t) => (sind(t) <= 0 ? null : (r0 * cosd(t)) / sind(t)),
+        (r) => atan2d(r0, r),
+      );
       break;
     case "STG":
-      base = zenithal((t) => (1 + sind(t) === 0 ? null : (2 * r0 * cosd(t)) / (1 + sind(t))), (r) => 90 - 2 * Math.atan(r / (2 * r0)) * R2D);
+      base = zenithal(
+        (t) => (1 + sind(t) === 0 ? null : (2 * r0 * cosd(t)) / (1 + sind(t))),
+        (r) => 90 - 2 * Math.atan(r / (2 * r0)) * R2D,
+      );
       break;
-    case "SIN": base = sin(p); break;
-    case "ARC": base = zenithal((t) => k * (90 - t), (r) => (r / k > 180 + 1e-9 ? null : 90 - r / k)); break;
-    case "ZPN": base = zpn(p); break;
+    case "SIN":
+      base = sin(p);
+      break;
+    case "ARC":
+      base = zenithal(
+        (t) => k * (90 - t),
+        (r) => (r / k > 180 + 1e-9 ? null : 90 - r / k),
+      );
+      break;
+    case "ZPN":
+      base = zpn(p);
+      break;
     case "ZEA":
       base = zenithal(
         (t) => r0 * Math.sqrt(Math.max(0, 2 * (1 - sind(t)))),
-        (r) => { const w = r / (2 * r0); return w > 1 + TOL ? null : 90 - 2 * asind(w); },
+        (r) => {
+          const w = r / (2 * r0);
+          return w > 1 + TOL ? null : 90 - 2 * asind(w);
+        },
       );
       break;
-    case "AIR": base = air(p); break;
+    case "AIR":
+      base = air(p);
+      break;
     case "CYP": {
-      const mu = p.pv[1] ?? 1, lambda = p.pv[2] ?? 1;
+      const mu = p.pv[1] ?? 1,
+        lambda = p.pv[2] ?? 1;
       base = cylindrical(
-        (x, y) => { const e = y / (r0 * (mu + lambda)); return [x / (lambda * k), atan2d(e, 1) + asind((e * mu) / Math.sqrt(e * e + 1))]; },
-        (phi, theta) => { const d = mu + cosd(theta); return d === 0 ? null : [lambda * k * phi, (r0 * (mu + lambda) * sind(theta)) / d]; },
+        (x, y) => {
+          const e = y / (r0 * (mu + lambda));
+          return [x / (lambda * k), atan2d(e, 1) + asind((e * mu) / Math.sqrt(e * e + 1))];
+        },
+        (phi, theta) => {
+          const d = mu + cosd(theta);
+          return d === 0 ? null : [lambda * k * phi, (r0 * (mu + lambda) * sind(theta)) / d];
+        },
       );
       break;
     }
     case "CEA": {
       const lambda = p.pv[1] ?? 1;
       base = cylindrical(
-        (x, y) => { const s = (y * lambda) / r0; return Math.abs(s) > 1 + TOL ? null : [x / k, asind(s)]; },
+        (x, y) => {
+          const s = (y * lambda) / r0;
+          return Math.abs(s) > 1 + TOL ? null : [x / k, asind(s)];
+        },
         (phi, theta) => [k * phi, (r0 * sind(theta)) / lambda],
       );
       break;
     }
-    case "CAR": base = cylindrical((x, y) => [x / k, y / k], (phi, theta) => [k * phi, k * theta]); break;
+    case "CAR":
+      base = cylindrical(
+        (x, y) => [x / k, y / k],
+        (phi, theta) => [k * phi, k * theta],
+      );
+      break;
     case "MER":
       base = cylindrical(
         (x, y) => [x / k, 2 * Math.atan(Math.exp(y / r0)) * R2D - 90],
@@ -673,13 +822,22 @@ export function makeProjection(code: string, p: PrjParams): Projection | null {
       break;
     case "SFL":
       base = cylindrical(
-        (x, y) => { const t = y / k, c = cosd(t); return [c === 0 ? 0 : x / (k * c), t]; },
+        (x, y) => {
+          const t = y / k,
+            c = cosd(t);
+          return [c === 0 ? 0 : x / (k * c), t];
+        },
         (phi, theta) => [k * phi * cosd(theta), k * theta],
       );
       break;
     case "PAR":
       base = cylindrical(
-        (x, y) => { const s = y / (Math.PI * r0); if (Math.abs(s) > 1 + TOL) return null; const d = 1 - 4 * s * s; return [d === 0 ? 0 : x / (k * d), 3 * asind(s)]; },
+        (x, y) => {
+          const s = y / (Math.PI * r0);
+          if (Math.abs(s) > 1 + TOL) return null;
+          const d = 1 - 4 * s * s;
+          return [d === 0 ? 0 : x / (k * d), 3 * asind(s)];
+        },
         (phi, theta) => [k * phi * (2 * cosd((2 * theta) / 3) - 1), Math.PI * r0 * sind(theta / 3)],
       );
       break;
@@ -699,13 +857,14 @@ export function makeProjection(code: string, p: PrjParams): Projection | null {
           const target = Math.PI * sind(theta);
           let g = theta * D2R;
           for (let i = 0; i < 100; i++) {
-            const f = 2 * g + Math.sin(2 * g) - target, d = 2 + 2 * Math.cos(2 * g);
+            const f = 2 * g + Math.sin(2 * g) - target,
+              d = 2 + 2 * Math.cos(2 * g);
             if (d === 0) break;
             const step = f / d;
             g -= step;
             if (Math.abs(step) < 1e-15) break;
           }
-          if (Math.abs(theta) >= 90) g = Math.sign(theta) * Math.PI / 2;
+          if (Math.abs(theta) >= 90) g = (Math.sign(theta) * Math.PI) / 2;
           return [((2 * Math.SQRT2) / Math.PI) * r0 * phi * D2R * Math.cos(g), Math.SQRT2 * r0 * Math.sin(g)];
         },
       );
@@ -719,30 +878,55 @@ export function makeProjection(code: string, p: PrjParams): Projection | null {
           return [2 * atan2d((z * x) / (2 * r0), 2 * z * z - 1), asind((z * y) / r0)];
         },
         (phi, theta) => {
-          const ct = cosd(theta), d = 1 + ct * cosd(phi / 2);
+          const ct = cosd(theta),
+            d = 1 + ct * cosd(phi / 2);
           if (d === 0) return null;
           const g = Math.sqrt(2 / d);
           return [2 * r0 * g * ct * sind(phi / 2), r0 * g * sind(theta)];
         },
       );
       break;
-    case "COP": case "COE": case "COD": case "COO": base = conic(p, code); break;
-    case "BON": base = bon(p); break;
-    case "HPX": base = hpx(p); break;
-    case "TSC": base = tsc(p); break;
-    case "CSC": base = csc(p); break;
-    case "QSC": base = qsc(p); break;
-    case "XPH": base = xph(p); break;
-    case "PCO": base = pco(p); break;
-    default: base = null;
+    case "COP":
+    case "COE":
+    case "COD":
+    case "COO":
+      base = conic(p, code);
+      break;
+    case "BON":
+      base = bon(p);
+      break;
+    case "HPX":
+      base = hpx(p);
+      break;
+    case "TSC":
+      base = tsc(p);
+      break;
+    case "CSC":
+      base = csc(p);
+      break;
+    case "QSC":
+      base = qsc(p);
+      break;
+    case "XPH":
+      base = xph(p);
+      break;
+    case "PCO":
+      base = pco(p);
+      break;
+    default:
+      base = null;
   }
   if (!base) return null;
   // wcslib offsets the plane so that (φ0, θ0) lands on (0, 0) when they are not the defaults.
   const b = base;
-  const x0 = p.x0 || 0, y0 = p.y0 || 0;
+  const x0 = p.x0 || 0,
+    y0 = p.y0 || 0;
   return {
     x2s: (x, y) => b.x2s(x + x0, y + y0),
-    s2x: (phi, theta) => { const r = b.s2x(phi, theta); return r && [r[0] - x0, r[1] - y0]; },
+    s2x: (phi, theta) => {
+      const r = b.s2x(phi, theta);
+      return r && [r[0] - x0, r[1] - y0];
+    },
     closure: b.closure,
   };
 }

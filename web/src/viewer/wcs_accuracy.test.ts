@@ -23,16 +23,24 @@ const env = (globalThis as { process?: { env: Record<string, string | undefined>
 const path = env.ASTROPIXEL_WCS_ORACLE;
 // node:fs without Node's typings (the web app's tsconfig has none): a computed specifier is `any`.
 const fsModule = "node:fs";
-const images: OracleImage[] = path ? JSON.parse((await import(/* @vite-ignore */ fsModule)).readFileSync(path, "utf8")) : [];
+const images: OracleImage[] = path
+  ? JSON.parse((await import(/* @vite-ignore */ fsModule)).readFileSync(path, "utf8"))
+  : [];
 
 // wcslib's own world → pixel (`wcs_oracle --pixel`, the binary and the headers' folder given by
 // scripts/wcs-accuracy.sh), for the checks that need it; null where wcslib gives no pixel.
-const oracleBin = env.ASTROPIXEL_WCS_ORACLE_BIN, fixtures = env.ASTROPIXEL_WCS_FIXTURES;
+const oracleBin = env.ASTROPIXEL_WCS_ORACLE_BIN,
+  fixtures = env.ASTROPIXEL_WCS_FIXTURES;
 const childModule = "node:child_process";
 const execFileSync = oracleBin && fixtures ? (await import(/* @vite-ignore */ childModule)).execFileSync : null;
 function wcslibPixel(im: OracleImage, lng: number, lat: number): [number, number] | null {
   const header = `${fixtures}/${im.name}`;
-  const args = ["--pixel", im.frame === "native" ? header : `${im.frame}:${header}`, lng.toPrecision(17), lat.toPrecision(17)];
+  const args = [
+    "--pixel",
+    im.frame === "native" ? header : `${im.frame}:${header}`,
+    lng.toPrecision(17),
+    lat.toPrecision(17),
+  ];
   let out: string;
   try {
     out = execFileSync(oracleBin, args, { encoding: "utf8" });
@@ -56,7 +64,8 @@ const sameTolerance = (im: OracleImage) => (NOT_INVERSE.has(family(im)) ? 0.05 :
 function worldNear(t: SkyTransform, im: OracleImage, p: [number, number]) {
   const w = t.world(p[0], p[1], im.height);
   if (w) return w;
-  const cx = im.wcs.crpix[0] - 0.5, cy = im.height - im.wcs.crpix[1] + 0.5;
+  const cx = im.wcs.crpix[0] - 0.5,
+    cy = im.height - im.wcs.crpix[1] + 0.5;
   const d = Math.hypot(cx - p[0], cy - p[1]);
   return d === 0 ? null : t.world(p[0] + ((cx - p[0]) / d) * 1e-8, p[1] + ((cy - p[1]) / d) * 1e-8, im.height);
 }
@@ -79,10 +88,18 @@ function edgePoints(code: string): [number, number][] {
     for (let phi = -180; phi < 180; phi += 7.5) out.push([phi, thetaB], [phi, -thetaB]);
     return out;
   }
-  const normals = [[0, 0, 1], [1, 0, 0], [0, 1, 0], [-1, 0, 0], [0, -1, 0], [0, 0, -1]];
+  const normals = [
+    [0, 0, 1],
+    [1, 0, 0],
+    [0, 1, 0],
+    [-1, 0, 0],
+    [0, -1, 0],
+    [0, 0, -1],
+  ];
   for (let i = 0; i < 6; i++) {
     for (let j = i + 1; j < 6; j++) {
-      const a = normals[i], b = normals[j];
+      const a = normals[i],
+        b = normals[j];
       if (a[0] + b[0] === 0 && a[1] + b[1] === 0 && a[2] + b[2] === 0) continue; // opposite faces
       const c = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
       for (let k = -4; k <= 4; k++) out.push(toNative([0, 1, 2].map((n) => a[n] + b[n] + (k / 4) * c[n])));
@@ -93,10 +110,14 @@ function edgePoints(code: string): [number, number][] {
 
 // Native → celestial with wcslib's Euler angles (Paper II eq. 2).
 function celestial(euler: number[], phi: number, theta: number): { lng: number; lat: number } {
-  const d = Math.PI / 180, dphi = (phi - euler[2]) * d, t = theta * d;
+  const d = Math.PI / 180,
+    dphi = (phi - euler[2]) * d,
+    t = theta * d;
   const lat = Math.asin(Math.max(-1, Math.min(1, Math.sin(t) * euler[3] + Math.cos(t) * euler[4] * Math.cos(dphi))));
-  const lng = euler[0] * d + Math.atan2(-Math.cos(t) * Math.sin(dphi), Math.sin(t) * euler[4] - Math.cos(t) * euler[3] * Math.cos(dphi));
-  return { lng: ((((lng / d) % 360) + 360) % 360), lat: lat / d };
+  const lng =
+    euler[0] * d +
+    Math.atan2(-Math.cos(t) * Math.sin(dphi), Math.sin(t) * euler[4] - Math.cos(t) * euler[3] * Math.cos(dphi));
+  return { lng: (((lng / d) % 360) + 360) % 360, lat: lat / d };
 }
 
 // What the issue requires, each in the equatorial and galactic frames.
@@ -116,7 +137,10 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
   it("covers every required projection family in both frames", () => {
     for (const f of REQUIRED) {
       for (const frame of ["native", "galactic"]) {
-        expect(images.some((im) => family(im) === f && im.frame === frame && im.on_sky > 0), `${f} ${frame}`).toBe(true);
+        expect(
+          images.some((im) => family(im) === f && im.frame === frame && im.on_sky > 0),
+          `${f} ${frame}`,
+        ).toBe(true);
       }
     }
   });
@@ -124,77 +148,103 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
   const table: string[] = [];
   for (const im of images) {
     const label = `${im.name} (${im.frame === "native" ? im.wcs.ctype.join(",") : im.frame}) ${family(im)}`;
-    it(label, () => {
-      const t = SkyTransform.create(im.wcs);
-      if (REFUSED.has(family(im))) {
-        // Not computed in the browser: the viewer shows no position rather than a wrong one.
-        expect(usableWcs(im.wcs, im.height)).toBeNull();
-        table.push(`${label}: refused`);
-        return;
-      }
-      expect(t, "the browser knows this projection").not.toBeNull();
-      expect(usableWcs(im.wcs, im.height), "reference points reproduced").not.toBeNull();
-      expect(usableWcs(im.wcs, im.height)!.invertible, "reference points reproduced world → pixel").toBe(true);
-      const exact = !NOT_INVERSE.has(family(im));
-      let worst = 0, worstBack = 0, checked = 0, copies = 0, closure = 0, againstWcslib = 0, onSky = 0;
-      for (const s of im.samples) {
-        const got = t!.world(s[0], s[1], im.height);
-        if (s.length === 2) {
-          expect(got, `(${s[0]}, ${s[1]}) is off the sky for wcslib`).toBeNull();
-          continue;
+    it(
+      label,
+      () => {
+        const t = SkyTransform.create(im.wcs);
+        if (REFUSED.has(family(im))) {
+          // Not computed in the browser: the viewer shows no position rather than a wrong one.
+          expect(usableWcs(im.wcs, im.height)).toBeNull();
+          table.push(`${label}: refused`);
+          return;
         }
-        expect(got, `(${s[0]}, ${s[1]}) is on the sky for wcslib`).not.toBeNull();
-        const err = separation(got!, { lng: s[2], lat: s[3] }) * 3600;
-        worst = Math.max(worst, err);
-        checked++;
-        const back = t!.pixel(s[2], s[3], im.height);
-        expect(back, `world → pixel at (${s[0]}, ${s[1]})`).not.toBeNull();
-        // The pixel to return to: the sample's own, or (CSC) the one wcslib's world → pixel gives.
-        let target: [number, number] = [s[0], s[1]];
-        if (!exact) {
-          closure = Math.max(closure, Math.hypot(back![0] - s[0], back![1] - s[1]));
-          if ((onSky++) % 5 !== 0) continue;
-          const ref = wcslibPixel(im, s[2], s[3]);
-          expect(ref, `wcslib's world → pixel at (${s[0]}, ${s[1]})`).not.toBeNull();
-          target = ref!;
-          againstWcslib++;
+        expect(t, "the browser knows this projection").not.toBeNull();
+        expect(usableWcs(im.wcs, im.height), "reference points reproduced").not.toBeNull();
+        expect(usableWcs(im.wcs, im.height)!.invertible, "reference points reproduced world → pixel").toBe(true);
+        const exact = !NOT_INVERSE.has(family(im));
+        let worst = 0,
+          worstBack = 0,
+          checked = 0,
+          copies = 0,
+          closure = 0,
+          againstWcslib = 0,
+          onSky = 0;
+        for (const s of im.samples) {
+          const got = t!.world(s[0], s[1], im.height);
+          if (s.length === 2) {
+            expect(got, `(${s[0]}, ${s[1]}) is off the sky for wcslib`).toBeNull();
+            continue;
+          }
+          expect(got, `(${s[0]}, ${s[1]}) is on the sky for wcslib`).not.toBeNull();
+          const err = separation(got!, { lng: s[2], lat: s[3] }) * 3600;
+          worst = Math.max(worst, err);
+          checked++;
+          const back = t!.pixel(s[2], s[3], im.height);
+          expect(back, `world → pixel at (${s[0]}, ${s[1]})`).not.toBeNull();
+          // The pixel to return to: the sample's own, or (CSC) the one wcslib's world → pixel gives.
+          let target: [number, number] = [s[0], s[1]];
+          if (!exact) {
+            closure = Math.max(closure, Math.hypot(back![0] - s[0], back![1] - s[1]));
+            if (onSky++ % 5 !== 0) continue;
+            const ref = wcslibPixel(im, s[2], s[3]);
+            expect(ref, `wcslib's world → pixel at (${s[0]}, ${s[1]})`).not.toBeNull();
+            target = ref!;
+            againstWcslib++;
+          }
+          // Against wcslib's world → pixel (printed to 1e-9 px) the bound is 1e-6 px.
+          const pxTolerance = exact ? 1e-3 : 1e-6;
+          const off = Math.hypot(back![0] - target[0], back![1] - target[1]);
+          if (off > pxTolerance) {
+            // Another copy of the same position (a plane that repeats the sky) is a right answer too.
+            const again = t!.world(back![0], back![1], im.height);
+            const there = exact ? { lng: s[2], lat: s[3] } : worldNear(t!, im, target);
+            expect(
+              again && there && separation(again, there) * 3600,
+              `world → pixel at (${s[0]}, ${s[1]}) gives ${back}`,
+            ).toBeLessThanOrEqual(sameTolerance(im));
+            copies++;
+          } else {
+            worstBack = Math.max(worstBack, off);
+          }
         }
-        // Against wcslib's world → pixel (printed to 1e-9 px) the bound is 1e-6 px.
-        const pxTolerance = exact ? 1e-3 : 1e-6;
-        const off = Math.hypot(back![0] - target[0], back![1] - target[1]);
-        if (off > pxTolerance) {
-          // Another copy of the same position (a plane that repeats the sky) is a right answer too.
-          const again = t!.world(back![0], back![1], im.height);
-          const there = exact ? { lng: s[2], lat: s[3] } : worldNear(t!, im, target);
-          expect(again && there && separation(again, there) * 3600, `world → pixel at (${s[0]}, ${s[1]}) gives ${back}`).toBeLessThanOrEqual(sameTolerance(im));
-          copies++;
-        } else {
-          worstBack = Math.max(worstBack, off);
-        }
-      }
-      const how = exact ? "" : ` against wcslib's at ${againstWcslib}; its pixel→world→pixel returns within ${closure.toExponential(2)} px`;
-      table.push(`${label}: ${checked} on-sky pixels, max ${worst.toExponential(2)}″, world→pixel max ${worstBack.toExponential(2)} px${how}${copies ? ` (${copies} to another copy of the position)` : ""}`);
-      expect(worst, "max error in arcsec").toBeLessThanOrEqual(0.1);
-      expect(worstBack, "max world → pixel error in pixels").toBeLessThanOrEqual(exact ? 1e-3 : 1e-6);
-    }, 120_000);
+        const how = exact
+          ? ""
+          : ` against wcslib's at ${againstWcslib}; its pixel→world→pixel returns within ${closure.toExponential(2)} px`;
+        table.push(
+          `${label}: ${checked} on-sky pixels, max ${worst.toExponential(2)}″, world→pixel max ${worstBack.toExponential(2)} px${how}${copies ? ` (${copies} to another copy of the position)` : ""}`,
+        );
+        expect(worst, "max error in arcsec").toBeLessThanOrEqual(0.1);
+        expect(worstBack, "max world → pixel error in pixels").toBeLessThanOrEqual(exact ? 1e-3 : 1e-6);
+      },
+      120_000,
+    );
     if (EDGED.has(family(im)) && im.frame === "wide") {
       it(`${label}: positions on the edges agree with wcslib world → pixel`, () => {
         expect(execFileSync, "ASTROPIXEL_WCS_ORACLE_BIN and ASTROPIXEL_WCS_FIXTURES").not.toBeNull();
         const t = SkyTransform.create(im.wcs)!;
-        let worstEdge = 0, worstCopy = 0, copies = 0, n = 0;
+        let worstEdge = 0,
+          worstCopy = 0,
+          copies = 0,
+          n = 0;
         for (const [phi, theta] of edgePoints(family(im))) {
           const p = celestial(im.wcs.euler!, phi, theta);
           const ref = wcslibPixel(im, p.lng, p.lat);
           const back = t.pixel(p.lng, p.lat, im.height);
-          expect(back === null, `(φ, θ) = (${phi}, ${theta}): on the sky for wcslib and the browser alike`).toBe(ref === null);
+          expect(back === null, `(φ, θ) = (${phi}, ${theta}): on the sky for wcslib and the browser alike`).toBe(
+            ref === null,
+          );
           if (!ref || !back) continue;
           n++;
           const off = Math.hypot(back[0] - ref[0], back[1] - ref[1]);
           if (off > 1e-6) {
             // The other side of an edge that the layout cuts (or the wrapped band): the same position.
-            const a = worldNear(t, im, back), b = worldNear(t, im, ref);
+            const a = worldNear(t, im, back),
+              b = worldNear(t, im, ref);
             const apart = a && b && separation(a, b) * 3600;
-            expect(apart, `(φ, θ) = (${phi}, ${theta}): ${back} for the browser, ${ref} for wcslib`).toBeLessThanOrEqual(sameTolerance(im));
+            expect(
+              apart,
+              `(φ, θ) = (${phi}, ${theta}): ${back} for the browser, ${ref} for wcslib`,
+            ).toBeLessThanOrEqual(sameTolerance(im));
             worstCopy = Math.max(worstCopy, apart!);
             copies++;
           } else {
@@ -202,7 +252,9 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
           }
         }
         expect(worstEdge, "max world → pixel difference from wcslib's, in pixels").toBeLessThanOrEqual(1e-6);
-        table.push(`${label}: ${n} positions on edges, world→pixel max ${worstEdge.toExponential(2)} px from wcslib's${copies ? ` (${copies} on the other side of a cut edge, the same position to ${worstCopy.toExponential(2)}″)` : ""}`);
+        table.push(
+          `${label}: ${n} positions on edges, world→pixel max ${worstEdge.toExponential(2)} px from wcslib's${copies ? ` (${copies} on the other side of a cut edge, the same position to ${worstCopy.toExponential(2)}″)` : ""}`,
+        );
         expect(n).toBeGreaterThan(0);
       }, 120_000);
     }
