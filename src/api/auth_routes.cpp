@@ -58,6 +58,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   router.add(
       bhttp::verb::post, "/api/auth/register",
       [a](http::Request& req) -> Reply {
+        if (auto s = a->check_sign_in(req); !s) co_return s.error();
         auto body = co_await read_json_object(req);
         if (!body) co_return body.error();
         auth::Registration r;
@@ -81,6 +82,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   router.add(
       bhttp::verb::post, "/api/auth/login",
       [a](http::Request& req) -> Reply {
+        if (auto s = a->check_sign_in(req); !s) co_return s.error();
         auto body = co_await read_json_object(req);
         if (!body) co_return body.error();
         // The predecessor's clients send "username" or "email"; "login" takes either.

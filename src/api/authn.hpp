@@ -39,6 +39,11 @@ class Authenticator {
   // acceptable Origin. Errors: forbidden with reason csrf_failed.
   Status check_csrf(http::Request const& req) const;
 
+  // For requests that sign in (register, login): an application/json body and, when an Origin is
+  // sent, this site's or a listed one. Errors: unsupported_media_type (json_required), forbidden
+  // (csrf_failed).
+  Status check_sign_in(http::Request const& req) const;
+
   // Session cookies for a fresh sign-in, and the CSRF token the client must echo.
   std::string set_session_cookies(http::Response& res, http::Request const& req, auth::SignIn const& s) const;
   void clear_session_cookies(http::Response& res, http::Request const& req) const;
@@ -48,6 +53,7 @@ class Authenticator {
 
  private:
   bool secure(http::Request const& req) const;
+  bool origin_allowed(http::Request const& req) const;
   auth::AuthService& service_;
   http::BlockingPool& blocking_;
   std::vector<std::string> allowed_origins_;

@@ -321,3 +321,28 @@ def test_login_rehashes_when_the_parameters_change(make_server, tmp_path):
                       ).status_code == 200
     after = sqlite3.connect(db_path).execute("SELECT password_hash FROM users").fetchone()[0]
     assert "m=16384,t=2" in after
+
+
+def test_sign_in_needs_json_and_this_sites_origin(server):
+    """Login CSRF: a cross-site form can post text/plain or urlencoded bodies without a preflight,
+    never JSON; and a browser says where the page was. Either refusal keeps the cookies unset."""
+    import json as _json
+    register(server, username="victim2", password="correct horse battery")
+    body = _json.dumps({"login": "victim2", "password": "correct horse battery"})
+    for path in ("/api/auth/login", "/api/auth/register"):
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+            headers = {"Content-Type": ctype} if ctype else {}
+            r = server.request("POST", path, data=body, headers=headers)
+            assert r.status_code == 415 and r.json()["code"] == "json_required", (path, ctype, r.text)
+            assert "Set-Cookie" not in r.headers
+        r = server.request("POST", path, data=body,
+                           headers={"Content-Type": "application/json", "Origin": "https://evil.example"})
+        assert r.status_code == 403 and r.json()["code"] == "csrf_failed", (path, r.text)
+        assert "Set-Cookie" not in r.headers
+    host = server.base.split("//", 1)[1]
+    for origin in (None, f"http://{host}"):
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if origin:
+            headers["Origin"] = origin
+        r = server.request("POST", "/api/auth/login", data=body, headers=headers)
+        assert r.status_code == 200, (origin, r.text)
