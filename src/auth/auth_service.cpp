@@ -1,6 +1,7 @@
 #include "auth/auth_service.hpp"
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 
 #include "auth/validation.hpp"
@@ -26,6 +27,24 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
+}
+
+// The client's network, the unit sign-in failures are counted in: an IPv4 /24 or an IPv6 /64
+// (one household or office; an attacker elsewhere is another key). Anything else as it is.
+std::string client_network(std::string const& ip) {
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(ip, ec);
+  if (ec) return ip;
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    b[3] = 0;
+    return boost::asio::ip::address_v4(b).to_string() + "/24";
+  }
+  auto b = a.to_v6().to_bytes();
+  std::fill(b.begin() + 8, b.end(), 0);
+  return boost::asio::ip::address_v6(b).to_string() + "/64";
 }
 
 std::int64_t now_s() {
@@ -90,27 +109,37 @@ Result<SignIn> AuthService::register_user(Registration const& r, ClientInfo cons
 
 Result<SignIn> AuthService::login(std::string_view login, std::string_view password,
                                   ClientInfo const& client) {
-  // Both throttles count every attempt; the per-account key is the login as typed (lowercased), so
-  // unknown accounts are throttled exactly like real ones.
-  auto by_ip = limiter_.check(settings_.login_per_ip, client.ip);
-  auto by_account = limiter_.check(settings_.login_per_account, lower(login));
-  if (!by_ip.allowed || !by_account.allowed) {
+  auto too_many = [](std::uint32_t retry_after) {
     Error e = make_error(ErrorCode::rate_limited, "Too many sign-in attempts", "Wait a moment and try again");
-    e.retry_after_s = static_cast<int>(
-        std::max(by_ip.allowed ? 0u : by_ip.retry_after, by_account.allowed ? 0u : by_account.retry_after));
+    e.retry_after_s = static_cast<int>(std::max(1u, retry_after));
     return e;
-  }
+  };
+  // Every attempt counts against the address, which bounds online guessing from one place.
+  if (auto by_ip = limiter_.check(settings_.login_per_ip, client.ip); !by_ip.allowed)
+    return too_many(by_ip.retry_after);
+  // Lengths before anything is keyed on the login (a 64 KiB login must not become a limiter key).
   if (login.empty() || login.size() > 254 || password.size() > kMaxPasswordBytes) {
     hasher_.verify_dummy(password.substr(0, kMaxPasswordBytes));
     return bad_credentials();
   }
   auto user = users_.find_by_login(login);
-  if (!user) {
-    if (user.error().code != ErrorCode::not_found) return user.error();
-    hasher_.verify_dummy(password);  // same cost as a real verification
+  if (!user && user.error().code != ErrorCode::not_found) return user.error();
+  // Failures only count against the account, and per client network: someone guessing elsewhere
+  // cannot lock the owner out, and the username and the email of one account are one key. Unknown
+  // logins are keyed like real ones, so the answer reveals nothing.
+  std::string const account_key =
+      (user ? "u:" + user->id : "l:" + lower(login)) + "|" + client_network(client.ip);
+  if (auto d = limiter_.peek(settings_.login_per_account, account_key); !d.allowed)
+    return too_many(d.retry_after);
+  auto failed = [&] {
+    limiter_.check(settings_.login_per_account, account_key);
     return bad_credentials();
+  };
+  if (!user) {
+    hasher_.verify_dummy(password);  // same cost as a real verification
+    return failed();
   }
-  if (!hasher_.verify(user->password_hash, password)) return bad_credentials();
+  if (!hasher_.verify(user->password_hash, password)) return failed();
   if (user->disabled) return disabled();
   if (hasher_.needs_rehash(user->password_hash)) {
     if (auto rehashed = hasher_.hash(password)) {

@@ -27,6 +27,8 @@ class Limiter {
   virtual ~Limiter() = default;
   // Counts one request of `key` (e.g. a client address) against `policy`.
   virtual Decision check(Policy const& policy, std::string_view key) = 0;
+  // What check would answer, counting nothing (to count failures only: peek before, check after).
+  virtual Decision peek(Policy const& policy, std::string_view key) = 0;
 };
 
 }  // namespace astropixel::ratelimit

@@ -67,6 +67,20 @@ TEST_P(Contract, OneRequestComesBackAfterEachInterval) {
   EXPECT_FALSE(limiter_->check(p, "k").allowed);
 }
 
+TEST_P(Contract, PeekCountsNothing) {
+  Policy p{"peek", 3, std::chrono::seconds(60)};
+  for (int i = 0; i < 10; ++i) {
+    auto d = limiter_->peek(p, "k");
+    ASSERT_TRUE(d.allowed) << i;
+    EXPECT_EQ(d.remaining, 2u) << "what check would answer";
+  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(limiter_->check(p, "k").allowed) << i;
+  auto d = limiter_->peek(p, "k");
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after, 20u);
+  EXPECT_FALSE(limiter_->check(p, "k").allowed);
+}
+
 TEST_P(Contract, PoliciesAreSeparate) {
   Policy a{"a", 1, std::chrono::seconds(60)}, b{"b", 1, std::chrono::seconds(60)};
   EXPECT_TRUE(limiter_->check(a, "k").allowed);

@@ -30,7 +30,7 @@ void MemoryLimiter::make_room(Shard& shard, steady_clock::time_point now) {
   }
 }
 
-Decision MemoryLimiter::check(Policy const& policy, std::string_view key) {
+Decision MemoryLimiter::run(Policy const& policy, std::string_view key, bool count) {
   if (policy.limit == 0) return Decision{true, 0, 0, 0};
   auto now = clock_();
   auto window = duration_cast<steady_clock::duration>(policy.window);
@@ -58,7 +58,9 @@ Decision MemoryLimiter::check(Policy const& policy, std::string_view key) {
     d.reset = seconds_ceil(tat - now);
     return d;
   }
-  if (it == shard.tat.end()) {
+  if (!count) {
+    // As if this request were counted: `remaining` after it, like check's answer.
+  } else if (it == shard.tat.end()) {
     if (shard.tat.size() >= max_keys_per_shard_) make_room(shard, now);
     shard.tat.emplace(std::move(full_key), new_tat);
   } else {

@@ -16,7 +16,8 @@ class MemoryLimiter final : public Limiter {
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
   explicit MemoryLimiter(std::size_t max_keys = 100'000, Clock clock = std::chrono::steady_clock::now);
 
-  Decision check(Policy const& policy, std::string_view key) override;
+  Decision check(Policy const& policy, std::string_view key) override { return run(policy, key, true); }
+  Decision peek(Policy const& policy, std::string_view key) override { return run(policy, key, false); }
   std::size_t size() const;
 
  private:
@@ -26,6 +27,7 @@ class MemoryLimiter final : public Limiter {
     std::unordered_map<std::string, std::chrono::steady_clock::time_point> tat;
   };
   void make_room(Shard& shard, std::chrono::steady_clock::time_point now);
+  Decision run(Policy const& policy, std::string_view key, bool count);
 
   std::size_t max_keys_per_shard_;
   Clock clock_;

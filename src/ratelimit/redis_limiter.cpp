@@ -12,7 +12,8 @@ namespace astropixel::ratelimit {
 
 namespace {
 
-// GCRA on the server's clock, in microseconds. KEYS[1] = the client's key; ARGV = window, limit.
+// GCRA on the server's clock, in microseconds. KEYS[1] = the client's key; ARGV = window, limit,
+// and "1" to count the request ("0": only look).
 // Returns {allowed, remaining, wait_us (until allowed), reset_us (until the quota is full)}.
 constexpr char kScript[] = R"lua(
 local window = tonumber(ARGV[1])
@@ -26,7 +27,9 @@ local allow_at = new_tat - window
 if now < allow_at then
   return {0, 0, allow_at - now, tat - now}
 end
-redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], string.format('%d', new_tat), 'PX', math.ceil((new_tat - now) / 1000))
+end
 return {1, math.floor((window - (new_tat - now)) / interval), 0, new_tat - now}
 )lua";
 
@@ -169,7 +172,7 @@ Status RedisLimiter::ping() {
   return {};
 }
 
-Decision RedisLimiter::check(Policy const& policy, std::string_view key) {
+Decision RedisLimiter::run(Policy const& policy, std::string_view key, bool count) {
   if (policy.limit == 0) return Decision{true, 0, 0, 0};
   if (now_ms() < down_until_ms_.load()) return fallback();
 
@@ -182,9 +185,11 @@ Decision RedisLimiter::check(Policy const& policy, std::string_view key) {
         std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(policy.window).count());
     std::string limit = std::to_string(policy.limit);
     for (int attempt = 0; attempt < 2; ++attempt) {
-      char const* argv[] = {"EVALSHA", c->sha.c_str(), "1", full_key.c_str(), window.c_str(), limit.c_str()};
-      std::size_t lens[] = {7, c->sha.size(), 1, full_key.size(), window.size(), limit.size()};
-      reply.reset(static_cast<redisReply*>(redisCommandArgv(c->ctx, 6, argv, lens)));
+      char const* counted = count ? "1" : "0";
+      char const* argv[] = {"EVALSHA",      c->sha.c_str(), "1",    full_key.c_str(),
+                            window.c_str(), limit.c_str(),  counted};
+      std::size_t lens[] = {7, c->sha.size(), 1, full_key.size(), window.size(), limit.size(), 1};
+      reply.reset(static_cast<redisReply*>(redisCommandArgv(c->ctx, 7, argv, lens)));
       // The script cache is empty after a Redis restart or SCRIPT FLUSH: load it again once.
       if (reply && reply->type == REDIS_REPLY_ERROR &&
           std::string_view(reply->str, reply->len).starts_with("NOSCRIPT")) {

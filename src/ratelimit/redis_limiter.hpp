@@ -46,7 +46,8 @@ class RedisLimiter final : public Limiter {
   explicit RedisLimiter(RedisOptions options);
   ~RedisLimiter() override;
 
-  Decision check(Policy const& policy, std::string_view key) override;
+  Decision check(Policy const& policy, std::string_view key) override { return run(policy, key, true); }
+  Decision peek(Policy const& policy, std::string_view key) override { return run(policy, key, false); }
 
   // Checks answered without Redis (by the failure mode), for /metrics.
   std::uint64_t failures() const { return failures_.load(); }
@@ -58,6 +59,7 @@ class RedisLimiter final : public Limiter {
   std::unique_ptr<Connection> acquire(std::string& error);
   void release(std::unique_ptr<Connection> c);
   Decision fallback();
+  Decision run(Policy const& policy, std::string_view key, bool count);
 
   RedisOptions options_;
   std::mutex mutex_;

@@ -346,3 +346,39 @@ def test_sign_in_needs_json_and_this_sites_origin(server):
             headers["Origin"] = origin
         r = server.request("POST", "/api/auth/login", data=body, headers=headers)
         assert r.status_code == 200, (origin, r.text)
+
+
+def test_someone_guessing_elsewhere_cannot_lock_the_owner_out(make_server):
+    """Failures count per account and client network (IPv4 /24, IPv6 /64), successes not at all;
+    the username and the email of one account are one key."""
+    s = make_server(env={"LOGIN_RATE_LIMIT_ACCOUNT": "3/300", "LOGIN_RATE_LIMIT_IP": "1000/60",
+                         "TRUSTED_PROXIES": "127.0.0.1"})
+    owner = register(s, username="owner1", email="owner1@example.org")
+
+    def login(name, password, client):
+        return s.request("POST", "/api/auth/login", json={"login": name, "password": password},
+                         headers={"X-Forwarded-For": client}).status_code
+
+    # The owner signs in again and again: successes count for nothing.
+    assert [login("owner1", owner["password"], "198.51.100.7") for _ in range(6)] == [200] * 6
+    # An attacker elsewhere exhausts the account's failures from their network, by username and
+    # email alike (one key), also from a neighbour in the same /24.
+    codes = [login(name, "wrong guess!", ip) for name, ip in
+             (("owner1", "203.0.113.5"), ("OWNER1@example.org", "203.0.113.9"), ("owner1", "203.0.113.200"),
+              ("owner1@example.org", "203.0.113.5"))]
+    assert codes == [401, 401, 401, 429], codes
+    assert login("owner1", owner["password"], "203.0.113.77") == 429  # that network waits
+    # The owner, from their own network, still gets in; so does IPv6 from another /64.
+    assert login("owner1", owner["password"], "198.51.100.7") == 200
+    assert login("owner1", owner["password"], "2001:db8:1:2::5") == 200
+    codes = [login("owner1", "wrong guess!", f"2001:db8:9:9::{i}") for i in range(1, 5)]
+    assert codes == [401, 401, 401, 429], codes  # one /64 is one network
+    assert login("owner1", owner["password"], "2001:db8:9:8::1") == 200
+
+
+def test_a_huge_login_is_refused_before_it_is_counted(make_server):
+    s = make_server(env={"LOGIN_RATE_LIMIT_ACCOUNT": "1/300"})
+    huge = "x" * 60000
+    codes = [s.request("POST", "/api/auth/login", json={"login": huge, "password": "pw pw pw pw"}).status_code
+             for _ in range(3)]
+    assert codes == [401, 401, 401]  # not keyed, so never 429 from the account limit

@@ -26,8 +26,9 @@ def test_two_instances_share_one_quota(make_server, redis_url):
     assert limited.headers["RateLimit-Policy"] == '"default";q=6;w=60'
 
 
-def test_login_throttling_is_shared_too(make_server, redis_url):
-    env = {"REDIS_URL": redis_url + "/2", "LOGIN_RATE_LIMIT_ACCOUNT": "3/60"}
+def test_login_throttling_is_shared_too(make_server, redis_url, pg_url):
+    # Instances as deployed: one database (failures count per account, found there) and one Redis.
+    env = {"REDIS_URL": redis_url + "/2", "LOGIN_RATE_LIMIT_ACCOUNT": "3/60", "DATABASE_URL": pg_url}
     a, b = make_server(env=env), make_server(env=env)
     register(a, username="target")
     attempt = lambda s: s.request("POST", "/api/auth/login", json={"login": "target", "password": "wrong guess"})
