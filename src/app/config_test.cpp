@@ -37,6 +37,21 @@ TEST(Config, DefaultsAreTheEmbeddedOnes) {
   EXPECT_TRUE(c.secret_key.empty()) << "no default secret";
 }
 
+TEST(Config, TransportDefaultsProtectADirectlyExposedServer) {
+  auto c = load_config(std::nullopt, env_of({})).value();
+  EXPECT_EQ(c.max_connections_per_client, 64u);
+  EXPECT_EQ(c.http_first_byte_timeout_s, 5);
+  EXPECT_EQ(c.http_idle_timeout_s, 15);
+  EXPECT_EQ(c.http_body_min_rate, 1024u);
+  auto off =
+      load_config(std::nullopt, env_of({{"MAX_CONNECTIONS_PER_CLIENT", "0"}, {"HTTP_BODY_MIN_RATE", "0"}}));
+  ASSERT_TRUE(off.has_value());
+  EXPECT_EQ(off->max_connections_per_client, 0u);
+  EXPECT_EQ(off->http_body_min_rate, 0u);
+  EXPECT_TRUE(load_config(std::nullopt, env_of({{"HTTP_FIRST_BYTE_TIMEOUT", "0"}})).has_error());
+  EXPECT_TRUE(load_config(std::nullopt, env_of({{"HTTP_BODY_MIN_RATE", "-1"}})).has_error());
+}
+
 TEST(Config, EnvironmentOverridesFile) {
   auto f = temp_file(
       "port = 9000\ndb_pool_size = 3\ncors_origins = [\"https://a.example\", \"https://b.example\"]\n");

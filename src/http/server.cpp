@@ -44,6 +44,8 @@ constexpr std::chrono::milliseconds kLingerTime{2000};
 // Refused connections (over a cap) get a short answer and a brief linger; past this many being
 // refused at once, further ones are closed without an answer.
 constexpr std::size_t kMaxRefusing = 256;
+constexpr std::uint64_t kRefuseLingerBytes = 64 << 10;
+constexpr std::chrono::milliseconds kRefuseLingerTime{1000};
 
 bool is_timeout(error_code const& ec) {
   return ec == beast::error::timeout;
@@ -430,7 +432,7 @@ asio::awaitable<void> Server::Impl::refuse(tcp::socket socket, Error error) {
   co_await write(stream, r, false, false, ec);
   if (ec) co_return;
   beast::flat_buffer scratch;
-  co_await linger_close(stream, scratch, 64 * 1024, std::chrono::milliseconds(1000));
+  co_await linger_close(stream, scratch, kRefuseLingerBytes, kRefuseLingerTime);
 }
 
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
