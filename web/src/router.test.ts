@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { match, notFound, route } from "./router";
+import { LAZY_FAILED, lazy, match, notFound, route } from "./router";
 
 describe("router", () => {
   const seen: string[] = [];
@@ -26,5 +26,20 @@ describe("router", () => {
     match("/nope").page(root, {}, new URLSearchParams());
     match("/datasets/a/b").page(root, {}, new URLSearchParams());
     expect(seen).toEqual(["404", "404"]);
+  });
+  it("shows a lazy page once its code arrives, and an alert when it does not", async () => {
+    const root = document.createElement("div");
+    lazy(() => Promise.resolve((r: HTMLElement) => void r.replaceChildren("loaded")))(root, {}, new URLSearchParams());
+    expect(root.querySelector(".skeleton")).not.toBeNull();
+    await Promise.resolve();
+    expect(root.textContent).toBe("loaded");
+    lazy(() => Promise.reject(new TypeError("Failed to fetch dynamically imported module")))(
+      root,
+      {},
+      new URLSearchParams(),
+    );
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(root.querySelector("[role=alert]")?.textContent).toBe(LAZY_FAILED);
   });
 });

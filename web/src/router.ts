@@ -1,5 +1,7 @@
 // History-API routing: a table of path patterns to pages. Links inside the app are plain
 // <a href="/..."> elements; clicks on them are intercepted so the page does not reload.
+import { el } from "./ui/dom";
+
 export type Params = Record<string, string>;
 export type Cleanup = () => void;
 export type PageFn = (root: HTMLElement, params: Params, query: URLSearchParams) => Cleanup | void;
@@ -32,15 +34,24 @@ export function route(path: string, page: PageFn): void {
   routes.push({ pattern: new RegExp(`^${source}/?$`), names, page });
 }
 
+export const LAZY_FAILED = "This page cannot be loaded. Check your connection and reload the page.";
+
 // A page whose code is fetched on first use (the viewer and the uploader bring large libraries).
 export function lazy(load: () => Promise<PageFn>): PageFn {
   return (root, params, query) => {
     let inner: Cleanup | void;
     let disposed = false;
     root.replaceChildren(Object.assign(document.createElement("div"), { className: "card skeleton tall" }));
-    load().then((page) => {
-      if (!disposed) inner = page(root, params, query);
-    });
+    load().then(
+      (page) => {
+        if (!disposed) inner = page(root, params, query);
+      },
+      () => {
+        // The chunk did not arrive (offline, or a new version replaced the hashed files): say so
+        // instead of leaving the skeleton up forever.
+        if (!disposed) root.replaceChildren(el("div", { class: "alert", attrs: { role: "alert" } }, LAZY_FAILED));
+      },
+    );
     return () => {
       disposed = true;
       if (inner) inner();

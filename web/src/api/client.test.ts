@@ -19,7 +19,7 @@ function respond(
   body: unknown,
   headers: Record<string, string> = { "Content-Type": "application/json" },
 ) {
-  return vi.fn(async () => new Response(status === 204 ? null : JSON.stringify(body), { status, headers }));
+  return vi.fn(() => Promise.resolve(new Response(status === 204 ? null : JSON.stringify(body), { status, headers })));
 }
 
 describe("api client", () => {
@@ -52,7 +52,7 @@ describe("api client", () => {
       "fetch",
       respond(400, { message: "Bad name", detail: "too long", code: "validation", field: "name", request_id: "r1" }),
     );
-    const e = (await api("/api/x").catch((x) => x)) as ApiError;
+    const e = (await api("/api/x").catch((x: unknown) => x)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect([e.status, e.code, e.message, e.field, e.requestId]).toEqual([400, "validation", "Bad name", "name", "r1"]);
     expect(went).toEqual([]);
@@ -63,19 +63,21 @@ describe("api client", () => {
     let calls = 0;
     vi.stubGlobal(
       "fetch",
-      vi.fn(async (url: string) => {
+      vi.fn((url: string) => {
         calls += 1;
         if (url === "/api/auth/refresh")
-          return new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } });
-        return calls === 1
-          ? new Response(JSON.stringify({ code: "unauthorized" }), {
-              status: 401,
-              headers: { "Content-Type": "application/json" },
-            })
-          : new Response(JSON.stringify({ ok: true }), {
-              status: 200,
-              headers: { "Content-Type": "application/json" },
-            });
+          return Promise.resolve(new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } }));
+        return Promise.resolve(
+          calls === 1
+            ? new Response(JSON.stringify({ code: "unauthorized" }), {
+                status: 401,
+                headers: { "Content-Type": "application/json" },
+              })
+            : new Response(JSON.stringify({ ok: true }), {
+                status: 200,
+                headers: { "Content-Type": "application/json" },
+              }),
+        );
       }),
     );
     expect(await api("/api/x")).toEqual({ ok: true });
@@ -86,13 +88,15 @@ describe("api client", () => {
   it.each([401, 403])("on %i clears the user and goes to login with the way back", async (status) => {
     vi.stubGlobal(
       "fetch",
-      vi.fn(async (url: string) =>
-        url === "/api/auth/refresh"
-          ? new Response("{}", { status: 401 })
-          : new Response(JSON.stringify({ message: "no", code: "unauthorized" }), {
-              status,
-              headers: { "Content-Type": "application/json" },
-            }),
+      vi.fn((url: string) =>
+        Promise.resolve(
+          url === "/api/auth/refresh"
+            ? new Response("{}", { status: 401 })
+            : new Response(JSON.stringify({ message: "no", code: "unauthorized" }), {
+                status,
+                headers: { "Content-Type": "application/json" },
+              }),
+        ),
       ),
     );
     await expect(api("/api/x")).rejects.toBeInstanceOf(ApiError);
@@ -109,14 +113,22 @@ describe("api client", () => {
     expect(went).toEqual([]);
   });
 
+  it("returns the body of an accepted error status, and no session rule when told so", async () => {
+    vi.stubGlobal("fetch", respond(503, { status: "unavailable" }));
+    expect(await api("/api/health", { acceptStatus: [503] })).toEqual({ status: "unavailable" });
+    await expect(api("/api/health")).rejects.toBeInstanceOf(ApiError);
+    vi.stubGlobal("fetch", respond(403, { code: "forbidden" }));
+    await expect(api("/metrics", { noSessionRedirect: true })).rejects.toBeInstanceOf(ApiError);
+    expect(currentUser()).not.toBeNull();
+    expect(went).toEqual([]);
+  });
+
   it("reports an unreachable server as a network error", async () => {
     vi.stubGlobal(
       "fetch",
-      vi.fn(async () => {
-        throw new TypeError("Failed to fetch");
-      }),
+      vi.fn(() => Promise.reject(new TypeError("Failed to fetch"))),
     );
-    const e = (await api("/api/x").catch((x) => x)) as ApiError;
+    const e = (await api("/api/x").catch((x: unknown) => x)) as ApiError;
     expect([e.status, e.code]).toEqual([0, "network_error"]);
   });
 });

@@ -1,4 +1,4 @@
-// Every call to the server goes through here: cookies for credentials, the CSRF double-submit
+// Every call to the server goes through here (ESLint refuses fetch() anywhere else in src/): cookies for credentials, the CSRF double-submit
 // header on unsafe methods, errors as ApiError with the server's machine code, and the session
 // rule: a 401 or 403 clears what the app remembers about the user and sends them to
 // /login?redirect=<where they were> (unless they are already on a sign-in page).
@@ -26,7 +26,10 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   // Sign-in calls answer 401 for a wrong password: that is a form error, not an expired session.
+  // Public endpoints (health, metrics) too: their 401/403 (a proxy's) says nothing of the session.
   noSessionRedirect?: boolean;
+  // Error statuses whose body is the answer all the same: the health check's 503 carries the report.
+  acceptStatus?: readonly number[];
 }
 
 export interface Navigation {
@@ -101,14 +104,14 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
     if (e instanceof DOMException && e.name === "AbortError") throw e;
     throw new ApiError(0, "network_error", "The server cannot be reached", "Check your connection and try again");
   }
-  if (response.ok) {
+  if (response.ok || options.acceptStatus?.includes(response.status)) {
     if (response.status === 204) return undefined as T;
     const type = response.headers.get("Content-Type") ?? "";
     return (type.includes("json") ? await response.json() : await response.text()) as T;
   }
   let payload: { message?: string; detail?: string; code?: string; field?: string; request_id?: string } = {};
   try {
-    payload = await response.json();
+    payload = (await response.json()) as typeof payload;
   } catch {
     // Not our JSON (a proxy's error page): keep the status.
   }

@@ -1,6 +1,7 @@
 // Administration: statistics, users (search, disable/enable, make admin, delete with their
 // datasets), datasets (search, force delete, reprocess), recent activity, system health.
-import { parseMetrics, requestsByClass, total, type Sample } from "../admin/metrics";
+import { requestsByClass, total, type Sample } from "../admin/metrics";
+import { readHealth, readMetrics, type Health } from "../admin/system";
 import { ApiError, api } from "../api/client";
 import type { Dataset, Page, User } from "../api/types";
 import { currentUser } from "../auth/session";
@@ -17,14 +18,6 @@ interface Stats {
   by_status: Record<string, number>;
   by_category: Record<string, number>;
   jobs: Record<string, number>;
-}
-
-interface Health {
-  status: string;
-  version: string;
-  uptime_s: number;
-  database: { backend: string; ok: boolean; latency_ms: number; schema_version: number };
-  storage: { ok: boolean; free_bytes: number };
 }
 
 interface Activity {
@@ -131,6 +124,11 @@ export const adminPage: PageFn = (root) => {
   const fail = (what: string) => (e: unknown) =>
     replace(status, errorBox(what, e instanceof ApiError ? e.message : String(e)));
 
+  // Each loader shows its own failure in the status line; actions call these after a change.
+  const reloadOverview = () => void loadOverview().catch(fail("Statistics cannot be loaded"));
+  const reloadUsers = () => void loadUsers().catch(fail("Users cannot be loaded"));
+  const reloadDatasets = () => void loadDatasets().catch(fail("Datasets cannot be loaded"));
+
   const loadOverview = async () => {
     const stats = await api<Stats>("/api/admin/stats");
     replace(
@@ -155,16 +153,8 @@ export const adminPage: PageFn = (root) => {
   };
 
   const loadSystem = async () => {
-    const [health, metrics] = await Promise.all([
-      // Public and answered even when unhealthy (503 with the same body): read it whatever the status.
-      fetch("/api/health", { credentials: "same-origin" })
-        .then((r) => r.json() as Promise<Health>)
-        .catch(() => null),
-      fetch("/metrics", { credentials: "same-origin" })
-        .then((r) => (r.ok ? r.text() : null))
-        .catch(() => null),
-    ]);
-    replace(system, ...systemPanel(health, metrics === null ? null : parseMetrics(metrics)));
+    const [health, samples] = await Promise.all([readHealth(), readMetrics()]);
+    replace(system, ...systemPanel(health, samples));
   };
 
   const userRow = (u: User): HTMLElement => {
@@ -179,7 +169,7 @@ export const adminPage: PageFn = (root) => {
               if (confirmText && !window.confirm(confirmText)) return;
               try {
                 await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", json: body });
-                loadUsers();
+                reloadUsers();
               } catch (e) {
                 fail("The change was refused")(e);
               }
@@ -220,9 +210,9 @@ export const adminPage: PageFn = (root) => {
                         return;
                       try {
                         await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "DELETE" });
-                        loadUsers();
-                        loadDatasets();
-                        loadOverview();
+                        reloadUsers();
+                        reloadDatasets();
+                        reloadOverview();
                       } catch (e) {
                         fail("The user could not be deleted")(e);
                       }
@@ -244,7 +234,7 @@ export const adminPage: PageFn = (root) => {
       on: {
         change: (e) => {
           userQuery = (e.target as HTMLInputElement).value;
-          loadUsers().catch(fail("Users cannot be loaded"));
+          reloadUsers();
         },
       },
     });
@@ -283,7 +273,7 @@ export const adminPage: PageFn = (root) => {
       on: {
         change: (e) => {
           datasetQuery = (e.target as HTMLInputElement).value;
-          loadDatasets().catch(fail("Datasets cannot be loaded"));
+          reloadDatasets();
         },
       },
     });
@@ -307,7 +297,7 @@ export const adminPage: PageFn = (root) => {
                 click: async () => {
                   try {
                     await api(`/api/datasets/${encodeURIComponent(d.id)}/reprocess`, { method: "POST" });
-                    loadDatasets();
+                    reloadDatasets();
                   } catch (e) {
                     fail("Reprocess was refused")(e);
                   }
@@ -326,8 +316,8 @@ export const adminPage: PageFn = (root) => {
                   if (!window.confirm(`Delete “${d.name}” for good?`)) return;
                   try {
                     await api(`/api/admin/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" });
-                    loadDatasets();
-                    loadOverview();
+                    reloadDatasets();
+                    reloadOverview();
                   } catch (e) {
                     fail("The dataset could not be deleted")(e);
                   }
@@ -394,12 +384,13 @@ export const adminPage: PageFn = (root) => {
     root,
     el("main", { class: "admin" }, pageTitle("Administration"), status, overview, system, users, datasets, activity),
   );
-  loadOverview().catch(fail("Statistics cannot be loaded"));
-  loadUsers().catch(fail("Users cannot be loaded"));
-  loadDatasets().catch(fail("Datasets cannot be loaded"));
+  reloadOverview();
+  reloadUsers();
+  reloadDatasets();
   loadActivity().catch(fail("Activity cannot be loaded"));
-  loadSystem().catch(fail("System health cannot be loaded"));
+  // readHealth() and readMetrics() never reject: the panel says what is missing.
+  void loadSystem();
   // Health and metrics move on their own: refresh them while the page is open.
-  const timer = window.setInterval(() => loadSystem().catch(() => undefined), 10_000);
+  const timer = window.setInterval(() => void loadSystem(), 10_000);
   return () => window.clearInterval(timer);
 };

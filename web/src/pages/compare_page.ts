@@ -15,7 +15,7 @@ function makeViewer(element: HTMLElement, tileSources: string | object): OpenSea
   }
   return OpenSeadragon({
     element,
-    tileSources: tileSources as string,
+    tileSources: tileSources,
     showNavigationControl: false,
     animationTime: 0.4,
     crossOriginPolicy: false,
@@ -53,7 +53,7 @@ export const comparePage: PageFn = (root, _params, query) => {
             const p = new URLSearchParams(window.location.search);
             p.set(name, (e.target as HTMLSelectElement).value);
             history.replaceState(null, "", `/compare?${p}`);
-            show();
+            void show();
           },
         },
       },
@@ -94,7 +94,7 @@ export const comparePage: PageFn = (root, _params, query) => {
           click: () => {
             p.set("mode", mode === "side" ? "overlay" : "side");
             history.replaceState(null, "", `/compare?${p}`);
-            show();
+            void show();
           },
         },
       },

@@ -36,7 +36,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     if (state.sort !== "-date") p.set("sort", state.sort);
     if (state.mine) p.set("mine", "true");
     if (state.offset) p.set("offset", String(state.offset));
-    history.replaceState(null, "", `/datasets${p.size ? "?" + p : ""}`);
+    history.replaceState(null, "", `/datasets${p.size ? `?${p.toString()}` : ""}`);
   };
 
   const confirmDelete = (d: Dataset) => {
@@ -52,15 +52,17 @@ export const dashboardPage: PageFn = (root, _params, query) => {
         el("button", { class: "button danger", attrs: { value: "delete" } }, "Delete"),
       ),
     );
-    dialog.addEventListener("close", async () => {
-      dialog.remove();
-      if (dialog.returnValue !== "delete") return;
+    const remove = async () => {
       try {
         await api(`/api/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" });
-        load();
+        void load();
       } catch (e) {
         replace(summary, errorBox("The dataset could not be deleted", e instanceof ApiError ? e.message : String(e)));
       }
+    };
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      if (dialog.returnValue === "delete") void remove();
     });
     document.body.appendChild(dialog);
     dialog.showModal();
@@ -95,7 +97,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
           on: {
             click: () => {
               state.offset = Math.max(0, state.offset - PAGE_SIZE);
-              load();
+              void load();
             },
           },
         },
@@ -109,7 +111,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
           on: {
             click: () => {
               state.offset += PAGE_SIZE;
-              load();
+              void load();
             },
           },
         },
@@ -124,14 +126,17 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     window.clearTimeout(poll);
     const busy = current.filter((d) => d.status === "pending" || d.status === "processing");
     if (!busy.length || disposed) return;
-    poll = window.setTimeout(async () => {
+    // Every status request catches its own failure, so this never rejects.
+    const refresh = async () => {
       const updates = await Promise.all(
         busy.map((d) => api<DatasetStatusBody>(`/api/datasets/${encodeURIComponent(d.id)}/status`).catch(() => null)),
       );
       if (disposed) return;
-      if (updates.some((u, i) => u && (u.status !== busy[i].status || u.progress !== busy[i].progress))) load(false);
+      if (updates.some((u, i) => u && (u.status !== busy[i].status || u.progress !== busy[i].progress)))
+        void load(false);
       else schedulePoll();
-    }, 2000);
+    };
+    poll = window.setTimeout(() => void refresh(), 2000);
   };
 
   const load = async (skeleton = true) => {
@@ -166,7 +171,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
         timer = window.setTimeout(() => {
           state.q = (e.target as HTMLInputElement).value;
           state.offset = 0;
-          load();
+          void load();
         }, 250);
       },
     },
@@ -186,7 +191,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
               state.offset = 0;
               categories.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", "false"));
               (e.currentTarget as HTMLElement).setAttribute("aria-pressed", "true");
-              load();
+              void load();
             },
           },
         },
@@ -202,7 +207,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
         change: (e) => {
           state.sort = (e.target as HTMLSelectElement).value;
           state.offset = 0;
-          load();
+          void load();
         },
       },
     },
@@ -225,7 +230,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
           state.view = state.view === "grid" ? "list" : "grid";
           localStorage.setItem("astropixel.view", state.view);
           viewToggle.textContent = state.view === "grid" ? "List view" : "Grid view";
-          load(false);
+          void load(false);
         },
       },
     },
@@ -241,7 +246,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
             change: (e) => {
               state.mine = (e.target as HTMLInputElement).checked;
               state.offset = 0;
-              load();
+              void load();
             },
           },
         }),
@@ -272,7 +277,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
       pager,
     ),
   );
-  load();
+  void load();
   return () => {
     disposed = true;
     window.clearTimeout(poll);

@@ -28,9 +28,9 @@ describe("FITS header view", () => {
 
   it("fetches the headers once, when opened", async () => {
     const asked: string[] = [];
-    const d = fitsHeaderDisclosure("/api/datasets/x/v1/fits-header", async (u) => {
+    const d = fitsHeaderDisclosure("/api/datasets/x/v1/fits-header", (u) => {
       asked.push(u);
-      return { hdu: 0, primary_header: hostile, image_header: "" };
+      return Promise.resolve({ hdu: 0, primary_header: hostile, image_header: "" });
     });
     expect(asked).toEqual([]);
     d.open = true;
@@ -106,19 +106,21 @@ describe("HDU and plane choice", () => {
 describe("HDU and plane choice, server side", () => {
   afterEach(() => vi.unstubAllGlobals());
   const answer = (status: number, body: unknown) =>
-    vi.fn(async () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } }));
+    vi.fn(() =>
+      Promise.resolve(new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } })),
+    );
   const settle = () => new Promise((r) => setTimeout(r, 0));
 
   it("sends the HDU and plane with the stretch chosen before", async () => {
     const f = answer(202, {});
     vi.stubGlobal("fetch", f);
-    const form = fitsDisplayForm({ ...dataset, stretch: { kind: "asinh" } } as Dataset, fits, options)!;
+    const form = fitsDisplayForm({ ...dataset, stretch: { kind: "asinh" } }, fits, options)!;
     form.querySelector<HTMLInputElement>("#fits-plane")!.value = "2";
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     await settle();
     const [url, init] = f.mock.calls[0] as unknown as [string, RequestInit];
     expect(url).toBe("/api/datasets/d1/reprocess");
-    expect(JSON.parse(String(init.body))).toEqual({ hdu: 1, plane: 2, stretch: "asinh" });
+    expect(JSON.parse(init.body as string)).toEqual({ hdu: 1, plane: 2, stretch: "asinh" });
   });
 
   it("shows the server's refusal next to the field it names", async () => {
@@ -138,7 +140,7 @@ describe("HDU and plane choice, server side", () => {
     const f = answer(202, {});
     vi.stubGlobal("fetch", f);
     let queued = 0;
-    const form = fitsRetryForm({ ...dataset, stretch: { hdu: 0 } } as Dataset, () => {
+    const form = fitsRetryForm({ ...dataset, stretch: { hdu: 0 } }, () => {
       queued += 1;
     });
     const hdu = form.querySelector<HTMLInputElement>("#retry-hdu")!;
@@ -149,7 +151,7 @@ describe("HDU and plane choice, server side", () => {
     hdu.value = "1";
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     await settle();
-    expect(JSON.parse(String((f.mock.calls[0] as unknown as [string, RequestInit])[1].body))).toEqual({ hdu: 1 });
+    expect(JSON.parse((f.mock.calls[0] as unknown as [string, RequestInit])[1].body as string)).toEqual({ hdu: 1 });
     expect(queued).toBe(1);
   });
 });

@@ -17,7 +17,7 @@ function responseError(err: unknown): { status: number; code: string; message: s
   if (!res) return { status: 0, code: "network_error", message: "", field: "" };
   let body: { code?: string; message?: string; field?: string } = {};
   try {
-    body = JSON.parse(res.getBody() || "{}");
+    body = JSON.parse(res.getBody() || "{}") as typeof body;
   } catch {
     // not JSON
   }
@@ -163,9 +163,10 @@ export const uploadPage: PageFn = (root) => {
       } catch {
         // Transient: try again.
       }
-      pollTimer = window.setTimeout(tick, 1000);
+      pollTimer = window.setTimeout(() => void tick(), 1000);
     };
-    tick();
+    // tick() catches its own failures.
+    void tick();
   };
 
   const begin = async () => {
@@ -254,11 +255,12 @@ export const uploadPage: PageFn = (root) => {
   pause.addEventListener("click", () => {
     if (!upload) return;
     paused = !paused;
-    if (paused) upload.abort();
+    // Pausing keeps the upload on the server: abort(false) only stops sending and never rejects.
+    if (paused) void upload.abort();
     else upload.start();
     pause.textContent = paused ? "Resume" : "Pause";
   });
-  cancel.addEventListener("click", async () => {
+  const cancelUpload = async () => {
     if (!upload) return;
     await upload.abort(true).catch(() => undefined);
     upload = null;
@@ -266,7 +268,8 @@ export const uploadPage: PageFn = (root) => {
     start.disabled = false;
     replace(progress);
     replace(status, el("p", { class: "muted" }, "Upload cancelled."));
-  });
+  };
+  cancel.addEventListener("click", () => void cancelUpload());
 
   const form = el(
     "form",

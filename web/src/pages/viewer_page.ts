@@ -175,7 +175,7 @@ export const viewerPage: PageFn = (root, params) => {
       const me = currentUser();
       const retry =
         d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin)
-          ? fitsRetryForm(d, () => load())
+          ? fitsRetryForm(d, () => void load())
           : null;
       replace(
         root,
@@ -220,7 +220,7 @@ export const viewerPage: PageFn = (root, params) => {
     const withAnnotations = el("input", {
       attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" },
     });
-    const exportButton = button("PNG", "Export the view as PNG", async () => {
+    const exportPng = async () => {
       if (!viewer) return;
       try {
         const canvas = (viewer.drawer as unknown as { canvas: HTMLCanvasElement }).canvas;
@@ -232,7 +232,8 @@ export const viewerPage: PageFn = (root, params) => {
       } catch (e) {
         window.alert(`The view could not be exported: ${String(e)}`);
       }
-    });
+    };
+    const exportButton = button("PNG", "Export the view as PNG", () => void exportPng());
     const controls = el(
       "div",
       { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "View controls" } },
@@ -401,9 +402,10 @@ export const viewerPage: PageFn = (root, params) => {
     annotations = null;
     viewer?.destroy();
     viewer = null;
-    load();
+    void load();
   }
-  load();
+  // load() shows its own failure.
+  void load();
   return () => {
     disposed = true;
     annotations?.destroy();

@@ -7,7 +7,9 @@ export interface Props {
   id?: string;
   // Attributes (aria-*, href, type, ...). `false`/`null` leave the attribute out.
   attrs?: Record<string, string | number | boolean | null | undefined>;
-  on?: { [K in keyof HTMLElementEventMap]?: (event: HTMLElementEventMap[K]) => void };
+  // Handlers may be async: a rejected promise is reported like an exception thrown by a synchronous
+  // handler (the console), never left as an unhandled rejection.
+  on?: { [K in keyof HTMLElementEventMap]?: (event: HTMLElementEventMap[K]) => void | Promise<void> };
   style?: Partial<Record<string, string>>;
 }
 
@@ -25,7 +27,11 @@ export function el<K extends keyof HTMLElementTagNameMap>(
       node.setAttribute(name, value === true ? "" : String(value));
     }
     for (const [name, handler] of Object.entries(props.on ?? {})) {
-      node.addEventListener(name, handler as EventListener);
+      const listener = handler as (event: Event) => void | Promise<void>;
+      node.addEventListener(name, (event) => {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch((e: unknown) => console.error(e));
+      });
     }
     for (const [name, value] of Object.entries(props.style ?? {})) {
       if (value !== undefined) node.style.setProperty(name, value);
