@@ -73,7 +73,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
         r.full_name = name->value_or("");
         auto client = client_of(req);
         auto job = [a, &r, &client] { return a->service().register_user(r, client); };
-        auto s = co_await a->blocking().run(job);
+        auto s = co_await a->hashing().run(job);
         if (!s) co_return s.error();
         co_return signed_in(*a, req, *s, bhttp::status::created);
       },
@@ -102,7 +102,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
         }
         auto client = client_of(req);
         auto job = [a, &login, &password, &client] { return a->service().login(*login, *password, client); };
-        auto s = co_await a->blocking().run(job);
+        auto s = co_await a->hashing().run(job);
         if (!s) co_return s.error();
         co_return signed_in(*a, req, *s, bhttp::status::ok);
       },
@@ -197,7 +197,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
           auto change = [a, &principal, &current_password, &new_password] {
             return a->service().change_password(principal, *current_password, *new_password);
           };
-          if (auto s = co_await a->blocking().run(change); !s) co_return s.error();
+          if (auto s = co_await a->hashing().run(change); !s) co_return s.error();
         }
         auto job = [a, &principal, &new_name, &new_avatar] {
           return a->service().update_profile(principal, new_name, new_avatar);

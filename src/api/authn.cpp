@@ -51,9 +51,11 @@ std::optional<std::string_view> bearer(http::Request const& req) {
 }  // namespace
 
 Authenticator::Authenticator(auth::AuthService& service, http::BlockingPool& blocking,
-                             std::vector<std::string> allowed_origins, CookieSecurity security)
+                             std::vector<std::string> allowed_origins, CookieSecurity security,
+                             std::size_t hashing_threads)
     : service_(service),
       blocking_(blocking),
+      hashing_(std::make_unique<http::BlockingPool>(std::max<std::size_t>(1, hashing_threads))),
       allowed_origins_(std::move(allowed_origins)),
       security_(security) {}
 

@@ -3,6 +3,7 @@
 // (browsers, so <img> and tile requests authenticate without tokens in URLs). Cookie-authenticated
 // unsafe requests must pass the CSRF check: an allowed Origin (when sent) and an X-CSRF-Token header
 // equal to the readable ap_csrf cookie (double submit).
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,8 +26,12 @@ std::optional<std::string> cookie(http::Request const& req, std::string_view nam
 
 class Authenticator {
  public:
+  // `hashing_threads`: password hashing (register, login, password change) runs on a pool of its
+  // own that size (the hasher's concurrency), so a sign-in flood queues there and never takes the
+  // threads every other request's database work runs on.
   Authenticator(auth::AuthService& service, http::BlockingPool& blocking,
-                std::vector<std::string> allowed_origins, CookieSecurity security);
+                std::vector<std::string> allowed_origins, CookieSecurity security,
+                std::size_t hashing_threads = 2);
 
   // The caller, or nullopt for a guest. Errors: unauthorized (a token was presented and is bad),
   // forbidden (csrf_failed, account_disabled).
@@ -50,12 +55,14 @@ class Authenticator {
 
   auth::AuthService& service() { return service_; }
   http::BlockingPool& blocking() { return blocking_; }
+  http::BlockingPool& hashing() { return *hashing_; }
 
  private:
   bool secure(http::Request const& req) const;
   bool origin_allowed(http::Request const& req) const;
   auth::AuthService& service_;
   http::BlockingPool& blocking_;
+  std::unique_ptr<http::BlockingPool> hashing_;
   std::vector<std::string> allowed_origins_;
   CookieSecurity security_;
 };

@@ -147,7 +147,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
   api::Authenticator authn(auth_service, blocking, cfg->cors_origins,
                            cfg->cookie_secure == "true"    ? api::CookieSecurity::always
                            : cfg->cookie_secure == "false" ? api::CookieSecurity::never
-                                                           : api::CookieSecurity::automatic);
+                                                           : api::CookieSecurity::automatic,
+                           static_cast<std::size_t>(cfg->password_hash_concurrency));
 
   // Free space where uploads and pyramids are written; tests can pretend the disk is smaller.
   std::atomic<std::int64_t> free_override{-1};

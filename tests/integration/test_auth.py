@@ -382,3 +382,35 @@ def test_a_huge_login_is_refused_before_it_is_counted(make_server):
     codes = [s.request("POST", "/api/auth/login", json={"login": huge, "password": "pw pw pw pw"}).status_code
              for _ in range(3)]
     assert codes == [401, 401, 401]  # not keyed, so never 429 from the account limit
+
+
+def test_a_sign_in_flood_does_not_stall_other_requests(make_server):
+    """Password hashing runs on a pool of its own: while 30 logins queue for one hashing slot, the
+    rest of the API (whose database work runs on the shared blocking pool) keeps answering."""
+    import threading
+    s = make_server(env={"ARGON2_OPSLIMIT": "3", "ARGON2_MEMLIMIT_MIB": "64", "PASSWORD_HASH_CONCURRENCY": "1",
+                         "BLOCKING_THREADS": "4", "LOGIN_RATE_LIMIT_IP": "10000/60",
+                         "LOGIN_RATE_LIMIT_ACCOUNT": "10000/60", "RATE_LIMIT_AUTH": "10000/60"})
+    register(s, username="flooded")
+    done = []
+    lock = threading.Lock()
+
+    def login():
+        s.request("POST", "/api/auth/login", json={"login": "flooded", "password": "wrong password!"})
+        with lock:
+            done.append(time.perf_counter())
+
+    threads = [threading.Thread(target=login) for _ in range(30)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    finished_with = []
+    for _ in range(5):
+        assert s.get("/api/datasets").status_code == 200
+        with lock:
+            finished_with.append(len(done))
+    for t in threads:
+        t.join()
+    assert len(done) == 30
+    # Every list answered while most logins were still waiting for the hashing slot.
+    assert max(finished_with) <= 15, finished_with
