@@ -1,7 +1,8 @@
-// Every call to the server goes through here (ESLint refuses fetch() anywhere else in src/): cookies for credentials, the CSRF double-submit
-// header on unsafe methods, errors as ApiError with the server's machine code, and the session
-// rule: a 401 or 403 clears what the app remembers about the user and sends them to
-// /login?redirect=<where they were> (unless they are already on a sign-in page).
+// Every call to the server goes through here (ESLint refuses fetch() anywhere else in src/):
+// cookies for credentials, the CSRF double-submit header on unsafe methods, errors as ApiError with
+// the server's machine code, and the session rule: a 401 or 403 clears what the app remembers
+// about the user and sends them to /login?redirect=<where they were> (unless they are already on a
+// sign-in page).
 import { loginUrl } from "../auth/redirect";
 import { forgetUser } from "../auth/session";
 

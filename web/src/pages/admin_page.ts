@@ -48,19 +48,23 @@ function duration(seconds: number): string {
 function systemPanel(health: Health | null, samples: Sample[] | null): HTMLElement[] {
   const rows: Array<[string, string]> = [];
   if (health) {
+    const db = health.database;
     rows.push(
       ["Status", health.status],
       ["Version", health.version],
       ["Uptime", duration(health.uptime_s)],
       [
         "Database",
-        `${health.database.backend}, ${health.database.ok ? `${health.database.latency_ms.toFixed(1)} ms, schema v${health.database.schema_version}` : "unreachable"}`,
+        `${db.backend}, ${db.ok ? `${db.latency_ms.toFixed(1)} ms, schema v${db.schema_version}` : "unreachable"}`,
       ],
       ["Storage", health.storage.ok ? `${formatBytes(health.storage.free_bytes)} free` : "unavailable"],
     );
   }
   if (samples) {
     const by = requestsByClass(samples);
+    const pool = (state: string) => total(samples, "astropixel_db_pool_connections", { state });
+    const jobs = (outcome: string) => total(samples, "astropixel_jobs_finished", { outcome });
+    const rss = (phase: string) => formatBytes(total(samples, "astropixel_pyramid_build_rss_bytes", { phase }));
     rows.push(
       ["Resident memory", formatBytes(total(samples, "process_resident_memory_bytes"))],
       ["Open files", String(total(samples, "process_open_fds"))],
@@ -74,18 +78,22 @@ function systemPanel(health: Health | null, samples: Sample[] | null): HTMLEleme
       ],
       [
         "DB pool",
-        `${total(samples, "astropixel_db_pool_connections", { state: "in_use" })} in use, ${total(samples, "astropixel_db_pool_connections", { state: "idle" })} idle of ${total(samples, "astropixel_db_pool_size")}; ${total(samples, "astropixel_db_pool_waiting")} waiting, ${total(samples, "astropixel_db_pool_timeouts")} timeouts`,
+        `${pool("in_use")} in use, ${pool("idle")} idle of ${total(samples, "astropixel_db_pool_size")}; ` +
+          `${total(samples, "astropixel_db_pool_waiting")} waiting, ` +
+          `${total(samples, "astropixel_db_pool_timeouts")} timeouts`,
       ],
       [
         "Jobs",
-        `${total(samples, "astropixel_jobs_running")} running; ${total(samples, "astropixel_jobs_finished", { outcome: "succeeded" })} succeeded, ${total(samples, "astropixel_jobs_finished", { outcome: "failed" })} failed, ${total(samples, "astropixel_jobs_finished", { outcome: "retried" })} retried`,
+        `${total(samples, "astropixel_jobs_running")} running; ` +
+          `${jobs("succeeded")} succeeded, ${jobs("failed")} failed, ${jobs("retried")} retried`,
       ],
     );
     const peak = total(samples, "astropixel_pyramid_build_rss_bytes", { phase: "after_tiling" });
     if (peak)
       rows.push([
         "Last build RSS",
-        `${formatBytes(total(samples, "astropixel_pyramid_build_rss_bytes", { phase: "before_tiling" }))} before → ${formatBytes(peak)} after tiling → ${formatBytes(total(samples, "astropixel_pyramid_build_rss_bytes", { phase: "after_cleanup" }))} after cleanup`,
+        `${rss("before_tiling")} before → ${formatBytes(peak)} after tiling → ` +
+          `${rss("after_cleanup")} after cleanup`,
       ]);
   }
   if (!rows.length)

@@ -41,10 +41,11 @@ export function datasetCard(
   view: "grid" | "list" = "grid",
 ): HTMLElement {
   const href = `/datasets/${encodeURIComponent(d.id)}`;
+  const failed = d.status === "failed";
   const thumb =
-    d.urls && d.status !== "failed"
+    d.urls && !failed
       ? el("img", { class: "thumb", attrs: { src: d.urls.preview, alt: "", loading: "lazy", decoding: "async" } })
-      : el("div", { class: "thumb placeholder", attrs: { "aria-hidden": "true" } }, d.status === "failed" ? "✕" : "…");
+      : el("div", { class: "thumb placeholder", attrs: { "aria-hidden": "true" } }, failed ? "✕" : "…");
   return el(
     "article",
     { class: `card dataset ${view}`, attrs: { "data-id": d.id } },

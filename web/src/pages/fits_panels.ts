@@ -241,7 +241,8 @@ export function fitsRetryForm(d: Dataset, onQueued: () => void): HTMLElement {
     el(
       "p",
       { class: "muted small" },
-      "Try another image of this FITS file (HDUs and planes are numbered from 0; empty: the first HDU holding an image, plane 0).",
+      "Try another image of this FITS file " +
+        "(HDUs and planes are numbered from 0; empty: the first HDU holding an image, plane 0).",
     ),
     el("div", { class: "row" }, hdu.node, plane.node),
     status,

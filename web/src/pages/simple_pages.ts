@@ -26,7 +26,9 @@ export const landingPage: PageFn = (root) => {
         el(
           "p",
           { class: "lead" },
-          "Upload a huge TIFF, FITS, PNG, JPEG or JPEG 2000 — up to 40 GB, with uploads that survive a dropped connection — and zoom from the whole frame down to single pixels in seconds. Annotate what you find, compare two images side by side, export what you see.",
+          "Upload a huge TIFF, FITS, PNG, JPEG or JPEG 2000 — up to 40 GB, with uploads that survive a dropped " +
+            "connection — and zoom from the whole frame down to single pixels in seconds. Annotate what you find, " +
+            "compare two images side by side, export what you see.",
         ),
         el(
           "div",

@@ -207,13 +207,14 @@ export const uploadPage: PageFn = (root) => {
       onProgress: (sent, total) => {
         const rate = meter.sample(sent, performance.now());
         const pct = total ? Math.floor((sent / total) * 100) : 0;
+        const left = formatDuration((total - sent) / rate);
         replace(
           progress,
           progressBar(pct, "Upload"),
           el(
             "p",
             { class: "muted small" },
-            `${formatBytes(sent)} of ${formatBytes(total)} · ${pct}% · ${formatBytes(rate)}/s · ${formatDuration((total - sent) / rate)} left`,
+            `${formatBytes(sent)} of ${formatBytes(total)} · ${pct}% · ${formatBytes(rate)}/s · ${left} left`,
           ),
         );
       },

@@ -38,7 +38,8 @@ function infoPanel(d: Dataset): HTMLElement {
         "Format",
         fits
           ? fitsFormat(fits)
-          : `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ${d.bit_depth}-bit ${d.sample_format}`,
+          : `${d.format.toUpperCase()}, ${d.bands} band${d.bands === 1 ? "" : "s"}, ` +
+              `${d.bit_depth}-bit ${d.sample_format}`,
       ),
       ...(fits ? fitsInfoRows(fits).map(([k, v]) => row(k, v)) : []),
       row("Stretch", d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? "linear (default)" : "none")),
@@ -368,7 +369,8 @@ export const viewerPage: PageFn = (root, params) => {
         const star = inside && sky ? sky.world(p.x, p.y, d.height) : null;
         const where =
           star && skyFrame ? formatWorld(skyFrame, star) : inside && geo ? describePosition(geo, p.x, p.y) : null;
-        cursor.textContent = inside ? `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}${where ? ` · ${where}` : ""}` : "—";
+        const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
+        cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
       },
     });
     canvas.focus();

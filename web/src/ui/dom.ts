@@ -68,5 +68,6 @@ export function formatBytes(n: number): string {
 
 export function formatPixels(width: number, height: number): string {
   const mp = (width * height) / 1e6;
-  return `${width.toLocaleString("en")} × ${height.toLocaleString("en")} px (${mp >= 1000 ? (mp / 1000).toFixed(2) + " GP" : mp.toFixed(1) + " MP"})`;
+  const size = mp >= 1000 ? `${(mp / 1000).toFixed(2)} GP` : `${mp.toFixed(1)} MP`;
+  return `${width.toLocaleString("en")} × ${height.toLocaleString("en")} px (${size})`;
 }

@@ -107,7 +107,8 @@ describe("FITS formatting", () => {
     expect(flat).toEqual([["HDU", "2 · ERR · 4096×2048 · int16 (of 1 HDU)"]]);
     expect(planeLabel(2, 3)).toBe("3 of 3 (plane 2)");
     // More HDUs than listed (the server lists 100): the shown one still has a label.
-    expect(fitsInfoRows({ ...mef, hdu: 150, hdus: [], keywords: {} })[0]).toEqual(["HDU", "150 · float32 (of 4 HDUs)"]);
+    const row = fitsInfoRows({ ...mef, hdu: 150, hdus: [], keywords: {} })[0];
+    expect(row).toEqual(["HDU", "150 · float32 (of 4 HDUs)"]);
   });
 
   it("offers only displayable HDUs", () => {

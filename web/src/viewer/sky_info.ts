@@ -26,10 +26,11 @@ export function skyInfoRows(w: SkyWcs, shown: boolean): [string, string][] {
   }
   if (w.north_angle !== undefined && w.north_angle !== null) {
     const n = Math.round(w.north_angle * 100) / 100;
-    rows.push([
-      "North",
-      `${n === 0 ? "up" : `${Math.abs(n).toFixed(2)}° ${n > 0 ? "counter-clockwise" : "clockwise"} from up`}, east ${w.east_left ? "90° counter-clockwise from north (as on the sky)" : "90° clockwise from north (mirrored)"}`,
-    ]);
+    const north = n === 0 ? "up" : `${Math.abs(n).toFixed(2)}° ${n > 0 ? "counter-clockwise" : "clockwise"} from up`;
+    const east = w.east_left
+      ? "90° counter-clockwise from north (as on the sky)"
+      : "90° clockwise from north (mirrored)";
+    rows.push(["North", `${north}, east ${east}`]);
   } else if (w.pixel_scale) {
     rows.push(["North", "no direction: a celestial pole is at the centre"]);
   }

@@ -218,9 +218,12 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
         }
         const how = exact
           ? ""
-          : ` against wcslib's at ${againstWcslib}; its pixel→world→pixel returns within ${closure.toExponential(2)} px`;
+          : ` against wcslib's at ${againstWcslib}; ` +
+            `its pixel→world→pixel returns within ${closure.toExponential(2)} px`;
+        const others = copies ? ` (${copies} to another copy of the position)` : "";
         table.push(
-          `${label}: ${checked} on-sky pixels, max ${worst.toExponential(2)}″, world→pixel max ${worstBack.toExponential(2)} px${how}${copies ? ` (${copies} to another copy of the position)` : ""}`,
+          `${label}: ${checked} on-sky pixels, max ${worst.toExponential(2)}″, ` +
+            `world→pixel max ${worstBack.toExponential(2)} px${how}${others}`,
         );
         expect(worst, "max error in arcsec").toBeLessThanOrEqual(0.1);
         expect(worstBack, "max world → pixel error in pixels").toBeLessThanOrEqual(exact ? 1e-3 : 1e-6);
@@ -261,8 +264,12 @@ describe.skipIf(!path)("sky coordinates agree with wcslib at 1,000 random pixels
           }
         }
         expect(worstEdge, "max world → pixel difference from wcslib's, in pixels").toBeLessThanOrEqual(1e-6);
+        const across = copies
+          ? ` (${copies} on the other side of a cut edge, the same position to ${worstCopy.toExponential(2)}″)`
+          : "";
         table.push(
-          `${label}: ${n} positions on edges, world→pixel max ${worstEdge.toExponential(2)} px from wcslib's${copies ? ` (${copies} on the other side of a cut edge, the same position to ${worstCopy.toExponential(2)}″)` : ""}`,
+          `${label}: ${n} positions on edges, ` +
+            `world→pixel max ${worstEdge.toExponential(2)} px from wcslib's${across}`,
         );
         expect(n).toBeGreaterThan(0);
       }, 120_000);
