@@ -94,11 +94,21 @@ def test_early_401_reaches_a_client_still_sending(make_server):
 # -- per-client connection cap -----------------------------------------------------------------------
 
 def test_one_address_cannot_take_every_connection(make_server):
-    s = make_server(env={"MAX_CONNECTIONS_PER_CLIENT": "4", "MAX_CONNECTIONS": "1000",
+    # The reported attack, scaled down: one address opens more idle connections than the server
+    # has slots. Before the cap, /api/health answered 503 for everyone until they closed.
+    s = make_server(env={"MAX_CONNECTIONS_PER_CLIENT": "4", "MAX_CONNECTIONS": "8",
                          "HTTP_FIRST_BYTE_TIMEOUT": "60"})
     held = [connect(s) for _ in range(4)]
     time.sleep(0.3)
     try:
+        # 8 more, saying nothing: each is answered at once and closed after a short linger.
+        t0 = time.time()
+        extra = [connect(s) for _ in range(8)]
+        for c in extra:
+            data, ended = read_response(c, timeout=5)
+            c.close()
+            assert status_of(data) == 429 and ended == "eof", (ended, data)
+        assert time.time() - t0 < 4
         # The fifth from the same address: refused at once with a short 429, whatever it sends.
         t0 = time.time()
         c = connect(s)
