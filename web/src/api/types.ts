@@ -1,6 +1,35 @@
-// The JSON the server sends (docs/api.md).
+// The JSON the server sends (docs/api.md). Each set of names the server accepts or sends is declared
+// once here, as a constant list with its union type derived from it: pages build their choices
+// from the list, and the type checker holds every comparison to it.
 import type { Georeference } from "../viewer/georeference";
 import type { SkyWcs } from "../viewer/sky";
+
+// How 16-bit, float and FITS data become 8 bits (`astropixel tile --stretch`, reprocess "stretch").
+export const STRETCH_KINDS = ["linear", "zscale", "log", "sqrt", "asinh"] as const;
+export type StretchKind = (typeof STRETCH_KINDS)[number];
+// What the server applies when a dataset has no stretch of its own.
+export const DEFAULT_STRETCH: StretchKind = "linear";
+
+export const DATASET_STATUSES = ["pending", "processing", "completed", "failed"] as const;
+export type DatasetStatus = (typeof DATASET_STATUSES)[number];
+// Statuses that still move on their own (the pages poll them).
+export const BUSY_STATUSES: readonly DatasetStatus[] = ["pending", "processing"];
+export function isBusy(status: DatasetStatus): boolean {
+  return BUSY_STATUSES.includes(status);
+}
+
+export const VISIBILITIES = ["private", "public"] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+// In the order the pages offer them.
+export const CATEGORIES = ["space", "earth", "mars", "other"] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const ANNOTATION_KINDS = ["point", "rectangle", "circle", "polygon"] as const;
+export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
+
+export const ROLES = ["user", "admin"] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface User {
   id: string;
@@ -8,7 +37,7 @@ export interface User {
   username: string;
   full_name: string;
   avatar_url: string;
-  role: "user" | "admin";
+  role: Role;
   is_admin: boolean;
   disabled: boolean;
   created_at: string;
@@ -22,15 +51,12 @@ export interface SignIn {
   csrf_token: string;
 }
 
-export type DatasetStatus = "pending" | "processing" | "completed" | "failed";
-export type Category = "earth" | "mars" | "space" | "other";
-
 export interface Dataset {
   id: string;
   name: string;
   description: string;
   category: Category;
-  visibility: "private" | "public";
+  visibility: Visibility;
   is_public: boolean;
   is_demo: boolean;
   owner_id: string | null;
@@ -49,7 +75,7 @@ export interface Dataset {
   failure_reason: string | null;
   pyramid_version: number;
   // The stored reprocess request: {"kind": "log", "hdu": 2, "plane": 1}; null before the first.
-  stretch: { kind?: string; cuts?: [number, number]; hdu?: number; plane?: number } | null;
+  stretch: { kind?: StretchKind; cuts?: [number, number]; hdu?: number; plane?: number } | null;
   pyramid?: {
     levels: number;
     tile_size: number;

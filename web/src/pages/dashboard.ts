@@ -1,7 +1,7 @@
 // My datasets and public ones: search, category filter, sort, grid or list, paging, live progress,
 // delete with confirmation.
 import { ApiError, api } from "../api/client";
-import type { Dataset, DatasetStatusBody, Page } from "../api/types";
+import { CATEGORIES, isBusy, type Dataset, type DatasetStatusBody, type Page } from "../api/types";
 import { currentUser } from "../auth/session";
 import { navigate, type PageFn } from "../router";
 import { el, replace } from "../ui/dom";
@@ -9,7 +9,7 @@ import { errorBox, pageTitle } from "../ui/layout";
 import { datasetCard } from "./dataset_card";
 
 const PAGE_SIZE = 24;
-const CATEGORIES = ["all", "space", "earth", "mars", "other"] as const;
+const CATEGORY_FILTERS = ["all", ...CATEGORIES] as const;
 
 export const dashboardPage: PageFn = (root, _params, query) => {
   const user = currentUser();
@@ -124,7 +124,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
   // Pending and processing datasets: refresh their progress every 2 s until they settle.
   const schedulePoll = () => {
     window.clearTimeout(poll);
-    const busy = current.filter((d) => d.status === "pending" || d.status === "processing");
+    const busy = current.filter((d) => isBusy(d.status));
     if (!busy.length || disposed) return;
     // Every status request catches its own failure, so this never rejects.
     const refresh = async () => {
@@ -179,7 +179,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
   const categories = el(
     "div",
     { class: "segmented", attrs: { role: "group", "aria-label": "Category" } },
-    ...CATEGORIES.map((c) =>
+    ...CATEGORY_FILTERS.map((c) =>
       el(
         "button",
         {

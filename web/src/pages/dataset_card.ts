@@ -1,5 +1,5 @@
 // One dataset as a card (grid view) or a row (list view).
-import type { Dataset } from "../api/types";
+import { isBusy, type Dataset } from "../api/types";
 import { el, formatBytes, formatPixels } from "../ui/dom";
 
 export function statusBadge(d: Pick<Dataset, "status" | "progress">): HTMLElement {
@@ -60,7 +60,7 @@ export function datasetCard(
         el("span", { class: `badge cat-${d.category}` }, d.category),
         statusBadge(d),
         d.is_demo ? el("span", { class: "badge" }, "demo") : null,
-        d.is_public ? el("span", { class: "badge" }, "public") : el("span", { class: "badge" }, "private"),
+        el("span", { class: "badge" }, d.is_public ? "public" : "private"),
       ),
       el(
         "p",
@@ -71,7 +71,7 @@ export function datasetCard(
         " · ",
         formatBytes(d.file_size),
       ),
-      d.status === "processing" || d.status === "pending" ? progressBar(d.progress, `Processing ${d.name}`) : null,
+      isBusy(d.status) ? progressBar(d.progress, `Processing ${d.name}`) : null,
       d.status === "failed" ? el("p", { class: "error small" }, d.failure_reason ?? "Processing failed") : null,
       expiry(d),
       onDelete && d.is_owner

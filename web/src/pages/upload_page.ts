@@ -2,7 +2,7 @@
 // after a page reload: pick the same file again), then follow processing until the viewer opens.
 import * as tus from "tus-js-client";
 import { api, handleSessionLoss, readCookie } from "../api/client";
-import type { DatasetStatusBody } from "../api/types";
+import { CATEGORIES, type DatasetStatusBody, type Visibility } from "../api/types";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
@@ -45,7 +45,7 @@ export const uploadPage: PageFn = (root) => {
   const category = el(
     "select",
     { attrs: { id: "category", name: "category" } },
-    ...["space", "earth", "mars", "other"].map((c) => el("option", { attrs: { value: c } }, c)),
+    ...CATEGORIES.map((c) => el("option", { attrs: { value: c } }, c)),
   );
   const isPublic = el("input", { attrs: { type: "checkbox", id: "public", name: "public" } });
   // FITS only: which HDU and which plane of a cube to show (0-based; empty = the server's default).
@@ -196,7 +196,7 @@ export const uploadPage: PageFn = (root) => {
         name: name.value.trim() || file.name,
         description: description.value,
         category: category.value,
-        visibility: isPublic.checked ? "public" : "private",
+        visibility: (isPublic.checked ? "public" : "private") satisfies Visibility,
         ...(hduChoice.value !== null ? { hdu: String(hduChoice.value) } : {}),
         ...(planeChoice.value !== null ? { plane: String(planeChoice.value) } : {}),
       },

@@ -2,7 +2,7 @@
 // a navigator, keyboard navigation, zoom/scale/cursor readouts, an info panel and settings.
 import OpenSeadragon from "openseadragon";
 import { ApiError, api } from "../api/client";
-import type { Dataset } from "../api/types";
+import { DEFAULT_STRETCH, type Dataset } from "../api/types";
 import type { PageFn } from "../router";
 import { el, formatBytes, formatPixels, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
@@ -42,7 +42,10 @@ function infoPanel(d: Dataset): HTMLElement {
               `${d.bit_depth}-bit ${d.sample_format}`,
       ),
       ...(fits ? fitsInfoRows(fits).map(([k, v]) => row(k, v)) : []),
-      row("Stretch", d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? "linear (default)" : "none")),
+      row(
+        "Stretch",
+        d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? `${DEFAULT_STRETCH} (default)` : "none"),
+      ),
       row("File", `${d.file_name || "—"} (${formatBytes(d.file_size)})`),
       row("Category", d.category),
       row("Visibility", d.visibility),

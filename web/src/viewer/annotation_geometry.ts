@@ -1,5 +1,6 @@
 // Shapes in image pixel coordinates (origin top-left, y down), as the server stores them.
-export type Kind = "point" | "rectangle" | "circle" | "polygon";
+import type { AnnotationKind } from "../api/types";
+
 export interface PointGeometry {
   x: number;
   y: number;
@@ -24,7 +25,7 @@ export interface Annotation {
   id: string;
   dataset_id: string;
   author_id: string | null;
-  kind: Kind;
+  kind: AnnotationKind;
   label: string;
   color: string;
   geometry: Geometry;
@@ -62,7 +63,7 @@ export function clampPoint(p: [number, number], w: number, h: number): [number, 
 }
 
 // The smallest box around a shape (points get a little room so "fly to" does not zoom forever).
-export function boundingBox(kind: Kind, g: Geometry, pointPadding = 64): Box {
+export function boundingBox(kind: AnnotationKind, g: Geometry, pointPadding = 64): Box {
   switch (kind) {
     case "point": {
       const p = g as PointGeometry;
@@ -86,7 +87,7 @@ export function boundingBox(kind: Kind, g: Geometry, pointPadding = 64): Box {
 }
 
 // Useful enough to keep: a rectangle or circle of at least a few pixels, a polygon of 3+ corners.
-export function isDrawable(kind: Kind, g: Geometry): boolean {
+export function isDrawable(kind: AnnotationKind, g: Geometry): boolean {
   switch (kind) {
     case "point":
       return true;

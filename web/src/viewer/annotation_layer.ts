@@ -3,13 +3,13 @@
 // viewport change.
 import OpenSeadragon from "openseadragon";
 import { ApiError, api } from "../api/client";
+import { ANNOTATION_KINDS, type AnnotationKind } from "../api/types";
 import { el, replace } from "../ui/dom";
 import { errorBox } from "../ui/layout";
 import {
   type Annotation,
   type CircleGeometry,
   type Geometry,
-  type Kind,
   type PointGeometry,
   type PolygonGeometry,
   type RectangleGeometry,
@@ -21,7 +21,17 @@ import {
 } from "./annotation_geometry";
 
 const SVG = "http://www.w3.org/2000/svg";
-type Tool = "pan" | Kind;
+type Tool = "pan" | AnnotationKind;
+const TOOLS: readonly Tool[] = ["pan", ...ANNOTATION_KINDS];
+// Every tool's button label and key (a Record over the kinds, so a new kind cannot be left out).
+const TOOL_KEYS: Record<Tool, { label: string; key: string; hint: string }> = {
+  pan: { label: "Pan", key: "Escape", hint: "Esc" },
+  point: { label: "Point", key: "p", hint: "P" },
+  rectangle: { label: "Rectangle", key: "r", hint: "R" },
+  circle: { label: "Circle", key: "c", hint: "C" },
+  polygon: { label: "Polygon", key: "g", hint: "G" },
+};
+const TOOL_BY_KEY: Partial<Record<string, Tool>> = Object.fromEntries(TOOLS.map((t) => [TOOL_KEYS[t].key, t]));
 
 function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
@@ -48,11 +58,11 @@ export class AnnotationLayer {
   private items: Annotation[] = [];
   private hidden = new Set<string>();
   private tool: Tool = "pan";
-  private draft: { kind: Kind; geometry: Geometry } | null = null;
+  private draft: { kind: AnnotationKind; geometry: Geometry } | null = null;
   private polygon: Array<[number, number]> = [];
   private dragStart: [number, number] | null = null;
   private filterText = "";
-  private filterKind: "" | Kind = "";
+  private filterKind: "" | AnnotationKind = "";
   private readonly list = el("ul", { class: "annotation-list" });
   private readonly form = el("div");
   private readonly status = el("div", { attrs: { "aria-live": "polite" } });
@@ -64,7 +74,7 @@ export class AnnotationLayer {
       o.viewer.addHandler(ev, () => this.render());
     }
     this.bindPointer();
-    const toolButton = (tool: Tool, label: string, key: string) =>
+    const toolButton = (tool: Tool, { label, hint } = TOOL_KEYS[tool]) =>
       el(
         "button",
         {
@@ -73,7 +83,7 @@ export class AnnotationLayer {
             type: "button",
             "data-tool": tool,
             "aria-pressed": String(tool === "pan"),
-            title: `${label} (${key})`,
+            title: `${label} (${hint})`,
             disabled: tool !== "pan" && !o.signedIn,
           },
           on: { click: () => this.setTool(tool) },
@@ -83,11 +93,7 @@ export class AnnotationLayer {
     this.toolbar = el(
       "div",
       { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "Annotation tools" } },
-      toolButton("pan", "Pan", "Esc"),
-      toolButton("point", "Point", "P"),
-      toolButton("rectangle", "Rectangle", "R"),
-      toolButton("circle", "Circle", "C"),
-      toolButton("polygon", "Polygon", "G"),
+      ...TOOLS.map((tool) => toolButton(tool)),
     );
     const base = `/api/datasets/${encodeURIComponent(o.datasetId)}/annotations`;
     this.panel = el(
@@ -114,15 +120,13 @@ export class AnnotationLayer {
             attrs: { "aria-label": "Filter by type" },
             on: {
               change: (e) => {
-                this.filterKind = (e.target as HTMLSelectElement).value as "" | Kind;
+                this.filterKind = (e.target as HTMLSelectElement).value as "" | AnnotationKind;
                 this.renderList();
               },
             },
           },
           el("option", { attrs: { value: "" } }, "All types"),
-          ...(["point", "rectangle", "circle", "polygon"] as const).map((k) =>
-            el("option", { attrs: { value: k } }, k),
-          ),
+          ...ANNOTATION_KINDS.map((k) => el("option", { attrs: { value: k } }, k)),
         ),
       ),
       this.list,
@@ -164,12 +168,11 @@ export class AnnotationLayer {
 
   private readonly onKey = (e: KeyboardEvent) => {
     if ((e.target as HTMLElement | null)?.closest?.("input, textarea, select")) return;
-    const keys: Record<string, Tool> = { Escape: "pan", p: "point", r: "rectangle", c: "circle", g: "polygon" };
     if (e.key === "Enter" && this.tool === "polygon" && this.polygon.length >= 3) {
       this.finishPolygon();
       return;
     }
-    const tool = keys[e.key];
+    const tool = TOOL_BY_KEY[e.key];
     if (tool && (tool === "pan" || this.o.signedIn)) this.setTool(tool);
   };
 
@@ -219,12 +222,12 @@ export class AnnotationLayer {
         this.tool === "rectangle"
           ? rectangleFromDrag(this.dragStart, p, w, h)
           : circleFromDrag(this.dragStart, p, w, h);
-      this.render({ kind: this.tool as Kind, geometry: g });
+      this.render({ kind: this.tool as AnnotationKind, geometry: g });
     });
     this.overlay.addEventListener("pointerup", (e) => {
       if (!this.dragStart) return;
       const p = this.toImage(e);
-      const kind = this.tool as Kind;
+      const kind = this.tool as AnnotationKind;
       const g =
         kind === "rectangle" ? rectangleFromDrag(this.dragStart, p, w, h) : circleFromDrag(this.dragStart, p, w, h);
       this.dragStart = null;
@@ -245,7 +248,7 @@ export class AnnotationLayer {
   }
 
   // A shape was drawn: ask for its label and colour, then save it.
-  private startDraft(kind: Kind, geometry: Geometry): void {
+  private startDraft(kind: AnnotationKind, geometry: Geometry): void {
     this.draft = { kind, geometry };
     this.render();
     const label = el("input", { attrs: { id: "annotation-label", required: true, maxlength: 200 } });
@@ -302,7 +305,7 @@ export class AnnotationLayer {
     return [p.x, p.y];
   }
 
-  private shape(kind: Kind, g: Geometry, color: string, label: string | null): SVGGElement {
+  private shape(kind: AnnotationKind, g: Geometry, color: string, label: string | null): SVGGElement {
     const group = svg("g", { stroke: color, fill: "none", "stroke-width": 2 });
     let anchor: [number, number];
     if (kind === "point") {
@@ -344,7 +347,7 @@ export class AnnotationLayer {
     return group;
   }
 
-  private render(preview?: { kind: Kind; geometry: Geometry }): void {
+  private render(preview?: { kind: AnnotationKind; geometry: Geometry }): void {
     if (!this.o.viewer.world.getItemAt(0)) return;
     const children: SVGElement[] = [];
     for (const a of this.items) {
