@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the web app into web/dist (served by `astropixel serve`): installs the pinned npm packages
-# when package-lock.json changed, type-checks, bundles, and enforces the bundle-size budget.
+# when package-lock.json changed, checks the formatting (Prettier; fix with: cd web && npm run format)
+# and lints (ESLint, no warnings allowed), type-checks, bundles, and enforces the bundle-size budget.
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 stamp=node_modules/.package-lock.sha
@@ -9,4 +10,6 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+npx prettier --check --log-level=warn . || { echo "web: not formatted (fix with: cd web && npm run format)" >&2; exit 1; }
+npm run --silent lint
 npm run --silent build
