@@ -1,15 +1,16 @@
 // ESLint (flat config): JavaScript's and typescript-eslint's recommended rules, type-aware, for the
 // app, its tests and the build scripts. Formatting is Prettier's business, not ESLint's.
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
 const ONE_CLIENT = "Call the server through api() from src/api/client.ts (credentials, CSRF, session rule).";
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ["dist/", "node_modules/"] },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       globals: { ...globals.browser },
