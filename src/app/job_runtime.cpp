@@ -51,7 +51,7 @@ void JobRuntime::add_metrics(metrics::Metrics& metrics) {
     for (auto [outcome, n] :
          {std::pair{"succeeded", s.succeeded}, std::pair{"failed", s.failed}, std::pair{"retried", s.retried},
           std::pair{"cancelled", s.cancelled}, std::pair{"lease_lost", s.lost}}) {
-      set("astropixel_jobs_finished", "Jobs finished by this process, by outcome (total)",
+      set("astropixel_jobs_finished_total", "Jobs finished by this process, by outcome",
           {{"outcome", outcome}}, static_cast<double>(n));
     }
     for (auto [phase, v] : {std::pair{"before_tiling", memory_.before.load()},

@@ -100,7 +100,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
 
   if (redis_limiter) {
     metrics.add_collector([redis_limiter](metrics::Metrics::GaugeSetter const& set) {
-      set("astropixel_ratelimit_backend_failures", "Rate-limit checks answered without Redis (total)", {},
+      set("astropixel_ratelimit_backend_failures_total", "Rate-limit checks answered without Redis", {},
           static_cast<double>(redis_limiter->failures()));
     });
   }
@@ -116,7 +116,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
         static_cast<double>(s.idle));
     set("astropixel_db_pool_waiting", "Callers waiting for a database connection", {},
         static_cast<double>(s.waiting));
-    set("astropixel_db_pool_timeouts", "Acquisitions that gave up after DB_POOL_TIMEOUT_MS (total)", {},
+    set("astropixel_db_pool_timeouts_total", "Acquisitions that gave up after DB_POOL_TIMEOUT_MS", {},
         static_cast<double>(s.timeouts));
     if (auto free = free_disk_bytes(data_dir.c_str())) {
       set("astropixel_data_dir_free_bytes", "Free bytes on the file system holding DATA_DIR", {},
@@ -124,15 +124,14 @@ int run_serve(CommonOptions const& common, bool print_config) {
     }
     if (s3) {
       auto st = s3->stats();
-      set("astropixel_object_store_requests", "Requests sent to the object store (total)", {},
+      set("astropixel_object_store_requests_total", "Requests sent to the object store", {},
           static_cast<double>(st.requests));
-      set("astropixel_object_store_retries", "Requests retried after a transient failure (total)", {},
+      set("astropixel_object_store_retries_total", "Requests retried after a transient failure", {},
           static_cast<double>(st.retries));
-      set("astropixel_object_store_failures", "Operations that failed after every retry (total)", {},
+      set("astropixel_object_store_failures_total", "Operations that failed after every retry", {},
           static_cast<double>(st.failures));
-      set("astropixel_object_store_breaker_rejections",
-          "Operations refused at once by the open breaker (total)", {},
-          static_cast<double>(st.breaker_rejections));
+      set("astropixel_object_store_breaker_rejections_total",
+          "Operations refused at once by the open breaker", {}, static_cast<double>(st.breaker_rejections));
       set("astropixel_object_store_breaker_open", "1 while the circuit breaker is open", {},
           st.breaker_open ? 1.0 : 0.0);
     }

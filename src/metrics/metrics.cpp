@@ -34,8 +34,9 @@ struct Metrics::Impl {
                                      .Register(registry)
                                      .Add({});
   std::map<std::string, prometheus::Family<prometheus::Gauge>*> scrape_gauges;
+  std::map<std::string, prometheus::Family<prometheus::Counter>*> scrape_counters;
   std::vector<Collector> collectors;
-  std::mutex mutex;  // guards scrape_gauges and collectors
+  std::mutex mutex;  // guards scrape_gauges, scrape_counters and collectors
   // Tells instances apart even when one is allocated where a destroyed one was.
   std::uint64_t instance = [] {
     static std::atomic<std::uint64_t> next{1};
@@ -56,6 +57,14 @@ Metrics::Metrics(std::string version, std::string commit) : impl_(std::make_uniq
     }
     if (auto fds = open_fds())
       set("process_open_fds", "Number of open file descriptors", {}, static_cast<double>(*fds));
+    // The standard process metrics of Prometheus' client libraries, under their usual names.
+    if (auto max = max_fds())
+      set("process_max_fds", "Maximum number of open file descriptors", {}, static_cast<double>(*max));
+    if (auto vm = virtual_memory_bytes())
+      set("process_virtual_memory_bytes", "Virtual memory size in bytes", {}, static_cast<double>(*vm));
+    set("process_cpu_seconds_total", "Total user and system CPU time spent in seconds", {}, cpu_seconds());
+    if (auto start = start_time_seconds())
+      set("process_start_time_seconds", "Start time of the process since unix epoch in seconds", {}, *start);
   });
 }
 
@@ -116,6 +125,22 @@ std::string Metrics::serialize() {
     GaugeSetter set = [this](std::string_view name, std::string_view help,
                              std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
                              double value) {
+      std::map<std::string, std::string> l;
+      for (auto const& [k, v] : labels) l.emplace(k, v);
+      // Prometheus' naming rule: a name ending _total is a counter (a running total kept elsewhere,
+      // brought up to date here; it only grows within a process), anything else a gauge.
+      if (name.ends_with("_total")) {
+        auto& family = impl_->scrape_counters[std::string(name)];
+        if (!family) {
+          family = &prometheus::BuildCounter()
+                        .Name(std::string(name))
+                        .Help(std::string(help))
+                        .Register(impl_->registry);
+        }
+        auto& counter = family->Add(l);
+        if (value > counter.Value()) counter.Increment(value - counter.Value());
+        return;
+      }
       auto& family = impl_->scrape_gauges[std::string(name)];
       if (!family) {
         family = &prometheus::BuildGauge()
@@ -123,8 +148,6 @@ std::string Metrics::serialize() {
                       .Help(std::string(help))
                       .Register(impl_->registry);
       }
-      std::map<std::string, std::string> l;
-      for (auto const& [k, v] : labels) l.emplace(k, v);
       family->Add(l).Set(value);
     };
     for (auto const& c : impl_->collectors) c(set);

@@ -73,7 +73,7 @@ def test_pool_of_eight_under_uploads_a_build_and_tiles(make_server, pg_url):
     assert errors == [], errors[:5]
     assert build_overlapped, "the build must hold its connection while the uploads run"
     metrics = s.get("/metrics").text
-    assert re.search(r"^astropixel_db_pool_timeouts 0$", metrics, re.M), metrics
+    assert re.search(r"^astropixel_db_pool_timeouts_total 0$", metrics, re.M), metrics
     assert re.search(r"^astropixel_db_pool_size 8$", metrics, re.M)
     status, _ = tus.wait_for_dataset(s, token, slow_id, timeout=120)
     assert status["status"] == "completed", status

@@ -41,7 +41,7 @@ def test_unreachable_redis_fails_open_by_default_and_closed_when_asked(make_serv
     open_ = make_server(env={"REDIS_URL": url, "RATE_LIMIT_DEFAULT": "1/60"})
     assert [open_.get("/api/nothing-here").status_code for _ in range(3)] == [404] * 3
     open_.wait_for_event(lambda e: e.get("event") == "rate_limiter_unavailable")
-    assert "astropixel_ratelimit_backend_failures 3" in open_.get("/metrics").text
+    assert "astropixel_ratelimit_backend_failures_total 3" in open_.get("/metrics").text
 
     closed = make_server(env={"REDIS_URL": url, "RATE_LIMIT_FAILURE": "closed"})
     r = closed.get("/api/nothing-here")

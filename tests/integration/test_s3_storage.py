@@ -57,7 +57,7 @@ def test_upload_build_and_serve_from_an_object_store(make_server, s3_env):
     assert s.get(f"/api/datasets/{d}/preview", headers=bearer(token)).status_code == 200
     assert s.get(f"/api/datasets/{d}/image_files/11/9_9.jpg", headers=bearer(token)).status_code == 404
     metrics = s.get("/metrics").text
-    assert re.search(r"^astropixel_object_store_requests \d+", metrics, re.M)
+    assert re.search(r"^astropixel_object_store_requests_total \d+", metrics, re.M)
     assert "astropixel_object_store_breaker_open 0" in metrics
     health = s.get("/api/health").json()
     assert health["storage"]["ok"]

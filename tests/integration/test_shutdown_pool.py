@@ -93,7 +93,7 @@ def test_pool_exhaustion_is_503_within_the_acquire_timeout_sqlite(make_server):
     assert 0.3 < waited < 2.5
     m = s.get("/metrics").text
     # At least this request's wait gave up (the job poller may have waited too).
-    timeouts = [l for l in m.splitlines() if l.startswith("astropixel_db_pool_timeouts ")]
+    timeouts = [l for l in m.splitlines() if l.startswith("astropixel_db_pool_timeouts_total ")]
     assert timeouts and float(timeouts[0].split()[1]) >= 1
     assert s.get("/api/health").status_code == 200, "recovers once the connection is returned"
 

@@ -63,7 +63,7 @@ function systemPanel(health: Health | null, samples: Sample[] | null): HTMLEleme
   if (samples) {
     const by = requestsByClass(samples);
     const pool = (state: string) => total(samples, "astropixel_db_pool_connections", { state });
-    const jobs = (outcome: string) => total(samples, "astropixel_jobs_finished", { outcome });
+    const jobs = (outcome: string) => total(samples, "astropixel_jobs_finished_total", { outcome });
     const rss = (phase: string) => formatBytes(total(samples, "astropixel_pyramid_build_rss_bytes", { phase }));
     rows.push(
       ["Resident memory", formatBytes(total(samples, "process_resident_memory_bytes"))],
@@ -80,7 +80,7 @@ function systemPanel(health: Health | null, samples: Sample[] | null): HTMLEleme
         "DB pool",
         `${pool("in_use")} in use, ${pool("idle")} idle of ${total(samples, "astropixel_db_pool_size")}; ` +
           `${total(samples, "astropixel_db_pool_waiting")} waiting, ` +
-          `${total(samples, "astropixel_db_pool_timeouts")} timeouts`,
+          `${total(samples, "astropixel_db_pool_timeouts_total")} timeouts`,
       ],
       [
         "Jobs",
