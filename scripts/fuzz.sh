@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang 14, ASan + UBSan) for the parsers that read hostile input —
-# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs, FITS headers — and runs each
+# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs, FITS headers, DS9
+# region files and CSV catalogues — and runs each
 # for FUZZ_SECONDS (default 20) from the seeds in tests/fuzz/. Exits non-zero on any crash, leak or
 # failed invariant; the reproducer is left in build/fuzz/<target>/.
 set -euo pipefail
@@ -27,6 +28,9 @@ build multipart_fuzz src/upload/multipart_fuzz.cpp src/upload/multipart.cpp
 build tokens_fuzz src/auth/tokens_fuzz.cpp src/auth/tokens.cpp
 build pack_fuzz src/pyramid/pack_fuzz.cpp src/pyramid/pack.cpp src/pyramid/geometry.cpp
 build fits_layout_fuzz src/pyramid/fits_layout_fuzz.cpp src/pyramid/fits_layout.cpp
+build ds9_region_fuzz src/annotations/ds9_region_fuzz.cpp src/annotations/ds9_region.cpp \
+  src/annotations/region_import.cpp src/annotations/image_wcs.cpp src/annotations/sky_frame.cpp \
+  src/annotations/export.cpp src/annotations/annotation.cpp -lwcs
 
 # A real pack as the pack fuzzer's seed.
 mkdir -p "$out/seeds/pack"
@@ -40,14 +44,17 @@ PY
 "$root/build/release/astropixel" tile "$out/seeds/small.png" "$out/seeds/pack/small.pack" --tile-size 64 --progress none
 
 status=0
-for target in range upload_metadata multipart tokens pack fits_layout; do
+for target in range upload_metadata multipart tokens pack fits_layout ds9_region; do
   corpus=$out/$target/corpus
   mkdir -p "$corpus"
   seeds=$root/tests/fuzz/$target
   [[ $target == pack ]] && seeds=$out/seeds/pack
+  extra=()
+  # The DS9 region fuzzer also starts from the 56 real region files.
+  [[ $target == ds9_region ]] && extra=("$root"/tests/fixtures/regions/{regions,pyregion,spectral-cube})
   echo "== fuzz $target (${seconds}s)"
   if ! (cd "$out/$target" && "$out/${target}_fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 \
-        -max_len=65536 -print_final_stats=1 "$corpus" "$seeds" >"$out/$target/log.txt" 2>&1); then
+        -max_len=65536 -print_final_stats=1 "$corpus" "$seeds" "${extra[@]}" >"$out/$target/log.txt" 2>&1); then
     echo "fuzz $target FAILED:"
     tail -n 60 "$out/$target/log.txt"
     status=1

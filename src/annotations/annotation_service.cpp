@@ -1,5 +1,7 @@
 #include "annotations/annotation_service.hpp"
 
+#include <boost/json.hpp>
+
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 
@@ -45,8 +47,10 @@ Status may_change(std::optional<auth::Principal> const& who, auth::Owned const& 
 
 Result<AnnotationService::DatasetAccess> AnnotationService::readable(
     db::Connection& c, std::optional<auth::Principal> const& who, std::string const& dataset_id) {
-  auto r = c.query("SELECT COALESCE(owner_id, ''), visibility, width, height FROM datasets WHERE id = $1",
-                   {dataset_id});
+  auto r = c.query(
+      "SELECT COALESCE(owner_id, ''), visibility, width, height, COALESCE(pyramid_info, '') FROM datasets "
+      "WHERE id = $1",
+      {dataset_id});
   if (!r) return r.error();
   if (r->empty()) return not_found("Dataset");
   DatasetAccess d;
@@ -54,6 +58,7 @@ Result<AnnotationService::DatasetAccess> AnnotationService::readable(
              r->text(0, 1) == "public" ? auth::Visibility::public_ : auth::Visibility::private_};
   d.width = static_cast<double>(r->int64(0, 2));
   d.height = static_cast<double>(r->int64(0, 3));
+  d.pyramid_info = r->text(0, 4);
   if (auto s = auth::can_read(who, d.owned); !s) return not_found("Dataset");
   return d;
 }
@@ -114,6 +119,52 @@ Result<double> AnnotationService::image_height(std::optional<auth::Principal> co
   auto d = readable(**conn, who, dataset_id);
   if (!d) return d.error();
   return d->height;
+}
+
+Result<AnnotationService::Sky> AnnotationService::sky(std::optional<auth::Principal> const& who,
+                                                      std::string const& dataset_id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto d = readable(**conn, who, dataset_id);
+  if (!d) return d.error();
+  Sky s{d->width, d->height, {}};
+  boost::system::error_code ec;
+  auto info = boost::json::parse(d->pyramid_info, ec);
+  if (!ec && info.is_object())
+    if (auto const* w = info.as_object().if_contains("wcs"); w && w->is_object())
+      s.wcs_json = boost::json::serialize(*w);
+  return s;
+}
+
+Result<std::size_t> AnnotationService::add_imported(std::optional<auth::Principal> const& who,
+                                                    std::string const& dataset_id,
+                                                    std::vector<ImportedAnnotation> const& items) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto d = readable(**conn, who, dataset_id);
+  if (!d) return d.error();
+  auto user = auth::require_user(who);
+  if (!user) return user.error();
+  // Checked as create checks what a client sends, so an import cannot store what create refuses.
+  for (auto const& a : items) {
+    if (auto s = validate_label(a.label); !s) return s.error();
+    if (auto s = validate_color(a.color); !s) return s.error();
+    if (auto g = parse_geometry(a.kind, geometry_json(a.kind, a.geometry), d->width, d->height); !g)
+      return g.error();
+  }
+  auto tx = db::Transaction::begin(**conn, true);
+  if (!tx) return tx.error();
+  auto const now = now_unix_ms();
+  for (auto const& a : items) {
+    auto r = (*conn)->query(
+        "INSERT INTO annotations (id, dataset_id, author_id, kind, label, color, geometry, created_at, "
+        "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        {random_id(), dataset_id, user->user_id, std::string(to_string(a.kind)), a.label, a.color,
+         geometry_json(a.kind, a.geometry), now});
+    if (!r) return r.error();
+  }
+  if (auto s = tx->commit(); !s) return s.error();
+  return items.size();
 }
 
 Result<Annotation> AnnotationService::create(std::optional<auth::Principal> const& who,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "annotations/annotation.hpp"
+#include "annotations/region_import.hpp"
 #include "auth/policy.hpp"
 #include "db/pool.hpp"
 
@@ -36,6 +37,17 @@ class AnnotationService {
                                                                 ListFilter const& f);
   // The dataset's height, for DS9 export. Errors: as list.
   Result<double> image_height(std::optional<auth::Principal> const& who, std::string const& dataset_id);
+  // The dataset's size and the celestial WCS its pyramid recorded (pyramid/fits_wcs.hpp; empty
+  // when it has none), for region conversion. Errors: as list.
+  struct Sky {
+    double width = 0, height = 0;
+    std::string wcs_json;
+  };
+  Result<Sky> sky(std::optional<auth::Principal> const& who, std::string const& dataset_id);
+  // Adds converted regions or catalogue rows as the caller's annotations, all or none (one
+  // transaction); returns how many. Errors: unauthorized (guests), not_found, validation.
+  Result<std::size_t> add_imported(std::optional<auth::Principal> const& who, std::string const& dataset_id,
+                                   std::vector<ImportedAnnotation> const& items);
   // Errors: unauthorized (guests), not_found, validation.
   Result<Annotation> create(std::optional<auth::Principal> const& who, std::string const& dataset_id,
                             NewAnnotation const& n);
@@ -49,6 +61,7 @@ class AnnotationService {
   struct DatasetAccess {
     auth::Owned owned;
     double width = 0, height = 0;
+    std::string pyramid_info;
   };
   Result<DatasetAccess> readable(db::Connection& c, std::optional<auth::Principal> const& who,
                                  std::string const& dataset_id);

@@ -5,7 +5,10 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "annotations/ds9_region.hpp"
 #include "annotations/export.hpp"
+#include "annotations/image_wcs.hpp"
+#include "annotations/region_import.hpp"
 #include "api/endpoint.hpp"
 #include "api/json_body.hpp"
 
@@ -15,6 +18,8 @@ namespace bhttp = boost::beast::http;
 namespace an = astropixel::annotations;
 
 namespace {
+
+constexpr std::uint64_t kImportLimit = 2 * 1024 * 1024;
 
 boost::json::object annotation_json(an::Annotation const& a) {
   return {{"id", a.id},
@@ -82,19 +87,63 @@ Result<Answer> delete_annotation(Call& call, an::AnnotationService& svc) {
   return Answer::no_content();
 }
 
+// Export and import name their coordinate system: image, or a sky frame through the WCS.
+Result<std::optional<an::Frame>> frame_param(std::optional<std::string> const& v, bool import) {
+  std::string const s = v.value_or("image");
+  if (s == "image") return std::optional<an::Frame>{};
+  if (s == "fk5") return std::optional<an::Frame>(an::Frame::fk5);
+  if (s == "icrs") return std::optional<an::Frame>(an::Frame::icrs);
+  if (s == "galactic") return std::optional<an::Frame>(an::Frame::galactic);
+  if (import && s == "fk4") return std::optional<an::Frame>(an::Frame::fk4);
+  if (import && s == "ecliptic") return std::optional<an::Frame>(an::Frame::ecliptic);
+  return invalid_field("system", import ? "system must be image, fk5, icrs, fk4, galactic or ecliptic"
+                                        : "system must be image, fk5, icrs or galactic");
+}
+
+Result<bool> bool_param(Call const& call, std::string_view name) {
+  auto v = call.query(name).value_or("false");
+  if (v == "true" || v == "1") return true;
+  if (v == "false" || v == "0") return false;
+  return invalid_field(std::string(name), std::string(name) + " must be true or false");
+}
+
+// The dataset's WCS for a sky frame: 400 with the reason (no_celestial_wcs, wcs_unsupported)
+// when it cannot be had.
+Result<std::unique_ptr<an::ImageWcs>> wcs_for_export(an::AnnotationService::Sky const& sky) {
+  auto wcs = an::ImageWcs::from_json(sky.wcs_json, sky.height);
+  if (!wcs) {
+    Error e = wcs.error();
+    e.code = ErrorCode::bad_request;
+    e.field = "system";
+    return e;
+  }
+  return std::move(*wcs);
+}
+
 Result<Answer> export_annotations(Call& call, an::AnnotationService& svc) {
   auto format = call.query("format").value_or("json");
-  if (format != "json" && format != "csv" && format != "ds9")
-    return invalid_field("format", "format must be json, csv or ds9");
+  if (format != "json" && format != "csv" && format != "ds9" && format != "catalog")
+    return invalid_field("format", "format must be json, csv, ds9 or catalog");
+  auto frame = frame_param(call.query("system"), false);
+  if (!frame) return frame.error();
+  auto sexagesimal = bool_param(call, "sexagesimal");
+  if (!sexagesimal) return sexagesimal.error();
   std::string id(call.param("id"));
   an::ListFilter all;
   all.limit = 1'000'000;
   auto list = svc.list(call.who, id, all);
   if (!list) return list.error();
-  auto height = svc.image_height(call.who, id);
-  if (!height) return height.error();
+  auto sky = svc.sky(call.who, id);
+  if (!sky) return sky.error();
+  std::unique_ptr<an::ImageWcs> wcs;
+  if (*frame && (format == "ds9" || format == "catalog")) {
+    auto w = wcs_for_export(*sky);
+    if (!w) return w.error();
+    wcs = std::move(*w);
+  }
   auto const& items = list->first;
   http::Response res;
+  std::string extension = format;
   if (format == "json") {
     boost::json::array out;
     for (auto const& x : items) out.push_back(annotation_json(x));
@@ -103,14 +152,54 @@ Result<Answer> export_annotations(Call& call, an::AnnotationService& svc) {
                                {"annotations", std::move(out)}});
   } else if (format == "csv") {
     res = http::text_response(an::to_csv(items), "text/csv; charset=utf-8");
+  } else if (format == "catalog") {
+    res =
+        http::text_response(an::to_catalogue(items, wcs.get(), frame->value_or(an::Frame::fk5), *sexagesimal),
+                            "text/csv; charset=utf-8");
+    extension = "csv";
   } else {
-    res = http::text_response(an::to_ds9(items, *height), "text/plain; charset=utf-8");
+    res = http::text_response(
+        wcs ? an::to_ds9_sky(items, *wcs, **frame, *sexagesimal) : an::to_ds9(items, sky->height),
+        "text/plain; charset=utf-8");
+    extension = "reg";
   }
   res.headers.set(bhttp::field::content_disposition,
-                  fmt::format("attachment; filename=\"annotations-{}.{}\"", id.substr(0, 8),
-                              format == "ds9" ? "reg" : format));
+                  fmt::format("attachment; filename=\"annotations-{}.{}\"", id.substr(0, 8), extension));
   res.headers.set(bhttp::field::cache_control, "no-store");
   return Answer::of(std::move(res));
+}
+
+boost::json::array issues_json(std::vector<an::LineIssue> const& issues, std::string_view key) {
+  boost::json::array out;
+  for (auto const& i : issues) out.push_back({{"line", i.line}, {"text", i.text}, {key, i.reason}});
+  return out;
+}
+
+// POST .../annotations/import: a DS9 region file or a CSV catalogue as the body.
+Result<Answer> import_annotations(an::AnnotationService& svc, std::optional<auth::Principal> const& who,
+                                  std::string const& id, std::string_view format,
+                                  std::optional<an::Frame> frame, std::string const& body) {
+  auto sky = svc.sky(who, id);
+  if (!sky) return sky.error();
+  std::unique_ptr<an::ImageWcs> wcs;
+  if (!sky->wcs_json.empty()) {
+    if (auto w = an::ImageWcs::from_json(sky->wcs_json, sky->height)) wcs = std::move(*w);
+  }
+  an::ImportResult result;
+  if (format == "csv") {
+    auto r = an::import_catalogue(body, wcs.get(), frame.value_or(an::Frame::fk5), sky->width, sky->height);
+    if (!r) return r.error();
+    result = std::move(*r);
+  } else {
+    auto file = an::parse_ds9(body);
+    if (!file) return file.error();
+    result = an::import_regions(*file, wcs.get(), sky->width, sky->height);
+  }
+  auto created = svc.add_imported(who, id, result.items);
+  if (!created) return created.error();
+  return Answer::ok({{"created", *created},
+                     {"skipped", issues_json(result.skipped, "reason")},
+                     {"notes", issues_json(result.notes, "note")}});
 }
 
 }  // namespace
@@ -175,6 +264,38 @@ void add_annotation_routes(http::Router& router, Authenticator& authn, an::Annot
                 .handler = with(delete_annotation)});
   add_endpoint(router, authn,
                {.pattern = "/api/datasets/{id}/annotations/export", .handler = with(export_annotations)});
+  // Import reads a text body (a region file or a CSV catalogue), which the JSON endpoint adapter
+  // does not: the same steps by hand (caller, body, then the blocking pool).
+  auto* a = &authn;
+  router.add(verb::post, "/api/datasets/{id}/annotations/import",
+             [a, svc](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
+               auto user = co_await a->require_user(req);
+               if (!user) co_return user.error();
+               std::optional<auth::Principal> who = user->principal;
+               auto format = req.query_param("format");
+               std::string_view const type = req.header("Content-Type");
+               std::string const kind = format ? *format : type.starts_with("text/csv") ? "csv" : "ds9";
+               if (kind != "ds9" && kind != "csv")
+                 co_return invalid_field("format", "format must be ds9 or csv");
+               if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("text/csv") &&
+                   !type.starts_with("application/octet-stream") && !type.starts_with("text/x-ds9")) {
+                 Error e = make_error(ErrorCode::unsupported_media_type,
+                                      "Send the file as text/plain, text/csv or application/octet-stream");
+                 co_return e;
+               }
+               auto frame = frame_param(req.query_param("system").value_or("fk5"), true);
+               if (!frame) co_return frame.error();
+               auto body = co_await req.body->read_all();
+               if (!body) co_return body.error();
+               std::string const id(req.param("id"));
+               auto job = [svc, &who, &id, &kind, &frame, &body] {
+                 return import_annotations(*svc, who, id, kind, *frame, *body);
+               };
+               auto answer = co_await a->blocking().run(job);
+               if (!answer) co_return answer.error();
+               co_return to_response(*answer);
+             },
+             {.max_body = kImportLimit});
 }
 
 }  // namespace astropixel::api
