@@ -1,5 +1,6 @@
 #pragma once
-// /api/datasets/{id}/annotations: list, create, update, delete, export (JSON, CSV, DS9 regions).
+// /api/datasets/{id}/annotations: list, create, update, delete, export (JSON, CSV, DS9 regions in
+// image or sky coordinates, CSV catalogues) and import (DS9 region files, CSV catalogues).
 #include <boost/json/object.hpp>
 
 #include "annotations/annotation_service.hpp"
