@@ -172,6 +172,11 @@ class Converter {
     return *j;
   }
 
+  std::string no_scale() const {
+    return wcs_ ? "no pixel scale at this position (off the image's projection)"
+                : "a size on the sky needs a celestial WCS; the image has none";
+  }
+
   // A length in degrees when the value is an angle on the sky, else nullopt (pixels).
   std::optional<double> degrees_of(Value v) const {
     switch (v.unit) {
@@ -195,7 +200,7 @@ class Converter {
     auto deg = degrees_of(v);
     if (!deg) return v.number;
     auto j = jac(at);
-    if (!j) return fail("a size on the sky needs a celestial WCS; the image has none");
+    if (!j) return fail(no_scale());
     return *deg / j->scale();
   }
 
@@ -206,7 +211,7 @@ class Converter {
     std::optional<Jacobian> j;
     if (sky_ || degrees_of(a) || degrees_of(b)) {
       auto jj = jac(at);
-      if (!jj) return fail("a size on the sky needs a celestial WCS; the image has none");
+      if (!jj) return fail(no_scale());
       j = *jj;
     }
     // Directions: sky angles are measured from west through north (DS9's and astropy regions'
