@@ -33,13 +33,21 @@ def upload(server, token, name, data):
     return d
 
 
+# The same field mirrored: east to the right (CD1_1 > 0), as some instruments and software write.
+FLIPPED_CARDS = [(k, {"CD1_1": "9.84807753E-05", "CD2_1": "-1.73648178E-05"}.get(k, v)) for k, v in WCS_CARDS]
+
+
+def fits_dataset(server, owner, tmp_path, cards, name="orion.fits"):
+    path = tmp_path / name
+    y, x = np.mgrid[0:H, 0:W]
+    write_fits(path, (x + y).astype(np.int16), 16, extra=cards)
+    return upload(server, owner["access_token"], name, path.read_bytes()), path
+
+
 @pytest.fixture
 def sky_dataset(server, tmp_path):
     owner = register(server)
-    path = tmp_path / "orion.fits"
-    y, x = np.mgrid[0:H, 0:W]
-    write_fits(path, (x + y).astype(np.int16), 16, extra=WCS_CARDS)
-    d = upload(server, owner["access_token"], "orion.fits", path.read_bytes())
+    d, path = fits_dataset(server, owner, tmp_path, WCS_CARDS)
     return owner, d, path
 
 
@@ -212,12 +220,16 @@ def ds9_binary():
 
 
 @pytest.mark.skipif(not ds9_binary(), reason="SAOImage DS9 (saods9) and xvfb-run are not installed")
-def test_ds9_itself_loads_an_exported_file(server, sky_dataset, tmp_path):
-    owner, d, fits = sky_dataset
+@pytest.mark.parametrize("cards", [WCS_CARDS, FLIPPED_CARDS], ids=["east-left", "east-right"])
+def test_ds9_itself_loads_an_exported_file(server, tmp_path, cards):
+    owner = register(server)
+    d, fits = fits_dataset(server, owner, tmp_path, cards)
     own = bearer(owner["access_token"])
-    for shape in SHAPES:
-        server.request("POST", f"/api/datasets/{d}/annotations", headers=own, json=shape)
     for system in ("fk5", "galactic", "image"):
+        clear(server, owner["access_token"], d)
+        for shape in SHAPES:
+            assert server.request("POST", f"/api/datasets/{d}/annotations", headers=own,
+                                  json=shape).status_code == 201
         exported = tmp_path / f"{system}.reg"
         exported.write_text(server.get(f"/api/datasets/{d}/annotations/export?format=ds9&system={system}"
                                        "&sexagesimal=true", headers=own).text)
@@ -235,6 +247,3 @@ def test_ds9_itself_loads_an_exported_file(server, sky_dataset, tmp_path):
         for a, b in zip(back, sorted(SHAPES, key=lambda a: a["label"])):
             assert a["label"] == b["label"]
             assert close(a, b, 0.05), (system, a, b, text)
-        clear(server, owner["access_token"], d)
-        for shape in SHAPES:
-            server.request("POST", f"/api/datasets/{d}/annotations", headers=own, json=shape)
