@@ -260,10 +260,35 @@ std::optional<std::array<double, 2>> ImageWcs::to_pixel(std::array<double, 2> lo
   world[w.lat] = native[1];
   double img[2], phi = 0, theta = 0, pix[2];
   int stat = 0;
-  if (wcss2p(&w, 1, 2, world, &phi, &theta, img, pix, &stat) != 0 || stat) return std::nullopt;
-  double const x = pix[0] - 0.5, y = height_ - pix[1] + 0.5;
-  if (!std::isfinite(x) || !std::isfinite(y)) return std::nullopt;
-  return std::array<double, 2>{x, y};
+  // From wcslib's answer, or (where it refuses: some SIP distortions without reverse
+  // coefficients, HST's) from the reference pixel, Newton's method on pixel → sky polishes the
+  // position: wcslib inverts SIP with its approximate reverse polynomial (5e-5 px off on HST's).
+  std::optional<std::array<double, 2>> direct;
+  if (wcss2p(&w, 1, 2, world, &phi, &theta, img, pix, &stat) == 0 && !stat && std::isfinite(pix[0]) &&
+      std::isfinite(pix[1]))
+    direct = std::array<double, 2>{pix[0] - 0.5, height_ - pix[1] + 0.5};
+  auto p = direct.value_or(std::array<double, 2>{w.crpix[0] - 0.5, height_ - w.crpix[1] + 0.5});
+  double const cosb = std::cos(native[1] * kD2R);
+  for (int k = 0; k < 50; ++k) {
+    auto s = to_sky(p[0], p[1], frame_);
+    auto j = jacobian(p[0], p[1], frame_);
+    if (!s || !j) return direct;
+    double dl = native[0] - (*s)[0];
+    if (dl > 180) dl -= 360;
+    if (dl < -180) dl += 360;
+    double const east = dl * cosb, north = native[1] - (*s)[1];
+    double const det = j->det();
+    double const dx = (j->d * east - j->b * north) / det, dy = (-j->c * east + j->a * north) / det;
+    p = {p[0] + dx, p[1] + dy};
+    if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || std::abs(p[0]) > 1e9 || std::abs(p[1]) > 1e9)
+      return direct;
+    if (std::hypot(dx, dy) < 1e-7) {
+      auto check = to_sky(p[0], p[1], frame_);
+      if (check && separation(*check, native) < 1e-9) return p;
+      return direct;
+    }
+  }
+  return direct;
 }
 
 std::optional<Jacobian> ImageWcs::jacobian(double x, double y, Frame f) {
