@@ -40,12 +40,13 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     assert report["ok"], report
     assert [st["name"] for st in report["steps"]] == ["landing", "signup", "demo-viewer", "upload", "annotate",
                                                       "export-png", "export-image", "compare", "dashboard", "session-lost",
-                                                      "back-after-login", "signed-out"]
+                                                      "back-after-login", "signed-out", "upload-needs-sign-in"]
     assert report["annotation_scripts"] == 0 and report["ds9_link"].endswith("/annotations/export?format=ds9")
     assert report["injected_img"] == 0, "a hostile dataset name must render as text"
     assert "EPSG:32633, projected" in report["info_text"] and "10 × 10" in report["info_text"], report["info_text"]
     assert "(EPSG:32633)" in report["readout"] and report["readout"].startswith("x "), report["readout"]
     assert report["login_url"].startswith("/login?redirect=%2Fdatasets%2F")
+    assert report["upload_login_url"] == "/login?redirect=%2Fupload", report
     assert report["failed_requests"] == [], report
     # The only console errors allowed are the browser's own notes about the 401s of the lost session.
     others = [e for e in report["console_errors"] if "status of 401" not in e]
@@ -56,7 +57,7 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     assert z and abs(z[0] - z[1]) < 1e-6 * max(z) and z[0] > 1, "the right viewer follows the left one's zoom"
     # The whole 1600×1200 upload at 1024 px wide, stitched from its tiles.
     assert report["image_export_size"] == [1024, 768] and report["image_export_name"].endswith("-1024px.png")
-    assert len(list(out.glob("*.png"))) == 12
+    assert len(list(out.glob("*.png"))) == 13
 
 
 def test_the_app_is_served_with_a_strict_content_security_policy(web_server):

@@ -155,6 +155,17 @@ try {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("link", { name: "Sign in" }).waitFor();
   });
+  await step("upload-needs-sign-in", async () => {
+    // Signed out, the upload page sends the visitor to sign in first, and back afterwards.
+    await page.goto(base + "/upload");
+    await page.waitForURL(/\/login\?redirect=%2Fupload$/);
+    report.upload_login_url = new URL(page.url()).pathname + new URL(page.url()).search;
+    await page.getByLabel("Email or username").fill(user);
+    await page.getByLabel("Password").fill("correct horse battery");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(base + "/upload");
+    await page.locator("input[type=file]").waitFor();
+  });
   report.ok = true;
 } catch (e) {
   report.ok = false;

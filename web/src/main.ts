@@ -1,6 +1,7 @@
 // The app's table of contents: pages by path, then start.
 import "./styles.css";
 import { api } from "./api/client";
+import { signedInOnly } from "./auth/guard";
 import { currentUser } from "./auth/session";
 import { loginPage, signupPage } from "./pages/auth_pages";
 import { dashboardPage } from "./pages/dashboard";
@@ -12,10 +13,7 @@ route("/", landingPage);
 route("/login", loginPage);
 route("/signup", signupPage);
 route("/datasets", dashboardPage);
-route(
-  "/upload",
-  lazy(() => import("./pages/upload_page").then((m) => m.uploadPage)),
-);
+route("/upload", signedInOnly(lazy(() => import("./pages/upload_page").then((m) => m.uploadPage))));
 route(
   "/compare",
   lazy(() => import("./pages/compare_page").then((m) => m.comparePage)),

@@ -85,14 +85,18 @@ describe("api client", () => {
     expect(went).toEqual([]);
   });
 
-  it.each([401, 403])("on %i clears the user and goes to login with the way back", async (status) => {
+  it.each([
+    [401, "unauthorized"],
+    [403, "account_disabled"],
+    [403, "csrf_failed"],
+  ])("on %i %s clears the user and goes to login with the way back", async (status, code) => {
     vi.stubGlobal(
       "fetch",
       vi.fn((url: string) =>
         Promise.resolve(
           url === "/api/auth/refresh"
             ? new Response("{}", { status: 401 })
-            : new Response(JSON.stringify({ message: "no", code: "unauthorized" }), {
+            : new Response(JSON.stringify({ message: "no", code }), {
                 status,
                 headers: { "Content-Type": "application/json" },
               }),
@@ -102,6 +106,37 @@ describe("api client", () => {
     await expect(api("/api/x")).rejects.toBeInstanceOf(ApiError);
     expect(currentUser()).toBeNull();
     expect(went).toEqual(["/login?redirect=%2Fdatasets%2Fabc%3Ftab%3Dinfo"]);
+  });
+
+  it("keeps the user signed in on a 403 for a forbidden action", async () => {
+    vi.stubGlobal("fetch", respond(403, { message: "Not allowed", code: "forbidden" }));
+    const error = await api("/api/datasets/x", { method: "DELETE" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe("forbidden");
+    expect(currentUser()).not.toBeNull();
+    expect(went).toEqual([]);
+  });
+
+  it("reads the CSRF cookie again once before giving up on a csrf_failed", async () => {
+    const sent: (string | undefined)[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn((_url: string, init: RequestInit) => {
+        sent.push((init.headers as Record<string, string>)["X-CSRF-Token"]);
+        document.cookie = "ap_csrf=rotated"; // another tab signed in meanwhile
+        const ok = sent.length > 1;
+        return Promise.resolve(
+          new Response(JSON.stringify(ok ? { done: true } : { code: "csrf_failed" }), {
+            status: ok ? 200 : 403,
+            headers: { "Content-Type": "application/json" },
+          }),
+        );
+      }),
+    );
+    expect(await api("/api/datasets/x", { method: "PATCH", json: {} })).toEqual({ done: true });
+    expect(sent).toEqual(["tok123", "rotated"]);
+    expect(currentUser()).not.toBeNull();
+    expect(went).toEqual([]);
   });
 
   it("does not redirect from the sign-in pages or for sign-in attempts", async () => {

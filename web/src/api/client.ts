@@ -1,8 +1,9 @@
 // Every call to the server goes through here (ESLint refuses fetch() anywhere else in src/):
 // cookies for credentials, the CSRF double-submit header on unsafe methods, errors as ApiError with
-// the server's machine code, and the session rule: a 401 or 403 clears what the app remembers
-// about the user and sends them to /login?redirect=<where they were> (unless they are already on a
-// sign-in page).
+// the server's machine code, and the session rule: a 401 (after one refresh), or a 403 that says the
+// session itself is no good (SESSION_403), clears what the app remembers about the user and sends
+// them to /login?redirect=<where they were> (unless they are already on a sign-in page). Any other
+// 403 means "not allowed to do this": the caller shows the message and the user stays signed in.
 import { loginUrl } from "../auth/redirect";
 import { forgetUser } from "../auth/session";
 
@@ -56,6 +57,10 @@ export function readCookie(name: string): string | null {
 }
 
 const SIGN_IN_PAGES = ["/login", "/signup"];
+
+// The server's 403 codes that mean the session cannot go on: the account was disabled, or the CSRF
+// check still fails after the cookie was read again (another tab signed in and rotated it).
+export const SESSION_403: readonly string[] = ["account_disabled", "csrf_failed"];
 
 export function handleSessionLoss(): void {
   forgetUser();
@@ -127,6 +132,10 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
   if (response.status === 401 && !options.noSessionRedirect && !retried && (await refreshSession())) {
     return api<T>(path, options, true);
   }
-  if ((response.status === 401 || response.status === 403) && !options.noSessionRedirect) handleSessionLoss();
+  if (response.status === 403 && error.code === "csrf_failed" && !options.noSessionRedirect && !retried) {
+    return api<T>(path, options, true); // the CSRF header is built again from the cookie as it is now
+  }
+  const sessionLost = response.status === 401 || (response.status === 403 && SESSION_403.includes(error.code));
+  if (sessionLost && !options.noSessionRedirect) handleSessionLoss();
   throw error;
 }

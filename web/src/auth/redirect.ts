@@ -19,6 +19,8 @@ export function safeRedirect(target: string | null | undefined, origin: string =
   }
   if (url.origin !== origin) return DEFAULT_AFTER_LOGIN;
   const path = url.pathname + url.search + url.hash;
+  // "/.//evil.example" normalises to "//evil.example", which a browser reads as another host.
+  if (path.startsWith("//")) return DEFAULT_AFTER_LOGIN;
   // Never bounce back to the sign-in pages themselves.
   if (url.pathname === "/login" || url.pathname === "/signup") return DEFAULT_AFTER_LOGIN;
   return path;
