@@ -19,6 +19,8 @@ packages=(
   python3-botocore  # an independent SigV4 implementation to check our S3 signatures against
   # real third-party clients (tus-js-client, OpenSeadragon in Chromium via playwright-core)
   nodejs chromium
+  # SAOImage DS9 itself, run headless, loads our exported region files (tests/integration/test_regions.py)
+  saods9 xvfb xauth
 )
 
 missing=()

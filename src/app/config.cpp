@@ -283,15 +283,43 @@ std::string upper(std::string s) {
   return s;
 }
 
-// postgresql://user:secret@host/db → postgresql://user:***@host/db
+// postgresql://user:secret@host/db → postgresql://user:***@host/db, and the values of password-like
+// query parameters (libpq takes ?password=...) masked too. The user information ends at the last
+// '@' of the authority, so a password holding '@' is masked whole.
 std::string redact_url(std::string const& url) {
   auto scheme = url.find("://");
   if (scheme == std::string::npos) return url;
-  auto at = url.find('@', scheme + 3);
-  if (at == std::string::npos) return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
+  auto const start = scheme + 3;
+  auto authority_end = url.find_first_of("/?#", start);
+  if (authority_end == std::string::npos) authority_end = url.size();
+  std::string out = url;
+  auto at = url.rfind('@', authority_end);
+  if (at != std::string::npos && at >= start) {
+    auto colon = url.find(':', start);
+    if (colon != std::string::npos && colon < at) out = url.substr(0, colon + 1) + "***" + url.substr(at);
+  }
+  auto query = out.find('?');
+  if (query == std::string::npos) return out;
+  std::string result = out.substr(0, query + 1);
+  std::string_view rest(out);
+  rest.remove_prefix(query + 1);
+  bool first = true;
+  while (!rest.empty() || first) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    std::string name = upper(std::string(pair.substr(0, eq)));
+    if (!first) result += '&';
+    if (eq != std::string_view::npos && (name.find("PASSWORD") != std::string::npos || name == "PASSFILE" ||
+                                         name.find("SECRET") != std::string::npos))
+      result += std::string(pair.substr(0, eq + 1)) + "***";
+    else
+      result += pair;
+    first = false;
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return result;
 }
 
 }  // namespace
@@ -349,6 +377,12 @@ Status ensure_secret_key(Config& c) {
   std::filesystem::create_directories(c.data_dir, ec);
   if (ec) return make_error(ErrorCode::unavailable, "Cannot create the data directory", ec.message());
   auto path = c.data_dir / "secret_key";
+  // The key signs every session: a copy others on the machine can read is refused, not used.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return make_error(ErrorCode::validation, "The secret key file is readable by other users",
+                      path.string() + ": run chmod 600 on it (or set SECRET_KEY)");
+  }
   std::ifstream in(path);
   std::string key;
   if (in && std::getline(in, key) && key.size() >= 64) {

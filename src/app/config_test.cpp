@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <map>
@@ -99,6 +100,38 @@ TEST(Config, DescribeRedactsSecrets) {
   EXPECT_EQ(text.find("kkkk"), std::string::npos);
   EXPECT_EQ(text.find("hunter2"), std::string::npos);
   EXPECT_NE(text.find("postgresql://app:***@db/astro"), std::string::npos);
+}
+
+TEST(Config, DescribeRedactsPasswordsWithAtSignsAndInTheQuery) {
+  for (auto [url, shown] :
+       {std::pair{"postgresql://app:p@ss@w0rd@db:5432/astro", "postgresql://app:***@db:5432/astro"},
+        std::pair{"postgresql://db/astro?user=app&password=hunter2&sslmode=require",
+                  "postgresql://db/astro?user=app&password=***&sslmode=require"},
+        std::pair{"postgresql://app@db/astro?sslpassword=hunter2",
+                  "postgresql://app@db/astro?sslpassword=***"},
+        std::pair{"postgresql://db/astro", "postgresql://db/astro"}}) {
+    Config c = load_config(std::nullopt, env_of({{"DATABASE_URL", url}})).value();
+    auto text = describe(c);
+    EXPECT_EQ(text.find("hunter2"), std::string::npos) << url;
+    EXPECT_EQ(text.find("ss@w0rd"), std::string::npos) << url;
+    EXPECT_NE(text.find(std::string("DATABASE_URL = ") + shown + "\n"), std::string::npos) << text;
+  }
+}
+
+TEST(Config, RefusesASecretKeyFileOthersCanRead) {
+  Config c;
+  c.data_dir = std::filesystem::temp_directory_path() / ("ap-secret-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(c.data_dir);
+  ASSERT_TRUE(ensure_secret_key(c));
+  std::filesystem::permissions(c.data_dir / "secret_key", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  Config again;
+  again.data_dir = c.data_dir;
+  auto s = ensure_secret_key(again);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::validation);
+  EXPECT_NE(s.error().detail.find("chmod 600"), std::string::npos);
+  std::filesystem::remove_all(c.data_dir);
 }
 
 }  // namespace

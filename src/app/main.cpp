@@ -1,4 +1,6 @@
 // astropixel: one binary for the server, its maintenance commands and (later) the tiler.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -89,6 +91,10 @@ int main(int argc, char** argv) {
     std::cout << "astropixel " << version() << " (" << commit() << ")\n";
     return 0;
   }
+  // What the server writes under DATA_DIR (the database with password hashes and sessions, the
+  // secret key, uploads and pyramids) is for this account alone: 0700 directories, 0600 files.
+  // Not for `tile`, whose output the user asked for where they wanted it.
+  if (*migrate || *serve || *worker || *user) ::umask(077);
   if (*migrate) return run_migrate(common);
   if (*tile) return run_tile(tile_cmd);
   if (*build_child) return run_build_child();

@@ -68,7 +68,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   }
   if (auto s = ensure_secret_key(*cfg); !s) {
     log::error("secret_key_unavailable", {{"message", s.error().message}, {"detail", s.error().detail}});
-    return kExitUnavailable;
+    return s.error().code == ErrorCode::validation ? kExitConfig : kExitUnavailable;
   }
 
   // Backends

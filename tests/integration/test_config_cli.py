@@ -57,6 +57,35 @@ def test_secret_key_is_generated_once_with_mode_0600(make_server, tmp_path):
     assert key_file.read_text() == first
 
 
+def test_what_the_server_writes_is_for_its_account_alone(make_server, tmp_path):
+    """DATA_DIR holds password hashes, sessions and the signing key: directories 0700, files 0600."""
+    data = tmp_path / "fresh" / "data"
+    s = make_server(data_dir=data)
+    s.get("/api/health")
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)
+    assert mode(data) == 0o700
+    assert mode(data / "astropixel.db") == 0o600
+    assert mode(data / "secret_key") == 0o600
+    assert mode(data / "blobs") == 0o700
+    s.stop()
+    # A signing key others can read is refused, not used (exit 2: a configuration to fix).
+    os.chmod(data / "secret_key", 0o644)
+    r = run_cli("serve", env={"DATA_DIR": str(data), "PORT": "0"}, timeout=30)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "chmod 600" in r.stdout + r.stderr
+
+
+def test_print_config_hides_passwords_in_the_query_and_with_at_signs(tmp_path):
+    for url, shown in (("postgresql://app:p@ss@127.0.0.1/astro", "postgresql://app:***@127.0.0.1/astro"),
+                       ("postgresql://127.0.0.1/astro?user=app&password=hunter2",
+                        "postgresql://127.0.0.1/astro?user=app&password=***")):
+        r = run_cli("serve", "--print-config", env={"DATA_DIR": str(tmp_path), "DATABASE_URL": url})
+        assert r.returncode == 0, r.stderr
+        lines = dict(l.split(" = ", 1) for l in r.stdout.splitlines())
+        assert lines["DATABASE_URL"] == shown
+        assert "hunter2" not in r.stdout and "ss@127" not in r.stdout
+
+
 def test_migrate_command_on_sqlite_and_postgres(tmp_path, pg_url):
     r = run_cli("migrate", env={"DATA_DIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr

@@ -219,9 +219,9 @@ def ds9_binary():
     return shutil.which("ds9") and shutil.which("xvfb-run")
 
 
-@pytest.mark.skipif(not ds9_binary(), reason="SAOImage DS9 (saods9) and xvfb-run are not installed")
 @pytest.mark.parametrize("cards", [WCS_CARDS, FLIPPED_CARDS], ids=["east-left", "east-right"])
 def test_ds9_itself_loads_an_exported_file(server, tmp_path, cards):
+    assert ds9_binary(), "SAOImage DS9 and xvfb-run are installed by scripts/install-deps.sh (saods9, xvfb, xauth)"
     owner = register(server)
     d, fits = fits_dataset(server, owner, tmp_path, cards)
     own = bearer(owner["access_token"])
