@@ -1,5 +1,7 @@
 #include "api/system_routes.hpp"
 
+#include <sodium.h>
+
 #include <boost/json.hpp>
 
 #include "metrics/metrics.hpp"
@@ -47,7 +49,18 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
       {.max_body = 0, .rate_policy = ""});
 
   router.add(bhttp::verb::get, "/metrics",
-             [shared](http::Request&) -> http::asio::awaitable<Result<http::Response>> {
+             [shared](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
+               // Prometheus sends the token from its scrape config (authorization: credentials).
+               if (auto const& token = shared->metrics_token; !token.empty()) {
+                 auto given = req.header("Authorization");
+                 std::string const expected = "Bearer " + token;
+                 if (given.size() != expected.size() ||
+                     sodium_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+                   Error e = make_error(ErrorCode::unauthorized, "Metrics need the configured bearer token");
+                   e.reason = "metrics_token_required";
+                   co_return e;
+                 }
+               }
                auto scrape = [&] { return shared->metrics->serialize(); };
                auto text = co_await shared->blocking->run(scrape);
                auto r = http::text_response(std::move(text), "text/plain; version=0.0.4; charset=utf-8");

@@ -24,6 +24,7 @@ struct SystemDeps {
   std::function<Result<DatabaseProbe>()> probe_database;
   std::function<Result<std::uint64_t>()> storage_free_bytes;
   metrics::Metrics* metrics = nullptr;
+  std::string metrics_token;  // empty: /metrics is public; else it needs this bearer token
   http::BlockingPool* blocking = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };

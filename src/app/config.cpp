@@ -197,6 +197,12 @@ std::vector<Key> const& keys() {
           if (v.size() < 32) return "must be at least 32 characters of random text";
           return std::nullopt;
         }));
+    k.push_back(text("METRICS_TOKEN", &Config::metrics_token, true,
+                     [](std::string const& v) -> std::optional<std::string> {
+                       if (!v.empty() && v.size() < 16)
+                         return "must be at least 16 characters (or empty: /metrics is public)";
+                       return std::nullopt;
+                     }));
     k.push_back(number<int>("ACCESS_TOKEN_EXPIRE_MINUTES", &Config::access_token_expire_minutes, 1, 24 * 60));
     k.push_back(number<int>("REFRESH_TOKEN_EXPIRE_DAYS", &Config::refresh_token_expire_days, 1, 365));
     k.push_back(number<int>("ARGON2_OPSLIMIT", &Config::argon2_opslimit, 1, 20));

@@ -49,7 +49,8 @@ struct Config {
   std::string redis_url;                    // set: rate limits shared by every instance through Redis
   std::string rate_limit_failure = "open";  // when Redis is unreachable: open (allow) or closed (deny)
   // auth
-  std::string secret_key;  // generated into data_dir/secret_key when absent
+  std::string secret_key;     // generated into data_dir/secret_key when absent
+  std::string metrics_token;  // when set, GET /metrics needs "Authorization: Bearer <it>"
   int access_token_expire_minutes = 30;
   int refresh_token_expire_days = 14;
   int argon2_opslimit = 2;  // libsodium "interactive"

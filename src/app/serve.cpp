@@ -204,6 +204,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
           },
           .storage_free_bytes = [&blobs] { return blobs.free_bytes(); },
           .metrics = &metrics,
+          .metrics_token = cfg->metrics_token,
           .blocking = &blocking,
       });
   if (cfg->test_routes) {

@@ -107,3 +107,14 @@ def test_alert_rules_and_dashboard_name_metrics_that_exist(server):
                 "astropixel_ratelimit_backend_failures_total"}
     used = metric_names_in(rules.read_text()) | metric_names_in("\n".join(exprs))
     assert used - families - optional == set(), used - families - optional
+
+
+def test_metrics_can_be_restricted_to_a_bearer_token(make_server):
+    token = "scrape-" + "x" * 24
+    s = make_server(env={"METRICS_TOKEN": token})
+    assert s.get("/metrics").status_code == 401
+    r = s.get("/metrics", headers={"Authorization": "Bearer " + token[:-1] + "y"})
+    assert r.status_code == 401 and r.json()["code"] == "metrics_token_required"
+    r = s.get("/metrics", headers={"Authorization": "Bearer " + token})
+    assert r.status_code == 200 and "astropixel_http_requests_total" in r.text
+    assert s.get("/api/health").status_code == 200  # health stays public (load balancers probe it)
