@@ -233,6 +233,9 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
         auto r = co_await resolve(*a, *dir, req, id, version);
         if (!r) co_return r.error();
         http::Response res;
+        // The body names the Host it was asked under: a shared cache must keep one copy per Host,
+        // or one request with a forged Host would serve everyone a service id on another site.
+        res.headers.set(bhttp::field::vary, "Host");
         if (not_modified(req, res, *r, fmt::format("\"{}.{}.info\"", id.substr(0, 8), r->entry->version)))
           co_return res;
         auto const& pack = *r->entry->pack;
@@ -244,6 +247,7 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
                                    r->entry->version);
         res.body = tiles::iiif_info_json(pack.geometry(), pack.info().format, service);
         res.headers.set(bhttp::field::content_type, "application/json");
+
         res.headers.set("Link", "<http://iiif.io/api/image/3/level0.json>;rel=\"profile\"");
         co_return res;
       },

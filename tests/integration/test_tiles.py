@@ -70,6 +70,7 @@ def test_descriptors(served):
     r = s.get(f"/iiif/3/{d}/info.json", headers=auth)
     body = r.json()
     assert body["id"] == f"{s.base}/iiif/3/{d}-v1" and body["type"] == "ImageService3"
+    assert r.headers["Vary"] == "Host", "the body names the Host: caches keep one copy per Host"
     assert body["profile"] == "level0" and body["tiles"][0]["scaleFactors"] == [1, 2, 4]
     assert body["extraFormats"] == ["png"]
     r = s.get(f"/iiif/3/{d}", headers=auth, allow_redirects=False)
