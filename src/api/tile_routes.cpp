@@ -55,10 +55,13 @@ http::asio::awaitable<Result<Resolved>> resolve(Authenticator& authn, tiles::Til
   co_return Resolved{entry, version.has_value()};
 }
 
+// Versioned URLs never change content: browsers keep them for a year. Shared caches (CDNs, proxies)
+// keep a public dataset's for an hour only (s-maxage), so one that turns private stops being served
+// by them within the hour rather than a year.
 std::string cache_control(Resolved const& r) {
   bool is_public = r.entry->owned.visibility == auth::Visibility::public_;
-  return fmt::format("{}, max-age={}{}", is_public ? "public" : "private", r.versioned ? 31536000 : 60,
-                     r.versioned ? ", immutable" : "");
+  return fmt::format("{}, max-age={}{}{}", is_public ? "public" : "private", r.versioned ? 31536000 : 60,
+                     is_public && r.versioned ? ", s-maxage=3600" : "", r.versioned ? ", immutable" : "");
 }
 
 // ETag check and caching headers; true when the client's copy is current (answer 304).
