@@ -307,7 +307,14 @@ jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings s
   return {
       [&datasets, shared](jobs::JobContext& ctx) -> Status { return Build(datasets, *shared, ctx).run(); },
       [](db::Connection& db, jobs::Job const& job, Error const& e) {
-        std::string reason = e.message + (e.detail.empty() ? "" : ": " + e.detail);
+        // A decoder's own words (they can hold server paths) go to the log; the dataset shows the
+        // sentence of the error's code. Details of our own making (disk space) stay.
+        bool const decoder = pyramid::detail_is_decoder_text(e);
+        if (decoder)
+          log::warn(
+              "build_refused_image",
+              {{"dataset", job.subject}, {"code", std::string(e.machine_code())}, {"decoder", e.detail}});
+        std::string reason = e.message + (e.detail.empty() || decoder ? "" : ": " + e.detail);
         if (auto s = store::set_failed(db, job.subject, std::string(e.machine_code()), reason); !s) {
           log::error("dataset_fail_not_recorded", {{"dataset", job.subject}, {"detail", s.error().detail}});
         }

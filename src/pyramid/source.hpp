@@ -90,4 +90,10 @@ void release_caches();
 // libvips' name of a FITS BITPIX's sample format ("short", "float", ...), as SourceInfo gives it.
 std::string_view sample_format_of_bitpix(int bitpix);
 
+// Whether an error's detail is a decoder's own text (libvips, libtiff, cfitsio, zlib), which can
+// name server paths: log it, and show the client the error's sentence alone.
+inline bool detail_is_decoder_text(Error const& e) {
+  return e.reason == "corrupt_image" && !e.detail.empty();
+}
+
 }  // namespace astropixel::pyramid

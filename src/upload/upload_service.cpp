@@ -467,12 +467,29 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
   return u;
 }
 
+namespace {
+
+// A decoder's own words (libvips, libtiff, cfitsio) can hold server paths: the client gets the
+// fixed sentence of the error's code, the log gets the decoder's text.
+Error decoder_error_for_client(Error e, std::string_view what) {
+  if (pyramid::detail_is_decoder_text(e)) {
+    log::warn("image_refused", {{"what", std::string(what)},
+                                {"code", std::string(e.machine_code())},
+                                {"message", e.message},
+                                {"decoder", e.detail}});
+    e.detail.clear();
+  }
+  return e;
+}
+
+}  // namespace
+
 Result<datasets::Dataset> UploadService::make_dataset(std::string const& owner, Metadata const& metadata,
                                                       std::filesystem::path const& path, std::uint64_t size) {
   auto desc = describe(metadata, owner);
   if (!desc) return desc.error();
   auto probed = pyramid::probe(path, settings_.max_pixels);
-  if (!probed) return probed.error();
+  if (!probed) return decoder_error_for_client(probed.error(), "upload");
   datasets::ProbedImage image{probed->format,   probed->sample_format,           probed->width,
                               probed->height,   static_cast<std::int64_t>(size), probed->bands,
                               probed->bit_depth};
@@ -487,7 +504,7 @@ Result<datasets::Dataset> UploadService::make_stored_dataset(std::string const& 
   auto& store = *settings_.objects;
   auto read = [&store, &key](std::uint64_t at, std::span<char> out) { return store.read(key, at, out); };
   auto probed = pyramid::probe_stored(read, size, settings_.max_pixels, settings_.dir);
-  if (!probed) return probed.error();
+  if (!probed) return decoder_error_for_client(probed.error(), "upload");
   datasets::ProbedImage image{probed->format,   probed->sample_format,           probed->width,
                               probed->height,   static_cast<std::int64_t>(size), probed->bands,
                               probed->bit_depth};
