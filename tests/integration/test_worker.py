@@ -23,7 +23,15 @@ class Worker:
         full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "info", **env}
         self.proc = subprocess.Popen([str(BINARY), "worker"], env=full, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def wait(self, timeout):
+        """The exit code, once every line the process wrote has been read (wait() alone returns
+        when the process ends, possibly before the reader has taken its last lines)."""
+        code = self.proc.wait(timeout)
+        self.reader.join(timeout)
+        return code
 
     def _read(self):
         for line in self.proc.stderr:
@@ -70,7 +78,7 @@ def test_jobs_run_in_a_separate_worker(make_server, backend, request):
         assert {e["phase"] for e in memory} >= {"before_tiling", "after_tiling"}, worker.lines
     finally:
         worker.proc.send_signal(signal.SIGTERM)
-        code = worker.proc.wait(20)
+        code = worker.wait(20)
     assert code == 0, "".join(worker.lines)
     assert worker.events("worker_starting")[0]["workers"] == 1
     assert worker.events("shutdown_complete")

@@ -41,8 +41,10 @@ class Server:
     def start(self, timeout=15):
         self.proc = subprocess.Popen([str(BINARY), *self.args, "serve"], env=self.env, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        threading.Thread(target=self._read, args=(self.proc.stderr,), daemon=True).start()
-        threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
+        self._readers = [threading.Thread(target=self._read, args=(stream,), daemon=True)
+                         for stream in (self.proc.stderr, self.proc.stdout)]
+        for reader in self._readers:
+            reader.start()
         if not self._listening.wait(timeout):
             self.stop(signal.SIGKILL)
             raise RuntimeError("server did not start:\n" + "\n".join(self.lines))
@@ -62,14 +64,20 @@ class Server:
                 self._listening.set()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        # The process has ended, but its last lines (shutdown events, a sanitizer's report at exit)
+        # may still be in the pipes: read them all before anyone looks at the log.
+        for reader in getattr(self, "_readers", []):
+            reader.join(10)
+        return self.proc.returncode
 
     # -- helpers ---------------------------------------------------------------------------------
     @property
