@@ -14,6 +14,7 @@
 #include <wcslib/wcsfix.h>
 #include <wcslib/wcshdr.h>
 
+#include <array>
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "pyramid/fits_wcs.hpp"
 
@@ -124,8 +126,10 @@ Variant variant(std::string const& arg) {
 
 }  // namespace
 
-// wcs_oracle --pixel: wcss2p straight from the header.
-int pixel_of(std::string const& arg, double lng, double lat) {
+// wcs_oracle --pixel / --pixels: wcss2p straight from the header, for one position given as
+// arguments or for each "lng lat" line on stdin (one answer line each: "x y", or "-" off the sky;
+// one process for a thousand positions, which matters under the sanitizers).
+int pixels_of(std::string const& arg, std::vector<std::array<double, 2>> const& positions, bool one) {
   std::string cards = variant(arg).cards;
   double const height = card_value(cards, "NAXIS2", 0);
   int rejected = 0, count = 0;
@@ -136,15 +140,21 @@ int pixel_of(std::string const& arg, double lng, double lat) {
     return 1;
   wcsprm& w = all[0];
   celfix(&w);
-  double world[2], phi, theta, img[2], pix[2];
-  int stat = 0;
   int rc = 1;
   if (wcsset(&w) == 0 && w.naxis == 2) {
-    world[w.lng] = lng;
-    world[w.lat] = lat;
-    if (wcss2p(&w, 1, 2, world, &phi, &theta, img, pix, &stat) == 0 && stat == 0) {
-      std::printf("%.9f %.9f\n", pix[0] - 0.5, height - pix[1] + 0.5);
-      rc = 0;
+    rc = 0;
+    for (auto const& [lng, lat] : positions) {
+      double world[2], phi, theta, img[2], pix[2];
+      int stat = 0;
+      world[w.lng] = lng;
+      world[w.lat] = lat;
+      if (wcss2p(&w, 1, 2, world, &phi, &theta, img, pix, &stat) == 0 && stat == 0) {
+        std::printf("%.9f %.9f\n", pix[0] - 0.5, height - pix[1] + 0.5);
+      } else if (one) {
+        rc = 1;
+      } else {
+        std::printf("-\n");
+      }
     }
   }
   wcsvfree(&count, &all);
@@ -153,7 +163,13 @@ int pixel_of(std::string const& arg, double lng, double lat) {
 
 int main(int argc, char** argv) {
   if (argc == 5 && std::string(argv[1]) == "--pixel")
-    return pixel_of(argv[2], std::atof(argv[3]), std::atof(argv[4]));
+    return pixels_of(argv[2], {{std::atof(argv[3]), std::atof(argv[4])}}, true);
+  if (argc == 3 && std::string(argv[1]) == "--pixels") {
+    std::vector<std::array<double, 2>> positions;
+    double lng = 0, lat = 0;
+    while (std::scanf("%lf %lf", &lng, &lat) == 2) positions.push_back({lng, lat});
+    return pixels_of(argv[2], positions, false);
+  }
   if (argc < 3) {
     std::fprintf(stderr, "usage: wcs_oracle OUTPUT.json [FRAME:]HEADER...\n");
     return 2;
