@@ -21,6 +21,7 @@ packages=(
   nodejs chromium
   # SAOImage DS9 itself, run headless, loads our exported region files (tests/integration/test_regions.py)
   saods9 xvfb xauth
+  ncompress  # Unix compress, to make the .fits.Z files of tests/integration/test_fits_compression.py
 )
 
 missing=()

@@ -13,6 +13,8 @@ namespace astropixel::pyramid {
 
 // Whether `head` (a file's first bytes) is a gzip member header.
 bool is_gzip(std::string_view head);
+// Whether `head` starts like Unix compress (LZW, `.fits.Z`, as older archives serve FITS).
+bool is_lzw(std::string_view head);
 
 // The first up to 16 bytes of the inflated stream (to sniff what is inside); empty on error.
 std::string inflated_head(std::filesystem::path const& path);
@@ -34,5 +36,10 @@ class ScratchFile {
 // more than max_bytes), insufficient_storage (the disk would keep less than its reserve).
 Result<std::unique_ptr<ScratchFile>> gunzip_to_scratch(std::filesystem::path const& path,
                                                        std::uint64_t max_bytes);
+
+// The same for Unix compress (LZW), which zlib cannot read: gzip(1) decompresses it (`gzip -dc`, no
+// shell), streaming into the scratch file under the same bounds; it is stopped at the cap.
+Result<std::unique_ptr<ScratchFile>> uncompress_to_scratch(std::filesystem::path const& path,
+                                                           std::uint64_t max_bytes);
 
 }  // namespace astropixel::pyramid

@@ -287,8 +287,20 @@ Result<std::optional<FitsInput>> fits_input(std::filesystem::path const& path, s
   std::fclose(f);
   std::string_view h(head, n);
   if (signature_of(h) == "FITS") return std::optional<FitsInput>(FitsInput{path, nullptr});
-  if (!is_gzip(h) || !inflated_head(path).starts_with("SIMPLE  =")) return std::optional<FitsInput>();
   std::uint64_t cap = max_pixels > (1ull << 60) / 8 ? (1ull << 60) : max_pixels * 8 + (1ull << 30);
+  if (is_lzw(h)) {
+    // Unix compress: what is inside shows only once decompressed (cfitsio would do it in memory).
+    auto scratch = uncompress_to_scratch(path, cap);
+    if (!scratch) return scratch.error();
+    char inner[16] = {};
+    std::FILE* g = std::fopen((*scratch)->path().c_str(), "rb");
+    auto got = g ? std::fread(inner, 1, sizeof inner, g) : 0;
+    if (g) std::fclose(g);
+    if (signature_of(std::string_view(inner, got)) != "FITS") return std::optional<FitsInput>();
+    auto inflated = (*scratch)->path();
+    return std::optional<FitsInput>(FitsInput{inflated, std::move(*scratch)});
+  }
+  if (!is_gzip(h) || !inflated_head(path).starts_with("SIMPLE  =")) return std::optional<FitsInput>();
   auto scratch = gunzip_to_scratch(path, cap);
   if (!scratch) return scratch.error();
   auto inflated = (*scratch)->path();
@@ -496,7 +508,8 @@ Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std:
   if (!n) return n.error();
   auto known = signature_of(std::string_view(head, *n));
   if (known == "FITS") return probe_stored_fits(read, size, max_pixels, scratch);
-  if (is_gzip(std::string_view(head, *n))) return probe_stored_copy(read, size, max_pixels, scratch);
+  if (is_gzip(std::string_view(head, *n)) || is_lzw(std::string_view(head, *n)))
+    return probe_stored_copy(read, size, max_pixels, scratch);
 
   RangedSource ranged(read, size);
   VipsSourceCustom* custom = vips_source_custom_new();

@@ -95,3 +95,25 @@ def test_float_gmos_frame(tmp_path, name, flags):
     # ...and close to the original: quantized at a quarter of the background noise, which on this
     # 0-30 stretch is under a grey level on average and a few at the bright, noisy pixels.
     assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 8, (name, diff.mean(), np.percentile(diff, 99))
+
+
+def test_whole_file_unix_compress(tmp_path):
+    """.fits.Z (Unix compress, LZW; older archives serve FITS this way): decompressed by gzip(1) into
+    a bounded scratch file, never into memory; a cut .Z says what is missing."""
+    compress = shutil.which("compress")
+    assert compress, "compress (Debian package ncompress) is installed by scripts/install-deps.sh"
+    copy = tmp_path / "frame.fits"
+    shutil.copy(CCD, copy)
+    subprocess.run([compress, "-f", str(copy)], check=True, timeout=60)
+    packed = tmp_path / "frame.fits.Z"
+    assert packed.read_bytes()[:2] == b"\x1f\x9d"
+    _, _, original = pixels(CCD, tmp_path / "original.pack", "1000,3000")
+    done, fits, img = pixels(packed, tmp_path / "packed.pack", "1000,3000")
+    assert (done["width"], done["height"]) == (536, 520) and np.array_equal(img, original)
+    cut = tmp_path / "cut.fits.Z"
+    cut.write_bytes(packed.read_bytes()[:40000])
+    r = subprocess.run([str(BINARY), "tile", "--progress", "json", str(cut), str(tmp_path / "cut.pack")],
+                       capture_output=True, text=True, timeout=60)
+    last = json.loads(r.stdout.strip().splitlines()[-1])
+    assert r.returncode == 5 and last["code"] == "truncated_file", r.stdout
+    assert not list(tmp_path.glob(".inflated-*")), "the scratch copy is removed"
