@@ -356,15 +356,21 @@ int bits_of(VipsBandFormat f) {
   }
 }
 
-}  // namespace
-
-Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels,
-                         FitsSelection const& selection) {
+// The first steps of reading a local file: the image library ready, the file there, and a FITS
+// file's readable copy (itself, or inflated). Errors: not_found, as fits_input.
+Result<std::optional<FitsInput>> local_input(std::filesystem::path const& path, std::uint64_t max_pixels) {
   init_image_library();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return make_error(ErrorCode::not_found, "Input file not found");
-  auto fits = fits_input(path, max_pixels);
+  return fits_input(path, max_pixels);
+}
+
+}  // namespace
+
+Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pixels,
+                         FitsSelection const& selection) {
+  auto fits = local_input(path, max_pixels);
   if (!fits) return fits.error();
   if (*fits) {
     auto info = fits_info(**fits, selection);
@@ -536,11 +542,7 @@ Source::~Source() = default;
 Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, std::uint64_t max_pixels,
                                              StretchOptions const& stretch_options,
                                              FitsSelection const& selection_in, FirstPassHooks const& hooks) {
-  init_image_library();
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return make_error(ErrorCode::not_found, "Input file not found");
-  auto fits = fits_input(path, max_pixels);
+  auto fits = local_input(path, max_pixels);
   if (!fits) return fits.error();
   SourceInfo info;
   VImage image;
