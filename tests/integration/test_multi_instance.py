@@ -20,7 +20,7 @@ from PIL import Image
 
 from support.accounts import bearer
 from support import tus
-from test_worker import Worker
+from support.worker import Worker
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -1,11 +1,7 @@
 """`astropixel worker`: serve instances with WORKERS=0 leave jobs in the table; a separate worker
 process (no HTTP) claims and runs them, on SQLite and on PostgreSQL; SIGTERM stops it cleanly."""
 import io
-import json
-import os
 import signal
-import subprocess
-import threading
 import time
 
 import numpy as np
@@ -13,40 +9,8 @@ import pytest
 from PIL import Image
 
 from support.accounts import register, bearer
-from support.server import BINARY
 from support import tus
-
-
-class Worker:
-    def __init__(self, env):
-        self.lines = []
-        full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "info", **env}
-        self.proc = subprocess.Popen([str(BINARY), "worker"], env=full, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def wait(self, timeout):
-        """The exit code, once every line the process wrote has been read (wait() alone returns
-        when the process ends, possibly before the reader has taken its last lines)."""
-        code = self.proc.wait(timeout)
-        self.reader.join(timeout)
-        return code
-
-    def _read(self):
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def events(self, name):
-        out = []
-        for line in list(self.lines):
-            try:
-                e = json.loads(line)
-            except ValueError:
-                continue
-            if e.get("event") == name:
-                out.append(e)
-        return out
+from support.worker import Worker
 
 
 def png_bytes(w=900, h=700):

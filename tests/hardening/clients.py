@@ -1,0 +1,240 @@
+"""Hostile and heavy clients: slowloris, slow bodies and slow readers next to normal traffic; one
+address holding many connections; many uploads with a build and tile traffic."""
+import http.client
+import threading
+import time
+
+from common import case, check, connect, percentile, png, raw, read_response, status_of
+from support import tus
+from support.accounts import bearer, register
+
+
+def established(port):
+    """Peer addresses of the server's established connections (what the server still holds), read
+    from /proc/net/tcp: the server's side of each connection has the server's port as local port."""
+    peers = []
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, state = fields[1], fields[2], fields[3]
+            if state != "01" or int(local.split(":")[1], 16) != port:
+                continue
+            ip = bytes.fromhex(remote.split(":")[0])[::-1]
+            peers.append(".".join(str(b) for b in ip))
+    return peers
+
+
+class Timer:
+    """Latency of normal requests on a keep-alive connection from one address."""
+
+    def __init__(self, port, source="127.0.0.1"):
+        self.port, self.source = port, source
+        self.conn = None
+
+    def get(self, path, headers=None):
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                                       source_address=(self.source, 0))
+            t = time.perf_counter()
+            try:
+                self.conn.request("GET", path, headers=headers or {})
+                r = self.conn.getresponse()
+                r.read()
+                return r.status, time.perf_counter() - t
+            except (OSError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    return "error", time.perf_counter() - t
+
+
+def _dataset(s, token, w=1024, h=1024):
+    _, last = tus.upload(s, token, png(w, h, seed=4), {"filename": "tiles.png"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, token, d, timeout=120)
+    check(status["status"] == "completed", f"dataset build {status}")
+    return d
+
+
+@case("slow_clients", quick=True)
+def slow_clients(ctx):
+    """Slowloris, slow bodies and slow readers against a server with default settings while normal
+    clients use the API and tiles."""
+    duration = 14 if ctx.quick else 80
+    n = 20 if ctx.quick else 40
+    s = ctx.server(env={"LOG_LEVEL": "info"})
+    token = register(s)["access_token"]
+    d = _dataset(s, token)
+    tile = f"/api/datasets/{d}/image_files/10/0_0.jpg"
+    groups = {"slowloris": "127.0.2.", "slow body": "127.0.3.", "slow read": "127.0.4."}
+    socks, stop = [], threading.Event()
+    for i in range(n):
+        c = connect(s.port, groups["slowloris"] + str(i + 1))
+        c.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+        socks.append(("slowloris", c))
+        c = connect(s.port, groups["slow body"] + str(i + 1))
+        c.sendall(b"POST /api/_test/echo-size HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+        socks.append(("slow body", c))
+        c = connect(s.port, groups["slow read"] + str(i + 1))
+        c.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 4096)
+        c.sendall(f"GET {tile} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n".encode() * 200)
+        socks.append(("slow read", c))
+
+    def trickle():
+        while not stop.is_set():
+            for kind, c in socks:
+                try:
+                    if kind == "slowloris":
+                        c.sendall(b"X-a: b\r\n")
+                    elif kind == "slow body":
+                        c.sendall(b"0123456789")
+                except OSError:
+                    pass
+            stop.wait(1)
+
+    cut_at = {k: None for k in groups}
+    held_max = {k: 0 for k in groups}
+    t0 = time.time()
+
+    def watch():
+        while not stop.is_set():
+            peers = established(s.port)
+            for kind, prefix in groups.items():
+                held = sum(1 for p in peers if p.startswith(prefix))
+                held_max[kind] = max(held_max[kind], held)
+                if held == 0 and cut_at[kind] is None and time.time() - t0 > 0.5:
+                    cut_at[kind] = time.time() - t0
+            stop.wait(0.5)
+
+    latencies, statuses = [], {}
+
+    def normal(source):
+        timer = Timer(s.port, source)
+        while not stop.is_set():
+            for path, h in (("/api/health", None), (tile, bearer(token)), ("/api/datasets", bearer(token))):
+                code, dt = timer.get(path, h)
+                latencies.append(dt)
+                statuses[code] = statuses.get(code, 0) + 1
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=trickle), threading.Thread(target=watch),
+               threading.Thread(target=normal, args=("127.0.0.1",)), threading.Thread(target=normal, args=("127.0.0.9",))]
+    for t in threads:
+        t.start()
+    time.sleep(duration)
+    stop.set()
+    for t in threads:
+        t.join()
+    for _, c in socks:
+        c.close()
+    p99 = percentile(latencies, 99)
+    normal_ok = set(statuses) == {200}
+    if ctx.quick:
+        cut_ok = cut_at["slowloris"] is not None
+    else:
+        cut_ok = all(v is not None for v in cut_at.values())
+    cuts = ", ".join(f"{k}: {held_max[k]} held, " + (f"all cut by {v:.0f} s" if v else f"still held at {duration} s")
+                     for k, v in cut_at.items())
+    return (f"{n} slowloris (a header line/s), {n} slow bodies (10 B/s), {n} slow readers (200 pipelined tiles, "
+            f"4 KiB window), from {3 * n} addresses, for {duration} s; 2 normal clients meanwhile; default settings",
+            f"normal requests {sum(statuses.values())} {statuses}, p99 {p99 * 1000:.0f} ms; {cuts}",
+            normal_ok and p99 <= 0.5 and cut_ok)
+
+
+@case("one_address_many_connections", quick=True)
+def one_address_many_connections(ctx):
+    """One address opens more idle connections than the server has slots (default settings)."""
+    n = 300 if ctx.quick else 1100
+    s = ctx.server(env={"LOG_LEVEL": "info"})
+    held = []
+    refused_fast = 0
+    t0 = time.time()
+    for _ in range(n):
+        try:
+            held.append(connect(s.port, "127.0.5.1", timeout=5))
+        except OSError:
+            refused_fast += 1
+    opened_s = time.time() - t0
+    time.sleep(0.5)
+    kept = sum(1 for p in established(s.port) if p == "127.0.5.1")
+    others, lat = [], []
+    for i in range(20):
+        t = time.time()
+        data = raw(s.port, b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                   source=f"127.0.6.{i + 1}")
+        lat.append(time.time() - t)
+        others.append(status_of(data))
+    answered_429 = 0
+    for c in held[-20:]:
+        c.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        answered_429 += status_of(read_response(c, timeout=5)) == 429
+    for c in held:
+        c.close()
+    ok_others = others.count(200)
+    return (f"{n} idle TCP connections from 127.0.5.1, then /api/health from 20 other addresses, then a request on "
+            "the last 20 of the idle ones",
+            f"opened in {opened_s:.1f} s; server holds {kept} of them; other addresses {ok_others}/20 answered 200 "
+            f"(slowest {max(lat) * 1000:.0f} ms); {answered_429}/20 of the excess answered 429",
+            ok_others == 20 and kept <= 64 and max(lat) <= 1)
+
+
+@case("load_uploads_build_tiles", quick=True)
+def load_uploads_build_tiles(ctx):
+    """Concurrent tus uploads (each then built) while 4 clients read tiles of a finished dataset."""
+    uploads = 4 if ctx.quick else 16
+    s = ctx.server(env={"LOG_LEVEL": "info"})
+    token = register(s)["access_token"]
+    d = _dataset(s, token, 2048, 2048)
+    info = s.get(f"/api/datasets/{d}/image.dzi", headers=bearer(token))
+    check(info.status_code == 200, "dzi")
+    tiles = [f"/api/datasets/{d}/image_files/{lvl}/{c}_{r}.jpg" for lvl, n in ((11, 8), (10, 4), (9, 2))
+             for c in range(n) for r in range(n)]
+    stop = threading.Event()
+    lat, codes, errors = [], {}, []
+    images = [png(1000, 800, seed=100 + i) for i in range(uploads)]
+
+    def reader(i):
+        timer = Timer(s.port, f"127.0.7.{i + 1}")
+        k = i
+        while not stop.is_set():
+            code, dt = timer.get(tiles[k % len(tiles)], bearer(token))
+            k += 7
+            lat.append(dt)
+            codes[code] = codes.get(code, 0) + 1
+
+    datasets = []
+
+    def uploader(i):
+        try:
+            _, last = tus.upload(s, token, images[i], {"filename": f"load{i}.png"}, chunk=1 << 20)
+            datasets.append(last.headers["X-Dataset-Id"])
+        except Exception as e:
+            errors.append(f"upload {i}: {e}")
+
+    readers = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for t in readers:
+        t.start()
+    t0 = time.time()
+    ups = [threading.Thread(target=uploader, args=(i,)) for i in range(uploads)]
+    for t in ups:
+        t.start()
+    for t in ups:
+        t.join()
+    uploaded_s = time.time() - t0
+    built = {}
+    for dd in datasets:
+        st, _ = tus.wait_for_dataset(s, token, dd, timeout=600)
+        built[st["status"]] = built.get(st["status"], 0) + 1
+    total_s = time.time() - t0
+    stop.set()
+    for t in readers:
+        t.join()
+    p50, p99 = percentile(lat, 50), percentile(lat, 99)
+    passed = not errors and set(codes) == {200} and built == {"completed": uploads} and p99 <= 0.2
+    return (f"{uploads} concurrent tus uploads of ~2.4 MB PNGs in 1 MiB PATCHes, all built, while 4 clients read "
+            "tiles of a 2048² dataset",
+            f"upload errors {len(errors)}; builds {built} in {total_s:.0f} s (uploads {uploaded_s:.1f} s); "
+            f"tiles {sum(codes.values())} {codes}, p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms",
+            passed)
