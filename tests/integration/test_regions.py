@@ -3,6 +3,7 @@
 cannot be represented reported; CSV catalogues; the access rules of create; SAOImage DS9 itself
 loading an exported file when it can run headless here."""
 import io
+import json
 import pathlib
 import shutil
 import subprocess
@@ -247,3 +248,41 @@ def test_ds9_itself_loads_an_exported_file(server, tmp_path, cards):
         for a, b in zip(back, sorted(SHAPES, key=lambda a: a["label"])):
             assert a["label"] == b["label"]
             assert close(a, b, 0.05), (system, a, b, text)
+
+
+def test_viewer_imports_a_region_file_and_exports_sky_regions(make_server, tmp_path):
+    """The panel in real Chromium (tests/node/e2e_regions.mjs): a file picked, imported, every skipped
+    line shown with its reason, the shapes listed; the FK5 sexagesimal export downloaded is what the
+    API gives for the same parameters."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    dist = root / "web" / "dist"
+    assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
+    server = make_server(env={"WEB_ROOT": str(dist)})
+    owner = register(server)
+    d, _ = fits_dataset(server, owner, tmp_path, WCS_CARDS)
+    region = tmp_path / "orion.reg"
+    region.write_text("# Region file format: DS9 version 4.1\nfk5\n"
+                      "circle(5:35:17.3,-5:23:28,3\") # text={M42 <b>core</b>}\n"
+                      "box(83.823,-5.392,5\",3\",0) # text={field}\n"
+                      "annulus(83.82,-5.39,1\",2\")\n")
+    out = tmp_path / "export.reg"
+    r = subprocess.run(["node", str(root / "tests" / "node" / "e2e_regions.mjs"), server.base,
+                        owner["user"]["username"], owner["password"], d, str(region), str(out)],
+                       capture_output=True, text=True, timeout=180, cwd=root / "tests" / "node")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in report, report
+    # The box is rotated against the image's axes by the WCS's 10°: imported as a polygon, noted.
+    assert report["summary"] == "Imported 2 regions. 1 skipped (listed below). 1 imported approximately.", report
+    assert len(report["notes"]) == 1 and report["notes"][0].startswith("4: box("), report
+    assert len(report["skipped"]) == 1 and report["skipped"][0].startswith("5: annulus("), report
+    assert "annulus" in report["skipped"][0].split(" — ", 1)[1], report
+    assert report["items"] == 2, report
+    assert report["export_options"] == ["Image pixels", "ICRS", "FK5 (J2000)", "Galactic"], report
+    assert report["download_name"] == f"annotations-{d[:8]}.reg", report
+    want = server.get(f"/api/datasets/{d}/annotations/export?format=ds9&system=fk5&sexagesimal=true",
+                      headers=bearer(owner["access_token"]))
+    assert want.status_code == 200
+    assert out.read_text() == want.text
+    assert "text={M42 <b>core</b>}" in want.text and "5:35:17." in want.text
+    assert report["console_errors"] == [], report

@@ -41,7 +41,10 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     assert [st["name"] for st in report["steps"]] == ["landing", "signup", "demo-viewer", "upload", "annotate",
                                                       "export-png", "export-image", "compare", "dashboard", "session-lost",
                                                       "back-after-login", "signed-out", "upload-needs-sign-in"]
-    assert report["annotation_scripts"] == 0 and report["ds9_link"].endswith("/annotations/export?format=ds9")
+    assert report["annotation_scripts"] == 0
+    assert report["ds9_systems"] == ["Image pixels"], report["ds9_systems"]
+    assert report["ds9_text"].startswith("# Region file format: DS9") and "\nimage\n" in report["ds9_text"]
+    assert "box(" in report["ds9_text"] and "Orion <script>alert(1)</script>" in report["ds9_text"]
     assert report["injected_img"] == 0, "a hostile dataset name must render as text"
     assert "EPSG:32633, projected" in report["info_text"] and "10 × 10" in report["info_text"], report["info_text"]
     assert "(EPSG:32633)" in report["readout"] and report["readout"].startswith("x "), report["readout"]

@@ -91,7 +91,12 @@ try {
     await page.locator(".annotation-item", { hasText: "Orion <script>" }).waitFor();
     await page.waitForFunction(() => [...document.querySelectorAll(".annotation-overlay text")].some((t) => t.textContent === "Orion <script>alert(1)</script>"));
     report.annotation_scripts = await page.locator(".annotation-overlay script, .annotation-list script").count();
-    report.ds9_link = await page.getByRole("link", { name: "DS9 regions" }).getAttribute("href");
+    // Regions out for DS9: this image has no celestial WCS, so pixels are the only frame offered.
+    const exchange = page.getByRole("group", { name: "Import and export annotations" });
+    await exchange.getByLabel("Export format").selectOption("ds9");
+    report.ds9_systems = await exchange.getByLabel("Export coordinates").locator("option").allTextContents();
+    const [ds9] = await Promise.all([page.waitForEvent("download"), exchange.getByRole("button", { name: "Export", exact: true }).click()]);
+    report.ds9_text = fs.readFileSync(await ds9.path(), "utf8");
   });
   await step("export-png", async () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export the view as PNG" }).click()]);

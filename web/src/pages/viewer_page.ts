@@ -343,6 +343,7 @@ export const viewerPage: PageFn = (root, params) => {
       width: d.width,
       height: d.height,
       signedIn: me !== null,
+      sky: Boolean(d.pyramid?.wcs),
       canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
     });
     replace(toolsSlot, annotations.toolbar);

@@ -19,6 +19,7 @@ import {
   isDrawable,
   rectangleFromDrag,
 } from "./annotation_geometry";
+import { regionExchangePanel } from "./region_exchange";
 
 const SVG = "http://www.w3.org/2000/svg";
 type Tool = "pan" | AnnotationKind;
@@ -49,6 +50,7 @@ export interface AnnotationLayerOptions {
   height: number;
   canEdit: (a: Annotation) => boolean;
   signedIn: boolean;
+  sky: boolean; // a celestial WCS: regions can be exported and imported in sky coordinates
 }
 
 export class AnnotationLayer {
@@ -95,7 +97,6 @@ export class AnnotationLayer {
       { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "Annotation tools" } },
       ...TOOLS.map((tool) => toolButton(tool)),
     );
-    const base = `/api/datasets/${encodeURIComponent(o.datasetId)}/annotations`;
     this.panel = el(
       "section",
       { class: "panel", attrs: { "aria-label": "Annotations" } },
@@ -130,16 +131,12 @@ export class AnnotationLayer {
         ),
       ),
       this.list,
-      el(
-        "p",
-        { class: "small" },
-        "Export: ",
-        el("a", { attrs: { href: `${base}/export?format=json`, download: "" } }, "JSON"),
-        " · ",
-        el("a", { attrs: { href: `${base}/export?format=csv`, download: "" } }, "CSV"),
-        " · ",
-        el("a", { attrs: { href: `${base}/export?format=ds9`, download: "" } }, "DS9 regions"),
-      ),
+      regionExchangePanel({
+        datasetId: o.datasetId,
+        sky: o.sky,
+        signedIn: o.signedIn,
+        onImported: () => this.load(),
+      }),
     );
     document.addEventListener("keydown", this.onKey);
   }
