@@ -3,6 +3,8 @@
 cannot be represented reported; CSV catalogues; the access rules of create; SAOImage DS9 itself
 loading an exported file when it can run headless here."""
 import io
+import math
+import re
 import json
 import pathlib
 import shutil
@@ -278,6 +280,14 @@ def test_viewer_imports_a_region_file_and_exports_sky_regions(make_server, tmp_p
     assert len(report["skipped"]) == 1 and report["skipped"][0].startswith("5: annulus("), report
     assert "annulus" in report["skipped"][0].split(" — ", 1)[1], report
     assert report["items"] == 2, report
+    # The list gives each shape's centre on the sky, through the browser's own WCS: the circle's is
+    # where the file put it (5:35:17.3, −5:23:28), to well under a pixel (0.36″).
+    core = next(t for t in report["sky"] if "M42 <b>core</b>" in t)
+    m = re.search(r"FK5 J2000 RA (\d+):(\d+):([\d.]+), Dec −(\d+):(\d+):([\d.]+)", core)
+    assert m, core
+    ra_s = (int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) - (5 * 3600 + 35 * 60 + 17.3)
+    dec_s = (int(m[4]) * 3600 + int(m[5]) * 60 + float(m[6])) - (5 * 3600 + 23 * 60 + 28)
+    assert abs(ra_s * 15 * math.cos(math.radians(5.39))) < 0.1 and abs(dec_s) < 0.1, core
     assert report["export_options"] == ["Image pixels", "ICRS", "FK5 (J2000)", "Galactic"], report
     assert report["download_name"] == f"annotations-{d[:8]}.reg", report
     want = server.get(f"/api/datasets/{d}/annotations/export?format=ds9&system=fk5&sexagesimal=true",

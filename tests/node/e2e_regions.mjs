@@ -29,6 +29,7 @@ try {
   report.notes = await group.locator("details.import-notes li").allInnerTexts();
   await page.locator(".annotation-item").first().waitFor({ timeout: 10000 });
   report.items = await page.locator(".annotation-item").count();
+  report.sky = await page.locator(".annotation-item").allInnerTexts();
 
   const format = group.getByLabel("Export format");
   await format.selectOption("ds9");

@@ -337,6 +337,12 @@ export const viewerPage: PageFn = (root, params) => {
           ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px`
           : `${(1 / perPixel).toFixed(1)}× full resolution`;
     };
+    const sky = usableWcs(d.pyramid?.wcs, d.height);
+    const skyFrame = sky ? frameOf(sky.wcs) : null;
+    const skyPosition = (x: number, y: number): string | null => {
+      const star = sky && skyFrame ? sky.world(x, y, d.height) : null;
+      return star && skyFrame ? formatWorld(skyFrame, star) : null;
+    };
     annotations = new AnnotationLayer({
       viewer,
       datasetId: d.id,
@@ -344,6 +350,7 @@ export const viewerPage: PageFn = (root, params) => {
       height: d.height,
       signedIn: me !== null,
       sky: Boolean(d.pyramid?.wcs),
+      skyPosition: sky ? skyPosition : undefined,
       canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
     });
     replace(toolsSlot, annotations.toolbar);
@@ -359,8 +366,6 @@ export const viewerPage: PageFn = (root, params) => {
         loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
       });
     });
-    const sky = usableWcs(d.pyramid?.wcs, d.height);
-    const skyFrame = sky ? frameOf(sky.wcs) : null;
     if (sky?.invertible) controls.insertBefore(new SkyGridLayer(viewer, sky, d.width, d.height).button, zoomOut);
     new OpenSeadragon.MouseTracker({
       element: canvas,
@@ -370,9 +375,7 @@ export const viewerPage: PageFn = (root, params) => {
         const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
         const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
         const geo = d.pyramid?.georeference;
-        const star = inside && sky ? sky.world(p.x, p.y, d.height) : null;
-        const where =
-          star && skyFrame ? formatWorld(skyFrame, star) : inside && geo ? describePosition(geo, p.x, p.y) : null;
+        const where = !inside ? null : (skyPosition(p.x, p.y) ?? (geo ? describePosition(geo, p.x, p.y) : null));
         const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
         cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
       },

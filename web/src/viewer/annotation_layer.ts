@@ -51,6 +51,9 @@ export interface AnnotationLayerOptions {
   canEdit: (a: Annotation) => boolean;
   signedIn: boolean;
   sky: boolean; // a celestial WCS: regions can be exported and imported in sky coordinates
+  // Where an image position lies on the sky ("ICRS RA 05:35:17.30, Dec −05:23:28.0 (…)"), with a
+  // usable celestial WCS: each annotation is listed with its centre's sky position.
+  skyPosition?: (x: number, y: number) => string | null;
 }
 
 export class AnnotationLayer {
@@ -420,6 +423,7 @@ export class AnnotationLayer {
             a.label,
           ),
           el("span", { class: "muted small" }, a.kind),
+          this.skyOf(a),
           editable
             ? el(
                 "button",
@@ -445,6 +449,13 @@ export class AnnotationLayer {
         );
       }),
     );
+  }
+
+  private skyOf(a: Annotation): HTMLElement | null {
+    if (!this.o.skyPosition) return null;
+    const b = boundingBox(a.kind, a.geometry);
+    const where = this.o.skyPosition(b.x + b.width / 2, b.y + b.height / 2);
+    return where ? el("span", { class: "muted small annotation-sky" }, where) : null;
   }
 
   private async rename(a: Annotation): Promise<void> {
