@@ -54,3 +54,5 @@ echo "== integration tests (release binary)"
 ASTROPIXEL_BIN=$root/build/release/astropixel /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 echo "== integration tests (ASan+UBSan binary)"
 ASTROPIXEL_BIN=$root/build/dev/astropixel /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+echo "== reliability report, quick subset (release binary; scripts/hardening.sh runs the full report)"
+ASTROPIXEL_BIN=$root/build/release/astropixel /usr/bin/python3 tests/hardening/run.py --quick

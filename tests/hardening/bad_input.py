@@ -141,6 +141,28 @@ def _png_bomb(w, h):
             + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
 
 
+def _png_zero_bomb(side):
+    """A complete, valid grey PNG of side² zero pixels (10^10 for side 100000: ~10 MB). Compressing
+    10 GB would take minutes; after a full flush zlib emits the same bytes for each identical block
+    of zeros, so three blocks are compressed and the third repeated."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    row = side + 1  # filter byte + pixels, all zero
+    rows_per_block = 10
+    blocks, rest = divmod(side, rows_per_block)
+    check(rest == 0, "side must be a multiple of 10")
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = bytes(row * rows_per_block)
+    parts = [co.compress(block) + co.flush(zlib.Z_FULL_FLUSH) for _ in range(3)]
+    check(parts[1] == parts[2], "zlib output of repeated blocks is not stable")
+    stream = parts[0] + parts[1] * (blocks - 1) + co.flush(zlib.Z_FINISH)
+    total = row * side
+    adler = ((total % 65521) << 16) | 1  # Adler-32 of `total` zero bytes
+    idat = b"\x78\xda" + stream + struct.pack(">I", adler)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
 def _tiff_bomb(w, h):
     data = zlib.compress(b"\0" * 65536, 9)
     entries = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (259, 3, 1, 8), (262, 3, 1, 1),

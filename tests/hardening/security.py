@@ -266,3 +266,60 @@ def errors_and_files_reveal_nothing(ctx):
             f"500 body leaks {leaks or 'nothing'}; modes {modes}; group/world-readable {len(loose)}; passwords "
             f"printed {sum(shown)}/2",
             r.status_code == 500 and not leaks and not loose and not any(shown))
+
+
+@case("cache_and_metrics_exposure", quick=True)
+def cache_and_metrics_exposure(ctx):
+    """What shared caches may keep: a public dataset's versioned tile, the same after the dataset
+    turns private, IIIF info.json; /metrics behind METRICS_TOKEN; the generated signing key."""
+    s = ctx.server(env={"METRICS_TOKEN": "m" * 40})
+    token = register(s)["access_token"]
+    _, last = tus.upload(s, token, png(600, 400), {"filename": "c.png", "visibility": "public"})
+    d = last.headers["X-Dataset-Id"]
+    tus.wait_for_dataset(s, token, d)
+    info = s.get(f"/api/datasets/{d}", headers=bearer(token)).json()
+    tile = info["urls"]["dzi"].replace("image.dzi", "image_files/0/0_0.jpg") if info.get("urls") else None
+    public_cc = s.get(tile, headers=bearer(token)).headers.get("Cache-Control", "") if tile else "no urls"
+    s.request("PUT", f"/api/datasets/{d}", headers=bearer(token), json={"is_public": False})
+    private_cc = s.get(tile, headers=bearer(token)).headers.get("Cache-Control", "") if tile else "no urls"
+    guest_after = s.get(tile).status_code if tile else 0
+    iiif = s.get(f"/iiif/3/{d}/info.json", headers=bearer(token), allow_redirects=True)
+    metrics = (s.get("/metrics").status_code, s.get("/metrics", headers=bearer("m" * 40)).status_code)
+    key = s.data_dir / "secret_key"
+    key_bytes = len(key.read_bytes().strip()) if key.exists() else 0
+    shared_hours = None
+    for part in public_cc.split(","):
+        if part.strip().startswith("s-maxage="):
+            shared_hours = int(part.strip().split("=")[1]) / 3600
+    passed = (shared_hours is not None and shared_hours <= 1 and "public" not in private_cc and guest_after == 404
+              and metrics == (401, 200) and key_bytes >= 32 and iiif.headers.get("Vary", "") .find("Host") >= 0)
+    return ("versioned tile of a public dataset, then of the same dataset made private; IIIF info.json; /metrics "
+            "with METRICS_TOKEN set; the signing key generated on first start",
+            f"public tile: '{public_cc}' (shared caches {shared_hours} h); after private: '{private_cc}', guest "
+            f"{guest_after}; info.json Vary '{iiif.headers.get('Vary')}'; /metrics without/with token {metrics}; "
+            f"secret_key {key_bytes} bytes",
+            passed)
+
+
+@case("login_answers_alike")
+def login_answers_alike(ctx):
+    """Sign-in with a wrong password and with an unknown account, production argon2id cost,
+    interleaved: the answers and their median times."""
+    import statistics
+    s = ctx.server(env={"LOGIN_RATE_LIMIT_IP": "10000/60", "LOGIN_RATE_LIMIT_ACCOUNT": "10000/60",
+                        "RATE_LIMIT_AUTH": "10000/60", "RATE_LIMIT_DEFAULT": "10000/60",
+                        "ARGON2_OPSLIMIT": "2", "ARGON2_MEMLIMIT_MIB": "64"})
+    register(s, username="real_h")
+    wrong, unknown, bodies = [], [], set()
+    for i in range(30):
+        for login, out in (("real_h", wrong), (f"ghost_{i}", unknown)):
+            t0 = time.perf_counter()
+            r = s.request("POST", "/api/auth/login", json={"login": login, "password": "wrong password!"})
+            out.append(time.perf_counter() - t0)
+            bodies.add((r.status_code, tuple(sorted((k, v) for k, v in r.json().items() if k != "request_id"))))
+    mw, mu = statistics.median(wrong), statistics.median(unknown)
+    gap = abs(mw - mu) / max(mw, mu)
+    return ("30 sign-ins with a wrong password for a real account and 30 for unknown accounts, interleaved, "
+            "argon2id 64 MiB t=2",
+            f"distinct answers {len(bodies)} (status {sorted({b[0] for b in bodies})}); median {mw * 1000:.0f} ms vs {mu * 1000:.0f} ms ({gap:.0%} apart)",
+            len(bodies) == 1 and gap < 0.2)
