@@ -263,7 +263,7 @@ def damaged_image_corpus(ctx):
     s = ctx.server()
     token = register(s)["access_token"]
     sample = [p for p in corpus if p.name.startswith(("cut-50", "flip-0"))]
-    http_bad, http_outcomes = [], {}
+    http_bad, http_outcomes, path_leaks = [], {}, 0
     for p in sample:
         data = p.read_bytes()
         loc = tus.create(s, token, len(data), {"filename": p.name.split("-", 2)[-1]}).headers["Location"]
@@ -273,8 +273,10 @@ def damaged_image_corpus(ctx):
             key = st["status"] if st["status"] == "completed" else f"failed {st.get('failure_code')}"
             if st["status"] == "failed" and not (st.get("failure_code") and st.get("failure_reason")):
                 http_bad.append(p.name)
+            path_leaks += "/" in (st.get("failure_reason") or "")
         else:
             key = f"{r.status_code} {r.json().get('code')}"
+            path_leaks += "/" in r.json().get("message", "") + r.json().get("detail", "")
             if not 400 <= r.status_code < 500:
                 http_bad.append(f"{p.name}: {r.status_code}")
         http_outcomes[key] = http_outcomes.get(key, 0) + 1
@@ -282,6 +284,7 @@ def damaged_image_corpus(ctx):
     return (f"{len(corpus)} damaged files ({len(srcs)} formats × cut/overwritten) through `astropixel tile`; "
             f"{len(sample)} of them uploaded",
             f"CLI exits {exits} (0 ok, 4 unsupported, 5 bad image), slowest {slowest:.1f} s, crashes/hangs {len(bad)}"
-            f", staging left {len(leftovers)}; uploads {http_outcomes}, unclear {len(http_bad)}; health "
+            f", staging left {len(leftovers)}; uploads {http_outcomes}, unclear {len(http_bad)}, naming a path "
+            f"{path_leaks}; health "
             f"{200 if alive else 'DOWN'}",
-            not bad and not leftovers and not http_bad and alive)
+            not bad and not leftovers and not http_bad and not path_leaks and alive)

@@ -255,3 +255,45 @@ def load_uploads_build_tiles(ctx):
             f"upload errors {len(errors)}; builds {built} in {total_s:.0f} s (uploads {uploaded_s:.1f} s); "
             f"tiles {sum(codes.values())} {codes}, p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms",
             passed)
+
+
+@case("trickling_upload_keeps_its_bytes", quick=True)
+def trickling_upload_keeps_its_bytes(ctx):
+    """A tus PATCH that sends 64 KiB, then 10 bytes a second: it is cut for its rate, and what
+    arrived stays in the upload (tus resumes from it)."""
+    env = {"HTTP_BODY_TIMEOUT": "3"} if ctx.quick else {}
+    s = ctx.server(env=env)
+    token = register(s)["access_token"]
+    data = png(300, 200) + bytes(200_000)
+    loc = tus.create(s, token, len(data), {"filename": "trickle.png"}).headers["Location"]
+    c = connect(s.port)
+    c.sendall((f"PATCH {loc} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nAuthorization: Bearer {token}\r\n"
+               f"Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: {len(data)}"
+               "\r\n\r\n").encode())
+    sent = 65536
+    c.sendall(data[:sent])
+    t0, cut = time.time(), None
+    while time.time() - t0 < 120 and cut is None:
+        time.sleep(1)
+        try:
+            c.sendall(data[sent:sent + 10])
+            sent += 10
+        except OSError:
+            cut = time.time() - t0
+            break
+        if not any(p == "127.0.0.1" for p in established(s.port)):
+            cut = time.time() - t0
+    c.close()
+    deadline = time.time() + 5
+    kept = 0
+    while time.time() < deadline:
+        kept = int(tus.head(s, token, loc).headers["Upload-Offset"])
+        if kept >= 65536:
+            break
+        time.sleep(0.1)
+    r = tus.patch(s, token, loc, kept, data[kept:])
+    return (f"tus PATCH: 64 KiB, then 10 B/s ({'HTTP_BODY_TIMEOUT=3' if ctx.quick else 'default settings'}); "
+            "then resumed from HEAD",
+            f"cut after {cut if cut is None else round(cut, 1)} s having sent {sent} B; kept {kept} B; resume -> "
+            f"{r.status_code}",
+            cut is not None and 65536 <= kept <= sent and r.status_code == 204)
