@@ -72,6 +72,8 @@ struct Config {
   int upload_expire_seconds = 86400;
   int job_lease_seconds = 30;
   int job_max_attempts = 3;
+  // Per-user limits (ADR 0019). Builds of one user beyond this many at once wait in the queue.
+  int max_builds_per_user = 2;  // 0 = no cap
   std::uint64_t max_image_pixels = 10'000'000'000ull;
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core

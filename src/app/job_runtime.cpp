@@ -21,7 +21,7 @@ std::string worker_identity() {
 JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& blobs,
                        std::filesystem::path build_disk, FreeBytesAt free_at)
     : scratch_(cfg.data_dir / "tmp"),
-      queue_(worker_identity(), std::chrono::seconds(cfg.job_lease_seconds)),
+      queue_(worker_identity(), std::chrono::seconds(cfg.job_lease_seconds), cfg.max_builds_per_user),
       workers_(pool, queue_, {.workers = cfg.workers}),
       datasets_(pool, blobs,
                 {.retention_hours = cfg.dataset_retention_hours, .job_max_attempts = cfg.job_max_attempts},

@@ -167,8 +167,12 @@ Result<Dataset> DatasetService::create_with(
   auto tx = db::Transaction::begin(**conn, true);
   if (!tx) return tx.error();
   if (auto s = store::insert(**conn, d); !s) return s.error();
-  if (auto j = jobs::JobQueue::enqueue(**conn, {std::string(kBuildPyramidJob), d.id,
-                                                build_payload(1, d.stretch), settings_.job_max_attempts});
+  // The owner is the job's fairness key: one user's many builds share the workers with others'.
+  if (auto j = jobs::JobQueue::enqueue(**conn, {.kind = std::string(kBuildPyramidJob),
+                                                .subject = d.id,
+                                                .payload = build_payload(1, d.stretch),
+                                                .max_attempts = settings_.job_max_attempts,
+                                                .fairness_key = d.owner_id});
       !j) {
     return j.error();
   }
@@ -286,9 +290,13 @@ Result<Dataset> DatasetService::reprocess(Viewer const& who, std::string const& 
     if (auto s = check_fits_choice(*d, *request); !s) return s.error();
     auto version = store::next_version(**conn, id, *request);
     if (!version) return version.error();
-    if (auto j =
-            jobs::JobQueue::enqueue(**conn, {std::string(kBuildPyramidJob), id,
-                                             build_payload(*version, *request), settings_.job_max_attempts});
+    // Counted against the dataset's owner (whose storage and queue share it is), also when an
+    // administrator asks.
+    if (auto j = jobs::JobQueue::enqueue(**conn, {.kind = std::string(kBuildPyramidJob),
+                                                  .subject = id,
+                                                  .payload = build_payload(*version, *request),
+                                                  .max_attempts = settings_.job_max_attempts,
+                                                  .fairness_key = d->owner_id});
         !j) {
       return j.error();
     }

@@ -151,6 +151,15 @@ CREATE TABLE once_markers (
     {7, "datasets_sky_object", R"sql(
 ALTER TABLE datasets ADD COLUMN sky_object TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Fair scheduling (ADR 0019): whose work a job is (an opaque key; the user for builds) and when
+    // it was last claimed, so a claim can serve the key with the fewest running jobs, then the one
+    // served least recently.
+    {8, "jobs_fairness", R"sql(
+ALTER TABLE jobs ADD COLUMN fairness_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN claimed_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX jobs_fairness_running ON jobs (fairness_key, state);
+CREATE INDEX jobs_fairness_served ON jobs (fairness_key, claimed_at);
+)sql"},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "jobs/job_queue.hpp"
 
 #include "core/clock.hpp"
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::jobs {
@@ -33,10 +34,10 @@ Result<std::string> JobQueue::enqueue(db::Connection& conn, NewJob const& job) {
   auto id = random_id();
   auto now = now_unix_ms();
   auto r = conn.query(
-      "INSERT INTO jobs (id, kind, subject, payload, max_attempts, run_after, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+      "INSERT INTO jobs (id, kind, subject, payload, max_attempts, run_after, created_at, updated_at, "
+      "fairness_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
       {id, job.kind, job.subject, job.payload, std::int64_t{job.max_attempts},
-       job.run_after_ms ? job.run_after_ms : now, now});
+       job.run_after_ms ? job.run_after_ms : now, now, job.fairness_key});
   if (!r) return r.error();
   return id;
 }
@@ -45,28 +46,55 @@ Result<std::optional<Job>> JobQueue::claim(db::Connection& conn, std::vector<std
   if (kinds.empty()) return std::optional<Job>{};
   auto now = now_unix_ms();
   std::string token = random_id();
-  std::vector<db::Value> params{owner_, token, now + lease_.count(), now};
+  std::vector<db::Value> params{owner_, token, now + lease_.count(), now, std::int64_t{max_running_per_key_}};
   std::string in;
   for (auto const& k : kinds) {
     params.emplace_back(k);
     in += (in.empty() ? "$" : ", $") + std::to_string(params.size());
   }
+  bool const postgres = conn.dialect() == db::Dialect::postgres;
   // The runnable condition appears twice on purpose: the sub-select picks a candidate, the outer
   // WHERE re-checks it at update time, so a concurrent claimer that got there first makes this
   // UPDATE change nothing instead of stealing the row. On PostgreSQL the candidate is also locked
-  // with SKIP LOCKED, so concurrent workers each get a different job instead of racing for one
-  // (SQLite has one writer at a time: the re-check is enough there).
-  std::string runnable =
-      "((state = 'queued' AND run_after <= $4) OR (state = 'running' AND lease_expires_at < $4))";
+  // with SKIP LOCKED, so a row held by another writer (a renewal, a cancel) is passed over rather
+  // than waited for (SQLite has one writer at a time: the re-check is enough there).
+  auto runnable = [](std::string_view t) {
+    std::string p(t);
+    return "((" + p + ".state = 'queued' AND " + p + ".run_after <= $4) OR (" + p +
+           ".state = 'running' AND " + p + ".lease_expires_at < $4))";
+  };
+  // Fairness: the key with the fewest live running jobs first, then the key served least recently
+  // (its newest claim), then FIFO within the key. A job with an expired lease does not count as
+  // running: it is the one being taken over. The empty key (the system's own work) is never capped.
+  std::string const running_of_key =
+      "(SELECT COUNT(*) FROM jobs r WHERE r.fairness_key = c.fairness_key AND r.state = 'running' AND "
+      "r.lease_expires_at >= $4)";
+  std::string const served_of_key =
+      "(SELECT COALESCE(MAX(s.claimed_at), 0) FROM jobs s WHERE s.fairness_key = c.fairness_key)";
   auto sql =
       "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_token = $2, "
-      "lease_expires_at = $3, updated_at = $4 "
-      "WHERE id = (SELECT id FROM jobs WHERE " +
-      runnable + " AND kind IN (" + in + ") ORDER BY run_after, created_at LIMIT 1" +
-      (conn.dialect() == db::Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "") + ") AND " + runnable +
-      " RETURNING id, kind, subject, payload, attempts, max_attempts";
+      "lease_expires_at = $3, updated_at = $4, claimed_at = $4 "
+      "WHERE id = (SELECT c.id FROM jobs c WHERE " +
+      runnable("c") + " AND c.kind IN (" + in + ") AND ($5 = 0 OR c.fairness_key = '' OR " + running_of_key +
+      " < $5) ORDER BY " + running_of_key + ", " + served_of_key + ", c.run_after, c.created_at LIMIT 1" +
+      (postgres ? " FOR UPDATE OF c SKIP LOCKED" : "") + ") AND " + runnable("jobs") +
+      " RETURNING id, kind, subject, payload, attempts, max_attempts, fairness_key";
+  // The per-key count and the choice must not interleave with another instance's claim, or two
+  // claimers could each see a free slot and take the same key past its cap. SQLite serialises
+  // writers and this is one statement; PostgreSQL's READ COMMITTED does not, so its claims take
+  // one transaction-scoped advisory lock (held for the few milliseconds of this UPDATE).
+  std::optional<db::Transaction> tx;
+  if (postgres) {
+    auto t = db::Transaction::begin(conn, true);
+    if (!t) return t.error();
+    tx.emplace(std::move(*t));
+    if (auto l = conn.query("SELECT pg_advisory_xact_lock(7270019)"); !l) return l.error();
+  }
   auto r = conn.query(sql, params);
   if (!r) return r.error();
+  if (tx) {
+    if (auto s = tx->commit(); !s) return s.error();
+  }
   if (r->empty()) return std::optional<Job>{};
   Job j;
   j.id = r->text(0, 0);
@@ -75,6 +103,7 @@ Result<std::optional<Job>> JobQueue::claim(db::Connection& conn, std::vector<std
   j.payload = r->text(0, 3);
   j.attempt = static_cast<int>(r->int64(0, 4));
   j.max_attempts = static_cast<int>(r->int64(0, 5));
+  j.fairness_key = r->text(0, 6);
   j.lease_token = token;
   return std::optional<Job>{std::move(j)};
 }
@@ -105,7 +134,7 @@ Status JobQueue::fenced(db::Connection& conn, Job const& job, std::string_view s
   if (!r) return r.error();
   if (r->affected == 0) {
     Error e = make_error(ErrorCode::conflict, "The job's lease was lost", "job " + job.id);
-    e.reason = "lease_lost";
+    e.reason = errc::lease_lost.code;
     return e;
   }
   return {};

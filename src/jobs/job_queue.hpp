@@ -4,6 +4,11 @@
 // (a dataset and its build job appear together or not at all) and a worker can keep one connection
 // for a job's whole life. One SQL text serves SQLite and PostgreSQL; a claim is an UPDATE that
 // re-checks its own WHERE clause, so two workers racing for a row cannot both win.
+//
+// Fairness (ADR 0019): a claim serves the fairness key (whose work it is) with the fewest running
+// jobs, then the one served least recently, FIFO within a key; a key already running
+// `max_running_per_key` jobs waits. On PostgreSQL claims are serialised by a transaction-scoped
+// advisory lock, so instances claiming at once cannot both take a key's last free slot.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -19,7 +24,10 @@ class JobQueue {
  public:
   // `owner` names this process in the table (for operators); `lease` is how long a claim lasts
   // without renewal before another worker may take the job over.
-  JobQueue(std::string owner, std::chrono::milliseconds lease) : owner_(std::move(owner)), lease_(lease) {}
+  // `max_running_per_key` caps the running jobs of one non-empty fairness key (0 = no cap); its
+  // further jobs stay queued until one ends.
+  JobQueue(std::string owner, std::chrono::milliseconds lease, int max_running_per_key = 0)
+      : owner_(std::move(owner)), lease_(lease), max_running_per_key_(max_running_per_key) {}
 
   std::chrono::milliseconds lease() const { return lease_; }
   std::string const& owner() const { return owner_; }
@@ -27,8 +35,9 @@ class JobQueue {
   // Returns the new job's id.
   static Result<std::string> enqueue(db::Connection& conn, NewJob const& job);
 
-  // The oldest runnable job of one of `kinds`: queued and due, or running with an expired lease
-  // (its worker died). Its attempt counter is incremented.
+  // The next runnable job of one of `kinds` (queued and due, or running with an expired lease: its
+  // worker died), chosen fairly across fairness keys (see above); within a key the oldest. Its
+  // attempt counter is incremented and its claim time recorded (the key's "last served").
   Result<std::optional<Job>> claim(db::Connection& conn, std::vector<std::string> const& kinds);
 
   struct Renewal {
@@ -62,6 +71,7 @@ class JobQueue {
   Status fenced(db::Connection& conn, Job const& job, std::string_view sql, std::vector<db::Value> params);
   std::string owner_;
   std::chrono::milliseconds lease_;
+  int max_running_per_key_ = 0;
 };
 
 std::string_view to_string(JobState s);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <set>
@@ -22,6 +23,22 @@ class Queue : public db::testing::FreshDatabase {
   std::string enqueue(std::string subject = "s", int max_attempts = 3) {
     auto c = pool_->acquire().value();
     return JobQueue::enqueue(*c, {"build", std::move(subject), "{}", max_attempts}).value();
+  }
+  // A job of `key`; the pause gives each job its own creation millisecond, so FIFO order within
+  // and across keys is what the test wrote.
+  std::string enqueue_for(std::string const& key) {
+    auto c = pool_->acquire().value();
+    std::this_thread::sleep_for(2ms);
+    return JobQueue::enqueue(*c, {.kind = "build", .subject = key, .fairness_key = key}).value();
+  }
+  // Claims one job and names its key ("" when nothing was claimed). The pause gives each claim its
+  // own millisecond, so "served least recently" is never a tie.
+  std::string claim_key(JobQueue& q, db::Connection& c, std::vector<Job>* held = nullptr) {
+    std::this_thread::sleep_for(2ms);
+    auto j = q.claim(c, {"build"}).value();
+    if (!j) return "";
+    if (held) held->push_back(*j);
+    return j->fairness_key;
   }
   std::string state_of(std::string const& id) {
     auto c = pool_->acquire().value();
@@ -197,6 +214,95 @@ TEST_P(Queue, WorkerPoolCancelsOnRequestAndReleasesOnShutdown) {
   EXPECT_EQ(state_of(b), "queued");
   auto c = pool_->acquire().value();
   EXPECT_EQ(c->query("SELECT attempts FROM jobs WHERE id = $1", {b}).value().int64(0, 0), 0);
+}
+
+// One key's backlog does not delay another key's job behind all of it: with alice's job running,
+// bob's single job comes next, not alice's nine others (the queue was FIFO: bob came 11th).
+TEST_P(Queue, AnotherKeysJobIsNotQueuedBehindOneKeysBacklog) {
+  for (int i = 0; i < 10; ++i) enqueue_for("alice");
+  enqueue_for("bob");
+  JobQueue q("w", 60s);
+  auto c = pool_->acquire().value();
+  EXPECT_EQ(claim_key(q, *c), "alice");  // both idle and never served: the older job
+  EXPECT_EQ(claim_key(q, *c), "bob");    // fewer running jobs
+  EXPECT_EQ(claim_key(q, *c), "alice");
+}
+
+// One worker finishing each job before the next claim: keys take turns (the least recently served
+// first), FIFO within a key, and a key that has run dry drops out.
+TEST_P(Queue, OneWorkerServesKeysInTurn) {
+  for (int i = 0; i < 3; ++i) enqueue_for("alice");
+  for (int i = 0; i < 3; ++i) enqueue_for("bob");
+  enqueue_for("carol");
+  JobQueue q("w", 60s);
+  auto c = pool_->acquire().value();
+  std::vector<std::string> order;
+  std::vector<Job> held;
+  while (true) {
+    auto key = claim_key(q, *c, &held);
+    if (key.empty()) break;
+    order.push_back(key);
+    ASSERT_TRUE(q.succeed(*c, held.back()));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"alice", "bob", "carol", "alice", "bob", "alice", "bob"}));
+}
+
+// A key at its cap waits (its jobs stay queued, nothing is refused) while other keys run; a slot
+// that frees up goes to it again. The system's own work (empty key) is never capped.
+TEST_P(Queue, AKeyAtItsCapWaitsWhileOthersRun) {
+  for (int i = 0; i < 3; ++i) enqueue_for("alice");
+  enqueue_for("bob");
+  for (int i = 0; i < 3; ++i) enqueue_for("");
+  JobQueue q("w", 60s, 1);
+  auto c = pool_->acquire().value();
+  std::vector<Job> held;
+  for (auto before = held.size() + 1; held.size() != before;) {
+    before = held.size();
+    claim_key(q, *c, &held);
+  }
+  std::multiset<std::string> keys;
+  for (auto const& j : held) keys.insert(j.fairness_key);
+  // alice 1 + bob 1 + the system's 3; alice's other two are still queued.
+  EXPECT_EQ(keys, (std::multiset<std::string>{"alice", "bob", "", "", ""}));
+  EXPECT_EQ(JobQueue::counts(*c).value().queued, 2);
+  auto alice = std::find_if(held.begin(), held.end(), [](Job const& j) { return j.fairness_key == "alice"; });
+  ASSERT_NE(alice, held.end());
+  ASSERT_TRUE(q.succeed(*c, *alice));
+  EXPECT_EQ(claim_key(q, *c, &held), "alice");
+  auto const claimed = held.size();
+  claim_key(q, *c, &held);
+  EXPECT_EQ(held.size(), claimed);  // alice is at her cap again
+}
+
+// The cap holds when several claimers race (several instances on one database): each key gets
+// exactly its one slot, never two.
+TEST_P(Queue, TheCapHoldsAcrossConcurrentClaimers) {
+  for (int i = 0; i < 6; ++i) {
+    enqueue_for("alice");
+    enqueue_for("bob");
+  }
+  std::mutex m;
+  std::multiset<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      JobQueue q("worker-" + std::to_string(t), 60s, 1);
+      auto c = pool_->acquire().value();
+      for (int idle = 0; idle < 10;) {
+        auto j = q.claim(*c, {"build"});
+        if (!j) continue;  // SQLite busy under contention: try again
+        if (!*j) {
+          ++idle;
+          std::this_thread::sleep_for(2ms);
+          continue;
+        }
+        std::lock_guard lock(m);
+        claimed.insert((*j)->fairness_key);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed, (std::multiset<std::string>{"alice", "bob"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Queue, ::testing::Values(db::Dialect::sqlite, db::Dialect::postgres),
