@@ -16,6 +16,8 @@ import { describePosition, describeSystem } from "../viewer/georeference";
 import { formatWorld, frameOf, usableWcs } from "../viewer/sky";
 import { skyInfoRows } from "../viewer/sky_info";
 import { SkyGridLayer } from "../viewer/sky_grid_layer";
+import { NavigationBar } from "../viewer/navigation_bar";
+import { OrientationLayer } from "../viewer/orientation_layer";
 import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
 
@@ -261,6 +263,7 @@ export const viewerPage: PageFn = (root, params) => {
         : null;
     const toolsSlot = el("div");
     const annotationSlot = el("div");
+    const navigationSlot = el("div");
     replace(
       root,
       el(
@@ -276,7 +279,7 @@ export const viewerPage: PageFn = (root, params) => {
         el(
           "div",
           { class: "viewer-layout" },
-          el("div", { class: "viewer-main" }, controls, toolsSlot, canvas),
+          el("div", { class: "viewer-main" }, controls, navigationSlot, toolsSlot, canvas),
           el(
             "div",
             { class: "side" },
@@ -366,7 +369,19 @@ export const viewerPage: PageFn = (root, params) => {
         loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
       });
     });
-    if (sky?.invertible) controls.insertBefore(new SkyGridLayer(viewer, sky, d.width, d.height).button, zoomOut);
+    const grid = sky?.invertible ? new SkyGridLayer(viewer, sky, d.width, d.height) : null;
+    if (grid) controls.insertBefore(grid.button, zoomOut);
+    new OrientationLayer(viewer, { width: d.width, height: d.height, sky, geo: d.pyramid?.georeference ?? null });
+    const navigation = new NavigationBar(viewer, {
+      width: d.width,
+      height: d.height,
+      sky: sky?.invertible ? sky : null,
+      objectName: d.pyramid?.fits?.keywords.OBJECT ?? null,
+      grid,
+      annotations,
+    });
+    replace(navigationSlot, navigation.element);
+    viewer.addOnceHandler("open", () => navigation.restore());
     new OpenSeadragon.MouseTracker({
       element: canvas,
       moveHandler: (e) => {

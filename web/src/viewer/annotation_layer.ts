@@ -19,6 +19,7 @@ import {
   isDrawable,
   rectangleFromDrag,
 } from "./annotation_geometry";
+import { findName } from "./go_to";
 import { regionExchangePanel } from "./region_exchange";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -370,7 +371,20 @@ export class AnnotationLayer {
     this.overlay.replaceChildren(...children);
   }
 
-  private flyTo(a: Annotation): void {
+  // The annotation a "go to" name means (its label: exact, else a unique prefix), or null.
+  find(name: string): Annotation | null {
+    return findName(name, this.items, (a) => a.label);
+  }
+
+  get visible(): boolean {
+    return this.overlay.style.display !== "none";
+  }
+
+  set visible(on: boolean) {
+    this.overlay.style.display = on ? "" : "none";
+  }
+
+  flyTo(a: Annotation): void {
     const b = boundingBox(a.kind, a.geometry);
     const pad = Math.max(b.width, b.height) * 0.5 + 16;
     const rect = this.o.viewer.world

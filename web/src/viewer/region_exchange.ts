@@ -171,7 +171,7 @@ export function regionExchangePanel(o: RegionExchangeOptions): HTMLElement {
       format,
       system,
       sexagesimalLabel,
-      el("button", { attrs: { type: "button" }, on: { click: exportNow } }, "Export"),
+      el("button", { class: "button small", attrs: { type: "button" }, on: { click: exportNow } }, "Export"),
     ),
   ];
 
@@ -228,7 +228,7 @@ export function regionExchangePanel(o: RegionExchangeOptions): HTMLElement {
         { class: "row" },
         file,
         el("label", { class: "small" }, "catalogue in ", catalogueSystem),
-        el("button", { attrs: { type: "button" }, on: { click: importNow } }, "Import"),
+        el("button", { class: "button small", attrs: { type: "button" }, on: { click: importNow } }, "Import"),
       ),
     );
   }

@@ -58,6 +58,10 @@ export class SkyGridLayer {
     );
   }
 
+  get showing(): boolean {
+    return this.shown;
+  }
+
   toggle(on: boolean): void {
     this.shown = on;
     this.button.setAttribute("aria-pressed", String(on));

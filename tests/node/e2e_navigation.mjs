@@ -1,0 +1,91 @@
+// The viewer's orientation and navigation tools in real Chromium, as a guest on a public FITS image
+// with a celestial WCS: the scale bar and compass, a view restored from a link, "go to" a sky
+// position, a pixel position, an object name and a wrong name, and the copied link reopening the view.
+// Usage: node e2e_navigation.mjs VIEWER_URL ARTIFACTS_DIR
+//   → one JSON line {"home", "restored", "goto", "copied", "reopened", "console_errors"}
+import { launchBrowser } from "./browser.mjs";
+
+const [url, artifacts] = process.argv.slice(2);
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(url).origin });
+const report = { console_errors: [], goto: {} };
+
+const open = async (address) => {
+  const page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+  await page.goto(address);
+  await page.waitForFunction(() => {
+    const c = document.querySelector(".osd canvas");
+    return c && c.width > 0 && !document.querySelector(".loading:not([hidden])") && /[?&]fov=/.test(location.search);
+  }, null, { timeout: 30000 });
+  await page.waitForTimeout(400);
+  return page;
+};
+// What the page shows: the view in its URL, the scale bar and the compass, the viewer's width.
+const state = (page) => page.evaluate(() => {
+  const q = new URLSearchParams(location.search);
+  const bar = document.querySelector(".scale-bar");
+  return {
+    url: location.pathname + location.search,
+    x: Number(q.get("x")), y: Number(q.get("y")), fov: Number(q.get("fov")), rot: Number(q.get("rot") ?? 0),
+    layers: q.get("layers"),
+    bar: bar.getAttribute("aria-label"), bar_px: Number(bar.dataset.px),
+    compass: document.querySelector("svg.compass")?.getAttribute("aria-label") ?? null,
+    viewer_width: document.querySelector(".osd").getBoundingClientRect().width,
+    grid: document.querySelector('[aria-label="Coordinate grid"]')?.getAttribute("aria-pressed") ?? null,
+    annotations_shown: getComputedStyle(document.querySelector("svg.annotation-overlay")).display !== "none",
+  };
+});
+// Waits until the view has settled somewhere else than `before`.
+const moved = async (page, before) => {
+  await page.waitForFunction((b) => location.search !== b, before, { timeout: 10000 });
+  await page.waitForTimeout(300);
+};
+const goTo = async (page, text, frame) => {
+  const before = await page.evaluate(() => location.search);
+  if (frame) await page.getByLabel("Coordinates of two plain numbers").selectOption(frame);
+  await page.getByLabel("Go to", { exact: true }).fill(text);
+  await page.getByLabel("Go to", { exact: true }).press("Enter");
+  return before;
+};
+
+try {
+  const page = await open(url);
+  report.home = await state(page);
+  await page.screenshot({ path: `${artifacts}/navigation-home.png` });
+
+  const base = url.split("?")[0];
+  const linked = await open(`${base}?x=180&y=140&fov=300&rot=90&layers=grid`);
+  report.restored = await state(linked);
+  await linked.screenshot({ path: `${artifacts}/navigation-restored.png` });
+  await linked.close();
+
+  let before = await goTo(page, "5:35:17.3 -5:23:28");
+  await moved(page, before);
+  report.goto.sky = await state(page);
+  before = await goTo(page, "200 150", "pixel");
+  await moved(page, before);
+  report.goto.pixel = await state(page);
+  before = await goTo(page, "orion nebula");
+  await moved(page, before);
+  report.goto.object = await state(page);
+  await goTo(page, "no such thing");
+  report.goto.unknown = await page.locator(".navigation-bar [aria-live]").innerText();
+  await goTo(page, "05:75:00 +10:00:00");
+  report.goto.invalid = await page.locator(".navigation-bar [aria-live]").innerText();
+
+  await page.mouse.move(640, 500);
+  await page.mouse.wheel(0, -400);
+  await page.waitForTimeout(1200);
+  report.before_copy = await state(page);
+  await page.getByRole("button", { name: "Copy a link to this view" }).click();
+  await page.locator(".navigation-bar [aria-live]", { hasText: "Link copied" }).waitFor({ timeout: 5000 });
+  report.copied = await page.evaluate(() => navigator.clipboard.readText());
+  const again = await open(report.copied);
+  report.reopened = await state(again);
+} catch (e) {
+  report.error = String(e);
+}
+await browser.close();
+console.log(JSON.stringify(report));
