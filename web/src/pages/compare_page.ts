@@ -1,13 +1,20 @@
-// Two datasets side by side with synchronised pan and zoom (toggle), or one over the other with an
-// opacity slider. /compare?a=ID&b=ID
+// Two datasets side by side with synchronised pan and zoom (toggle), or stacked: one over the other
+// with an opacity slider, blinking, or split by a swipe line; stacked images are aligned through their
+// WCS when both have one. /compare?a=ID&b=ID&mode=side|overlay|blink|swipe
 import OpenSeadragon from "openseadragon";
 import { ApiError, api } from "../api/client";
 import type { Dataset, Page } from "../api/types";
 import type { PageFn } from "../router";
 import { el, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
+import { frameOf, usableWcs } from "../viewer/sky";
+import { placement, skyAlignment } from "../viewer/sky_align";
 
-function makeViewer(element: HTMLElement, tileSources: string | object): OpenSeadragon.Viewer {
+function makeViewer(
+  element: HTMLElement,
+  tileSources: string | object,
+  extra: Partial<OpenSeadragon.Options> = {},
+): OpenSeadragon.Viewer {
   if (!document.querySelector("style[data-openseadragon-mobile-css]")) {
     const marker = document.createElement("style");
     marker.setAttribute("data-openseadragon-mobile-css", "true");
@@ -19,6 +26,7 @@ function makeViewer(element: HTMLElement, tileSources: string | object): OpenSea
     showNavigationControl: false,
     animationTime: 0.4,
     crossOriginPolicy: false,
+    ...extra,
   });
 }
 
@@ -35,6 +43,40 @@ export function syncViews(from: OpenSeadragon.Viewer, to: OpenSeadragon.Viewer, 
   };
   from.addHandler("zoom", follow);
   from.addHandler("pan", follow);
+}
+
+type Mode = "side" | "overlay" | "blink" | "swipe";
+const MODES: Record<Mode, string> = { side: "Side by side", overlay: "Overlay", blink: "Blink", swipe: "Swipe" };
+
+// B placed on A's sky, or why not (said on the page, never silently unaligned).
+export function alignOnSky(
+  a: Dataset,
+  b: Dataset,
+): { placement: ReturnType<typeof placement> | null; message: string } {
+  const skyA = usableWcs(a.pyramid?.wcs, a.height),
+    skyB = usableWcs(b.pyramid?.wcs, b.height);
+  if (!skyA || !skyB)
+    return {
+      placement: null,
+      message: "Pixel to pixel: aligned on the sky only when both images have a celestial WCS.",
+    };
+  const fa = frameOf(skyA.wcs),
+    fb = frameOf(skyB.wcs);
+  const equatorial = (n: string) => /^(ICRS|FK5)/.test(n);
+  if (fa.name !== fb.name && !(equatorial(fa.name) && equatorial(fb.name)))
+    return {
+      placement: null,
+      message: `Pixel to pixel: the images use different sky frames (${fa.name}, ${fb.name}).`,
+    };
+  const al = skyAlignment(skyA, a.height, skyB, b.width, b.height);
+  if (!al) return { placement: null, message: "Pixel to pixel: the two images do not share any part of the sky." };
+  const turned = al.rotation > 180 ? al.rotation - 360 : al.rotation;
+  return {
+    placement: placement(al, a.width, b.width, b.height),
+    message:
+      `Aligned on the sky: “${b.name}” scaled ×${al.scale.toPrecision(3)}, turned ${turned.toFixed(1)}°` +
+      `${al.flipped ? ", mirrored" : ""}; within ${al.residual < 0.05 ? "0.05" : al.residual.toFixed(2)} px of its WCS.`,
+  };
 }
 
 export const comparePage: PageFn = (root, _params, query) => {
@@ -69,7 +111,8 @@ export const comparePage: PageFn = (root, _params, query) => {
     destroyViewers();
     const p = new URLSearchParams(window.location.search);
     const ids = [p.get("a"), p.get("b")];
-    const mode = p.get("mode") === "overlay" ? "overlay" : "side";
+    const asked = p.get("mode") ?? "side";
+    const mode: Mode = asked in MODES ? (asked as Mode) : "side";
     if (!ids[0] || !ids[1]) {
       replace(stage, el("p", { class: "muted" }, "Choose two completed images to compare."));
       return;
@@ -85,20 +128,26 @@ export const comparePage: PageFn = (root, _params, query) => {
       replace(stage, errorBox("Both images must be fully processed"));
       return;
     }
-    const modeButton = el(
-      "button",
-      {
-        class: "button small",
-        attrs: { type: "button" },
-        on: {
-          click: () => {
-            p.set("mode", mode === "side" ? "overlay" : "side");
-            history.replaceState(null, "", `/compare?${p}`);
-            void show();
+    const modeBar = el(
+      "div",
+      { class: "segmented", attrs: { role: "group", "aria-label": "Comparison mode" } },
+      ...(Object.keys(MODES) as Mode[]).map((m) =>
+        el(
+          "button",
+          {
+            class: "button small",
+            attrs: { type: "button", "aria-pressed": String(m === mode) },
+            on: {
+              click: () => {
+                p.set("mode", m);
+                history.replaceState(null, "", `/compare?${p}`);
+                void show();
+              },
+            },
           },
-        },
-      },
-      mode === "side" ? "Overlay" : "Side by side",
+          MODES[m],
+        ),
+      ),
     );
     if (mode === "side") {
       const left = el("div", {
@@ -119,12 +168,7 @@ export const comparePage: PageFn = (root, _params, query) => {
       });
       replace(
         stage,
-        el(
-          "div",
-          { class: "toolbar" },
-          modeButton,
-          el("label", { class: "check" }, syncBox, " Synchronise pan and zoom"),
-        ),
+        el("div", { class: "toolbar" }, modeBar, el("label", { class: "check" }, syncBox, " Synchronise pan and zoom")),
         el(
           "div",
           { class: "compare-grid" },
@@ -139,36 +183,119 @@ export const comparePage: PageFn = (root, _params, query) => {
       syncViews(b, a, () => sync);
       // For the end-to-end test to read both zoom levels.
       (window as unknown as { __astropixelViewers?: OpenSeadragon.Viewer[] }).__astropixelViewers = [a, b];
-    } else {
-      const pane = el("div", {
-        class: "osd",
-        attrs: {
-          role: "region",
-          "aria-roledescription": "image viewer",
-          "aria-label": `${ds[1].name} over ${ds[0].name}`,
-          tabindex: 0,
-        },
-      });
-      const v = makeViewer(pane, [{ tileSource: ds[0].urls!.dzi }, { tileSource: ds[1].urls!.dzi, opacity: 0.5 }]);
-      viewers.push(v);
+      return;
+    }
+    // Overlay, blink and swipe: two viewers stacked in one frame, B's on top, their views locked
+    // together; B's image is placed where its WCS puts it on A's sky when both have one.
+    const stack = el("div", { class: "osd compare-stack" });
+    const bottom = el("div", {
+      class: "compare-layer",
+      attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[0].name, tabindex: 0 },
+    });
+    const top = el("div", {
+      class: "compare-layer compare-top",
+      attrs: { role: "region", "aria-roledescription": "image viewer", "aria-label": ds[1].name, tabindex: 0 },
+    });
+    stack.append(bottom, top);
+    const alignNote = el("p", { class: "small muted compare-alignment", attrs: { "aria-live": "polite" } });
+    const controls = el("div", { class: "toolbar" }, modeBar);
+    replace(stage, controls, alignNote, stack);
+    const a = makeViewer(bottom, ds[0].urls!.dzi),
+      // The top viewer follows A's frame: no limits of its own on where or how far it goes.
+      b = makeViewer(top, ds[1].urls!.dzi, { visibilityRatio: 0, maxZoomPixelRatio: 1024, minZoomImageRatio: 0 });
+    viewers.push(a, b);
+    syncViews(a, b, () => true);
+    syncViews(b, a, () => true);
+    (window as unknown as { __astropixelViewers?: OpenSeadragon.Viewer[] }).__astropixelViewers = [a, b];
+    let opened = 0;
+    const bothOpen = () => {
+      opened += 1;
+      if (opened < 2) return;
+      const item = b.world.getItemAt(0);
+      const al = alignOnSky(ds[0], ds[1]);
+      alignNote.textContent = al.message;
+      if (al.placement && item) {
+        const pl = al.placement;
+        item.setPosition(new OpenSeadragon.Point(pl.x, pl.y), true);
+        item.setWidth(pl.width, true);
+        item.setFlip(pl.flipped);
+        item.setRotation(pl.rotation, true);
+      }
+      alignNote.dataset.aligned = String(Boolean(al.placement));
+      // B follows A's home view (A's frame is the common one).
+      b.viewport.zoomTo(a.viewport.getZoom(), undefined, true);
+      b.viewport.panTo(a.viewport.getCenter(), true);
+    };
+    a.addOnceHandler("open", bothOpen);
+    b.addOnceHandler("open", bothOpen);
+    if (mode === "overlay") {
       const slider = el("input", {
         attrs: { type: "range", min: 0, max: 1, step: 0.01, value: 0.5, "aria-label": `Opacity of ${ds[1].name}` },
         on: {
           input: (e) => {
-            v.world.getItemAt(1)?.setOpacity(Number((e.target as HTMLInputElement).value));
+            top.style.opacity = (e.target as HTMLInputElement).value;
           },
         },
       });
-      replace(
-        stage,
-        el(
-          "div",
-          { class: "toolbar" },
-          modeButton,
-          el("label", { class: "field inline" }, `Opacity of “${ds[1].name}”`, slider),
-        ),
-        pane,
+      top.style.opacity = "0.5";
+      controls.append(el("label", { class: "field inline" }, `Opacity of “${ds[1].name}”`, slider));
+    } else if (mode === "blink") {
+      const showing = el("output", { class: "readout", attrs: { "aria-label": "Image shown" } }, ds[1].name);
+      const interval = el("input", {
+        attrs: { type: "range", min: 0.2, max: 2, step: 0.1, value: 0.8, "aria-label": "Seconds per image" },
+      });
+      let timer = 0;
+      let onTop = true;
+      const flip = () => {
+        onTop = !onTop;
+        top.style.opacity = onTop ? "1" : "0";
+        showing.textContent = ds[onTop ? 1 : 0].name;
+      };
+      const run = () => {
+        window.clearInterval(timer);
+        timer = window.setInterval(
+          () => (stack.isConnected ? flip() : window.clearInterval(timer)),
+          Number(interval.value) * 1000,
+        );
+      };
+      const pause = el(
+        "button",
+        {
+          class: "button small",
+          attrs: { type: "button", "aria-pressed": "false" },
+          on: {
+            click: () => {
+              const paused = pause.getAttribute("aria-pressed") === "true";
+              pause.setAttribute("aria-pressed", String(!paused));
+              if (paused) run();
+              else window.clearInterval(timer);
+            },
+          },
+        },
+        "Pause",
       );
+      interval.addEventListener("input", () => pause.getAttribute("aria-pressed") !== "true" && run());
+      controls.append(
+        pause,
+        el("button", { class: "button small", attrs: { type: "button" }, on: { click: flip } }, "Next"),
+        el("label", { class: "field inline" }, "Seconds per image", interval),
+        showing,
+      );
+      run();
+    } else {
+      const split = el("input", {
+        attrs: { type: "range", min: 0, max: 100, step: 0.5, value: 50, "aria-label": "Swipe position (%)" },
+      });
+      const divider = el("div", { class: "swipe-divider", attrs: { "aria-hidden": "true" } });
+      stack.append(divider);
+      const apply = () => {
+        // B shows right of the divider: clip-path also stops pointer events on A's side.
+        top.style.clipPath = `inset(0 0 0 ${split.value}%)`;
+        divider.style.left = `${split.value}%`;
+      };
+      split.addEventListener("input", apply);
+      apply();
+      controls.append(el("label", { class: "field inline" }, `“${ds[0].name}” | “${ds[1].name}”`, split));
     }
   };
 
