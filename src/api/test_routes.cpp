@@ -102,6 +102,30 @@ void add_test_routes(http::Router& router, TestDeps deps) {
              },
              {.max_body = 0, .rate_policy = ""});
 
+  router.add(bhttp::verb::post, "/api/_test/build-fault",
+             [shared](http::Request& req) -> awaitable<Result<http::Response>> {
+               auto kind = req.query_param("kind").value_or("");
+               if (kind != "" && kind != "hang" && !kind.starts_with("network:"))
+                 co_return make_error(ErrorCode::validation, "kind must be hang, network:PORT or empty");
+               shared->build_fault(kind);
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = ""});
+
+  router.add(bhttp::verb::post, "/api/_test/probe-fault",
+             [shared](http::Request& req) -> awaitable<Result<http::Response>> {
+               auto kind = req.query_param("kind").value_or("");
+               if (kind != "" && kind != "crash" && kind != "hang")
+                 co_return make_error(ErrorCode::validation, "kind must be crash, hang or empty");
+               shared->probe_fault(kind);
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = ""});
+
   router.add(bhttp::verb::post, "/api/_test/echo-size",
              [](http::Request& req) -> awaitable<Result<http::Response>> {
                std::vector<char> buf(64 * 1024);

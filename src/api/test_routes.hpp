@@ -20,6 +20,10 @@ struct TestDeps {
   std::function<void(int ms)> slow_builds;
   // Makes the decoders of the next pyramid builds crash (or stops that).
   std::function<void(bool)> crash_builds;
+  // What the decoders of the next pyramid builds do instead ("hang", "network:PORT"; "" decodes).
+  std::function<void(std::string)> build_fault;
+  // Makes the header probes of finished uploads crash ("crash"), never return ("hang"), or work ("").
+  std::function<void(std::string)> probe_fault;
   http::BlockingPool* blocking = nullptr;
 };
 

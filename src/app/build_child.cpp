@@ -2,19 +2,66 @@
 // datasets/build_process.hpp). The spec arrives on stdin as JSON; progress, then the result or the
 // error, leave on stdout as JSON lines. Decoders of hostile files run here, so a decoder that
 // crashes or runs away takes this process down, not the server.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <iterator>
 #include <thread>
 
 #include "app/commands.hpp"
+#include "core/error_catalogue.hpp"
+#include "core/log.hpp"
 #include "pyramid/build_spec.hpp"
 #include "pyramid/pack.hpp"
 
 namespace astropixel::app {
 
+void log_sandbox(char const* process) {
+  // Set by the parent (datasets/child_process.cpp) after it tried each restriction.
+  auto got = [](char const* name) {
+    char const* v = std::getenv(name);
+    return std::string(v ? v : "unavailable");
+  };
+  auto net = got("ASTROPIXEL_SANDBOX_NET"), seccomp = got("ASTROPIXEL_SANDBOX_SECCOMP");
+  if (net == "unavailable" || seccomp == "unavailable")
+    log::warn("sandbox_restriction_unavailable",
+              {{"process", process}, {"network_namespace", net}, {"seccomp", seccomp}});
+}
+
+namespace {
+
+// Fault injection: what a decoder that tried to reach the network would get (sandbox tests).
+Error try_network(std::string_view port) {
+  std::string outcome;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    outcome = std::string("socket refused: ") + std::strerror(errno);
+  } else {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(std::atoi(std::string(port).c_str())));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    outcome = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0
+                  ? "connected"
+                  : std::string("connect refused: ") + std::strerror(errno);
+    ::close(fd);
+  }
+  Error e = make_error(ErrorCode::unprocessable, "Network attempt", outcome);
+  e.reason = errc::network_attempt.code;
+  return e;
+}
+
+}  // namespace
+
 int run_build_child() {
+  log_sandbox("build");
   std::string text((std::istreambuf_iterator<char>(std::cin)), {});
   boost::system::error_code ec;
   auto spec = boost::json::parse(text, ec);
@@ -35,8 +82,14 @@ int run_build_child() {
   if (auto const* d = o.if_contains("strip_delay_ms"); d && d->is_int64())
     delay_ms = static_cast<int>(d->as_int64());
   // Fault injection for tests (set only through TEST_ROUTES): a decoder that crashes the way glibc
-  // stops a process whose heap it found corrupted.
-  if (auto const* f = o.if_contains("fault"); f && f->is_string() && f->as_string() == "crash") std::abort();
+  // stops a process whose heap it found corrupted, or one that never returns.
+  if (auto const* f = o.if_contains("fault"); f && f->is_string()) {
+    std::string fault(f->as_string().data(), f->as_string().size());
+    if (fault == "crash") std::abort();
+    if (fault == "hang")
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+    if (fault.starts_with("network:")) return fail(try_network(std::string_view(fault).substr(8)));
+  }
 
   pyramid::PackWriter pack(std::string(output->as_string()));
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);

@@ -24,7 +24,7 @@ struct TileCommand {
   std::uint32_t tile_size = 256;
   std::string layout = "pack";
   std::string progress = "auto";  // auto | bar | json | none
-  std::uint64_t max_pixels = 10'000'000'000ull;
+  std::uint64_t max_pixels = 9'000'000'000ull;
   unsigned threads = 0;
   std::string stretch = "linear";
   std::string cuts;  // "LO,HI" data values
@@ -35,6 +35,10 @@ struct TileCommand {
 int run_tile(TileCommand const& cmd);
 // The hidden `_build` command: one build for a server or worker, spec on stdin, JSON lines out.
 int run_build_child();
+// The hidden `_probe` command: one upload's header for a server (datasets/probe_process.hpp).
+int run_probe_child();
+// Logs a restriction of the sandbox that this child process could not get (child_process.hpp).
+void log_sandbox(char const* process);
 int run_user(CommonOptions const& common, UserCommand const& cmd);
 int run_serve(CommonOptions const& common, bool print_config);
 int run_migrate(CommonOptions const& common);

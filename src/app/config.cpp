@@ -179,6 +179,10 @@ std::vector<Key> const& keys() {
     k.push_back(number<std::uint64_t>("S3_PART_SIZE", &Config::s3_part_size, 5ull << 20, 5ull << 30));
     k.push_back(
         number<std::uint64_t>("BUILD_MEMORY_LIMIT_MB", &Config::build_memory_limit_mb, 0, 1ull << 30));
+    k.push_back(number<int>("BUILD_TIMEOUT_BASE_S", &Config::build_timeout_base_s, 1, 7 * 86400));
+    k.push_back(
+        number<int>("BUILD_TIMEOUT_PER_MEGAPIXEL_MS", &Config::build_timeout_per_megapixel_ms, 0, 3'600'000));
+    k.push_back(number<int>("PROBE_TIMEOUT_S", &Config::probe_timeout_s, 1, 3600));
     k.push_back(text("AWS_ACCESS_KEY_ID", &Config::aws_access_key_id));
     k.push_back(text("AWS_SECRET_ACCESS_KEY", &Config::aws_secret_access_key, true));
     k.push_back(

@@ -46,7 +46,12 @@ struct Config {
   std::uint64_t s3_part_size = 16ull << 20;
   std::uint64_t build_memory_limit_mb =
       8192;  // address space of a build process; 0 = no limit  // smallest multipart part (S3 wants ≥ 5 MiB)
-  std::string redis_url;                    // set: rate limits shared by every instance through Redis
+  // A build's child is killed past BASE + PER_MEGAPIXEL × megapixels of wall time (CPU time: that
+  // × (TILE_THREADS + 1)) and its dataset fails with build_timeout (docs/adr/0018).
+  int build_timeout_base_s = 300;
+  int build_timeout_per_megapixel_ms = 500;
+  int probe_timeout_s = 30;  // reading an upload's header in its child process, plus 1 s per 32 MiB
+  std::string redis_url;     // set: rate limits shared by every instance through Redis
   std::string rate_limit_failure = "open";  // when Redis is unreachable: open (allow) or closed (deny)
   // auth
   std::string secret_key;     // generated into data_dir/secret_key when absent
@@ -74,7 +79,7 @@ struct Config {
   int job_max_attempts = 3;
   // Per-user limits (ADR 0019). Builds of one user beyond this many at once wait in the queue.
   int max_builds_per_user = 2;  // 0 = no cap
-  std::uint64_t max_image_pixels = 10'000'000'000ull;
+  std::uint64_t max_image_pixels = 9'000'000'000ull;
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core
   int tile_cache_ttl_ms = 1000;                     // how long a tile request trusts cached access rules

@@ -32,16 +32,20 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
   options.tile_size = static_cast<std::uint32_t>(cfg.tile_size);
   options.max_pixels = cfg.max_image_pixels;
   options.threads = static_cast<unsigned>(cfg.tile_threads);
-  workers_.add(std::string(datasets::kBuildPyramidJob),
-               datasets::build_pyramid_handler(
-                   datasets_, {.options = options,
-                               .reserve_bytes = cfg.disk_reserve_bytes,
-                               .scratch = scratch_,
-                               .free_bytes = [free_at, build_disk] { return free_at(build_disk); },
-                               .memory = &memory_,
-                               .memory_limit_bytes = cfg.build_memory_limit_mb << 20,
-                               .strip_delay_ms = [this] { return build_delay_ms_.load(); },
-                               .crash = [this] { return crash_builds_.load(); }}));
+  workers_.add(
+      std::string(datasets::kBuildPyramidJob),
+      datasets::build_pyramid_handler(
+          datasets_, {.options = options,
+                      .reserve_bytes = cfg.disk_reserve_bytes,
+                      .scratch = scratch_,
+                      .free_bytes = [free_at, build_disk] { return free_at(build_disk); },
+                      .memory = &memory_,
+                      .memory_limit_bytes = cfg.build_memory_limit_mb << 20,
+                      .timeout_base = std::chrono::seconds(cfg.build_timeout_base_s),
+                      .timeout_per_megapixel = std::chrono::milliseconds(cfg.build_timeout_per_megapixel_ms),
+                      .strip_delay_ms = [this] { return build_delay_ms_.load(); },
+                      .crash = [this] { return crash_builds_.load(); },
+                      .fault = [this] { return build_fault(); }}));
 }
 
 void JobRuntime::add_metrics(metrics::Metrics& metrics) {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "app/config.hpp"
 #include "core/error.hpp"
@@ -34,6 +36,16 @@ class JobRuntime {
   void slow_builds(int ms) { build_delay_ms_ = ms; }
   // Fault injection: the next builds' decoders crash.
   void crash_builds(bool on) { crash_builds_ = on; }
+  // Fault injection: what the next builds' decoders do instead of decoding ("hang": never return;
+  // "network:PORT": try to connect to 127.0.0.1:PORT and report how that went; "": decode).
+  void build_fault(std::string kind) {
+    std::lock_guard lock(fault_mutex_);
+    build_fault_ = std::move(kind);
+  }
+  std::string build_fault() {
+    std::lock_guard lock(fault_mutex_);
+    return build_fault_;
+  }
   // Job counts and the memory around the last build, for /metrics.
   void add_metrics(metrics::Metrics& metrics);
 
@@ -45,6 +57,8 @@ class JobRuntime {
   datasets::MemoryReport memory_;
   std::atomic<int> build_delay_ms_{0};
   std::atomic<bool> crash_builds_{false};
+  std::mutex fault_mutex_;
+  std::string build_fault_;
 };
 
 }  // namespace astropixel::app

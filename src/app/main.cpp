@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
 
   // Internal: a server's or worker's pyramid build in its own process (datasets/build_process.hpp).
   auto* build_child = cli.add_subcommand("_build", "")->group("");
+  // Internal: an upload's header read in its own process (datasets/probe_process.hpp).
+  auto* probe_child = cli.add_subcommand("_probe", "")->group("");
 
   UserCommand user_cmd;
   auto* user = cli.add_subcommand("user", "Manage accounts (the first administrator is created here)");
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
   if (*migrate) return run_migrate(common);
   if (*tile) return run_tile(tile_cmd);
   if (*build_child) return run_build_child();
+  if (*probe_child) return run_probe_child();
   if (*user) {
     for (auto* sub : user->get_subcommands()) user_cmd.action = sub->get_name();
     return run_user(common, user_cmd);

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "annotations/annotation_service.hpp"
@@ -151,6 +152,19 @@ int run_serve(CommonOptions const& common, bool print_config) {
 
   // Free space where uploads and pyramids are written; tests can pretend the disk is smaller.
   std::atomic<std::int64_t> free_override{-1};
+  // Fault injection (TEST_ROUTES): what the header probes of finished uploads do ("", crash, hang).
+  struct ProbeFault {
+    std::mutex m;
+    std::string kind;
+    std::string get() {
+      std::lock_guard lock(m);
+      return kind;
+    }
+    void set(std::string k) {
+      std::lock_guard lock(m);
+      kind = std::move(k);
+    }
+  } probe_fault;
   auto free_at = [&free_override](std::filesystem::path const& dir) -> Result<std::uint64_t> {
     if (auto o = free_override.load(); o >= 0) return static_cast<std::uint64_t>(o);
     auto f = free_disk_bytes(dir.c_str());
@@ -170,6 +184,10 @@ int run_serve(CommonOptions const& common, bool print_config) {
        .reserve_bytes = cfg->disk_reserve_bytes,
        .expire_after = std::chrono::seconds(cfg->upload_expire_seconds),
        .max_pixels = cfg->max_image_pixels,
+       .probe_in_child = true,
+       .probe_memory_bytes = cfg->build_memory_limit_mb << 20,
+       .probe_timeout = std::chrono::seconds(cfg->probe_timeout_s),
+       .probe_fault = [&probe_fault] { return probe_fault.get(); },
        .free_bytes = [&free_at, uploads_dir] { return free_at(uploads_dir); },
        .objects = blobs.part_assembly() ? &blobs : nullptr});
   tiles::TileDirectory tile_directory(*pool, blobs, std::chrono::milliseconds(cfg->tile_cache_ttl_ms));
@@ -222,6 +240,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
                                          },
                                      .slow_builds = [&jobs](int ms) { jobs.slow_builds(ms); },
                                      .crash_builds = [&jobs](bool on) { jobs.crash_builds(on); },
+                                     .build_fault = [&jobs](std::string kind) { jobs.build_fault(kind); },
+                                     .probe_fault = [&probe_fault](std::string k) { probe_fault.set(k); },
                                      .blocking = &blocking,
                                  });
   }

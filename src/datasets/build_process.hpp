@@ -3,9 +3,11 @@
 // executable for each build, so the decoders that read hostile files (libtiff, libpng, libjpeg,
 // OpenJPEG, libwebp, cfitsio) run outside it. A decoder that crashes, or allocates past the memory
 // limit, ends the child; the job fails with a clear reason and the server keeps serving. The child
-// dies with its parent (PR_SET_PDEATHSIG), is killed at once on cancel, and its peak memory is
+// runs in the sandbox of child_process.hpp (scrubbed environment, no network, limits), dies with its
+// parent (PR_SET_PDEATHSIG), is killed at once on cancel or at its deadline, and its peak memory is
 // measured (wait4).
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -19,12 +21,14 @@ struct ChildBuild {
   std::filesystem::path input, output;  // the source, and the pack to write
   pyramid::BuildOptions options;
   std::uint64_t memory_limit_bytes = 0;  // address-space limit of the child; 0 = none
+  std::chrono::seconds deadline{0};      // wall clock; 0 = none
+  std::uint64_t cpu_seconds = 0;         // CPU time; 0 = none
   int strip_delay_ms = 0;                // tests: slow builds down
-  bool crash = false;                    // tests: the decoder crashes
+  std::string fault{};                   // tests: "crash" or "hang" (the decoder never returns)
 };
 
-// Errors: those of pyramid::build; unprocessable (decoder_crashed, out_of_memory) when the child
-// dies; cancelled; internal when it cannot start.
+// Errors: those of pyramid::build; unprocessable when the child dies (decoder_crashed) or is
+// stopped at its deadline or CPU limit (build_timeout); cancelled; internal when it cannot start.
 Result<pyramid::BuildResult> build_in_child(ChildBuild const& build, pyramid::ProgressFn const& progress,
                                             std::atomic<bool> const& cancel,
                                             std::uint64_t* peak_rss_bytes = nullptr);

@@ -5,8 +5,10 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
 #include "datasets/build_process.hpp"
@@ -122,7 +124,19 @@ class Build {
     child.options.fits = *fits;
     child.memory_limit_bytes = settings_.memory_limit_bytes;
     child.strip_delay_ms = settings_.strip_delay_ms ? settings_.strip_delay_ms() : 0;
-    child.crash = settings_.crash && settings_.crash();
+    if (settings_.crash && settings_.crash()) child.fault = "crash";
+    if (settings_.fault) {
+      if (auto f = settings_.fault(); !f.empty()) child.fault = f;
+    }
+    if (settings_.timeout_base.count() > 0) {
+      auto megapixels = static_cast<std::int64_t>(
+          (static_cast<std::uint64_t>(d.width) * static_cast<std::uint64_t>(d.height) + 999'999) / 1'000'000);
+      child.deadline = settings_.timeout_base + std::chrono::duration_cast<std::chrono::seconds>(
+                                                    settings_.timeout_per_megapixel * megapixels);
+      unsigned threads = settings_.options.threads ? settings_.options.threads
+                                                   : std::max(1u, std::thread::hardware_concurrency());
+      child.cpu_seconds = static_cast<std::uint64_t>(child.deadline.count()) * (threads + 1);
+    }
     auto last = std::chrono::steady_clock::now();
     Status progress_error;
     auto progress = [&](pyramid::Progress const& p) {
@@ -238,7 +252,7 @@ class Build {
                          fmt::format("needs {} (2 × the {} input + {} decode space + {} reserve), {} free",
                                      human_bytes(need), human_bytes(input), human_bytes(temp),
                                      human_bytes(settings_.reserve_bytes), human_bytes(*free)));
-    e.reason = "insufficient_disk_space";
+    e.reason = errc::insufficient_disk_space.code;
     return e;
   }
 

@@ -3,6 +3,7 @@
 // staging name, and publishes it in the same transaction that marks the job succeeded, fenced by
 // the job's lease, so a dataset never shows a partial pyramid and a stale worker cannot publish.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -28,10 +29,16 @@ struct BuildSettings {
   std::function<Result<std::uint64_t>()> free_bytes;
   MemoryReport* memory = nullptr;
   std::uint64_t memory_limit_bytes = 0;  // of the build process (BUILD_MEMORY_LIMIT_MB); 0 = none
+  // The build process is killed past timeout_base + timeout_per_megapixel × the image's megapixels
+  // of wall time, or that × (encoder threads + 1) of CPU time: a hung or crawling decoder fails its
+  // dataset (build_timeout) instead of holding a worker for ever. 0 = no deadline.
+  std::chrono::seconds timeout_base{0};
+  std::chrono::milliseconds timeout_per_megapixel{0};
   // Fault injection for tests: a pause after every strip (to kill builds midway), and decoders
-  // that crash.
+  // that crash or hang.
   std::function<int()> strip_delay_ms;
   std::function<bool()> crash;
+  std::function<std::string()> fault{};  // "hang", "network:PORT" (build_child.cpp) or empty
 };
 
 jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <vips/vips8>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "pyramid/fits_layout.hpp"
@@ -34,13 +35,13 @@ void vips_log_handler(char const*, GLogLevelFlags level, char const* message, vo
 Error unsupported(std::string detail) {
   Error e = make_error(ErrorCode::unsupported_media_type, "Unsupported image format",
                        detail + ". Accepted: " + std::string(accepted_formats()));
-  e.reason = "unsupported_format";
+  e.reason = errc::unsupported_format.code;
   return e;
 }
 
 Error corrupt(std::string detail) {
   Error e = make_error(ErrorCode::unprocessable, "The image is corrupt or truncated", std::move(detail));
-  e.reason = "corrupt_image";
+  e.reason = errc::corrupt_image.code;
   return e;
 }
 
@@ -154,7 +155,7 @@ Error too_large(SourceInfo const& info, std::uint64_t max_pixels) {
       make_error(ErrorCode::unprocessable, "Image too large",
                  std::to_string(info.width) + "×" + std::to_string(info.height) +
                      " pixels exceeds the limit of " + std::to_string(max_pixels) + " (MAX_IMAGE_PIXELS)");
-  e.reason = "pixel_limit_exceeded";
+  e.reason = errc::pixel_limit_exceeded.code;
   return e;
 }
 
@@ -356,6 +357,60 @@ int bits_of(VipsBandFormat f) {
   }
 }
 
+// Decompression bombs and images that cannot be streamed (docs/adr/0018), decided from the header
+// before a pixel is decoded:
+//  - a decoded size of more than kBombFloorBytes that is over kMaxDecodeRatio times the file's
+//    size is a bomb: deflate peaks near 1000:1 on constant data, real images (noise, stars, even
+//    mosaics with wide blank borders) stay far below 500:1, and a legitimately blank gigapixel image
+//    is worth nothing;
+//  - progressive JPEG and interlaced PNG are decoded whole in memory (libjpeg's coefficient buffer,
+//    libvips' interlaced PNG loader): refused above kWholeImageDecodeBytes, so every build stays
+//    within its memory target; baseline JPEG, non-interlaced PNG and TIFF stream in any size.
+constexpr double kBombFloorBytes = 1024.0 * 1024 * 1024;
+constexpr double kMaxDecodeRatio = 500;
+constexpr double kWholeImageDecodeBytes = 256.0 * 1024 * 1024;
+
+std::string mib(double bytes) {
+  return std::to_string(static_cast<std::uint64_t>(bytes / (1024 * 1024))) + " MiB";
+}
+
+// `bits` per sample; `whole_decode` when the header says the loader must decode the image whole.
+Status check_decode_cost(SourceInfo const& info, int bits, bool whole_decode, std::uint64_t file_bytes) {
+  double pixels = static_cast<double>(info.width) * info.height;
+  double decoded = pixels * std::max(1, info.bands) * std::max(1, bits / 8);
+  std::string size = std::to_string(info.width) + "×" + std::to_string(info.height);
+  if (decoded > kBombFloorBytes && decoded > kMaxDecodeRatio * static_cast<double>(file_bytes)) {
+    Error e = make_error(ErrorCode::unprocessable, "The image is a decompression bomb",
+                         "a " + std::to_string(file_bytes) + "-byte file claims " + size + " pixels (" +
+                             mib(decoded) + " decoded, over " +
+                             std::to_string(static_cast<int>(kMaxDecodeRatio)) + " times its size)");
+    e.reason = errc::decompression_bomb.code;
+    return e;
+  }
+  if (!whole_decode) return {};
+  // libjpeg keeps every DCT coefficient (2 bytes a sample, before chroma subsampling).
+  bool jpeg = info.format == "jpeg";
+  double whole = jpeg ? pixels * std::max(1, info.bands) * 2 : decoded;
+  if (whole <= kWholeImageDecodeBytes) return {};
+  Error e = make_error(
+      ErrorCode::unprocessable, "The image must be decoded whole and is too large for that",
+      std::string(jpeg ? "a progressive JPEG" : "an interlaced PNG") + " of " + size + " pixels needs " +
+          mib(whole) + " of memory to decode (at most " + mib(kWholeImageDecodeBytes) +
+          "); save it as a baseline JPEG, a non-interlaced PNG or a tiled TIFF, which are read in strips");
+  e.reason = errc::image_not_streamable.code;
+  return e;
+}
+
+bool interlaced(VImage const& image) {
+  return image.get_typeof("interlaced") != 0 && image.get_int("interlaced") != 0;
+}
+
+std::uint64_t file_size_of(std::filesystem::path const& path) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
 // The first steps of reading a local file: the image library ready, the file there, and a FITS
 // file's readable copy (itself, or inflated). Errors: not_found, as fits_input.
 Result<std::optional<FitsInput>> local_input(std::filesystem::path const& path, std::uint64_t max_pixels) {
@@ -377,6 +432,7 @@ Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pi
     if (!info) return info.error();
     if (static_cast<std::uint64_t>(info->width) * info->height > max_pixels)
       return too_large(*info, max_pixels);
+    if (auto c = check_decode_cost(*info, info->bit_depth, false, file_size_of(path)); !c) return c.error();
     return info;
   }
   auto opened = open_header(path);
@@ -384,6 +440,8 @@ Result<SourceInfo> probe(std::filesystem::path const& path, std::uint64_t max_pi
   auto& [info, image] = *opened;
   info.bit_depth = bits_of(image.format());
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
+  if (auto c = check_decode_cost(info, info.bit_depth, interlaced(image), file_size_of(path)); !c)
+    return c.error();
   return info;
 }
 
@@ -533,6 +591,7 @@ Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std:
   auto& [info, image] = *opened;
   info.bit_depth = bits_of(image.format());
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
+  if (auto c = check_decode_cost(info, info.bit_depth, interlaced(image), size); !c) return c.error();
   return info;
 }
 
@@ -560,6 +619,10 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
   }
   std::filesystem::path const& fits_path = *fits ? (*fits)->path : path;
   if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels) return too_large(info, max_pixels);
+  if (auto c = check_decode_cost(info, *fits ? info.bit_depth : bits_of(image.format()),
+                                 !*fits && interlaced(image), file_size_of(path));
+      !c)
+    return c.error();
   if (info.format == "tiff") {
     if (auto geo = read_georeference(path)) info.georeference_json = to_json(*geo, info.width, info.height);
   }

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "datasets/probe_process.hpp"
 #include "datasets/stretch_request.hpp"
 #include "pyramid/source.hpp"
 
@@ -469,6 +470,13 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
 
 namespace {
 
+datasets::ProbeSettings probe_settings(Settings const& s) {
+  return {.max_pixels = s.max_pixels,
+          .memory_limit_bytes = s.probe_memory_bytes,
+          .timeout = s.probe_timeout,
+          .fault = s.probe_fault ? s.probe_fault() : std::string()};
+}
+
 // A decoder's own words (libvips, libtiff, cfitsio) can hold server paths: the client gets the
 // fixed sentence of the error's code, the log gets the decoder's text.
 Error decoder_error_for_client(Error e, std::string_view what) {
@@ -488,7 +496,8 @@ Result<datasets::Dataset> UploadService::make_dataset(std::string const& owner, 
                                                       std::filesystem::path const& path, std::uint64_t size) {
   auto desc = describe(metadata, owner);
   if (!desc) return desc.error();
-  auto probed = pyramid::probe(path, settings_.max_pixels);
+  auto probed = settings_.probe_in_child ? datasets::probe_in_child(path, probe_settings(settings_))
+                                         : pyramid::probe(path, settings_.max_pixels);
   if (!probed) return decoder_error_for_client(probed.error(), "upload");
   datasets::ProbedImage image{probed->format,   probed->sample_format,           probed->width,
                               probed->height,   static_cast<std::int64_t>(size), probed->bands,
@@ -503,7 +512,9 @@ Result<datasets::Dataset> UploadService::make_stored_dataset(std::string const& 
   if (!desc) return desc.error();
   auto& store = *settings_.objects;
   auto read = [&store, &key](std::uint64_t at, std::span<char> out) { return store.read(key, at, out); };
-  auto probed = pyramid::probe_stored(read, size, settings_.max_pixels, settings_.dir);
+  auto probed = settings_.probe_in_child
+                    ? datasets::probe_stored_in_child(read, size, settings_.dir, probe_settings(settings_))
+                    : pyramid::probe_stored(read, size, settings_.max_pixels, settings_.dir);
   if (!probed) return decoder_error_for_client(probed.error(), "upload");
   datasets::ProbedImage image{probed->format,   probed->sample_format,           probed->width,
                               probed->height,   static_cast<std::int64_t>(size), probed->bands,

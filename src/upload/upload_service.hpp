@@ -30,6 +30,14 @@ struct Settings {
   std::uint64_t reserve_bytes = 0;  // free space that must remain after an upload
   std::chrono::milliseconds expire_after{std::chrono::hours(24)};
   std::uint64_t max_pixels = 0;
+  // Headers are read in a sandboxed child process (datasets/probe_process.hpp) when set: `serve`
+  // does; unit tests of this library probe in process (their binary is not astropixel, whose
+  // `_probe` command the child runs). Its address-space limit, its deadline (PROBE_TIMEOUT_S), and
+  // for tests a fault ("crash" or "hang").
+  bool probe_in_child = false;
+  std::uint64_t probe_memory_bytes = 0;
+  std::chrono::seconds probe_timeout{30};
+  std::function<std::string()> probe_fault{};
   std::function<Result<std::uint64_t>()> free_bytes;  // of `dir`
   // An object store with part assembly: bytes are staged there instead of in `dir`.
   storage::BlobStore* objects = nullptr;
