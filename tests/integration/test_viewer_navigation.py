@@ -129,6 +129,20 @@ def test_scale_bar_compass_links_and_go_to(make_server, tmp_path):
     assert report["goto"]["unknown"] == "No annotation or object named “no such thing” in this image"
     assert report["goto"]["invalid"] == "Minutes and seconds must be below 60"
 
+    # The keyboard: the "?" list names every shortcut; "/" focuses the go-to field; "]" and "[" turn.
+    keys = report["keys"]
+    assert keys["help_rows"] == 13, keys
+    for text in ("Rotate 90° left, right", "Go to a position or a name", "Polygon; Enter closes it"):
+        assert text in keys["help_text"], keys["help_text"]
+    assert keys["focused"] == "Go to" and keys["rotated"] == 90 and keys["back"] == 0, keys
+
+    # Touch on a phone: a pinch zooms in, one finger pans (the image moves with it: the centre goes
+    # right in image pixels when the finger moves left), and nothing overflows the screen sideways.
+    t = report["touch"]
+    assert t["pinched"]["fov"] < t["start"]["fov"] * 0.8, t
+    assert t["panned"]["x"] > t["pinched"]["x"] + 5 and abs(t["panned"]["fov"] / t["pinched"]["fov"] - 1) < 0.01, t
+    assert t["start"]["overflow"] == 0 and t["panned"]["overflow"] == 0, t
+
     # The copied link is the address of the current view, and opens the same view.
     before, copied, again = report["before_copy"], report["copied"], report["reopened"]
     assert copied.endswith(before["url"]), (copied, before)

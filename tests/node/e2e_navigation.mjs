@@ -75,6 +75,27 @@ try {
   await goTo(page, "05:75:00 +10:00:00");
   report.goto.invalid = await page.locator(".navigation-bar [aria-live]").innerText();
 
+  // The keyboard: "?" lists the shortcuts, Escape closes the list, "/" goes to the go-to field,
+  // "]" turns the view by 90°.
+  await page.getByRole("heading", { level: 1 }).click();
+  await page.keyboard.press("?");
+  const dialog = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await dialog.waitFor({ timeout: 5000 });
+  report.keys = { help_rows: await dialog.locator("dl > div").count(), help_text: await dialog.innerText() };
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden", timeout: 5000 });
+  await page.keyboard.press("/");
+  report.keys.focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+  await page.getByRole("heading", { level: 1 }).click();
+  before = await page.evaluate(() => location.search);
+  await page.keyboard.press("]");
+  await moved(page, before);
+  report.keys.rotated = (await state(page)).rot;
+  before = await page.evaluate(() => location.search);
+  await page.keyboard.press("[");
+  await moved(page, before);
+  report.keys.back = (await state(page)).rot;
+
   await page.mouse.move(640, 500);
   await page.mouse.wheel(0, -400);
   await page.waitForTimeout(1200);
@@ -84,6 +105,48 @@ try {
   report.copied = await page.evaluate(() => navigator.clipboard.readText());
   const again = await open(report.copied);
   report.reopened = await state(again);
+
+  // A phone: one finger pans, two fingers pinch-zoom (touch events through Chromium's input domain).
+  const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true });
+  const mobile = await phone.newPage();
+  mobile.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+  await mobile.goto(url);
+  await mobile.waitForFunction(() => /[?&]fov=/.test(location.search) && document.querySelector(".osd canvas")?.width > 0,
+    null, { timeout: 30000 });
+  await mobile.waitForTimeout(500);
+  const cdp = await phone.newCDPSession(mobile);
+  const osd = await mobile.locator(".osd").boundingBox();
+  const cx = osd.x + osd.width / 2, cy = osd.y + osd.height / 2;
+  const touch = (type, points) => cdp.send("Input.dispatchTouchEvent", {
+    type, touchPoints: points.map(([x, y], id) => ({ x, y, id })),
+  });
+  const phoneState = () => mobile.evaluate(() => {
+    const q = new URLSearchParams(location.search);
+    return { x: Number(q.get("x")), y: Number(q.get("y")), fov: Number(q.get("fov")),
+      overflow: document.scrollingElement.scrollWidth - window.innerWidth };
+  });
+  report.touch = { start: await phoneState() };
+  let search = await mobile.evaluate(() => location.search);
+  await touch("touchStart", [[cx - 20, cy], [cx + 20, cy]]);
+  for (let i = 1; i <= 10; i += 1) {
+    await touch("touchMove", [[cx - 20 - 8 * i, cy], [cx + 20 + 8 * i, cy]]);
+    await mobile.waitForTimeout(20);
+  }
+  await touch("touchEnd", []);
+  await mobile.waitForFunction((b) => location.search !== b, search, { timeout: 10000 });
+  await mobile.waitForTimeout(1200);
+  report.touch.pinched = await phoneState();
+  search = await mobile.evaluate(() => location.search);
+  await touch("touchStart", [[cx, cy]]);
+  for (let i = 1; i <= 10; i += 1) {
+    await touch("touchMove", [[cx - 6 * i, cy]]);
+    await mobile.waitForTimeout(20);
+  }
+  await touch("touchEnd", []);
+  await mobile.waitForFunction((b) => location.search !== b, search, { timeout: 10000 });
+  await mobile.waitForTimeout(1200);
+  report.touch.panned = await phoneState();
+  await mobile.screenshot({ path: `${artifacts}/navigation-phone.png` });
 } catch (e) {
   report.error = String(e);
 }

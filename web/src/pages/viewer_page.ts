@@ -18,6 +18,7 @@ import { skyInfoRows } from "../viewer/sky_info";
 import { SkyGridLayer } from "../viewer/sky_grid_layer";
 import { NavigationBar } from "../viewer/navigation_bar";
 import { OrientationLayer } from "../viewer/orientation_layer";
+import { OSD_KEYS_TAKEN, VIEW_KEYS, isTyping, shortcutsDialog } from "../viewer/shortcuts";
 import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
 
@@ -173,6 +174,7 @@ export const viewerPage: PageFn = (root, params) => {
   let viewer: OpenSeadragon.Viewer | null = null;
   let annotations: AnnotationLayer | null = null;
   let disposed = false;
+  let onViewKey: ((e: KeyboardEvent) => void) | null = null;
   replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
 
   const open = (loaded: Dataset) => {
@@ -211,7 +213,7 @@ export const viewerPage: PageFn = (root, params) => {
         tabindex: 0,
         role: "region",
         "aria-roledescription": "image viewer",
-        "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets.`,
+        "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets, ? lists every shortcut.`,
       },
     });
     const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
@@ -382,6 +384,30 @@ export const viewerPage: PageFn = (root, params) => {
     });
     replace(navigationSlot, navigation.element);
     viewer.addOnceHandler("open", () => navigation.restore());
+    const help = shortcutsDialog();
+    root.append(help);
+    // OpenSeadragon's letter keys that mean something else here (r/R rotate, f flips in it).
+    viewer.addHandler("canvas-key", (e) => {
+      const key = (e as unknown as { originalEvent: KeyboardEvent }).originalEvent.key;
+      if (OSD_KEYS_TAKEN.has(key)) (e as unknown as { preventDefaultAction: boolean }).preventDefaultAction = true;
+    });
+    onViewKey = (e: KeyboardEvent) => {
+      if (!viewer || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      const v = viewer;
+      const actions: Record<string, () => void> = {
+        [VIEW_KEYS.help]: () => (help.open ? help.close() : help.showModal()),
+        [VIEW_KEYS.goTo]: () => navigation.focus(),
+        [VIEW_KEYS.rotateLeft]: () => v.viewport.setRotation((v.viewport.getRotation() + 270) % 360),
+        [VIEW_KEYS.rotateRight]: () => v.viewport.setRotation((v.viewport.getRotation() + 90) % 360),
+        [VIEW_KEYS.fullScreen]: () => v.setFullScreen(!v.isFullPage()),
+        [VIEW_KEYS.grid]: () => grid?.toggle(!grid.showing),
+      };
+      const action = actions[e.key];
+      if (!action) return;
+      e.preventDefault();
+      action();
+    };
+    document.addEventListener("keydown", onViewKey);
     new OpenSeadragon.MouseTracker({
       element: canvas,
       moveHandler: (e) => {
@@ -422,6 +448,7 @@ export const viewerPage: PageFn = (root, params) => {
       });
   function reopen() {
     if (disposed) return;
+    if (onViewKey) document.removeEventListener("keydown", onViewKey);
     annotations?.destroy();
     annotations = null;
     viewer?.destroy();
@@ -432,6 +459,7 @@ export const viewerPage: PageFn = (root, params) => {
   void load();
   return () => {
     disposed = true;
+    if (onViewKey) document.removeEventListener("keydown", onViewKey);
     annotations?.destroy();
     viewer?.destroy();
     viewer = null;

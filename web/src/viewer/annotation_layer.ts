@@ -20,6 +20,7 @@ import {
   rectangleFromDrag,
 } from "./annotation_geometry";
 import { findName } from "./go_to";
+import { isTyping } from "./shortcuts";
 import { regionExchangePanel } from "./region_exchange";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -168,7 +169,7 @@ export class AnnotationLayer {
   }
 
   private readonly onKey = (e: KeyboardEvent) => {
-    if ((e.target as HTMLElement | null)?.closest?.("input, textarea, select")) return;
+    if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "Enter" && this.tool === "polygon" && this.polygon.length >= 3) {
       this.finishPolygon();
       return;

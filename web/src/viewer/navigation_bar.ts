@@ -69,6 +69,10 @@ export class NavigationBar {
     viewer.addHandler("rotate", () => this.remember());
   }
 
+  focus(): void {
+    this.element.querySelector("input")?.focus();
+  }
+
   // After the image opened: the view in the URL, if any.
   restore(): void {
     const v = decodeView(new URLSearchParams(window.location.search), this.o.width, this.o.height);
