@@ -26,6 +26,8 @@ import faults  # noqa: E402,F401  (each module registers its cases)
 import clients  # noqa: E402,F401
 import bad_input  # noqa: E402,F401
 import security  # noqa: E402,F401
+import user_limits  # noqa: E402,F401
+import decode_limits  # noqa: E402,F401
 
 SERVICE_VARS = {"pg": "ASTROPIXEL_TEST_PG_URL", "redis": "ASTROPIXEL_TEST_REDIS_URL", "s3": "ASTROPIXEL_TEST_S3_ENDPOINT"}
 
