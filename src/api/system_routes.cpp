@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/error_catalogue.hpp"
 #include "metrics/metrics.hpp"
 
 namespace astropixel::api {
@@ -46,7 +47,8 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
         if (!healthy) r.headers.set(bhttp::field::retry_after, "5");
         co_return r;
       },
-      {.max_body = 0, .rate_policy = ""});
+      // Its own generous per-client limit, counted in-process (http::ServerOptions::health_rate_limit).
+      {.max_body = 0, .rate_policy = "health"});
 
   router.add(bhttp::verb::get, "/metrics",
              [shared](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
@@ -57,7 +59,7 @@ void add_system_routes(http::Router& router, SystemDeps deps) {
                  if (given.size() != expected.size() ||
                      sodium_memcmp(given.data(), expected.data(), expected.size()) != 0) {
                    Error e = make_error(ErrorCode::unauthorized, "Metrics need the configured bearer token");
-                   e.reason = "metrics_token_required";
+                   e.reason = errc::metrics_token_required.code;
                    co_return e;
                  }
                }

@@ -154,6 +154,7 @@ std::vector<Key> const& keys() {
     k.push_back(list("CORS_ORIGINS", &Config::cors_origins, check_origin));
     k.push_back(list("TRUSTED_PROXIES", &Config::trusted_proxies));
     k.push_back(text("RATE_LIMIT_DEFAULT", &Config::rate_limit_default, false, check_rate));
+    k.push_back(text("RATE_LIMIT_HEALTH", &Config::rate_limit_health, false, check_rate));
     k.push_back(flag("DEBUG", &Config::debug));
     k.push_back(flag("TEST_ROUTES", &Config::test_routes));
     k.push_back(

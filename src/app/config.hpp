@@ -32,6 +32,7 @@ struct Config {
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
   std::string rate_limit_default = "600/60";  // requests/seconds per client address
+  std::string rate_limit_health = "1200/60";  // GET /api/health per client address, in-process
   bool debug = false;
   bool test_routes = false;  // mount /api/_test fault-injection routes (integration tests only)
   std::string log_level = "info";

@@ -266,6 +266,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   opts.trusted_proxies = cfg->trusted_proxies;
   opts.rate_policies.emplace("default", parse_policy("default", cfg->rate_limit_default));
   opts.rate_policies.emplace("auth", parse_policy("auth", cfg->rate_limit_auth));
+  opts.health_rate_limit = parse_policy("health", cfg->rate_limit_health);
 
   std::unique_ptr<http::Server> server;
   try {

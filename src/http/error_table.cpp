@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::http {
 
 using boost::beast::http::status;
@@ -76,9 +78,10 @@ Response error_response(Error const& error, std::string_view request_id, bool de
   if (!error.field.empty()) body["field"] = error.field;
   Response r = json_response(body, st);
   if (error.code == ErrorCode::unauthorized) {
-    // RFC 6750: say which scheme, and whether the presented token was the problem.
-    bool bad_token = error.reason == "invalid_token" || error.reason == "token_expired" ||
-                     error.reason == "token_not_yet_valid" || error.reason == "session_revoked";
+    // RFC 6750: say which scheme, and whether the presented token was the problem (the catalogue's
+    // challenge flag: http/ knows no auth reason by name).
+    auto const* spec = find_error(error.machine_code());
+    bool const bad_token = spec && spec->challenge;
     r.headers.set(
         boost::beast::http::field::www_authenticate,
         bad_token ? "Bearer realm=\"astropixel\", error=\"invalid_token\"" : "Bearer realm=\"astropixel\"");

@@ -15,15 +15,16 @@
 #include <set>
 #include <thread>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "http/client_ip.hpp"
 #include "http/cors.hpp"
 #include "http/error_table.hpp"
-#include "http/request_id.hpp"
+#include "http/pipeline.hpp"
 #include "http/response_head.hpp"
-#include "http/static_files.hpp"
-#include "metrics/metrics.hpp"
+#include "http/stages.hpp"
+#include "ratelimit/memory_limiter.hpp"
 
 namespace astropixel::http {
 
@@ -175,10 +176,8 @@ class SessionBodyReader final : public BodyReader {
   bool too_slow_ = false;
 
   Error too_slow() const {
-    Error e = make_error(ErrorCode::bad_request, "Request body too slow",
-                         fmt::format("The body arrived slower than {} bytes per second", min_rate_));
-    e.reason = "body_too_slow";
-    return e;
+    return make_error(errc::body_too_slow, {},
+                      fmt::format("The body arrived slower than {} bytes per second", min_rate_));
   }
 };
 
@@ -245,14 +244,21 @@ struct Server::Impl {
   asio::awaitable<void> refuse(tcp::socket socket, Error error);
   bool admit_client(std::optional<ClientGroup> const& group);
   void release_client(std::optional<ClientGroup> const& group);
-  // What a session does after a response: read the next request, close, or close lingering
-  // because the client may still be sending the request the answer cut short.
-  enum class After { keep_alive, close, linger };
+  class SessionConnection;
+  // Counts the policies cheap enough to keep in this process (the health probe's).
+  ratelimit::MemoryLimiter local_limiter{10'000};
+  std::map<std::string, LimitedPolicy> rate_limits() {
+    std::map<std::string, LimitedPolicy> out;
+    for (auto const& [name, policy] : opts.rate_policies) out[name] = {policy, limiter};
+    if (opts.health_rate_limit.limit > 0) out["health"] = {opts.health_rate_limit, &local_limiter};
+    return out;
+  }
+  Pipeline pipeline = make_pipeline();
+  Pipeline make_pipeline();
   asio::awaitable<After> handle(beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser,
                                 Peer const& peer);
   asio::awaitable<std::size_t> write(beast::tcp_stream& stream, Response& r, bool head, bool keep_alive,
                                      error_code& ec);
-  Result<Response> dispatch_sync_errors(Request& req, Router::Match& match);
   void begin_shutdown();
   void session_ended();
   void stop_all() {
@@ -528,166 +534,71 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   }
 }
 
-asio::awaitable<Server::Impl::After> Server::Impl::handle(beast::tcp_stream& stream,
-                                                          beast::flat_buffer& buffer, Parser& parser,
-                                                          Peer const& peer) {
-  auto const started = std::chrono::steady_clock::now();
+// The session's side of one request, for the pipeline: the body still on the socket and the
+// socket to answer on.
+class Server::Impl::SessionConnection final : public Connection {
+ public:
+  SessionConnection(Impl& impl, beast::tcp_stream& stream, beast::flat_buffer& buffer, Parser& parser)
+      : impl_(impl), stream_(stream), buffer_(buffer), parser_(parser) {}
+
+  BodyReader& open_body(std::uint64_t limit) override {
+    return body_.emplace(stream_, buffer_, parser_, limit, impl_.opts.body_timeout, impl_.opts.body_min_rate);
+  }
+  std::optional<std::uint64_t> content_length() const override {
+    auto cl = parser_.content_length();
+    return cl ? std::optional<std::uint64_t>(*cl) : std::nullopt;
+  }
+  bool body_broken() const override { return body_ && body_->broken(); }
+  bool request_read() const override { return parser_.is_done(); }
+  bool keep_alive_wanted() const override { return parser_.get().keep_alive() && !impl_.stopping; }
+  asio::awaitable<std::size_t> write(Response& response, bool head, bool keep_alive,
+                                     error_code& ec) override {
+    return impl_.write(stream_, response, head, keep_alive, ec);
+  }
+
+ private:
+  Impl& impl_;
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  Parser& parser_;
+  std::optional<SessionBodyReader> body_;
+};
+
+// The request pipeline, outermost first: the one place that lists what every request passes
+// (docs/architecture.md, "The request pipeline").
+Pipeline Server::Impl::make_pipeline() {
+  Pipeline p;
+  p.then("request_context", request_context_stage(client_ip))
+      .then("access_log", access_log_stage(metrics))
+      .then("send", send_stage())
+      .then("header_guard", header_guard_stage(opts.debug))
+      .then("render", render_stage(opts.debug))
+      .then("error_boundary", error_boundary_stage())
+      .then("cors", cors_stage(cors))
+      .then("route", route_stage(router))
+      .then("rate_limit", rate_limit_stage(rate_limits()))
+      .then("body_limit", body_limit_stage())
+      .then("dispatch", dispatch_stage(static_files));
+  return p;
+}
+
+asio::awaitable<After> Server::Impl::handle(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            Parser& parser, Peer const& peer) {
   auto const& msg = parser.get();
-  Request req;
-  req.method = msg.method();
-  req.method_string = msg.method_string();
+  Exchange x;
+  x.req.method = msg.method();
+  x.req.method_string = msg.method_string();
   std::string_view target = msg.target();
   auto qpos = target.find('?');
-  req.path = target.substr(0, qpos);
-  req.query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
-  req.headers = &static_cast<bhttp::fields const&>(msg);
-  req.request_id = choose_request_id(msg["X-Request-ID"]);
-  if (auto tp = parse_traceparent(msg["traceparent"])) {
-    req.trace_id = std::move(tp->trace_id);
-    req.span_id = std::move(tp->parent_id);
-  }
-  auto xff = msg["X-Forwarded-For"];
-  req.client_ip = xff.empty() ? peer.text : client_ip.resolve(peer.address, xff);
-  req.secure_transport = client_ip.trusted(peer.address) && beast::iequals(msg["X-Forwarded-Proto"], "https");
-  auto ctx = req.log_context();
-  bool const head = req.method == bhttp::verb::head;
-  std::string_view origin = msg[bhttp::field::origin];
-
-  if (metrics) metrics->request_started();
-  std::string_view route_name = "unmatched";  // a route pattern or a fixed name: no copy
-  std::uint64_t body_limit = 0;
-  Result<Response> result = make_error(ErrorCode::internal, "Internal server error");
-  std::optional<ratelimit::Decision> limit_decision;
-  ratelimit::Policy const* policy = nullptr;
-  bool close_after = false;
-
-  try {
-    if (req.method == bhttp::verb::options && !msg[bhttp::field::access_control_request_method].empty()) {
-      route_name = "preflight";
-      Response r;
-      if (cors.preflight(origin, msg[bhttp::field::access_control_request_method],
-                         msg[bhttp::field::access_control_request_headers], r.headers)) {
-        r.status = bhttp::status::no_content;
-        result = std::move(r);
-      } else {
-        result =
-            make_error(ErrorCode::forbidden, "Origin not allowed", "CORS preflight refused for this origin");
-      }
-    } else {
-      auto match = router.match(req.method, req.path);
-      Route const* route = nullptr;
-      if (auto* found = std::get_if<Router::Found>(&match)) {
-        route = found->route;
-        route_name = route->pattern;
-        req.route = route->pattern;
-        req.params = std::move(found->params);
-      }
-      std::string policy_name = route ? route->options.rate_policy : "default";
-      if (auto it = opts.rate_policies.find(policy_name); limiter && it != opts.rate_policies.end()) {
-        policy = &it->second;
-        limit_decision = limiter->check(*policy, req.client_ip);
-      }
-      if (limit_decision && !limit_decision->allowed) {
-        Error e = make_error(ErrorCode::rate_limited, "Too many requests",
-                             fmt::format("Rate limit of {} requests per {} s exceeded", policy->limit,
-                                         policy->window.count()));
-        e.retry_after_s = static_cast<int>(limit_decision->retry_after);
-        result = e;
-      } else if (route) {
-        body_limit = route->options.max_body;
-        auto cl = parser.content_length();
-        if (cl && *cl > body_limit) {
-          result = make_error(ErrorCode::payload_too_large, "Request body too large",
-                              fmt::format("The body limit for this route is {} bytes", body_limit));
-        } else {
-          SessionBodyReader body(stream, buffer, parser, body_limit, opts.body_timeout, opts.body_min_rate);
-          req.body = &body;
-          result = co_await route->handler(req);
-          req.body = nullptr;
-          close_after = body.broken();
-        }
-      } else if (auto* bad_method = std::get_if<Router::MethodNotAllowed>(&match)) {
-        Error e = make_error(
-            ErrorCode::method_not_allowed, "Method not allowed",
-            fmt::format("{} is not allowed here; allowed: {}", req.method_string, bad_method->allow));
-        Response r = error_response(e, req.request_id, opts.debug);
-        r.headers.set(bhttp::field::allow, bad_method->allow);
-        result = std::move(r);
-        route_name = "method_not_allowed";
-      } else if ((req.method == bhttp::verb::get || head) && static_files && !req.path.starts_with("/api/") &&
-                 req.path != "/api") {
-        route_name = "static";
-        result = static_files->serve(req);
-      } else {
-        result = make_error(ErrorCode::not_found, "Not found", fmt::format("No route for {}", req.path));
-      }
-    }
-  } catch (std::exception const& e) {
-    // The error boundary: logged once with the request id; the client learns only what DEBUG allows.
-    log::error("unhandled_exception", {{"error", e.what()}, {"route", route_name}}, &ctx);
-    result = make_error(ErrorCode::internal, "Internal server error", e.what());
-  }
-
-  Response response;
-  if (result) {
-    response = std::move(*result);
-  } else {
-    auto const& e = result.error();
-    if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable) {
-      log::write(
-          e.code == ErrorCode::internal ? log::Level::error : log::Level::warn, "request_failed",
-          {{"code", e.machine_code()}, {"message", e.message}, {"detail", e.detail}, {"route", route_name}},
-          &ctx);
-    }
-    response = error_response(e, req.request_id, opts.debug);
-    if (e.code == ErrorCode::payload_too_large) close_after = true;
-  }
-  response.headers.set("X-Request-ID", req.request_id);
-  if (!origin.empty() && route_name != "preflight") cors.apply(origin, response.headers);
-  if (limit_decision && policy) {
-    response.headers.set("RateLimit-Policy", fmt::format("\"{}\";q={};w={}", policy->name, policy->limit,
-                                                         policy->window.count()));
-    response.headers.set("RateLimit", fmt::format("\"{}\";r={};t={}", policy->name, limit_decision->remaining,
-                                                  limit_decision->allowed ? limit_decision->reset
-                                                                          : limit_decision->retry_after));
-  }
-
-  // The one place every response passes: a header value with CR, LF or another control
-  // character would split the header block (response splitting) whichever route built it.
-  if (auto bad = first_unsafe_field(response.headers)) {
-    log::error("unsafe_response_header", {{"field", *bad}, {"route", route_name}}, &ctx);
-    response = error_response(make_error(ErrorCode::internal, "Internal server error",
-                                         "A response header field held a control character: " + *bad),
-                              req.request_id, opts.debug);
-    response.headers.set("X-Request-ID", req.request_id);
-  }
-
-  // Keep the connection only when the request body was consumed completely: leftover body bytes
-  // would otherwise be read as the next request.
-  bool keep_alive = msg.keep_alive() && parser.is_done() && !close_after && !stopping;
-  error_code ec;
-  std::size_t bytes = co_await write(stream, response, head, keep_alive, ec);
-  if (ec) keep_alive = false;
-  // Answered before the body was read to its end (413, 401, a cut upload): the client may still
-  // be sending it and must be able to read the answer.
-  After after = keep_alive ? After::keep_alive : !ec && !parser.is_done() ? After::linger : After::close;
-
-  auto elapsed = std::chrono::steady_clock::now() - started;
-  auto status = static_cast<unsigned>(response.status);
-  if (metrics) {
-    metrics->request_finished();
-    metrics->observe_request(route_name, req.method_string, status, elapsed);
-  }
-  log::info("request",
-            {{"method", req.method_string},
-             {"route", route_name},
-             {"path", req.path},
-             {"status", status},
-             {"bytes", bytes},
-             {"duration_us", std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()},
-             {"client_ip", req.client_ip}},
-            &ctx);
-  co_return after;
+  x.req.path = target.substr(0, qpos);
+  x.req.query = qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
+  x.req.headers = &static_cast<bhttp::fields const&>(msg);
+  x.peer = peer.address;
+  x.peer_text = peer.text;
+  SessionConnection conn(*this, stream, buffer, parser);
+  x.conn = &conn;
+  co_await pipeline.run(x);
+  co_return x.after;
 }
 
 asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Response& r, bool head,

@@ -44,6 +44,9 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
   std::map<std::string, ratelimit::Policy> rate_policies;
+  // Per client address for GET /api/health, counted in this process (no Redis round trip per
+  // probe): generous for load balancers' probes, a bound for anyone hammering it. limit 0 = none.
+  ratelimit::Policy health_rate_limit{"health", 1200, std::chrono::seconds(60)};
 };
 
 class Server {

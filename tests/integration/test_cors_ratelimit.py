@@ -68,6 +68,19 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(make_server
     assert line["status"] == 404
 
 
-def test_health_and_metrics_are_not_rate_limited(make_server):
+def test_health_and_metrics_are_not_held_to_the_default_limit(make_server):
     s = make_server(env={"RATE_LIMIT_DEFAULT": "1/60"})
     assert all(s.get("/api/health").status_code == 200 for _ in range(5))
+    assert all(s.get("/metrics").status_code == 200 for _ in range(3))
+
+
+def test_health_has_its_own_per_client_limit(make_server):
+    # Issue 14 item 13: /api/health was public and unthrottled. It keeps a generous limit of its own
+    # (load balancers probe it), counted per client address apart from the API's default.
+    s = make_server(env={"RATE_LIMIT_DEFAULT": "1/60", "RATE_LIMIT_HEALTH": "3/60"})
+    codes = [s.get("/api/health").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = s.get("/api/health")
+    assert r.json()["code"] == "rate_limited" and int(r.headers["Retry-After"]) > 0
+    assert r.headers["RateLimit-Policy"] == '"health";q=3;w=60'
+    assert s.get("/metrics").status_code == 200, "metrics are not counted"
