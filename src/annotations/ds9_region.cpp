@@ -9,6 +9,8 @@
 #include <optional>
 #include <utility>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::annotations {
 namespace {
 
@@ -648,7 +650,7 @@ Result<RegionFile> parse_ds9(std::string_view text, RegionLimits const& limits) 
   }
   if (text.find('\0') != std::string_view::npos) {
     Error e = make_error(ErrorCode::validation, "Not a DS9 region file", "the file holds binary data");
-    e.reason = "not_a_region_file";
+    e.reason = errc::not_a_region_file.code;
     return e;
   }
   RegionFile out;
@@ -674,13 +676,13 @@ Result<RegionFile> parse_ds9(std::string_view text, RegionLimits const& limits) 
     if (reader.too_many_regions) {
       Error e = make_error(ErrorCode::validation, "Too many regions",
                            fmt::format("at most {} regions per file", limits.max_regions));
-      e.reason = "too_many_regions";
+      e.reason = errc::too_many_regions.code;
       return e;
     }
     if (reader.too_many_issues || out.skipped.size() >= kMaxIssues) {
       Error e = make_error(ErrorCode::validation, "Not a DS9 region file",
                            fmt::format("more than {} lines could not be read", kMaxIssues - 1));
-      e.reason = "not_a_region_file";
+      e.reason = errc::not_a_region_file.code;
       return e;
     }
   }

@@ -9,14 +9,16 @@
 #include <numbers>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::annotations {
 namespace {
 
 constexpr double kD2R = std::numbers::pi / 180;
 
-Error wcs_error(std::string reason, std::string message, std::string detail = {}) {
+Error wcs_error(ErrorSpec const& reason, std::string message, std::string detail = {}) {
   Error e = make_error(ErrorCode::unprocessable, std::move(message), std::move(detail));
-  e.reason = std::move(reason);
+  e.reason = std::string(reason.code);
   return e;
 }
 
@@ -65,26 +67,27 @@ Result<std::string> header_cards(boost::json::object const& o, bool with_pv) {
   if (dist && dist->is_object())
     if (auto const* t = dist->as_object().if_contains("type"); t && t->is_string()) dtype = t->as_string();
   if (!dtype.empty() && dtype != "SIP" && dtype != "TPV")
-    return wcs_error("wcs_unsupported", "The image's WCS cannot be used for regions",
+    return wcs_error(errc::wcs_unsupported, "The image's WCS cannot be used for regions",
                      fmt::format("{} distortion is not supported for region conversion", dtype));
   int const lat_axis = lng_first ? 2 : 1;
   for (int axis = 1; axis <= 2; ++axis) {
     std::size_t const k = (axis == 1) == lng_first ? 0 : 1;  // index into [lng, lat]
     std::string ctype = str_at(o, "ctype", k).substr(0, 8);
-    if (ctype.size() < 8) return wcs_error("no_celestial_wcs", "The image has no celestial WCS");
+    if (ctype.size() < 8) return wcs_error(errc::no_celestial_wcs, "The image has no celestial WCS");
     if (dtype == "SIP") ctype += "-SIP";
     if (dtype == "TPV") ctype = ctype.substr(0, 5) + "TPV";
     double const crval = at(o, "crval", k), crpix = at(o, "crpix", static_cast<std::size_t>(axis - 1)),
                  cdelt = at(o, "cdelt", static_cast<std::size_t>(axis - 1));
     if (!std::isfinite(crval) || !std::isfinite(crpix) || !std::isfinite(cdelt))
-      return wcs_error("no_celestial_wcs", "The image has no usable celestial WCS");
+      return wcs_error(errc::no_celestial_wcs, "The image has no usable celestial WCS");
     out += card(fmt::format("CTYPE{}", axis), quote(ctype));
     out += card(fmt::format("CRVAL{}", axis), real(crval));
     out += card(fmt::format("CRPIX{}", axis), real(crpix));
     out += card(fmt::format("CDELT{}", axis), real(cdelt));
     for (int j = 1; j <= 2; ++j) {
       double const pc = at(o, "pc", static_cast<std::size_t>((axis - 1) * 2 + j - 1));
-      if (!std::isfinite(pc)) return wcs_error("no_celestial_wcs", "The image has no usable celestial WCS");
+      if (!std::isfinite(pc))
+        return wcs_error(errc::no_celestial_wcs, "The image has no usable celestial WCS");
       out += card(fmt::format("PC{}_{}", axis, j), real(pc));
     }
   }
@@ -144,7 +147,7 @@ Result<Frame> frame_of(boost::json::object const& o) {
   if (auto const* r = o.if_contains("radesys"); r && r->is_string()) radesys = r->as_string();
   double const equinox = num(o.if_contains("equinox"));
   auto unsupported = [&](std::string what) {
-    return wcs_error("wcs_unsupported", "The image's celestial frame is not supported for regions",
+    return wcs_error(errc::wcs_unsupported, "The image's celestial frame is not supported for regions",
                      std::move(what));
   };
   if (system == "galactic") return Frame::galactic;
@@ -199,7 +202,7 @@ Result<std::unique_ptr<ImageWcs>> ImageWcs::from_json(std::string_view wcs_json,
   boost::system::error_code ec;
   auto v = boost::json::parse(wcs_json, ec);
   if (ec || !v.is_object() || v.as_object().empty())
-    return wcs_error("no_celestial_wcs", "The image has no celestial WCS",
+    return wcs_error(errc::no_celestial_wcs, "The image has no celestial WCS",
                      "sky coordinates need a FITS image whose header has a celestial WCS");
   auto const& o = v.as_object();
   auto frame = frame_of(o);
@@ -214,8 +217,9 @@ Result<std::unique_ptr<ImageWcs>> ImageWcs::from_json(std::string_view wcs_json,
     }
   }
   if (refs.empty())
-    return wcs_error("wcs_unsupported", "The image's WCS cannot be used for regions", "no reference points");
-  Error last = wcs_error("wcs_unsupported", "The image's WCS cannot be used for regions",
+    return wcs_error(errc::wcs_unsupported, "The image's WCS cannot be used for regions",
+                     "no reference points");
+  Error last = wcs_error(errc::wcs_unsupported, "The image's WCS cannot be used for regions",
                          "wcslib does not reproduce the recorded coordinates");
   for (bool with_pv : {true, false}) {
     auto cards = header_cards(o, with_pv);

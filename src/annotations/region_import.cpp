@@ -6,6 +6,8 @@
 #include <numbers>
 #include <optional>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::annotations {
 namespace {
 
@@ -409,7 +411,7 @@ Result<ImportResult> import_catalogue(std::string_view csv, ImageWcs* wcs, Frame
                                       double height) {
   auto bad = [](std::string detail) {
     Error e = make_error(ErrorCode::validation, "Not a usable CSV catalogue", std::move(detail));
-    e.reason = "bad_catalogue";
+    e.reason = errc::bad_catalogue.code;
     return e;
   };
   if (csv.find('\0') != std::string_view::npos) return bad("the file holds binary data");
@@ -433,7 +435,7 @@ Result<ImportResult> import_catalogue(std::string_view csv, ImageWcs* wcs, Frame
   if (sky && !wcs) {
     Error e = make_error(ErrorCode::unprocessable, "The image has no celestial WCS",
                          "ra,dec columns need a FITS image with a celestial WCS; use x,y");
-    e.reason = "no_celestial_wcs";
+    e.reason = errc::no_celestial_wcs.code;
     return e;
   }
   ImportResult out;

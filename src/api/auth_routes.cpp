@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "api/json_body.hpp"
+#include "core/error_catalogue.hpp"
 
 namespace astropixel::api {
 
@@ -97,7 +98,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
         if (!login) {
           Error e = make_error(ErrorCode::validation, "login is required");
           e.field = "login";
-          e.reason = "missing_field";
+          e.reason = errc::missing_field.code;
           co_return e;
         }
         auto client = client_of(req);
@@ -191,7 +192,7 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
             Error e =
                 make_error(ErrorCode::validation, "current_password is required to change the password");
             e.field = "current_password";
-            e.reason = "missing_field";
+            e.reason = errc::missing_field.code;
             co_return e;
           }
           auto change = [a, &principal, &current_password, &new_password] {

@@ -7,6 +7,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::api {
@@ -38,7 +39,7 @@ bool is_safe_method(bhttp::verb v) {
 
 Error csrf_failed(std::string detail) {
   Error e = make_error(ErrorCode::forbidden, "CSRF check failed", std::move(detail));
-  e.reason = "csrf_failed";
+  e.reason = errc::csrf_failed.code;
   return e;
 }
 
@@ -89,7 +90,7 @@ Status Authenticator::check_sign_in(http::Request const& req) const {
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
   if (!boost::beast::iequals(media, "application/json")) {
     Error e = make_error(ErrorCode::unsupported_media_type, "Send the credentials as application/json");
-    e.reason = "json_required";
+    e.reason = errc::json_required.code;
     return e;
   }
   if (!origin_allowed(req)) return csrf_failed("Cross-site sign-in refused");

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::api {
 
 http::asio::awaitable<Result<boost::json::object>> read_json_object(http::Request& req) {
@@ -15,7 +17,7 @@ http::asio::awaitable<Result<boost::json::object>> read_json_object(http::Reques
   auto value = boost::json::parse(*text, ec);
   if (ec || !value.is_object()) {
     Error e = make_error(ErrorCode::bad_request, "Invalid JSON", "The body must be a JSON object");
-    e.reason = "invalid_json";
+    e.reason = errc::invalid_json.code;
     co_return e;
   }
   co_return std::move(value.as_object());
@@ -38,7 +40,7 @@ Result<std::string> required_string(boost::json::object const& o, std::string_vi
   if (!*v) {
     Error e = make_error(ErrorCode::validation, std::string(key) + " is required");
     e.field = std::string(key);
-    e.reason = "missing_field";
+    e.reason = errc::missing_field.code;
     return e;
   }
   return std::move(**v);

@@ -6,6 +6,7 @@
 
 #include "auth/validation.hpp"
 #include "core/clock.hpp"
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::auth {
@@ -13,13 +14,13 @@ namespace {
 
 Error bad_credentials() {
   Error e = make_error(ErrorCode::unauthorized, "Invalid credentials", "The login or the password is wrong");
-  e.reason = "invalid_credentials";
+  e.reason = errc::invalid_credentials.code;
   return e;
 }
 
 Error disabled() {
   Error e = make_error(ErrorCode::forbidden, "Account disabled", "This account has been disabled");
-  e.reason = "account_disabled";
+  e.reason = errc::account_disabled.code;
   return e;
 }
 
@@ -94,8 +95,8 @@ Result<User> AuthService::create_user(Registration const& r, Role role) {
   auto created = users_.create({r.email, lower(r.username), r.full_name, *hash, role});
   if (!created) {
     Error e = created.error();
-    if (e.reason == "email_taken") e.field = "email";
-    if (e.reason == "username_taken") e.field = "username";
+    // email_taken / username_taken name their field in the catalogue.
+    if (auto const* spec = find_error(e.machine_code()); spec && !spec->field.empty()) e.field = spec->field;
     return e;
   }
   return created;
@@ -152,7 +153,7 @@ Result<SignIn> AuthService::login(std::string_view login, std::string_view passw
 Result<SignIn> AuthService::refresh(std::string_view refresh_token, ClientInfo const&) {
   if (refresh_token.empty() || refresh_token.size() > 256) {
     Error e = make_error(ErrorCode::unauthorized, "Invalid refresh token", "Sign in again");
-    e.reason = "invalid_refresh_token";
+    e.reason = errc::invalid_refresh_token.code;
     return e;
   }
   std::string next = random_hex(32);
@@ -160,7 +161,7 @@ Result<SignIn> AuthService::refresh(std::string_view refresh_token, ClientInfo c
   auto session = sessions_.rotate(token_digest(refresh_token), token_digest(next),
                                   now_ms + settings_.refresh_ttl.count() * 1000, now_ms);
   if (!session) {
-    if (session.error().reason == "refresh_token_reused") cache_.clear();  // a session was revoked
+    if (session.error().reason == errc::refresh_token_reused.code) cache_.clear();  // a session was revoked
     return session.error();
   }
   auto user = sessions_.active_user(session->id, session->user_id, now_ms);
@@ -221,7 +222,7 @@ Status AuthService::change_password(Principal const& who, std::string_view curre
   if (!user) return user.error();
   if (!hasher_.verify(user->password_hash, current)) {
     Error e = make_error(ErrorCode::unauthorized, "Current password is wrong");
-    e.reason = "invalid_credentials";
+    e.reason = errc::invalid_credentials.code;
     e.field = "current_password";
     return e;
   }
@@ -235,7 +236,7 @@ Status AuthService::change_password(Principal const& who, std::string_view curre
 Result<User> AuthService::set_role(Principal const& by, std::string_view user_id, Role role) {
   if (by.user_id == user_id && role != Role::admin) {
     Error e = make_error(ErrorCode::conflict, "You cannot remove your own administrator role");
-    e.reason = "cannot_modify_self";
+    e.reason = errc::cannot_modify_self.code;
     return e;
   }
   if (auto s = users_.set_role(user_id, role); !s) return s.error();
@@ -246,7 +247,7 @@ Result<User> AuthService::set_role(Principal const& by, std::string_view user_id
 Result<User> AuthService::set_disabled(Principal const& by, std::string_view user_id, bool disabled) {
   if (by.user_id == user_id && disabled) {
     Error e = make_error(ErrorCode::conflict, "You cannot disable your own account");
-    e.reason = "cannot_modify_self";
+    e.reason = errc::cannot_modify_self.code;
     return e;
   }
   if (auto s = users_.set_disabled(user_id, disabled); !s) return s.error();
@@ -260,7 +261,7 @@ Result<User> AuthService::set_disabled(Principal const& by, std::string_view use
 Status AuthService::delete_user(Principal const& by, std::string_view user_id) {
   if (by.user_id == user_id) {
     Error e = make_error(ErrorCode::conflict, "You cannot delete your own account here");
-    e.reason = "cannot_modify_self";
+    e.reason = errc::cannot_modify_self.code;
     return e;
   }
   cache_.forget_user(std::string(user_id));

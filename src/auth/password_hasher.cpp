@@ -6,6 +6,8 @@
 #include <semaphore>
 #include <stdexcept>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::auth {
 
 struct PasswordHasher::Impl {
@@ -47,7 +49,7 @@ Result<std::string> PasswordHasher::hash(std::string_view password) const {
   if (password.size() > kMaxPasswordBytes) {
     Error e = make_error(ErrorCode::validation, "Password too long",
                          "Passwords may be at most " + std::to_string(kMaxPasswordBytes) + " bytes");
-    e.reason = "password_too_long";
+    e.reason = errc::password_too_long.code;
     return e;
   }
   auto h = impl_->compute(password);

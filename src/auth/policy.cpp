@@ -1,5 +1,7 @@
 #include "auth/policy.hpp"
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::auth {
 namespace {
 Error hidden() {
@@ -7,7 +9,7 @@ Error hidden() {
 }
 Error sign_in() {
   Error e = make_error(ErrorCode::unauthorized, "Authentication required", "Sign in to continue");
-  e.reason = "not_authenticated";
+  e.reason = errc::not_authenticated.code;
   return e;
 }
 bool owns(std::optional<Principal> const& who, Owned const& thing) {

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <stdexcept>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::auth {
 namespace {
 
@@ -26,9 +28,9 @@ std::optional<std::string> unb64url(std::string_view in) {
   return out;
 }
 
-Error invalid(std::string_view reason, std::string detail) {
+Error invalid(ErrorSpec const& reason, std::string detail) {
   Error e = make_error(ErrorCode::unauthorized, "Invalid or expired token", std::move(detail));
-  e.reason = std::string(reason);
+  e.reason = std::string(reason.code);
   return e;
 }
 
@@ -63,32 +65,32 @@ std::string TokenCodec::issue(AccessClaims const& c) const {
 }
 
 Result<AccessClaims> TokenCodec::verify(std::string_view token, std::int64_t now) const {
-  if (token.size() > kMaxTokenBytes) return invalid("invalid_token", "token too large");
+  if (token.size() > kMaxTokenBytes) return invalid(errc::invalid_token, "token too large");
   auto d1 = token.find('.');
   auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
   if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos) {
-    return invalid("invalid_token", "not a compact JWS");
+    return invalid(errc::invalid_token, "not a compact JWS");
   }
   auto header_json = unb64url(token.substr(0, d1));
-  if (!header_json) return invalid("invalid_token", "bad header encoding");
+  if (!header_json) return invalid(errc::invalid_token, "bad header encoding");
   boost::system::error_code ec;
   auto header = boost::json::parse(*header_json, ec);
-  if (ec || !header.is_object()) return invalid("invalid_token", "bad header");
+  if (ec || !header.is_object()) return invalid(errc::invalid_token, "bad header");
   auto const* alg = header.as_object().if_contains("alg");
   // The allow-list: exactly HS256. "none", HS512, RS256 (key confusion) all stop here.
   if (!alg || !alg->is_string() || alg->as_string() != "HS256")
-    return invalid("invalid_token", "algorithm not allowed");
-  if (header.as_object().contains("crit")) return invalid("invalid_token", "unsupported critical header");
+    return invalid(errc::invalid_token, "algorithm not allowed");
+  if (header.as_object().contains("crit")) return invalid(errc::invalid_token, "unsupported critical header");
 
   auto expected = sign(token.substr(0, d2));
   auto given = token.substr(d2 + 1);
   if (given.size() != expected.size() || sodium_memcmp(given.data(), expected.data(), expected.size()) != 0) {
-    return invalid("invalid_token", "bad signature");
+    return invalid(errc::invalid_token, "bad signature");
   }
   auto payload_json = unb64url(token.substr(d1 + 1, d2 - d1 - 1));
-  if (!payload_json) return invalid("invalid_token", "bad payload encoding");
+  if (!payload_json) return invalid(errc::invalid_token, "bad payload encoding");
   auto payload = boost::json::parse(*payload_json, ec);
-  if (ec || !payload.is_object()) return invalid("invalid_token", "bad payload");
+  if (ec || !payload.is_object()) return invalid(errc::invalid_token, "bad payload");
   auto const& p = payload.as_object();
   auto str = [&](char const* k) -> std::optional<std::string> {
     auto const* v = p.if_contains(k);
@@ -102,10 +104,10 @@ Result<AccessClaims> TokenCodec::verify(std::string_view token, std::int64_t now
   };
   auto sub = str("sub"), sid = str("sid"), typ = str("typ");
   auto exp = num("exp"), iat = num("iat"), nbf = num("nbf");
-  if (!sub || !sid || typ != "access" || !exp || !iat) return invalid("invalid_token", "missing claims");
-  if (now > *exp + skew_s_) return invalid("token_expired", "token expired");
+  if (!sub || !sid || typ != "access" || !exp || !iat) return invalid(errc::invalid_token, "missing claims");
+  if (now > *exp + skew_s_) return invalid(errc::token_expired, "token expired");
   if ((nbf && now + skew_s_ < *nbf) || now + skew_s_ < *iat)
-    return invalid("token_not_yet_valid", "token not yet valid");
+    return invalid(errc::token_not_yet_valid, "token not yet valid");
   return AccessClaims{*sub, *sid, *iat, nbf.value_or(*iat), *exp};
 }
 

@@ -1,16 +1,10 @@
 #include "auth/validation.hpp"
 
 #include "auth/password_hasher.hpp"
+#include "core/error_catalogue.hpp"
 
 namespace astropixel::auth {
 namespace {
-
-Error invalid(std::string_view field, std::string_view reason, std::string message) {
-  Error e = make_error(ErrorCode::validation, std::move(message));
-  e.reason = std::string(reason);
-  e.field = std::string(field);
-  return e;
-}
 
 bool has_control(std::string_view s) {
   for (unsigned char c : s) {
@@ -32,7 +26,7 @@ Status validate_email(std::string_view email) {
     ok = !domain.empty() && dot != std::string_view::npos && dot > 0 && domain.back() != '.' &&
          domain.find("..") == std::string_view::npos;
   }
-  if (!ok) return invalid("email", "invalid_email", "Enter a valid email address");
+  if (!ok) return make_error(errc::invalid_email);
   return {};
 }
 
@@ -41,31 +35,29 @@ Status validate_username(std::string_view username) {
   for (char c : username) {
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
   }
-  if (!ok)
-    return invalid("username", "invalid_username", "Usernames are 3-64 letters, digits or underscores");
+  if (!ok) return make_error(errc::invalid_username);
   return {};
 }
 
 Status validate_password(std::string_view password) {
   if (password.size() < kMinPasswordBytes) {
-    return invalid("password", "password_too_short", "Passwords need at least 8 characters");
+    return make_error(errc::password_too_short);
   }
   if (password.size() > kMaxPasswordBytes) {
-    return invalid("password", "password_too_long", "Passwords may be at most 1024 bytes");
+    return make_error(errc::password_too_long);
   }
   return {};
 }
 
 Status validate_full_name(std::string_view name) {
-  if (name.size() > 200 || has_control(name))
-    return invalid("full_name", "invalid_full_name", "Name too long or invalid");
+  if (name.size() > 200 || has_control(name)) return make_error(errc::invalid_full_name);
   return {};
 }
 
 Status validate_avatar_url(std::string_view url) {
   if (url.empty()) return {};
   if (url.size() > 2048 || has_control(url) || !(url.starts_with("https://") || url.starts_with("http://"))) {
-    return invalid("avatar_url", "invalid_avatar_url", "The avatar must be an http(s) URL");
+    return make_error(errc::invalid_avatar_url);
   }
   return {};
 }

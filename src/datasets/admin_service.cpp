@@ -1,5 +1,7 @@
 #include "datasets/admin_service.hpp"
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::datasets {
 
 Result<SystemStats> AdminService::stats() {
@@ -36,7 +38,7 @@ Result<std::vector<store::Activity>> AdminService::activity(int limit) {
 Status AdminService::delete_user(auth::Principal const& admin, std::string const& user_id) {
   if (admin.user_id == user_id) {
     Error e = make_error(ErrorCode::conflict, "You cannot delete your own account here");
-    e.reason = "cannot_modify_self";
+    e.reason = errc::cannot_modify_self.code;
     return e;
   }
   std::optional<auth::Principal> viewer = admin;

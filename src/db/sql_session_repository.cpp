@@ -1,14 +1,15 @@
 #include "db/sql_session_repository.hpp"
 
 #include "core/clock.hpp"
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::db {
 namespace {
 
-Error refresh_error(std::string_view reason) {
+Error refresh_error(ErrorSpec const& reason) {
   Error e = make_error(ErrorCode::unauthorized, "Invalid refresh token", "Sign in again");
-  e.reason = std::string(reason);
+  e.reason = std::string(reason.code);
   return e;
 }
 
@@ -57,17 +58,17 @@ Result<auth::Session> SqlSessionRepository::rotate(std::string_view refresh_dige
           lock,
       {std::string(refresh_digest)});
   if (!found) return found.error();
-  if (found->empty()) return refresh_error("invalid_refresh_token");
+  if (found->empty()) return refresh_error(errc::invalid_refresh_token);
   auth::Session s{found->text(0, 0), found->text(0, 3), found->int64(0, 5), next_expires_at};
-  if (!found->is_null(0, 4)) return refresh_error("invalid_refresh_token");
+  if (!found->is_null(0, 4)) return refresh_error(errc::invalid_refresh_token);
   if (!found->is_null(0, 2)) {
     // A token that was already exchanged came back: someone holds a copy. End the whole family.
     if (auto r = c.query("UPDATE sessions SET revoked_at = $2 WHERE id = $1", {s.id, now}); !r)
       return r.error();
     if (auto r = tx->commit(); !r) return r.error();
-    return refresh_error("refresh_token_reused");
+    return refresh_error(errc::refresh_token_reused);
   }
-  if (found->int64(0, 1) < now) return refresh_error("invalid_refresh_token");
+  if (found->int64(0, 1) < now) return refresh_error(errc::invalid_refresh_token);
   if (auto r = c.query("UPDATE refresh_tokens SET used_at = $2 WHERE digest = $1",
                        {std::string(refresh_digest), now});
       !r) {
@@ -98,7 +99,7 @@ Result<auth::User> SqlSessionRepository::active_user(std::string_view session_id
   if (!r) return r.error();
   if (r->empty()) {
     Error e = make_error(ErrorCode::unauthorized, "Session ended", "Sign in again");
-    e.reason = "session_revoked";
+    e.reason = errc::session_revoked.code;
     return e;
   }
   auth::User u;

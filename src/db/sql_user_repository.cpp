@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "core/clock.hpp"
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::db {
@@ -60,7 +61,7 @@ Result<auth::User> SqlUserRepository::create(auth::NewUser const& nu) {
     bool email_taken = taken && !taken->empty();
     Error out =
         make_error(ErrorCode::conflict, email_taken ? "Email already registered" : "Username already taken");
-    out.reason = email_taken ? "email_taken" : "username_taken";
+    out.reason = email_taken ? errc::email_taken.code : errc::username_taken.code;
     return out;
   }
   return u;

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::pyramid {
 
 Result<TileFormat> parse_tile_format(std::string_view name) {
@@ -13,7 +15,7 @@ Result<TileFormat> parse_tile_format(std::string_view name) {
   if (name == "png") return TileFormat::png;
   if (name == "webp") return TileFormat::webp;
   Error e = make_error(ErrorCode::validation, "Unknown tile format", "Use jpg, png or webp");
-  e.reason = "invalid_tile_format";
+  e.reason = errc::invalid_tile_format.code;
   return e;
 }
 

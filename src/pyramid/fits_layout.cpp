@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::pyramid {
 namespace {
 
@@ -13,7 +15,7 @@ constexpr std::size_t kCard = 80;
 
 Error corrupt(std::string detail) {
   Error e = make_error(ErrorCode::unprocessable, "The image is corrupt or truncated", std::move(detail));
-  e.reason = "corrupt_image";
+  e.reason = errc::corrupt_image.code;
   return e;
 }
 

@@ -14,18 +14,19 @@
 #include <system_error>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
 #include "pyramid/float_rows.hpp"
 
 namespace astropixel::pyramid {
 namespace {
 
-Error fits_error(std::string_view reason, std::string message, int status) {
+Error fits_error(ErrorSpec const& reason, std::string message, int status) {
   char text[FLEN_STATUS] = {};
   if (status) fits_get_errstatus(status, text);
   fits_clear_errmsg();
   Error e =
       make_error(ErrorCode::unprocessable, std::move(message), status ? std::string(text) : std::string());
-  e.reason = std::string(reason);
+  e.reason = std::string(reason.code);
   return e;
 }
 
@@ -55,18 +56,18 @@ Result<File> open_file(std::filesystem::path const& path) {
     // cfitsio reads whole 2880-byte blocks: a file that ends inside one (header dumps saved as
     // .hdr, interrupted copies) fails here with a read error rather than a format error.
     if (status == END_OF_FILE || status == READ_ERROR) {
-      return fits_error("truncated_file",
+      return fits_error(errc::truncated_file,
                         "The FITS file is cut short: it ends inside a 2880-byte block (a header saved "
                         "without its data, or an interrupted copy)",
                         0);
     }
     if (is_header_text(path)) {
-      return fits_error("fits_header_text",
+      return fits_error(errc::fits_header_text,
                         "The file is FITS header text with line breaks (a header dump), not a FITS file: "
                         "a FITS header is 80-character cards with no line breaks, followed by its data",
                         0);
     }
-    return fits_error("corrupt_image", "The FITS file cannot be opened", status);
+    return fits_error(errc::corrupt_image, "The FITS file cannot be opened", status);
   }
   return File(f, [](fitsfile* p) {
     int s = 0;
@@ -208,7 +209,7 @@ Status check_data_present(fitsfile* f, std::filesystem::path const& path, FitsHd
   std::error_code ec;
   auto const size = std::filesystem::file_size(path, ec);
   if (ec || static_cast<LONGLONG>(size) >= needed) return {};
-  return fits_error("truncated_file",
+  return fits_error(errc::truncated_file,
                     "The FITS file is cut short: HDU " + std::to_string(h.index) + " describes " +
                         std::to_string(needed - data_start) + " bytes of data, the file holds " +
                         std::to_string(std::max<LONGLONG>(0, static_cast<LONGLONG>(size) - data_start)) +
@@ -221,7 +222,7 @@ Result<FitsDescription> describe_open(fitsfile* f, std::filesystem::path const& 
   FitsDescription d;
   int status = 0, count = 0;
   if (fits_get_num_hdus(f, &count, &status))
-    return fits_error("corrupt_image", "The FITS file cannot be read", status);
+    return fits_error(errc::corrupt_image, "The FITS file cannot be read", status);
   for (int h = 1; h <= count; ++h) {
     int type = 0;
     if (fits_movabs_hdu(f, h, &type, &status)) {
@@ -232,17 +233,18 @@ Result<FitsDescription> describe_open(fitsfile* f, std::filesystem::path const& 
     }
     d.hdus.push_back(describe_hdu(f, h - 1, type));
   }
-  if (d.hdus.empty()) return fits_error("corrupt_image", "The FITS file cannot be read", 0);
+  if (d.hdus.empty()) return fits_error(errc::corrupt_image, "The FITS file cannot be read", 0);
   if (sel.hdu >= 0) {
     if (sel.hdu >= static_cast<int>(d.hdus.size())) {
-      return fits_error(
-          "bad_hdu", "No such HDU: the file has " + std::to_string(d.hdus.size()) + " (numbered from 0)", 0);
+      return fits_error(errc::bad_hdu,
+                        "No such HDU: the file has " + std::to_string(d.hdus.size()) + " (numbered from 0)",
+                        0);
     }
     auto const& h = d.hdus[static_cast<std::size_t>(sel.hdu)];
     if (!h.displayable) {
       std::string what = h.kind == "image" ? "an image of " + axes_text(h.axes) : noun(h, 1);
-      return fits_error("bad_hdu", "HDU " + std::to_string(sel.hdu) + " holds no 2-D image (" + what + ")",
-                        0);
+      return fits_error(errc::bad_hdu,
+                        "HDU " + std::to_string(sel.hdu) + " holds no 2-D image (" + what + ")", 0);
     }
     d.hdu = sel.hdu;
   } else {
@@ -256,11 +258,11 @@ Result<FitsDescription> describe_open(fitsfile* f, std::filesystem::path const& 
   if (d.hdu < 0) {
     if (d.hdus[0].kind == "random_groups") {
       return fits_error(
-          "random_groups_unsupported",
+          errc::random_groups_unsupported,
           "The file is a random-groups FITS (interferometer visibilities, not an image): " + summary(d.hdus),
           0);
     }
-    return fits_error("no_image_hdu", "The FITS file holds no 2-D image: " + summary(d.hdus), 0);
+    return fits_error(errc::no_image_hdu, "The FITS file holds no 2-D image: " + summary(d.hdus), 0);
   }
   auto const& chosen = d.hdus[static_cast<std::size_t>(d.hdu)];
   d.width = static_cast<std::uint32_t>(chosen.axes[0]);
@@ -273,7 +275,7 @@ Result<FitsDescription> describe_open(fitsfile* f, std::filesystem::path const& 
                    : d.planes * chosen.axes[i];
   }
   if (sel.plane < 0 || sel.plane >= d.planes) {
-    return fits_error("bad_plane",
+    return fits_error(errc::bad_plane,
                       "No such plane: the image has " + std::to_string(d.planes) +
                           (d.planes == 1 ? " plane" : " planes") + " (numbered from 0)",
                       0);
@@ -282,7 +284,7 @@ Result<FitsDescription> describe_open(fitsfile* f, std::filesystem::path const& 
   int type = 0;
   if (fits_movabs_hdu(f, 1, &type, &status) == 0) d.primary_header = header_text(f);
   if (fits_movabs_hdu(f, d.hdu + 1, &type, &status))
-    return fits_error("corrupt_image", "The FITS file cannot be read", status);
+    return fits_error(errc::corrupt_image, "The FITS file cannot be read", status);
   if (auto cut = check_data_present(f, path, chosen); !cut) return cut.error();
   if (d.hdu > 0) d.image_header = header_text(f);
   for (auto const* k : kKeywords) {
@@ -332,7 +334,7 @@ class FitsRows final : public FloatRows {
     buffer_.resize(n);
     if (fits_read_pixll(file_.get(), TFLOAT, fpixel_.data(), static_cast<LONGLONG>(n), &nan, buffer_.data(),
                         &any_null, &status)) {
-      return fits_error("corrupt_image", "The FITS data cannot be read (truncated?)", status);
+      return fits_error(errc::corrupt_image, "The FITS data cannot be read (truncated?)", status);
     }
     for (std::uint32_t r = 0; r < rows; ++r) {
       std::copy_n(buffer_.data() + static_cast<std::size_t>(rows - 1 - r) * d_.width, d_.width,

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::pyramid {
@@ -25,7 +26,7 @@ constexpr std::size_t kChunk = 1u << 20;
 
 Error corrupt(std::string detail) {
   Error e = make_error(ErrorCode::unprocessable, "The image is corrupt or truncated", std::move(detail));
-  e.reason = "corrupt_image";
+  e.reason = errc::corrupt_image.code;
   return e;
 }
 
@@ -97,7 +98,7 @@ Result<std::unique_ptr<ScratchFile>> to_scratch(
       Error e =
           make_error(ErrorCode::unprocessable, "Image too large",
                      "the compressed file inflates to more than " + std::to_string(max_bytes) + " bytes");
-      e.reason = "pixel_limit_exceeded";
+      e.reason = errc::pixel_limit_exceeded.code;
       return e;
     }
     if ((total / kChunk) % 64 == 0 && free_bytes(dir) < kDiskReserve + kChunk) {

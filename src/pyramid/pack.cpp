@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 
 namespace astropixel::pyramid {
@@ -42,7 +43,7 @@ Error io_error(std::string_view what, int err) {
 
 Error corrupt(std::string detail) {
   Error e = make_error(ErrorCode::unprocessable, "Corrupt pyramid pack", std::move(detail));
-  e.reason = "corrupt_pack";
+  e.reason = errc::corrupt_pack.code;
   return e;
 }
 

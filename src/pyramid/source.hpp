@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/error_catalogue.hpp"
 #include "pyramid/float_rows.hpp"
 #include "pyramid/stretch.hpp"
 
@@ -93,7 +94,7 @@ std::string_view sample_format_of_bitpix(int bitpix);
 // Whether an error's detail is a decoder's own text (libvips, libtiff, cfitsio, zlib), which can
 // name server paths: log it, and show the client the error's sentence alone.
 inline bool detail_is_decoder_text(Error const& e) {
-  return e.reason == "corrupt_image" && !e.detail.empty();
+  return e.reason == errc::corrupt_image.code && !e.detail.empty();
 }
 
 }  // namespace astropixel::pyramid

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::pyramid {
 
 Result<StretchKind> parse_stretch(std::string_view name) {
@@ -14,7 +16,7 @@ Result<StretchKind> parse_stretch(std::string_view name) {
   if (name == "sqrt") return StretchKind::sqrt;
   if (name == "asinh") return StretchKind::asinh;
   Error e = make_error(ErrorCode::validation, "Unknown stretch", "Use linear, zscale, log, sqrt or asinh");
-  e.reason = "invalid_stretch";
+  e.reason = errc::invalid_stretch.code;
   return e;
 }
 
@@ -78,7 +80,7 @@ Result<Stretch> Stretch::fit(std::vector<float>& sample, StretchOptions const& o
   if (sample.empty()) {
     Error e =
         make_error(ErrorCode::unprocessable, "The image has no valid pixels", "Every pixel is blank or NaN");
-    e.reason = "no_valid_pixels";
+    e.reason = errc::no_valid_pixels.code;
     return e;
   }
   Stretch s;

@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::pyramid {
 
 struct TiffReader::Handle {
@@ -21,7 +23,7 @@ namespace {
 
 Error corrupt(std::string detail) {
   Error e = make_error(ErrorCode::unprocessable, "The image is corrupt or truncated", std::move(detail));
-  e.reason = "corrupt_image";
+  e.reason = errc::corrupt_image.code;
   return e;
 }
 

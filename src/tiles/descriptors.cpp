@@ -6,13 +6,15 @@
 #include <charconv>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::tiles {
 namespace {
 
 Error not_precut(std::string detail) {
   Error e = make_error(ErrorCode::bad_request, "This IIIF request cannot be answered from pre-cut tiles",
                        std::move(detail));
-  e.reason = "iiif_not_precut";
+  e.reason = errc::iiif_not_precut.code;
   return e;
 }
 
