@@ -131,10 +131,22 @@ def test_scale_bar_compass_links_and_go_to(make_server, tmp_path):
 
     # The keyboard: the "?" list names every shortcut; "/" focuses the go-to field; "]" and "[" turn.
     keys = report["keys"]
-    assert keys["help_rows"] == 13, keys
+    assert keys["help_rows"] == 14, keys
     for text in ("Rotate 90° left, right", "Go to a position or a name", "Polygon; Enter closes it"):
         assert text in keys["help_text"], keys["help_text"]
     assert keys["focused"] == "Go to" and keys["rotated"] == 90 and keys["back"] == 0, keys
+
+    # The ruler, dragged straight up the screen over 200 px: that many screen pixels in image pixels,
+    # 0.36″ each along the great circle, and a position angle of 10° (the WCS turns north by 10°).
+    m = report["measure"]
+    got = re.fullmatch(r"([\d.]+) px · ([\d.]+)(″|′) · PA ([\d.]+)°", m["text"])
+    assert got, m
+    px = float(got[1])
+    arcsec = float(got[2]) * (60 if got[3] == "′" else 1)
+    assert abs(px / (200 * m["view"]["fov"] / m["view"]["viewer_width"]) - 1) < 0.01, m
+    assert abs(arcsec / (px * 0.36) - 1) < 0.005, m
+    assert abs(float(got[4]) - 10.0) < 0.3, m
+    assert m["drawn"] == 1
 
     # Touch on a phone: a pinch zooms in, one finger pans (the image moves with it: the centre goes
     # right in image pixels when the finger moves left), and nothing overflows the screen sideways.

@@ -96,6 +96,20 @@ try {
   await moved(page, before);
   report.keys.back = (await state(page)).rot;
 
+  // The ruler: "m", then a drag straight up the screen by 200 px from the centre.
+  await page.getByRole("heading", { level: 1 }).click();
+  await page.keyboard.press("m");
+  const frame = await page.locator(".osd").boundingBox();
+  const mx = Math.round(frame.x + frame.width / 2), my = Math.round(frame.y + frame.height / 2);
+  await page.mouse.move(mx, my + 100);
+  await page.mouse.down();
+  await page.mouse.move(mx, my + 20, { steps: 4 });
+  await page.mouse.move(mx, my - 100, { steps: 4 });
+  await page.mouse.up();
+  report.measure = { text: await page.getByLabel("Measurement").innerText(), view: await state(page),
+    drawn: await page.locator("svg.annotation-overlay g.ruler line").count() };
+  await page.keyboard.press("Escape");
+
   await page.mouse.move(640, 500);
   await page.mouse.wheel(0, -400);
   await page.waitForTimeout(1200);

@@ -356,6 +356,7 @@ export const viewerPage: PageFn = (root, params) => {
       signedIn: me !== null,
       sky: Boolean(d.pyramid?.wcs),
       skyPosition: sky ? skyPosition : undefined,
+      world: sky ? (x: number, y: number) => sky.world(x, y, d.height) : undefined,
       canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
     });
     replace(toolsSlot, annotations.toolbar);

@@ -20,15 +20,20 @@ import {
   rectangleFromDrag,
 } from "./annotation_geometry";
 import { findName } from "./go_to";
+import { describeMeasurement, measure } from "./measure";
+import type { World } from "./sky";
 import { isTyping } from "./shortcuts";
 import { regionExchangePanel } from "./region_exchange";
 
 const SVG = "http://www.w3.org/2000/svg";
-type Tool = "pan" | AnnotationKind;
-const TOOLS: readonly Tool[] = ["pan", ...ANNOTATION_KINDS];
+// "measure" is a ruler anyone may use; the other tools draw annotations (signed in).
+type Tool = "pan" | "measure" | AnnotationKind;
+const TOOLS: readonly Tool[] = ["pan", "measure", ...ANNOTATION_KINDS];
+const FREE_TOOLS: readonly Tool[] = ["pan", "measure"];
 // Every tool's button label and key (a Record over the kinds, so a new kind cannot be left out).
 const TOOL_KEYS: Record<Tool, { label: string; key: string; hint: string }> = {
   pan: { label: "Pan", key: "Escape", hint: "Esc" },
+  measure: { label: "Measure", key: "m", hint: "M" },
   point: { label: "Point", key: "p", hint: "P" },
   rectangle: { label: "Rectangle", key: "r", hint: "R" },
   circle: { label: "Circle", key: "c", hint: "C" },
@@ -56,6 +61,8 @@ export interface AnnotationLayerOptions {
   // Where an image position lies on the sky ("ICRS RA 05:35:17.30, Dec −05:23:28.0 (…)"), with a
   // usable celestial WCS: each annotation is listed with its centre's sky position.
   skyPosition?: (x: number, y: number) => string | null;
+  // The image's celestial WCS, pixel → sky: the ruler measures along the great circle with it.
+  world?: (x: number, y: number) => World | null;
 }
 
 export class AnnotationLayer {
@@ -73,6 +80,8 @@ export class AnnotationLayer {
   private readonly list = el("ul", { class: "annotation-list" });
   private readonly form = el("div");
   private readonly status = el("div", { attrs: { "aria-live": "polite" } });
+  private ruler: [[number, number], [number, number]] | null = null;
+  private readonly measureOut = el("output", { class: "readout", attrs: { "aria-label": "Measurement" } });
 
   constructor(private readonly o: AnnotationLayerOptions) {
     this.overlay = svg("svg", { class: "annotation-overlay", "aria-hidden": "true" });
@@ -91,7 +100,7 @@ export class AnnotationLayer {
             "data-tool": tool,
             "aria-pressed": String(tool === "pan"),
             title: `${label} (${hint})`,
-            disabled: tool !== "pan" && !o.signedIn,
+            disabled: !FREE_TOOLS.includes(tool) && !o.signedIn,
           },
           on: { click: () => this.setTool(tool) },
         },
@@ -101,6 +110,7 @@ export class AnnotationLayer {
       "div",
       { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "Annotation tools" } },
       ...TOOLS.map((tool) => toolButton(tool)),
+      this.measureOut,
     );
     this.panel = el(
       "section",
@@ -175,13 +185,15 @@ export class AnnotationLayer {
       return;
     }
     const tool = TOOL_BY_KEY[e.key];
-    if (tool && (tool === "pan" || this.o.signedIn)) this.setTool(tool);
+    if (tool && (FREE_TOOLS.includes(tool) || this.o.signedIn)) this.setTool(tool);
   };
 
   private setTool(tool: Tool): void {
     this.tool = tool;
     this.polygon = [];
     this.dragStart = null;
+    this.ruler = null;
+    this.measureOut.textContent = "";
     if (!this.draft) this.render();
     this.toolbar
       .querySelectorAll("button")
@@ -212,6 +224,10 @@ export class AnnotationLayer {
       } else if (this.tool === "polygon") {
         this.polygon.push(clampPoint(p, w, h));
         this.render();
+      } else if (this.tool === "measure") {
+        this.dragStart = p;
+        this.ruler = [p, p];
+        this.overlay.setPointerCapture(e.pointerId);
       } else {
         this.dragStart = p;
         this.overlay.setPointerCapture(e.pointerId);
@@ -220,6 +236,10 @@ export class AnnotationLayer {
     this.overlay.addEventListener("pointermove", (e) => {
       if (!this.dragStart) return;
       const p = this.toImage(e);
+      if (this.tool === "measure") {
+        this.updateRuler(this.dragStart, p);
+        return;
+      }
       const g =
         this.tool === "rectangle"
           ? rectangleFromDrag(this.dragStart, p, w, h)
@@ -229,6 +249,11 @@ export class AnnotationLayer {
     this.overlay.addEventListener("pointerup", (e) => {
       if (!this.dragStart) return;
       const p = this.toImage(e);
+      if (this.tool === "measure") {
+        this.updateRuler(this.dragStart, p);
+        this.dragStart = null;
+        return;
+      }
       const kind = this.tool as AnnotationKind;
       const g =
         kind === "rectangle" ? rectangleFromDrag(this.dragStart, p, w, h) : circleFromDrag(this.dragStart, p, w, h);
@@ -241,6 +266,12 @@ export class AnnotationLayer {
       e.preventDefault();
       this.finishPolygon();
     });
+  }
+
+  private updateRuler(a: [number, number], b: [number, number]): void {
+    this.ruler = [a, b];
+    this.measureOut.textContent = describeMeasurement(measure(a, b, this.o.world ?? null));
+    this.render();
   }
 
   private finishPolygon(): void {
@@ -368,6 +399,19 @@ export class AnnotationLayer {
           "stroke-dasharray": "4 3",
         }),
       );
+    }
+    if (this.ruler) {
+      const [a, b] = this.ruler.map((q) => this.project(q[0], q[1]));
+      const ruler = svg("g", { class: "ruler" });
+      ruler.append(
+        svg("line", { x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: "#ffffff", "stroke-width": 2 }),
+        svg("circle", { cx: a[0], cy: a[1], r: 3, fill: "#ffffff" }),
+        svg("circle", { cx: b[0], cy: b[1], r: 3, fill: "#ffffff" }),
+      );
+      const label = svg("text", { x: (a[0] + b[0]) / 2 + 6, y: (a[1] + b[1]) / 2 - 6, fill: "#ffffff" });
+      label.textContent = this.measureOut.textContent ?? "";
+      ruler.append(label);
+      children.push(ruler);
     }
     this.overlay.replaceChildren(...children);
   }

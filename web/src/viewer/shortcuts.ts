@@ -18,6 +18,10 @@ export const SHORTCUTS: readonly { group: string; items: readonly Shortcut[] }[]
       { keys: ["F"], what: "Full screen" },
       { keys: ["#"], what: "Coordinate grid on or off (images with a celestial WCS)" },
       { keys: ["/"], what: "Go to a position or a name" },
+      {
+        keys: ["M"],
+        what: "Measure: drag between two points (distance, and on the sky separation and position angle)",
+      },
     ],
   },
   {
@@ -44,7 +48,7 @@ export const VIEW_KEYS = {
 } as const;
 
 // OpenSeadragon's own letter keys that would clash with ours (r/R rotate and f flips in it).
-export const OSD_KEYS_TAKEN = new Set(["r", "R", "f", "F", "p", "P", "c", "C", "g", "G"]);
+export const OSD_KEYS_TAKEN = new Set(["r", "R", "f", "F", "p", "P", "c", "C", "g", "G", "m", "M"]);
 
 export function shortcutsDialog(): HTMLDialogElement {
   const dialog = el(
