@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "api/dataset_routes.hpp"
+#include "core/error_catalogue.hpp"
 #include "http/error_table.hpp"
 #include "upload/checksum.hpp"
 #include "upload/multipart.hpp"
@@ -43,7 +44,7 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
 
 Error bad_header(std::string_view name, std::string detail) {
   Error e = make_error(ErrorCode::bad_request, "Invalid " + std::string(name) + " header", std::move(detail));
-  e.reason = "invalid_tus_header";
+  e.reason = errc::invalid_tus_header.code;
   return e;
 }
 
@@ -65,7 +66,7 @@ Status check_version(http::Request const& req) {
   if (v == kTusVersion) return {};
   Error e = make_error(ErrorCode::precondition_failed, "Unsupported tus version",
                        v.empty() ? "send Tus-Resumable: 1.0.0" : "this server speaks tus 1.0.0");
-  e.reason = "tus_version_unsupported";
+  e.reason = errc::tus_version_unsupported.code;
   return e;
 }
 
@@ -129,7 +130,7 @@ http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Au
     }
     if (*n == 0) break;
     if (auto s = uploads.write(*appender, {buffer.data(), *n}); !s) {
-      if (s.error().reason == "past_upload_length") uploads.rollback(*appender);
+      if (s.error().reason == errc::past_upload_length.code) uploads.rollback(*appender);
       failure = s;
       break;
     }
@@ -203,7 +204,7 @@ class FormUpload {
           if (size_ + b.size() > max_size_) {
             Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
                                  "the maximum is " + std::to_string(max_size_) + " bytes");
-            e.reason = "upload_too_large";
+            e.reason = errc::upload_too_large.code;
             return e;
           }
           while (!b.empty()) {
@@ -212,7 +213,7 @@ class FormUpload {
             if (n < 0) {
               Error e = make_error(errno == ENOSPC ? ErrorCode::insufficient_storage : ErrorCode::unavailable,
                                    "Upload storage error", std::strerror(errno));
-              if (errno == ENOSPC) e.reason = "insufficient_disk_space";
+              if (errno == ENOSPC) e.reason = errc::insufficient_disk_space.code;
               return e;
             }
             size_ += static_cast<std::uint64_t>(n);
@@ -293,7 +294,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
         }
         if (has_body && req.body->content_length() && *req.body->content_length() > *length) {
           Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length");
-          e.reason = "past_upload_length";
+          e.reason = errc::past_upload_length.code;
           co_return tus_error(req, e);
         }
         auto checksum = checksum_of(req);
@@ -387,7 +388,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
           // Declared past the end: refused before a byte is read.
           Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length",
                                "Upload-Length is " + std::to_string((*appender)->length()));
-          e.reason = "past_upload_length";
+          e.reason = errc::past_upload_length.code;
           co_return tus_error(req, e);
         }
         auto appended =

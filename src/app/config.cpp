@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "ratelimit/redis_limiter.hpp"
 #include "storage/s3/s3_blob_store.hpp"
@@ -270,7 +271,7 @@ Key const* find_key(std::string const& name) {
 
 Error config_error(std::string const& key, std::string const& source, std::string const& problem) {
   Error e = make_error(ErrorCode::validation, "Invalid configuration", key + " (" + source + ") " + problem);
-  e.reason = "invalid_config";
+  e.reason = errc::invalid_config.code;
   return e;
 }
 

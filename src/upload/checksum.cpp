@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::upload {
 
 struct Checksum::State {
@@ -30,7 +32,7 @@ Result<std::unique_ptr<Checksum>> Checksum::parse(std::string_view header) {
   }
   if (!md) {
     Error e = bad("supported algorithms: " + std::string(kChecksumAlgorithms));
-    e.reason = "checksum_algorithm_unsupported";
+    e.reason = errc::checksum_algorithm_unsupported.code;
     return e;
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -64,7 +66,7 @@ Status Checksum::verify() {
   Error e = make_error(
       ErrorCode::checksum_mismatch, "Checksum mismatch",
       "the request body's " + algorithm_ + " differs from Upload-Checksum; its bytes were discarded");
-  e.reason = "checksum_mismatch";
+  e.reason = errc::checksum_mismatch.code;
   return e;
 }
 

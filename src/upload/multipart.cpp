@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::upload {
 namespace {
 
@@ -11,7 +13,7 @@ constexpr int kMaxParts = 64;
 
 Error malformed(std::string detail) {
   Error e = make_error(ErrorCode::bad_request, "Malformed multipart body", std::move(detail));
-  e.reason = "invalid_multipart";
+  e.reason = errc::invalid_multipart.code;
   return e;
 }
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 
@@ -19,13 +20,13 @@ namespace {
 Error local_error(std::string_view what, int err) {
   ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::insufficient_storage : ErrorCode::unavailable;
   Error e = make_error(code, "Upload storage error", std::string(what) + ": " + std::strerror(err));
-  if (code == ErrorCode::insufficient_storage) e.reason = "insufficient_disk_space";
+  if (code == ErrorCode::insufficient_storage) e.reason = errc::insufficient_disk_space.code;
   return e;
 }
 
 Error taken_over() {
   Error e = make_error(ErrorCode::conflict, "Another request took this upload over");
-  e.reason = "upload_taken_over";
+  e.reason = errc::upload_taken_over.code;
   return e;
 }
 

@@ -4,12 +4,14 @@
 
 #include <vector>
 
+#include "core/error_catalogue.hpp"
+
 namespace astropixel::upload {
 namespace {
 
 Error bad(std::string detail) {
   Error e = make_error(ErrorCode::bad_request, "Malformed Upload-Metadata", std::move(detail));
-  e.reason = "invalid_upload_metadata";
+  e.reason = errc::invalid_upload_metadata.code;
   return e;
 }
 

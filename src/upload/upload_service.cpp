@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/clock.hpp"
+#include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "datasets/probe_process.hpp"
@@ -41,14 +42,14 @@ Error not_found() {
 
 Error taken_over() {
   Error e = make_error(ErrorCode::conflict, "Another request took this upload over");
-  e.reason = "upload_taken_over";
+  e.reason = errc::upload_taken_over.code;
   return e;
 }
 
 Error io_error(std::string_view what, int err) {
   ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::insufficient_storage : ErrorCode::unavailable;
   Error e = make_error(code, "Upload storage error", std::string(what) + ": " + std::strerror(err));
-  if (code == ErrorCode::insufficient_storage) e.reason = "insufficient_disk_space";
+  if (code == ErrorCode::insufficient_storage) e.reason = errc::insufficient_disk_space.code;
   return e;
 }
 
@@ -185,7 +186,7 @@ Result<Upload> UploadService::create(auth::Principal const& who, std::uint64_t l
     Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
                          "Upload-Length " + std::to_string(length) + " exceeds the maximum of " +
                              std::to_string(settings_.max_upload_size) + " bytes");
-    e.reason = "upload_too_large";
+    e.reason = errc::upload_too_large.code;
     return e;
   }
   auto metadata = parse_upload_metadata(header);
@@ -198,7 +199,7 @@ Result<Upload> UploadService::create(auth::Principal const& who, std::uint64_t l
   if (*free < local + settings_.reserve_bytes) {
     Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space for this upload",
                          std::to_string(local) + " bytes needed, " + std::to_string(*free) + " free");
-    e.reason = "insufficient_disk_space";
+    e.reason = errc::insufficient_disk_space.code;
     return e;
   }
   Upload u;
@@ -254,12 +255,12 @@ Result<std::unique_ptr<Appender>> UploadService::begin_append(auth::Principal co
   if (offset != current) {
     Error e = make_error(ErrorCode::conflict, "Upload-Offset does not match",
                          "the upload is at offset " + std::to_string(current));
-    e.reason = "offset_mismatch";
+    e.reason = errc::offset_mismatch.code;
     return e;
   }
   if (u->state == "finished" || s->finishing) {
     Error e = make_error(ErrorCode::conflict, "Upload already complete");
-    e.reason = "upload_complete";
+    e.reason = errc::upload_complete.code;
     return e;
   }
   auto a = std::unique_ptr<Appender>(new Appender());
@@ -290,7 +291,7 @@ Status UploadService::write(Appender& a, std::span<char const> bytes) {
   if (a.offset_ + bytes.size() > a.length_) {
     Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length",
                          "Upload-Length is " + std::to_string(a.length_));
-    e.reason = "past_upload_length";
+    e.reason = errc::past_upload_length.code;
     return e;
   }
   std::lock_guard lock(a.slot_->mutex);
@@ -526,7 +527,7 @@ Result<std::filesystem::path> UploadService::reserve_file(std::uint64_t expected
   if (expected > settings_.max_upload_size) {
     Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
                          "the maximum is " + std::to_string(settings_.max_upload_size) + " bytes");
-    e.reason = "upload_too_large";
+    e.reason = errc::upload_too_large.code;
     return e;
   }
   auto free = settings_.free_bytes();
@@ -534,7 +535,7 @@ Result<std::filesystem::path> UploadService::reserve_file(std::uint64_t expected
   if (*free < expected + settings_.reserve_bytes) {
     Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space for this upload",
                          std::to_string(expected) + " bytes needed, " + std::to_string(*free) + " free");
-    e.reason = "insufficient_disk_space";
+    e.reason = errc::insufficient_disk_space.code;
     return e;
   }
   return settings_.dir / ("form-" + random_id() + ".part");
