@@ -1,10 +1,8 @@
 #include "api/upload_routes.hpp"
 
-#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <charconv>
@@ -12,6 +10,7 @@
 
 #include "api/dataset_routes.hpp"
 #include "core/error_catalogue.hpp"
+#include "core/log.hpp"
 #include "http/error_table.hpp"
 #include "upload/checksum.hpp"
 #include "upload/multipart.hpp"
@@ -53,12 +52,30 @@ void tus_headers(http::Response& r) {
   r.headers.set(bhttp::field::cache_control, "no-store");
 }
 
-// tus answers errors like any other route, plus the protocol header.
-http::Response tus_error(http::Request const& req, Error const& e) {
-  auto r = http::error_response(e, req.request_id, false);
-  tus_headers(r);
-  if (e.code == ErrorCode::precondition_failed) r.headers.set("Tus-Version", kTusVersion);
-  return r;
+// Every tus answer carries the protocol's headers, errors included; an error is rendered like any
+// other route's, through the one error table (5xx logged, details only with DEBUG). tus adds one
+// header to one error: a 412 names the versions spoken.
+http::Handler tus_route(bool debug, http::Handler handler) {
+  return [debug, handler = std::move(handler)](http::Request& req) -> Reply {
+    auto result = co_await handler(req);
+    http::Response r;
+    if (result) {
+      r = std::move(*result);
+    } else {
+      auto const& e = result.error();
+      if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable) {
+        auto ctx = req.log_context();
+        log::write(
+            e.code == ErrorCode::internal ? log::Level::error : log::Level::warn, "request_failed",
+            {{"code", e.machine_code()}, {"message", e.message}, {"detail", e.detail}, {"route", "tus"}},
+            &ctx);
+      }
+      r = http::error_response(e, req.request_id, debug);
+      if (e.code == ErrorCode::precondition_failed) r.headers.set("Tus-Version", kTusVersion);
+    }
+    tus_headers(r);
+    co_return r;
+  };
 }
 
 Status check_version(http::Request const& req) {
@@ -110,71 +127,47 @@ Result<std::unique_ptr<upload::Checksum>> checksum_of(http::Request const& req) 
   return upload::Checksum::parse(header);
 }
 
-// Streams the request body into the upload at the appender's offset. Bytes that arrived before a
-// broken connection or an over-long chunk are kept (and made durable); bytes past Upload-Length
-// make the whole request refused and are dropped. With a checksum, the request's bytes count only
-// when the whole body arrived and matches; otherwise they are all dropped.
-http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, Authenticator& authn,
+// Streams the request body into the upload; what the bytes come to (kept, dropped, verified) is
+// the service's decision at end_append. Every write runs on the blocking pool.
+http::asio::awaitable<Result<upload::Upload>> append_body(http::Request& req, http::BlockingPool& blocking,
                                                           upload::UploadService& uploads,
                                                           auth::Principal const& who,
-                                                          std::unique_ptr<upload::Appender> appender,
-                                                          std::unique_ptr<upload::Checksum> checksum) {
+                                                          std::unique_ptr<upload::Appender> appender) {
   std::vector<char> buffer(kBuffer);
-  Status failure;
-  if (checksum) uploads.hold_parts(*appender);
+  Status body;
   while (true) {
     auto n = co_await req.body->read_some(buffer);
     if (!n) {
-      failure = n.error();
+      body = n.error();
       break;
     }
     if (*n == 0) break;
-    if (auto s = uploads.write(*appender, {buffer.data(), *n}); !s) {
-      if (s.error().reason == errc::past_upload_length.code) uploads.rollback(*appender);
-      failure = s;
+    auto write = [&uploads, &appender, &buffer, size = *n] {
+      return uploads.write(*appender, {buffer.data(), size});
+    };
+    if (auto s = co_await blocking.run(write); !s) {
+      body = s;
       break;
     }
-    if (checksum) checksum->update({buffer.data(), *n});
-    if (uploads.wants_ship(*appender)) {  // a full part goes to the object store
-      auto ship = [&uploads, &appender] { return uploads.ship(*appender); };
-      if (auto s = co_await authn.blocking().run(ship); !s) {
-        failure = s;
-        break;
-      }
-    }
   }
-  if (checksum) {
-    // An interrupted body cannot be verified: it is dropped like a mismatching one.
-    Status verdict = failure ? checksum->verify() : failure;
-    if (!verdict) {
-      uploads.rollback(*appender);
-      failure = verdict;
-    }
-  }
-  auto finish = [&uploads, &who, &appender] { return uploads.end_append(who, std::move(appender)); };
-  auto done = co_await authn.blocking().run(finish);
-  if (!failure) co_return failure.error();
-  co_return done;
+  auto end = [&uploads, &who, &appender, &body] {
+    return uploads.end_append(who, std::move(appender), body);
+  };
+  co_return co_await blocking.run(end);
+}
+
+Error past_upload_length(std::uint64_t length) {
+  Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length",
+                       "Upload-Length is " + std::to_string(length));
+  e.reason = errc::past_upload_length.code;
+  return e;
 }
 
 // The small-file path: one multipart/form-data POST with the same fields as tus metadata and a
-// `file` part streamed straight to disk.
+// `file` part streamed to a FormFile. The parser (and so every write) runs on the blocking pool.
 class FormUpload {
  public:
-  FormUpload(std::filesystem::path path, std::uint64_t max_size)
-      : path_(std::move(path)), max_size_(max_size) {}
-  ~FormUpload() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!kept_) {
-      std::error_code ec;
-      std::filesystem::remove(path_, ec);
-    }
-  }
-  Status open() {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd_ < 0) return make_error(ErrorCode::unavailable, "Upload storage error", std::strerror(errno));
-    return {};
-  }
+  explicit FormUpload(upload::FormFile& file) : file_(file) {}
   upload::MultipartParser::Handlers handlers() {
     return {
         [this](upload::PartInfo const& p) -> Status {
@@ -195,30 +188,9 @@ class FormUpload {
           return {};
         },
         [this](std::span<char const> b) -> Status {
-          if (!in_file_) {
-            if (metadata_[field_].size() + b.size() > 64 * 1024)
-              return invalid_field(field_, "Field too long");
-            metadata_[field_].append(b.data(), b.size());
-            return {};
-          }
-          if (size_ + b.size() > max_size_) {
-            Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
-                                 "the maximum is " + std::to_string(max_size_) + " bytes");
-            e.reason = errc::upload_too_large.code;
-            return e;
-          }
-          while (!b.empty()) {
-            auto n = ::write(fd_, b.data(), b.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-              Error e = make_error(errno == ENOSPC ? ErrorCode::insufficient_storage : ErrorCode::unavailable,
-                                   "Upload storage error", std::strerror(errno));
-              if (errno == ENOSPC) e.reason = errc::insufficient_disk_space.code;
-              return e;
-            }
-            size_ += static_cast<std::uint64_t>(n);
-            b = b.subspan(static_cast<std::size_t>(n));
-          }
+          if (in_file_) return file_.write(b);
+          if (metadata_[field_].size() + b.size() > 64 * 1024) return invalid_field(field_, "Field too long");
+          metadata_[field_].append(b.data(), b.size());
           return {};
         },
         [this]() -> Status {
@@ -229,26 +201,15 @@ class FormUpload {
   }
   Status close() {
     if (!has_file_) return invalid_field("file", "A file part named \"file\" is required");
-    if (::fdatasync(fd_) != 0 || ::close(fd_) != 0) {
-      fd_ = -1;
-      return make_error(ErrorCode::unavailable, "Upload storage error", std::strerror(errno));
-    }
-    fd_ = -1;
-    return {};
+    return file_.close();
   }
-  void keep() { kept_ = true; }
   upload::Metadata const& metadata() const { return metadata_; }
-  std::uint64_t size() const { return size_; }
-  std::filesystem::path const& path() const { return path_; }
 
  private:
-  std::filesystem::path path_;
-  std::uint64_t max_size_;
-  int fd_ = -1;
-  bool kept_ = false, has_file_ = false, in_file_ = false;
+  upload::FormFile& file_;
+  bool has_file_ = false, in_file_ = false;
   std::string field_;
   upload::Metadata metadata_;
-  std::uint64_t size_ = 0;
 };
 
 }  // namespace
@@ -260,179 +221,164 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
   http::RouteOptions body_route{.max_body = limits.max_chunk_size, .rate_policy = "default"};
   http::RouteOptions no_body{.max_body = 0, .rate_policy = "default"};
   auto max_size = uploads.settings().max_upload_size;
+  auto tus = [debug = limits.debug](http::Handler h) { return tus_route(debug, std::move(h)); };
 
-  router.add(
-      bhttp::verb::options, "/api/uploads",
-      [max_size](http::Request&) -> Reply {
-        http::Response r;
-        r.status = bhttp::status::no_content;
-        tus_headers(r);
-        r.headers.set("Tus-Version", kTusVersion);
-        r.headers.set("Tus-Extension", kExtensions);
-        r.headers.set("Tus-Max-Size", std::to_string(max_size));
-        r.headers.set("Tus-Checksum-Algorithm", upload::kChecksumAlgorithms);
-        co_return r;
-      },
-      no_body);
+  router.add(bhttp::verb::options, "/api/uploads", tus([max_size](http::Request&) -> Reply {
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               r.headers.set("Tus-Version", kTusVersion);
+               r.headers.set("Tus-Extension", kExtensions);
+               r.headers.set("Tus-Max-Size", std::to_string(max_size));
+               r.headers.set("Tus-Checksum-Algorithm", upload::kChecksumAlgorithms);
+               co_return r;
+             }),
+             no_body);
 
-  router.add(
-      bhttp::verb::post, "/api/uploads",
-      [a, up](http::Request& req) -> Reply {
-        if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
-        auto who = co_await a->require_user(req);
-        if (!who) co_return tus_error(req, who.error());
-        if (!req.header("Upload-Defer-Length").empty())
-          co_return tus_error(req, bad_header("Upload-Defer-Length", "deferred lengths are not supported"));
-        auto length = parse_u64(req.header("Upload-Length"));
-        if (!length)
-          co_return tus_error(req, bad_header("Upload-Length", "a non-negative integer is required"));
-        auto has_body =
-            req.body->content_length().value_or(0) > 0 || !req.header("Transfer-Encoding").empty();
-        if (has_body && req.header("Content-Type") != kOctetStream) {
-          co_return tus_error(req, make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
-                                              "an upload body must be application/offset+octet-stream"));
-        }
-        if (has_body && req.body->content_length() && *req.body->content_length() > *length) {
-          Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length");
-          e.reason = errc::past_upload_length.code;
-          co_return tus_error(req, e);
-        }
-        auto checksum = checksum_of(req);
-        if (!checksum) co_return tus_error(req, checksum.error());
-        auto principal = who->principal;
-        std::string metadata(req.header("Upload-Metadata"));
-        auto create = [up, &principal, &length, &metadata] {
-          return up->create(principal, *length, metadata);
-        };
-        auto created = co_await a->blocking().run(create);
-        if (!created) {
-          if (static_cast<int>(http::status_of(created.error().code)) >= 500 &&
-              created.error().code != ErrorCode::insufficient_storage)
-            co_return created.error();
-          co_return tus_error(req, created.error());
-        }
-        upload::Upload u = *created;
-        if (has_body || *length == 0) {
-          // creation-with-upload (and an empty file, complete at once).
-          auto id = u.id;
-          auto begin = [up, &principal, &id] { return up->begin_append(principal, id, 0); };
-          auto appender = co_await a->blocking().run(begin);
-          if (!appender) co_return tus_error(req, appender.error());
-          auto appended =
-              co_await append_body(req, *a, *up, principal, std::move(*appender), std::move(*checksum));
-          if (!appended) {
-            if (appended.error().code == ErrorCode::unavailable ||
-                appended.error().code == ErrorCode::internal)
-              co_return appended.error();
-            co_return tus_error(req, appended.error());
-          }
-          u = *appended;
-        }
-        http::Response r;
-        r.status = bhttp::status::created;
-        tus_headers(r);
-        r.headers.set(bhttp::field::location, "/api/uploads/" + u.id);
-        describe(r, u);
-        co_return r;
-      },
-      body_route);
+  router.add(bhttp::verb::post, "/api/uploads",
+             tus([a, up, admit = limits.admit_storage](http::Request& req) -> Reply {
+               if (auto s = check_version(req); !s) co_return s.error();
+               auto who = co_await a->require_user(req);
+               if (!who) co_return who.error();
+               if (!req.header("Upload-Defer-Length").empty())
+                 co_return bad_header("Upload-Defer-Length", "deferred lengths are not supported");
+               auto length = parse_u64(req.header("Upload-Length"));
+               if (!length) co_return bad_header("Upload-Length", "a non-negative integer is required");
+               auto has_body =
+                   req.body->content_length().value_or(0) > 0 || !req.header("Transfer-Encoding").empty();
+               if (has_body && req.header("Content-Type") != kOctetStream) {
+                 co_return make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
+                                      "an upload body must be application/offset+octet-stream");
+               }
+               if (has_body && req.body->content_length() && *req.body->content_length() > *length)
+                 co_return past_upload_length(*length);
+               auto checksum = checksum_of(req);
+               if (!checksum) co_return checksum.error();
+               auto principal = who->principal;
+               std::string metadata(req.header("Upload-Metadata"));
+               auto create = [up, &principal, &length, &metadata, &admit]() -> Result<upload::Upload> {
+                 // Over MAX_UPLOAD_SIZE is a 413 from create, whatever the quota says.
+                 if (admit && *length <= up->settings().max_upload_size) {
+                   if (auto s = admit(principal.user_id, *length); !s) return s.error();
+                 }
+                 return up->create(principal, *length, metadata);
+               };
+               auto created = co_await a->blocking().run(create);
+               if (!created) co_return created.error();
+               upload::Upload u = *created;
+               if (has_body || *length == 0) {
+                 // creation-with-upload (and an empty file, complete at once).
+                 auto id = u.id;
+                 auto begin = [up, &principal, &id, &checksum] {
+                   return up->begin_append(principal, id, 0, std::move(*checksum));
+                 };
+                 auto appender = co_await a->blocking().run(begin);
+                 if (!appender) co_return appender.error();
+                 auto appended =
+                     co_await append_body(req, a->blocking(), *up, principal, std::move(*appender));
+                 if (!appended) co_return appended.error();
+                 u = *appended;
+               }
+               http::Response r;
+               r.status = bhttp::status::created;
+               r.headers.set(bhttp::field::location, "/api/uploads/" + u.id);
+               describe(r, u);
+               co_return r;
+             }),
+             body_route);
 
   // HEAD (through the GET route): where the upload stands. GET adds a JSON body for browsers.
-  router.add(
-      bhttp::verb::get, "/api/uploads/{id}",
-      [a, up](http::Request& req) -> Reply {
-        if (req.method == bhttp::verb::head) {
-          if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
-        }
-        auto who = co_await a->require_user(req);
-        if (!who) co_return tus_error(req, who.error());
-        auto principal = who->principal;
-        std::string id(req.param("id"));
-        auto look = [up, &principal, &id]() -> Result<upload::Upload> {
-          auto u = up->get(principal, id);
-          // Complete but not yet a dataset (a crash between the last byte and the dataset): finish now.
-          if (u && u->state == "open" && u->offset == u->length) return up->finish(principal, id);
-          return u;
-        };
-        auto u = co_await a->blocking().run(look);
-        if (!u) co_return tus_error(req, u.error());
-        auto r = http::json_response(upload_json(*u));
-        tus_headers(r);
-        describe(r, *u);
-        if (!u->metadata.empty()) r.headers.set("Upload-Metadata", encode_metadata(u->metadata));
-        co_return r;
-      },
-      no_body);
+  router.add(bhttp::verb::get, "/api/uploads/{id}", tus([a, up](http::Request& req) -> Reply {
+               if (req.method == bhttp::verb::head) {
+                 if (auto s = check_version(req); !s) co_return s.error();
+               }
+               auto who = co_await a->require_user(req);
+               if (!who) co_return who.error();
+               auto principal = who->principal;
+               std::string id(req.param("id"));
+               auto look = [up, &principal, &id]() -> Result<upload::Upload> {
+                 auto u = up->get(principal, id);
+                 // Complete but not yet a dataset (a crash between the last byte and the dataset): finish
+                 // now.
+                 if (u && u->state == "open" && u->offset == u->length) return up->finish(principal, id);
+                 return u;
+               };
+               auto u = co_await a->blocking().run(look);
+               if (!u) co_return u.error();
+               auto r = http::json_response(upload_json(*u));
+               describe(r, *u);
+               if (!u->metadata.empty()) r.headers.set("Upload-Metadata", encode_metadata(u->metadata));
+               co_return r;
+             }),
+             no_body);
 
-  router.add(
-      bhttp::verb::patch, "/api/uploads/{id}",
-      [a, up](http::Request& req) -> Reply {
-        if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
-        auto who = co_await a->require_user(req);
-        if (!who) co_return tus_error(req, who.error());
-        if (req.header("Content-Type") != kOctetStream) {
-          co_return tus_error(req, make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
-                                              "PATCH bodies must be application/offset+octet-stream"));
-        }
-        auto offset = parse_u64(req.header("Upload-Offset"));
-        if (!offset)
-          co_return tus_error(req, bad_header("Upload-Offset", "a non-negative integer is required"));
-        auto checksum = checksum_of(req);
-        if (!checksum) co_return tus_error(req, checksum.error());
-        auto principal = who->principal;
-        std::string id(req.param("id"));
-        auto begin = [up, &principal, &id, &offset] { return up->begin_append(principal, id, *offset); };
-        auto appender = co_await a->blocking().run(begin);
-        if (!appender) co_return tus_error(req, appender.error());
-        if (auto cl = req.body->content_length(); cl && *offset + *cl > (*appender)->length()) {
-          // Declared past the end: refused before a byte is read.
-          Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length",
-                               "Upload-Length is " + std::to_string((*appender)->length()));
-          e.reason = errc::past_upload_length.code;
-          co_return tus_error(req, e);
-        }
-        auto appended =
-            co_await append_body(req, *a, *up, principal, std::move(*appender), std::move(*checksum));
-        if (!appended) {
-          if (appended.error().code == ErrorCode::unavailable || appended.error().code == ErrorCode::internal)
-            co_return appended.error();
-          co_return tus_error(req, appended.error());
-        }
-        http::Response r;
-        r.status = bhttp::status::no_content;
-        tus_headers(r);
-        describe(r, *appended);
-        co_return r;
-      },
-      body_route);
+  router.add(bhttp::verb::patch, "/api/uploads/{id}", tus([a, up](http::Request& req) -> Reply {
+               if (auto s = check_version(req); !s) co_return s.error();
+               auto who = co_await a->require_user(req);
+               if (!who) co_return who.error();
+               if (req.header("Content-Type") != kOctetStream) {
+                 co_return make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
+                                      "PATCH bodies must be application/offset+octet-stream");
+               }
+               auto offset = parse_u64(req.header("Upload-Offset"));
+               if (!offset) co_return bad_header("Upload-Offset", "a non-negative integer is required");
+               auto checksum = checksum_of(req);
+               if (!checksum) co_return checksum.error();
+               auto principal = who->principal;
+               std::string id(req.param("id"));
+               auto begin = [up, &principal, &id, &offset, &checksum] {
+                 return up->begin_append(principal, id, *offset, std::move(*checksum));
+               };
+               auto appender = co_await a->blocking().run(begin);
+               if (!appender) co_return appender.error();
+               // Declared past the end: refused before a byte is read.
+               if (auto cl = req.body->content_length(); cl && *offset + *cl > (*appender)->length())
+                 co_return past_upload_length((*appender)->length());
+               auto appended = co_await append_body(req, a->blocking(), *up, principal, std::move(*appender));
+               if (!appended) co_return appended.error();
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               describe(r, *appended);
+               co_return r;
+             }),
+             body_route);
 
   router.add(bhttp::verb::post, "/api/datasets/upload",
-             [a, up](http::Request& req) -> Reply {
+             [a, up, admit = limits.admit_storage](http::Request& req) -> Reply {
                auto who = co_await a->require_user(req);
                if (!who) co_return who.error();
                auto boundary = upload::MultipartParser::boundary_of(req.header("Content-Type"));
                if (!boundary) co_return boundary.error();
-               // A declared length is checked against the limits and the disk before anything is read.
-               std::uint64_t expected = req.body->content_length().value_or(0);
-               auto reserve = [up, expected] { return up->reserve_file(expected); };
-               auto path = co_await a->blocking().run(reserve);
-               if (!path) co_return path.error();
-               FormUpload form(*path, up->settings().max_upload_size);
-               if (auto s = form.open(); !s) co_return s.error();
+               // A declared length is checked against the limits and the disk before anything is read; an
+               // undeclared one as the body streams.
+               auto declared = req.body->content_length();
+               auto principal = who->principal;
+               auto open = [up, declared, &admit, &principal]() -> Result<std::unique_ptr<upload::FormFile>> {
+                 if (admit && declared.value_or(0) > 0 && *declared <= up->settings().max_upload_size) {
+                   if (auto s = admit(principal.user_id, *declared); !s) return s.error();
+                 }
+                 return up->open_form_file(declared);
+               };
+               auto file = co_await a->blocking().run(open);
+               if (!file) co_return file.error();
+               FormUpload form(**file);
                upload::MultipartParser parser(*boundary, form.handlers());
                std::vector<char> buffer(kBuffer);
                while (true) {
                  auto n = co_await req.body->read_some(buffer);
                  if (!n) co_return n.error();
                  if (*n == 0) break;
-                 if (auto s = parser.feed({buffer.data(), *n}); !s) co_return s.error();
+                 auto feed = [&parser, &buffer, size = *n] { return parser.feed({buffer.data(), size}); };
+                 if (auto s = co_await a->blocking().run(feed); !s) co_return s.error();
                }
-               if (auto s = parser.finish(); !s) co_return s.error();
-               auto principal = who->principal;
-               auto ingest = [up, &form, &principal]() -> Result<datasets::Dataset> {
+               auto ingest = [up, &form, &parser, &file, &principal, &admit]() -> Result<datasets::Dataset> {
+                 if (auto s = parser.finish(); !s) return s.error();
                  if (auto s = form.close(); !s) return s.error();
-                 auto d = up->ingest(principal, form.metadata(), form.path(), form.size());
-                 if (d) form.keep();  // moved into the store
+                 // A chunked body declared no length: the quota is checked on what arrived.
+                 if (admit) {
+                   if (auto s = admit(principal.user_id, (*file)->size()); !s) return s.error();
+                 }
+                 auto d = up->ingest(principal, form.metadata(), (*file)->path(), (*file)->size());
+                 if (d) (*file)->keep();  // moved into the store
                  return d;
                };
                auto d = co_await a->blocking().run(ingest);
@@ -443,22 +389,19 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
              },
              {.max_body = uploads.settings().max_upload_size + (1 << 20), .rate_policy = "default"});
 
-  router.add(
-      bhttp::verb::delete_, "/api/uploads/{id}",
-      [a, up](http::Request& req) -> Reply {
-        if (auto s = check_version(req); !s) co_return tus_error(req, s.error());
-        auto who = co_await a->require_user(req);
-        if (!who) co_return tus_error(req, who.error());
-        auto principal = who->principal;
-        std::string id(req.param("id"));
-        auto kill = [up, &principal, &id] { return up->terminate(principal, id); };
-        if (auto s = co_await a->blocking().run(kill); !s) co_return tus_error(req, s.error());
-        http::Response r;
-        r.status = bhttp::status::no_content;
-        tus_headers(r);
-        co_return r;
-      },
-      no_body);
+  router.add(bhttp::verb::delete_, "/api/uploads/{id}", tus([a, up](http::Request& req) -> Reply {
+               if (auto s = check_version(req); !s) co_return s.error();
+               auto who = co_await a->require_user(req);
+               if (!who) co_return who.error();
+               auto principal = who->principal;
+               std::string id(req.param("id"));
+               auto kill = [up, &principal, &id] { return up->terminate(principal, id); };
+               if (auto s = co_await a->blocking().run(kill); !s) co_return s.error();
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             }),
+             no_body);
 }
 
 }  // namespace astropixel::api

@@ -200,7 +200,8 @@ int run_serve(CommonOptions const& common, bool print_config) {
   datasets::AdminService admin_service(*pool, users, auth_service, dataset_service);
   auto changed = [&tile_directory](std::string const& id) { tile_directory.invalidate(id); };
   api::add_admin_routes(router, authn, users, admin_service, dataset_service, changed);
-  api::add_upload_routes(router, authn, upload_service, {.max_chunk_size = cfg->max_chunk_size});
+  api::add_upload_routes(router, authn, upload_service,
+                         {.max_chunk_size = cfg->max_chunk_size, .debug = cfg->debug});
   api::add_dataset_routes(router, authn, dataset_service, changed);
   api::add_tile_routes(router, authn, tile_directory);
   annotations::AnnotationService annotation_service(*pool);

@@ -97,17 +97,11 @@ std::string ObjectStaging::initial(std::uint64_t length) const {
   return to_json(s);
 }
 
-Result<Staged> ObjectStaging::load(db::Connection& c, std::string const& id) {
-  auto r = c.query("SELECT staged_offset, staging, staging_version FROM uploads WHERE id = $1", {id});
-  if (!r) return r.error();
-  if (r->empty()) return make_error(ErrorCode::not_found, "Upload not found");
+Result<Staged> ObjectStaging::parse(std::string const& record) {
   Staged s;
-  s.offset = static_cast<std::uint64_t>(r->int64(0, 0));
-  s.version = r->int64(0, 2);
   boost::system::error_code ec;
-  auto v = boost::json::parse(r->text(0, 1), ec);
-  if (ec || !v.is_object())
-    return make_error(ErrorCode::internal, "Upload staging record unreadable", "upload " + id);
+  auto v = boost::json::parse(record, ec);
+  if (ec || !v.is_object()) return make_error(ErrorCode::internal, "Upload staging record unreadable");
   try {
     auto const& o = v.as_object();
     s.part_size = boost::json::value_to<std::uint64_t>(o.at("part_size"));
@@ -120,6 +114,21 @@ Result<Staged> ObjectStaging::load(db::Connection& c, std::string const& id) {
   } catch (std::exception const& e) {
     return make_error(ErrorCode::internal, "Upload staging record unreadable", e.what());
   }
+  return s;
+}
+
+Result<Staged> ObjectStaging::load(db::Connection& c, std::string const& id) {
+  auto r = c.query("SELECT staged_offset, staging, staging_version FROM uploads WHERE id = $1", {id});
+  if (!r) return r.error();
+  if (r->empty()) return make_error(ErrorCode::not_found, "Upload not found");
+  auto s = parse(r->text(0, 1));
+  if (!s) {
+    Error e = s.error();
+    e.detail = "upload " + id + (e.detail.empty() ? "" : ": " + e.detail);
+    return e;
+  }
+  s->offset = static_cast<std::uint64_t>(r->int64(0, 0));
+  s->version = r->int64(0, 2);
   return s;
 }
 

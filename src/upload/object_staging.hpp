@@ -60,6 +60,8 @@ class ObjectStaging {
   std::string initial(std::uint64_t length) const;
   std::uint64_t part_size_for(std::uint64_t length) const;
   Result<Staged> load(db::Connection& c, std::string const& id);
+  // The row's staging record (offset and version are not in it). Errors: internal.
+  static Result<Staged> parse(std::string const& record);
 
   // A writer at the row's durable offset. The local spool is trusted when it was in step with the
   // row at `trusted_version` (this instance made the last change); otherwise it is rebuilt from the

@@ -1,9 +1,5 @@
 #include "upload/upload_service.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <cerrno>
 #include <charconv>
@@ -17,22 +13,18 @@
 #include "datasets/probe_process.hpp"
 #include "datasets/stretch_request.hpp"
 #include "pyramid/source.hpp"
+#include "upload/local_file_store.hpp"
+#include "upload/object_part_store.hpp"
 
 namespace astropixel::upload {
 
 struct Appender::Slot {
-  std::mutex mutex;  // generation, finishing, and local writes
+  std::mutex mutex;  // generation, finishing, and the store's writes
   std::uint64_t generation = 0;
   bool finishing = false;
-  // Object store mode: serialises this instance's work on the upload's spool and parts (opening,
-  // shipping, committing, completing), and remembers the row version the spool is in step with.
-  std::mutex io;
-  std::int64_t spool_version = -1;
 };
 
-Appender::~Appender() {
-  if (fd_ >= 0) ::close(fd_);
-}
+Appender::~Appender() = default;
 
 namespace {
 
@@ -43,13 +35,6 @@ Error not_found() {
 Error taken_over() {
   Error e = make_error(ErrorCode::conflict, "Another request took this upload over");
   e.reason = errc::upload_taken_over.code;
-  return e;
-}
-
-Error io_error(std::string_view what, int err) {
-  ErrorCode code = err == ENOSPC || err == EDQUOT ? ErrorCode::insufficient_storage : ErrorCode::unavailable;
-  Error e = make_error(code, "Upload storage error", std::string(what) + ": " + std::strerror(err));
-  if (code == ErrorCode::insufficient_storage) e.reason = errc::insufficient_disk_space.code;
   return e;
 }
 
@@ -130,21 +115,33 @@ Result<datasets::NewDataset> describe(Metadata const& m, std::string const& owne
   return d;
 }
 
-std::uint64_t size_on_disk(std::filesystem::path const& p) {
-  struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return 0;
-  return static_cast<std::uint64_t>(st.st_size);
+}  // namespace
+
+namespace {
+
+std::unique_ptr<UploadStore> store_for(db::Pool& pool, Settings const& settings) {
+  if (settings.objects && settings.objects->part_assembly())
+    return std::make_unique<ObjectPartStore>(pool, *settings.objects, settings.dir);
+  return std::make_unique<LocalFileStore>(settings.dir);
 }
 
 }  // namespace
 
 UploadService::UploadService(db::Pool& pool, datasets::DatasetService& datasets, Settings settings)
-    : pool_(pool), datasets_(datasets), settings_(std::move(settings)) {
-  if (settings_.objects && settings_.objects->part_assembly())
-    objects_ = std::make_unique<ObjectStaging>(pool_, *settings_.objects, settings_.dir);
+    : UploadService(pool, datasets, settings, store_for(pool, settings)) {}
+
+UploadService::UploadService(db::Pool& pool, datasets::DatasetService& datasets, Settings settings,
+                             std::unique_ptr<UploadStore> store)
+    : pool_(pool),
+      datasets_(datasets),
+      settings_(std::move(settings)),
+      store_(std::move(store)),
+      budget_(settings_.free_bytes, settings_.reserve_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(settings_.dir, ec);
 }
+
+UploadService::~UploadService() = default;
 
 std::shared_ptr<Appender::Slot> UploadService::slot(std::string const& id) {
   std::lock_guard lock(slots_mutex_);
@@ -158,10 +155,15 @@ void UploadService::drop_slot(std::string const& id) {
   slots_.erase(id);
 }
 
+bool UploadService::still_mine(Appender const& a) {
+  std::lock_guard lock(a.slot_->mutex);
+  return a.slot_->generation == a.generation_;
+}
+
 Result<Upload> UploadService::load(db::Connection& c, std::string const& id) {
   auto r = c.query(
-      "SELECT id, owner_id, length, metadata, state, dataset_id, created_at, expires_at, staged_offset FROM "
-      "uploads WHERE id = $1",
+      "SELECT id, owner_id, length, metadata, state, dataset_id, created_at, expires_at, staged_offset, "
+      "staging FROM uploads WHERE id = $1",
       {id});
   if (!r) return r.error();
   if (r->empty()) return not_found();
@@ -174,14 +176,15 @@ Result<Upload> UploadService::load(db::Connection& c, std::string const& id) {
   u.dataset_id = r->text(0, 5);
   u.created_at = r->int64(0, 6);
   u.expires_at = r->int64(0, 7);
-  u.offset = u.state == "finished" ? u.length
-             : objects_            ? static_cast<std::uint64_t>(r->int64(0, 8))
-                                   : size_on_disk(path_of(u.id));
+  u.recorded_offset = static_cast<std::uint64_t>(r->int64(0, 8));
+  u.store_record = r->text(0, 9);
+  u.offset = u.state == "finished" ? u.length : store_->offset(u.id, u.recorded_offset);
   return u;
 }
 
 Result<Upload> UploadService::create(auth::Principal const& who, std::uint64_t length,
                                      std::string_view header) {
+  // Admission, cheapest first; nothing is stored until every check has passed.
   if (length > settings_.max_upload_size) {
     Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
                          "Upload-Length " + std::to_string(length) + " exceeds the maximum of " +
@@ -192,40 +195,38 @@ Result<Upload> UploadService::create(auth::Principal const& who, std::uint64_t l
   auto metadata = parse_upload_metadata(header);
   if (!metadata) return metadata.error();
   if (auto d = describe(*metadata, who.user_id); !d) return d.error();
-  // Local disk holds the whole upload, or (object store) about one part of it.
-  auto local = objects_ ? std::min<std::uint64_t>(length, 2 * objects_->part_size_for(length)) : length;
-  auto free = settings_.free_bytes();
-  if (!free) return free.error();
-  if (*free < local + settings_.reserve_bytes) {
-    Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space for this upload",
-                         std::to_string(local) + " bytes needed, " + std::to_string(*free) + " free");
-    e.reason = errc::insufficient_disk_space.code;
-    return e;
-  }
   Upload u;
   u.id = random_id();
+  // Room on this machine's disk for what the upload may still write here, counting every other
+  // open upload's promise (507 insufficient_disk_space).
+  if (auto s = budget_.claim(u.id, store_->local_bytes(length, 0)); !s) return s.error();
   u.owner_id = who.user_id;
   u.length = length;
   u.metadata = std::move(*metadata);
   u.state = "open";
   u.created_at = now_unix_ms();
   u.expires_at = u.created_at + settings_.expire_after.count();
-  if (!objects_) {
-    int fd = ::open(path_of(u.id).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) return io_error("create", errno);
-    ::close(fd);
+  auto record = store_->create(u.id, length);
+  if (!record) {
+    budget_.release(u.id);
+    return record.error();
   }
-  auto conn = pool_.acquire();
-  if (!conn) return conn.error();
-  auto r = (*conn)->query(
-      "INSERT INTO uploads (id, owner_id, length, metadata, state, created_at, updated_at, expires_at, "
-      "staging) VALUES ($1, $2, $3, $4, 'open', $5, $5, $6, $7)",
-      {u.id, u.owner_id, static_cast<std::int64_t>(length), metadata_json(u.metadata), u.created_at,
-       u.expires_at, objects_ ? objects_->initial(length) : std::string()});
-  if (!r) {
-    std::error_code ec;
-    std::filesystem::remove(path_of(u.id), ec);
-    return r.error();
+  u.store_record = *record;
+  auto written = [&]() -> Status {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->query(
+        "INSERT INTO uploads (id, owner_id, length, metadata, state, created_at, updated_at, expires_at, "
+        "staging) VALUES ($1, $2, $3, $4, 'open', $5, $5, $6, $7)",
+        {u.id, u.owner_id, static_cast<std::int64_t>(length), metadata_json(u.metadata), u.created_at,
+         u.expires_at, u.store_record});
+    if (!r) return r.error();
+    return {};
+  }();
+  if (!written) {
+    store_->discard(u.id, u.store_record);
+    budget_.release(u.id);
+    return written.error();
   }
   log::info("upload_created", {{"upload", u.id}, {"length", length}, {"user", who.user_id}});
   return u;
@@ -243,151 +244,137 @@ Result<Upload> UploadService::get(auth::Principal const& who, std::string const&
   return u;
 }
 
+namespace {
+
+Error offset_mismatch(std::uint64_t current) {
+  Error e = make_error(ErrorCode::conflict, "Upload-Offset does not match",
+                       "the upload is at offset " + std::to_string(current));
+  e.reason = errc::offset_mismatch.code;
+  return e;
+}
+
+Error upload_complete() {
+  Error e = make_error(ErrorCode::conflict, "Upload already complete");
+  e.reason = errc::upload_complete.code;
+  return e;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Appender>> UploadService::begin_append(auth::Principal const& who,
-                                                              std::string const& id, std::uint64_t offset) {
+                                                              std::string const& id, std::uint64_t offset,
+                                                              std::unique_ptr<Checksum> checksum) {
   auto u = get(who, id);
   if (!u) return u.error();
   auto s = slot(id);
-  std::unique_lock io(s->io, std::defer_lock);
-  if (objects_) io.lock();
-  std::lock_guard lock(s->mutex);
-  std::uint64_t current = u->state == "finished" || objects_ ? u->offset : size_on_disk(path_of(id));
-  if (offset != current) {
-    Error e = make_error(ErrorCode::conflict, "Upload-Offset does not match",
-                         "the upload is at offset " + std::to_string(current));
-    e.reason = errc::offset_mismatch.code;
-    return e;
+  auto current = [&] { return u->state == "finished" ? u->offset : store_->offset(id, u->recorded_offset); };
+  {
+    std::lock_guard lock(s->mutex);
+    if (auto at = current(); offset != at) return offset_mismatch(at);
+    if (u->state == "finished" || s->finishing) return upload_complete();
   }
-  if (u->state == "finished" || s->finishing) {
-    Error e = make_error(ErrorCode::conflict, "Upload already complete");
-    e.reason = errc::upload_complete.code;
-    return e;
-  }
+  // Opened outside the lock (a store may read the network); it fails if the upload moved on.
+  auto writer = store_->open(id, offset);
+  if (!writer) return writer.error();
   auto a = std::unique_ptr<Appender>(new Appender());
-  if (objects_) {
-    auto conn = pool_.acquire();
-    if (!conn) return conn.error();
-    auto st = objects_->load(**conn, id);
-    if (!st) return st.error();
-    if (st->offset != offset) return taken_over();  // moved on since we looked
-    auto w = objects_->open(id, std::move(*st), s->spool_version);
-    if (!w) return w.error();
-    s->spool_version = (*w)->st.version;
-    a->staged_ = std::move(*w);
-  } else {
-    a->fd_ = ::open(path_of(id).c_str(), O_WRONLY | O_CLOEXEC);
-    if (a->fd_ < 0) return io_error("open", errno);
+  {
+    std::lock_guard lock(s->mutex);
+    if (s->finishing) return upload_complete();
+    if (auto at = current(); offset != at) return offset_mismatch(at);
+    // Taking over: from here on, the previous request's writes are refused.
+    a->generation_ = ++s->generation;
   }
-  // Taking over: from here on, the previous request's writes are refused.
-  a->generation_ = ++s->generation;
   a->slot_ = s;
+  a->writer_ = std::move(*writer);
+  a->checksum_ = std::move(checksum);
   a->id_ = id;
-  a->offset_ = a->start_ = offset;
+  a->start_ = offset;
   a->length_ = u->length;
   return a;
 }
 
 Status UploadService::write(Appender& a, std::span<char const> bytes) {
-  if (a.offset_ + bytes.size() > a.length_) {
+  if (a.offset() + bytes.size() > a.length_) {
+    a.refused_ = true;
     Error e = make_error(ErrorCode::payload_too_large, "The body goes past Upload-Length",
                          "Upload-Length is " + std::to_string(a.length_));
     e.reason = errc::past_upload_length.code;
     return e;
   }
-  std::lock_guard lock(a.slot_->mutex);
-  if (a.slot_->generation != a.generation_) return taken_over();
-  if (a.staged_) {
-    if (auto s = objects_->append(*a.staged_, bytes); !s) return s;
-    a.offset_ += bytes.size();
-    return {};
-  }
-  while (!bytes.empty()) {
-    ssize_t n = ::pwrite(a.fd_, bytes.data(), bytes.size(), static_cast<off_t>(a.offset_));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      // Keep the file's size equal to what was written whole: a partial write is cut back.
-      (void)::ftruncate(a.fd_, static_cast<off_t>(a.offset_));
-      return io_error("write", err);
-    }
-    a.offset_ += static_cast<std::uint64_t>(n);
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
-bool UploadService::wants_ship(Appender const& a) const {
-  return a.staged_ && !a.hold_ && objects_->full(*a.staged_);
-}
-
-Status UploadService::ship(Appender& a) {
-  std::lock_guard io(a.slot_->io);
+  // The disk reserve, re-checked as bytes arrive: the room promised at creation may have gone to
+  // something else since. The bytes so far stay (the client resumes when there is room).
+  if (auto s = budget_.draw(a.id_, bytes.size()); !s) return s;
   {
     std::lock_guard lock(a.slot_->mutex);
     if (a.slot_->generation != a.generation_) return taken_over();
+    if (auto s = store_->write(*a.writer_, bytes); !s) return s;
   }
-  auto s = objects_->ship(*a.staged_);
-  a.slot_->spool_version = a.staged_->st.version;
-  return s;
+  if (a.checksum_) {
+    // Nothing leaves for the store before the verdict: the bytes may still be refused.
+    a.checksum_->update(bytes);
+    return {};
+  }
+  if (store_->wants_flush(*a.writer_)) return store_->flush(*a.writer_, [this, &a] { return still_mine(a); });
+  return {};
 }
 
 void UploadService::rollback(Appender& a) {
   std::lock_guard lock(a.slot_->mutex);
-  if (a.slot_->generation != a.generation_) return;
-  if (a.staged_) {
-    objects_->rollback(*a.staged_, a.start_);
-    a.offset_ = a.staged_->end;
-    return;
-  }
-  if (::ftruncate(a.fd_, static_cast<off_t>(a.start_)) == 0) a.offset_ = a.start_;
+  if (a.slot_->generation == a.generation_) store_->rollback(*a.writer_, a.start_);
 }
 
-Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique_ptr<Appender> a) {
-  bool complete = a->offset_ == a->length_;
-  std::string id = a->id_;
-  if (a->staged_) {
-    // Durable before acknowledged: the bytes are in the store and the row says so. The last
-    // request's tail goes straight into the last part.
-    std::unique_lock io(a->slot_->io);
-    {
-      std::lock_guard lock(a->slot_->mutex);
-      if (a->slot_->generation != a->generation_) return taken_over();
+Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique_ptr<Appender> a,
+                                         Status body) {
+  // The verdict first. Bytes past Upload-Length refuse the request whole. With a checksum, only a
+  // whole body that matches counts (an interrupted one cannot be verified).
+  Status outcome = body;
+  if (a->refused_) rollback(*a);
+  if (a->checksum_) {
+    Status verdict = outcome ? a->checksum_->verify() : outcome;
+    if (!verdict) {
+      rollback(*a);
+      outcome = verdict;
     }
-    if (objects_->full(*a->staged_)) {  // parts held back for a checksum
-      auto shipped = objects_->ship(*a->staged_);
-      a->slot_->spool_version = a->staged_->st.version;
-      if (!shipped) return shipped.error();
-    }
-    if (complete) return finish(who, id, a->staged_.get());  // with `io` held
-    auto committed = objects_->commit(*a->staged_);
-    a->slot_->spool_version = a->staged_->st.version;
-    if (!committed) return committed.error();
-  } else if (::fdatasync(a->fd_) != 0) {
-    // Durable before acknowledged: the offset we report survives a crash.
-    return io_error("fdatasync", errno);
   }
-  a.reset();
+  auto answer = [&](Result<Upload> r) -> Result<Upload> {
+    if (!outcome) return outcome.error();
+    return r;
+  };
+  std::string id = a->id_;
+  bool complete = a->offset() == a->length_;
+  if (!complete) {
+    // Durable before acknowledged: the offset we report survives a crash.
+    if (auto s = store_->make_durable(*a->writer_, [this, &a] { return still_mine(*a); }); !s)
+      return answer(s.error());
+  } else if (!still_mine(*a)) {
+    return answer(taken_over());
+  }
   {
     auto conn = pool_.acquire();
-    if (!conn) return conn.error();
+    if (!conn) return answer(conn.error());
     auto now = now_unix_ms();
     if (auto r = (*conn)->query(
             "UPDATE uploads SET updated_at = $1, expires_at = $2 WHERE id = $3 AND state = 'open'",
             {now, now + settings_.expire_after.count(), id});
         !r) {
-      return r.error();
+      return answer(r.error());
     }
   }
-  if (complete) return finish(who, id);
-  return get(who, id);
+  // The last request's tail goes straight into the Source.
+  if (complete) return answer(finish(who, id, a->writer_.get()));
+  return answer(get(who, id));
+}
+
+Result<Upload> UploadService::finish(auth::Principal const& who, std::string const& id) {
+  return finish(who, id, nullptr);
 }
 
 Result<Upload> UploadService::finish(auth::Principal const& who, std::string const& id,
-                                     ObjectStaging::Writer* staged) {
+                                     UploadStore::Writer* last) {
   auto u = get(who, id);
   if (!u) return u.error();
   if (u->state == "finished") return u;
-  if (!staged && u->offset != u->length) return u;
+  if (!last && u->offset != u->length) return u;
   auto s = slot(id);
   {
     std::lock_guard lock(s->mutex);
@@ -399,52 +386,26 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
     std::lock_guard lock(s->mutex);
     s->finishing = false;
   };
-  auto path = path_of(id);
-  if (objects_) {
-    // The parts become the source object, unless an earlier attempt got that far. Fragments and
-    // spool stay until the dataset exists: a failure after this point is retried from them.
-    auto assemble = [&]() -> Status {
-      std::unique_lock io(s->io, std::defer_lock);
-      if (!staged) io.lock();  // else the caller holds it
-      if (objects_->assembled(id, u->length)) return {};
-      std::unique_ptr<ObjectStaging::Writer> own;
-      if (!staged) {
-        auto conn = pool_.acquire();
-        if (!conn) return conn.error();
-        auto st = objects_->load(**conn, id);
-        if (!st) return st.error();
-        auto w = objects_->open(id, std::move(*st), s->spool_version);
-        if (!w) return w.error();
-        own = std::move(*w);
-        staged = own.get();
-      }
-      return objects_->assemble(*staged, u->length);
-    };
-    if (auto done = assemble(); !done) {
-      release();
-      return done.error();
-    }
+  auto source = store_->assemble(id, u->length, last);
+  if (!source) {
+    release();
+    return source.error();
   }
-  auto forget = [&](Error e) -> Result<Upload> {
-    // The bytes are not an image we accept: remove them and the upload, and say why.
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    if (objects_) {
-      (void)settings_.objects->remove(ObjectStaging::source_key(id));
-      objects_->clean(id);
-    }
-    if (auto conn = pool_.acquire()) (void)(*conn)->query("DELETE FROM uploads WHERE id = $1", {id});
-    drop_slot(id);
-    log::info("upload_rejected", {{"upload", id}, {"code", e.machine_code()}, {"detail", e.detail}});
-    return e;
-  };
-  auto d = objects_ ? make_stored_dataset(u->owner_id, u->metadata, ObjectStaging::source_key(id), u->length)
-                    : make_dataset(u->owner_id, u->metadata, path, u->length);
+  auto d = source->key.empty() ? make_dataset(u->owner_id, u->metadata, source->file, u->length)
+                               : make_stored_dataset(u->owner_id, u->metadata, source->key, u->length);
   if (!d) {
     auto code = d.error().code;
     if (code == ErrorCode::unsupported_media_type || code == ErrorCode::unprocessable ||
-        code == ErrorCode::validation)
-      return forget(d.error());
+        code == ErrorCode::validation) {
+      // The bytes are not an image we accept: remove them and the upload, and say why.
+      store_->discard(id, u->store_record);
+      if (auto conn = pool_.acquire()) (void)(*conn)->query("DELETE FROM uploads WHERE id = $1", {id});
+      budget_.release(id);
+      drop_slot(id);
+      log::info("upload_rejected",
+                {{"upload", id}, {"code", d.error().machine_code()}, {"detail", d.error().detail}});
+      return d.error();
+    }
     release();
     return d.error();
   }
@@ -456,7 +417,8 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
       !r) {
     return r.error();
   }
-  if (objects_) objects_->clean(id);
+  store_->release(id);
+  budget_.release(id);
   drop_slot(id);
   log::info("upload_finished", {{"upload", id},
                                 {"dataset", d->id},
@@ -523,22 +485,19 @@ Result<datasets::Dataset> UploadService::make_stored_dataset(std::string const& 
   return datasets_.create_stored(*desc, image, key);
 }
 
-Result<std::filesystem::path> UploadService::reserve_file(std::uint64_t expected) {
-  if (expected > settings_.max_upload_size) {
+Result<std::unique_ptr<FormFile>> UploadService::open_form_file(std::optional<std::uint64_t> declared) {
+  if (declared && *declared > settings_.max_upload_size) {
     Error e = make_error(ErrorCode::payload_too_large, "Upload too large",
                          "the maximum is " + std::to_string(settings_.max_upload_size) + " bytes");
     e.reason = errc::upload_too_large.code;
     return e;
   }
-  auto free = settings_.free_bytes();
-  if (!free) return free.error();
-  if (*free < expected + settings_.reserve_bytes) {
-    Error e = make_error(ErrorCode::insufficient_storage, "Not enough disk space for this upload",
-                         std::to_string(expected) + " bytes needed, " + std::to_string(*free) + " free");
-    e.reason = errc::insufficient_disk_space.code;
-    return e;
-  }
-  return settings_.dir / ("form-" + random_id() + ".part");
+  auto key = "form-" + random_id();
+  // A declared body is reserved whole; a chunked one reserves nothing and is checked as it streams.
+  if (auto s = budget_.claim(key, declared.value_or(0)); !s) return s.error();
+  auto f = FormFile::open(settings_.dir / (key + ".part"), settings_.max_upload_size, budget_, key);
+  if (!f) budget_.release(key);
+  return f;
 }
 
 Result<datasets::Dataset> UploadService::ingest(auth::Principal const& who, Metadata const& metadata,
@@ -561,19 +520,10 @@ Status UploadService::terminate(auth::Principal const& who, std::string const& i
     std::lock_guard lock(s->mutex);
     ++s->generation;  // a PATCH in flight stops writing
   }
-  std::optional<Staged> staged;
-  if (objects_ && u->state == "open") {
-    auto st = objects_->load(**conn, id);
-    if (!st) return st.error();
-    staged = std::move(*st);
-  }
   if (auto r = (*conn)->query("DELETE FROM uploads WHERE id = $1", {id}); !r) return r.error();
-  std::error_code ec;
-  std::filesystem::remove(path_of(id), ec);
-  if (staged) {
-    std::lock_guard io(s->io);
-    objects_->discard(id, *staged);
-  }
+  // A finished upload's bytes are its dataset's now; an expired one's are gone.
+  if (u->state == "open") store_->discard(id, u->store_record);
+  budget_.release(id);
   drop_slot(id);
   log::info("upload_terminated", {{"upload", id}});
   return {};
@@ -594,26 +544,19 @@ Result<int> UploadService::expire() {
       std::lock_guard lock(s->mutex);
       ++s->generation;
     }
-    std::optional<Staged> staged;
-    if (objects_) {
-      auto st = objects_->load(**conn, id);
-      if (!st) return st.error();
-      staged = std::move(*st);
-    }
     auto up = (*conn)->query(
         "UPDATE uploads SET state = 'expired', updated_at = $1 WHERE id = $2 AND state = 'open'", {now, id});
     if (!up) return up.error();
-    std::error_code ec;
-    std::filesystem::remove(path_of(id), ec);
-    if (staged && up->affected) {
-      std::lock_guard io(s->io);
-      objects_->discard(id, *staged);
-    }
-    drop_slot(id);
     if (up->affected) {
+      // Read after the row left 'open': no request can change the store's record any more.
+      auto record = (*conn)->query("SELECT staging FROM uploads WHERE id = $1", {id});
+      if (!record) return record.error();
+      store_->expire(id, record->empty() ? std::string() : record->text(0, 0));
+      budget_.release(id);
       ++n;
       log::info("upload_expired", {{"upload", id}});
     }
+    drop_slot(id);
   }
   // Expired and finished rows are kept a week so clients get 410/the dataset id, then forgotten.
   if (auto old = (*conn)->query("DELETE FROM uploads WHERE state <> 'open' AND updated_at < $1",

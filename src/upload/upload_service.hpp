@@ -1,11 +1,12 @@
 #pragma once
-// tus uploads: a row per upload (owner, length, metadata, expiry). On local storage the bytes are
-// one file whose size is the upload's offset, fdatasync'ed before each answer; on an object store
-// they go to the store as they arrive (object_staging.hpp) and the row holds the offset. Bytes are
-// written where the request says they go only when that equals the offset. One writer per upload
-// at a time: a new PATCH takes the upload over from a stalled one, whose later writes are refused,
-// so two requests never interleave. On the last byte the image is probed (its header only) and
-// becomes a dataset with its build job.
+// tus uploads: the protocol's state machine over an UploadStore (upload_store.hpp), which keeps the
+// bytes. A row per upload (owner, length, metadata, expiry, the store's record). Bytes are written
+// where the request says they go only when that equals the offset. One writer per upload at a
+// time: a new PATCH takes the upload over from a stalled one, whose later writes are refused, so two
+// requests never interleave. A request with Upload-Checksum counts only when its whole body arrived
+// and matches; otherwise its bytes are dropped. On the last byte the image is probed (its header
+// only) and becomes a dataset with its build job. Every upload's room on the local disk is reserved
+// in a DiskBudget (disk_budget.hpp) at creation and re-checked as bytes arrive.
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -19,8 +20,11 @@
 #include "auth/policy.hpp"
 #include "datasets/dataset_service.hpp"
 #include "db/pool.hpp"
-#include "upload/object_staging.hpp"
+#include "upload/checksum.hpp"
+#include "upload/disk_budget.hpp"
+#include "upload/form_file.hpp"
 #include "upload/upload_metadata.hpp"
+#include "upload/upload_store.hpp"
 
 namespace astropixel::upload {
 
@@ -50,6 +54,9 @@ struct Upload {
   std::string state;  // open | finished | expired
   std::string dataset_id;
   std::int64_t created_at = 0, expires_at = 0;
+  // The store's state in the row: its record (staging) and the offset it recorded.
+  std::string store_record;
+  std::uint64_t recorded_offset = 0;
 };
 
 class UploadService;
@@ -59,7 +66,7 @@ class UploadService;
 class Appender {
  public:
   ~Appender();
-  std::uint64_t offset() const { return offset_; }
+  std::uint64_t offset() const { return writer_->end(); }
   std::uint64_t length() const { return length_; }
   std::string const& id() const { return id_; }
 
@@ -68,51 +75,55 @@ class Appender {
   struct Slot;
   std::shared_ptr<Slot> slot_;
   std::uint64_t generation_ = 0;
-  int fd_ = -1;
-  std::unique_ptr<ObjectStaging::Writer> staged_;  // object store mode
+  std::unique_ptr<UploadStore::Writer> writer_;
+  std::unique_ptr<Checksum> checksum_;  // the request's Upload-Checksum, if any
   std::string id_;
-  std::uint64_t offset_ = 0, start_ = 0, length_ = 0;
-  bool hold_ = false;
+  std::uint64_t start_ = 0, length_ = 0;
+  bool refused_ = false;  // the body broke a rule: the request is refused whole
 };
 
 class UploadService {
  public:
+  // The store follows the settings: parts in `objects` when it has part assembly, else files.
   UploadService(db::Pool& pool, datasets::DatasetService& datasets, Settings settings);
+  // With a store of the caller's making (tests inject faults through it).
+  UploadService(db::Pool& pool, datasets::DatasetService& datasets, Settings settings,
+                std::unique_ptr<UploadStore> store);
+  ~UploadService();
 
   // Errors: payload_too_large (over MAX_UPLOAD_SIZE), insufficient_storage, bad_request (metadata),
   // validation (name, category, visibility, stretch).
   Result<Upload> create(auth::Principal const& who, std::uint64_t length, std::string_view metadata_header);
   // Errors: not_found (absent or someone else's), gone (expired).
   Result<Upload> get(auth::Principal const& who, std::string const& id);
-  // Errors: as get, conflict (offset_mismatch) with nothing changed, conflict when already complete.
+  // Takes the upload over for one request's body at `offset`; with `checksum`, the request's bytes
+  // count only if the whole body matches it. Errors: as get, conflict (offset_mismatch) with
+  // nothing changed, conflict (upload_complete).
   Result<std::unique_ptr<Appender>> begin_append(auth::Principal const& who, std::string const& id,
-                                                 std::uint64_t offset);
-  // Appends bytes at the appender's offset. Errors: conflict (taken over by a newer request),
-  // insufficient_storage (disk full), payload_too_large (past Upload-Length).
+                                                 std::uint64_t offset,
+                                                 std::unique_ptr<Checksum> checksum = nullptr);
+  // Appends bytes at the appender's offset. Blocking (disk, and the object store when a part is
+  // full): call it off the I/O thread. Errors: payload_too_large (past_upload_length: the request
+  // will be refused whole), insufficient_storage (the disk reserve would be crossed, or the disk is
+  // full: the bytes so far are kept), conflict (taken over by a newer request), unavailable.
   Status write(Appender& a, std::span<char const> bytes);
-  // Whether written bytes wait to be shipped to the object store (call ship, off the I/O thread).
-  bool wants_ship(Appender const& a) const;
-  // Keeps this request's bytes out of the object store's parts until end_append (they may still be
-  // discarded: a checksum is verified at the end of the body).
-  void hold_parts(Appender& a) { a.hold_ = true; }
-  // Errors: conflict (taken over), unavailable (the store).
-  Status ship(Appender& a);
-  // Forgets the bytes this request wrote (the body broke a rule and the request is refused whole).
-  void rollback(Appender& a);
-  // Makes the written bytes durable, refreshes the expiry, and finishes the upload on its last
-  // byte: it becomes a dataset. Errors: unsupported_media_type and unprocessable (the bytes are
-  // removed and the upload forgotten), conflict (taken over), unavailable.
-  Result<Upload> end_append(auth::Principal const& who, std::unique_ptr<Appender> a);
-  // Turns a complete upload into a dataset (idempotent). `staged`: the last request's writer in
-  // object store mode (its caller holds the upload's io lock). Errors: as end_append.
-  Result<Upload> finish(auth::Principal const& who, std::string const& id,
-                        ObjectStaging::Writer* staged = nullptr);
+  // Ends the request whose body ended with `body` (ok, or why it broke off; a failed write's error).
+  // The checksum verdict, then: bytes of a refused request (past Upload-Length, a checksum that
+  // does not match or could not be verified) are dropped, the rest made durable, the expiry
+  // refreshed, and on the last byte the upload becomes a dataset. Returns the first error of the
+  // request, else the upload as it now stands. Errors: those of `body`, checksum_mismatch,
+  // unsupported_media_type and unprocessable (the bytes are removed and the upload forgotten),
+  // conflict (taken over), unavailable.
+  Result<Upload> end_append(auth::Principal const& who, std::unique_ptr<Appender> a, Status body = {});
+  // Turns a complete upload into a dataset (idempotent: a finish interrupted by a crash is done by
+  // the next HEAD). Errors: as end_append.
+  Result<Upload> finish(auth::Principal const& who, std::string const& id);
   // Errors: not_found.
   Status terminate(auth::Principal const& who, std::string const& id);
 
-  // Single-request (multipart) uploads. A fresh local file for `expected` bytes. Errors:
-  // payload_too_large, insufficient_storage.
-  Result<std::filesystem::path> reserve_file(std::uint64_t expected);
+  // Single-request (multipart) uploads: a fresh local file for a body of `declared` bytes (nullopt:
+  // a chunked body, checked as it streams). Errors: payload_too_large, insufficient_storage.
+  Result<std::unique_ptr<FormFile>> open_form_file(std::optional<std::uint64_t> declared);
   // Probes `path` and turns it into a dataset owned by `who` (the file is moved into the store).
   // Errors: validation (metadata), unsupported_media_type, unprocessable; the caller removes the
   // file on error.
@@ -122,12 +133,15 @@ class UploadService {
   Result<int> expire();
 
   Settings const& settings() const { return settings_; }
+  DiskBudget& disk_budget() { return budget_; }
 
  private:
   std::shared_ptr<Appender::Slot> slot(std::string const& id);
   void drop_slot(std::string const& id);
-  std::filesystem::path path_of(std::string const& id) const { return settings_.dir / (id + ".part"); }
+  bool still_mine(Appender const& a);
+  void rollback(Appender& a);
   Result<Upload> load(db::Connection& c, std::string const& id);
+  Result<Upload> finish(auth::Principal const& who, std::string const& id, UploadStore::Writer* last);
   Result<datasets::Dataset> make_dataset(std::string const& owner, Metadata const& metadata,
                                          std::filesystem::path const& path, std::uint64_t size);
   Result<datasets::Dataset> make_stored_dataset(std::string const& owner, Metadata const& metadata,
@@ -136,7 +150,8 @@ class UploadService {
   db::Pool& pool_;
   datasets::DatasetService& datasets_;
   Settings settings_;
-  std::unique_ptr<ObjectStaging> objects_;
+  std::unique_ptr<UploadStore> store_;
+  DiskBudget budget_;
   std::mutex slots_mutex_;
   std::map<std::string, std::shared_ptr<Appender::Slot>> slots_;
 };
