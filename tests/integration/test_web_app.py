@@ -3,6 +3,7 @@ the demo, upload through the page, watch processing, see tiles, lose the session
 /login?redirect=, sign out. Screenshots of each step are kept in test-artifacts/web/."""
 import json
 import pathlib
+import shutil
 import subprocess
 
 import numpy as np
@@ -33,6 +34,7 @@ def test_the_main_flow_in_a_browser(web_server, tmp_path):
     image.write_bytes(geotiff_bytes(np.dstack([x % 256, y % 256, (x + y) % 256]).astype(np.uint8), UTM33N,
                                     (10.0, 10.0, 0.0), (0, 0, 0, 500000.0, 4600000.0, 0)))
     out = ARTIFACTS / "main-flow"
+    shutil.rmtree(out, ignore_errors=True)  # a failure.png of an earlier run must not be counted
     r = subprocess.run(["node", str(NODE / "e2e_web.mjs"), s.base, str(image), str(out)], capture_output=True,
                        text=True, timeout=240, cwd=NODE)
     assert r.returncode == 0, r.stderr

@@ -51,7 +51,7 @@ try {
   await page.getByText("Resuming your earlier upload of this file.").waitFor({ timeout: 15000 });
   report.resumed = true;
   await page.screenshot({ path: path.join(artifacts, "02-resumed.png") });
-  await page.waitForURL(/\/datasets\/[0-9a-f]{32}$/, { timeout: 90000 });
+  await page.waitForURL(/\/datasets\/[0-9a-f]{32}(\?.*)?$/, { timeout: 90000 });
   report.viewer = new URL(page.url()).pathname;
   await page.screenshot({ path: path.join(artifacts, "03-viewer.png") });
 

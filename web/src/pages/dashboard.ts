@@ -1,12 +1,13 @@
 // My datasets and public ones: search, category filter, sort, grid or list, paging, live progress,
-// delete with confirmation.
+// edit and delete (with confirmation) for the owner and admins.
 import { ApiError, api } from "../api/client";
 import { CATEGORIES, isBusy, type Dataset, type DatasetStatusBody, type Page } from "../api/types";
 import { currentUser } from "../auth/session";
 import { navigate, type PageFn } from "../router";
 import { el, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
-import { datasetCard } from "./dataset_card";
+import { type CardActions, datasetCard } from "./dataset_card";
+import { confirmDelete, editDataset } from "./dataset_dialogs";
 
 const PAGE_SIZE = 24;
 const CATEGORY_FILTERS = ["all", ...CATEGORIES] as const;
@@ -39,33 +40,10 @@ export const dashboardPage: PageFn = (root, _params, query) => {
     history.replaceState(null, "", `/datasets${p.size ? `?${p.toString()}` : ""}`);
   };
 
-  const confirmDelete = (d: Dataset) => {
-    const dialog = el(
-      "dialog",
-      { class: "card", attrs: { "aria-labelledby": "del-title" } },
-      el("h2", { id: "del-title" }, "Delete this dataset?"),
-      el("p", null, "“", d.name, "” and its tiles will be deleted for good."),
-      el(
-        "form",
-        { attrs: { method: "dialog" }, class: "actions" },
-        el("button", { class: "button", attrs: { value: "cancel", autofocus: true } }, "Cancel"),
-        el("button", { class: "button danger", attrs: { value: "delete" } }, "Delete"),
-      ),
-    );
-    const remove = async () => {
-      try {
-        await api(`/api/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" });
-        void load();
-      } catch (e) {
-        replace(summary, errorBox("The dataset could not be deleted", e instanceof ApiError ? e.message : String(e)));
-      }
-    };
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      if (dialog.returnValue === "delete") void remove();
-    });
-    document.body.appendChild(dialog);
-    dialog.showModal();
+  const actions: CardActions = {
+    canManage: (d) => d.is_owner || Boolean(user?.is_admin),
+    onEdit: (d) => editDataset(d, () => void load()),
+    onDelete: (d) => confirmDelete(d, () => void load()),
   };
 
   const render = (page: Page<Dataset>) => {
@@ -83,7 +61,7 @@ export const dashboardPage: PageFn = (root, _params, query) => {
         ),
       );
     } else {
-      replace(results, ...page.items.map((d) => datasetCard(d, confirmDelete, state.view)));
+      replace(results, ...page.items.map((d) => datasetCard(d, actions, state.view)));
     }
     const from = page.total ? page.offset + 1 : 0;
     replace(summary, `${from}–${page.offset + page.items.length} of ${page.total}`);

@@ -35,11 +35,14 @@ function expiry(d: Dataset): HTMLElement | null {
   );
 }
 
-export function datasetCard(
-  d: Dataset,
-  onDelete: ((d: Dataset) => void) | null,
-  view: "grid" | "list" = "grid",
-): HTMLElement {
+// Edit and delete are offered when given and the dataset is the viewer's (or they are an admin).
+export interface CardActions {
+  canManage: (d: Dataset) => boolean;
+  onEdit: (d: Dataset) => void;
+  onDelete: (d: Dataset) => void;
+}
+
+export function datasetCard(d: Dataset, actions: CardActions | null, view: "grid" | "list" = "grid"): HTMLElement {
   const href = `/datasets/${encodeURIComponent(d.id)}`;
   const failed = d.status === "failed";
   const thumb =
@@ -74,15 +77,28 @@ export function datasetCard(
       isBusy(d.status) ? progressBar(d.progress, `Processing ${d.name}`) : null,
       d.status === "failed" ? el("p", { class: "error small" }, d.failure_reason ?? "Processing failed") : null,
       expiry(d),
-      onDelete && d.is_owner
+      actions?.canManage(d)
         ? el(
-            "button",
-            {
-              class: "button danger small",
-              attrs: { type: "button", "aria-label": `Delete ${d.name}` },
-              on: { click: () => onDelete(d) },
-            },
-            "Delete",
+            "div",
+            { class: "row card-actions" },
+            el(
+              "button",
+              {
+                class: "button small",
+                attrs: { type: "button", "aria-label": `Edit ${d.name}` },
+                on: { click: () => actions.onEdit(d) },
+              },
+              "Edit",
+            ),
+            el(
+              "button",
+              {
+                class: "button danger small",
+                attrs: { type: "button", "aria-label": `Delete ${d.name}` },
+                on: { click: () => actions.onDelete(d) },
+              },
+              "Delete",
+            ),
           )
         : null,
     ),

@@ -3,7 +3,7 @@
 import OpenSeadragon from "openseadragon";
 import { ApiError, api } from "../api/client";
 import { DEFAULT_STRETCH, type Dataset } from "../api/types";
-import type { PageFn } from "../router";
+import { navigate, type PageFn } from "../router";
 import { el, formatBytes, formatPixels, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
 import { statusBadge } from "./dataset_card";
@@ -21,6 +21,7 @@ import { OrientationLayer } from "../viewer/orientation_layer";
 import { OSD_KEYS_TAKEN, VIEW_KEYS, isTyping, shortcutsDialog } from "../viewer/shortcuts";
 import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
+import { confirmDelete, editDataset } from "./dataset_dialogs";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -277,6 +278,26 @@ export const viewerPage: PageFn = (root, params) => {
           el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"),
           pageTitle(d.name),
           statusBadge(d),
+          d.is_owner || me?.is_admin
+            ? el(
+                "div",
+                { class: "row page-actions" },
+                el(
+                  "button",
+                  { class: "button small", attrs: { type: "button" }, on: { click: () => editDataset(d, reopen) } },
+                  "Edit",
+                ),
+                el(
+                  "button",
+                  {
+                    class: "button danger small",
+                    attrs: { type: "button" },
+                    on: { click: () => confirmDelete(d, () => navigate("/datasets")) },
+                  },
+                  "Delete",
+                ),
+              )
+            : null,
         ),
         el(
           "div",
