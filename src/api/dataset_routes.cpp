@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 #include <tuple>
@@ -212,7 +213,20 @@ Result<Answer> delete_dataset(Call& call, DatasetService& ds, Changed const& cha
   return Answer::no_content();
 }
 
-Result<Answer> reprocess_dataset(Call& call, DatasetService& ds, Changed const& changed) {
+Result<Answer> reprocess_dataset(Call& call, DatasetService& ds, Changed const& changed,
+                                 DatasetLimits const& limits) {
+  // Each reprocess is a whole pyramid build: counted per user (every instance shares the count
+  // through Redis when REDIS_URL is set), before anything else, so refused requests count too.
+  if (limits.limiter && call.who) {
+    auto const decision = limits.limiter->check(limits.reprocess, call.who->user_id);
+    if (!decision.allowed) {
+      Error e = make_error(ErrorCode::rate_limited, "Too many reprocess requests",
+                           fmt::format("Each user may reprocess {} times per {} s", limits.reprocess.limit,
+                                       limits.reprocess.window.count()));
+      e.retry_after_s = static_cast<int>(std::max(1u, decision.retry_after));
+      return e;
+    }
+  }
   auto change = reprocess_change(call.body);
   if (!change) return change.error();
   std::string id(call.param("id"));
@@ -240,8 +254,8 @@ Result<Answer> dataset_stats(Call& call, DatasetService& ds) {
 
 }  // namespace
 
-void add_dataset_routes(http::Router& router, Authenticator& authn, DatasetService& datasets,
-                        Changed changed) {
+void add_dataset_routes(http::Router& router, Authenticator& authn, DatasetService& datasets, Changed changed,
+                        DatasetLimits limits) {
   using bhttp::verb;
   auto* ds = &datasets;
   auto on_change = std::make_shared<Changed>(std::move(changed));
@@ -270,7 +284,9 @@ void add_dataset_routes(http::Router& router, Authenticator& authn, DatasetServi
                 .pattern = "/api/datasets/{id}/reprocess",
                 .access = Access::user,
                 .body = Body::optional_json,
-                .handler = with_change(reprocess_dataset)});
+                .handler = [ds, on_change, limits](Call& c) {
+                  return reprocess_dataset(c, *ds, *on_change, limits);
+                }});
   add_endpoint(router, authn, {.pattern = "/api/stats", .handler = with(dataset_stats)});
 }
 

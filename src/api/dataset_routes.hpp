@@ -5,6 +5,7 @@
 #include "api/authn.hpp"
 #include "datasets/dataset_service.hpp"
 #include "http/router.hpp"
+#include "ratelimit/limiter.hpp"
 
 namespace astropixel::api {
 
@@ -14,8 +15,14 @@ boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth:
 // Told about every dataset this process modifies (the tile cache drops it).
 using Changed = std::function<void(std::string const&)>;
 
+// Per-user limits of these endpoints (ADR 0019).
+struct DatasetLimits {
+  ratelimit::Limiter* limiter = nullptr;  // null: no per-user limits
+  ratelimit::Policy reprocess;            // reprocess requests per user (429 rate_limited past it)
+};
+
 void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::DatasetService& datasets,
-                        Changed changed);
+                        Changed changed, DatasetLimits limits = {});
 
 // Request bodies, parsed (errors: validation naming the field).
 // PATCH/PUT /api/datasets/{id}: name, description, category, visibility or is_public.

@@ -250,6 +250,9 @@ std::vector<Key> const& keys() {
     k.push_back(number<int>("JOB_LEASE_SECONDS", &Config::job_lease_seconds, 2, 3600));
     k.push_back(number<int>("JOB_MAX_ATTEMPTS", &Config::job_max_attempts, 1, 100));
     k.push_back(number<int>("MAX_BUILDS_PER_USER", &Config::max_builds_per_user, 0, 1024));
+    k.push_back(
+        number<std::uint64_t>("USER_STORAGE_QUOTA_BYTES", &Config::user_storage_quota_bytes, 0, 1ull << 60));
+    k.push_back(text("REPROCESS_RATE_LIMIT", &Config::reprocess_rate_limit, false, check_rate));
     k.push_back(number<std::uint64_t>("MAX_IMAGE_PIXELS", &Config::max_image_pixels, 1, 1ull << 40));
     k.push_back(number<std::uint64_t>("DISK_RESERVE_BYTES", &Config::disk_reserve_bytes, 0, 1ull << 50));
     k.push_back(number<int>("TILE_THREADS", &Config::tile_threads, 0, 256));

@@ -79,7 +79,9 @@ struct Config {
   int job_lease_seconds = 30;
   int job_max_attempts = 3;
   // Per-user limits (ADR 0019). Builds of one user beyond this many at once wait in the queue.
-  int max_builds_per_user = 2;  // 0 = no cap
+  int max_builds_per_user = 2;                   // 0 = no cap
+  std::uint64_t user_storage_quota_bytes = 0;    // sources + open uploads per user; 0 = unlimited
+  std::string reprocess_rate_limit = "20/3600";  // reprocess requests per user
   std::uint64_t max_image_pixels = 9'000'000'000ull;
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core

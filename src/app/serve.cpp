@@ -15,6 +15,7 @@
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
 #include "api/dataset_routes.hpp"
+#include "api/storage_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/test_routes.hpp"
 #include "api/tile_routes.hpp"
@@ -29,6 +30,7 @@
 #include "core/process_stats.hpp"
 #include "datasets/build_pyramid_job.hpp"
 #include "datasets/dataset_service.hpp"
+#include "datasets/storage_quota.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
 #include "db/sql_session_repository.hpp"
@@ -200,9 +202,16 @@ int run_serve(CommonOptions const& common, bool print_config) {
   datasets::AdminService admin_service(*pool, users, auth_service, dataset_service);
   auto changed = [&tile_directory](std::string const& id) { tile_directory.invalidate(id); };
   api::add_admin_routes(router, authn, users, admin_service, dataset_service, changed);
+  datasets::StorageQuota storage_quota(*pool, cfg->user_storage_quota_bytes);
   api::add_upload_routes(router, authn, upload_service,
-                         {.max_chunk_size = cfg->max_chunk_size, .debug = cfg->debug});
-  api::add_dataset_routes(router, authn, dataset_service, changed);
+                         {.max_chunk_size = cfg->max_chunk_size,
+                          .admit_storage = [&storage_quota](std::string const& user, std::uint64_t bytes) {
+                            return storage_quota.admit(user, bytes);
+                          },
+                          .debug = cfg->debug});
+  api::add_dataset_routes(router, authn, dataset_service, changed,
+                          {.limiter = &limiter, .reprocess = parse_policy("reprocess", cfg->reprocess_rate_limit)});
+  api::add_storage_routes(router, authn, storage_quota);
   api::add_tile_routes(router, authn, tile_directory);
   annotations::AnnotationService annotation_service(*pool);
   api::add_annotation_routes(router, authn, annotation_service);

@@ -85,7 +85,7 @@ struct ErrorSpec {
   X(past_upload_length, payload_too_large, "The body goes past the declared Upload-Length", "", false)      \
   X(upload_too_large, payload_too_large, "The file is larger than the server accepts", "", false)           \
   X(insufficient_disk_space, insufficient_storage, "The server is out of disk space", "", false)            \
-  X(quota_exceeded, insufficient_storage, "Your storage quota is used up", "", false)                       \
+  X(quota_exceeded, forbidden, "Your storage quota is used up", "", false)                                  \
   /* Images and builds */                                                                                   \
   X(unsupported_format, unsupported_media_type, "This kind of file is not supported", "", false)            \
   X(corrupt_image, unprocessable, "The file is damaged and cannot be read", "", false)                      \

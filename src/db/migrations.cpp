@@ -160,6 +160,10 @@ ALTER TABLE jobs ADD COLUMN claimed_at BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX jobs_fairness_running ON jobs (fairness_key, state);
 CREATE INDEX jobs_fairness_served ON jobs (fairness_key, claimed_at);
 )sql"},
+    // A per-user storage quota set by an administrator; NULL = the configured default.
+    {9, "users_storage_quota", R"sql(
+ALTER TABLE users ADD COLUMN storage_quota_bytes BIGINT;
+)sql"},
 };
 
 }  // namespace
