@@ -203,14 +203,15 @@ int run_serve(CommonOptions const& common, bool print_config) {
   auto changed = [&tile_directory](std::string const& id) { tile_directory.invalidate(id); };
   api::add_admin_routes(router, authn, users, admin_service, dataset_service, changed);
   datasets::StorageQuota storage_quota(*pool, cfg->user_storage_quota_bytes);
-  api::add_upload_routes(router, authn, upload_service,
-                         {.max_chunk_size = cfg->max_chunk_size,
-                          .admit_storage = [&storage_quota](std::string const& user, std::uint64_t bytes) {
-                            return storage_quota.admit(user, bytes);
-                          },
-                          .debug = cfg->debug});
-  api::add_dataset_routes(router, authn, dataset_service, changed,
-                          {.limiter = &limiter, .reprocess = parse_policy("reprocess", cfg->reprocess_rate_limit)});
+  api::add_upload_routes(
+      router, authn, upload_service,
+      {.max_chunk_size = cfg->max_chunk_size,
+       .admit_storage = [&storage_quota](std::string const& user,
+                                         std::uint64_t bytes) { return storage_quota.admit(user, bytes); },
+       .debug = cfg->debug});
+  api::add_dataset_routes(
+      router, authn, dataset_service, changed,
+      {.limiter = &limiter, .reprocess = parse_policy("reprocess", cfg->reprocess_rate_limit)});
   api::add_storage_routes(router, authn, storage_quota);
   api::add_tile_routes(router, authn, tile_directory);
   annotations::AnnotationService annotation_service(*pool);
