@@ -55,13 +55,18 @@ try {
   report.viewer = new URL(page.url()).pathname;
   await page.screenshot({ path: path.join(artifacts, "03-viewer.png") });
 
-  // Not an image: the message the server gives, shown as text.
+  // Not an image: stopped from its first bytes, before anything is sent; the Upload button stays off.
   await page.goto(base + "/upload");
   await page.locator("input[type=file]").setInputFiles(notImage);
-  await page.getByRole("button", { name: "Upload" }).click();
-  const box = page.locator("[role=alert]").first();
+  const box = page.locator("p.sniffed.error");
   await box.waitFor({ timeout: 30000 });
   report.unsupported_message = (await box.innerText()).replace(/\s+/g, " ");
+  report.upload_disabled = await page.getByRole("button", { name: "Upload" }).isDisabled();
+  // An image: what the header says is shown beside the file name.
+  await page.locator("input[type=file]").setInputFiles(image);
+  await page.locator("span.sniffed").waitFor({ timeout: 10000 });
+  report.sniffed = await page.locator("span.sniffed").innerText();
+  report.upload_enabled_again = await page.getByRole("button", { name: "Upload" }).isEnabled();
   await page.screenshot({ path: path.join(artifacts, "04-unsupported.png") });
   report.ok = true;
 } catch (e) {

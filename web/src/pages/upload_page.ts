@@ -8,6 +8,7 @@ import { el, formatBytes, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
 import { progressBar } from "./dataset_card";
 import { RateMeter, formatDuration, isFitsName, uploadErrorMessage } from "../upload/format";
+import { describeSniffed, fileReader, sniffFile } from "../upload/sniff";
 import { parseIndex } from "../viewer/fits_info";
 
 const ACCEPT = ".tif,.tiff,.fits,.fit,.fts,.fz,.gz,.png,.jpg,.jpeg,.jp2,.j2k,.webp";
@@ -102,14 +103,33 @@ export const uploadPage: PageFn = (root) => {
   const pause = el("button", { class: "button", attrs: { type: "button", hidden: true } }, "Pause");
   const cancel = el("button", { class: "button danger", attrs: { type: "button", hidden: true } }, "Cancel");
 
-  const choose = (f: File) => {
+  const choose = async (f: File) => {
     file = f;
     replace(chosen, el("strong", null, f.name), ` · ${formatBytes(f.size)}`);
+    start.disabled = true;
+    // Read the header before anything is sent: a file that is no accepted image stops here.
+    let found;
+    try {
+      found = await sniffFile(fileReader(f), f.size);
+    } catch {
+      found = { ok: false as const, reason: "The file cannot be read" };
+    }
+    if (file !== f) return; // another file was chosen meanwhile
+    if (!found.ok) {
+      replace(
+        chosen,
+        el("strong", null, f.name),
+        ` · ${formatBytes(f.size)}`,
+        el("p", { class: "error sniffed" }, found.reason),
+      );
+      return;
+    }
+    chosen.append(el("span", { class: "sniffed" }, ` · ${describeSniffed(found)}`));
     if (!name.value) name.value = f.name.replace(/(\.(fits|fit|fts))?\.[^.]+$/i, "");
-    fitsFields.hidden = !isFitsName(f.name);
+    fitsFields.hidden = !isFitsName(f.name) && found.format !== "FITS";
     start.disabled = false;
   };
-  fileInput.addEventListener("change", () => fileInput.files?.[0] && choose(fileInput.files[0]));
+  fileInput.addEventListener("change", () => void (fileInput.files?.[0] && choose(fileInput.files[0])));
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();
     drop.classList.add("over");
@@ -119,7 +139,7 @@ export const uploadPage: PageFn = (root) => {
     e.preventDefault();
     drop.classList.remove("over");
     const f = e.dataTransfer?.files?.[0];
-    if (f) choose(f);
+    if (f) void choose(f);
   });
   drop.addEventListener("keydown", (e) => {
     if (e.key === "Enter" || e.key === " ") {
