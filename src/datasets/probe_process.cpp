@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/error_catalogue.hpp"
 #include "core/log.hpp"
 #include "datasets/child_process.hpp"
 #include "pyramid/build_spec.hpp"
@@ -92,7 +93,7 @@ Result<pyramid::SourceInfo> run_probe(boost::json::object spec, std::uint64_t fi
     log::error("probe_process_stopped", {{"after_seconds", deadline.count()}});
     Error e = make_error(ErrorCode::unprocessable, "The image's header could not be read in time",
                          "reading it was stopped after " + std::to_string(deadline.count()) + " s");
-    e.reason = "probe_timeout";
+    e.reason = errc::probe_timeout.code;
     return e;
   }
   if (store_failure) return *store_failure;
@@ -102,7 +103,7 @@ Result<pyramid::SourceInfo> run_probe(boost::json::object spec, std::uint64_t fi
   log::error("probe_process_died", {{"how", how}});
   Error e = make_error(ErrorCode::unprocessable, "The image could not be decoded",
                        "the decoding process ended with " + how);
-  e.reason = "decoder_crashed";
+  e.reason = errc::decoder_crashed.code;
   return e;
 }
 
