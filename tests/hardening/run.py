@@ -28,6 +28,7 @@ import bad_input  # noqa: E402,F401
 import security  # noqa: E402,F401
 import user_limits  # noqa: E402,F401
 import decode_limits  # noqa: E402,F401
+import disk_reservation  # noqa: E402,F401
 
 SERVICE_VARS = {"pg": "ASTROPIXEL_TEST_PG_URL", "redis": "ASTROPIXEL_TEST_REDIS_URL", "s3": "ASTROPIXEL_TEST_S3_ENDPOINT"}
 

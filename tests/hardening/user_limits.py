@@ -1,6 +1,7 @@
 """Resource abuse by a signed-in user (issue 14 items 9 and 12): one user's backlog and another's
-build, builds running at once per user, a build that hangs, and what a decoding process can see and
-reach."""
+build, builds running at once per user, the storage quota (issue 14: "a clear 507/403 answer"), the
+reprocess rate, a build that hangs,
+and what a decoding process can see and reach."""
 import os
 import sqlite3
 import time
@@ -64,6 +65,47 @@ def builds_per_user_capped(ctx):
             f"most builds running at once per user {sorted(most.values(), reverse=True)}; both users' builds ran "
             f"together {both}; finished {states.count('completed')}/4 completed",
             most and max(most.values()) == 1 and both and states.count("completed") == 4)
+
+
+@case("storage_quota", quick=True)
+def storage_quota(ctx):
+    """USER_STORAGE_QUOTA_BYTES=100000: a stored image, then an upload declared past the quota,
+    then one that fits while another is open."""
+    s = ctx.server(env={"USER_STORAGE_QUOTA_BYTES": "100000"})
+    token = register(s)["access_token"]
+    first = png(96, 64, seed=1)
+    tus.upload(s, token, first, {"filename": "first.png"})
+    t0 = time.time()
+    r = tus.create(s, token, 100000 - len(first) + 1, {"filename": "big.png"})
+    ms = (time.time() - t0) * 1000
+    over = (r.status_code, r.json().get("code"))
+    uploads_left = len(list((s.data_dir / "uploads").glob("*")))
+    fits = tus.create(s, token, 100000 - len(first), {"filename": "fits.png"})
+    second = tus.create(s, token, 1, {"filename": "one.png"})
+    return ("quota 100000 B: an upload declared 1 byte past it; one that fits; then another while that one is open",
+            f"past it -> {over[0]} {over[1]} in {ms:.0f} ms, files left {uploads_left}; fitting -> "
+            f"{fits.status_code}; one more byte while it is open -> {second.status_code} {second.json().get('code')}",
+            over[0] in (403, 507) and over[1] == "quota_exceeded" and uploads_left == 0 and fits.status_code == 201
+            and second.status_code == over[0])
+
+
+@case("reprocess_rate_per_user", quick=True)
+def reprocess_rate_per_user(ctx):
+    """REPROCESS_RATE_LIMIT=3/3600: one user reprocesses a dataset 5 times; another user once."""
+    s = ctx.server(env={"REPROCESS_RATE_LIMIT": "3/3600"})
+    alice, bob = register(s)["access_token"], register(s)["access_token"]
+    a, b = _upload(s, alice, 1), _upload(s, bob, 2)
+    tus.wait_for_dataset(s, alice, a)
+    tus.wait_for_dataset(s, bob, b)
+    codes = []
+    for _ in range(5):
+        r = s.request("POST", f"/api/datasets/{a}/reprocess", headers=bearer(alice), json={})
+        codes.append(r.status_code)
+    retry = r.headers.get("Retry-After")
+    other = s.request("POST", f"/api/datasets/{b}/reprocess", headers=bearer(bob), json={}).status_code
+    return ("5 reprocess requests by one user (limit 3 per hour), then 1 by another user",
+            f"answers {codes} (Retry-After {retry} s); other user {other}",
+            codes == [202, 202, 202, 429, 429] and retry and other == 202)
 
 
 @case("hung_build_deadline", quick=True)
