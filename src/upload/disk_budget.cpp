@@ -22,8 +22,9 @@ std::uint64_t usable(std::uint64_t free, std::uint64_t reserve, std::uint64_t ot
 
 }  // namespace
 
-DiskBudget::DiskBudget(std::function<Result<std::uint64_t>()> free_bytes, std::uint64_t reserve)
-    : free_bytes_(std::move(free_bytes)), reserve_(reserve) {}
+DiskBudget::DiskBudget(std::function<Result<std::uint64_t>()> free_bytes, std::uint64_t reserve,
+                       std::uint64_t slack)
+    : free_bytes_(std::move(free_bytes)), reserve_(reserve), slack_(slack) {}
 
 Status DiskBudget::claim(std::string const& key, std::uint64_t bytes) {
   auto free = free_bytes_();
@@ -44,7 +45,7 @@ Status DiskBudget::draw(std::string const& key, std::uint64_t n) {
   std::lock_guard lock(mutex_);
   auto it = reservations_.find(key);
   auto own = it == reservations_.end() ? 0 : it->second;
-  if (auto room = usable(*free, reserve_, total_ - own); room < n)
+  if (auto room = usable(*free, reserve_ + slack_, total_ - own); room < n)
     return no_room("The disk is nearly full: the upload stopped here, its bytes so far are kept", n, room);
   if (it != reservations_.end()) {
     auto used = std::min(own, n);

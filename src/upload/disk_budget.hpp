@@ -24,7 +24,10 @@ namespace astropixel::upload {
 
 class DiskBudget {
  public:
-  DiskBudget(std::function<Result<std::uint64_t>()> free_bytes, std::uint64_t reserve);
+  // `slack`: bytes a write may cost the file system beyond its own (block rounding, metadata),
+  // kept free in addition to the reserve before each write.
+  DiskBudget(std::function<Result<std::uint64_t>()> free_bytes, std::uint64_t reserve,
+             std::uint64_t slack = 0);
 
   // Admits writer `key`, which may add `bytes`. Errors: insufficient_storage
   // (insufficient_disk_space), and free_bytes()'s own.
@@ -40,6 +43,7 @@ class DiskBudget {
  private:
   std::function<Result<std::uint64_t>()> free_bytes_;
   std::uint64_t reserve_;
+  std::uint64_t slack_;
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> reservations_;
   std::uint64_t total_ = 0;

@@ -50,6 +50,16 @@ TEST(DiskBudget, AnUndeclaredWriterIsBoundedByWhatIsFree) {
   EXPECT_FALSE(d.budget.draw("unknown", 1).has_value());
 }
 
+TEST(DiskBudget, AWriteKeepsTheFileSystemsSlackFreeBeyondTheReserve) {
+  // A file system spends whole blocks (and metadata) on a write: with 64 bytes of slack, the last
+  // 64 bytes above the reserve are never written into.
+  std::uint64_t free = 1000;
+  DiskBudget budget{[&free]() -> Result<std::uint64_t> { return free; }, 100, 64};
+  ASSERT_TRUE(budget.claim("a", 0).has_value());
+  EXPECT_FALSE(budget.draw("a", 837).has_value());  // 1000 - 100 - 64 = 836 writable
+  EXPECT_TRUE(budget.draw("a", 836).has_value());
+}
+
 TEST(DiskBudget, ReclaimingAKeyReplacesItsReservation) {
   Disk d;
   ASSERT_TRUE(d.budget.claim("a", 800).has_value());

@@ -136,7 +136,7 @@ UploadService::UploadService(db::Pool& pool, datasets::DatasetService& datasets,
       datasets_(datasets),
       settings_(std::move(settings)),
       store_(std::move(store)),
-      budget_(settings_.free_bytes, settings_.reserve_bytes) {
+      budget_(settings_.free_bytes, settings_.reserve_bytes, settings_.fs_slack_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(settings_.dir, ec);
 }

@@ -106,7 +106,8 @@ class Uploads : public db::testing::FreshDatabase {
         Settings{.dir = dir_ / "uploads",
                  .max_upload_size = 1 << 20,
                  .reserve_bytes = 1000,
-                 .free_bytes = [this]() -> Result<std::uint64_t> { return free_ - used(); }},
+                 .free_bytes = [this]() -> Result<std::uint64_t> { return free_ - used(); },
+                 .fs_slack_bytes = 0},
         std::move(store));
     auto c = pool_->acquire().value();
     auto now = now_unix_ms();
