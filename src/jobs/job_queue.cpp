@@ -163,6 +163,15 @@ Status JobQueue::retry(db::Connection& conn, Job const& job, std::string const& 
                 {now, now + delay.count(), clip(error)});
 }
 
+Status JobQueue::postpone(db::Connection& conn, Job const& job, std::string const& error,
+                          std::chrono::milliseconds delay) {
+  auto now = now_unix_ms();
+  return fenced(conn, job,
+                "UPDATE jobs SET state = 'queued', updated_at = $1, run_after = $2, last_error = $3, "
+                "attempts = attempts - 1, lease_token = '', lease_expires_at = 0",
+                {now, now + delay.count(), clip(error)});
+}
+
 Status JobQueue::release(db::Connection& conn, Job const& job) {
   auto now = now_unix_ms();
   return fenced(conn, job,

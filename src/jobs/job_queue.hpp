@@ -54,6 +54,10 @@ class JobQueue {
   // Back to the queue to run again after `delay` (a transient failure). Errors: conflict.
   Status retry(db::Connection& conn, Job const& job, std::string const& error,
                std::chrono::milliseconds delay);
+  // As retry, but the run does not count as an attempt: something it needs (the database, the
+  // object store) was down, which says nothing about the job itself.
+  Status postpone(db::Connection& conn, Job const& job, std::string const& error,
+                  std::chrono::milliseconds delay);
   // Back to the queue at once without counting the attempt (this process is shutting down).
   Status release(db::Connection& conn, Job const& job);
   // Stopped on request. Errors: conflict.

@@ -132,6 +132,57 @@ TEST_P(Queue, CancelRequestReachesRunningAndCancelsQueued) {
   EXPECT_EQ(state_of(running), "running");
 }
 
+TEST_P(Queue, PostponeDoesNotUseAnAttempt) {
+  auto id = enqueue();
+  JobQueue q("w", 60s);
+  auto c = pool_->acquire().value();
+  auto j = q.claim(*c, {"build"}).value().value();
+  ASSERT_TRUE(q.postpone(*c, j, "object store down", 50ms));
+  EXPECT_EQ(state_of(id), "queued");
+  std::this_thread::sleep_for(80ms);
+  EXPECT_EQ(q.claim(*c, {"build"}).value().value().attempt, 1);
+}
+
+// A store down for longer than all the attempts' backoffs together: the job waits it out instead of
+// failing (it did: 3 attempts were spent within the S3 breaker's 10 s), up to the pool's patience.
+TEST_P(Queue, WorkerPoolWaitsOutAnOutageThenGivesUpAfterItsPatience) {
+  JobQueue q("pool", 60s);
+  std::atomic<int> outage_runs{0};
+  auto outage = [&](JobContext&) -> Status {
+    if (++outage_runs <= 6) return make_error(ErrorCode::unavailable, "Object storage is unavailable");
+    return {};
+  };
+  auto down = [](JobContext&) -> Status {
+    return make_error(ErrorCode::unavailable, "Object storage is unavailable");
+  };
+  std::string waited, hopeless;
+  {
+    auto c = pool_->acquire().value();
+    waited = JobQueue::enqueue(*c, {.kind = "outage", .subject = "a", .max_attempts = 2}).value();
+  }
+  {
+    WorkerPool workers(*pool_, q,
+                       {.workers = 1, .poll = 10ms, .tick = 20ms, .backoff = 5ms, .max_backoff = 20ms});
+    workers.add("outage", {outage, {}});
+    workers.start();
+    for (int i = 0; i < 300 && state_of(waited) != "succeeded"; ++i) std::this_thread::sleep_for(10ms);
+    workers.stop();
+  }
+  EXPECT_EQ(state_of(waited), "succeeded");
+  EXPECT_EQ(outage_runs.load(), 7);  // 6 failed runs on a job of 2 attempts, then the success
+  {
+    auto c = pool_->acquire().value();
+    hopeless = JobQueue::enqueue(*c, {.kind = "down", .subject = "b", .max_attempts = 2}).value();
+  }
+  WorkerPool impatient(*pool_, q,
+                       {.workers = 1, .poll = 10ms, .tick = 20ms, .backoff = 5ms, .patience = 0ms});
+  impatient.add("down", {down, {}});
+  impatient.start();
+  for (int i = 0; i < 300 && state_of(hopeless) != "failed"; ++i) std::this_thread::sleep_for(10ms);
+  impatient.stop();
+  EXPECT_EQ(state_of(hopeless), "failed");
+}
+
 TEST_P(Queue, WorkerPoolRunsRetriesAndGivesUp) {
   JobQueue q("pool", 60s);
   WorkerPool workers(*pool_, q, {.workers = 2, .poll = 20ms, .tick = 20ms, .backoff = 10ms});

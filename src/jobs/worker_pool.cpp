@@ -1,6 +1,7 @@
 #include "jobs/worker_pool.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/log.hpp"
 
@@ -140,7 +141,20 @@ void WorkerPool::run_one(db::Connection& conn, Job job) {
     auto const& e = result.error();
     bool transient = e.code == ErrorCode::unavailable || e.code == ErrorCode::internal;
     bool attempts_left = job.attempt < job.max_attempts;
-    if (transient && attempts_left) {
+    std::optional<std::chrono::milliseconds> wait_out;
+    if (e.code == ErrorCode::unavailable) {
+      std::lock_guard lock(mutex_);
+      auto now = std::chrono::steady_clock::now();
+      auto& w = waiting_.try_emplace(job.id, Waiting{now, 0}).first->second;
+      if (now - w.since < options_.patience) {
+        wait_out = std::min(options_.max_backoff, options_.backoff * (1 << std::min(w.times, 10)));
+        ++w.times;
+      }
+    }
+    if (wait_out) {
+      auto s = queue_.postpone(conn, job, e.message + ": " + e.detail, *wait_out);
+      outcome = s ? "postponed" : "lease_lost";
+    } else if (transient && attempts_left) {
       auto delay = options_.backoff * (1 << std::min(job.attempt - 1, 10));
       auto s = queue_.retry(conn, job, e.message + ": " + e.detail, delay);
       outcome = s ? "retry" : "lease_lost";
@@ -160,11 +174,12 @@ void WorkerPool::run_one(db::Connection& conn, Job job) {
                              {"seconds", seconds}});
   std::lock_guard lock(mutex_);
   active_.erase(job.id);
+  if (outcome != "postponed") waiting_.erase(job.id);
   if (outcome == "succeeded")
     ++stats_.succeeded;
   else if (outcome == "failed")
     ++stats_.failed;
-  else if (outcome == "retry")
+  else if (outcome == "retry" || outcome == "postponed")
     ++stats_.retried;
   else if (outcome == "cancelled")
     ++stats_.cancelled;

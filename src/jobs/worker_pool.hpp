@@ -63,6 +63,11 @@ class WorkerPool {
     std::chrono::milliseconds poll{1000};
     std::chrono::milliseconds tick{1000};     // lease renewal and cancel check period
     std::chrono::milliseconds backoff{2000};  // first retry delay, doubled per attempt
+    // A job failing with `unavailable` (a store or database down) waits for it instead of using up
+    // its attempts: postponed with the backoff doubled each time up to `max_backoff`, for as long as
+    // `patience` since its first such failure in this process; after that it retries as any error.
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(60)};
+    std::chrono::milliseconds patience{std::chrono::minutes(15)};
   };
   WorkerPool(db::Pool& pool, JobQueue& queue, Options options);
   ~WorkerPool();
@@ -103,6 +108,12 @@ class WorkerPool {
   bool stopping_ = false, workers_done_ = false;
   std::uint64_t generation_ = 0;  // bumped by notify()
   std::map<std::string, std::shared_ptr<Active>> active_;
+  // Jobs waiting out an outage: since when, and how many times postponed (for the backoff).
+  struct Waiting {
+    std::chrono::steady_clock::time_point since;
+    int times = 0;
+  };
+  std::map<std::string, Waiting> waiting_;
   Stats stats_;
 };
 
