@@ -291,20 +291,28 @@ Result<S3Client::Response> S3Client::attempt(Request const& req, bool& transient
 }
 
 Result<S3Client::Response> S3Client::send(Request const& req) {
+  // Closed: every request goes, with retries. Open: none goes. Half-open (the open window has
+  // passed): one trial request goes, once, without retries, while the others are still refused;
+  // its outcome closes the breaker or opens it for another window. Without the single trial, every
+  // request after the window spent its retries' backoff (seconds) against a store still down.
+  bool trial = false;
   {
     std::lock_guard lock(breaker_mutex_);
-    if (consecutive_failures_ >= config_.breaker_threshold &&
-        std::chrono::steady_clock::now() < open_until_) {
-      ++rejections_;
-      Error e = make_error(ErrorCode::unavailable, "Object storage is unavailable",
-                           "the circuit breaker is open after repeated failures");
-      e.retry_after_s = 5;
-      return e;
+    if (consecutive_failures_ >= config_.breaker_threshold) {
+      if (std::chrono::steady_clock::now() < open_until_ || trial_in_flight_) {
+        ++rejections_;
+        Error e = make_error(ErrorCode::unavailable, "Object storage is unavailable",
+                             "the circuit breaker is open after repeated failures");
+        e.retry_after_s = 5;
+        return e;
+      }
+      trial = trial_in_flight_ = true;
     }
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
   Result<Response> last = make_error(ErrorCode::unavailable, "Object storage unreachable");
-  for (int attempt_no = 0; attempt_no < std::max(1, config_.max_attempts); ++attempt_no) {
+  int attempts = trial ? 1 : std::max(1, config_.max_attempts);
+  for (int attempt_no = 0; attempt_no < attempts; ++attempt_no) {
     if (attempt_no > 0) {
       // Full jitter: a random pause up to the exponential bound, so instances do not retry in step.
       ++retries_;
@@ -318,6 +326,7 @@ Result<S3Client::Response> S3Client::send(Request const& req) {
     if (!transient) break;
   }
   std::lock_guard lock(breaker_mutex_);
+  if (trial) trial_in_flight_ = false;
   if (last) {
     consecutive_failures_ = 0;
   } else if (++failures_, ++consecutive_failures_ >= config_.breaker_threshold) {

@@ -100,6 +100,7 @@ class S3Client {
   mutable std::mutex breaker_mutex_;
   int consecutive_failures_ = 0;
   std::chrono::steady_clock::time_point open_until_{};
+  bool trial_in_flight_ = false;  // half-open: the one request that tests the store is out
   std::atomic<std::uint64_t> requests_{0}, retries_{0}, failures_{0}, rejections_{0};
 };
 

@@ -171,6 +171,32 @@ TEST(S3Client, BreakerOpensAfterRepeatedFailuresAndAnswersAtOnce) {
   EXPECT_EQ(client.stats().breaker_rejections, 1u);
 }
 
+TEST(S3Client, AfterItsWindowTheBreakerSendsOneTrialOnceThenClosesOrReopens) {
+  std::deque<std::pair<int, std::string>> script(7, {500, "<Error><Code>InternalError</Code></Error>"});
+  script.push_back({200, ""});
+  ScriptedServer server(script);
+  auto c = config_for(server.endpoint());
+  c.max_attempts = 3;
+  c.breaker_threshold = 2;
+  c.breaker_open_for = std::chrono::milliseconds(50);
+  S3Client client(c);
+  EXPECT_TRUE(client.put_object("k", std::string_view("x")).has_error());
+  EXPECT_TRUE(client.put_object("k", std::string_view("x")).has_error());
+  EXPECT_EQ(server.requests().size(), 6u);
+  EXPECT_TRUE(client.stats().breaker_open);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  // The trial gets the seventh 500 and is not retried: the breaker opens again for another window.
+  EXPECT_TRUE(client.put_object("k", std::string_view("x")).has_error());
+  EXPECT_EQ(server.requests().size(), 7u) << "a trial is one attempt";
+  EXPECT_TRUE(client.stats().breaker_open);
+  EXPECT_TRUE(client.put_object("k", std::string_view("x")).has_error());
+  EXPECT_EQ(server.requests().size(), 7u) << "refused without a request inside the new window";
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  EXPECT_TRUE(client.put_object("k", std::string_view("x")).has_value());  // the trial succeeds
+  EXPECT_FALSE(client.stats().breaker_open);
+  EXPECT_EQ(server.requests().size(), 8u);
+}
+
 TEST(S3Client, DeadEndpointIsRetriedThenUnavailable) {
   int port;
   {
