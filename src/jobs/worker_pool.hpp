@@ -66,7 +66,7 @@ class WorkerPool {
     // A job failing with `unavailable` (a store or database down) waits for it instead of using up
     // its attempts: postponed with the backoff doubled each time up to `max_backoff`, for as long as
     // `patience` since its first such failure in this process; after that it retries as any error.
-    std::chrono::milliseconds max_backoff{std::chrono::seconds(60)};
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(15)};
     std::chrono::milliseconds patience{std::chrono::minutes(15)};
   };
   WorkerPool(db::Pool& pool, JobQueue& queue, Options options);
