@@ -93,6 +93,7 @@ try {
   await page.goto(base + "/upload");
   report.upload_fields_before = await page.getByLabel("HDU", { exact: true }).isVisible();
   await page.locator("input[type=file]").setInputFiles(fitsFile);
+  await page.locator("span.sniffed").waitFor({ timeout: 10000 }); // the header has been read
   report.upload_fields_after = await page.getByLabel("HDU", { exact: true }).isVisible();
   report.axe_upload = await audit();
   await page.getByLabel("HDU", { exact: true }).fill("123456");

@@ -106,6 +106,7 @@ export const uploadPage: PageFn = (root) => {
   const choose = async (f: File) => {
     file = f;
     replace(chosen, el("strong", null, f.name), ` · ${formatBytes(f.size)}`);
+    fitsFields.hidden = !isFitsName(f.name); // at once by name; the header may say FITS below
     start.disabled = true;
     // Read the header before anything is sent: a file that is no accepted image stops here.
     let found;
