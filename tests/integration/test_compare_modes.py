@@ -13,6 +13,7 @@ import numpy as np
 from support import tus
 from support.accounts import bearer, register
 from support.fits import write_fits
+from support.sky import tan_pixel
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STARS = [(83.8221, -5.3911), (83.8160, -5.3850)]  # two positions both images cover
@@ -23,18 +24,6 @@ def cd_matrix(scale_arcsec, degrees, east_left):
     s = scale_arcsec / 3600
     m = -1 if east_left else 1
     return ((m * s * math.cos(t), -s * math.sin(t)), (m * s * math.sin(t), s * math.cos(t)))
-
-
-def tan_pixel(ra, dec, crval, crpix, cd, height):
-    """Display position (0-based, y down) of a sky position through a gnomonic WCS."""
-    a0, d0, a, d = map(math.radians, (crval[0], crval[1], ra, dec))
-    cos_c = math.sin(d0) * math.sin(d) + math.cos(d0) * math.cos(d) * math.cos(a - a0)
-    xi = math.degrees(math.cos(d) * math.sin(a - a0) / cos_c)
-    eta = math.degrees((math.cos(d0) * math.sin(d) - math.sin(d0) * math.cos(d) * math.cos(a - a0)) / cos_c)
-    det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0]
-    u = (cd[1][1] * xi - cd[0][1] * eta) / det
-    v = (-cd[1][0] * xi + cd[0][0] * eta) / det
-    return u + crpix[0] - 0.5, height - (v + crpix[1]) + 0.5
 
 
 def field(server, token, tmp_path, name, w, h, crval, crpix, cd):

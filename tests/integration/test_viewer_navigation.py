@@ -11,7 +11,7 @@ import subprocess
 
 import numpy as np
 
-from support import tus
+from support import sky, tus
 from support.accounts import bearer, register
 from support.fits import write_fits
 
@@ -29,14 +29,7 @@ CARDS = [("CTYPE1", "'RA---TAN'"), ("CTYPE2", "'DEC--TAN'"), ("CRVAL1", str(CRVA
 
 def tan_pixel(ra, dec):
     """The gnomonic projection's display position (0-based, y down) of a sky position."""
-    a0, d0, a, d = map(math.radians, (CRVAL[0], CRVAL[1], ra, dec))
-    cos_c = math.sin(d0) * math.sin(d) + math.cos(d0) * math.cos(d) * math.cos(a - a0)
-    xi = math.degrees(math.cos(d) * math.sin(a - a0) / cos_c)
-    eta = math.degrees((math.cos(d0) * math.sin(d) - math.sin(d0) * math.cos(d) * math.cos(a - a0)) / cos_c)
-    det = CD[0][0] * CD[1][1] - CD[0][1] * CD[1][0]
-    u = (CD[1][1] * xi - CD[0][1] * eta) / det
-    v = (-CD[1][0] * xi + CD[0][0] * eta) / det
-    return u + CRPIX[0] - 0.5, H - (v + CRPIX[1]) + 0.5
+    return sky.tan_pixel(ra, dec, CRVAL, CRPIX, CD, H)
 
 
 def screen_angle(dx, dy):
