@@ -1,6 +1,6 @@
 // The app's table of contents: pages by path, then start.
 import "./styles.css";
-import { api } from "./api/client";
+import { api, session } from "./api/client";
 import { signedInOnly } from "./auth/guard";
 import { currentUser } from "./auth/session";
 import { loginPage, signupPage } from "./pages/auth_pages";
@@ -30,6 +30,17 @@ notFound(notFoundPage);
 
 // What this browser remembers about the user may be stale (signed out elsewhere, expired): ask once.
 if (currentUser()) void api("/api/auth/verify").catch(() => undefined);
+
+// The session is renewed before its access token expires; a tab whose timers slept (hidden, frozen,
+// a laptop asleep) checks again as soon as it is back.
+if (currentUser()) session.schedule();
+const wake = () => {
+  if (document.visibilityState === "visible" && currentUser()) session.wake();
+};
+document.addEventListener("visibilitychange", wake);
+document.addEventListener("resume", wake);
+window.addEventListener("online", wake);
+window.addEventListener("pageshow", wake);
 
 const header = document.getElementById("header")!;
 onNavigate(() => renderHeader(header));

@@ -66,7 +66,12 @@ describe("api client", () => {
       vi.fn((url: string) => {
         calls += 1;
         if (url === "/api/auth/refresh")
-          return Promise.resolve(new Response("{}", { status: 200, headers: { "Content-Type": "application/json" } }));
+          return Promise.resolve(
+            new Response(JSON.stringify({ user, expires_in: 60 }), {
+              status: 200,
+              headers: { "Content-Type": "application/json" },
+            }),
+          );
         return Promise.resolve(
           calls === 1
             ? new Response(JSON.stringify({ code: "unauthorized" }), {

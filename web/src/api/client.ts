@@ -5,7 +5,9 @@
 // them to /login?redirect=<where they were> (unless they are already on a sign-in page). Any other
 // 403 means "not allowed to do this": the caller shows the message and the user stays signed in.
 import { loginUrl } from "../auth/redirect";
-import { forgetUser } from "../auth/session";
+import { forgetUser, rememberUser } from "../auth/session";
+import { SessionRefresher, type SessionTimes } from "./session_refresh";
+import type { SignIn } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -64,31 +66,52 @@ export const SESSION_403: readonly string[] = ["account_disabled", "csrf_failed"
 
 export function handleSessionLoss(): void {
   forgetUser();
+  session.signedOut();
   const here = navigation.path();
   const pathname = here.split("?")[0];
   if (SIGN_IN_PAGES.includes(pathname)) return;
   navigation.go(loginUrl(here));
 }
 
-// Access tokens live 30 minutes; the refresh cookie much longer. One refresh at a time is shared by
-// every call that hit a 401 meanwhile.
-let refreshing: Promise<boolean> | null = null;
+// The session's renewal (session_refresh.ts): before the access token expires, and once after a 401.
+const EXPIRY_KEY = "astropixel.session";
 
-function refreshSession(): Promise<boolean> {
-  if (!refreshing) {
-    const csrf = readCookie("ap_csrf");
-    refreshing = fetch("/api/auth/refresh", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: csrf ? { "X-CSRF-Token": csrf, Accept: "application/json" } : { Accept: "application/json" },
-    })
-      .then((r) => r.ok)
-      .catch(() => false)
-      .finally(() => {
-        refreshing = null;
-      });
-  }
-  return refreshing;
+async function postRefresh(): Promise<number | null> {
+  const csrf = readCookie("ap_csrf");
+  const r = await fetch("/api/auth/refresh", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: csrf ? { "X-CSRF-Token": csrf, Accept: "application/json" } : { Accept: "application/json" },
+  });
+  if (!r.ok) return null;
+  const body = (await r.json().catch(() => ({}))) as Partial<SignIn>;
+  if (body.user) rememberUser(body.user);
+  return typeof body.expires_in === "number" ? body.expires_in : null;
+}
+
+export const session = new SessionRefresher({
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  load: () => {
+    try {
+      const raw = localStorage.getItem(EXPIRY_KEY);
+      return raw ? (JSON.parse(raw) as SessionTimes) : null;
+    } catch {
+      return null;
+    }
+  },
+  save: (t) => (t ? localStorage.setItem(EXPIRY_KEY, JSON.stringify(t)) : localStorage.removeItem(EXPIRY_KEY)),
+  post: postRefresh,
+  exclusive: (fn) =>
+    typeof navigator !== "undefined" && navigator.locks
+      ? (navigator.locks.request("astropixel-session-refresh", fn) as ReturnType<typeof fn>)
+      : fn(),
+});
+
+// Renews the session now (shared with any renewal already under way); true when it goes on.
+export function refreshSession(): Promise<boolean> {
+  return session.refresh();
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}, retried = false): Promise<T> {

@@ -1,6 +1,6 @@
 // Sign in and sign up. After either, the user returns to where the session was lost (only
 // same-origin paths), or to the dashboard.
-import { ApiError, api } from "../api/client";
+import { ApiError, api, session } from "../api/client";
 import type { SignIn } from "../api/types";
 import { safeRedirect } from "../auth/redirect";
 import { rememberUser } from "../auth/session";
@@ -48,6 +48,7 @@ function authForm(
           try {
             const s = await submit(new FormData(form));
             rememberUser(s.user);
+            session.signedIn(s.expires_in);
             navigate(safeRedirect(query.get("redirect")), { replace: true });
           } catch (err) {
             const x = err instanceof ApiError ? err : new ApiError(0, "error", String(err));

@@ -1,7 +1,7 @@
 // Upload an image: drag and drop or pick a file, describe it, send it with tus (resumable, also
 // after a page reload: pick the same file again), then follow processing until the viewer opens.
 import * as tus from "tus-js-client";
-import { api, handleSessionLoss, readCookie } from "../api/client";
+import { api, handleSessionLoss, readCookie, refreshSession } from "../api/client";
 import { CATEGORIES, type DatasetStatusBody, type Visibility } from "../api/types";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, replace } from "../ui/dom";
@@ -9,6 +9,7 @@ import { errorBox, pageTitle } from "../ui/layout";
 import { progressBar } from "./dataset_card";
 import { RateMeter, formatDuration, isFitsName, uploadErrorMessage } from "../upload/format";
 import { describeSniffed, fileReader, sniffFile } from "../upload/sniff";
+import { tusSession } from "../upload/tus_session";
 import { parseIndex } from "../viewer/fits_info";
 
 const ACCEPT = ".tif,.tiff,.fits,.fit,.fts,.fz,.gz,.png,.jpg,.jpeg,.jp2,.j2k,.webp";
@@ -203,7 +204,7 @@ export const uploadPage: PageFn = (root) => {
     }
     start.disabled = true;
     replace(status);
-    const csrf = readCookie("ap_csrf");
+    const signedIn = tusSession(refreshSession, () => readCookie("ap_csrf"));
     let datasetId: string | null = null;
     upload = new tus.Upload(file, {
       endpoint: "/api/uploads",
@@ -211,7 +212,7 @@ export const uploadPage: PageFn = (root) => {
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
-      headers: csrf ? { "X-CSRF-Token": csrf } : {},
+      onBeforeRequest: (req) => signedIn.onBeforeRequest(req),
       metadata: {
         filename: file.name,
         name: name.value.trim() || file.name,
@@ -222,7 +223,8 @@ export const uploadPage: PageFn = (root) => {
         ...(planeChoice.value !== null ? { plane: String(planeChoice.value) } : {}),
       },
       onShouldRetry: (err) => {
-        const s = responseError(err).status;
+        const { status: s, code } = responseError(err);
+        if (signedIn.retryAfterRenewal(s, code)) return true;
         return s === 0 || s === 409 || s === 423 || (s >= 500 && s !== 507);
       },
       onProgress: (sent, total) => {

@@ -1,5 +1,5 @@
 // The frame around every page: brand, navigation, who is signed in.
-import { api } from "../api/client";
+import { api, session } from "../api/client";
 import { currentUser, forgetUser } from "../auth/session";
 import { navigate } from "../router";
 import { el, replace } from "./dom";
@@ -47,6 +47,7 @@ export function renderHeader(header: HTMLElement): void {
                         // Signed out locally either way.
                       }
                       forgetUser();
+                      session.signedOut();
                       navigate("/");
                     },
                   },

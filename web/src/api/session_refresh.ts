@@ -1,0 +1,118 @@
+// Keeps the session alive for as long as the page is open: the access token (ACCESS_TOKEN_EXPIRE_MINUTES,
+// an HttpOnly cookie the page cannot read) is renewed through /api/auth/refresh a little before it
+// expires, so a viewer left open on a private image or an upload of several hours never meets a 401.
+// The page only knows when the token expires from the sign-in body's `expires_in`; that moment is
+// kept in localStorage, shared by the tabs. Refresh tokens rotate and a reused one ends the whole
+// session (docs/api.md), so two tabs must never refresh with the same cookie: a refresh runs under a
+// cross-tab lock, and a tab that finds the stored expiry moved on while it waited for the lock knows
+// another tab refreshed already (the cookies are shared) and does not refresh again.
+// A tab whose timers slept (laptop lid, background throttling) catches up when it becomes visible
+// again; whatever still slips through gets a 401, which api() answers with one refresh and a retry.
+
+export interface SessionTimes {
+  issuedAt: number; // ms since the epoch, this browser's clock
+  expiresAt: number;
+}
+
+export interface RefreshDeps {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+  load(): SessionTimes | null;
+  save(times: SessionTimes | null): void;
+  // The request itself: the new token's lifetime in seconds, or null when the server refused.
+  post(): Promise<number | null>;
+  // Runs fn while no other tab runs it (navigator.locks); without locks, at once.
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+// How long before expiry to refresh: a quarter of the token's lifetime, at most a minute (a 30-minute
+// token is renewed at 29 min, a 1-minute one at 45 s).
+export function refreshLead(times: SessionTimes): number {
+  return Math.min(60_000, Math.max(0, (times.expiresAt - times.issuedAt) / 4));
+}
+
+export function refreshDelay(times: SessionTimes, now: number): number {
+  return Math.max(0, times.expiresAt - refreshLead(times) - now);
+}
+
+export class SessionRefresher {
+  private timer: unknown = null;
+  private inFlight: Promise<boolean> | null = null;
+
+  constructor(private readonly deps: RefreshDeps) {}
+
+  // After a sign-in or a refresh: the token lives expiresIn seconds from now.
+  signedIn(expiresIn: number): void {
+    const now = this.deps.now();
+    this.deps.save({ issuedAt: now, expiresAt: now + expiresIn * 1000 });
+    this.schedule();
+  }
+
+  signedOut(): void {
+    this.deps.save(null);
+    this.cancel();
+  }
+
+  // (Re)arms the timer from what is stored (another tab may have refreshed meanwhile).
+  schedule(): void {
+    this.cancel();
+    const times = this.deps.load();
+    if (!times) return;
+    this.timer = this.deps.setTimer(
+      () => {
+        this.timer = null;
+        void this.dueCheck();
+      },
+      refreshDelay(times, this.deps.now()),
+    );
+  }
+
+  // On waking (the page becomes visible, the network returns): refresh now if the time has come,
+  // else re-arm the timer, which may have been throttled while the tab was hidden.
+  wake(): void {
+    const times = this.deps.load();
+    if (times && refreshDelay(times, this.deps.now()) === 0) void this.refresh();
+    else this.schedule();
+  }
+
+  private async dueCheck(): Promise<void> {
+    const times = this.deps.load();
+    if (!times) return;
+    if (refreshDelay(times, this.deps.now()) > 0) this.schedule();
+    // another tab renewed it
+    else await this.refresh();
+  }
+
+  // One refresh at a time in this tab, shared by every caller that needs it (the timer, each call
+  // that met a 401). True when the session goes on.
+  refresh(): Promise<boolean> {
+    if (!this.inFlight) {
+      const seen = this.deps.load()?.expiresAt ?? null;
+      this.inFlight = this.deps
+        .exclusive(async () => {
+          const now = this.deps.load();
+          // Another tab refreshed while this one waited for the lock: the shared cookies are new.
+          if (now && now.expiresAt !== seen && refreshDelay(now, this.deps.now()) > 0) return true;
+          const expiresIn = await this.deps.post();
+          if (expiresIn === null) return false;
+          const at = this.deps.now();
+          this.deps.save({ issuedAt: at, expiresAt: at + expiresIn * 1000 });
+          return true;
+        })
+        .catch(() => false)
+        .then((ok) => {
+          this.inFlight = null;
+          if (ok) this.schedule();
+          else this.cancel();
+          return ok;
+        });
+    }
+    return this.inFlight;
+  }
+
+  private cancel(): void {
+    if (this.timer !== null) this.deps.clearTimer(this.timer);
+    this.timer = null;
+  }
+}
