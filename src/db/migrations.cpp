@@ -164,6 +164,12 @@ CREATE INDEX jobs_fairness_served ON jobs (fairness_key, claimed_at);
     {9, "users_storage_quota", R"sql(
 ALTER TABLE users ADD COLUMN storage_quota_bytes BIGINT;
 )sql"},
+    // The SHA-256 of a dataset's source file as `astropixel import` read it (hex; '' when not
+    // known), so importing a folder again skips the files already imported for that owner.
+    {10, "datasets_content_sha256", R"sql(
+ALTER TABLE datasets ADD COLUMN content_sha256 TEXT NOT NULL DEFAULT '';
+CREATE INDEX datasets_owner_content ON datasets (owner_id, content_sha256);
+)sql"},
 };
 
 }  // namespace
