@@ -4,6 +4,8 @@
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "datasets/access.hpp"
+#include "datasets/dataset.hpp"
 
 namespace astropixel::annotations {
 namespace {
@@ -54,12 +56,11 @@ Result<AnnotationService::DatasetAccess> AnnotationService::readable(
   if (!r) return r.error();
   if (r->empty()) return not_found("Dataset");
   DatasetAccess d;
-  d.owned = {r->text(0, 0),
-             r->text(0, 1) == "public" ? auth::Visibility::public_ : auth::Visibility::private_};
+  d.owned = {r->text(0, 0), datasets::parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)};
   d.width = static_cast<double>(r->int64(0, 2));
   d.height = static_cast<double>(r->int64(0, 3));
   d.pyramid_info = r->text(0, 4);
-  if (auto s = auth::can_read(who, d.owned); !s) return not_found("Dataset");
+  if (auto s = datasets::check_access(who, d.owned, datasets::Need::read); !s) return s.error();
   return d;
 }
 

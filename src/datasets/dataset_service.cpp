@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "datasets/access.hpp"
 #include "jobs/job_queue.hpp"
 
 namespace astropixel::datasets {
@@ -19,22 +20,12 @@ bool has_control_chars(std::string const& s, bool allow_newlines) {
   return false;
 }
 
-// The policy's refusals, worded exactly like a dataset that does not exist (no oracle).
-Status check(Status s) {
-  if (!s && s.error().code == ErrorCode::not_found)
-    return make_error(ErrorCode::not_found, "Dataset not found");
-  return s;
-}
-
-enum class Need { read, write };
-
 // The one place that looks a dataset up for someone: what they may not see (or change) answers
-// exactly like what does not exist.
+// exactly like what does not exist (datasets/access.hpp).
 Result<Dataset> find(db::Connection& c, Viewer const& who, std::string const& id, Need need) {
   auto d = store::get(c, id);
   if (!d) return d.error();
-  auto allowed = need == Need::read ? auth::can_read(who, d->owned()) : auth::can_write(who, d->owned());
-  if (auto s = check(allowed); !s) return s.error();
+  if (auto s = check_access(who, d->owned(), need); !s) return s.error();
   return d;
 }
 
@@ -258,7 +249,7 @@ Status DatasetService::remove_checked(Viewer const* who, std::string const& id) 
     auto d = store::get(**conn, id);
     if (!d) return d.error();
     if (who) {  // null: the system itself (retention)
-      if (auto s = check(auth::can_write(*who, d->owned())); !s) return s.error();
+      if (auto s = check_access(*who, d->owned(), Need::write); !s) return s.error();
     }
     if (auto s = jobs::JobQueue::request_cancel(**conn, id); !s) return s.error();
     if (auto s = store::remove(**conn, id); !s) return s.error();
