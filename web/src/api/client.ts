@@ -103,6 +103,7 @@ export const session = new SessionRefresher({
   },
   save: (t) => (t ? localStorage.setItem(EXPIRY_KEY, JSON.stringify(t)) : localStorage.removeItem(EXPIRY_KEY)),
   post: postRefresh,
+  marker: () => readCookie("ap_csrf"),
   exclusive: (fn) =>
     typeof navigator !== "undefined" && navigator.locks
       ? (navigator.locks.request("astropixel-session-refresh", fn) as ReturnType<typeof fn>)

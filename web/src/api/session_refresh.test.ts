@@ -9,6 +9,7 @@ function world(answer: () => Promise<number | null> = () => Promise.resolve(60))
     stored: null as SessionTimes | null,
     posts: 0,
     nextId: 1,
+    cookie: "c0",
   };
   const deps: RefreshDeps = {
     now: () => w.now,
@@ -26,8 +27,10 @@ function world(answer: () => Promise<number | null> = () => Promise.resolve(60))
     },
     post: () => {
       w.posts += 1;
+      w.cookie = `c${w.posts}`;
       return answer();
     },
+    marker: () => w.cookie,
     exclusive: (fn) => fn(),
   };
   // Moves the clock on, firing what falls due (a sleeping tab: move the clock without firing).
@@ -111,7 +114,7 @@ describe("SessionRefresher", () => {
     deps.exclusive = (fn) =>
       new Promise((resolve, reject) => {
         otherTab = () => {
-          w.stored = { issuedAt: w.now, expiresAt: w.now + 60_000 }; // the other tab's renewal
+          w.cookie = "renewed by the other tab"; // its renewal; its expiry has not reached us yet
           fn().then(resolve, reject);
         };
       });
@@ -122,6 +125,8 @@ describe("SessionRefresher", () => {
     otherTab();
     expect(await ok).toBe(true);
     expect(w.posts).toBe(0);
+    // the lifetime carried over, counted from now
+    expect(w.stored).toEqual({ issuedAt: w.now, expiresAt: w.now + 60_000 });
   });
 
   it("renews after a 401 even when the stored expiry looks fine (the server knows better)", async () => {

@@ -4,8 +4,10 @@
 // The page only knows when the token expires from the sign-in body's `expires_in`; that moment is
 // kept in localStorage, shared by the tabs. Refresh tokens rotate and a reused one ends the whole
 // session (docs/api.md), so two tabs must never refresh with the same cookie: a refresh runs under a
-// cross-tab lock, and a tab that finds the stored expiry moved on while it waited for the lock knows
-// another tab refreshed already (the cookies are shared) and does not refresh again.
+// cross-tab lock, and a tab that finds the session's marker (the ap_csrf cookie, new at every
+// renewal) changed while it waited for the lock knows another tab renewed already (the cookies are
+// shared) and does not renew again. The marker, not the stored expiry: localStorage reaches other
+// tabs late (measured in Chromium: both tabs renewed, one after the other, when the expiry was read).
 // A tab whose timers slept (laptop lid, background throttling) catches up when it becomes visible
 // again; whatever still slips through gets a 401, which api() answers with one refresh and a retry.
 
@@ -24,6 +26,8 @@ export interface RefreshDeps {
   post(): Promise<number | null>;
   // Runs fn while no other tab runs it (navigator.locks); without locks, at once.
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  // A value every renewal changes, read where all tabs see the same at once (a cookie).
+  marker(): string | null;
 }
 
 // How long before expiry to refresh: a quarter of the token's lifetime, at most a minute (a 30-minute
@@ -88,12 +92,19 @@ export class SessionRefresher {
   // that met a 401). True when the session goes on.
   refresh(): Promise<boolean> {
     if (!this.inFlight) {
-      const seen = this.deps.load()?.expiresAt ?? null;
+      const seen = this.deps.marker();
       this.inFlight = this.deps
         .exclusive(async () => {
-          const now = this.deps.load();
-          // Another tab refreshed while this one waited for the lock: the shared cookies are new.
-          if (now && now.expiresAt !== seen && refreshDelay(now, this.deps.now()) > 0) return true;
+          const marker = this.deps.marker();
+          if (marker !== null && marker !== seen) {
+            // Another tab renewed while this one waited for the lock: the shared cookies are new,
+            // with the lifetime the last renewal had.
+            const last = this.deps.load();
+            const lifetime = last ? last.expiresAt - last.issuedAt : 0;
+            const at = this.deps.now();
+            if (lifetime > 0) this.deps.save({ issuedAt: at, expiresAt: at + lifetime });
+            return true;
+          }
           const expiresIn = await this.deps.post();
           if (expiresIn === null) return false;
           const at = this.deps.now();
