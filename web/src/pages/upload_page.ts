@@ -2,7 +2,7 @@
 // after a page reload: pick the same file again), then follow processing until the viewer opens.
 import * as tus from "tus-js-client";
 import { api, handleSessionLoss, readCookie, refreshSession } from "../api/client";
-import { CATEGORIES, type DatasetStatusBody, type Visibility } from "../api/types";
+import { CATEGORIES, DEFAULT_STRETCH, STRETCH_KINDS, type DatasetStatusBody, type Visibility } from "../api/types";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
@@ -50,6 +50,14 @@ export const uploadPage: PageFn = (root) => {
     ...CATEGORIES.map((c) => el("option", { attrs: { value: c } }, c)),
   );
   const isPublic = el("input", { attrs: { type: "checkbox", id: "public", name: "public" } });
+  // 16-bit, float and FITS data become 8 bits through a stretch ("" = the server's default); the
+  // cuts and a later change of mind are on the dataset page (reprocess).
+  const stretch = el(
+    "select",
+    { attrs: { id: "stretch", name: "stretch", "aria-describedby": "stretch-hint" } },
+    el("option", { attrs: { value: "" } }, `default (${DEFAULT_STRETCH})`),
+    ...STRETCH_KINDS.map((k) => el("option", { attrs: { value: k } }, k)),
+  );
   // FITS only: which HDU and which plane of a cube to show (0-based; empty = the server's default).
   const hdu = el("input", {
     attrs: {
@@ -219,6 +227,7 @@ export const uploadPage: PageFn = (root) => {
         description: description.value,
         category: category.value,
         visibility: (isPublic.checked ? "public" : "private") satisfies Visibility,
+        ...(stretch.value ? { stretch: stretch.value } : {}),
         ...(hduChoice.value !== null ? { hdu: String(hduChoice.value) } : {}),
         ...(planeChoice.value !== null ? { plane: String(planeChoice.value) } : {}),
       },
@@ -315,6 +324,17 @@ export const uploadPage: PageFn = (root) => {
       { class: "row" },
       el("div", { class: "field" }, el("label", { attrs: { for: "category" } }, "Category"), category),
       el("label", { class: "check" }, isPublic, " Public: anyone, signed in or not, can view it"),
+    ),
+    el(
+      "div",
+      { class: "field" },
+      el("label", { attrs: { for: "stretch" } }, "Stretch"),
+      stretch,
+      el(
+        "small",
+        { id: "stretch-hint", class: "muted" },
+        "For 16-bit, float and FITS data; 8-bit images are shown as they are",
+      ),
     ),
     fitsFields,
     progress,

@@ -21,6 +21,7 @@ import { OrientationLayer } from "../viewer/orientation_layer";
 import { OSD_KEYS_TAKEN, VIEW_KEYS, isTyping, shortcutsDialog } from "../viewer/shortcuts";
 import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
+import { stretchForm } from "./stretch_panel";
 import { confirmDelete, editDataset } from "./dataset_dialogs";
 
 function infoPanel(d: Dataset): HTMLElement {
@@ -264,6 +265,7 @@ export const viewerPage: PageFn = (root, params) => {
       fits && (d.is_owner || me?.is_admin)
         ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed })
         : null;
+    const stretch = d.is_owner || me?.is_admin ? stretchForm(d, { onDone: reopen, isDisposed: () => disposed }) : null;
     const toolsSlot = el("div");
     const annotationSlot = el("div");
     const navigationSlot = el("div");
@@ -309,6 +311,7 @@ export const viewerPage: PageFn = (root, params) => {
             annotationSlot,
             infoPanel(d),
             display,
+            stretch,
             exportPanel(d),
             settingsPanel(settings, (s) => {
               saveSettings(s);
