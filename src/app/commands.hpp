@@ -32,7 +32,14 @@ struct TileCommand {
   int plane = 0;     // plane of a FITS cube
 };
 
+struct ImportCommand {
+  std::string dir, owner;
+  bool make_public = false;
+};
+
 int run_tile(TileCommand const& cmd);
+// `astropixel import DIR --owner LOGIN`: a folder of images becomes the owner's datasets.
+int run_import(CommonOptions const& common, ImportCommand const& cmd);
 // The hidden `_build` command: one build for a server or worker, spec on stdin, JSON lines out.
 int run_build_child();
 // The hidden `_probe` command: one upload's header for a server (datasets/probe_process.hpp).

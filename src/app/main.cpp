@@ -1,4 +1,5 @@
 // astropixel: one binary for the server, its maintenance commands and (later) the tiler.
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -81,6 +82,14 @@ int main(int argc, char** argv) {
   reset->add_flag("--password-stdin", user_cmd.password_stdin,
                   "Read the password from the first line of stdin");
 
+  ImportCommand import_cmd;
+  auto* import = cli.add_subcommand(
+      "import", "Turn a folder of images into datasets (files already imported are skipped)");
+  import->add_option("dir", import_cmd.dir, "Folder whose image files are imported (not its subfolders)")
+      ->required();
+  import->add_option("--owner", import_cmd.owner, "Email or username of the datasets' owner")->required();
+  import->add_flag("--public", import_cmd.make_public, "Make the datasets public (default: private)");
+
   try {
     cli.parse(argc, argv);
   } catch (CLI::ParseError const& e) {
@@ -96,7 +105,11 @@ int main(int argc, char** argv) {
   // What the server writes under DATA_DIR (the database with password hashes and sessions, the
   // secret key, uploads and pyramids) is for this account alone: 0700 directories, 0600 files.
   // Not for `tile`, whose output the user asked for where they wanted it.
-  if (*migrate || *serve || *worker || *user) ::umask(077);
+  if (*migrate || *serve || *worker || *user || *import) ::umask(077);
+  // A server or worker holds SECRET_KEY, DATABASE_URL and the store's keys in its environment and
+  // memory: not dumpable, so a process of the same user without CAP_SYS_PTRACE (a decoder child,
+  // which drops its capabilities) cannot read its /proc/<pid>/environ or mem, nor ptrace it.
+  if (*serve || *worker) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (*migrate) return run_migrate(common);
   if (*tile) return run_tile(tile_cmd);
   if (*build_child) return run_build_child();
@@ -105,6 +118,7 @@ int main(int argc, char** argv) {
     for (auto* sub : user->get_subcommands()) user_cmd.action = sub->get_name();
     return run_user(common, user_cmd);
   }
+  if (*import) return run_import(common, import_cmd);
   if (*serve) return run_serve(common, print_config);
   if (*worker) return run_worker(common, worker_concurrency);
   return 2;
