@@ -168,3 +168,99 @@ def test_upload_page_pauses_resumes_after_a_reload_and_explains_refusals(web_ser
     assert len(created) == 1, created
     assert any(e.get("upload") == created[0]["upload"] for e in s.events("upload_finished"))
     assert report["console_errors"] == [], report["console_errors"]
+
+
+def test_a_long_session_survives_token_expiry_sleep_and_a_three_minute_upload(make_server, tmp_path):
+    """#18 point 4. Access tokens live one minute. One tab keeps a private image open in the viewer
+    while another uploads a file of two tus chunks over a connection throttled to about three
+    minutes. The session is renewed before expiry (every 45 s) while the tabs run; midway their
+    renewal timers sleep, so the second chunk meets an expired token: the upload renews the session
+    and resumes by itself. It ends without being restarted or losing bytes, the viewer still gets
+    tiles of the private image, and nobody is sent to /login."""
+    from support.accounts import register
+    from support.tus import upload, wait_for_dataset
+    assert (DIST / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
+    s = make_server(env={"WEB_ROOT": str(DIST), "ACCESS_TOKEN_EXPIRE_MINUTES": "1"})
+    who = register(s, username="stargazer", password="stargazer password")
+    rng = np.random.default_rng(18)
+    small = tmp_path / "private.png"
+    Image.fromarray(rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)).save(small)
+    _, last = upload(s, who["access_token"], small.read_bytes(), {"filename": "private.png", "name": "Private"})
+    private_id = last.headers["X-Dataset-Id"]
+    assert wait_for_dataset(s, who["access_token"], private_id)[0]["status"] == "completed"
+    # 72 MB: two tus chunks of at most 64 MiB. An uncompressed TIFF, so its size is exactly known.
+    big = tmp_path / "long.tif"
+    Image.fromarray(rng.integers(0, 256, (4900, 4900, 3), dtype=np.uint8)).save(big)
+    size = big.stat().st_size
+    assert 64 * 1024 * 1024 < size < 80 * 1024 * 1024
+    out = ARTIFACTS / "long-session"
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run(["node", str(NODE / "e2e_session.mjs"), s.base, "stargazer", "stargazer password", private_id,
+                        str(big), str(size // 180), str(out)],
+                       capture_output=True, text=True, timeout=600, cwd=NODE)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    print(json.dumps({k: v for k, v in report.items() if k != "tiles_after_wake"}))
+    assert report["ok"], report
+    assert report["logins"] == [], report
+    assert report["upload_done_at"] - report["upload_started_at"] >= 150, "the upload must outlive the token"
+    # Renewed while the tabs ran (every 45 s), each renewal by one tab only (two tabs renewing with the
+    # same refresh token would end the session: refresh_token_reused), and all of them accepted.
+    assert all(x["status"] == 200 for x in report["refreshes"]), report
+    assert len([x for x in report["refreshes"] if x["t"] <= report["asleep"]["at"]]) >= 2, report
+    ts = [x["t"] for x in report["refreshes"]]
+    assert all(b - a >= 30 for a, b in zip(ts, ts[1:])), ts
+    # While asleep the token ran out: the upload's next request got 401, renewed the session and went
+    # on. Those are the only 401s.
+    expired = report["status_401"]
+    assert expired and all(x["path"].startswith("/api/uploads/") for x in expired), report
+    assert all(x["t"] > report["asleep"]["at"] for x in expired), report
+    assert any(x["t"] >= expired[0]["t"] for x in report["refreshes"]), report
+    assert report["tiles_after_wake"] and set(report["tiles_after_wake"]) <= {200, 304}, report["tiles_after_wake"]
+    others = [e for e in report["console_errors"] if "status of 401" not in e]
+    assert others == [], others
+    # One upload, never restarted, every byte once: created once, finished, and the server stored the
+    # file whole (the dataset's source is as long as the file).
+    created = [e for e in s.events("upload_created") if e.get("length") == size]
+    assert len(created) == 1, created
+    assert any(e.get("upload") == created[0]["upload"] for e in s.events("upload_finished"))
+    token = s.request("POST", "/api/auth/login", json={"login": "stargazer", "password": "stargazer password"}).json()["access_token"]
+    d = s.get(f"/api/datasets/{report['uploaded_dataset']}", headers={"Authorization": f"Bearer {token}"})
+    assert d.status_code == 200, d.text
+    assert d.json()["file_size"] == size, d.json()
+
+
+def test_owner_chooses_stretch_and_cuts_and_reprocesses_in_a_browser(web_server, tmp_path):
+    """#18 point 2: a 16-bit image's owner picks asinh with cuts on the dataset page; half-given cuts are
+    refused before anything is sent; the new version's progress shows while the current one serves
+    tiles; the viewer reopens on the new version, whose stored request has the stretch and cuts."""
+    from support.accounts import register
+    from support.tus import upload, wait_for_dataset
+    s = web_server
+    who = register(s, username="observer", password="observer password")
+    y, x = np.mgrid[0:1200, 0:1600]
+    image = tmp_path / "deep.tif"
+    Image.fromarray(((x * 37 + y * 11) % 65536).astype(np.uint16)).save(image)
+    _, last = upload(s, who["access_token"], image.read_bytes(), {"filename": "deep.tif", "name": "Deep"})
+    dataset_id = last.headers["X-Dataset-Id"]
+    assert wait_for_dataset(s, who["access_token"], dataset_id)[0]["status"] == "completed"
+    s.request("POST", "/api/_test/slow-builds?ms=500")  # the reprocess lasts long enough to be watched
+    out = ARTIFACTS / "stretch"
+    shutil.rmtree(out, ignore_errors=True)
+    r = subprocess.run(["node", str(NODE / "e2e_stretch.mjs"), s.base, "observer", "observer password", dataset_id,
+                        str(out)], capture_output=True, text=True, timeout=240, cwd=NODE)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    print(json.dumps(report))
+    assert report["ok"], report
+    assert report["offered"] == ["linear", "zscale", "log", "sqrt", "asinh"] and report["selected"] == "linear"
+    assert report["half_cuts_error"] == "Give both cuts, or neither for automatic ones", report
+    assert "the current version is shown meanwhile" in report["progress_text"], report
+    assert report["still_building"] in ("pending", "processing"), report
+    assert report["tiles_during_build"][:2] == [200, 200], report
+    assert report["tiles_during_build"][2].startswith("image/"), report
+    assert report["version_after"] != report["version_before"]
+    assert report["stretch_after"]["kind"] == "asinh" and report["stretch_after"]["cuts"] == [100, 60000], report
+    assert report["form_after"] == "asinh" and report["cuts_after"] == ["100", "60000"], report
+    assert report["upload_offers"] == ["", "linear", "zscale", "log", "sqrt", "asinh"], report
+    assert report["console_errors"] == [], report["console_errors"]

@@ -1,6 +1,6 @@
 // The app's table of contents: pages by path, then start.
 import "./styles.css";
-import { api, session } from "./api/client";
+import { SESSION_KEY, api, session } from "./api/client";
 import { signedInOnly } from "./auth/guard";
 import { currentUser } from "./auth/session";
 import { loginPage, signupPage } from "./pages/auth_pages";
@@ -41,6 +41,10 @@ document.addEventListener("visibilitychange", wake);
 document.addEventListener("resume", wake);
 window.addEventListener("online", wake);
 window.addEventListener("pageshow", wake);
+// Another tab renewed (or signed out): re-arm from what it stored.
+window.addEventListener("storage", (e) => {
+  if (e.key === SESSION_KEY && currentUser()) session.schedule();
+});
 
 const header = document.getElementById("header")!;
 onNavigate(() => renderHeader(header));

@@ -74,7 +74,7 @@ export function handleSessionLoss(): void {
 }
 
 // The session's renewal (session_refresh.ts): before the access token expires, and once after a 401.
-const EXPIRY_KEY = "astropixel.session";
+export const SESSION_KEY = "astropixel.session";
 
 async function postRefresh(): Promise<number | null> {
   const csrf = readCookie("ap_csrf");
@@ -95,13 +95,13 @@ export const session = new SessionRefresher({
   clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   load: () => {
     try {
-      const raw = localStorage.getItem(EXPIRY_KEY);
+      const raw = localStorage.getItem(SESSION_KEY);
       return raw ? (JSON.parse(raw) as SessionTimes) : null;
     } catch {
       return null;
     }
   },
-  save: (t) => (t ? localStorage.setItem(EXPIRY_KEY, JSON.stringify(t)) : localStorage.removeItem(EXPIRY_KEY)),
+  save: (t) => (t ? localStorage.setItem(SESSION_KEY, JSON.stringify(t)) : localStorage.removeItem(SESSION_KEY)),
   post: postRefresh,
   marker: () => readCookie("ap_csrf"),
   exclusive: (fn) =>
