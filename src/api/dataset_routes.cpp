@@ -10,6 +10,9 @@
 #include "api/endpoint.hpp"
 #include "api/json_body.hpp"
 #include "datasets/stretch_request.hpp"
+#include "tiles/deep_zoom.hpp"
+#include "tiles/iiif.hpp"
+#include "tiles/xyz.hpp"
 
 namespace astropixel::api {
 
@@ -106,9 +109,9 @@ boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth:
         fmt_ext = std::string(f->as_string());
     }
     o["urls"] = boost::json::object{
-        {"dzi", base + v + "/image.dzi"},
-        {"iiif", fmt::format("/iiif/3/{}-v{}/info.json", d.id, d.pyramid_version)},
-        {"xyz", fmt::format("/api/tiles/{}/{{z}}/{{x}}/{{y}}.{}?v={}", d.id, fmt_ext, d.pyramid_version)},
+        {"dzi", tiles::deep_zoom::client_url(d.id, d.pyramid_version)},
+        {"iiif", tiles::iiif::client_url(d.id, d.pyramid_version)},
+        {"xyz", tiles::xyz::client_url(d.id, d.pyramid_version, fmt_ext)},
         {"preview", base + v + "/preview"},
     };
   } else {

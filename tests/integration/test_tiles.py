@@ -133,6 +133,10 @@ def test_malformed_tile_requests(served):
         (f"/iiif/3/{d}-v1/9999,0,256,256/256,/0/default.png", 400),
         (f"/api/datasets/{d}/v1/image_files/10/..%2F..%2Fetc_passwd.png", 404),
         (f"/api/datasets/..%2F..%2Fsecret/image.dzi", 404),
+        # Unmatched paths under the tile prefixes are API 404s, never the web app's page.
+        (f"/iiif/3/{d}-v1/a/b/c/d/e", 404),
+        (f"/iiif/2/{d}/info.json", 404),
+        ("/tiles/a/b", 404),
     ]:
         r = s.get(path, headers=auth)
         assert r.status_code == status, (path, r.status_code, r.text)

@@ -8,6 +8,7 @@ import type { PageFn } from "../router";
 import { el, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
 import { frameOf, usableWcs } from "../viewer/sky";
+import { createViewer } from "../viewer/osd";
 import { placement, skyAlignment } from "../viewer/sky_align";
 
 function makeViewer(
@@ -15,19 +16,7 @@ function makeViewer(
   tileSources: string | object,
   extra: Partial<OpenSeadragon.Options> = {},
 ): OpenSeadragon.Viewer {
-  if (!document.querySelector("style[data-openseadragon-mobile-css]")) {
-    const marker = document.createElement("style");
-    marker.setAttribute("data-openseadragon-mobile-css", "true");
-    document.head.appendChild(marker);
-  }
-  return OpenSeadragon({
-    element,
-    tileSources: tileSources,
-    showNavigationControl: false,
-    animationTime: 0.4,
-    crossOriginPolicy: false,
-    ...extra,
-  });
+  return createViewer(element, tileSources, { animationTime: 0.4, ...extra });
 }
 
 // Follows `from`'s view in `to` (same centre and zoom in viewport coordinates, which both images

@@ -18,6 +18,7 @@ import { skyInfoRows } from "../viewer/sky_info";
 import { SkyGridLayer } from "../viewer/sky_grid_layer";
 import { NavigationBar } from "../viewer/navigation_bar";
 import { OrientationLayer } from "../viewer/orientation_layer";
+import { createViewer } from "../viewer/osd";
 import { OSD_KEYS_TAKEN, VIEW_KEYS, isTyping, shortcutsDialog } from "../viewer/shortcuts";
 import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
@@ -321,17 +322,7 @@ export const viewerPage: PageFn = (root, params) => {
         ),
       ),
     );
-    // OpenSeadragon injects a <style> element unless one marked like this exists; under our strict
-    // CSP that injection is refused, so provide the marker (its rule lives in styles.css).
-    if (!document.querySelector("style[data-openseadragon-mobile-css]")) {
-      const marker = document.createElement("style");
-      marker.setAttribute("data-openseadragon-mobile-css", "true");
-      document.head.appendChild(marker);
-    }
-    viewer = OpenSeadragon({
-      element: canvas,
-      tileSources: d.urls.dzi,
-      showNavigationControl: false,
+    viewer = createViewer(canvas, d.urls.dzi, {
       showNavigator: settings.navigator,
       navigatorPosition: "BOTTOM_RIGHT",
       animationTime: settings.animationTime,
@@ -339,7 +330,6 @@ export const viewerPage: PageFn = (root, params) => {
       debugMode: settings.debugTiles,
       maxZoomPixelRatio: 4,
       visibilityRatio: 0.5,
-      crossOriginPolicy: false,
       preserveImageSizeOnResize: true,
       // A 2D canvas, so "export the view" can read back exactly what is on screen.
       drawer: "canvas",

@@ -1,14 +1,15 @@
-#include "tiles/descriptors.hpp"
+#include "tiles/iiif.hpp"
 
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <tuple>
 #include <vector>
 
 #include "core/error_catalogue.hpp"
 
-namespace astropixel::tiles {
+namespace astropixel::tiles::iiif {
 namespace {
 
 Error not_precut(std::string detail) {
@@ -58,22 +59,7 @@ bool size_matches(std::string_view size, std::uint32_t w, std::uint32_t h, bool 
 
 }  // namespace
 
-std::string_view content_type_of(std::string_view format) {
-  if (format == "png") return "image/png";
-  if (format == "webp") return "image/webp";
-  return "image/jpeg";
-}
-
-std::string dzi_xml(pyramid::Geometry const& g, std::string_view format) {
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<Image xmlns=\"http://schemas.microsoft.com/deepzoom/2008\" Format=\"{}\" Overlap=\"0\" "
-      "TileSize=\"{}\">"
-      "<Size Width=\"{}\" Height=\"{}\"/></Image>\n",
-      format, g.tile_size(), g.width(), g.height());
-}
-
-std::string iiif_info_json(pyramid::Geometry const& g, std::string_view format, std::string_view id) {
+std::string info_json(pyramid::Geometry const& g, std::string_view format, std::string_view id) {
   boost::json::array factors, sizes;
   for (int l = g.max_level(); l >= g.single_tile_level(); --l) factors.push_back(scale_of(g, l));
   // Whole-image sizes a client can ask for with region "full": the levels that are one tile.
@@ -98,9 +84,9 @@ std::string iiif_info_json(pyramid::Geometry const& g, std::string_view format, 
   return boost::json::serialize(info);
 }
 
-Result<TileAddress> iiif_tile(pyramid::Geometry const& g, std::string_view format, std::string_view region,
-                              std::string_view size, std::string_view rotation, std::string_view quality,
-                              std::string_view requested_format) {
+Result<TileAddress> precut_tile(pyramid::Geometry const& g, std::string_view format, std::string_view region,
+                                std::string_view size, std::string_view rotation, std::string_view quality,
+                                std::string_view requested_format) {
   if (rotation != "0") return not_precut("rotation must be 0");
   if (quality != "default" && quality != "color") return not_precut("quality must be default");
   if (requested_format != format) return tile_not_found();
@@ -137,18 +123,29 @@ Result<TileAddress> iiif_tile(pyramid::Geometry const& g, std::string_view forma
   return not_precut("region and size do not match a tile; see tiles in info.json");
 }
 
-Result<TileAddress> dz_tile(pyramid::Geometry const& g, std::int64_t level, std::int64_t col,
-                            std::int64_t row) {
-  if (level < 0 || level > g.max_level() || col < 0 || row < 0) return tile_not_found();
-  if (col >= g.cols(static_cast<int>(level)) || row >= g.rows(static_cast<int>(level)))
-    return tile_not_found();
-  return TileAddress{static_cast<int>(level), static_cast<std::uint32_t>(col),
-                     static_cast<std::uint32_t>(row)};
+std::pair<std::string, std::optional<std::int64_t>> split_identifier(std::string_view ident) {
+  auto dash = ident.rfind("-v");
+  if (dash != std::string_view::npos && dash + 2 < ident.size()) {
+    std::int64_t v = 0;
+    auto digits = ident.substr(dash + 2);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec == std::errc() && p == digits.data() + digits.size())
+      return {std::string(ident.substr(0, dash)), v};
+  }
+  return {std::string(ident), std::nullopt};
 }
 
-Result<TileAddress> xyz_tile(pyramid::Geometry const& g, std::int64_t z, std::int64_t x, std::int64_t y) {
-  if (z < 0 || z > g.max_zoom()) return tile_not_found();
-  return dz_tile(g, g.level_of_zoom(static_cast<int>(z)), x, y);
+bool is_safe_identifier(std::string_view ident) {
+  bool valid = !ident.empty() && ident.size() <= 64;
+  for (char c : ident) {
+    valid = valid && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                      c == '-' || c == '_');
+  }
+  return valid;
 }
 
-}  // namespace astropixel::tiles
+std::string client_url(std::string_view dataset_id, int version) {
+  return fmt::format("/iiif/3/{}-v{}/info.json", dataset_id, version);
+}
+
+}  // namespace astropixel::tiles::iiif

@@ -1,8 +1,10 @@
-#include "tiles/descriptors.hpp"
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+
+#include "tiles/deep_zoom.hpp"
+#include "tiles/iiif.hpp"
+#include "tiles/xyz.hpp"
 
 namespace astropixel::tiles {
 namespace {
@@ -11,7 +13,7 @@ namespace {
 pyramid::Geometry const g(1000, 600, 256);
 
 TEST(Iiif, InfoDescribesTilesAndSizes) {
-  auto info = boost::json::parse(iiif_info_json(g, "jpg", "http://h/iiif/3/abc")).as_object();
+  auto info = boost::json::parse(iiif::info_json(g, "jpg", "http://h/iiif/3/abc")).as_object();
   EXPECT_EQ(info.at("id"), "http://h/iiif/3/abc");
   EXPECT_EQ(info.at("profile"), "level0");
   EXPECT_EQ(info.at("width"), 1000);
@@ -22,13 +24,13 @@ TEST(Iiif, InfoDescribesTilesAndSizes) {
   ASSERT_FALSE(sizes.empty());
   EXPECT_EQ(sizes.back().as_object().at("width"), 250);
   EXPECT_FALSE(info.contains("extraFormats"));
-  auto png = boost::json::parse(iiif_info_json(g, "png", "x")).as_object();
+  auto png = boost::json::parse(iiif::info_json(g, "png", "x")).as_object();
   EXPECT_EQ(png.at("extraFormats"), (boost::json::array{"png"}));
 }
 
 TEST(Iiif, MapsRequestsOntoPrecutTiles) {
   auto t = [](std::string_view region, std::string_view size) {
-    return iiif_tile(g, "jpg", region, size, "0", "default", "jpg");
+    return iiif::precut_tile(g, "jpg", region, size, "0", "default", "jpg");
   };
   auto a = t("0,0,256,256", "256,").value();
   EXPECT_EQ(std::tuple(a.level, a.col, a.row), std::tuple(10, 0u, 0u));
@@ -43,24 +45,24 @@ TEST(Iiif, MapsRequestsOntoPrecutTiles) {
   EXPECT_EQ(t("0,0,256,256", "128,").error().reason, "iiif_not_precut");  // would need resampling
   EXPECT_EQ(t("2000,0,10,10", "10,").error().code, ErrorCode::bad_request);
   EXPECT_EQ(t("a,0,10,10", "10,").error().code, ErrorCode::bad_request);
-  EXPECT_EQ(iiif_tile(g, "jpg", "0,0,256,256", "256,", "90", "default", "jpg").error().reason,
+  EXPECT_EQ(iiif::precut_tile(g, "jpg", "0,0,256,256", "256,", "90", "default", "jpg").error().reason,
             "iiif_not_precut");
-  EXPECT_EQ(iiif_tile(g, "jpg", "0,0,256,256", "256,", "0", "default", "png").error().code,
+  EXPECT_EQ(iiif::precut_tile(g, "jpg", "0,0,256,256", "256,", "0", "default", "png").error().code,
             ErrorCode::not_found);
 }
 
 TEST(Xyz, ZoomZeroIsTheWholeImageInOneTile) {
-  EXPECT_EQ(xyz_tile(g, 0, 0, 0).value().level, 8);
-  EXPECT_EQ(xyz_tile(g, 2, 3, 2).value().level, 10);
-  EXPECT_FALSE(xyz_tile(g, 3, 0, 0));
-  EXPECT_FALSE(xyz_tile(g, 2, 4, 0));
-  EXPECT_FALSE(xyz_tile(g, -1, 0, 0));
-  EXPECT_FALSE(dz_tile(g, 11, 0, 0));
-  EXPECT_TRUE(dz_tile(g, 0, 0, 0));
+  EXPECT_EQ(xyz::tile(g, 0, 0, 0).value().level, 8);
+  EXPECT_EQ(xyz::tile(g, 2, 3, 2).value().level, 10);
+  EXPECT_FALSE(xyz::tile(g, 3, 0, 0));
+  EXPECT_FALSE(xyz::tile(g, 2, 4, 0));
+  EXPECT_FALSE(xyz::tile(g, -1, 0, 0));
+  EXPECT_FALSE(deep_zoom::tile(g, 11, 0, 0));
+  EXPECT_TRUE(deep_zoom::tile(g, 0, 0, 0));
 }
 
 TEST(Dzi, DescribesSizeAndFormat) {
-  auto xml = dzi_xml(g, "png");
+  auto xml = deep_zoom::dzi_xml(g, "png");
   EXPECT_NE(xml.find("Format=\"png\""), std::string::npos);
   EXPECT_NE(xml.find("TileSize=\"256\""), std::string::npos);
   EXPECT_NE(xml.find("<Size Width=\"1000\" Height=\"600\"/>"), std::string::npos);

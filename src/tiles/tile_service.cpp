@@ -1,0 +1,104 @@
+#include "tiles/tile_service.hpp"
+
+#include <fmt/format.h>
+
+namespace astropixel::tiles {
+
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+Error not_found() {
+  return make_error(ErrorCode::not_found, "Not found");
+}
+
+// Versioned URLs never change content: browsers keep them for a year. Shared caches (CDNs, proxies)
+// keep a public dataset's for an hour only (s-maxage), so one that turns private stops being served
+// by them within the hour rather than a year.
+std::string cache_control(View const& v) {
+  bool is_public = v.entry->owned.visibility == auth::Visibility::public_;
+  return fmt::format("{}, max-age={}{}{}", is_public ? "public" : "private", v.versioned ? 31536000 : 60,
+                     is_public && v.versioned ? ", s-maxage=3600" : "", v.versioned ? ", immutable" : "");
+}
+
+}  // namespace
+
+http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Principal> const& who,
+                                                         std::string const& id,
+                                                         std::optional<std::int64_t> version) {
+  auto entry = directory_.peek(id);
+  // A versioned URL newer than the cached entry means the cache is behind: look again.
+  if (!entry || (version && *version > entry->version)) {
+    auto* dir = &directory_;
+    auto load = [dir, &id] { return dir->load(id); };
+    auto loaded = co_await blocking_.run(load);
+    if (!loaded) {
+      if (loaded.error().code == ErrorCode::unavailable) {
+        Error e = loaded.error();
+        e.retry_after_s = 1;
+        co_return e;
+      }
+      // Missing, not yet built or not visible: one answer, so the reply reveals nothing.
+      if (loaded.error().code == ErrorCode::not_found) co_return not_found();
+      co_return loaded.error();
+    }
+    entry = *loaded;
+  }
+  if (auto s = auth::can_read(who, entry->owned); !s) co_return not_found();
+  if (version && *version != entry->version) co_return not_found();
+  co_return View{entry, version.has_value()};
+}
+
+bool TileService::not_modified(http::Request const& req, http::Response& res, View const& v,
+                               std::string_view what) {
+  auto etag = fmt::format("\"{}.{}.{}\"", v.entry->dataset_id.substr(0, 8), v.entry->version, what);
+  res.headers.set(bhttp::field::etag, etag);
+  res.headers.set(bhttp::field::cache_control, cache_control(v));
+  auto inm = req.header("If-None-Match");
+  if (!inm.empty() && (inm == etag || inm == "*" || inm.find(etag) != std::string_view::npos)) {
+    res.status = bhttp::status::not_modified;
+    return true;
+  }
+  return false;
+}
+
+http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request const& req, View const& v,
+                                                                TileAddress at) {
+  auto const& pack = v.pack();
+  if (!pack.contains(at.level, at.col, at.row)) co_return make_error(ErrorCode::not_found, "Tile not found");
+  http::Response res;
+  if (not_modified(req, res, v, fmt::format("{}.{}.{}", at.level, at.col, at.row))) co_return res;
+  res.headers.set(bhttp::field::content_type, content_type_of(pack.info().format));
+  if (pack.mapped()) {
+    // The pack stays mapped while the directory entry lives; the response holds the entry.
+    auto bytes = pack.tile_bytes(at.level, at.col, at.row);
+    if (!bytes) co_return bytes.error();
+    res.shared = http::SharedBytes{v.entry, std::string_view(bytes->data(), bytes->size())};
+    co_return res;
+  }
+  // In an object store: one ranged GET, off the I/O threads.
+  auto fetch = [&pack, &at] { return pack.tile(at.level, at.col, at.row); };
+  auto bytes = co_await blocking_.run(fetch);
+  if (!bytes) co_return bytes.error();
+  res.body.assign(bytes->begin(), bytes->end());
+  co_return res;
+}
+
+http::asio::awaitable<Result<http::Response>> TileService::preview(http::Request const& req, View const& v) {
+  http::Response res;
+  if (not_modified(req, res, v, "preview")) co_return res;
+  auto const& pack = v.pack();
+  // (Not a ?: around co_await: GCC 12 destroys such a temporary twice.)
+  auto read_preview = [&pack] { return pack.preview(); };
+  Result<std::vector<unsigned char>> bytes = make_error(ErrorCode::internal, "unreachable");
+  if (pack.mapped())
+    bytes = pack.preview();
+  else
+    bytes = co_await blocking_.run(read_preview);
+  if (!bytes) co_return bytes.error();
+  res.body.assign(bytes->begin(), bytes->end());
+  res.headers.set(bhttp::field::content_type, content_type_of(pack.info().format));
+  co_return res;
+}
+
+}  // namespace astropixel::tiles

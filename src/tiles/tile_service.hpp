@@ -1,0 +1,57 @@
+#pragma once
+// The one read path of every tile protocol (Deep Zoom, XYZ, IIIF): a request's dataset, version and
+// access are resolved here once, and here live the ETag and cache headers and the tile bytes. The
+// protocol adapters (deep_zoom, xyz, iiif) only parse their URLs, render their descriptors and
+// build their client URLs.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/policy.hpp"
+#include "core/error.hpp"
+#include "http/blocking.hpp"
+#include "http/request.hpp"
+#include "http/response.hpp"
+#include "tiles/tile_address.hpp"
+#include "tiles/tile_directory.hpp"
+
+namespace astropixel::tiles {
+
+// A pyramid a caller may see, and whether the URL named its version (then its answers never change).
+struct View {
+  std::shared_ptr<Published const> entry;
+  bool versioned = false;
+  pyramid::PackReader const& pack() const { return *entry->pack; }
+};
+
+class TileService {
+ public:
+  TileService(TileDirectory& directory, http::BlockingPool& blocking)
+      : directory_(directory), blocking_(blocking) {}
+
+  // The live pyramid of `id` (the one named by `version` when given: an older version is gone).
+  // Errors: not_found for a dataset that is missing, not built, not visible to `who` or not at that
+  // version (one answer, so the reply reveals nothing); unavailable (with Retry-After) while a
+  // pyramid is being replaced.
+  http::asio::awaitable<Result<View>> resolve(std::optional<auth::Principal> const& who,
+                                              std::string const& id, std::optional<std::int64_t> version);
+
+  // Sets ETag ("{id}.{version}.{what}") and Cache-Control; true when the client's copy is current
+  // (the response is then a 304 to send as is).
+  static bool not_modified(http::Request const& req, http::Response& res, View const& v,
+                           std::string_view what);
+
+  // One pre-cut tile: 304, or its bytes (without a copy from a mapped pack). Errors: not_found.
+  http::asio::awaitable<Result<http::Response>> tile(http::Request const& req, View const& v, TileAddress at);
+  // The pyramid's preview image. Errors: not_found.
+  http::asio::awaitable<Result<http::Response>> preview(http::Request const& req, View const& v);
+
+  http::BlockingPool& blocking() { return blocking_; }
+
+ private:
+  TileDirectory& directory_;
+  http::BlockingPool& blocking_;
+};
+
+}  // namespace astropixel::tiles
