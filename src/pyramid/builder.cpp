@@ -6,6 +6,8 @@
 #include <thread>
 #include <vips/vips8>
 
+#include "pyramid/data_tile.hpp"
+
 namespace astropixel::pyramid {
 
 namespace {
@@ -54,14 +56,16 @@ constexpr std::uint32_t kPreviewSize = 512;
 struct Level {
   std::uint32_t width = 0, height = 0;
   std::vector<unsigned char> strip;  // tile_size rows
+  std::vector<float> data;           // the same rows' original values (data pyramids, below the top)
   std::uint32_t filled = 0;          // rows in `strip`
   std::uint32_t tile_row = 0;        // index of the strip being filled
 };
 
 class Builder {
  public:
-  Builder(Geometry const& g, int bands, BuildOptions const& opts, TileSink& sink)
-      : g_(g), bands_(bands), opts_(opts), sink_(sink) {
+  // `data`: also build the data pyramid of one band of original values (ADR 0024).
+  Builder(Geometry const& g, int bands, BuildOptions const& opts, TileSink& sink, bool data)
+      : g_(g), bands_(bands), opts_(opts), sink_(sink), data_(data) {
     unsigned n = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i)
       encoders_.push_back(std::make_unique<TileEncoder>(opts.format, opts.quality));
@@ -71,6 +75,8 @@ class Builder {
       lv.width = g.level_width(l);
       lv.height = g.level_height(l);
       lv.strip.resize(static_cast<std::size_t>(lv.width) * bands_ * opts.tile_size);
+      // The top level's values are the source's own strip (set_top_data): no copy.
+      if (data_ && l < g.max_level()) lv.data.resize(static_cast<std::size_t>(lv.width) * opts.tile_size);
     }
     // The preview comes from the smallest level still at least kPreviewSize on its longest side
     // (at most twice that), so it costs one small resize at the end.
@@ -83,6 +89,7 @@ class Builder {
 
   unsigned char* top_strip() { return levels_.back().strip.data(); }
   void set_top_rows(std::uint32_t rows) { levels_.back().filled = rows; }
+  void set_top_data(float const* values) { top_data_ = values; }
 
   // Encodes the level's strip as one row of tiles, then averages it into the level below.
   Status emit(int l) {
@@ -100,6 +107,12 @@ class Builder {
         auto const* top = lv.strip.data() + r * row_in;
         auto const* bottom = r + 1 < lv.filled ? top + row_in : top;
         shrink_rows(top, bottom, lv.width, bands_, below.strip.data() + below.filled * row_out);
+        if (data_) {
+          auto const* dtop = data_of(l) + static_cast<std::size_t>(r) * lv.width;
+          auto const* dbottom = r + 1 < lv.filled ? dtop + lv.width : dtop;
+          shrink_float_rows(dtop, dbottom, lv.width,
+                            below.data.data() + static_cast<std::size_t>(below.filled) * below.width);
+        }
         if (++below.filled == opts_.tile_size) {
           if (auto s = emit(l - 1); !s) return s;
         }
@@ -148,10 +161,15 @@ class Builder {
   }
 
  private:
+  float const* data_of(int l) const {
+    return l == g_.max_level() ? top_data_ : levels_[static_cast<std::size_t>(l)].data.data();
+  }
+
   Status encode_strip(int l, Level const& lv) {
     std::uint32_t cols = g_.cols(l);
-    std::vector<std::vector<unsigned char>> out(cols);
+    std::vector<std::vector<unsigned char>> out(cols), data_out(data_ ? cols : 0);
     std::vector<Status> status(cols);
+    float const* values = data_ ? data_of(l) : nullptr;
     std::size_t stride = static_cast<std::size_t>(lv.width) * bands_;
     auto work = [&](unsigned worker) {
       for (std::uint32_t c = worker; c < cols; c += static_cast<std::uint32_t>(encoders_.size())) {
@@ -159,6 +177,9 @@ class Builder {
         PixelView px{lv.strip.data() + static_cast<std::size_t>(rect.x) * bands_,
                      static_cast<int>(rect.width), static_cast<int>(lv.filled), bands_, stride};
         status[c] = encoders_[worker]->encode(px, out[c]);
+        if (status[c] && data_) {
+          status[c] = encode_data_tile(values + rect.x, rect.width, lv.filled, lv.width, data_out[c]);
+        }
       }
     };
     unsigned workers = std::min<unsigned>(static_cast<unsigned>(encoders_.size()), cols);
@@ -171,6 +192,9 @@ class Builder {
     for (std::uint32_t c = 0; c < cols; ++c) {
       if (!status[c]) return status[c];
       if (auto s = sink_.put(l, c, lv.tile_row, out[c]); !s) return s;
+      if (data_) {
+        if (auto s = sink_.put_data(l, c, lv.tile_row, data_out[c]); !s) return s;
+      }
       ++tiles_;
     }
     return {};
@@ -180,6 +204,8 @@ class Builder {
   int bands_;
   BuildOptions const& opts_;
   TileSink& sink_;
+  bool data_;
+  float const* top_data_ = nullptr;
   std::vector<std::unique_ptr<TileEncoder>> encoders_;
   std::vector<Level> levels_;
   std::uint64_t tiles_ = 0;
@@ -232,7 +258,8 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
                     boost::json::serialize(meta)};
   if (auto s = sink.begin(pinfo); !s) return s.error();
 
-  Builder builder(g, info.display_bands, options, sink);
+  bool const data = sink.keeps_data() && (*source)->has_data();
+  Builder builder(g, info.display_bands, options, sink, data);
   std::uint64_t const first_pass_rows = two_pass ? info.height : 0;
   p.stage = "tiling";
   p.rows_total = first_pass_rows + info.height;
@@ -241,6 +268,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
     std::uint32_t rows = std::min(options.tile_size, info.height - y);
     if (auto s = (*source)->read_rows(y, rows, builder.top_strip()); !s) return s.error();
     builder.set_top_rows(rows);
+    if (data) builder.set_top_data((*source)->data_rows().data());
     if (auto s = builder.emit(g.max_level()); !s) return s.error();
     p.rows_done = first_pass_rows + y + rows;
     p.tiles = builder.tiles();

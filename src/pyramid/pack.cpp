@@ -11,6 +11,7 @@
 
 #include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
+#include "pyramid/data_tile.hpp"
 
 namespace astropixel::pyramid {
 namespace {
@@ -97,18 +98,38 @@ Status PackWriter::put(int level, std::uint32_t col, std::uint32_t row,
   return write_all(bytes.data(), bytes.size());
 }
 
+Status PackWriter::put_data(int level, std::uint32_t col, std::uint32_t row,
+                            std::span<unsigned char const> bytes) {
+  if (data_index_.empty()) data_index_.assign(geometry_->tile_count(), {0, 0});
+  data_index_[geometry_->tile_index(level, col, row)] = {offset_, static_cast<std::uint32_t>(bytes.size())};
+  return write_all(bytes.data(), bytes.size());
+}
+
 Status PackWriter::put_preview(std::span<unsigned char const> bytes) {
   preview_ = {offset_, bytes.size()};
   return write_all(bytes.data(), bytes.size());
 }
 
-Status PackWriter::commit() {
-  std::uint64_t index_offset = offset_;
-  std::vector<unsigned char> index(index_.size() * kEntry);
-  for (std::size_t i = 0; i < index_.size(); ++i) {
-    put_u64(&index[i * kEntry], index_[i].first);
-    put_u32(&index[i * kEntry + 8], index_[i].second);
+namespace {
+std::vector<unsigned char> encode_index(std::vector<std::pair<std::uint64_t, std::uint32_t>> const& entries) {
+  std::vector<unsigned char> index(entries.size() * kEntry);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    put_u64(&index[i * kEntry], entries[i].first);
+    put_u32(&index[i * kEntry + 8], entries[i].second);
   }
+  return index;
+}
+}  // namespace
+
+Status PackWriter::commit() {
+  // The data index lies in the tile area, so the footer and old readers are unchanged (ADR 0024).
+  std::uint64_t data_index_offset = offset_;
+  if (!data_index_.empty()) {
+    auto index = encode_index(data_index_);
+    if (auto s = write_all(index.data(), index.size()); !s) return s;
+  }
+  std::uint64_t index_offset = offset_;
+  auto index = encode_index(index_);
   if (auto s = write_all(index.data(), index.size()); !s) return s;
   boost::json::object meta{{"width", info_.width},
                            {"height", info_.height},
@@ -117,6 +138,10 @@ Status PackWriter::commit() {
                            {"levels", geometry_->level_count()}};
   if (!info_.metadata_json.empty()) meta["meta"] = boost::json::parse(info_.metadata_json);
   if (preview_.second) meta["preview"] = {{"offset", preview_.first}, {"size", preview_.second}};
+  if (!data_index_.empty()) {
+    meta["data"] = {
+        {"index_offset", data_index_offset}, {"tiles", data_index_.size()}, {"encoding", kDataEncoding}};
+  }
   std::string meta_text = boost::json::serialize(meta);
   std::uint64_t meta_offset = offset_;
   if (auto s = write_all(meta_text.data(), meta_text.size()); !s) return s;
@@ -184,6 +209,7 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
       meta_offset + meta_size + kFooter != size) {
     return corrupt("inconsistent footer");
   }
+  std::uint64_t data_offset = 0, data_count = 0;
   std::string meta_text(meta_size, '\0');
   if (!read(meta_text.data(), meta_size, meta_offset)) return corrupt("short metadata");
   boost::system::error_code ec;
@@ -198,6 +224,11 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
     if (auto const* extra = m.if_contains("meta")) r->info_.metadata_json = boost::json::serialize(*extra);
     if (auto const* p = m.if_contains("preview")) {
       r->preview_ = {p->at("offset").to_number<std::uint64_t>(), p->at("size").to_number<std::uint64_t>()};
+    }
+    if (auto const* d = m.if_contains("data")) {
+      data_offset = d->at("index_offset").to_number<std::uint64_t>();
+      data_count = d->at("tiles").to_number<std::uint64_t>();
+      if (d->at("encoding").as_string() != kDataEncoding) return corrupt("unknown data encoding");
     }
     r->geometry_ = std::make_unique<Geometry>(r->info_.width, r->info_.height, r->info_.tile_size);
   } catch (std::exception const& e) {
@@ -219,6 +250,21 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
     auto len = get_u32(&index[i * kEntry + 8]);
     if (len && !in_data_area(off, len)) return corrupt("tile outside the data area");
     r->index_[i] = {off, len};
+  }
+  if (data_count) {
+    if (data_count != count || data_count > index_offset / kEntry ||
+        !in_data_area(data_offset, data_count * kEntry)) {
+      return corrupt("data index outside the data area");
+    }
+    std::vector<unsigned char> data_index(data_count * kEntry);
+    if (!read(data_index.data(), data_index.size(), data_offset)) return corrupt("short data index");
+    r->data_index_.resize(data_count);
+    for (std::uint64_t i = 0; i < data_count; ++i) {
+      auto off = get_u64(&data_index[i * kEntry]);
+      auto len = get_u32(&data_index[i * kEntry + 8]);
+      if (len && !in_data_area(off, len)) return corrupt("data tile outside the data area");
+      r->data_index_[i] = {off, len};
+    }
   }
   return r;
 }
@@ -255,6 +301,18 @@ Result<std::span<char const>> PackReader::tile_bytes(int level, std::uint32_t co
   auto where = locate(level, col, row);
   if (!where) return where.error();
   return std::span<char const>(map_ + where->first, where->second);
+}
+
+Result<std::vector<unsigned char>> PackReader::data_tile(int level, std::uint32_t col,
+                                                         std::uint32_t row) const {
+  auto const& g = *geometry_;
+  if (data_index_.empty() || level < 0 || level > g.max_level() || col >= g.cols(level) ||
+      row >= g.rows(level)) {
+    return make_error(ErrorCode::not_found, "Data tile not found");
+  }
+  auto entry = data_index_[g.tile_index(level, col, row)];
+  if (entry.second == 0) return make_error(ErrorCode::not_found, "Data tile not found");
+  return read_range(entry.first, entry.second);
 }
 
 Result<std::vector<unsigned char>> PackReader::tile(int level, std::uint32_t col, std::uint32_t row) const {

@@ -8,7 +8,9 @@
 //   index: tile_count × {u64 offset, u32 size}  little-endian, level-major then row-major; size 0 = absent
 //   metadata: UTF-8 JSON                        {"width","height","tile_size","format","levels","meta",
 //                                               "preview":{"offset","size"}} (the preview lies in the tile
-//                                               area)
+//                                               area), and for data pyramids "data":{"index_offset",
+//                                               "tiles","encoding"}: a second index, in the tile area
+//                                               (docs/adr/0024-data-pyramid-and-live-stretch.md)
 //   footer (32 bytes): u64 index_offset, u64 tile_count, u64 metadata_offset, u32 metadata_size, "APXE"
 #include <filesystem>
 #include <functional>
@@ -28,6 +30,9 @@ class PackWriter final : public TileSink {
   Status begin(PyramidInfo const& info) override;
   Status put(int level, std::uint32_t col, std::uint32_t row, std::span<unsigned char const> bytes) override;
   Status put_preview(std::span<unsigned char const> bytes) override;
+  bool keeps_data() const override { return true; }
+  Status put_data(int level, std::uint32_t col, std::uint32_t row,
+                  std::span<unsigned char const> bytes) override;
   Status commit() override;
   std::uint64_t bytes_written() const override { return offset_; }
 
@@ -38,7 +43,7 @@ class PackWriter final : public TileSink {
   int fd_ = -1;
   PyramidInfo info_;
   std::unique_ptr<Geometry> geometry_;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_;
   std::uint64_t offset_ = 0;
   bool committed_ = false;
 };
@@ -68,6 +73,10 @@ class PackReader {
   // A tile's bytes inside the mapped file, valid while this reader lives: the server writes them to
   // the socket without copying them first. Errors: not_found; internal for a remote pack.
   Result<std::span<char const>> tile_bytes(int level, std::uint32_t col, std::uint32_t row) const;
+  // Whether the pack holds a data pyramid of original values (ADR 0024).
+  bool has_data() const { return !data_index_.empty(); }
+  // A data tile's encoded bytes (f32le-deflate; decode with decode_data_tile). Errors: not_found.
+  Result<std::vector<unsigned char>> data_tile(int level, std::uint32_t col, std::uint32_t row) const;
 
  private:
   PackReader() = default;
@@ -82,7 +91,7 @@ class PackReader {
   std::size_t map_size_ = 0;
   PyramidInfo info_;
   std::unique_ptr<Geometry> geometry_;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_;
   std::pair<std::uint64_t, std::uint64_t> preview_{0, 0};
 };
 

@@ -749,6 +749,15 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
   return {};
 }
 
+bool Source::has_data() const {
+  return impl_->stretch && impl_->data_bands == 1;
+}
+
+std::span<float const> Source::data_rows() const {
+  if (!has_data()) return {};
+  return impl_->float_strip;
+}
+
 std::string_view sample_format_of_bitpix(int bitpix) {
   switch (bitpix) {
     case 8:

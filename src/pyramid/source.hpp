@@ -59,6 +59,10 @@ class Source {
   // Decodes rows [y, y + rows) into `out` (width × display_bands bytes per row). Rows must be read
   // top to bottom. Errors: unprocessable (corrupt_image: truncated or damaged data).
   Status read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out);
+  // Whether the source is one band of stretched data (16-bit, float, FITS): then data_rows() holds
+  // the original values of the rows the last read_rows decoded, width floats per row, NaN = blank.
+  bool has_data() const;
+  std::span<float const> data_rows() const;
 
  private:
   struct Impl;

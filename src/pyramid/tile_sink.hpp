@@ -24,6 +24,13 @@ class TileSink {
                      std::span<unsigned char const> bytes) = 0;
   // The preview image: the whole picture at 512 px on its longest side (smaller images: as they are).
   virtual Status put_preview(std::span<unsigned char const> bytes) = 0;
+  // The data pyramid (ADR 0024): one tile of original values, encoded (f32le-deflate), called like
+  // put. Only sinks that say they keep data get it.
+  virtual bool keeps_data() const { return false; }
+  virtual Status put_data(int /*level*/, std::uint32_t /*col*/, std::uint32_t /*row*/,
+                          std::span<unsigned char const> /*bytes*/) {
+    return {};
+  }
   // Makes the result visible atomically. Without commit, the destructor removes everything written.
   virtual Status commit() = 0;
   virtual std::uint64_t bytes_written() const = 0;
