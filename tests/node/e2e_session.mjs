@@ -102,7 +102,7 @@ try {
   await viewer.screenshot({ path: path.join(artifacts, "02-viewer-after-sleep.png") });
 
   await uploader.bringToFront();
-  await uploader.waitForURL(/\/datasets\/[0-9a-f]{32}(\?.*)?$/, { timeout: 400000 });
+  await uploader.waitForURL(/\/datasets\/[0-9a-f]{32}(\?.*)?$/, { timeout: 120000 });
   report.upload_done_at = at();
   report.uploaded_dataset = new URL(uploader.url()).pathname.split("/").pop();
   await uploader.screenshot({ path: path.join(artifacts, "03-uploaded-viewer.png") });
