@@ -85,10 +85,10 @@ Result<Answer> delete_user(Call& call, AdminService& admin) {
   return Answer::no_content();
 }
 
-Result<Answer> list_users(Call& call, auth::UserRepository& users) {
+Result<Answer> list_users(Call& call, datasets::AdminService& admin) {
   std::string q = call.query("q").value_or("").substr(0, 200);
   int limit = int_param(call, "limit", 50, 1, 200), offset = int_param(call, "offset", 0, 0, 1'000'000);
-  auto page = users.list(q, limit, offset);
+  auto page = admin.users(q, limit, offset);
   if (!page) return page.error();
   boost::json::array items;
   for (auto const& u : page->users) items.push_back(user_json(u));
@@ -96,17 +96,10 @@ Result<Answer> list_users(Call& call, auth::UserRepository& users) {
       {{"items", std::move(items)}, {"total", page->total}, {"limit", limit}, {"offset", offset}});
 }
 
-Result<Answer> change_user(Call& call, auth::AuthService& auth) {
+Result<Answer> change_user(Call& call, datasets::AdminService& admin) {
   auto change = user_change(call.body);
   if (!change) return change.error();
-  std::string id(call.param("id"));
-  Result<auth::User> out =
-      make_error(ErrorCode::validation, "Nothing to change", "Send role and/or disabled");
-  if (change->role) {
-    out = auth.set_role(*call.who, id, *change->role);
-    if (!out) return out.error();
-  }
-  if (change->disabled) out = auth.set_disabled(*call.who, id, *change->disabled);
+  auto out = admin.change_user(*call.who, std::string(call.param("id")), change->role, change->disabled);
   if (!out) return out.error();
   return Answer::ok(user_json(*out));
 }
@@ -128,13 +121,11 @@ Result<UserChange> user_change(boost::json::object const& body) {
   return change;
 }
 
-void add_admin_routes(http::Router& router, Authenticator& authn, auth::UserRepository& users,
-                      datasets::AdminService& admin, datasets::DatasetService& datasets, Changed changed) {
+void add_admin_routes(http::Router& router, Authenticator& authn, datasets::AdminService& admin,
+                      datasets::DatasetService& datasets, Changed changed) {
   using boost::beast::http::verb;
   auto* a = &admin;
   auto* ds = &datasets;
-  auto* repo = &users;
-  auto* auth = &authn.service();
   auto with = [a](auto f) { return [a, f](Call& c) { return f(c, *a); }; };
   auto const admins = Access::admin;
   add_endpoint(router, authn,
@@ -153,16 +144,14 @@ void add_admin_routes(http::Router& router, Authenticator& authn, auth::UserRepo
                 .pattern = "/api/admin/users/{id}",
                 .access = admins,
                 .handler = with(delete_user)});
-  add_endpoint(router, authn, {.pattern = "/api/admin/users", .access = admins, .handler = [repo](Call& c) {
-                                 return list_users(c, *repo);
-                               }});
+  add_endpoint(router, authn, {.pattern = "/api/admin/users", .access = admins, .handler = with(list_users)});
   add_endpoint(router, authn,
                {.method = verb::patch,
                 .pattern = "/api/admin/users/{id}",
                 .access = admins,
                 .body = Body::json,
                 .max_body = 4096,
-                .handler = [auth](Call& c) { return change_user(c, *auth); }});
+                .handler = with(change_user)});
 }
 
 }  // namespace astropixel::api

@@ -11,9 +11,8 @@
 
 namespace astropixel::api {
 
-void add_admin_routes(http::Router& router, Authenticator& authn, auth::UserRepository& users,
-                      datasets::AdminService& admin, datasets::DatasetService& datasets,
-                      std::function<void(std::string const&)> changed);
+void add_admin_routes(http::Router& router, Authenticator& authn, datasets::AdminService& admin,
+                      datasets::DatasetService& datasets, std::function<void(std::string const&)> changed);
 
 // PATCH /api/admin/users/{id}: {"role": "user"|"admin", "disabled": bool}, either or both.
 struct UserChange {

@@ -1,7 +1,5 @@
 #include "api/auth_routes.hpp"
 
-#include <fmt/format.h>
-
 #include <boost/json.hpp>
 
 #include "api/json_body.hpp"
@@ -10,8 +8,7 @@
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
-using http::asio::awaitable;
-using Reply = awaitable<Result<http::Response>>;
+using bhttp::verb;
 
 namespace {
 
@@ -19,8 +16,16 @@ auth::ClientInfo client_of(http::Request const& req) {
   return {req.client_ip, std::string(req.header("User-Agent").substr(0, 256))};
 }
 
-http::Response signed_in(Authenticator& authn, http::Request const& req, auth::SignIn const& s,
-                         bhttp::status status) {
+Error missing(std::string_view field, std::string message) {
+  Error e = make_error(ErrorCode::validation, std::move(message));
+  e.field = std::string(field);
+  e.reason = errc::missing_field.code;
+  return e;
+}
+
+// A fresh sign-in: the session cookies (browsers) and the tokens (API clients).
+Answer signed_in(Authenticator& authn, http::Request const& req, auth::SignIn const& s,
+                 bhttp::status status) {
   http::Response res;
   std::string csrf = authn.set_session_cookies(res, req, s);
   boost::json::object body{{"user", user_json(s.user)},
@@ -33,11 +38,8 @@ http::Response signed_in(Authenticator& authn, http::Request const& req, auth::S
   auto json = http::json_response(body, status);
   json.headers = std::move(res.headers);
   json.headers.set(bhttp::field::content_type, "application/json");
-  return json;
+  return Answer::of(std::move(json));
 }
-
-const http::RouteOptions kJson{.max_body = 64 * 1024, .rate_policy = "auth"};
-const http::RouteOptions kRead{.max_body = 0, .rate_policy = "default"};
 
 }  // namespace
 
@@ -53,161 +55,153 @@ boost::json::object user_json(auth::User const& u) {
           {"created_at", iso8601(u.created_at)}};
 }
 
+Result<auth::Registration> registration(boost::json::object const& body) {
+  auth::Registration r;
+  for (auto [key, out] :
+       {std::pair{"email", &r.email}, {"username", &r.username}, {"password", &r.password}}) {
+    auto v = required_string(body, key);
+    if (!v) return v.error();
+    *out = std::move(*v);
+  }
+  auto name = optional_string(body, "full_name");
+  if (!name) return name.error();
+  r.full_name = name->value_or("");
+  return r;
+}
+
+Result<Credentials> credentials(boost::json::object const& body) {
+  // The predecessor's clients send "username" or "email"; "login" takes either.
+  std::optional<std::string> login;
+  for (auto key : {"login", "username", "email"}) {
+    auto v = optional_string(body, key);
+    if (!v) return v.error();
+    if (*v && !login) login = std::move(*v);
+  }
+  auto password = required_string(body, "password");
+  if (!password) return password.error();
+  if (!login) return missing("login", "login is required");
+  return Credentials{std::move(*login), std::move(*password)};
+}
+
+Result<ProfileChange> profile_change(boost::json::object const& body) {
+  ProfileChange c;
+  for (auto [key, out] : {std::pair{"full_name", &c.full_name},
+                          {"avatar_url", &c.avatar_url},
+                          {"current_password", &c.current_password},
+                          {"new_password", &c.new_password}}) {
+    auto v = optional_string(body, key);
+    if (!v) return v.error();
+    *out = std::move(*v);
+  }
+  if (c.new_password && !c.current_password)
+    return missing("current_password", "current_password is required to change the password");
+  return c;
+}
+
+Result<Answer> register_user(Call& call, Authenticator& authn) {
+  auto r = registration(call.body);
+  if (!r) return r.error();
+  auto s = authn.service().register_user(*r, client_of(call.request));
+  if (!s) return s.error();
+  return signed_in(authn, call.request, *s, bhttp::status::created);
+}
+
+Result<Answer> log_in(Call& call, Authenticator& authn) {
+  auto c = credentials(call.body);
+  if (!c) return c.error();
+  auto s = authn.service().login(c->login, c->password, client_of(call.request));
+  if (!s) return s.error();
+  return signed_in(authn, call.request, *s, bhttp::status::ok);
+}
+
+Result<Answer> refresh(Call& call, Authenticator& authn) {
+  auto v = optional_string(call.body, "refresh_token");
+  if (!v) return v.error();
+  std::string token = v->value_or("");
+  if (token.empty()) {
+    // From the browser: the refresh cookie, which needs the CSRF check like any cookie write.
+    if (auto s = authn.check_csrf(call.request); !s) return s.error();
+    token = cookie(call.request, kRefreshCookie).value_or("");
+  }
+  auto s = authn.service().refresh(token, client_of(call.request));
+  if (!s) return s.error();
+  return signed_in(authn, call.request, *s, bhttp::status::ok);
+}
+
+Result<Answer> log_out(Call& call, Authenticator& authn) {
+  if (auto s = authn.service().logout(*call.who); !s) return s.error();
+  http::Response res;
+  res.status = bhttp::status::no_content;
+  authn.clear_session_cookies(res, call.request);
+  return Answer::of(std::move(res));
+}
+
+Result<Answer> verify(Call& call) {
+  return Answer::ok({{"valid", true}, {"user", user_json(*call.user)}});
+}
+
+Result<Answer> me(Call& call) {
+  return Answer::ok(user_json(*call.user));
+}
+
+Result<Answer> update_me(Call& call, Authenticator& authn) {
+  auto c = profile_change(call.body);
+  if (!c) return c.error();
+  if (c->new_password) {
+    auto s = authn.service().change_password(*call.who, *c->current_password, *c->new_password);
+    if (!s) return s.error();
+  }
+  auto user = authn.service().update_profile(*call.who, c->full_name, c->avatar_url);
+  if (!user) return user.error();
+  return Answer::ok(user_json(*user));
+}
+
 void add_auth_routes(http::Router& router, Authenticator& authn) {
   auto* a = &authn;
+  // Requests that carry credentials share the "auth" rate policy.
+  auto const json = [](verb method, std::string pattern, Access access) {
+    return Endpoint{.method = method,
+                    .pattern = std::move(pattern),
+                    .access = access,
+                    .body = Body::json,
+                    .max_body = 64 * 1024,
+                    .rate_policy = "auth"};
+  };
+  // Password hashing runs on the hashing pool.
+  auto e = json(verb::post, "/api/auth/register", Access::unidentified);
+  e.signs_in = true;
+  e.offload = Offload::hashing;
+  e.handler = [a](Call& c) { return register_user(c, *a); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(
-      bhttp::verb::post, "/api/auth/register",
-      [a](http::Request& req) -> Reply {
-        if (auto s = a->check_sign_in(req); !s) co_return s.error();
-        auto body = co_await read_json_object(req);
-        if (!body) co_return body.error();
-        auth::Registration r;
-        for (auto [key, out] :
-             {std::pair{"email", &r.email}, {"username", &r.username}, {"password", &r.password}}) {
-          auto v = required_string(*body, key);
-          if (!v) co_return v.error();
-          *out = std::move(*v);
-        }
-        auto name = optional_string(*body, "full_name");
-        if (!name) co_return name.error();
-        r.full_name = name->value_or("");
-        auto client = client_of(req);
-        auto job = [a, &r, &client] { return a->service().register_user(r, client); };
-        auto s = co_await a->hashing().run(job);
-        if (!s) co_return s.error();
-        co_return signed_in(*a, req, *s, bhttp::status::created);
-      },
-      kJson);
+  e = json(verb::post, "/api/auth/login", Access::unidentified);
+  e.signs_in = true;
+  e.offload = Offload::hashing;
+  e.handler = [a](Call& c) { return log_in(c, *a); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(
-      bhttp::verb::post, "/api/auth/login",
-      [a](http::Request& req) -> Reply {
-        if (auto s = a->check_sign_in(req); !s) co_return s.error();
-        auto body = co_await read_json_object(req);
-        if (!body) co_return body.error();
-        // The predecessor's clients send "username" or "email"; "login" takes either.
-        std::optional<std::string> login;
-        for (auto key : {"login", "username", "email"}) {
-          auto v = optional_string(*body, key);
-          if (!v) co_return v.error();
-          if (*v && !login) login = std::move(*v);
-        }
-        auto password = required_string(*body, "password");
-        if (!password) co_return password.error();
-        if (!login) {
-          Error e = make_error(ErrorCode::validation, "login is required");
-          e.field = "login";
-          e.reason = errc::missing_field.code;
-          co_return e;
-        }
-        auto client = client_of(req);
-        auto job = [a, &login, &password, &client] { return a->service().login(*login, *password, client); };
-        auto s = co_await a->hashing().run(job);
-        if (!s) co_return s.error();
-        co_return signed_in(*a, req, *s, bhttp::status::ok);
-      },
-      kJson);
+  // An expired access token must not stop the refresh that replaces it.
+  e = json(verb::post, "/api/auth/refresh", Access::unidentified);
+  e.body = Body::optional_json;
+  e.handler = [a](Call& c) { return refresh(c, *a); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(
-      bhttp::verb::post, "/api/auth/refresh",
-      [a](http::Request& req) -> Reply {
-        std::string token;
-        if (req.body->content_length().value_or(0) > 0 || req.header("Transfer-Encoding").size()) {
-          auto body = co_await read_json_object(req);
-          if (!body) co_return body.error();
-          auto v = optional_string(*body, "refresh_token");
-          if (!v) co_return v.error();
-          token = v->value_or("");
-        }
-        if (token.empty()) {
-          // From the browser: the refresh cookie, which needs the CSRF check like any cookie write.
-          if (auto s = a->check_csrf(req); !s) co_return s.error();
-          token = cookie(req, kRefreshCookie).value_or("");
-        }
-        auto client = client_of(req);
-        auto job = [a, &token, &client] { return a->service().refresh(token, client); };
-        auto s = co_await a->blocking().run(job);
-        if (!s) co_return s.error();
-        co_return signed_in(*a, req, *s, bhttp::status::ok);
-      },
-      kJson);
+  e = json(verb::post, "/api/auth/logout", Access::user);
+  e.body = Body::ignored;
+  e.handler = [a](Call& c) { return log_out(c, *a); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(
-      bhttp::verb::post, "/api/auth/logout",
-      [a](http::Request& req) -> Reply {
-        auto who = co_await a->require_user(req);
-        if (!who) co_return who.error();
-        auto principal = who->principal;
-        auto job = [a, &principal] { return a->service().logout(principal); };
-        if (auto s = co_await a->blocking().run(job); !s) co_return s.error();
-        http::Response res;
-        res.status = bhttp::status::no_content;
-        a->clear_session_cookies(res, req);
-        co_return res;
-      },
-      kJson);
+  add_endpoint(
+      router, authn,
+      {.method = verb::get, .pattern = "/api/auth/verify", .access = Access::user, .handler = verify});
+  add_endpoint(router, authn,
+               {.method = verb::get, .pattern = "/api/auth/me", .access = Access::user, .handler = me});
 
-  router.add(
-      bhttp::verb::get, "/api/auth/verify",
-      [a](http::Request& req) -> Reply {
-        auto who = co_await a->require_user(req);
-        if (!who) co_return who.error();
-        auto res = http::json_response({{"valid", true}, {"user", user_json(who->user)}});
-        res.headers.set(bhttp::field::cache_control, "no-store");
-        co_return res;
-      },
-      kRead);
-
-  router.add(
-      bhttp::verb::get, "/api/auth/me",
-      [a](http::Request& req) -> Reply {
-        auto who = co_await a->require_user(req);
-        if (!who) co_return who.error();
-        auto res = http::json_response(user_json(who->user));
-        res.headers.set(bhttp::field::cache_control, "no-store");
-        co_return res;
-      },
-      kRead);
-
-  router.add(
-      bhttp::verb::put, "/api/auth/me",
-      [a](http::Request& req) -> Reply {
-        auto who = co_await a->require_user(req);
-        if (!who) co_return who.error();
-        auto body = co_await read_json_object(req);
-        if (!body) co_return body.error();
-        auto full_name = optional_string(*body, "full_name");
-        auto avatar = optional_string(*body, "avatar_url");
-        auto current = optional_string(*body, "current_password");
-        auto next = optional_string(*body, "new_password");
-        for (auto const* r : {&full_name, &avatar, &current, &next}) {
-          if (!*r) co_return r->error();
-        }
-        auto principal = who->principal;
-        std::optional<std::string> new_password = std::move(*next), current_password = std::move(*current);
-        std::optional<std::string> new_name = std::move(*full_name), new_avatar = std::move(*avatar);
-        if (new_password) {
-          if (!current_password) {
-            Error e =
-                make_error(ErrorCode::validation, "current_password is required to change the password");
-            e.field = "current_password";
-            e.reason = errc::missing_field.code;
-            co_return e;
-          }
-          auto change = [a, &principal, &current_password, &new_password] {
-            return a->service().change_password(principal, *current_password, *new_password);
-          };
-          if (auto s = co_await a->hashing().run(change); !s) co_return s.error();
-        }
-        auto job = [a, &principal, &new_name, &new_avatar] {
-          return a->service().update_profile(principal, new_name, new_avatar);
-        };
-        auto user = co_await a->blocking().run(job);
-        if (!user) co_return user.error();
-        co_return http::json_response(user_json(*user));
-      },
-      kJson);
+  // A password change hashes, so the whole change runs on the hashing pool.
+  e = json(verb::put, "/api/auth/me", Access::user);
+  e.offload = Offload::hashing;
+  e.handler = [a](Call& c) { return update_me(c, *a); };
+  add_endpoint(router, authn, std::move(e));
 }
 
 }  // namespace astropixel::api

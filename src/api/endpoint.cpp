@@ -1,6 +1,7 @@
 #include "api/endpoint.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <stdexcept>
 
 #include "api/json_body.hpp"
 
@@ -12,21 +13,22 @@ namespace {
 
 // The caller as the endpoint's access level requires. Errors: as Authenticator::identify, and
 // unauthorized (not_authenticated) or forbidden for callers without the access.
-http::asio::awaitable<Result<std::optional<auth::Principal>>> caller(Authenticator& authn, http::Request& req,
-                                                                     Access access) {
+http::asio::awaitable<Result<std::optional<auth::Authenticated>>> caller(Authenticator& authn,
+                                                                         http::Request& req, Access access) {
+  if (access == Access::unidentified) co_return std::optional<auth::Authenticated>();
   if (access == Access::user) {
     auto who = co_await authn.require_user(req);
     if (!who) co_return who.error();
-    co_return std::optional<auth::Principal>(who->principal);
+    co_return std::optional<auth::Authenticated>(std::move(*who));
   }
   auto who = co_await authn.identify(req);
   if (!who) co_return who.error();
-  std::optional<auth::Principal> principal;
-  if (*who) principal = (*who)->principal;
   if (access == Access::admin) {
+    std::optional<auth::Principal> principal;
+    if (*who) principal = (*who)->principal;
     if (auto s = auth::require_admin(principal); !s) co_return s.error();
   }
-  co_return principal;
+  co_return std::move(*who);
 }
 
 bool has_body(http::Request const& req) {
@@ -48,24 +50,51 @@ http::Response to_response(Answer const& answer) {
 
 void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint) {
   auto* a = &authn;
-  http::RouteOptions options{.max_body = endpoint.body == Body::none ? 0 : endpoint.max_body,
-                             .rate_policy = endpoint.rate_policy};
+  bool const takes_body = endpoint.body != Body::none;
+  http::RouteOptions options{.max_body = takes_body ? endpoint.max_body : 0,
+                             .rate_policy = endpoint.rate_policy,
+                             .headers = std::move(endpoint.headers)};
   auto access = endpoint.access;
   auto body = endpoint.body;
+  auto signs_in = endpoint.signs_in;
+  auto precondition = std::move(endpoint.precondition);
+  auto& pool = endpoint.offload == Offload::hashing ? authn.hashing() : authn.blocking();
   auto handler = std::make_shared<std::function<Result<Answer>(Call&)>>(std::move(endpoint.handler));
+  auto stream = std::make_shared<std::function<http::asio::awaitable<Result<Answer>>(Call&)>>(
+      std::move(endpoint.stream));
+  if ((body == Body::stream) != static_cast<bool>(*stream) ||
+      (body != Body::stream) != static_cast<bool>(*handler))
+    throw std::invalid_argument("endpoint " + endpoint.pattern +
+                                ": a streamed body needs `stream`, others `handler`");
   router.add(
       endpoint.method, std::move(endpoint.pattern),
-      [a, access, body, handler](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
+      [a, &pool, access, body, signs_in, precondition, handler,
+       stream](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
+        if (precondition) {
+          if (auto s = precondition(req); !s) co_return s.error();
+        }
         auto who = co_await caller(*a, req, access);
         if (!who) co_return who.error();
-        Call call{req, std::move(*who), {}};
+        Call call{req, {}, {}, {}};
+        if (*who) {
+          call.who = (*who)->principal;
+          call.user = std::move((*who)->user);
+        }
+        if (signs_in) {
+          if (auto s = a->check_sign_in(req); !s) co_return s.error();
+        }
+        if (body == Body::stream) {
+          auto answer = co_await (*stream)(call);
+          if (!answer) co_return answer.error();
+          co_return to_response(*answer);
+        }
         if (body == Body::json || (body == Body::optional_json && has_body(req))) {
           auto parsed = co_await read_json_object(req);
           if (!parsed) co_return parsed.error();
           call.body = std::move(*parsed);
         }
         auto job = [&handler, &call] { return (*handler)(call); };
-        auto answer = co_await a->blocking().run(job);
+        auto answer = co_await pool.run(job);
         if (!answer) co_return answer.error();
         co_return to_response(*answer);
       },

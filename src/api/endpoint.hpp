@@ -14,6 +14,7 @@
 //   }
 //   add_endpoint(router, authn, {.method = verb::get, .pattern = "/api/datasets/{id}",
 //                                .handler = [ds](Call& c) { return get_dataset(c, *ds); }});
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/object.hpp>
@@ -33,19 +34,29 @@ enum class Access {
   anyone,  // guests too; `Call::who` says who is calling, if anyone
   user,    // signed in, else 401 not_authenticated
   admin,   // the admin role, else 403 (401 for guests)
+  // Nobody is identified: signing in and refreshing, where a stale or expired session the client
+  // still presents must not stand in the way.
+  unidentified,
 };
 
 enum class Body {
   none,           // a body is refused by the route's limit (0 bytes)
   json,           // a JSON object, required
   optional_json,  // a JSON object, or nothing at all ({} then)
+  ignored,        // allowed up to the limit and never read (clients that send `{}` anyway)
+  stream,         // read by the handler itself, as it arrives (`Endpoint::stream`)
 };
+
+// Where the handler runs: the blocking pool (database and file work), or the password-hashing pool
+// (its own few threads, so a sign-in flood queues there and never takes the others).
+enum class Offload { blocking, hashing };
 
 // What the handler sees. It runs on the blocking pool while the request waits.
 struct Call {
   http::Request& request;
   std::optional<auth::Principal> who;
   boost::json::object body;
+  std::optional<auth::User> user;  // the caller's account, with Access::user
   std::string_view param(std::string_view name) const { return request.param(name); }
   std::optional<std::string> query(std::string_view name) const { return request.query_param(name); }
 };
@@ -74,7 +85,19 @@ struct Endpoint {
   Body body = Body::none;
   std::uint64_t max_body = 16 * 1024;  // for Body::json and optional_json
   std::string rate_policy = "default";
-  std::function<Result<Answer>(Call&)> handler;
+  // A protocol's own precondition, checked before anything else, the caller included (tus's
+  // version check answers 412 before 401).
+  std::function<Status(http::Request const&)> precondition{};
+  // The request signs in (register, login): before its body is read, it must be JSON and come from
+  // an allowed Origin (Authenticator::check_sign_in).
+  bool signs_in = false;
+  Offload offload = Offload::blocking;
+  // Fields every answer gets, errors included (tus's Tus-Resumable).
+  boost::beast::http::fields headers{};
+  std::function<Result<Answer>(Call&)> handler{};
+  // For Body::stream, instead of `handler`: runs on the I/O thread, reads `call.request.body` and
+  // offloads its own blocking work.
+  std::function<http::asio::awaitable<Result<Answer>>(Call&)> stream{};
 };
 
 // Registers the endpoint (throws std::invalid_argument for a malformed pattern, at start-up).

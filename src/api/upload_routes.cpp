@@ -10,15 +10,13 @@
 
 #include "api/dataset_routes.hpp"
 #include "core/error_catalogue.hpp"
-#include "core/log.hpp"
-#include "http/error_table.hpp"
 #include "upload/checksum.hpp"
 #include "upload/multipart.hpp"
 
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
-using Reply = http::asio::awaitable<Result<http::Response>>;
+using bhttp::verb;
 
 namespace {
 
@@ -44,46 +42,6 @@ std::optional<std::uint64_t> parse_u64(std::string_view s) {
 Error bad_header(std::string_view name, std::string detail) {
   Error e = make_error(ErrorCode::bad_request, "Invalid " + std::string(name) + " header", std::move(detail));
   e.reason = errc::invalid_tus_header.code;
-  return e;
-}
-
-void tus_headers(http::Response& r) {
-  r.headers.set("Tus-Resumable", kTusVersion);
-  r.headers.set(bhttp::field::cache_control, "no-store");
-}
-
-// Every tus answer carries the protocol's headers, errors included; an error is rendered like any
-// other route's, through the one error table (5xx logged, details only with DEBUG). tus adds one
-// header to one error: a 412 names the versions spoken.
-http::Handler tus_route(bool debug, http::Handler handler) {
-  return [debug, handler = std::move(handler)](http::Request& req) -> Reply {
-    auto result = co_await handler(req);
-    http::Response r;
-    if (result) {
-      r = std::move(*result);
-    } else {
-      auto const& e = result.error();
-      if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable) {
-        auto ctx = req.log_context();
-        log::write(
-            e.code == ErrorCode::internal ? log::Level::error : log::Level::warn, "request_failed",
-            {{"code", e.machine_code()}, {"message", e.message}, {"detail", e.detail}, {"route", "tus"}},
-            &ctx);
-      }
-      r = http::error_response(e, req.request_id, debug);
-      if (e.code == ErrorCode::precondition_failed) r.headers.set("Tus-Version", kTusVersion);
-    }
-    tus_headers(r);
-    co_return r;
-  };
-}
-
-Status check_version(http::Request const& req) {
-  auto v = req.header("Tus-Resumable");
-  if (v == kTusVersion) return {};
-  Error e = make_error(ErrorCode::precondition_failed, "Unsupported tus version",
-                       v.empty() ? "send Tus-Resumable: 1.0.0" : "this server speaks tus 1.0.0");
-  e.reason = errc::tus_version_unsupported.code;
   return e;
 }
 
@@ -214,194 +172,231 @@ class FormUpload {
 
 }  // namespace
 
+Status tus_version(http::Request const& req) {
+  auto v = req.header("Tus-Resumable");
+  if (v == kTusVersion) return {};
+  Error e = make_error(ErrorCode::precondition_failed, "Unsupported tus version",
+                       v.empty() ? "send Tus-Resumable: 1.0.0" : "this server speaks tus 1.0.0");
+  e.reason = errc::tus_version_unsupported.code;
+  return e;
+}
+
+Result<TusCreation> tus_creation(http::Request const& req) {
+  if (!req.header("Upload-Defer-Length").empty())
+    return bad_header("Upload-Defer-Length", "deferred lengths are not supported");
+  auto length = parse_u64(req.header("Upload-Length"));
+  if (!length) return bad_header("Upload-Length", "a non-negative integer is required");
+  auto declared = req.body->content_length();
+  bool has_body = declared.value_or(0) > 0 || !req.header("Transfer-Encoding").empty();
+  if (has_body && req.header("Content-Type") != kOctetStream) {
+    return make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
+                      "an upload body must be application/offset+octet-stream");
+  }
+  if (has_body && declared && *declared > *length) return past_upload_length(*length);
+  auto checksum = checksum_of(req);
+  if (!checksum) return checksum.error();
+  return TusCreation{*length, has_body, std::move(*checksum)};
+}
+
+Result<TusAppend> tus_append(http::Request const& req) {
+  if (req.header("Content-Type") != kOctetStream) {
+    return make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
+                      "PATCH bodies must be application/offset+octet-stream");
+  }
+  auto offset = parse_u64(req.header("Upload-Offset"));
+  if (!offset) return bad_header("Upload-Offset", "a non-negative integer is required");
+  auto checksum = checksum_of(req);
+  if (!checksum) return checksum.error();
+  return TusAppend{*offset, std::move(*checksum)};
+}
+
+Result<Answer> tus_options(Call&, std::uint64_t max_size) {
+  http::Response r;
+  r.status = bhttp::status::no_content;
+  r.headers.set("Tus-Extension", kExtensions);
+  r.headers.set("Tus-Max-Size", std::to_string(max_size));
+  r.headers.set("Tus-Checksum-Algorithm", upload::kChecksumAlgorithms);
+  return Answer::of(std::move(r));
+}
+
+http::asio::awaitable<Result<Answer>> tus_create(Call& call, UploadDeps deps) {
+  auto& up = *deps.uploads;
+  auto request = tus_creation(call.request);
+  if (!request) co_return request.error();
+  auto const& principal = *call.who;
+  auto const length = request->length;
+  std::string metadata(call.request.header("Upload-Metadata"));
+  auto create = [&up, &principal, length, &metadata, &deps]() -> Result<upload::Upload> {
+    // Over MAX_UPLOAD_SIZE is a 413 from create, whatever the quota says.
+    if (deps.admit_storage && length <= up.settings().max_upload_size) {
+      if (auto s = deps.admit_storage(principal.user_id, length); !s) return s.error();
+    }
+    return up.create(principal, length, metadata);
+  };
+  auto created = co_await deps.blocking->run(create);
+  if (!created) co_return created.error();
+  upload::Upload u = *created;
+  if (request->has_body || length == 0) {
+    // creation-with-upload (and an empty file, complete at once).
+    auto begin = [&up, &principal, id = u.id, &request] {
+      return up.begin_append(principal, id, 0, std::move(request->checksum));
+    };
+    auto appender = co_await deps.blocking->run(begin);
+    if (!appender) co_return appender.error();
+    auto appended = co_await append_body(call.request, *deps.blocking, up, principal, std::move(*appender));
+    if (!appended) co_return appended.error();
+    u = *appended;
+  }
+  http::Response r;
+  r.status = bhttp::status::created;
+  r.headers.set(bhttp::field::location, "/api/uploads/" + u.id);
+  describe(r, u);
+  co_return Answer::of(std::move(r));
+}
+
+Result<Answer> tus_status(Call& call, upload::UploadService& uploads) {
+  std::string id(call.param("id"));
+  auto u = uploads.get(*call.who, id);
+  // Complete but not yet a dataset (a crash between the last byte and the dataset): finish now.
+  if (u && u->state == "open" && u->offset == u->length) u = uploads.finish(*call.who, id);
+  if (!u) return u.error();
+  auto r = http::json_response(upload_json(*u));
+  describe(r, *u);
+  if (!u->metadata.empty()) r.headers.set("Upload-Metadata", encode_metadata(u->metadata));
+  return Answer::of(std::move(r));
+}
+
+http::asio::awaitable<Result<Answer>> tus_patch(Call& call, UploadDeps deps) {
+  auto& up = *deps.uploads;
+  auto request = tus_append(call.request);
+  if (!request) co_return request.error();
+  auto const& principal = *call.who;
+  auto begin = [&up, &principal, id = std::string(call.param("id")), &request] {
+    return up.begin_append(principal, id, request->offset, std::move(request->checksum));
+  };
+  auto appender = co_await deps.blocking->run(begin);
+  if (!appender) co_return appender.error();
+  // Declared past the end: refused before a byte is read.
+  if (auto cl = call.request.body->content_length(); cl && request->offset + *cl > (*appender)->length())
+    co_return past_upload_length((*appender)->length());
+  auto appended = co_await append_body(call.request, *deps.blocking, up, principal, std::move(*appender));
+  if (!appended) co_return appended.error();
+  http::Response r;
+  r.status = bhttp::status::no_content;
+  describe(r, *appended);
+  co_return Answer::of(std::move(r));
+}
+
+Result<Answer> tus_terminate(Call& call, upload::UploadService& uploads) {
+  if (auto s = uploads.terminate(*call.who, std::string(call.param("id"))); !s) return s.error();
+  return Answer::no_content();
+}
+
+http::asio::awaitable<Result<Answer>> form_upload(Call& call, UploadDeps deps) {
+  auto& up = *deps.uploads;
+  auto& req = call.request;
+  auto boundary = upload::MultipartParser::boundary_of(req.header("Content-Type"));
+  if (!boundary) co_return boundary.error();
+  // A declared length is checked against the limits and the disk before anything is read; an
+  // undeclared one as the body streams.
+  auto declared = req.body->content_length();
+  auto const& principal = *call.who;
+  auto const& admit = deps.admit_storage;
+  auto open = [&up, declared, &admit, &principal]() -> Result<std::unique_ptr<upload::FormFile>> {
+    if (admit && declared.value_or(0) > 0 && *declared <= up.settings().max_upload_size) {
+      if (auto s = admit(principal.user_id, *declared); !s) return s.error();
+    }
+    return up.open_form_file(declared);
+  };
+  auto file = co_await deps.blocking->run(open);
+  if (!file) co_return file.error();
+  FormUpload form(**file);
+  upload::MultipartParser parser(*boundary, form.handlers());
+  std::vector<char> buffer(kBuffer);
+  while (true) {
+    auto n = co_await req.body->read_some(buffer);
+    if (!n) co_return n.error();
+    if (*n == 0) break;
+    auto feed = [&parser, &buffer, size = *n] { return parser.feed({buffer.data(), size}); };
+    if (auto s = co_await deps.blocking->run(feed); !s) co_return s.error();
+  }
+  auto ingest = [&up, &form, &parser, &file, &principal, &admit]() -> Result<datasets::Dataset> {
+    if (auto s = parser.finish(); !s) return s.error();
+    if (auto s = form.close(); !s) return s.error();
+    // A chunked body declared no length: the quota is checked on what arrived.
+    if (admit) {
+      if (auto s = admit(principal.user_id, (*file)->size()); !s) return s.error();
+    }
+    auto d = up.ingest(principal, form.metadata(), (*file)->path(), (*file)->size());
+    if (d) (*file)->keep();  // moved into the store
+    return d;
+  };
+  auto d = co_await deps.blocking->run(ingest);
+  if (!d) co_return d.error();
+  auto res = http::json_response(dataset_json(*d, principal), bhttp::status::created);
+  res.headers.set(bhttp::field::location, "/api/datasets/" + d->id);
+  co_return Answer::of(std::move(res));
+}
+
 void add_upload_routes(http::Router& router, Authenticator& authn, upload::UploadService& uploads,
                        UploadLimits limits) {
-  auto* a = &authn;
   auto* up = &uploads;
-  http::RouteOptions body_route{.max_body = limits.max_chunk_size, .rate_policy = "default"};
-  http::RouteOptions no_body{.max_body = 0, .rate_policy = "default"};
+  UploadDeps deps{
+      .uploads = up, .blocking = &authn.blocking(), .admit_storage = std::move(limits.admit_storage)};
   auto max_size = uploads.settings().max_upload_size;
-  auto tus = [debug = limits.debug](http::Handler h) { return tus_route(debug, std::move(h)); };
+  // Every tus answer carries the protocol's headers, errors included; the version spoken is named on
+  // every answer too, as tus asks of a 412 and of OPTIONS (an Error carries no headers of its own).
+  boost::beast::http::fields tus_headers;
+  tus_headers.set("Tus-Resumable", kTusVersion);
+  tus_headers.set("Tus-Version", kTusVersion);
+  tus_headers.set(bhttp::field::cache_control, "no-store");
+  auto tus = [&tus_headers](verb method, std::string pattern) {
+    return Endpoint{.method = method,
+                    .pattern = std::move(pattern),
+                    .access = Access::user,
+                    .precondition = tus_version,
+                    .headers = tus_headers};
+  };
+  auto streamed = [max_chunk = limits.max_chunk_size](Endpoint e) {
+    e.body = Body::stream;
+    e.max_body = max_chunk;
+    return e;
+  };
 
-  router.add(bhttp::verb::options, "/api/uploads", tus([max_size](http::Request&) -> Reply {
-               http::Response r;
-               r.status = bhttp::status::no_content;
-               r.headers.set("Tus-Version", kTusVersion);
-               r.headers.set("Tus-Extension", kExtensions);
-               r.headers.set("Tus-Max-Size", std::to_string(max_size));
-               r.headers.set("Tus-Checksum-Algorithm", upload::kChecksumAlgorithms);
-               co_return r;
-             }),
-             no_body);
+  auto e = tus(verb::options, "/api/uploads");
+  e.access = Access::unidentified;
+  e.precondition = nullptr;  // OPTIONS is how a client learns the version
+  e.handler = [max_size](Call& c) { return tus_options(c, max_size); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(bhttp::verb::post, "/api/uploads",
-             tus([a, up, admit = limits.admit_storage](http::Request& req) -> Reply {
-               if (auto s = check_version(req); !s) co_return s.error();
-               auto who = co_await a->require_user(req);
-               if (!who) co_return who.error();
-               if (!req.header("Upload-Defer-Length").empty())
-                 co_return bad_header("Upload-Defer-Length", "deferred lengths are not supported");
-               auto length = parse_u64(req.header("Upload-Length"));
-               if (!length) co_return bad_header("Upload-Length", "a non-negative integer is required");
-               auto has_body =
-                   req.body->content_length().value_or(0) > 0 || !req.header("Transfer-Encoding").empty();
-               if (has_body && req.header("Content-Type") != kOctetStream) {
-                 co_return make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
-                                      "an upload body must be application/offset+octet-stream");
-               }
-               if (has_body && req.body->content_length() && *req.body->content_length() > *length)
-                 co_return past_upload_length(*length);
-               auto checksum = checksum_of(req);
-               if (!checksum) co_return checksum.error();
-               auto principal = who->principal;
-               std::string metadata(req.header("Upload-Metadata"));
-               auto create = [up, &principal, &length, &metadata, &admit]() -> Result<upload::Upload> {
-                 // Over MAX_UPLOAD_SIZE is a 413 from create, whatever the quota says.
-                 if (admit && *length <= up->settings().max_upload_size) {
-                   if (auto s = admit(principal.user_id, *length); !s) return s.error();
-                 }
-                 return up->create(principal, *length, metadata);
-               };
-               auto created = co_await a->blocking().run(create);
-               if (!created) co_return created.error();
-               upload::Upload u = *created;
-               if (has_body || *length == 0) {
-                 // creation-with-upload (and an empty file, complete at once).
-                 auto id = u.id;
-                 auto begin = [up, &principal, &id, &checksum] {
-                   return up->begin_append(principal, id, 0, std::move(*checksum));
-                 };
-                 auto appender = co_await a->blocking().run(begin);
-                 if (!appender) co_return appender.error();
-                 auto appended =
-                     co_await append_body(req, a->blocking(), *up, principal, std::move(*appender));
-                 if (!appended) co_return appended.error();
-                 u = *appended;
-               }
-               http::Response r;
-               r.status = bhttp::status::created;
-               r.headers.set(bhttp::field::location, "/api/uploads/" + u.id);
-               describe(r, u);
-               co_return r;
-             }),
-             body_route);
+  e = streamed(tus(verb::post, "/api/uploads"));
+  e.stream = [deps](Call& c) { return tus_create(c, deps); };
+  add_endpoint(router, authn, std::move(e));
 
-  // HEAD (through the GET route): where the upload stands. GET adds a JSON body for browsers.
-  router.add(bhttp::verb::get, "/api/uploads/{id}", tus([a, up](http::Request& req) -> Reply {
-               if (req.method == bhttp::verb::head) {
-                 if (auto s = check_version(req); !s) co_return s.error();
-               }
-               auto who = co_await a->require_user(req);
-               if (!who) co_return who.error();
-               auto principal = who->principal;
-               std::string id(req.param("id"));
-               auto look = [up, &principal, &id]() -> Result<upload::Upload> {
-                 auto u = up->get(principal, id);
-                 // Complete but not yet a dataset (a crash between the last byte and the dataset): finish
-                 // now.
-                 if (u && u->state == "open" && u->offset == u->length) return up->finish(principal, id);
-                 return u;
-               };
-               auto u = co_await a->blocking().run(look);
-               if (!u) co_return u.error();
-               auto r = http::json_response(upload_json(*u));
-               describe(r, *u);
-               if (!u->metadata.empty()) r.headers.set("Upload-Metadata", encode_metadata(u->metadata));
-               co_return r;
-             }),
-             no_body);
+  // HEAD (through the GET route) is tus's; GET adds a JSON body for browsers, without the version.
+  e = tus(verb::get, "/api/uploads/{id}");
+  e.precondition = [](http::Request const& req) -> Status {
+    return req.method == verb::head ? tus_version(req) : Status{};
+  };
+  e.handler = [up](Call& c) { return tus_status(c, *up); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(bhttp::verb::patch, "/api/uploads/{id}", tus([a, up](http::Request& req) -> Reply {
-               if (auto s = check_version(req); !s) co_return s.error();
-               auto who = co_await a->require_user(req);
-               if (!who) co_return who.error();
-               if (req.header("Content-Type") != kOctetStream) {
-                 co_return make_error(ErrorCode::unsupported_media_type, "Wrong Content-Type",
-                                      "PATCH bodies must be application/offset+octet-stream");
-               }
-               auto offset = parse_u64(req.header("Upload-Offset"));
-               if (!offset) co_return bad_header("Upload-Offset", "a non-negative integer is required");
-               auto checksum = checksum_of(req);
-               if (!checksum) co_return checksum.error();
-               auto principal = who->principal;
-               std::string id(req.param("id"));
-               auto begin = [up, &principal, &id, &offset, &checksum] {
-                 return up->begin_append(principal, id, *offset, std::move(*checksum));
-               };
-               auto appender = co_await a->blocking().run(begin);
-               if (!appender) co_return appender.error();
-               // Declared past the end: refused before a byte is read.
-               if (auto cl = req.body->content_length(); cl && *offset + *cl > (*appender)->length())
-                 co_return past_upload_length((*appender)->length());
-               auto appended = co_await append_body(req, a->blocking(), *up, principal, std::move(*appender));
-               if (!appended) co_return appended.error();
-               http::Response r;
-               r.status = bhttp::status::no_content;
-               describe(r, *appended);
-               co_return r;
-             }),
-             body_route);
+  e = streamed(tus(verb::patch, "/api/uploads/{id}"));
+  e.stream = [deps](Call& c) { return tus_patch(c, deps); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(bhttp::verb::post, "/api/datasets/upload",
-             [a, up, admit = limits.admit_storage](http::Request& req) -> Reply {
-               auto who = co_await a->require_user(req);
-               if (!who) co_return who.error();
-               auto boundary = upload::MultipartParser::boundary_of(req.header("Content-Type"));
-               if (!boundary) co_return boundary.error();
-               // A declared length is checked against the limits and the disk before anything is read; an
-               // undeclared one as the body streams.
-               auto declared = req.body->content_length();
-               auto principal = who->principal;
-               auto open = [up, declared, &admit, &principal]() -> Result<std::unique_ptr<upload::FormFile>> {
-                 if (admit && declared.value_or(0) > 0 && *declared <= up->settings().max_upload_size) {
-                   if (auto s = admit(principal.user_id, *declared); !s) return s.error();
-                 }
-                 return up->open_form_file(declared);
-               };
-               auto file = co_await a->blocking().run(open);
-               if (!file) co_return file.error();
-               FormUpload form(**file);
-               upload::MultipartParser parser(*boundary, form.handlers());
-               std::vector<char> buffer(kBuffer);
-               while (true) {
-                 auto n = co_await req.body->read_some(buffer);
-                 if (!n) co_return n.error();
-                 if (*n == 0) break;
-                 auto feed = [&parser, &buffer, size = *n] { return parser.feed({buffer.data(), size}); };
-                 if (auto s = co_await a->blocking().run(feed); !s) co_return s.error();
-               }
-               auto ingest = [up, &form, &parser, &file, &principal, &admit]() -> Result<datasets::Dataset> {
-                 if (auto s = parser.finish(); !s) return s.error();
-                 if (auto s = form.close(); !s) return s.error();
-                 // A chunked body declared no length: the quota is checked on what arrived.
-                 if (admit) {
-                   if (auto s = admit(principal.user_id, (*file)->size()); !s) return s.error();
-                 }
-                 auto d = up->ingest(principal, form.metadata(), (*file)->path(), (*file)->size());
-                 if (d) (*file)->keep();  // moved into the store
-                 return d;
-               };
-               auto d = co_await a->blocking().run(ingest);
-               if (!d) co_return d.error();
-               auto res = http::json_response(dataset_json(*d, principal), bhttp::status::created);
-               res.headers.set(bhttp::field::location, "/api/datasets/" + d->id);
-               co_return res;
-             },
-             {.max_body = uploads.settings().max_upload_size + (1 << 20), .rate_policy = "default"});
+  e = tus(verb::delete_, "/api/uploads/{id}");
+  e.handler = [up](Call& c) { return tus_terminate(c, *up); };
+  add_endpoint(router, authn, std::move(e));
 
-  router.add(bhttp::verb::delete_, "/api/uploads/{id}", tus([a, up](http::Request& req) -> Reply {
-               if (auto s = check_version(req); !s) co_return s.error();
-               auto who = co_await a->require_user(req);
-               if (!who) co_return who.error();
-               auto principal = who->principal;
-               std::string id(req.param("id"));
-               auto kill = [up, &principal, &id] { return up->terminate(principal, id); };
-               if (auto s = co_await a->blocking().run(kill); !s) co_return s.error();
-               http::Response r;
-               r.status = bhttp::status::no_content;
-               co_return r;
-             }),
-             no_body);
+  // The small-file path: one multipart form, not tus.
+  add_endpoint(router, authn,
+               {.method = verb::post,
+                .pattern = "/api/datasets/upload",
+                .access = Access::user,
+                .body = Body::stream,
+                .max_body = uploads.settings().max_upload_size + (1 << 20),
+                .stream = [deps](Call& c) { return form_upload(c, deps); }});
 }
 
 }  // namespace astropixel::api

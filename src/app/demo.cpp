@@ -7,9 +7,10 @@
 
 namespace astropixel::app {
 
-Status ensure_demo_dataset(datasets::DatasetService& datasets, std::filesystem::path const& scratch) {
+Status ensure_demo_dataset(db::Pool& pool, datasets::DatasetService& datasets,
+                           std::filesystem::path const& scratch) {
   {
-    auto conn = datasets.pool().acquire();
+    auto conn = pool.acquire();
     if (!conn) return conn.error();
     auto r = (*conn)->query("SELECT COUNT(*) FROM datasets WHERE owner_id IS NULL");
     if (!r) return r.error();
@@ -22,7 +23,7 @@ Status ensure_demo_dataset(datasets::DatasetService& datasets, std::filesystem::
     if (claim->affected == 0) return {};
   }
   auto unclaim = [&] {  // a later start tries again
-    if (auto conn = datasets.pool().acquire())
+    if (auto conn = pool.acquire())
       (void)(*conn)->query("DELETE FROM once_markers WHERE name = 'demo_dataset'");
   };
   constexpr std::uint32_t kWidth = 6144, kHeight = 4096;

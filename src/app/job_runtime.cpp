@@ -35,7 +35,7 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
   workers_.add(
       std::string(datasets::kBuildPyramidJob),
       datasets::build_pyramid_handler(
-          datasets_, {.options = options,
+          blobs, {.options = options,
                       .reserve_bytes = cfg.disk_reserve_bytes,
                       .scratch = scratch_,
                       .free_bytes = [free_at, build_disk] { return free_at(build_disk); },

@@ -201,14 +201,13 @@ int run_serve(CommonOptions const& common, bool print_config) {
   api::add_auth_routes(router, authn);
   datasets::AdminService admin_service(*pool, users, auth_service, dataset_service);
   auto changed = [&tile_directory](std::string const& id) { tile_directory.invalidate(id); };
-  api::add_admin_routes(router, authn, users, admin_service, dataset_service, changed);
+  api::add_admin_routes(router, authn, admin_service, dataset_service, changed);
   datasets::StorageQuota storage_quota(*pool, cfg->user_storage_quota_bytes);
   api::add_upload_routes(
       router, authn, upload_service,
       {.max_chunk_size = cfg->max_chunk_size,
        .admit_storage = [&storage_quota](std::string const& user,
-                                         std::uint64_t bytes) { return storage_quota.admit(user, bytes); },
-       .debug = cfg->debug});
+                                         std::uint64_t bytes) { return storage_quota.admit(user, bytes); }});
   api::add_dataset_routes(
       router, authn, dataset_service, changed,
       {.limiter = &limiter, .reprocess = parse_policy("reprocess", cfg->reprocess_rate_limit)});
@@ -302,7 +301,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   bool stopping = false;
   std::thread sweeper([&] {
     if (cfg->demo_dataset) {
-      if (auto s = ensure_demo_dataset(dataset_service, jobs.scratch_dir()); !s)
+      if (auto s = ensure_demo_dataset(*pool, dataset_service, jobs.scratch_dir()); !s)
         log::warn("demo_dataset_failed", {{"detail", s.error().message + ": " + s.error().detail}});
     }
     std::unique_lock lock(sweep_mutex);

@@ -16,7 +16,8 @@ Result<SystemStats> AdminService::stats() {
   auto st = store::stats(**conn, all);
   if (!st) return st.error();
   out.datasets = std::move(*st);
-  auto jobs = jobs::JobQueue::counts(**conn);
+  // The builds: periodic sweeps (jobs/periodic.hpp) are the system's housekeeping, not its work.
+  auto jobs = jobs::JobQueue::counts(**conn, std::string(kBuildPyramidJob));
   if (!jobs) return jobs.error();
   out.jobs = *jobs;
   return out;
@@ -55,6 +56,22 @@ Status AdminService::delete_user(auth::Principal const& admin, std::string const
     }
   }
   return auth_.delete_user(admin, user_id);
+}
+
+Result<auth::UserRepository::Page> AdminService::users(std::string const& query, int limit, int offset) {
+  return users_.list(query, limit, offset);
+}
+
+Result<auth::User> AdminService::change_user(auth::Principal const& admin, std::string const& user_id,
+                                             std::optional<auth::Role> role, std::optional<bool> disabled) {
+  Result<auth::User> out =
+      make_error(ErrorCode::validation, "Nothing to change", "Send role and/or disabled");
+  if (role) {
+    out = auth_.set_role(admin, user_id, *role);
+    if (!out) return out.error();
+  }
+  if (disabled) out = auth_.set_disabled(admin, user_id, *disabled);
+  return out;
 }
 
 }  // namespace astropixel::datasets

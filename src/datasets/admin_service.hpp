@@ -2,6 +2,7 @@
 // What administrators oversee: the whole catalogue (every dataset, whoever owns it), the system's
 // figures, the activity feed, and deleting an account with everything it owns. Callers check the
 // admin role first (api/endpoint.hpp, Access::admin); this service assumes it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,12 @@ class AdminService {
   // the account, so the admin can simply try again. Errors: conflict (cannot_modify_self) for the
   // admin's own account, and as AuthService::delete_user.
   Status delete_user(auth::Principal const& admin, std::string const& user_id);
+  // Accounts whose name or email contains `query`.
+  Result<auth::UserRepository::Page> users(std::string const& query, int limit, int offset);
+  // Sets the role, then the disabled flag, as given. Errors: validation when neither is given, and
+  // as AuthService::set_role and set_disabled (an admin cannot demote or disable themselves).
+  Result<auth::User> change_user(auth::Principal const& admin, std::string const& user_id,
+                                 std::optional<auth::Role> role, std::optional<bool> disabled);
 
  private:
   db::Pool& pool_;

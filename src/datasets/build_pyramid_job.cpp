@@ -66,8 +66,8 @@ boost::json::value fits_summary(std::string const& fits_json) {
 
 class Build {
  public:
-  Build(DatasetService& datasets, BuildSettings const& settings, jobs::JobContext& ctx)
-      : datasets_(datasets), settings_(settings), ctx_(ctx), db_(ctx.db()) {}
+  Build(storage::BlobStore& blobs, BuildSettings const& settings, jobs::JobContext& ctx)
+      : blobs_(blobs), settings_(settings), ctx_(ctx), db_(ctx.db()) {}
 
   Status run() {
     auto payload = parse_payload(ctx_.job().payload);
@@ -84,7 +84,7 @@ class Build {
     if (!stretch) return stretch.error();
 
     if (auto s = store::set_status(db_, d.id, DatasetStatus::processing, 0); !s) return s;
-    auto& blobs = datasets_.blobs();
+    auto& blobs = blobs_;
     if (auto s = check_disk(d); !s) return s;
     remove_leftovers(d);
     // Decoders need a file: a source in an object store is copied to scratch space first (counted
@@ -200,7 +200,7 @@ class Build {
   // Packs of earlier attempts that died (kill -9, power loss) without cleaning up; the published
   // one stays. Only one build per dataset holds the lease, so nothing live is removed.
   void remove_leftovers(Dataset const& d) {
-    auto& blobs = datasets_.blobs();
+    auto& blobs = blobs_;
     auto all = blobs.list("pyramids/" + d.id + "/");
     if (!all) return;
     for (auto const& b : *all) {
@@ -223,7 +223,7 @@ class Build {
         result = make_error(ErrorCode::cancelled, "Cancelled");
         break;
       }
-      auto got = datasets_.blobs().read(key, offset, chunk);
+      auto got = blobs_.read(key, offset, chunk);
       if (!got) {
         result = got.error();
         break;
@@ -242,7 +242,7 @@ class Build {
   }
 
   Status check_disk(Dataset const& d) {
-    auto free = settings_.free_bytes ? settings_.free_bytes() : datasets_.blobs().free_bytes();
+    auto free = settings_.free_bytes ? settings_.free_bytes() : blobs_.free_bytes();
     if (!free) return free.error();
     std::uint64_t input = static_cast<std::uint64_t>(d.file_size);
     std::uint64_t temp = decode_temp_bytes(d);
@@ -298,7 +298,7 @@ class Build {
     return old;
   }
 
-  DatasetService& datasets_;
+  storage::BlobStore& blobs_;
   BuildSettings const& settings_;
   jobs::JobContext& ctx_;
   db::Connection& db_;
@@ -316,10 +316,10 @@ std::uint64_t decode_temp_bytes(Dataset const& d) {
   return 0;
 }
 
-jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings) {
+jobs::JobHandler build_pyramid_handler(storage::BlobStore& blobs, BuildSettings settings) {
   auto shared = std::make_shared<BuildSettings>(std::move(settings));
   return {
-      [&datasets, shared](jobs::JobContext& ctx) -> Status { return Build(datasets, *shared, ctx).run(); },
+      [&blobs, shared](jobs::JobContext& ctx) -> Status { return Build(blobs, *shared, ctx).run(); },
       [](db::Connection& db, jobs::Job const& job, Error const& e) {
         // A decoder's own words (they can hold server paths) go to the log; the dataset shows the
         // sentence of the error's code. Details of our own making (disk space) stay.

@@ -41,7 +41,8 @@ struct BuildSettings {
   std::function<std::string()> fault{};  // "hang", "network:PORT" (build_child.cpp) or empty
 };
 
-jobs::JobHandler build_pyramid_handler(DatasetService& datasets, BuildSettings settings);
+// `blobs` holds the sources and receives the packs.
+jobs::JobHandler build_pyramid_handler(storage::BlobStore& blobs, BuildSettings settings);
 
 // Extra local space a decoder may need beyond the input and the output (formats that cannot be
 // streamed top to bottom are decoded whole).

@@ -69,9 +69,6 @@ class DatasetService {
   // Deletes datasets past their expiry; returns how many.
   Result<int> remove_expired();
 
-  storage::BlobStore& blobs() { return blobs_; }
-  db::Pool& pool() { return pool_; }
-
  private:
   // `store` puts the source in place for the new dataset's id and returns its key.
   Result<Dataset> create_with(NewDataset const& n, ProbedImage const& image,

@@ -10,6 +10,7 @@ Stage route_stage(Router const& router) {
       x.route_name = found->route->pattern;
       x.req.route = found->route->pattern;
       x.req.params = std::move(found->params);
+      for (auto const& f : found->route->options.headers) x.response_headers.set(f.name_string(), f.value());
     } else if (auto* bad_method = std::get_if<Router::MethodNotAllowed>(&match)) {
       x.allowed_methods = std::move(bad_method->allow);
     }

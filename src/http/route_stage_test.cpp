@@ -43,5 +43,18 @@ TEST(RouteStage, RecordsTheAllowedMethodsOrNothing) {
   EXPECT_EQ(absent.x.route_name, "unmatched");
 }
 
+TEST(RouteStage, GivesEveryAnswerTheRoutesDeclaredHeaders) {
+  Router router;
+  RouteOptions options;
+  options.headers.set("Tus-Resumable", "1.0.0");
+  router.add(beast_http::verb::patch, "/api/uploads/{id}", noop(), options);
+  TestExchange t(beast_http::verb::patch, "/api/uploads/a");
+  run_stage(route_stage(router), t.x, ok_inner);
+  EXPECT_EQ(t.x.response_headers["Tus-Resumable"], "1.0.0");
+  TestExchange other(beast_http::verb::get, "/api/uploads/a");
+  run_stage(route_stage(router), other.x, ok_inner);
+  EXPECT_EQ(other.x.response_headers.count("Tus-Resumable"), 0u);
+}
+
 }  // namespace
 }  // namespace astropixel::http

@@ -4,6 +4,7 @@
 // "{rest:path}" that takes the remaining segments. Parameters are percent-decoded; a decoded segment
 // holding '/' or NUL never matches, so parameters cannot smuggle paths.
 #include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <cstdint>
 #include <functional>
@@ -23,6 +24,9 @@ using Handler = std::function<asio::awaitable<Result<Response>>(Request&)>;
 struct RouteOptions {
   std::uint64_t max_body = 64 * 1024;   // bytes; larger bodies → 413 after reading no more
   std::string rate_policy = "default";  // name of a rate-limit policy; empty = not limited
+  // Fields every answer of the route gets, errors included (the render stage adds them, like CORS):
+  // a protocol's own headers, such as tus's Tus-Resumable.
+  beast_http::fields headers{};
 };
 
 struct Route {

@@ -200,8 +200,10 @@ Status JobQueue::request_cancel(db::Connection& conn, std::string const& subject
   return {};
 }
 
-Result<JobQueue::Counts> JobQueue::counts(db::Connection& conn) {
-  auto r = conn.query("SELECT state, COUNT(*) FROM jobs GROUP BY state");
+Result<JobQueue::Counts> JobQueue::counts(db::Connection& conn, std::string const& kind) {
+  auto r = kind.empty()
+               ? conn.query("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+               : conn.query("SELECT state, COUNT(*) FROM jobs WHERE kind = $1 GROUP BY state", {kind});
   if (!r) return r.error();
   Counts c;
   for (std::size_t i = 0; i < r->rows.size(); ++i) {

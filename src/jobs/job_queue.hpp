@@ -69,7 +69,8 @@ class JobQueue {
   struct Counts {
     std::int64_t queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
   };
-  static Result<Counts> counts(db::Connection& conn);
+  // Jobs by state: of one kind, or of every kind when `kind` is empty.
+  static Result<Counts> counts(db::Connection& conn, std::string const& kind = {});
 
  private:
   Status fenced(db::Connection& conn, Job const& job, std::string_view sql, std::vector<db::Value> params);
