@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "core/log.hpp"
+
 namespace astropixel::app {
 
 namespace {
@@ -23,6 +25,9 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
     : scratch_(cfg.data_dir / "tmp"),
       queue_(worker_identity(), std::chrono::seconds(cfg.job_lease_seconds), cfg.max_builds_per_user),
       workers_(pool, queue_, {.workers = cfg.workers}),
+      periodic_workers_(pool, queue_, {.workers = 1}),
+      pool_(pool),
+      every_(std::chrono::seconds(std::max(1, cfg.maintenance_interval_s))),
       datasets_(pool, blobs,
                 {.retention_hours = cfg.dataset_retention_hours, .job_max_attempts = cfg.job_max_attempts},
                 [this] { workers_.notify(); }) {
@@ -36,16 +41,48 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
       std::string(datasets::kBuildPyramidJob),
       datasets::build_pyramid_handler(
           blobs, {.options = options,
-                      .reserve_bytes = cfg.disk_reserve_bytes,
-                      .scratch = scratch_,
-                      .free_bytes = [free_at, build_disk] { return free_at(build_disk); },
-                      .memory = &memory_,
-                      .memory_limit_bytes = cfg.build_memory_limit_mb << 20,
-                      .timeout_base = std::chrono::seconds(cfg.build_timeout_base_s),
-                      .timeout_per_megapixel = std::chrono::milliseconds(cfg.build_timeout_per_megapixel_ms),
-                      .strip_delay_ms = [this] { return build_delay_ms_.load(); },
-                      .crash = [this] { return crash_builds_.load(); },
-                      .fault = [this] { return build_fault(); }}));
+                  .reserve_bytes = cfg.disk_reserve_bytes,
+                  .scratch = scratch_,
+                  .free_bytes = [free_at, build_disk] { return free_at(build_disk); },
+                  .memory = &memory_,
+                  .memory_limit_bytes = cfg.build_memory_limit_mb << 20,
+                  .timeout_base = std::chrono::seconds(cfg.build_timeout_base_s),
+                  .timeout_per_megapixel = std::chrono::milliseconds(cfg.build_timeout_per_megapixel_ms),
+                  .strip_delay_ms = [this] { return build_delay_ms_.load(); },
+                  .crash = [this] { return crash_builds_.load(); },
+                  .fault = [this] { return build_fault(); }}));
+  add_periodic("expire_datasets", [this] { return datasets_.remove_expired(); });
+}
+
+void JobRuntime::add_periodic(std::string kind, std::function<Result<int>()> sweep) {
+  periodic_workers_.add(kind, {.run = [sweep = std::move(sweep), kind](jobs::JobContext&) -> Status {
+                                 auto n = sweep();
+                                 if (!n) return n.error();
+                                 if (*n > 0) log::info("expiry_swept", {{"kind", kind}, {"removed", *n}});
+                                 return {};
+                               },
+                               .failed =
+                                   [kind](db::Connection&, jobs::Job const& job, Error const& e) {
+                                     // The next period's run tries again.
+                                     log::warn("expiry_failed", {{"kind", kind},
+                                                                 {"job", job.id},
+                                                                 {"code", std::string(e.machine_code())},
+                                                                 {"detail", e.detail}});
+                                   }});
+  periodic_.push_back({.kind = std::move(kind), .every = every_});
+}
+
+void JobRuntime::start() {
+  workers_.start();
+  periodic_workers_.start();
+  offers_ = std::make_unique<jobs::PeriodicOffers>(pool_, periodic_, [this] { periodic_workers_.notify(); });
+  offers_->start();
+}
+
+void JobRuntime::stop() {
+  if (offers_) offers_->stop();
+  periodic_workers_.stop();
+  workers_.stop();
 }
 
 void JobRuntime::add_metrics(metrics::Metrics& metrics) {

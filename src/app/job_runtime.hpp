@@ -8,12 +8,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "app/config.hpp"
 #include "core/error.hpp"
 #include "datasets/build_pyramid_job.hpp"
 #include "datasets/dataset_service.hpp"
 #include "db/pool.hpp"
+#include "jobs/periodic.hpp"
 #include "jobs/worker_pool.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/blob_store.hpp"
@@ -49,10 +51,24 @@ class JobRuntime {
   // Job counts and the memory around the last build, for /metrics.
   void add_metrics(metrics::Metrics& metrics);
 
+  // Periodic work (expiry sweeps) as durable jobs of `kind`, offered every MAINTENANCE_INTERVAL by
+  // each process that can run it and run by one of them (jobs/periodic.hpp). A worker of its own
+  // runs them, so they run even where WORKERS=0 leaves builds to `astropixel worker`. `sweep`
+  // returns how much it removed. Call before start().
+  void add_periodic(std::string kind, std::function<Result<int>()> sweep);
+  // Starts the build workers, the periodic worker and the offers; stop() hands running jobs back.
+  void start();
+  void stop();
+
  private:
   std::filesystem::path scratch_;
   jobs::JobQueue queue_;
   jobs::WorkerPool workers_;
+  jobs::WorkerPool periodic_workers_;
+  std::vector<jobs::PeriodicJob> periodic_;
+  std::unique_ptr<jobs::PeriodicOffers> offers_;
+  db::Pool& pool_;
+  std::chrono::milliseconds every_;
   datasets::DatasetService datasets_;
   datasets::MemoryReport memory_;
   std::atomic<int> build_delay_ms_{0};

@@ -1,5 +1,5 @@
-// `astropixel worker`: runs background jobs (pyramid builds) without HTTP. Any number of workers on
-// any number of machines share one job table: a job is claimed with a lease, so each runs once,
+// `astropixel worker`: runs background jobs (pyramid builds, dataset expiry) without HTTP. Any number of
+// workers on any number of machines share one job table: a job is claimed with a lease, so each runs once,
 // and a crashed worker's job is taken over when its lease expires.
 #include <pthread.h>
 
@@ -42,13 +42,13 @@ int run_worker(CommonOptions const& common, int concurrency) {
             {{"version", version()},
              {"workers", cfg->workers},
              {"database", pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql"}});
-  jobs.workers().start();
+  jobs.start();
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::info("shutdown_requested", {{"signal", sig}});
   // Running jobs are handed back (their lease released) so another worker resumes them at once.
-  jobs.workers().stop();
+  jobs.stop();
   log::info("shutdown_complete", {});
   return 0;
 }
