@@ -94,6 +94,22 @@ Result<datasets::NewDataset> describe(Metadata const& m, std::string const& owne
   if (auto s = datasets::validate_category(d.category); !s) return s.error();
   datasets::RequestChange request;
   if (auto kind = value_or(m, "stretch", ""); !kind.empty()) request.kind = kind;
+  // The data values shown black and white, "LO,HI" (the stretch request checks LO < HI).
+  if (auto text = value_or(m, "cuts", ""); !text.empty()) {
+    double lo = 0, hi = 0;
+    auto comma = text.find(',');
+    auto number = [](std::string_view t, double& out) {
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+      return ec == std::errc() && end == t.data() + t.size();
+    };
+    if (comma == std::string::npos || !number(std::string_view(text).substr(0, comma), lo) ||
+        !number(std::string_view(text).substr(comma + 1), hi)) {
+      Error e = make_error(ErrorCode::validation, "cuts must be two numbers LO,HI");
+      e.field = "cuts";
+      return e;
+    }
+    request.cuts = std::pair(lo, hi);
+  }
   // FITS: which HDU and plane to show (the first image and plane 0 unless named).
   for (auto [key, into, max] : {std::tuple("hdu", &request.hdu, datasets::kMaxHdu),
                                 std::tuple("plane", &request.plane, datasets::kMaxPlane)}) {

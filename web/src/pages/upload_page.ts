@@ -2,7 +2,14 @@
 // after a page reload: pick the same file again), then follow processing until the viewer opens.
 import * as tus from "tus-js-client";
 import { api, handleSessionLoss, readCookie, refreshSession } from "../api/client";
-import { CATEGORIES, DEFAULT_STRETCH, STRETCH_KINDS, type DatasetStatusBody, type Visibility } from "../api/types";
+import {
+  CATEGORIES,
+  DEFAULT_STRETCH,
+  STRETCH_KINDS,
+  type DatasetStatusBody,
+  type StretchKind,
+  type Visibility,
+} from "../api/types";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
@@ -10,6 +17,7 @@ import { progressBar } from "./dataset_card";
 import { RateMeter, formatDuration, isFitsName, uploadErrorMessage } from "../upload/format";
 import { describeSniffed, fileReader, sniffFile } from "../upload/sniff";
 import { tusSession } from "../upload/tus_session";
+import { stretchRequest } from "./stretch_panel";
 import { parseIndex } from "../viewer/fits_info";
 
 const ACCEPT = ".tif,.tiff,.fits,.fit,.fts,.fz,.gz,.png,.jpg,.jpeg,.jp2,.j2k,.webp";
@@ -50,14 +58,34 @@ export const uploadPage: PageFn = (root) => {
     ...CATEGORIES.map((c) => el("option", { attrs: { value: c } }, c)),
   );
   const isPublic = el("input", { attrs: { type: "checkbox", id: "public", name: "public" } });
-  // 16-bit, float and FITS data become 8 bits through a stretch ("" = the server's default); the
-  // cuts and a later change of mind are on the dataset page (reprocess).
+  // 16-bit, float and FITS data become 8 bits through a stretch ("" = the server's default) between
+  // two cuts (data values; empty = the 0.25/99.75 % percentiles); the dataset page changes them later.
   const stretch = el(
     "select",
     { attrs: { id: "stretch", name: "stretch", "aria-describedby": "stretch-hint" } },
     el("option", { attrs: { value: "" } }, `default (${DEFAULT_STRETCH})`),
     ...STRETCH_KINDS.map((k) => el("option", { attrs: { value: k } }, k)),
   );
+  const cutInput = (id: string, label: string) => {
+    const input = el("input", {
+      attrs: {
+        id,
+        name: id,
+        type: "text",
+        inputmode: "decimal",
+        placeholder: "auto",
+        "aria-describedby": `${id}-error`,
+      },
+    });
+    const error = el("span", { id: `${id}-error`, class: "error small", attrs: { "aria-live": "polite" } });
+    return {
+      input,
+      error,
+      node: el("div", { class: "field" }, el("label", { attrs: { for: id } }, label), input, error),
+    };
+  };
+  const cutLo = cutInput("upload-cuts-lo", "Low cut (black)");
+  const cutHi = cutInput("upload-cuts-hi", "High cut (white)");
   // FITS only: which HDU and which plane of a cube to show (0-based; empty = the server's default).
   const hdu = el("input", {
     attrs: {
@@ -210,6 +238,20 @@ export const uploadPage: PageFn = (root) => {
       planeError.textContent = planeChoice.error ?? "";
       return;
     }
+    cutLo.error.textContent = cutHi.error.textContent = "";
+    const cuts = stretchRequest(
+      null,
+      (stretch.value || DEFAULT_STRETCH) as StretchKind,
+      cutLo.input.value,
+      cutHi.input.value,
+    );
+    if (cuts.error !== null) {
+      const at = cuts.field === "cuts-lo" ? cutLo : cutHi;
+      at.error.textContent = cuts.error;
+      at.input.focus();
+      return;
+    }
+    const chosenCuts = cuts.body.cuts as [number, number] | undefined;
     start.disabled = true;
     replace(status);
     const signedIn = tusSession(refreshSession, () => readCookie("ap_csrf"));
@@ -228,6 +270,7 @@ export const uploadPage: PageFn = (root) => {
         category: category.value,
         visibility: (isPublic.checked ? "public" : "private") satisfies Visibility,
         ...(stretch.value ? { stretch: stretch.value } : {}),
+        ...(chosenCuts ? { cuts: `${chosenCuts[0]},${chosenCuts[1]}` } : {}),
         ...(hduChoice.value !== null ? { hdu: String(hduChoice.value) } : {}),
         ...(planeChoice.value !== null ? { plane: String(planeChoice.value) } : {}),
       },
@@ -336,6 +379,7 @@ export const uploadPage: PageFn = (root) => {
         "For 16-bit, float and FITS data; 8-bit images are shown as they are",
       ),
     ),
+    el("div", { class: "row" }, cutLo.node, cutHi.node),
     fitsFields,
     progress,
     status,
