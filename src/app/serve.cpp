@@ -14,6 +14,7 @@
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
 #include "api/dataset_routes.hpp"
+#include "api/science_routes.hpp"
 #include "api/storage_routes.hpp"
 #include "api/system_routes.hpp"
 #include "api/tile_routes.hpp"
@@ -198,6 +199,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
       {.limiter = b.limiter.get(), .reprocess = parse_policy("reprocess", cfg.reprocess_rate_limit)});
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles);
+  api::add_science_routes(router, s.authn, s.tiles);
   api::add_annotation_routes(router, s.authn, s.annotations);
   api::add_system_routes(
       router,

@@ -107,6 +107,9 @@ struct ErrorSpec {
   X(invalid_tile_format, validation, "Unknown tile format", "", false)                                      \
   X(corrupt_pack, unprocessable, "A tile pack is damaged", "", false)                                       \
   X(iiif_not_precut, bad_request, "This IIIF request is not one of the precut tiles", "", false)            \
+  X(invalid_cuts, validation, "Cuts need finite lo and hi with lo < hi", "", false)                         \
+  X(no_data_pyramid, not_found, "This dataset has no data pyramid of original values", "", false)           \
+  X(pixel_outside_image, validation, "The position lies outside the image", "", false)                      \
   /* Annotations and regions */                                                                             \
   X(not_a_region_file, validation, "This is not a DS9 region file", "", false)                              \
   X(too_many_regions, validation, "The file holds too many regions", "", false)                             \

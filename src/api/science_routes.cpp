@@ -1,0 +1,259 @@
+#include "api/science_routes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "api/endpoint.hpp"
+#include "api/live_tile_cache.hpp"
+#include "core/error_catalogue.hpp"
+#include "pyramid/data_tile.hpp"
+#include "pyramid/encoder.hpp"
+#include "pyramid/stretch.hpp"
+#include "tiles/tile_service.hpp"
+
+namespace astropixel::api {
+
+namespace bhttp = boost::beast::http;
+using tiles::View;
+
+namespace {
+
+Error not_found() {
+  return make_error(ErrorCode::not_found, "Not found");
+}
+
+// The pyramid the caller may see, as TileService::resolve decides it, from the blocking pool where
+// endpoint handlers run (the directory's load blocks).
+Result<View> resolve(tiles::TileDirectory& directory, Call const& call) {
+  std::string id(call.param("id"));
+  std::optional<std::int64_t> version;
+  for (auto const& [k, v] : call.request.params) {
+    if (k == "version") version = call.request.param_int("version");
+  }
+  auto entry = directory.peek(id);
+  if (!entry || (version && *version > entry->version)) {
+    auto loaded = directory.load(id);
+    if (!loaded) {
+      if (loaded.error().code == ErrorCode::unavailable) {
+        Error e = loaded.error();
+        e.retry_after_s = 1;
+        return e;
+      }
+      if (loaded.error().code == ErrorCode::not_found) return not_found();
+      return loaded.error();
+    }
+    entry = *loaded;
+  }
+  // Missing, not yet built, not visible or not at that version: one answer, revealing nothing.
+  if (!auth::can_read(call.who, entry->owned)) return not_found();
+  if (version && *version != entry->version) return not_found();
+  if (!entry->pack->has_data()) return make_error(errc::no_data_pyramid);
+  return View{entry, version.has_value()};
+}
+
+Result<double> number_param(Call const& call, std::string_view name) {
+  auto v = call.query(name);
+  double out = 0;
+  if (v) {
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec == std::errc() && p == v->data() + v->size() && std::isfinite(out)) return out;
+  }
+  Error e = make_error(errc::invalid_cuts, fmt::format("{} must be a finite number", name));
+  e.field = std::string(name);
+  return e;
+}
+
+Result<std::int64_t> int_param(Call const& call, std::string_view name, std::optional<std::int64_t> fallback,
+                               std::int64_t lo, std::int64_t hi) {
+  auto v = call.query(name);
+  if (!v && fallback) return *fallback;
+  std::int64_t out = 0;
+  if (v) {
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (ec == std::errc() && p == v->data() + v->size() && out >= lo && out <= hi) return out;
+  }
+  Error e =
+      make_error(ErrorCode::validation, fmt::format("{} must be a whole number from {} to {}", name, lo, hi));
+  e.field = std::string(name);
+  return e;
+}
+
+// GET …/live/{level}/{col}_{row}.png?stretch=&lo=&hi=
+Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCache& cache) {
+  auto v = resolve(directory, call);
+  if (!v) return v.error();
+  auto kind = pyramid::parse_stretch(call.query("stretch").value_or("linear"));
+  if (!kind) return kind.error();
+  auto lo = number_param(call, "lo");
+  if (!lo) return lo.error();
+  auto hi = number_param(call, "hi");
+  if (!hi) return hi.error();
+  if (!(*lo < *hi)) {
+    Error e = make_error(errc::invalid_cuts, "lo must be below hi");
+    e.field = "hi";
+    return e;
+  }
+  auto const& pack = v->pack();
+  auto const& g = pack.geometry();
+  auto level = call.request.param_int("level"), col = call.request.param_int("col"),
+       row = call.request.param_int("row");
+  if (level < 0 || level > g.max_level() || col < 0 || row < 0 || col >= g.cols(static_cast<int>(level)) ||
+      row >= g.rows(static_cast<int>(level))) {
+    return not_found();
+  }
+  auto l = static_cast<int>(level);
+  auto c = static_cast<std::uint32_t>(col), r = static_cast<std::uint32_t>(row);
+
+  // The settings as the URL carries them, normalised: equal settings share one entry and one ETag.
+  auto settings = fmt::format("{}:{}:{}", pyramid::to_string(*kind), *lo, *hi);
+  http::Response res;
+  auto what = fmt::format("live:{}/{}/{}:{}", l, c, r, settings);
+  if (tiles::TileService::not_modified(call.request, res, *v, what)) return Answer::of(res);
+  auto key = fmt::format("{}/{}/{}", v->entry->dataset_id, v->entry->version, what);
+  auto png = cache.get(key);
+  if (!png) {
+    auto bytes = pack.data_tile(l, c, r);
+    if (!bytes) return bytes.error();
+    auto rect = g.tile(l, c, r);
+    auto values = pyramid::decode_data_tile(*bytes, rect.width, rect.height);
+    if (!values) return values.error();
+    // The build's own mapping (Stretch::map through its table), so a full-resolution live tile
+    // equals the CLI's tile for the same stretch and cuts, pixel for pixel.
+    pyramid::StretchOptions options;
+    options.kind = *kind;
+    options.cuts = std::pair{*lo, *hi};
+    std::vector<float> sample{static_cast<float>(*lo)};
+    auto stretch = pyramid::Stretch::fit(sample, options);
+    if (!stretch) return stretch.error();
+    bool blanks = std::any_of(values->begin(), values->end(), [](float f) { return !std::isfinite(f); });
+    std::vector<unsigned char> pixels;
+    int bands = pyramid::map_values(*values, *stretch, blanks, pixels);
+    pyramid::TileEncoder encoder(pyramid::TileFormat::png, 0);
+    std::vector<unsigned char> out;
+    pyramid::PixelView px{pixels.data(), static_cast<int>(rect.width), static_cast<int>(rect.height), bands,
+                          static_cast<std::size_t>(rect.width) * bands};
+    if (auto s = encoder.encode(px, out); !s) return s.error();
+    png = std::make_shared<std::string const>(out.begin(), out.end());
+    cache.put(key, png);
+  }
+  res.shared = http::SharedBytes{png, std::string_view(*png)};
+  res.headers.set(bhttp::field::content_type, "image/png");
+  return Answer::of(std::move(res));
+}
+
+// FITS BUNIT from the pack's "fits" metadata, if any.
+std::optional<std::string> bunit_of(boost::json::value const& meta) {
+  if (!meta.is_object()) return std::nullopt;
+  auto const* fits = meta.as_object().if_contains("fits");
+  if (!fits || !fits->is_object()) return std::nullopt;
+  auto const* keywords = fits->as_object().if_contains("keywords");
+  if (!keywords || !keywords->is_object()) return std::nullopt;
+  auto const* bunit = keywords->as_object().if_contains("BUNIT");
+  if (!bunit || !bunit->is_string()) return std::nullopt;
+  return std::string(bunit->as_string());
+}
+
+// GET /api/datasets/{id}/pixels?x=&y=&size=5: the original values of a size × size window centred
+// on a full-resolution pixel (x right, y down from the top-left, 0-based, as the viewer counts).
+Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
+  auto v = resolve(directory, call);
+  if (!v) return v.error();
+  auto const& pack = v->pack();
+  auto const& g = pack.geometry();
+  auto size = int_param(call, "size", 5, 1, 21);
+  if (!size) return size.error();
+  if (*size % 2 == 0) {
+    Error e = make_error(ErrorCode::validation, "size must be odd (the window is centred on the pixel)");
+    e.field = "size";
+    return e;
+  }
+  auto x = int_param(call, "x", std::nullopt, INT32_MIN, INT32_MAX);
+  if (!x) return x.error();
+  auto y = int_param(call, "y", std::nullopt, INT32_MIN, INT32_MAX);
+  if (!y) return y.error();
+  std::int64_t const w = g.width(), h = g.height();
+  if (*x < 0 || *y < 0 || *x >= w || *y >= h) {
+    return make_error(errc::pixel_outside_image, fmt::format("The image is {} × {} pixels", w, h));
+  }
+  int const top = g.max_level();
+  std::int64_t const ts = g.tile_size(), half = *size / 2;
+  // At most four data tiles hold the window (it is never wider than a tile); each decoded once.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<float>> decoded;
+  auto value_at = [&](std::int64_t px, std::int64_t py) -> Result<boost::json::value> {
+    if (px < 0 || py < 0 || px >= w || py >= h) return boost::json::value(nullptr);
+    auto c = static_cast<std::uint32_t>(px / ts), r = static_cast<std::uint32_t>(py / ts);
+    auto it = decoded.find({c, r});
+    auto rect = g.tile(top, c, r);
+    if (it == decoded.end()) {
+      auto bytes = pack.data_tile(top, c, r);
+      if (!bytes) return bytes.error();
+      auto values = pyramid::decode_data_tile(*bytes, rect.width, rect.height);
+      if (!values) return values.error();
+      it = decoded.emplace(std::pair{c, r}, std::move(*values)).first;
+    }
+    float f = it->second[static_cast<std::size_t>(py - rect.y) * rect.width +
+                         static_cast<std::size_t>(px - rect.x)];
+    // JSON has no NaN: blank pixels are null, like pixels outside the image.
+    return std::isfinite(f) ? boost::json::value(static_cast<double>(f)) : boost::json::value(nullptr);
+  };
+  boost::json::array rows;
+  for (std::int64_t dy = -half; dy <= half; ++dy) {
+    boost::json::array row;
+    for (std::int64_t dx = -half; dx <= half; ++dx) {
+      auto value = value_at(*x + dx, *y + dy);
+      if (!value) return value.error();
+      row.push_back(std::move(*value));
+    }
+    rows.push_back(std::move(row));
+  }
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(pack.info().metadata_json, ec);
+  auto bunit = ec ? std::nullopt : bunit_of(meta);
+  auto centre = rows[static_cast<std::size_t>(half)].as_array()[static_cast<std::size_t>(half)];
+  boost::json::object out{{"x", *x},
+                          {"y", *y},
+                          {"size", *size},
+                          {"width", w},
+                          {"height", h},
+                          {"version", v->entry->version},
+                          {"dtype", "float32"},
+                          {"bunit", bunit ? boost::json::value(*bunit) : boost::json::value(nullptr)},
+                          {"value", centre},
+                          {"values", std::move(rows)}};
+  bool const is_fits = !ec && meta.is_object() && meta.as_object().if_contains("fits") &&
+                       !meta.as_object().at("fits").is_null();
+  // FITS counts pixels from 1 at the bottom-left: what DS9 shows for the same pixel.
+  if (is_fits) out["fits_pixel"] = {{"x", *x + 1}, {"y", h - *y}};
+  return Answer::ok(std::move(out));
+}
+
+}  // namespace
+
+void add_science_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
+                        ScienceOptions const& options) {
+  auto* dir = &directory;
+  auto cache = std::make_shared<LiveTileCache>(options.live_cache_bytes);
+  for (auto const* prefix : {"/api/datasets/{id}", "/api/datasets/{id}/v{version:int}"}) {
+    add_endpoint(router, authn,
+                 {.method = bhttp::verb::get,
+                  .pattern = std::string(prefix) + "/live/{level:int}/{col:int}_{row:int}.png",
+                  // Tiles come in bursts of hundreds, as for pre-cut tiles.
+                  .rate_policy = "",
+                  .handler = [dir, cache](Call& c) { return live_tile(c, *dir, *cache); }});
+  }
+  add_endpoint(router, authn,
+               {.method = bhttp::verb::get,
+                .pattern = "/api/datasets/{id}/pixels",
+                // Asked as the pointer moves (the viewer throttles): priced like a tile, not like
+                // a search.
+                .rate_policy = "",
+                .handler = [dir](Call& c) { return pixels(c, *dir); }});
+}
+
+}  // namespace astropixel::api

@@ -1,0 +1,190 @@
+"""The data pyramid of original values (docs/adr/0024-data-pyramid-and-live-stretch.md): live display
+tiles rendered from it with the stretch and cuts in the URL, equal to what `astropixel tile --stretch
+--cuts` builds, and pixel values around a full-resolution position, for a generated and a real FITS
+file. Private datasets answer 404 exactly like missing ones."""
+import io
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from support import tus
+from support.accounts import register
+from support.fits import write_fits
+from support.pack import Pack
+from support.server import BINARY, ROOT
+
+REAL = (pathlib.Path(os.environ.get("ASTROPIXEL_REAL_DATA", ROOT / "build" / "real-data")) / "x" /
+        "python3-astroquery/usr/lib/python3/dist-packages/astroquery/ipac/irsa/sha/tests/data/img.fits")
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def upload(server, token, path):
+    _, last = tus.upload(server, token, path.read_bytes(), {"filename": path.name})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(server, token, d)
+    assert status["status"] == "completed", status
+    return d
+
+
+def read_fits(path):
+    """The primary HDU of a simple FITS file as a numpy array, rows bottom-up as stored."""
+    raw = pathlib.Path(path).read_bytes()
+    cards, offset = {}, 0
+    while True:
+        block = raw[offset:offset + 2880]
+        offset += 2880
+        done = False
+        for i in range(0, 2880, 80):
+            card = block[i:i + 80].decode("ascii")
+            key = card[:8].strip()
+            if key == "END":
+                done = True
+                break
+            if card[8:10] == "= ":
+                cards[key] = card[10:].split("/")[0].strip()
+        if done:
+            break
+    assert "BSCALE" not in cards and "BZERO" not in cards
+    dtype = {"-32": ">f4", "-64": ">f8", "16": ">i2"}[cards["BITPIX"]]
+    w, h = int(cards["NAXIS1"]), int(cards["NAXIS2"])
+    return np.frombuffer(raw, dtype=dtype, count=w * h, offset=offset).reshape(h, w), cards
+
+
+def cli_tile(src, out, *args):
+    r = subprocess.run([str(BINARY), "tile", str(src), str(out), "--format", "png", "--progress", "none",
+                        *map(str, args)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return Pack(out)
+
+
+def pixels(img):
+    return np.asarray(Image.open(io.BytesIO(img)))
+
+
+@pytest.fixture
+def generated(tmp_path):
+    """600 × 400 float32, value(x, y_fits) = x + 1000 y_fits, with a blank block."""
+    y, x = np.mgrid[0:400, 0:600]
+    data = (x + 1000.0 * y).astype(np.float32)
+    data[10:20, 300:320] = np.nan
+    src = tmp_path / "gen.fits"
+    write_fits(src, data, -32, extra=[("BUNIT", "'ADU'")])
+    return src, data
+
+
+def test_live_tiles_equal_the_cli_and_pixels_are_the_original_values(server, tmp_path, generated):
+    src, data = generated
+    shown = np.flipud(data)  # FITS rows run bottom-up; the image is shown top-down
+    token = register(server)["access_token"]
+    d = upload(server, token, src)
+    top = 10  # 600 × 400: levels 0-10
+
+    for stretch, lo, hi in [("log", 2000, 350000), ("linear", 0, 600), ("asinh", -5.5, 1e5), ("sqrt", 100, 4e5)]:
+        pack = cli_tile(src, tmp_path / f"{stretch}.pack", "--stretch", stretch, "--cuts", f"{lo},{hi}")
+        for col, row in [(0, 0), (1, 0), (2, 1)]:
+            r = server.get(f"/api/datasets/{d}/live/{top}/{col}_{row}.png",
+                           params={"stretch": stretch, "lo": lo, "hi": hi}, headers=auth(token))
+            assert r.status_code == 200, r.text
+            assert r.headers["Content-Type"] == "image/png"
+            live, built = pixels(r.content), pixels(pack.tile(top, col, row))
+            # The CLI adds an alpha band to every tile of an image with blanks; the live tile only
+            # where the tile holds one. The grey values must be equal everywhere, alpha too.
+            if built.ndim == 3 and live.ndim == 2:
+                live = np.dstack([live, np.full_like(live, 255)])
+            assert live.shape == built.shape, (stretch, col, row)
+            assert (live == built).all(), (stretch, col, row, np.argwhere(live != built)[:5])
+
+    # A versioned URL is immutable; the same settings written differently share the ETag.
+    v = server.get(f"/api/datasets/{d}", headers=auth(token)).json()["pyramid_version"]
+    r = server.get(f"/api/datasets/{d}/v{v}/live/{top}/0_0.png", params={"stretch": "log", "lo": "2000",
+                                                                          "hi": "3.5e5"}, headers=auth(token))
+    assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+    r2 = server.get(f"/api/datasets/{d}/v{v}/live/{top}/0_0.png", params={"stretch": "log", "lo": "2000.0",
+                                                                           "hi": "350000"}, headers=auth(token))
+    assert r2.headers["ETag"] == r.headers["ETag"] and r2.content == r.content
+    # Lower levels come from the mean of the values, blanks ignored.
+    r = server.get(f"/api/datasets/{d}/live/{top - 1}/0_0.png", params={"stretch": "linear", "lo": 0,
+                                                                          "hi": 400000}, headers=auth(token))
+    assert r.status_code == 200
+    low = pixels(r.content)
+    assert low.shape[:2] == (200, 256)
+
+    # Pixel values: the window around a full-resolution position, from the original data.
+    r = server.get(f"/api/datasets/{d}/pixels", params={"x": 301, "y": 385}, headers=auth(token))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["bunit"] == "ADU" and body["dtype"] == "float32" and body["size"] == 5
+    assert (body["width"], body["height"]) == (600, 400)
+    assert body["fits_pixel"] == {"x": 302, "y": 400 - 385}
+    want = shown[383:388, 299:304]
+    got = np.array([[np.nan if v is None else v for v in row] for row in body["values"]], dtype=np.float64)
+    assert np.array_equal(np.isnan(got), np.isnan(want)) and (np.isnan(want)).any(), "blanks are null"
+    assert np.array_equal(got[~np.isnan(got)], want[~np.isnan(want)].astype(np.float64))
+    assert body["value"] is None  # (301, 385) lies in the blank block
+    # At a corner the window runs off the image: null there.
+    body = server.get(f"/api/datasets/{d}/pixels", params={"x": 0, "y": 0, "size": 3}, headers=auth(token)).json()
+    assert body["values"][0] == [None, None, None] and body["values"][1] == [None, shown[0, 0], shown[0, 1]]
+    # A window across four data tiles.
+    body = server.get(f"/api/datasets/{d}/pixels", params={"x": 256, "y": 256, "size": 21},
+                      headers=auth(token)).json()
+    assert np.array_equal(np.array(body["values"], dtype=np.float64), shown[246:267, 246:267])
+
+    # Hostile and wrong requests: a clear status and code.
+    for params, code in [({"x": 600, "y": 0}, "pixel_outside_image"), ({"x": -1, "y": 0}, "pixel_outside_image"),
+                         ({"x": "a", "y": 0}, "validation_error"), ({"y": 0}, "validation_error"),
+                         ({"x": 1, "y": 1, "size": 4}, "validation_error"),
+                         ({"x": 1, "y": 1, "size": 99}, "validation_error")]:
+        r = server.get(f"/api/datasets/{d}/pixels", params=params, headers=auth(token))
+        assert r.status_code == 400 and r.json()["code"] == code, (params, r.text)
+    for params, status, code in [({"stretch": "log", "lo": 5, "hi": 5}, 400, "invalid_cuts"),
+                                 ({"stretch": "log", "lo": "nan", "hi": 5}, 400, "invalid_cuts"),
+                                 ({"stretch": "log", "hi": 5}, 400, "invalid_cuts"),
+                                 ({"stretch": "gamma", "lo": 0, "hi": 5}, 400, "invalid_stretch")]:
+        r = server.get(f"/api/datasets/{d}/live/{top}/0_0.png", params=params, headers=auth(token))
+        assert r.status_code == status and r.json()["code"] == code, (params, r.text)
+    r = server.get(f"/api/datasets/{d}/live/{top}/9_0.png", params={"lo": 0, "hi": 1}, headers=auth(token))
+    assert r.status_code == 404
+
+    # Private: another user and a guest get the answer a missing dataset gets.
+    other = register(server)["access_token"]
+    missing = "0" * len(d)
+    for path in [f"/live/{top}/0_0.png?lo=0&hi=1", "/pixels?x=1&y=1"]:
+        absent = server.get(f"/api/datasets/{missing}{path}", headers=auth(other))
+        assert absent.status_code == 404
+        for headers in [auth(other), {}]:
+            r = server.get(f"/api/datasets/{d}{path}", headers=headers)
+            assert r.status_code == 404 and r.json()["code"] == absent.json()["code"], (path, r.text)
+            assert r.json()["message"] == absent.json()["message"]
+
+
+def test_pixel_values_of_a_real_fits_file(server):
+    if not REAL.exists():
+        pytest.fail(f"{REAL} is missing: scripts/fetch-real-data.sh fetches it")
+    data, cards = read_fits(REAL)  # Spitzer (SHA) image, 128 × 128 float32, BUNIT e-/sec
+    shown = np.flipud(data)
+    token = register(server)["access_token"]
+    d = upload(server, token, REAL)
+    for x, y in [(0, 0), (64, 64), (127, 127), (10, 100)]:
+        r = server.get(f"/api/datasets/{d}/pixels", params={"x": x, "y": y, "size": 3}, headers=auth(token))
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["bunit"] == "e-/sec"
+        want = shown[y, x]
+        assert (body["value"] is None and np.isnan(want)) or body["value"] == float(want), (x, y, body["value"], want)
+        assert body["values"][1][1] == body["value"]
+
+
+def test_eight_bit_datasets_have_no_data_pyramid(server, tmp_path):
+    token = register(server)["access_token"]
+    src = tmp_path / "grey.png"
+    Image.fromarray(np.arange(64 * 64, dtype=np.uint8).reshape(64, 64)).save(src)
+    d = upload(server, token, src)
+    r = server.get(f"/api/datasets/{d}/pixels", params={"x": 1, "y": 1}, headers=auth(token))
+    assert r.status_code == 404 and r.json()["code"] == "no_data_pyramid", r.text
