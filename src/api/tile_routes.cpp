@@ -141,7 +141,7 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
                                    v->entry->version);
         res.body = tiles::iiif::info_json(v->pack().geometry(), v->pack().info().format, service);
         res.headers.set(bhttp::field::content_type, "application/json");
-        res.headers.set("Link", "<http://iiif.io/api/image/3/level0.json>;rel=\"profile\"");
+        res.headers.set("Link", "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"");
         co_return res;
       },
       read);
@@ -165,11 +165,16 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
         auto v = co_await view(*a, *svc, req, id, version);
         if (!v) co_return v.error();
         auto const& pack = v->pack();
+        // A pre-cut tile in the pyramid's own format is sent as stored (no decode, no copy).
         auto at = tiles::iiif::precut_tile(pack.geometry(), pack.info().format, req.param("region"),
                                            req.param("size"), req.param("rotation"), req.param("quality"),
                                            req.param("format"));
-        if (!at) co_return at.error();
-        co_return co_await svc->tile(req, *v, *at);
+        if (at) co_return co_await svc->tile(req, *v, *at);
+        auto image = tiles::iiif::parse_image_request(
+            pack.geometry().width(), pack.geometry().height(), tiles::iiif::kLimits, req.param("region"),
+            req.param("size"), req.param("rotation"), req.param("quality"), req.param("format"));
+        if (!image) co_return image.error();
+        co_return co_await svc->region(req, *v, *image);
       },
       tile_opts);
 

@@ -102,11 +102,14 @@ struct ErrorSpec {
   X(probe_timeout, unprocessable, "Reading the image's header took too long", "", false)                    \
   X(build_timeout, unprocessable, "The build ran past its deadline", "", false)                             \
   X(network_attempt, unprocessable, "The decoder tried to use the network", "", false)                      \
+  X(sandbox_escape_attempt, unprocessable, "The decoder tried to leave its sandbox", "", false)             \
   X(invalid_stretch, validation, "Unknown stretch", "", false)                                              \
   X(no_valid_pixels, unprocessable, "The image has no valid pixels", "", false)                             \
   X(invalid_tile_format, validation, "Unknown tile format", "", false)                                      \
   X(corrupt_pack, unprocessable, "A tile pack is damaged", "", false)                                       \
   X(iiif_not_precut, bad_request, "This IIIF request is not one of the precut tiles", "", false)            \
+  X(iiif_bad_request, bad_request, "This IIIF image request cannot be answered", "", false)                 \
+  X(iiif_too_large, bad_request, "IIIF request above maxWidth, maxHeight or maxArea", "", false)            \
   X(invalid_cuts, validation, "Cuts need finite lo and hi with lo < hi", "", false)                         \
   X(no_data_pyramid, not_found, "This dataset has no data pyramid of original values", "", false)           \
   X(pixel_outside_image, validation, "The position lies outside the image", "", false)                      \

@@ -15,7 +15,9 @@ pyramid::Geometry const g(1000, 600, 256);
 TEST(Iiif, InfoDescribesTilesAndSizes) {
   auto info = boost::json::parse(iiif::info_json(g, "jpg", "http://h/iiif/3/abc")).as_object();
   EXPECT_EQ(info.at("id"), "http://h/iiif/3/abc");
-  EXPECT_EQ(info.at("profile"), "level0");
+  EXPECT_EQ(info.at("profile"), "level2");
+  EXPECT_EQ(info.at("maxArea"), 2048 * 2048);
+  EXPECT_EQ(info.at("extraFormats"), (boost::json::array{"webp", "tif"}));
   EXPECT_EQ(info.at("width"), 1000);
   auto tiles = info.at("tiles").as_array().at(0).as_object();
   EXPECT_EQ(tiles.at("width"), 256);
@@ -23,9 +25,8 @@ TEST(Iiif, InfoDescribesTilesAndSizes) {
   auto sizes = info.at("sizes").as_array();
   ASSERT_FALSE(sizes.empty());
   EXPECT_EQ(sizes.back().as_object().at("width"), 250);
-  EXPECT_FALSE(info.contains("extraFormats"));
   auto png = boost::json::parse(iiif::info_json(g, "png", "x")).as_object();
-  EXPECT_EQ(png.at("extraFormats"), (boost::json::array{"png"}));
+  EXPECT_EQ(png.at("preferredFormats"), (boost::json::array{"png"}));
 }
 
 TEST(Iiif, MapsRequestsOntoPrecutTiles) {

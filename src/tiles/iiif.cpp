@@ -71,16 +71,21 @@ std::string info_json(pyramid::Geometry const& g, std::string_view format, std::
                            {"id", id},
                            {"type", "ImageService3"},
                            {"protocol", "http://iiif.io/api/image"},
-                           {"profile", "level0"},
+                           {"profile", "level2"},
                            {"width", g.width()},
                            {"height", g.height()},
+                           {"maxWidth", kLimits.max_width},
+                           {"maxHeight", kLimits.max_height},
+                           {"maxArea", kLimits.max_area},
                            {"tiles", boost::json::array{boost::json::object{{"width", g.tile_size()},
                                                                             {"scaleFactors", factors}}}}};
   if (!sizes.empty()) info["sizes"] = sizes;
-  if (format != "jpg") {
-    info["preferredFormats"] = boost::json::array{format};
-    info["extraFormats"] = boost::json::array{format};
-  }
+  // Exactly what is answered beyond level 2 (which brings jpg and png).
+  if (format != "jpg") info["preferredFormats"] = boost::json::array{format};
+  info["extraFormats"] = boost::json::array{"webp", "tif"};
+  info["extraQualities"] = boost::json::array{"color", "gray", "bitonal"};
+  info["extraFeatures"] =
+      boost::json::array{"mirroring", "regionSquare", "sizeUpscaling", "profileLinkHeader"};
   return boost::json::serialize(info);
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "pyramid/geometry.hpp"
+#include "tiles/iiif_request.hpp"
 #include "tiles/tile_address.hpp"
 
 namespace astropixel::tiles::iiif {
@@ -18,6 +19,10 @@ std::pair<std::string, std::optional<std::int64_t>> split_identifier(std::string
 // Whether an identifier may go back out in a Location header: only the characters of a dataset id
 // and its "-vN" suffix, never whatever a decoded path segment may hold (CR/LF, '/', spaces).
 bool is_safe_identifier(std::string_view ident);
+
+// Our level 2 limits: the largest answer is 4 Mpx (a 2048² region of interest, at most 4096 wide or
+// high), which bounds the renderer's memory (region_renderer.hpp).
+inline constexpr Limits kLimits{4096, 4096, 2048 * 2048};
 
 // info.json for the image service at `id` (an absolute URI).
 std::string info_json(pyramid::Geometry const& g, std::string_view format, std::string_view id);

@@ -17,9 +17,9 @@ enum class Quality { default_, color, gray, bitonal };
 
 struct ImageRequest {
   std::uint32_t x = 0, y = 0, w = 0, h = 0;  // region, full-resolution pixels, inside the image
-  std::uint32_t width = 0, height = 0;        // scaled size, before rotation
-  int rotation = 0;                           // 0, 90, 180 or 270 degrees clockwise
-  bool mirror = false;                        // mirrored about the vertical axis, before rotating
+  std::uint32_t width = 0, height = 0;       // scaled size, before rotation
+  int rotation = 0;                          // 0, 90, 180 or 270 degrees clockwise
+  bool mirror = false;                       // mirrored about the vertical axis, before rotating
   Quality quality = Quality::default_;
   std::string format;  // jpg, png, webp, tif
 

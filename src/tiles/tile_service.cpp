@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tiles/region_renderer.hpp"
+
 namespace astropixel::tiles {
 
 namespace bhttp = boost::beast::http;
@@ -98,6 +100,27 @@ http::asio::awaitable<Result<http::Response>> TileService::preview(http::Request
   if (!bytes) co_return bytes.error();
   res.body.assign(bytes->begin(), bytes->end());
   res.headers.set(bhttp::field::content_type, content_type_of(pack.info().format));
+  co_return res;
+}
+
+http::asio::awaitable<Result<http::Response>> TileService::region(http::Request const& req, View const& v,
+                                                                  iiif::ImageRequest const& image) {
+  http::Response res;
+  auto canonical = image.canonical();
+  if (not_modified(req, res, v, canonical)) co_return res;
+  auto key = fmt::format("{}/{}/{}", v.entry->dataset_id, v.entry->version, canonical);
+  auto hit = cache_->get(key);
+  if (!hit) {
+    auto const* pack = &v.pack();
+    auto draw = [pack, &image] { return render_region(*pack, image); };
+    auto drawn = co_await blocking_.run(draw);
+    if (!drawn) co_return drawn.error();
+    hit = std::make_shared<Rendered const>(std::move(*drawn));
+    cache_->put(key, hit);
+  }
+  res.headers.set(bhttp::field::content_type, hit->content_type);
+  res.shared = http::SharedBytes{
+      hit, std::string_view(reinterpret_cast<char const*>(hit->bytes.data()), hit->bytes.size())};
   co_return res;
 }
 

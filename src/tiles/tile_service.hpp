@@ -13,6 +13,8 @@
 #include "http/blocking.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "tiles/iiif_request.hpp"
+#include "tiles/render_cache.hpp"
 #include "tiles/tile_address.hpp"
 #include "tiles/tile_directory.hpp"
 
@@ -47,11 +49,17 @@ class TileService {
   // The pyramid's preview image. Errors: not_found.
   http::asio::awaitable<Result<http::Response>> preview(http::Request const& req, View const& v);
 
+  // An IIIF image drawn from the tiles (region_renderer.hpp), off the I/O threads, through a
+  // memory cache of answers. Errors: as render_region.
+  http::asio::awaitable<Result<http::Response>> region(http::Request const& req, View const& v,
+                                                       iiif::ImageRequest const& image);
+
   http::BlockingPool& blocking() { return blocking_; }
 
  private:
   TileDirectory& directory_;
   http::BlockingPool& blocking_;
+  std::shared_ptr<RenderCache> cache_ = std::make_shared<RenderCache>(64 * 1024 * 1024);
 };
 
 }  // namespace astropixel::tiles

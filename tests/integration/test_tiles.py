@@ -1,4 +1,4 @@
-"""Tile serving through the real server: Deep Zoom, XYZ and IIIF level 0 give the same exact pixels;
+"""Tile serving through the real server: Deep Zoom, XYZ and IIIF give the same exact pixels; IIIF level 2;
 caching headers and 304s; HEAD; CORS; private tiles invisible; malformed requests."""
 import io
 
@@ -71,8 +71,9 @@ def test_descriptors(served):
     body = r.json()
     assert body["id"] == f"{s.base}/iiif/3/{d}-v1" and body["type"] == "ImageService3"
     assert r.headers["Vary"] == "Host", "the body names the Host: caches keep one copy per Host"
-    assert body["profile"] == "level0" and body["tiles"][0]["scaleFactors"] == [1, 2, 4]
-    assert body["extraFormats"] == ["png"]
+    assert body["profile"] == "level2" and body["tiles"][0]["scaleFactors"] == [1, 2, 4]
+    assert body["preferredFormats"] == ["png"]
+    assert r.headers["Link"] == '<http://iiif.io/api/image/3/level2.json>;rel="profile"'
     r = s.get(f"/iiif/3/{d}", headers=auth, allow_redirects=False)
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/iiif/3/{d}/info.json")
 
@@ -126,9 +127,11 @@ def test_malformed_tile_requests(served):
         (f"/api/datasets/{d}/v2/image_files/10/0_0.png", 404),   # no such version
         (f"/api/tiles/{d}/3/0/0.png", 404),
         (f"/api/tiles/{d}/0/0/0.png?v=abc", 404),
-        (f"/iiif/3/{d}-v1/0,0,300,256/300,/0/default.png", 400),
-        (f"/iiif/3/{d}-v1/0,0,256,256/256,/90/default.png", 400),
-        (f"/iiif/3/{d}-v1/0,0,256,256/256,/0/gray.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/45/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/512,/0/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/0/grey.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/0/default.gif", 400),
+        (f"/iiif/3/{d}-v1/full/^5000,/0/default.png", 400),
         (f"/iiif/3/{d}-v1/x,0,256,256/256,/0/default.png", 400),
         (f"/iiif/3/{d}-v1/9999,0,256,256/256,/0/default.png", 400),
         (f"/api/datasets/{d}/v1/image_files/10/..%2F..%2Fetc_passwd.png", 404),
@@ -141,3 +144,55 @@ def test_malformed_tile_requests(served):
         r = s.get(path, headers=auth)
         assert r.status_code == status, (path, r.status_code, r.text)
         assert r.json()["code"], path
+
+
+def test_iiif_level2_regions_sizes_rotations_qualities_formats(served):
+    """IIIF Image API 3.0 level 2 through HTTP, checked against the source pixels."""
+    s, owner, d, info = served
+    auth = bearer(owner["access_token"])
+    src = synthetic(1000, 600)
+    base = f"/iiif/3/{d}-v1"
+    body = s.get(f"{base}/info.json", headers=auth).json()
+    assert body["profile"] == "level2" and body["maxArea"] == 2048 * 2048
+    assert body["extraFormats"] == ["webp", "tif"]
+    # regionByPx off the tile grid, at full size: exact (lossless tiles, no resampling).
+    got = pixels(s.get(f"{base}/100,50,300,260/max/0/default.png", headers=auth))
+    assert np.array_equal(got, src[50:310, 100:400])
+    # rotationBy90s and mirroring, exact.
+    got = pixels(s.get(f"{base}/100,50,300,260/max/90/default.png", headers=auth))
+    assert np.array_equal(got, np.rot90(src[50:310, 100:400], k=-1))
+    got = pixels(s.get(f"{base}/100,50,300,260/max/!0/default.png", headers=auth))
+    assert np.array_equal(got, src[50:310, 100:400][:, ::-1])
+    # regionByPct, regionSquare, sizeByW/H/Pct/ConfinedWh/Wh, sizeUpscaling: the sizes asked for.
+    for path, size in [("pct:10,10,50,50/max", (500, 300)), ("square/max", (600, 600)),
+                       ("full/500,", (500, 300)), ("full/,120", (200, 120)), ("full/pct:10", (100, 60)),
+                       ("full/!300,300", (300, 180)), ("full/123,45", (123, 45)),
+                       ("10,10,100,50/^300,", (300, 150))]:
+        r = s.get(f"{base}/{path}/0/default.jpg", headers=auth)
+        assert r.status_code == 200 and r.headers["Content-Type"] == "image/jpeg", (path, r.text)
+        assert Image.open(io.BytesIO(r.content)).size == size, path
+    # Downsampled from the pyramid: close to the source's box average.
+    got = pixels(s.get(f"{base}/0,0,512,512/256,/0/default.png", headers=auth)).astype(int)
+    expect = src[0:512, 0:512].astype(int).reshape(256, 2, 256, 2, 3).mean(axis=(1, 3))
+    assert np.abs(got - expect).mean() < 8
+    # Qualities and formats.
+    gray = Image.open(io.BytesIO(s.get(f"{base}/0,0,64,64/max/0/gray.png", headers=auth).content))
+    assert gray.mode == "L"
+    bitonal = np.asarray(Image.open(io.BytesIO(s.get(f"{base}/0,0,64,64/max/0/bitonal.png", headers=auth).content)))
+    assert set(np.unique(bitonal)) <= {0, 255}
+    for fmt, mime in [("webp", "image/webp"), ("tif", "image/tiff")]:
+        r = s.get(f"{base}/0,0,64,64/max/0/default.{fmt}", headers=auth)
+        assert r.status_code == 200 and r.headers["Content-Type"] == mime
+        assert Image.open(io.BytesIO(r.content)).size == (64, 64)
+    # Same access rules as tiles: another user and a guest see a 404, byte for byte a missing one's.
+    other = register(s)
+    hidden = s.get(f"{base}/0,0,64,64/max/0/gray.png", headers=bearer(other["access_token"]))
+    missing = s.get("/iiif/3/nope-v1/0,0,64,64/max/0/gray.png", headers=bearer(other["access_token"]))
+    strip = lambda r: {k: v for k, v in r.json().items() if k != "request_id"}  # noqa: E731
+    assert hidden.status_code == 404 and strip(hidden) == strip(missing)
+    # Answers are cached: the second is the same bytes and revalidates by ETag.
+    r1 = s.get(f"{base}/pct:5,5,40,40/!200,200/180/gray.jpg", headers=auth)
+    r2 = s.get(f"{base}/pct:5,5,40,40/!200,200/180/gray.jpg", headers=auth)
+    assert r1.content == r2.content and r1.headers["ETag"] == r2.headers["ETag"]
+    assert s.get(f"{base}/pct:5,5,40,40/!200,200/180/gray.jpg",
+                 headers={**auth, "If-None-Match": r1.headers["ETag"]}).status_code == 304

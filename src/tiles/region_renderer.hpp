@@ -1,0 +1,25 @@
+#pragma once
+// IIIF level 2's pixels: draws an ImageRequest from a pyramid's pre-cut tiles. It reads the coarsest
+// level that still has at least the requested resolution, decodes only the tiles covering the region,
+// composites and crops them, resamples to the size, mirrors/rotates, applies the quality and encodes.
+// Memory is bounded by the request's size (capped by maxArea): the chosen level holds at most about
+// 2× the output in each direction, plus one tile's margin.
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "pyramid/pack.hpp"
+#include "tiles/iiif_request.hpp"
+
+namespace astropixel::tiles {
+
+struct Rendered {
+  std::vector<unsigned char> bytes;
+  std::string content_type;
+};
+
+// Blocking (decodes and encodes; tile reads may be ranged GETs): run off the I/O threads.
+// Errors: not_found (a tile is missing), unavailable, internal (decode or encode failed).
+Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageRequest const& req);
+
+}  // namespace astropixel::tiles
