@@ -105,8 +105,10 @@ void add_test_routes(http::Router& router, TestDeps deps) {
   router.add(bhttp::verb::post, "/api/_test/build-fault",
              [shared](http::Request& req) -> awaitable<Result<http::Response>> {
                auto kind = req.query_param("kind").value_or("");
-               if (kind != "" && kind != "hang" && !kind.starts_with("network:"))
-                 co_return make_error(ErrorCode::validation, "kind must be hang, network:PORT or empty");
+               if (kind != "" && kind != "hang" && kind != "environ" && !kind.starts_with("network:") &&
+                   !kind.starts_with("write:"))
+                 co_return make_error(ErrorCode::validation,
+                                      "kind must be hang, network:PORT, write:PATH, environ or empty");
                shared->build_fault(kind);
                http::Response r;
                r.status = bhttp::status::no_content;

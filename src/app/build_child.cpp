@@ -3,6 +3,7 @@
 // error, leave on stdout as JSON lines. Decoders of hostile files run here, so a decoder that
 // crashes or runs away takes this process down, not the server.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -58,6 +59,30 @@ Error try_network(std::string_view port) {
   return e;
 }
 
+// Fault injection: what a decoder that tried to write outside its output (`write:<path>`) or to
+// read the server's environment (`environ`) would get (sandbox tests).
+Error try_escape(std::string_view fault) {
+  std::string outcome;
+  if (fault.starts_with("write:")) {
+    std::string path(fault.substr(6));
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    outcome = fd >= 0 ? "written" : std::string("write refused: ") + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+  } else {
+    auto path = "/proc/" + std::to_string(::getppid()) + "/environ";
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    char buf[256];
+    auto n = fd >= 0 ? ::read(fd, buf, sizeof buf) : -1;
+    outcome = n > 0    ? "read " + std::to_string(n) + " bytes of the server's environment"
+              : n == 0 ? std::string("read nothing")
+                       : std::string("read refused: ") + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+  }
+  Error e = make_error(ErrorCode::unprocessable, "Sandbox escape attempt", outcome);
+  e.reason = errc::sandbox_escape_attempt.code;
+  return e;
+}
+
 }  // namespace
 
 int run_build_child() {
@@ -89,6 +114,7 @@ int run_build_child() {
     if (fault == "hang")
       for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
     if (fault.starts_with("network:")) return fail(try_network(std::string_view(fault).substr(8)));
+    if (fault.starts_with("write:") || fault == "environ") return fail(try_escape(fault));
   }
 
   pyramid::PackWriter pack(std::string(output->as_string()));

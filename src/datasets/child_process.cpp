@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -44,6 +47,10 @@ constexpr std::uint32_t kAuditArch = 0;  // unknown architecture: no seccomp fil
 #endif
 
 constexpr rlim_t kOpenFiles = 256;
+
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)  // Landlock ABI 3 (Linux 6.2); older headers lack it
+#endif
 
 // LeakSanitizer stops the world with ptrace at exit: sanitizer builds leave ptrace allowed (a
 // number no system call has stands in for it in the filter).
@@ -122,6 +129,51 @@ bool install_seccomp() {
   }
 }
 
+// Landlock (Linux 5.13+): a ruleset that handles every kind of write, with those writes allowed only
+// beneath `writable` (and into /dev/null). Reading and executing are not handled: decoders read
+// their input and shared libraries wherever they are. Made in the parent, before fork, so the child
+// only calls landlock_restrict_self. Returns -1 (and logs once per process) when the kernel has no
+// Landlock: the other restrictions still apply.
+int write_ruleset(std::vector<std::string> const& writable) {
+  auto abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  if (abi < 1) {
+    static std::atomic<bool> logged{false};
+    if (!logged.exchange(true))
+      log::warn("sandbox_restriction_unavailable",
+                {{"landlock", "unavailable"}, {"error", std::strerror(errno)}});
+    return -1;
+  }
+  std::uint64_t writes = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                         LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+  if (abi >= 2) writes |= LANDLOCK_ACCESS_FS_REFER;     // links and renames across directories
+  if (abi >= 3) writes |= LANDLOCK_ACCESS_FS_TRUNCATE;  // truncate() of a file opened elsewhere
+  landlock_ruleset_attr attr{};
+  attr.handled_access_fs = writes;
+  int ruleset = static_cast<int>(::syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0));
+  if (ruleset < 0) return -1;
+  auto allow = [&](std::string const& path, std::uint64_t access) {
+    int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) return false;
+    landlock_path_beneath_attr rule{};
+    rule.allowed_access = access;
+    rule.parent_fd = fd;
+    bool ok = ::syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == 0;
+    ::close(fd);
+    return ok;
+  };
+  for (auto const& dir : writable) {
+    if (!allow(dir, writes)) {  // a directory we cannot name is one the child may not write in
+      log::warn("sandbox_writable_dir_unavailable", {{"path", dir}, {"error", std::strerror(errno)}});
+    }
+  }
+  std::uint64_t file_writes = LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? LANDLOCK_ACCESS_FS_TRUNCATE : 0);
+  allow("/dev/null", file_writes);
+  return ruleset;
+}
+
 }  // namespace
 
 bool ChildExit::exited_ok() const {
@@ -158,6 +210,10 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
   static char net_netns[] = "ASTROPIXEL_SANDBOX_NET=netns", net_userns[] = "ASTROPIXEL_SANDBOX_NET=userns",
               net_none[] = "ASTROPIXEL_SANDBOX_NET=unavailable";
   static char sc_on[] = "ASTROPIXEL_SANDBOX_SECCOMP=on", sc_off[] = "ASTROPIXEL_SANDBOX_SECCOMP=unavailable";
+  static char ll_on[] = "ASTROPIXEL_SANDBOX_LANDLOCK=on",
+              ll_off[] = "ASTROPIXEL_SANDBOX_LANDLOCK=unavailable";
+  std::size_t landlock_slot = envp.size();
+  envp.push_back(ll_off);
   std::size_t net_slot = envp.size();
   envp.push_back(net_none);
   std::size_t seccomp_slot = envp.size();
@@ -170,11 +226,13 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
   rlimit cpu{static_cast<rlim_t>(l.cpu_seconds), static_cast<rlim_t>(l.cpu_seconds + 2)};
   rlimit nofile{kOpenFiles, kOpenFiles};
   rlimit no_core{0, 0};
+  int ruleset = write_ruleset(run.writable_dirs);
   pid_t parent = ::getpid();
   auto started = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid < 0) {
     for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+    if (ruleset >= 0) ::close(ruleset);
     return cannot_start("fork");
   }
   if (pid == 0) {
@@ -190,6 +248,17 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
       envp[net_slot] = net_netns;
     else if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0)
       envp[net_slot] = net_userns;
+    // A server run as root leaves its capabilities behind: CAP_SYS_PTRACE would read the server's
+    // /proc/<pid>/environ past PR_SET_DUMPABLE, CAP_DAC_OVERRIDE any file. With the bounding set
+    // empty, execve gives root none back.
+    for (int cap = 0; cap < 64; ++cap) ::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    __user_cap_header_struct cap_header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct no_caps[_LINUX_CAPABILITY_U32S_3]{};
+    ::syscall(SYS_capset, &cap_header, no_caps);
+    // Landlock needs no_new_privs (seccomp sets it too); after the namespaces, which it would block.
+    if (ruleset >= 0 && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+        ::syscall(SYS_landlock_restrict_self, ruleset, 0) == 0)
+      envp[landlock_slot] = ll_on;
     if (install_seccomp()) envp[seccomp_slot] = sc_on;
     ::dup2(in[0], STDIN_FILENO);
     ::dup2(out[1], STDOUT_FILENO);
@@ -201,6 +270,7 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
   }
   ::close(in[0]);
   ::close(out[1]);
+  if (ruleset >= 0) ::close(ruleset);
   write_all(in[1], run.input);
   int to_child = in[1];
   if (!run.keep_stdin) {

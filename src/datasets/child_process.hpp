@@ -9,15 +9,17 @@
 //     stored FITS file writes a sparse copy as long as the file);
 //   - no network: a network namespace of its own when the kernel lets us make one, and a seccomp
 //     filter that refuses every socket but AF_UNIX, ptrace, process_vm_* and io_uring;
+//   - writes only beneath the directories it is given (its output's), through Landlock;
 //   - a wall-clock deadline, after which it is killed;
 // and it dies with the thread that started it (PR_SET_PDEATHSIG). A restriction the system does not
-// offer (no namespaces in a container, no seccomp) is logged once and the rest still apply.
+// offer (no namespaces in a container, no seccomp, no Landlock) is logged and the rest still apply.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -34,6 +36,9 @@ struct ChildRun {
   std::string input{};      // written to the child's stdin first
   bool keep_stdin = false;  // false: stdin is closed after `input` (the child reads to EOF)
   ChildLimits limits{};
+  // The directories the child may create, change or remove files in (Landlock): its output's. It
+  // writes nowhere else; an empty list means nowhere (already open descriptors are not affected).
+  std::vector<std::string> writable_dirs{};
 };
 
 struct ChildExit {

@@ -126,3 +126,28 @@ def test_a_crashing_or_hanging_header_probe_answers_422(make_server):
     _, last = tus.upload(s, token, data, {"filename": "fine.png"})
     status, _ = tus.wait_for_dataset(s, token, last.headers["X-Dataset-Id"])
     assert status["status"] == "completed", status
+
+
+def test_a_build_process_writes_only_to_its_output_and_cannot_read_the_server(make_server, tmp_path):
+    """Landlock confines the decoder's writes to its output's directory; the server is not dumpable
+    and the child keeps no capability, so the server's /proc/<pid>/environ stays closed to it."""
+    s = make_server(env={"SECRET_KEY": SECRET})
+    token = register(s)["access_token"]
+    outside = tmp_path / "escaped"
+    for fault, expected in ((f"write:{outside}", "write refused: Permission denied"),
+                            ("environ", "read refused: Permission denied")):
+        assert s.request("POST", f"/api/_test/build-fault?kind={fault}").status_code == 204
+        _, last = tus.upload(s, token, png_bytes(), {"filename": "escape.png"})
+        d = last.headers["X-Dataset-Id"]
+        status, _ = tus.wait_for_dataset(s, token, d)
+        body = s.get(f"/api/datasets/{d}", headers=bearer(token)).json()
+        assert body["failure_code"] == "sandbox_escape_attempt", body
+        assert expected in body["failure_reason"], body
+    assert not outside.exists()
+    assert not s.events("sandbox_restriction_unavailable")
+
+    # The output directory stays writable: a normal build still completes.
+    assert s.request("POST", "/api/_test/build-fault?kind=").status_code == 204
+    _, last = tus.upload(s, token, png_bytes(), {"filename": "fine.png"})
+    status, _ = tus.wait_for_dataset(s, token, last.headers["X-Dataset-Id"])
+    assert status["status"] == "completed", status
