@@ -12,7 +12,7 @@ packages=(
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libhiredis-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev prometheus-cpp-dev
   libvips-dev libvips-tools libtiff-dev libturbojpeg0-dev libpng-dev libwebp-dev
-  libcfitsio-dev libcfitsio-bin wcslib-dev libgeotiff-dev
+  libcfitsio-dev libcfitsio-bin wcslib-dev libgeotiff-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the tests
   postgresql redis-server nginx prometheus curl procps time python3 python3-pytest python3-requests python3-pil python3-numpy

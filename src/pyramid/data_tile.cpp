@@ -1,6 +1,6 @@
 #include "pyramid/data_tile.hpp"
 
-#include <zlib.h>
+#include <zstd.h>
 
 #include <bit>
 #include <cmath>
@@ -25,12 +25,11 @@ Status encode_data_tile(float const* values, std::uint32_t width, std::uint32_t 
       for (int k = 0; k < 4; ++k) shuffled[static_cast<std::size_t>(k) * n + i] = b[k];
     }
   }
-  uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
-  out.resize(size);
-  // Level 1: most of the gain of deflate on noisy data at a fraction of the time of the default.
-  if (compress2(out.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()), 1) != Z_OK) {
-    return make_error(ErrorCode::internal, "Cannot compress a data tile");
-  }
+  out.resize(ZSTD_compressBound(shuffled.size()));
+  // zstd level 1: on shuffled noisy float32 it compresses as well as zlib level 1 (0.65 of raw)
+  // at ~1.5 GB/s against ~55 MB/s, which made the data pyramid cost a build five times its time.
+  std::size_t size = ZSTD_compress(out.data(), out.size(), shuffled.data(), shuffled.size(), 1);
+  if (ZSTD_isError(size)) return make_error(ErrorCode::internal, "Cannot compress a data tile");
   out.resize(size);
   return {};
 }
@@ -39,9 +38,8 @@ Result<std::vector<float>> decode_data_tile(std::span<unsigned char const> bytes
                                             std::uint32_t height) {
   std::size_t n = static_cast<std::size_t>(width) * height;
   std::vector<unsigned char> shuffled(n * 4);
-  uLongf size = static_cast<uLongf>(shuffled.size());
-  if (uncompress(shuffled.data(), &size, bytes.data(), static_cast<uLong>(bytes.size())) != Z_OK ||
-      size != shuffled.size()) {
+  std::size_t size = ZSTD_decompress(shuffled.data(), shuffled.size(), bytes.data(), bytes.size());
+  if (ZSTD_isError(size) || size != shuffled.size()) {
     Error e = make_error(ErrorCode::unprocessable, "Corrupt pyramid pack", "bad data tile");
     e.reason = errc::corrupt_pack.code;
     return e;

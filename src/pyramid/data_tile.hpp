@@ -1,7 +1,7 @@
 #pragma once
 // Tiles of the data pyramid (docs/adr/0024-data-pyramid-and-live-stretch.md): the original values of
 // one tile as float32, stored byte-shuffled (the four byte planes one after the other, so exponents
-// and high mantissa bytes sit together) and deflated. And the 2×2 NaN-aware mean that makes each
+// and high mantissa bytes sit together) and compressed with zstd. And the 2×2 NaN-aware mean that makes each
 // level from the one above.
 #include <cstdint>
 #include <span>
@@ -12,9 +12,9 @@
 
 namespace astropixel::pyramid {
 
-inline constexpr char const* kDataEncoding = "f32-shuffle-deflate";
+inline constexpr char const* kDataEncoding = "f32-shuffle-zstd";
 
-// `width` × `height` values, rows `stride` floats apart. Errors: internal (zlib).
+// `width` × `height` values, rows `stride` floats apart. Errors: internal (zstd).
 Status encode_data_tile(float const* values, std::uint32_t width, std::uint32_t height, std::size_t stride,
                         std::vector<unsigned char>& out);
 
