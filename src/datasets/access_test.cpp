@@ -61,6 +61,7 @@ class AccessLookup : public db::testing::FreshDatabase {
  protected:
   void SetUp() override {
     FreshDatabase::SetUp();
+    if (HasFatalFailure()) return;  // no database (the failure says why): nothing to set up
     auto c = pool_->acquire().value();
     ASSERT_TRUE(
         c->query("INSERT INTO users (id, email, email_key, username, password_hash, created_at, "

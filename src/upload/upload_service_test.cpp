@@ -95,6 +95,7 @@ class Uploads : public db::testing::FreshDatabase {
  protected:
   void SetUp() override {
     FreshDatabase::SetUp();
+    if (HasFatalFailure()) return;  // no database (the failure says why): nothing to set up
     dir_ = std::filesystem::temp_directory_path() / ("ap-uploads-" + random_hex(6));
     std::filesystem::create_directories(dir_ / "blobs");
     blobs_ = storage::FsBlobStore::open(dir_ / "blobs").value();
