@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <filesystem>
 #include <string_view>
 #include <vector>
 
@@ -91,7 +92,7 @@ void write_all(int fd, std::string_view s) {
 // (SECRET_KEY, DATABASE_URL, AWS_SECRET_ACCESS_KEY, REDIS_URL, ...) stays behind.
 bool passed_to_child(std::string_view entry) {
   auto name = entry.substr(0, entry.find('='));
-  for (std::string_view exact : {"PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR"})
+  for (std::string_view exact : {"PATH", "LANG", "LANGUAGE", "TZ"})
     if (name == exact) return true;
   for (std::string_view prefix : {"LC_", "VIPS_", "ASAN_", "UBSAN_", "LSAN_"})
     if (name.starts_with(prefix)) return true;
@@ -188,6 +189,23 @@ std::string ChildExit::how() const {
 
 Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
                             std::atomic<bool> const* cancel) {
+  // The child's own temporary directory, beside its output: the one place outside it may write.
+  struct Scratch {
+    std::string dir;
+    ~Scratch() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } scratch;
+  auto writable = run.writable_dirs;
+  std::string tmpdir_entry;
+  if (!run.scratch_parent.empty()) {
+    std::string pattern = run.scratch_parent + "/.child-XXXXXX";
+    if (!::mkdtemp(pattern.data())) return cannot_start("mkdtemp");
+    scratch.dir = pattern;
+    writable.push_back(scratch.dir);
+    tmpdir_entry = "TMPDIR=" + scratch.dir;
+  }
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return cannot_start("pipe");
   if (::pipe2(out, O_CLOEXEC) != 0) {
@@ -206,6 +224,7 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
   if (std::none_of(envp.begin(), envp.end(),
                    [](char* e) { return std::string_view(e).starts_with("PATH="); }))
     envp.push_back(default_path);
+  if (!tmpdir_entry.empty()) envp.push_back(tmpdir_entry.data());
   // What the child got of the sandbox, for it to log (chosen after fork, so prepared as constants).
   static char net_netns[] = "ASTROPIXEL_SANDBOX_NET=netns", net_userns[] = "ASTROPIXEL_SANDBOX_NET=userns",
               net_none[] = "ASTROPIXEL_SANDBOX_NET=unavailable";
@@ -226,7 +245,7 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
   rlimit cpu{static_cast<rlim_t>(l.cpu_seconds), static_cast<rlim_t>(l.cpu_seconds + 2)};
   rlimit nofile{kOpenFiles, kOpenFiles};
   rlimit no_core{0, 0};
-  int ruleset = write_ruleset(run.writable_dirs);
+  int ruleset = write_ruleset(writable);
   pid_t parent = ::getpid();
   auto started = std::chrono::steady_clock::now();
   pid_t pid = ::fork();

@@ -39,6 +39,10 @@ struct ChildRun {
   // The directories the child may create, change or remove files in (Landlock): its output's. It
   // writes nowhere else; an empty list means nowhere (already open descriptors are not affected).
   std::vector<std::string> writable_dirs{};
+  // Where to make the child's private temporary directory (its TMPDIR, writable, removed with
+  // everything in it when the child has ended): decoders inflate `.fits.gz` and libvips spills
+  // large images there. Empty: none, and TMPDIR is not passed.
+  std::string scratch_parent{};
 };
 
 struct ChildExit {

@@ -52,9 +52,15 @@ Result<pyramid::SourceInfo> run_probe(boost::json::object spec, std::uint64_t fi
   auto deadline = settings.timeout + std::chrono::seconds(static_cast<std::int64_t>(file_size / (32u << 20)));
   ChildRun run{
       .command = "_probe", .input = boost::json::serialize(spec) + "\n", .keep_stdin = read != nullptr};
-  // A probe writes nothing but the sparse scratch copy of a stored image (beside it, nowhere).
+  // A probe writes nothing but the sparse scratch copy of a stored image (else nowhere) and its
+  // temporary directory.
   if (auto const* scratch = spec.if_contains("scratch"); scratch && scratch->is_string())
     run.writable_dirs = {std::filesystem::path(std::string(scratch->as_string())).parent_path().string()};
+  // That directory (a `.fits.gz` is inflated there to read its header) is made beside the file.
+  if (auto const* path = spec.if_contains("path"); path && path->is_string())
+    run.scratch_parent = std::filesystem::path(std::string(path->as_string())).parent_path().string();
+  else if (!run.writable_dirs.empty())
+    run.scratch_parent = run.writable_dirs.front();
   run.limits = {.memory_bytes = settings.memory_limit_bytes,
                 .cpu_seconds = static_cast<std::uint64_t>(deadline.count()),
                 .deadline = std::chrono::duration_cast<std::chrono::milliseconds>(deadline)};
