@@ -20,7 +20,7 @@ Result<pyramid::BuildResult> build_in_child(ChildBuild const& b, pyramid::Progre
   ChildRun run{.command = "_build", .input = boost::json::serialize(spec)};
   // The pack is written beside its final name and renamed: the output's directory, and only it.
   run.writable_dirs = {b.output.parent_path().string()};
-  run.scratch_parent = b.output.parent_path().string();
+  run.scratch_parent = (b.scratch.empty() ? b.output.parent_path() : b.scratch).string();
   run.limits = {.memory_bytes = b.memory_limit_bytes,
                 .cpu_seconds = b.cpu_seconds,
                 .deadline = std::chrono::duration_cast<std::chrono::milliseconds>(b.deadline)};

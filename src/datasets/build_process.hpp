@@ -19,6 +19,10 @@ namespace astropixel::datasets {
 
 struct ChildBuild {
   std::filesystem::path input, output;  // the source, and the pack to write
+  // Where the child's private temporary directory is made (a `.fits.gz` is inflated there); empty:
+  // beside the output. Not the output's directory when that is the blob store's: a killed build
+  // would leave the directory among the dataset's pyramids.
+  std::filesystem::path scratch{};
   pyramid::BuildOptions options;
   std::uint64_t memory_limit_bytes = 0;  // address-space limit of the child; 0 = none
   std::chrono::seconds deadline{0};      // wall clock; 0 = none

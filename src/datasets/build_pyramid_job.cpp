@@ -117,7 +117,8 @@ class Build {
     if (settings_.memory) settings_.memory->before = before;
     log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "before_tiling"}, {"rss_bytes", before}});
 
-    ChildBuild child{.input = *input, .output = *target, .options = settings_.options};
+    ChildBuild child{
+        .input = *input, .output = *target, .scratch = settings_.scratch, .options = settings_.options};
     child.options.stretch = *stretch;
     auto fits = parse_fits_request(payload->stretch);
     if (!fits) return fits.error();

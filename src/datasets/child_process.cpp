@@ -200,6 +200,8 @@ Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
   auto writable = run.writable_dirs;
   std::string tmpdir_entry;
   if (!run.scratch_parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(run.scratch_parent, ec);
     std::string pattern = run.scratch_parent + "/.child-XXXXXX";
     if (!::mkdtemp(pattern.data())) return cannot_start("mkdtemp");
     scratch.dir = pattern;
