@@ -24,6 +24,16 @@ import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
 import { stretchForm } from "./stretch_panel";
 import { confirmDelete, editDataset } from "./dataset_dialogs";
+import { DisplayPanel } from "../viewer/display_panel";
+import {
+  type DataStats,
+  type DisplaySettings,
+  decodeDisplay,
+  initialSettings,
+  liveTileSource,
+  storedDisplay,
+} from "../viewer/display_panel_settings";
+import { iiifLink } from "../viewer/iiif_link";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -68,6 +78,7 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Owner", d.is_demo ? "AstroPixel (demo)" : d.is_owner ? "you" : "another user"),
     ),
     fits ? fitsHeaderDisclosure(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/fits-header`) : null,
+    iiifLink(d),
   );
 }
 
@@ -176,11 +187,13 @@ export const viewerPage: PageFn = (root, params) => {
   const id = params.id;
   let viewer: OpenSeadragon.Viewer | null = null;
   let annotations: AnnotationLayer | null = null;
+  let display: DisplayPanel | null = null;
   let disposed = false;
   let onViewKey: ((e: KeyboardEvent) => void) | null = null;
   replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
 
-  const open = (loaded: Dataset) => {
+  // stats: the stored data statistics when the dataset has a data pyramid (live display), else null.
+  const open = (loaded: Dataset, stats: DataStats | null) => {
     const d = withShownSize(loaded);
     if (!d.urls) {
       const me = currentUser();
@@ -262,12 +275,13 @@ export const viewerPage: PageFn = (root, params) => {
     const me = currentUser();
     const fits = d.pyramid?.fits ?? null;
     // Reprocessing is the owner's (and an admin's); the new pyramid opens when it is published.
-    const display =
+    const fitsDisplay =
       fits && (d.is_owner || me?.is_admin)
         ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed })
         : null;
     const stretch = d.is_owner || me?.is_admin ? stretchForm(d, { onDone: reopen, isDisposed: () => disposed }) : null;
     const toolsSlot = el("div");
+    const displaySlot = el("div");
     const annotationSlot = el("div");
     const navigationSlot = el("div");
     replace(
@@ -310,8 +324,9 @@ export const viewerPage: PageFn = (root, params) => {
             "div",
             { class: "side" },
             annotationSlot,
+            displaySlot,
             infoPanel(d),
-            display,
+            fitsDisplay,
             stretch,
             exportPanel(d),
             settingsPanel(settings, (s) => {
@@ -322,7 +337,20 @@ export const viewerPage: PageFn = (root, params) => {
         ),
       ),
     );
-    viewer = createViewer(canvas, d.urls.dzi, {
+    // The live display: settings from the link, else the owner's saved default, open on live tiles;
+    // without either the built tiles show, and the panel starts from the build's own stretch.
+    const chosen: DisplaySettings | null = stats
+      ? (decodeDisplay(new URLSearchParams(window.location.search)) ??
+        storedDisplay((d.stretch as Record<string, unknown> | null)?.display))
+      : null;
+    const liveDataset = {
+      id: d.id,
+      pyramid_version: d.pyramid_version,
+      width: d.width,
+      height: d.height,
+      tileSize: d.pyramid?.tile_size ?? 256,
+    };
+    viewer = createViewer(canvas, chosen ? liveTileSource(liveDataset, chosen) : d.urls.dzi, {
       showNavigator: settings.navigator,
       navigatorPosition: "BOTTOM_RIGHT",
       animationTime: settings.animationTime,
@@ -374,6 +402,16 @@ export const viewerPage: PageFn = (root, params) => {
       canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
     });
     replace(toolsSlot, annotations.toolbar);
+    display = stats
+      ? new DisplayPanel({
+          viewer,
+          dataset: liveDataset,
+          stats,
+          initial: chosen ?? initialSettings(stats),
+          canSave: Boolean(d.is_owner || me?.is_admin),
+        })
+      : null;
+    if (display) replace(displaySlot, display.element);
     replace(annotationSlot, annotations.panel);
     viewer.addOnceHandler("open", () => void annotations?.load());
     viewer.addHandler("animation", updateZoom);
@@ -434,15 +472,24 @@ export const viewerPage: PageFn = (root, params) => {
         const where = !inside ? null : (skyPosition(p.x, p.y) ?? (geo ? describePosition(geo, p.x, p.y) : null));
         const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
         cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
+        display?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
       },
     });
     canvas.focus();
   };
 
+  // The statistics only exist for mono 16-bit, float and FITS data built with a data pyramid; any
+  // failure (an 8-bit image's 404 no_data_pyramid, an old pyramid's no_data_statistics) means no
+  // live display, not an error.
+  const statsOf = (d: Dataset): Promise<DataStats | null> =>
+    d.urls && d.bands === 1 && (d.bit_depth > 8 || d.format === "fits")
+      ? api<DataStats>(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/histogram`).catch(() => null)
+      : Promise.resolve(null);
   const load = () =>
     api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`)
-      .then((d) => {
-        if (!disposed) open(d);
+      .then(async (d) => {
+        const stats = await statsOf(d);
+        if (!disposed) open(d, stats);
       })
       .catch((e) => {
         if (disposed) return;
@@ -466,6 +513,8 @@ export const viewerPage: PageFn = (root, params) => {
     if (onViewKey) document.removeEventListener("keydown", onViewKey);
     annotations?.destroy();
     annotations = null;
+    display?.destroy();
+    display = null;
     viewer?.destroy();
     viewer = null;
     void load();
@@ -476,6 +525,7 @@ export const viewerPage: PageFn = (root, params) => {
     disposed = true;
     if (onViewKey) document.removeEventListener("keydown", onViewKey);
     annotations?.destroy();
+    display?.destroy();
     viewer?.destroy();
     viewer = null;
   };
