@@ -1,5 +1,7 @@
 #include "api/admin_routes.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
@@ -128,30 +130,81 @@ void add_admin_routes(http::Router& router, Authenticator& authn, datasets::Admi
   auto* ds = &datasets;
   auto with = [a](auto f) { return [a, f](Call& c) { return f(c, *a); }; };
   auto const admins = Access::admin;
+  using Param = http::RouteDoc::Param;
+  auto const integer = [](int lo, int hi, int fallback) {
+    return fmt::format(R"({{"type":"integer","minimum":{},"maximum":{},"default":{}}})", lo, hi, fallback);
+  };
+  Param const q{.name = "q", .description = "Text to look for"};
+  Param const limit{.name = "limit", .schema = integer(1, 200, 50)};
+  Param const offset{.name = "offset", .schema = integer(0, 10'000'000, 0)};
   add_endpoint(router, authn,
-               {.pattern = "/api/admin/stats", .access = admins, .handler = with(system_stats)});
-  add_endpoint(router, authn,
-               {.pattern = "/api/admin/datasets", .access = admins, .handler = with(all_datasets)});
+               {.pattern = "/api/admin/stats",
+                .access = admins,
+                .handler = with(system_stats),
+                .doc = {.summary = "Counts over the whole installation",
+                        .tag = "admin",
+                        .answers = {json_answer("AdminStats")}}});
+  add_endpoint(
+      router, authn,
+      {.pattern = "/api/admin/datasets",
+       .access = admins,
+       .handler = with(all_datasets),
+       .doc = {.summary = "Every dataset, private ones included",
+               .tag = "admin",
+               .query = {q,
+                         {.name = "status", .schema = R"({"$ref":"#/components/schemas/DatasetStatusName"})"},
+                         {.name = "owner", .description = "An owner's user id"},
+                         limit,
+                         offset},
+               .answers = {json_answer("DatasetPage")}}});
   add_endpoint(router, authn,
                {.method = verb::delete_,
                 .pattern = "/api/admin/datasets/{id}",
                 .access = admins,
-                .handler = [ds, changed](Call& c) { return delete_any_dataset(c, *ds, changed); }});
+                .handler = [ds, changed](Call& c) { return delete_any_dataset(c, *ds, changed); },
+                .doc = {.summary = "Delete any dataset (demo datasets too)",
+                        .tag = "admin",
+                        .answers = {empty_answer("Deleted")},
+                        .errors = {404}}});
   add_endpoint(router, authn,
-               {.pattern = "/api/admin/activity", .access = admins, .handler = with(activity)});
+               {.pattern = "/api/admin/activity",
+                .access = admins,
+                .handler = with(activity),
+                .doc = {.summary = "Latest dataset creations and sign-ups",
+                        .tag = "admin",
+                        .query = {limit},
+                        .answers = {json_answer("Activity")}}});
   add_endpoint(router, authn,
                {.method = verb::delete_,
                 .pattern = "/api/admin/users/{id}",
                 .access = admins,
-                .handler = with(delete_user)});
-  add_endpoint(router, authn, {.pattern = "/api/admin/users", .access = admins, .handler = with(list_users)});
+                .handler = with(delete_user),
+                .doc = {.summary = "Delete a user and their datasets",
+                        .tag = "admin",
+                        .answers = {empty_answer("Deleted")},
+                        .errors = {404, 409}}});
+  add_endpoint(router, authn,
+               {.pattern = "/api/admin/users",
+                .access = admins,
+                .handler = with(list_users),
+                .doc = {.summary = "Search users by email, username or name",
+                        .tag = "admin",
+                        .query = {q, limit, {.name = "offset", .schema = integer(0, 1'000'000, 0)}},
+                        .answers = {json_answer("UserPage")}}});
   add_endpoint(router, authn,
                {.method = verb::patch,
                 .pattern = "/api/admin/users/{id}",
                 .access = admins,
                 .body = Body::json,
                 .max_body = 4096,
-                .handler = with(change_user)});
+                .handler = with(change_user),
+                .doc = {.summary = "Change a user's role or disable them",
+                        .tag = "admin",
+                        .description =
+                            "Disabling ends the user's sessions; 409 cannot_modify_self for your own account",
+                        .body = json_body("UserChange"),
+                        .answers = {json_answer("User")},
+                        .errors = {404, 409}}});
 }
 
 }  // namespace astropixel::api

@@ -242,60 +242,125 @@ void add_annotation_routes(http::Router& router, Authenticator& authn, an::Annot
   auto* svc = &service;
   auto with = [svc](auto f) { return [svc, f](Call& c) { return f(c, *svc); }; };
   std::uint64_t const geometry_limit = 256 * 1024;
-  add_endpoint(router, authn,
-               {.pattern = "/api/datasets/{id}/annotations", .handler = with(list_annotations)});
+  std::string const tag = "annotations";
+  add_endpoint(
+      router, authn,
+      {.pattern = "/api/datasets/{id}/annotations",
+       .handler = with(list_annotations),
+       .doc = {.summary = "A dataset's annotations, oldest first",
+               .tag = tag,
+               .query = {{.name = "kind", .schema = R"({"$ref":"#/components/schemas/AnnotationKind"})"},
+                         {.name = "q", .description = "Text to look for in labels"},
+                         {.name = "limit",
+                          .schema = R"({"type":"integer","minimum":1,"maximum":5000,"default":1000})"},
+                         {.name = "offset", .schema = R"({"type":"integer","minimum":0,"default":0})"}},
+               .answers = {json_answer("AnnotationPage")},
+               .errors = {400, 404}}});
   add_endpoint(router, authn,
                {.method = verb::post,
                 .pattern = "/api/datasets/{id}/annotations",
                 .body = Body::json,
                 .max_body = geometry_limit,
-                .handler = with(create_annotation)});
+                .handler = with(create_annotation),
+                .doc = {.summary = "Add an annotation",
+                        .tag = tag,
+                        .description = "Signed-in readers of the dataset (401 for guests); geometry in image "
+                                       "pixels, inside the image",
+                        .body = json_body("NewAnnotation"),
+                        .answers = {json_answer("Annotation", 201)},
+                        .errors = {401, 404}}});
   for (auto method : {verb::put, verb::patch}) {
     add_endpoint(router, authn,
                  {.method = method,
                   .pattern = "/api/datasets/{id}/annotations/{aid}",
                   .body = Body::json,
                   .max_body = geometry_limit,
-                  .handler = with(update_annotation)});
+                  .handler = with(update_annotation),
+                  .doc = {.summary = "Change an annotation's label, color or geometry",
+                          .tag = tag,
+                          .description = "The author, the dataset's owner or an admin (403 otherwise)",
+                          .body = json_body("AnnotationChange"),
+                          .answers = {json_answer("Annotation")},
+                          .errors = {401, 404}}});
   }
   add_endpoint(router, authn,
                {.method = verb::delete_,
                 .pattern = "/api/datasets/{id}/annotations/{aid}",
-                .handler = with(delete_annotation)});
-  add_endpoint(router, authn,
-               {.pattern = "/api/datasets/{id}/annotations/export", .handler = with(export_annotations)});
+                .handler = with(delete_annotation),
+                .doc = {.summary = "Delete an annotation",
+                        .tag = tag,
+                        .description = "The author, the dataset's owner or an admin (403 otherwise)",
+                        .answers = {empty_answer("Deleted")},
+                        .errors = {401, 404}}});
+  add_endpoint(
+      router, authn,
+      {.pattern = "/api/datasets/{id}/annotations/export",
+       .handler = with(export_annotations),
+       .doc = {
+           .summary = "Download the annotations (JSON, CSV, DS9 regions or a point catalogue)",
+           .tag = tag,
+           .description = "Sky systems go through the dataset's celestial WCS (400 no_celestial_wcs, "
+                          "wcs_unsupported otherwise)",
+           .query =
+               {{.name = "format", .schema = R"({"enum":["json","csv","ds9","catalog"],"default":"json"})"},
+                {.name = "system",
+                 .schema = R"({"enum":["image","fk5","icrs","galactic"],"default":"image"})"},
+                {.name = "sexagesimal", .schema = R"({"enum":["true","false","1","0"],"default":"false"})"}},
+           .answers = {{.status = 200,
+                        .description = "A download (Content-Disposition: attachment)",
+                        .content = {{"application/json", "AnnotationExport"}, {"text/csv"}, {"text/plain"}},
+                        .headers = {"Content-Disposition"}}},
+           .errors = {400, 404}}});
   // Import reads a text body (a region file or a CSV catalogue), which the JSON endpoint adapter
   // does not: the same steps by hand (caller, body, then the blocking pool).
   auto* a = &authn;
-  router.add(verb::post, "/api/datasets/{id}/annotations/import",
-             [a, svc](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
-               auto user = co_await a->require_user(req);
-               if (!user) co_return user.error();
-               std::optional<auth::Principal> who = user->principal;
-               auto format = req.query_param("format");
-               std::string_view const type = req.header("Content-Type");
-               std::string const kind = format ? *format : type.starts_with("text/csv") ? "csv" : "ds9";
-               if (kind != "ds9" && kind != "csv")
-                 co_return invalid_field("format", "format must be ds9 or csv");
-               if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("text/csv") &&
-                   !type.starts_with("application/octet-stream") && !type.starts_with("text/x-ds9")) {
-                 Error e = make_error(ErrorCode::unsupported_media_type,
-                                      "Send the file as text/plain, text/csv or application/octet-stream");
-                 co_return e;
-               }
-               auto frame = frame_param(req.query_param("system").value_or("fk5"), true);
-               if (!frame) co_return frame.error();
-               auto body = co_await req.body->read_all();
-               if (!body) co_return body.error();
-               std::string const id(req.param("id"));
-               auto job = [svc, &who, &id, &kind, &frame, &body] {
-                 return import_annotations(*svc, who, id, kind, *frame, *body);
-               };
-               auto answer = co_await a->blocking().run(job);
-               if (!answer) co_return answer.error();
-               co_return to_response(*answer);
-             },
-             {.max_body = kImportLimit});
+  router.add(
+      verb::post, "/api/datasets/{id}/annotations/import",
+      [a, svc](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
+        auto user = co_await a->require_user(req);
+        if (!user) co_return user.error();
+        std::optional<auth::Principal> who = user->principal;
+        auto format = req.query_param("format");
+        std::string_view const type = req.header("Content-Type");
+        std::string const kind = format ? *format : type.starts_with("text/csv") ? "csv" : "ds9";
+        if (kind != "ds9" && kind != "csv") co_return invalid_field("format", "format must be ds9 or csv");
+        if (!type.empty() && !type.starts_with("text/plain") && !type.starts_with("text/csv") &&
+            !type.starts_with("application/octet-stream") && !type.starts_with("text/x-ds9")) {
+          Error e = make_error(ErrorCode::unsupported_media_type,
+                               "Send the file as text/plain, text/csv or application/octet-stream");
+          co_return e;
+        }
+        auto frame = frame_param(req.query_param("system").value_or("fk5"), true);
+        if (!frame) co_return frame.error();
+        auto body = co_await req.body->read_all();
+        if (!body) co_return body.error();
+        std::string const id(req.param("id"));
+        auto job = [svc, &who, &id, &kind, &frame, &body] {
+          return import_annotations(*svc, who, id, kind, *frame, *body);
+        };
+        auto answer = co_await a->blocking().run(job);
+        if (!answer) co_return answer.error();
+        co_return to_response(*answer);
+      },
+      {.max_body = kImportLimit,
+       .doc = {
+           .summary = "Import a DS9 region file or a CSV catalogue as annotations",
+           .tag = tag,
+           .description = "Signed-in readers. Every line not imported is in `skipped` with its "
+                          "reason; at most 10,000 annotations per import, in one transaction",
+           .security = "user",
+           .query = {{.name = "format",
+                      .schema = R"({"enum":["ds9","csv"]})",
+                      .description = "Default: csv for text/csv, else ds9"},
+                     {.name = "system",
+                      .schema =
+                          R"({"enum":["fk5","icrs","fk4","galactic","ecliptic","image"],"default":"fk5"})",
+                      .description = "The frame of a catalogue's ra,dec columns"}},
+           .body = {{"text/plain", R"({"type":"string"})"},
+                    {"text/csv", R"({"type":"string"})"},
+                    {"application/octet-stream"}},
+           .answers = {json_answer("ImportResult")},
+           .errors = {400, 401, 403, 404, 413, 415, 422, 429}}});
 }
 
 }  // namespace astropixel::api

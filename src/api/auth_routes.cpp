@@ -172,35 +172,75 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
   e.signs_in = true;
   e.offload = Offload::hashing;
   e.handler = [a](Call& c) { return register_user(c, *a); };
+  e.doc = {.summary = "Create an account and sign in",
+           .tag = "auth",
+           .description =
+               "Sets the session cookies (ap_access, ap_refresh, ap_csrf) and returns the tokens. "
+               "Only application/json, and from an allowed Origin when one is sent",
+           .body = json_body("Registration"),
+           .answers = {json_answer("SignIn", 201)},
+           .errors = {409}};
   add_endpoint(router, authn, std::move(e));
 
   e = json(verb::post, "/api/auth/login", Access::unidentified);
   e.signs_in = true;
   e.offload = Offload::hashing;
   e.handler = [a](Call& c) { return log_in(c, *a); };
+  e.doc = {.summary = "Sign in",
+           .tag = "auth",
+           .description = "401 invalid_credentials for a wrong password or an unknown account alike",
+           .body = json_body("Credentials"),
+           .answers = {json_answer("SignIn")},
+           .errors = {401}};
   add_endpoint(router, authn, std::move(e));
 
   // An expired access token must not stop the refresh that replaces it.
   e = json(verb::post, "/api/auth/refresh", Access::unidentified);
   e.body = Body::optional_json;
   e.handler = [a](Call& c) { return refresh(c, *a); };
+  e.doc = {.summary = "Renew the session (rotating refresh token)",
+           .tag = "auth",
+           .description =
+               "The refresh_token in the body, or none to use the ap_refresh cookie (then the "
+               "X-CSRF-Token header is required). A reused refresh token ends the session",
+           .body = json_body("RefreshRequest"),
+           .answers = {json_answer("SignIn")},
+           .errors = {401, 403}};
   add_endpoint(router, authn, std::move(e));
 
   e = json(verb::post, "/api/auth/logout", Access::user);
   e.body = Body::ignored;
   e.handler = [a](Call& c) { return log_out(c, *a); };
+  e.doc = {.summary = "Sign out",
+           .tag = "auth",
+           .description = "Ends the session: its tokens stop working and the cookies are cleared",
+           .answers = {empty_answer("Signed out")}};
   add_endpoint(router, authn, std::move(e));
 
   add_endpoint(
       router, authn,
-      {.method = verb::get, .pattern = "/api/auth/verify", .access = Access::user, .handler = verify});
+      {.method = verb::get,
+       .pattern = "/api/auth/verify",
+       .access = Access::user,
+       .handler = verify,
+       .doc = {.summary = "Check the credentials", .tag = "auth", .answers = {json_answer("Verification")}}});
   add_endpoint(router, authn,
-               {.method = verb::get, .pattern = "/api/auth/me", .access = Access::user, .handler = me});
+               {.method = verb::get,
+                .pattern = "/api/auth/me",
+                .access = Access::user,
+                .handler = me,
+                .doc = {.summary = "The caller's account", .tag = "auth", .answers = {json_answer("User")}}});
 
   // A password change hashes, so the whole change runs on the hashing pool.
   e = json(verb::put, "/api/auth/me", Access::user);
   e.offload = Offload::hashing;
   e.handler = [a](Call& c) { return update_me(c, *a); };
+  e.doc = {.summary = "Change the caller's profile or password",
+           .tag = "auth",
+           .description = "A new password needs current_password and ends the user's other sessions",
+           .body = json_body("ProfileChange"),
+           .answers = {json_answer("User")},
+           .errors = {401}};
   add_endpoint(router, authn, std::move(e));
 }
 

@@ -266,31 +266,87 @@ void add_dataset_routes(http::Router& router, Authenticator& authn, DatasetServi
   auto with_change = [ds, on_change](auto f) {
     return [ds, on_change, f](Call& c) { return f(c, *ds, *on_change); };
   };
-  add_endpoint(router, authn, {.pattern = "/api/datasets", .handler = with(list_datasets)});
-  add_endpoint(router, authn, {.pattern = "/api/datasets/{id}", .handler = with(get_dataset)});
-  add_endpoint(router, authn, {.pattern = "/api/datasets/{id}/status", .handler = with(dataset_status)});
+  std::string const tag = "datasets";
+  add_endpoint(
+      router, authn,
+      {.pattern = "/api/datasets",
+       .handler = with(list_datasets),
+       .doc = {.summary = "List the caller's own and public datasets",
+               .tag = tag,
+               .description = "Guests see public datasets. q matches name, description and a FITS OBJECT",
+               .query = {{.name = "category", .schema = R"({"enum":["earth","mars","space","other"]})"},
+                         {.name = "status", .schema = R"({"$ref":"#/components/schemas/DatasetStatusName"})"},
+                         {.name = "visibility", .schema = R"({"enum":["private","public"]})"},
+                         {.name = "mine",
+                          .schema = R"({"enum":["true","false","1","0"]})",
+                          .description = "Only the caller's own (401 for guests)"},
+                         {.name = "q", .description = "Text to look for (case-insensitive)"},
+                         {.name = "sort",
+                          .schema =
+                              R"({"enum":["name","-name","date","-date","size","-size"],"default":"-date"})"},
+                         {.name = "limit",
+                          .schema = R"({"type":"integer","minimum":1,"maximum":200,"default":50})"},
+                         {.name = "offset", .schema = R"({"type":"integer","minimum":0,"default":0})"}},
+               .answers = {json_answer("DatasetPage")},
+               .errors = {400, 401}}});
+  add_endpoint(router, authn,
+               {.pattern = "/api/datasets/{id}",
+                .handler = with(get_dataset),
+                .doc = {.summary = "One dataset",
+                        .tag = tag,
+                        .description = "404 when absent or not visible to the caller",
+                        .answers = {json_answer("Dataset")},
+                        .errors = {404}}});
+  add_endpoint(router, authn,
+               {.pattern = "/api/datasets/{id}/status",
+                .handler = with(dataset_status),
+                .doc = {.summary = "A dataset's build status and progress",
+                        .tag = tag,
+                        .answers = {json_answer("DatasetStatus")},
+                        .errors = {404}}});
   for (auto method : {verb::put, verb::patch}) {
     add_endpoint(router, authn,
                  {.method = method,
                   .pattern = "/api/datasets/{id}",
                   .access = Access::user,
                   .body = Body::json,
-                  .handler = with_change(update_dataset)});
+                  .handler = with_change(update_dataset),
+                  .doc = {.summary = "Change a dataset's name, description, category or visibility",
+                          .tag = tag,
+                          .description = "The owner (or an admin); 403 when visible but not yours",
+                          .body = json_body("DatasetChange"),
+                          .answers = {json_answer("Dataset")},
+                          .errors = {404}}});
   }
   add_endpoint(router, authn,
                {.method = verb::delete_,
                 .pattern = "/api/datasets/{id}",
                 .access = Access::user,
-                .handler = with_change(delete_dataset)});
+                .handler = with_change(delete_dataset),
+                .doc = {.summary = "Delete a dataset, its source and every pyramid version",
+                        .tag = tag,
+                        .answers = {empty_answer("Deleted")},
+                        .errors = {404}}});
+  add_endpoint(
+      router, authn,
+      {.method = verb::post,
+       .pattern = "/api/datasets/{id}/reprocess",
+       .access = Access::user,
+       .body = Body::optional_json,
+       .handler = [ds, on_change, limits](Call& c) { return reprocess_dataset(c, *ds, *on_change, limits); },
+       .doc = {.summary = "Build a new pyramid version (stretch, cuts, FITS HDU and plane)",
+               .tag = tag,
+               .description = "The current version keeps serving while the new one builds. Limited "
+                              "per user (REPROCESS_RATE_LIMIT): 429 rate_limited past it",
+               .body = json_body("Reprocess"),
+               .answers = {json_answer("Dataset", 202)},
+               .errors = {404, 429}}});
   add_endpoint(router, authn,
-               {.method = verb::post,
-                .pattern = "/api/datasets/{id}/reprocess",
-                .access = Access::user,
-                .body = Body::optional_json,
-                .handler = [ds, on_change, limits](Call& c) {
-                  return reprocess_dataset(c, *ds, *on_change, limits);
-                }});
-  add_endpoint(router, authn, {.pattern = "/api/stats", .handler = with(dataset_stats)});
+               {.pattern = "/api/stats",
+                .handler = with(dataset_stats),
+                .doc = {.summary = "Counts over the datasets the caller can see",
+                        .tag = tag,
+                        .answers = {json_answer("DatasetStats")}}});
 }
 
 }  // namespace astropixel::api

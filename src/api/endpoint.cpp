@@ -1,5 +1,6 @@
 #include "api/endpoint.hpp"
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
 
@@ -8,6 +9,7 @@
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
+using bhttp::verb;
 
 namespace {
 
@@ -48,12 +50,48 @@ http::Response to_response(Answer const& answer) {
   return res;
 }
 
+http::RouteDoc documented(Endpoint const& endpoint) {
+  http::RouteDoc doc = endpoint.doc;
+  auto& errors = doc.errors;
+  switch (endpoint.access) {
+    case Access::anyone:
+      doc.security = "optional";
+      break;
+    case Access::user:
+      doc.security = "user";
+      errors.push_back(401);
+      break;
+    case Access::admin:
+      doc.security = "admin";
+      errors.insert(errors.end(), {401, 403});
+      break;
+    case Access::unidentified:
+      doc.security = "public";
+      break;
+  }
+  // A cookie-authenticated unsafe request must pass the CSRF check (403 csrf_failed).
+  bool const safe =
+      endpoint.method == verb::get || endpoint.method == verb::head || endpoint.method == verb::options;
+  if ((!safe && endpoint.access != Access::unidentified) || endpoint.signs_in) errors.push_back(403);
+  if (endpoint.body == Body::json || endpoint.body == Body::optional_json) {
+    if (doc.body.empty()) doc.body.push_back({"application/json", "{\"type\":\"object\"}"});
+    doc.body_required = endpoint.body == Body::json;
+    errors.insert(errors.end(), {400, 413, 415});
+  }
+  if (endpoint.body == Body::stream) errors.push_back(413);
+  if (!endpoint.rate_policy.empty()) errors.push_back(429);
+  std::sort(errors.begin(), errors.end());
+  errors.erase(std::unique(errors.begin(), errors.end()), errors.end());
+  return doc;
+}
+
 void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint) {
   auto* a = &authn;
   bool const takes_body = endpoint.body != Body::none;
   http::RouteOptions options{.max_body = takes_body ? endpoint.max_body : 0,
                              .rate_policy = endpoint.rate_policy,
-                             .headers = std::move(endpoint.headers)};
+                             .headers = std::move(endpoint.headers),
+                             .doc = documented(endpoint)};
   auto access = endpoint.access;
   auto body = endpoint.body;
   auto signs_in = endpoint.signs_in;

@@ -98,10 +98,31 @@ struct Endpoint {
   // For Body::stream, instead of `handler`: runs on the I/O thread, reads `call.request.body` and
   // offloads its own blocking work.
   std::function<http::asio::awaitable<Result<Answer>>(Call&)> stream{};
+  // What the OpenAPI document says (api/openapi.cpp): summary, tag, query parameters, body and
+  // answers. add_endpoint fills in what the declaration already says: the security from `access`,
+  // whether a JSON body is required, and the error answers that access, body and rate policy
+  // bring (401, 403, 400/413/415, 429).
+  http::RouteDoc doc{};
 };
+
+// Shorthands for docs records: a JSON answer of a schema named in api/openapi_schemas.cpp, an
+// answer without a body, and a JSON request body.
+inline http::RouteDoc::Answer json_answer(std::string schema, int status = 200) {
+  return {.status = status, .description = {}, .content = {{"application/json", std::move(schema)}}};
+}
+inline http::RouteDoc::Answer empty_answer(std::string description = "Done", int status = 204) {
+  return {.status = status, .description = std::move(description)};
+}
+inline std::vector<http::RouteDoc::Content> json_body(std::string schema) {
+  return {{"application/json", std::move(schema)}};
+}
 
 // Registers the endpoint (throws std::invalid_argument for a malformed pattern, at start-up).
 void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint);
+
+// The route documentation the declaration stands for: `endpoint.doc` completed from its access,
+// body and rate policy (exposed for tests).
+http::RouteDoc documented(Endpoint const& endpoint);
 
 // The response an Answer becomes (exposed for tests).
 http::Response to_response(Answer const& answer);

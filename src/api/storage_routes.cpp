@@ -31,13 +31,21 @@ Result<std::optional<std::uint64_t>> quota_change(boost::json::object const& bod
 void add_storage_routes(http::Router& router, Authenticator& authn, datasets::StorageQuota& quota) {
   using boost::beast::http::verb;
   auto* q = &quota;
-  add_endpoint(router, authn, {.pattern = "/api/storage", .access = Access::user, .handler = [q](Call& c) {
-                                 return usage_answer(*q, c.who->user_id);
-                               }});
   add_endpoint(router, authn,
-               {.pattern = "/api/admin/users/{id}/storage", .access = Access::admin, .handler = [q](Call& c) {
-                  return usage_answer(*q, std::string(c.param("id")));
-                }});
+               {.pattern = "/api/storage",
+                .access = Access::user,
+                .handler = [q](Call& c) { return usage_answer(*q, c.who->user_id); },
+                .doc = {.summary = "The caller's storage use and quota",
+                        .tag = "uploads",
+                        .answers = {json_answer("StorageUsage")}}});
+  add_endpoint(router, authn,
+               {.pattern = "/api/admin/users/{id}/storage",
+                .access = Access::admin,
+                .handler = [q](Call& c) { return usage_answer(*q, std::string(c.param("id"))); },
+                .doc = {.summary = "A user's storage use and quota",
+                        .tag = "admin",
+                        .answers = {json_answer("StorageUsage")},
+                        .errors = {404}}});
   add_endpoint(router, authn,
                {.method = verb::put,
                 .pattern = "/api/admin/users/{id}/storage",
@@ -50,7 +58,14 @@ void add_storage_routes(http::Router& router, Authenticator& authn, datasets::St
                   std::string id(c.param("id"));
                   if (auto s = q->set(id, *change); !s) return s.error();
                   return usage_answer(*q, id);
-                }});
+                },
+                .doc = {.summary = "Set a user's storage quota",
+                        .tag = "admin",
+                        .description = "Bytes, 0 = unlimited, or null for USER_STORAGE_QUOTA_BYTES. Lowering "
+                                       "a quota deletes nothing",
+                        .body = json_body("QuotaChange"),
+                        .answers = {json_answer("StorageUsage")},
+                        .errors = {404}}});
 }
 
 }  // namespace astropixel::api

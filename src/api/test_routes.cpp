@@ -7,6 +7,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "api/openapi.hpp"
+
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
@@ -23,6 +25,28 @@ int query_ms(http::Request const& req) {
 void add_test_routes(http::Router& router, TestDeps deps) {
   auto shared = std::make_shared<TestDeps>(std::move(deps));
   http::RouteOptions opts{.max_body = 0, .rate_policy = ""};
+
+  // The router's whole table, for tests/integration/test_openapi.py to compare with the OpenAPI
+  // document, and what the document could not describe (routes without docs, stale side docs).
+  auto* table = &router;
+  router.add(
+      bhttp::verb::get, "/api/_test/routes",
+      [table](http::Request&) -> awaitable<Result<http::Response>> {
+        boost::json::array routes;
+        for (auto const* route : table->routes()) {
+          routes.push_back({{"method", bhttp::to_string(route->method)},
+                            {"pattern", route->pattern},
+                            {"path", openapi_path(route->pattern).path},
+                            {"test_only", is_test_only(route->pattern)}});
+        }
+        auto doc = openapi_document(*table, "test");
+        boost::json::array undocumented(doc.undocumented.begin(), doc.undocumented.end());
+        boost::json::array stale(doc.stale.begin(), doc.stale.end());
+        co_return http::json_response({{"routes", std::move(routes)},
+                                       {"undocumented", std::move(undocumented)},
+                                       {"stale", std::move(stale)}});
+      },
+      opts);
 
   router.add(
       bhttp::verb::get, "/api/_test/throw",

@@ -363,14 +363,46 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
     return e;
   };
 
+  using Doc = http::RouteDoc;
+  std::string const tag = "uploads";
+  Doc::Param const resumable{.name = "Tus-Resumable", .schema = R"({"const":"1.0.0"})", .required = true};
+  Doc::Param const checksum{.name = "Upload-Checksum",
+                            .description =
+                                "<algorithm> <base64 digest> of this request's body (md5, sha1, "
+                                "sha256, sha512): 460 checksum_mismatch when it differs"};
+  std::vector<Doc::Content> const octets{{std::string(kOctetStream)}};
+
   auto e = tus(verb::options, "/api/uploads");
   e.access = Access::unidentified;
   e.precondition = nullptr;  // OPTIONS is how a client learns the version
   e.handler = [max_size](Call& c) { return tus_options(c, max_size); };
+  e.doc = {
+      .summary = "tus: what this server supports",
+      .tag = tag,
+      .answers = {{.status = 204,
+                   .description = "The tus version, extensions, maximum size and checksum algorithms",
+                   .headers = {"Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm"}}}};
   add_endpoint(router, authn, std::move(e));
 
   e = streamed(tus(verb::post, "/api/uploads"));
   e.stream = [deps](Call& c) { return tus_create(c, deps); };
+  e.doc = {
+      .summary = "tus: create an upload (optionally with its first bytes)",
+      .tag = tag,
+      .description =
+          "Metadata keys (base64 values): filename, name, description, category, visibility, "
+          "stretch, cuts (LO,HI), hdu, plane. An empty file, or a body holding the whole file, "
+          "becomes a dataset at once (X-Dataset-Id)",
+      .headers = {resumable,
+                  {.name = "Upload-Length", .schema = R"({"type":"integer","minimum":0})", .required = true},
+                  {.name = "Upload-Metadata", .description = "key base64,key base64,..."},
+                  checksum},
+      .body = octets,
+      .body_required = false,
+      .answers = {{.status = 201,
+                   .description = "Created",
+                   .headers = {"Location", "Upload-Offset", "Upload-Expires", "X-Dataset-Id"}}},
+      .errors = {400, 403, 409, 412, 415, 422, 460, 507}};
   add_endpoint(router, authn, std::move(e));
 
   // HEAD (through the GET route) is tus's; GET adds a JSON body for browsers, without the version.
@@ -379,14 +411,40 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
     return req.method == verb::head ? tus_version(req) : Status{};
   };
   e.handler = [up](Call& c) { return tus_status(c, *up); };
+  e.doc = {.summary = "tus: an upload's offset (HEAD, with Tus-Resumable) or its state as JSON (GET)",
+           .tag = tag,
+           .description = "Another user's upload is 404 like a missing one; 410 after expiry",
+           .answers = {{.status = 200,
+                        .description = "The upload",
+                        .content = {{"application/json", "Upload"}},
+                        .headers = {"Upload-Offset", "Upload-Length", "Upload-Metadata", "Upload-Expires",
+                                    "X-Dataset-Id"}}},
+           .errors = {404, 410, 412}};
   add_endpoint(router, authn, std::move(e));
 
   e = streamed(tus(verb::patch, "/api/uploads/{id}"));
   e.stream = [deps](Call& c) { return tus_patch(c, deps); };
+  e.doc = {
+      .summary = "tus: append bytes at the upload's offset",
+      .tag = tag,
+      .description =
+          "The last byte makes the dataset (X-Dataset-Id). Bytes of a body that breaks off are "
+          "kept: resume from HEAD",
+      .headers = {resumable,
+                  {.name = "Upload-Offset", .schema = R"({"type":"integer","minimum":0})", .required = true},
+                  checksum},
+      .body = octets,
+      .answers = {{.status = 204, .description = "Appended", .headers = {"Upload-Offset", "X-Dataset-Id"}}},
+      .errors = {400, 404, 409, 410, 412, 415, 422, 460, 507}};
   add_endpoint(router, authn, std::move(e));
 
   e = tus(verb::delete_, "/api/uploads/{id}");
   e.handler = [up](Call& c) { return tus_terminate(c, *up); };
+  e.doc = {.summary = "tus: abandon an upload",
+           .tag = tag,
+           .headers = {resumable},
+           .answers = {empty_answer("Removed")},
+           .errors = {404, 412}};
   add_endpoint(router, authn, std::move(e));
 
   // The small-file path: one multipart form, not tus.
@@ -396,7 +454,16 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
                 .access = Access::user,
                 .body = Body::stream,
                 .max_body = uploads.settings().max_upload_size + (1 << 20),
-                .stream = [deps](Call& c) { return form_upload(c, deps); }});
+                .stream = [deps](Call& c) { return form_upload(c, deps); },
+                .doc = {.summary = "Upload a small file in one multipart form",
+                        .tag = tag,
+                        .description = "The same fields as tus metadata, and the file as the part named file",
+                        .body = {{"multipart/form-data", "UploadForm"}},
+                        .answers = {{.status = 201,
+                                     .description = "The dataset",
+                                     .content = {{"application/json", "Dataset"}},
+                                     .headers = {"Location"}}},
+                        .errors = {400, 403, 415, 422, 507}}});
 }
 
 }  // namespace astropixel::api

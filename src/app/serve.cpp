@@ -220,6 +220,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
           .metrics = &metrics,
           .metrics_token = cfg.metrics_token,
           .blocking = &s.blocking,
+          .web_root = cfg.web_root,
       });
 }
 

@@ -149,6 +149,13 @@ bool Router::match_route(Compiled const& c, std::vector<std::string> const& segm
   return segments.size() == c.segments.size();
 }
 
+std::vector<Route const*> Router::routes() const {
+  std::vector<Route const*> out;
+  out.reserve(routes_.size());
+  for (auto const& c : routes_) out.push_back(&c.route);
+  return out;
+}
+
 Router::Match Router::match(beast_http::verb method, std::string_view path) const {
   auto segments = split_path(path);
   if (!segments) return NotFound{};

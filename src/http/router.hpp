@@ -21,12 +21,47 @@ namespace astropixel::http {
 
 using Handler = std::function<asio::awaitable<Result<Response>>(Request&)>;
 
+// What the API's OpenAPI document (api/openapi.cpp) says about a route. The router only keeps it
+// beside the handler, so the document is generated from the table that serves requests. A schema
+// is the name of one in api/openapi_schemas.cpp ("Dataset") or JSON Schema text ('{' first).
+struct RouteDoc {
+  struct Param {
+    std::string name{};
+    std::string schema = R"({"type":"string"})";
+    std::string description{};
+    bool required = false;
+  };
+  struct Content {
+    std::string media_type{};  // "application/json", "image/png", ...
+    std::string schema{};      // empty: any bytes of that type
+  };
+  struct Answer {
+    int status = 200;
+    std::string description{};
+    std::vector<Content> content{};      // none: no body (204, 304)
+    std::vector<std::string> headers{};  // response header names, e.g. "Upload-Offset"
+  };
+  std::string summary{};  // empty: undocumented (tests/integration/test_openapi.py refuses it)
+  std::string tag{};
+  std::string description{};
+  // Who may call: "public" (credentials are not looked at), "optional" (guests too), "user",
+  // "admin", or "metrics" (the metrics bearer token when one is configured).
+  std::string security = "optional";
+  std::vector<Param> query{};
+  std::vector<Param> headers{};  // request headers the route reads (tus's Upload-Offset)
+  std::vector<Content> body{};   // the request body's media types; none: no body
+  bool body_required = true;
+  std::vector<Answer> answers{};
+  std::vector<int> errors{};  // statuses of error answers (the error contract's JSON)
+};
+
 struct RouteOptions {
   std::uint64_t max_body = 64 * 1024;   // bytes; larger bodies → 413 after reading no more
   std::string rate_policy = "default";  // name of a rate-limit policy; empty = not limited
   // Fields every answer of the route gets, errors included (the render stage adds them, like CORS):
   // a protocol's own headers, such as tus's Tus-Resumable.
   beast_http::fields headers{};
+  RouteDoc doc{};
 };
 
 struct Route {
@@ -52,6 +87,8 @@ class Router {
   void add(beast_http::verb method, std::string pattern, Handler handler, RouteOptions options = {});
   // HEAD is answered by GET routes.
   Match match(beast_http::verb method, std::string_view path) const;
+  // Every route, in the order added: what the OpenAPI document and its tests read.
+  std::vector<Route const*> routes() const;
 
  private:
   enum class ParamType { str, integer, path };
