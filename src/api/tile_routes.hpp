@@ -3,12 +3,26 @@
 // preview. Versioned URLs (…/v{N}/…, IIIF "{id}-v{N}", XYZ "?v=N") never change content and are
 // cached as immutable; unversioned ones revalidate after a minute. What a caller may not see
 // answers 404 like what does not exist.
+#include "annotations/annotation_service.hpp"
 #include "api/authn.hpp"
+#include "datasets/dataset_service.hpp"
 #include "http/router.hpp"
 #include "tiles/tile_directory.hpp"
 
 namespace astropixel::api {
 
-void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory);
+// What IIIF Presentation manifests are made of (docs/adr/0025): the dataset's record and its
+// annotations. Without them, no manifest or collection routes.
+struct Presentation {
+  datasets::DatasetService* datasets = nullptr;
+  annotations::AnnotationService* annotations = nullptr;
+};
+
+// IIIF Presentation 3.0 (with `presentation`): /iiif/3/{ident}/manifest for each dataset the caller
+// may see, its annotation pages /iiif/3/{ident}/annotations/{n}, and /iiif/3/collection[/{n}] of
+// the public ones. Public answers carry `Access-Control-Allow-Origin: *` (IIIF viewers run on
+// other sites; no credentials are honoured with "*"), private ones never do.
+void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
+                     Presentation presentation = {});
 
 }  // namespace astropixel::api

@@ -198,7 +198,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
       router, s.authn, datasets, changed,
       {.limiter = b.limiter.get(), .reprocess = parse_policy("reprocess", cfg.reprocess_rate_limit)});
   api::add_storage_routes(router, s.authn, s.quota);
-  api::add_tile_routes(router, s.authn, s.tiles);
+  api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations});
   api::add_science_routes(router, s.authn, s.tiles);
   api::add_annotation_routes(router, s.authn, s.annotations);
   api::add_system_routes(

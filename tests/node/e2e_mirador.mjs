@@ -1,0 +1,162 @@
+// Mirador, unmodified, opens a dataset's IIIF Presentation manifest in headless Chromium from a
+// page on another origin (a static server of this script's own on a loopback port), as a library's
+// IIIF viewer would. Waits until OpenSeadragon inside Mirador has painted the image (its canvas shows
+// the image's colours), opens the annotations panel through the UI, reads the annotation texts and
+// has every shape drawn, and keeps a screenshot. Prints a JSON report.
+// Usage: node e2e_mirador.mjs MANIFEST_URL SCREENSHOT_PATH
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+
+import { launchBrowser } from "./browser.mjs";
+
+const [manifestUrl, screenshotPath] = process.argv.slice(2);
+const mirador = fs.readFileSync(new URL("./node_modules/mirador/dist/mirador.min.js", import.meta.url));
+
+// The page a library would write: Mirador's own bundle and one window on the manifest.
+const html = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Mirador</title>
+<style>html,body{margin:0;height:100%}#viewer{position:absolute;inset:0}</style></head>
+<body><div id="viewer"></div>
+<script src="/mirador.min.js"></script>
+<script>
+  Mirador.viewer({
+    id: "viewer",
+    windows: [{ manifestId: ${JSON.stringify(manifestUrl)} }],
+    window: { sideBarOpenByDefault: false },
+    workspaceControlPanel: { enabled: false },
+  });
+</script></body></html>`;
+
+const site = http.createServer((req, res) => {
+  if (req.url === "/mirador.min.js") {
+    res.writeHead(200, { "Content-Type": "text/javascript" });
+    res.end(mirador);
+  } else if (req.url === "/") {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(html);
+  } else {
+    res.writeHead(404);
+    res.end();
+  }
+});
+await new Promise((ok) => site.listen(0, "127.0.0.1", ok));
+const pageUrl = `http://127.0.0.1:${site.address().port}/`;
+
+const report = {
+  page_origin: new URL(pageUrl).origin,
+  manifest_status: null,
+  info_status: null,
+  image_requests: 0,
+  image_failures: [],
+  painted: null,
+  annotations_panel: null,
+  annotation_texts: [],
+  console_errors: [],
+  page_errors: [],
+  screenshot: null,
+};
+
+// The OpenSeadragon canvas's pixels, read from a screenshot of it: the canvas itself is tainted (the
+// tiles come from another origin without CORS mode), so the screenshot is decoded in the page.
+async function canvasColours(page) {
+  const canvas = page.locator(".openseadragon-canvas").first();
+  if ((await canvas.count()) === 0) return null;
+  const png = await canvas.screenshot();
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement("canvas");
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let red = 0, blue = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] > 170 && d[i + 1] < 100 && d[i + 2] < 100) red += 1;
+      if (d[i + 2] > 170 && d[i] < 100 && d[i + 1] < 100) blue += 1;
+    }
+    const total = d.length / 4;
+    return { width: c.width, height: c.height, red: red / total, blue: blue / total };
+  }, png.toString("base64"));
+}
+
+// Mirador draws annotations on a canvas of its own over OpenSeadragon's (not tainted: nothing from
+// another origin is drawn on it): its drawn pixels, and those in the polygon's own stroke colour.
+function overlayPixels(page) {
+  return page.evaluate(() => {
+    let drawn = 0, green = 0;
+    for (const c of document.querySelectorAll("canvas")) {
+      let d;
+      try {
+        d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      } catch {
+        continue; // OpenSeadragon's canvas, tainted by the cross-origin tiles
+      }
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] === 0) continue;
+        drawn += 1;
+        if (d[i + 1] > 200 && d[i] < 80 && d[i + 2] < 80) green += 1;
+      }
+    }
+    return { drawn, green };
+  });
+}
+
+const browser = await launchBrowser();
+try {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page.on("response", (r) => {
+    const url = r.url();
+    if (url === manifestUrl) report.manifest_status = r.status();
+    else if (url.endsWith("/info.json")) report.info_status = r.status();
+    else if (/\/iiif\/3\/[^/]+\/[^/]+\/[^/]+\/[^/]+\/[^/]+\.(jpg|png|webp)$/.test(url)) {
+      report.image_requests += 1;
+      if (r.status() >= 400) report.image_failures.push(`${r.status()} ${url}`);
+    }
+  });
+  page.on("requestfailed", (r) => {
+    if (r.url().includes("/iiif/")) report.image_failures.push(`failed ${r.url()}`);
+  });
+  page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+  page.on("pageerror", (e) => report.page_errors.push(String(e)));
+  await page.goto(pageUrl);
+
+  // Painted: both colours of the test image cover part of the canvas (a blank, grey or
+  // still-loading canvas has neither).
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    report.painted = await canvasColours(page);
+    if (report.painted && report.painted.red > 0.02 && report.painted.blue > 0.02) break;
+    await page.waitForTimeout(500);
+  }
+
+  // The annotations panel, opened as a user would: the sidebar, then its Annotations tab.
+  await page.getByRole("button", { name: "Toggle sidebar" }).first().click();
+  await page.getByRole("tab", { name: "Annotations" }).first().click();
+  const showing = page.getByText(/Showing \d+ annotations?/).first();
+  await showing.waitFor({ timeout: 30000 });
+  report.annotations_panel = (await showing.innerText()).trim();
+  report.annotation_texts = (await page.locator('[role="menuitem"]').allInnerTexts()).map((t) => t.trim());
+  // Mirador draws only the hovered or selected annotation until "Highlight all" is on; then every
+  // shape, SVG selectors (circle, point, polygon) included.
+  report.overlay_before = await overlayPixels(page);
+  await page.getByRole("button", { name: "Highlight all" }).first().click();
+  const until = Date.now() + 15000;
+  do {
+    await page.waitForTimeout(300);
+    report.overlay_after = await overlayPixels(page);
+  } while (report.overlay_after.green === 0 && Date.now() < until);
+
+  fs.mkdirSync(path.dirname(screenshotPath), { recursive: true });
+  await page.screenshot({ path: screenshotPath });
+  report.screenshot = screenshotPath;
+} catch (e) {
+  report.error = String(e);
+} finally {
+  await browser.close();
+  site.close();
+}
+console.log(JSON.stringify(report));
