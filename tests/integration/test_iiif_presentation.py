@@ -221,3 +221,28 @@ def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
     assert report["overlay_after"]["drawn"] > report["overlay_before"]["drawn"], report
     assert report["overlay_after"]["green"] > 50, report
     assert shot.exists() and Image.open(shot).size == (1280, 800)
+
+
+def test_annotations_past_one_page_are_referenced_and_served(make_server):
+    s = make_server()
+    token = register(s)["access_token"]
+    d = upload(s, token, two_halves(300, 200), name="Crowded")
+    n = 500 + 7
+    regions = "image\n" + "".join(f"point({1 + i % 290},{1 + i // 290}) # text={{star {i}}}\n" for i in range(n))
+    r = s.request("POST", f"/api/datasets/{d}/annotations/import",
+                  headers={**bearer(token), "Content-Type": "text/plain"}, data=regions.encode())
+    assert r.status_code == 200 and r.json()["created"] == n, r.text
+    m = s.get(f"/iiif/3/{d}/manifest", headers=bearer(token)).json()
+    first, second = m["items"][0]["annotations"]
+    assert len(first["items"]) == 500
+    # The second page is named, not embedded: a client fetches it at its id.
+    assert second == {"id": s.url(f"/iiif/3/{d}/annotations/2"), "type": "AnnotationPage"}
+    page = requests.get(second["id"], headers=bearer(token), timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"] == PROFILE
+    body = page.json()
+    assert body["@context"] == "http://iiif.io/api/presentation/3/context.json" and body["id"] == second["id"]
+    labels = [a["body"]["value"] for a in first["items"] + body["items"]]
+    assert sorted(labels) == sorted(f"star {i}" for i in range(n))
+    assert s.get(f"/iiif/3/{d}/annotations/3", headers=bearer(token)).status_code == 404
+    # Private: no page is readable without the owner's credentials.
+    assert requests.get(second["id"], timeout=10).status_code == 404
