@@ -6,6 +6,7 @@ import io
 import json
 import pathlib
 import subprocess
+from urllib.parse import quote
 
 import numpy as np
 import requests
@@ -193,7 +194,9 @@ def test_private_manifests_answer_like_missing_ones_and_the_collection_lists_onl
 
 
 def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
-    s = make_server()
+    dist = ROOT / "web" / "dist"
+    assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
+    s = make_server(env={"WEB_ROOT": str(dist)})
     token = register(s)["access_token"]
     d = upload(s, token, two_halves(), name=NAME)
     annotate(s, token, d)
@@ -202,11 +205,15 @@ def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
     shot = ROOT / "test-artifacts" / "web" / "mirador_manifest.png"
     shot.unlink(missing_ok=True)
     manifest = s.url(f"/iiif/3/{d}/manifest")
-    r = subprocess.run(["node", str(ROOT / "tests" / "node" / "e2e_mirador.mjs"), manifest, str(shot)],
+    r = subprocess.run(["node", str(ROOT / "tests" / "node" / "e2e_mirador.mjs"), manifest, str(shot),
+                        s.url(f"/datasets/{d}")],
                        capture_output=True, text=True, timeout=180, cwd=ROOT / "tests" / "node")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout.strip().splitlines()[-1])
     assert "error" not in report, report
+    # The viewer's "Open in IIIF viewer" box gives that manifest, and Mirador's link carries it.
+    assert report["viewer_manifest_url"] == manifest, report
+    assert report["viewer_mirador_link"] == "https://projectmirador.org/embed/?iiif-content=" + quote(manifest, safe=""), report
     # Mirador ran on another origin than the server.
     assert report["page_origin"] != s.base
     assert (report["manifest_status"], report["info_status"]) == (200, 200), report

@@ -3,14 +3,16 @@
 // IIIF viewer would. Waits until OpenSeadragon inside Mirador has painted the image (its canvas shows
 // the image's colours), opens the annotations panel through the UI, reads the annotation texts and
 // has every shape drawn, and keeps a screenshot. Prints a JSON report.
-// Usage: node e2e_mirador.mjs MANIFEST_URL SCREENSHOT_PATH
+// With VIEWER_URL (our web app's page of the dataset), the manifest URL is first read from the
+// viewer's "Open in IIIF viewer" box, as a user would copy it.
+// Usage: node e2e_mirador.mjs MANIFEST_URL SCREENSHOT_PATH [VIEWER_URL]
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 
 import { launchBrowser } from "./browser.mjs";
 
-const [manifestUrl, screenshotPath] = process.argv.slice(2);
+const [manifestUrl, screenshotPath, viewerUrl] = process.argv.slice(2);
 const mirador = fs.readFileSync(new URL("./node_modules/mirador/dist/mirador.min.js", import.meta.url));
 
 // The page a library would write: Mirador's own bundle and one window on the manifest.
@@ -45,6 +47,8 @@ const pageUrl = `http://127.0.0.1:${site.address().port}/`;
 
 const report = {
   page_origin: new URL(pageUrl).origin,
+  viewer_manifest_url: null,
+  viewer_mirador_link: null,
   manifest_status: null,
   info_status: null,
   image_requests: 0,
@@ -107,7 +111,17 @@ function overlayPixels(page) {
 
 const browser = await launchBrowser();
 try {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  if (viewerUrl) {
+    const viewer = await context.newPage();
+    await viewer.goto(viewerUrl);
+    const field = viewer.getByRole("textbox", { name: "IIIF manifest URL" });
+    await field.waitFor({ timeout: 30000 });
+    report.viewer_manifest_url = await field.inputValue();
+    report.viewer_mirador_link = await viewer.getByRole("link", { name: "Open in Mirador" }).getAttribute("href");
+    await viewer.close();
+  }
+  const page = await context.newPage();
   page.on("response", (r) => {
     const url = r.url();
     if (url === manifestUrl) report.manifest_status = r.status();
