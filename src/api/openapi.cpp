@@ -14,10 +14,26 @@ namespace json = boost::json;
 
 namespace {
 
+// An enum of strings says so ("type": "string"): viewers show the type, generators make a string enum.
+void type_enums(json::value& v) {
+  if (auto* o = v.if_object()) {
+    if (auto const* e = o->if_contains("enum"); e && e->is_array() && !o->contains("type")) {
+      auto const& values = e->as_array();
+      if (std::all_of(values.begin(), values.end(), [](json::value const& x) { return x.is_string(); }))
+        (*o)["type"] = "string";
+    }
+    for (auto& [_, x] : *o) type_enums(x);
+  } else if (auto* a = v.if_array()) {
+    for (auto& x : *a) type_enums(x);
+  }
+}
+
 json::value schema_of(std::string const& schema) {
   if (schema.empty()) return json::object{};
-  if (schema.front() == '{') return json::parse(schema);
-  return json::object{{"$ref", "#/components/schemas/" + schema}};
+  if (schema.front() != '{') return json::object{{"$ref", "#/components/schemas/" + schema}};
+  auto v = json::parse(schema);
+  type_enums(v);
+  return v;
 }
 
 json::object parameter(http::RouteDoc::Param const& p, std::string_view in) {
@@ -212,6 +228,7 @@ OpenApiDocument openapi_document(http::Router const& router, std::string_view ve
       {"paths", std::move(paths)},
       {"components", {{"schemas", openapi_schemas()}, {"securitySchemes", security_schemes()}}},
   };
+  type_enums(out.json["components"]);
   return out;
 }
 

@@ -119,6 +119,7 @@ TEST(OpenApiDocument, DescribesEveryDocumentedRouteAndNamesTheOthers) {
   EXPECT_EQ(params[0].at("required"), true);
   EXPECT_EQ(params[0].at("schema").at("type"), "integer");
   EXPECT_EQ(params[1].at("in"), "query");
+  EXPECT_EQ(paths.at("/api/docs/{file}").at("get").at("parameters").at(0).at("schema").at("type"), "string");
   EXPECT_EQ(op.at("requestBody").at("content").at("application/json").at("schema").at("$ref"),
             "#/components/schemas/Dataset");
   auto const& responses = op.at("responses").as_object();
@@ -152,6 +153,7 @@ TEST(OpenApiDocument, EveryReferenceResolvesAndOperationIdsAreUnique) {
   auto doc = openapi_document(f.router, "x");
   EXPECT_TRUE(doc.stale.empty());
   auto const& schemas = doc.json.at("components").at("schemas").as_object();
+  EXPECT_EQ(schemas.at("DatasetStatusName").at("type"), "string");  // an enum of strings says so
   std::vector<std::string> all;
   refs(doc.json, all);
   EXPECT_FALSE(all.empty());
