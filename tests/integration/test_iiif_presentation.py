@@ -253,3 +253,28 @@ def test_annotations_past_one_page_are_referenced_and_served(make_server):
     assert s.get(f"/iiif/3/{d}/annotations/3", headers=bearer(token)).status_code == 404
     # Private: no page is readable without the owner's credentials.
     assert requests.get(second["id"], timeout=10).status_code == 404
+
+
+def test_a_large_collection_is_a_collection_of_pages(make_server):
+    s = make_server()
+    token = register(s)["access_token"]
+    # 101 public datasets: one more than a page.
+    ids = set()
+    for i in range(101):
+        buf = io.BytesIO()
+        Image.fromarray(np.full((16, 16, 3), i, np.uint8)).save(buf, format="PNG")
+        _, last = tus.upload(s, token, buf.getvalue(), {"filename": f"{i}.png", "name": f"n{i}", "visibility": "public"})
+        ids.add(last.headers["X-Dataset-Id"])
+    for d in ids:
+        assert tus.wait_for_dataset(s, token, d)[0]["status"] == "completed"
+    top = s.get("/iiif/3/collection").json()
+    assert [(i["id"], i["type"]) for i in top["items"]] == [
+        (s.url("/iiif/3/collection/1"), "Collection"), (s.url("/iiif/3/collection/2"), "Collection")]
+    listed = []
+    for page in top["items"]:
+        c = requests.get(page["id"], timeout=10).json()
+        assert (c["id"], c["type"], c["partOf"][0]["id"]) == (page["id"], "Collection", top["id"])
+        assert all(i["type"] == "Manifest" for i in c["items"])
+        listed += [i["id"] for i in c["items"]]
+    assert sorted(listed) == sorted(s.url(f"/iiif/3/{d}/manifest") for d in ids)
+    assert s.get("/iiif/3/collection/3").status_code == 404
