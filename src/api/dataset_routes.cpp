@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 #include <tuple>
 
 #include "api/endpoint.hpp"
 #include "api/json_body.hpp"
+#include "core/error_catalogue.hpp"
 #include "datasets/stretch_request.hpp"
+#include "pyramid/stretch.hpp"
 #include "tiles/deep_zoom.hpp"
 #include "tiles/iiif.hpp"
 #include "tiles/xyz.hpp"
@@ -98,6 +101,9 @@ boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth:
        d.expires_at ? boost::json::value(iso8601(*d.expires_at)) : boost::json::value(nullptr)}};
   boost::system::error_code ec;
   o["stretch"] = d.stretch.empty() ? boost::json::value(nullptr) : boost::json::parse(d.stretch, ec);
+  // The owner's default live display (ADR 0024), kept in the stretch request.
+  auto const* display = o["stretch"].is_object() ? o["stretch"].as_object().if_contains("display") : nullptr;
+  o["display"] = display ? *display : boost::json::value(nullptr);
   if (d.pyramid_version > 0) {
     auto info = boost::json::parse(d.pyramid_info, ec);
     if (!ec && info.is_object()) o["pyramid"] = info;
@@ -138,7 +144,51 @@ Result<datasets::DetailsPatch> details_patch(boost::json::object const& body) {
     patch.visibility = datasets::parse_visibility(**vis);
     if (!patch.visibility) return invalid_field("visibility", "Visibility must be private or public");
   }
+  // The viewer's default live display (ADR 0024): {stretch, lo, hi, cmap}, or null to forget it.
+  if (auto const* d = body.if_contains("display")) {
+    if (d->is_null()) {
+      patch.display = std::string();
+    } else {
+      auto display = display_settings(*d);
+      if (!display) return display.error();
+      patch.display = boost::json::serialize(*display);
+    }
+  }
   return patch;
+}
+
+Result<boost::json::object> display_settings(boost::json::value const& v) {
+  auto bad = [] {
+    return invalid_field("display", "display must be {stretch, lo, hi, cmap} with finite lo < hi");
+  };
+  if (!v.is_object()) return bad();
+  auto const& o = v.as_object();
+  auto const* stretch = o.if_contains("stretch");
+  auto const* lo = o.if_contains("lo");
+  auto const* hi = o.if_contains("hi");
+  auto const* cmap = o.if_contains("cmap");
+  if (!stretch || !stretch->is_string() || !lo || !lo->is_number() || !hi || !hi->is_number() ||
+      (cmap && !cmap->is_string()))
+    return bad();
+  for (auto const& [key, value] : o) {
+    if (key != "stretch" && key != "lo" && key != "hi" && key != "cmap") return bad();
+  }
+  auto in_display = [](Error e) {
+    e.field = "display";
+    return e;
+  };
+  auto kind = pyramid::parse_stretch(std::string_view(stretch->as_string()));
+  if (!kind) return in_display(kind.error());
+  auto colormap = pyramid::parse_colormap(cmap ? std::string_view(cmap->as_string()) : "grey");
+  if (!colormap) return in_display(colormap.error());
+  double const l = lo->to_number<double>(), h = hi->to_number<double>();
+  if (!std::isfinite(l) || !std::isfinite(h) || !(l < h)) {
+    Error e = make_error(errc::invalid_cuts, "lo must be below hi");
+    e.field = "display";
+    return e;
+  }
+  return boost::json::object{
+      {"stretch", pyramid::to_string(*kind)}, {"lo", l}, {"hi", h}, {"cmap", colormap->name()}};
 }
 
 Result<datasets::RequestChange> reprocess_change(boost::json::object const& body) {

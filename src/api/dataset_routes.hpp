@@ -27,6 +27,9 @@ void add_dataset_routes(http::Router& router, Authenticator& authn, datasets::Da
 // Request bodies, parsed (errors: validation naming the field).
 // PATCH/PUT /api/datasets/{id}: name, description, category, visibility or is_public.
 Result<datasets::DetailsPatch> details_patch(boost::json::object const& body);
+// A dataset's default live display settings, normalised. Errors: validation (display),
+// invalid_stretch, invalid_colormap, invalid_cuts.
+Result<boost::json::object> display_settings(boost::json::value const& v);
 // POST /api/datasets/{id}/reprocess: stretch, cuts, hdu, plane.
 Result<datasets::RequestChange> reprocess_change(boost::json::object const& body);
 

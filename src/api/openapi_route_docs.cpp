@@ -77,6 +77,9 @@ std::map<std::pair<bhttp_verb, std::string>, Doc> const& table() {
            .schema = R"({"type":"number"})",
            .description = "Data value shown white",
            .required = true},
+          {.name = "cmap",
+           .schema = R"({"type":"string","default":"grey"})",
+           .description = "Colour map: grey, heat, cool, rainbow, viridis, inferno, or NAME_r (inverted)"},
       };
       add(base + "/live/{level:int}/{col:int}_{row:int}.png", std::move(live));
     }

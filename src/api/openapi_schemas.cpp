@@ -194,7 +194,7 @@ constexpr std::string_view kSchemas = R"json({
       "plane": {"type": "integer", "minimum": 0, "maximum": 1000000000}
     }
   },
-  "StretchName": {"enum": ["linear", "zscale", "log", "sqrt", "asinh"]},
+  "StretchName": {"enum": ["linear", "zscale", "log", "sqrt", "asinh", "squared", "sinh", "histeq"]},
   "Counts": {"type": "object", "additionalProperties": {"type": "integer"}},
   "DatasetStats": {
     "type": "object",

@@ -84,12 +84,42 @@ Result<std::int64_t> int_param(Call const& call, std::string_view name, std::opt
   return e;
 }
 
-// GET …/live/{level}/{col}_{row}.png?stretch=&lo=&hi=
+// The pack's "data_stats" (pyramid/stretch_statistics.hpp), written by the build; packs built before
+// they existed have none. Errors: no_data_statistics.
+Result<boost::json::object> stored_statistics(pyramid::PackReader const& pack) {
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(pack.info().metadata_json, ec);
+  if (!ec && meta.is_object()) {
+    if (auto const* stats = meta.as_object().if_contains("data_stats"); stats && stats->is_object())
+      return stats->as_object();
+  }
+  return make_error(errc::no_data_statistics, "This pyramid was built before data statistics were stored",
+                    "Reprocess the dataset to store them");
+}
+
+// histeq follows the stored distribution, the one the build equalised with.
+Result<std::vector<double>> stored_quantiles(pyramid::PackReader const& pack) {
+  auto stats = stored_statistics(pack);
+  if (!stats) return stats.error();
+  std::vector<double> out;
+  if (auto const* q = stats->if_contains("quantiles"); q && q->is_array()) {
+    for (auto const& x : q->as_array()) {
+      if (!x.is_number()) break;
+      out.push_back(x.to_number<double>());
+    }
+  }
+  if (out.size() < 2 || !std::is_sorted(out.begin(), out.end())) return make_error(errc::no_data_statistics);
+  return out;
+}
+
+// GET …/live/{level}/{col}_{row}.png?stretch=&lo=&hi=&cmap=
 Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCache& cache) {
   auto v = resolve(directory, call);
   if (!v) return v.error();
   auto kind = pyramid::parse_stretch(call.query("stretch").value_or("linear"));
   if (!kind) return kind.error();
+  auto colormap = pyramid::parse_colormap(call.query("cmap").value_or("grey"));
+  if (!colormap) return colormap.error();
   auto lo = number_param(call, "lo");
   if (!lo) return lo.error();
   auto hi = number_param(call, "hi");
@@ -111,7 +141,7 @@ Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCa
   auto c = static_cast<std::uint32_t>(col), r = static_cast<std::uint32_t>(row);
 
   // The settings as the URL carries them, normalised: equal settings share one entry and one ETag.
-  auto settings = fmt::format("{}:{}:{}", pyramid::to_string(*kind), *lo, *hi);
+  auto settings = fmt::format("{}:{}:{}:{}", pyramid::to_string(*kind), *lo, *hi, colormap->name());
   http::Response res;
   auto what = fmt::format("live:{}/{}/{}:{}", l, c, r, settings);
   if (tiles::TileService::not_modified(call.request, res, *v, what)) return Answer::of(res);
@@ -128,6 +158,12 @@ Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCa
     pyramid::StretchOptions options;
     options.kind = *kind;
     options.cuts = std::pair{*lo, *hi};
+    options.colormap = *colormap;
+    if (*kind == pyramid::StretchKind::histeq) {
+      auto quantiles = stored_quantiles(pack);
+      if (!quantiles) return quantiles.error();
+      options.quantiles = std::move(*quantiles);
+    }
     std::vector<float> sample{static_cast<float>(*lo)};
     auto stretch = pyramid::Stretch::fit(sample, options);
     if (!stretch) return stretch.error();
@@ -157,6 +193,31 @@ std::optional<std::string> bunit_of(boost::json::value const& meta) {
   auto const* bunit = keywords->as_object().if_contains("BUNIT");
   if (!bunit || !bunit->is_string()) return std::nullopt;
   return std::string(bunit->as_string());
+}
+
+// GET /api/datasets/{id}[/v{version}]/histogram: the stored statistics for the display controls
+// (extremes, preset percentiles, zscale cuts, the histogram of the values), without the quantiles
+// only the server's histeq needs.
+Result<Answer> histogram(Call& call, tiles::TileDirectory& directory) {
+  auto v = resolve(directory, call);
+  if (!v) return v.error();
+  auto stats = stored_statistics(v->pack());
+  if (!stats) return stats.error();
+  http::Response res;
+  if (tiles::TileService::not_modified(call.request, res, *v, "histogram")) return Answer::of(res);
+  auto out = std::move(*stats);
+  out.erase("quantiles");
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(v->pack().info().metadata_json, ec);
+  auto bunit = ec ? std::nullopt : bunit_of(meta);
+  out["bunit"] = bunit ? boost::json::value(*bunit) : boost::json::value(nullptr);
+  // The cuts and stretch the published tiles were built with.
+  if (auto const* fitted = ec || !meta.is_object() ? nullptr : meta.as_object().if_contains("stretch"))
+    out["built"] = *fitted;
+  out["version"] = v->entry->version;
+  res.headers.set(bhttp::field::content_type, "application/json");
+  res.body = boost::json::serialize(out);
+  return Answer::of(std::move(res));
 }
 
 // GET /api/datasets/{id}/pixels?x=&y=&size=5: the original values of a size × size window centred
@@ -246,6 +307,24 @@ void add_science_routes(http::Router& router, Authenticator& authn, tiles::TileD
                   // Tiles come in bursts of hundreds, as for pre-cut tiles.
                   .rate_policy = "",
                   .handler = [dir, cache](Call& c) { return live_tile(c, *dir, *cache); }});
+  }
+  for (auto const* prefix : {"/api/datasets/{id}", "/api/datasets/{id}/v{version:int}"}) {
+    add_endpoint(
+        router, authn,
+        {.method = bhttp::verb::get,
+         .pattern = std::string(prefix) + "/histogram",
+         .handler = [dir](Call& c) { return histogram(c, *dir); },
+         .doc = {.summary = "Statistics of the data for the display controls",
+                 .tag = "science",
+                 .description = "Stored at build time: min, max, mean, std, median, the cut presets' "
+                                "percentiles, zscale cuts and a 256-bin histogram between min and max; "
+                                "404 no_data_pyramid, no_data_statistics (built before: reprocess)",
+                 .answers = {{.status = 200,
+                              .description = "The statistics",
+                              .content = {{"application/json"}},
+                              .headers = {"ETag", "Cache-Control"}},
+                             {.status = 304, .description = "Not modified (If-None-Match)"}},
+                 .errors = {404}}});
   }
   add_endpoint(router, authn,
                {.method = bhttp::verb::get,

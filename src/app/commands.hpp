@@ -28,8 +28,9 @@ struct TileCommand {
   unsigned threads = 0;
   std::string stretch = "linear";
   std::string cuts;  // "LO,HI" data values
-  int hdu = -1;      // FITS HDU (0-based); -1 = first image
-  int plane = 0;     // plane of a FITS cube
+  std::string colormap = "grey";
+  int hdu = -1;   // FITS HDU (0-based); -1 = first image
+  int plane = 0;  // plane of a FITS cube
 };
 
 struct ImportCommand {

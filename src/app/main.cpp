@@ -46,7 +46,10 @@ int main(int argc, char** argv) {
                    "Refuse images with more pixels (checked from the header)");
   tile->add_option("--threads", tile_cmd.threads, "Encoding threads (0 = one per core)");
   tile->add_option("--stretch", tile_cmd.stretch, "Display stretch for 16-bit and float data")
-      ->check(CLI::IsMember({"linear", "zscale", "log", "sqrt", "asinh"}));
+      ->check(CLI::IsMember({"linear", "zscale", "log", "sqrt", "asinh", "squared", "sinh", "histeq"}));
+  tile->add_option(
+      "--colormap", tile_cmd.colormap,
+      "Colour map after the stretch: grey, heat, cool, rainbow, viridis, inferno (NAME_r inverted)");
   tile->add_option("--hdu", tile_cmd.hdu, "FITS HDU to tile, numbered from 0 (default: the first image)");
   tile->add_option("--plane", tile_cmd.plane, "Plane of a FITS data cube, numbered from 0");
   tile->add_option("--cuts", tile_cmd.cuts, "LO,HI data values instead of the 0.25/99.75 % percentiles");

@@ -88,6 +88,12 @@ int run_tile(TileCommand const& cmd) {
   opts.threads = cmd.threads;
   opts.fits = {cmd.hdu, cmd.plane};
   if (auto kind = pyramid::parse_stretch(cmd.stretch)) opts.stretch.kind = *kind;
+  auto colormap = pyramid::parse_colormap(cmd.colormap);
+  if (!colormap) {
+    std::cerr << "astropixel tile: " << colormap.error().message << ": " << colormap.error().detail << "\n";
+    return kUsage;
+  }
+  opts.stretch.colormap = *colormap;
   if (!cmd.cuts.empty()) {
     double lo = 0, hi = 0;
     char comma = 0;

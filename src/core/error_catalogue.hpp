@@ -111,7 +111,9 @@ struct ErrorSpec {
   X(iiif_bad_request, bad_request, "This IIIF image request cannot be answered", "", false)                 \
   X(iiif_too_large, bad_request, "IIIF request above maxWidth, maxHeight or maxArea", "", false)            \
   X(invalid_cuts, validation, "Cuts need finite lo and hi with lo < hi", "", false)                         \
+  X(invalid_colormap, validation, "Unknown colour map", "", false)                                          \
   X(no_data_pyramid, not_found, "This dataset has no data pyramid of original values", "", false)           \
+  X(no_data_statistics, not_found, "This dataset has no stored data statistics", "", false)                 \
   X(pixel_outside_image, validation, "The position lies outside the image", "", false)                      \
   /* Annotations and regions */                                                                             \
   X(not_a_region_file, validation, "This is not a DS9 region file", "", false)                              \

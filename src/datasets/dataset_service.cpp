@@ -218,6 +218,17 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
     else if (settings_.retention_hours > 0 && !d->owner_id.empty())
       d->expires_at = now_unix_ms() + static_cast<std::int64_t>(settings_.retention_hours * 3600 * 1000);
   }
+  if (patch.display) {
+    boost::json::object request;
+    boost::system::error_code ec;
+    if (auto stored = boost::json::parse(d->stretch, ec); !ec && stored.is_object())
+      request = stored.as_object();
+    if (patch.display->empty())
+      request.erase("display");
+    else
+      request["display"] = boost::json::parse(*patch.display);
+    d->stretch = request.empty() ? std::string() : boost::json::serialize(request);
+  }
   if (auto s = store::update_details(**conn, *d); !s) return s.error();
   if (auto s = tx->commit(); !s) return s.error();
   return store::get(**conn, id);

@@ -24,6 +24,9 @@ struct Settings {
 struct DetailsPatch {
   std::optional<std::string> name, description, category;
   std::optional<auth::Visibility> visibility;
+  // The viewer's default display, as validated JSON; empty to remove it. Kept under "display" in
+  // the stretch request, which a reprocess carries over.
+  std::optional<std::string> display;
 };
 
 // A new dataset made from a finished upload.

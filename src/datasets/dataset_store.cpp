@@ -161,9 +161,9 @@ Result<Page> list(db::Connection& c, ListQuery const& q) {
 Status update_details(db::Connection& c, Dataset const& d) {
   auto r = c.query(
       "UPDATE datasets SET name = $1, description = $2, category = $3, visibility = $4, expires_at = $5, "
-      "updated_at = $6 WHERE id = $7",
+      "updated_at = $6, stretch = $7 WHERE id = $8",
       {d.name, d.description, d.category, std::string(to_string(d.visibility)), opt(d.expires_at),
-       now_unix_ms(), d.id});
+       now_unix_ms(), d.stretch, d.id});
   if (!r) return r.error();
   if (r->affected == 0) return make_error(ErrorCode::not_found, "Dataset not found");
   return {};

@@ -246,6 +246,8 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
       {"sample_format", info.sample_format},
       {"stretch",
        info.stretch_json.empty() ? boost::json::value("none") : boost::json::parse(info.stretch_json)},
+      {"data_stats",
+       info.data_stats_json.empty() ? boost::json::value(nullptr) : boost::json::parse(info.data_stats_json)},
       {"blank_pixels", info.blank_pixels},
       {"statistics_rows", info.statistics_rows},
       {"wcs", info.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(info.wcs_json)},

@@ -67,19 +67,31 @@ void shrink_float_rows(float const* top, float const* bottom, std::uint32_t widt
   }
 }
 
+void map_values_into(std::span<float const> values, Stretch const& stretch, bool alpha, unsigned char* out) {
+  int const colours = stretch.colour_bands();
+  if (colours == 1 && !alpha) {
+    for (std::size_t i = 0; i < values.size(); ++i) out[i] = stretch.map(values[i]);
+    return;
+  }
+  auto const& cmap = stretch.colormap();
+  for (float v : values) {
+    unsigned char level = stretch.map(v);
+    if (colours == 1) {
+      *out++ = level;
+    } else {
+      auto const* rgb = cmap.rgb(level);
+      *out++ = rgb[0], *out++ = rgb[1], *out++ = rgb[2];
+    }
+    if (alpha) *out++ = std::isfinite(v) ? 255 : 0;
+  }
+}
+
 int map_values(std::span<float const> values, Stretch const& stretch, bool alpha,
                std::vector<unsigned char>& out) {
-  if (!alpha) {
-    out.resize(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) out[i] = stretch.map(values[i]);
-    return 1;
-  }
-  out.resize(values.size() * 2);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    out[2 * i] = stretch.map(values[i]);
-    out[2 * i + 1] = std::isfinite(values[i]) ? 255 : 0;
-  }
-  return 2;
+  int const bands = stretch.colour_bands() + (alpha ? 1 : 0);
+  out.resize(values.size() * static_cast<std::size_t>(bands));
+  map_values_into(values, stretch, alpha, out.data());
+  return bands;
 }
 
 }  // namespace astropixel::pyramid

@@ -27,9 +27,12 @@ Result<std::vector<float>> decode_data_tile(std::span<unsigned char const> bytes
 // ceil(width / 2) values, ignoring NaN: NaN only where all four are NaN.
 void shrink_float_rows(float const* top, float const* bottom, std::uint32_t width, float* out);
 
-// The display pixels of values through a stretch, as the build makes them (Stretch::map, NaN → 0):
-// grey, or grey + alpha (blank → transparent) when `alpha`. Returns the band count (1 or 2).
+// The display pixels of values through a stretch, as the build makes them (Stretch::map, NaN → 0,
+// then the stretch's colour map): grey or RGB, + alpha (blank → transparent) when `alpha`. Returns
+// the band count (1-4).
 int map_values(std::span<float const> values, Stretch const& stretch, bool alpha,
                std::vector<unsigned char>& out);
+// The same into `out`, which holds values.size() × (stretch.colour_bands() + alpha) bytes.
+void map_values_into(std::span<float const> values, Stretch const& stretch, bool alpha, unsigned char* out);
 
 }  // namespace astropixel::pyramid

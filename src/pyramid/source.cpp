@@ -4,9 +4,11 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <vips/vips8>
@@ -14,11 +16,13 @@
 #include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
+#include "pyramid/data_tile.hpp"
 #include "pyramid/fits_layout.hpp"
 #include "pyramid/fits_wcs.hpp"
 #include "pyramid/float_rows.hpp"
 #include "pyramid/georeference.hpp"
 #include "pyramid/gunzip.hpp"
+#include "pyramid/stretch_statistics.hpp"
 #include "pyramid/tiff_reader.hpp"
 
 namespace astropixel::pyramid {
@@ -200,6 +204,7 @@ class VipsRows final : public FloatRows {
 struct Sampled {
   std::vector<float> values;  // finite values
   std::uint64_t blank = 0;    // NaN or blank pixels in the rows read
+  float min = std::numeric_limits<float>::infinity(), max = -std::numeric_limits<float>::infinity();
   std::uint32_t rows_read = 0;
 };
 
@@ -229,6 +234,8 @@ Result<Sampled> sample_values(FloatRows& rows_in, FirstPassHooks const& hooks) {
         ++out.blank;
         continue;
       }
+      out.min = std::min(out.min, v);
+      out.max = std::max(out.max, v);
       if (index % step == 0) out.values.push_back(v);
     }
     auto done = static_cast<std::uint32_t>(y + rows);
@@ -646,7 +653,20 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
         return too_large(info, max_pixels);
       auto sampled = sample_values(**sampler, hooks);
       if (!sampled) return sampled.error();
-      auto stretch = Stretch::fit(sampled->values, stretch_options);
+      // The statistics the display controls use, from the same sample the stretch is fitted on
+      // (mono data only: the data pyramid is one band).
+      auto options = stretch_options;
+      bool const mono = (*sampler)->bands() == 1;
+      if (!sampled->values.empty()) {
+        std::sort(sampled->values.begin(), sampled->values.end());
+        auto stats = describe_sample(sampled->values, sampled->min, sampled->max, options.zscale_contrast);
+        if (options.kind == StretchKind::histeq && options.quantiles.empty())
+          options.quantiles = stats.quantiles;
+        if (mono) info.data_stats_json = stats.to_json();
+      }
+      // A colour map applies to one band of values; colour data keeps its own colours.
+      if (!mono) options.colormap = Colormap();
+      auto stretch = Stretch::fit(sampled->values, options);
       if (!stretch) return stretch.error();
       auto reader = make_rows();
       if (!reader) return reader.error();
@@ -659,7 +679,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       impl->alpha = stretch_options.transparent_blanks &&
                     (sampled->blank > 0 || (!whole && impl->float_rows->may_hold_blanks()));
       impl->stretch = *stretch;
-      info.display_bands = impl->data_bands + (impl->alpha ? 1 : 0);
+      info.display_bands = impl->data_bands * stretch->colour_bands() + (impl->alpha ? 1 : 0);
       info.stretch_json = stretch->describe_json();
       // Counted in the rows read; scaled to the whole image when they were a sample.
       info.blank_pixels =
@@ -721,6 +741,10 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
     int db = impl_->data_bands, out_bands = info_.display_bands;
     impl_->float_strip.resize(static_cast<std::size_t>(info_.width) * db * rows);
     if (auto s = impl_->float_rows->read(y, rows, impl_->float_strip.data()); !s) return s;
+    if (st.colour_bands() > 1) {  // a colour map: mono data only
+      map_values_into(impl_->float_strip, st, impl_->alpha, out);
+      return {};
+    }
     if (!impl_->alpha) {  // the common case: one table lookup per value (NaN maps to 0)
       auto const* p = impl_->float_strip.data();
       for (std::size_t i = 0, n = row_bytes * rows; i < n; ++i) out[i] = st.map(p[i]);

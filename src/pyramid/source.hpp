@@ -24,6 +24,7 @@ struct SourceInfo {
   int bit_depth = 0;                  // bits per sample of the source (set by probe)
   int display_bands = 0;              // 1-4 bands of 8-bit display pixels
   std::string stretch_json;           // the stretch applied; empty for 8-bit data shown as is
+  std::string data_stats_json;        // mono 16-bit/float/FITS: stretch_statistics.hpp's DataStatistics
   std::uint64_t blank_pixels = 0;     // NaN or BLANK values: transparent (PNG/WebP) or black (JPEG)
   std::uint32_t statistics_rows = 0;  // rows the statistics pass read (all of them, or a sample)
   std::string georeference_json;      // GeoTIFF: pyramid/georeference.hpp's JSON; empty otherwise

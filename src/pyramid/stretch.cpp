@@ -15,7 +15,11 @@ Result<StretchKind> parse_stretch(std::string_view name) {
   if (name == "log") return StretchKind::log;
   if (name == "sqrt") return StretchKind::sqrt;
   if (name == "asinh") return StretchKind::asinh;
-  Error e = make_error(ErrorCode::validation, "Unknown stretch", "Use linear, zscale, log, sqrt or asinh");
+  if (name == "squared") return StretchKind::squared;
+  if (name == "sinh") return StretchKind::sinh;
+  if (name == "histeq") return StretchKind::histeq;
+  Error e = make_error(ErrorCode::validation, "Unknown stretch",
+                       "Use linear, zscale, log, sqrt, asinh, squared, sinh or histeq");
   e.reason = errc::invalid_stretch.code;
   return e;
 }
@@ -32,6 +36,12 @@ std::string_view to_string(StretchKind kind) {
       return "sqrt";
     case StretchKind::asinh:
       return "asinh";
+    case StretchKind::squared:
+      return "squared";
+    case StretchKind::sinh:
+      return "sinh";
+    case StretchKind::histeq:
+      return "histeq";
   }
   return "linear";
 }
@@ -83,8 +93,14 @@ Result<Stretch> Stretch::fit(std::vector<float>& sample, StretchOptions const& o
     e.reason = errc::no_valid_pixels.code;
     return e;
   }
+  if (o.kind == StretchKind::histeq && o.quantiles.size() < 2) {
+    Error e = make_error(ErrorCode::validation, "Histogram equalisation needs the data's distribution");
+    e.reason = errc::invalid_stretch.code;
+    return e;
+  }
   Stretch s;
   s.kind_ = o.kind;
+  s.colormap_ = o.colormap;
   if (o.cuts) {
     s.low_ = o.cuts->first;
     s.high_ = o.cuts->second;
@@ -112,6 +128,16 @@ Result<Stretch> Stretch::fit(std::vector<float>& sample, StretchOptions const& o
       s.param_ = o.asinh_softening;
       s.norm_ = 1.0 / std::asinh(1.0 / o.asinh_softening);
       break;
+    case StretchKind::sinh:
+      s.param_ = o.sinh_softening;
+      s.norm_ = 1.0 / std::sinh(1.0 / o.sinh_softening);
+      break;
+    case StretchKind::histeq: {
+      s.quantiles_ = o.quantiles;
+      s.cdf_low_ = s.cdf(s.low_);
+      s.cdf_span_ = s.cdf(s.high_) - s.cdf_low_;
+      break;
+    }
     default:
       break;
   }
@@ -141,13 +167,36 @@ unsigned char Stretch::apply(float v) const {
     case StretchKind::asinh:
       x = std::asinh(x / param_) * norm_;
       break;
+    case StretchKind::squared:
+      x = x * x;
+      break;
+    case StretchKind::sinh:
+      x = std::sinh(x / param_) * norm_;
+      break;
+    case StretchKind::histeq:
+      // Equal areas of the distribution between the cuts get equal shares of the grey levels; where
+      // the cuts hold none of it (all data outside), the mapping falls back to linear.
+      if (cdf_span_ > 0) x = (cdf(std::clamp(static_cast<double>(v), low_, high_)) - cdf_low_) / cdf_span_;
+      break;
   }
   return static_cast<unsigned char>(std::lround(std::clamp(x, 0.0, 1.0) * 255.0));
 }
 
+// The fraction of the data at or below v, linear between the stored quantiles.
+double Stretch::cdf(double v) const {
+  auto const& q = quantiles_;
+  if (v < q.front()) return 0;
+  if (v >= q.back()) return 1;
+  auto i = static_cast<std::size_t>(std::upper_bound(q.begin(), q.end(), v) - q.begin()) - 1;
+  double const step = 1.0 / static_cast<double>(q.size() - 1);
+  return (static_cast<double>(i) + (v - q[i]) / (q[i + 1] - q[i])) * step;
+}
+
 std::string Stretch::describe_json() const {
-  return fmt::format(R"({{"kind":"{}","low":{},"high":{},"param":{}}})", to_string(kind_), low_, high_,
-                     param_);
+  // The colour map only when there is one, so grey pyramids describe themselves as before.
+  auto colormap = colormap_.is_grey() ? std::string() : fmt::format(R"(,"colormap":"{}")", colormap_.name());
+  return fmt::format(R"({{"kind":"{}","low":{},"high":{},"param":{}{}}})", to_string(kind_), low_, high_,
+                     param_, colormap);
 }
 
 }  // namespace astropixel::pyramid

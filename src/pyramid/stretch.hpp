@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "pyramid/stretch_colormap.hpp"
 
 namespace astropixel::pyramid {
 
-enum class StretchKind { linear, zscale, log, sqrt, asinh };
+enum class StretchKind { linear, zscale, log, sqrt, asinh, squared, sinh, histeq };
 
 struct StretchOptions {
   StretchKind kind = StretchKind::linear;
@@ -22,19 +23,27 @@ struct StretchOptions {
   double asinh_softening = 0.1;
   double log_exponent = 1000;  // "a" in log10(a·x + 1) / log10(a + 1)
   double zscale_contrast = 0.25;
+  double sinh_softening = 1.0 / 3;  // "a" in sinh(x / a) / sinh(1 / a) (astropy's SinhStretch)
+  // histeq: the data's quantiles (value at probability i / (n - 1), non-decreasing), the cumulative
+  // distribution the equalisation follows. The build passes its sample's, live tiles the stored ones
+  // (data_stats.hpp), so both make the same table.
+  std::vector<double> quantiles;
+  Colormap colormap;  // after the stretch: grey keeps one band
   // Blank pixels become transparent through an alpha band; off when the tiles cannot show
   // transparency (JPEG), where they are black either way and the band would only cost time.
   bool transparent_blanks = true;
 };
 
-// "linear", "zscale", "log", "sqrt", "asinh". Errors: validation.
+// "linear", "zscale", "log", "sqrt", "asinh", "squared", "sinh", "histeq". Errors: validation
+// (invalid_stretch).
 Result<StretchKind> parse_stretch(std::string_view name);
 std::string_view to_string(StretchKind kind);
 
 class Stretch {
  public:
   // Computes the cuts from `sample` (finite values only; reordered in place).
-  // Errors: unprocessable (no_valid_pixels) when the sample is empty.
+  // Errors: unprocessable (no_valid_pixels) when the sample is empty; validation (invalid_stretch)
+  // for histeq without quantiles.
   static Result<Stretch> fit(std::vector<float>& sample, StretchOptions const& options);
 
   // Maps one data value to 0-255.
@@ -50,12 +59,19 @@ class Stretch {
   double low() const { return low_; }
   double high() const { return high_; }
   StretchKind kind() const { return kind_; }
+  Colormap const& colormap() const { return colormap_; }
+  // Display bands of a mapped value: 1 (grey) or 3 (a colour map), before any alpha.
+  int colour_bands() const { return colormap_.is_grey() ? 1 : 3; }
   std::string describe_json() const;
 
  private:
+  double cdf(double v) const;
   StretchKind kind_ = StretchKind::linear;
   static constexpr std::size_t kTableSize = 65536;
   double low_ = 0, high_ = 1, scale_ = 1, param_ = 0, norm_ = 1;
+  double cdf_low_ = 0, cdf_span_ = 1;  // histeq: the distribution at the low cut, and its rise to the high
+  std::vector<double> quantiles_;
+  Colormap colormap_;
   float lowf_ = 0, scalef_ = 1;
   std::shared_ptr<std::array<unsigned char, kTableSize>> table_;
 };

@@ -101,6 +101,24 @@ def test_live_tiles_equal_the_cli_and_pixels_are_the_original_values(server, tmp
             assert live.shape == built.shape, (stretch, col, row)
             assert (live == built).all(), (stretch, col, row, np.argwhere(live != built)[:5])
 
+    # The stretches and colour maps added for the display panel: the same mapping as the CLI's
+    # (histeq follows the distribution the build stored), RGB after a colour map.
+    for stretch, lo, hi, cmap in [("histeq", 1000, 390000, "viridis"), ("sinh", 0, 400000, "heat_r"),
+                                  ("squared", -10, 3e5, "rainbow"), ("histeq", 5e4, 2e5, "grey")]:
+        pack = cli_tile(src, tmp_path / f"{stretch}-{cmap}.pack", "--stretch", stretch, "--cuts", f"{lo},{hi}",
+                        "--colormap", cmap)
+        for col, row in [(0, 0), (1, 0), (2, 1)]:
+            r = server.get(f"/api/datasets/{d}/live/{top}/{col}_{row}.png",
+                           params={"stretch": stretch, "lo": lo, "hi": hi, "cmap": cmap}, headers=auth(token))
+            assert r.status_code == 200, r.text
+            live, built = pixels(r.content), pixels(pack.tile(top, col, row))
+            bands = 1 if cmap == "grey" else 3
+            if (live.ndim == 2 and bands == 1) or (live.ndim == 3 and live.shape[2] == 3):
+                live = np.dstack([live, np.full(live.shape[:2], 255, np.uint8)])
+            assert built.shape[2] == bands + 1 and live.shape == built.shape, (stretch, cmap, col, row)
+            assert (live == built).all(), (stretch, cmap, col, row, np.argwhere(live != built)[:5])
+        if cmap != "grey":
+            assert (live[..., 0] != live[..., 2]).any(), "coloured, not grey"
     # A versioned URL is immutable; the same settings written differently share the ETag.
     v = server.get(f"/api/datasets/{d}", headers=auth(token)).json()["pyramid_version"]
     r = server.get(f"/api/datasets/{d}/v{v}/live/{top}/0_0.png", params={"stretch": "log", "lo": "2000",
@@ -146,7 +164,9 @@ def test_live_tiles_equal_the_cli_and_pixels_are_the_original_values(server, tmp
     for params, status, code in [({"stretch": "log", "lo": 5, "hi": 5}, 400, "invalid_cuts"),
                                  ({"stretch": "log", "lo": "nan", "hi": 5}, 400, "invalid_cuts"),
                                  ({"stretch": "log", "hi": 5}, 400, "invalid_cuts"),
-                                 ({"stretch": "gamma", "lo": 0, "hi": 5}, 400, "invalid_stretch")]:
+                                 ({"stretch": "gamma", "lo": 0, "hi": 5}, 400, "invalid_stretch"),
+                                 ({"lo": 0, "hi": 5, "cmap": "jet"}, 400, "invalid_colormap"),
+                                 ({"lo": 0, "hi": 5, "cmap": "<b>"}, 400, "invalid_colormap")]:
         r = server.get(f"/api/datasets/{d}/live/{top}/0_0.png", params=params, headers=auth(token))
         assert r.status_code == status and r.json()["code"] == code, (params, r.text)
     r = server.get(f"/api/datasets/{d}/live/{top}/9_0.png", params={"lo": 0, "hi": 1}, headers=auth(token))
@@ -155,13 +175,84 @@ def test_live_tiles_equal_the_cli_and_pixels_are_the_original_values(server, tmp
     # Private: another user and a guest get the answer a missing dataset gets.
     other = register(server)["access_token"]
     missing = "0" * len(d)
-    for path in [f"/live/{top}/0_0.png?lo=0&hi=1", "/pixels?x=1&y=1"]:
+    for path in [f"/live/{top}/0_0.png?lo=0&hi=1", "/pixels?x=1&y=1", "/histogram"]:
         absent = server.get(f"/api/datasets/{missing}{path}", headers=auth(other))
         assert absent.status_code == 404
         for headers in [auth(other), {}]:
             r = server.get(f"/api/datasets/{d}{path}", headers=headers)
             assert r.status_code == 404 and r.json()["code"] == absent.json()["code"], (path, r.text)
             assert r.json()["message"] == absent.json()["message"]
+
+
+def test_the_build_stores_statistics_and_a_histogram_for_the_display_controls(server, tmp_path, generated):
+    src, data = generated
+    token = register(server)["access_token"]
+    d = upload(server, token, src)
+    r = server.get(f"/api/datasets/{d}/histogram", headers=auth(token))
+    assert r.status_code == 200, r.text
+    stats = r.json()
+    finite = np.sort(data[np.isfinite(data)].astype(np.float64))
+    n = finite.size  # 240,000 - 200 blanks: small enough to be sampled whole
+    assert stats["sample_size"] == n
+    assert (stats["min"], stats["max"]) == (finite[0], finite[-1]) == (0, 599 + 1000 * 399)
+    assert stats["bunit"] == "ADU" and stats["version"] >= 1
+    assert abs(stats["mean"] - finite.mean()) < 1e-6 * finite.mean()
+    assert abs(stats["std"] - finite.std()) < 1e-6 * finite.std()
+    # Percentiles as the build chooses its cuts: the value at floor(p/100 · (n - 1)) of the sorted values.
+    assert set(stats["percentiles"]) == {"0.025", "0.05", "0.1", "0.25", "0.5", "1", "2", "2.5", "5", "10", "90", "95",
+                                         "97.5", "98", "99", "99.5", "99.75", "99.9", "99.95", "99.975"}
+    for p, v in stats["percentiles"].items():
+        assert v == finite[int(float(p) / 100 * (n - 1))], (p, v)
+    built = stats["built"]  # the default build: linear between the 0.25 and 99.75 % values
+    assert (built["kind"], built["low"], built["high"]) == ("linear", stats["percentiles"]["0.25"],
+                                                            stats["percentiles"]["99.75"])
+    lo, hi = stats["zscale"]
+    assert stats["min"] <= lo < hi <= stats["max"]
+    h = stats["histogram"]
+    assert (h["low"], h["high"]) == (stats["min"], stats["max"]) and len(h["counts"]) == 256
+    want, _ = np.histogram(finite, bins=256, range=(h["low"], h["high"]))
+    assert sum(h["counts"]) == n and np.abs(np.array(h["counts"]) - want).max() <= 2  # at most a bin edge rounded apart
+    assert "quantiles" not in stats
+    # Versioned: immutable; conditional requests answer 304.
+    r = server.get(f"/api/datasets/{d}/v{stats['version']}/histogram", headers=auth(token))
+    assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"] and r.json() == stats
+    again = server.get(f"/api/datasets/{d}/v{stats['version']}/histogram",
+                       headers={**auth(token), "If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_owner_saves_the_default_display_and_everyone_gets_it(server, tmp_path, generated):
+    src, _ = generated
+    owner = register(server)["access_token"]
+    d = upload(server, owner, src)
+    display = {"stretch": "asinh", "lo": -5, "hi": 3.5e5, "cmap": "inferno_r"}
+    r = server.request("PATCH", f"/api/datasets/{d}", json={"display": display, "is_public": True}, headers=auth(owner))
+    assert r.status_code == 200, r.text
+    assert r.json()["stretch"]["display"] == display
+    other = register(server)["access_token"]
+    for headers in [auth(other), {}]:  # a reader, and a guest: the viewer opens with it
+        assert server.get(f"/api/datasets/{d}", headers=headers).json()["stretch"]["display"] == display
+    # Only the owner (or an administrator) changes it.
+    r = server.request("PATCH", f"/api/datasets/{d}", json={"display": {**display, "cmap": "grey"}}, headers=auth(other))
+    assert r.status_code in (403, 404), r.text
+    # Hostile or wrong settings: the field and a code; nothing stored.
+    for bad, code in [({"stretch": "gamma", "lo": 0, "hi": 1}, "invalid_stretch"),
+                      ({"stretch": "log", "lo": 0, "hi": 1, "cmap": "jet"}, "invalid_colormap"),
+                      ({"stretch": "log", "lo": 1, "hi": 1}, "invalid_cuts"),
+                      ({"stretch": "log", "lo": "0", "hi": 1}, "validation_error"),
+                      ({"stretch": "log", "lo": 0, "hi": 1, "extra": "<script>"}, "validation_error"),
+                      ("linear", "validation_error")]:
+        r = server.request("PATCH", f"/api/datasets/{d}", json={"display": bad}, headers=auth(owner))
+        assert r.status_code == 400 and r.json()["code"] == code, (bad, r.text)
+    assert server.get(f"/api/datasets/{d}", headers=auth(owner)).json()["stretch"]["display"] == display
+    # A reprocess keeps it; null forgets it.
+    r = server.request("POST", f"/api/datasets/{d}/reprocess", json={"stretch": "sqrt"}, headers=auth(owner))
+    assert r.status_code in (200, 202), r.text
+    status, _ = tus.wait_for_dataset(server, owner, d)
+    body = server.get(f"/api/datasets/{d}", headers=auth(owner)).json()
+    assert body["stretch"]["kind"] == "sqrt" and body["stretch"]["display"] == display, body["stretch"]
+    r = server.request("PATCH", f"/api/datasets/{d}", json={"display": None}, headers=auth(owner))
+    assert r.status_code == 200 and "display" not in r.json()["stretch"], r.text
 
 
 def test_pixel_values_of_a_real_fits_file(server):
@@ -186,5 +277,6 @@ def test_eight_bit_datasets_have_no_data_pyramid(server, tmp_path):
     src = tmp_path / "grey.png"
     Image.fromarray(np.arange(64 * 64, dtype=np.uint8).reshape(64, 64)).save(src)
     d = upload(server, token, src)
-    r = server.get(f"/api/datasets/{d}/pixels", params={"x": 1, "y": 1}, headers=auth(token))
-    assert r.status_code == 404 and r.json()["code"] == "no_data_pyramid", r.text
+    for path in ["/pixels?x=1&y=1", "/histogram", "/live/6/0_0.png?lo=0&hi=1"]:
+        r = server.get(f"/api/datasets/{d}{path}", headers=auth(token))
+        assert r.status_code == 404 and r.json()["code"] == "no_data_pyramid", (path, r.text)
