@@ -198,7 +198,7 @@ def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
     assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"
     s = make_server(env={"WEB_ROOT": str(dist)})
     token = register(s)["access_token"]
-    d = upload(s, token, two_halves(), name=NAME)
+    d = upload(s, token, two_halves(), name=NAME, description="Two halves & a ring")
     annotate(s, token, d)
     make_public(s, token, d)
 
@@ -221,6 +221,10 @@ def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
     assert report["page_errors"] == [], report
     painted = report["painted"]
     assert painted["red"] > 0.02 and painted["blue"] > 0.02, painted
+    # Mirador's Information panel shows the manifest's label, summary and metadata.
+    info = report["information"]
+    for text in (NAME, "Two halves & a ring", "Dimensions", "1200 × 800 pixels", "Format", "PNG"):
+        assert text in info, (text, info)
     assert report["annotations_panel"] == "Showing 4 annotations", report
     assert sorted(report["annotation_texts"]) == sorted(n["label"] for n in NOTES), report
     # With "Highlight all", Mirador draws the SVG selectors too: more of its overlay, and the polygon in

@@ -54,6 +54,7 @@ const report = {
   image_requests: 0,
   image_failures: [],
   painted: null,
+  information: null,
   annotations_panel: null,
   annotation_texts: [],
   console_errors: [],
@@ -147,8 +148,14 @@ try {
     await page.waitForTimeout(500);
   }
 
-  // The annotations panel, opened as a user would: the sidebar, then its Annotations tab.
+  // The sidebar, opened as a user would; its Information tab shows the manifest's label, summary
+  // and metadata.
   await page.getByRole("button", { name: "Toggle sidebar" }).first().click();
+  await page.getByRole("tab", { name: "Information" }).first().click();
+  const about = page.getByText("About this item").first();
+  await about.waitFor({ timeout: 30000 });
+  report.information = await page.locator("aside").filter({ hasText: "About this item" }).first().innerText();
+  // Then its Annotations tab.
   await page.getByRole("tab", { name: "Annotations" }).first().click();
   const showing = page.getByText(/Showing \d+ annotations?/).first();
   await showing.waitFor({ timeout: 30000 });
