@@ -189,7 +189,10 @@ struct S3Client::Handles {
   }
 };
 
-S3Client::S3Client(S3Config config) : config_(std::move(config)), handles_(std::make_unique<Handles>()) {
+S3Client::S3Client(S3Config config)
+    : config_(std::move(config)),
+      handles_(std::make_unique<Handles>()),
+      breaker_(config_.breaker_threshold, config_.breaker_open_for) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   while (!config_.endpoint.empty() && config_.endpoint.back() == '/') config_.endpoint.pop_back();
@@ -291,27 +294,18 @@ Result<S3Client::Response> S3Client::attempt(Request const& req, bool& transient
 }
 
 Result<S3Client::Response> S3Client::send(Request const& req) {
-  // Closed: every request goes, with retries. Open: none goes. Half-open (the open window has
-  // passed): one trial request goes, once, without retries, while the others are still refused;
-  // its outcome closes the breaker or opens it for another window. Without the single trial, every
-  // request after the window spent its retries' backoff (seconds) against a store still down.
-  bool trial = false;
-  {
-    std::lock_guard lock(breaker_mutex_);
-    if (consecutive_failures_ >= config_.breaker_threshold) {
-      if (std::chrono::steady_clock::now() < open_until_ || trial_in_flight_) {
-        ++rejections_;
-        Error e = make_error(ErrorCode::unavailable, "Object storage is unavailable",
-                             "the circuit breaker is open after repeated failures");
-        e.retry_after_s = 5;
-        return e;
-      }
-      trial = trial_in_flight_ = true;
-    }
-  }
+  auto admission = breaker_.admit();
+  auto breaker_open = [] {
+    Error e = make_error(ErrorCode::unavailable, "Object storage is unavailable",
+                         "the circuit breaker is open after repeated failures");
+    e.retry_after_s = 5;
+    return e;
+  };
+  if (admission == CircuitBreaker::Admission::refused) return breaker_open();
   thread_local std::mt19937_64 rng{std::random_device{}()};
   Result<Response> last = make_error(ErrorCode::unavailable, "Object storage unreachable");
-  int attempts = trial ? 1 : std::max(1, config_.max_attempts);
+  // A trial (half-open) is one attempt: the store's state is what it tests, not its patience.
+  int attempts = admission == CircuitBreaker::Admission::trial ? 1 : std::max(1, config_.max_attempts);
   for (int attempt_no = 0; attempt_no < attempts; ++attempt_no) {
     if (attempt_no > 0) {
       // Full jitter: a random pause up to the exponential bound, so instances do not retry in step.
@@ -319,28 +313,22 @@ Result<S3Client::Response> S3Client::send(Request const& req) {
       auto bound =
           std::min(config_.backoff_cap.count(), config_.backoff_base.count() << std::min(attempt_no, 20));
       std::uniform_int_distribution<long long> pause(0, bound);
-      std::this_thread::sleep_for(std::chrono::milliseconds(pause(rng)));
+      if (!breaker_.pause_before_retry(std::chrono::milliseconds(pause(rng)))) {
+        last = breaker_open();
+        break;
+      }
     }
     bool transient = false;
     last = attempt(req, transient);
     if (!transient) break;
   }
-  std::lock_guard lock(breaker_mutex_);
-  if (trial) trial_in_flight_ = false;
-  if (last) {
-    consecutive_failures_ = 0;
-  } else if (++failures_, ++consecutive_failures_ >= config_.breaker_threshold) {
-    open_until_ = std::chrono::steady_clock::now() + config_.breaker_open_for;
-  }
+  if (!last) ++failures_;
+  breaker_.record(admission, last.has_value());
   return last;
 }
 
 S3Client::Stats S3Client::stats() const {
-  Stats s{requests_.load(), retries_.load(), failures_.load(), rejections_.load(), false};
-  std::lock_guard lock(breaker_mutex_);
-  s.breaker_open =
-      consecutive_failures_ >= config_.breaker_threshold && std::chrono::steady_clock::now() < open_until_;
-  return s;
+  return {requests_.load(), retries_.load(), failures_.load(), breaker_.rejections(), breaker_.is_open()};
 }
 
 Status S3Client::ping() {

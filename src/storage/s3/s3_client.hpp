@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "storage/s3/circuit_breaker.hpp"
 
 namespace astropixel::storage {
 
@@ -97,11 +97,8 @@ class S3Client {
   S3Config config_;
   struct Handles;
   std::unique_ptr<Handles> handles_;
-  mutable std::mutex breaker_mutex_;
-  int consecutive_failures_ = 0;
-  std::chrono::steady_clock::time_point open_until_{};
-  bool trial_in_flight_ = false;  // half-open: the one request that tests the store is out
-  std::atomic<std::uint64_t> requests_{0}, retries_{0}, failures_{0}, rejections_{0};
+  CircuitBreaker breaker_;
+  std::atomic<std::uint64_t> requests_{0}, retries_{0}, failures_{0};
 };
 
 }  // namespace astropixel::storage
