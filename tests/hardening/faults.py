@@ -4,6 +4,7 @@ import base64
 import hashlib
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -318,10 +319,13 @@ def database_outage_under_load(ctx):
             passed)
 
 
-@case("object_store_outage")
+@case("object_store_outage", quick=True)
 def object_store_outage(ctx):
     """The object store is killed as a build starts and brought back after the outage; the build
     must complete with exactly its objects, and the breaker must answer fast while it is open."""
+    # The gauge's own sample line: its HELP text ("1 while the circuit breaker is open") contains
+    # the same words, and matching it made every request count as "open".
+    breaker_open = re.compile(r"^astropixel_object_store_breaker_open 1(\.0)?$", re.M)
     outage = 10 if ctx.quick else 60
     s3 = S3rver(ctx.dir("s3")).start()
     ctx.cleanups.append(s3.stop)
@@ -341,7 +345,7 @@ def object_store_outage(ctx):
     closed_latencies, open_latencies, codes = [], [], {}
     while time.time() - down < outage:
         # Before the breaker opens, requests wait for retries with backoff; once it is open, fast.
-        is_open = "astropixel_object_store_breaker_open 1" in s.get("/metrics").text
+        is_open = bool(breaker_open.search(s.get("/metrics").text))
         t = time.time()
         r = s.get(f"/api/datasets/{ready}/image_files/0/0_0.jpg", headers=bearer(token), timeout=30)
         (open_latencies if is_open else closed_latencies).append(time.time() - t)
@@ -356,8 +360,8 @@ def object_store_outage(ctx):
     frags = [k for k in sources if "/frag/" in k]
     passed = (status["status"] == "completed" and len([k for k in keys if k.endswith(".pack")]) == 1
               and len(keys) == 1 and not frags and open_latencies and max(open_latencies) <= 0.1)
-    return (f"s3rver killed as a build starts, back after {outage} s; a cached dataset's tile requested every "
-            "0.2 s meanwhile",
+    return (f"s3rver killed as a build starts, back after {outage} s; a published dataset's tile requested "
+            "every 0.2 s meanwhile",
             f"tile answers while down {codes}, slowest "
             f"{'%.0f ms' % (max(closed_latencies) * 1000) if closed_latencies else '-'} while the breaker was closed, "
             f"{max(open_latencies, default=0) * 1000:.0f} ms while open ({len(open_latencies)} requests); "
