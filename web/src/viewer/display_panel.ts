@@ -126,7 +126,7 @@ export class DisplayPanel {
     this.message = el("p", { class: "muted small", attrs: { "aria-live": "polite" } });
     this.valueBox = el(
       "output",
-      { class: "readout", attrs: { id: "pixel-value", "aria-label": "Value under the pointer" } },
+      { class: "readout", attrs: { id: "pixel-value", "aria-label": "Value under the pointer", "aria-live": "off" } },
       "—",
     );
     this.tableSlot = el("div");
@@ -389,25 +389,39 @@ export class DisplayPanel {
         `/api/datasets/${encodeURIComponent(this.o.dataset.id)}/pixels?x=${x}&y=${y}&size=5`,
       );
       const half = Math.floor(r.values.length / 2);
+      // Scrolls sideways in a narrow panel rather than spilling over the page.
       replace(
         this.tableSlot,
         el(
-          "table",
-          { class: "pixel-table small", attrs: { "aria-label": `Values around x ${x}, y ${y}` } },
-          el("caption", null, `Around x ${x}, y ${y}${r.bunit ? ` (${r.bunit})` : ""}`),
-          el("tr", null, el("th", null, "y \\ x"), ...r.values[0].map((_, i) => el("th", null, String(x + i - half)))),
-          ...r.values.map((row, j) =>
+          "div",
+          {
+            attrs: { tabindex: 0, role: "region", "aria-label": "Pixel values" },
+            style: { "overflow-x": "auto", "max-width": "100%" },
+          },
+          el(
+            "table",
+            { class: "pixel-table small", attrs: { "aria-label": `Values around x ${x}, y ${y}` } },
+            el("caption", null, `Around x ${x}, y ${y}${r.bunit ? ` (${r.bunit})` : ""}`),
             el(
               "tr",
               null,
-              el("th", null, String(y + j - half)),
-              ...row.map((v, i) =>
-                el(
-                  "td",
-                  {
-                    style: i === half && j === half ? { "font-weight": "bold", outline: "1px solid currentColor" } : {},
-                  },
-                  formatValue(v),
+              el("th", null, "y \\ x"),
+              ...r.values[0].map((_, i) => el("th", null, String(x + i - half))),
+            ),
+            ...r.values.map((row, j) =>
+              el(
+                "tr",
+                null,
+                el("th", null, String(y + j - half)),
+                ...row.map((v, i) =>
+                  el(
+                    "td",
+                    {
+                      style:
+                        i === half && j === half ? { "font-weight": "bold", outline: "1px solid currentColor" } : {},
+                    },
+                    formatValue(v),
+                  ),
                 ),
               ),
             ),
