@@ -124,9 +124,13 @@ def test_manifest_follows_presentation_3(make_server):
     etag = r.headers["ETag"]
     assert requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code == 304
     # A change of label changes the manifest.
-    s.request("PUT", f"/api/datasets/{d}", headers=bearer(token), json={"name": "Renamed"})
+    multiline = 'Seen from "Kitt Peak"\n\tsecond line, \\ and </script> 🌌'
+    r = s.request("PUT", f"/api/datasets/{d}", headers=bearer(token),
+                  json={"name": "Renamed", "description": multiline})
+    assert r.status_code == 200, r.text
     renamed = requests.get(url, headers={"If-None-Match": etag}, timeout=10)
     assert renamed.status_code == 200 and renamed.json()["label"] == {"none": ["Renamed"]}
+    assert renamed.json()["summary"] == {"none": [multiline]}
 
     # The versioned form names the current version only.
     assert s.get(f"/iiif/3/{d}-v1/manifest").json()["id"] == s.url(f"/iiif/3/{d}-v1/manifest")
@@ -213,7 +217,8 @@ def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
     assert "error" not in report, report
     # The viewer's "Open in IIIF viewer" box gives that manifest, and Mirador's link carries it.
     assert report["viewer_manifest_url"] == manifest, report
-    assert report["viewer_mirador_link"] == "https://projectmirador.org/embed/?iiif-content=" + quote(manifest, safe=""), report
+    mirador = "https://projectmirador.org/embed/?iiif-content=" + quote(manifest, safe="")
+    assert report["viewer_mirador_link"] == mirador, report
     # Mirador ran on another origin than the server.
     assert report["page_origin"] != s.base
     assert (report["manifest_status"], report["info_status"]) == (200, 200), report
@@ -267,7 +272,8 @@ def test_a_large_collection_is_a_collection_of_pages(make_server):
     for i in range(101):
         buf = io.BytesIO()
         Image.fromarray(np.full((16, 16, 3), i, np.uint8)).save(buf, format="PNG")
-        _, last = tus.upload(s, token, buf.getvalue(), {"filename": f"{i}.png", "name": f"n{i}", "visibility": "public"})
+        meta = {"filename": f"{i}.png", "name": f"n{i}", "visibility": "public"}
+        _, last = tus.upload(s, token, buf.getvalue(), meta)
         ids.add(last.headers["X-Dataset-Id"])
     for d in ids:
         assert tus.wait_for_dataset(s, token, d)[0]["status"] == "completed"
