@@ -255,6 +255,18 @@ def test_the_owner_saves_the_default_display_and_everyone_gets_it(server, tmp_pa
     assert r.status_code == 200 and "display" not in r.json()["stretch"], r.text
 
 
+def test_the_cli_refuses_an_unknown_colour_map(tmp_path, generated):
+    src, _ = generated
+    for args in [("--colormap", "jet"), ("--colormap", "viridis_r_r"), ("--stretch", "gamma")]:
+        r = subprocess.run([str(BINARY), "tile", str(src), str(tmp_path / "x.pack"), "--progress", "none", *args],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (args, r.stderr)
+        assert not (tmp_path / "x.pack").exists()
+    assert "Unknown colour map" in subprocess.run(
+        [str(BINARY), "tile", str(src), str(tmp_path / "x.pack"), "--colormap", "jet"],
+        capture_output=True, text=True, timeout=60).stderr
+
+
 def test_pixel_values_of_a_real_fits_file(server):
     if not REAL.exists():
         pytest.fail(f"{REAL} is missing: scripts/fetch-real-data.sh fetches it")
