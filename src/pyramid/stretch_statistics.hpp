@@ -18,7 +18,12 @@ struct DataStatistics {
   std::vector<std::pair<double, double>> percentiles;  // (percent, value), the presets' cuts
   std::pair<double, double> zscale;
   std::vector<std::uint64_t> histogram;  // kHistogramBins counts of the sample between min and max
-  std::vector<double> quantiles;         // kQuantiles values: at probability i / (kQuantiles - 1)
+  // The same between the 0.025 and 99.975 % values, where a few outliers (stars, hot pixels) do not
+  // squeeze the bulk of the data into one bin; `below`/`above` count the sample outside.
+  double core_low = 0, core_high = 0;
+  std::vector<std::uint64_t> core_histogram;
+  std::uint64_t core_below = 0, core_above = 0;
+  std::vector<double> quantiles;  // kQuantiles values: at probability i / (kQuantiles - 1)
 
   static constexpr std::size_t kHistogramBins = 256;
   static constexpr std::size_t kQuantiles = 1001;

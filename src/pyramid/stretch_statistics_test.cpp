@@ -38,6 +38,14 @@ TEST(DataStatistics, PercentilesHistogramQuantilesAndExtremes) {
   EXPECT_EQ(s.histogram[3], 40u);
   EXPECT_EQ(s.histogram[252], 21u);
   EXPECT_EQ(s.histogram[253] + s.histogram[255], 0u);
+  // The core histogram: 0.025 % and 99.975 % → values 2 and 9997 (floor of p · (n - 1) / 100).
+  EXPECT_EQ(s.core_low, 2);
+  EXPECT_EQ(s.core_high, 9997);
+  EXPECT_EQ(s.core_below, 2u);
+  EXPECT_EQ(s.core_above, 3u);
+  EXPECT_EQ(std::accumulate(s.core_histogram.begin(), s.core_histogram.end(), std::uint64_t{0}), 10001u - 5u);
+  EXPECT_EQ(s.core_histogram.front(), 40u);  // 2 … 41: (v - 2) / 9995 · 256 < 1
+  EXPECT_GE(s.core_histogram.back(), 39u);   // the high value itself falls in the last bin
   ASSERT_EQ(s.quantiles.size(), 1001u);
   EXPECT_EQ(s.quantiles.front(), 0);
   EXPECT_EQ(s.quantiles[500], 5000);
@@ -50,6 +58,8 @@ TEST(DataStatistics, PercentilesHistogramQuantilesAndExtremes) {
   EXPECT_NEAR(json.at("percentiles").as_object().at("99.95").to_number<double>(), 9995, 1);
   EXPECT_EQ(json.at("percentiles").as_object().at("1").to_number<double>(), 100);
   EXPECT_EQ(json.at("histogram").at("counts").as_array().size(), 256u);
+  EXPECT_EQ(json.at("core_histogram").at("counts").as_array().size(), 256u);
+  EXPECT_EQ(json.at("core_histogram").at("above").to_number<double>(), 3);
   EXPECT_EQ(json.at("histogram").at("low").to_number<double>(), -100);
   EXPECT_EQ(json.at("quantiles").as_array().size(), 1001u);
   EXPECT_EQ(json.at("zscale").as_array()[0].to_number<double>(), z.first);

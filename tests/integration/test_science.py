@@ -212,6 +212,13 @@ def test_the_build_stores_statistics_and_a_histogram_for_the_display_controls(se
     assert (h["low"], h["high"]) == (stats["min"], stats["max"]) and len(h["counts"]) == 256
     want, _ = np.histogram(finite, bins=256, range=(h["low"], h["high"]))
     assert sum(h["counts"]) == n and np.abs(np.array(h["counts"]) - want).max() <= 2  # at most a bin edge rounded apart
+    core = stats["core_histogram"]  # between the 0.025 and 99.975 % values, the outliers counted apart
+    assert (core["low"], core["high"]) == (stats["percentiles"]["0.025"], stats["percentiles"]["99.975"])
+    want, _ = np.histogram(finite[(finite >= core["low"]) & (finite <= core["high"])], bins=256,
+                           range=(core["low"], core["high"]))
+    assert np.abs(np.array(core["counts"]) - want).max() <= 2
+    assert core["below"] == (finite < core["low"]).sum() and core["above"] == (finite > core["high"]).sum()
+    assert sum(core["counts"]) + core["below"] + core["above"] == n
     assert "quantiles" not in stats
     # Versioned: immutable; conditional requests answer 304.
     r = server.get(f"/api/datasets/{d}/v{stats['version']}/histogram", headers=auth(token))

@@ -19,6 +19,7 @@ import {
   encodeDisplay,
   formatValue,
   histogramBars,
+  histogramRange,
   initialSettings,
   liveTileSource,
   presetCuts,
@@ -59,6 +60,8 @@ export class DisplayPanel {
   private readonly cmap: HTMLSelectElement;
   private readonly invert: HTMLInputElement;
   private readonly histogram: HTMLCanvasElement;
+  private readonly wholeRange: HTMLInputElement;
+  private readonly rangeText: HTMLElement;
   private readonly message: HTMLElement;
   private readonly valueBox: HTMLOutputElement;
   private readonly tableSlot: HTMLElement;
@@ -123,6 +126,11 @@ export class DisplayPanel {
     this.histogram.addEventListener("pointermove", (e) => this.dragMove(e));
     this.histogram.addEventListener("pointerup", (e) => this.dragEnd(e));
     this.histogram.addEventListener("pointercancel", (e) => this.dragEnd(e));
+    this.wholeRange = el("input", {
+      attrs: { id: "display-whole-range", type: "checkbox" },
+      on: { change: () => this.drawHistogram() },
+    });
+    this.rangeText = el("p", { class: "muted small" });
     this.message = el("p", { class: "muted small", attrs: { "aria-live": "polite" } });
     this.valueBox = el(
       "output",
@@ -131,8 +139,6 @@ export class DisplayPanel {
     );
     this.tableSlot = el("div");
     this.pixels = new LatestOnly((key) => this.fetchValue(key));
-    const range = o.stats.histogram;
-    const unit = o.stats.bunit ? ` ${o.stats.bunit}` : "";
     this.element = el(
       "section",
       { class: "panel display-panel", attrs: { "aria-label": "Display" } },
@@ -141,11 +147,10 @@ export class DisplayPanel {
       field("Cuts", this.preset),
       el("div", { class: "row" }, field("Low", this.lo), field("High", this.hi)),
       this.histogram,
-      el(
-        "p",
-        { class: "muted small" },
-        `${formatValue(range.low)} … ${formatValue(range.high)}${unit} · median ${formatValue(o.stats.median)}`,
-      ),
+      this.rangeText,
+      o.stats.core_histogram
+        ? el("label", { class: "check small" }, this.wholeRange, " whole range (min to max)")
+        : null,
       el(
         "div",
         { class: "row" },
@@ -301,7 +306,9 @@ export class DisplayPanel {
   private drawHistogram(): void {
     const ctx = this.histogram.getContext("2d");
     if (!ctx) return;
-    const { low, high, counts } = this.o.stats.histogram;
+    const { low, high, counts } = this.range();
+    const unit = this.o.stats.bunit ? ` ${this.o.stats.bunit}` : "";
+    this.rangeText.textContent = `${formatValue(low)} … ${formatValue(high)}${unit} · median ${formatValue(this.o.stats.median)}`;
     const w = HIST_W,
       h = HIST_H;
     ctx.clearRect(0, 0, w, h);
@@ -322,13 +329,17 @@ export class DisplayPanel {
     }
   }
 
+  private range(): { low: number; high: number; counts: number[] } {
+    return histogramRange(this.o.stats, this.wholeRange.checked);
+  }
+
   private canvasX(e: PointerEvent): number {
     const r = this.histogram.getBoundingClientRect();
     return ((e.clientX - r.left) / Math.max(1, r.width)) * HIST_W;
   }
 
   private dragStart(e: PointerEvent): void {
-    const { low, high } = this.o.stats.histogram;
+    const { low, high } = this.range();
     const x = this.canvasX(e);
     const dlo = Math.abs(x - valueToX(this.settings.lo, low, high, HIST_W));
     const dhi = Math.abs(x - valueToX(this.settings.hi, low, high, HIST_W));
@@ -341,7 +352,7 @@ export class DisplayPanel {
 
   private dragMove(e: PointerEvent): void {
     if (!this.dragging) return;
-    const { low, high } = this.o.stats.histogram;
+    const { low, high } = this.range();
     const v = xToValue(this.canvasX(e), low, high, HIST_W);
     const cur = this.dragged ?? { lo: this.settings.lo, hi: this.settings.hi };
     // A cut never passes the other one: a tenth of a histogram bin keeps them apart.

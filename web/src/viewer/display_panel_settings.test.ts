@@ -9,6 +9,7 @@ import {
   encodeDisplay,
   formatValue,
   histogramBars,
+  histogramRange,
   initialSettings,
   liveTileSource,
   liveTileUrl,
@@ -119,6 +120,13 @@ describe("the histogram", () => {
     expect(bars[1]).toBeCloseTo(30, 10); // log10(10) / log10(1000)
     expect(bars[2]).toBeCloseTo(60, 10);
     expect(histogramBars([0, 0], 50)).toEqual([0, 0]);
+  });
+  it("is drawn between the 0.025 and 99.975 % values unless the whole range is asked for", () => {
+    const core = { low: 0.25, high: 999.75, counts: [5, 6], below: 1, above: 2 };
+    expect(histogramRange({ ...stats, core_histogram: core }, false)).toBe(core);
+    expect(histogramRange({ ...stats, core_histogram: core }, true)).toBe(stats.histogram);
+    expect(histogramRange(stats, false)).toBe(stats.histogram); // older statistics: no core one
+    expect(histogramRange({ ...stats, core_histogram: { ...core, high: 0.25 } }, false)).toBe(stats.histogram);
   });
   it("places and reads the cuts along its range", () => {
     expect(valueToX(500, 0, 1000, 256)).toBe(128);

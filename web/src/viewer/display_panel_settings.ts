@@ -28,6 +28,8 @@ export interface DataStats {
   percentiles: Record<string, number>;
   zscale: [number, number];
   histogram: { low: number; high: number; counts: number[] };
+  // The same between the 0.025 and 99.975 % values (absent from older statistics).
+  core_histogram?: { low: number; high: number; counts: number[]; below: number; above: number };
   bunit: string | null;
   built?: { kind?: string; low?: number; high?: number } | null;
 }
@@ -165,6 +167,14 @@ export function displayBody(s: DisplaySettings): { stretch: string; lo: number; 
 
 export function sameSettings(a: DisplaySettings, b: DisplaySettings): boolean {
   return a.stretch === b.stretch && a.lo === b.lo && a.hi === b.hi && a.cmap === b.cmap && a.invert === b.invert;
+}
+
+// The histogram the panel draws: between the 0.025 and 99.975 % values, where a few stars or hot
+// pixels do not squeeze the data into one bar, unless the whole range is asked for (or the core one
+// is missing or empty).
+export function histogramRange(stats: DataStats, whole: boolean): { low: number; high: number; counts: number[] } {
+  const core = stats.core_histogram;
+  return !whole && core && core.high > core.low ? core : stats.histogram;
 }
 
 // Bar heights of the histogram with log-scaled counts (a sky peak of millions beside a few stars):
