@@ -86,6 +86,9 @@ def test_overlay_aligns_on_the_sky_blink_alternates_and_swipe_splits(make_server
     swipe = report["swipe"]
     assert swipe["clip"] == "inset(0px 0px 0px 30%)" and swipe["divider"] == "30%", swipe
     before, left, right = swipe["zooms"]
+    # Both start at the bottom image's home view, whichever viewer opened last (the second one's
+    # own home once became the first one's view, at its zoom limit: the left wheel then did nothing).
+    assert abs(before[0] / swipe["home"] - 1) < 1e-6 and before[0] == before[1], swipe
     assert left[0] > before[0] * 1.05 and abs(left[0] / left[1] - 1) < 1e-6, swipe["zooms"]
     assert right[1] > left[1] * 1.05 and abs(right[0] / right[1] - 1) < 1e-6, swipe["zooms"]
     assert report["console_errors"] == [], report

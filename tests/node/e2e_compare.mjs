@@ -69,6 +69,7 @@ try {
   const box = await page.locator(".compare-stack").boundingBox();
   const zooms = () => page.evaluate(() => window.__astropixelViewers.map((v) => v.viewport.getZoom()));
   const before = await zooms();
+  report.swipe.home = await page.evaluate(() => window.__astropixelViewers[0].viewport.getHomeZoom());
   await page.mouse.move(box.x + box.width * 0.15, box.y + box.height / 2);
   await page.mouse.wheel(0, -300);
   await page.waitForTimeout(900);

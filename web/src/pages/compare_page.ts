@@ -16,11 +16,25 @@ function makeViewer(
   tileSources: string | object,
   extra: Partial<OpenSeadragon.Options> = {},
 ): OpenSeadragon.Viewer {
-  return createViewer(element, tileSources, { animationTime: 0.4, ...extra });
+  // Zoom to 4 screen pixels per image pixel, as in the viewer: comparing is done pixel by pixel.
+  return createViewer(element, tileSources, { animationTime: 0.4, maxZoomPixelRatio: 4, ...extra });
+}
+
+// Runs `then` once both viewers have opened their image, in whichever order they do.
+function whenBothOpen(a: OpenSeadragon.Viewer, b: OpenSeadragon.Viewer, then: () => void): void {
+  let opened = 0;
+  const one = () => {
+    opened += 1;
+    if (opened === 2) then();
+  };
+  a.addOnceHandler("open", one);
+  b.addOnceHandler("open", one);
 }
 
 // Follows `from`'s view in `to` (same centre and zoom in viewport coordinates, which both images
-// share because each is one image wide).
+// share because each is one image wide). Callers enable it only once both are open: each viewer
+// goes to its own home as it opens, and the second one's home would otherwise become the first
+// one's view (beyond its zoom limit when the homes differ, which left it unable to zoom in).
 export function syncViews(from: OpenSeadragon.Viewer, to: OpenSeadragon.Viewer, enabled: () => boolean): void {
   let applying = false;
   const follow = () => {
@@ -168,8 +182,12 @@ export const comparePage: PageFn = (root, _params, query) => {
       const a = makeViewer(left, ds[0].urls!.dzi),
         b = makeViewer(right, ds[1].urls!.dzi);
       viewers.push(a, b);
-      syncViews(a, b, () => sync);
-      syncViews(b, a, () => sync);
+      let bothOpen = false;
+      syncViews(a, b, () => sync && bothOpen);
+      syncViews(b, a, () => sync && bothOpen);
+      whenBothOpen(a, b, () => {
+        bothOpen = true;
+      });
       // For the end-to-end test to read both zoom levels.
       (window as unknown as { __astropixelViewers?: OpenSeadragon.Viewer[] }).__astropixelViewers = [a, b];
       return;
@@ -193,13 +211,11 @@ export const comparePage: PageFn = (root, _params, query) => {
       // The top viewer follows A's frame: no limits of its own on where or how far it goes.
       b = makeViewer(top, ds[1].urls!.dzi, { visibilityRatio: 0, maxZoomPixelRatio: 1024, minZoomImageRatio: 0 });
     viewers.push(a, b);
-    syncViews(a, b, () => true);
-    syncViews(b, a, () => true);
+    let bothOpen = false;
+    syncViews(a, b, () => bothOpen);
+    syncViews(b, a, () => bothOpen);
     (window as unknown as { __astropixelViewers?: OpenSeadragon.Viewer[] }).__astropixelViewers = [a, b];
-    let opened = 0;
-    const bothOpen = () => {
-      opened += 1;
-      if (opened < 2) return;
+    whenBothOpen(a, b, () => {
       const item = b.world.getItemAt(0);
       const al = alignOnSky(ds[0], ds[1]);
       alignNote.textContent = al.message;
@@ -211,12 +227,12 @@ export const comparePage: PageFn = (root, _params, query) => {
         item.setRotation(pl.rotation, true);
       }
       alignNote.dataset.aligned = String(Boolean(al.placement));
-      // B follows A's home view (A's frame is the common one).
+      // Both start at A's home view (A's frame is the common one); from here on they move together.
+      a.viewport.goHome(true);
       b.viewport.zoomTo(a.viewport.getZoom(), undefined, true);
       b.viewport.panTo(a.viewport.getCenter(), true);
-    };
-    a.addOnceHandler("open", bothOpen);
-    b.addOnceHandler("open", bothOpen);
+      bothOpen = true;
+    });
     if (mode === "overlay") {
       const slider = el("input", {
         attrs: { type: "range", min: 0, max: 1, step: 0.01, value: 0.5, "aria-label": `Opacity of ${ds[1].name}` },
