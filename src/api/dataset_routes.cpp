@@ -182,7 +182,7 @@ Result<boost::json::object> display_settings(boost::json::value const& v) {
   auto colormap = pyramid::parse_colormap(cmap ? std::string_view(cmap->as_string()) : "grey");
   if (!colormap) return in_display(colormap.error());
   double const l = lo->to_number<double>(), h = hi->to_number<double>();
-  if (!std::isfinite(l) || !std::isfinite(h) || !(l < h)) {
+  if (!std::isfinite(l) || !std::isfinite(h) || !(l < h) || !std::isfinite(h - l)) {
     Error e = make_error(errc::invalid_cuts, "lo must be below hi");
     e.field = "display";
     return e;

@@ -124,8 +124,9 @@ Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCa
   if (!lo) return lo.error();
   auto hi = number_param(call, "hi");
   if (!hi) return hi.error();
-  if (!(*lo < *hi)) {
-    Error e = make_error(errc::invalid_cuts, "lo must be below hi");
+  // hi - lo must be a finite number too: cuts at ±1e308 overflow the mapping's scale.
+  if (!(*lo < *hi) || !std::isfinite(*hi - *lo)) {
+    Error e = make_error(errc::invalid_cuts, "lo must be below hi, and hi - lo finite");
     e.field = "hi";
     return e;
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error_catalogue.hpp"
 
@@ -118,6 +119,12 @@ Result<Stretch> Stretch::fit(std::vector<float>& sample, StretchOptions const& o
     s.high_ = at(o.high_percent);
   }
   if (!(s.high_ > s.low_)) s.high_ = s.low_ + 1;  // a flat image maps to black, not to a division by zero
+  // Cuts so far apart that their difference overflows (±1e308): the widest finite range instead, so
+  // the scale stays a positive number and the table's points stay finite.
+  if (!std::isfinite(s.high_ - s.low_)) {
+    s.low_ = std::max(s.low_, -std::numeric_limits<double>::max() / 2);
+    s.high_ = std::min(s.high_, std::numeric_limits<double>::max() / 2);
+  }
   s.scale_ = 1.0 / (s.high_ - s.low_);
   switch (o.kind) {
     case StretchKind::log:
@@ -185,7 +192,7 @@ unsigned char Stretch::apply(float v) const {
 // The fraction of the data at or below v, linear between the stored quantiles.
 double Stretch::cdf(double v) const {
   auto const& q = quantiles_;
-  if (v < q.front()) return 0;
+  if (!(v >= q.front())) return 0;  // NaN too: upper_bound would run past the end
   if (v >= q.back()) return 1;
   auto i = static_cast<std::size_t>(std::upper_bound(q.begin(), q.end(), v) - q.begin()) - 1;
   double const step = 1.0 / static_cast<double>(q.size() - 1);

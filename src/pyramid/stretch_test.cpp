@@ -104,6 +104,20 @@ TEST(Stretch, TheTableIsWithinOneLevelOfTheFunction) {
   }
 }
 
+TEST(Stretch, CutsAtTheEndsOfTheDoubles) {
+  // The API refuses them; the mapping must still not divide by zero or read past its quantiles.
+  for (auto kind : {StretchKind::linear, StretchKind::log, StretchKind::histeq}) {
+    auto sample = ramp(10);
+    StretchOptions o;
+    o.kind = kind;
+    o.cuts = std::pair(-1e308, 1e308);
+    o.quantiles = {0, 1, 2};
+    auto s = Stretch::fit(sample, o).value();
+    EXPECT_EQ(s.map(std::numeric_limits<float>::quiet_NaN()), 0) << to_string(kind);
+    EXPECT_LE(s.map(-3e38f), s.map(3e38f)) << to_string(kind);
+  }
+}
+
 TEST(Stretch, ZscaleIgnoresOutliers) {
   // A flat sky of 1000 ± noise with a few very bright stars: zscale cuts stay near the sky.
   std::vector<float> sample;

@@ -165,6 +165,8 @@ def test_live_tiles_equal_the_cli_and_pixels_are_the_original_values(server, tmp
                                  ({"stretch": "log", "lo": "nan", "hi": 5}, 400, "invalid_cuts"),
                                  ({"stretch": "log", "hi": 5}, 400, "invalid_cuts"),
                                  ({"stretch": "gamma", "lo": 0, "hi": 5}, 400, "invalid_stretch"),
+                                 ({"lo": -1e308, "hi": 1e308}, 400, "invalid_cuts"),
+                                 ({"lo": -1e308, "hi": 1e308, "stretch": "histeq"}, 400, "invalid_cuts"),
                                  ({"lo": 0, "hi": 5, "cmap": "jet"}, 400, "invalid_colormap"),
                                  ({"lo": 0, "hi": 5, "cmap": "<b>"}, 400, "invalid_colormap")]:
         r = server.get(f"/api/datasets/{d}/live/{top}/0_0.png", params=params, headers=auth(token))
@@ -246,6 +248,7 @@ def test_the_owner_saves_the_default_display_and_everyone_gets_it(server, tmp_pa
     for bad, code in [({"stretch": "gamma", "lo": 0, "hi": 1}, "invalid_stretch"),
                       ({"stretch": "log", "lo": 0, "hi": 1, "cmap": "jet"}, "invalid_colormap"),
                       ({"stretch": "log", "lo": 1, "hi": 1}, "invalid_cuts"),
+                      ({"stretch": "log", "lo": -1e308, "hi": 1e308}, "invalid_cuts"),
                       ({"stretch": "log", "lo": "0", "hi": 1}, "validation_error"),
                       ({"stretch": "log", "lo": 0, "hi": 1, "extra": "<script>"}, "validation_error"),
                       ("linear", "validation_error")]:
