@@ -201,6 +201,15 @@ OpenApiDocument openapi_document(http::Router const& router, std::string_view ve
     auto& item = paths[path.path];
     if (!item.is_object()) item = json::object{};
     item.as_object()[method] = operation(*route, *doc, path);
+    if (doc->head && route->method == bhttp::verb::get) {
+      // The same answers without their bodies, under HEAD's own summary and headers.
+      http::RouteDoc head = *doc;
+      head.summary = doc->head->summary;
+      head.headers.insert(head.headers.end(), doc->head->headers.begin(), doc->head->headers.end());
+      for (auto& a : head.answers) a.content.clear();
+      http::Route as_head{bhttp::verb::head, route->pattern, {}, {}};
+      item.as_object()["head"] = operation(as_head, head, path);
+    }
     if (!doc->tag.empty() && std::find(tags.begin(), tags.end(), doc->tag) == tags.end())
       tags.push_back(doc->tag);
   }

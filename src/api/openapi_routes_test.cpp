@@ -84,7 +84,7 @@ TEST(OpenApiRoutes, EveryRouteOfTheApiGroupsCarriesDocs) {
   EXPECT_EQ(doc.undocumented, std::vector<std::string>{});
   std::size_t operations = 0;
   for (auto const& [path, item] : doc.json.at("paths").as_object()) operations += item.as_object().size();
-  EXPECT_EQ(operations, router.routes().size());
+  EXPECT_EQ(operations, router.routes().size() + 1);  // tus's HEAD is an operation of its own
   EXPECT_GE(operations, 40u);
   // Every operation names a tag, so the interactive docs group it.
   for (auto const* route : router.routes()) EXPECT_FALSE(route->options.doc.tag.empty()) << route->pattern;

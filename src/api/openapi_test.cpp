@@ -86,6 +86,16 @@ struct Fixture {
     router.add(verb::get, "/api/undocumented", nothing());
     router.add(verb::get, "/api/_test/throw", nothing());
     router.add(verb::get, "/api/datasets/{id}/preview", nothing());
+    router.add(
+        verb::get, "/api/offsets/{id}", nothing(),
+        {.doc = {.summary = "An offset as JSON",
+                 .tag = "things",
+                 .answers = {{.status = 200,
+                              .content = {{"application/json", "Upload"}},
+                              .headers = {"Upload-Offset"}}},
+                 .errors = {404},
+                 .head = http::RouteDoc::Head{.summary = "The offset",
+                                              .headers = {{.name = "Tus-Resumable", .required = true}}}}});
     router.add(verb::post, "/api/things/{id:int}", nothing(),
                {.doc = {.summary = "Make a thing",
                         .tag = "things",
@@ -139,6 +149,18 @@ TEST(OpenApiDocument, DescribesEveryDocumentedRouteAndNamesTheOthers) {
   EXPECT_FALSE(paths.at("/api/health").at("get").as_object().contains("security"));
   EXPECT_TRUE(
       paths.at("/metrics").at("get").at("security").as_array()[1].as_object().contains("metricsToken"));
+  // HEAD, described on its own where a protocol uses it: GET's answers without their bodies.
+  auto const& offsets = paths.at("/api/offsets/{id}").as_object();
+  EXPECT_EQ(offsets.at("head").at("summary"), "The offset");
+  auto const& head_params = offsets.at("head").at("parameters").as_array();
+  ASSERT_EQ(head_params.size(), 2u);
+  EXPECT_EQ(head_params[1].at("name"), "Tus-Resumable");
+  EXPECT_EQ(head_params[1].at("in"), "header");
+  EXPECT_FALSE(offsets.at("head").at("responses").at("200").as_object().contains("content"));
+  EXPECT_TRUE(
+      offsets.at("head").at("responses").at("200").at("headers").as_object().contains("Upload-Offset"));
+  EXPECT_TRUE(offsets.at("get").at("responses").at("200").as_object().contains("content"));
+  EXPECT_EQ(offsets.at("get").at("parameters").as_array().size(), 1u);
   // Side docs for routes that do not carry their own: all but the one this router has are stale.
   EXPECT_EQ(std::count(doc.stale.begin(), doc.stale.end(), "GET /api/datasets/{id}/preview"), 0);
   EXPECT_EQ(doc.stale.size(), side_doc_keys().size() - 1);
@@ -175,7 +197,8 @@ TEST(OpenApiDocument, EveryReferenceResolvesAndOperationIdsAreUnique) {
       EXPECT_EQ(templates, in_path) << path;
     }
   }
-  EXPECT_EQ(operations, f.router.routes().size() - 2);  // less the undocumented and the test-only
+  // Less the undocumented and the test-only routes, plus the HEAD described on its own.
+  EXPECT_EQ(operations, f.router.routes().size() - 2 + 1);
 }
 
 TEST(OpenApiSchemas, TheErrorContractListsTheCatalogue) {

@@ -411,7 +411,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
     return req.method == verb::head ? tus_version(req) : Status{};
   };
   e.handler = [up](Call& c) { return tus_status(c, *up); };
-  e.doc = {.summary = "tus: an upload's offset (HEAD, with Tus-Resumable) or its state as JSON (GET)",
+  e.doc = {.summary = "An upload's state as JSON",
            .tag = tag,
            .description = "Another user's upload is 404 like a missing one; 410 after expiry",
            .answers = {{.status = 200,
@@ -419,7 +419,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
                         .content = {{"application/json", "Upload"}},
                         .headers = {"Upload-Offset", "Upload-Length", "Upload-Metadata", "Upload-Expires",
                                     "X-Dataset-Id"}}},
-           .errors = {404, 410, 412}};
+           .errors = {404, 410, 412},
+           .head = Doc::Head{.summary = "tus: an upload's offset and length", .headers = {resumable}}};
   add_endpoint(router, authn, std::move(e));
 
   e = streamed(tus(verb::patch, "/api/uploads/{id}"));

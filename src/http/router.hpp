@@ -53,6 +53,13 @@ struct RouteDoc {
   bool body_required = true;
   std::vector<Answer> answers{};
   std::vector<int> errors{};  // statuses of error answers (the error contract's JSON)
+  // A GET route also answers HEAD. When that is a protocol's own call (tus asks an upload's offset
+  // by HEAD), it is described as an operation of its own: its summary and the headers it needs.
+  struct Head {
+    std::string summary{};
+    std::vector<Param> headers{};
+  };
+  std::optional<Head> head{};
 };
 
 struct RouteOptions {

@@ -46,8 +46,11 @@ def test_every_route_is_documented_and_every_documented_operation_is_routed(serv
     # The test routes are there (TEST_ROUTES) and left out of the document on purpose.
     assert ("get", "/api/_test/routes") in test_only and not test_only & operations(doc)
     assert all(p.startswith("/api/_test/") for _, p in test_only)
-    assert routed == operations(doc), {"undocumented": routed - operations(doc),
-                                       "not routed": operations(doc) - routed}
+    # HEAD is answered by GET routes; where a protocol calls it (tus), it is an operation of its own.
+    heads = {(m, p) for m, p in operations(doc) if m == "head"}
+    assert heads == {("head", "/api/uploads/{id}")} and all(("get", p) in routed for _, p in heads)
+    documented = operations(doc) - heads
+    assert routed == documented, {"undocumented": routed - documented, "not routed": documented - routed}
     assert len(routed) >= 60
 
     # Each documented operation answers as a route, not as what the server gives unrouted paths: a
@@ -59,7 +62,7 @@ def test_every_route_is_documented_and_every_documented_operation_is_routed(serv
         r = requests.request(method.upper(), server.url(url), timeout=30, allow_redirects=False)
         assert r.status_code != 405, (method, url)
         if path.startswith("/api/"):
-            routed_404 = r.status_code == 404 and "No route for" in r.json().get("detail", "")
+            routed_404 = r.status_code == 404 and (not r.content or "No route for" in r.json().get("detail", ""))
             assert not routed_404, (method, url, r.text)
         else:
             assert not r.headers.get("Content-Type", "").startswith("text/html"), (method, url)

@@ -53,11 +53,12 @@ for (const [template, item] of Object.entries(resolved.paths)) {
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
 
+// The most specific template wins, as literals beat parameters in the router. HEAD is answered by
+// GET routes: its own operation where one is described, else GET's.
 function operationFor(method, path) {
-  const m = method.toLowerCase() === "head" ? "get" : method.toLowerCase();
-  // The most specific template wins, as literals beat parameters in the router.
-  const found = operations.filter((o) => o.method === m && o.re.test(path)).sort((a, b) => b.literal - a.literal);
-  return found[0];
+  const find = (m) => operations.filter((o) => o.method === m && o.re.test(path)).sort((a, b) => b.literal - a.literal)[0];
+  const m = method.toLowerCase();
+  return find(m) || (m === "head" ? find("get") : undefined);
 }
 
 if (answersFile) {
