@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fetches the Debian packages whose test data holds real FITS files (written by real instruments and
-# real astronomy software, not by us) and unpacks them into DIR/x/PACKAGE, for the real-data corpus
-# test (tests/integration/test_real_fits.py). Idempotent: a package already unpacked is kept.
-# Why these packages: docs/research/real-fits-in-debian.md.
+# Fetches the Debian packages whose test data holds real files (written by real instruments, real
+# astronomy software and other projects' decoder tests, not by us) and unpacks them into
+# DIR/x/PACKAGE: FITS for the real-data corpus test (tests/integration/test_real_fits.py; why these
+# packages: docs/research/real-fits-in-debian.md), and the PNG/JPEG/TIFF/WebP test data of Go's image
+# packages and libjxl for the reliability report's third-party image corpus
+# (tests/hardening/bad_input.py). Idempotent: a package already unpacked is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build/real-data}
@@ -12,6 +14,7 @@ packages=(
   python3-astroscrappy python3-photutils python3-pyvo python3-sncosmo python3-pyraf python3-regions
   python3-asdf python3-spectral-cube python3-fitsio python3-stsci.tools python3-radio-beam
   libastro-fits-cfitsio-perl eso-midas iraf-noao iraf-rvsao healpy-data
+  golang-1.19-src golang-golang-x-image-dev libjxl-testdata
 )
 
 mkdir -p "$dir/debs" "$dir/x"

@@ -32,4 +32,5 @@ pg_start "$work/pg"
 redis_start "$work/redis"
 s3_start "$work/s3"
 
+scripts/fetch-real-data.sh build/real-data  # the third-party image corpus
 /usr/bin/python3 tests/hardening/run.py "$@"

@@ -11,7 +11,7 @@ import zlib
 
 import requests
 
-from common import case, check, png, raw, rss_kib, status_of, tile_cli
+from common import ROOT, case, check, png, raw, rss_kib, status_of, tile_cli
 from support import tus
 from support.accounts import bearer, register
 
@@ -224,6 +224,55 @@ def decompression_bombs(ctx):
             ok and extra_mb <= 128 and alive)
 
 
+def _tiled(paths):
+    """Every file through `astropixel tile`, two at a time: (exit codes counted, files that crashed,
+    hung or left a sanitizer report, the slowest seconds, exit code by file name)."""
+    def run(path):
+        t0 = time.time()
+        try:
+            r = tile_cli(path, path.with_suffix(".pack"), "--progress", "none", timeout=120)
+        except subprocess.TimeoutExpired:
+            return path, "hang", "", time.time() - t0
+        return path, r.returncode, r.stderr, time.time() - t0
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, paths))
+    exits, bad, slowest, by_file = {}, [], 0, {}
+    for path, code, err, took in results:
+        exits[code] = exits.get(code, 0) + 1
+        slowest = max(slowest, took)
+        by_file[path] = code
+        if code not in (0, 4, 5) or "Sanitizer" in err or "runtime error:" in err:
+            bad.append(f"{path.name}: {code}")
+    return exits, bad, slowest, by_file
+
+
+def _uploaded(ctx, paths, filename):
+    """Each file uploaded with tus to a fresh server: it must end in a 4xx with a code, or a
+    dataset that completes or fails with a code and a reason, never naming a server path.
+    → (outcomes counted, unclear outcomes, answers naming a path, health after)."""
+    s = ctx.server()
+    token = register(s)["access_token"]
+    outcomes, unclear, path_leaks = {}, [], 0
+    for p in paths:
+        data = p.read_bytes()
+        loc = tus.create(s, token, len(data), {"filename": filename(p)}).headers["Location"]
+        r = tus.patch(s, token, loc, 0, data)
+        if r.status_code == 204:
+            st, _ = tus.wait_for_dataset(s, token, r.headers["X-Dataset-Id"], timeout=120)
+            key = st["status"] if st["status"] == "completed" else f"failed {st.get('failure_code')}"
+            if st["status"] == "failed" and not (st.get("failure_code") and st.get("failure_reason")):
+                unclear.append(p.name)
+            path_leaks += "/" in (st.get("failure_reason") or "")
+        else:
+            key = f"{r.status_code} {r.json().get('code')}"
+            path_leaks += "/" in r.json().get("message", "") + r.json().get("detail", "")
+            if not 400 <= r.status_code < 500:
+                unclear.append(f"{p.name}: {r.status_code}")
+        outcomes[key] = outcomes.get(key, 0) + 1
+    return outcomes, unclear, path_leaks, s.get("/api/health").status_code == 200
+
+
 @case("damaged_image_corpus", quick=True)
 def damaged_image_corpus(ctx):
     """The integration tests' corpus of damaged files (every format, cut short and with bytes
@@ -242,45 +291,10 @@ def damaged_image_corpus(ctx):
             p.write_bytes(b)
             corpus.append(p)
 
-    def run(path):
-        t0 = time.time()
-        try:
-            r = tile_cli(path, path.with_suffix(".pack"), "--progress", "none", timeout=120)
-        except subprocess.TimeoutExpired:
-            return path.name, "hang", "", time.time() - t0
-        return path.name, r.returncode, r.stderr, time.time() - t0
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run, corpus))
-    exits, bad, slowest = {}, [], 0
-    for name, code, err, took in results:
-        exits[code] = exits.get(code, 0) + 1
-        slowest = max(slowest, took)
-        if code not in (0, 4, 5) or "Sanitizer" in err or "runtime error:" in err:
-            bad.append(f"{name}: {code}")
+    exits, bad, slowest, _ = _tiled(corpus)
     leftovers = [p.name for p in tmp.glob("*.pack*") if ".tmp" in p.name]
-    # Through the server: a sample uploaded, each ends in a 4xx with a code or a failed dataset with one.
-    s = ctx.server()
-    token = register(s)["access_token"]
     sample = [p for p in corpus if p.name.startswith(("cut-50", "flip-0"))]
-    http_bad, http_outcomes, path_leaks = [], {}, 0
-    for p in sample:
-        data = p.read_bytes()
-        loc = tus.create(s, token, len(data), {"filename": p.name.split("-", 2)[-1]}).headers["Location"]
-        r = tus.patch(s, token, loc, 0, data)
-        if r.status_code == 204:
-            st, _ = tus.wait_for_dataset(s, token, r.headers["X-Dataset-Id"], timeout=120)
-            key = st["status"] if st["status"] == "completed" else f"failed {st.get('failure_code')}"
-            if st["status"] == "failed" and not (st.get("failure_code") and st.get("failure_reason")):
-                http_bad.append(p.name)
-            path_leaks += "/" in (st.get("failure_reason") or "")
-        else:
-            key = f"{r.status_code} {r.json().get('code')}"
-            path_leaks += "/" in r.json().get("message", "") + r.json().get("detail", "")
-            if not 400 <= r.status_code < 500:
-                http_bad.append(f"{p.name}: {r.status_code}")
-        http_outcomes[key] = http_outcomes.get(key, 0) + 1
-    alive = s.get("/api/health").status_code == 200
+    http_outcomes, http_bad, path_leaks, alive = _uploaded(ctx, sample, lambda p: p.name.split("-", 2)[-1])
     return (f"{len(corpus)} damaged files ({len(srcs)} formats × cut/overwritten) through `astropixel tile`; "
             f"{len(sample)} of them uploaded",
             f"CLI exits {exits} (0 ok, 4 unsupported, 5 bad image), slowest {slowest:.1f} s, crashes/hangs {len(bad)}"
@@ -288,3 +302,55 @@ def damaged_image_corpus(ctx):
             f"{path_leaks}; health "
             f"{200 if alive else 'DOWN'}",
             not bad and not leftovers and not http_bad and not path_leaks and alive)
+
+
+# Image test data other projects test their own decoders with, as Debian ships it (unpacked by
+# scripts/fetch-real-data.sh): Go's PngSuite copy, its damaged PNGs and JPEGs (invalid CRC, zlib
+# stream, palette, no IEND, truncated progressive), golang.org/x/image's TIFF variants (CCITT G3/G4,
+# PackBits, paletted, 16-bit, tiled, no RowsPerStrip) and WebP, and libjxl's JPEGs (4:4:0, 4:1:1,
+# non-interleaved and partially interleaved scans, progressive).
+THIRD_PARTY = {
+    "golang-1.19-src": ("usr/share/go-1.19/src/image",),
+    "golang-golang-x-image-dev": ("usr/share/gocode/src/golang.org/x/image",),
+    "libjxl-testdata": ("usr/share/libjxl-testdata",),
+}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"}
+
+
+@case("third_party_image_corpus", quick=False)
+def third_party_image_corpus(ctx):
+    """Every PNG, JPEG, TIFF and WebP file in the test data of Go's image packages and libjxl (as
+    Debian packages them) through `astropixel tile`; PngSuite's valid images must all tile; the
+    damaged ones and one file per format through tus uploads."""
+    real = ROOT / "build" / "real-data"
+    subprocess.run([str(ROOT / "scripts" / "fetch-real-data.sh"), str(real)], check=True, capture_output=True)
+    tmp = ctx.dir("third-party")
+    corpus = []
+    for package, folders in THIRD_PARTY.items():
+        for folder in folders:
+            for f in sorted((real / "x" / package / folder).rglob("*")):
+                if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES and "/font/" not in str(f):
+                    # A copy, so the pack goes beside it in our directory; the name keeps its origin.
+                    p = tmp / f"{package}--{f.relative_to(real / 'x' / package / folder)}".replace("/", "--")
+                    shutil.copyfile(f, p)
+                    corpus.append(p)
+    check(len(corpus) > 150, f"only {len(corpus)} files found under {real}/x")
+    exits, bad, slowest, by_file = _tiled(corpus)
+    leftovers = [p.name for p in tmp.glob("*.pack*") if ".tmp" in p.name]
+    pngsuite = [p for p in corpus if "--pngsuite--" in p.name]
+    pngsuite_failed = [p.name.split("--")[-1] for p in pngsuite if by_file[p] != 0]
+    per_format = {}
+    for p in corpus:
+        per_format.setdefault(p.suffix.lower(), []).append(p)
+    damaged = [p for p in corpus if any(w in p.name for w in ("invalid", "truncated"))]
+    sample = damaged + [ps[0] for ps in per_format.values()]
+    outcomes, unclear, path_leaks, alive = _uploaded(ctx, sample, lambda p: p.name.split("--")[-1])
+    refused = {p.name.split("--")[-1]: by_file[p] for p in damaged}
+    return (f"{len(corpus)} files from {', '.join(THIRD_PARTY)} through `astropixel tile` "
+            f"({', '.join(f'{len(v)} {k}' for k, v in sorted(per_format.items()))}); {len(sample)} uploaded",
+            f"CLI exits {exits} (0 ok, 4 unsupported, 5 bad image), slowest {slowest:.1f} s, crashes/hangs "
+            f"{len(bad)} {bad[:3]}, staging left {len(leftovers)}; PngSuite {len(pngsuite) - len(pngsuite_failed)}/"
+            f"{len(pngsuite)} tiled {pngsuite_failed[:5]}; damaged files' exits {refused}; uploads {outcomes}, "
+            f"unclear {len(unclear)}, naming a path {path_leaks}; health {200 if alive else 'DOWN'}",
+            not bad and not leftovers and not pngsuite_failed and pngsuite and not unclear and not path_leaks
+            and alive)
