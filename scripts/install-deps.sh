@@ -22,6 +22,7 @@ packages=(
   # SAOImage DS9 itself, run headless, loads our exported region files (tests/integration/test_regions.py)
   saods9 xvfb xauth
   ncompress  # Unix compress, to make the .fits.Z files of tests/integration/test_fits_compression.py
+  strace  # the reliability report watches what files the server opens during path-traversal probes
 )
 
 missing=()

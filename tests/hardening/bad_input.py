@@ -83,7 +83,7 @@ def http_framing_and_traversal(ctx):
     }
     wrong = [name for name, (req, want) in framing.items() if status_of(raw(s.port, req)) != want]
     trace = ctx.dir("strace") / "open.log"
-    # strace is not among scripts/install-deps.sh's packages: without it the answers are still checked.
+    # strace comes with scripts/install-deps.sh; without it the answers are still checked.
     st = shutil.which("strace") and subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2,stat,newfstatat,access",
                            "-o", str(trace), "-p", str(s.proc.pid)], stderr=subprocess.DEVNULL)
     time.sleep(1)
