@@ -185,8 +185,8 @@ export class DisplayPanel {
   // Shows the settings: the live tiles, the controls, the URL.
   apply(change: Partial<DisplaySettings>): void {
     const next = { ...this.settings, ...change };
-    if (!(next.lo < next.hi)) {
-      this.message.textContent = "The high cut must be above the low cut.";
+    if (!(next.lo < next.hi) || !Number.isFinite(next.hi - next.lo)) {
+      this.message.textContent = "The high cut must be above the low cut (and not infinitely far).";
       this.syncControls();
       return;
     }

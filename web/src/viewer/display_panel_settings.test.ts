@@ -96,6 +96,7 @@ describe("display settings in URLs", () => {
       "stretch=log&lo=&hi=1",
       "stretch=log&lo=0",
       "stretch=log&lo=0&hi=Infinity",
+      "stretch=log&lo=-1e308&hi=1e308",
       "stretch=log&lo=0&hi=1&cmap=jet",
       "stretch=log&lo=0&hi=1&cmap=%3Cscript%3E",
       "x=1&y=2",

@@ -131,7 +131,7 @@ export function decodeDisplay(q: URLSearchParams): DisplaySettings | null {
   const parsed = parseCmap(q.get("cmap") ?? "grey");
   if (!stretch || !(LIVE_STRETCHES as readonly string[]).includes(stretch) || !parsed) return null;
   if (q.get("lo")?.trim() === "" || q.get("hi")?.trim() === "") return null;
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) return null;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi) || !Number.isFinite(hi - lo)) return null;
   return { stretch: stretch as LiveStretch, lo, hi, ...parsed };
 }
 
