@@ -42,7 +42,7 @@ Result<pyramid::StretchOptions> parse_stretch_request(std::string_view json) {
   if (auto const* k = obj.if_contains("kind")) {
     if (!k->is_string()) return bad("kind must be a string");
     auto kind = pyramid::parse_stretch(std::string_view(k->as_string()));
-    if (!kind) return bad("kind must be linear, zscale, log, sqrt or asinh");
+    if (!kind) return bad("kind must be linear, zscale, log, sqrt, asinh, squared, sinh or histeq");
     o.kind = *kind;
   }
   if (auto const* c = obj.if_contains("cuts"); c && !c->is_null()) {
