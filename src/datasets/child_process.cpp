@@ -23,10 +23,12 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "core/log.hpp"
+#include "datasets/child_scratch.hpp"
 
 extern char** environ;
 
@@ -189,24 +191,17 @@ std::string ChildExit::how() const {
 
 Result<ChildExit> run_child(ChildRun const& run, ChildLineFn const& on_line,
                             std::atomic<bool> const* cancel) {
-  // The child's own temporary directory, beside its output: the one place outside it may write.
-  struct Scratch {
-    std::string dir;
-    ~Scratch() {
-      std::error_code ec;
-      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
-    }
-  } scratch;
+  // The child's own temporary directory: the one place outside its output it may write.
+  std::optional<ChildScratch> scratch;
   auto writable = run.writable_dirs;
   std::string tmpdir_entry;
   if (!run.scratch_parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(run.scratch_parent, ec);
-    std::string pattern = run.scratch_parent + "/.child-XXXXXX";
-    if (!::mkdtemp(pattern.data())) return cannot_start("mkdtemp");
-    scratch.dir = pattern;
-    writable.push_back(scratch.dir);
-    tmpdir_entry = "TMPDIR=" + scratch.dir;
+    sweep_stale_child_scratch(run.scratch_parent);
+    auto made = ChildScratch::make(run.scratch_parent);
+    if (!made) return made.error();
+    scratch.emplace(std::move(*made));
+    writable.push_back(scratch->path());
+    tmpdir_entry = "TMPDIR=" + scratch->path();
   }
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC) != 0) return cannot_start("pipe");

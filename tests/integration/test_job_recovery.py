@@ -36,6 +36,8 @@ def test_kill_9_during_a_build(make_server, tmp_path):
     s.stop(signal.SIGKILL)
     pyramids = s.data_dir / "blobs" / "pyramids" / d
     assert any(".tmp-" in p.name for p in pyramids.iterdir()), "the killed build left its staging file behind"
+    scratch = lambda: sorted(p.name for p in (s.data_dir / "tmp").glob(".child-*"))  # noqa: E731
+    assert scratch(), "the killed build's child left its temporary directory behind"
 
     # Restarted (same data): nothing partial is visible; the job is re-run after its lease expires.
     s2 = make_server(env=env, data_dir=s.data_dir)
@@ -51,6 +53,9 @@ def test_kill_9_during_a_build(make_server, tmp_path):
     assert rows == [("succeeded", 2)]
     packs = list(pyramids.iterdir())
     assert len(packs) == 1 and packs[0].suffix == ".pack", packs  # no orphaned staging files
+    # The re-run's child removed what the killed one left (and its own directory when it ended).
+    assert scratch() == [], scratch()
+    assert any(e.get("removed") == 1 for e in s2.events("stale_child_scratch_removed"))
 
     # The same pyramid as an undisturbed build of the same source.
     clean = tmp_path / "clean.pack"
