@@ -318,7 +318,8 @@ void add_science_routes(http::Router& router, Authenticator& authn, tiles::TileD
          .doc = {.summary = "Statistics of the data for the display controls",
                  .tag = "science",
                  .description = "Stored at build time: min, max, mean, std, median, the cut presets' "
-                                "percentiles, zscale cuts and a 256-bin histogram between min and max; "
+                                "percentiles, zscale cuts, 256-bin histograms between min and max and "
+                                "between the 0.025 and 99.975 % values; "
                                 "404 no_data_pyramid, no_data_statistics (built before: reprocess)",
                  .answers = {{.status = 200,
                               .description = "The statistics",
