@@ -123,6 +123,18 @@ Result<Dataset> get(db::Connection& c, std::string const& id) {
   return from_row(*r, 0);
 }
 
+Result<PublishedPyramid> published_pyramid(db::Connection& c, std::string const& id) {
+  auto r = c.query(
+      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key FROM datasets WHERE id = $1",
+      {id});
+  if (!r) return r.error();
+  if (r->empty()) return make_error(ErrorCode::not_found, "Dataset not found");
+  return PublishedPyramid{
+      {r->text(0, 0), parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)},
+      static_cast<int>(r->int64(0, 2)),
+      r->text(0, 3)};
+}
+
 Result<Page> list(db::Connection& c, ListQuery const& q) {
   std::string key = q.sort;
   bool desc = !key.empty() && key[0] == '-';

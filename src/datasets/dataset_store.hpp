@@ -28,6 +28,13 @@ struct Page {
   std::int64_t total = 0;
 };
 
+// What the tile read path needs of a dataset: who may see it, and its live pyramid.
+struct PublishedPyramid {
+  auth::Owned owned;
+  int version = 0;  // 0: no pyramid yet
+  std::string key;  // the pack's blob key
+};
+
 struct Stats {
   std::int64_t datasets = 0, total_bytes = 0, total_pixels = 0;
   std::vector<std::pair<std::string, std::int64_t>> by_category, by_status, by_format;
@@ -38,6 +45,8 @@ namespace store {
 Status insert(db::Connection& c, Dataset const& d);
 // Errors: not_found.
 Result<Dataset> get(db::Connection& c, std::string const& id);
+// Errors: not_found "Dataset not found".
+Result<PublishedPyramid> published_pyramid(db::Connection& c, std::string const& id);
 // Errors: validation (unknown sort key).
 Result<Page> list(db::Connection& c, ListQuery const& q);
 Status update_details(db::Connection& c, Dataset const& d);

@@ -1,6 +1,6 @@
 #include "tiles/tile_directory.hpp"
 
-#include "datasets/dataset.hpp"
+#include "datasets/dataset_store.hpp"
 
 namespace astropixel::tiles {
 
@@ -36,22 +36,18 @@ std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) cons
 Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& id) {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
-  auto r = (*conn)->query(
-      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key FROM datasets WHERE id = $1",
-      {id});
-  if (!r) return r.error();
-  auto now = std::chrono::steady_clock::now();
-  if (r->empty() || r->int64(0, 2) == 0) {
+  auto row = datasets::store::published_pyramid(**conn, id);
+  if (!row && row.error().code != ErrorCode::not_found) return row.error();
+  if (!row || row->version == 0) {
     invalidate(id);
-    return make_error(ErrorCode::not_found,
-                      r->empty() ? "Dataset not found" : "The dataset has no tiles yet");
+    return make_error(ErrorCode::not_found, !row ? "Dataset not found" : "The dataset has no tiles yet");
   }
+  auto now = std::chrono::steady_clock::now();
   auto entry = std::make_shared<Published>();
   entry->dataset_id = id;
-  entry->owned = {r->text(0, 0),
-                  datasets::parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)};
-  entry->version = static_cast<int>(r->int64(0, 2));
-  auto key = r->text(0, 3);
+  entry->owned = row->owned;
+  entry->version = row->version;
+  auto const& key = row->key;
   {
     // Same version as cached: keep the open pack.
     std::lock_guard lock(mutex_);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "datasets/access.hpp"
 #include "tiles/region_renderer.hpp"
 
 namespace astropixel::tiles {
@@ -46,7 +47,7 @@ http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Pri
     }
     entry = *loaded;
   }
-  if (auto s = auth::can_read(who, entry->owned); !s) co_return not_found();
+  if (auto s = datasets::check_access(who, entry->owned, datasets::Need::read); !s) co_return not_found();
   if (version && *version != entry->version) co_return not_found();
   co_return View{entry, version.has_value()};
 }
