@@ -220,8 +220,25 @@ OpenApiDocument openapi_document(http::Router const& router, std::string_view ve
     });
     if (!used) out.stale.push_back(std::string(bhttp::to_string(method)) + " " + pattern);
   }
+  // What each group is, for the interactive docs' section headings.
+  static constexpr std::pair<std::string_view, std::string_view> kTags[] = {
+      {"auth", "Accounts and sessions: sign-up, sign-in, rotating refresh tokens, the caller's profile"},
+      {"uploads", "Resumable uploads (tus 1.0), the one-request multipart upload, and storage quotas"},
+      {"datasets", "Images and their pyramids: list, search, change, reprocess, delete"},
+      {"tiles", "Deep Zoom and XYZ tiles, previews and FITS headers, with the dataset's access rules"},
+      {"iiif", "IIIF Image API 3.0 (level 2) and Presentation API 3.0"},
+      {"science", "Original pixel values and live display tiles from the data pyramid"},
+      {"annotations", "Points, rectangles, circles and polygons on an image; DS9 and CSV import and export"},
+      {"admin", "Administration (the admin role): users, every dataset, quotas, statistics"},
+      {"operations", "Health, metrics, and this description of the API"},
+  };
   json::array tag_list;
-  for (auto const& t : tags) tag_list.push_back(json::object{{"name", t}});
+  for (auto const& t : tags) {
+    json::object tag{{"name", t}};
+    for (auto const& [name, description] : kTags)
+      if (name == t) tag["description"] = description;
+    tag_list.push_back(std::move(tag));
+  }
   out.json = {
       {"openapi", "3.1.0"},
       {"info",
