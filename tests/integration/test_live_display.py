@@ -60,6 +60,9 @@ def test_the_display_panel_restretches_recolours_and_reads_values_in_a_browser(m
     assert (opened["stretch"], opened["preset"]) == ("linear", "99.5"), opened
     assert opened["histogram_ink"] > 500, "the histogram is drawn"
 
+    # Zoomed in, the view (centre, field, rotation in the URL) is the same after two changes.
+    before, after = steps["view_before"].split(), steps["view_after"].split()
+    assert before == after and float(before[2]) < 900, (before, after)
     finite = np.sort(data.ravel().astype(np.float64))
     for step, want in [("log", {"stretch": "log", "cmap": "grey"}),
                        ("viridis", {"stretch": "log", "cmap": "viridis"})]:

@@ -102,12 +102,38 @@ try {
   const grey = await signature();
   await shot("display-01-opened.png");
 
+  // Zoomed in first: a change of display must keep the view (centre and field in the URL).
+  const viewOf = () => page.evaluate(() => {
+    const q = new URLSearchParams(window.location.search);
+    return ["x", "y", "fov", "rot"].map((k) => q.get(k)).join(" ");
+  });
+  const steadyView = async () => {
+    let last = await viewOf();
+    for (const until = Date.now() + 10000; Date.now() < until; ) {
+      await page.waitForTimeout(300);
+      const now = await viewOf();
+      if (now === last) return now;
+      last = now;
+    }
+    return last;
+  };
+  const home = await steadyView();
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await page.getByRole("button", { name: "Zoom in" }).click();
+  await page.waitForFunction((h) => {
+    const q = new URLSearchParams(window.location.search);
+    return ["x", "y", "fov", "rot"].map((k) => q.get(k)).join(" ") !== h;
+  }, home, { timeout: 10000 });
+  report.steps.view_before = await steadyView();
+  const zoomed = await signature();
+
   // Cuts min/max (live tiles from here on), then the stretch: log.
   await page.locator("#display-preset").selectOption("minmax");
-  const minmax = await changedFrom(grey);
+  const minmax = await changedFrom(zoomed);
   let mark = tiles.length;
   await page.locator("#display-stretch").selectOption("log");
   const logged = await changedFrom(minmax);
+  report.steps.view_after = await steadyView();
   report.steps.log = { tiles: liveSince(mark).slice(0, 5), count: liveSince(mark).length, changed: differs(logged, grey),
     coloured: coloured(logged), url: page.url() };
   await shot("display-02-log.png");
