@@ -66,7 +66,8 @@ export class DisplayPanel {
   private readonly valueBox: HTMLOutputElement;
   private readonly tableSlot: HTMLElement;
   private readonly pixels: LatestOnly<string>;
-  private last: { x: number; y: number } | null = null;
+  private last: { x: number; y: number } | null = null; // for the pixel table
+  private asked: string | null = null; // the pixel whose value the box shows or will show
   private dragging: "lo" | "hi" | null = null;
   private destroyed = false;
 
@@ -205,10 +206,15 @@ export class DisplayPanel {
   pointer(x: number | null, y: number | null): void {
     if (x === null || y === null) {
       this.valueBox.textContent = "—";
+      this.asked = null;
       return;
     }
+    // The pointer moves within a pixel far more often than between pixels: ask once per pixel.
+    const key = `${x},${y}`;
+    if (key === this.asked) return;
+    this.asked = key;
     this.last = { x, y };
-    this.pixels.ask(`${x},${y}`);
+    this.pixels.ask(key);
   }
 
   destroy(): void {
