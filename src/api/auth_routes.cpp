@@ -156,7 +156,57 @@ Result<Answer> update_me(Call& call, Authenticator& authn) {
   return Answer::ok(user_json(*user));
 }
 
-void add_auth_routes(http::Router& router, Authenticator& authn) {
+Result<PasswordChange> password_change(boost::json::object const& body) {
+  PasswordChange c;
+  for (auto [key, out] :
+       {std::pair{"current_password", &c.current_password}, {"new_password", &c.new_password}}) {
+    auto v = required_string(body, key);
+    if (!v) return v.error();
+    *out = std::move(*v);
+  }
+  return c;
+}
+
+namespace {
+
+// Signed out: no content, and the session cookies cleared.
+Answer signed_out(Authenticator& authn, http::Request const& req) {
+  http::Response res;
+  res.status = bhttp::status::no_content;
+  authn.clear_session_cookies(res, req);
+  return Answer::of(std::move(res));
+}
+
+}  // namespace
+
+Result<Answer> change_password(Call& call, Authenticator& authn) {
+  auto c = password_change(call.body);
+  if (!c) return c.error();
+  auto s = authn.service().change_own_password(*call.who, c->current_password, c->new_password,
+                                               client_of(call.request));
+  if (!s) return s.error();
+  return Answer::no_content();
+}
+
+Result<Answer> log_out_everywhere(Call& call, Authenticator& authn) {
+  if (auto s = authn.service().logout_all(*call.who); !s) return s.error();
+  return signed_out(authn, call.request);
+}
+
+Result<Answer> delete_me(Call& call, Authenticator& authn, AccountDeletion const& deletion) {
+  auto password = required_string(call.body, "password");
+  if (!password) return password.error();
+  // not_found at either step: a concurrent call deleted the account first. It is gone, as asked.
+  auto s = authn.service().confirm_password(*call.who, *password, client_of(call.request));
+  // Uploads first, so none becomes a dataset while the datasets are being removed.
+  if (s) s = deletion.admin.check_own_account_deletion(*call.who);
+  if (s) s = deletion.uploads.terminate_all(*call.who);
+  if (s) s = deletion.admin.delete_own_account(*call.who, deletion.changed);
+  if (!s && s.error().code != ErrorCode::not_found) return s.error();
+  return signed_out(authn, call.request);
+}
+
+void add_auth_routes(http::Router& router, Authenticator& authn, std::optional<AccountDeletion> deletion) {
   auto* a = &authn;
   // Requests that carry credentials share the "auth" rate policy.
   auto const json = [](verb method, std::string pattern, Access access) {
@@ -242,6 +292,47 @@ void add_auth_routes(http::Router& router, Authenticator& authn) {
            .answers = {json_answer("User")},
            .errors = {401}};
   add_endpoint(router, authn, std::move(e));
+
+  // The account page. Each checks the password (hashing pool), throttled like sign-in.
+  e = json(verb::post, "/api/auth/password", Access::user);
+  e.offload = Offload::hashing;
+  e.handler = [a](Call& c) { return change_password(c, *a); };
+  e.doc = {.summary = "Change the caller's password",
+           .tag = "auth",
+           .description =
+               "Needs the current password (403 wrong_password, throttled like sign-in: 429). "
+               "Every other session of the user ends; this one stays signed in",
+           .body = json_body("PasswordChange"),
+           .answers = {empty_answer("Password changed")},
+           .errors = {403}};
+  add_endpoint(router, authn, std::move(e));
+
+  e = json(verb::post, "/api/auth/logout-all", Access::user);
+  e.body = Body::ignored;
+  e.handler = [a](Call& c) { return log_out_everywhere(c, *a); };
+  e.doc = {.summary = "Sign out everywhere",
+           .tag = "auth",
+           .description = "Ends every session of the user, this one included, and clears the cookies",
+           .answers = {empty_answer("Signed out everywhere")}};
+  add_endpoint(router, authn, std::move(e));
+
+  if (deletion) {
+    e = json(verb::delete_, "/api/auth/me", Access::user);
+    e.offload = Offload::hashing;
+    e.handler = [a, d = *deletion](Call& c) { return delete_me(c, *a, d); };
+    e.doc = {.summary = "Delete the caller's account",
+             .tag = "auth",
+             .description =
+                 "Needs the password (403 wrong_password, throttled like sign-in: 429). Removes "
+                 "the user's uploads in progress and datasets (pyramids, sources, annotations) as "
+                 "deleting each would, "
+                 "then the account and its sessions, and clears the cookies. 409 last_admin for "
+                 "the last administrator",
+             .body = json_body("AccountDeletion"),
+             .answers = {empty_answer("Account deleted")},
+             .errors = {403, 409}};
+    add_endpoint(router, authn, std::move(e));
+  }
 }
 
 }  // namespace astropixel::api

@@ -1,15 +1,29 @@
 #pragma once
-// /api/auth: register, login, logout, refresh, verify, me.
+// /api/auth: register, login, logout, refresh, verify, me; the account page's password change,
+// sign-out everywhere and account deletion.
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "api/authn.hpp"
 #include "api/endpoint.hpp"
+#include "datasets/admin_service.hpp"
 #include "http/router.hpp"
+#include "upload/upload_service.hpp"
 
 namespace astropixel::api {
 
-void add_auth_routes(http::Router& router, Authenticator& authn);
+// What deleting one's own account goes through: the upload service (uploads in progress), the dataset
+// removal the admin pages use, and `changed`, which hears each dataset removed (tile caches drop it).
+struct AccountDeletion {
+  datasets::AdminService& admin;
+  upload::UploadService& uploads;
+  std::function<void(std::string const&)> changed;
+};
+
+// With `deletion`, also DELETE /api/auth/me.
+void add_auth_routes(http::Router& router, Authenticator& authn,
+                     std::optional<AccountDeletion> deletion = std::nullopt);
 
 // The public JSON shape of a user (never the password hash).
 boost::json::object user_json(auth::User const& u);
@@ -36,5 +50,16 @@ Result<Answer> log_out(Call& call, Authenticator& authn);
 Result<Answer> verify(Call& call);
 Result<Answer> me(Call& call);
 Result<Answer> update_me(Call& call, Authenticator& authn);
+struct PasswordChange {
+  std::string current_password, new_password;
+};
+Result<PasswordChange> password_change(boost::json::object const& body);
+// POST /api/auth/password: the current session stays, every other one ends.
+Result<Answer> change_password(Call& call, Authenticator& authn);
+// POST /api/auth/logout-all: every session ends, this one too; the cookies are cleared.
+Result<Answer> log_out_everywhere(Call& call, Authenticator& authn);
+// DELETE /api/auth/me {password}: the uploads in progress, the datasets, then the account; the
+// cookies are cleared.
+Result<Answer> delete_me(Call& call, Authenticator& authn, AccountDeletion const& deletion);
 
 }  // namespace astropixel::api

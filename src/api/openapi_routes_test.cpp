@@ -70,7 +70,7 @@ TEST(OpenApiRoutes, EveryRouteOfTheApiGroupsCarriesDocs) {
 
   http::Router router;
   auto changed = [](std::string const&) {};
-  add_auth_routes(router, authn);
+  add_auth_routes(router, authn, AccountDeletion{admin, uploads, changed});
   add_admin_routes(router, authn, admin, datasets, changed);
   add_upload_routes(router, authn, uploads, {.max_chunk_size = 1 << 20, .admit_storage = nullptr});
   add_dataset_routes(router, authn, datasets, changed);

@@ -80,6 +80,19 @@ constexpr std::string_view kSchemas = R"json({
       "new_password": {"type": "string", "minLength": 8}
     }
   },
+  "PasswordChange": {
+    "type": "object",
+    "required": ["current_password", "new_password"],
+    "properties": {
+      "current_password": {"type": "string"},
+      "new_password": {"type": "string", "minLength": 8}
+    }
+  },
+  "AccountDeletion": {
+    "type": "object",
+    "required": ["password"],
+    "properties": {"password": {"type": "string", "description": "The account's password, as confirmation"}}
+  },
   "Verification": {
     "type": "object",
     "additionalProperties": false,

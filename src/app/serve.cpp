@@ -187,7 +187,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
                 metrics::Metrics& metrics) {
   auto& datasets = s.jobs.datasets();
   auto changed = [&s](std::string const& id) { s.tiles.invalidate(id); };
-  api::add_auth_routes(router, s.authn);
+  api::add_auth_routes(router, s.authn, api::AccountDeletion{s.admin, s.uploads, changed});
   api::add_admin_routes(router, s.authn, s.admin, datasets, changed);
   api::add_upload_routes(router, s.authn, s.uploads,
                          {.max_chunk_size = cfg.max_chunk_size,

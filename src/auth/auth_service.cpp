@@ -102,6 +102,12 @@ Result<User> AuthService::create_user(Registration const& r, Role role) {
   return created;
 }
 
+Error AuthService::too_many_attempts(std::uint32_t retry_after) const {
+  Error e = make_error(ErrorCode::rate_limited, "Too many sign-in attempts", "Wait a moment and try again");
+  e.retry_after_s = static_cast<int>(std::max(1u, retry_after));
+  return e;
+}
+
 Result<SignIn> AuthService::register_user(Registration const& r, ClientInfo const& client) {
   auto user = create_user(r, Role::user);
   if (!user) return user.error();
@@ -110,11 +116,7 @@ Result<SignIn> AuthService::register_user(Registration const& r, ClientInfo cons
 
 Result<SignIn> AuthService::login(std::string_view login, std::string_view password,
                                   ClientInfo const& client) {
-  auto too_many = [](std::uint32_t retry_after) {
-    Error e = make_error(ErrorCode::rate_limited, "Too many sign-in attempts", "Wait a moment and try again");
-    e.retry_after_s = static_cast<int>(std::max(1u, retry_after));
-    return e;
-  };
+  auto too_many = [this](std::uint32_t retry_after) { return too_many_attempts(retry_after); };
   // Every attempt counts against the address, which bounds online guessing from one place.
   if (auto by_ip = limiter_.check(settings_.login_per_ip, client.ip); !by_ip.allowed)
     return too_many(by_ip.retry_after);
@@ -231,6 +233,66 @@ Status AuthService::change_password(Principal const& who, std::string_view curre
   if (auto s = users_.set_password_hash(user->id, *hash); !s) return s;
   cache_.forget_user(user->id);
   return sessions_.revoke_all(user->id, who.session_id, now_unix_ms());
+}
+
+Status AuthService::confirm_password(Principal const& who, std::string_view password,
+                                     ClientInfo const& client, std::string_view field) {
+  if (auto by_ip = limiter_.check(settings_.login_per_ip, client.ip); !by_ip.allowed)
+    return too_many_attempts(by_ip.retry_after);
+  // The key sign-in uses for this account: a guess here and a guess at the sign-in form are one count.
+  std::string const account_key = "u:" + who.user_id + "|" + client_network(client.ip);
+  if (auto d = limiter_.peek(settings_.login_per_account, account_key); !d.allowed)
+    return too_many_attempts(d.retry_after);
+  auto user = users_.find_by_id(who.user_id);
+  if (!user) return user.error();
+  if (password.size() > kMaxPasswordBytes || !hasher_.verify(user->password_hash, password)) {
+    limiter_.check(settings_.login_per_account, account_key);
+    // 403, not 401: the session is fine, only the password typed is not (a 401 would make a client
+    // renew its session and then sign the user out).
+    Error e = make_error(ErrorCode::forbidden, "The password is wrong", "Type your current password");
+    e.reason = errc::wrong_password.code;
+    e.field = std::string(field);
+    return e;
+  }
+  return {};
+}
+
+Status AuthService::change_own_password(Principal const& who, std::string_view current, std::string_view next,
+                                        ClientInfo const& client) {
+  if (auto s = validate_password(next); !s) {
+    Error e = s.error();
+    e.field = "new_password";
+    return e;
+  }
+  if (auto s = confirm_password(who, current, client, "current_password"); !s) return s;
+  auto hash = hasher_.hash(next);
+  if (!hash) return hash.error();
+  if (auto s = users_.set_password_hash(who.user_id, *hash); !s) return s;
+  cache_.forget_user(who.user_id);
+  return sessions_.revoke_all(who.user_id, who.session_id, now_unix_ms());
+}
+
+Status AuthService::logout_all(Principal const& who) {
+  cache_.forget_user(who.user_id);
+  return sessions_.revoke_all(who.user_id, "", now_unix_ms());
+}
+
+Status AuthService::check_can_delete_self(Principal const& who) {
+  if (who.role != Role::admin) return {};
+  auto others = users_.count_other_admins(who.user_id);
+  if (!others) return others.error();
+  if (*others > 0) return {};
+  Error e = make_error(ErrorCode::conflict, "The last administrator's account cannot be deleted",
+                       "Make another account an administrator first");
+  e.reason = errc::last_admin.code;
+  return e;
+}
+
+Status AuthService::delete_self(Principal const& who) {
+  // Its sessions go with the row (ON DELETE CASCADE), so a refused delete leaves them signed in.
+  auto s = users_.remove_keeping_an_admin(who.user_id);
+  cache_.forget_user(who.user_id);
+  return s;
 }
 
 Result<User> AuthService::set_role(Principal const& by, std::string_view user_id, Role role) {

@@ -66,6 +66,24 @@ class AuthService {
   // Ends every other session of the user. Errors: unauthorized (wrong current password), validation.
   Status change_password(Principal const& who, std::string_view current, std::string_view next);
 
+  // The caller's own account (the account page). Each checks the password first, throttled like
+  // sign-in and on the same counters (per address, and per account and client network), so these
+  // are no side door for guessing. Errors: forbidden (wrong_password, field named), rate_limited.
+  Status confirm_password(Principal const& who, std::string_view password, ClientInfo const& client,
+                          std::string_view field = "password");
+  // Ends every other session (their refresh tokens are revoked; their access tokens are refused from
+  // then on, since every request checks that its session is active). Errors: as confirm_password
+  // (field current_password), validation for the new password.
+  Status change_own_password(Principal const& who, std::string_view current, std::string_view next,
+                             ClientInfo const& client);
+  // Ends every session of the user, this one included.
+  Status logout_all(Principal const& who);
+  // Whether the account may go: conflict (last_admin) for the last enabled administrator.
+  Status check_can_delete_self(Principal const& who);
+  // Deletes the caller's account and its sessions (its datasets must be removed first by the
+  // caller). Errors: conflict (last_admin), not_found.
+  Status delete_self(Principal const& who);
+
   // Administration. Disabling ends the user's sessions. An administrator cannot disable or demote
   // themselves (conflict: cannot_modify_self), so the last admin cannot lock everyone out by accident.
   Result<User> set_role(Principal const& by, std::string_view user_id, Role role);
@@ -80,6 +98,7 @@ class AuthService {
 
  private:
   Result<SignIn> start_session(User user, ClientInfo const& client);
+  Error too_many_attempts(std::uint32_t retry_after) const;
   std::string issue_access(std::string const& user_id, std::string const& session_id,
                            std::int64_t now_s) const;
 

@@ -29,6 +29,12 @@ class UserRepository {
   virtual Result<std::int64_t> count() = 0;
   // Deletes the account; sessions go with it. Errors: not_found.
   virtual Status remove(std::string_view id) = 0;
+  // Enabled administrators other than `except`.
+  virtual Result<std::int64_t> count_other_admins(std::string_view except) = 0;
+  // As remove, in one statement that leaves the account when it is the last enabled administrator,
+  // so two administrators deleting themselves at once cannot both go. Errors: conflict (last_admin),
+  // not_found.
+  virtual Status remove_keeping_an_admin(std::string_view id) = 0;
 
   struct Page {
     std::vector<User> users;

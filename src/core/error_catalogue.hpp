@@ -73,6 +73,8 @@ struct ErrorSpec {
   X(email_taken, conflict, "This email is already registered", "email", false)                              \
   X(username_taken, conflict, "This username is taken", "username", false)                                  \
   X(cannot_modify_self, conflict, "Administrators cannot do this to their own account", "", false)          \
+  X(wrong_password, forbidden, "The password is wrong", "password", false)                                  \
+  X(last_admin, conflict, "The last administrator's account cannot be deleted", "", false)                  \
   /* Uploads (tus and forms) */                                                                             \
   X(invalid_tus_header, bad_request, "A tus header is malformed", "", false)                                \
   X(tus_version_unsupported, precondition_failed, "Unsupported tus version", "", false)                     \

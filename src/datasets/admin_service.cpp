@@ -42,7 +42,13 @@ Status AdminService::delete_user(auth::Principal const& admin, std::string const
     e.reason = errc::cannot_modify_self.code;
     return e;
   }
-  std::optional<auth::Principal> viewer = admin;
+  if (auto s = remove_datasets_of(admin, user_id, {}); !s) return s;
+  return auth_.delete_user(admin, user_id);
+}
+
+Status AdminService::remove_datasets_of(auth::Principal const& viewer, std::string const& user_id,
+                                        std::function<void(std::string const&)> const& removed) {
+  std::optional<auth::Principal> who = viewer;
   for (;;) {
     ListQuery q;
     q.owner_id = user_id;
@@ -52,10 +58,24 @@ Status AdminService::delete_user(auth::Principal const& admin, std::string const
     if (!page) return page.error();
     if (page->items.empty()) break;
     for (auto const& d : page->items) {
-      if (auto s = datasets_.remove(viewer, d.id); !s && s.error().code != ErrorCode::not_found) return s;
+      // not_found: a concurrent delete (another tab, a second click) took it first.
+      if (auto s = datasets_.remove(who, d.id); !s && s.error().code != ErrorCode::not_found) return s;
+      if (removed) removed(d.id);
     }
   }
-  return auth_.delete_user(admin, user_id);
+  return {};
+}
+
+Status AdminService::check_own_account_deletion(auth::Principal const& who) {
+  return auth_.check_can_delete_self(who);
+}
+
+Status AdminService::delete_own_account(auth::Principal const& who,
+                                        std::function<void(std::string const&)> const& removed) {
+  // Refused before anything is lost, and again atomically with the delete itself.
+  if (auto s = auth_.check_can_delete_self(who); !s) return s;
+  if (auto s = remove_datasets_of(who, who.user_id, removed); !s) return s;
+  return auth_.delete_self(who);
 }
 
 Result<auth::UserRepository::Page> AdminService::users(std::string const& query, int limit, int offset) {

@@ -2,6 +2,7 @@
 // What administrators oversee: the whole catalogue (every dataset, whoever owns it), the system's
 // figures, the activity feed, and deleting an account with everything it owns. Callers check the
 // admin role first (api/endpoint.hpp, Access::admin); this service assumes it.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ class AdminService {
   // the account, so the admin can simply try again. Errors: conflict (cannot_modify_self) for the
   // admin's own account, and as AuthService::delete_user.
   Status delete_user(auth::Principal const& admin, std::string const& user_id);
+  // The caller's own account (the account page), after the caller has confirmed the password: as
+  // delete_user, through the same dataset removal, refused first for the last administrator.
+  // `removed` hears each dataset id deleted. Errors: conflict (last_admin), and as DatasetService::remove.
+  // Errors: conflict (last_admin) when the caller is the last enabled administrator.
+  Status check_own_account_deletion(auth::Principal const& who);
+  Status delete_own_account(auth::Principal const& who,
+                            std::function<void(std::string const&)> const& removed = {});
   // Accounts whose name or email contains `query`.
   Result<auth::UserRepository::Page> users(std::string const& query, int limit, int offset);
   // Sets the role, then the disabled flag, as given. Errors: validation when neither is given, and
@@ -45,6 +53,8 @@ class AdminService {
   db::Pool& pool_;
   auth::UserRepository& users_;
   auth::AuthService& auth_;
+  Status remove_datasets_of(auth::Principal const& viewer, std::string const& user_id,
+                            std::function<void(std::string const&)> const& removed);
   DatasetService& datasets_;
 };
 

@@ -121,6 +121,32 @@ Status SqlUserRepository::remove(std::string_view id) {
   return {};
 }
 
+Result<std::int64_t> SqlUserRepository::count_other_admins(std::string_view except) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto r = (*conn)->query("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> $1",
+                          {std::string(except)});
+  if (!r) return r.error();
+  return r->int64(0, 0);
+}
+
+Status SqlUserRepository::remove_keeping_an_admin(std::string_view id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto r = (*conn)->query(
+      "DELETE FROM users WHERE id = $1 AND (role <> 'admin' OR EXISTS (SELECT 1 FROM users o WHERE "
+      "o.role = 'admin' AND o.disabled = 0 AND o.id <> $1))",
+      {std::string(id)});
+  if (!r) return r.error();
+  if (r->affected > 0) return {};
+  auto still = find_by_id(id);
+  if (!still) return still.error();  // not_found: it was already gone
+  Error e = make_error(ErrorCode::conflict, "The last administrator's account cannot be deleted",
+                       "Make another account an administrator first");
+  e.reason = errc::last_admin.code;
+  return e;
+}
+
 Status SqlUserRepository::set_disabled(std::string_view id, bool disabled) {
   return update_one("disabled = $2", {std::string(id), std::int64_t{disabled}});
 }

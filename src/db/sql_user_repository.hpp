@@ -17,6 +17,8 @@ class SqlUserRepository final : public auth::UserRepository {
   Status set_role(std::string_view id, auth::Role role) override;
   Status set_disabled(std::string_view id, bool disabled) override;
   Status remove(std::string_view id) override;
+  Result<std::int64_t> count_other_admins(std::string_view except) override;
+  Status remove_keeping_an_admin(std::string_view id) override;
   Result<std::int64_t> count() override;
   Result<Page> list(std::string_view query, int limit, int offset) override;
 

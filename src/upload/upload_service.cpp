@@ -545,6 +545,21 @@ Status UploadService::terminate(auth::Principal const& who, std::string const& i
   return {};
 }
 
+Status UploadService::terminate_all(auth::Principal const& who) {
+  std::vector<std::string> ids;
+  {
+    auto conn = pool_.acquire();
+    if (!conn) return conn.error();
+    auto r = (*conn)->query("SELECT id FROM uploads WHERE owner_id = $1", {who.user_id});
+    if (!r) return r.error();
+    for (std::size_t i = 0; i < r->rows.size(); ++i) ids.push_back(r->text(i, 0));
+  }  // terminate takes a connection of its own
+  for (auto const& id : ids) {
+    if (auto s = terminate(who, id); !s && s.error().code != ErrorCode::not_found) return s;
+  }
+  return {};
+}
+
 Result<int> UploadService::expire() {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();

@@ -123,6 +123,8 @@ class UploadService {
   Result<Upload> finish(auth::Principal const& who, std::string const& id);
   // Errors: not_found.
   Status terminate(auth::Principal const& who, std::string const& id);
+  // Terminates every upload of the caller (deleting the account), each as terminate does.
+  Status terminate_all(auth::Principal const& who);
 
   // Single-request (multipart) uploads: a fresh local file for a body of `declared` bytes (nullopt:
   // a chunked body, checked as it streams). Errors: payload_too_large, insufficient_storage.
