@@ -19,6 +19,10 @@ route(
   lazy(() => import("./pages/compare_page").then((m) => m.comparePage)),
 );
 route(
+  "/account",
+  lazy(() => import("./pages/account_page").then((m) => m.accountPage)),
+);
+route(
   "/admin",
   lazy(() => import("./pages/admin_page").then((m) => m.adminPage)),
 );

@@ -33,7 +33,19 @@ export function renderHeader(header: HTMLElement): void {
         { class: "nav-user" },
         user
           ? [
-              el("span", { class: "muted", attrs: { title: user.email } }, user.username),
+              // The name leads to the account page (profile, password, sessions, deletion).
+              el(
+                "a",
+                {
+                  class: "muted",
+                  attrs: {
+                    href: "/account",
+                    title: `Your account (${user.email})`,
+                    "aria-current": here === "/account" ? "page" : null,
+                  },
+                },
+                user.username,
+              ),
               el(
                 "button",
                 {
