@@ -87,6 +87,7 @@ Result<ProfileChange> profile_change(boost::json::object const& body) {
   ProfileChange c;
   for (auto [key, out] : {std::pair{"full_name", &c.full_name},
                           {"avatar_url", &c.avatar_url},
+                          {"email", &c.email},
                           {"current_password", &c.current_password},
                           {"new_password", &c.new_password}}) {
     auto v = optional_string(body, key);
@@ -95,6 +96,8 @@ Result<ProfileChange> profile_change(boost::json::object const& body) {
   }
   if (c.new_password && !c.current_password)
     return missing("current_password", "current_password is required to change the password");
+  if (c.email && !c.current_password)
+    return missing("current_password", "current_password is required to change the email");
   return c;
 }
 
@@ -147,6 +150,12 @@ Result<Answer> me(Call& call) {
 Result<Answer> update_me(Call& call, Authenticator& authn) {
   auto c = profile_change(call.body);
   if (!c) return c.error();
+  // The email first: it checks the current password, which a password change would replace.
+  if (c->email) {
+    auto u =
+        authn.service().change_email(*call.who, *c->email, *c->current_password, client_of(call.request));
+    if (!u) return u.error();
+  }
   if (c->new_password) {
     auto s = authn.service().change_password(*call.who, *c->current_password, *c->new_password);
     if (!s) return s.error();
@@ -287,10 +296,12 @@ void add_auth_routes(http::Router& router, Authenticator& authn, std::optional<A
   e.handler = [a](Call& c) { return update_me(c, *a); };
   e.doc = {.summary = "Change the caller's profile or password",
            .tag = "auth",
-           .description = "A new password needs current_password and ends the user's other sessions",
+           .description =
+               "A new password needs current_password and ends the user's other sessions; a new "
+               "email needs current_password too (403 wrong_password, 409 email_taken)",
            .body = json_body("ProfileChange"),
            .answers = {json_answer("User")},
-           .errors = {401}};
+           .errors = {401, 403, 409}};
   add_endpoint(router, authn, std::move(e));
 
   // The account page. Each checks the password (hashing pool), throttled like sign-in.

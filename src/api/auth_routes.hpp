@@ -37,6 +37,7 @@ struct Credentials {
 Result<Credentials> credentials(boost::json::object const& body);
 struct ProfileChange {
   std::optional<std::string> full_name, avatar_url;
+  std::optional<std::string> email;                           // needs current_password
   std::optional<std::string> current_password, new_password;  // a new one needs the current one
 };
 Result<ProfileChange> profile_change(boost::json::object const& body);

@@ -76,6 +76,7 @@ constexpr std::string_view kSchemas = R"json({
     "properties": {
       "full_name": {"type": "string"},
       "avatar_url": {"type": "string", "description": "An http(s) URL"},
+      "email": {"type": "string", "description": "Needs current_password"},
       "current_password": {"type": "string"},
       "new_password": {"type": "string", "minLength": 8}
     }

@@ -272,6 +272,15 @@ Status AuthService::change_own_password(Principal const& who, std::string_view c
   return sessions_.revoke_all(who.user_id, who.session_id, now_unix_ms());
 }
 
+Result<User> AuthService::change_email(Principal const& who, std::string_view email,
+                                       std::string_view password, ClientInfo const& client) {
+  if (auto s = validate_email(email); !s) return s.error();
+  if (auto s = confirm_password(who, password, client, "current_password"); !s) return s.error();
+  if (auto s = users_.set_email(who.user_id, email); !s) return s.error();
+  cache_.forget_user(who.user_id);
+  return users_.find_by_id(who.user_id);
+}
+
 Status AuthService::logout_all(Principal const& who) {
   cache_.forget_user(who.user_id);
   return sessions_.revoke_all(who.user_id, "", now_unix_ms());

@@ -76,6 +76,10 @@ class AuthService {
   // (field current_password), validation for the new password.
   Status change_own_password(Principal const& who, std::string_view current, std::string_view next,
                              ClientInfo const& client);
+  // Changes the sign-in email after the password is confirmed. Errors: as confirm_password (field
+  // current_password), validation (invalid_email), conflict (email_taken).
+  Result<User> change_email(Principal const& who, std::string_view email, std::string_view password,
+                            ClientInfo const& client);
   // Ends every session of the user, this one included.
   Status logout_all(Principal const& who);
   // Whether the account may go: conflict (last_admin) for the last enabled administrator.

@@ -23,6 +23,8 @@ class UserRepository {
   // Errors: not_found.
   virtual Status update_profile(std::string_view id, std::string_view full_name,
                                 std::string_view avatar_url) = 0;
+  // Errors: conflict (email_taken, compared case-insensitively), not_found.
+  virtual Status set_email(std::string_view id, std::string_view email) = 0;
   virtual Status set_password_hash(std::string_view id, std::string_view hash) = 0;
   virtual Status set_role(std::string_view id, Role role) = 0;
   virtual Status set_disabled(std::string_view id, bool disabled) = 0;

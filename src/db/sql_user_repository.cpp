@@ -104,6 +104,17 @@ Status SqlUserRepository::update_profile(std::string_view id, std::string_view f
                     {std::string(id), std::string(full_name), std::string(avatar_url)});
 }
 
+Status SqlUserRepository::set_email(std::string_view id, std::string_view email) {
+  auto s = update_one("email = $2, email_key = $3", {std::string(id), std::string(email), lower(email)});
+  if (!s && s.error().code == ErrorCode::conflict) {
+    Error e = make_error(ErrorCode::conflict, "Email already registered");
+    e.reason = errc::email_taken.code;
+    e.field = "email";
+    return e;
+  }
+  return s;
+}
+
 Status SqlUserRepository::set_password_hash(std::string_view id, std::string_view hash) {
   return update_one("password_hash = $2", {std::string(id), std::string(hash)});
 }

@@ -13,6 +13,7 @@ class SqlUserRepository final : public auth::UserRepository {
   Result<auth::User> find_by_login(std::string_view email_or_username) override;
   Status update_profile(std::string_view id, std::string_view full_name,
                         std::string_view avatar_url) override;
+  Status set_email(std::string_view id, std::string_view email) override;
   Status set_password_hash(std::string_view id, std::string_view hash) override;
   Status set_role(std::string_view id, auth::Role role) override;
   Status set_disabled(std::string_view id, bool disabled) override;

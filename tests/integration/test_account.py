@@ -208,3 +208,26 @@ def test_the_last_admin_cannot_delete_their_account(make_server):
     r = s.request("DELETE", "/api/auth/me", headers=bearer(deputy["access_token"]),
                   json={"password": "deputy password here"})
     assert r.status_code == 409 and r.json()["code"] == "last_admin"
+
+
+def test_email_change_needs_the_password_and_a_free_address(make_server):
+    s = make_server(env=FAST_HASH)
+    u = register(s, username="judy")
+    taken = register(s, username="kim")
+    h = bearer(u["access_token"])
+    r = s.request("PUT", "/api/auth/me", headers=h, json={"email": "judy.new@example.org"})
+    assert r.status_code == 400 and r.json()["code"] == "missing_field" and r.json()["field"] == "current_password"
+    r = s.request("PUT", "/api/auth/me", headers=h,
+                  json={"email": "judy.new@example.org", "current_password": "not the password"})
+    assert r.status_code == 403 and r.json()["code"] == "wrong_password"
+    r = s.request("PUT", "/api/auth/me", headers=h, json={"email": "nope", "current_password": u["password"]})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_email"
+    r = s.request("PUT", "/api/auth/me", headers=h,
+                  json={"email": taken["user"]["email"].upper(), "current_password": u["password"]})
+    assert r.status_code == 409 and r.json()["code"] == "email_taken" and r.json()["field"] == "email"
+    r = s.request("PUT", "/api/auth/me", headers=h,
+                  json={"email": "Judy.New@example.org", "current_password": u["password"], "full_name": "Judy"})
+    assert r.status_code == 200, r.text
+    assert r.json()["email"] == "Judy.New@example.org" and r.json()["full_name"] == "Judy"
+    assert login(s, "judy.new@example.org", u["password"]).status_code == 200
+    assert login(s, u["user"]["email"], u["password"]).status_code == 401

@@ -1,5 +1,5 @@
 """The account page in a browser (#18 point 5): tests/node/e2e_account.mjs signs up, opens /account
-from the header, renames, changes the password (a wrong current one first; a second browser is signed
+from the header, renames, changes the email (with the password), changes the password (a wrong current one first; a second browser is signed
 out by it), signs in again with the new one, signs out everywhere, and deletes the account through
 its dialog (a wrong password first). Screenshots in test-artifacts/web/account/."""
 import json
@@ -26,6 +26,8 @@ def test_account_page_in_a_browser(make_server):
     assert report["steps"] == ["signup", "account", "rename", "wrong-current-password", "password-changed",
                                "signed-in-with-new-password", "signed-out-everywhere", "delete-dialog", "deleted"]
     assert report["avatar"] == "HL" and report["avatar_after_rename"] == "HL"
+    assert "needs your current password" in report["email_needs_password"]
+    assert report["focused_for_email"] == "acc-email-password"
     profile = report["profile"]
     assert "@example.org" in profile and "Member since" in profile and "Storage used" in profile, profile
     assert "0 B" in profile, profile  # nothing uploaded

@@ -1,6 +1,6 @@
 // The account page in real Chromium (#18 point 5), as a new user would use it: sign up, reach
 // /account from the name in the header, see the profile (initials avatar, email, member since,
-// storage, datasets), rename, change the password (a wrong current one first), find that a second
+// storage, datasets), rename, change the email (with the password), change the password (a wrong current one first), find that a second
 // browser signed in earlier is signed out by it, sign out and in again with the new password,
 // sign out everywhere, and delete the account through the confirmation dialog (a wrong password
 // first). axe-core checks the page and the dialog. Screenshots of each step go to ARTIFACTS.
@@ -78,8 +78,17 @@ try {
   });
   await step("rename", async () => {
     await page.getByLabel("Full name").fill("Henrietta Leavitt");
-    await page.getByRole("button", { name: "Save name" }).click();
+    await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByRole("heading", { name: "Henrietta Leavitt" }).waitFor();
+    // A new email needs the password.
+    await page.getByLabel("Email", { exact: true }).fill(`${user}.new@example.org`);
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await page.getByRole("alert").waitFor();
+    report.email_needs_password = await page.getByRole("alert").innerText();
+    report.focused_for_email = await page.evaluate(() => document.activeElement?.id ?? "");
+    await page.getByLabel("Password (to change the email)").fill(first);
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await page.locator("dl").first().getByText(`${user}.new@example.org`).waitFor();
     report.avatar_after_rename = await page.locator(".avatar").innerText();
   });
   await step("wrong-current-password", async () => {
@@ -111,7 +120,7 @@ try {
     await signIn(page, user, first);
     await page.getByRole("alert").waitFor();
     report.old_password_alert = await page.getByRole("alert").innerText();
-    await signIn(page, user, second);
+    await signIn(page, `${user}.new@example.org`, second); // the new email signs in
     await page.waitForURL("**/datasets");
     await page.goto(base + "/account");
     await page.getByRole("heading", { name: "Henrietta Leavitt" }).waitFor();

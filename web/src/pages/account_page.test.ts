@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountLossSummary, avatarHue, initials, memberSince } from "./account_page";
+import { accountLossSummary, avatarHue, initials, memberSince, profileChange } from "./account_page";
 
 describe("account page", () => {
   it("takes the initials of the first and last names, else the username", () => {
@@ -29,5 +29,15 @@ describe("account page", () => {
   it("shows the day the account was made, or the raw value when it is not a date", () => {
     expect(memberSince("2026-03-04T10:00:00Z")).toBe("4 March 2026");
     expect(memberSince("yesterday")).toBe("yesterday");
+  });
+
+  it("sends only what changed, and the password only with a new email", () => {
+    const user = { full_name: "Ada", email: "ada@example.org" };
+    expect(profileChange(user, " Ada ", "ada@example.org", "pw")).toBeNull();
+    expect(profileChange(user, "Ada Lovelace", "ada@example.org", "pw")).toEqual({ full_name: "Ada Lovelace" });
+    expect(profileChange(user, "Ada", " ada@new.org ", "secret")).toEqual({
+      email: "ada@new.org",
+      current_password: "secret",
+    });
   });
 });

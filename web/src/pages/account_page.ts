@@ -139,11 +139,32 @@ function profileCard(user: User, storage: StorageUsage | null, datasets: number 
   );
 }
 
-function nameForm(user: User, onSaved: (u: User) => void): HTMLElement {
+// The PUT /api/auth/me body for the profile form: only what changed, and the password only with a
+// new email (the server asks for it then). Null when nothing changed.
+export function profileChange(
+  user: Pick<User, "full_name" | "email">,
+  fullName: string,
+  email: string,
+  password: string,
+): Record<string, string> | null {
+  const body: Record<string, string> = {};
+  if (fullName.trim() !== user.full_name) body.full_name = fullName.trim();
+  if (email.trim() !== user.email) {
+    body.email = email.trim();
+    body.current_password = password;
+  }
+  return Object.keys(body).length ? body : null;
+}
+
+function profileForm(user: User, onSaved: (u: User) => void): HTMLElement {
   const status = el("div", { attrs: { "aria-live": "polite" } });
   const name = input("acc-full-name", "full_name", "text", "name", user.full_name);
   name.required = false;
   name.maxLength = 200;
+  const email = input("acc-email", "email", "email", "email", user.email);
+  const password = input("acc-email-password", "current_password", "password", "current-password");
+  password.required = false;
+  let saved = user;
   const form = el(
     "form",
     {
@@ -153,21 +174,40 @@ function nameForm(user: User, onSaved: (u: User) => void): HTMLElement {
         submit: async (e) => {
           e.preventDefault();
           replace(status);
+          const body = profileChange(saved, name.value, email.value, password.value);
+          if (!body) {
+            replace(status, el("p", { attrs: { role: "status" } }, "Nothing to save."));
+            return;
+          }
+          if (body.email !== undefined && !password.value) {
+            replace(status, errorBox("Type your password", "Changing the email needs your current password."));
+            password.focus();
+            return;
+          }
           try {
-            const saved = await api<User>("/api/auth/me", { method: "PUT", json: { full_name: name.value.trim() } });
+            saved = await api<User>("/api/auth/me", { method: "PUT", json: body });
             rememberUser(saved);
+            password.value = "";
             replace(status, el("p", { attrs: { role: "status" } }, "Saved."));
             onSaved(saved);
           } catch (err) {
-            say(status, err, "The name was not saved");
+            say(status, err, "The profile was not saved");
+            const f = problem(err).field;
+            (f === "email" ? email : f === "full_name" ? name : password).focus();
           }
         },
       },
     },
     el("h2", { id: "acc-profile" }, "Profile"),
     field("Full name", name),
+    field("Email", email),
+    field("Password (to change the email)", password),
     status,
-    el("div", { class: "actions" }, el("button", { class: "button primary", attrs: { type: "submit" } }, "Save name")),
+    el(
+      "div",
+      { class: "actions" },
+      el("button", { class: "button primary", attrs: { type: "submit" } }, "Save profile"),
+    ),
   );
   return form;
 }
@@ -366,7 +406,7 @@ const accountView: PageFn = (root) => {
           "div",
           { style: { display: "grid", gap: "1rem" } },
           who.card,
-          nameForm(user, onSaved),
+          profileForm(user, onSaved),
           passwordForm(),
           sessionsCard(),
           dangerCard(user, datasets, bytes),
