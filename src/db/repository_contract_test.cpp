@@ -108,6 +108,39 @@ TEST_P(Contract, Updates) {
   EXPECT_EQ(repo.set_role("missing", auth::Role::admin).error().code, ErrorCode::not_found);
 }
 
+// The account page's own changes: a new email (its key unique case-insensitively), and deleting
+// oneself, which keeps at least one enabled administrator in the same statement.
+TEST_P(Contract, EmailChangeAndSelfDeletionKeepAnAdmin) {
+  SqlUserRepository repo(*pool_);
+  auto a = repo.create(alice()).value();
+  auto b = repo.create({"bob@example.org", "bob", "", "$argon2id$fake", auth::Role::admin}).value();
+  ASSERT_TRUE(repo.set_email(a.id, "Alice.New@Example.org"));
+  EXPECT_EQ(repo.find_by_login("alice.new@example.org").value().id, a.id);
+  auto taken = repo.set_email(a.id, "BOB@example.org");
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().reason, "email_taken");
+  EXPECT_EQ(repo.set_email("missing", "x@example.org").error().code, ErrorCode::not_found);
+
+  EXPECT_EQ(repo.count_other_admins(b.id).value(), 0);
+  EXPECT_EQ(repo.count_other_admins(a.id).value(), 1);
+  auto last = repo.remove_keeping_an_admin(b.id);
+  ASSERT_FALSE(last);
+  EXPECT_EQ(last.error().reason, "last_admin");
+  ASSERT_TRUE(repo.find_by_id(b.id));
+  // A disabled administrator does not count as the one left.
+  ASSERT_TRUE(repo.set_role(a.id, auth::Role::admin));
+  ASSERT_TRUE(repo.set_disabled(a.id, true));
+  EXPECT_EQ(repo.remove_keeping_an_admin(b.id).error().reason, "last_admin");
+  ASSERT_TRUE(repo.set_disabled(a.id, false));
+  EXPECT_EQ(repo.count_other_admins(b.id).value(), 1);
+  ASSERT_TRUE(repo.remove_keeping_an_admin(b.id));
+  EXPECT_EQ(repo.find_by_id(b.id).error().code, ErrorCode::not_found);
+  EXPECT_EQ(repo.remove_keeping_an_admin(b.id).error().code, ErrorCode::not_found);
+  // A plain user goes whatever the admins.
+  auto c = repo.create({"carol@example.org", "carol", "", "$argon2id$fake", auth::Role::user}).value();
+  ASSERT_TRUE(repo.remove_keeping_an_admin(c.id));
+}
+
 TEST_P(Contract, TransactionsRollBackUnlessCommitted) {
   auto conn = pool_->acquire().value();
   {
