@@ -14,6 +14,7 @@
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
 #include "api/dataset_routes.hpp"
+#include "api/download_routes.hpp"
 #include "api/science_routes.hpp"
 #include "api/storage_routes.hpp"
 #include "api/system_routes.hpp"
@@ -197,6 +198,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
   api::add_dataset_routes(
       router, s.authn, datasets, changed,
       {.limiter = b.limiter.get(), .reprocess = parse_policy("reprocess", cfg.reprocess_rate_limit)});
+  api::add_download_routes(router, s.authn, datasets, *b.blobs.store);
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations});
   api::add_science_routes(router, s.authn, s.tiles);

@@ -3,6 +3,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,11 +11,17 @@
 
 namespace astropixel::http {
 
-// A byte range of an open file, sent without loading it into memory.
+// Reads up to `size` bytes at `offset` into `out`; the count, or -1 on failure (a blob in an object
+// store, read by ranges).
+using RangeReader = std::function<std::int64_t(std::uint64_t offset, char* out, std::size_t size)>;
+
+// A byte range of an open file, or of anything `read` can read by offset, sent a chunk at a time
+// without loading it into memory.
 struct FileRange {
-  std::shared_ptr<int const> fd;  // closes on last release
+  std::shared_ptr<int const> fd;  // closes on last release; unused when `read` is set
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  RangeReader read{};
 };
 
 // Bytes that live elsewhere (a tile in a mapped pyramid), sent without a copy; `owner` keeps them

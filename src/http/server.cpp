@@ -38,6 +38,7 @@ namespace {
 
 constexpr std::size_t kReadBufferReserve = 256 * 1024;  // see the flat_buffer gotcha in stack.md
 constexpr std::size_t kFileChunk = 64 * 1024;
+constexpr std::size_t kReaderChunk = 1024 * 1024;
 // A lingering close reads and drops at most this much of what the client is still sending, for at
 // most this long (RFC 9112 section 9.6).
 constexpr std::uint64_t kLingerBytes = 4 << 20;
@@ -624,11 +625,15 @@ asio::awaitable<std::size_t> Server::Impl::write(beast::tcp_stream& stream, Resp
   // A file range: the header, then the bytes in chunks read with pread.
   co_await asio::async_write(stream, asio::buffer(head_block), how());
   if (ec) co_return 0;
-  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(kFileChunk, length)));
+  // A reader goes to a remote store: each call is a request, so its chunks are larger.
+  std::size_t const chunk_size = r.file->read ? kReaderChunk : kFileChunk;
+  std::vector<char> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, length)));
   std::uint64_t sent = 0;
   while (sent < length) {
     auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - sent));
-    ssize_t n = ::pread(*r.file->fd, chunk.data(), want, static_cast<off_t>(r.file->offset + sent));
+    std::int64_t n =
+        r.file->read ? r.file->read(r.file->offset + sent, chunk.data(), want)
+                     : ::pread(*r.file->fd, chunk.data(), want, static_cast<off_t>(r.file->offset + sent));
     if (n <= 0) {
       // The header promised more bytes than the file now has: end the connection.
       ec = asio::error::broken_pipe;
