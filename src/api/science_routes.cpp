@@ -31,30 +31,14 @@ Error not_found() {
 // The pyramid the caller may see, as TileService::resolve decides it, from the blocking pool where
 // endpoint handlers run (the directory's load blocks).
 Result<View> resolve(tiles::TileDirectory& directory, Call const& call) {
-  std::string id(call.param("id"));
   std::optional<std::int64_t> version;
   for (auto const& [k, v] : call.request.params) {
     if (k == "version") version = call.request.param_int("version");
   }
-  auto entry = directory.peek(id);
-  if (!entry || (version && *version > entry->version)) {
-    auto loaded = directory.load(id);
-    if (!loaded) {
-      if (loaded.error().code == ErrorCode::unavailable) {
-        Error e = loaded.error();
-        e.retry_after_s = 1;
-        return e;
-      }
-      if (loaded.error().code == ErrorCode::not_found) return not_found();
-      return loaded.error();
-    }
-    entry = *loaded;
-  }
-  // Missing, not yet built, not visible or not at that version: one answer, revealing nothing.
-  if (!auth::can_read(call.who, entry->owned)) return not_found();
-  if (version && *version != entry->version) return not_found();
-  if (!entry->pack->has_data()) return make_error(errc::no_data_pyramid);
-  return View{entry, version.has_value()};
+  auto v = tiles::resolve_view(directory, call.who, std::string(call.param("id")), version);
+  if (!v) return v.error();
+  if (!v->pack().has_data()) return make_error(errc::no_data_pyramid);
+  return v;
 }
 
 Result<double> number_param(Call const& call, std::string_view name) {

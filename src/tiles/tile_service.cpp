@@ -26,30 +26,48 @@ std::string cache_control(View const& v) {
 
 }  // namespace
 
+namespace {
+
+bool needs_load(std::shared_ptr<Published const> const& entry, std::optional<std::int64_t> version) {
+  // A versioned URL newer than the cached entry means the cache is behind: look again.
+  return !entry || (version && *version > entry->version);
+}
+
+Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
+                    std::optional<auth::Principal> const& who, std::optional<std::int64_t> version) {
+  if (!loaded) {
+    if (loaded.error().code == ErrorCode::unavailable) {
+      Error e = loaded.error();
+      e.retry_after_s = 1;
+      return e;
+    }
+    // Missing, not yet built or not visible: one answer, so the reply reveals nothing.
+    if (loaded.error().code == ErrorCode::not_found) return not_found();
+    return loaded.error();
+  }
+  auto const& entry = *loaded;
+  if (auto s = datasets::check_access(who, entry->owned, datasets::Need::read); !s) return not_found();
+  if (version && *version != entry->version) return not_found();
+  return View{entry, version.has_value()};
+}
+
+}  // namespace
+
 http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Principal> const& who,
                                                          std::string const& id,
                                                          std::optional<std::int64_t> version) {
   auto entry = directory_.peek(id);
-  // A versioned URL newer than the cached entry means the cache is behind: look again.
-  if (!entry || (version && *version > entry->version)) {
-    auto* dir = &directory_;
-    auto load = [dir, &id] { return dir->load(id); };
-    auto loaded = co_await blocking_.run(load);
-    if (!loaded) {
-      if (loaded.error().code == ErrorCode::unavailable) {
-        Error e = loaded.error();
-        e.retry_after_s = 1;
-        co_return e;
-      }
-      // Missing, not yet built or not visible: one answer, so the reply reveals nothing.
-      if (loaded.error().code == ErrorCode::not_found) co_return not_found();
-      co_return loaded.error();
-    }
-    entry = *loaded;
-  }
-  if (auto s = datasets::check_access(who, entry->owned, datasets::Need::read); !s) co_return not_found();
-  if (version && *version != entry->version) co_return not_found();
-  co_return View{entry, version.has_value()};
+  if (!needs_load(entry, version)) co_return decide(entry, who, version);
+  auto* dir = &directory_;
+  auto load = [dir, &id] { return dir->load(id); };
+  co_return decide(co_await blocking_.run(load), who, version);
+}
+
+Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
+                          std::string const& id, std::optional<std::int64_t> version) {
+  auto entry = directory.peek(id);
+  if (!needs_load(entry, version)) return decide(entry, who, version);
+  return decide(directory.load(id), who, version);
 }
 
 bool TileService::not_modified(http::Request const& req, http::Response& res, View const& v,

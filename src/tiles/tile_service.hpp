@@ -27,6 +27,11 @@ struct View {
   pyramid::PackReader const& pack() const { return *entry->pack; }
 };
 
+// What TileService::resolve decides, for a caller already on the blocking pool (an endpoint
+// handler): may block on the directory's load.
+Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
+                          std::string const& id, std::optional<std::int64_t> version);
+
 class TileService {
  public:
   TileService(TileDirectory& directory, http::BlockingPool& blocking)
