@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 namespace astropixel::db {
 namespace {
 
@@ -127,10 +130,20 @@ Result<std::unique_ptr<Connection>> open_sqlite(std::string const& path, int bus
   auto conn = std::make_unique<SqliteConnection>(db);
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
-  // WAL: readers never block the writer; NORMAL sync is durable across process crashes in WAL mode.
-  if (auto s =
-          conn->execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-      !s) {
+  // WAL: readers never block the writer. The switch is stored in the file and needs it to itself:
+  // SQLite answers SQLITE_BUSY at once, without the busy handler, while another connection holds it,
+  // which is the case when several instances open one fresh database together (the first switches,
+  // the others are refused). So it is retried for as long as the busy timeout allows.
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    int wal = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (wal == SQLITE_OK) break;
+    if ((wal & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= until)
+      return make_error(ErrorCode::unavailable, "Cannot open the database", sqlite3_errmsg(db));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // NORMAL sync is durable across process crashes in WAL mode.
+  if (auto s = conn->execute_script("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s) {
     return s.error();
   }
   return std::unique_ptr<Connection>(std::move(conn));
