@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "core/clock.hpp"
 #include "core/log.hpp"
 
 namespace astropixel::app {
@@ -86,6 +87,27 @@ void JobRuntime::stop() {
 }
 
 void JobRuntime::add_metrics(metrics::Metrics& metrics) {
+  // The backlog is read from the shared queue at scrape time, so every instance reports the same
+  // figure (dashboards take max, not sum). A scrape does not queue for a connection: while the pool
+  // has none free or callers waiting, the last figures are reported again, so the scrape does not
+  // take the connection a request is waiting for (a race between the check and the acquire can
+  // still make it wait, at most DB_POOL_TIMEOUT_MS).
+  metrics.add_collector(
+      [this, last = jobs::JobQueue::Backlog{}](metrics::Metrics::GaugeSetter const& set) mutable {
+        auto const now = now_unix_ms();
+        auto const p = pool_.stats();
+        if (p.waiting == 0 && (p.idle > 0 || p.open < p.size + p.max_overflow)) {
+          if (auto conn = pool_.acquire()) {
+            if (auto b = jobs::JobQueue::backlog(**conn, now)) last = *b;
+          }
+        }
+        set("astropixel_jobs_queued", "Jobs queued and due, waiting for a worker (the shared queue)", {},
+            static_cast<double>(last.due));
+        set("astropixel_jobs_queued_oldest_age_seconds",
+            "How long the longest-waiting due job has waited for a worker; 0 when none waits", {},
+            last.due > 0 ? static_cast<double>(std::max<std::int64_t>(0, now - last.oldest_due_ms)) / 1000.0
+                         : 0.0);
+      });
   metrics.add_collector([this](metrics::Metrics::GaugeSetter const& set) {
     auto s = workers_.stats();
     set("astropixel_jobs_running", "Jobs running in this process", {}, static_cast<double>(s.running));

@@ -223,4 +223,16 @@ Result<JobQueue::Counts> JobQueue::counts(db::Connection& conn, std::string cons
   return c;
 }
 
+Result<JobQueue::Backlog> JobQueue::backlog(db::Connection& conn, std::int64_t now_ms) {
+  // Served by the jobs_ready index (state, run_after): it reads the waiting rows, never the history.
+  auto r = conn.query("SELECT COUNT(*), MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after <= $1",
+                      {now_ms});
+  if (!r) return r.error();
+  Backlog b;
+  if (r->empty()) return b;
+  b.due = r->int64(0, 0);
+  if (!r->is_null(0, 1)) b.oldest_due_ms = r->int64(0, 1);
+  return b;
+}
+
 }  // namespace astropixel::jobs

@@ -72,6 +72,15 @@ class JobQueue {
   // Jobs by state: of one kind, or of every kind when `kind` is empty.
   static Result<Counts> counts(db::Connection& conn, std::string const& kind = {});
 
+  // The jobs waiting for a worker now: queued and due at `now_ms` (Unix ms). `oldest_due_ms` is
+  // when the longest-waiting of them became due (0 when none waits). For operators' alerts: a
+  // backlog that only grows means too few workers, or workers that cannot claim.
+  struct Backlog {
+    std::int64_t due = 0;
+    std::int64_t oldest_due_ms = 0;
+  };
+  static Result<Backlog> backlog(db::Connection& conn, std::int64_t now_ms);
+
  private:
   Status fenced(db::Connection& conn, Job const& job, std::string_view sql, std::vector<db::Value> params);
   std::string owner_;

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "db/testing/fresh_database.hpp"
 #include "jobs/worker_pool.hpp"
 
@@ -116,6 +117,25 @@ TEST_P(Queue, RetryWaitsForItsBackoff) {
   std::this_thread::sleep_for(200ms);
   auto again = q.claim(*c, {"build"}).value().value();
   EXPECT_EQ(again.attempt, 2);
+}
+
+TEST_P(Queue, BacklogCountsTheDueQueuedJobsAndWhenTheOldestBecameDue) {
+  auto c = pool_->acquire().value();
+  auto const now = now_unix_ms();
+  EXPECT_EQ(JobQueue::backlog(*c, now).value().due, 0);
+  EXPECT_EQ(JobQueue::backlog(*c, now).value().oldest_due_ms, 0);
+  ASSERT_TRUE(JobQueue::enqueue(*c, {.kind = "build", .subject = "a", .run_after_ms = now - 5000}));
+  ASSERT_TRUE(JobQueue::enqueue(*c, {.kind = "build", .subject = "b", .run_after_ms = now - 1000}));
+  ASSERT_TRUE(JobQueue::enqueue(*c, {.kind = "build", .subject = "later", .run_after_ms = now + 60000}));
+  auto b = JobQueue::backlog(*c, now).value();
+  EXPECT_EQ(b.due, 2) << "a job waiting for its backoff is not backlog yet";
+  EXPECT_EQ(b.oldest_due_ms, now - 5000);
+  // A running job is no longer waiting.
+  JobQueue q("w", 60s);
+  ASSERT_TRUE(q.claim(*c, {"build"}).value().has_value());
+  b = JobQueue::backlog(*c, now).value();
+  EXPECT_EQ(b.due, 1);
+  EXPECT_EQ(b.oldest_due_ms, now - 1000);
 }
 
 TEST_P(Queue, CancelRequestReachesRunningAndCancelsQueued) {

@@ -26,7 +26,7 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Histogram>& latency =
       prometheus::BuildHistogram()
           .Name("astropixel_http_request_duration_seconds")
-          .Help("Time from the request header to the last response byte")
+          .Help("Time from the request header to the last response byte, by route, method and status class")
           .Register(registry);
   prometheus::Gauge& in_flight = prometheus::BuildGauge()
                                      .Name("astropixel_http_requests_in_flight")
@@ -91,16 +91,20 @@ void Metrics::observe_request(std::string_view route, std::string_view method, u
   }
   std::string key;
   key.reserve(route.size() + method.size() + 3);
-  key.append(route).append(1, '\x1f').append(method).append(1, '\x1f').append(
-      1, static_cast<char>('0' + status / 100));
+  // A status outside 100-599 (none was sent) gets one class of its own, so label values stay five plus one.
+  char const digit = status >= 100 && status < 600 ? static_cast<char>('0' + status / 100) : 'x';
+  key.append(route).append(1, '\x1f').append(method).append(1, '\x1f').append(1, digit);
   auto it = series.find(key);
   if (it == series.end()) {
     static const prometheus::Histogram::BucketBoundaries kBuckets{
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-    std::string status_class = std::to_string(status / 100) + "xx";
-    Series s{&impl_->requests.Add(
-                 {{"route", std::string(route)}, {"method", std::string(method)}, {"status", status_class}}),
-             &impl_->latency.Add({{"route", std::string(route)}, {"method", std::string(method)}}, kBuckets)};
+    // The latency carries the status class too: a fast 404 or 429 flood must not hide slow 2xx
+    // answers in a p95, and a p95 of 5xx shows timeouts.
+    std::map<std::string, std::string> const labels{
+        {"route", std::string(route)},
+        {"method", std::string(method)},
+        {"status", digit == 'x' ? "other" : std::string(1, digit) + "xx"}};
+    Series s{&impl_->requests.Add(labels), &impl_->latency.Add(labels, kBuckets)};
     it = series.emplace(std::move(key), s).first;
   }
   it->second.count->Increment();

@@ -1,7 +1,4 @@
 """GET /api/health and GET /metrics through the real binary."""
-import json
-import pathlib
-import re
 import shutil
 import subprocess
 import time
@@ -67,46 +64,7 @@ def test_metrics_are_prometheus_text_that_promtool_accepts(server):
     assert promtool, "promtool (Debian package prometheus) is installed by scripts/install-deps.sh"
     check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    # Prometheus' naming rules: counters and only counters end in _total.
-    types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
-    for name, kind in types.items():
-        assert (kind == "counter") == name.endswith("_total"), (name, kind)
-    for name in ("astropixel_jobs_finished_total", "astropixel_db_pool_timeouts_total", "process_cpu_seconds_total"):
-        assert types.get(name) == "counter", name
-    # The standard process metrics, with plausible values.
-    value = lambda name: float(re.search(rf"^{name} (\S+)$", text, re.M)[1])
-    assert 0 < value("process_cpu_seconds_total") < 600
-    assert time.time() - 3600 < value("process_start_time_seconds") <= time.time() + 1
-    assert value("process_max_fds") > value("process_open_fds") > 0
-    assert value("process_virtual_memory_bytes") >= value("process_resident_memory_bytes") > 0
-
-
-def metric_names_in(expr_text):
-    return set(re.findall(r"\b((?:astropixel|process)_[a-z_]+)", expr_text))
-
-
-def test_alert_rules_and_dashboard_name_metrics_that_exist(server):
-    """deploy/prometheus/alerts.yml passes promtool, and every metric it or the Grafana dashboard
-    uses is one the server exports (names cannot drift apart)."""
-    root = pathlib.Path(__file__).resolve().parents[2]
-    rules = root / "deploy" / "prometheus" / "alerts.yml"
-    check = subprocess.run([shutil.which("promtool"), "check", "rules", str(rules)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    dashboard = json.loads((root / "deploy" / "grafana" / "astropixel.json").read_text())
-    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
-    assert len(exprs) >= 8
-    server.get("/api/health")
-    text = server.get("/metrics").text
-    exported = set(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
-    families = {name for name, _ in exported}
-    for suffix in ("_bucket", "_sum", "_count"):
-        families |= {name + suffix for name, kind in exported if kind == "histogram"}
-    # Exported only when there is an object store or Redis (the deployments that use them).
-    optional = {"astropixel_object_store_failures_total", "astropixel_object_store_breaker_open",
-                "astropixel_object_store_requests_total", "astropixel_object_store_retries_total",
-                "astropixel_ratelimit_backend_failures_total"}
-    used = metric_names_in(rules.read_text()) | metric_names_in("\n".join(exprs))
-    assert used - families - optional == set(), used - families - optional
+    # Naming rules, process metrics, route labels, alert rules and dashboard: test_metrics_conventions.py
 
 
 def test_metrics_can_be_restricted_to_a_bearer_token(make_server):
