@@ -397,6 +397,109 @@ constexpr std::string_view kSchemas = R"json({
       "offset": {"type": "integer"}
     }
   },
+  "AdminUser": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["id", "email", "username", "full_name", "role", "is_admin", "disabled", "created_at",
+                 "dataset_count", "storage_bytes"],
+    "properties": {
+      "id": {"type": "string"},
+      "email": {"type": "string", "format": "email"},
+      "username": {"type": "string"},
+      "full_name": {"type": "string"},
+      "role": {"enum": ["user", "admin"]},
+      "is_admin": {"type": "boolean"},
+      "disabled": {"type": "boolean"},
+      "created_at": {"type": "string", "format": "date-time"},
+      "dataset_count": {"type": "integer", "minimum": 0},
+      "storage_bytes": {"type": "integer", "minimum": 0,
+                        "description": "Their datasets' sources plus published pyramids"}
+    }
+  },
+  "AdminUserPage": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["items", "total", "limit", "offset"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/AdminUser"}},
+      "total": {"type": "integer", "minimum": 0},
+      "limit": {"type": "integer"},
+      "offset": {"type": "integer"}
+    }
+  },
+  "AdminDataset": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["id", "name", "owner_id", "owner_username", "is_demo", "visibility", "status", "progress",
+                 "failure_code", "failure_reason", "format", "width", "height", "source_bytes", "pyramid_bytes",
+                 "storage_bytes", "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "name": {"type": "string"},
+      "owner_id": {"type": ["string", "null"]},
+      "owner_username": {"type": ["string", "null"]},
+      "is_demo": {"type": "boolean"},
+      "visibility": {"enum": ["private", "public"]},
+      "status": {"$ref": "#/components/schemas/DatasetStatusName"},
+      "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+      "failure_code": {"type": ["string", "null"]},
+      "failure_reason": {"type": ["string", "null"]},
+      "format": {"type": "string"},
+      "width": {"type": "integer"},
+      "height": {"type": "integer"},
+      "source_bytes": {"type": "integer", "minimum": 0},
+      "pyramid_bytes": {"type": "integer", "minimum": 0, "description": "The published pyramid's pack"},
+      "storage_bytes": {"type": "integer", "minimum": 0},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  },
+  "AdminDatasetPage": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["items", "total", "limit", "offset"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/AdminDataset"}},
+      "total": {"type": "integer", "minimum": 0},
+      "limit": {"type": "integer"},
+      "offset": {"type": "integer"}
+    }
+  },
+  "AdminJob": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["id", "kind", "subject", "state", "attempts", "max_attempts", "last_error", "cancel_requested",
+                 "worker", "dataset_id", "dataset_name", "owner_username", "created_at", "updated_at",
+                 "finished_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "kind": {"type": "string"},
+      "subject": {"type": "string"},
+      "state": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+      "attempts": {"type": "integer", "minimum": 0},
+      "max_attempts": {"type": "integer"},
+      "last_error": {"type": ["string", "null"], "description": "Why its last run failed"},
+      "cancel_requested": {"type": "boolean"},
+      "worker": {"type": ["string", "null"], "description": "The process that claimed it last"},
+      "dataset_id": {"type": ["string", "null"]},
+      "dataset_name": {"type": ["string", "null"]},
+      "owner_username": {"type": ["string", "null"]},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"},
+      "finished_at": {"type": ["string", "null"], "format": "date-time"}
+    }
+  },
+  "AdminJobPage": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["items", "total", "limit", "offset"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/AdminJob"}},
+      "total": {"type": "integer", "minimum": 0},
+      "limit": {"type": "integer"},
+      "offset": {"type": "integer"}
+    }
+  },
   "UserChange": {
     "type": "object",
     "properties": {"role": {"enum": ["user", "admin"]}, "disabled": {"type": "boolean"}}

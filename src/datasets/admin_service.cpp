@@ -1,6 +1,7 @@
 #include "datasets/admin_service.hpp"
 
 #include "core/error_catalogue.hpp"
+#include "jobs/job_control.hpp"
 
 namespace astropixel::datasets {
 
@@ -92,6 +93,55 @@ Result<auth::User> AdminService::change_user(auth::Principal const& admin, std::
   }
   if (disabled) out = auth_.set_disabled(admin, user_id, *disabled);
   return out;
+}
+
+Result<admin::TablePage<admin::UserRow>> AdminService::user_table(admin::TableQuery const& q) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  return admin::users(**conn, q);
+}
+
+Result<admin::TablePage<admin::DatasetRow>> AdminService::dataset_table(admin::TableQuery const& q) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  return admin::datasets(**conn, q);
+}
+
+Result<admin::TablePage<admin::JobRow>> AdminService::job_table(admin::TableQuery const& q) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  return admin::jobs(**conn, q);
+}
+
+namespace {
+
+// The job's state change and its dataset's, together or not at all.
+template <class Change>
+Result<admin::JobRow> change_job(db::Pool& pool, std::string const& id, Change change) {
+  auto conn = pool.acquire();
+  if (!conn) return conn.error();
+  auto& c = **conn;
+  auto tx = db::Transaction::begin(c, true);
+  if (!tx) return tx.error();
+  if (auto s = change(c); !s) return s.error();
+  if (auto s = tx->commit(); !s) return s.error();
+  return admin::job(c, id);
+}
+
+}  // namespace
+
+Result<admin::JobRow> AdminService::retry_job(std::string const& id) {
+  return change_job(pool_, id, [&id](db::Connection& c) -> Status {
+    if (auto s = jobs::requeue_failed(c, id); !s) return s;
+    return admin::dataset_build_retried(c, id);
+  });
+}
+
+Result<admin::JobRow> AdminService::cancel_job(std::string const& id) {
+  return change_job(pool_, id, [&id](db::Connection& c) -> Status {
+    if (auto s = jobs::cancel_job(c, id); !s) return s.error();
+    return admin::dataset_build_cancelled(c, id);
+  });
 }
 
 }  // namespace astropixel::datasets

@@ -9,6 +9,7 @@
 
 #include "auth/auth_service.hpp"
 #include "auth/user_repository.hpp"
+#include "datasets/admin_tables.hpp"
 #include "datasets/dataset_service.hpp"
 #include "datasets/dataset_store.hpp"
 #include "db/pool.hpp"
@@ -48,6 +49,17 @@ class AdminService {
   // as AuthService::set_role and set_disabled (an admin cannot demote or disable themselves).
   Result<auth::User> change_user(auth::Principal const& admin, std::string const& user_id,
                                  std::optional<auth::Role> role, std::optional<bool> disabled);
+
+  // The admin pages' tables (datasets/admin_tables.hpp). Errors: validation naming the field.
+  Result<admin::TablePage<admin::UserRow>> user_table(admin::TableQuery const& q);
+  Result<admin::TablePage<admin::DatasetRow>> dataset_table(admin::TableQuery const& q);
+  Result<admin::TablePage<admin::JobRow>> job_table(admin::TableQuery const& q);
+  // A failed job back to the queue (a build's dataset shows pending again), or a queued or running
+  // job cancelled (a build's dataset shows failed, code "cancelled"), with the dataset changed in the
+  // same transaction as the job. Returns the job as it is now. Errors: not_found; conflict when the
+  // job is not in a state the action applies to (jobs/job_control.hpp).
+  Result<admin::JobRow> retry_job(std::string const& id);
+  Result<admin::JobRow> cancel_job(std::string const& id);
 
  private:
   db::Pool& pool_;

@@ -210,6 +210,9 @@ def test_answers_of_typical_calls_match_their_documented_schemas(server, tmp_pat
     users = call("GET", "/api/admin/users?q=openapi", 200, headers=boss).json()["items"]
     call("GET", "/api/admin/datasets", 200, headers=boss)
     call("GET", "/api/admin/activity?limit=5", 200, headers=boss)
+    jobs = call("GET", "/api/admin/jobs?kind=build_pyramid&sort=-updated", 200, headers=boss).json()["items"]
+    call("POST", f"/api/admin/jobs/{jobs[0]['id']}/retry", 409, headers=boss)  # it succeeded
+    call("GET", "/api/admin/datasets?sort=file_size", 400, headers=boss)
     call("GET", f"/api/admin/users/{users[0]['id']}/storage", 200, headers=boss)
     call("PUT", f"/api/admin/users/{users[0]['id']}/storage", 200, headers=boss, json={"quota_bytes": 10 ** 9})
     call("PATCH", f"/api/admin/users/{users[0]['id']}", 200, headers=boss, json={"disabled": False})
