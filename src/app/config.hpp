@@ -86,6 +86,7 @@ struct Config {
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core
   int tile_cache_ttl_ms = 1000;                     // how long a tile request trusts cached access rules
+  std::uint64_t max_cutout_pixels = 64ull << 20;    // cut-outs (PNG/TIFF/FITS downloads): the most pixels of one
   int maintenance_interval_s = 60;                  // expiry sweeps
   bool demo_dataset = true;                         // create a public demo dataset on first start
 };

@@ -13,6 +13,7 @@
 #include "api/annotation_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
+#include "api/cutout_routes.hpp"
 #include "api/dataset_routes.hpp"
 #include "api/download_routes.hpp"
 #include "api/science_routes.hpp"
@@ -199,6 +200,10 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
       router, s.authn, datasets, changed,
       {.limiter = b.limiter.get(), .reprocess = parse_policy("reprocess", cfg.reprocess_rate_limit)});
   api::add_download_routes(router, s.authn, datasets, *b.blobs.store);
+  api::add_cutout_routes(router, s.authn, s.tiles, datasets,
+                         {.max_pixels = cfg.max_cutout_pixels,
+                          .scratch_dir = cfg.data_dir / "tmp",
+                          .disk_reserve_bytes = cfg.disk_reserve_bytes});
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations});
   api::add_science_routes(router, s.authn, s.tiles);

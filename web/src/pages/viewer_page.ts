@@ -34,7 +34,7 @@ import {
   storedDisplay,
 } from "../viewer/display_panel_settings";
 import { iiifLink } from "../viewer/iiif_link";
-import { downloadMenu } from "../viewer/download_menu";
+import { downloadMenu, viewerRegion } from "../viewer/download_menu";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -268,7 +268,7 @@ export const viewerPage: PageFn = (root, params) => {
       button("⟳", "Rotate 90°", () => viewer?.viewport.setRotation((viewer.viewport.getRotation() + 90) % 360)),
       button("⤢", "Full screen", () => viewer?.setFullScreen(!viewer.isFullPage())),
       exportButton,
-      downloadMenu(d),
+      downloadMenu(d, { region: () => viewerRegion(viewer, d.width, d.height), originalValues: stats !== null }),
       el("label", { class: "check small" }, withAnnotations, " annotations"),
       zoomOut,
       cursor,
