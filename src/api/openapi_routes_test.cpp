@@ -13,6 +13,7 @@
 #include "api/annotation_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
+#include "api/composite_routes.hpp"
 #include "api/dataset_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/storage_routes.hpp"
@@ -74,6 +75,7 @@ TEST(OpenApiRoutes, EveryRouteOfTheApiGroupsCarriesDocs) {
   add_admin_routes(router, authn, admin, datasets, changed);
   add_upload_routes(router, authn, uploads, {.max_chunk_size = 1 << 20, .admit_storage = nullptr});
   add_dataset_routes(router, authn, datasets, changed);
+  add_composite_routes(router, authn, datasets);
   add_storage_routes(router, authn, quota);
   add_annotation_routes(router, authn, annotations);
   SystemDeps deps;

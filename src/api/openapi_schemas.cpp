@@ -198,6 +198,32 @@ constexpr std::string_view kSchemas = R"json({
       "display": {"type": ["object", "null"], "description": "{stretch, lo, hi, cmap}, or null to forget it"}
     }
   },
+  "CompositeRequest": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["name", "channels"],
+    "properties": {
+      "name": {"type": "string"},
+      "description": {"type": "string"},
+      "channels": {
+        "type": "array", "minItems": 3, "maxItems": 3, "description": "red, green, blue",
+        "items": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": ["dataset_id", "lo", "hi"],
+          "properties": {
+            "dataset_id": {"type": "string"},
+            "stretch": {"$ref": "#/components/schemas/StretchName"},
+            "lo": {"type": "number", "description": "low cut, in data values"},
+            "hi": {"type": "number", "description": "high cut, above lo"},
+            "weight": {"type": "number", "exclusiveMinimum": 0, "maximum": 10, "default": 1}
+          }
+        }
+      },
+      "confirm_alignment": {"type": "boolean", "default": false,
+                            "description": "the images are pixel-aligned (needed when a channel has no WCS)"}
+    }
+  },
   "Reprocess": {
     "type": "object",
     "properties": {

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "datasets/composite_job.hpp"
 
 namespace astropixel::app {
 
@@ -52,6 +53,13 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
                   .strip_delay_ms = [this] { return build_delay_ms_.load(); },
                   .crash = [this] { return crash_builds_.load(); },
                   .fault = [this] { return build_fault(); }}));
+  workers_.add(std::string(datasets::kBuildCompositeJob),
+               datasets::build_composite_handler(
+                   blobs, {.reserve_bytes = cfg.disk_reserve_bytes,
+                           .scratch = scratch_,
+                           .free_bytes = [free_at, scratch = scratch_] { return free_at(scratch); },
+                           .job_max_attempts = cfg.job_max_attempts,
+                           .job_enqueued = [this] { workers_.notify(); }}));
   add_periodic("expire_datasets", [this] { return datasets_.remove_expired(); });
 }
 

@@ -13,6 +13,7 @@
 #include "api/annotation_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/authn.hpp"
+#include "api/composite_routes.hpp"
 #include "api/cutout_routes.hpp"
 #include "api/dataset_routes.hpp"
 #include "api/download_routes.hpp"
@@ -200,6 +201,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
       router, s.authn, datasets, changed,
       {.limiter = b.limiter.get(), .reprocess = parse_policy("reprocess", cfg.reprocess_rate_limit)});
   api::add_download_routes(router, s.authn, datasets, *b.blobs.store);
+  api::add_composite_routes(router, s.authn, datasets);
   api::add_cutout_routes(router, s.authn, s.tiles, datasets,
                          {.max_pixels = cfg.max_cutout_pixels,
                           .scratch_dir = cfg.data_dir / "tmp",

@@ -126,6 +126,12 @@ struct ErrorSpec {
   X(bad_catalogue, validation, "The catalogue cannot be read", "", false)                                   \
   X(no_celestial_wcs, unprocessable, "The image has no celestial WCS", "", false)                           \
   X(wcs_unsupported, unprocessable, "The image's WCS cannot be used for regions", "", false)                \
+  /* Colour composites */                                                                                   \
+  X(composite_grid_mismatch, unprocessable, "The channels do not share a pixel grid", "", false)            \
+  X(composite_alignment_unconfirmed, unprocessable, "Confirm the channels are pixel-aligned", "", false)    \
+  X(composite_needs_original_values, unprocessable, "A channel has no original values", "", false)          \
+  X(invalid_weight, validation, "Weights are numbers above 0 and at most 10", "", false)                    \
+  X(composite_source_changed, unprocessable, "A channel was rebuilt or deleted since", "", false)           \
   /* Inside the server (never answered: jobs, configuration) */                                             \
   X(lease_lost, conflict, "The job's lease was lost", "", false)                                            \
   X(invalid_config, validation, "Invalid configuration", "", false)

@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
 #include "datasets/build_process.hpp"
+#include "datasets/composite_job.hpp"
 #include "datasets/stretch_request.hpp"
 #include "pyramid/pack.hpp"
 #include "pyramid/source.hpp"
@@ -173,7 +174,7 @@ class Build {
         return s;
       }
     }
-    auto published = publish(d, payload->version, key, *built);
+    auto published = publish(d, payload->version, key, *built, payload->stretch);
     if (!published) {
       (void)blobs.remove(key);
       if (published.error().code == ErrorCode::not_found) return {};  // deleted while building
@@ -259,7 +260,7 @@ class Build {
 
   // Returns the key of the replaced pack.
   Result<std::string> publish(Dataset const& d, int version, std::string const& key,
-                              pyramid::BuildResult const& r) {
+                              pyramid::BuildResult const& r, std::string const& request) {
     boost::json::object info{
         {"levels", r.levels},
         {"tile_size", settings_.options.tile_size},
@@ -275,6 +276,7 @@ class Build {
         {"wcs",
          r.source.wcs_json.empty() ? boost::json::value(nullptr) : boost::json::parse(r.source.wcs_json)},
         {"fits", fits_summary(r.source.fits_json)}};
+    add_composite_info(request, info);
     std::string sky_object;
     if (auto const* f = info["fits"].if_object())
       if (auto const* k = f->if_contains("keywords"); k && k->is_object())

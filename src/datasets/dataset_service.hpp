@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/policy.hpp"
+#include "datasets/composite_request.hpp"
 #include "datasets/dataset.hpp"
 #include "datasets/dataset_store.hpp"
 #include "datasets/stretch_request.hpp"
@@ -68,6 +69,12 @@ class DatasetService {
   // the current one keeps serving. Errors: validation when the published pyramid's HDU list shows
   // the HDU or plane asked for does not exist or holds no image.
   Result<Dataset> reprocess(Viewer const& who, std::string const& id, RequestChange const& change);
+  // A colour composite of three datasets the caller may read (composite_request.hpp; composite_service.cpp),
+  // created pending with its build_composite job. Errors: validation (name, invalid_stretch,
+  // invalid_cuts, invalid_weight); not_found for a channel the caller may not see;
+  // composite_needs_original_values, composite_grid_mismatch, composite_alignment_unconfirmed;
+  // no_data_statistics (histeq on a pack without them).
+  Result<Dataset> create_composite(Viewer const& who, CompositeRequest const& request);
   Result<Stats> stats(Viewer const& who);
   // Deletes datasets past their expiry; returns how many.
   Result<int> remove_expired();
