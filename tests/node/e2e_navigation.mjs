@@ -37,10 +37,17 @@ const state = (page) => page.evaluate(() => {
     annotations_shown: getComputedStyle(document.querySelector("svg.annotation-overlay")).display !== "none",
   };
 });
+// Waits until the viewer has stopped gliding: two frames for a change just asked for to start its
+// animation, then until the viewer drops aria-busy. (The URL takes a rotation's target at once;
+// a drag made while the rotation spring still turns measures a tilted line.)
+const settled = async (page) => {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 10000 });
+};
 // Waits until the view has settled somewhere else than `before`.
 const moved = async (page, before) => {
   await page.waitForFunction((b) => location.search !== b, before, { timeout: 10000 });
-  await page.waitForTimeout(300);
+  await settled(page);
 };
 const goTo = async (page, text, frame) => {
   const before = await page.evaluate(() => location.search);
@@ -99,6 +106,7 @@ try {
   // The ruler: "m", then a drag straight up the screen by 200 px from the centre.
   await page.getByRole("heading", { level: 1 }).click();
   await page.keyboard.press("m");
+  await settled(page);
   const frame = await page.locator(".osd").boundingBox();
   const mx = Math.round(frame.x + frame.width / 2), my = Math.round(frame.y + frame.height / 2);
   await page.mouse.move(mx, my + 100);
@@ -112,7 +120,7 @@ try {
 
   await page.mouse.move(640, 500);
   await page.mouse.wheel(0, -400);
-  await page.waitForTimeout(1200);
+  await settled(page);
   report.before_copy = await state(page);
   await page.getByRole("button", { name: "Copy a link to this view" }).click();
   await page.locator(".navigation-bar [aria-live]", { hasText: "Link copied" }).waitFor({ timeout: 5000 });
@@ -147,8 +155,7 @@ try {
     await mobile.waitForTimeout(20);
   }
   await touch("touchEnd", []);
-  await mobile.waitForFunction((b) => location.search !== b, search, { timeout: 10000 });
-  await mobile.waitForTimeout(1200);
+  await moved(mobile, search);
   report.touch.pinched = await phoneState();
   search = await mobile.evaluate(() => location.search);
   await touch("touchStart", [[cx, cy]]);
@@ -157,8 +164,7 @@ try {
     await mobile.waitForTimeout(20);
   }
   await touch("touchEnd", []);
-  await mobile.waitForFunction((b) => location.search !== b, search, { timeout: 10000 });
-  await mobile.waitForTimeout(1200);
+  await moved(mobile, search);
   report.touch.panned = await phoneState();
   await mobile.screenshot({ path: `${artifacts}/navigation-phone.png` });
 } catch (e) {

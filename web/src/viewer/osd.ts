@@ -18,11 +18,16 @@ export function createViewer(
   options: Partial<OpenSeadragon.Options> = {},
 ): OpenSeadragon.Viewer {
   ensureStyleMarker();
-  return OpenSeadragon({
+  const viewer = OpenSeadragon({
     element,
     tileSources,
     showNavigationControl: false,
     crossOriginPolicy: false,
     ...options,
   });
+  // While the view glides (zoom, pan, rotation springs) the viewer says so: assistive technology
+  // waits for it to settle before reading, and so can anything that acts on screen positions.
+  viewer.addHandler("animation-start", () => element.setAttribute("aria-busy", "true"));
+  viewer.addHandler("animation-finish", () => element.removeAttribute("aria-busy"));
+  return viewer;
 }
