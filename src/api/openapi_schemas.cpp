@@ -274,6 +274,45 @@ constexpr std::string_view kSchemas = R"json({
       "fits_pixel": {"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}}
     }
   },
+  "RegionStatistics": {
+    "type": "object",
+    "required": ["region", "box", "pixels", "blank", "sum", "mean", "median", "std", "min", "max", "bunit",
+                 "width", "height", "version"],
+    "properties": {
+      "region": {"type": "object", "required": ["shape"],
+                 "properties": {"shape": {"enum": ["rectangle", "circle", "polygon"]}}},
+      "box": {"type": "object", "required": ["x", "y", "width", "height"],
+              "properties": {"x": {"type": "integer"}, "y": {"type": "integer"},
+                             "width": {"type": "integer"}, "height": {"type": "integer"}}},
+      "pixels": {"type": "integer", "minimum": 0},
+      "blank": {"type": "integer", "minimum": 0},
+      "sum": {"type": ["number", "null"]},
+      "mean": {"type": ["number", "null"]},
+      "median": {"type": ["number", "null"]},
+      "std": {"type": ["number", "null"]},
+      "min": {"type": ["number", "null"]},
+      "max": {"type": ["number", "null"]},
+      "bunit": {"type": ["string", "null"]},
+      "width": {"type": "integer"},
+      "height": {"type": "integer"},
+      "version": {"type": "integer"}
+    }
+  },
+  "LineProfile": {
+    "type": "object",
+    "required": ["x1", "y1", "x2", "y2", "length", "samples", "points", "bunit", "version"],
+    "properties": {
+      "x1": {"type": "number"}, "y1": {"type": "number"}, "x2": {"type": "number"}, "y2": {"type": "number"},
+      "length": {"type": "number"},
+      "samples": {"type": "integer"},
+      "points": {"type": "array", "items": {
+        "type": "object", "required": ["distance", "x", "y", "value"],
+        "properties": {"distance": {"type": "number"}, "x": {"type": "integer"}, "y": {"type": "integer"},
+                       "value": {"type": ["number", "null"]}}}},
+      "bunit": {"type": ["string", "null"]},
+      "version": {"type": "integer"}
+    }
+  },
   "IiifInfo": {
     "type": "object",
     "required": ["id", "type", "protocol", "profile", "width", "height"],

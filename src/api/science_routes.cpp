@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <memory>
 
+#include "api/data_view.hpp"
 #include "api/endpoint.hpp"
 #include "api/live_tile_cache.hpp"
+#include "api/query_params.hpp"
 #include "core/error_catalogue.hpp"
 #include "pyramid/data_tile.hpp"
 #include "pyramid/encoder.hpp"
@@ -26,46 +27,6 @@ namespace {
 
 Error not_found() {
   return make_error(ErrorCode::not_found, "Not found");
-}
-
-// The pyramid the caller may see, as TileService::resolve decides it, from the blocking pool where
-// endpoint handlers run (the directory's load blocks).
-Result<View> resolve(tiles::TileDirectory& directory, Call const& call) {
-  std::optional<std::int64_t> version;
-  for (auto const& [k, v] : call.request.params) {
-    if (k == "version") version = call.request.param_int("version");
-  }
-  auto v = tiles::resolve_view(directory, call.who, std::string(call.param("id")), version);
-  if (!v) return v.error();
-  if (!v->pack().has_data()) return make_error(errc::no_data_pyramid);
-  return v;
-}
-
-Result<double> number_param(Call const& call, std::string_view name) {
-  auto v = call.query(name);
-  double out = 0;
-  if (v) {
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec == std::errc() && p == v->data() + v->size() && std::isfinite(out)) return out;
-  }
-  Error e = make_error(errc::invalid_cuts, fmt::format("{} must be a finite number", name));
-  e.field = std::string(name);
-  return e;
-}
-
-Result<std::int64_t> int_param(Call const& call, std::string_view name, std::optional<std::int64_t> fallback,
-                               std::int64_t lo, std::int64_t hi) {
-  auto v = call.query(name);
-  if (!v && fallback) return *fallback;
-  std::int64_t out = 0;
-  if (v) {
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec == std::errc() && p == v->data() + v->size() && out >= lo && out <= hi) return out;
-  }
-  Error e =
-      make_error(ErrorCode::validation, fmt::format("{} must be a whole number from {} to {}", name, lo, hi));
-  e.field = std::string(name);
-  return e;
 }
 
 // The pack's "data_stats" (pyramid/stretch_statistics.hpp), written by the build; packs built before
@@ -98,15 +59,15 @@ Result<std::vector<double>> stored_quantiles(pyramid::PackReader const& pack) {
 
 // GET …/live/{level}/{col}_{row}.png?stretch=&lo=&hi=&cmap=
 Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCache& cache) {
-  auto v = resolve(directory, call);
+  auto v = resolve_data_view(directory, call);
   if (!v) return v.error();
   auto kind = pyramid::parse_stretch(call.query("stretch").value_or("linear"));
   if (!kind) return kind.error();
   auto colormap = pyramid::parse_colormap(call.query("cmap").value_or("grey"));
   if (!colormap) return colormap.error();
-  auto lo = number_param(call, "lo");
+  auto lo = query_number(call, "lo", errc::invalid_cuts);
   if (!lo) return lo.error();
-  auto hi = number_param(call, "hi");
+  auto hi = query_number(call, "hi", errc::invalid_cuts);
   if (!hi) return hi.error();
   // hi - lo must be a finite number too: cuts at ±1e308 overflow the mapping's scale.
   if (!(*lo < *hi) || !std::isfinite(*hi - *lo)) {
@@ -168,23 +129,11 @@ Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCa
   return Answer::of(std::move(res));
 }
 
-// FITS BUNIT from the pack's "fits" metadata, if any.
-std::optional<std::string> bunit_of(boost::json::value const& meta) {
-  if (!meta.is_object()) return std::nullopt;
-  auto const* fits = meta.as_object().if_contains("fits");
-  if (!fits || !fits->is_object()) return std::nullopt;
-  auto const* keywords = fits->as_object().if_contains("keywords");
-  if (!keywords || !keywords->is_object()) return std::nullopt;
-  auto const* bunit = keywords->as_object().if_contains("BUNIT");
-  if (!bunit || !bunit->is_string()) return std::nullopt;
-  return std::string(bunit->as_string());
-}
-
 // GET /api/datasets/{id}[/v{version}]/histogram: the stored statistics for the display controls
 // (extremes, preset percentiles, zscale cuts, the histogram of the values), without the quantiles
 // only the server's histeq needs.
 Result<Answer> histogram(Call& call, tiles::TileDirectory& directory) {
-  auto v = resolve(directory, call);
+  auto v = resolve_data_view(directory, call);
   if (!v) return v.error();
   auto stats = stored_statistics(v->pack());
   if (!stats) return stats.error();
@@ -194,7 +143,7 @@ Result<Answer> histogram(Call& call, tiles::TileDirectory& directory) {
   out.erase("quantiles");
   boost::system::error_code ec;
   auto meta = boost::json::parse(v->pack().info().metadata_json, ec);
-  auto bunit = ec ? std::nullopt : bunit_of(meta);
+  auto bunit = bunit_of(v->pack());
   out["bunit"] = bunit ? boost::json::value(*bunit) : boost::json::value(nullptr);
   // The cuts and stretch the published tiles were built with.
   if (auto const* fitted = ec || !meta.is_object() ? nullptr : meta.as_object().if_contains("stretch"))
@@ -208,20 +157,20 @@ Result<Answer> histogram(Call& call, tiles::TileDirectory& directory) {
 // GET /api/datasets/{id}/pixels?x=&y=&size=5: the original values of a size × size window centred
 // on a full-resolution pixel (x right, y down from the top-left, 0-based, as the viewer counts).
 Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
-  auto v = resolve(directory, call);
+  auto v = resolve_data_view(directory, call);
   if (!v) return v.error();
   auto const& pack = v->pack();
   auto const& g = pack.geometry();
-  auto size = int_param(call, "size", 5, 1, 21);
+  auto size = query_int(call, "size", 5, 1, 21);
   if (!size) return size.error();
   if (*size % 2 == 0) {
     Error e = make_error(ErrorCode::validation, "size must be odd (the window is centred on the pixel)");
     e.field = "size";
     return e;
   }
-  auto x = int_param(call, "x", std::nullopt, INT32_MIN, INT32_MAX);
+  auto x = query_int(call, "x", std::nullopt, INT32_MIN, INT32_MAX);
   if (!x) return x.error();
-  auto y = int_param(call, "y", std::nullopt, INT32_MIN, INT32_MAX);
+  auto y = query_int(call, "y", std::nullopt, INT32_MIN, INT32_MAX);
   if (!y) return y.error();
   std::int64_t const w = g.width(), h = g.height();
   if (*x < 0 || *y < 0 || *x >= w || *y >= h) {
@@ -230,21 +179,20 @@ Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
   int const top = g.max_level();
   std::int64_t const ts = g.tile_size(), half = *size / 2;
   // At most four data tiles hold the window (it is never wider than a tile); each decoded once.
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<float>> decoded;
+  auto read = full_resolution_values(*v);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::shared_ptr<std::vector<float> const>> decoded;
   auto value_at = [&](std::int64_t px, std::int64_t py) -> Result<boost::json::value> {
     if (px < 0 || py < 0 || px >= w || py >= h) return boost::json::value(nullptr);
     auto c = static_cast<std::uint32_t>(px / ts), r = static_cast<std::uint32_t>(py / ts);
     auto it = decoded.find({c, r});
-    auto rect = g.tile(top, c, r);
     if (it == decoded.end()) {
-      auto bytes = pack.data_tile(top, c, r);
-      if (!bytes) return bytes.error();
-      auto values = pyramid::decode_data_tile(*bytes, rect.width, rect.height);
+      auto values = read(c, r);
       if (!values) return values.error();
       it = decoded.emplace(std::pair{c, r}, std::move(*values)).first;
     }
-    float f = it->second[static_cast<std::size_t>(py - rect.y) * rect.width +
-                         static_cast<std::size_t>(px - rect.x)];
+    auto rect = g.tile(top, c, r);
+    float f = (*it->second)[static_cast<std::size_t>(py - rect.y) * rect.width +
+                            static_cast<std::size_t>(px - rect.x)];
     // JSON has no NaN: blank pixels are null, like pixels outside the image.
     return std::isfinite(f) ? boost::json::value(static_cast<double>(f)) : boost::json::value(nullptr);
   };
@@ -260,7 +208,7 @@ Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
   }
   boost::system::error_code ec;
   auto meta = boost::json::parse(pack.info().metadata_json, ec);
-  auto bunit = ec ? std::nullopt : bunit_of(meta);
+  auto bunit = bunit_of(pack);
   auto centre = rows[static_cast<std::size_t>(half)].as_array()[static_cast<std::size_t>(half)];
   boost::json::object out{{"x", *x},
                           {"y", *y},

@@ -86,9 +86,12 @@ struct Config {
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core
   int tile_cache_ttl_ms = 1000;                     // how long a tile request trusts cached access rules
-  std::uint64_t max_cutout_pixels = 64ull << 20;    // cut-outs (PNG/TIFF/FITS downloads): the most pixels of one
-  int maintenance_interval_s = 60;                  // expiry sweeps
-  bool demo_dataset = true;                         // create a public demo dataset on first start
+  // Cut-outs (PNG/TIFF/FITS downloads): the most pixels of one.
+  std::uint64_t max_cutout_pixels = 64ull << 20;
+  // Region statistics: the most pixels one region reads.
+  std::uint64_t max_region_pixels = 64ull << 20;
+  int maintenance_interval_s = 60;  // expiry sweeps
+  bool demo_dataset = true;         // create a public demo dataset on first start
 };
 
 using Env = std::function<std::optional<std::string>(std::string const& name)>;

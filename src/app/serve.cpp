@@ -17,6 +17,7 @@
 #include "api/cutout_routes.hpp"
 #include "api/dataset_routes.hpp"
 #include "api/download_routes.hpp"
+#include "api/measure_routes.hpp"
 #include "api/science_routes.hpp"
 #include "api/storage_routes.hpp"
 #include "api/system_routes.hpp"
@@ -209,6 +210,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations});
   api::add_science_routes(router, s.authn, s.tiles);
+  api::add_measure_routes(router, s.authn, s.tiles, {.max_region_pixels = cfg.max_region_pixels});
   api::add_annotation_routes(router, s.authn, s.annotations);
   api::add_system_routes(
       router,

@@ -119,7 +119,9 @@ struct ErrorSpec {
   X(pixel_outside_image, validation, "The position lies outside the image", "", false)                      \
   X(cutout_outside_image, validation, "The rectangle lies outside the image", "", false)                    \
   X(cutout_too_large, unprocessable, "The cut-out has more pixels than the server cuts out", "", false)     \
-  X(cutout_needs_original_values, unprocessable, "FITS cut-outs need the original values", "format", false)\
+  X(cutout_needs_original_values, unprocessable, "FITS cut-outs need the original values", "format", false) \
+  X(invalid_region, validation, "The region needs a shape and its numbers", "", false)                      \
+  X(region_too_large, unprocessable, "The region covers more pixels than are measured at once", "", false)  \
   /* Annotations and regions */                                                                             \
   X(not_a_region_file, validation, "This is not a DS9 region file", "", false)                              \
   X(too_many_regions, validation, "The file holds too many regions", "", false)                             \

@@ -92,6 +92,23 @@ TEST(RegionStatistics, RectangleCircleAndPolygonEqualTheBruteForce) {
   }
 }
 
+// The polygon walk along each row's edge crossings decides every pixel as Region::contains does,
+// where it is hardest: a self-crossing star, vertices and horizontal edges on pixel centres.
+TEST(RegionStatistics, PolygonRowsAgreeWithContainsOnEdgesAndSelfCrossings) {
+  auto img = noisy(120, 90, 16, 3);
+  Region star{.kind = Region::Kind::polygon,
+              .points = {{60.5, 2.5}, {80.5, 85.5}, {5.5, 30.5}, {115.5, 30.5}, {40.5, 85.5}}};
+  Region stairs{
+      .kind = Region::Kind::polygon,
+      .points = {{10.5, 10.5}, {50.5, 10.5}, {50.5, 40.5}, {90.5, 40.5}, {90.5, 70.5}, {10.5, 70.5}}};
+  for (auto const* r : {&star, &stairs}) {
+    auto got = region_statistics(*r, img.geometry, img.reader());
+    ASSERT_TRUE(got.has_value());
+    expect_same(*got, brute_force(img, *r));
+    EXPECT_GT(got->pixels, 1000u);
+  }
+}
+
 TEST(RegionStatistics, TheMedianIsExactWhenItsBinHoldsTooManyValues) {
   // Collecting at most three values forces the histogram to narrow, pass after pass: over
   // distinct values, and over a plateau of equal ones.

@@ -369,7 +369,7 @@ export const viewerPage: PageFn = (root, params) => {
       // Options OpenSeadragon reads live from the viewer and its springs (not in its typings).
       (viewer as unknown as { zoomPerScroll: number }).zoomPerScroll = s.zoomPerScroll;
       const vp = viewer.viewport as unknown as Record<string, { animationTime: number } | undefined>;
-      for (const spring of ["centerSpringX", "centerSpringY", "zoomSpring"]) {
+      for (const spring of ["centerSpringX", "centerSpringY", "zoomSpring", "degreesSpring"]) {
         const sp = vp[spring];
         if (sp) sp.animationTime = s.animationTime;
       }
@@ -401,6 +401,7 @@ export const viewerPage: PageFn = (root, params) => {
       sky: Boolean(d.pyramid?.wcs),
       skyPosition: sky ? skyPosition : undefined,
       world: sky ? (x: number, y: number) => sky.world(x, y, d.height) : undefined,
+      dataVersion: stats ? d.pyramid_version : undefined,
       canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
     });
     replace(toolsSlot, annotations.toolbar);

@@ -21,6 +21,7 @@ import {
 } from "./annotation_geometry";
 import { findName } from "./go_to";
 import { describeMeasurement, measure } from "./measure";
+import { type RegionStatistics, lineProfile, profilePlot, regionStatistics, statisticsList } from "./measure_panel";
 import type { World } from "./sky";
 import { isTyping } from "./shortcuts";
 import { regionExchangePanel } from "./region_exchange";
@@ -63,6 +64,9 @@ export interface AnnotationLayerOptions {
   skyPosition?: (x: number, y: number) => string | null;
   // The image's celestial WCS, pixel → sky: the ruler measures along the great circle with it.
   world?: (x: number, y: number) => World | null;
+  // The pyramid version shown, when it has a data pyramid of original values: regions then give
+  // their statistics and the ruler its line profile.
+  dataVersion?: number;
 }
 
 export class AnnotationLayer {
@@ -82,6 +86,18 @@ export class AnnotationLayer {
   private readonly status = el("div", { attrs: { "aria-live": "polite" } });
   private ruler: [[number, number], [number, number]] | null = null;
   private readonly measureOut = el("output", { class: "readout", attrs: { "aria-label": "Measurement" } });
+  private readonly profileButton = el(
+    "button",
+    {
+      class: "button small",
+      attrs: { type: "button", hidden: true, title: "The original values along the ruler" },
+      on: { click: () => void this.showProfile() },
+    },
+    "Profile",
+  );
+  private readonly profileOut = el("div", { class: "profile", attrs: { "aria-live": "polite" } });
+  // Statistics asked for, by annotation id: the figures, or why there are none.
+  private readonly statistics = new Map<string, RegionStatistics | string>();
 
   constructor(private readonly o: AnnotationLayerOptions) {
     this.overlay = svg("svg", { class: "annotation-overlay", "aria-hidden": "true" });
@@ -111,11 +127,13 @@ export class AnnotationLayer {
       { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "Annotation tools" } },
       ...TOOLS.map((tool) => toolButton(tool)),
       this.measureOut,
+      this.profileButton,
     );
     this.panel = el(
       "section",
       { class: "panel", attrs: { "aria-label": "Annotations" } },
       el("h2", null, "Annotations"),
+      this.profileOut,
       this.form,
       this.status,
       el(
@@ -194,6 +212,7 @@ export class AnnotationLayer {
     this.dragStart = null;
     this.ruler = null;
     this.measureOut.textContent = "";
+    this.profileButton.hidden = true;
     if (!this.draft) this.render();
     this.toolbar
       .querySelectorAll("button")
@@ -252,6 +271,7 @@ export class AnnotationLayer {
       if (this.tool === "measure") {
         this.updateRuler(this.dragStart, p);
         this.dragStart = null;
+        this.profileButton.hidden = this.o.dataVersion === undefined;
         return;
       }
       const kind = this.tool as AnnotationKind;
@@ -272,6 +292,45 @@ export class AnnotationLayer {
     this.ruler = [a, b];
     this.measureOut.textContent = describeMeasurement(measure(a, b, this.o.world ?? null));
     this.render();
+  }
+
+  // The original values along the ruler, plotted in the panel.
+  private async showProfile(): Promise<void> {
+    if (!this.ruler || this.o.dataVersion === undefined) return;
+    const [a, b] = this.ruler;
+    replace(this.profileOut, el("p", { class: "muted small" }, "Reading the values along the line…"));
+    try {
+      const p = await lineProfile(this.o.datasetId, this.o.dataVersion, a, b);
+      const close = el(
+        "button",
+        { class: "button small", attrs: { type: "button" }, on: { click: () => replace(this.profileOut) } },
+        "Close",
+      );
+      replace(this.profileOut, el("div", { class: "row" }, el("h3", null, "Line profile"), close), profilePlot(p));
+    } catch (e) {
+      replace(this.profileOut, errorBox("No line profile", e instanceof ApiError ? e.message : String(e)));
+    }
+  }
+
+  private async toggleStatistics(a: Annotation): Promise<void> {
+    if (this.statistics.has(a.id)) {
+      this.statistics.delete(a.id);
+      this.renderList();
+      return;
+    }
+    if (this.o.dataVersion === undefined) return;
+    try {
+      this.statistics.set(a.id, await regionStatistics(this.o.datasetId, this.o.dataVersion, a.kind, a.geometry));
+    } catch (e) {
+      this.statistics.set(a.id, e instanceof ApiError ? e.message : String(e));
+    }
+    this.renderList();
+  }
+
+  private statisticsOf(a: Annotation): HTMLElement | null {
+    const s = this.statistics.get(a.id);
+    if (s === undefined) return null;
+    return typeof s === "string" ? el("p", { class: "error small" }, s) : statisticsList(s);
   }
 
   private finishPolygon(): void {
@@ -483,6 +542,21 @@ export class AnnotationLayer {
           ),
           el("span", { class: "muted small" }, a.kind),
           this.skyOf(a),
+          this.o.dataVersion !== undefined && a.kind !== "point"
+            ? el(
+                "button",
+                {
+                  class: "button small",
+                  attrs: {
+                    type: "button",
+                    "aria-label": `Statistics of ${a.label}`,
+                    "aria-expanded": String(this.statistics.has(a.id)),
+                  },
+                  on: { click: () => void this.toggleStatistics(a) },
+                },
+                "Stats",
+              )
+            : null,
           editable
             ? el(
                 "button",
@@ -505,6 +579,7 @@ export class AnnotationLayer {
                 "Delete",
               )
             : null,
+          this.statisticsOf(a),
         );
       }),
     );
