@@ -137,3 +137,58 @@ export interface DatasetStatusBody {
   failure_reason: string | null;
   pyramid_version: number;
 }
+
+// The admin tables' rows (GET /api/admin/users, /datasets, /jobs).
+export interface AdminUser {
+  id: string;
+  email: string;
+  username: string;
+  full_name: string;
+  role: Role;
+  is_admin: boolean;
+  disabled: boolean;
+  created_at: string;
+  dataset_count: number;
+  storage_bytes: number; // their datasets' sources plus published pyramids
+}
+
+export interface AdminDataset {
+  id: string;
+  name: string;
+  owner_id: string | null;
+  owner_username: string | null;
+  is_demo: boolean;
+  visibility: Visibility;
+  status: DatasetStatus;
+  progress: number;
+  failure_code: string | null;
+  failure_reason: string | null;
+  format: string;
+  width: number;
+  height: number;
+  source_bytes: number;
+  pyramid_bytes: number;
+  storage_bytes: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface AdminJob {
+  id: string;
+  kind: string;
+  subject: string;
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  cancel_requested: boolean;
+  worker: string | null;
+  dataset_id: string | null;
+  dataset_name: string | null;
+  owner_username: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}

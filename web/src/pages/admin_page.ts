@@ -1,9 +1,10 @@
 // Administration: statistics, users (search, disable/enable, make admin, delete with their
 // datasets), datasets (search, force delete, reprocess), recent activity, system health.
 import { requestsByClass, total, type Sample } from "../admin/metrics";
+import { dataTable, type DataTable } from "../admin/data_table";
 import { readHealth, readMetrics, type Health } from "../admin/system";
 import { ApiError, api } from "../api/client";
-import type { Dataset, Page, User } from "../api/types";
+import type { AdminDataset, AdminJob, AdminUser } from "../api/types";
 import { currentUser } from "../auth/session";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, replace } from "../ui/dom";
@@ -125,8 +126,6 @@ export const adminPage: PageFn = (root) => {
   }
   const status = el("div", { attrs: { "aria-live": "polite" } });
   const overview = el("section", { attrs: { "aria-label": "Overview" } });
-  const users = el("section", { attrs: { "aria-label": "Users" } });
-  const datasets = el("section", { attrs: { "aria-label": "Datasets" } });
   const activity = el("section", { attrs: { "aria-label": "Recent activity" } });
   const system = el("section", { attrs: { "aria-label": "System" } });
   const fail = (what: string) => (e: unknown) =>
@@ -134,8 +133,6 @@ export const adminPage: PageFn = (root) => {
 
   // Each loader shows its own failure in the status line; actions call these after a change.
   const reloadOverview = () => void loadOverview().catch(fail("Statistics cannot be loaded"));
-  const reloadUsers = () => void loadUsers().catch(fail("Users cannot be loaded"));
-  const reloadDatasets = () => void loadDatasets().catch(fail("Datasets cannot be loaded"));
 
   const loadOverview = async () => {
     const stats = await api<Stats>("/api/admin/stats");
@@ -165,200 +162,203 @@ export const adminPage: PageFn = (root) => {
     replace(system, ...systemPanel(health, samples));
   };
 
-  const userRow = (u: User): HTMLElement => {
-    const act = (label: string, body: object, confirmText = "") =>
-      el(
-        "button",
-        {
-          class: "button small",
-          attrs: { type: "button" },
-          on: {
-            click: async () => {
-              if (confirmText && !window.confirm(confirmText)) return;
-              try {
-                await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "PATCH", json: body });
-                reloadUsers();
-              } catch (e) {
-                fail("The change was refused")(e);
-              }
-            },
+  // A button that asks first (when `confirmText` is given), then calls the API and reloads.
+  const action = (
+    label: string,
+    path: string,
+    init: { method: string; json?: object },
+    after: () => Promise<void> | void,
+    confirmText = "",
+    danger = false,
+  ) =>
+    el(
+      "button",
+      {
+        class: danger ? "button danger small" : "button small",
+        attrs: { type: "button" },
+        on: {
+          click: async () => {
+            if (confirmText && !window.confirm(confirmText)) return;
+            try {
+              await api(path, init);
+              await after();
+            } catch (e) {
+              fail(`${label} was refused`)(e);
+            }
           },
         },
-        label,
-      );
-    const self = u.id === me.id;
-    return el(
-      "tr",
-      null,
-      el("td", null, u.username),
-      el("td", null, u.email),
-      el("td", null, u.role),
-      el("td", null, u.disabled ? "disabled" : "active"),
-      el("td", null, new Date(u.created_at).toLocaleDateString()),
-      el(
-        "td",
-        { class: "actions-cell" },
-        self
-          ? el("span", { class: "muted small" }, "you")
-          : [
-              u.disabled
-                ? act("Enable", { disabled: false })
-                : act("Disable", { disabled: true }, `Disable ${u.username}? Their sessions end at once.`),
-              u.role === "admin"
-                ? act("Make user", { role: "user" })
-                : act("Make admin", { role: "admin" }, `Give ${u.username} administrator rights?`),
-              el(
-                "button",
-                {
-                  class: "button danger small",
-                  attrs: { type: "button" },
-                  on: {
-                    click: async () => {
-                      if (!window.confirm(`Delete ${u.username} and all their datasets? This cannot be undone.`))
-                        return;
-                      try {
-                        await api(`/api/admin/users/${encodeURIComponent(u.id)}`, { method: "DELETE" });
-                        reloadUsers();
-                        reloadDatasets();
-                        reloadOverview();
-                      } catch (e) {
-                        fail("The user could not be deleted")(e);
-                      }
-                    },
-                  },
-                },
-                "Delete",
-              ),
-            ],
-      ),
-    );
-  };
-
-  let userQuery = "";
-  const loadUsers = async () => {
-    const page = await api<Page<User>>(`/api/admin/users?limit=50&q=${encodeURIComponent(userQuery)}`);
-    const search = el("input", {
-      attrs: { type: "search", placeholder: "Search users", "aria-label": "Search users", value: userQuery },
-      on: {
-        change: (e) => {
-          userQuery = (e.target as HTMLInputElement).value;
-          reloadUsers();
-        },
       },
-    });
-    replace(
-      users,
-      el("h2", null, `Users (${page.total})`),
-      search,
-      el(
-        "div",
-        { class: "table-wrap", attrs: { tabindex: 0, role: "region", "aria-label": "Users table" } },
-        el(
-          "table",
-          null,
-          el(
-            "thead",
-            null,
-            el(
-              "tr",
-              null,
-              ...["Username", "Email", "Role", "State", "Joined", ""].map((h) =>
-                el("th", { attrs: { scope: "col" } }, h),
-              ),
-            ),
-          ),
-          el("tbody", null, ...page.items.map(userRow)),
-        ),
-      ),
+      label,
     );
-  };
+  const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "");
 
-  let datasetQuery = "";
-  const loadDatasets = async () => {
-    const page = await api<Page<Dataset>>(`/api/admin/datasets?limit=50&q=${encodeURIComponent(datasetQuery)}`);
-    const search = el("input", {
-      attrs: { type: "search", placeholder: "Search datasets", "aria-label": "Search datasets", value: datasetQuery },
-      on: {
-        change: (e) => {
-          datasetQuery = (e.target as HTMLInputElement).value;
-          reloadDatasets();
-        },
-      },
-    });
-    const row = (d: Dataset) =>
-      el(
-        "tr",
-        null,
-        el("td", null, el("a", { attrs: { href: `/datasets/${encodeURIComponent(d.id)}` } }, d.name)),
-        el("td", null, d.is_demo ? "demo" : d.visibility),
-        el("td", null, statusBadge(d)),
-        el("td", null, formatBytes(d.file_size)),
-        el(
-          "td",
-          { class: "actions-cell" },
-          el(
-            "button",
-            {
-              class: "button small",
-              attrs: { type: "button" },
-              on: {
-                click: async () => {
-                  try {
-                    await api(`/api/datasets/${encodeURIComponent(d.id)}/reprocess`, { method: "POST" });
-                    reloadDatasets();
-                  } catch (e) {
-                    fail("Reprocess was refused")(e);
-                  }
-                },
-              },
-            },
-            "Reprocess",
-          ),
-          el(
-            "button",
-            {
-              class: "button danger small",
-              attrs: { type: "button" },
-              on: {
-                click: async () => {
-                  if (!window.confirm(`Delete “${d.name}” for good?`)) return;
-                  try {
-                    await api(`/api/admin/datasets/${encodeURIComponent(d.id)}`, { method: "DELETE" });
-                    reloadDatasets();
-                    reloadOverview();
-                  } catch (e) {
-                    fail("The dataset could not be deleted")(e);
-                  }
-                },
-              },
-            },
-            "Delete",
-          ),
-        ),
-      );
-    replace(
-      datasets,
-      el("h2", null, `Datasets (${page.total})`),
-      search,
-      el(
-        "div",
-        { class: "table-wrap", attrs: { tabindex: 0, role: "region", "aria-label": "Datasets table" } },
-        el(
-          "table",
-          null,
-          el(
-            "thead",
-            null,
-            el(
-              "tr",
-              null,
-              ...["Name", "Visibility", "Status", "Size", ""].map((h) => el("th", { attrs: { scope: "col" } }, h)),
+  const usersTable: DataTable = dataTable<AdminUser>({
+    title: "Users",
+    endpoint: "/api/admin/users",
+    defaultSort: "-created",
+    states: [
+      { value: "active", label: "Active" },
+      { value: "disabled", label: "Disabled" },
+      { value: "admin", label: "Administrators" },
+    ],
+    columns: [
+      { label: "Username", sort: "username", cell: (u) => u.username },
+      { label: "Email", sort: "email", cell: (u) => u.email },
+      { label: "Role", sort: "role", cell: (u) => u.role },
+      { label: "State", cell: (u) => (u.disabled ? "disabled" : "active") },
+      { label: "Datasets", sort: "datasets", numeric: true, cell: (u) => u.dataset_count },
+      { label: "Storage", sort: "storage", numeric: true, cell: (u) => formatBytes(u.storage_bytes) },
+      { label: "Joined", sort: "created", cell: (u) => new Date(u.created_at).toLocaleDateString() },
+    ],
+    actions: (u, reload) => {
+      if (u.id === me.id) return el("span", { class: "muted small" }, "you");
+      const path = `/api/admin/users/${encodeURIComponent(u.id)}`;
+      return [
+        u.disabled
+          ? action("Enable", path, { method: "PATCH", json: { disabled: false } }, reload)
+          : action(
+              "Disable",
+              path,
+              { method: "PATCH", json: { disabled: true } },
+              reload,
+              `Disable ${u.username}? Their sessions end at once.`,
             ),
-          ),
-          el("tbody", null, ...page.items.map(row)),
+        u.role === "admin"
+          ? action("Make user", path, { method: "PATCH", json: { role: "user" } }, reload)
+          : action(
+              "Make admin",
+              path,
+              { method: "PATCH", json: { role: "admin" } },
+              reload,
+              `Give ${u.username} administrator rights?`,
+            ),
+        action(
+          "Delete",
+          path,
+          { method: "DELETE" },
+          () => {
+            void reload();
+            reloadTables();
+            reloadOverview();
+          },
+          `Delete ${u.username} and all their datasets? This cannot be undone.`,
+          true,
         ),
-      ),
-    );
+      ];
+    },
+    onError: (what, e) => fail(what)(e),
+  });
+
+  const datasetsTable: DataTable = dataTable<AdminDataset>({
+    title: "Datasets",
+    endpoint: "/api/admin/datasets",
+    defaultSort: "-created",
+    states: ["pending", "processing", "completed", "failed"].map((v) => ({ value: v, label: v })),
+    columns: [
+      {
+        label: "Name",
+        sort: "name",
+        cell: (d) => el("a", { attrs: { href: `/datasets/${encodeURIComponent(d.id)}` } }, d.name),
+      },
+      { label: "Owner", sort: "owner", cell: (d) => d.owner_username ?? "demo" },
+      { label: "Visibility", cell: (d) => (d.is_demo ? "demo" : d.visibility) },
+      {
+        label: "Status",
+        sort: "status",
+        cell: (d) => [
+          statusBadge(d),
+          d.failure_reason ? el("div", { class: "muted small failure" }, d.failure_reason) : null,
+        ],
+      },
+      { label: "Source", sort: "size", numeric: true, cell: (d) => formatBytes(d.source_bytes) },
+      { label: "Stored", sort: "storage", numeric: true, cell: (d) => formatBytes(d.storage_bytes) },
+      { label: "Created", sort: "created", cell: (d) => when(d.created_at) },
+    ],
+    actions: (d, reload) => {
+      const path = `/api/datasets/${encodeURIComponent(d.id)}`;
+      return [
+        action("Reprocess", `${path}/reprocess`, { method: "POST" }, () => {
+          void reload();
+          void jobsTable.reload();
+        }),
+        action(
+          "Delete",
+          `/api/admin/datasets/${encodeURIComponent(d.id)}`,
+          { method: "DELETE" },
+          () => {
+            void reload();
+            reloadOverview();
+          },
+          `Delete “${d.name}” for good?`,
+          true,
+        ),
+      ];
+    },
+    onError: (what, e) => fail(what)(e),
+  });
+
+  const jobsTable: DataTable = dataTable<AdminJob>({
+    title: "Jobs",
+    endpoint: "/api/admin/jobs",
+    defaultSort: "-created",
+    states: ["queued", "running", "succeeded", "failed", "cancelled"].map((v) => ({ value: v, label: v })),
+    extraFilters: [
+      {
+        name: "kind",
+        label: "Kind",
+        initial: "build_pyramid",
+        choices: [
+          { value: "build_pyramid", label: "Builds" },
+          { value: "", label: "All kinds" },
+        ],
+      },
+    ],
+    columns: [
+      { label: "Kind", sort: "kind", cell: (j) => j.kind },
+      {
+        label: "Dataset",
+        sort: "dataset",
+        cell: (j) =>
+          j.dataset_id
+            ? [
+                el("a", { attrs: { href: `/datasets/${encodeURIComponent(j.dataset_id)}` } }, j.dataset_name ?? ""),
+                j.owner_username ? el("div", { class: "muted small" }, j.owner_username) : null,
+              ]
+            : el("span", { class: "muted small" }, j.subject),
+      },
+      {
+        label: "State",
+        sort: "state",
+        cell: (j) => [
+          el("span", { class: `badge job-${j.state}`, attrs: { "data-state": j.state } }, j.state),
+          j.cancel_requested && j.state === "running" ? el("div", { class: "muted small" }, "stopping") : null,
+        ],
+      },
+      { label: "Attempts", sort: "attempts", numeric: true, cell: (j) => `${j.attempts} / ${j.max_attempts}` },
+      { label: "Last error", cell: (j) => (j.last_error ? el("span", { class: "failure" }, j.last_error) : "") },
+      { label: "Created", sort: "created", cell: (j) => when(j.created_at) },
+      { label: "Updated", sort: "updated", cell: (j) => when(j.updated_at) },
+    ],
+    actions: (j, reload) => {
+      const path = `/api/admin/jobs/${encodeURIComponent(j.id)}`;
+      const what = j.dataset_name ? `the build of “${j.dataset_name}”` : `job ${j.id}`;
+      const after = () => {
+        void reload();
+        void datasetsTable.reload();
+        reloadOverview();
+      };
+      if (j.state === "failed")
+        return action("Retry", `${path}/retry`, { method: "POST" }, after, `Run ${what} again?`);
+      if (j.state === "queued" || (j.state === "running" && !j.cancel_requested))
+        return action("Cancel", `${path}/cancel`, { method: "POST" }, after, `Cancel ${what}?`, true);
+      return null;
+    },
+    onError: (what, e) => fail(what)(e),
+  });
+
+  const reloadTables = () => {
+    void datasetsTable.reload();
+    void jobsTable.reload();
   };
 
   const loadActivity = async () => {
@@ -390,11 +390,22 @@ export const adminPage: PageFn = (root) => {
 
   replace(
     root,
-    el("main", { class: "admin" }, pageTitle("Administration"), status, overview, system, users, datasets, activity),
+    el(
+      "main",
+      { class: "admin" },
+      pageTitle("Administration"),
+      status,
+      overview,
+      system,
+      usersTable.section,
+      datasetsTable.section,
+      jobsTable.section,
+      activity,
+    ),
   );
   reloadOverview();
-  reloadUsers();
-  reloadDatasets();
+  void usersTable.reload();
+  reloadTables();
   loadActivity().catch(fail("Activity cannot be loaded"));
   // readHealth() and readMetrics() never reject: the panel says what is missing.
   void loadSystem();
