@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from support import tus
@@ -42,9 +43,19 @@ DATASET_SORTS = {
 COARSE = {"created", "updated"}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """The metadata database: the server's own SQLite file, or a fresh PostgreSQL database (the
+    tables' SQL differs between the two only in reading pyramid_info's JSON)."""
+    if request.param == "postgresql":
+        return {"DATABASE_URL": request.getfixturevalue("pg_url")}
+    return {}
+
+
 def make_admin(server, name="tables_boss"):
+    database = {k: v for k, v in server.env.items() if k == "DATABASE_URL"}
     run_cli("user", "create", "--email", f"{name}@example.org", "--username", name, "--admin", "--password-stdin",
-            env={"DATA_DIR": str(server.data_dir), "ARGON2_OPSLIMIT": "1", "ARGON2_MEMLIMIT_MIB": "8"},
+            env={"DATA_DIR": str(server.data_dir), "ARGON2_OPSLIMIT": "1", "ARGON2_MEMLIMIT_MIB": "8", **database},
             input="admin password here\n")
     r = server.request("POST", "/api/auth/login", json={"login": name, "password": "admin password here"})
     assert r.status_code == 200, r.text
@@ -76,7 +87,8 @@ def assert_sorted(items, key, descending, name):
     assert keys == sorted(keys, reverse=descending), (name, descending, keys)
 
 
-def test_users_and_datasets_tables_count_storage_sort_filter_and_page(server):
+def test_users_and_datasets_tables_count_storage_sort_filter_and_page(make_server, backend):
+    server = make_server(env=backend)
     alice, bob = register(server), register(server)
     a_data = [png(96, 64, 1), png(300, 200, 2)]
     b_data = [png(128, 128, 3)]
@@ -186,8 +198,8 @@ def wait_for_job(server, admin, dataset_id, states, timeout=60):
     raise AssertionError(f"the build of {dataset_id} never reached {states}: {items}")
 
 
-def test_retry_of_a_failed_build_rebuilds_it(make_server):
-    s = make_server()
+def test_retry_of_a_failed_build_rebuilds_it(make_server, backend):
+    s = make_server(env=backend)
     user = register(s)
     token = user["access_token"]
     admin = make_admin(s)
@@ -218,8 +230,8 @@ def test_retry_of_a_failed_build_rebuilds_it(make_server):
     assert s.request("POST", "/api/admin/jobs/no-such-job/retry", headers=admin).status_code == 404
 
 
-def test_cancel_of_a_queued_and_of_a_running_build(make_server):
-    s = make_server(env={"WORKERS": "1"})
+def test_cancel_of_a_queued_and_of_a_running_build(make_server, backend):
+    s = make_server(env={"WORKERS": "1", **backend})
     user = register(s)
     token = user["access_token"]
     admin = make_admin(s)
