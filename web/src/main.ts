@@ -14,6 +14,7 @@ route("/login", loginPage);
 route("/signup", signupPage);
 route("/datasets", dashboardPage);
 route("/upload", signedInOnly(lazy(() => import("./pages/upload_page").then((m) => m.uploadPage))));
+route("/composite", signedInOnly(lazy(() => import("./pages/composite_page").then((m) => m.compositePage))));
 route(
   "/compare",
   lazy(() => import("./pages/compare_page").then((m) => m.comparePage)),

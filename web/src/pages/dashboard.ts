@@ -242,7 +242,12 @@ export const dashboardPage: PageFn = (root, _params, query) => {
         { class: "page-head" },
         pageTitle("Datasets"),
         user
-          ? el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload")
+          ? el(
+              "span",
+              { class: "row" },
+              el("a", { class: "button", attrs: { href: "/composite" } }, "Colour composite"),
+              el("a", { class: "button primary", attrs: { href: "/upload" } }, "Upload"),
+            )
           : el(
               "button",
               { class: "button", attrs: { type: "button" }, on: { click: () => navigate("/signup") } },

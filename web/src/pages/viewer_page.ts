@@ -15,6 +15,8 @@ import { exportWholeImage } from "../viewer/export_image";
 import { describePosition, describeSystem } from "../viewer/georeference";
 import { formatWorld, frameOf, usableWcs } from "../viewer/sky";
 import { skyInfoRows } from "../viewer/sky_info";
+import { compositeInfoRows } from "../viewer/composite_info";
+import { canBeChannel } from "./composite_form";
 import { SkyGridLayer } from "../viewer/sky_grid_layer";
 import { NavigationBar } from "../viewer/navigation_bar";
 import { OrientationLayer } from "../viewer/orientation_layer";
@@ -59,6 +61,7 @@ function infoPanel(d: Dataset): HTMLElement {
               `${d.bit_depth}-bit ${d.sample_format}`,
       ),
       ...(fits ? fitsInfoRows(fits).map(([k, v]) => row(k, v)) : []),
+      ...compositeInfoRows(d.pyramid).map(([k, v]) => row(k, v)),
       row(
         "Stretch",
         d.stretch?.kind ?? (d.bit_depth > 8 || d.format === "fits" ? `${DEFAULT_STRETCH} (default)` : "none"),
@@ -79,6 +82,13 @@ function infoPanel(d: Dataset): HTMLElement {
       row("Owner", d.is_demo ? "AstroPixel (demo)" : d.is_owner ? "you" : "another user"),
     ),
     fits ? fitsHeaderDisclosure(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/fits-header`) : null,
+    canBeChannel(d)
+      ? el(
+          "p",
+          null,
+          el("a", { attrs: { href: `/composite?red=${encodeURIComponent(d.id)}` } }, "Make a colour composite"),
+        )
+      : null,
     iiifLink(d),
   );
 }
