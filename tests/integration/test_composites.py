@@ -247,3 +247,23 @@ def test_refusals_name_the_problem(make_server, tmp_path):
     # Nothing was created by the refusals.
     mine = s.get("/api/datasets", params={"mine": "true"}, headers=bearer(token)).json()
     assert sorted(x["file_name"] for x in mine["items"]) == ["a.fits", "grey.png"]
+
+
+def test_composite_on_an_object_store(make_server, s3_env, tmp_path):
+    """Packs read with ranged GETs, the image written to scratch and moved into the bucket as the
+    source, the pyramid built from it as from an upload."""
+    s = make_server(env={**s3_env, "TILE_FORMAT": "png"})
+    token = register(s)["access_token"]
+    data = [band(seed) for seed in (4, 5, 6)]
+    ids = [upload_fits(s, token, tmp_path, f"{c}.fits", data[i], wcs_cards()) for i, c in enumerate("rgb")]
+    r = compose(s, token, ids, SETTINGS)
+    assert r.status_code == 202, r.text
+    status, _ = tus.wait_for_dataset(s, token, r.json()["id"], timeout=120)
+    assert status["status"] == "completed", status
+    d = s.get(f"/api/datasets/{r.json()['id']}", headers=bearer(token)).json()
+    expected = np.dstack([weighted(stretch_levels(np.flipud(data[i]), st["stretch"], st["lo"], st["hi"]), st["weight"])
+                          for i, st in enumerate(SETTINGS)])
+    r = s.get(f"/api/datasets/{d['id']}/original", headers=bearer(token))
+    assert r.status_code == 200
+    assert (np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB")) == expected).all()
+    assert (full_resolution(s, token, d["id"], d["pyramid_version"])[..., :3] == expected).all()
