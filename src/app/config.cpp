@@ -125,13 +125,47 @@ std::optional<std::string> check_origin(std::string const& o) {
   return std::nullopt;
 }
 
-std::optional<std::string> check_rate(std::string const& v) {
-  auto slash = v.find('/');
-  if (slash == std::string::npos) return "must look like 600/60 (requests per seconds; 0/60 disables)";
-  auto n = to_number<std::uint32_t>(v.substr(0, slash));
-  auto w = to_number<std::uint32_t>(v.substr(slash + 1));
-  if (!n || !w || *w == 0 || *w > 86400) return "must look like 600/60 (requests per seconds; 0/60 disables)";
-  return std::nullopt;
+// "600/60": requests per window of seconds, into the policy (which keeps its name).
+Key rate(std::string name, ratelimit::Policy Config::*member) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            auto slash = v.find('/');
+            auto n = slash == std::string::npos ? std::nullopt : to_number<std::uint32_t>(v.substr(0, slash));
+            auto w =
+                slash == std::string::npos ? std::nullopt : to_number<std::uint32_t>(v.substr(slash + 1));
+            if (!n || !w || *w == 0 || *w > 86400)
+              return "must look like 600/60 (requests per seconds; 0/60 disables)";
+            (c.*member).limit = *n;
+            (c.*member).window = std::chrono::seconds(*w);
+            return std::nullopt;
+          },
+          [=](Config const& c) {
+            return std::to_string((c.*member).limit) + "/" + std::to_string((c.*member).window.count());
+          }};
+}
+
+// One of a few words, into its enum value; the error lists the words.
+template <class E>
+Key choice(std::string name, E Config::*member, std::vector<std::pair<std::string, E>> words) {
+  return {name,
+          [=](Config& c, std::string const& v) -> std::optional<std::string> {
+            for (auto const& [word, value] : words) {
+              if (v == word) {
+                c.*member = value;
+                return std::nullopt;
+              }
+            }
+            std::string list;
+            for (std::size_t i = 0; i < words.size(); ++i)
+              list += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + words[i].first;
+            return "must be " + list;
+          },
+          [=](Config const& c) {
+            for (auto const& [word, value] : words) {
+              if (c.*member == value) return word;
+            }
+            return std::string();
+          }};
 }
 
 std::vector<Key> const& keys() {
@@ -154,15 +188,15 @@ std::vector<Key> const& keys() {
     k.push_back(path("WEB_ROOT", &Config::web_root));
     k.push_back(list("CORS_ORIGINS", &Config::cors_origins, check_origin));
     k.push_back(list("TRUSTED_PROXIES", &Config::trusted_proxies));
-    k.push_back(text("RATE_LIMIT_DEFAULT", &Config::rate_limit_default, false, check_rate));
-    k.push_back(text("RATE_LIMIT_HEALTH", &Config::rate_limit_health, false, check_rate));
+    k.push_back(rate("RATE_LIMIT_DEFAULT", &Config::rate_limit_default));
+    k.push_back(rate("RATE_LIMIT_HEALTH", &Config::rate_limit_health));
     k.push_back(flag("DEBUG", &Config::debug));
     k.push_back(flag("TEST_ROUTES", &Config::test_routes));
-    k.push_back(
-        text("LOG_LEVEL", &Config::log_level, false, [](std::string const& v) -> std::optional<std::string> {
-          if (v == "debug" || v == "info" || v == "warn" || v == "error") return std::nullopt;
-          return "must be debug, info, warn or error";
-        }));
+    k.push_back(choice<log::Level>("LOG_LEVEL", &Config::log_level,
+                                   {{"debug", log::Level::debug},
+                                    {"info", log::Level::info},
+                                    {"warn", log::Level::warn},
+                                    {"error", log::Level::error}}));
     k.push_back(path("DATA_DIR", &Config::data_dir));
     k.push_back(text("DATABASE_URL", &Config::database_url, true,
                      [](std::string const& v) -> std::optional<std::string> {
@@ -193,11 +227,9 @@ std::vector<Key> const& keys() {
           auto a = ratelimit::parse_redis_url(v);
           return a ? std::nullopt : std::optional<std::string>(a.error().detail);
         }));
-    k.push_back(text("RATE_LIMIT_FAILURE", &Config::rate_limit_failure, false,
-                     [](std::string const& v) -> std::optional<std::string> {
-                       if (v == "open" || v == "closed") return std::nullopt;
-                       return "must be open or closed";
-                     }));
+    k.push_back(choice<ratelimit::FailureMode>(
+        "RATE_LIMIT_FAILURE", &Config::rate_limit_failure,
+        {{"open", ratelimit::FailureMode::open}, {"closed", ratelimit::FailureMode::closed}}));
     k.push_back(
         text("SECRET_KEY", &Config::secret_key, true, [](std::string const& v) -> std::optional<std::string> {
           if (v.size() < 32) return "must be at least 32 characters of random text";
@@ -214,22 +246,20 @@ std::vector<Key> const& keys() {
     k.push_back(number<int>("ARGON2_OPSLIMIT", &Config::argon2_opslimit, 1, 20));
     k.push_back(number<int>("ARGON2_MEMLIMIT_MIB", &Config::argon2_memlimit_mib, 8, 4096));
     k.push_back(number<int>("PASSWORD_HASH_CONCURRENCY", &Config::password_hash_concurrency, 1, 64));
-    k.push_back(text("RATE_LIMIT_AUTH", &Config::rate_limit_auth, false, check_rate));
-    k.push_back(text("LOGIN_RATE_LIMIT_IP", &Config::login_rate_limit_ip, false, check_rate));
-    k.push_back(text("LOGIN_RATE_LIMIT_ACCOUNT", &Config::login_rate_limit_account, false, check_rate));
-    k.push_back(text("COOKIE_SECURE", &Config::cookie_secure, false,
-                     [](std::string const& v) -> std::optional<std::string> {
-                       if (v == "auto" || v == "true" || v == "false") return std::nullopt;
-                       return "must be auto, true or false";
-                     }));
+    k.push_back(rate("RATE_LIMIT_AUTH", &Config::rate_limit_auth));
+    k.push_back(rate("LOGIN_RATE_LIMIT_IP", &Config::login_rate_limit_ip));
+    k.push_back(rate("LOGIN_RATE_LIMIT_ACCOUNT", &Config::login_rate_limit_account));
+    k.push_back(choice<api::CookieSecurity>("COOKIE_SECURE", &Config::cookie_secure,
+                                            {{"auto", api::CookieSecurity::automatic},
+                                             {"true", api::CookieSecurity::always},
+                                             {"false", api::CookieSecurity::never}}));
     k.push_back(number<std::uint64_t>("MAX_UPLOAD_SIZE", &Config::max_upload_size, 1, 1ull << 50));
     k.push_back(number<std::uint64_t>("MAX_CHUNK_SIZE", &Config::max_chunk_size, 1, 1ull << 40));
     k.push_back(number<int>("TILE_SIZE", &Config::tile_size, 64, 4096));
-    k.push_back(text("TILE_FORMAT", &Config::tile_format, false,
-                     [](std::string const& v) -> std::optional<std::string> {
-                       if (v == "jpg" || v == "png" || v == "webp") return std::nullopt;
-                       return "must be jpg, png or webp";
-                     }));
+    k.push_back(choice<pyramid::TileFormat>("TILE_FORMAT", &Config::tile_format,
+                                            {{"jpg", pyramid::TileFormat::jpeg},
+                                             {"png", pyramid::TileFormat::png},
+                                             {"webp", pyramid::TileFormat::webp}}));
     k.push_back(number<int>("TILE_QUALITY", &Config::tile_quality, 1, 100));
     k.push_back(number<int>("WORKERS", &Config::workers, 0, 256));
     k.push_back({"DATASET_RETENTION_HOURS",
@@ -252,7 +282,7 @@ std::vector<Key> const& keys() {
     k.push_back(number<int>("MAX_BUILDS_PER_USER", &Config::max_builds_per_user, 0, 1024));
     k.push_back(
         number<std::uint64_t>("USER_STORAGE_QUOTA_BYTES", &Config::user_storage_quota_bytes, 0, 1ull << 60));
-    k.push_back(text("REPROCESS_RATE_LIMIT", &Config::reprocess_rate_limit, false, check_rate));
+    k.push_back(rate("REPROCESS_RATE_LIMIT", &Config::reprocess_rate_limit));
     k.push_back(number<std::uint64_t>("MAX_IMAGE_PIXELS", &Config::max_image_pixels, 1, 1ull << 40));
     k.push_back(number<std::uint64_t>("DISK_RESERVE_BYTES", &Config::disk_reserve_bytes, 0, 1ull << 50));
     k.push_back(number<int>("TILE_THREADS", &Config::tile_threads, 0, 256));

@@ -1,6 +1,8 @@
 #pragma once
 // The effective configuration: built-in defaults, then an optional TOML file, then environment
 // variables (the environment wins). Every value is validated at start-up; an error names the key.
+// Values are parsed once, here, into the types their users take (rate policies, enums): nothing
+// downstream re-reads configuration text.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -9,7 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "api/authn.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
+#include "pyramid/encoder.hpp"
+#include "ratelimit/limiter.hpp"
+#include "ratelimit/redis_limiter.hpp"
 
 namespace astropixel::app {
 
@@ -31,11 +38,13 @@ struct Config {
   std::filesystem::path web_root = "web/dist";
   std::vector<std::string> cors_origins;
   std::vector<std::string> trusted_proxies;
-  std::string rate_limit_default = "600/60";  // requests/seconds per client address
-  std::string rate_limit_health = "1200/60";  // GET /api/health per client address, in-process
+  // Rate limits: requests per window (a "600/60" in the configuration; 0/60 disables).
+  ratelimit::Policy rate_limit_default{"default", 600, std::chrono::seconds(60)};  // per client address
+  ratelimit::Policy rate_limit_health{"health", 1200,
+                                      std::chrono::seconds(60)};  // GET /api/health, in-process
   bool debug = false;
   bool test_routes = false;  // mount /api/_test fault-injection routes (integration tests only)
-  std::string log_level = "info";
+  log::Level log_level = log::Level::info;
   // data
   std::filesystem::path data_dir = "data";
   std::string database_url;  // default: sqlite in data_dir
@@ -53,7 +62,8 @@ struct Config {
   int build_timeout_per_megapixel_ms = 500;
   int probe_timeout_s = 30;  // reading an upload's header in its child process, plus 1 s per 32 MiB
   std::string redis_url;     // set: rate limits shared by every instance through Redis
-  std::string rate_limit_failure = "open";  // when Redis is unreachable: open (allow) or closed (deny)
+  // When Redis is unreachable: open (allow) or closed (deny).
+  ratelimit::FailureMode rate_limit_failure = ratelimit::FailureMode::open;
   // auth
   std::string secret_key;     // generated into data_dir/secret_key when absent
   std::string metrics_token;  // when set, GET /metrics needs "Authorization: Bearer <it>"
@@ -61,17 +71,18 @@ struct Config {
   int refresh_token_expire_days = 14;
   int argon2_opslimit = 2;  // libsodium "interactive"
   int argon2_memlimit_mib = 64;
-  int password_hash_concurrency = 2;               // hashes at once; more callers queue
-  std::string rate_limit_auth = "30/60";           // register/refresh per client address
-  std::string login_rate_limit_ip = "20/60";       // sign-in attempts per client address
-  std::string login_rate_limit_account = "5/300";  // sign-in attempts per account name
-  int session_cache_ttl_ms = 1000;                 // sessions confirmed this recently skip the database
-  std::string cookie_secure = "auto";              // auto = Secure when HTTPS arrives through a trusted proxy
+  int password_hash_concurrency = 2;  // hashes at once; more callers queue
+  ratelimit::Policy rate_limit_auth{"auth", 30, std::chrono::seconds(60)};  // register/refresh per address
+  ratelimit::Policy login_rate_limit_ip{"login_ip", 20, std::chrono::seconds(60)};  // sign-ins per address
+  ratelimit::Policy login_rate_limit_account{"login_account", 5, std::chrono::seconds(300)};  // per account
+  int session_cache_ttl_ms = 1000;  // sessions confirmed this recently skip the database
+  // auto: Secure when HTTPS arrives through a trusted proxy.
+  api::CookieSecurity cookie_secure = api::CookieSecurity::automatic;
   // uploads and processing
   std::uint64_t max_upload_size = 42949672960ull;  // 40 GiB
   std::uint64_t max_chunk_size = 2147483648ull;    // 2 GiB
   int tile_size = 256;
-  std::string tile_format = "jpg";
+  pyramid::TileFormat tile_format = pyramid::TileFormat::jpeg;
   int tile_quality = 85;
   int workers = 1;
   double dataset_retention_hours = 0;  // fractions allowed (tests use seconds' worth)
@@ -79,9 +90,9 @@ struct Config {
   int job_lease_seconds = 30;
   int job_max_attempts = 3;
   // Per-user limits (ADR 0019). Builds of one user beyond this many at once wait in the queue.
-  int max_builds_per_user = 2;                   // 0 = no cap
-  std::uint64_t user_storage_quota_bytes = 0;    // sources + open uploads per user; 0 = unlimited
-  std::string reprocess_rate_limit = "20/3600";  // reprocess requests per user
+  int max_builds_per_user = 2;                 // 0 = no cap
+  std::uint64_t user_storage_quota_bytes = 0;  // sources + open uploads per user; 0 = unlimited
+  ratelimit::Policy reprocess_rate_limit{"reprocess", 20, std::chrono::seconds(3600)};  // per user
   std::uint64_t max_image_pixels = 9'000'000'000ull;
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core

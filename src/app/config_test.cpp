@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <map>
+#include <tuple>
+#include <vector>
 
 #include "core/ids.hpp"
 
@@ -75,6 +77,56 @@ TEST(Config, ErrorsNameTheKey) {
   ASSERT_TRUE(unknown.has_error());
   EXPECT_NE(unknown.error().detail.find("prot"), std::string::npos);
   std::filesystem::remove(f);
+}
+
+// Rate policies and enums are parsed once, into the types their users take, and --print-config
+// shows them as they were written.
+TEST(Config, RatesAndChoicesArriveTyped) {
+  auto d = load_config(std::nullopt, env_of({})).value();
+  EXPECT_EQ(d.rate_limit_default.name, "default");
+  EXPECT_EQ(d.rate_limit_default.limit, 600u);
+  EXPECT_EQ(d.rate_limit_default.window, std::chrono::seconds(60));
+  EXPECT_EQ(d.login_rate_limit_account.window, std::chrono::seconds(300));
+  EXPECT_EQ(d.log_level, log::Level::info);
+  EXPECT_EQ(d.cookie_secure, api::CookieSecurity::automatic);
+  EXPECT_EQ(d.tile_format, pyramid::TileFormat::jpeg);
+  EXPECT_EQ(d.rate_limit_failure, ratelimit::FailureMode::open);
+
+  auto c = load_config(std::nullopt, env_of({{"RATE_LIMIT_AUTH", "7/90"},
+                                             {"REPROCESS_RATE_LIMIT", "0/60"},
+                                             {"LOG_LEVEL", "warn"},
+                                             {"COOKIE_SECURE", "false"},
+                                             {"TILE_FORMAT", "webp"},
+                                             {"RATE_LIMIT_FAILURE", "closed"}}))
+               .value();
+  EXPECT_EQ(c.rate_limit_auth.name, "auth");
+  EXPECT_EQ(c.rate_limit_auth.limit, 7u);
+  EXPECT_EQ(c.rate_limit_auth.window, std::chrono::seconds(90));
+  EXPECT_EQ(c.reprocess_rate_limit.limit, 0u);
+  EXPECT_EQ(c.log_level, log::Level::warn);
+  EXPECT_EQ(c.cookie_secure, api::CookieSecurity::never);
+  EXPECT_EQ(c.tile_format, pyramid::TileFormat::webp);
+  EXPECT_EQ(c.rate_limit_failure, ratelimit::FailureMode::closed);
+  auto text = describe(c);
+  for (auto const* shown :
+       {"RATE_LIMIT_AUTH = 7/90\n", "LOG_LEVEL = warn\n", "COOKIE_SECURE = false\n", "TILE_FORMAT = webp\n",
+        "RATE_LIMIT_FAILURE = closed\n", "RATE_LIMIT_DEFAULT = 600/60\n"}) {
+    EXPECT_NE(text.find(shown), std::string::npos) << shown << " in\n" << text;
+  }
+
+  for (auto const& [key, value, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"RATE_LIMIT_DEFAULT", "600", "600/60"},
+           {"RATE_LIMIT_DEFAULT", "600/0", "600/60"},
+           {"RATE_LIMIT_DEFAULT", "-1/60", "600/60"},
+           {"RATE_LIMIT_DEFAULT", "1/86401", "600/60"},
+           {"LOG_LEVEL", "verbose", "debug, info, warn or error"},
+           {"COOKIE_SECURE", "yes", "auto, true or false"},
+           {"TILE_FORMAT", "jpeg", "jpg, png or webp"}}) {
+    auto bad = load_config(std::nullopt, env_of({{key, value}}));
+    ASSERT_TRUE(bad.has_error()) << key << "=" << value;
+    EXPECT_NE(bad.error().detail.find(key), std::string::npos) << bad.error().detail;
+    EXPECT_NE(bad.error().detail.find(says), std::string::npos) << bad.error().detail;
+  }
 }
 
 TEST(Config, SecretKeyGeneratedOnceWithMode0600) {

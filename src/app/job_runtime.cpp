@@ -34,7 +34,7 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
                 {.retention_hours = cfg.dataset_retention_hours, .job_max_attempts = cfg.job_max_attempts},
                 [this] { workers_.notify(); }) {
   pyramid::BuildOptions options;
-  options.format = *pyramid::parse_tile_format(cfg.tile_format);
+  options.format = cfg.tile_format;
   options.quality = cfg.tile_quality;
   options.tile_size = static_cast<std::uint32_t>(cfg.tile_size);
   options.max_pixels = cfg.max_image_pixels;

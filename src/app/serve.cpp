@@ -77,13 +77,12 @@ std::optional<Backends> open_backends(Config const& cfg) {
     return b;
   }
   auto redis = std::make_unique<ratelimit::RedisLimiter>(ratelimit::RedisOptions{
-      .address = *ratelimit::parse_redis_url(cfg.redis_url),
-      .on_failure = cfg.rate_limit_failure == "closed" ? ratelimit::FailureMode::closed
-                                                       : ratelimit::FailureMode::open});
+      .address = *ratelimit::parse_redis_url(cfg.redis_url), .on_failure = cfg.rate_limit_failure});
   // Unreachable at start-up is not fatal (Redis may be restarting too); the failure mode answers.
   if (auto s = redis->ping(); !s)
     log::error("rate_limiter_unavailable",
-               {{"detail", s.error().detail}, {"answer", cfg.rate_limit_failure}});
+               {{"detail", s.error().detail},
+                {"answer", cfg.rate_limit_failure == ratelimit::FailureMode::closed ? "closed" : "open"}});
   b.redis = redis.get();
   b.limiter = std::move(redis);
   return b;
@@ -131,12 +130,6 @@ void add_backend_metrics(metrics::Metrics& metrics, Backends const& b, std::file
   });
 }
 
-api::CookieSecurity cookie_security(Config const& cfg) {
-  return cfg.cookie_secure == "true"    ? api::CookieSecurity::always
-         : cfg.cookie_secure == "false" ? api::CookieSecurity::never
-                                        : api::CookieSecurity::automatic;
-}
-
 // The services, in dependency order: members are built in the order they are declared here, and
 // each takes only those above it.
 struct Services {
@@ -147,7 +140,7 @@ struct Services {
         hasher(hash_params(cfg)),
         tokens(cfg.secret_key),
         auth(users, sessions, hasher, tokens, *b.limiter, auth_settings(cfg)),
-        authn(auth, blocking, cfg.cors_origins, cookie_security(cfg),
+        authn(auth, blocking, cfg.cors_origins, cfg.cookie_secure,
               static_cast<std::size_t>(cfg.password_hash_concurrency)),
         jobs(cfg, *b.pool, *b.blobs.store, b.blobs.build_disk,
              [&hooks](std::filesystem::path const& dir) { return hooks.free_at(dir); }),
@@ -198,9 +191,8 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
                           .admit_storage = [&s](std::string const& user, std::uint64_t bytes) {
                             return s.quota.admit(user, bytes);
                           }});
-  api::add_dataset_routes(
-      router, s.authn, datasets, changed,
-      {.limiter = b.limiter.get(), .reprocess = parse_policy("reprocess", cfg.reprocess_rate_limit)});
+  api::add_dataset_routes(router, s.authn, datasets, changed,
+                          {.limiter = b.limiter.get(), .reprocess = cfg.reprocess_rate_limit});
   api::add_download_routes(router, s.authn, datasets, *b.blobs.store);
   api::add_composite_routes(router, s.authn, datasets);
   api::add_cutout_routes(router, s.authn, s.tiles, datasets,
@@ -252,9 +244,9 @@ http::ServerOptions server_options(Config const& cfg) {
   opts.debug = cfg.debug;
   opts.cors_origins = cfg.cors_origins;
   opts.trusted_proxies = cfg.trusted_proxies;
-  opts.rate_policies.emplace("default", parse_policy("default", cfg.rate_limit_default));
-  opts.rate_policies.emplace("auth", parse_policy("auth", cfg.rate_limit_auth));
-  opts.health_rate_limit = parse_policy("health", cfg.rate_limit_health);
+  opts.rate_policies.emplace("default", cfg.rate_limit_default);
+  opts.rate_policies.emplace("auth", cfg.rate_limit_auth);
+  opts.health_rate_limit = cfg.rate_limit_health;
   return opts;
 }
 

@@ -46,14 +46,8 @@ std::optional<Config> configure(std::optional<std::filesystem::path> const& conf
     std::cerr << "astropixel: " << cfg.error().message << ": " << cfg.error().detail << "\n";
     return std::nullopt;
   }
-  log::set_level(log::parse_level(cfg->log_level, log::Level::info));
+  log::set_level(cfg->log_level);
   return *cfg;
-}
-
-ratelimit::Policy parse_policy(std::string name, std::string const& spec) {
-  auto slash = spec.find('/');
-  return {std::move(name), static_cast<std::uint32_t>(std::stoul(spec.substr(0, slash))),
-          std::chrono::seconds(std::stoul(spec.substr(slash + 1)))};
 }
 
 auth::HashParams hash_params(Config const& cfg) {
@@ -64,10 +58,8 @@ auth::HashParams hash_params(Config const& cfg) {
 
 auth::AuthSettings auth_settings(Config const& cfg) {
   return {std::chrono::minutes(cfg.access_token_expire_minutes),
-          std::chrono::hours(24 * cfg.refresh_token_expire_days),
-          parse_policy("login_ip", cfg.login_rate_limit_ip),
-          parse_policy("login_account", cfg.login_rate_limit_account),
-          std::chrono::milliseconds(cfg.session_cache_ttl_ms)};
+          std::chrono::hours(24 * cfg.refresh_token_expire_days), cfg.login_rate_limit_ip,
+          cfg.login_rate_limit_account, std::chrono::milliseconds(cfg.session_cache_ttl_ms)};
 }
 
 std::unique_ptr<db::Pool> open_database(Config const& cfg) {

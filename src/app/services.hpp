@@ -14,7 +14,6 @@
 namespace astropixel::app {
 
 // "600/60" → 600 requests per 60 s (validated by the configuration loader).
-ratelimit::Policy parse_policy(std::string name, std::string const& spec);
 auth::HashParams hash_params(Config const& cfg);
 auth::AuthSettings auth_settings(Config const& cfg);
 // Loads the configuration (file, then environment) and sets the log level; prints the error and
