@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 #include "api/dataset_routes.hpp"
 #include "api/endpoint.hpp"
 #include "api/json_body.hpp"
@@ -32,10 +34,10 @@ Result<double> number(boost::json::object const& o, std::string_view key, std::s
   return v->to_number<double>();
 }
 
-Result<Answer> create_composite(Call& call, datasets::DatasetService& ds) {
+Result<Answer> create_composite(Call& call, datasets::DatasetService& ds, CompositeLimits const& limits) {
   auto request = composite_request(call.body);
   if (!request) return request.error();
-  auto d = ds.create_composite(call.who, *request);
+  auto d = ds.create_composite(call.who, *request, limits.admit_storage);
   if (!d) return d.error();
   return Answer::accepted(dataset_json(*d, call.who));
 }
@@ -82,15 +84,17 @@ Result<datasets::CompositeRequest> composite_request(boost::json::object const& 
   return r;
 }
 
-void add_composite_routes(http::Router& router, Authenticator& authn, datasets::DatasetService& datasets) {
+void add_composite_routes(http::Router& router, Authenticator& authn, datasets::DatasetService& datasets,
+                          CompositeLimits limits) {
   auto* ds = &datasets;
+  auto shared = std::make_shared<CompositeLimits const>(std::move(limits));
   add_endpoint(
       router, authn,
       {.method = boost::beast::http::verb::post,
        .pattern = "/api/composites",
        .access = Access::user,
        .body = Body::json,
-       .handler = [ds](Call& c) { return create_composite(c, *ds); },
+       .handler = [ds, shared](Call& c) { return create_composite(c, *ds, *shared); },
        .doc = {.summary = "Make a colour composite of three single-band datasets",
                .tag = "datasets",
                .description =
@@ -99,11 +103,12 @@ void add_composite_routes(http::Router& router, Authenticator& authn, datasets::
                    "live display does and scaled by its weight. They must share a pixel grid: the same size, "
                    "and the same celestial WCS within 0.1 pixel when all three have one; without a WCS on "
                    "some, confirm_alignment must be true. Answers the new dataset (pending, the caller's, "
-                   "private); it builds like an upload. A channel the caller may not see is 404 like a "
+                   "private); it builds like an upload, and counts against the storage quota with its "
+                   "uncompressed size (403 quota_exceeded). A channel the caller may not see is 404 like a "
                    "missing one",
                .body = json_body("CompositeRequest"),
                .answers = {json_answer("Dataset", 202)},
-               .errors = {404, 422}}});
+               .errors = {403, 404, 422}}});
 }
 
 }  // namespace astropixel::api

@@ -194,7 +194,10 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
   api::add_dataset_routes(router, s.authn, datasets, changed,
                           {.limiter = b.limiter.get(), .reprocess = cfg.reprocess_rate_limit});
   api::add_download_routes(router, s.authn, datasets, *b.blobs.store);
-  api::add_composite_routes(router, s.authn, datasets);
+  api::add_composite_routes(router, s.authn, datasets,
+                            {.admit_storage = [&s](std::string const& user, std::uint64_t bytes) {
+                              return s.quota.admit(user, bytes);
+                            }});
   api::add_cutout_routes(router, s.authn, s.tiles, datasets,
                          {.max_pixels = cfg.max_cutout_pixels,
                           .scratch_dir = cfg.data_dir / "tmp",

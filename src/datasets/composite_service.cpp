@@ -47,7 +47,9 @@ std::string wcs_of(Dataset const& d) {
 
 }  // namespace
 
-Result<Dataset> DatasetService::create_composite(Viewer const& who, CompositeRequest const& request) {
+Result<Dataset> DatasetService::create_composite(
+    Viewer const& who, CompositeRequest const& request,
+    std::function<Status(std::string const& user, std::uint64_t bytes)> const& admit_storage) {
   if (!who) return make_error(errc::not_authenticated);
   if (auto s = validate_name(request.name); !s) return s.error();
   if (auto s = validate_description(request.description); !s) return s.error();
@@ -114,6 +116,12 @@ Result<Dataset> DatasetService::create_composite(Viewer const& who, CompositeReq
         fmt::format("Without a celestial WCS on every channel their alignment cannot be checked "
                     "(none on: {}): confirm that the images are pixel-aligned",
                     without));
+  }
+
+  // The composite's source counts against the owner's quota like an upload's; its size is known only
+  // once written, so the uncompressed size (an upper bound for the deflated TIFF) is asked for.
+  if (admit_storage) {
+    if (auto s = admit_storage(who->user_id, std::uint64_t{width} * height * 3); !s) return s.error();
   }
 
   // The recipe, kept in the stretch request (composite_job.hpp).

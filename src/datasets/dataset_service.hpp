@@ -73,8 +73,11 @@ class DatasetService {
   // created pending with its build_composite job. Errors: validation (name, invalid_stretch,
   // invalid_cuts, invalid_weight); not_found for a channel the caller may not see;
   // composite_needs_original_values, composite_grid_mismatch, composite_alignment_unconfirmed;
-  // no_data_statistics (histeq on a pack without them).
-  Result<Dataset> create_composite(Viewer const& who, CompositeRequest const& request);
+  // no_data_statistics (histeq on a pack without them); what `admit_storage` answers for the image's
+  // uncompressed size (the storage quota).
+  Result<Dataset> create_composite(
+      Viewer const& who, CompositeRequest const& request,
+      std::function<Status(std::string const& user, std::uint64_t bytes)> const& admit_storage = {});
   Result<Stats> stats(Viewer const& who);
   // Deletes datasets past their expiry; returns how many.
   Result<int> remove_expired();

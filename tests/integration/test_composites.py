@@ -267,3 +267,14 @@ def test_composite_on_an_object_store(make_server, s3_env, tmp_path):
     assert r.status_code == 200
     assert (np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB")) == expected).all()
     assert (full_resolution(s, token, d["id"], d["pyramid_version"])[..., :3] == expected).all()
+
+
+def test_the_storage_quota_counts_the_composite(make_server, tmp_path):
+    """A composite's source is stored like an upload: asked for with its uncompressed size (3 bytes a
+    pixel), past the owner's quota it is 403 quota_exceeded and nothing is created."""
+    s = make_server(env={"USER_STORAGE_QUOTA_BYTES": "3200000"})  # the three FITS (~2.9 MB) fit, 720 kB more do not
+    token = register(s)["access_token"]
+    ids = [upload_fits(s, token, tmp_path, f"{c}.fits", band(i), wcs_cards()) for i, c in enumerate("rgb")]
+    r = compose(s, token, ids, SETTINGS)
+    assert r.status_code == 403 and r.json()["code"] == "quota_exceeded", r.text
+    assert s.get("/api/datasets", params={"mine": "true"}, headers=bearer(token)).json()["total"] == 3
