@@ -97,8 +97,30 @@ TEST_P(AccessLookup, HiddenAnswersExactlyLikeMissing) {
   EXPECT_EQ(hidden.error().detail, missing.error().detail);
 }
 
+// A build that starts after an administrator cancelled it (the dataset failed with "cancelled")
+// leaves the dataset failed; otherwise it shows processing from 0 %.
+class BuildStart : public AccessLookup {};
+
+TEST_P(BuildStart, DoesNotRestartADatasetThatFailedMeanwhile) {
+  auto c = pool_->acquire().value();
+  auto started = store::start_processing(*c, "d1");
+  ASSERT_TRUE(started.has_value());
+  EXPECT_TRUE(*started);
+  EXPECT_EQ(store::get(*c, "d1")->status, DatasetStatus::processing);
+  ASSERT_TRUE(store::set_failed(*c, "d1", "cancelled", "The build was cancelled by an administrator"));
+  started = store::start_processing(*c, "d1");
+  ASSERT_TRUE(started.has_value());
+  EXPECT_FALSE(*started);
+  auto d = store::get(*c, "d1").value();
+  EXPECT_EQ(d.status, DatasetStatus::failed);
+  EXPECT_EQ(d.failure_code, "cancelled");
+  EXPECT_FALSE(store::start_processing(*c, "gone").value());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccessLookup,
                          ::testing::Values(db::Dialect::sqlite, db::Dialect::postgres),
+                         db::testing::backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, BuildStart, ::testing::Values(db::Dialect::sqlite, db::Dialect::postgres),
                          db::testing::backend_name);
 
 }  // namespace

@@ -84,7 +84,11 @@ class Build {
     auto stretch = parse_stretch_request(payload->stretch);
     if (!stretch) return stretch.error();
 
-    if (auto s = store::set_status(db_, d.id, DatasetStatus::processing, 0); !s) return s;
+    auto started = store::start_processing(db_, d.id);
+    if (!started) return started.error();
+    // Failed since it was queued or claimed: cancelled by an administrator. Ending the job as
+    // cancelled leaves the dataset as the cancel left it (failed, "cancelled"), not processing.
+    if (!*started) return make_error(ErrorCode::cancelled, "Cancelled", "the dataset's build was cancelled");
     auto& blobs = blobs_;
     if (auto s = check_disk(d); !s) return s;
     remove_leftovers(d);

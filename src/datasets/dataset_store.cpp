@@ -191,6 +191,15 @@ Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int
   return {};
 }
 
+Result<bool> start_processing(db::Connection& c, std::string const& id) {
+  auto r = c.query(
+      "UPDATE datasets SET status = 'processing', progress = 0, failure_code = '', failure_reason = '', "
+      "updated_at = $1 WHERE id = $2 AND status <> 'failed'",
+      {now_unix_ms(), id});
+  if (!r) return r.error();
+  return r->affected > 0;
+}
+
 Status set_shape(db::Connection& c, std::string const& id, std::int64_t width, std::int64_t height,
                  int bit_depth, std::string const& sample_format) {
   auto r =

@@ -52,6 +52,10 @@ Result<Page> list(db::Connection& c, ListQuery const& q);
 Status update_details(db::Connection& c, Dataset const& d);
 // Sets status and progress (progress only ever grows within a run).
 Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int progress);
+// A build starting: processing at 0 %, unless the dataset has failed meanwhile (an administrator
+// cancelled the build between its claim and this start; both decide on this one row, so whichever
+// writes second sees the other). False: failed, or gone.
+Result<bool> start_processing(db::Connection& c, std::string const& id);
 Status set_progress(db::Connection& c, std::string const& id, int progress);
 Status set_failed(db::Connection& c, std::string const& id, std::string const& code,
                   std::string const& reason);
