@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/clock.hpp"
+#include "datasets/composite_request.hpp"
 #include "datasets/dataset_service.hpp"
 
 namespace astropixel::datasets::admin {
@@ -159,9 +160,11 @@ JobRow job_from(db::Rows const& r, std::size_t i) {
   return j;
 }
 
-// The build job `job_id` when it is its dataset's newest build: a condition on `datasets` rows.
+// The build job `job_id` (a pyramid build or a composite's image, $2 and $4) when it is its dataset's
+// newest of its kind: a condition on `datasets` rows.
 constexpr std::string_view kNewestBuildOf =
-    "id = (SELECT subject FROM jobs WHERE id = $1 AND kind = $2) AND NOT EXISTS (SELECT 1 FROM jobs n, jobs "
+    "id = (SELECT subject FROM jobs WHERE id = $1 AND kind IN ($2, $4)) AND NOT EXISTS (SELECT 1 FROM jobs "
+    "n, jobs "
     "j WHERE j.id = $1 AND n.subject = j.subject AND n.kind = j.kind AND n.id <> j.id AND (n.created_at > "
     "j.created_at OR (n.created_at = j.created_at AND n.id > j.id)))";
 
@@ -278,7 +281,7 @@ Status dataset_build_retried(db::Connection& c, std::string const& job_id) {
       "UPDATE datasets SET status = 'pending', progress = 0, failure_code = '', failure_reason = '', "
       "updated_at = $3 WHERE status = 'failed' AND " +
           std::string(kNewestBuildOf),
-      {job_id, std::string(kBuildPyramidJob), now_unix_ms()});
+      {job_id, std::string(kBuildPyramidJob), now_unix_ms(), std::string(kBuildCompositeJob)});
   if (!r) return r.error();
   return {};
 }
@@ -288,7 +291,7 @@ Status dataset_build_cancelled(db::Connection& c, std::string const& job_id) {
       "UPDATE datasets SET status = 'failed', failure_code = 'cancelled', failure_reason = 'The build was "
       "cancelled by an administrator', updated_at = $3 WHERE status IN ('pending', 'processing') AND " +
           std::string(kNewestBuildOf),
-      {job_id, std::string(kBuildPyramidJob), now_unix_ms()});
+      {job_id, std::string(kBuildPyramidJob), now_unix_ms(), std::string(kBuildCompositeJob)});
   if (!r) return r.error();
   return {};
 }

@@ -45,7 +45,10 @@ class CompositeBuild {
     Dataset const& d = *found;
     auto recipe = recipe_of(d);
     if (!recipe) return recipe.error();
-    if (auto s = store::set_status(db_, d.id, DatasetStatus::processing, 0); !s) return s;
+    auto starting = store::start_processing(db_, d.id);
+    if (!starting) return starting.error();
+    if (!*starting)
+      return make_error(ErrorCode::cancelled, "Cancelled", "the composite's build was cancelled");
 
     // The channels as they were when the composite was asked for: a rebuilt or deleted one fails
     // the composite rather than silently mixing in other data.

@@ -149,6 +149,9 @@ Result<Dataset> DatasetService::create_composite(
   d.category = channels[0].category;
   d.visibility = auth::Visibility::private_;
   d.file_name = d.name + ".tif";
+  // What the quota admitted, until the written image's size replaces it: composites asked for one
+  // after another each count the ones still being written.
+  d.file_size = static_cast<std::int64_t>(std::uint64_t{width} * height * 3);
   d.format = "tiff";
   d.width = width;
   d.height = height;
