@@ -26,6 +26,21 @@ Error invalid_region(std::string message, std::string field) {
   return e;
 }
 
+// Positions and sizes far beyond any image are refused: they mean nothing, and near the limits of a
+// double their arithmetic overflows (a crossing at infinity, a pixel index past int64).
+constexpr double kMaxCoordinate = 1099511627776.0;  // 2^40
+
+// A finite number within ±2^40, else `code` naming it.
+Result<double> coordinate(Call const& call, std::string_view name, ErrorSpec const& code) {
+  auto v = query_number(call, name, code);
+  if (v && std::abs(*v) > kMaxCoordinate) {
+    Error e = make_error(code, fmt::format("{} must lie within ±2^40", name));
+    e.field = std::string(name);
+    return e;
+  }
+  return v;
+}
+
 // "x1,y1,x2,y2,...": at least three vertices, at most `limit`.
 Result<std::vector<std::pair<double, double>>> polygon_points(Call const& call, int limit) {
   auto text = call.query("points");
@@ -38,8 +53,9 @@ Result<std::vector<std::pair<double, double>>> polygon_points(Call const& call, 
       return invalid_region(fmt::format("A polygon has at most {} points", limit), "points");
     double v = 0;
     auto [next, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc() || !std::isfinite(v) || (next != end && *next != ','))
-      return invalid_region("points must be finite numbers separated by commas", "points");
+    if (ec != std::errc() || !std::isfinite(v) || std::abs(v) > kMaxCoordinate ||
+        (next != end && *next != ','))
+      return invalid_region("points must be numbers within ±2^40 separated by commas", "points");
     numbers.push_back(v);
     p = next == end ? end : next + 1;
     if (next != end && p == end) return invalid_region("points must not end with a comma", "points");
@@ -57,14 +73,14 @@ Result<Region> region_of(Call const& call, MeasureOptions const& options) {
   auto shape = call.query("shape").value_or("");
   Region r;
   auto positive = [&](std::string_view name) -> Result<double> {
-    auto v = query_number(call, name, errc::invalid_region);
+    auto v = coordinate(call, name, errc::invalid_region);
     if (v && *v <= 0) return invalid_region(fmt::format("{} must be above 0", name), std::string(name));
     return v;
   };
   if (shape == "rectangle" || shape == "circle") {
-    auto x = query_number(call, "x", errc::invalid_region);
+    auto x = coordinate(call, "x", errc::invalid_region);
     if (!x) return x.error();
-    auto y = query_number(call, "y", errc::invalid_region);
+    auto y = coordinate(call, "y", errc::invalid_region);
     if (!y) return y.error();
     r.x = *x, r.y = *y;
     if (shape == "rectangle") {
@@ -151,7 +167,7 @@ Result<Answer> profile(Call& call, tiles::TileDirectory& directory, MeasureOptio
   double ends[4];
   char const* names[4] = {"x1", "y1", "x2", "y2"};
   for (int i = 0; i < 4; ++i) {
-    auto n = query_number(call, names[i]);
+    auto n = coordinate(call, names[i], errc::validation_error);
     if (!n) return n.error();
     ends[i] = *n;
   }

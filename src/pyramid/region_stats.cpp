@@ -50,8 +50,17 @@ Status for_each_value(Region const& region, Geometry const& g, DataTileReader co
   int const top = g.max_level();
   std::int64_t const ts = g.tile_size();
   bool const polygon = region.kind == Region::Kind::polygon;
-  std::vector<double> crossings;
+  // Polygon: each image row's crossings, found once per row of tiles (not once per tile).
+  std::vector<std::vector<double>> crossings;
   for (auto row = static_cast<std::uint32_t>(box.y0 / ts); row <= (box.y1 - 1) / ts; ++row) {
+    std::int64_t const first = std::max<std::int64_t>(box.y0, std::int64_t{row} * ts);
+    if (polygon) {
+      std::int64_t const last = std::min<std::int64_t>(box.y1, (std::int64_t{row} + 1) * ts);
+      crossings.resize(static_cast<std::size_t>(last - first));
+      for (std::int64_t y = first; y < last; ++y)
+        crossings_at(region.points, static_cast<double>(y) + 0.5,
+                     crossings[static_cast<std::size_t>(y - first)]);
+    }
     for (auto col = static_cast<std::uint32_t>(box.x0 / ts); col <= (box.x1 - 1) / ts; ++col) {
       auto rect = g.tile(top, col, row);
       std::int64_t const x0 = std::max<std::int64_t>(box.x0, rect.x),
@@ -65,12 +74,16 @@ Status for_each_value(Region const& region, Geometry const& g, DataTileReader co
       for (std::int64_t y = y0; y < y1; ++y) {
         float const* line = v.data() + static_cast<std::size_t>(y - rect.y) * rect.width;
         double const py = static_cast<double>(y) + 0.5;
-        std::size_t left = 0;  // polygon: crossings at or left of the current pixel centre
-        if (polygon) crossings_at(region.points, py, crossings);
+        // Polygon: the crossings at or left of the current pixel centre.
+        auto const* at = polygon ? &crossings[static_cast<std::size_t>(y - first)] : nullptr;
+        std::size_t left =
+            at ? static_cast<std::size_t>(
+                     std::upper_bound(at->begin(), at->end(), static_cast<double>(x0) + 0.5) - at->begin())
+               : 0;
         for (std::int64_t x = x0; x < x1; ++x) {
           double const px = static_cast<double>(x) + 0.5;
-          if (polygon) {
-            while (left < crossings.size() && crossings[left] <= px) ++left;
+          if (at) {
+            while (left < at->size() && (*at)[left] <= px) ++left;
             if (left % 2 == 0) continue;
           } else if (!region.contains(px, py)) {
             continue;

@@ -159,6 +159,9 @@ def test_hostile_parameters_are_refused_in_words(server, sky):
                           ({"shape": "rectangle", "x": "nan", "y": 1, "width": 3, "height": 5}, "x"),
                           ({"shape": "rectangle", "x": "1e400", "y": 1, "width": 3, "height": 5}, "x"),
                           ({"shape": "rectangle", "x": "1 ", "y": 1, "width": 3, "height": 5}, "x"),
+                          ({"shape": "rectangle", "x": "1e300", "y": 1, "width": 3, "height": 5}, "x"),
+                          ({"shape": "circle", "x": 1, "y": 1, "radius": 2e12}, "radius"),
+                          ({"shape": "polygon", "points": "-1e308,0.5,1e308,10.5,0,20"}, "points"),
                           ({"shape": "circle", "x": 1, "y": 1, "radius": "-inf"}, "radius"),
                           ({"shape": "circle", "x": 1, "y": 1}, "radius"),
                           ({"shape": "polygon", "points": "1,2,3,4"}, "points"),
@@ -172,13 +175,14 @@ def test_hostile_parameters_are_refused_in_words(server, sky):
         assert r.json()["code"] == "invalid_region" and r.json()["field"] == field, (params, r.text)
     for params, field in [({"x1": 0, "y1": 0, "x2": 5}, "y2"),
                           ({"x1": 0, "y1": 0, "x2": 5, "y2": "inf"}, "y2"),
+                          ({"x1": 1e300, "y1": 0, "x2": 0, "y2": 0}, "x1"),
                           ({"x1": 0, "y1": 0, "x2": 5, "y2": 5, "samples": 1}, "samples"),
                           ({"x1": 0, "y1": 0, "x2": 5, "y2": 5, "samples": 4097}, "samples"),
                           ({"x1": 0, "y1": 0, "x2": 5, "y2": 5, "samples": "9" * 30}, "samples")]:
         r = server.get(profile, params=params, headers=bearer(token))
         assert r.status_code == 400, (params, r.text)
         assert r.json()["code"] == "validation_error" and r.json()["field"] == field, (params, r.text)
-    # A line of a billion pixels still answers the bounded default number of samples.
+    # A line of two billion pixels still answers the bounded default number of samples.
     r = server.get(profile, params={"x1": -1e9, "y1": 0, "x2": 1e9, "y2": 0}, headers=bearer(token))
     assert r.status_code == 200 and r.json()["samples"] == 4096, r.text
 
