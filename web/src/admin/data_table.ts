@@ -125,14 +125,19 @@ export function dataTable<T>(spec: TableSpec<T>): DataTable {
   };
 
   // `focus`: the control to focus again once the rows are in (a button or a selector in the header).
+  // Only the newest request's answer is shown: an older one arriving late (a filter changed, then a
+  // sort clicked before the first answer came) would show rows of a query no longer asked.
+  let asked = 0;
   const load = async (focus?: HTMLElement | string): Promise<void> => {
+    const mine = ++asked;
     let result: Page<T>;
     try {
       result = await api<Page<T>>(`${spec.endpoint}?${queryString(state)}`);
     } catch (e) {
-      spec.onError(`${spec.title} cannot be loaded`, e instanceof ApiError ? e : String(e));
+      if (mine === asked) spec.onError(`${spec.title} cannot be loaded`, e instanceof ApiError ? e : String(e));
       return;
     }
+    if (mine !== asked) return;
     total = result.total;
     heading.textContent = `${spec.title} (${result.total})`;
     replace(
