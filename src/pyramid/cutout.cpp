@@ -255,7 +255,9 @@ std::string cutout_fits_header(std::string_view metadata_json, CutoutRect const&
       if (auto const* k = fits->if_contains("keywords"); k && k->is_object()) {
         for (auto const& kv : k->as_object()) shown.emplace(kv.key());
       }
-      for (auto line : lines_of(string_at(*fits, "primary_header"))) {
+      // Named: lines_of's views point into it (a temporary would die before the loop runs).
+      std::string const primary = string_at(*fits, "primary_header");
+      for (auto line : lines_of(primary)) {
         auto key = keyword_of(line);
         if (shown.contains(key) && !present.contains(key)) {
           out += padded(line);
