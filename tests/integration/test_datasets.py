@@ -186,13 +186,16 @@ def test_truncated_image_fails_with_corrupt_image(server):
 
 
 def test_private_datasets_expire_after_the_retention_time(make_server):
-    s = make_server(env={"DATASET_RETENTION_HOURS": "0.0005", "MAINTENANCE_INTERVAL": "1"})  # 1.8 s
+    # 10.8 s: the retention runs from the upload's creation, so it must outlast one upload and build on a
+    # loaded sanitizer run (1.8 s did not: the dataset was gone before the first look at it).
+    s = make_server(env={"DATASET_RETENTION_HOURS": "0.003", "MAINTENANCE_INTERVAL": "1"})
     token = register(s)["access_token"]
-    private = new_dataset(s, token, name="Ephemeral")
     public = new_dataset(s, token, name="Kept", visibility="public")
-    assert s.get(f"/api/datasets/{private}", headers=bearer(token)).json()["expires_at"]
+    private = new_dataset(s, token, name="Ephemeral")
+    body = s.get(f"/api/datasets/{private}", headers=bearer(token)).json()
+    assert body["expires_at"] is not None, body
     assert s.get(f"/api/datasets/{public}", headers=bearer(token)).json()["expires_at"] is None
-    s.wait_for_event(lambda e: e.get("event") == "dataset_expired" and e.get("dataset") == private, timeout=15)
+    s.wait_for_event(lambda e: e.get("event") == "dataset_expired" and e.get("dataset") == private, timeout=40)
     assert s.get(f"/api/datasets/{private}", headers=bearer(token)).status_code == 404
     assert s.get(f"/api/datasets/{public}", headers=bearer(token)).status_code == 200
 

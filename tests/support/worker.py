@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 
 from support.server import BINARY
 
@@ -16,6 +17,19 @@ class Worker:
                                      stderr=subprocess.PIPE, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        self._wait_ready(60)
+
+    def _wait_ready(self, timeout):
+        """Returns once the worker logged `worker_starting`, i.e. blocked its stop signals: a SIGTERM sent
+        earlier (during a sanitizer build's slow start) ends it by the default action, exit -15."""
+        deadline = time.time() + timeout
+        while not self.events("worker_starting"):
+            if self.proc.poll() is not None:
+                self.reader.join(5)
+                raise AssertionError("the worker ended at start: " + "".join(self.lines))
+            if time.time() > deadline:
+                raise AssertionError("the worker did not start: " + "".join(self.lines))
+            time.sleep(0.02)
 
     def wait(self, timeout):
         """The exit code, once every line the process wrote has been read (wait() alone returns
