@@ -104,13 +104,17 @@ class CompositeBuild {
     if (auto s = pyramid::write_composite_tiff(channels, file, progress); !s) return s;
     auto const size = std::filesystem::file_size(file, ec);
     if (ec) return make_error(ErrorCode::internal, "The composite could not be written", ec.message());
-    if (auto s = blobs_.adopt(d.source_key, file); !s) return s;
+    // Stored under a key of this run's own, made the dataset's source only by the fenced hand-over
+    // below: a worker whose lease was lost meanwhile must not overwrite (or, failing, remove) the
+    // source the lease's new holder has handed over and its build is reading.
+    auto const key = fmt::format("sources/{}/composite-{}", d.id, lease8);
+    if (auto s = blobs_.adopt(key, file); !s) return s;
 
     // The image is the dataset's source now; the usual build makes its pyramid. Handing over is
     // fenced by this job's lease: a stale worker enqueues nothing.
-    auto handed = hand_over(d, static_cast<std::int64_t>(size));
+    auto handed = hand_over(d, key, static_cast<std::int64_t>(size));
     if (!handed) {
-      (void)blobs_.remove(d.source_key);
+      (void)blobs_.remove(key);
       if (handed.error().code == ErrorCode::not_found) return {};  // deleted meanwhile
       return handed.error();
     }
@@ -137,12 +141,11 @@ class CompositeBuild {
                       fmt::format("needs {} bytes, {} free", need, *free));
   }
 
-  Status hand_over(Dataset const& d, std::int64_t size) {
+  Status hand_over(Dataset const& d, std::string const& key, std::int64_t size) {
     auto tx = db::Transaction::begin(db_, true);
     if (!tx) return tx.error();
-    if (auto s = ctx_.succeed(); !s) return s;
-    auto r = db_.query("UPDATE datasets SET file_size = $1, updated_at = $2 WHERE id = $3",
-                       {size, now_unix_ms(), d.id});
+    auto r = db_.query("UPDATE datasets SET source_key = $1, file_size = $2, updated_at = $3 WHERE id = $4",
+                       {key, size, now_unix_ms(), d.id});
     if (!r) return r.error();
     if (r->affected == 0) return make_error(ErrorCode::not_found, "Dataset not found");
     boost::json::object payload{{"version", d.next_version}, {"stretch", d.stretch}};
@@ -154,6 +157,9 @@ class CompositeBuild {
         !j) {
       return j.error();
     }
+    // Last before the commit: the job counts as succeeded only when everything it publishes is in the
+    // same transaction (a rolled-back hand-over must not leave the worker believing it succeeded).
+    if (auto s = ctx_.succeed(); !s) return s;
     return tx->commit();
   }
 

@@ -237,6 +237,12 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
 Status DatasetService::remove_blobs(Dataset const& d) {
   Status result;
   if (auto s = blobs_.remove(d.source_key); !s) result = s;
+  // A composite run that died between storing its image and handing it over leaves it beside the source.
+  if (auto left = blobs_.list("sources/" + d.id + "/"); left) {
+    for (auto const& b : *left) {
+      if (auto s = blobs_.remove(b.key); !s) result = s;
+    }
+  }
   // Every version, including a staging pack a cancelled job may still be writing.
   auto all = blobs_.list("pyramids/" + d.id + "/");
   if (!all) return all.error();

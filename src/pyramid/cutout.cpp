@@ -330,14 +330,15 @@ class PngWriter final : public RowWriter {
   static void on_write(png_structp png, png_bytep data, png_size_t n) {
     auto* self = static_cast<PngWriter*>(png_get_io_ptr(png));
     self->buffer_.insert(self->buffer_.end(), data, data + n);
-    if (self->buffer_.size() >= (1u << 20)) {
-      if (auto s = self->flush(); !s) {
-        self->error_ = s.error();
-        png_error(png, "write failed");
-      }
-    }
+    // png_error longjmps out of this frame: no Status may be alive here when it is called.
+    if (self->buffer_.size() >= (1u << 20) && !self->flush_keeping_error()) png_error(png, "write failed");
   }
   static void on_flush(png_structp) {}
+  bool flush_keeping_error() {
+    auto s = flush();
+    if (!s) error_ = s.error();
+    return s.has_value();
+  }
   Status flush() {
     auto s = pwrite_all(fd_, buffer_.data(), buffer_.size(), written_);
     written_ += buffer_.size();

@@ -166,6 +166,12 @@ def test_composite_pixels_are_each_channels_stretch_times_its_weight(png_server,
         grey = live if live.ndim == 2 else live[..., 0]
         assert (weighted(grey, st["weight"]) == tiles[0:256, 256:512, i]).all(), i
 
+    # The composite run stored its image under a key of its own; deleting the dataset leaves nothing of it.
+    sources = s.data_dir / "blobs" / "sources" / d["id"]
+    assert [p.name for p in sources.iterdir()] and all(p.name.startswith("composite-") for p in sources.iterdir())
+    assert s.request("DELETE", f"/api/datasets/{d['id']}", headers=bearer(token)).status_code == 204
+    assert not sources.exists() or not any(sources.iterdir())
+
 
 def test_grids_must_match_or_be_confirmed(make_server, tmp_path):
     s = make_server()
