@@ -62,5 +62,26 @@ TEST(RenderStage, AnswersKeepTheirOwnFieldsAndGainTheRequestId) {
   EXPECT_EQ(r->headers["X-Request-ID"], "req-1");
 }
 
+TEST(RenderStage, VaryFromTheStagesJoinsTheHandlersOwn) {
+  TestExchange t;
+  t.x.response_headers.set(beast_http::field::vary, "Origin");
+  auto r = run_stage(render_stage(false), t.x, [](Exchange&) -> Result<Response> {
+    Response resp;
+    resp.headers.set(beast_http::field::vary, "Host, origin");
+    return resp;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers[beast_http::field::vary], "Host, origin");  // Origin is there already, in any case
+  TestExchange u;
+  u.x.response_headers.set(beast_http::field::vary, "Origin");
+  r = run_stage(render_stage(false), u.x, [](Exchange&) -> Result<Response> {
+    Response resp;
+    resp.headers.set(beast_http::field::vary, "Host");
+    return resp;
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->headers[beast_http::field::vary], "Host, Origin");
+}
+
 }  // namespace
 }  // namespace astropixel::http

@@ -71,6 +71,8 @@ def test_descriptors(served):
     body = r.json()
     assert body["id"] == f"{s.base}/iiif/3/{d}-v1" and body["type"] == "ImageService3"
     assert r.headers["Vary"] == "Host", "the body names the Host: caches keep one copy per Host"
+    cross = s.get(f"/iiif/3/{d}/info.json", headers={**auth, "Origin": "https://viewer.example"})
+    assert cross.headers["Vary"] == "Host, Origin", "CORS adds to the handler's Vary, never replaces it"
     assert body["profile"] == "level2" and body["tiles"][0]["scaleFactors"] == [1, 2, 4]
     assert body["preferredFormats"] == ["png"]
     assert r.headers["Link"] == '<http://iiif.io/api/image/3/level2.json>;rel="profile"'
