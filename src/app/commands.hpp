@@ -33,12 +33,22 @@ struct TileCommand {
   int plane = 0;  // plane of a FITS cube
 };
 
+struct HipsCommand {
+  std::filesystem::path pack, output;
+  int order = -1;  // -1: from the pixel size
+  std::string formats = "png,fits";
+  std::string progress = "auto";
+  std::string title;
+};
+
 struct ImportCommand {
   std::string dir, owner;
   bool make_public = false;
 };
 
 int run_tile(TileCommand const& cmd);
+// `astropixel hips PACK OUTDIR`: a HiPS directory from a pack (ADR 0030).
+int run_hips(HipsCommand const& cmd);
 // `astropixel import DIR --owner LOGIN`: a folder of images becomes the owner's datasets.
 int run_import(CommonOptions const& common, ImportCommand const& cmd);
 // The hidden `_build` command: one build for a server or worker, spec on stdin, JSON lines out.

@@ -54,6 +54,19 @@ int main(int argc, char** argv) {
   tile->add_option("--plane", tile_cmd.plane, "Plane of a FITS data cube, numbered from 0");
   tile->add_option("--cuts", tile_cmd.cuts, "LO,HI data values instead of the 0.25/99.75 % percentiles");
 
+  HipsCommand hips_cmd;
+  auto* hips = cli.add_subcommand("hips", "Build a HiPS directory (Aladin's sky tiles) from a pyramid pack");
+  hips->add_option("pack", hips_cmd.pack, "A .pack from `astropixel tile` of an image with a celestial WCS")
+      ->required();
+  hips->add_option("output", hips_cmd.output, "The HiPS directory to write")->required();
+  hips->add_option("--order", hips_cmd.order, "Deepest HiPS order (default: from the pixel size)")
+      ->check(CLI::Range(0, 20));
+  hips->add_option("--formats", hips_cmd.formats, "Tile formats: png, fits or png,fits")
+      ->check(CLI::IsMember({"png", "fits", "png,fits", "fits,png"}));
+  hips->add_option("--progress", hips_cmd.progress, "Progress on a terminal (bar), as JSON lines, or none")
+      ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
+  hips->add_option("--title", hips_cmd.title, "obs_title in properties (default: the pack's name)");
+
   // Internal: a server's or worker's pyramid build in its own process (datasets/build_process.hpp).
   auto* build_child = cli.add_subcommand("_build", "")->group("");
   // Internal: an upload's header read in its own process (datasets/probe_process.hpp).
@@ -115,6 +128,7 @@ int main(int argc, char** argv) {
   if (*serve || *worker) ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (*migrate) return run_migrate(common);
   if (*tile) return run_tile(tile_cmd);
+  if (*hips) return run_hips(hips_cmd);
   if (*build_child) return run_build_child();
   if (*probe_child) return run_probe_child();
   if (*user) {

@@ -124,4 +124,26 @@ std::optional<std::array<double, 2>> CelestialWcs::pixel(double lon, double lat,
   return std::array<double, 2>{pix[0] - 0.5, height - pix[1] + 0.5};
 }
 
+void CelestialWcs::pixels(std::span<double const> lonlat, std::span<double> xy, double height) {
+  auto const n = lonlat.size() / 2;
+  world_.resize(2 * n);
+  phi_.resize(n);
+  theta_.resize(n);
+  img_.resize(2 * n);
+  stat_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    world_[2 * i + static_cast<std::size_t>(w_.lng)] = lonlat[2 * i];
+    world_[2 * i + static_cast<std::size_t>(w_.lat)] = lonlat[2 * i + 1];
+  }
+  int const status = wcss2p(&w_, static_cast<int>(n), 2, world_.data(), phi_.data(), theta_.data(),
+                            img_.data(), xy.data(), stat_.data());
+  // Status 9 means "some coordinates invalid" and flags them in stat; any other failure flags all.
+  for (std::size_t i = 0; i < n; ++i) {
+    bool const ok = (status == 0 || status == 9) && stat_[i] == 0 && std::isfinite(xy[2 * i]) &&
+                    std::isfinite(xy[2 * i + 1]);
+    xy[2 * i] = ok ? xy[2 * i] - 0.5 : std::nan("");
+    xy[2 * i + 1] = ok ? height - xy[2 * i + 1] + 0.5 : std::nan("");
+  }
+}
+
 }  // namespace astropixel::pyramid

@@ -6,7 +6,9 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace astropixel::pyramid {
 
@@ -32,11 +34,17 @@ class CelestialWcs {
   // The inverse: the display position of a direction in the header's frame; nullopt where the
   // projection has no pixel for it (the far side of a zenithal projection, say).
   std::optional<std::array<double, 2>> pixel(double lon, double lat, double height);
+  // The same for many directions at once (one wcslib call: its set-up is shared): `lonlat` holds
+  // lon, lat pairs; `xy` receives x, y pairs, NaN where there is no pixel. `lonlat.size()` is even and
+  // equal to `xy.size()`.
+  void pixels(std::span<double const> lonlat, std::span<double> xy, double height);
 
  private:
   wcsprm w_{};
   bool ready_ = false;
   bool lookup_dropped_ = false;
+  std::vector<double> world_, phi_, theta_, img_;  // pixels()' scratch
+  std::vector<int> stat_;
 };
 
 }  // namespace astropixel::pyramid

@@ -1,0 +1,88 @@
+// `astropixel hips PACK OUTDIR`: a HiPS directory (ADR 0030) from a pyramid pack with a data pyramid
+// and a celestial WCS, as `astropixel tile` makes one from a FITS image — for Aladin or any HiPS client,
+// and for benchmarks against Hipsgen.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "pyramid/hips_builder.hpp"
+#include "pyramid/pack.hpp"
+
+namespace astropixel::app {
+namespace {
+
+// Files under one root; the HiPS layout's paths are made by hips_layout, never taken from input.
+class DirectoryHipsSink final : public pyramid::HipsSink {
+ public:
+  explicit DirectoryHipsSink(std::filesystem::path root) : root_(std::move(root)) {}
+  Status put(std::string const& path, std::span<unsigned char const> bytes) override {
+    auto const file = root_ / path;
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) return make_error(ErrorCode::internal, "Cannot create the HiPS directory", ec.message());
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<char const*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) return make_error(ErrorCode::internal, "Cannot write a HiPS file", file.string());
+    return {};
+  }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace
+
+int run_hips(HipsCommand const& cmd) {
+  auto pack = pyramid::PackReader::open(cmd.pack);
+  if (!pack) {
+    std::cerr << "astropixel hips: " << pack.error().message << ": " << cmd.pack << "\n";
+    return pack.error().code == ErrorCode::not_found ? 3 : 5;
+  }
+  pyramid::HipsOptions options;
+  if (cmd.order >= 0) options.order = cmd.order;
+  options.png_tiles = cmd.formats.find("png") != std::string::npos;
+  options.fits_tiles = cmd.formats.find("fits") != std::string::npos;
+  options.title = cmd.title.empty() ? cmd.pack.stem().string() : cmd.title;
+  options.creator_did = "ivo://astropixel/" + options.title;
+  std::string mode = cmd.progress;
+  if (mode == "auto") mode = isatty(STDERR_FILENO) ? "bar" : "none";
+  auto const started = std::chrono::steady_clock::now();
+  auto on_progress = [&](double f) {
+    if (mode == "json") {
+      std::cout << fmt::format(R"({{"event":"progress","percent":{:.1f}}})", f * 100) << std::endl;
+    } else if (mode == "bar") {
+      int const fill = static_cast<int>(f * 30);
+      std::fprintf(stderr, "\r[%s%s] %5.1f%% ", std::string(fill, '#').c_str(),
+                   std::string(30 - fill, ' ').c_str(), f * 100);
+      if (f >= 1) std::fprintf(stderr, "\n");
+    }
+    return true;
+  };
+  DirectoryHipsSink sink(cmd.output);
+  auto r = pyramid::build_hips(**pack, options, sink, on_progress);
+  if (!r) {
+    auto const& e = r.error();
+    std::cerr << "astropixel hips: " << e.message << (e.detail.empty() ? "" : ": " + e.detail) << " ("
+              << e.machine_code() << ")\n";
+    return e.code == ErrorCode::unprocessable || e.code == ErrorCode::not_found ? 5 : 1;
+  }
+  double const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << boost::json::serialize(boost::json::object{{"event", "done"},
+                                                          {"order", r->order},
+                                                          {"frame", r->frame},
+                                                          {"deepest_tiles", r->deepest_tiles},
+                                                          {"tiles", r->tiles},
+                                                          {"pixel_deg", r->pixel_deg},
+                                                          {"seconds", seconds}})
+            << std::endl;
+  return 0;
+}
+
+}  // namespace astropixel::app

@@ -1,0 +1,545 @@
+#include "pyramid/hips_builder.hpp"
+
+#include <fmt/format.h>
+#include <wcslib/wcsmath.h>
+
+#include <algorithm>
+#include <bit>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <limits>
+#include <list>
+#include <map>
+#include <memory>
+#include <numbers>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error_catalogue.hpp"
+#include "pyramid/celestial_wcs.hpp"
+#include "pyramid/composite.hpp"
+#include "pyramid/data_tile.hpp"
+#include "pyramid/encoder.hpp"
+#include "pyramid/healpix.hpp"
+#include "pyramid/hips_layout.hpp"
+
+namespace astropixel::pyramid {
+namespace {
+
+constexpr float kBlank = std::numeric_limits<float>::quiet_NaN();
+constexpr double kDeg = std::numbers::pi / 180;
+
+std::string string_at(boost::json::object const& o, char const* key) {
+  auto const* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// The image HDU's header as 80-column cards (the pack keeps it as lines), and the build's stretch.
+struct PackSky {
+  std::string cards;
+  std::optional<std::pair<StretchKind, std::pair<double, double>>> stretch;
+};
+
+PackSky sky_of(PackReader const& pack) {
+  PackSky out;
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(pack.info().metadata_json, ec);
+  if (ec || !meta.is_object()) return out;
+  auto const& m = meta.as_object();
+  if (auto const* f = m.if_contains("fits"); f && f->is_object()) {
+    auto const& fits = f->as_object();
+    auto const* hdu = fits.if_contains("hdu");
+    bool const extension = hdu && hdu->is_int64() && hdu->as_int64() > 0;
+    std::string_view text = string_at(fits, extension ? "image_header" : "primary_header");
+    std::string lines(text);
+    for (std::string_view rest = lines; !rest.empty();) {
+      auto const nl = rest.find('\n');
+      auto line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      if (line.empty()) continue;
+      std::string c(line.substr(0, 80));
+      c.resize(80, ' ');
+      out.cards += c;
+    }
+  }
+  if (auto const* s = m.if_contains("stretch"); s && s->is_object()) {
+    auto const& st = s->as_object();
+    auto kind = parse_stretch(string_at(st, "kind"));
+    auto const* low = st.if_contains("low");
+    auto const* high = st.if_contains("high");
+    if (kind && low && high && low->is_number() && high->is_number())
+      out.stretch = {*kind, {low->to_number<double>(), high->to_number<double>()}};
+  }
+  return out;
+}
+
+// HiPS holds ICRS (FK5 J2000 agrees to a few tens of milliarcseconds) or galactic coordinates.
+Result<std::string> frame_of(wcsprm const& w) {
+  std::string_view const lng(w.ctype[w.lng], 4);
+  std::string_view radesys(w.radesys);
+  while (!radesys.empty() && radesys.back() == ' ') radesys.remove_suffix(1);
+  if (lng.starts_with("RA")) {
+    if (radesys.starts_with("FK4") || (radesys.empty() && !undefined(w.equinox) && w.equinox < 1984))
+      return make_error(errc::wcs_unsupported,
+                        "HiPS needs ICRS or FK5 coordinates; this image is in FK4 (B1950)");
+    return std::string("equatorial");
+  }
+  if (lng.starts_with("GLON")) return std::string("galactic");
+  return make_error(errc::wcs_unsupported, "HiPS needs equatorial or galactic coordinates",
+                    std::string(w.ctype[w.lng]));
+}
+
+double arc_deg(std::array<double, 2> a, std::array<double, 2> b) {
+  double const d0 = a[1] * kDeg, d1 = b[1] * kDeg, dl = (b[0] - a[0]) * kDeg;
+  double const h =
+      std::pow(std::sin((d1 - d0) / 2), 2) + std::cos(d0) * std::cos(d1) * std::pow(std::sin(dl / 2), 2);
+  return 2 * std::asin(std::min(1.0, std::sqrt(h))) / kDeg;
+}
+
+// Full-resolution values at any display position, through a bounded cache of decoded data tiles.
+class Sampler {
+ public:
+  Sampler(PackReader const& pack, std::size_t cache_bytes)
+      : pack_(pack), g_(pack.geometry()), level_(g_.max_level()) {
+    auto const tile_bytes = std::size_t{g_.tile_size()} * g_.tile_size() * sizeof(float);
+    capacity_ = std::max<std::size_t>(16, cache_bytes / tile_bytes);
+  }
+
+  // Bilinear between the four nearest pixel centres. Outside the image by up to half a pixel, the
+  // edge pixels stand in (Hipsgen duplicates edges too); blank neighbours are left out of the weights,
+  // so a value next to a blank is its valid neighbours' blend, and only all-blank gives blank.
+  Result<float> at(double x, double y) {
+    double const px = x - 0.5, py = y - 0.5;
+    double const w = g_.width(), h = g_.height();
+    if (!(px >= -0.5 && py >= -0.5 && px <= w - 0.5 && py <= h - 0.5)) return kBlank;
+    auto const i0 = static_cast<std::int64_t>(std::floor(px)), j0 = static_cast<std::int64_t>(std::floor(py));
+    double const fx = px - static_cast<double>(i0), fy = py - static_cast<double>(j0);
+    double sum = 0, weight = 0;
+    for (int dj = 0; dj < 2; ++dj) {
+      for (int di = 0; di < 2; ++di) {
+        double const wgt = (di ? fx : 1 - fx) * (dj ? fy : 1 - fy);
+        if (wgt <= 0) continue;
+        auto const i = std::clamp<std::int64_t>(i0 + di, 0, std::int64_t{g_.width()} - 1);
+        auto const j = std::clamp<std::int64_t>(j0 + dj, 0, std::int64_t{g_.height()} - 1);
+        auto v = value(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+        if (!v) return v.error();
+        if (std::isnan(*v)) continue;
+        sum += wgt * *v;
+        weight += wgt;
+      }
+    }
+    return weight > 0 ? static_cast<float>(sum / weight) : kBlank;
+  }
+
+ private:
+  struct Tile {
+    std::uint64_t key;
+    std::uint32_t width;
+    std::vector<float> values;
+  };
+
+  Result<float> value(std::uint32_t x, std::uint32_t y) {
+    auto const col = x / g_.tile_size(), row = y / g_.tile_size();
+    auto const key = (std::uint64_t{col} << 32) | row;
+    if (!last_ || last_->key != key) {
+      auto t = load(key, col, row);
+      if (!t) return t.error();
+      last_ = *t;
+    }
+    return last_->values[std::size_t{y % g_.tile_size()} * last_->width + x % g_.tile_size()];
+  }
+
+  Result<Tile const*> load(std::uint64_t key, std::uint32_t col, std::uint32_t row) {
+    if (auto it = index_.find(key); it != index_.end()) {
+      lru_.splice(lru_.begin(), lru_, it->second);
+      return &*it->second;
+    }
+    auto bytes = pack_.data_tile(level_, col, row);
+    if (!bytes) return bytes.error();
+    auto const rect = g_.tile(level_, col, row);
+    auto values = decode_data_tile(*bytes, rect.width, rect.height);
+    if (!values) return values.error();
+    if (lru_.size() >= capacity_) {
+      index_.erase(lru_.back().key);
+      lru_.pop_back();
+    }
+    lru_.push_front({key, rect.width, std::move(*values)});
+    index_[key] = lru_.begin();
+    return &lru_.front();
+  }
+
+  PackReader const& pack_;
+  Geometry const& g_;
+  int level_;
+  std::size_t capacity_;
+  std::list<Tile> lru_;
+  std::unordered_map<std::uint64_t, std::list<Tile>::iterator> index_;
+  Tile const* last_ = nullptr;
+};
+
+// 80-column FITS cards and whole 2880-byte blocks.
+std::string fits_card(std::string_view key, std::string_view value) {
+  auto c = fmt::format("{:<8}= {:>20}", key, value);
+  c.resize(80, ' ');
+  return c;
+}
+
+void pad_block(std::string& s, char fill) {
+  s.resize((s.size() + 2879) / 2880 * 2880, fill);
+}
+
+void put_be32(std::string& out, float v) {
+  auto const u = std::bit_cast<std::uint32_t>(v);
+  char const b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16), static_cast<char>(u >> 8),
+                     static_cast<char>(u)};
+  out.append(b, 4);
+}
+
+// An image of values as FITS, BITPIX −32 (NaN blanks), rows bottom-up as FITS stores them.
+std::string fits_image(std::span<float const> values, std::uint32_t width, std::uint32_t height) {
+  std::string out = fits_card("SIMPLE", "T") + fits_card("BITPIX", "-32") + fits_card("NAXIS", "2") +
+                    fits_card("NAXIS1", std::to_string(width)) + fits_card("NAXIS2", std::to_string(height));
+  out += fmt::format("{:<80}", "END");
+  pad_block(out, ' ');
+  out.reserve(out.size() + values.size() * 4 + 2880);
+  for (std::uint32_t r = height; r-- > 0;)
+    for (std::uint32_t c = 0; c < width; ++c) put_be32(out, values[std::size_t{r} * width + c]);
+  pad_block(out, '\0');
+  return out;
+}
+
+// The MOC (IVOA MOC 2.0, NUNIQ) of the covered deepest tiles, siblings merged into their parent.
+std::string moc_fits(std::vector<std::int64_t> cells, int order) {
+  std::map<int, std::set<std::int64_t>> by_order;
+  std::set<std::int64_t> current(cells.begin(), cells.end());
+  for (int k = order; k > 0; --k) {
+    std::set<std::int64_t> parents, kept;
+    for (auto n : current) {
+      auto const p = n >> 2;
+      bool const all = current.count(4 * p) && current.count(4 * p + 1) && current.count(4 * p + 2) &&
+                       current.count(4 * p + 3);
+      (all ? parents : kept).insert(all ? p : n);
+    }
+    by_order[k] = std::move(kept);
+    current = std::move(parents);
+  }
+  by_order[0] = std::move(current);
+  std::vector<std::int64_t> uniq;
+  for (auto const& [k, set] : by_order)
+    for (auto n : set) uniq.push_back((std::int64_t{4} << (2 * k)) + n);
+  std::sort(uniq.begin(), uniq.end());
+
+  std::string out = fits_card("SIMPLE", "T") + fits_card("BITPIX", "8") + fits_card("NAXIS", "0") +
+                    fits_card("EXTEND", "T") + fmt::format("{:<80}", "END");
+  pad_block(out, ' ');
+  std::string h = fits_card("XTENSION", "'BINTABLE'") + fits_card("BITPIX", "8") + fits_card("NAXIS", "2") +
+                  fits_card("NAXIS1", "8") + fits_card("NAXIS2", std::to_string(uniq.size())) +
+                  fits_card("PCOUNT", "0") + fits_card("GCOUNT", "1") + fits_card("TFIELDS", "1") +
+                  fits_card("TTYPE1", "'UNIQ    '") + fits_card("TFORM1", "'1K      '") +
+                  fits_card("MOCVERS", "'2.0     '") + fits_card("MOCDIM", "'SPACE   '") +
+                  fits_card("ORDERING", "'NUNIQ   '") + fits_card("COORDSYS", "'C       '") +
+                  fits_card("MOCORD_S", std::to_string(order)) +
+                  fits_card("MOCORDER", std::to_string(order)) + fmt::format("{:<80}", "END");
+  pad_block(h, ' ');
+  out += h;
+  for (auto u : uniq) {
+    auto const v = static_cast<std::uint64_t>(u);
+    for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>(v >> s));
+  }
+  pad_block(out, '\0');
+  return out;
+}
+
+class Builder {
+ public:
+  Builder(PackReader const& pack, HipsOptions const& options, HipsSink& sink, CelestialWcs& wcs,
+          std::optional<Stretch> stretch, int order)
+      : options_(options),
+        sink_(sink),
+        wcs_(wcs),
+        sampler_(pack, options.cache_bytes),
+        stretch_(std::move(stretch)),
+        encoder_(TileFormat::png, 90),
+        order_(order),
+        s_(options.width_log2),
+        w_(1u << options.width_log2),
+        height_(pack.geometry().height()),
+        parents_(static_cast<std::size_t>(order)) {
+    thumb_ = std::min<std::uint32_t>(64, w_);
+    auto const size = hips::allsky_size(static_cast<int>(thumb_));
+    allsky_.assign(std::size_t{size.x} * size.y, kBlank);
+  }
+
+  std::int64_t written() const { return written_; }
+
+  Status deepest(std::int64_t number) {
+    std::vector<float> tile(std::size_t{w_} * w_);
+    std::vector<double> lonlat(2 * std::size_t{w_}), xy(2 * std::size_t{w_});
+    int const cell_order = order_ + s_;
+    for (std::uint32_t r = 0; r < w_; ++r) {
+      for (std::uint32_t c = 0; c < w_; ++c) {
+        auto const d = healpix::centre_of(cell_order, hips::pixel_cell({order_, number}, s_, r, c));
+        lonlat[2 * c] = d.lon_deg;
+        lonlat[2 * c + 1] = d.lat_deg;
+      }
+      wcs_.pixels(lonlat, xy, height_);
+      for (std::uint32_t c = 0; c < w_; ++c) {
+        auto v = std::isnan(xy[2 * c]) ? Result<float>(kBlank) : sampler_.at(xy[2 * c], xy[2 * c + 1]);
+        if (!v) return v.error();
+        tile[std::size_t{r} * w_ + c] = *v;
+      }
+    }
+    return finished(order_, number, tile);
+  }
+
+  // Flushes every order's partly assembled tile (the last siblings of the walk).
+  Status close() {
+    for (int k = order_ - 1; k >= 0; --k)
+      if (auto s = flush(k); !s) return s;
+    return write_allsky();
+  }
+
+ private:
+  struct Parent {
+    std::int64_t number = -1;
+    std::vector<float> values;
+  };
+
+  Status finished(int order, std::int64_t number, std::vector<float> const& tile) {
+    if (std::any_of(tile.begin(), tile.end(), [](float v) { return !std::isnan(v); })) {
+      if (auto s = emit(order, number, tile); !s) return s;
+    }
+    if (order == 0) return {};
+    // Into the parent's quadrant: child q holds rows (q & 1)·w/2… and columns (q >> 1)·w/2… of the
+    // parent (the nested numbering's top bits; see hips_layout.hpp), each 2×2 block averaged.
+    auto& p = parents_[static_cast<std::size_t>(order - 1)];
+    if (p.number != (number >> 2)) {
+      if (auto s = flush(order - 1); !s) return s;
+      p.number = number >> 2;
+      p.values.assign(std::size_t{w_} * w_, kBlank);
+    }
+    auto const q = static_cast<std::uint32_t>(number & 3);
+    std::uint32_t const half = w_ / 2, row0 = (q & 1) * half, col0 = (q >> 1) * half;
+    for (std::uint32_t r = 0; r < half; ++r) {
+      shrink_float_rows(&tile[std::size_t{2 * r} * w_], &tile[std::size_t{2 * r + 1} * w_], w_,
+                        &p.values[std::size_t{row0 + r} * w_ + col0]);
+    }
+    return {};
+  }
+
+  Status flush(int order) {
+    auto& p = parents_[static_cast<std::size_t>(order)];
+    if (p.number < 0) return {};
+    auto values = std::move(p.values);
+    auto const number = p.number;
+    p.number = -1;
+    return finished(order, number, values);
+  }
+
+  Status emit(int order, std::int64_t number, std::vector<float> const& tile) {
+    if (order == hips::kAllskyOrder) place_in_allsky(number, tile);
+    hips::TileId const id{order, number};
+    if (options_.fits_tiles) {
+      auto const bytes = fits_image(tile, w_, w_);
+      if (auto s = put(hips::tile_path(id, "fits"), bytes); !s) return s;
+    }
+    if (options_.png_tiles && stretch_) {
+      if (auto s = put(hips::tile_path(id, "png"), png(tile, w_, w_)); !s) return s;
+    }
+    ++written_;
+    return {};
+  }
+
+  std::string png(std::span<float const> values, std::uint32_t width, std::uint32_t height) {
+    int const bands = map_values(values, *stretch_, true, pixels_);
+    std::vector<unsigned char> out;
+    PixelView view{pixels_.data(), static_cast<int>(width), static_cast<int>(height), bands,
+                   std::size_t{width} * static_cast<unsigned>(bands)};
+    if (!encoder_.encode(view, out)) return {};
+    return std::string(out.begin(), out.end());
+  }
+
+  Status put(std::string const& path, std::string const& bytes) {
+    if (bytes.empty()) return make_error(ErrorCode::internal, "A HiPS tile could not be encoded", path);
+    return sink_.put(path, {reinterpret_cast<unsigned char const*>(bytes.data()), bytes.size()});
+  }
+
+  void place_in_allsky(std::int64_t number, std::vector<float> const& tile) {
+    std::vector<float> small = tile, next;
+    for (std::uint32_t width = w_; width > thumb_; width /= 2) {
+      next.assign(std::size_t{width / 2} * (width / 2), kBlank);
+      for (std::uint32_t r = 0; r < width / 2; ++r)
+        shrink_float_rows(&small[std::size_t{2 * r} * width], &small[std::size_t{2 * r + 1} * width], width,
+                          &next[std::size_t{r} * (width / 2)]);
+      small.swap(next);
+    }
+    auto const at = hips::allsky_place(number, static_cast<int>(thumb_));
+    auto const mosaic_width = hips::allsky_size(static_cast<int>(thumb_)).x;
+    for (std::uint32_t r = 0; r < thumb_; ++r)
+      std::copy_n(&small[std::size_t{r} * thumb_], thumb_,
+                  &allsky_[std::size_t{at.y + r} * mosaic_width + at.x]);
+  }
+
+  Status write_allsky() {
+    auto const size = hips::allsky_size(static_cast<int>(thumb_));
+    if (options_.fits_tiles) {
+      if (auto s = put("Norder3/Allsky.fits", fits_image(allsky_, size.x, size.y)); !s) return s;
+    }
+    if (options_.png_tiles && stretch_) {
+      if (auto s = put("Norder3/Allsky.png", png(allsky_, size.x, size.y)); !s) return s;
+    }
+    return {};
+  }
+
+  HipsOptions const& options_;
+  HipsSink& sink_;
+  CelestialWcs& wcs_;
+  Sampler sampler_;
+  std::optional<Stretch> stretch_;
+  TileEncoder encoder_;
+  int order_, s_;
+  std::uint32_t w_;
+  double height_;
+  std::vector<Parent> parents_;
+  std::uint32_t thumb_;
+  std::vector<float> allsky_;
+  std::vector<unsigned char> pixels_;
+  std::int64_t written_ = 0;
+};
+
+// The deepest order's tiles the image reaches: sky positions of its pixels every 64 (a tile is at
+// least 256 source pixels wide, so none of the image's inside is missed) and of every pixel along its
+// border (a tile overlapping only a sliver of it).
+std::vector<std::int64_t> covered_tiles(CelestialWcs& wcs, std::uint32_t width, std::uint32_t height,
+                                        int order) {
+  std::set<std::int64_t> tiles;
+  auto add = [&](double x, double y) {
+    if (auto sky = wcs.world(x, y, height)) tiles.insert(healpix::cell_of(order, {(*sky)[0], (*sky)[1]}));
+  };
+  constexpr std::uint32_t kStep = 64;
+  for (std::uint32_t y = 0; y < height + kStep; y += kStep)
+    for (std::uint32_t x = 0; x < width + kStep; x += kStep)
+      add(std::min<double>(x, width), std::min<double>(y, height));
+  for (std::uint32_t x = 0; x <= width; ++x) {
+    add(x, 0);
+    add(x, height);
+  }
+  for (std::uint32_t y = 0; y <= height; ++y) {
+    add(0, y);
+    add(width, y);
+  }
+  return {tiles.begin(), tiles.end()};
+}
+
+std::string properties(HipsOptions const& options, HipsSummary const& summary, std::int64_t covered,
+                       std::optional<Stretch> const& stretch, std::optional<std::array<double, 2>> centre,
+                       double fov_deg) {
+  std::string formats;
+  if (options.png_tiles && stretch) formats = "png";
+  if (options.fits_tiles) formats += formats.empty() ? "fits" : " fits";
+  std::time_t const now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::string out;
+  auto line = [&](std::string_view key, std::string const& value) {
+    // One line per key: a value never carries a line break into the file.
+    std::string v = value;
+    std::replace_if(
+        v.begin(), v.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    out += fmt::format("{:<20} = {}\n", key, v);
+  };
+  line("creator_did", options.creator_did.empty() ? "ivo://astropixel/hips" : options.creator_did);
+  line("obs_title", options.title.empty() ? "AstroPixel HiPS" : options.title);
+  line("dataproduct_type", "image");
+  line("hips_version", "1.4");
+  line("hips_builder", "AstroPixel");
+  line("hips_release_date", fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                                        utc.tm_mday, utc.tm_hour, utc.tm_min));
+  line("hips_status", "public master unclonable");
+  line("hips_tile_format", formats);
+  line("hips_tile_width", std::to_string(1 << options.width_log2));
+  line("hips_order", std::to_string(summary.order));
+  line("hips_order_min", "0");
+  line("hips_frame", summary.frame);
+  line("hips_pixel_bitpix", "-32");
+  line("hips_pixel_scale", fmt::format("{:.6g}", hips::cell_size_deg(summary.order + options.width_log2)));
+  if (stretch) line("hips_pixel_cut", fmt::format("{:.7g} {:.7g}", stretch->low(), stretch->high()));
+  if (centre && summary.frame == "equatorial") {
+    line("hips_initial_ra", fmt::format("{:.8f}", (*centre)[0]));
+    line("hips_initial_dec", fmt::format("{:.8f}", (*centre)[1]));
+    line("hips_initial_fov", fmt::format("{:.6g}", fov_deg));
+  }
+  line("moc_sky_fraction",
+       fmt::format("{:.6g}",
+                   static_cast<double>(covered) / static_cast<double>(healpix::cell_count(summary.order))));
+  return out;
+}
+
+}  // namespace
+
+Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& options, HipsSink& sink,
+                               HipsProgress const& progress) {
+  if (!pack.has_data()) return make_error(errc::no_data_pyramid);
+  auto const sky = sky_of(pack);
+  CelestialWcs wcs;
+  if (sky.cards.empty() || !wcs.parse(sky.cards)) return make_error(errc::no_celestial_wcs);
+  auto frame = frame_of(wcs.get());
+  if (!frame) return frame.error();
+
+  auto const& g = pack.geometry();
+  double const width = g.width(), height = g.height();
+  auto const centre = wcs.world(width / 2, height / 2, height);
+  auto const right = wcs.world(width / 2 + 0.5, height / 2, height),
+             left = wcs.world(width / 2 - 0.5, height / 2, height);
+  auto const down = wcs.world(width / 2, height / 2 + 0.5, height),
+             up = wcs.world(width / 2, height / 2 - 0.5, height);
+  if (!centre || !right || !left || !down || !up)
+    return make_error(errc::wcs_unsupported, "The image's centre has no sky position");
+  HipsSummary summary;
+  summary.frame = *frame;
+  summary.pixel_deg = std::min(arc_deg(*left, *right), arc_deg(*up, *down));
+  if (!(summary.pixel_deg > 0)) return make_error(errc::wcs_unsupported, "The image's pixel size is zero");
+  summary.order = options.order ? std::clamp(*options.order, 0, healpix::kMaxOrder - options.width_log2)
+                                : hips::order_for_pixel_size(summary.pixel_deg, options.width_log2);
+
+  std::optional<Stretch> stretch;
+  if (sky.stretch) {
+    auto st =
+        channel_stretch(pack, sky.stretch->first, sky.stretch->second.first, sky.stretch->second.second);
+    if (st) stretch = std::move(*st);
+  }
+
+  auto const tiles = covered_tiles(wcs, g.width(), g.height(), summary.order);
+  Builder builder(pack, options, sink, wcs, stretch, summary.order);
+  auto last = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    if (auto s = builder.deepest(tiles[i]); !s) return s.error();
+    auto const now = std::chrono::steady_clock::now();
+    if (progress && now - last > std::chrono::milliseconds(200)) {
+      last = now;
+      if (!progress(static_cast<double>(i + 1) / static_cast<double>(tiles.size())))
+        return make_error(ErrorCode::cancelled, "The HiPS build was cancelled");
+    }
+  }
+  if (auto s = builder.close(); !s) return s.error();
+  summary.deepest_tiles = static_cast<std::int64_t>(tiles.size());
+  summary.tiles = builder.written();
+
+  auto const moc = moc_fits(tiles, summary.order);
+  if (auto s = sink.put("Moc.fits", {reinterpret_cast<unsigned char const*>(moc.data()), moc.size()}); !s)
+    return s.error();
+  double const fov = std::max(width, height) * summary.pixel_deg;
+  auto const props =
+      properties(options, summary, static_cast<std::int64_t>(tiles.size()), stretch, centre, fov);
+  if (auto s = sink.put("properties", {reinterpret_cast<unsigned char const*>(props.data()), props.size()});
+      !s)
+    return s.error();
+  if (progress) progress(1.0);
+  return summary;
+}
+
+}  // namespace astropixel::pyramid

@@ -1,0 +1,53 @@
+#pragma once
+// A HiPS (IVOA HiPS 1.0; ADR 0030) of a sky image, made from its pack's data pyramid: the deepest
+// order's tiles sample the original values at each HEALPix cell's centre (bilinear, through the image's
+// own WCS), every lower order is the NaN-aware 2×2 mean of its four children, and the tiles are written
+// as FITS (the values, BITPIX −32) and PNG (through the pyramid's stretch, blanks transparent), with
+// `properties`, the order-3 Allsky and the MOC. Memory is bounded whatever the image: a cache of
+// decoded data tiles, one tile per order being assembled, and the Allsky mosaic.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/error.hpp"
+#include "pyramid/pack.hpp"
+
+namespace astropixel::pyramid {
+
+struct HipsOptions {
+  int width_log2 = 9;                   // 512-pixel tiles, as Hipsgen makes them
+  std::optional<int> order;             // the deepest order; default: from the pixel size (hips_layout.hpp)
+  bool fits_tiles = true;               // the values, for clients that stretch themselves (Aladin)
+  bool png_tiles = true;                // through the pyramid's own stretch
+  std::size_t cache_bytes = 64u << 20;  // decoded data tiles
+  std::string title;                    // obs_title
+  std::string creator_did;              // ivo://… identifier of this HiPS
+};
+
+// Receives the HiPS's files by their path under its root ("properties", "Norder3/Dir0/Npix5.fits").
+class HipsSink {
+ public:
+  virtual ~HipsSink() = default;
+  virtual Status put(std::string const& path, std::span<unsigned char const> bytes) = 0;
+};
+
+struct HipsSummary {
+  int order = 0;
+  std::string frame;  // "equatorial" or "galactic"
+  std::int64_t deepest_tiles = 0;
+  std::int64_t tiles = 0;  // every order, each written in each format
+  double pixel_deg = 0;    // the image's finer pixel size at its centre
+};
+
+// Called with the fraction done; returning false cancels (the build ends with ErrorCode::cancelled).
+using HipsProgress = std::function<bool(double fraction)>;
+
+// Errors: unprocessable with errc::no_celestial_wcs (no celestial WCS in the pack's FITS header, or a
+// frame HiPS cannot hold: only equatorial ICRS/FK5 and galactic are allowed); no_data_pyramid; corrupt
+// packs as PackReader reports them; the sink's errors; cancelled.
+Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& options, HipsSink& sink,
+                               HipsProgress const& progress = {});
+
+}  // namespace astropixel::pyramid

@@ -1,0 +1,199 @@
+"""`astropixel hips`: a HiPS (IVOA HiPS 1.0) of a FITS image, checked against independent implementations:
+astropy-healpix for the HEALPix cells and astropy.wcs for the image's WCS. Every sampled tile pixel must
+hold the original image's bilinear value at its cell's centre; lower orders are the means of their children;
+properties, Allsky and the MOC are what Aladin reads."""
+import re
+import warnings
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.wcs import WCS
+from astropy_healpix import core
+import astropy.units as u
+from PIL import Image
+
+from support.server import run_cli
+
+S = 9  # 512-pixel tiles
+W, H = 2000, 1500
+
+
+def sky_image(tmp_path, ctype=("RA---TAN", "DEC--TAN"), crval=(83.8, -5.4), radesys="ICRS", equinox=None,
+              name="img.fits"):
+    y, x = np.mgrid[0:H, 0:W]
+    data = (100 + 50 * np.sin(x / 37.0) + 30 * np.cos(y / 23.0) + 0.01 * x).astype(np.float32)
+    data[100:140, 300:360] = np.nan  # blanks stay blank
+    h = fits.Header()
+    h["CTYPE1"], h["CTYPE2"] = ctype
+    h["CRVAL1"], h["CRVAL2"] = crval
+    h["CRPIX1"], h["CRPIX2"] = 1000.5, 750.5
+    scale, angle = 2.0 / 3600, 0.3  # 2″ pixels, rotated
+    h["CD1_1"], h["CD1_2"] = -scale * np.cos(angle), scale * np.sin(angle)
+    h["CD2_1"], h["CD2_2"] = scale * np.sin(angle), scale * np.cos(angle)
+    if radesys:
+        h["RADESYS"] = radesys
+    if equinox:
+        h["EQUINOX"] = equinox
+    path = tmp_path / name
+    fits.PrimaryHDU(data, h).writeto(path)
+    return path, data, h
+
+
+def tile_and_hips(tmp_path, image, *extra):
+    pack = tmp_path / (image.stem + ".pack")
+    r = run_cli("tile", str(image), str(pack), "--format", "png", "--progress", "none", timeout=300)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / (image.stem + "-hips")
+    return run_cli("hips", str(pack), str(out), "--progress", "none", *extra, timeout=600), out
+
+
+def spread(v):
+    out = 0
+    for b in range(32):
+        out |= ((v >> b) & 1) << (2 * b)
+    return out
+
+
+def cell_of_pixel(number, row, col):
+    """HiPS 1.0 §4.2.1: the row (from the top) is the cell's x in its face (even bits), the column its y."""
+    return (number << (2 * S)) | spread(row) | (spread(col) << 1)
+
+
+def bilinear(data, x, y):
+    """astropy's 0-based pixel position (y from the bottom row); edges duplicated, blanks left out."""
+    h, w = data.shape
+    if not (-0.5 <= x <= w - 0.5 and -0.5 <= y <= h - 0.5):
+        return np.nan
+    i0, j0 = int(np.floor(x)), int(np.floor(y))
+    fx, fy = x - i0, y - j0
+    total = weight = 0.0
+    for dj in (0, 1):
+        for di in (0, 1):
+            wt = (fx if di else 1 - fx) * (fy if dj else 1 - fy)
+            v = data[min(max(j0 + dj, 0), h - 1), min(max(i0 + di, 0), w - 1)]
+            if wt > 0 and not np.isnan(v):
+                total += wt * v
+                weight += wt
+    return total / weight if weight > 0 else np.nan
+
+
+def properties(out):
+    return dict(re.findall(r"^(\S+)\s*=\s*(.*)$", (out / "properties").read_text(), re.M))
+
+
+def tiles_of(out, order, ext="fits"):
+    return {int(re.search(r"Npix(\d+)", p.name).group(1)): p for p in out.glob(f"Norder{order}/Dir*/Npix*.{ext}")}
+
+
+def test_tiles_hold_the_images_values_at_their_cells(tmp_path):
+    image, data, header = sky_image(tmp_path)
+    r, out = tile_and_hips(tmp_path, image)
+    assert r.returncode == 0, r.stderr
+    props = properties(out)
+    order = int(props["hips_order"])
+    # 2″ pixels: cells of order 17 (1.6″) are the first finer; 512-px tiles take 9 orders: 8.
+    assert order == 8 and props["hips_frame"] == "equatorial" and props["hips_tile_width"] == "512"
+    for key in ("creator_did", "obs_title", "dataproduct_type", "hips_version", "hips_release_date", "hips_status",
+                "hips_tile_format", "hips_order", "hips_frame"):  # HiPS 1.0's mandatory keys
+        assert props.get(key), key
+    assert set(props["hips_tile_format"].split()) == {"png", "fits"}
+
+    wcs = WCS(header)
+    rng = np.random.default_rng(5)
+    deepest = tiles_of(out, order)
+    assert deepest and all(p.with_suffix(".png").exists() for p in deepest.values())
+    diffs, blanks_disagree, samples = [], 0, 0
+    for number, path in sorted(deepest.items()):
+        tile = fits.getdata(path)  # FITS rows bottom-up
+        assert tile.shape == (512, 512)
+        rows, cols = rng.integers(0, 512, 150), rng.integers(0, 512, 150)
+        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
+        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
+        xs, ys = wcs.world_to_pixel_values(lon.to(u.deg).value, lat.to(u.deg).value)
+        for r, c, x, y in zip(rows, cols, xs, ys):
+            ours, ref = tile[511 - r, c], bilinear(data, float(x), float(y))
+            samples += 1
+            if np.isnan(ours) or np.isnan(ref):
+                blanks_disagree += np.isnan(ours) != np.isnan(ref)
+            else:
+                diffs.append(abs(float(ours) - ref))
+    assert samples > 3000 and len(diffs) > 1500
+    assert blanks_disagree == 0
+    assert max(diffs) < 1e-4, max(diffs)  # float32 rounding of values near 200
+
+    # Every order down to 0 exists, each tile the NaN-aware mean of its children's 2×2 blocks.
+    for k in range(order):
+        assert tiles_of(out, k), k
+    parents = tiles_of(out, order - 1)
+    number, path = next(iter(sorted(parents.items())))
+    parent = fits.getdata(path)[::-1]  # top-down
+    expected = np.full((512, 512), np.nan)
+    for q in range(4):
+        child_path = deepest.get(4 * number + q)
+        if child_path is None:
+            continue
+        child = fits.getdata(child_path)[::-1].astype(np.float64)
+        blocks = child.reshape(256, 2, 256, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-blank blocks: NaN, as expected
+            mean = np.nanmean(blocks, axis=(1, 3))
+        r0, c0 = (q & 1) * 256, (q >> 1) * 256
+        expected[r0:r0 + 256, c0:c0 + 256] = mean
+    both = ~np.isnan(expected)
+    assert (np.isnan(parent) == np.isnan(expected)).all()
+    assert np.allclose(parent[both], expected[both], rtol=1e-6)
+
+    # PNG tiles: the pyramid's stretch, blanks transparent.
+    png = Image.open(next(iter(deepest.values())).with_suffix(".png"))
+    assert png.size == (512, 512) and png.mode in ("LA", "RGBA")
+
+    # Allsky: the 768 order-3 tiles at 64 px, 27 to a row; the covered ones are not empty.
+    allsky = fits.getdata(out / "Norder3" / "Allsky.fits")[::-1]
+    assert allsky.shape == (29 * 64, 27 * 64)
+    for number in tiles_of(out, 3):
+        block = allsky[number // 27 * 64:(number // 27 + 1) * 64, number % 27 * 64:(number % 27 + 1) * 64]
+        assert not np.isnan(block).all(), number
+    assert Image.open(out / "Norder3" / "Allsky.png").size == (27 * 64, 29 * 64)
+
+    # The MOC covers exactly the deepest tiles (NUNIQ, siblings merged) and reads as MOC 2.0.
+    moc = fits.open(out / "Moc.fits")
+    table = moc[1]
+    assert table.header["MOCVERS"] == "2.0" and table.header["ORDERING"] == "NUNIQ"
+    assert table.header["MOCORD_S"] == order
+    covered = set()
+    for uniq in table.data["UNIQ"]:
+        k = (int(uniq).bit_length() - 3) // 2  # uniq = 4·4^k + n
+        n = int(uniq) - 4 * 4 ** k
+        covered.update(range(n << 2 * (order - k), (n + 1) << 2 * (order - k)))
+    assert covered == set(deepest)
+
+
+def test_galactic_images_keep_their_frame(tmp_path):
+    image, _, _ = sky_image(tmp_path, ctype=("GLON-TAN", "GLAT-TAN"), crval=(120.0, 10.0), radesys=None)
+    r, out = tile_and_hips(tmp_path, image, "--formats", "fits")
+    assert r.returncode == 0, r.stderr
+    props = properties(out)
+    assert props["hips_frame"] == "galactic" and props["hips_tile_format"] == "fits"
+    assert "hips_initial_ra" not in props  # those are ICRS; a galactic HiPS leaves them out
+    assert not list(out.glob("Norder*/Dir*/*.png"))
+
+
+@pytest.mark.parametrize("what", ["fk4", "no-wcs", "not-a-pack"])
+def test_what_cannot_be_a_hips_is_refused_clearly(tmp_path, what):
+    if what == "fk4":
+        image, _, _ = sky_image(tmp_path, radesys="FK4", equinox=1950.0)
+        r, out = tile_and_hips(tmp_path, image)
+        assert r.returncode == 5 and "FK4" in r.stderr and "wcs_unsupported" in r.stderr
+    elif what == "no-wcs":
+        path = tmp_path / "plain.fits"
+        fits.PrimaryHDU(np.ones((300, 400), np.float32)).writeto(path)
+        r, out = tile_and_hips(tmp_path, path)
+        assert r.returncode == 5 and "no_celestial_wcs" in r.stderr
+    else:
+        junk = tmp_path / "junk.pack"
+        junk.write_bytes(b"not a pack at all" * 100)
+        out = tmp_path / "junk-hips"
+        r = run_cli("hips", str(junk), str(out), "--progress", "none")
+        assert r.returncode == 5, r.stderr
+    assert not out.exists() or not any(out.rglob("*"))
