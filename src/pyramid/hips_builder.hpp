@@ -21,7 +21,8 @@ struct HipsOptions {
   std::optional<int> order;             // the deepest order; default: from the pixel size (hips_layout.hpp)
   bool fits_tiles = true;               // the values, for clients that stretch themselves (Aladin)
   bool png_tiles = true;                // through the pyramid's own stretch
-  std::size_t cache_bytes = 64u << 20;  // decoded data tiles
+  std::size_t cache_bytes = 64u << 20;  // decoded data tiles, shared out among the threads
+  unsigned threads = 0;                 // sampling threads; 0 = one per core
   std::string title;                    // obs_title
   std::string creator_did;              // ivo://… identifier of this HiPS
 };
