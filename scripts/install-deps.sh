@@ -18,6 +18,7 @@ packages=(
   postgresql redis-server nginx prometheus curl procps time python3 python3-pytest python3-requests python3-pil python3-numpy
   python3-botocore  # an independent SigV4 implementation to check our S3 signatures against
   python3-astropy-healpix  # independent HEALPix (and, through astropy, WCS) for the HiPS tests
+  aladin  # Aladin's own HiPS generator (Hipsgen), run headless: our HiPS is compared with its output
   # real third-party clients (tus-js-client, OpenSeadragon in Chromium via playwright-core)
   nodejs chromium
   # SAOImage DS9 itself, run headless, loads our exported region files (tests/integration/test_regions.py)
