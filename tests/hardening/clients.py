@@ -2,6 +2,7 @@
 address holding many connections; many uploads with a build and tile traffic."""
 import http.client
 import socket
+import struct
 import threading
 import time
 
@@ -298,3 +299,73 @@ def trickling_upload_keeps_its_bytes(ctx):
             f"cut after {cut if cut is None else round(cut, 1)} s having sent {sent} B; kept {kept} B; resume -> "
             f"{r.status_code}",
             cut is not None and 65536 <= kept <= sent and r.status_code == 204)
+
+
+def _reset(sock):
+    """Closes with a TCP RST (SO_LINGER 0): the server's next write fails with EPIPE/ECONNRESET, the
+    write that raises SIGPIPE in a process that does not refuse it."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+@case("broken_pipes", quick=True)
+def broken_pipes(ctx):
+    """Clients that vanish mid-answer (RST while a large download and tiles stream to them), and the
+    rate limiter's Redis killed with -9 under traffic and started again: every write into a dead socket
+    must be an error the server handles, never a SIGPIPE that ends it."""
+    from support.redis import start_redis  # a private Redis: this case kills it
+    work = ctx.dir("redis")
+    redis = start_redis(work)
+    ctx.cleanups.append(redis.stop)
+    s = ctx.server(env={"REDIS_URL": redis.url, "RATE_LIMIT_DEFAULT": "100000/60"})
+    token = register(s)["access_token"]
+    d = _dataset(s, token, 2048, 2048)
+    auth = f"Authorization: Bearer {token}\r\n".encode()
+    original = f"GET /api/datasets/{d}/original HTTP/1.1\r\nHost: x\r\n".encode() + auth + b"\r\n"
+    tiles = b"".join(f"GET /api/datasets/{d}/v1/image_files/11/{c}_{r}.jpg HTTP/1.1\r\nHost: x\r\n".encode()
+                     + auth + b"\r\n" for c in range(8) for r in range(8))
+    aborted = 0
+
+    def vanish(request, read):
+        nonlocal aborted
+        for _ in range(25):
+            try:
+                c = connect(s.port)
+                c.sendall(request)
+                c.recv(read)
+                _reset(c)
+                aborted += 1
+            except OSError:
+                pass
+
+    threads = [threading.Thread(target=vanish, args=(original, 65536)) for _ in range(4)]
+    threads += [threading.Thread(target=vanish, args=(tiles, 4096)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    # Meanwhile the limiter's Redis dies and comes back on the same port.
+    statuses = []
+    for i in range(30):
+        if i == 5:
+            redis.kill()
+        if i == 20:
+            redis.start()
+        statuses.append(s.get("/api/datasets", headers=bearer(token)).status_code)
+        time.sleep(0.1)
+    for t in threads:
+        t.join(120)
+    alive = s.proc.poll() is None
+    after = s.get("/api/health").status_code if alive else None
+    downloaded = s.get(f"/api/datasets/{d}/original", headers=bearer(token)) if alive else None
+    # The server's own account: downloads it could not finish, i.e. writes that met a reset socket.
+    size = len(downloaded.content) if downloaded is not None else 0
+    cut = sum(1 for e in s.events() if e.get("event") == "request" and e.get("route", "").endswith("/original")
+              and e.get("bytes", size) < size)
+    ok = alive and after == 200 and downloaded is not None and downloaded.status_code == 200 and \
+        all(code == 200 for code in statuses) and cut >= 50
+    return ("200 clients reset the connection (RST) mid-answer: 100 while the original (a 2048² PNG) downloads, 100 "
+            "after 4 KiB of 64 pipelined tiles; meanwhile Redis (the rate limiter) is killed with -9 and restarted",
+            f"{aborted} connections reset, {cut} downloads of {size} B cut short by the server's failed writes; "
+            f"server {'alive' if alive else 'DEAD: ' + str(s.proc.returncode)}; "
+            f"requests during the Redis outage {sorted(set(statuses))} ({len(statuses)}); afterwards health {after}, "
+            f"a full download {downloaded.status_code if downloaded is not None else 'none'}",
+            ok)
