@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "api/data_view.hpp"
 #include "api/endpoint.hpp"
@@ -16,6 +18,7 @@
 #include "pyramid/data_tile.hpp"
 #include "pyramid/encoder.hpp"
 #include "pyramid/stretch.hpp"
+#include "pyramid/stretch_statistics.hpp"
 #include "tiles/tile_service.hpp"
 
 namespace astropixel::api {
@@ -29,22 +32,89 @@ Error not_found() {
   return make_error(ErrorCode::not_found, "Not found");
 }
 
-// The pack's "data_stats" (pyramid/stretch_statistics.hpp), written by the build; packs built before
-// they existed have none. Errors: no_data_statistics.
-Result<boost::json::object> stored_statistics(pyramid::PackReader const& pack) {
+// Statistics of a data pyramid built before "data_stats" were stored, computed once from a sample
+// of its full-resolution data tiles (every k-th tile, up to ~2 million values, as the build samples)
+// and kept for the life of the process: a pack never changes, so neither do they. Bounded: at most
+// kMaxEntries datasets' statistics (~30 kB each) are kept.
+class StatisticsCache {
+ public:
+  std::shared_ptr<boost::json::object const> get(std::string const& key) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : it->second;
+  }
+  void put(std::string const& key, std::shared_ptr<boost::json::object const> stats) {
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= kMaxEntries) entries_.erase(entries_.begin());
+    entries_[key] = std::move(stats);
+  }
+
+ private:
+  static constexpr std::size_t kMaxEntries = 64;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<boost::json::object const>> entries_;
+};
+
+constexpr std::size_t kSampleTarget = 2'000'000;
+
+Result<boost::json::object> sampled_statistics(tiles::View const& view) {
+  auto const& g = view.pack().geometry();
+  int const top = g.max_level();
+  std::uint64_t const tiles = std::uint64_t{g.cols(top)} * g.rows(top);
+  std::uint64_t const per_tile = std::uint64_t{g.tile_size()} * g.tile_size();
+  std::uint64_t const step =
+      std::max<std::uint64_t>(1, (tiles * per_tile + kSampleTarget - 1) / kSampleTarget);
+  auto read = full_resolution_values(view);
+  std::vector<float> sample;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  // Every step-th tile in row-major order: with a step not a multiple of the columns, the chosen
+  // tiles move across the image from one tile row to the next instead of staying in one column.
+  for (std::uint64_t i = 0; i < tiles; i += step) {
+    auto values =
+        read(static_cast<std::uint32_t>(i % g.cols(top)), static_cast<std::uint32_t>(i / g.cols(top)));
+    if (!values) return values.error();
+    for (float f : **values) {
+      if (!std::isfinite(f)) continue;
+      sample.push_back(f);
+      lo = std::min(lo, static_cast<double>(f));
+      hi = std::max(hi, static_cast<double>(f));
+    }
+  }
+  if (sample.empty()) return make_error(errc::no_data_statistics, "The image has no finite values");
+  std::sort(sample.begin(), sample.end());
+  auto stats = pyramid::describe_sample(sample, lo, hi, pyramid::StretchOptions{}.zscale_contrast);
+  boost::system::error_code ec;
+  auto json = boost::json::parse(stats.to_json(), ec);
+  if (ec || !json.is_object()) return make_error(ErrorCode::internal, "Statistics did not serialise");
+  auto out = std::move(json.as_object());
+  // Said in the answer: the extremes are the sample's, not every value's as stored ones are.
+  out["computed"] =
+      fmt::format("on demand from {} of {} full-resolution data tiles", (tiles + step - 1) / step, tiles);
+  return out;
+}
+
+// The pack's "data_stats" (pyramid/stretch_statistics.hpp), written by the build; for packs built
+// before they existed, computed from the data pyramid (above). Errors: no_data_statistics (no finite
+// value), the data tiles' read errors.
+Result<boost::json::object> statistics_of(tiles::View const& view, StatisticsCache& cache) {
+  auto const& pack = view.pack();
   boost::system::error_code ec;
   auto meta = boost::json::parse(pack.info().metadata_json, ec);
   if (!ec && meta.is_object()) {
     if (auto const* stats = meta.as_object().if_contains("data_stats"); stats && stats->is_object())
       return stats->as_object();
   }
-  return make_error(errc::no_data_statistics, "This pyramid was built before data statistics were stored",
-                    "Reprocess the dataset to store them");
+  auto key = fmt::format("{}/{}", view.entry->dataset_id, view.entry->version);
+  if (auto hit = cache.get(key)) return *hit;
+  auto computed = sampled_statistics(view);
+  if (!computed) return computed.error();
+  cache.put(key, std::make_shared<boost::json::object const>(*computed));
+  return computed;
 }
 
 // histeq follows the stored distribution, the one the build equalised with.
-Result<std::vector<double>> stored_quantiles(pyramid::PackReader const& pack) {
-  auto stats = stored_statistics(pack);
+Result<std::vector<double>> stored_quantiles(tiles::View const& view, StatisticsCache& cache) {
+  auto stats = statistics_of(view, cache);
   if (!stats) return stats.error();
   std::vector<double> out;
   if (auto const* q = stats->if_contains("quantiles"); q && q->is_array()) {
@@ -58,7 +128,8 @@ Result<std::vector<double>> stored_quantiles(pyramid::PackReader const& pack) {
 }
 
 // GET …/live/{level}/{col}_{row}.png?stretch=&lo=&hi=&cmap=
-Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCache& cache) {
+Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCache& cache,
+                         StatisticsCache& statistics) {
   auto v = resolve_data_view(directory, call);
   if (!v) return v.error();
   auto kind = pyramid::parse_stretch(call.query("stretch").value_or("linear"));
@@ -106,7 +177,7 @@ Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCa
     options.cuts = std::pair{*lo, *hi};
     options.colormap = *colormap;
     if (*kind == pyramid::StretchKind::histeq) {
-      auto quantiles = stored_quantiles(pack);
+      auto quantiles = stored_quantiles(*v, statistics);
       if (!quantiles) return quantiles.error();
       options.quantiles = std::move(*quantiles);
     }
@@ -132,13 +203,13 @@ Result<Answer> live_tile(Call& call, tiles::TileDirectory& directory, LiveTileCa
 // GET /api/datasets/{id}[/v{version}]/histogram: the stored statistics for the display controls
 // (extremes, preset percentiles, zscale cuts, the histogram of the values), without the quantiles
 // only the server's histeq needs.
-Result<Answer> histogram(Call& call, tiles::TileDirectory& directory) {
+Result<Answer> histogram(Call& call, tiles::TileDirectory& directory, StatisticsCache& statistics) {
   auto v = resolve_data_view(directory, call);
   if (!v) return v.error();
-  auto stats = stored_statistics(v->pack());
-  if (!stats) return stats.error();
   http::Response res;
   if (tiles::TileService::not_modified(call.request, res, *v, "histogram")) return Answer::of(res);
+  auto stats = statistics_of(*v, statistics);
+  if (!stats) return stats.error();
   auto out = std::move(*stats);
   out.erase("quantiles");
   boost::system::error_code ec;
@@ -154,12 +225,31 @@ Result<Answer> histogram(Call& call, tiles::TileDirectory& directory) {
   return Answer::of(std::move(res));
 }
 
+// The names of the bands an image's kept values have (ADR 0031), as the viewer labels them.
+boost::json::array band_names(int bands) {
+  switch (bands) {
+    case 1:
+      return {"grey"};
+    case 2:
+      return {"grey", "alpha"};
+    case 3:
+      return {"R", "G", "B"};
+    default:
+      return {"R", "G", "B", "A"};
+  }
+}
+
 // GET /api/datasets/{id}/pixels?x=&y=&size=5: the original values of a size × size window centred
-// on a full-resolution pixel (x right, y down from the top-left, 0-based, as the viewer counts).
+// on a full-resolution pixel (x right, y down from the top-left, 0-based, as the viewer counts): from
+// the data pyramid for mono data, from the kept full-resolution band values for colour and 8-bit
+// images (each value then an array, one per band).
 Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
-  auto v = resolve_data_view(directory, call);
+  auto v = resolve_call_view(directory, call);
   if (!v) return v.error();
   auto const& pack = v->pack();
+  bool const data = pack.has_data();
+  int const bands = data ? 1 : pack.value_bands();
+  if (bands == 0) return make_error(errc::no_data_pyramid);
   auto const& g = pack.geometry();
   auto size = query_int(call, "size", 5, 1, 21);
   if (!size) return size.error();
@@ -178,9 +268,23 @@ Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
   }
   int const top = g.max_level();
   std::int64_t const ts = g.tile_size(), half = *size / 2;
-  // At most four data tiles hold the window (it is never wider than a tile); each decoded once.
-  auto read = full_resolution_values(*v);
+  // At most four tiles hold the window (it is never wider than a tile); each decoded once.
+  auto read_data = full_resolution_values(*v);
+  auto read = [&](std::uint32_t c, std::uint32_t r) -> Result<std::shared_ptr<std::vector<float> const>> {
+    if (data) return read_data(c, r);
+    auto bytes = pack.value_tile(c, r);
+    if (!bytes) return bytes.error();
+    auto rect = g.tile(top, c, r);
+    auto values =
+        pyramid::decode_data_tile(*bytes, rect.width * static_cast<std::uint32_t>(bands), rect.height);
+    if (!values) return values.error();
+    return std::make_shared<std::vector<float> const>(std::move(*values));
+  };
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::shared_ptr<std::vector<float> const>> decoded;
+  // JSON has no NaN: blank values are null, like pixels outside the image.
+  auto number = [](float f) {
+    return std::isfinite(f) ? boost::json::value(static_cast<double>(f)) : boost::json::value(nullptr);
+  };
   auto value_at = [&](std::int64_t px, std::int64_t py) -> Result<boost::json::value> {
     if (px < 0 || py < 0 || px >= w || py >= h) return boost::json::value(nullptr);
     auto c = static_cast<std::uint32_t>(px / ts), r = static_cast<std::uint32_t>(py / ts);
@@ -191,10 +295,12 @@ Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
       it = decoded.emplace(std::pair{c, r}, std::move(*values)).first;
     }
     auto rect = g.tile(top, c, r);
-    float f = (*it->second)[static_cast<std::size_t>(py - rect.y) * rect.width +
-                            static_cast<std::size_t>(px - rect.x)];
-    // JSON has no NaN: blank pixels are null, like pixels outside the image.
-    return std::isfinite(f) ? boost::json::value(static_cast<double>(f)) : boost::json::value(nullptr);
+    auto at = (static_cast<std::size_t>(py - rect.y) * rect.width + static_cast<std::size_t>(px - rect.x)) *
+              static_cast<std::size_t>(bands);
+    if (data || bands == 1) return number((*it->second)[at]);
+    boost::json::array each;
+    for (int b = 0; b < bands; ++b) each.push_back(number((*it->second)[at + static_cast<std::size_t>(b)]));
+    return boost::json::value(std::move(each));
   };
   boost::json::array rows;
   for (std::int64_t dy = -half; dy <= half; ++dy) {
@@ -210,16 +316,19 @@ Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
   auto meta = boost::json::parse(pack.info().metadata_json, ec);
   auto bunit = bunit_of(pack);
   auto centre = rows[static_cast<std::size_t>(half)].as_array()[static_cast<std::size_t>(half)];
-  boost::json::object out{{"x", *x},
-                          {"y", *y},
-                          {"size", *size},
-                          {"width", w},
-                          {"height", h},
-                          {"version", v->entry->version},
-                          {"dtype", "float32"},
-                          {"bunit", bunit ? boost::json::value(*bunit) : boost::json::value(nullptr)},
-                          {"value", centre},
-                          {"values", std::move(rows)}};
+  // Kept band values are the source's samples (8 or 16-bit integers, exact in float32).
+  std::string dtype = "float32";
+  if (!data && !ec && meta.is_object()) {
+    if (auto const* f = meta.as_object().if_contains("sample_format"); f && f->is_string())
+      dtype = std::string(f->as_string());
+  }
+  boost::json::object out{
+      {"x", *x},         {"y", *y},
+      {"size", *size},   {"width", w},
+      {"height", h},     {"version", v->entry->version},
+      {"dtype", dtype},  {"bunit", bunit ? boost::json::value(*bunit) : boost::json::value(nullptr)},
+      {"value", centre}, {"values", std::move(rows)}};
+  if (!data && bands > 1) out["bands"] = band_names(bands);
   bool const is_fits = !ec && meta.is_object() && meta.as_object().if_contains("fits") &&
                        !meta.as_object().at("fits").is_null();
   // FITS counts pixels from 1 at the bottom-left: what DS9 shows for the same pixel.
@@ -233,26 +342,30 @@ void add_science_routes(http::Router& router, Authenticator& authn, tiles::TileD
                         ScienceOptions const& options) {
   auto* dir = &directory;
   auto cache = std::make_shared<LiveTileCache>(options.live_cache_bytes);
+  auto statistics = std::make_shared<StatisticsCache>();
   for (auto const* prefix : {"/api/datasets/{id}", "/api/datasets/{id}/v{version:int}"}) {
-    add_endpoint(router, authn,
-                 {.method = bhttp::verb::get,
-                  .pattern = std::string(prefix) + "/live/{level:int}/{col:int}_{row:int}.png",
-                  // Tiles come in bursts of hundreds, as for pre-cut tiles.
-                  .rate_policy = "",
-                  .handler = [dir, cache](Call& c) { return live_tile(c, *dir, *cache); }});
+    add_endpoint(
+        router, authn,
+        {.method = bhttp::verb::get,
+         .pattern = std::string(prefix) + "/live/{level:int}/{col:int}_{row:int}.png",
+         // Tiles come in bursts of hundreds, as for pre-cut tiles.
+         .rate_policy = "",
+         .handler = [dir, cache, statistics](Call& c) { return live_tile(c, *dir, *cache, *statistics); }});
   }
   for (auto const* prefix : {"/api/datasets/{id}", "/api/datasets/{id}/v{version:int}"}) {
     add_endpoint(
         router, authn,
         {.method = bhttp::verb::get,
          .pattern = std::string(prefix) + "/histogram",
-         .handler = [dir](Call& c) { return histogram(c, *dir); },
+         .handler = [dir, statistics](Call& c) { return histogram(c, *dir, *statistics); },
          .doc = {.summary = "Statistics of the data for the display controls",
                  .tag = "science",
                  .description = "Stored at build time: min, max, mean, std, median, the cut presets' "
                                 "percentiles, zscale cuts, 256-bin histograms between min and max and "
-                                "between the 0.025 and 99.975 % values; "
-                                "404 no_data_pyramid, no_data_statistics (built before: reprocess)",
+                                "between the 0.025 and 99.975 % values. Pyramids built before they were "
+                                "stored get them computed once from a sample of the full-resolution data "
+                                "tiles (then `computed` says so, and min/max are the sample's); "
+                                "404 no_data_pyramid, no_data_statistics (no finite value)",
                  .answers = {{.status = 200,
                               .description = "The statistics",
                               .content = {{"application/json"}},

@@ -90,6 +90,10 @@ class Builder {
   unsigned char* top_strip() { return levels_.back().strip.data(); }
   void set_top_rows(std::uint32_t rows) { levels_.back().filled = rows; }
   void set_top_data(float const* values) { top_data_ = values; }
+  // Also keep `bands` bands of full-resolution original values (ADR 0031): from `values` (width ×
+  // bands floats per row, reset per strip) or, when it is null, from the display strip itself.
+  void keep_values(int bands) { value_bands_ = bands; }
+  void set_top_values(float const* values) { top_values_ = values; }
 
   // Encodes the level's strip as one row of tiles, then averages it into the level below.
   Status emit(int l) {
@@ -167,9 +171,11 @@ class Builder {
 
   Status encode_strip(int l, Level const& lv) {
     std::uint32_t cols = g_.cols(l);
-    std::vector<std::vector<unsigned char>> out(cols), data_out(data_ ? cols : 0);
+    bool const values = value_bands_ > 0 && l == g_.max_level();
+    std::vector<std::vector<unsigned char>> out(cols), data_out(data_ ? cols : 0),
+        values_out(values ? cols : 0);
     std::vector<Status> status(cols);
-    float const* values = data_ ? data_of(l) : nullptr;
+    float const* data = data_ ? data_of(l) : nullptr;
     std::size_t stride = static_cast<std::size_t>(lv.width) * bands_;
     auto work = [&](unsigned worker) {
       for (std::uint32_t c = worker; c < cols; c += static_cast<std::uint32_t>(encoders_.size())) {
@@ -178,8 +184,9 @@ class Builder {
                      static_cast<int>(rect.width), static_cast<int>(lv.filled), bands_, stride};
         status[c] = encoders_[worker]->encode(px, out[c]);
         if (status[c] && data_) {
-          status[c] = encode_data_tile(values + rect.x, rect.width, lv.filled, lv.width, data_out[c]);
+          status[c] = encode_data_tile(data + rect.x, rect.width, lv.filled, lv.width, data_out[c]);
         }
+        if (status[c] && values) status[c] = encode_values(lv, rect, values_out[c]);
       }
     };
     unsigned workers = std::min<unsigned>(static_cast<unsigned>(encoders_.size()), cols);
@@ -195,12 +202,33 @@ class Builder {
       if (data_) {
         if (auto s = sink_.put_data(l, c, lv.tile_row, data_out[c]); !s) return s;
       }
+      if (values) {
+        if (auto s = sink_.put_values(c, lv.tile_row, value_bands_, values_out[c]); !s) return s;
+      }
       ++tiles_;
     }
     return {};
   }
 
+  // One tile of every band's values, interleaved, encoded as a data tile bands × wider.
+  Status encode_values(Level const& lv, TileRect const& rect, std::vector<unsigned char>& out) const {
+    auto const vb = static_cast<std::size_t>(value_bands_);
+    if (top_values_) {
+      return encode_data_tile(top_values_ + rect.x * vb, rect.width * value_bands_, lv.filled, lv.width * vb,
+                              out);
+    }
+    std::vector<float> f(static_cast<std::size_t>(rect.width) * vb * lv.filled);
+    std::size_t const stride = static_cast<std::size_t>(lv.width) * bands_;
+    for (std::uint32_t r = 0; r < lv.filled; ++r) {
+      auto const* p = lv.strip.data() + r * stride + static_cast<std::size_t>(rect.x) * bands_;
+      std::copy(p, p + rect.width * vb, f.begin() + static_cast<std::ptrdiff_t>(r * rect.width * vb));
+    }
+    return encode_data_tile(f.data(), rect.width * value_bands_, lv.filled, rect.width * vb, out);
+  }
+
   Geometry const& g_;
+  int value_bands_ = 0;
+  float const* top_values_ = nullptr;
   int bands_;
   BuildOptions const& opts_;
   TileSink& sink_;
@@ -262,6 +290,8 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
 
   bool const data = sink.keeps_data() && (*source)->has_data();
   Builder builder(g, info.display_bands, options, sink, data);
+  int const value_bands = sink.keeps_data() && !data ? (*source)->value_bands() : 0;
+  builder.keep_values(value_bands);
   std::uint64_t const first_pass_rows = two_pass ? info.height : 0;
   p.stage = "tiling";
   p.rows_total = first_pass_rows + info.height;
@@ -271,6 +301,8 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
     if (auto s = (*source)->read_rows(y, rows, builder.top_strip()); !s) return s.error();
     builder.set_top_rows(rows);
     if (data) builder.set_top_data((*source)->data_rows().data());
+    if (value_bands && !(*source)->value_rows().empty())
+      builder.set_top_values((*source)->value_rows().data());
     if (auto s = builder.emit(g.max_level()); !s) return s.error();
     p.rows_done = first_pass_rows + y + rows;
     p.tiles = builder.tiles();

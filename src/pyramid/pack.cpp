@@ -105,6 +105,17 @@ Status PackWriter::put_data(int level, std::uint32_t col, std::uint32_t row,
   return write_all(bytes.data(), bytes.size());
 }
 
+Status PackWriter::put_values(std::uint32_t col, std::uint32_t row, int bands,
+                              std::span<unsigned char const> bytes) {
+  int const top = geometry_->max_level();
+  if (values_index_.empty())
+    values_index_.assign(std::size_t{geometry_->cols(top)} * geometry_->rows(top), {0, 0});
+  value_bands_ = bands;
+  values_index_[std::size_t{row} * geometry_->cols(top) + col] = {offset_,
+                                                                  static_cast<std::uint32_t>(bytes.size())};
+  return write_all(bytes.data(), bytes.size());
+}
+
 Status PackWriter::put_preview(std::span<unsigned char const> bytes) {
   preview_ = {offset_, bytes.size()};
   return write_all(bytes.data(), bytes.size());
@@ -128,6 +139,11 @@ Status PackWriter::commit() {
     auto index = encode_index(data_index_);
     if (auto s = write_all(index.data(), index.size()); !s) return s;
   }
+  std::uint64_t values_index_offset = offset_;
+  if (!values_index_.empty()) {
+    auto index = encode_index(values_index_);
+    if (auto s = write_all(index.data(), index.size()); !s) return s;
+  }
   std::uint64_t index_offset = offset_;
   auto index = encode_index(index_);
   if (auto s = write_all(index.data(), index.size()); !s) return s;
@@ -141,6 +157,12 @@ Status PackWriter::commit() {
   if (!data_index_.empty()) {
     meta["data"] = {
         {"index_offset", data_index_offset}, {"tiles", data_index_.size()}, {"encoding", kDataEncoding}};
+  }
+  if (!values_index_.empty()) {
+    meta["values"] = {{"index_offset", values_index_offset},
+                      {"tiles", values_index_.size()},
+                      {"encoding", kDataEncoding},
+                      {"bands", value_bands_}};
   }
   std::string meta_text = boost::json::serialize(meta);
   std::uint64_t meta_offset = offset_;
@@ -209,7 +231,7 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
       meta_offset + meta_size + kFooter != size) {
     return corrupt("inconsistent footer");
   }
-  std::uint64_t data_offset = 0, data_count = 0;
+  std::uint64_t data_offset = 0, data_count = 0, values_offset = 0, values_count = 0;
   std::string meta_text(meta_size, '\0');
   if (!read(meta_text.data(), meta_size, meta_offset)) return corrupt("short metadata");
   boost::system::error_code ec;
@@ -229,6 +251,14 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
       data_offset = d->at("index_offset").to_number<std::uint64_t>();
       data_count = d->at("tiles").to_number<std::uint64_t>();
       if (d->at("encoding").as_string() != kDataEncoding) return corrupt("unknown data encoding");
+    }
+    if (auto const* d = m.if_contains("values")) {
+      values_offset = d->at("index_offset").to_number<std::uint64_t>();
+      values_count = d->at("tiles").to_number<std::uint64_t>();
+      auto bands = d->at("bands").to_number<std::int64_t>();
+      if (d->at("encoding").as_string() != kDataEncoding) return corrupt("unknown values encoding");
+      if (bands < 1 || bands > 4) return corrupt("bad value bands");
+      r->value_bands_ = static_cast<int>(bands);
     }
     r->geometry_ = std::make_unique<Geometry>(r->info_.width, r->info_.height, r->info_.tile_size);
   } catch (std::exception const& e) {
@@ -265,6 +295,24 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
       if (len && !in_data_area(off, len)) return corrupt("data tile outside the data area");
       r->data_index_[i] = {off, len};
     }
+  }
+  if (values_count) {
+    int const top = r->geometry_->max_level();
+    if (values_count != std::uint64_t{r->geometry_->cols(top)} * r->geometry_->rows(top) ||
+        !in_data_area(values_offset, values_count * kEntry)) {
+      return corrupt("values index outside the data area");
+    }
+    std::vector<unsigned char> values_index(values_count * kEntry);
+    if (!read(values_index.data(), values_index.size(), values_offset)) return corrupt("short values index");
+    r->values_index_.resize(values_count);
+    for (std::uint64_t i = 0; i < values_count; ++i) {
+      auto off = get_u64(&values_index[i * kEntry]);
+      auto len = get_u32(&values_index[i * kEntry + 8]);
+      if (len && !in_data_area(off, len)) return corrupt("value tile outside the data area");
+      r->values_index_[i] = {off, len};
+    }
+  } else {
+    r->value_bands_ = 0;
   }
   return r;
 }
@@ -312,6 +360,17 @@ Result<std::vector<unsigned char>> PackReader::data_tile(int level, std::uint32_
   }
   auto entry = data_index_[g.tile_index(level, col, row)];
   if (entry.second == 0) return make_error(ErrorCode::not_found, "Data tile not found");
+  return read_range(entry.first, entry.second);
+}
+
+Result<std::vector<unsigned char>> PackReader::value_tile(std::uint32_t col, std::uint32_t row) const {
+  auto const& g = *geometry_;
+  int const top = g.max_level();
+  if (values_index_.empty() || col >= g.cols(top) || row >= g.rows(top)) {
+    return make_error(ErrorCode::not_found, "Value tile not found");
+  }
+  auto entry = values_index_[std::size_t{row} * g.cols(top) + col];
+  if (entry.second == 0) return make_error(ErrorCode::not_found, "Value tile not found");
   return read_range(entry.first, entry.second);
 }
 

@@ -10,7 +10,10 @@
 //                                               "preview":{"offset","size"}} (the preview lies in the tile
 //                                               area), and for data pyramids "data":{"index_offset",
 //                                               "tiles","encoding"}: a second index, in the tile area
-//                                               (docs/adr/0024-data-pyramid-and-live-stretch.md)
+//                                               (docs/adr/0024-data-pyramid-and-live-stretch.md);
+//                                               for images without one, "values":{"index_offset",
+//                                               "tiles","encoding","bands"}: full-resolution tiles of
+//                                               every band's original values (docs/adr/0031-*.md)
 //   footer (32 bytes): u64 index_offset, u64 tile_count, u64 metadata_offset, u32 metadata_size, "APXE"
 #include <filesystem>
 #include <functional>
@@ -33,6 +36,8 @@ class PackWriter final : public TileSink {
   bool keeps_data() const override { return true; }
   Status put_data(int level, std::uint32_t col, std::uint32_t row,
                   std::span<unsigned char const> bytes) override;
+  Status put_values(std::uint32_t col, std::uint32_t row, int bands,
+                    std::span<unsigned char const> bytes) override;
   Status commit() override;
   std::uint64_t bytes_written() const override { return offset_; }
 
@@ -43,7 +48,8 @@ class PackWriter final : public TileSink {
   int fd_ = -1;
   PyramidInfo info_;
   std::unique_ptr<Geometry> geometry_;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_, values_index_;
+  int value_bands_ = 0;
   std::uint64_t offset_ = 0;
   bool committed_ = false;
 };
@@ -77,6 +83,12 @@ class PackReader {
   bool has_data() const { return !data_index_.empty(); }
   // A data tile's encoded bytes (f32le-deflate; decode with decode_data_tile). Errors: not_found.
   Result<std::vector<unsigned char>> data_tile(int level, std::uint32_t col, std::uint32_t row) const;
+  // Bands of full-resolution original values kept for an image without a data pyramid (colour,
+  // 8-bit; ADR 0031); 0 when the pack has none.
+  int value_bands() const { return value_bands_; }
+  // One full-resolution tile of them: width × height × value_bands() interleaved float32, encoded as a
+  // data tile of width × value_bands() columns. Errors: not_found.
+  Result<std::vector<unsigned char>> value_tile(std::uint32_t col, std::uint32_t row) const;
 
  private:
   PackReader() = default;
@@ -91,7 +103,8 @@ class PackReader {
   std::size_t map_size_ = 0;
   PyramidInfo info_;
   std::unique_ptr<Geometry> geometry_;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_, values_index_;
+  int value_bands_ = 0;
   std::pair<std::uint64_t, std::uint64_t> preview_{0, 0};
 };
 

@@ -133,6 +133,7 @@ struct Source::Impl {
   std::unique_ptr<FloatRows> float_rows;
   std::vector<float> float_strip;
   int data_bands = 0;
+  int value_bands = 0;  // kept beside the display (ADR 0031); 0 for mono data (the data pyramid has them)
   bool alpha = false;
   // The TIFF fast path, when it applies: rows come from libtiff directly.
   std::unique_ptr<TiffReader> tiff;
@@ -672,6 +673,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       if (!reader) return reader.error();
       auto impl = std::make_unique<Impl>();
       impl->data_bands = (*reader)->bands();
+      impl->value_bands = impl->data_bands > 1 ? impl->data_bands : 0;
       impl->float_rows = std::move(*reader);
       // Blank pixels become transparent (or black in JPEG). A sampled pass cannot rule them out:
       // data that can hold them gets an alpha band.
@@ -697,6 +699,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
           tiff->bands() == display.bands()) {
         info.display_bands = tiff->bands();
         auto impl = std::make_unique<Impl>();
+        impl->value_bands = info.display_bands;
         impl->tiff = std::move(tiff);
         auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
         src->info_ = info;
@@ -717,11 +720,15 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
     }
     auto interp = display.interpretation();
     if (display.bands() > 4) display = display.extract_band(0, VImage::option()->set("n", 4));
+    bool converted = info.colour_managed;
     if (display.bands() >= 3 && interp != VIPS_INTERPRETATION_sRGB && interp != VIPS_INTERPRETATION_RGB) {
       display = display.colourspace(VIPS_INTERPRETATION_sRGB);
+      converted = true;
     }
     info.display_bands = display.bands();
     auto impl = std::make_unique<Impl>();
+    // Unconverted 8-bit pixels are the file's own values: they are kept losslessly beside JPEG tiles.
+    if (!converted) impl->value_bands = info.display_bands;
     impl->display = display;
     impl->region = vips_region_new(display.get_image());
     if (!impl->region) return corrupt(last_vips_error());
@@ -779,6 +786,15 @@ bool Source::has_data() const {
 
 std::span<float const> Source::data_rows() const {
   if (!has_data()) return {};
+  return impl_->float_strip;
+}
+
+int Source::value_bands() const {
+  return impl_->value_bands;
+}
+
+std::span<float const> Source::value_rows() const {
+  if (impl_->value_bands == 0 || !impl_->stretch) return {};
   return impl_->float_strip;
 }
 

@@ -64,6 +64,13 @@ class Source {
   // the original values of the rows the last read_rows decoded, width floats per row, NaN = blank.
   bool has_data() const;
   std::span<float const> data_rows() const;
+  // Bands of original values to keep at full resolution beside the display tiles when there is no
+  // data pyramid (colour data, 8-bit images; ADR 0031): 0 when has_data(), or when the display
+  // pixels were converted (ICC profile, another colour space) and the original values are not at
+  // hand. value_rows() holds them for the rows the last read_rows decoded (width × value_bands()
+  // floats per row) when they were stretched; it is empty when the display bytes are the values.
+  int value_bands() const;
+  std::span<float const> value_rows() const;
 
  private:
   struct Impl;

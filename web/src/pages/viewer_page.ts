@@ -27,6 +27,7 @@ import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_pan
 import { stretchForm } from "./stretch_panel";
 import { confirmDelete, editDataset } from "./dataset_dialogs";
 import { DisplayPanel } from "../viewer/display_panel";
+import { PixelValues, valuesPanel } from "../viewer/pixel_values";
 import {
   type DataStats,
   type DisplaySettings,
@@ -199,6 +200,7 @@ export const viewerPage: PageFn = (root, params) => {
   let viewer: OpenSeadragon.Viewer | null = null;
   let annotations: AnnotationLayer | null = null;
   let display: DisplayPanel | null = null;
+  let values: PixelValues | null = null; // the value box of images without a display panel
   let disposed = false;
   let onViewKey: ((e: KeyboardEvent) => void) | null = null;
   replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
@@ -425,6 +427,10 @@ export const viewerPage: PageFn = (root, params) => {
         })
       : null;
     if (display) replace(displaySlot, display.element);
+    else {
+      values = new PixelValues(d.id);
+      replace(displaySlot, valuesPanel(values));
+    }
     replace(annotationSlot, annotations.panel);
     viewer.addOnceHandler("open", () => void annotations?.load());
     viewer.addHandler("animation", updateZoom);
@@ -486,6 +492,7 @@ export const viewerPage: PageFn = (root, params) => {
         const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
         cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
         display?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
+        values?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
       },
     });
     canvas.focus();
@@ -528,6 +535,8 @@ export const viewerPage: PageFn = (root, params) => {
     annotations = null;
     display?.destroy();
     display = null;
+    values?.destroy();
+    values = null;
     viewer?.destroy();
     viewer = null;
     void load();
@@ -539,6 +548,7 @@ export const viewerPage: PageFn = (root, params) => {
     if (onViewKey) document.removeEventListener("keydown", onViewKey);
     annotations?.destroy();
     display?.destroy();
+    values?.destroy();
     viewer?.destroy();
     viewer = null;
   };

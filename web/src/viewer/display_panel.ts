@@ -5,12 +5,11 @@
 // old image stays on screen until the new one has every tile the view needs.
 import type OpenSeadragon from "openseadragon";
 import { ApiError, api } from "../api/client";
-import { el, replace } from "../ui/dom";
+import { el } from "../ui/dom";
 import {
   COLORMAPS,
   CUT_PRESETS,
   LIVE_STRETCHES,
-  LatestOnly,
   type CutPreset,
   type DataStats,
   type DisplaySettings,
@@ -18,6 +17,7 @@ import {
   displayBody,
   encodeDisplay,
   formatValue,
+  throttleDelay,
   histogramBars,
   histogramRange,
   initialSettings,
@@ -28,6 +28,7 @@ import {
   valueToX,
   xToValue,
 } from "./display_panel_settings";
+import { PixelValues } from "./pixel_values";
 
 export interface DisplayPanelOptions {
   viewer: OpenSeadragon.Viewer;
@@ -37,17 +38,9 @@ export interface DisplayPanelOptions {
   canSave: boolean;
 }
 
-interface PixelAnswer {
-  x: number;
-  y: number;
-  value: number | null;
-  values: (number | null)[][];
-  bunit: string | null;
-  fits_pixel?: { x: number; y: number };
-}
-
 const HIST_W = 256;
 const HIST_H = 80;
+const DRAG_APPLY_MS = 150;
 
 export class DisplayPanel {
   readonly element: HTMLElement;
@@ -63,11 +56,10 @@ export class DisplayPanel {
   private readonly wholeRange: HTMLInputElement;
   private readonly rangeText: HTMLElement;
   private readonly message: HTMLElement;
-  private readonly valueBox: HTMLOutputElement;
-  private readonly tableSlot: HTMLElement;
-  private readonly pixels: LatestOnly<string>;
-  private last: { x: number; y: number } | null = null; // for the pixel table
-  private asked: string | null = null; // the pixel whose value the box shows or will show
+  private readonly values: PixelValues;
+  // A dragged cut is shown while dragging, at most every DRAG_APPLY_MS, the newest value winning.
+  private lastDragApply = 0;
+  private dragTimer: number | null = null;
   private dragging: "lo" | "hi" | null = null;
   private destroyed = false;
 
@@ -133,13 +125,7 @@ export class DisplayPanel {
     });
     this.rangeText = el("p", { class: "muted small" });
     this.message = el("p", { class: "muted small", attrs: { "aria-live": "polite" } });
-    this.valueBox = el(
-      "output",
-      { class: "readout", attrs: { id: "pixel-value", "aria-label": "Value under the pointer", "aria-live": "off" } },
-      "—",
-    );
-    this.tableSlot = el("div");
-    this.pixels = new LatestOnly((key) => this.fetchValue(key));
+    this.values = new PixelValues(o.dataset.id);
     this.element = el(
       "section",
       { class: "panel display-panel", attrs: { "aria-label": "Display" } },
@@ -172,13 +158,9 @@ export class DisplayPanel {
       ),
       this.message,
       el("h3", null, "Value"),
-      this.valueBox,
-      el(
-        "button",
-        { class: "button small", attrs: { type: "button" }, on: { click: () => void this.showTable() } },
-        "Pixel table",
-      ),
-      this.tableSlot,
+      this.values.box,
+      this.values.tableButton,
+      this.values.tableSlot,
     );
     this.syncControls();
   }
@@ -204,21 +186,13 @@ export class DisplayPanel {
 
   // The pointer is over full-resolution pixel (x, y) (floored image coordinates), or left the image.
   pointer(x: number | null, y: number | null): void {
-    if (x === null || y === null) {
-      this.valueBox.textContent = "—";
-      this.asked = null;
-      return;
-    }
-    // The pointer moves within a pixel far more often than between pixels: ask once per pixel.
-    const key = `${x},${y}`;
-    if (key === this.asked) return;
-    this.asked = key;
-    this.last = { x, y };
-    this.pixels.ask(key);
+    this.values.pointer(x, y);
   }
 
   destroy(): void {
     this.destroyed = true;
+    this.values.destroy();
+    if (this.dragTimer !== null) window.clearTimeout(this.dragTimer);
   }
 
   private show(): void {
@@ -372,81 +346,31 @@ export class DisplayPanel {
     this.settings = { ...saved, ...cur };
     this.drawHistogram();
     this.settings = saved;
+    this.scheduleDragApply();
+  }
+
+  // The image follows the drag: the newest cuts go to the tiles now, or when DRAG_APPLY_MS have
+  // passed since the last ones went (a drag makes dozens of moves a second; each change is a screenful
+  // of live tiles).
+  private scheduleDragApply(): void {
+    if (this.dragTimer !== null) return; // already waiting: it will take the newest cuts
+    const wait = throttleDelay(this.lastDragApply, performance.now(), DRAG_APPLY_MS);
+    this.dragTimer = window.setTimeout(() => {
+      this.dragTimer = null;
+      if (this.destroyed || !this.dragged) return;
+      this.lastDragApply = performance.now();
+      this.apply({ ...this.dragged });
+    }, wait);
   }
 
   private dragEnd(e: PointerEvent): void {
     if (!this.dragging) return;
     this.dragMove(e);
     this.dragging = null;
+    if (this.dragTimer !== null) window.clearTimeout(this.dragTimer);
+    this.dragTimer = null;
     const cuts = this.dragged;
     this.dragged = null;
     if (cuts) this.apply(cuts);
-  }
-
-  private async fetchValue(key: string): Promise<void> {
-    const [x, y] = key.split(",").map(Number);
-    const r = await api<PixelAnswer>(
-      `/api/datasets/${encodeURIComponent(this.o.dataset.id)}/pixels?x=${x}&y=${y}&size=1`,
-    ).catch(() => null);
-    if (this.destroyed || !r) return;
-    const unit = r.bunit ? ` ${r.bunit}` : "";
-    const fits = r.fits_pixel ? ` · FITS ${r.fits_pixel.x}, ${r.fits_pixel.y}` : "";
-    this.valueBox.textContent = `${formatValue(r.value)}${r.value === null ? "" : unit} at x ${r.x}, y ${r.y}${fits}`;
-    this.valueBox.dataset.value = r.value === null ? "" : String(r.value);
-  }
-
-  private async showTable(): Promise<void> {
-    if (!this.last) {
-      replace(this.tableSlot, el("p", { class: "muted small" }, "Move the pointer over the image first."));
-      return;
-    }
-    const { x, y } = this.last;
-    try {
-      const r = await api<PixelAnswer>(
-        `/api/datasets/${encodeURIComponent(this.o.dataset.id)}/pixels?x=${x}&y=${y}&size=5`,
-      );
-      const half = Math.floor(r.values.length / 2);
-      // Scrolls sideways in a narrow panel rather than spilling over the page.
-      replace(
-        this.tableSlot,
-        el(
-          "div",
-          {
-            attrs: { tabindex: 0, role: "region", "aria-label": "Pixel values" },
-            style: { "overflow-x": "auto", "max-width": "100%" },
-          },
-          el(
-            "table",
-            { class: "pixel-table small", attrs: { "aria-label": `Values around x ${x}, y ${y}` } },
-            el("caption", null, `Around x ${x}, y ${y}${r.bunit ? ` (${r.bunit})` : ""}`),
-            el(
-              "tr",
-              null,
-              el("th", null, "y \\ x"),
-              ...r.values[0].map((_, i) => el("th", null, String(x + i - half))),
-            ),
-            ...r.values.map((row, j) =>
-              el(
-                "tr",
-                null,
-                el("th", null, String(y + j - half)),
-                ...row.map((v, i) =>
-                  el(
-                    "td",
-                    {
-                      style:
-                        i === half && j === half ? { "font-weight": "bold", outline: "1px solid currentColor" } : {},
-                    },
-                    formatValue(v),
-                  ),
-                ),
-              ),
-            ),
-          ),
-        ),
-      );
-    } catch (e) {
-      replace(this.tableSlot, el("p", { class: "muted small" }, `No values: ${String(e)}`));
-    }
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  throttleDelay,
   CUT_PRESETS,
   type DataStats,
   LatestOnly,
@@ -180,5 +181,14 @@ describe("the pointer's value requests", () => {
     await new Promise((r) => setTimeout(r, 0));
     await new Promise((r) => setTimeout(r, 0));
     expect(started).toEqual(["a", "b"]);
+  });
+});
+
+describe("throttleDelay", () => {
+  it("runs at once the first time and after the interval, else waits out the rest", () => {
+    expect(throttleDelay(0, 5000, 150)).toBe(0);
+    expect(throttleDelay(1000, 1040, 150)).toBe(110);
+    expect(throttleDelay(1000, 1150, 150)).toBe(0);
+    expect(throttleDelay(1000, 9000, 150)).toBe(0);
   });
 });

@@ -227,3 +227,10 @@ export class LatestOnly<K> {
       });
   }
 }
+
+// How long a throttled action must still wait: none once `interval` ms have passed since it last ran
+// at `last` (0 = never), else the rest of the interval.
+export function throttleDelay(last: number, now: number, interval: number): number {
+  if (last === 0) return 0;
+  return Math.max(0, last + interval - now);
+}
