@@ -89,7 +89,9 @@ std::map<std::pair<bhttp_verb, std::string>, Doc> const& table() {
     add("/api/tiles/{id}/{z:int}/{x:int}/{y:int}.{fmt}", std::move(xyz));
     Doc pixels = tile_doc("Original pixel values around a position",
                           "The odd size × size window centred on full-resolution pixel (x, y), 0-based "
-                          "from the top-left; null for blank pixels and outside the image",
+                          "from the top-left; null for blank pixels and outside the image. Mono data from "
+                          "its data pyramid; colour and 8-bit images from the band values kept at build "
+                          "time (one number per band, `bands` names them; ADR 0031)",
                           {{.status = 200, .content = {{"application/json", "Pixels"}}}});
     pixels.tag = "science";
     pixels.query = {

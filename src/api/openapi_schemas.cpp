@@ -257,6 +257,11 @@ constexpr std::string_view kSchemas = R"json({
       "image_header": {"type": "string"}
     }
   },
+  "PixelValue": {
+    "description": "One number (mono), an array of one number per band (colour), or null (blank, outside)",
+    "oneOf": [{"type": ["number", "null"]},
+              {"type": "array", "minItems": 2, "maxItems": 4, "items": {"type": ["number", "null"]}}]
+  },
   "Pixels": {
     "type": "object",
     "required": ["x", "y", "size", "width", "height", "version", "dtype", "bunit", "value", "values"],
@@ -267,10 +272,12 @@ constexpr std::string_view kSchemas = R"json({
       "width": {"type": "integer"},
       "height": {"type": "integer"},
       "version": {"type": "integer"},
-      "dtype": {"const": "float32"},
+      "dtype": {"type": "string", "description": "float32 from a data pyramid, else the source's samples (uchar, ushort, ...)"},
       "bunit": {"type": ["string", "null"]},
-      "value": {"type": ["number", "null"]},
-      "values": {"type": "array", "items": {"type": "array", "items": {"type": ["number", "null"]}}},
+      "value": {"$ref": "#/components/schemas/PixelValue"},
+      "values": {"type": "array", "items": {"type": "array", "items": {"$ref": "#/components/schemas/PixelValue"}}},
+      "bands": {"type": "array", "items": {"enum": ["grey", "alpha", "R", "G", "B", "A"]},
+                "description": "Colour images: the bands each value lists"},
       "fits_pixel": {"type": "object", "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}}}
     }
   },

@@ -170,6 +170,9 @@ def test_answers_of_typical_calls_match_their_documented_schemas(server, tmp_pat
         time.sleep(0.3)
     fmt = call("GET", f"/api/datasets/{dataset}", 200, headers=auth).json()["pyramid"]["tile_format"]
     call("GET", f"/api/datasets?mine=true", 200, headers=auth)
+    # A colour image's values, one per band (ADR 0031).
+    assert call("GET", f"/api/datasets/{dataset}/pixels?x=1&y=1&size=3", 200,
+                headers=auth).json()["value"] == [40, 90, 160]
     call("PATCH", f"/api/datasets/{dataset}", 200, headers=auth, json={"description": "A blue square"})
     call("PATCH", f"/api/datasets/{dataset}", 400, headers=auth, json={"visibility": "everyone"})
     call("GET", "/api/stats", 200, headers=auth)
