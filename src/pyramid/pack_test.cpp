@@ -160,5 +160,63 @@ TEST(Pack, WrappingIndexEntryIsRejected) {
   EXPECT_EQ(PackReader::open(path).error().code, ErrorCode::not_found);
 }
 
+// Full-resolution band values (ADR 0031): a third index of level max's tiles, found again by column
+// and row; a pack without them says 0 bands; an entry pointing outside the tile area is refused.
+TEST(Pack, BandValuesRoundTripAndAreCheckedLikeTiles) {
+  auto path = temp_path("values");
+  Geometry g(600, 300, 256);
+  int const top = g.max_level();
+  auto write = [&](bool values) {
+    PackWriter w(path);
+    ASSERT_TRUE(w.begin({600, 300, 256, "jpg", ""}));
+    for (int l = 0; l <= top; ++l) {
+      for (std::uint32_t r = 0; r < g.rows(l); ++r) {
+        for (std::uint32_t c = 0; c < g.cols(l); ++c) {
+          ASSERT_TRUE(w.put(l, c, r, bytes_of("tile")));
+          if (values && l == top) {
+            ASSERT_TRUE(
+                w.put_values(c, r, 3, bytes_of("values " + std::to_string(c) + "_" + std::to_string(r))));
+          }
+        }
+      }
+    }
+    ASSERT_TRUE(w.commit());
+  };
+  write(true);
+  {
+    auto reader = PackReader::open(path).value();
+    EXPECT_EQ(reader->value_bands(), 3);
+    EXPECT_FALSE(reader->has_data());
+    for (std::uint32_t r = 0; r < g.rows(top); ++r) {
+      for (std::uint32_t c = 0; c < g.cols(top); ++c) {
+        auto t = reader->value_tile(c, r).value();
+        EXPECT_EQ(std::string(t.begin(), t.end()), "values " + std::to_string(c) + "_" + std::to_string(r));
+      }
+    }
+    EXPECT_EQ(reader->value_tile(g.cols(top), 0).error().code, ErrorCode::not_found);
+    // The display tiles are where they were.
+    auto t = reader->tile(top, 1, 1).value();
+    EXPECT_EQ(std::string(t.begin(), t.end()), "tile");
+  }
+  {
+    // The values index sits just before the display index: its first entry made to point past it.
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-32, std::ios::end);
+    unsigned char footer[8];
+    f.read(reinterpret_cast<char*>(footer), 8);
+    std::uint64_t index_offset = 0;
+    for (int i = 7; i >= 0; --i) index_offset = (index_offset << 8) | footer[i];
+    auto entries = std::uint64_t{g.cols(top)} * g.rows(top);
+    unsigned char entry[12] = {0xf0, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 16, 0, 0, 0};
+    f.seekp(static_cast<std::streamoff>(index_offset - entries * 12));
+    f.write(reinterpret_cast<char const*>(entry), sizeof entry);
+  }
+  EXPECT_EQ(PackReader::open(path).error().reason, "corrupt_pack");
+  write(false);
+  EXPECT_EQ(PackReader::open(path).value()->value_bands(), 0);
+  EXPECT_EQ(PackReader::open(path).value()->value_tile(0, 0).error().code, ErrorCode::not_found);
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace astropixel::pyramid
