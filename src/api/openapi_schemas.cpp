@@ -138,7 +138,20 @@ constexpr std::string_view kSchemas = R"json({
         "properties": {
           "levels": {"type": "integer"},
           "tile_size": {"type": "integer"},
-          "tile_format": {"type": "string"}
+          "tile_format": {"type": "string"},
+          "hips": {
+            "type": "object",
+            "description": "The HiPS of a sky image (ADR 0030), once its build has run: ready, or failed with the reason",
+            "required": ["status"],
+            "properties": {
+              "status": {"enum": ["ready", "failed"]},
+              "order": {"type": "integer"},
+              "frame": {"enum": ["equatorial", "galactic"]},
+              "tiles": {"type": "integer"},
+              "code": {"type": "string"},
+              "message": {"type": "string"}
+            }
+          }
         }
       },
       "urls": {

@@ -53,6 +53,8 @@ int run_hips(HipsCommand const& cmd);
 int run_import(CommonOptions const& common, ImportCommand const& cmd);
 // The hidden `_build` command: one build for a server or worker, spec on stdin, JSON lines out.
 int run_build_child();
+// The hidden `_hips` command: one HiPS build for a server or worker (datasets/hips_process.hpp).
+int run_hips_child();
 // The hidden `_probe` command: one upload's header for a server (datasets/probe_process.hpp).
 int run_probe_child();
 // Logs a restriction of the sandbox that this child process could not get (child_process.hpp).

@@ -7,37 +7,14 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include "app/commands.hpp"
 #include "pyramid/hips_builder.hpp"
+#include "pyramid/hips_directory_sink.hpp"
 #include "pyramid/pack.hpp"
 
 namespace astropixel::app {
-namespace {
-
-// Files under one root; the HiPS layout's paths are made by hips_layout, never taken from input.
-class DirectoryHipsSink final : public pyramid::HipsSink {
- public:
-  explicit DirectoryHipsSink(std::filesystem::path root) : root_(std::move(root)) {}
-  Status put(std::string const& path, std::span<unsigned char const> bytes) override {
-    auto const file = root_ / path;
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    if (ec) return make_error(ErrorCode::internal, "Cannot create the HiPS directory", ec.message());
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<char const*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) return make_error(ErrorCode::internal, "Cannot write a HiPS file", file.string());
-    return {};
-  }
-
- private:
-  std::filesystem::path root_;
-};
-
-}  // namespace
 
 int run_hips(HipsCommand const& cmd) {
   auto pack = pyramid::PackReader::open(cmd.pack);
@@ -65,7 +42,7 @@ int run_hips(HipsCommand const& cmd) {
     }
     return true;
   };
-  DirectoryHipsSink sink(cmd.output);
+  pyramid::HipsDirectorySink sink(cmd.output);
   auto r = pyramid::build_hips(**pack, options, sink, on_progress);
   if (!r) {
     auto const& e = r.error();

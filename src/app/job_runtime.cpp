@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/log.hpp"
+#include "datasets/build_hips_job.hpp"
 #include "datasets/composite_job.hpp"
 
 namespace astropixel::app {
@@ -53,6 +54,14 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
                   .strip_delay_ms = [this] { return build_delay_ms_.load(); },
                   .crash = [this] { return crash_builds_.load(); },
                   .fault = [this] { return build_fault(); }}));
+  workers_.add(
+      std::string(datasets::kBuildHipsJob),
+      datasets::build_hips_handler(
+          blobs, {.scratch = scratch_,
+                  .memory_limit_bytes = cfg.build_memory_limit_mb << 20,
+                  .timeout_base = std::chrono::seconds(cfg.build_timeout_base_s),
+                  .timeout_per_megapixel = std::chrono::milliseconds(cfg.build_timeout_per_megapixel_ms),
+                  .threads = static_cast<unsigned>(cfg.tile_threads)}));
   workers_.add(std::string(datasets::kBuildCompositeJob),
                datasets::build_composite_handler(
                    blobs, {.reserve_bytes = cfg.disk_reserve_bytes,

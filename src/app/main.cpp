@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
 
   // Internal: a server's or worker's pyramid build in its own process (datasets/build_process.hpp).
   auto* build_child = cli.add_subcommand("_build", "")->group("");
+  // Internal: a HiPS build in its own process (datasets/hips_process.hpp).
+  auto* hips_child = cli.add_subcommand("_hips", "")->group("");
   // Internal: an upload's header read in its own process (datasets/probe_process.hpp).
   auto* probe_child = cli.add_subcommand("_probe", "")->group("");
 
@@ -131,6 +133,7 @@ int main(int argc, char** argv) {
   if (*hips) return run_hips(hips_cmd);
   if (*build_child) return run_build_child();
   if (*probe_child) return run_probe_child();
+  if (*hips_child) return run_hips_child();
   if (*user) {
     for (auto* sub : user->get_subcommands()) user_cmd.action = sub->get_name();
     return run_user(common, user_cmd);

@@ -11,6 +11,8 @@
 #include "core/error_catalogue.hpp"
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
+#include "datasets/blob_copy.hpp"
+#include "datasets/build_hips_job.hpp"
 #include "datasets/build_process.hpp"
 #include "datasets/composite_job.hpp"
 #include "datasets/stretch_request.hpp"
@@ -105,7 +107,7 @@ class Build {
     } copy;
     if (!input) {
       copy.path = settings_.scratch / (d.id + "-" + lease8 + ".source");
-      if (auto s = download(d.source_key, copy.path); !s) return s;
+      if (auto s = copy_blob_to_file(blobs, d.source_key, copy.path, ctx_.cancel()); !s) return s;
       input = copy.path;
     }
 
@@ -187,6 +189,11 @@ class Build {
       }
       return published.error();
     }
+    // The HiPS of earlier versions (their URLs name their version; nothing links to them any more).
+    if (auto all = blobs.list("hips/" + d.id + "/"); all) {
+      for (auto const& b : *all)
+        if (!b.key.starts_with(hips_prefix(d.id, payload->version))) (void)blobs.remove(b.key);
+    }
     if (!published->empty() && *published != key) {
       if (auto s = blobs.remove(*published); !s) {
         log::warn("old_pyramid_left", {{"dataset", d.id}, {"key", *published}, {"detail", s.error().detail}});
@@ -213,38 +220,6 @@ class Build {
       if (b.key == d.pyramid_key) continue;
       if (blobs.remove(b.key)) log::info("pyramid_leftover_removed", {{"dataset", d.id}, {"key", b.key}});
     }
-  }
-
-  // Copies a blob to a local file in large ranged reads, stopping early when the job is cancelled.
-  Status download(std::string const& key, std::filesystem::path const& to) {
-    std::error_code ec;
-    std::filesystem::create_directories(to.parent_path(), ec);
-    std::FILE* f = std::fopen(to.c_str(), "wb");
-    if (!f) return make_error(ErrorCode::internal, "Cannot create a scratch file", to.string());
-    std::vector<char> chunk(8 << 20);
-    std::uint64_t offset = 0;
-    Status result;
-    for (;;) {
-      if (ctx_.cancel().load()) {
-        result = make_error(ErrorCode::cancelled, "Cancelled");
-        break;
-      }
-      auto got = blobs_.read(key, offset, chunk);
-      if (!got) {
-        result = got.error();
-        break;
-      }
-      if (*got == 0) break;
-      if (std::fwrite(chunk.data(), 1, *got, f) != *got) {
-        result = make_error(ErrorCode::insufficient_storage, "Cannot write the scratch copy of the source",
-                            to.string());
-        break;
-      }
-      offset += *got;
-    }
-    if (std::fclose(f) != 0 && result)
-      result = make_error(ErrorCode::internal, "Cannot write the scratch copy");
-    return result;
   }
 
   Status check_disk(Dataset const& d) {
@@ -301,6 +276,17 @@ class Build {
     }
     auto old = store::publish(db_, d.id, version, key, boost::json::serialize(info), sky_object);
     if (!old) return old.error();
+    // A sky image gets its HiPS built next, queued in the transaction that publishes the version.
+    if (hips_possible(boost::json::serialize(info))) {
+      if (auto q = jobs::JobQueue::enqueue(
+              db_, {.kind = std::string(kBuildHipsJob),
+                    .subject = d.id,
+                    .payload = boost::json::serialize(boost::json::object{{"version", version}}),
+                    .max_attempts = 2,
+                    .fairness_key = d.owner_id});
+          !q)
+        return q.error();
+    }
     if (auto s = tx->commit(); !s) return s.error();
     return old;
   }

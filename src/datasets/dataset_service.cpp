@@ -243,6 +243,12 @@ Status DatasetService::remove_blobs(Dataset const& d) {
       if (auto s = blobs_.remove(b.key); !s) result = s;
     }
   }
+  // Every version's HiPS files.
+  if (auto hips = blobs_.list("hips/" + d.id + "/"); hips) {
+    for (auto const& b : *hips) {
+      if (auto s = blobs_.remove(b.key); !s) result = s;
+    }
+  }
   // Every version, including a staging pack a cancelled job may still be writing.
   auto all = blobs_.list("pyramids/" + d.id + "/");
   if (!all) return all.error();
