@@ -224,8 +224,11 @@ def test_demo_dataset_on_first_start(make_server):
     # A restart does not add a second one.
     s.stop()
     s2 = make_server(env={"DEMO_DATASET": "true"}, data_dir=s.data_dir)
-    time.sleep(0.5)
     assert s2.get("/api/datasets").json()["total"] == 1
+    # The demo decision runs on a thread the server joins on its way out: once it has exited, a second
+    # demo would have been created (a fixed 0.5 s wait could not see one: making it takes seconds).
+    assert s2.stop() == 0, s2.raw_log()
+    assert not s2.events("demo_dataset_created") and not s2.events("demo_dataset_failed"), s2.raw_log()
 
 
 def test_instances_starting_together_create_one_demo_dataset(make_server, pg_url, s3_env):
@@ -242,7 +245,11 @@ def test_instances_starting_together_create_one_demo_dataset(make_server, pg_url
     deadline = time.time() + 60
     while time.time() < deadline and not any(s.events("demo_dataset_created") for s in servers):
         time.sleep(0.2)
-    time.sleep(2)  # time for a second one, if there were going to be one
+    assert servers[0].get("/api/datasets").json()["total"] == 1
+    # Each instance joins its demo thread on its way out: once all have exited, every one has decided
+    # (a fixed 2 s wait was a guess at how long a second one would take to appear).
+    for s in servers:
+        assert s.stop() == 0, s.raw_log()
     created = [e for s in servers for e in s.events("demo_dataset_created")]
     assert len(created) == 1, created
-    assert servers[0].get("/api/datasets").json()["total"] == 1
+    assert not any(s.events("demo_dataset_failed") for s in servers), [s.raw_log() for s in servers]
