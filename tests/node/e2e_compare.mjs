@@ -37,10 +37,20 @@ const painted = () => page.waitForFunction(() => {
     document.querySelector(".compare-alignment")?.textContent;
 }, null, { timeout: 30000 });
 
+// Both viewports at rest (every spring at its target), and, when `before` is given, the view has moved
+// from those zooms: what a fixed pause after a wheel turn only hoped for on a loaded machine.
+const settled = (before = null) => page.waitForFunction((before) => {
+  const vs = window.__astropixelViewers;
+  const still = vs.every((v) => v.viewport.getZoom(true) === v.viewport.getZoom(false) &&
+    v.viewport.getCenter(true).equals(v.viewport.getCenter(false)) &&
+    v.viewport.getRotation(true) === v.viewport.getRotation(false));
+  return still && (before === null || vs.some((v, i) => v.viewport.getZoom(false) !== before[i]));
+}, before, { timeout: 30000 });
+
 try {
   await page.goto(`${base}/compare?a=${a}&b=${b}&mode=overlay`);
   await painted();
-  await page.waitForTimeout(800);
+  await settled();
   report.note = await page.locator(".compare-alignment").innerText();
   report.aligned = await page.locator(".compare-alignment").getAttribute("data-aligned");
   report.stars = { a: await stars(0), b: await stars(1) };
@@ -72,11 +82,11 @@ try {
   report.swipe.home = await page.evaluate(() => window.__astropixelViewers[0].viewport.getHomeZoom());
   await page.mouse.move(box.x + box.width * 0.15, box.y + box.height / 2);
   await page.mouse.wheel(0, -300);
-  await page.waitForTimeout(900);
+  await settled(before);
   const left = await zooms();
   await page.mouse.move(box.x + box.width * 0.85, box.y + box.height / 2);
   await page.mouse.wheel(0, -300);
-  await page.waitForTimeout(900);
+  await settled(left);
   report.swipe.zooms = [before, left, await zooms()];
   await page.screenshot({ path: `${artifacts}/compare-swipe.png` });
 } catch (e) {
