@@ -81,28 +81,52 @@ def brightness(img, x, y, r=2):
     return box.mean(axis=(0, 1))
 
 
-def test_aladin_lite_draws_our_hips_at_its_sky_position(tmp_path):
+def base_field(tmp_path):
+    """A second, wider HiPS for Aladin's base layer: a smooth north-south ramp, 1.3° wide, same centre."""
+    n = 400
+    h = fits.Header()
+    h["CTYPE1"], h["CTYPE2"] = "RA---TAN", "DEC--TAN"
+    h["CRVAL1"], h["CRVAL2"] = 150.0, 20.0
+    h["CRPIX1"], h["CRPIX2"] = n / 2 + 0.5, n / 2 + 0.5
+    h["CDELT1"], h["CDELT2"] = -12.0 / 3600, 12.0 / 3600
+    h["RADESYS"] = "ICRS"
+    data = np.repeat(np.linspace(0, 100, n, dtype=np.float32)[:, None], n, axis=1)
+    path = tmp_path / "base.fits"
+    fits.PrimaryHDU(data, h).writeto(path)
+    return path
+
+
+def show_in_aladin(tmp_path, with_base):
+    """Our star field's HiPS in Aladin (over a base HiPS of our own if with_base): the static server's request
+    log, e2e_aladin.mjs's report, the screenshot, and the probes' RA/Dec by kind."""
     image, wcs = star_field(tmp_path)
     r, out = tile_and_hips(tmp_path, image)
     assert r.returncode == 0, r.stderr
-    props = properties(out)
-    assert props["hips_frame"] == "equatorial"
+    assert properties(out)["hips_frame"] == "equatorial"
+    if with_base:
+        r, _ = tile_and_hips(tmp_path, base_field(tmp_path))
+        assert r.returncode == 0, r.stderr
 
-    stars = [tuple(float(v) for v in wcs.pixel_to_world_values(x, y)) for x, y in STARS]
-    middles = [tuple(float(v) for v in wcs.pixel_to_world_values((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
-               for a, b in zip(STARS, STARS[1:])]
-    centre = tuple(float(v) for v in wcs.pixel_to_world_values(W / 2 - 0.5, H / 2 - 0.5))
-    # 80 image pixels (160″) beyond the image's left edge: no HiPS data there, but in Aladin's view.
-    outside = tuple(float(v) for v in wcs.pixel_to_world_values(-80, H / 2))
-    probes = stars + middles + [outside]
+    def world(x, y):
+        return tuple(float(v) for v in wcs.pixel_to_world_values(x, y))
 
-    httpd, log = serve(out)
+    probes = {
+        "stars": [world(x, y) for x, y in STARS],
+        "middles": [world((a[0] + b[0]) / 2, (a[1] + b[1]) / 2) for a, b in zip(STARS, STARS[1:])],
+        # 80 image pixels (160″) beyond the image's left edge: no data of ours there, but in Aladin's view.
+        "outside": [world(-80, H / 2)],
+    }
+    centre = world(W / 2 - 0.5, H / 2 - 0.5)
+    httpd, log = serve(tmp_path)  # the HiPS host: tmp_path/stars-hips (and base-hips)
     try:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shot = ARTIFACTS / "aladin-stars.png"
-        spec = {"ra": centre[0], "dec": centre[1], "fov": 0.8, "probes": [list(p) for p in probes]}
-        base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        run = subprocess.run(["node", str(NODE / "e2e_aladin.mjs"), base, str(shot), json.dumps(spec)],
+        shot = ARTIFACTS / ("aladin-over-base.png" if with_base else "aladin-stars.png")
+        root = f"http://127.0.0.1:{httpd.server_address[1]}"
+        spec = {"ra": centre[0], "dec": centre[1], "fov": 0.8,
+                "probes": [list(p) for kind in probes.values() for p in kind]}
+        if with_base:
+            spec["base"] = f"{root}/base-hips"
+        run = subprocess.run(["node", str(NODE / "e2e_aladin.mjs"), f"{root}/stars-hips", str(shot), json.dumps(spec)],
                              capture_output=True, text=True, timeout=240, cwd=NODE)
     finally:
         httpd.shutdown()
@@ -117,26 +141,51 @@ def test_aladin_lite_draws_our_hips_at_its_sky_position(tmp_path):
     for failure in report["failed"]:
         status, path = failure.split(" ", 1)
         assert status == "404" and "/Npix" in path and not (out / path.lstrip("/")).exists(), report["failed"]
-
-    # Aladin read the properties and tiles from our HiPS, over CORS.
-    assert "/properties" in log or any(p.startswith("/properties") for p in log), log
-    tiles = [p for p in log if "/Npix" in p]
-    assert tiles, log
+    # Aladin read the properties and tiles of our HiPS, over CORS.
+    assert "/stars-hips/properties" in log, log
+    assert [p for p in log if p.startswith("/stars-hips/Norder") and "/Npix" in p], log
 
     img = Image.open(shot)
     assert img.size == (800, 600)
-    xy = report["probes"]
+    xy, at = report["probes"], {}
     assert all(p is not None and 3 <= p[0] < 797 and 3 <= p[1] < 597 for p in xy), xy
-    star_px = [brightness(img, *p) for p in xy[:len(stars)]]
-    middle_px = [brightness(img, *p) for p in xy[len(stars):len(stars) + len(middles)]]
-    outside_px = brightness(img, *xy[-1])
+    for kind, points in probes.items():
+        at[kind], xy = xy[:len(points)], xy[len(points):]
+    return img, at, log
+
+
+def test_aladin_lite_draws_our_hips_at_its_sky_position(tmp_path):
+    img, at, _ = show_in_aladin(tmp_path, with_base=False)
+    star_px = [brightness(img, *p) for p in at["stars"]]
+    middle_px = [brightness(img, *p) for p in at["middles"]]
+    outside_px = brightness(img, *at["outside"][0])
     print("stars", star_px, "middles", middle_px, "outside", outside_px)
     for p in star_px:
         assert p.mean() > 180, star_px
     for p in middle_px:
         assert p.mean() < 40 and p[2] < 60, middle_px  # dark, and not the blue background: a tile drawn there
-    assert np.allclose(outside_px, BACKGROUND, atol=12), outside_px
+    assert np.allclose(outside_px, BACKGROUND, atol=12), outside_px  # tiles transparent beyond the image
     # The check can fail: the stars' mirror images (east-west flip about the view's centre) are not bright.
-    mirrored = [brightness(img, 800 - x, y) for x, y in xy[:len(stars)]]
+    mirrored = [brightness(img, 800 - x, y) for x, y in at["stars"]]
     for p in mirrored:
         assert p.mean() < 60, mirrored
+
+
+def test_aladin_lite_overlays_our_hips_on_a_base_survey(tmp_path):
+    """Our HiPS as an overlay layer over a base HiPS (a grey ramp, also ours: the default survey needs the
+    network): opaque where the image has data, transparent beyond it, where the base layer shows."""
+    img, at, log = show_in_aladin(tmp_path, with_base=True)
+    assert "/base-hips/properties" in log, log
+    star_px = [brightness(img, *p) for p in at["stars"]]
+    middle_px = [brightness(img, *p) for p in at["middles"]]
+    outside_px = brightness(img, *at["outside"][0])
+    print("stars", star_px, "middles", middle_px, "outside", outside_px)
+    for p in star_px:
+        assert p.mean() > 180, star_px
+    for p in middle_px:
+        assert p.mean() < 40, middle_px  # our dark sky covers the ramp
+    # Beyond our image: the base layer's grey, neither Aladin's blue background nor our black.
+    assert 40 < outside_px.mean() < 230 and np.ptp(outside_px) < 8, outside_px
+    # The base ramp grows northwards (FITS rows upwards): brighter at the view's top corner than its bottom one.
+    top, bottom = brightness(img, 10, 10).mean(), brightness(img, 10, 589).mean()
+    assert top > bottom + 60, (top, bottom)

@@ -2,7 +2,8 @@
 // and Aladin's bundle from its own origin; the HiPS comes from HIPS_URL, another origin, so CORS is exercised as
 // in a deployment. No default survey: it needs the network, which the test machine does not have.
 // The page is Aladin only, at (0, 0), so Aladin's view pixels are the screenshot's pixels.
-// Usage: node e2e_aladin.mjs HIPS_URL SCREENSHOT '{"ra":..,"dec":..,"fov":..,"probes":[[ra,dec],...]}'
+// With "base" in the spec, that HiPS is Aladin's base layer and HIPS_URL an overlay layer above it.
+// Usage: node e2e_aladin.mjs HIPS_URL SCREENSHOT '{"ra":..,"dec":..,"fov":..,"probes":[[ra,dec],...][,"base":URL]}'
 //   → one JSON line {"webgl2", "probes": [[x, y] | null, ...], "requests", "failed", "console_errors", "error"}
 import http from "node:http";
 import { readFile } from "node:fs/promises";
@@ -22,7 +23,7 @@ import A from "/aladin.js";
 window.alReady = A.init.then(() => {
   // A distinctive background: where the HiPS has no tile pixel (outside the image, or transparent blanks) it shows.
   window.aladin = A.aladin("#al", {
-    survey: A.HiPS(${JSON.stringify(hipsUrl)}, { name: "astropixel" }),
+    survey: ${spec.base ? `[A.HiPS(${JSON.stringify(spec.base)}, { name: "base" }), ` : "["}A.HiPS(${JSON.stringify(hipsUrl)}, { name: "astropixel" })],
     hipsList: [], target: "${spec.ra} ${spec.dec}", fov: ${spec.fov}, cooFrame: "ICRSd",
     backgroundColor: "rgb(0, 0, 120)", showReticle: false, showFrame: false, showZoomControl: false,
     showLayersControl: false, showFullscreenControl: false, showProjectionControl: false,
@@ -50,17 +51,24 @@ const browser = await launchBrowser();
 const page = await (await browser.newContext({ viewport: { width: W, height: H } })).newPage();
 page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
 page.on("pageerror", (e) => report.console_errors.push(String(e)));
+// Requests to our HiPS are reported by path under HIPS_URL; the base HiPS's ones are only waited for.
 let pending = 0;
-page.on("request", (r) => { if (r.url().startsWith(hipsUrl)) { pending += 1; report.requests.push(r.url().slice(hipsUrl.length)); } });
+const ours = (r) => r.url().startsWith(hipsUrl);
+const watched = (r) => ours(r) || (spec.base && r.url().startsWith(spec.base));
+page.on("request", (r) => {
+  if (!watched(r)) return;
+  pending += 1;
+  if (ours(r)) report.requests.push(r.url().slice(hipsUrl.length));
+});
 page.on("requestfinished", async (r) => {
-  if (!r.url().startsWith(hipsUrl)) return;
+  if (!watched(r)) return;
   const resp = await r.response();
-  if (resp && resp.status() >= 400) report.failed.push(`${resp.status()} ${r.url().slice(hipsUrl.length)}`);
+  if (ours(r) && resp && resp.status() >= 400) report.failed.push(`${resp.status()} ${r.url().slice(hipsUrl.length)}`);
   pending -= 1;
 });
 page.on("requestfailed", (r) => {
-  if (!r.url().startsWith(hipsUrl)) return;
-  report.failed.push(`${r.failure()?.errorText} ${r.url().slice(hipsUrl.length)}`);
+  if (!watched(r)) return;
+  if (ours(r)) report.failed.push(`${r.failure()?.errorText} ${r.url().slice(hipsUrl.length)}`);
   pending -= 1;
 });
 try {
