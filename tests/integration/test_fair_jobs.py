@@ -61,10 +61,18 @@ def test_one_users_backlog_does_not_delay_another_users_build(make_server):
 def test_one_users_builds_running_at_once_are_capped(make_server):
     s = make_server(env={"WORKERS": "3", "MAX_BUILDS_PER_USER": "1", "JOB_LEASE_SECONDS": "30"})
     alice, bob = register(s)["access_token"], register(s)["access_token"]
-    assert s.request("POST", "/api/_test/slow-builds?ms=150").status_code == 204
+    # Bob's job must arrive while alice still has one waiting, or there is no backlog for it to skip.
+    # With 150 ms strips her builds could all be done before four uploads were (a sanitizer build on a
+    # loaded machine uploads slowly): the builds started during the uploads are slow (3 s strips, so
+    # alice's first holds her cap well past bob's upload), the later ones quick again.
+    assert s.request("POST", "/api/_test/slow-builds?ms=3000").status_code == 204
     alices = [upload(s, alice, i, size=(1200, 300)) for i in range(3)]
     bobs = upload(s, bob, 100, size=(1200, 300))
     db = sqlite3.connect(s.data_dir / "astropixel.db")
+    waiting = db.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND subject IN (?, ?, ?)",
+                         alices).fetchone()[0]
+    assert s.request("POST", "/api/_test/slow-builds?ms=150").status_code == 204
+    assert waiting >= 1, "alice's builds were not waiting when bob's arrived: the test proves nothing"
     most, both_seen = {}, False
     deadline = time.time() + 120
     try:
