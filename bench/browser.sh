@@ -135,6 +135,13 @@ for s in sides:
     print(f"{s:10s} first tile {d['first']:6.0f} ms  fully loaded {d['full']:6.0f} ms  tiles {d['tiles']:4.0f}  "
           f"long tasks loading {d['lc']:.0f} ({d['lt']:.0f} ms, longest {d['lm']:.0f})  "
           f"pan/zoom {d['pc']:.0f} ({d['pt']:.0f} ms, longest {d['pm']:.0f}, worst run {d['worst']:.0f})")
+# Where the time to the first tile goes (medians, ms from navigation start).
+for s in sides:
+    rs = [r for r in ok if r["side"] == s]
+    m = lambda k: statistics.median(r["fetched"][k] for r in rs)
+    print(f"{s:10s} scripts in {m('scripts_ms'):5.0f}  dataset record in {m('dataset_api_ms'):5.0f}  "
+          f"viewer made {statistics.median(r['viewer_made_ms'] for r in rs):5.0f}  .dzi asked {m('dzi_asked_ms'):5.0f}, in {m('dzi_ms'):5.0f}  "
+          f"first tile asked {m('first_tile_asked_ms'):5.0f}")
 a, p = med["astropixel"], med["osd-nginx"]
 print(f"ratio peer/ours time to first tile: {p['first'] / a['first']:.2f}   to fully loaded: {p['full'] / a['full']:.2f}")
 PY
