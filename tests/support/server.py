@@ -38,16 +38,20 @@ class Server:
         self._listening = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self, timeout=15):
+    def start(self, timeout=60):
+        # 60 s: a sanitizer build migrating a fresh PostgreSQL database on a loaded machine can take a
+        # good part of the former 15; a server that ends at start is reported at once.
         self.proc = subprocess.Popen([str(BINARY), *self.args, "serve"], env=self.env, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         self._readers = [threading.Thread(target=self._read, args=(stream,), daemon=True)
                          for stream in (self.proc.stderr, self.proc.stdout)]
         for reader in self._readers:
             reader.start()
-        if not self._listening.wait(timeout):
-            self.stop(signal.SIGKILL)
-            raise RuntimeError("server did not start:\n" + "\n".join(self.lines))
+        deadline = time.time() + timeout
+        while not self._listening.wait(0.05):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop(signal.SIGKILL)
+                raise RuntimeError(f"server did not start (exit {self.proc.returncode}):\n" + "\n".join(self.lines))
         return self
 
     def _read(self, stream):
