@@ -2,8 +2,9 @@
 // and Aladin's bundle from its own origin; the HiPS comes from HIPS_URL, another origin, so CORS is exercised as
 // in a deployment. No default survey: it needs the network, which the test machine does not have.
 // The page is Aladin only, at (0, 0), so Aladin's view pixels are the screenshot's pixels.
+// With "format" ("fits", "png") Aladin asks for those tiles rather than the one it prefers (png).
 // With "base" in the spec, that HiPS is Aladin's base layer and HIPS_URL an overlay layer above it.
-// Usage: node e2e_aladin.mjs HIPS_URL SCREENSHOT '{"ra":..,"dec":..,"fov":..,"probes":[[ra,dec],...][,"base":URL]}'
+// Usage: node e2e_aladin.mjs HIPS_URL SCREENSHOT '{"ra":..,"dec":..,"fov":..,"probes":[[ra,dec],...][,"base":URL][,"format":F]}'
 //   → one JSON line {"webgl2", "probes": [[x, y] | null, ...], "requests", "failed", "console_errors", "error"}
 import http from "node:http";
 import { readFile } from "node:fs/promises";
@@ -23,7 +24,7 @@ import A from "/aladin.js";
 window.alReady = A.init.then(() => {
   // A distinctive background: where the HiPS has no tile pixel (outside the image, or transparent blanks) it shows.
   window.aladin = A.aladin("#al", {
-    survey: ${spec.base ? `[A.HiPS(${JSON.stringify(spec.base)}, { name: "base" }), ` : "["}A.HiPS(${JSON.stringify(hipsUrl)}, { name: "astropixel" })],
+    survey: ${spec.base ? `[A.HiPS(${JSON.stringify(spec.base)}, { name: "base" }), ` : "["}A.HiPS(${JSON.stringify(hipsUrl)}, { name: "astropixel"${spec.format ? `, imgFormat: "${spec.format}"` : ""} })],
     hipsList: [], target: "${spec.ra} ${spec.dec}", fov: ${spec.fov}, cooFrame: "ICRSd",
     backgroundColor: "rgb(0, 0, 120)", showReticle: false, showFrame: false, showZoomControl: false,
     showLayersControl: false, showFullscreenControl: false, showProjectionControl: false,
@@ -46,7 +47,7 @@ const server = http.createServer(async (req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const pageUrl = `http://127.0.0.1:${server.address().port}/`;
 
-const report = { console_errors: [], requests: [], failed: [] };
+const report = { console_errors: [], requests: [], failed: [], offsite: [] };
 const browser = await launchBrowser();
 const page = await (await browser.newContext({ viewport: { width: W, height: H } })).newPage();
 page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
@@ -56,6 +57,7 @@ let pending = 0;
 const ours = (r) => r.url().startsWith(hipsUrl);
 const watched = (r) => ours(r) || (spec.base && r.url().startsWith(spec.base));
 page.on("request", (r) => {
+  if (/^https?:/.test(r.url()) && !r.url().startsWith("http://127.0.0.1")) report.offsite.push(r.url().split("?")[0]);
   if (!watched(r)) return;
   pending += 1;
   if (ours(r)) report.requests.push(r.url().slice(hipsUrl.length));
