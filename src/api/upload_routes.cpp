@@ -392,7 +392,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
       .description =
           "Metadata keys (base64 values): filename, name, description, category, visibility, "
           "stretch, cuts (LO,HI), hdu, plane. An empty file, or a body holding the whole file, "
-          "becomes a dataset at once (X-Dataset-Id)",
+          "becomes a dataset at once (X-Dataset-Id). A body whose first bytes start no accepted "
+          "image is refused (415 unsupported_format) and the upload discarded",
       .headers = {resumable,
                   {.name = "Upload-Length", .schema = R"({"type":"integer","minimum":0})", .required = true},
                   {.name = "Upload-Metadata", .description = "key base64,key base64,..."},
@@ -430,7 +431,8 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
       .tag = tag,
       .description =
           "The last byte makes the dataset (X-Dataset-Id). Bytes of a body that breaks off are "
-          "kept: resume from HEAD",
+          "kept: resume from HEAD. The file's first 16 bytes are checked as soon as they arrive: "
+          "415 unsupported_format and the upload is discarded when they start no accepted image",
       .headers = {resumable,
                   {.name = "Upload-Offset", .schema = R"({"type":"integer","minimum":0})", .required = true},
                   checksum},

@@ -99,6 +99,12 @@ void release_caches() {
   malloc_trim(0);
 }
 
+Status sniff_head(std::string_view head) {
+  head = head.substr(0, std::min(head.size(), kSniffBytes));
+  if (!signature_of(head).empty() || is_gzip(head) || is_lzw(head)) return {};
+  return unsupported("The file's content is not a recognised image");
+}
+
 std::string_view accepted_formats() {
   return "TIFF/BigTIFF/GeoTIFF, PNG, JPEG, JPEG 2000, WebP, FITS";
 }

@@ -96,6 +96,15 @@ Result<SourceInfo> probe_stored(StoredRead const& read, std::uint64_t size, std:
 
 std::string_view accepted_formats();
 
+// How many of a file's first bytes sniff_head needs: the longest signature is 12 bytes (WebP).
+inline constexpr std::size_t kSniffBytes = 16;
+// The early verdict on a file from its first bytes, before the rest arrives (uploads refuse a PDF
+// at its first request, not after 40 GB): unsupported_format when `head` (the first kSniffBytes
+// bytes, or the whole file if shorter) starts like none of the accepted formats, by the signatures
+// the build itself falls back on. gzip and Unix compress pass (FITS inside shows only once
+// inflated); the full check stays with probe() on the whole file.
+Status sniff_head(std::string_view head);
+
 // Returns freed heap to the system after a build (libvips' operation cache is kept off), so a
 // long-running server's resident memory reflects what it is doing now.
 void release_caches();

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/error_catalogue.hpp"
+#include "pyramid/source.hpp"
 #include "upload/local_file_store.hpp"
 
 namespace astropixel::upload {
@@ -40,6 +42,15 @@ Status FormFile::write(std::span<char const> bytes) {
     e.reason = errc::upload_too_large.code;
     return e;
   }
+  if (!sniffed_) {
+    // The early format check: a file that is no accepted image ends the request at its first
+    // bytes instead of after the whole body.
+    head_.append(bytes.data(), std::min(bytes.size(), pyramid::kSniffBytes - head_.size()));
+    if (head_.size() == pyramid::kSniffBytes) {
+      sniffed_ = true;
+      if (auto s = pyramid::sniff_head(head_); !s) return s;
+    }
+  }
   if (auto s = budget_.draw(key_, bytes.size()); !s) return s;
   while (!bytes.empty()) {
     auto n = ::write(fd_, bytes.data(), bytes.size());
@@ -52,6 +63,11 @@ Status FormFile::write(std::span<char const> bytes) {
 }
 
 Status FormFile::close() {
+  // A file shorter than the signatures is checked whole.
+  if (!sniffed_ && size_ > 0) {
+    sniffed_ = true;
+    if (auto s = pyramid::sniff_head(head_); !s) return s;
+  }
   int fd = fd_;
   fd_ = -1;
   if (::fdatasync(fd) != 0) {

@@ -26,8 +26,10 @@ class FormFile {
 
   // Errors: payload_too_large (upload_too_large), insufficient_storage (insufficient_disk_space:
   // the reserve would be crossed, or the disk is full), unavailable.
+  // unsupported_media_type (unsupported_format: the first bytes are no accepted image).
   Status write(std::span<char const> bytes);
-  // fdatasync and close. Errors: unavailable.
+  // fdatasync and close. Errors: unavailable, unsupported_media_type (a file shorter than the
+  // signatures that is no accepted image).
   Status close();
   // The file was moved away (into the dataset store): do not remove it.
   void keep() { kept_ = true; }
@@ -43,6 +45,8 @@ class FormFile {
   int fd_ = -1;
   bool kept_ = false;
   std::uint64_t size_ = 0;
+  std::string head_;  // the first bytes, until sniffed
+  bool sniffed_ = false;
 };
 
 }  // namespace astropixel::upload

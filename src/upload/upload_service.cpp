@@ -22,6 +22,10 @@ struct Appender::Slot {
   std::mutex mutex;  // generation, finishing, and the store's writes
   std::uint64_t generation = 0;
   bool finishing = false;
+  // The upload's first bytes (up to pyramid::kSniffBytes) as they arrive, for the early format
+  // check. In memory only: after a restart it stays short of the offset, and the check is left
+  // to the probe of the whole file.
+  std::string head;
 };
 
 Appender::~Appender() = default;
@@ -323,6 +327,7 @@ Status UploadService::write(Appender& a, std::span<char const> bytes) {
   {
     std::lock_guard lock(a.slot_->mutex);
     if (a.slot_->generation != a.generation_) return taken_over();
+    if (auto s = sniff(a, bytes); !s) return s;
     if (auto s = store_->write(*a.writer_, bytes); !s) return s;
   }
   if (a.checksum_) {
@@ -334,9 +339,41 @@ Status UploadService::write(Appender& a, std::span<char const> bytes) {
   return {};
 }
 
+Status UploadService::sniff(Appender& a, std::span<char const> bytes) {
+  auto& head = a.slot_->head;
+  auto at = a.offset();
+  // Only with every byte before this one at hand (not after a restart mid-head).
+  if (at >= pyramid::kSniffBytes || head.size() != at) return {};
+  auto take = std::min<std::size_t>(bytes.size(), pyramid::kSniffBytes - at);
+  std::string candidate = head + std::string(bytes.data(), take);
+  if (candidate.size() < pyramid::kSniffBytes && at + bytes.size() < a.length_) {
+    head = std::move(candidate);
+    return {};
+  }
+  if (auto s = pyramid::sniff_head(candidate); !s) {
+    // Nothing of this request is kept: end_append discards the upload whole.
+    a.rejected_ = true;
+    return s;
+  }
+  head = std::move(candidate);
+  return {};
+}
+
 void UploadService::rollback(Appender& a) {
   std::lock_guard lock(a.slot_->mutex);
-  if (a.slot_->generation == a.generation_) store_->rollback(*a.writer_, a.start_);
+  if (a.slot_->generation == a.generation_) {
+    store_->rollback(*a.writer_, a.start_);
+    if (a.slot_->head.size() > a.start_) a.slot_->head.resize(a.start_);
+  }
+}
+
+Error UploadService::reject(std::string const& id, std::string const& store_record, Error why) {
+  store_->discard(id, store_record);
+  if (auto conn = pool_.acquire()) (void)(*conn)->query("DELETE FROM uploads WHERE id = $1", {id});
+  budget_.release(id);
+  drop_slot(id);
+  log::info("upload_rejected", {{"upload", id}, {"code", why.machine_code()}, {"detail", why.detail}});
+  return why;
 }
 
 Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique_ptr<Appender> a,
@@ -344,6 +381,20 @@ Result<Upload> UploadService::end_append(auth::Principal const& who, std::unique
   // The verdict first. Bytes past Upload-Length refuse the request whole. With a checksum, only a
   // whole body that matches counts (an interrupted one cannot be verified).
   Status outcome = body;
+  if (a->rejected_) {
+    // Not an image we accept, seen from its first bytes: the upload ends here, as it would after
+    // its last byte (the bytes removed, the upload forgotten), without waiting for the rest.
+    std::string id = a->id_;
+    auto u = get(who, id);
+    {
+      std::lock_guard lock(a->slot_->mutex);
+      ++a->slot_->generation;  // no more writes
+    }
+    Error why = body ? make_error(ErrorCode::internal, "Upload refused") : body.error();
+    a.reset();
+    if (!u) return u.error();
+    return reject(id, u->store_record, std::move(why));
+  }
   if (a->refused_) rollback(*a);
   if (a->checksum_) {
     Status verdict = outcome ? a->checksum_->verify() : outcome;
@@ -414,13 +465,7 @@ Result<Upload> UploadService::finish(auth::Principal const& who, std::string con
     if (code == ErrorCode::unsupported_media_type || code == ErrorCode::unprocessable ||
         code == ErrorCode::validation) {
       // The bytes are not an image we accept: remove them and the upload, and say why.
-      store_->discard(id, u->store_record);
-      if (auto conn = pool_.acquire()) (void)(*conn)->query("DELETE FROM uploads WHERE id = $1", {id});
-      budget_.release(id);
-      drop_slot(id);
-      log::info("upload_rejected",
-                {{"upload", id}, {"code", d.error().machine_code()}, {"detail", d.error().detail}});
-      return d.error();
+      return reject(id, u->store_record, d.error());
     }
     release();
     return d.error();

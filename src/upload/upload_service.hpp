@@ -4,9 +4,10 @@
 // where the request says they go only when that equals the offset. One writer per upload at a
 // time: a new PATCH takes the upload over from a stalled one, whose later writes are refused, so two
 // requests never interleave. A request with Upload-Checksum counts only when its whole body arrived
-// and matches; otherwise its bytes are dropped. On the last byte the image is probed (its header
-// only) and becomes a dataset with its build job. Every upload's room on the local disk is reserved
-// in a DiskBudget (disk_budget.hpp) at creation and re-checked as bytes arrive.
+// and matches; otherwise its bytes are dropped. Its first bytes are sniffed as they arrive (the
+// build's own signatures): a file that is no accepted image is refused and discarded at once. On the last
+// byte the image is probed (its header only) and becomes a dataset with its build job. Every upload's room on
+// the local disk is reserved in a DiskBudget (disk_budget.hpp) at creation and re-checked as bytes arrive.
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -82,7 +83,8 @@ class Appender {
   std::unique_ptr<Checksum> checksum_;  // the request's Upload-Checksum, if any
   std::string id_;
   std::uint64_t start_ = 0, length_ = 0;
-  bool refused_ = false;  // the body broke a rule: the request is refused whole
+  bool refused_ = false;   // the body broke a rule: the request is refused whole
+  bool rejected_ = false;  // the first bytes are no image we accept: the upload is discarded
 };
 
 class UploadService {
@@ -145,6 +147,11 @@ class UploadService {
   void drop_slot(std::string const& id);
   bool still_mine(Appender const& a);
   void rollback(Appender& a);
+  // The early format check on the upload's first bytes, under the slot's lock. Errors:
+  // unsupported_media_type (unsupported_format).
+  Status sniff(Appender& a, std::span<char const> bytes);
+  // Removes a refused upload's bytes and row; returns `why`.
+  Error reject(std::string const& id, std::string const& store_record, Error why);
   Result<Upload> load(db::Connection& c, std::string const& id);
   Result<Upload> finish(auth::Principal const& who, std::string const& id, UploadStore::Writer* last);
   Result<datasets::Dataset> make_dataset(std::string const& owner, Metadata const& metadata,

@@ -19,6 +19,11 @@
 namespace astropixel::upload {
 namespace {
 
+// `n` bytes that start like a PNG, so the early format check lets them in.
+std::string image(std::size_t n, char fill) {
+  return std::string("\x89PNG\r\n\x1a\n", 8) + std::string(n - 8, fill);
+}
+
 std::string sha256_header(std::string const& body) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -162,7 +167,7 @@ class Uploads : public db::testing::FreshDatabase {
 
 TEST_P(Uploads, AMatchingChecksumKeepsTheBytesAndMakesThemDurable) {
   auto id = create(1000);
-  std::string body(400, 'a');
+  std::string body = image(400, 'a');
   auto u = patch(id, 0, body, checksum_of(body));
   ASSERT_TRUE(u.has_value()) << u.error().message;
   EXPECT_EQ(u->offset, 400u);
@@ -171,7 +176,7 @@ TEST_P(Uploads, AMatchingChecksumKeepsTheBytesAndMakesThemDurable) {
 
 TEST_P(Uploads, AWrongChecksumIsNeverAcknowledgedAndItsBytesAreDropped) {
   auto id = create(1000);
-  ASSERT_TRUE(patch(id, 0, std::string(200, 'a')).has_value());
+  ASSERT_TRUE(patch(id, 0, image(200, 'a')).has_value());
   std::string body(400, 'b');
   auto wrong = body;
   wrong[123] ^= 1;             // one bit
@@ -190,7 +195,7 @@ TEST_P(Uploads, AWrongChecksumIsNeverAcknowledgedAndItsBytesAreDropped) {
 
 TEST_P(Uploads, AChecksummedBodyThatBreaksOffIsDroppedAndItsErrorAnswered) {
   auto id = create(1000);
-  std::string body(400, 'c');
+  std::string body = image(400, 'c');
   auto u = patch(id, 0, body.substr(0, 300), checksum_of(body), failure(ErrorCode::bad_request));
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(u.error().code, ErrorCode::bad_request);
@@ -199,7 +204,7 @@ TEST_P(Uploads, AChecksummedBodyThatBreaksOffIsDroppedAndItsErrorAnswered) {
 
 TEST_P(Uploads, ABodyThatBreaksOffWithoutAChecksumKeepsWhatArrived) {
   auto id = create(1000);
-  auto u = patch(id, 0, std::string(300, 'd'), nullptr, failure(ErrorCode::bad_request));
+  auto u = patch(id, 0, image(300, 'd'), nullptr, failure(ErrorCode::bad_request));
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(offset_of(id), 300u);
   EXPECT_EQ(store_->durable, 1);
@@ -207,7 +212,7 @@ TEST_P(Uploads, ABodyThatBreaksOffWithoutAChecksumKeepsWhatArrived) {
 
 TEST_P(Uploads, BytesPastUploadLengthRefuseTheWholeRequest) {
   auto id = create(500);
-  auto u = patch(id, 0, std::string(600, 'e'));
+  auto u = patch(id, 0, image(600, 'e'));
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(u.error().reason, "past_upload_length");
   EXPECT_EQ(offset_of(id), 0u);
@@ -216,7 +221,7 @@ TEST_P(Uploads, BytesPastUploadLengthRefuseTheWholeRequest) {
 TEST_P(Uploads, AStoreThatCannotMakeBytesDurableIsNeverAcknowledged) {
   auto id = create(1000);
   store_->fail_durable = true;
-  std::string body(400, 'f');
+  std::string body = image(400, 'f');
   auto u = patch(id, 0, body, checksum_of(body));
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(u.error().code, ErrorCode::unavailable);
@@ -225,7 +230,7 @@ TEST_P(Uploads, AStoreThatCannotMakeBytesDurableIsNeverAcknowledged) {
 TEST_P(Uploads, AFullDiskStopsTheRequestAndKeepsWhatWasWritten) {
   auto id = create(1000);
   store_->full_after = 250;
-  auto u = patch(id, 0, std::string(400, 'g'));
+  auto u = patch(id, 0, image(400, 'g'));
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(u.error().code, ErrorCode::insufficient_storage);
   EXPECT_EQ(offset_of(id), 200u);  // whole pieces of 100 before the one that did not fit
@@ -248,15 +253,16 @@ TEST_P(Uploads, ANewerRequestTakesOverAndTheOlderOnesWritesAreRefused) {
 TEST_P(Uploads, AFailedAssemblyLeavesTheUploadCompleteForTheNextTry) {
   auto id = create(100);
   store_->fail_assemble = true;
-  auto u = patch(id, 0, std::string(100, 'h'));
+  auto u = patch(id, 0, image(100, 'h'));
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(u.error().code, ErrorCode::unavailable);
   EXPECT_EQ(offset_of(id), 100u);
   store_->fail_assemble = false;
-  // Not an image: refused at finishing, and the upload with its bytes is forgotten.
+  // A PNG signature and nothing readable: refused at finishing, and the upload with its bytes is
+  // forgotten.
   auto again = service_->finish(who_, id);
   ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code, ErrorCode::unsupported_media_type);
+  EXPECT_EQ(again.error().reason, "corrupt_image");
   EXPECT_EQ(store_->discarded, 1);
   EXPECT_EQ(service_->get(who_, id).error().code, ErrorCode::not_found);
 }
@@ -275,7 +281,7 @@ TEST_P(Uploads, CreationCountsTheRoomPromisedToOtherOpenUploads) {
 
 TEST_P(Uploads, AWriteThatWouldCrossTheReserveStopsAndKeepsTheBytesSoFar) {
   auto id = create(1000);
-  ASSERT_TRUE(patch(id, 0, std::string(300, 'i')).has_value());
+  ASSERT_TRUE(patch(id, 0, image(300, 'i')).has_value());
   free_ = 300 + 1150;  // something else took the room: 150 left above the reserve
   auto u = patch(id, 300, std::string(400, 'i'));
   ASSERT_FALSE(u.has_value());
@@ -287,4 +293,19 @@ TEST_P(Uploads, AWriteThatWouldCrossTheReserveStopsAndKeepsTheBytesSoFar) {
 INSTANTIATE_TEST_SUITE_P(Sqlite, Uploads, ::testing::Values(db::Dialect::sqlite), db::testing::backend_name);
 
 }  // namespace
+TEST_P(Uploads, AFileThatStartsLikeNoImageIsRefusedAtItsFirstBytesAndDiscarded) {
+  auto id = create(100000);
+  // Eight bytes say nothing yet; the request that completes the head is refused whole.
+  ASSERT_TRUE(patch(id, 0, "%PDF-1.7").has_value());
+  auto u = patch(id, 8, "\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj" + std::string(500, ' '));
+  ASSERT_FALSE(u.has_value());
+  EXPECT_EQ(u.error().reason, "unsupported_format");
+  EXPECT_EQ(service_->get(who_, id).error().code, ErrorCode::not_found);
+  EXPECT_EQ(used(), 0u) << "no byte stays on disk";
+  // A real image's head passes the same way.
+  auto png = create(100000);
+  ASSERT_TRUE(patch(png, 0, image(8, 'x')).has_value());
+  EXPECT_EQ(patch(png, 8, std::string(500, 'x'))->offset, 508u);
+}
+
 }  // namespace astropixel::upload

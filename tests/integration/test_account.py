@@ -135,7 +135,7 @@ def test_delete_account_removes_datasets_files_and_sessions(make_server):
     # An upload in progress (half its bytes sent).
     created = tus.create(s, u["access_token"], 1000, {"filename": "b.png"})
     assert created.status_code == 201
-    assert tus.patch(s, u["access_token"], created.headers["Location"], 0, b"\0" * 500).status_code == 204
+    assert tus.patch(s, u["access_token"], created.headers["Location"], 0, b"\x89PNG\r\n\x1a\n" + b"\0" * 492).status_code == 204
     partial = list((s.data_dir / "uploads").glob("*.part"))
     assert len(partial) == 1 and partial[0].stat().st_size == 500
     for d in (d1, d2):

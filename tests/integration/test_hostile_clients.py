@@ -63,7 +63,9 @@ def test_413_reaches_a_client_still_sending_a_chunked_body(make_server):
                    f"Upload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
                    "Transfer-Encoding: chunked\r\n\r\n").encode())
         chunk = b"%x\r\n" % 1000 + b"\0" * 1000 + b"\r\n"
-        for _ in range(25):
+        # A PNG's signature first: past the early format check.
+        c.sendall(b"%x\r\n" % 1000 + b"\x89PNG\r\n\x1a\n" + b"\0" * 992 + b"\r\n")
+        for _ in range(24):
             c.sendall(chunk)
         time.sleep(0.3)  # past the limit: the server has answered by now, and the client goes on
         for _ in range(200):
@@ -181,7 +183,7 @@ def test_a_trickling_upload_is_cut_and_keeps_what_arrived(make_server):
     c.sendall((f"PATCH {loc} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nAuthorization: Bearer {token}\r\n"
                "Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: 100000\r\n\r\n"
                ).encode())
-    c.sendall(b"a" * 500)
+    c.sendall(b"\x89PNG\r\n\x1a\n" + b"a" * 492)  # a PNG's signature: past the early format check
     sent, t0, cut = 500, time.time(), False
     # 10 bytes every 0.2 s is 50 bytes/s: each pause is far inside HTTP_BODY_TIMEOUT, the rate is not.
     while time.time() - t0 < 15:

@@ -199,9 +199,11 @@ def test_size_limits(make_server):
     r = tus.patch(s, token, loc, 0, b"\0" * 20001)  # over MAX_CHUNK_SIZE, declared: refused unread
     assert r.status_code == 413
     assert tus.head(s, token, loc).headers["Upload-Offset"] == "0"
-    # Chunked (no declared length): stopped after the limit; what arrived before is kept.
+    # Chunked (no declared length): stopped after the limit; what arrived before is kept. (It
+    # starts like a PNG: the early format check would refuse zeros first.)
     def body():
-        for _ in range(30):
+        yield b"\x89PNG\r\n\x1a\n" + b"\0" * 992
+        for _ in range(29):
             yield b"\0" * 1000
     r = requests.patch(s.url(loc), headers=tus.headers(token, Upload_Offset=0,
                                                         Content_Type="application/offset+octet-stream"),
@@ -239,7 +241,7 @@ def test_uploads_belong_to_their_creator(server, user):
 
 def test_termination(server, user):
     token = user["access_token"]
-    r = tus.create(server, token, 1000, body=b"\1" * 100)
+    r = tus.create(server, token, 1000, body=b"\x89PNG\r\n\x1a\n" + b"\1" * 92)
     loc = r.headers["Location"]
     upload_id = loc.rsplit("/", 1)[1]
     assert upload_leftovers(server, upload_id) != []
@@ -276,6 +278,58 @@ def test_bytes_that_are_not_an_accepted_image_are_refused_and_removed(server, us
     assert tus.head(server, token, loc).status_code == 404
     assert upload_leftovers(server) == []
     assert server.get("/api/datasets", headers=bearer(token)).json()["total"] == 0
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(20)
+TEXT = b"SIMPLE = T / not quite a FITS card, just text\n"
+
+
+@pytest.mark.parametrize("head", [PDF, ZIP, TEXT], ids=["pdf", "zip", "text"])
+def test_a_file_that_is_no_image_is_refused_at_its_first_bytes(server, user, head):
+    """A large upload of a PDF/ZIP/text file is stopped at its first PATCH, long before its last
+    byte: 415 unsupported_format, the upload and every byte of it gone, a later PATCH answers 404
+    as for any forgotten upload."""
+    token = user["access_token"]
+    length = 64 << 20
+    first = (head + os.urandom(256 << 10))[:256 << 10]
+    r = tus.create(server, token, length, {"filename": "scan.png"})
+    assert r.status_code == 201, r.text
+    loc = r.headers["Location"]
+    r = tus.patch(server, token, loc, 0, first)
+    assert r.status_code == 415, r.text
+    assert r.json()["code"] == "unsupported_format"
+    assert tus.head(server, token, loc).status_code == 404
+    r = tus.patch(server, token, loc, len(first), os.urandom(4096))
+    assert r.status_code == 404, r.text
+    assert upload_leftovers(server) == []
+    assert server.get("/api/datasets", headers=bearer(token)).json()["total"] == 0
+
+
+def test_the_head_is_sniffed_across_requests_and_with_creation(server, user):
+    token = user["access_token"]
+    # Five bytes say nothing yet: taken; the next request completes the head and is refused.
+    r = tus.create(server, token, 1 << 20, {"filename": "a.png"})
+    loc = r.headers["Location"]
+    r = tus.patch(server, token, loc, 0, PDF[:5])
+    assert r.status_code == 204, r.text
+    r = tus.patch(server, token, loc, 5, PDF[5:] + bytes(4096))
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_format", r.text
+    assert tus.head(server, token, loc).status_code == 404
+    # The first bytes in the creating request (creation-with-upload).
+    r = tus.create(server, token, 1 << 20, {"filename": "b.png"}, body=ZIP + bytes(8192))
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_format", r.text
+    # A real image's head passes, and a file shorter than the signatures is judged whole.
+    image = png_bytes(64, 48)
+    r = tus.create(server, token, len(image), {"filename": "c.png"})
+    loc = r.headers["Location"]
+    assert tus.patch(server, token, loc, 0, image[:100]).status_code == 204
+    assert tus.patch(server, token, loc, 100, image[100:]).status_code == 204
+    r = tus.create(server, token, 3, {"filename": "d.png"})
+    r = tus.patch(server, token, r.headers["Location"], 0, b"abc")
+    assert r.status_code == 415 and r.json()["code"] == "unsupported_format", r.text
+    assert upload_leftovers(server) == []
+    assert server.get("/api/datasets", headers=bearer(token)).json()["total"] == 1
 
 
 def test_pixel_limit_is_checked_when_the_upload_finishes(make_server):
