@@ -275,8 +275,7 @@ Result<Answer> pixels(Call& call, tiles::TileDirectory& directory) {
     auto bytes = pack.value_tile(c, r);
     if (!bytes) return bytes.error();
     auto rect = g.tile(top, c, r);
-    auto values =
-        pyramid::decode_data_tile(*bytes, rect.width * static_cast<std::uint32_t>(bands), rect.height);
+    auto values = pyramid::decode_value_tile(pack.value_encoding(), *bytes, rect.width, rect.height, bands);
     if (!values) return values.error();
     return std::make_shared<std::vector<float> const>(std::move(*values));
   };

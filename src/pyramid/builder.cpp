@@ -92,7 +92,10 @@ class Builder {
   void set_top_data(float const* values) { top_data_ = values; }
   // Also keep `bands` bands of full-resolution original values (ADR 0031): from `values` (width ×
   // bands floats per row, reset per strip) or, when it is null, from the display strip itself.
-  void keep_values(int bands) { value_bands_ = bands; }
+  void keep_values(int bands, ValueEncoding encoding) {
+    value_bands_ = bands;
+    value_encoding_ = encoding;
+  }
   void set_top_values(float const* values) { top_values_ = values; }
 
   // Encodes the level's strip as one row of tiles, then averages it into the level below.
@@ -203,31 +206,30 @@ class Builder {
         if (auto s = sink_.put_data(l, c, lv.tile_row, data_out[c]); !s) return s;
       }
       if (values) {
-        if (auto s = sink_.put_values(c, lv.tile_row, value_bands_, values_out[c]); !s) return s;
+        if (auto s =
+                sink_.put_values(c, lv.tile_row, value_bands_, to_string(value_encoding_), values_out[c]);
+            !s)
+          return s;
       }
       ++tiles_;
     }
     return {};
   }
 
-  // One tile of every band's values, interleaved, encoded as a data tile bands × wider.
+  // One tile of every band's values: from the source's stretched rows, or the 8-bit strip itself.
   Status encode_values(Level const& lv, TileRect const& rect, std::vector<unsigned char>& out) const {
     auto const vb = static_cast<std::size_t>(value_bands_);
     if (top_values_) {
-      return encode_data_tile(top_values_ + rect.x * vb, rect.width * value_bands_, lv.filled, lv.width * vb,
-                              out);
+      return encode_value_tile(value_encoding_, top_values_ + rect.x * vb, rect.width, lv.filled,
+                               value_bands_, lv.width * vb, out);
     }
-    std::vector<float> f(static_cast<std::size_t>(rect.width) * vb * lv.filled);
-    std::size_t const stride = static_cast<std::size_t>(lv.width) * bands_;
-    for (std::uint32_t r = 0; r < lv.filled; ++r) {
-      auto const* p = lv.strip.data() + r * stride + static_cast<std::size_t>(rect.x) * bands_;
-      std::copy(p, p + rect.width * vb, f.begin() + static_cast<std::ptrdiff_t>(r * rect.width * vb));
-    }
-    return encode_data_tile(f.data(), rect.width * value_bands_, lv.filled, rect.width * vb, out);
+    return encode_value_tile(lv.strip.data() + static_cast<std::size_t>(rect.x) * bands_, rect.width,
+                             lv.filled, value_bands_, static_cast<std::size_t>(lv.width) * bands_, out);
   }
 
   Geometry const& g_;
   int value_bands_ = 0;
+  ValueEncoding value_encoding_ = ValueEncoding::u8;
   float const* top_values_ = nullptr;
   int bands_;
   BuildOptions const& opts_;
@@ -291,7 +293,13 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   bool const data = sink.keeps_data() && (*source)->has_data();
   Builder builder(g, info.display_bands, options, sink, data);
   int const value_bands = sink.keeps_data() && !data ? (*source)->value_bands() : 0;
-  builder.keep_values(value_bands);
+  // Integer samples keep their width (8-bit display bytes are the values themselves).
+  bool const stretched = value_bands && !info.stretch_json.empty();
+  auto encoding = !stretched                       ? ValueEncoding::u8
+                  : info.sample_format == "uchar"  ? ValueEncoding::u8
+                  : info.sample_format == "ushort" ? ValueEncoding::u16
+                                                   : ValueEncoding::f32;
+  builder.keep_values(value_bands, encoding);
   std::uint64_t const first_pass_rows = two_pass ? info.height : 0;
   p.stage = "tiling";
   p.rows_total = first_pass_rows + info.height;
@@ -301,8 +309,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
     if (auto s = (*source)->read_rows(y, rows, builder.top_strip()); !s) return s.error();
     builder.set_top_rows(rows);
     if (data) builder.set_top_data((*source)->data_rows().data());
-    if (value_bands && !(*source)->value_rows().empty())
-      builder.set_top_values((*source)->value_rows().data());
+    if (stretched) builder.set_top_values((*source)->value_rows().data());
     if (auto s = builder.emit(g.max_level()); !s) return s.error();
     p.rows_done = first_pass_rows + y + rows;
     p.tiles = builder.tiles();

@@ -52,6 +52,109 @@ Result<std::vector<float>> decode_data_tile(std::span<unsigned char const> bytes
   return values;
 }
 
+namespace {
+
+Error corrupt_values() {
+  Error e = make_error(ErrorCode::unprocessable, "Corrupt pyramid pack", "bad value tile");
+  e.reason = errc::corrupt_pack.code;
+  return e;
+}
+
+Status compress(std::vector<unsigned char> const& planes, std::vector<unsigned char>& out) {
+  out.resize(ZSTD_compressBound(planes.size()));
+  std::size_t size = ZSTD_compress(out.data(), out.size(), planes.data(), planes.size(), 1);
+  if (ZSTD_isError(size)) return make_error(ErrorCode::internal, "Cannot compress a value tile");
+  out.resize(size);
+  return {};
+}
+
+// Integer samples → planes of left differences: plane (band, byte) holds width × height bytes.
+template <typename Sample>
+Status encode_integers(std::uint32_t width, std::uint32_t height, int bands, int bytes, Sample const& sample,
+                       std::vector<unsigned char>& out) {
+  std::size_t const n = static_cast<std::size_t>(width) * height;
+  std::vector<unsigned char> planes(n * static_cast<std::size_t>(bands) * static_cast<std::size_t>(bytes));
+  for (int b = 0; b < bands; ++b) {
+    for (std::uint32_t y = 0; y < height; ++y) {
+      std::uint32_t left = 0;
+      for (std::uint32_t x = 0; x < width; ++x) {
+        std::uint32_t v = sample(x, y, b);
+        std::uint32_t d = v - left;
+        left = v;
+        std::size_t at = static_cast<std::size_t>(y) * width + x;
+        for (int k = 0; k < bytes; ++k)
+          planes[(static_cast<std::size_t>(b) * bytes + k) * n + at] =
+              static_cast<unsigned char>(d >> (8 * k));
+      }
+    }
+  }
+  return compress(planes, out);
+}
+
+}  // namespace
+
+char const* to_string(ValueEncoding e) {
+  return kValueEncodings[static_cast<int>(e)];
+}
+
+Result<ValueEncoding> parse_value_encoding(std::string_view name) {
+  for (int i = 0; i < 3; ++i) {
+    if (name == kValueEncodings[i]) return static_cast<ValueEncoding>(i);
+  }
+  return corrupt_values();
+}
+
+Status encode_value_tile(ValueEncoding encoding, float const* values, std::uint32_t width,
+                         std::uint32_t height, int bands, std::size_t stride,
+                         std::vector<unsigned char>& out) {
+  auto const nb = static_cast<std::size_t>(bands);
+  if (encoding == ValueEncoding::f32) return encode_data_tile(values, width * nb, height, stride, out);
+  auto sample = [&](std::uint32_t x, std::uint32_t y, int b) {
+    return static_cast<std::uint32_t>(values[y * stride + x * nb + static_cast<std::size_t>(b)]);
+  };
+  return encode_integers(width, height, bands, encoding == ValueEncoding::u8 ? 1 : 2, sample, out);
+}
+
+Status encode_value_tile(unsigned char const* samples, std::uint32_t width, std::uint32_t height, int bands,
+                         std::size_t stride, std::vector<unsigned char>& out) {
+  auto const nb = static_cast<std::size_t>(bands);
+  auto sample = [&](std::uint32_t x, std::uint32_t y, int b) {
+    return std::uint32_t{samples[y * stride + x * nb + static_cast<std::size_t>(b)]};
+  };
+  return encode_integers(width, height, bands, 1, sample, out);
+}
+
+Result<std::vector<float>> decode_value_tile(ValueEncoding encoding, std::span<unsigned char const> bytes,
+                                             std::uint32_t width, std::uint32_t height, int bands) {
+  auto const nb = static_cast<std::size_t>(bands);
+  if (encoding == ValueEncoding::f32)
+    return decode_data_tile(bytes, width * static_cast<std::uint32_t>(nb), height);
+  int const size = encoding == ValueEncoding::u8 ? 1 : 2;
+  std::size_t const n = static_cast<std::size_t>(width) * height;
+  std::vector<unsigned char> planes(n * nb * static_cast<std::size_t>(size));
+  std::size_t got = ZSTD_decompress(planes.data(), planes.size(), bytes.data(), bytes.size());
+  if (ZSTD_isError(got) || got != planes.size()) return corrupt_values();
+  std::uint32_t const mask = size == 1 ? 0xffu : 0xffffu;
+  std::vector<float> values(n * nb);
+  for (std::size_t b = 0; b < nb; ++b) {
+    for (std::uint32_t y = 0; y < height; ++y) {
+      std::uint32_t left = 0;
+      for (std::uint32_t x = 0; x < width; ++x) {
+        std::size_t at = static_cast<std::size_t>(y) * width + x;
+        std::uint32_t d = 0;
+        for (int k = 0; k < size; ++k)
+          d |=
+              std::uint32_t{
+                  planes[(b * static_cast<std::size_t>(size) + static_cast<std::size_t>(k)) * n + at]}
+              << (8 * k);
+        left = (left + d) & mask;
+        values[at * nb + b] = static_cast<float>(left);
+      }
+    }
+  }
+  return values;
+}
+
 void shrink_float_rows(float const* top, float const* bottom, std::uint32_t width, float* out) {
   std::uint32_t out_width = (width + 1) / 2;
   for (std::uint32_t x = 0; x < out_width; ++x) {

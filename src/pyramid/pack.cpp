@@ -105,8 +105,9 @@ Status PackWriter::put_data(int level, std::uint32_t col, std::uint32_t row,
   return write_all(bytes.data(), bytes.size());
 }
 
-Status PackWriter::put_values(std::uint32_t col, std::uint32_t row, int bands,
+Status PackWriter::put_values(std::uint32_t col, std::uint32_t row, int bands, char const* encoding,
                               std::span<unsigned char const> bytes) {
+  value_encoding_ = encoding;
   int const top = geometry_->max_level();
   if (values_index_.empty())
     values_index_.assign(std::size_t{geometry_->cols(top)} * geometry_->rows(top), {0, 0});
@@ -161,7 +162,7 @@ Status PackWriter::commit() {
   if (!values_index_.empty()) {
     meta["values"] = {{"index_offset", values_index_offset},
                       {"tiles", values_index_.size()},
-                      {"encoding", kDataEncoding},
+                      {"encoding", value_encoding_},
                       {"bands", value_bands_}};
   }
   std::string meta_text = boost::json::serialize(meta);
@@ -256,7 +257,9 @@ Result<std::unique_ptr<PackReader>> PackReader::parse(ReadAt const& read, std::u
       values_offset = d->at("index_offset").to_number<std::uint64_t>();
       values_count = d->at("tiles").to_number<std::uint64_t>();
       auto bands = d->at("bands").to_number<std::int64_t>();
-      if (d->at("encoding").as_string() != kDataEncoding) return corrupt("unknown values encoding");
+      auto encoding = parse_value_encoding(d->at("encoding").as_string());
+      if (!encoding) return corrupt("unknown values encoding");
+      r->value_encoding_ = *encoding;
       if (bands < 1 || bands > 4) return corrupt("bad value bands");
       r->value_bands_ = static_cast<int>(bands);
     }

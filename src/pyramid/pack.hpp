@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "pyramid/data_tile.hpp"
 #include "pyramid/tile_sink.hpp"
 
 namespace astropixel::pyramid {
@@ -36,7 +37,7 @@ class PackWriter final : public TileSink {
   bool keeps_data() const override { return true; }
   Status put_data(int level, std::uint32_t col, std::uint32_t row,
                   std::span<unsigned char const> bytes) override;
-  Status put_values(std::uint32_t col, std::uint32_t row, int bands,
+  Status put_values(std::uint32_t col, std::uint32_t row, int bands, char const* encoding,
                     std::span<unsigned char const> bytes) override;
   Status commit() override;
   std::uint64_t bytes_written() const override { return offset_; }
@@ -50,6 +51,7 @@ class PackWriter final : public TileSink {
   std::unique_ptr<Geometry> geometry_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_, values_index_;
   int value_bands_ = 0;
+  std::string value_encoding_;
   std::uint64_t offset_ = 0;
   bool committed_ = false;
 };
@@ -86,8 +88,9 @@ class PackReader {
   // Bands of full-resolution original values kept for an image without a data pyramid (colour,
   // 8-bit; ADR 0031); 0 when the pack has none.
   int value_bands() const { return value_bands_; }
-  // One full-resolution tile of them: width × height × value_bands() interleaved float32, encoded as a
-  // data tile of width × value_bands() columns. Errors: not_found.
+  // How they are encoded (decode with decode_value_tile).
+  ValueEncoding value_encoding() const { return value_encoding_; }
+  // One full-resolution tile of them, encoded. Errors: not_found.
   Result<std::vector<unsigned char>> value_tile(std::uint32_t col, std::uint32_t row) const;
 
  private:
@@ -105,6 +108,7 @@ class PackReader {
   std::unique_ptr<Geometry> geometry_;
   std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_, values_index_;
   int value_bands_ = 0;
+  ValueEncoding value_encoding_ = ValueEncoding::f32;
   std::pair<std::uint64_t, std::uint64_t> preview_{0, 0};
 };
 

@@ -174,8 +174,8 @@ TEST(Pack, BandValuesRoundTripAndAreCheckedLikeTiles) {
         for (std::uint32_t c = 0; c < g.cols(l); ++c) {
           ASSERT_TRUE(w.put(l, c, r, bytes_of("tile")));
           if (values && l == top) {
-            ASSERT_TRUE(
-                w.put_values(c, r, 3, bytes_of("values " + std::to_string(c) + "_" + std::to_string(r))));
+            ASSERT_TRUE(w.put_values(c, r, 3, "u16-delta-zstd",
+                                     bytes_of("values " + std::to_string(c) + "_" + std::to_string(r))));
           }
         }
       }
@@ -186,6 +186,7 @@ TEST(Pack, BandValuesRoundTripAndAreCheckedLikeTiles) {
   {
     auto reader = PackReader::open(path).value();
     EXPECT_EQ(reader->value_bands(), 3);
+    EXPECT_EQ(reader->value_encoding(), ValueEncoding::u16);
     EXPECT_FALSE(reader->has_data());
     for (std::uint32_t r = 0; r < g.rows(top); ++r) {
       for (std::uint32_t c = 0; c < g.cols(top); ++c) {

@@ -32,10 +32,10 @@ class TileSink {
     return {};
   }
   // The full-resolution values of every band of an image without a data pyramid (colour, 8-bit;
-  // ADR 0031): one tile of `bands` interleaved values per pixel, encoded like a data tile. Only
-  // sinks that keep data get it.
+  // ADR 0031): one tile of `bands` interleaved values per pixel, encoded as `encoding` names
+  // (data_tile.hpp's kValueEncodings). Only sinks that keep data get it.
   virtual Status put_values(std::uint32_t /*col*/, std::uint32_t /*row*/, int /*bands*/,
-                            std::span<unsigned char const> /*bytes*/) {
+                            char const* /*encoding*/, std::span<unsigned char const> /*bytes*/) {
     return {};
   }
   // Makes the result visible atomically. Without commit, the destructor removes everything written.

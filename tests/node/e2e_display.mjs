@@ -162,7 +162,9 @@ try {
   await page.mouse.up();
   const dragged = await changedFrom(inverted);
   report.steps.dragged = { hi: await page.locator("#display-hi").inputValue(), lo: await page.locator("#display-lo").inputValue(),
-    tiles: liveSince(mark).slice(0, 3), changed: differs(dragged, inverted) };
+    // The last tiles: while the button was held, earlier cuts of the drag went to the tiles too.
+    tiles: liveSince(mark).slice(-3), during: [...new Set(liveSince(mark).map((u) => new URL(u, base).searchParams.get("hi")))],
+    changed: differs(dragged, inverted) };
   await shot("display-04-dragged.png");
 
   // A typed low cut (Enter applies it).
