@@ -56,8 +56,9 @@ PackSky sky_of(PackReader const& pack) {
     auto const& fits = f->as_object();
     auto const* hdu = fits.if_contains("hdu");
     bool const extension = hdu && hdu->is_int64() && hdu->as_int64() > 0;
-    std::string_view text = string_at(fits, extension ? "image_header" : "primary_header");
-    std::string lines(text);
+    // Owned here: a string_view of string_at's temporary dangled (a use-after-free valgrind found,
+    // which crashed one HiPS build in ten with SIGSEGV).
+    std::string const lines = string_at(fits, extension ? "image_header" : "primary_header");
     for (std::string_view rest = lines; !rest.empty();) {
       auto const nl = rest.find('\n');
       auto line = rest.substr(0, nl);
