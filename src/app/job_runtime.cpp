@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "core/clock.hpp"
@@ -21,14 +22,22 @@ std::string worker_identity() {
   return fmt::format("{}:{}", host, ::getpid());
 }
 
+// Leases are renewed four times per lease (at most once a second, which is also how often a cancel
+// is noticed): one renewal delayed by a loaded host or a busy SQLite writer must not lose a lease.
+// A fixed second left JOB_LEASE_SECONDS=2 one second of slack.
+std::chrono::milliseconds renewal_period(int lease_seconds) {
+  return std::clamp(std::chrono::milliseconds(lease_seconds * 1000 / 4), std::chrono::milliseconds(100),
+                    std::chrono::milliseconds(1000));
+}
+
 }  // namespace
 
 JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& blobs,
                        std::filesystem::path build_disk, FreeBytesAt free_at)
     : scratch_(cfg.data_dir / "tmp"),
       queue_(worker_identity(), std::chrono::seconds(cfg.job_lease_seconds), cfg.max_builds_per_user),
-      workers_(pool, queue_, {.workers = cfg.workers}),
-      periodic_workers_(pool, queue_, {.workers = 1}),
+      workers_(pool, queue_, {.workers = cfg.workers, .tick = renewal_period(cfg.job_lease_seconds)}),
+      periodic_workers_(pool, queue_, {.workers = 1, .tick = renewal_period(cfg.job_lease_seconds)}),
       pool_(pool),
       every_(std::chrono::seconds(std::max(1, cfg.maintenance_interval_s))),
       datasets_(pool, blobs,
