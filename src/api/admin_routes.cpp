@@ -149,7 +149,7 @@ Result<Answer> system_stats(Call&, AdminService& admin) {
   auto const& d = s->datasets;
   return Answer::ok({{"users", s->users},
                      {"datasets", d.datasets},
-                     {"storage_bytes", d.total_bytes},
+                     {"storage_bytes", s->storage_bytes},
                      {"total_pixels", d.total_pixels},
                      {"average_bytes", d.datasets ? d.total_bytes / d.datasets : 0},
                      {"by_status", counts(d.by_status)},
@@ -264,6 +264,9 @@ void add_admin_routes(http::Router& router, Authenticator& authn, datasets::Admi
                 .handler = with(system_stats),
                 .doc = {.summary = "Counts over the whole installation",
                         .tag = "admin",
+                        .description = "storage_bytes is every dataset's source plus its published "
+                                       "pyramid, as the users and datasets tables count it; "
+                                       "average_bytes is the average source size",
                         .answers = {json_answer("AdminStats")}}});
   // The tables' filters and sort keys, documented from the lists the queries accept.
   auto const one_of = [](std::span<std::string_view const> names, bool descending) {

@@ -17,6 +17,9 @@ Result<SystemStats> AdminService::stats() {
   auto st = store::stats(**conn, all);
   if (!st) return st.error();
   out.datasets = std::move(*st);
+  auto stored = admin::stored_bytes(**conn);
+  if (!stored) return stored.error();
+  out.storage_bytes = *stored;
   // The builds: periodic sweeps (jobs/periodic.hpp) are the system's housekeeping, not its work.
   auto jobs = jobs::JobQueue::counts(**conn, std::string(kBuildPyramidJob));
   if (!jobs) return jobs.error();
@@ -132,7 +135,7 @@ Result<admin::JobRow> change_job(db::Pool& pool, std::string const& id, Change c
 
 Result<admin::JobRow> AdminService::retry_job(std::string const& id) {
   return change_job(pool_, id, [&id](db::Connection& c) -> Status {
-    if (auto s = jobs::requeue_failed(c, id); !s) return s;
+    if (auto s = jobs::requeue_job(c, id); !s) return s;
     return admin::dataset_build_retried(c, id);
   });
 }

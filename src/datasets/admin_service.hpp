@@ -20,6 +20,7 @@ namespace astropixel::datasets {
 struct SystemStats {
   std::int64_t users = 0;
   Stats datasets;
+  std::int64_t storage_bytes = 0;  // sources plus published pyramids (datasets.total_bytes: sources)
   jobs::JobQueue::Counts jobs;
 };
 

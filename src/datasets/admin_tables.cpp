@@ -189,6 +189,13 @@ std::span<std::string_view const> job_states() {
   return kJobStates;
 }
 
+Result<std::int64_t> stored_bytes(db::Connection& c) {
+  auto r = c.query("SELECT CAST(COALESCE(SUM(d.file_size + " + pyramid_bytes(c, "d.pyramid_info") +
+                   "), 0) AS BIGINT) FROM datasets d");
+  if (!r) return r.error();
+  return r->int64(0, 0);
+}
+
 Result<TablePage<UserRow>> users(db::Connection& c, TableQuery const& q) {
   if (auto s = check_state(q.status, kUserStates); !s) return s.error();
   auto order = order_by(q.sort, "-created", kUserColumns, "u.id");

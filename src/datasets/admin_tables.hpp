@@ -62,6 +62,10 @@ std::span<std::string_view const> dataset_states();
 std::span<std::string_view const> job_sorts();
 std::span<std::string_view const> job_states();
 
+// What every dataset takes in storage: sources plus published pyramids, as the users and datasets
+// tables count it (the Overview's Storage).
+Result<std::int64_t> stored_bytes(db::Connection& c);
+
 // Errors (all three): validation naming the field (sort, status, kind) for a value not in the lists.
 Result<TablePage<UserRow>> users(db::Connection& c, TableQuery const& q);
 Result<TablePage<DatasetRow>> datasets(db::Connection& c, TableQuery const& q);

@@ -15,15 +15,19 @@ Error refused(db::Connection& conn, std::string const& id, std::string_view allo
 
 }  // namespace
 
-Status requeue_failed(db::Connection& conn, std::string const& id) {
+Status requeue_job(db::Connection& conn, std::string const& id) {
   auto now = now_unix_ms();
   auto r = conn.query(
       "UPDATE jobs SET state = 'queued', attempts = 0, run_after = $1, updated_at = $1, finished_at = NULL, "
       "cancel_requested = 0, lease_owner = '', lease_token = '', lease_expires_at = 0 "
-      "WHERE id = $2 AND state = 'failed'",
+      "WHERE id = $2 AND (state = 'failed' OR (state = 'cancelled' AND NOT EXISTS (SELECT 1 FROM jobs AS "
+      "newer "
+      "WHERE newer.subject = jobs.subject AND newer.kind = jobs.kind AND newer.subject <> '' AND "
+      "newer.created_at > jobs.created_at)))",
       {now, id});
   if (!r) return r.error();
-  if (r->affected == 0) return refused(conn, id, "only a failed job can be retried");
+  if (r->affected == 0)
+    return refused(conn, id, "only a failed job, or a cancelled one no newer job replaced, can be retried");
   return {};
 }
 

@@ -120,6 +120,10 @@ def test_users_and_datasets_tables_count_storage_sort_filter_and_page(make_serve
     assert b_user["storage_bytes"] == rows[b_ids[0]]["storage_bytes"]
     assert users["tables_boss"]["dataset_count"] == 0 and users["tables_boss"]["storage_bytes"] == 0
     assert users["tables_boss"]["is_admin"] and users["tables_boss"]["role"] == "admin"
+    # The Overview's Storage counts the same: sources plus pyramids of every dataset.
+    stats = server.get("/api/admin/stats", headers=admin).json()
+    assert stats["storage_bytes"] == sum(u["storage_bytes"] for u in users.values())
+    assert stats["storage_bytes"] > sum(len(x) for x in a_data + b_data)
 
     # Sorting by each listed column, both directions, ties broken by id.
     for name, key in USER_SORTS.items():
@@ -261,6 +265,14 @@ def test_cancel_of_a_queued_and_of_a_running_build(make_server, backend):
     assert s.request("POST", "/api/_test/build-fault?kind=").status_code == 204
     fine = upload(s, token, png(64, 48, 7), "Fine build")
     assert s.get(f"/api/datasets/{fine}", headers=bearer(token)).json()["status"] == "completed"
+
+    # A cancelled build can be retried like a failed one: it runs again and the dataset completes.
+    r = s.request("POST", f"/api/admin/jobs/{job['id']}/retry", headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] in ("queued", "running", "succeeded"), r.json()
+    assert wait_for_job(s, admin, queued, ("succeeded",))["id"] == job["id"]
+    assert s.get(f"/api/datasets/{queued}", headers=bearer(token)).json()["status"] == "completed"
+    assert s.request("POST", f"/api/admin/jobs/{job['id']}/retry", headers=admin).status_code == 409
 
 
 def test_admin_tables_in_a_browser(make_server):

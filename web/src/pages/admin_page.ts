@@ -347,7 +347,8 @@ export const adminPage: PageFn = (root) => {
         void datasetsTable.reload();
         reloadOverview();
       };
-      if (j.state === "failed")
+      // A cancelled job may be run again too (the server refuses one a newer build replaced).
+      if (j.state === "failed" || j.state === "cancelled")
         return action("Retry", `${path}/retry`, { method: "POST" }, after, `Run ${what} again?`);
       if (j.state === "queued" || (j.state === "running" && !j.cancel_requested))
         return action("Cancel", `${path}/cancel`, { method: "POST" }, after, `Cancel ${what}?`, true);
