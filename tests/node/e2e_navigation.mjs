@@ -19,7 +19,7 @@ const open = async (address) => {
     const c = document.querySelector(".osd canvas");
     return c && c.width > 0 && !document.querySelector(".loading:not([hidden])") && /[?&]fov=/.test(location.search);
   }, null, { timeout: 30000 });
-  await page.waitForTimeout(400);
+  await settled(page);
   return page;
 };
 // What the page shows: the view in its URL, the scale bar and the compass, the viewer's width.
@@ -135,7 +135,7 @@ try {
   await mobile.goto(url);
   await mobile.waitForFunction(() => /[?&]fov=/.test(location.search) && document.querySelector(".osd canvas")?.width > 0,
     null, { timeout: 30000 });
-  await mobile.waitForTimeout(500);
+  await settled(mobile);
   const cdp = await phone.newCDPSession(mobile);
   const osd = await mobile.locator(".osd").boundingBox();
   const cx = osd.x + osd.width / 2, cy = osd.y + osd.height / 2;
