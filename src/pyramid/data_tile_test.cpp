@@ -114,5 +114,42 @@ TEST_F(DataPyramidTest, EightBitSourcesHaveNoDataPyramid) {
   EXPECT_EQ(pack->data_tile(pack->geometry().max_level(), 0, 0).error().code, ErrorCode::not_found);
 }
 
+// Band values (ADR 0031): every encoding gives back exactly what it was given, from a strided
+// window of interleaved bands, including the extremes of each width; corrupt bytes are refused.
+TEST(ValueTile, EveryEncodingRoundTripsExactly) {
+  std::uint32_t const w = 37, h = 11, stride_px = 50;
+  for (auto [encoding, top] : {std::pair{ValueEncoding::u8, 255.0f}, std::pair{ValueEncoding::u16, 65535.0f},
+                               std::pair{ValueEncoding::f32, 3.25e38f}}) {
+    for (int bands : {1, 3, 4}) {
+      std::vector<float> values(std::size_t{stride_px} * h * static_cast<std::size_t>(bands));
+      for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 7919) % 256);
+      values[0] = top;
+      values[1] = 0;
+      auto const stride = std::size_t{stride_px} * static_cast<std::size_t>(bands);
+      std::vector<unsigned char> bytes;
+      ASSERT_TRUE(encode_value_tile(encoding, values.data(), w, h, bands, stride, bytes));
+      auto back = decode_value_tile(encoding, bytes, w, h, bands).value();
+      ASSERT_EQ(back.size(), std::size_t{w} * h * static_cast<std::size_t>(bands));
+      for (std::uint32_t y = 0; y < h; ++y) {
+        for (std::size_t x = 0; x < std::size_t{w} * static_cast<std::size_t>(bands); ++x)
+          ASSERT_EQ(back[y * w * static_cast<std::size_t>(bands) + x], values[y * stride + x])
+              << to_string(encoding);
+      }
+      EXPECT_EQ(parse_value_encoding(to_string(encoding)).value(), encoding);
+      bytes.resize(bytes.size() / 2);
+      EXPECT_EQ(decode_value_tile(encoding, bytes, w, h, bands).error().reason, "corrupt_pack");
+    }
+  }
+  // 8-bit samples straight from a display strip equal the same values given as floats.
+  std::vector<unsigned char> strip(3 * 20 * 4);
+  std::vector<float> floats(strip.size());
+  for (std::size_t i = 0; i < strip.size(); ++i) floats[i] = strip[i] = static_cast<unsigned char>(i * 31);
+  std::vector<unsigned char> a, b;
+  ASSERT_TRUE(encode_value_tile(strip.data(), 20, 4, 3, 60, a));
+  ASSERT_TRUE(encode_value_tile(ValueEncoding::u8, floats.data(), 20, 4, 3, 60, b));
+  EXPECT_EQ(a, b);
+  EXPECT_FALSE(parse_value_encoding("u32-raw").has_value());
+}
+
 }  // namespace
 }  // namespace astropixel::pyramid
