@@ -27,6 +27,7 @@ const pages = [
   { name: "landing", path: "/", ready: (p) => p.getByRole("heading", { level: 1 }).waitFor(), anonymous: true },
   { name: "login", path: "/login", ready: (p) => p.getByLabel("Password").waitFor(), anonymous: true },
   { name: "signup", path: "/signup", ready: (p) => p.getByLabel("Username").waitFor(), anonymous: true },
+  { name: "help", path: "/help", ready: (p) => p.getByRole("heading", { name: "Keyboard shortcuts in the viewer" }).waitFor(), anonymous: true },
   { name: "not-found", path: "/no/such/page", ready: (p) => p.getByRole("heading", { level: 1 }).waitFor(), anonymous: true },
   { name: "dashboard", path: "/datasets", ready: (p) => p.locator("article.dataset").first().waitFor() },
   { name: "upload", path: "/upload", ready: (p) => p.locator("input[type=file]").waitFor({ state: "attached" }) },

@@ -13,6 +13,10 @@ route("/", landingPage);
 route("/login", loginPage);
 route("/signup", signupPage);
 route("/datasets", dashboardPage);
+route(
+  "/help",
+  lazy(() => import("./pages/help_page").then((m) => m.helpPage)),
+);
 route("/upload", signedInOnly(lazy(() => import("./pages/upload_page").then((m) => m.uploadPage))));
 route("/composite", signedInOnly(lazy(() => import("./pages/composite_page").then((m) => m.compositePage))));
 route(

@@ -27,6 +27,7 @@ export function renderHeader(header: HTMLElement): void {
         user ? link("/upload", "Upload") : null,
         link("/compare", "Compare"),
         user?.is_admin ? link("/admin", "Admin") : null,
+        link("/help", "Help"),
       ),
       el(
         "div",
