@@ -117,7 +117,16 @@ std::map<std::pair<bhttp_verb, std::string>, Doc> const& table() {
                  cached("The image", {{"image/jpeg"}, {"image/png"}, {"image/webp"}, {"image/tiff"}}));
     image.tag = "iiif";
     add("/iiif/3/{ident}/{region}/{size}/{rotation}/{quality}.{format}", std::move(image));
-    for (std::string prefix : {"/iiif", "/tiles"}) {
+    Doc hips = tile_doc(
+        "A file of a sky image's HiPS",
+        "IVOA HiPS 1.0 (ADR 0030), for Aladin and any HiPS client: rest is properties, Moc.fits, "
+        "Norder3/Allsky.{png,fits} or NorderK/DirD/NpixN.{png,fits}; ident is a dataset id, or id-vN while N "
+        "is its live version (then immutable). 404 until the dataset's pyramid.hips is ready, and for a "
+        "tile the HiPS does not hold; Access-Control-Allow-Origin * when public",
+        cached("The file", {{"text/plain"}, {"image/png"}, {"application/fits"}}));
+    hips.tag = "hips";
+    add("/hips/{ident}/{rest:path}", std::move(hips));
+    for (std::string prefix : {"/iiif", "/tiles", "/hips"}) {
       Doc none{.summary = "Anything else under " + prefix + "/",
                .tag = "tiles",
                .description = "Always 404 in the error contract (not the web app's page)",

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "api/endpoint.hpp"
+#include "http/error_table.hpp"
+#include "pyramid/hips_layout.hpp"
 #include "tiles/deep_zoom.hpp"
 #include "tiles/iiif.hpp"
 #include "tiles/iiif_manifest.hpp"
@@ -328,6 +330,29 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
   router.add(bhttp::verb::get, "/api/datasets/{id}/fits-header", fits_header, read);
   router.add(bhttp::verb::get, "/api/datasets/{id}/v{version:int}/fits-header", fits_header, read);
 
+  // HiPS (ADR 0030): the files of a sky image's HiPS, for Aladin and any HiPS client, under
+  // /hips/{ident}/ (ident as IIIF's: the id, or id-vN while N is the live version). Answered with the
+  // dataset's access rules; public ones to any origin, as HiPS clients run on other sites.
+  router.add(
+      bhttp::verb::get, "/hips/{ident}/{rest:path}",
+      [a, svc](http::Request& req) -> Reply {
+        auto ident = req.param("ident");
+        if (!tiles::iiif::is_safe_identifier(ident)) co_return not_found();
+        auto [id, version] = tiles::iiif::split_identifier(ident);
+        auto file = pyramid::hips::served_file(req.param("rest"));
+        if (!file) co_return not_found();
+        auto v = co_await view(*a, *svc, req, id, version);
+        if (!v) co_return v.error();
+        auto res = co_await svc->hips_file(req, *v, *file);
+        // A public HiPS's missing tile is a 404 its client on another site must be able to read (Aladin
+        // asks for tiles in view before it has the MOC); a private dataset's answers stay closed.
+        if (!res && res.error().code == ErrorCode::not_found)
+          res = http::error_response(res.error(), req.request_id, false);
+        if (res) open_to_any_origin(*res, v->entry->owned);
+        co_return res;
+      },
+      tile_opts);
+
   // IIIF Image API 3.0.
   router.add(
       bhttp::verb::get, "/iiif/3/{ident}/info.json",
@@ -396,6 +421,7 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
   };
   router.add(bhttp::verb::get, "/iiif/{rest:path}", unmatched, read);
   router.add(bhttp::verb::get, "/tiles/{rest:path}", unmatched, read);
+  router.add(bhttp::verb::get, "/hips/{rest:path}", unmatched, read);
 }
 
 }  // namespace astropixel::api

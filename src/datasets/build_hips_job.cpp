@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cctype>
 #include <vector>
 
 #include "core/log.hpp"
@@ -12,6 +11,7 @@
 #include "datasets/dataset_store.hpp"
 #include "datasets/hips_process.hpp"
 #include "db/connection.hpp"
+#include "pyramid/hips_layout.hpp"
 
 namespace astropixel::datasets {
 namespace {
@@ -89,7 +89,7 @@ class HipsBuild {
     }
 
     // Every file under the version's prefix, `properties` last: a client that finds it finds the rest.
-    auto const prefix = hips_prefix(d->id, version);
+    auto const prefix = pyramid::hips::blob_prefix(d->id, version);
     std::vector<std::filesystem::path> files;
     for (auto const& e : std::filesystem::recursive_directory_iterator(work / "out"))
       if (e.is_regular_file()) files.push_back(e.path());
@@ -98,7 +98,8 @@ class HipsBuild {
     for (auto const& f : files) {
       if (ctx_.cancel().load()) return discard(prefix, make_error(ErrorCode::cancelled, "Cancelled"));
       if (auto s = blobs_.adopt(
-              prefix + hips_blob_name(std::filesystem::relative(f, work / "out").generic_string()), f);
+              prefix + pyramid::hips::blob_name(std::filesystem::relative(f, work / "out").generic_string()),
+              f);
           !s)
         return discard(prefix, s.error());
     }
@@ -170,16 +171,6 @@ bool hips_possible(std::string_view pyramid_info_json) {
   auto const* system = wcs->as_object().if_contains("system");
   return system && system->is_string() &&
          (system->as_string() == "equatorial" || system->as_string() == "galactic");
-}
-
-std::string hips_blob_name(std::string_view path) {
-  std::string out(path);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string hips_prefix(std::string const& id, int version) {
-  return fmt::format("hips/{}/v{}/", id, version);
 }
 
 }  // namespace astropixel::datasets

@@ -32,10 +32,4 @@ jobs::JobHandler build_hips_handler(storage::BlobStore& blobs, HipsSettings sett
 // with an equatorial or galactic WCS.
 bool hips_possible(std::string_view pyramid_info_json);
 
-// "hips/{id}/v{version}/": where a version's HiPS files live, each under its path in lower case
-// ("Norder3/Dir0/Npix5.png" → "norder3/dir0/npix5.png"; blob keys are lower case, and the strict path
-// grammar of hips_layout makes the mapping one to one).
-std::string hips_blob_name(std::string_view path);
-std::string hips_prefix(std::string const& id, int version);
-
 }  // namespace astropixel::datasets

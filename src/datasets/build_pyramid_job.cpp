@@ -16,6 +16,7 @@
 #include "datasets/build_process.hpp"
 #include "datasets/composite_job.hpp"
 #include "datasets/stretch_request.hpp"
+#include "pyramid/hips_layout.hpp"
 #include "pyramid/pack.hpp"
 #include "pyramid/source.hpp"
 
@@ -192,7 +193,7 @@ class Build {
     // The HiPS of earlier versions (their URLs name their version; nothing links to them any more).
     if (auto all = blobs.list("hips/" + d.id + "/"); all) {
       for (auto const& b : *all)
-        if (!b.key.starts_with(hips_prefix(d.id, payload->version))) (void)blobs.remove(b.key);
+        if (!b.key.starts_with(pyramid::hips::blob_prefix(d.id, payload->version))) (void)blobs.remove(b.key);
     }
     if (!published->empty() && *published != key) {
       if (auto s = blobs.remove(*published); !s) {

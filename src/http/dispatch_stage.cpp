@@ -7,6 +7,20 @@ namespace astropixel::http {
 
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+// Paths clients other than a browser ask for (the API, and the tile protocols IIIF viewers and HiPS
+// clients fetch): what no route answers there is a 404 in the error contract, never the web app's page
+// (which would answer 200 to a HiPS client probing a tile, or to a path no route could split).
+bool machine_path(std::string_view path) {
+  for (std::string_view prefix : {"/api", "/iiif", "/tiles", "/hips"}) {
+    if (path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Stage dispatch_stage(StaticFiles const* static_files) {
   return [static_files](Exchange& x, Next) -> asio::awaitable<Result<Response>> {
     auto& req = x.req;
@@ -19,7 +33,7 @@ Stage dispatch_stage(StaticFiles const* static_files) {
           fmt::format("{} is not allowed here; allowed: {}", req.method_string, *x.allowed_methods));
     }
     if ((req.method == bhttp::verb::get || req.method == bhttp::verb::head) && static_files &&
-        !req.path.starts_with("/api/") && req.path != "/api") {
+        !machine_path(req.path)) {
       x.route_name = "static";
       co_return static_files->serve(req);
     }

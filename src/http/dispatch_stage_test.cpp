@@ -47,6 +47,17 @@ TEST(DispatchStage, StaticFilesAnswerOnlyGetAndHeadOutsideTheApi) {
 
   TestExchange post(beast_http::verb::post, "/datasets/abc");
   EXPECT_FALSE(run_stage(dispatch_stage(&files), post.x));
+
+  // The tile protocols' prefixes too (a path no route could split lands here), but not look-alikes.
+  for (auto const* path : {"/api", "/iiif/3/x/..%2Finfo.json", "/tiles", "/hips/x/..%2Fproperties"}) {
+    TestExchange machine(beast_http::verb::get, path);
+    auto answer = run_stage(dispatch_stage(&files), machine.x);
+    ASSERT_FALSE(answer) << path;
+    EXPECT_EQ(answer.error().code, ErrorCode::not_found) << path;
+  }
+  TestExchange lookalike(beast_http::verb::get, "/hipster");
+  EXPECT_TRUE(run_stage(dispatch_stage(&files), lookalike.x));
+  EXPECT_EQ(lookalike.x.route_name, "static");
 }
 
 }  // namespace

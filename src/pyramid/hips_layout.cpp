@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <numbers>
@@ -97,6 +98,33 @@ AllskyPlace allsky_size(int thumb) {
   auto const tiles = healpix::cell_count(kAllskyOrder);
   auto const rows = (tiles + kAllskyColumns - 1) / kAllskyColumns;
   return {static_cast<std::uint32_t>(kAllskyColumns * thumb), static_cast<std::uint32_t>(rows * thumb)};
+}
+
+Result<std::string> served_file(std::string_view path) {
+  if (path == "properties" || path == "Moc.fits" || path == "Norder3/Allsky.png" ||
+      path == "Norder3/Allsky.fits")
+    return std::string(path);
+  auto tile = parse_tile_path(path, healpix::kMaxOrder);
+  if (!tile) return tile.error();
+  if (tile->extension != "png" && tile->extension != "fits")
+    return make_error(ErrorCode::not_found, "No such HiPS tile", "extension");
+  return std::string(path);
+}
+
+std::string_view media_type(std::string_view path) {
+  if (path.ends_with(".png")) return "image/png";
+  if (path.ends_with(".fits")) return "application/fits";
+  return "text/plain; charset=utf-8";
+}
+
+std::string blob_prefix(std::string_view dataset_id, int version) {
+  return fmt::format("hips/{}/v{}/", dataset_id, version);
+}
+
+std::string blob_name(std::string_view path) {
+  std::string out(path);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
 }
 
 }  // namespace astropixel::pyramid::hips

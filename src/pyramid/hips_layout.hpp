@@ -62,4 +62,17 @@ AllskyPlace allsky_place(std::int64_t number, int thumb);
 // Width and height of the mosaic in pixels.
 AllskyPlace allsky_size(int thumb);
 
+// A file of a HiPS as a client asks for it (relative to the HiPS's root): "properties", "Moc.fits",
+// "Norder3/Allsky.png|fits" or a tile path of parse_tile_path in png or fits, every part canonical.
+// Returns the path as given; errors: not_found for anything else.
+Result<std::string> served_file(std::string_view path);
+// Its media type.
+std::string_view media_type(std::string_view path);
+
+// Where a dataset's HiPS of one pyramid version lives in the blob store: blob_prefix(id, version) +
+// blob_name(path). Blob keys are lower case ("Norder3/Dir0/Npix5.png" → "norder3/dir0/npix5.png"); the
+// strict path grammar above makes the mapping one to one.
+std::string blob_prefix(std::string_view dataset_id, int version);
+std::string blob_name(std::string_view path);
+
 }  // namespace astropixel::pyramid::hips

@@ -37,6 +37,8 @@ class TileDirectory {
   // published yet), unavailable.
   Result<std::shared_ptr<Published const>> load(std::string const& id);
   void invalidate(std::string const& id);
+  // Where the pyramids (and the files published beside them, such as HiPS) are stored.
+  storage::BlobStore& blobs() { return blobs_; }
 
  private:
   Result<std::unique_ptr<pyramid::PackReader>> open_pack(std::string const& key);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "datasets/access.hpp"
+#include "pyramid/hips_layout.hpp"
 #include "tiles/region_renderer.hpp"
 
 namespace astropixel::tiles {
@@ -140,6 +141,36 @@ http::asio::awaitable<Result<http::Response>> TileService::region(http::Request 
   res.headers.set(bhttp::field::content_type, hit->content_type);
   res.shared = http::SharedBytes{
       hit, std::string_view(reinterpret_cast<char const*>(hit->bytes.data()), hit->bytes.size())};
+  co_return res;
+}
+
+http::asio::awaitable<Result<http::Response>> TileService::hips_file(http::Request const& req, View const& v,
+                                                                     std::string const& path) {
+  http::Response res;
+  if (not_modified(req, res, v, "hips/" + path)) co_return res;
+  auto const key =
+      pyramid::hips::blob_prefix(v.entry->dataset_id, v.entry->version) + pyramid::hips::blob_name(path);
+  auto& blobs = directory_.blobs();
+  // A HiPS file is at most a few megabytes (a 512² FITS tile is 1 MiB; Allsky 13 MiB): read whole.
+  auto read = [&blobs, &key]() -> Result<std::string> {
+    auto info = blobs.stat(key);
+    if (!info)
+      return info.error().code == ErrorCode::not_found ? make_error(ErrorCode::not_found, "Not found")
+                                                       : info.error();
+    std::string out(info->size, '\0');
+    std::size_t done = 0;
+    while (done < out.size()) {
+      auto got = blobs.read(key, done, std::span<char>(out.data() + done, out.size() - done));
+      if (!got) return got.error();
+      if (*got == 0) return make_error(ErrorCode::unavailable, "A HiPS file ended early", key);
+      done += *got;
+    }
+    return out;
+  };
+  auto bytes = co_await blocking_.run(read);
+  if (!bytes) co_return bytes.error();
+  res.body = std::move(*bytes);
+  res.headers.set(bhttp::field::content_type, pyramid::hips::media_type(path));
   co_return res;
 }
 

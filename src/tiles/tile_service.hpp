@@ -59,6 +59,11 @@ class TileService {
   http::asio::awaitable<Result<http::Response>> region(http::Request const& req, View const& v,
                                                        iiif::ImageRequest const& image);
 
+  // A file of the pyramid version's HiPS (ADR 0030; `path` as hips_layout's served_file accepts it),
+  // read from the blob store off the I/O threads. Errors: not_found (no HiPS, or no such file).
+  http::asio::awaitable<Result<http::Response>> hips_file(http::Request const& req, View const& v,
+                                                          std::string const& path);
+
   http::BlockingPool& blocking() { return blocking_; }
 
  private:

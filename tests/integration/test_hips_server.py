@@ -65,3 +65,94 @@ def test_images_without_a_sky_get_no_hips_and_unusable_skies_say_why(make_server
     assert hips["status"] == "failed" and hips["code"] == "wcs_unsupported", \
         (hips, [e for e in s.events() if e.get("event") in ("hips_failed", "hips_process_died")])
     assert s.get(f"/api/datasets/{d}", headers=bearer(token)).json()["status"] == "completed"
+
+
+def test_hips_routes_serve_it_with_the_datasets_access_rules(make_server, tmp_path):
+    s = make_server()
+    owner, stranger = register(s)["access_token"], register(s)["access_token"]
+    image, _, _ = sky_image(tmp_path)
+    d = upload(s, owner, image)
+    assert hips_of(s, owner, d)["status"] == "ready"
+    tile = "Norder8/Dir" + next((s.data_dir / "blobs" / "hips" / d / "v1" / "norder8").iterdir()).name[3:]
+    npix = sorted((s.data_dir / "blobs" / "hips" / d / "v1" / "norder8").glob("dir*/npix*.fits"))[0].stem[4:]
+    tile = f"{tile}/Npix{npix}"
+    paths = ["properties", "Moc.fits", "Norder3/Allsky.png", "Norder3/Allsky.fits", tile + ".png", tile + ".fits"]
+    for ident in (d, f"{d}-v1"):
+        for path in paths:
+            r = s.get(f"/hips/{ident}/{path}", headers=bearer(owner))
+            assert r.status_code == 200, (path, r.text)
+            assert "Access-Control-Allow-Origin" not in r.headers  # private: never to any origin
+            # A private dataset: to others, exactly what a missing one answers.
+            for headers in ({}, bearer(stranger)):
+                hidden, missing = s.get(f"/hips/{ident}/{path}", headers=headers), \
+                    s.get(f"/hips/{'f' * 32}/{path}", headers=headers)
+                assert hidden.status_code == missing.status_code == 404 and hidden.json() == {
+                    **missing.json(), "request_id": hidden.json()["request_id"]}
+    props = s.get(f"/hips/{d}/properties", headers=bearer(owner))
+    assert props.headers["Content-Type"].startswith("text/plain") and "hips_order" in props.text
+    assert s.get(f"/hips/{d}/{tile}.fits", headers=bearer(owner)).headers["Content-Type"] == "application/fits"
+    png = s.get(f"/hips/{d}-v1/{tile}.png", headers=bearer(owner))
+    assert png.headers["Content-Type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "immutable" in png.headers["Cache-Control"]  # a versioned URL
+    again = s.get(f"/hips/{d}-v1/{tile}.png", headers={**bearer(owner), "If-None-Match": png.headers["ETag"]})
+    assert again.status_code == 304
+    # Strict paths: one spelling per file; tiles it does not hold and other files are 404.
+    for bad in ["Norder08/Dir0/Npix1.png", tile.replace("Npix", "Npix0") + ".png", tile + ".jpg",
+                tile.lower() + ".png", "Norder3/Dir0/Npix768.png", "index.html", "properties/x", "..%2Fproperties",
+                "Norder8/Dir0/Npix0.png"]:
+        assert s.get(f"/hips/{d}/{bad}", headers=bearer(owner)).status_code == 404, bad
+    assert s.get(f"/hips/{d}-v2/properties", headers=bearer(owner)).status_code == 404  # not that version
+
+    # Public: open to any origin, as HiPS clients run on other sites.
+    r = s.request("PATCH", f"/api/datasets/{d}", headers=bearer(owner), json={"visibility": "public"})
+    assert r.status_code == 200, r.text
+    pub = s.get(f"/hips/{d}/properties")
+    assert pub.status_code == 200 and pub.headers["Access-Control-Allow-Origin"] == "*"
+    # A tile it does not hold: a 404 the client on another site can read (not a CORS failure).
+    gap = s.get(f"/hips/{d}/Norder8/Dir0/Npix0.png")
+    assert gap.status_code == 404 and gap.headers["Access-Control-Allow-Origin"] == "*" and gap.json()["code"] == "not_found"
+
+
+def test_aladin_lite_opens_the_servers_hips(make_server, tmp_path):
+    """The real client over our routes: Aladin Lite on another origin loads /hips/{id}/ of a public dataset
+    and draws its stars where Aladin's own coordinates put them."""
+    import json
+    import pathlib
+    import subprocess
+    from PIL import Image
+    from test_hips_aladin import ARTIFACTS, NODE, STARS, W, H, brightness, star_field
+
+    s = make_server()
+    token = register(s)["access_token"]
+    image, wcs = star_field(tmp_path)
+    _, last = tus.upload(s, token, image.read_bytes(), {"filename": image.name, "visibility": "public"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, token, d, timeout=120)
+    assert status["status"] == "completed", status
+    assert hips_of(s, token, d)["status"] == "ready"
+
+    def world(x, y):
+        return [float(v) for v in wcs.pixel_to_world_values(x, y)]
+
+    centre = world(W / 2 - 0.5, H / 2 - 0.5)
+    probes = [world(x, y) for x, y in STARS] + [world((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+                                                 for a, b in zip(STARS, STARS[1:])]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "aladin-server.png"
+    spec = {"ra": centre[0], "dec": centre[1], "fov": 0.8, "probes": probes}
+    run = subprocess.run(["node", str(NODE / "e2e_aladin.mjs"), s.url(f"/hips/{d}"), str(shot), json.dumps(spec)],
+                         capture_output=True, text=True, timeout=240, cwd=NODE)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "error" not in report and report["webgl2"] and report["drawn"], report
+    for failure in report["failed"]:
+        assert failure.startswith("404 ") and "/Npix" in failure, report["failed"]
+    served = [e["path"] for e in s.events() if e.get("event") == "request" and e.get("path", "").startswith("/hips/")]
+    assert f"/hips/{d}/properties" in served and any("/Npix" in p for p in served), served
+    img = Image.open(shot)
+    xy = report["probes"]
+    stars, middles = xy[:len(STARS)], xy[len(STARS):]
+    for p in stars:
+        assert brightness(img, *p).mean() > 180, [brightness(img, *q).tolist() for q in stars]
+    for p in middles:
+        assert brightness(img, *p).mean() < 40, [brightness(img, *q).tolist() for q in middles]
