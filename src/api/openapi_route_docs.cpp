@@ -126,6 +126,17 @@ std::map<std::pair<bhttp_verb, std::string>, Doc> const& table() {
         cached("The file", {{"text/plain"}, {"image/png"}, {"application/fits"}}));
     hips.tag = "hips";
     add("/hips/{ident}/{rest:path}", std::move(hips));
+    Doc archive =
+        tile_doc("A sky image's HiPS as one tar archive",
+                 "Every file of the HiPS (ustar, under hips-{id}-v{n}/: unpacked, a HiPS directory), "
+                 "streamed with its exact length; one byte Range answers 206 (a resumable download)",
+                 cached("The archive", {{"application/x-tar"}}));
+    archive.tag = "hips";
+    archive.answers.insert(archive.answers.begin() + 1, {.status = 206,
+                                                         .description = "One byte range",
+                                                         .content = {{"application/x-tar"}},
+                                                         .headers = {"Content-Range"}});
+    add("/hips/{ident}.tar", std::move(archive));
     for (std::string prefix : {"/iiif", "/tiles", "/hips"}) {
       Doc none{.summary = "Anything else under " + prefix + "/",
                .tag = "tiles",

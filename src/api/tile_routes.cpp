@@ -353,6 +353,20 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
       },
       tile_opts);
 
+  // The same HiPS as one ustar archive (unpacked: a HiPS directory), streamed from the store with an
+  // exact length and byte ranges.
+  router.add(
+      bhttp::verb::get, "/hips/{ident}.tar",
+      [a, svc](http::Request& req) -> Reply {
+        auto ident = req.param("ident");
+        if (!tiles::iiif::is_safe_identifier(ident)) co_return not_found();
+        auto [id, version] = tiles::iiif::split_identifier(ident);
+        auto v = co_await view(*a, *svc, req, id, version);
+        if (!v) co_return v.error();
+        co_return co_await svc->hips_archive(req, *v);
+      },
+      read);
+
   // IIIF Image API 3.0.
   router.add(
       bhttp::verb::get, "/iiif/3/{ident}/info.json",

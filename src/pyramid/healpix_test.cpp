@@ -141,6 +141,22 @@ TEST(HipsLayout, PathsAreWrittenAndParsedCanonically) {
   }
 }
 
+TEST(HipsLayout, BlobNamesMapBackToTheOneServedSpelling) {
+  for (std::string_view file : {"properties", "Moc.fits", "Norder3/Allsky.png", "Norder3/Allsky.fits",
+                                "Norder8/Dir0/Npix12.fits", "Norder10/Dir1230000/Npix1234567.png"}) {
+    ASSERT_TRUE(hips::served_file(file)) << file;
+    auto back = hips::file_of_blob_name(hips::blob_name(file));
+    ASSERT_TRUE(back) << file;
+    EXPECT_EQ(*back, file);
+  }
+  for (std::string_view name : {"norder8/dir0/npix012.fits", "norder3/dir0/npix768.png", "index.html",
+                                "norder8/dir0/npix12.jpg", "Properties", "dirnorder3/allsky.png"})
+    EXPECT_FALSE(hips::file_of_blob_name(name)) << name;
+  EXPECT_EQ(hips::media_type("Norder3/Allsky.png"), "image/png");
+  EXPECT_EQ(hips::media_type("Moc.fits"), "application/fits");
+  EXPECT_EQ(hips::blob_prefix("abc", 2), "hips/abc/v2/");
+}
+
 TEST(HipsLayout, OrderFollowsThePixelSizeAsHipsgenChoosesIt) {
   // A 1″ pixel: cells of order 18 (0.8″) are the first smaller than it; a 512-px tile takes 9 of them.
   EXPECT_EQ(hips::order_for_pixel_size(1.0 / 3600, 9), 9);

@@ -127,4 +127,19 @@ std::string blob_name(std::string_view path) {
   return out;
 }
 
+std::optional<std::string> file_of_blob_name(std::string_view name) {
+  std::string file(name);
+  auto capitalise = [&](std::string_view lower, std::string_view upper) {
+    for (auto at = file.find(lower); at != std::string::npos; at = file.find(lower, at + 1))
+      if (at == 0 || file[at - 1] == '/') file.replace(at, lower.size(), upper);
+  };
+  capitalise("norder", "Norder");
+  capitalise("dir", "Dir");
+  capitalise("npix", "Npix");
+  capitalise("allsky.", "Allsky.");
+  capitalise("moc.fits", "Moc.fits");
+  if (!served_file(file) || blob_name(file) != name) return std::nullopt;
+  return file;
+}
+
 }  // namespace astropixel::pyramid::hips

@@ -74,5 +74,7 @@ std::string_view media_type(std::string_view path);
 // strict path grammar above makes the mapping one to one.
 std::string blob_prefix(std::string_view dataset_id, int version);
 std::string blob_name(std::string_view path);
+// The inverse: the served file a blob name stands for; nullopt for a name no served file maps to.
+std::optional<std::string> file_of_blob_name(std::string_view name);
 
 }  // namespace astropixel::pyramid::hips

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "datasets/access.hpp"
+#include "http/range.hpp"
 #include "pyramid/hips_layout.hpp"
+#include "tiles/hips_archive.hpp"
 #include "tiles/region_renderer.hpp"
 
 namespace astropixel::tiles {
@@ -171,6 +173,43 @@ http::asio::awaitable<Result<http::Response>> TileService::hips_file(http::Reque
   if (!bytes) co_return bytes.error();
   res.body = std::move(*bytes);
   res.headers.set(bhttp::field::content_type, pyramid::hips::media_type(path));
+  co_return res;
+}
+
+http::asio::awaitable<Result<http::Response>> TileService::hips_archive(http::Request const& req,
+                                                                        View const& v) {
+  http::Response res;
+  auto const top = fmt::format("hips-{}-v{}", v.entry->dataset_id, v.entry->version);
+  res.headers.set(bhttp::field::content_type, "application/x-tar");
+  res.headers.set(bhttp::field::content_disposition, fmt::format("attachment; filename=\"{}.tar\"", top));
+  res.headers.set(bhttp::field::accept_ranges, "bytes");
+  if (not_modified(req, res, v, "hips.tar")) co_return res;
+  auto& blobs = directory_.blobs();
+  auto const prefix = pyramid::hips::blob_prefix(v.entry->dataset_id, v.entry->version);
+  auto plan = [&blobs, &prefix, &top] { return HipsArchive::plan(blobs, prefix, top); };
+  auto archive = co_await blocking_.run(plan);
+  if (!archive) co_return archive.error();
+  auto const size = (*archive)->size();
+  auto range = http::parse_range(req.header("Range"), size);
+  if (auto if_range = req.header("If-Range");
+      !if_range.empty() && if_range != res.headers[bhttp::field::etag])
+    range = http::WholeBody{};
+  if (std::holds_alternative<http::Unsatisfiable>(range))
+    co_return make_error(ErrorCode::range_not_satisfiable, "Range not satisfiable",
+                         fmt::format("The archive has {} bytes", size));
+  http::FileRange body;
+  body.length = size;
+  if (auto const* br = std::get_if<http::ByteRange>(&range)) {
+    res.status = bhttp::status::partial_content;
+    res.headers.set(bhttp::field::content_range,
+                    fmt::format("bytes {}-{}/{}", br->first, br->first + br->length - 1, size));
+    body.offset = br->first;
+    body.length = br->length;
+  }
+  body.read = [a = *archive](std::uint64_t offset, char* out, std::size_t n) {
+    return a->read(offset, out, n);
+  };
+  res.file = std::move(body);
   co_return res;
 }
 

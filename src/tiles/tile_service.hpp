@@ -64,6 +64,10 @@ class TileService {
   http::asio::awaitable<Result<http::Response>> hips_file(http::Request const& req, View const& v,
                                                           std::string const& path);
 
+  // All of that HiPS as a ustar archive (hips_archive.hpp): 200 with the whole, or 206 for one byte
+  // range (If-Range honoured), ETag as for its files. Errors: not_found (no HiPS).
+  http::asio::awaitable<Result<http::Response>> hips_archive(http::Request const& req, View const& v);
+
   http::BlockingPool& blocking() { return blocking_; }
 
  private:

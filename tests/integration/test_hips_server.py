@@ -156,3 +156,40 @@ def test_aladin_lite_opens_the_servers_hips(make_server, tmp_path):
         assert brightness(img, *p).mean() > 180, [brightness(img, *q).tolist() for q in stars]
     for p in middles:
         assert brightness(img, *p).mean() < 40, [brightness(img, *q).tolist() for q in middles]
+
+
+def test_the_hips_downloads_as_one_tar_archive(make_server, tmp_path):
+    import io
+    import tarfile
+    s = make_server()
+    owner, stranger = register(s)["access_token"], register(s)["access_token"]
+    image, _, _ = sky_image(tmp_path)
+    d = upload(s, owner, image)
+    assert hips_of(s, owner, d)["status"] == "ready"
+    r = s.get(f"/hips/{d}-v1.tar", headers=bearer(owner))
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/x-tar" and int(r.headers["Content-Length"]) == len(r.content)
+    assert f'filename="hips-{d}-v1.tar"' in r.headers["Content-Disposition"]
+    with tarfile.open(fileobj=io.BytesIO(r.content)) as tar:
+        names = tar.getnames()
+        assert names[0] == f"hips-{d}-v1/properties"
+        assert f"hips-{d}-v1/Moc.fits" in names and f"hips-{d}-v1/Norder3/Allsky.png" in names
+        tiles = [n for n in names if "/Norder8/Dir" in n and n.endswith(".fits")]
+        assert len(tiles) == 31
+        # Every member is the file the HiPS routes serve, byte for byte.
+        for name in names[:3] + tiles[:3]:
+            served = s.get(f"/hips/{d}/{name.split('/', 1)[1]}", headers=bearer(owner))
+            assert served.status_code == 200 and tar.extractfile(name).read() == served.content, name
+        tar.extractall(tmp_path / "unpacked")  # our own archive: names checked above
+    assert (tmp_path / "unpacked" / f"hips-{d}-v1" / "properties").read_text().startswith("creator_did")
+    # A resumable download: a byte range is exactly that slice; the ETag answers 304; others get a 404.
+    part = s.get(f"/hips/{d}-v1.tar", headers={**bearer(owner), "Range": "bytes=1000-70999"})
+    assert part.status_code == 206 and part.content == r.content[1000:71000]
+    assert part.headers["Content-Range"] == f"bytes 1000-70999/{len(r.content)}"
+    assert s.get(f"/hips/{d}-v1.tar", headers={**bearer(owner), "If-None-Match": r.headers["ETag"]}).status_code == 304
+    for headers in ({}, bearer(stranger)):
+        assert s.get(f"/hips/{d}.tar", headers=headers).status_code == 404
+    # A dataset without a HiPS: 404 as well.
+    plain = tmp_path / "plain.fits"
+    fits.PrimaryHDU(np.ones((300, 400), np.float32)).writeto(plain)
+    assert s.get(f"/hips/{upload(s, owner, plain)}.tar", headers=bearer(owner)).status_code == 404
