@@ -6,8 +6,8 @@ import { currentUser } from "./auth/session";
 import { loginPage, signupPage } from "./pages/auth_pages";
 import { dashboardPage } from "./pages/dashboard";
 import { landingPage, notFoundPage } from "./pages/simple_pages";
-import { lazy, notFound, onNavigate, route, start } from "./router";
-import { renderHeader } from "./ui/layout";
+import { lazy, notFound, route, start } from "./router";
+import { startShell } from "./ui/app_shell";
 
 route("/", landingPage);
 route("/login", loginPage);
@@ -55,6 +55,5 @@ window.addEventListener("storage", (e) => {
   if (e.key === SESSION_KEY && currentUser()) session.schedule();
 });
 
-const header = document.getElementById("header")!;
-onNavigate(() => renderHeader(header));
+startShell(document.getElementById("header")!, document.getElementById("failure")!);
 start(document.getElementById("app")!);

@@ -6,6 +6,7 @@
 // 403 means "not allowed to do this": the caller shows the message and the user stays signed in.
 import { loginUrl } from "../auth/redirect";
 import { forgetUser, rememberUser } from "../auth/session";
+import { isUnexpectedStatus, reportFailure } from "./failures";
 import { SessionRefresher, type SessionTimes } from "./session_refresh";
 import type { SignIn } from "./types";
 
@@ -132,6 +133,8 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
     response = await fetch(path, { method, headers, body, credentials: "same-origin", signal: options.signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
+    const what = `${method} ${path.split("?")[0]}`;
+    reportFailure({ kind: "network", what, status: null, message: "The server cannot be reached", requestId: null });
     throw new ApiError(0, "network_error", "The server cannot be reached", "Check your connection and try again");
   }
   if (response.ok || options.acceptStatus?.includes(response.status)) {
@@ -161,5 +164,15 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
   }
   const sessionLost = response.status === 401 || (response.status === 403 && SESSION_403.includes(error.code));
   if (sessionLost && !options.noSessionRedirect) handleSessionLoss();
+  if (isUnexpectedStatus(response.status)) {
+    const what = `${method} ${path.split("?")[0]}`;
+    reportFailure({
+      kind: "server",
+      what,
+      status: response.status,
+      message: error.message,
+      requestId: error.requestId,
+    });
+  }
   throw error;
 }
