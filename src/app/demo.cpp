@@ -12,9 +12,13 @@ Status ensure_demo_dataset(db::Pool& pool, datasets::DatasetService& datasets,
   {
     auto conn = pool.acquire();
     if (!conn) return conn.error();
-    auto r = (*conn)->query("SELECT COUNT(*) FROM datasets WHERE owner_id IS NULL");
+    auto r = (*conn)->query("SELECT id FROM datasets WHERE owner_id IS NULL ORDER BY created_at LIMIT 1");
     if (!r) return r.error();
-    if (r->int64(0, 0) > 0) return {};
+    if (!r->empty()) {
+      // Said so a restart's decision is visible (operators, tests) rather than inferred from silence.
+      log::info("demo_present", {{"dataset", r->text(0, 0)}});
+      return {};
+    }
     // Instances starting together race here: the one whose marker row goes in makes the dataset.
     auto claim = (*conn)->query(
         "INSERT INTO once_markers (name, claimed_at) VALUES ('demo_dataset', $1) ON CONFLICT DO NOTHING",

@@ -229,6 +229,7 @@ def test_demo_dataset_on_first_start(make_server):
     s.stop()
     s2 = make_server(env={"DEMO_DATASET": "true"}, data_dir=s.data_dir)
     assert s2.get("/api/datasets").json()["total"] == 1
+    s2.wait_for_event(lambda e: e.get("event") == "demo_present" and e.get("dataset") == demo["id"], timeout=60)
     # The demo decision runs on a thread the server joins on its way out: once it has exited, a second
     # demo would have been created (a fixed 0.5 s wait could not see one: making it takes seconds).
     assert s2.stop() == 0, s2.raw_log()
