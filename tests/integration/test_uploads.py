@@ -352,6 +352,22 @@ def slow_patch(port, token, location, offset, length, payload, stop_after):
     return sock
 
 
+def wait_until_written(server, token, location, at_least, timeout=60):
+    """Waits until a PATCH in flight has written the bytes up to `at_least` (below the first part on an
+    object store). On local disk HEAD tells (each byte counts once written); on an object store bytes
+    count only when their request ends, and until then they are in the upload's local spool file."""
+    spool = server.data_dir / "uploads" / (location.rsplit("/", 1)[1] + ".spool")
+
+    def written():
+        if object_store(server):
+            return spool.stat().st_size if spool.exists() else 0
+        return int(tus.head(server, token, location).headers["Upload-Offset"])
+    deadline = time.time() + timeout
+    while (n := written()) < at_least:
+        assert time.time() < deadline, f"the PATCH in flight wrote {n} of {at_least} bytes"
+        time.sleep(0.05)
+
+
 def test_resume_after_kill_9_keeps_every_acknowledged_byte(make_server, tmp_path):
     data = os.urandom(3_000_000)
     # A valid image made big by appending random bytes after the PNG end (decoders ignore them).
@@ -369,7 +385,7 @@ def test_resume_after_kill_9_keeps_every_acknowledged_byte(make_server, tmp_path
     offsets = [acked]
     # Second PATCH dies mid-body with the server.
     sock = slow_patch(s.port, token, loc, acked, len(image) - acked, image[acked:], 700_000)
-    time.sleep(0.5)
+    wait_until_written(s, token, loc, acked + 700_000)  # the kill lands mid-body, after bytes were written
     s.stop(signal.SIGKILL)
     sock.close()
     s2 = make_server(data_dir=data_dir)
@@ -431,18 +447,12 @@ def test_a_new_patch_takes_over_from_a_stalled_one(server, user):
     r = tus.create(server, token, len(image), {"filename": "race.png"})
     loc = r.headers["Location"]
     stalled = slow_patch(server.port, token, loc, 0, len(image), image, 200_000)
-    if object_store(server):
-        # Bytes count once they are in the store, which is when a request ends: the stalled one's
-        # 200 kB are not acknowledged, and the client starts again from 0.
-        server.wait_for_event(lambda e: e.get("event") == "upload_created", timeout=5)
-        time.sleep(0.5)
-        expected = 0
-    else:
-        # On local disk each byte counts once written (and is made durable when the request ends).
-        deadline = time.time() + 5
-        while time.time() < deadline and int(tus.head(server, token, loc).headers["Upload-Offset"]) < 200_000:
-            time.sleep(0.05)
-        expected = 200_000
+    # The stalled request has taken the upload (it writes only after that) before the new one comes.
+    wait_until_written(server, token, loc, 200_000)
+    # Bytes count once they are in the store, which is when a request ends: on an object store the
+    # stalled one's 200 kB are not acknowledged, and the client starts again from 0. On local disk each
+    # byte counts once written (and is made durable when the request ends).
+    expected = 0 if object_store(server) else 200_000
     offset = int(tus.head(server, token, loc).headers["Upload-Offset"])
     assert offset == expected
     r = tus.patch(server, token, loc, offset, image[offset:])
