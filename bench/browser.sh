@@ -5,17 +5,20 @@
 # context (cold cache) each; prints medians of time to the first drawn tile and to the fully loaded
 # view, the ratios, and long tasks while loading and during a fixed pan/zoom sequence.
 #   bench/browser.sh [SIZE]     SIZE = source image side in pixels (default 16384)
-# Env: RUNS (5), BENCH_DATA (/tmp/astropixel-bench). Needs nginx, curl (apt) and Chromium.
+# Env: RUNS (5), BENCH_DATA (/tmp/astropixel-bench), ASTROPIXEL_BIN (build/release/astropixel),
+# WEB_DIST (web/dist: another build of the web app, to compare two versions on one machine).
+# Needs nginx, curl (apt) and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 size=${1:-16384}
 runs=${RUNS:-5}
 work=${BENCH_DATA:-/tmp/astropixel-bench}/browser
-bin=$root/build/release/astropixel
+bin=${ASTROPIXEL_BIN:-$root/build/release/astropixel}
+web_dist=${WEB_DIST:-$root/web/dist}
 for tool in nginx curl node; do command -v $tool >/dev/null || { echo "browser.sh: needs $tool" >&2; exit 2; }; done
 [[ -x $bin ]] || scripts/build.sh release
-[[ -f web/dist/index.html ]] || bash scripts/build-web.sh
+[[ -f $web_dist/index.html ]] || bash scripts/build-web.sh
 osd=tests/node/node_modules/openseadragon/build/openseadragon/openseadragon.min.js
 [[ -f $osd ]] || { echo "browser.sh: needs $osd (cd tests/node && npm ci)" >&2; exit 2; }
 
@@ -49,7 +52,7 @@ PY
 
 echo "== astropixel (web app from web/dist)"
 port=$(free_port)
-DATA_DIR=$work/data PORT=$port DEMO_DATASET=false WEB_ROOT=$root/web/dist LOG_LEVEL=warn \
+DATA_DIR=$work/data PORT=$port DEMO_DATASET=false WEB_ROOT=$web_dist LOG_LEVEL=warn \
   MAX_CONNECTIONS_PER_CLIENT=0 \
   "$bin" serve 2>"$work/astropixel.log" &
 pids+=($!)

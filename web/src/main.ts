@@ -6,6 +6,7 @@ import { currentUser } from "./auth/session";
 import { loginPage, signupPage } from "./pages/auth_pages";
 import { dashboardPage } from "./pages/dashboard";
 import { landingPage, notFoundPage } from "./pages/simple_pages";
+import { viewerRoute } from "./pages/viewer_route";
 import { lazy, notFound, route, start } from "./router";
 import { startShell } from "./ui/app_shell";
 
@@ -31,10 +32,7 @@ route(
   "/admin",
   lazy(() => import("./pages/admin_page").then((m) => m.adminPage)),
 );
-route(
-  "/datasets/:id",
-  lazy(() => import("./pages/viewer_page").then((m) => m.viewerPage)),
-);
+route("/datasets/:id", viewerRoute);
 notFound(notFoundPage);
 
 // What this browser remembers about the user may be stale (signed out elsewhere, expired): ask once.

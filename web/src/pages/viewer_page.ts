@@ -1,13 +1,20 @@
 // The viewer: OpenSeadragon on the dataset's versioned Deep Zoom descriptor, with our own controls,
 // a navigator, keyboard navigation, zoom/scale/cursor readouts, an info panel and settings.
+// Order matters for the first paint (issue #17 point 5): the record arrives (asked for by the route
+// while this code downloaded), the image column and the viewer are made at once so the descriptor is
+// requested, and the side panels are built only after the first tile is on screen.
 import OpenSeadragon from "openseadragon";
-import { ApiError, api } from "../api/client";
+import { ApiError } from "../api/client";
 import { DEFAULT_STRETCH, type Dataset } from "../api/types";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, formatPixels, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
 import { statusBadge } from "./dataset_card";
-import { imagePixelsPerScreenPixel, loadSettings, saveSettings, type ViewerSettings } from "../viewer/settings";
+import { loadSettings, saveSettings, zoomLabel, type ViewerSettings } from "../viewer/settings";
+import { afterFirstPaint } from "../viewer/first_paint";
+import { setText } from "../viewer/frame";
+import { fetchViewerRecord, type ViewerRecord } from "./viewer_route";
+import type { DziSource } from "../viewer/dzi";
 import { AnnotationLayer } from "../viewer/annotation_layer";
 import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
@@ -195,361 +202,356 @@ function settingsPanel(settings: ViewerSettings, apply: (s: ViewerSettings) => v
   );
 }
 
-export const viewerPage: PageFn = (root, params) => {
-  const id = params.id;
-  let viewer: OpenSeadragon.Viewer | null = null;
-  let annotations: AnnotationLayer | null = null;
-  let display: DisplayPanel | null = null;
-  let values: PixelValues | null = null; // the value box of images without a display panel
-  let disposed = false;
-  let onViewKey: ((e: KeyboardEvent) => void) | null = null;
-  replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
+// The page, given the record the route has already asked for (the first open uses it; reopening
+// after a reprocess or while the pyramid builds asks again).
+export const viewerPage =
+  (first?: Promise<ViewerRecord>): PageFn =>
+  (root, params) => {
+    const id = params.id;
+    let pending = first;
+    let viewer: OpenSeadragon.Viewer | null = null;
+    let annotations: AnnotationLayer | null = null;
+    let display: DisplayPanel | null = null;
+    let values: PixelValues | null = null; // the value box of images without a display panel
+    let disposed = false;
+    let onViewKey: ((e: KeyboardEvent) => void) | null = null;
+    replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
 
-  // stats: the stored data statistics when the dataset has a data pyramid (live display), else null.
-  const open = (loaded: Dataset, stats: DataStats | null) => {
-    const d = withShownSize(loaded);
-    if (!d.urls) {
-      const me = currentUser();
-      const retry =
-        d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin)
-          ? fitsRetryForm(d, () => void load())
-          : null;
-      replace(
-        root,
-        el(
-          "main",
-          { class: "narrow" },
-          pageTitle(d.name),
-          statusBadge(d),
-          el(
-            "p",
-            { class: "muted" },
-            d.status === "failed"
-              ? (d.failure_reason ?? "Processing failed.")
-              : "The tile pyramid is being built. This page opens it when it is ready.",
-          ),
-          retry,
-          el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
-        ),
-      );
-      if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
-      return;
-    }
-    const settings = loadSettings();
-    const canvas = el("div", {
-      class: "osd",
-      attrs: {
-        tabindex: 0,
-        role: "region",
-        "aria-roledescription": "image viewer",
-        "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets, ? lists every shortcut.`,
-      },
-    });
-    const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
-    const cursor = el("output", { class: "readout", attrs: { "aria-label": "Pointer position" } }, "—");
-    const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
-    const button = (label: string, title: string, action: () => void) =>
-      el(
-        "button",
-        { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } },
-        label,
-      );
-    const withAnnotations = el("input", {
-      attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" },
-    });
-    const exportPng = async () => {
-      if (!viewer) return;
-      try {
-        const canvas = (viewer.drawer as unknown as { canvas: HTMLCanvasElement }).canvas;
-        await exportView(
-          canvas,
-          withAnnotations.checked ? (annotations?.svg ?? null) : null,
-          fileNameFor(d.name, "-view.png"),
-        );
-      } catch (e) {
-        window.alert(`The view could not be exported: ${String(e)}`);
-      }
-    };
-    const exportButton = button("PNG", "Export the view as PNG", () => void exportPng());
-    const controls = el(
-      "div",
-      { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "View controls" } },
-      button("+", "Zoom in", () => viewer?.viewport.zoomBy(1.5)),
-      button("−", "Zoom out", () => viewer?.viewport.zoomBy(1 / 1.5)),
-      button("⌂", "Whole image", () => viewer?.viewport.goHome()),
-      button("⟳", "Rotate 90°", () => viewer?.viewport.setRotation((viewer.viewport.getRotation() + 90) % 360)),
-      button("⤢", "Full screen", () => viewer?.setFullScreen(!viewer.isFullPage())),
-      exportButton,
-      downloadMenu(d, { region: () => viewerRegion(viewer, d.width, d.height), originalValues: stats !== null }),
-      el("label", { class: "check small" }, withAnnotations, " annotations"),
-      zoomOut,
-      cursor,
-      loading,
-    );
-    const me = currentUser();
-    const fits = d.pyramid?.fits ?? null;
-    // Reprocessing is the owner's (and an admin's); the new pyramid opens when it is published.
-    const fitsDisplay =
-      fits && (d.is_owner || me?.is_admin)
-        ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed })
-        : null;
-    const stretch = d.is_owner || me?.is_admin ? stretchForm(d, { onDone: reopen, isDisposed: () => disposed }) : null;
-    const toolsSlot = el("div");
-    const displaySlot = el("div");
-    const annotationSlot = el("div");
-    const navigationSlot = el("div");
-    replace(
-      root,
-      el(
-        "main",
-        { class: "viewer-page" },
-        el(
-          "div",
-          { class: "page-head" },
-          el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"),
-          pageTitle(d.name),
-          statusBadge(d),
-          d.is_owner || me?.is_admin
-            ? el(
-                "div",
-                { class: "row page-actions" },
-                el(
-                  "button",
-                  { class: "button small", attrs: { type: "button" }, on: { click: () => editDataset(d, reopen) } },
-                  "Edit",
-                ),
-                el(
-                  "button",
-                  {
-                    class: "button danger small",
-                    attrs: { type: "button" },
-                    on: { click: () => confirmDelete(d, () => navigate("/datasets")) },
-                  },
-                  "Delete",
-                ),
-              )
-            : null,
-        ),
-        el(
-          "div",
-          { class: "viewer-layout" },
-          el("div", { class: "viewer-main" }, controls, navigationSlot, toolsSlot, canvas),
-          el(
-            "div",
-            { class: "side" },
-            annotationSlot,
-            displaySlot,
-            infoPanel(d),
-            fitsDisplay,
-            stretch,
-            exportPanel(d),
-            settingsPanel(settings, (s) => {
-              saveSettings(s);
-              applySettings(s);
-            }),
-          ),
-        ),
-      ),
-    );
-    // The live display: settings from the link, else the owner's saved default, open on live tiles;
-    // without either the built tiles show, and the panel starts from the build's own stretch.
-    const chosen: DisplaySettings | null = stats
-      ? (decodeDisplay(new URLSearchParams(window.location.search)) ??
-        storedDisplay((d.stretch as Record<string, unknown> | null)?.display))
-      : null;
-    const liveDataset = {
-      id: d.id,
-      pyramid_version: d.pyramid_version,
-      width: d.width,
-      height: d.height,
-      tileSize: d.pyramid?.tile_size ?? 256,
-    };
-    viewer = createViewer(canvas, chosen ? liveTileSource(liveDataset, chosen) : d.urls.dzi, {
-      showNavigator: settings.navigator,
-      navigatorPosition: "BOTTOM_RIGHT",
-      animationTime: settings.animationTime,
-      zoomPerScroll: settings.zoomPerScroll,
-      debugMode: settings.debugTiles,
-      maxZoomPixelRatio: 4,
-      visibilityRatio: 0.5,
-      preserveImageSizeOnResize: true,
-      // A 2D canvas, so "export the view" can read back exactly what is on screen.
-      drawer: "canvas",
-    });
-    const applySettings = (s: ViewerSettings) => {
-      if (!viewer) return;
-      // Options OpenSeadragon reads live from the viewer and its springs (not in its typings).
-      (viewer as unknown as { zoomPerScroll: number }).zoomPerScroll = s.zoomPerScroll;
-      const vp = viewer.viewport as unknown as Record<string, { animationTime: number } | undefined>;
-      for (const spring of ["centerSpringX", "centerSpringY", "zoomSpring", "degreesSpring"]) {
-        const sp = vp[spring];
-        if (sp) sp.animationTime = s.animationTime;
-      }
-      if (viewer.navigator) viewer.navigator.element.style.display = s.navigator ? "" : "none";
-      viewer.setDebugMode(s.debugTiles);
-      viewer.forceRedraw();
-    };
-    const updateZoom = () => {
-      if (!viewer) return;
-      const z = viewer.viewport.getZoom(true);
-      const perPixel = imagePixelsPerScreenPixel(d.width, viewer.container.clientWidth || 1, z);
-      zoomOut.textContent =
-        perPixel >= 1
-          ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px`
-          : `${(1 / perPixel).toFixed(1)}× full resolution`;
-    };
-    const sky = usableWcs(d.pyramid?.wcs, d.height);
-    const skyFrame = sky ? frameOf(sky.wcs) : null;
-    const skyPosition = (x: number, y: number): string | null => {
-      const star = sky && skyFrame ? sky.world(x, y, d.height) : null;
-      return star && skyFrame ? formatWorld(skyFrame, star) : null;
-    };
-    annotations = new AnnotationLayer({
-      viewer,
-      datasetId: d.id,
-      width: d.width,
-      height: d.height,
-      signedIn: me !== null,
-      sky: Boolean(d.pyramid?.wcs),
-      skyPosition: sky ? skyPosition : undefined,
-      world: sky ? (x: number, y: number) => sky.world(x, y, d.height) : undefined,
-      dataVersion: stats ? d.pyramid_version : undefined,
-      canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
-    });
-    replace(toolsSlot, annotations.toolbar);
-    display = stats
-      ? new DisplayPanel({
-          viewer,
-          dataset: liveDataset,
-          stats,
-          initial: chosen ?? initialSettings(stats),
-          canSave: Boolean(d.is_owner || me?.is_admin),
-        })
-      : null;
-    if (display) replace(displaySlot, display.element);
-    else {
-      values = new PixelValues(d.id);
-      replace(displaySlot, valuesPanel(values));
-    }
-    replace(annotationSlot, annotations.panel);
-    viewer.addOnceHandler("open", () => void annotations?.load());
-    viewer.addHandler("animation", updateZoom);
-    viewer.addHandler("open", updateZoom);
-    viewer.addHandler("open-failed", (e) => replace(canvas, errorBox("The image cannot be opened", String(e.message))));
-    // The indicator follows the image's own "everything needed for this view is loaded" state.
-    viewer.world.addHandler("add-item", (e) => {
-      const item = (e as unknown as { item: OpenSeadragon.TiledImage }).item;
-      item.addHandler("fully-loaded-change", (ev) => {
-        loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
-      });
-    });
-    const grid = sky?.invertible ? new SkyGridLayer(viewer, sky, d.width, d.height) : null;
-    if (grid) controls.insertBefore(grid.button, zoomOut);
-    new OrientationLayer(viewer, { width: d.width, height: d.height, sky, geo: d.pyramid?.georeference ?? null });
-    const navigation = new NavigationBar(viewer, {
-      width: d.width,
-      height: d.height,
-      sky: sky?.invertible ? sky : null,
-      objectName: d.pyramid?.fits?.keywords.OBJECT ?? null,
-      grid,
-      annotations,
-    });
-    replace(navigationSlot, navigation.element);
-    viewer.addOnceHandler("open", () => navigation.restore());
-    const help = shortcutsDialog();
-    root.append(help);
-    // OpenSeadragon's letter keys that mean something else here (r/R rotate, f flips in it).
-    viewer.addHandler("canvas-key", (e) => {
-      const key = (e as unknown as { originalEvent: KeyboardEvent }).originalEvent.key;
-      if (OSD_KEYS_TAKEN.has(key)) (e as unknown as { preventDefaultAction: boolean }).preventDefaultAction = true;
-    });
-    onViewKey = (e: KeyboardEvent) => {
-      if (!viewer || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
-      const v = viewer;
-      const actions: Record<string, () => void> = {
-        [VIEW_KEYS.help]: () => (help.open ? help.close() : help.showModal()),
-        [VIEW_KEYS.goTo]: () => navigation.focus(),
-        [VIEW_KEYS.rotateLeft]: () => v.viewport.setRotation((v.viewport.getRotation() + 270) % 360),
-        [VIEW_KEYS.rotateRight]: () => v.viewport.setRotation((v.viewport.getRotation() + 90) % 360),
-        [VIEW_KEYS.fullScreen]: () => v.setFullScreen(!v.isFullPage()),
-        [VIEW_KEYS.grid]: () => grid?.toggle(!grid.showing),
-      };
-      const action = actions[e.key];
-      if (!action) return;
-      e.preventDefault();
-      action();
-    };
-    document.addEventListener("keydown", onViewKey);
-    new OpenSeadragon.MouseTracker({
-      element: canvas,
-      moveHandler: (e) => {
-        if (!viewer || !viewer.world.getItemAt(0)) return;
-        const position = (e as unknown as { position: OpenSeadragon.Point }).position;
-        const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
-        const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
-        const geo = d.pyramid?.georeference;
-        const where = !inside ? null : (skyPosition(p.x, p.y) ?? (geo ? describePosition(geo, p.x, p.y) : null));
-        const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
-        cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
-        display?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
-        values?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
-      },
-    });
-    canvas.focus();
-  };
-
-  // The statistics only exist for mono 16-bit, float and FITS data built with a data pyramid; any
-  // failure (an 8-bit image's 404 no_data_pyramid, an old pyramid's no_data_statistics) means no
-  // live display, not an error.
-  const statsOf = (d: Dataset): Promise<DataStats | null> =>
-    d.urls && d.bands === 1 && (d.bit_depth > 8 || d.format === "fits")
-      ? api<DataStats>(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/histogram`).catch(() => null)
-      : Promise.resolve(null);
-  const load = () =>
-    api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`)
-      .then(async (d) => {
-        const stats = await statsOf(d);
-        if (!disposed) open(d, stats);
-      })
-      .catch((e) => {
-        if (disposed) return;
+    // stats: the stored data statistics when the dataset has a data pyramid (live display), else null.
+    const open = (loaded: Dataset, stats: DataStats | null, descriptor: DziSource | null) => {
+      const d = withShownSize(loaded);
+      if (!d.urls) {
+        const me = currentUser();
+        const retry =
+          d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin)
+            ? fitsRetryForm(d, () => void load())
+            : null;
         replace(
           root,
           el(
             "main",
             { class: "narrow" },
-            e instanceof ApiError && e.status === 404
-              ? [
-                  pageTitle("Not found"),
-                  el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it."),
-                ]
-              : errorBox("The dataset cannot be loaded", String(e)),
+            pageTitle(d.name),
+            statusBadge(d),
+            el(
+              "p",
+              { class: "muted" },
+              d.status === "failed"
+                ? (d.failure_reason ?? "Processing failed.")
+                : "The tile pyramid is being built. This page opens it when it is ready.",
+            ),
+            retry,
             el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
           ),
         );
+        if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
+        return;
+      }
+      const settings = loadSettings();
+      const canvas = el("div", {
+        class: "osd",
+        attrs: {
+          tabindex: 0,
+          role: "region",
+          "aria-roledescription": "image viewer",
+          "aria-label": `Deep zoom view of ${d.name}. Arrow keys pan, + and - zoom, 0 resets, ? lists every shortcut.`,
+        },
       });
-  function reopen() {
-    if (disposed) return;
-    if (onViewKey) document.removeEventListener("keydown", onViewKey);
-    annotations?.destroy();
-    annotations = null;
-    display?.destroy();
-    display = null;
-    values?.destroy();
-    values = null;
-    viewer?.destroy();
-    viewer = null;
+      const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
+      const cursor = el("output", { class: "readout", attrs: { "aria-label": "Pointer position" } }, "—");
+      const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
+      const button = (label: string, title: string, action: () => void) =>
+        el(
+          "button",
+          { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } },
+          label,
+        );
+      const withAnnotations = el("input", {
+        attrs: { type: "checkbox", checked: true, "aria-label": "Include annotations in the exported view" },
+      });
+      const exportPng = async () => {
+        if (!viewer) return;
+        try {
+          const canvas = (viewer.drawer as unknown as { canvas: HTMLCanvasElement }).canvas;
+          await exportView(
+            canvas,
+            withAnnotations.checked ? (annotations?.svg ?? null) : null,
+            fileNameFor(d.name, "-view.png"),
+          );
+        } catch (e) {
+          window.alert(`The view could not be exported: ${String(e)}`);
+        }
+      };
+      const exportButton = button("PNG", "Export the view as PNG", () => void exportPng());
+      const controls = el(
+        "div",
+        { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "View controls" } },
+        button("+", "Zoom in", () => viewer?.viewport.zoomBy(1.5)),
+        button("−", "Zoom out", () => viewer?.viewport.zoomBy(1 / 1.5)),
+        button("⌂", "Whole image", () => viewer?.viewport.goHome()),
+        button("⟳", "Rotate 90°", () => viewer?.viewport.setRotation((viewer.viewport.getRotation() + 90) % 360)),
+        button("⤢", "Full screen", () => viewer?.setFullScreen(!viewer.isFullPage())),
+        exportButton,
+        downloadMenu(d, { region: () => viewerRegion(viewer, d.width, d.height), originalValues: stats !== null }),
+        el("label", { class: "check small" }, withAnnotations, " annotations"),
+        zoomOut,
+        cursor,
+        loading,
+      );
+      const me = currentUser();
+      const fits = d.pyramid?.fits ?? null;
+      const toolsSlot = el("div");
+      const navigationSlot = el("div");
+      const side = el("div", { class: "side" });
+      replace(
+        root,
+        el(
+          "main",
+          { class: "viewer-page" },
+          el(
+            "div",
+            { class: "page-head" },
+            el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"),
+            pageTitle(d.name),
+            statusBadge(d),
+            d.is_owner || me?.is_admin
+              ? el(
+                  "div",
+                  { class: "row page-actions" },
+                  el(
+                    "button",
+                    { class: "button small", attrs: { type: "button" }, on: { click: () => editDataset(d, reopen) } },
+                    "Edit",
+                  ),
+                  el(
+                    "button",
+                    {
+                      class: "button danger small",
+                      attrs: { type: "button" },
+                      on: { click: () => confirmDelete(d, () => navigate("/datasets")) },
+                    },
+                    "Delete",
+                  ),
+                )
+              : null,
+          ),
+          el(
+            "div",
+            { class: "viewer-layout" },
+            el("div", { class: "viewer-main" }, controls, navigationSlot, toolsSlot, canvas),
+            side,
+          ),
+        ),
+      );
+      // The live display: settings from the link, else the owner's saved default, open on live tiles;
+      // without either the built tiles show, and the panel starts from the build's own stretch.
+      const chosen: DisplaySettings | null = stats
+        ? (decodeDisplay(new URLSearchParams(window.location.search)) ??
+          storedDisplay((d.stretch as Record<string, unknown> | null)?.display))
+        : null;
+      const liveDataset = {
+        id: d.id,
+        pyramid_version: d.pyramid_version,
+        width: d.width,
+        height: d.height,
+        tileSize: d.pyramid?.tile_size ?? 256,
+      };
+      // The descriptor came with the record; without it OpenSeadragon asks for it (and says why not).
+      viewer = createViewer(canvas, chosen ? liveTileSource(liveDataset, chosen) : (descriptor ?? d.urls.dzi), {
+        showNavigator: settings.navigator,
+        navigatorPosition: "BOTTOM_RIGHT",
+        animationTime: settings.animationTime,
+        zoomPerScroll: settings.zoomPerScroll,
+        debugMode: settings.debugTiles,
+        maxZoomPixelRatio: 4,
+        visibilityRatio: 0.5,
+        preserveImageSizeOnResize: true,
+        // A 2D canvas, so "export the view" can read back exactly what is on screen.
+        drawer: "canvas",
+      });
+      const applySettings = (s: ViewerSettings) => {
+        if (!viewer) return;
+        // Options OpenSeadragon reads live from the viewer and its springs (not in its typings).
+        (viewer as unknown as { zoomPerScroll: number }).zoomPerScroll = s.zoomPerScroll;
+        const vp = viewer.viewport as unknown as Record<string, { animationTime: number } | undefined>;
+        for (const spring of ["centerSpringX", "centerSpringY", "zoomSpring", "degreesSpring"]) {
+          const sp = vp[spring];
+          if (sp) sp.animationTime = s.animationTime;
+        }
+        if (viewer.navigator) viewer.navigator.element.style.display = s.navigator ? "" : "none";
+        viewer.setDebugMode(s.debugTiles);
+        viewer.forceRedraw();
+      };
+      // Every frame of a zoom: OpenSeadragon's own measure of the viewer (no layout read), and the
+      // text written only when it changes.
+      const updateZoom = () => {
+        if (!viewer) return;
+        const vp = viewer.viewport;
+        setText(zoomOut, zoomLabel(d.width, vp.getContainerSize().x, vp.getZoom(true)));
+      };
+      const sky = usableWcs(d.pyramid?.wcs, d.height);
+      const skyFrame = sky ? frameOf(sky.wcs) : null;
+      const skyPosition = (x: number, y: number): string | null => {
+        const star = sky && skyFrame ? sky.world(x, y, d.height) : null;
+        return star && skyFrame ? formatWorld(skyFrame, star) : null;
+      };
+      annotations = new AnnotationLayer({
+        viewer,
+        datasetId: d.id,
+        width: d.width,
+        height: d.height,
+        signedIn: me !== null,
+        sky: Boolean(d.pyramid?.wcs),
+        skyPosition: sky ? skyPosition : undefined,
+        world: sky ? (x: number, y: number) => sky.world(x, y, d.height) : undefined,
+        dataVersion: stats ? d.pyramid_version : undefined,
+        canEdit: (a) => me !== null && (me.is_admin || d.is_owner || a.author_id === me.id),
+      });
+      replace(toolsSlot, annotations.toolbar);
+      viewer.addOnceHandler("open", () => void annotations?.load());
+      viewer.addHandler("animation", updateZoom);
+      viewer.addHandler("open", updateZoom);
+      viewer.addHandler("open-failed", (e) =>
+        replace(canvas, errorBox("The image cannot be opened", String(e.message))),
+      );
+      // The indicator follows the image's own "everything needed for this view is loaded" state.
+      viewer.world.addHandler("add-item", (e) => {
+        const item = (e as unknown as { item: OpenSeadragon.TiledImage }).item;
+        item.addHandler("fully-loaded-change", (ev) => {
+          loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
+        });
+      });
+      const grid = sky?.invertible ? new SkyGridLayer(viewer, sky, d.width, d.height) : null;
+      if (grid) controls.insertBefore(grid.button, zoomOut);
+      new OrientationLayer(viewer, { width: d.width, height: d.height, sky, geo: d.pyramid?.georeference ?? null });
+      const navigation = new NavigationBar(viewer, {
+        width: d.width,
+        height: d.height,
+        sky: sky?.invertible ? sky : null,
+        objectName: d.pyramid?.fits?.keywords.OBJECT ?? null,
+        grid,
+        annotations,
+      });
+      replace(navigationSlot, navigation.element);
+      viewer.addOnceHandler("open", () => navigation.restore());
+      const help = shortcutsDialog();
+      root.append(help);
+      // OpenSeadragon's letter keys that mean something else here (r/R rotate, f flips in it).
+      viewer.addHandler("canvas-key", (e) => {
+        const key = (e as unknown as { originalEvent: KeyboardEvent }).originalEvent.key;
+        if (OSD_KEYS_TAKEN.has(key)) (e as unknown as { preventDefaultAction: boolean }).preventDefaultAction = true;
+      });
+      onViewKey = (e: KeyboardEvent) => {
+        if (!viewer || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+        const v = viewer;
+        const actions: Record<string, () => void> = {
+          [VIEW_KEYS.help]: () => (help.open ? help.close() : help.showModal()),
+          [VIEW_KEYS.goTo]: () => navigation.focus(),
+          [VIEW_KEYS.rotateLeft]: () => v.viewport.setRotation((v.viewport.getRotation() + 270) % 360),
+          [VIEW_KEYS.rotateRight]: () => v.viewport.setRotation((v.viewport.getRotation() + 90) % 360),
+          [VIEW_KEYS.fullScreen]: () => v.setFullScreen(!v.isFullPage()),
+          [VIEW_KEYS.grid]: () => grid?.toggle(!grid.showing),
+        };
+        const action = actions[e.key];
+        if (!action) return;
+        e.preventDefault();
+        action();
+      };
+      document.addEventListener("keydown", onViewKey);
+      new OpenSeadragon.MouseTracker({
+        element: canvas,
+        moveHandler: (e) => {
+          if (!viewer || !viewer.world.getItemAt(0)) return;
+          const position = (e as unknown as { position: OpenSeadragon.Point }).position;
+          const p = viewer.world.getItemAt(0).viewerElementToImageCoordinates(position);
+          const inside = p.x >= 0 && p.y >= 0 && p.x < d.width && p.y < d.height;
+          const geo = d.pyramid?.georeference;
+          const where = !inside ? null : (skyPosition(p.x, p.y) ?? (geo ? describePosition(geo, p.x, p.y) : null));
+          const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
+          cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
+          display?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
+          values?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
+        },
+      });
+      canvas.focus();
+      // The side column: nothing in it is needed to see the image.
+      const shown = viewer;
+      afterFirstPaint(shown, () => {
+        if (disposed || viewer !== shown || !annotations) return;
+        display = stats
+          ? new DisplayPanel({
+              viewer: shown,
+              dataset: liveDataset,
+              stats,
+              initial: chosen ?? initialSettings(stats),
+              canSave: Boolean(d.is_owner || me?.is_admin),
+            })
+          : null;
+        const owner = Boolean(d.is_owner || me?.is_admin);
+        // Reprocessing is the owner's (and an admin's); the new pyramid opens when it is published.
+        const panels = [
+          annotations.panel,
+          display ? display.element : valuesPanel((values = new PixelValues(d.id))),
+          infoPanel(d),
+          fits && owner ? fitsDisplayForm(d, fits, { onDone: reopen, isDisposed: () => disposed }) : null,
+          owner ? stretchForm(d, { onDone: reopen, isDisposed: () => disposed }) : null,
+          exportPanel(d),
+          settingsPanel(settings, (s) => {
+            saveSettings(s);
+            applySettings(s);
+          }),
+        ];
+        side.append(...panels.filter((p): p is HTMLElement => p !== null));
+      });
+    };
+
+    const load = () => {
+      const record = pending ?? fetchViewerRecord(id);
+      pending = undefined;
+      return record
+        .then(({ dataset, stats, descriptor }) => {
+          if (!disposed) open(dataset, stats, descriptor);
+        })
+        .catch((e) => {
+          if (disposed) return;
+          replace(
+            root,
+            el(
+              "main",
+              { class: "narrow" },
+              e instanceof ApiError && e.status === 404
+                ? [
+                    pageTitle("Not found"),
+                    el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it."),
+                  ]
+                : errorBox("The dataset cannot be loaded", String(e)),
+              el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
+            ),
+          );
+        });
+    };
+    function reopen() {
+      if (disposed) return;
+      if (onViewKey) document.removeEventListener("keydown", onViewKey);
+      annotations?.destroy();
+      annotations = null;
+      display?.destroy();
+      display = null;
+      values?.destroy();
+      values = null;
+      viewer?.destroy();
+      viewer = null;
+      void load();
+    }
+    // load() shows its own failure.
     void load();
-  }
-  // load() shows its own failure.
-  void load();
-  return () => {
-    disposed = true;
-    if (onViewKey) document.removeEventListener("keydown", onViewKey);
-    annotations?.destroy();
-    display?.destroy();
-    values?.destroy();
-    viewer?.destroy();
-    viewer = null;
+    return () => {
+      disposed = true;
+      if (onViewKey) document.removeEventListener("keydown", onViewKey);
+      annotations?.destroy();
+      display?.destroy();
+      values?.destroy();
+      viewer?.destroy();
+      viewer = null;
+    };
   };
-};

@@ -25,6 +25,7 @@ import { type RegionStatistics, lineProfile, profilePlot, regionStatistics, stat
 import type { World } from "./sky";
 import { isTyping } from "./shortcuts";
 import { regionExchangePanel } from "./region_exchange";
+import { coalesced } from "./frame";
 
 const SVG = "http://www.w3.org/2000/svg";
 // "measure" is a ruler anyone may use; the other tools draw annotations (signed in).
@@ -102,9 +103,10 @@ export class AnnotationLayer {
   constructor(private readonly o: AnnotationLayerOptions) {
     this.overlay = svg("svg", { class: "annotation-overlay", "aria-hidden": "true" });
     o.viewer.canvas.parentElement?.appendChild(this.overlay);
-    for (const ev of ["animation", "update-viewport", "resize", "rotate", "open"] as const) {
-      o.viewer.addHandler(ev, () => this.render());
-    }
+    // Redrawn once per OpenSeadragon frame however many of these it raises in it, in that frame.
+    const follow = coalesced(() => this.render());
+    for (const ev of ["animation", "update-viewport", "resize", "rotate", "open"] as const)
+      o.viewer.addHandler(ev, follow);
     this.bindPointer();
     const toolButton = (tool: Tool, { label, hint } = TOOL_KEYS[tool]) =>
       el(
@@ -472,7 +474,8 @@ export class AnnotationLayer {
       ruler.append(label);
       children.push(ruler);
     }
-    this.overlay.replaceChildren(...children);
+    // Nothing drawn and nothing to draw (most views while panning): leave the DOM untouched.
+    if (children.length || this.overlay.firstChild) this.overlay.replaceChildren(...children);
   }
 
   // The annotation a "go to" name means (its label: exact, else a unique prefix), or null.

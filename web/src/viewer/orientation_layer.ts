@@ -5,6 +5,7 @@ import OpenSeadragon from "openseadragon";
 import { el } from "../ui/dom";
 import { type Georeference, toModel } from "./georeference";
 import { compassAt, scaleBar } from "./scale";
+import { coalesced, setAttr, setText } from "./frame";
 import { type SkyTransform, separation } from "./sky";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -23,7 +24,10 @@ export class OrientationLayer {
   private readonly barLine = el("div", { class: "scale-bar-line" });
   private readonly barLabel = el("span", { class: "scale-bar-label" });
   private readonly compass: SVGSVGElement | null = null;
-  private frame = 0;
+  // The compass's arrows and letters, made once and moved each frame (N, then E).
+  private readonly arrows: Array<{ line: SVGLineElement; text: SVGTextElement }> = [];
+  // Once per OpenSeadragon frame, in that frame: the bar and compass move with the image.
+  private readonly schedule = coalesced(() => this.render());
 
   constructor(
     private readonly viewer: OpenSeadragon.Viewer,
@@ -37,25 +41,28 @@ export class OrientationLayer {
       this.compass.setAttribute("class", "compass");
       this.compass.setAttribute("viewBox", "-40 -40 80 80");
       this.compass.setAttribute("role", "img");
+      for (const name of ["N", "E"]) {
+        const line = document.createElementNS(SVG, "line");
+        line.setAttribute("x1", "0");
+        line.setAttribute("y1", "0");
+        const text = document.createElementNS(SVG, "text");
+        text.setAttribute("data-dir", name);
+        text.textContent = name;
+        this.compass.append(line, text);
+        this.arrows.push({ line, text });
+      }
       host.appendChild(this.compass);
     }
     for (const ev of ["animation", "update-viewport", "resize", "rotate", "open"] as const)
       viewer.addHandler(ev, () => this.schedule());
   }
 
-  private schedule(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
-  }
-
   private render(): void {
     const item = this.viewer.world.getItemAt(0);
     if (!item) return;
-    const box = this.viewer.container.getBoundingClientRect();
-    const c = new OpenSeadragon.Point(box.width / 2, box.height / 2);
+    // The viewer's size as OpenSeadragon last measured it: no layout read in a per-frame path.
+    const size = this.viewer.viewport.getContainerSize();
+    const c = new OpenSeadragon.Point(size.x / 2, size.y / 2);
     const a = item.viewerElementToImageCoordinates(c);
     const b = item.viewerElementToImageCoordinates(c.plus(new OpenSeadragon.Point(PROBE_PX, 0)));
     const { sky, geo, height } = this.o;
@@ -70,12 +77,13 @@ export class OrientationLayer {
       if (ma && mb) bar = scaleBar("length", Math.hypot(mb.x - ma.x, mb.y - ma.y) / PROBE_PX, BAR_MAX_PX);
     }
     bar ??= scaleBar("pixels", Math.hypot(b.x - a.x, b.y - a.y) / PROBE_PX, BAR_MAX_PX);
-    this.bar.hidden = bar === null;
+    if (this.bar.hidden !== (bar === null)) this.bar.hidden = bar === null;
     if (bar) {
-      this.barLine.style.width = `${bar.px.toFixed(1)}px`;
-      this.barLabel.textContent = bar.label;
-      this.bar.setAttribute("aria-label", `Scale bar: ${bar.label}`);
-      this.bar.dataset.px = bar.px.toFixed(2);
+      const width = `${bar.px.toFixed(1)}px`;
+      if (this.barLine.style.width !== width) this.barLine.style.width = width;
+      setText(this.barLabel, bar.label);
+      setAttr(this.bar, "aria-label", `Scale bar: ${bar.label}`);
+      setAttr(this.bar, "data-px", bar.px.toFixed(2));
     }
     if (this.compass && sky) this.renderCompass(item, a, sky);
   }
@@ -83,8 +91,8 @@ export class OrientationLayer {
   private renderCompass(item: OpenSeadragon.TiledImage, at: OpenSeadragon.Point, sky: SkyTransform): void {
     const svg = this.compass!;
     const dir = compassAt(sky, at.x, at.y, this.o.height);
-    svg.replaceChildren();
-    svg.style.display = dir ? "" : "none";
+    const display = dir ? "" : "none";
+    if (svg.style.display !== display) svg.style.display = display;
     if (!dir) return;
     // Image directions to screen directions (rotation and flips of the view included).
     const origin = item.imageToViewerElementCoordinates(at);
@@ -95,25 +103,18 @@ export class OrientationLayer {
       const len = Math.hypot(dx, dy) || 1;
       return [(dx / len) * 28, (dy / len) * 28];
     };
-    const arrows: Array<[string, [number, number]]> = [
-      ["N", toScreen(dir.north)],
-      ["E", toScreen(dir.east)],
-    ];
+    const ends = [toScreen(dir.north), toScreen(dir.east)];
     const labels: string[] = [];
-    for (const [name, [x, y]] of arrows) {
-      const line = document.createElementNS(SVG, "line");
-      for (const [k, v] of Object.entries({ x1: 0, y1: 0, x2: x.toFixed(1), y2: y.toFixed(1) }))
-        line.setAttribute(k, String(v));
-      const text = document.createElementNS(SVG, "text");
-      text.setAttribute("x", (x * 1.3).toFixed(1));
-      text.setAttribute("y", (y * 1.3).toFixed(1));
-      text.setAttribute("data-dir", name);
-      text.textContent = name;
-      svg.append(line, text);
+    ends.forEach(([x, y], i) => {
+      const { line, text } = this.arrows[i];
+      setAttr(line, "x2", x.toFixed(1));
+      setAttr(line, "y2", y.toFixed(1));
+      setAttr(text, "x", (x * 1.3).toFixed(1));
+      setAttr(text, "y", (y * 1.3).toFixed(1));
       // Screen angle of the arrow, clockwise from up: what a test (and a curious person) can read.
       const angle = ((Math.atan2(x, -y) * 180) / Math.PI + 360) % 360;
-      labels.push(`${name === "N" ? "north" : "east"} ${Math.round(angle)}°`);
-    }
-    svg.setAttribute("aria-label", `Compass: ${labels.join(", ")}`);
+      labels.push(`${i === 0 ? "north" : "east"} ${Math.round(angle)}°`);
+    });
+    setAttr(svg, "aria-label", `Compass: ${labels.join(", ")}`);
   }
 }

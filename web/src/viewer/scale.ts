@@ -13,6 +13,9 @@ export interface ScaleBar {
 // Round values from 1 to 500,000 of a unit, ascending (pixels of a zoomed-out gigapixel image need
 // the large ones).
 const ROUND = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5].map((p) => m * p)).sort((a, b) => a - b);
+// One formatter for every frame: Number.prototype.toLocaleString builds a new one per call, and the
+// scale bar is recomputed on every frame of a zoom.
+const EN = new Intl.NumberFormat("en-US");
 
 function longestRound(maxValue: number, units: Array<{ unit: string; size: number; min?: number }>) {
   // The largest unit whose round values fit; units are from largest to smallest.
@@ -22,7 +25,7 @@ function longestRound(maxValue: number, units: Array<{ unit: string; size: numbe
     if (fits.length)
       return {
         value: fits[fits.length - 1] * u.size,
-        label: `${fits[fits.length - 1].toLocaleString("en-US")}${u.unit}`,
+        label: `${EN.format(fits[fits.length - 1])}${u.unit}`,
       };
   }
   return null;

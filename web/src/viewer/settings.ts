@@ -36,3 +36,11 @@ export function imagePixelsPerScreenPixel(imageWidth: number, viewportWidthPx: n
   // OpenSeadragon's zoom 1 fits the image width to the viewer width.
   return imageWidth / (viewportWidthPx * zoom);
 }
+
+// The zoom readout's text: "1 screen px = 12 image px", or "2.0× full resolution" past 1:1.
+export function zoomLabel(imageWidth: number, viewportWidthPx: number, zoom: number): string {
+  const perPixel = imagePixelsPerScreenPixel(imageWidth, viewportWidthPx || 1, zoom);
+  return perPixel >= 1
+    ? `1 screen px = ${perPixel.toFixed(perPixel < 10 ? 1 : 0)} image px`
+    : `${(1 / perPixel).toFixed(1)}× full resolution`;
+}

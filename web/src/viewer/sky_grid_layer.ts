@@ -4,6 +4,7 @@ import OpenSeadragon from "openseadragon";
 import { el } from "../ui/dom";
 import { frameOf, type SkyTransform } from "./sky";
 import { computeGrid, type Rect } from "./sky_grid";
+import { coalesced } from "./frame";
 
 const SVG = "http://www.w3.org/2000/svg";
 const LINE = "rgba(110, 200, 255, 0.75)";
@@ -21,7 +22,8 @@ export class SkyGridLayer {
   readonly button: HTMLButtonElement;
   private readonly overlay: SVGSVGElement;
   private shown = false;
-  private frame = 0;
+  // Once per OpenSeadragon frame, in that frame (the lines move with the image).
+  private readonly redraw = coalesced(() => this.render());
 
   constructor(
     private readonly viewer: OpenSeadragon.Viewer,
@@ -70,16 +72,14 @@ export class SkyGridLayer {
   }
 
   private schedule(): void {
-    if (!this.shown || this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.render();
-    });
+    if (this.shown) this.redraw();
   }
 
   // The visible part of the image, in image pixels (the bounding box when the view is rotated).
   private visible(item: OpenSeadragon.TiledImage): Rect | null {
-    const box = this.viewer.container.getBoundingClientRect();
+    // OpenSeadragon's last measured size: no layout read in a per-frame path.
+    const size = this.viewer.viewport.getContainerSize();
+    const box = { width: size.x, height: size.y };
     const corners = [
       [0, 0],
       [box.width, 0],
@@ -98,7 +98,9 @@ export class SkyGridLayer {
     if (!item || !this.shown) return;
     const view = this.visible(item);
     const grid = view ? computeGrid(this.sky, this.height, view, frameOf(this.sky.wcs).hours) : null;
-    const box = this.viewer.container.getBoundingClientRect();
+    // OpenSeadragon's last measured size: no layout read in a per-frame path.
+    const size = this.viewer.viewport.getContainerSize();
+    const box = { width: size.x, height: size.y };
     const toScreen = (x: number, y: number): [number, number] => {
       const p = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(x, y));
       return [p.x, p.y];

@@ -1,0 +1,77 @@
+// The order of events when the viewer opens a dataset (issue #17 point 5), in real Chromium, as
+// observations for the Python test to assert on (orderings, never durations): when the dataset's
+// record and the Deep Zoom descriptor were asked for, when the viewer's code chunk had arrived, when
+// OpenSeadragon's viewer was made, when the first tile was drawn on its canvas, and when the first
+// side panel entered the page.
+// Usage: node e2e_first_paint.mjs BASE LOGIN PASSWORD DATASET_ID
+//   → one JSON line {"record_asked", "chunk_loaded", "dzi_asked", "dzi_requests", "viewer_made",
+//      "first_tile_drawn", "panels_at", "panels", "tile_failures", "console_errors"} or {"error"}
+import { launchBrowser } from "./browser.mjs";
+
+const [base, login, password, id] = process.argv.slice(2);
+
+// Runs before the page's scripts. The viewer object: OpenSeadragon registers each viewer in its
+// private map (OpenSeadragon._viewers.set(element, viewer)) at the end of its constructor; catching
+// that set gives it without touching the app (the navigator, a viewer too, is skipped).
+function instrument() {
+  const t = (window.__order = { viewer_made: null, first_tile_drawn: null, panels_at: null });
+  new MutationObserver(() => {
+    if (t.panels_at === null && document.querySelector(".viewer-layout .side .panel")) t.panels_at = performance.now();
+  }).observe(document, { subtree: true, childList: true });
+  const set = Map.prototype.set;
+  Map.prototype.set = function (key, value) {
+    if (value && value.world && typeof value.raiseEvent === "function" && key instanceof HTMLElement &&
+        !key.classList.contains("navigator")) {
+      Map.prototype.set = set;
+      t.viewer_made = performance.now();
+      value.addHandler("tile-drawn", () => {
+        if (t.first_tile_drawn === null) t.first_tile_drawn = performance.now();
+      });
+    }
+    return set.call(this, key, value);
+  };
+}
+
+const browser = await launchBrowser();
+const report = { console_errors: [], tile_failures: 0 };
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+  page.on("response", (r) => {
+    if (/_files\/\d+\/\d+_\d+\./.test(r.url()) && r.status() >= 400) report.tile_failures += 1;
+  });
+  await page.goto(base + "/login");
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/datasets");
+  // A fresh page load of the viewer's address, as a followed link or a bookmark opens it.
+  await context.addInitScript(instrument);
+  await page.goto(`${base}/datasets/${id}`);
+  await page.waitForFunction(() => window.__order.first_tile_drawn !== null && window.__order.panels_at !== null,
+                             null, { timeout: 60000 });
+  // Every side panel, once they are there.
+  await page.getByRole("region", { name: "Export" }).waitFor();
+  Object.assign(report, await page.evaluate((datasetId) => {
+    const rs = performance.getEntriesByType("resource");
+    const first = (f, k) => {
+      const hits = rs.filter((r) => f(r.name));
+      return hits.length ? Math.min(...hits.map((r) => r[k])) : null;
+    };
+    const path = (r) => new URL(r).pathname;
+    return {
+      ...window.__order,
+      record_asked: first((n) => path(n) === `/api/datasets/${datasetId}`, "startTime"),
+      chunk_loaded: first((n) => /\/assets\/viewer_page-[^/]*\.js$/.test(path(n)), "responseEnd"),
+      dzi_asked: first((n) => path(n).endsWith("/image.dzi"), "startTime"),
+      dzi_requests: rs.filter((r) => path(r.name).endsWith("/image.dzi")).length,
+      panels: [...document.querySelectorAll(".viewer-layout .side > *")].map(
+        (e) => e.getAttribute("aria-label") || e.querySelector("h2, summary")?.textContent || e.tagName),
+    };
+  }, id));
+} catch (e) {
+  report.error = String((e && e.stack) || e);
+}
+console.log(JSON.stringify(report));
+await browser.close();

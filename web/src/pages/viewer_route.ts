@@ -1,0 +1,44 @@
+// The viewer's route, in the main bundle: at route match it asks for the dataset's record (and its
+// statistics) while the viewer's code is still downloading, so the two round trips overlap instead of
+// following each other (issue #17 point 5: the tile descriptor was asked only after the chunk, then
+// the record, then the panels).
+import { api } from "../api/client";
+import type { Dataset } from "../api/types";
+import { lazy, type PageFn } from "../router";
+import type { DataStats } from "../viewer/display_panel_settings";
+import { type DziSource, fetchDzi } from "../viewer/dzi";
+
+export interface ViewerRecord {
+  dataset: Dataset;
+  stats: DataStats | null; // the stored data statistics when the dataset has a data pyramid, else null
+  descriptor: DziSource | null; // its Deep Zoom descriptor, inline; null when it has none or it failed
+}
+
+// The statistics only exist for mono 16-bit, float and FITS data built with a data pyramid; any
+// failure (an 8-bit image's 404 no_data_pyramid, an old pyramid's no_data_statistics) means no
+// live display, not an error.
+function statsOf(d: Dataset): Promise<DataStats | null> {
+  return d.urls && d.bands === 1 && (d.bit_depth > 8 || d.format === "fits")
+    ? api<DataStats>(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/histogram`).catch(() => null)
+    : Promise.resolve(null);
+}
+
+// The record, statistics and descriptor of dataset `id` (the last two asked for together, as soon
+// as the record names them); rejects with the record's error (an ApiError 404 for a dataset the
+// caller may not see).
+export function fetchViewerRecord(id: string): Promise<ViewerRecord> {
+  return api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`).then(async (dataset) => {
+    const [stats, descriptor] = await Promise.all([
+      statsOf(dataset),
+      dataset.urls ? fetchDzi(dataset.urls.dzi) : Promise.resolve(null),
+    ]);
+    return { dataset, stats, descriptor };
+  });
+}
+
+export const viewerRoute: PageFn = (root, params, query) => {
+  const first = fetchViewerRecord(params.id);
+  // The page reports a failure; until it has taken the promise, a rejection is not "unhandled".
+  first.catch(() => undefined);
+  return lazy(() => import("./viewer_page").then((m) => m.viewerPage(first)))(root, params, query);
+};
