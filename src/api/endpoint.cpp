@@ -39,8 +39,9 @@ bool has_body(http::Request const& req) {
 
 }  // namespace
 
-http::Response to_response(Answer const& answer) {
-  if (answer.response) return *answer.response;
+http::Response to_response(Answer answer) {
+  // Moved, never copied: a tile's body and headers go out as the handler made them.
+  if (answer.response) return std::move(*answer.response);
   http::Response res;
   res.status = answer.status;
   if (answer.json) {
@@ -98,16 +99,16 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
   auto precondition = std::move(endpoint.precondition);
   auto& pool = endpoint.offload == Offload::hashing ? authn.hashing() : authn.blocking();
   auto handler = std::make_shared<std::function<Result<Answer>(Call&)>>(std::move(endpoint.handler));
-  auto stream = std::make_shared<std::function<http::asio::awaitable<Result<Answer>>(Call&)>>(
-      std::move(endpoint.stream));
-  if ((body == Body::stream) != static_cast<bool>(*stream) ||
-      (body != Body::stream) != static_cast<bool>(*handler))
-    throw std::invalid_argument("endpoint " + endpoint.pattern +
-                                ": a streamed body needs `stream`, others `handler`");
+  auto io_handler = std::make_shared<std::function<http::asio::awaitable<Result<Answer>>(Call&)>>(
+      std::move(endpoint.io_handler));
+  if (static_cast<bool>(*io_handler) == static_cast<bool>(*handler) || (body == Body::stream && !*io_handler))
+    throw std::invalid_argument(
+        "endpoint " + endpoint.pattern +
+        ": needs exactly one of `handler` and `io_handler` (a streamed body: `io_handler`)");
   router.add(
       endpoint.method, std::move(endpoint.pattern),
       [a, &pool, access, body, signs_in, precondition, handler,
-       stream](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
+       io_handler](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
         if (precondition) {
           if (auto s = precondition(req); !s) co_return s.error();
         }
@@ -121,20 +122,20 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
         if (signs_in) {
           if (auto s = a->check_sign_in(req); !s) co_return s.error();
         }
-        if (body == Body::stream) {
-          auto answer = co_await (*stream)(call);
-          if (!answer) co_return answer.error();
-          co_return to_response(*answer);
-        }
         if (body == Body::json || (body == Body::optional_json && has_body(req))) {
           auto parsed = co_await read_json_object(req);
           if (!parsed) co_return parsed.error();
           call.body = std::move(*parsed);
         }
+        if (*io_handler) {
+          auto answer = co_await (*io_handler)(call);
+          if (!answer) co_return answer.error();
+          co_return to_response(std::move(*answer));
+        }
         auto job = [&handler, &call] { return (*handler)(call); };
         auto answer = co_await pool.run(job);
         if (!answer) co_return answer.error();
-        co_return to_response(*answer);
+        co_return to_response(std::move(*answer));
       },
       options);
 }

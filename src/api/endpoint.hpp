@@ -44,14 +44,15 @@ enum class Body {
   json,           // a JSON object, required
   optional_json,  // a JSON object, or nothing at all ({} then)
   ignored,        // allowed up to the limit and never read (clients that send `{}` anyway)
-  stream,         // read by the handler itself, as it arrives (`Endpoint::stream`)
+  stream,         // read by the handler itself, as it arrives (with `Endpoint::io_handler`)
 };
 
-// Where the handler runs: the blocking pool (database and file work), or the password-hashing pool
+// Where `handler` runs: the blocking pool (database and file work), or the password-hashing pool
 // (its own few threads, so a sign-in flood queues there and never takes the others).
+// `io_handler`s run on the I/O thread and offload their own blocking work.
 enum class Offload { blocking, hashing };
 
-// What the handler sees. It runs on the blocking pool while the request waits.
+// What the handler sees.
 struct Call {
   http::Request& request;
   std::optional<auth::Principal> who;
@@ -94,10 +95,12 @@ struct Endpoint {
   Offload offload = Offload::blocking;
   // Fields every answer gets, errors included (tus's Tus-Resumable).
   boost::beast::http::fields headers{};
+  // Exactly one of the two handlers. `handler` runs on the `offload` pool while the request waits.
   std::function<Result<Answer>(Call&)> handler{};
-  // For Body::stream, instead of `handler`: runs on the I/O thread, reads `call.request.body` and
-  // offloads its own blocking work.
-  std::function<http::asio::awaitable<Result<Answer>>(Call&)> stream{};
+  // A coroutine on the I/O thread that offloads its own blocking work: streamed bodies (it reads
+  // `call.request.body` as it arrives, Body::stream requires it) and the tile service, whose hot
+  // path (a cached index, a read of stored bytes) must not queue behind the database's work.
+  std::function<http::asio::awaitable<Result<Answer>>(Call&)> io_handler{};
   // What the OpenAPI document says (api/openapi.cpp): summary, tag, query parameters, body and
   // answers. add_endpoint fills in what the declaration already says: the security from `access`,
   // whether a JSON body is required, and the error answers that access, body and rate policy
@@ -125,6 +128,6 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
 http::RouteDoc documented(Endpoint const& endpoint);
 
 // The response an Answer becomes (exposed for tests).
-http::Response to_response(Answer const& answer);
+http::Response to_response(Answer answer);
 
 }  // namespace astropixel::api

@@ -190,8 +190,7 @@ OpenApiDocument openapi_document(http::Router const& router, std::string_view ve
   for (auto const* route : router.routes()) {
     if (is_test_only(route->pattern)) continue;
     auto const* doc = &route->options.doc;
-    if (doc->summary.empty()) doc = side_doc(route->method, route->pattern);
-    if (!doc || doc->summary.empty()) {
+    if (doc->summary.empty()) {
       out.undocumented.push_back(std::string(bhttp::to_string(route->method)) + " " + route->pattern);
       continue;
     }
@@ -212,13 +211,6 @@ OpenApiDocument openapi_document(http::Router const& router, std::string_view ve
     }
     if (!doc->tag.empty() && std::find(tags.begin(), tags.end(), doc->tag) == tags.end())
       tags.push_back(doc->tag);
-  }
-  for (auto const& [method, pattern] : side_doc_keys()) {
-    auto routes = router.routes();
-    bool used = std::any_of(routes.begin(), routes.end(), [&](http::Route const* r) {
-      return r->method == method && r->pattern == pattern && r->options.doc.summary.empty();
-    });
-    if (!used) out.stale.push_back(std::string(bhttp::to_string(method)) + " " + pattern);
   }
   // What each group is, for the interactive docs' section headings.
   static constexpr std::pair<std::string_view, std::string_view> kTags[] = {

@@ -1,9 +1,8 @@
 #pragma once
 // The OpenAPI 3.1 document of the API, generated from the router's table: each route's pattern and
 // method, and the docs record its declaration carries (http::RouteDoc: summary, tag, parameters,
-// body, answers, security, error statuses). Routes whose files cannot carry docs yet are described in
-// api/openapi_route_docs.cpp, keyed by method and pattern. Test-only routes (/api/_test/...) are left
-// out. A route with no docs at all is left out and named in `undocumented`, which the tests refuse.
+// body, answers, security, error statuses). Test-only routes (/api/_test/...) are left out. A route
+// with no docs at all is left out and named in `undocumented`, which the tests refuse.
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/object.hpp>
 #include <string>
@@ -26,15 +25,9 @@ OpenApiPath openapi_path(std::string_view pattern);
 // Routes that exist only with TEST_ROUTES, never described.
 bool is_test_only(std::string_view pattern);
 
-// The docs of routes declared in files that do not carry them (tiles, science), or nullptr.
-http::RouteDoc const* side_doc(boost::beast::http::verb method, std::string_view pattern);
-// Every (method, pattern) the side table describes, for the test that none is stale.
-std::vector<std::pair<boost::beast::http::verb, std::string>> side_doc_keys();
-
 struct OpenApiDocument {
   boost::json::object json;
   std::vector<std::string> undocumented;  // "GET /api/x" for each route with no docs
-  std::vector<std::string> stale;         // side-table entries for no route (or one with its own docs)
 };
 OpenApiDocument openapi_document(http::Router const& router, std::string_view version);
 

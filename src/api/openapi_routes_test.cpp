@@ -1,11 +1,11 @@
 // The route groups of api/ as the server registers them (app/serve.cpp), over real services on a
 // scratch SQLite file and directory: every route they declare must carry docs, or the OpenAPI
 // document would silently lose it. Registering routes runs no query; the services only have to
-// exist. The tile and science groups are checked the same way, through the real composition root,
-// by tests/integration/test_openapi.py.
+// exist. tests/integration/test_openapi.py checks the whole composition root the same way.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 
 #include "annotations/annotation_service.hpp"
@@ -16,8 +16,10 @@
 #include "api/composite_routes.hpp"
 #include "api/dataset_routes.hpp"
 #include "api/openapi.hpp"
+#include "api/science_routes.hpp"
 #include "api/storage_routes.hpp"
 #include "api/system_routes.hpp"
+#include "api/tile_routes.hpp"
 #include "api/upload_routes.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/password_hasher.hpp"
@@ -30,6 +32,7 @@
 #include "db/sql_user_repository.hpp"
 #include "ratelimit/memory_limiter.hpp"
 #include "storage/fs/fs_blob_store.hpp"
+#include "tiles/tile_directory.hpp"
 #include "upload/upload_service.hpp"
 
 namespace astropixel::api {
@@ -78,6 +81,9 @@ TEST(OpenApiRoutes, EveryRouteOfTheApiGroupsCarriesDocs) {
   add_composite_routes(router, authn, datasets);
   add_storage_routes(router, authn, quota);
   add_annotation_routes(router, authn, annotations);
+  tiles::TileDirectory directory(**pool, blobs, std::chrono::seconds(1));
+  add_tile_routes(router, authn, directory, {.datasets = &datasets, .annotations = &annotations});
+  add_science_routes(router, authn, directory);
   SystemDeps deps;
   deps.version = "test";
   add_system_routes(router, deps);
@@ -87,9 +93,19 @@ TEST(OpenApiRoutes, EveryRouteOfTheApiGroupsCarriesDocs) {
   std::size_t operations = 0;
   for (auto const& [path, item] : doc.json.at("paths").as_object()) operations += item.as_object().size();
   EXPECT_EQ(operations, router.routes().size() + 1);  // tus's HEAD is an operation of its own
-  EXPECT_GE(operations, 40u);
+  EXPECT_GE(operations, 70u);
   // Every operation names a tag, so the interactive docs group it.
   for (auto const* route : router.routes()) EXPECT_FALSE(route->options.doc.tag.empty()) << route->pattern;
+  // Every schema a declaration names exists.
+  auto const& schemas = doc.json.at("components").at("schemas").as_object();
+  auto const text = boost::json::serialize(doc.json.at("paths"));
+  std::string_view const prefix = "#/components/schemas/";
+  std::size_t named = 0;
+  for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1), ++named) {
+    auto name = text.substr(at + prefix.size(), text.find('"', at) - at - prefix.size());
+    EXPECT_TRUE(schemas.contains(name)) << name;
+  }
+  EXPECT_GT(named, 0u);
 }
 
 }  // namespace

@@ -342,14 +342,39 @@ void add_science_routes(http::Router& router, Authenticator& authn, tiles::TileD
   auto* dir = &directory;
   auto cache = std::make_shared<LiveTileCache>(options.live_cache_bytes);
   auto statistics = std::make_shared<StatisticsCache>();
-  for (auto const* prefix : {"/api/datasets/{id}", "/api/datasets/{id}/v{version:int}"}) {
+  for (std::string v : {"", "/v{version:int}"}) {
+    std::string const which = v.empty() ? " (current version)" : " (one version, immutable)";
     add_endpoint(
         router, authn,
         {.method = bhttp::verb::get,
-         .pattern = std::string(prefix) + "/live/{level:int}/{col:int}_{row:int}.png",
+         .pattern = "/api/datasets/{id}" + v + "/live/{level:int}/{col:int}_{row:int}.png",
          // Tiles come in bursts of hundreds, as for pre-cut tiles.
          .rate_policy = "",
-         .handler = [dir, cache, statistics](Call& c) { return live_tile(c, *dir, *cache, *statistics); }});
+         .handler = [dir, cache, statistics](Call& c) { return live_tile(c, *dir, *cache, *statistics); },
+         .doc = {
+             .summary = "Live display tile" + which,
+             .tag = "science",
+             .description = "A Deep Zoom tile rendered from the data pyramid of original values with the "
+                            "stretch and cuts given; 404 no_data_pyramid for datasets without one",
+             .query = {{.name = "stretch", .schema = R"({"$ref":"#/components/schemas/StretchName"})"},
+                       {.name = "lo",
+                        .schema = R"({"type":"number"})",
+                        .description = "Data value shown black",
+                        .required = true},
+                       {.name = "hi",
+                        .schema = R"({"type":"number"})",
+                        .description = "Data value shown white",
+                        .required = true},
+                       {.name = "cmap",
+                        .schema = R"({"type":"string","default":"grey"})",
+                        .description = "Colour map: grey, heat, cool, rainbow, viridis, inferno, or NAME_r "
+                                       "(inverted)"}},
+             .answers = {{.status = 200,
+                          .description = "The tile",
+                          .content = {{"image/png"}},
+                          .headers = {"ETag", "Cache-Control"}},
+                         {.status = 304, .description = "Not modified (If-None-Match)"}},
+             .errors = {400, 404}}});
   }
   for (auto const* prefix : {"/api/datasets/{id}", "/api/datasets/{id}/v{version:int}"}) {
     add_endpoint(
@@ -372,13 +397,27 @@ void add_science_routes(http::Router& router, Authenticator& authn, tiles::TileD
                              {.status = 304, .description = "Not modified (If-None-Match)"}},
                  .errors = {404}}});
   }
-  add_endpoint(router, authn,
-               {.method = bhttp::verb::get,
-                .pattern = "/api/datasets/{id}/pixels",
-                // Asked as the pointer moves (the viewer throttles): priced like a tile, not like
-                // a search.
-                .rate_policy = "",
-                .handler = [dir](Call& c) { return pixels(c, *dir); }});
+  add_endpoint(
+      router, authn,
+      {.method = bhttp::verb::get,
+       .pattern = "/api/datasets/{id}/pixels",
+       // Asked as the pointer moves (the viewer throttles): priced like a tile, not like
+       // a search.
+       .rate_policy = "",
+       .handler = [dir](Call& c) { return pixels(c, *dir); },
+       .doc = {.summary = "Original pixel values around a position",
+               .tag = "science",
+               .description = "The odd size × size window centred on full-resolution pixel (x, y), "
+                              "0-based from the top-left; null for blank pixels and outside the image. "
+                              "Mono data from its data pyramid; colour and 8-bit images from the band "
+                              "values kept at build time (one number per band, `bands` names them; "
+                              "ADR 0031)",
+               .query = {{.name = "x", .schema = R"({"type":"integer"})", .required = true},
+                         {.name = "y", .schema = R"({"type":"integer"})", .required = true},
+                         {.name = "size",
+                          .schema = R"({"type":"integer","minimum":1,"maximum":21,"default":5})"}},
+               .answers = {{.status = 200, .content = {{"application/json", "Pixels"}}}},
+               .errors = {400, 404}}});
 }
 
 }  // namespace astropixel::api

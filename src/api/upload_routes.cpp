@@ -385,7 +385,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
   add_endpoint(router, authn, std::move(e));
 
   e = streamed(tus(verb::post, "/api/uploads"));
-  e.stream = [deps](Call& c) { return tus_create(c, deps); };
+  e.io_handler = [deps](Call& c) { return tus_create(c, deps); };
   e.doc = {
       .summary = "tus: create an upload (optionally with its first bytes)",
       .tag = tag,
@@ -425,7 +425,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
   add_endpoint(router, authn, std::move(e));
 
   e = streamed(tus(verb::patch, "/api/uploads/{id}"));
-  e.stream = [deps](Call& c) { return tus_patch(c, deps); };
+  e.io_handler = [deps](Call& c) { return tus_patch(c, deps); };
   e.doc = {
       .summary = "tus: append bytes at the upload's offset",
       .tag = tag,
@@ -457,7 +457,7 @@ void add_upload_routes(http::Router& router, Authenticator& authn, upload::Uploa
                 .access = Access::user,
                 .body = Body::stream,
                 .max_body = uploads.settings().max_upload_size + (1 << 20),
-                .stream = [deps](Call& c) { return form_upload(c, deps); },
+                .io_handler = [deps](Call& c) { return form_upload(c, deps); },
                 .doc = {.summary = "Upload a small file in one multipart form",
                         .tag = tag,
                         .description = "The same fields as tus metadata, and the file as the part named file",

@@ -39,7 +39,6 @@ def operations(doc):
 def test_every_route_is_documented_and_every_documented_operation_is_routed(server):
     table = server.get("/api/_test/routes").json()
     assert table["undocumented"] == [], "routes without docs (api/openapi.hpp: give their declarations a doc)"
-    assert table["stale"] == [], "docs in api/openapi_route_docs.cpp for no undocumented route"
     doc = server.get("/api/openapi.json").json()
     routed = {(r["method"].lower(), r["path"]) for r in table["routes"] if not r["test_only"]}
     test_only = {(r["method"].lower(), r["path"]) for r in table["routes"] if r["test_only"]}
