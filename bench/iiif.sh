@@ -54,7 +54,22 @@ free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 pids=()
 cleanup() {
   [[ -f $run/nginx/nginx.pid ]] && kill "$(cat "$run/nginx/nginx.pid")" 2>/dev/null || true
-  [[ -f $run/iip/pids ]] && while read -r p; do kill "$p" 2>/dev/null || true; done <"$run/iip/pids"
+  # iipsrv 1.1 catches SIGTERM and only exits after its next request, so an idle one waits in accept
+  # for ever: TERM, a grace period, then KILL.
+  if [[ -f $run/iip/pids ]]; then
+    local iip
+    iip=$(cat "$run/iip/pids")
+    # shellcheck disable=SC2086
+    kill $iip 2>/dev/null || true
+    for _ in $(seq 20); do
+      local alive=0
+      for p in $iip; do [[ -d /proc/$p ]] && alive=1; done
+      ((alive)) || break
+      sleep 0.1
+    done
+    # shellcheck disable=SC2086
+    kill -KILL $iip 2>/dev/null || true
+  fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
