@@ -396,14 +396,28 @@ def test_a_sign_in_flood_does_not_stall_other_requests(make_server):
     lock = threading.Lock()
 
     def login():
-        s.request("POST", "/api/auth/login", json={"login": "flooded", "password": "wrong password!"})
+        # The last of 30 queued hashes can take far longer than the default 10 s on a loaded machine.
+        s.request("POST", "/api/auth/login", json={"login": "flooded", "password": "wrong password!"}, timeout=300)
         with lock:
             done.append(time.perf_counter())
 
     threads = [threading.Thread(target=login) for _ in range(30)]
     for t in threads:
         t.start()
-    time.sleep(0.3)
+
+    def logins_arrived():
+        # /metrics counts itself among the requests in flight; a login is either in flight or done.
+        metrics = s.get("/metrics").text
+        in_flight = next(float(line.split()[-1]) for line in metrics.splitlines()
+                         if line.startswith("astropixel_http_requests_in_flight "))
+        with lock:
+            return in_flight - 1 + len(done) >= 30
+    # Every login has reached the server before the lists are asked (a fixed pause could end first on a
+    # loaded machine, and the lists then proved nothing).
+    deadline = time.time() + 60
+    while not logins_arrived():
+        assert time.time() < deadline, "the 30 logins did not all reach the server"
+        time.sleep(0.02)
     finished_with = []
     for _ in range(5):
         assert s.get("/api/datasets").status_code == 200
