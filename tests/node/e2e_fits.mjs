@@ -35,6 +35,12 @@ const viewerReady = () => page.waitForFunction(() => {
   const c = document.querySelector(".osd canvas");
   return c && c.width > 0 && !document.querySelector(".loading:not([hidden])");
 }, null, { timeout: 30000 });
+// Waits until the viewer is at rest: two frames for a change just asked for to start its animation,
+// then until it drops aria-busy (osd.ts), as e2e_navigation does.
+const settled = async () => {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
+};
 // Submits the choice and waits for the reprocessed pyramid to open with the wanted HDU and plane.
 const show = async (hdu, plane) => {
   const before = (await dataset()).pyramid_version;
@@ -77,7 +83,9 @@ try {
   report.images_in_panel = await info().locator("img").count();
   report.images_src_x = await page.locator('img[src="x"]').count();
   report.scripts_ran = await page.evaluate(() => window.pwned ?? null);
-  await page.waitForTimeout(300);
+  // The opened disclosure may resize the viewer: shot and audited once it is at rest and loaded.
+  await settled();
+  await viewerReady();
   await page.screenshot({ path: path.join(artifacts, "fits-viewer.png"), fullPage: true });
   report.axe_viewer = await audit();
 
