@@ -31,8 +31,11 @@ try {
   if (gridScreenshot) {
     const toggle = page.getByRole("button", { name: "Coordinate grid" });
     await toggle.click();
-    await page.waitForFunction(() => Number(document.querySelector("svg.sky-grid")?.getAttribute("data-lines")) > 0, null, { timeout: 10000 });
-    await page.waitForTimeout(300);
+    // Drawn, with the view at rest (the grid is drawn again on every frame of a move): two frames
+    // for a change to start its animation, then no aria-busy on the viewer (osd.ts).
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.waitForFunction(() => Number(document.querySelector("svg.sky-grid")?.getAttribute("data-lines")) > 0
+      && !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
     report.grid = await page.evaluate(() => {
       const g = document.querySelector("svg.sky-grid");
       return {
