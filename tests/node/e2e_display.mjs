@@ -107,15 +107,13 @@ try {
     const q = new URLSearchParams(window.location.search);
     return ["x", "y", "fov", "rot"].map((k) => q.get(k)).join(" ");
   });
+  // The view at rest (it was "the URL unchanged for 300 ms", a guess at a loaded machine's frame
+  // rate): two frames for a change just asked for to start its animation, then no aria-busy on the
+  // viewer (osd.ts); the URL takes the view at animation-finish (navigation_bar.ts).
   const steadyView = async () => {
-    let last = await viewOf();
-    for (const until = Date.now() + 10000; Date.now() < until; ) {
-      await page.waitForTimeout(300);
-      const now = await viewOf();
-      if (now === last) return now;
-      last = now;
-    }
-    return last;
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
+    return viewOf();
   };
   const home = await steadyView();
   await page.getByRole("button", { name: "Zoom in" }).click();
