@@ -66,4 +66,7 @@ def test_error_screen_menu_and_theme_in_a_browser(web_server):
     assert t["back_to_system"] == t["system_dark"]
     assert t["system_light"] == {"theme": "light", "background": LIGHT_BG, "stored": None, "choice": "system"}, t
     assert t["chose_dark"] == {"theme": "dark", "background": DARK_BG, "stored": "dark", "choice": "dark"}, t
+    # The error screen in both themes and the open menu in both: no serious or critical axe violation.
+    assert set(report["axe"]) == {"error_screen_dark", "error_screen_light", "menu_open_light", "menu_open_dark"}
+    assert all(v == [] for v in report["axe"].values()), report["axe"]
     assert report["console_errors"] == [], report["console_errors"]
