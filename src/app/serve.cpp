@@ -37,6 +37,7 @@
 #include "datasets/storage_quota.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "db/pool_metrics.hpp"
 #include "db/sql_session_repository.hpp"
 #include "db/sql_user_repository.hpp"
 #include "http/blocking.hpp"
@@ -46,6 +47,8 @@
 #include "metrics/metrics.hpp"
 #include "ratelimit/memory_limiter.hpp"
 #include "ratelimit/redis_limiter.hpp"
+#include "ratelimit/redis_metrics.hpp"
+#include "storage/s3/s3_metrics.hpp"
 #include "tiles/tile_directory.hpp"
 #include "upload/upload_service.hpp"
 
@@ -88,44 +91,15 @@ std::optional<Backends> open_backends(Config const& cfg) {
   return b;
 }
 
-// The backends' figures: database pool, free disk, object store, Redis.
+// The backends' figures, each registered by its owner; free disk under DATA_DIR is this process's.
 void add_backend_metrics(metrics::Metrics& metrics, Backends const& b, std::filesystem::path data_dir) {
-  if (auto* redis = b.redis) {
-    metrics.add_collector([redis](metrics::Metrics::GaugeSetter const& set) {
-      set("astropixel_ratelimit_backend_failures_total", "Rate-limit checks answered without Redis", {},
-          static_cast<double>(redis->failures()));
-    });
-  }
-  metrics.add_collector([pool = b.pool.get(), data_dir = std::move(data_dir),
-                         s3 = b.blobs.s3](metrics::Metrics::GaugeSetter const& set) {
-    auto s = pool->stats();
-    set("astropixel_db_pool_size", "Configured pool size (DB_POOL_SIZE)", {}, static_cast<double>(s.size));
-    set("astropixel_db_pool_max_overflow", "Configured overflow (DB_MAX_OVERFLOW)", {},
-        static_cast<double>(s.max_overflow));
-    set("astropixel_db_pool_connections", "Open database connections by state", {{"state", "in_use"}},
-        static_cast<double>(s.in_use));
-    set("astropixel_db_pool_connections", "Open database connections by state", {{"state", "idle"}},
-        static_cast<double>(s.idle));
-    set("astropixel_db_pool_waiting", "Callers waiting for a database connection", {},
-        static_cast<double>(s.waiting));
-    set("astropixel_db_pool_timeouts_total", "Acquisitions that gave up after DB_POOL_TIMEOUT_MS", {},
-        static_cast<double>(s.timeouts));
+  db::add_pool_metrics(metrics, *b.pool);
+  if (b.blobs.s3) storage::add_object_store_metrics(metrics, *b.blobs.s3);
+  if (b.redis) ratelimit::add_limiter_metrics(metrics, *b.redis);
+  metrics.add_collector([data_dir = std::move(data_dir)](metrics::Metrics::GaugeSetter const& set) {
     if (auto free = free_disk_bytes(data_dir.c_str())) {
       set("astropixel_data_dir_free_bytes", "Free bytes on the file system holding DATA_DIR", {},
           static_cast<double>(*free));
-    }
-    if (s3) {
-      auto st = s3->stats();
-      set("astropixel_object_store_requests_total", "Requests sent to the object store", {},
-          static_cast<double>(st.requests));
-      set("astropixel_object_store_retries_total", "Requests retried after a transient failure", {},
-          static_cast<double>(st.retries));
-      set("astropixel_object_store_failures_total", "Operations that failed after every retry", {},
-          static_cast<double>(st.failures));
-      set("astropixel_object_store_breaker_rejections_total",
-          "Operations refused at once by the open breaker", {}, static_cast<double>(st.breaker_rejections));
-      set("astropixel_object_store_breaker_open", "1 while the circuit breaker is open", {},
-          st.breaker_open ? 1.0 : 0.0);
     }
   });
 }
