@@ -27,6 +27,24 @@ def case(name, quick=False, needs=()):
     return register
 
 
+def until(condition, what, timeout=60):
+    """Waits for an observable condition instead of a fixed pause (a sanitizer build on a loaded machine
+    takes far longer than any pause chosen on a fast one); raises Failed after `timeout` s."""
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise Failed("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def requests_in_flight(server):
+    """Requests the server is handling now, not counting the /metrics request that asks."""
+    for line in server.get("/metrics").text.splitlines():
+        if line.startswith("astropixel_http_requests_in_flight "):
+            return float(line.split()[-1]) - 1
+    raise Failed("astropixel_http_requests_in_flight missing from /metrics")
+
+
 class Failed(Exception):
     """A check inside a case failed; the message becomes the figure."""
 

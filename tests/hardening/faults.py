@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from common import S3rver, case, check, png, shared_s3_env
+from common import S3rver, case, check, png, requests_in_flight, shared_s3_env, until
 from support import tus
 from support.accounts import bearer, register
 from support.postgres import PgCluster, fresh_database
@@ -396,13 +396,17 @@ def sigterm_with_requests_in_flight(ctx):
         results["sleep"] = s.get("/api/_test/sleep?ms=2000", timeout=30)
 
     threads = [threading.Thread(target=upload), threading.Thread(target=sleeper)]
-    for t in threads:
-        t.start()
+    threads[0].start()
     half.wait(10)
-    time.sleep(0.3)
+    # The PATCH's first half written (local disk: HEAD counts written bytes), then the 2 s request
+    # started and seen in flight with it: the signal comes while both run (were they started together,
+    # a slow first half could outlast the 2 s). The rest of the body only once the server shuts down.
+    until(lambda: int(tus.head(s, token, loc).headers["Upload-Offset"]) >= 4 << 20, "the PATCH's first half")
+    threads[1].start()
+    until(lambda: requests_in_flight(s) >= 2, "the slow request and the PATCH in flight")
     t0 = time.time()
     s.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.2)
+    s.wait_for_event(lambda e: e.get("event") == "shutdown_requested", timeout=60)
     go.set()
     code = s.proc.wait(60)
     exit_s = time.time() - t0
@@ -484,8 +488,8 @@ def kill9_worker_during_build(ctx):
     deadline = time.time() + 60
     while time.time() < deadline and not first.events("job_started"):
         time.sleep(0.02)
-    # Killed at once: on an idle machine this build takes about a second.
-    time.sleep(0.1)
+    # Killed at once (no pause: the job is claimed and running): on an idle machine this build takes
+    # about a second.
     before = s.get(f"/api/datasets/{d}/status", headers=bearer(token)).json()
     first.proc.kill()
     first.wait(10)
