@@ -9,7 +9,7 @@ import urllib.parse
 
 import requests
 
-from common import case, header_lines, percentile, png, raw, status_of
+from common import case, header_lines, percentile, png, raw, requests_in_flight, status_of, until
 from support import tus
 from support.accounts import bearer, register
 from support.server import run_cli
@@ -233,7 +233,8 @@ def sign_in_flood(ctx):
     threads = [threading.Thread(target=login) for _ in range(40)]
     for t in threads:
         t.start()
-    time.sleep(0.3)
+    # Every sign-in has reached the server (in flight or answered) before the listings are measured.
+    until(lambda: requests_in_flight(s) + len(done) >= 40, "the 40 sign-ins at the server")
     while len(done) < 30:
         t0 = time.time()
         code = s.get("/api/datasets").status_code
