@@ -11,7 +11,7 @@ import zlib
 
 import requests
 
-from common import ROOT, case, check, png, raw, rss_kib, status_of, tile_cli
+from common import ROOT, case, check, png, raw, rss_kib, status_of, tile_cli, until
 from support import tus
 from support.accounts import bearer, register
 
@@ -86,7 +86,17 @@ def http_framing_and_traversal(ctx):
     # strace comes with scripts/install-deps.sh; without it the answers are still checked.
     st = shutil.which("strace") and subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2,stat,newfstatat,access",
                            "-o", str(trace), "-p", str(s.proc.pid)], stderr=subprocess.DEVNULL)
-    time.sleep(1)
+    if st:
+        # Attached to every thread of the server (each one's TracerPid is set) before the first request.
+        tasks = f"/proc/{s.proc.pid}/task"
+
+        def traced():
+            try:
+                return all(open(f"{tasks}/{t}/status").read().split("TracerPid:")[1].split()[0] != "0"
+                           for t in os.listdir(tasks))
+            except OSError:
+                return False
+        until(lambda: traced() or st.poll() is not None, "strace to attach")
     dots = ["..%2f..%2f..%2f..%2fetc%2fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "....//....//etc/passwd",
             "..%5c..%5cetc%5cpasswd", "%252e%252e%252fetc%252fpasswd", "/etc/passwd", "..", "%00"]
     templates = ["/api/datasets/{}", "/api/datasets/{}/image.dzi", "/api/datasets/{}/image_files/0/{}.jpg",
@@ -106,7 +116,8 @@ def http_framing_and_traversal(ctx):
             if not (400 <= code < 500 or (code == 200 and not tpl.startswith("/api")
                                           and b"<!doctype html>" in data)):
                 served.append(f"{path} -> {code}")
-    time.sleep(0.5)
+    # No pause before stopping strace: it writes a call's line at the call's exit, before the server
+    # goes on to answer, and flushes when interrupted.
     attached = bool(st) and st.poll() is None
     if st:
         st.send_signal(signal.SIGINT)
