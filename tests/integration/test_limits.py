@@ -147,7 +147,7 @@ def test_slowloris_is_cut_off_while_others_are_served(make_server):
         except (BrokenPipeError, ConnectionResetError):
             closed = True
             break
-        time.sleep(0.5)
+        time.sleep(0.5)  # the slowloris's pace under test, not synchronisation
     slow.close()
     assert closed, "a client trickling its header forever must be disconnected"
     assert time.time() - t0 < 6

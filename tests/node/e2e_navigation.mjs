@@ -152,7 +152,7 @@ try {
   await touch("touchStart", [[cx - 20, cy], [cx + 20, cy]]);
   for (let i = 1; i <= 10; i += 1) {
     await touch("touchMove", [[cx - 20 - 8 * i, cy], [cx + 20 + 8 * i, cy]]);
-    await mobile.waitForTimeout(20);
+    await mobile.waitForTimeout(20); // a finger's pace: the gesture under test, not synchronisation
   }
   await touch("touchEnd", []);
   await moved(mobile, search);
@@ -161,7 +161,7 @@ try {
   await touch("touchStart", [[cx, cy]]);
   for (let i = 1; i <= 10; i += 1) {
     await touch("touchMove", [[cx - 6 * i, cy]]);
-    await mobile.waitForTimeout(20);
+    await mobile.waitForTimeout(20); // a finger's pace: the gesture under test, not synchronisation
   }
   await touch("touchEnd", []);
   await moved(mobile, search);

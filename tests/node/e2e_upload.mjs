@@ -34,7 +34,7 @@ try {
   await page.waitForFunction(() => Number(document.querySelector("[role=progressbar]")?.getAttribute("aria-valuenow") ?? 0) >= 15, null, { timeout: 30000 });
   await page.getByRole("button", { name: "Pause" }).click();
   report.paused_at = await percent();
-  await page.waitForTimeout(1500);
+  await page.waitForTimeout(1500); // what is tested: no progress while this time passes (not synchronisation)
   report.after_pause = await percent();
   await page.screenshot({ path: path.join(artifacts, "01-paused.png") });
   await page.getByRole("button", { name: "Resume" }).click();
