@@ -20,21 +20,23 @@ from support.postgres import PgCluster, fresh_database
 
 
 def _patch_killed_midway(ctx, s, token, loc, path, offset, end, env):
-    """Sends bytes [offset, end) of `path` in one PATCH and kills the server with -9 once a random
-    part of them is on the wire; returns the restarted server."""
+    """Sends bytes [offset, end) of `path` in one PATCH, holds the body once a random part of them is
+    sent, and kills the server with -9 when it has written that part; returns the restarted server."""
     kill_at = random.randint((end - offset) // 4, 3 * (end - offset) // 4)
     on_wire = threading.Event()
+    killed = threading.Event()
+    sent = [0]
 
     def body():
-        sent = 0
         with open(path, "rb") as f:
             f.seek(offset)
-            while offset + sent < end:
-                block = f.read(min(1 << 20, end - offset - sent))
+            while offset + sent[0] < end:
+                block = f.read(min(1 << 20, end - offset - sent[0]))
                 yield block
-                sent += len(block)
-                if sent >= kill_at:
+                sent[0] += len(block)
+                if sent[0] >= kill_at and not on_wire.is_set():
                     on_wire.set()
+                    killed.wait(120)  # the rest of the body never reaches this server
 
     def send():
         try:
@@ -46,8 +48,13 @@ def _patch_killed_midway(ctx, s, token, loc, path, offset, end, env):
     t = threading.Thread(target=send)
     t.start()
     on_wire.wait(120)
-    time.sleep(0.05)
+    # Mid-body whatever the machine's speed (a fixed 50 ms could let the whole PATCH end, or kill
+    # before any of it arrived): the server has written what was sent (HEAD counts written bytes on
+    # local disk).
+    until(lambda: not t.is_alive() or int(tus.head(s, token, loc).headers["Upload-Offset"]) >= offset + sent[0],
+          "the server to write the PATCH's bytes sent so far")
     s.stop(signal.SIGKILL)
+    killed.set()
     t.join(60)
     return ctx.server(env=env, data_dir=s.data_dir)
 
