@@ -276,7 +276,7 @@ def trickling_upload_keeps_its_bytes(ctx):
     c.sendall(data[:sent])
     t0, cut = time.time(), None
     while time.time() - t0 < 120 and cut is None:
-        time.sleep(1)
+        time.sleep(1)  # the slow body's pace under test, not synchronisation
         try:
             c.sendall(data[sent:sent + 10])
             sent += 10

@@ -296,10 +296,10 @@ def database_outage_under_load(ctx):
     threads = [threading.Thread(target=load) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(1)
+    time.sleep(1)  # a second of traffic with the database up: the scenario, not synchronisation
     pg.stop()
     down_at = time.time()
-    time.sleep(outage)
+    time.sleep(outage)  # the outage under test
     pg.start()
     up_at = time.time()
     recovered = None
