@@ -468,7 +468,7 @@ export const viewerPage =
           const geo = d.pyramid?.georeference;
           const where = !inside ? null : (skyPosition(p.x, p.y) ?? (geo ? describePosition(geo, p.x, p.y) : null));
           const at = `x ${Math.floor(p.x)}, y ${Math.floor(p.y)}`;
-          cursor.textContent = inside ? (where ? `${at} · ${where}` : at) : "—";
+          setText(cursor, inside ? (where ? `${at} · ${where}` : at) : "—");
           display?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
           values?.pointer(inside ? Math.floor(p.x) : null, inside ? Math.floor(p.y) : null);
         },
