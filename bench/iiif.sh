@@ -225,6 +225,15 @@ echo "sizes: $(awk 'NR % 25 == 1' "$list" | wc -l) sampled answers of each serve
 # ---- load -----------------------------------------------------------------------------------------
 results=$work/results-$(date +%Y%m%dT%H%M%S).txt
 : >"$results"
+cpu_ticks() { # pids... -> their user + system clock ticks
+  local p s=0 a
+  for p in "$@"; do
+    [[ -r /proc/$p/stat ]] || continue
+    read -r -a a < <(sed 's/.*) //' "/proc/$p/stat")  # a[0] is field 3 (state)
+    s=$((s + a[11] + a[12]))                           # fields 14 and 15: utime, stime
+  done
+  echo $s
+}
 bench() { # variant server start [wrk -d]
   local variant=$1 server=$2 start=$3 d=${4:-$duration} url prefix tok="" file mode out
   case $server in
@@ -232,8 +241,14 @@ bench() { # variant server start [wrk -d]
     iipsrv) url=$iip_url prefix=$iip_prefix ;;
   esac
   case $variant in list) file=$list mode=cycle ;; distinct) file=$distinct mode=once ;; esac
-  local load
+  local load procs t0 t1
   load=$(cut -d' ' -f1 /proc/loadavg)
+  # CPU seconds the server spends (nginx's workers count for iipsrv): per request, this is the
+  # number that a shared, loaded machine disturbs least.
+  if [[ $server == astropixel ]]; then procs=$ours_pid; else
+    procs="$(cat "$run/iip/pids") $(ps --ppid "$(cat "$run/nginx/nginx.pid")" -o pid=)"
+  fi
+  t0=$(cpu_ticks $procs)
   out=$(wrk -t"$threads" -c"$conns" -d"${d}s" --timeout 10s --latency -s "$lib/iiif-requests.lua" "$url" -- \
     "$prefix" "$file" "$mode" "$start" "$threads" "$tok" | awk '/^RESULT/{sub(/^RESULT /, ""); print}')
   [[ -n $out ]] || { echo "iiif.sh: wrk failed for $server" >&2; exit 1; }
@@ -243,7 +258,9 @@ bench() { # variant server start [wrk -d]
     echo "iiif.sh: $server made $n requests, more than a rep's $per_rep distinct ones (raise per_rep)" >&2
     exit 1
   fi
-  echo "variant=$variant server=$server rep=${rep:-0} load=$load $out"
+  t1=$(cpu_ticks $procs)
+  echo "variant=$variant server=$server rep=${rep:-0} load=$load $out cpu_ms_per_request=$(
+    awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.2f", n ? t * 1000 / hz / n : 0}')"
 }
 echo "== warm-up ($warm s each, the list)"
 for s in astropixel iipsrv; do bench list "$s" 0 "$warm" >/dev/null; done

@@ -78,19 +78,21 @@ def table(path):
             continue
         d = dict(x.split("=", 1) for x in line.split())
         runs.setdefault((d["variant"], d["server"]), []).append(d)
-    print(f"| variant | server | median req/s | p50 ms | p99 ms | errors | load avg (1 min) per run |")
-    print("|---|---|---|---|---|---|---|")
+    print("| variant | server | median req/s | p50 ms | p99 ms | errors | server CPU ms/request | load avg (1 min) per run |")
+    print("|---|---|---|---|---|---|---|---|")
     med = {}
     for (variant, server), rs in sorted(runs.items()):
-        m = {k: statistics.median(float(r[k]) for r in rs) for k in ("rps", "p50_ms", "p99_ms", "errors")}
+        m = {k: statistics.median(float(r.get(k, "nan")) for r in rs)
+             for k in ("rps", "p50_ms", "p99_ms", "errors", "cpu_ms_per_request")}
         med[(variant, server)] = m
         loads = ", ".join(r["load"] for r in rs)
-        print(f"| {variant} | {server} | {m['rps']:.0f} | {m['p50_ms']:.1f} | {m['p99_ms']:.1f} | {m['errors']:.0f} | {loads} |")
+        print(f"| {variant} | {server} | {m['rps']:.0f} | {m['p50_ms']:.1f} | {m['p99_ms']:.1f} | {m['errors']:.0f} | {m['cpu_ms_per_request']:.2f} | {loads} |")
     print()
     for variant in sorted({v for v, _ in med}):
         ours, peer = med.get((variant, "astropixel")), med.get((variant, "iipsrv"))
         if ours and peer and peer["rps"] > 0:
-            print(f"ratio astropixel/iipsrv requests/s, {variant}: {ours['rps'] / peer['rps']:.2f}")
+            print(f"ratio astropixel/iipsrv requests/s, {variant}: {ours['rps'] / peer['rps']:.2f}; "
+                  f"CPU per request iipsrv/astropixel: {peer['cpu_ms_per_request'] / ours['cpu_ms_per_request']:.2f}")
 
 
 if __name__ == "__main__":
