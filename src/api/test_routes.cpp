@@ -124,6 +124,15 @@ void add_test_routes(http::Router& router, TestDeps deps) {
              },
              {.max_body = 0, .rate_policy = ""});
 
+  router.add(bhttp::verb::post, "/api/_test/hold-sweeps",
+             [shared](http::Request& req) -> awaitable<Result<http::Response>> {
+               shared->hold_sweeps(req.query_param("kind").value_or(""));
+               http::Response r;
+               r.status = bhttp::status::no_content;
+               co_return r;
+             },
+             {.max_body = 0, .rate_policy = ""});
+
   router.add(bhttp::verb::post, "/api/_test/build-fault",
              [shared](http::Request& req) -> awaitable<Result<http::Response>> {
                auto kind = req.query_param("kind").value_or("");

@@ -20,6 +20,9 @@ struct TestDeps {
   std::function<void(int ms)> slow_builds;
   // Makes the decoders of the next pyramid builds crash (or stops that).
   std::function<void(bool)> crash_builds;
+  // Makes the next periodic runs of a kind ("expire_uploads") stop before their work and wait until
+  // released ("") or the process dies.
+  std::function<void(std::string)> hold_sweeps;
   // What the decoders of the next pyramid builds do instead ("hang", "network:PORT"; "" decodes).
   std::function<void(std::string)> build_fault;
   // Makes the header probes of finished uploads crash ("crash"), never return ("hang"), or work ("").

@@ -82,20 +82,26 @@ JobRuntime::JobRuntime(Config const& cfg, db::Pool& pool, storage::BlobStore& bl
 }
 
 void JobRuntime::add_periodic(std::string kind, std::function<Result<int>()> sweep) {
-  periodic_workers_.add(kind, {.run = [sweep = std::move(sweep), kind](jobs::JobContext&) -> Status {
-                                 auto n = sweep();
-                                 if (!n) return n.error();
-                                 if (*n > 0) log::info("expiry_swept", {{"kind", kind}, {"removed", *n}});
-                                 return {};
-                               },
-                               .failed =
-                                   [kind](db::Connection&, jobs::Job const& job, Error const& e) {
-                                     // The next period's run tries again.
-                                     log::warn("expiry_failed", {{"kind", kind},
-                                                                 {"job", job.id},
-                                                                 {"code", std::string(e.machine_code())},
-                                                                 {"detail", e.detail}});
-                                   }});
+  periodic_workers_.add(kind,
+                        {.run = [this, sweep = std::move(sweep), kind](jobs::JobContext& ctx) -> Status {
+                           if (sweeps_held(kind)) {
+                             log::warn("sweep_held", {{"kind", kind}, {"job", ctx.job().id}});
+                             while (sweeps_held(kind) && !ctx.cancel())
+                               std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                           }
+                           auto n = sweep();
+                           if (!n) return n.error();
+                           if (*n > 0) log::info("expiry_swept", {{"kind", kind}, {"removed", *n}});
+                           return {};
+                         },
+                         .failed =
+                             [kind](db::Connection&, jobs::Job const& job, Error const& e) {
+                               // The next period's run tries again.
+                               log::warn("expiry_failed", {{"kind", kind},
+                                                           {"job", job.id},
+                                                           {"code", std::string(e.machine_code())},
+                                                           {"detail", e.detail}});
+                             }});
   periodic_.push_back({.kind = std::move(kind), .every = every_});
 }
 

@@ -38,6 +38,17 @@ class JobRuntime {
   void slow_builds(int ms) { build_delay_ms_ = ms; }
   // Fault injection: the next builds' decoders crash.
   void crash_builds(bool on) { crash_builds_ = on; }
+  // Fault injection: periodic runs of `kind` that start stop before their work (logging `sweep_held`)
+  // and wait there, holding their job's lease, until released ("") or cancelled, so a test can kill
+  // an instance mid-sweep.
+  void hold_sweeps(std::string kind) {
+    std::lock_guard lock(fault_mutex_);
+    held_kind_ = std::move(kind);
+  }
+  bool sweeps_held(std::string_view kind) {
+    std::lock_guard lock(fault_mutex_);
+    return !kind.empty() && held_kind_ == kind;
+  }
   // Fault injection: what the next builds' decoders do instead of decoding ("hang": never return;
   // "network:PORT": try to connect to 127.0.0.1:PORT and report how that went; "": decode).
   void build_fault(std::string kind) {
@@ -75,6 +86,7 @@ class JobRuntime {
   std::atomic<bool> crash_builds_{false};
   std::mutex fault_mutex_;
   std::string build_fault_;
+  std::string held_kind_;
 };
 
 }  // namespace astropixel::app

@@ -22,27 +22,29 @@ std::string TestHooks::probe_fault() const {
 
 void TestHooks::mount(http::Router& router, db::Pool& pool, JobRuntime& jobs, http::BlockingPool& blocking) {
   log::warn("test_routes_enabled", {{"detail", "fault-injection routes are mounted under /api/_test"}});
-  api::add_test_routes(router, {
-                                   .hold_database = [&pool](int ms) -> Status {
-                                     auto conn = pool.acquire();
-                                     if (!conn) return conn.error();
-                                     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                                     return {};
-                                   },
-                                   .set_free_bytes =
-                                       [this](std::optional<std::uint64_t> b) {
-                                         free_override_ = b ? static_cast<std::int64_t>(*b) : -1;
-                                       },
-                                   .slow_builds = [&jobs](int ms) { jobs.slow_builds(ms); },
-                                   .crash_builds = [&jobs](bool on) { jobs.crash_builds(on); },
-                                   .build_fault = [&jobs](std::string kind) { jobs.build_fault(kind); },
-                                   .probe_fault =
-                                       [this](std::string k) {
-                                         std::lock_guard lock(mutex_);
-                                         probe_fault_ = std::move(k);
-                                       },
-                                   .blocking = &blocking,
-                               });
+  api::add_test_routes(router,
+                       {
+                           .hold_database = [&pool](int ms) -> Status {
+                             auto conn = pool.acquire();
+                             if (!conn) return conn.error();
+                             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+                             return {};
+                           },
+                           .set_free_bytes =
+                               [this](std::optional<std::uint64_t> b) {
+                                 free_override_ = b ? static_cast<std::int64_t>(*b) : -1;
+                               },
+                           .slow_builds = [&jobs](int ms) { jobs.slow_builds(ms); },
+                           .crash_builds = [&jobs](bool on) { jobs.crash_builds(on); },
+                           .hold_sweeps = [&jobs](std::string kind) { jobs.hold_sweeps(std::move(kind)); },
+                           .build_fault = [&jobs](std::string kind) { jobs.build_fault(kind); },
+                           .probe_fault =
+                               [this](std::string k) {
+                                 std::lock_guard lock(mutex_);
+                                 probe_fault_ = std::move(k);
+                               },
+                           .blocking = &blocking,
+                       });
 }
 
 }  // namespace astropixel::app
