@@ -61,3 +61,10 @@ def s3_env():
         pytest.fail("ASTROPIXEL_TEST_S3_ENDPOINT/_BUCKET are not set: run the tests through scripts/test.sh")
     return {"STORAGE_URL": f"s3://{bucket}/it-{secrets.token_hex(4)}", "S3_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": "S3RVER", "AWS_SECRET_ACCESS_KEY": "S3RVER"}
+
+
+def pytest_configure(config):
+    # Tests that drive the web app in Chromium. scripts/test.sh runs them once, with the release
+    # binary: what the sanitizer run checks is our C++, and every route they call is also called by
+    # the API tests it runs (test_openapi tries every documented operation).
+    config.addinivalue_line("markers", "browser: drives the web app in real Chromium")

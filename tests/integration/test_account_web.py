@@ -2,10 +2,14 @@
 from the header, renames, changes the email (with the password), changes the password (a wrong current one first; a second browser is signed
 out by it), signs in again with the new one, signs out everywhere, and deletes the account through
 its dialog (a wrong password first). Screenshots in test-artifacts/web/account/."""
+import pytest
 import json
 import pathlib
 import shutil
 import subprocess
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"

@@ -275,6 +275,7 @@ def test_cancel_of_a_queued_and_of_a_running_build(make_server, backend):
     assert s.request("POST", f"/api/admin/jobs/{job['id']}/retry", headers=admin).status_code == 409
 
 
+@pytest.mark.browser
 def test_admin_tables_in_a_browser(make_server):
     """tests/node/e2e_admin_tables.mjs in Chromium: sort from the keyboard, filter, cancel, retry."""
     assert (DIST / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"

@@ -2,6 +2,7 @@
 FITS images of one field taken differently (another pixel scale, turned by 35°, mirrored, shifted)
 are overlaid where their WCS put them: the same two stars land on the same screen positions in both
 viewers. Blink alternates the images; swipe clips the top one and both halves steer the view."""
+import pytest
 import json
 import math
 import pathlib
@@ -14,6 +15,9 @@ from support import tus
 from support.accounts import bearer, register
 from support.fits import write_fits
 from support.sky import tan_pixel
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 STARS = [(83.8221, -5.3911), (83.8160, -5.3850)]  # two positions both images cover

@@ -2,6 +2,7 @@
 list to the form, picks three FITS datasets (cuts filled in from their zscale), is refused until it confirms
 the alignment (one channel has no WCS), follows the build and lands in the viewer, whose information panel
 shows the recipe. Screenshots in test-artifacts/web/composite/."""
+import pytest
 import json
 import pathlib
 import shutil
@@ -9,6 +10,9 @@ import subprocess
 
 from support.accounts import register
 from test_composites import band, upload_fits, wcs_cards
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"

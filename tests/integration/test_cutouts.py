@@ -253,6 +253,7 @@ def test_a_private_dataset_is_404_and_eight_bit_data_has_no_fits(fits_dataset):
     assert r.headers["Content-Disposition"] == 'attachment; filename="colour-cutout-5-7-20x10.png"'
 
 
+@pytest.mark.browser
 def test_the_viewer_saves_the_visible_region_as_fits(make_server, tmp_path):
     """tests/node/e2e_cutout.mjs: the owner zooms into a private FITS dataset and takes Download →
     Visible region as FITS in Chromium; the saved file holds the original values of the region the

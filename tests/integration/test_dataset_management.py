@@ -2,6 +2,7 @@
 tests/node/e2e_manage.mjs: edit from the list (the change shows at once, and a public dataset appears
 for guests), no edit or delete for another user, delete from the dataset page after a dialog that
 names what is lost; the API confirms each effect."""
+import pytest
 import json
 import pathlib
 import subprocess
@@ -10,6 +11,9 @@ from PIL import Image
 
 from support import tus
 from support.accounts import bearer, register
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -132,6 +132,7 @@ def test_hostile_and_non_ascii_names_in_content_disposition(server):
         assert r.content == data
 
 
+@pytest.mark.browser
 def test_the_viewer_download_menu_saves_the_original(make_server, tmp_path):
     """tests/node/e2e_download.mjs: the owner of a private dataset takes Download → Original file in
     Chromium; the saved file is the uploaded one, under its uploaded name."""

@@ -1,6 +1,7 @@
 """The web app with a multi-extension FITS file, in real Chromium (tests/node/e2e_fits.mjs): keywords,
 the HDU shown and the headers in the viewer's information panel (a hostile header card stays text),
 the owner's choice of HDU and plane through the viewer, and the upload form's HDU/plane fields."""
+import pytest
 import json
 import pathlib
 import subprocess
@@ -10,6 +11,9 @@ import numpy as np
 from support import tus
 from support.accounts import bearer, register
 from support.fits import write_multi
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HOSTILE = "<img src=x onerror=alert(1)>"

@@ -20,6 +20,9 @@ from PIL import Image
 
 from support.hips import properties, tile_and_hips
 
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"
 ARTIFACTS = ROOT / "test-artifacts" / "web" / "hips"

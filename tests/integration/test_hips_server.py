@@ -1,6 +1,7 @@
 """HiPS on the server (ADR 0030): publishing a sky image's pyramid queues its HiPS build (a sandboxed
 child), whose files land under hips/{id}/v{n}/ in the blob store and whose outcome shows in the dataset's
 pyramid info; other images get none; deletion and a new version remove the old files."""
+import pytest
 import numpy as np
 from astropy.io import fits
 
@@ -113,6 +114,7 @@ def test_hips_routes_serve_it_with_the_datasets_access_rules(make_server, tmp_pa
     assert gap.status_code == 404 and gap.headers["Access-Control-Allow-Origin"] == "*" and gap.json()["code"] == "not_found"
 
 
+@pytest.mark.browser
 def test_aladin_lite_opens_the_servers_hips(make_server, tmp_path):
     """The real client over our routes: Aladin Lite on another origin loads /hips/{id}/ of a public dataset
     and draws its stars where Aladin's own coordinates put them."""

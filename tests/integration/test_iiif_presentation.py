@@ -2,6 +2,7 @@
 public ones, checked over HTTP against the spec's shape, and opened by Mirador (npm `mirador`, unmodified)
 in real Chromium from another origin (tests/node/e2e_mirador.mjs): the image painted, the annotations
 listed in its annotations panel."""
+import pytest
 import io
 import json
 import pathlib
@@ -197,6 +198,7 @@ def test_private_manifests_answer_like_missing_ones_and_the_collection_lists_onl
     assert s.get(f"/iiif/3/{public}/annotations/2").status_code == 404
 
 
+@pytest.mark.browser
 def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
     dist = ROOT / "web" / "dist"
     assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"

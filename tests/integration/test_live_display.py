@@ -4,6 +4,7 @@ cut each swap the image for live tiles whose URLs carry the settings and change 
 page's URL holds the settings; the value under the pointer and the 5 × 5 table come from the original
 data (checked here against the FITS file); the owner's saved default opens the next visit.
 Screenshots in test-artifacts/web/display/."""
+import pytest
 import json
 import pathlib
 import subprocess
@@ -14,6 +15,9 @@ import numpy as np
 from support import tus
 from support.accounts import register
 from support.fits import write_fits
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"

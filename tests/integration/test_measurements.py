@@ -239,6 +239,7 @@ def test_statistics_of_a_real_fits_file(server):
     assert body["mean"] == pytest.approx(finite.mean(), rel=1e-9) and body["median"] == float(np.median(finite))
 
 
+@pytest.mark.browser
 def test_the_viewer_shows_region_statistics_and_a_line_profile(make_server, sky):
     dist = ROOT / "web" / "dist"
     assert (dist / "index.html").exists(), "web/dist is missing: run scripts/build-web.sh"

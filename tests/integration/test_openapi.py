@@ -239,6 +239,7 @@ def test_answers_of_typical_calls_match_their_documented_schemas(server, tmp_pat
     assert {a["status"] for a in call.answers} >= {200, 201, 202, 204, 400, 401, 403, 404, 409, 422}
 
 
+@pytest.mark.browser
 def test_the_interactive_docs_open_in_chromium_under_the_csp(make_server):
     assert (DIST / "api-docs" / "index.html").exists(), "web/dist/api-docs is missing: run scripts/build-web.sh"
     s = make_server(env={"WEB_ROOT": str(DIST)})

@@ -252,6 +252,7 @@ def test_ds9_itself_loads_an_exported_file(server, tmp_path, cards):
             assert close(a, b, 0.05), (system, a, b, text)
 
 
+@pytest.mark.browser
 def test_viewer_imports_a_region_file_and_exports_sky_regions(make_server, tmp_path):
     """The panel in real Chromium (tests/node/e2e_regions.mjs): a file picked, imported, every skipped
     line shown with its reason, the shapes listed; the FK5 sexagesimal export downloaded is what the

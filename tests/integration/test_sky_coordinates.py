@@ -124,6 +124,7 @@ def test_fits_without_a_celestial_wcs_has_none(tmp_path):
     assert tile(tmp_path, [("CTYPE1", "'WAVE'"), ("CTYPE2", "'LINEAR'")]) is None
 
 
+@pytest.mark.browser
 def test_the_viewer_shows_ra_dec_under_the_pointer(make_server, tmp_path):
 
     root = pathlib.Path(__file__).resolve().parents[2]
@@ -217,6 +218,7 @@ def wcslib_pixel(name, frame, lng, lat):
     ("irac_sip.hdr", "native", "ICRS", "TAN + SIP"),  # Spitzer IRAC with SIP distortion
     ("1904-66_MOL.hdr", "wide", "FK5 J2000", "MOL"),  # the whole sky: a pole and RA 0h in view
 ])
+@pytest.mark.browser
 def test_the_viewer_readout_agrees_with_wcslib(make_server, tmp_path, name, frame, expect_frame, projection):
     """The real viewer (Chromium) shows the position wcslib gives: the readout's decimal position,
     mapped back to a pixel by wcslib (wcss2p), lies in the pixel the readout names. The grid toggles

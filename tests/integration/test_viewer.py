@@ -14,6 +14,9 @@ from PIL import Image
 from support.accounts import register
 from support import tus
 
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
+
 NODE = pathlib.Path(__file__).resolve().parents[1] / "node"
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "viewer"
 

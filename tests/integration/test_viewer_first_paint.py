@@ -3,6 +3,7 @@ through tests/node/e2e_first_paint.mjs: the dataset's record is asked for while 
 still downloading, the Deep Zoom descriptor as soon as the record names it (before OpenSeadragon
 exists, once), and the side panels are built only after the first tile is drawn. Orderings of
 events in one page load, never durations (the figures are bench/browser.sh's)."""
+import pytest
 import io
 import json
 import pathlib
@@ -13,6 +14,9 @@ from PIL import Image
 
 from support import tus
 from support.accounts import register
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -3,6 +3,7 @@ tests/node/e2e_navigation.mjs, on a public FITS image with a rotated FK5 gnomoni
 says the truth (its length × the pixel scale), the compass points where the WCS's north and east lie
 (also in a rotated view), a link holds the view (centre, field, rotation, layers) and reopens it, and
 "go to" takes sexagesimal positions, pixel positions and the FITS OBJECT name, refusing the rest in words."""
+import pytest
 import json
 import math
 import pathlib
@@ -14,6 +15,9 @@ import numpy as np
 from support import sky, tus
 from support.accounts import bearer, register
 from support.fits import write_fits
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 W, H = 400, 300

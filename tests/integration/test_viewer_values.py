@@ -3,6 +3,7 @@ statistics, in real Chromium (tests/node/e2e_viewer_values.mjs): the value box a
 show each band of an RGB PNG and of a 16-bit RGB TIFF exactly as uploaded (compared here with numpy);
 an old FITS pyramid (its pack rewritten without data_stats) gets its Display panel, and a dragged cut
 reaches the image while the button is held. Screenshots in test-artifacts/web/values/."""
+import pytest
 import json
 import pathlib
 import subprocess
@@ -14,6 +15,9 @@ from support import tus
 from support.accounts import register
 from support.fits import write_fits
 from test_science_values import drop_stored_statistics, write_rgb16_tiff
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"

@@ -25,6 +25,7 @@ def web_server(make_server):
     return make_server(env={"WEB_ROOT": str(DIST), "DEMO_DATASET": "true"})
 
 
+@pytest.mark.browser
 def test_the_main_flow_in_a_browser(web_server, tmp_path):
     s = web_server
     s.wait_for_event(lambda e: e.get("event") == "pyramid_published", timeout=60)  # the demo is ready
@@ -76,6 +77,7 @@ def test_the_app_is_served_with_a_strict_content_security_policy(web_server):
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
+@pytest.mark.browser
 def test_admin_pages_in_a_browser(web_server, tmp_path):
     from support.accounts import register, bearer
     from support.server import run_cli
@@ -106,6 +108,7 @@ def test_admin_pages_in_a_browser(web_server, tmp_path):
     assert s.get("/api/auth/me", headers=bearer(user["access_token"])).status_code in (401, 403)
 
 
+@pytest.mark.browser
 def test_accessibility_and_phone_width(web_server):
     """Every page in the dark and the light theme, at 1280 px and at a 375-px phone width: no WCAG 2 A/AA
     violation axe-core rates serious or critical (contrast included), no sideways scrolling, and the
@@ -145,6 +148,7 @@ def test_accessibility_and_phone_width(web_server):
     assert report["keyboard_sign_in"]
 
 
+@pytest.mark.browser
 def test_upload_page_pauses_resumes_after_a_reload_and_explains_refusals(web_server, tmp_path):
     """A throttled upload in the browser: pause, resume, reload mid-way and resume from the server's
     offset by choosing the same file again, then the viewer; a text file is stopped from its first bytes
@@ -176,6 +180,7 @@ def test_upload_page_pauses_resumes_after_a_reload_and_explains_refusals(web_ser
     assert report["console_errors"] == [], report["console_errors"]
 
 
+@pytest.mark.browser
 def test_a_long_session_survives_token_expiry_sleep_and_a_three_minute_upload(make_server, tmp_path):
     """#18 point 4. Access tokens live one minute. One tab keeps a private image open in the viewer
     while another uploads a file of two tus chunks over a connection throttled to about three
@@ -236,6 +241,7 @@ def test_a_long_session_survives_token_expiry_sleep_and_a_three_minute_upload(ma
     assert d.json()["file_size"] == size, d.json()
 
 
+@pytest.mark.browser
 def test_owner_chooses_stretch_and_cuts_and_reprocesses_in_a_browser(web_server, tmp_path):
     """#18 point 2: a 16-bit image's owner picks asinh with cuts on the dataset page; half-given cuts are
     refused before anything is sent; the new version's progress shows while the current one serves

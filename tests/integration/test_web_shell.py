@@ -7,6 +7,9 @@ import subprocess
 
 import pytest
 
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NODE = ROOT / "tests" / "node"
 DIST = ROOT / "web" / "dist"
