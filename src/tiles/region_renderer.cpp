@@ -201,8 +201,15 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
   x1 = std::max(x1, x0 + 1), y1 = std::max(y1, y0 + 1);
   auto T = g.tile_size();
   auto c0 = x0 / T, c1 = (x1 - 1) / T, r0 = y0 / T, r1 = (y1 - 1) / T;
+  // The direct path holds the decoded region (up to 4x the output) and a float copy of it resampled
+  // across (up to 2x the output, 4 bytes a sample): about 36 bytes per output pixel for RGB. Up to a
+  // megapixel out (what viewers and thumbnails ask) that stays under 40 MB per render; larger answers
+  // take vips' streaming path, so a flood of maximal requests on every blocking thread cannot reach
+  // gigabytes.
+  constexpr std::uint64_t kDirectMaxPixels = 1024 * 1024;
   bool const plain = req.rotation == 0 && !req.mirror && req.format != "tif" &&
-                     (req.quality == iiif::Quality::default_ || req.quality == iiif::Quality::color);
+                     (req.quality == iiif::Quality::default_ || req.quality == iiif::Quality::color) &&
+                     static_cast<std::uint64_t>(req.width) * req.height <= kDirectMaxPixels;
   if (plain) {
     if (auto region = decode_jpeg_region(pack, level, T, c0, c1, r0, r1, x0, y0, x1, y1)) {
       if (!*region) return region->error();
