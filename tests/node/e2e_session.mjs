@@ -89,15 +89,21 @@ try {
   viewer.on("response", (r) => {
     if (/\/api\/(datasets|tiles)\/.+\.(jpe?g|png|webp)$/.test(new URL(r.url()).pathname)) tiles.push(r.status());
   });
-  await viewer.waitForTimeout(2000);
+  // At rest: two animation frames, then no viewer busy (aria-busy), as e2e_navigation waits.
+  const settled = async () => {
+    await viewer.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await viewer.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
+  };
+  await viewer.waitForFunction(() => document.visibilityState === "visible", null, { timeout: 30000 });
+  await settled();
   const box = await viewer.locator(".osd").boundingBox();
   await viewer.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   for (let i = 0; i < 6; i++) {
     await viewer.mouse.wheel(0, -400);
-    await viewer.waitForTimeout(300);
+    await settled();
   }
+  // Every tile response has been reported by the time the loading indicator hides.
   await viewer.waitForFunction(() => !document.querySelector(".loading:not([hidden])"), null, { timeout: 30000 });
-  await viewer.waitForTimeout(1500);
   report.tiles_after_wake = tiles;
   await viewer.screenshot({ path: path.join(artifacts, "02-viewer-after-sleep.png") });
 

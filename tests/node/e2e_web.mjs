@@ -124,8 +124,20 @@ try {
     const left = page.locator(".compare-pane").first();
     const box = await left.boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const before = await page.evaluate(() => window.__astropixelViewers.map((v) => v.viewport.getZoom(false)));
     await page.mouse.wheel(0, -600);
-    await page.waitForTimeout(800);
+    // Both viewports at rest with a zoom target moved by the wheel, as e2e_compare's settled().
+    await page.waitForFunction(
+      (before) => {
+        const vs = window.__astropixelViewers;
+        return (
+          vs.every((v) => v.viewport.getZoom(true) === v.viewport.getZoom(false) && v.viewport.getCenter(true).equals(v.viewport.getCenter(false))) &&
+          vs.some((v, i) => v.viewport.getZoom(false) !== before[i])
+        );
+      },
+      before,
+      { timeout: 30000 },
+    );
     report.compare_zoom = await page.evaluate(() => window.__astropixelViewers?.map((v) => v.viewport.getZoom()) ?? null);
     await page.getByRole("button", { name: "Overlay" }).click();
     await page.getByLabel(/Opacity of/).fill("0.8");

@@ -43,6 +43,10 @@ export function refreshDelay(times: SessionTimes, now: number): number {
 export class SessionRefresher {
   private timer: unknown = null;
   private inFlight: Promise<boolean> | null = null;
+  // The session's marker when this tab last knew the session's state (it armed its timer, or it
+  // renewed). A renewal by another tab changes the marker at once, while its new expiry may reach
+  // this tab's storage late: a timer firing in between must not renew again.
+  private known: string | null = null;
 
   constructor(private readonly deps: RefreshDeps) {}
 
@@ -61,6 +65,7 @@ export class SessionRefresher {
   // (Re)arms the timer from what is stored (another tab may have refreshed meanwhile).
   schedule(): void {
     this.cancel();
+    this.known = this.deps.marker();
     const times = this.deps.load();
     if (!times) return;
     this.timer = this.deps.setTimer(
@@ -92,13 +97,14 @@ export class SessionRefresher {
   // that met a 401). True when the session goes on.
   refresh(): Promise<boolean> {
     if (!this.inFlight) {
-      const seen = this.deps.marker();
+      const seen = this.known ?? this.deps.marker();
       this.inFlight = this.deps
         .exclusive(async () => {
           const marker = this.deps.marker();
           if (marker !== null && marker !== seen) {
-            // Another tab renewed while this one waited for the lock: the shared cookies are new,
-            // with the lifetime the last renewal had.
+            // Another tab renewed since this one last looked (while it waited for the lock, or just
+            // before its timer fired): the shared cookies are new, with the lifetime the last
+            // renewal had.
             const last = this.deps.load();
             const lifetime = last ? last.expiresAt - last.issuedAt : 0;
             const at = this.deps.now();
