@@ -66,6 +66,12 @@ std::optional<Result<Pixels>> decode_jpeg_region(pyramid::PackReader const& pack
           tjDecompressHeader3(tj.get(), bytes->data(), bytes->size(), &w, &h, &subsamp, &colorspace) != 0)
         return std::nullopt;
       if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) return std::nullopt;
+      // A tile is T × T, less at the level's right and bottom edges; anything else (a damaged pack)
+      // goes the vips way rather than sizing a buffer from its header.
+      auto const& g = pack.geometry();
+      if (static_cast<std::uint32_t>(w) != std::min<std::uint32_t>(T, g.level_width(level) - col * T) ||
+          static_cast<std::uint32_t>(h) != std::min<std::uint32_t>(T, g.level_height(level) - row * T))
+        return std::nullopt;
       if (colorspace != TJCS_GRAY) bands = 3;
       tiles.push_back({std::move(*bytes), col, row, w, h});
     }
@@ -76,8 +82,10 @@ std::optional<Result<Pixels>> decode_jpeg_region(pyramid::PackReader const& pack
   std::vector<unsigned char> px;
   for (auto const& t : tiles) {
     px.resize(static_cast<std::size_t>(t.width) * t.height * bands);
+    // A warning (a truncated or padded stream) still decodes what is there, as vips does.
     if (tjDecompress2(tj.get(), t.bytes.data(), t.bytes.size(), px.data(), t.width, 0, t.height,
-                      bands == 3 ? TJPF_RGB : TJPF_GRAY, 0) != 0)
+                      bands == 3 ? TJPF_RGB : TJPF_GRAY, 0) != 0 &&
+        tjGetErrorCode(tj.get()) != TJERR_WARNING)
       return Result<Pixels>(failed(tjGetErrorStr2(tj.get())));
     // The part of this tile inside [x0, x1) × [y0, y1), in level pixels.
     auto tx = t.col * T, ty = t.row * T;
@@ -192,6 +200,15 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
     --level;
     scale *= 2;
   }
+  // A distorted size (4096,1 of a tall image) keeps one side at a fine level while the other needs
+  // few pixels, so the region decoded there can be far larger than the answer. Past 16 MP take a
+  // coarser level (the short side is then enlarged a little): no request decodes more than that.
+  constexpr double kMaxRegionPixels = 16.0 * 1024 * 1024;
+  while (level > 0 &&
+         (req.w / static_cast<double>(scale)) * (req.h / static_cast<double>(scale)) > kMaxRegionPixels) {
+    --level;
+    scale *= 2;
+  }
   double const s = static_cast<double>(scale);
   auto lw = g.level_width(level), lh = g.level_height(level);
   auto x0 = static_cast<std::uint32_t>(std::floor(req.x / s));
@@ -201,15 +218,17 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
   x1 = std::max(x1, x0 + 1), y1 = std::max(y1, y0 + 1);
   auto T = g.tile_size();
   auto c0 = x0 / T, c1 = (x1 - 1) / T, r0 = y0 / T, r1 = (y1 - 1) / T;
-  // The direct path holds the decoded region (up to 4x the output) and a float copy of it resampled
-  // across (up to 2x the output, 4 bytes a sample): about 36 bytes per output pixel for RGB. Up to a
-  // megapixel out (what viewers and thumbnails ask) that stays under 40 MB per render; larger answers
-  // take vips' streaming path, so a flood of maximal requests on every blocking thread cannot reach
-  // gigabytes.
-  constexpr std::uint64_t kDirectMaxPixels = 1024 * 1024;
+  // The direct path holds the decoded region, a float copy of it resampled across (4 bytes a sample)
+  // and the answer. Up to 48 MB of them (a megapixel answer of the usual shape needs about 40), it is
+  // taken; larger renders take vips' path, which holds only the region, so a flood of large or
+  // distorted requests on every blocking thread stays within the region bound above.
+  constexpr std::uint64_t kDirectMaxBytes = 48u << 20;
+  std::uint64_t const direct_bytes =
+      3 * (std::uint64_t{x1 - x0} * (y1 - y0) + 4 * std::uint64_t{y1 - y0} * req.width +
+           std::uint64_t{req.width} * req.height);
   bool const plain = req.rotation == 0 && !req.mirror && req.format != "tif" &&
                      (req.quality == iiif::Quality::default_ || req.quality == iiif::Quality::color) &&
-                     static_cast<std::uint64_t>(req.width) * req.height <= kDirectMaxPixels;
+                     direct_bytes <= kDirectMaxBytes;
   if (plain) {
     if (auto region = decode_jpeg_region(pack, level, T, c0, c1, r0, r1, x0, y0, x1, y1)) {
       if (!*region) return region->error();
