@@ -88,6 +88,9 @@ void JobRuntime::add_periodic(std::string kind, std::function<Result<int>()> swe
                              log::warn("sweep_held", {{"kind", kind}, {"job", ctx.job().id}});
                              while (sweeps_held(kind) && !ctx.cancel())
                                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                             // Lease lost or shutting down: the run ends here, as a killed one would.
+                             if (ctx.cancel())
+                               return make_error(ErrorCode::unavailable, "held sweep cancelled");
                            }
                            auto n = sweep();
                            if (!n) return n.error();

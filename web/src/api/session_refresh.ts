@@ -90,14 +90,14 @@ export class SessionRefresher {
     if (!times) return;
     if (refreshDelay(times, this.deps.now()) > 0) this.schedule();
     // another tab renewed it
-    else await this.refresh();
+    else await this.refresh(this.known ?? this.deps.marker());
   }
 
   // One refresh at a time in this tab, shared by every caller that needs it (the timer, each call
-  // that met a 401). True when the session goes on.
-  refresh(): Promise<boolean> {
+  // that met a 401, waking). True when the session goes on. `seen`: the marker the caller's view of
+  // the session dates from (the timer's: when it was armed); by default, now.
+  refresh(seen: string | null = this.deps.marker()): Promise<boolean> {
     if (!this.inFlight) {
-      const seen = this.known ?? this.deps.marker();
       this.inFlight = this.deps
         .exclusive(async () => {
           const marker = this.deps.marker();
