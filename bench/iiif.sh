@@ -13,7 +13,8 @@
 #   distinct  every request is new (a second seeded list, disjoint from the first; each rep takes its
 #             own slice): no cache hits for either, both decode, resample and encode each time
 # Ours serves a private dataset to a bearer token (access is checked on every request); iipsrv has no
-# access control. Both encode JPEG at quality 90 (ours' renderer is fixed at 90; iipsrv gets
+# access control. Ours is given a render queue as deep as wrk's connections (IIIF_RENDER_QUEUE), so
+# it queues every request as nginx does for iipsrv instead of answering the excess 503. Both encode JPEG at quality 90 (ours' renderer is fixed at 90; iipsrv gets
 # JPEG_QUALITY=90) from a pyramid of 256-px JPEG tiles (iipsrv: vips tiffsave --pyramid Q85; ours:
 # the pyramid the server built from the same upload).
 set -euo pipefail
@@ -109,7 +110,7 @@ fi
 echo "== astropixel ($bin)"
 port=$(free_port)
 DATA_DIR=$run/data PORT=$port DEMO_DATASET=false IO_THREADS=2 WEB_ROOT=$run/none LOG_LEVEL=warn \
-  MAX_CONNECTIONS_PER_CLIENT=0 \
+  MAX_CONNECTIONS_PER_CLIENT=0 IIIF_RENDER_QUEUE=$conns \
   "$bin" serve 2>"$run/astropixel.log" &
 pids+=($!)
 ours_pid=$!

@@ -56,7 +56,8 @@ Authenticator::Authenticator(auth::AuthService& service, http::BlockingPool& blo
                              std::size_t hashing_threads)
     : service_(service),
       blocking_(blocking),
-      hashing_(std::make_unique<http::BlockingPool>(std::max<std::size_t>(1, hashing_threads))),
+      hashing_(std::make_unique<http::BlockingPool>(std::max<std::size_t>(1, hashing_threads),
+                                                    8 * std::max<std::size_t>(1, hashing_threads))),
       allowed_origins_(std::move(allowed_origins)),
       security_(security) {}
 

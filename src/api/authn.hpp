@@ -28,7 +28,9 @@ class Authenticator {
  public:
   // `hashing_threads`: password hashing (register, login, password change) runs on a pool of its
   // own that size (the hasher's concurrency), so a sign-in flood queues there and never takes the
-  // threads every other request's database work runs on.
+  // threads every other request's database work runs on. Up to 8 sign-ins per thread wait there (a
+  // few seconds at production cost); past that they are answered 503 with Retry-After at once, so an
+  // honest sign-in never waits behind an unbounded queue.
   Authenticator(auth::AuthService& service, http::BlockingPool& blocking,
                 std::vector<std::string> allowed_origins, CookieSecurity security,
                 std::size_t hashing_threads = 2);

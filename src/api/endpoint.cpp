@@ -97,7 +97,8 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
   auto body = endpoint.body;
   auto signs_in = endpoint.signs_in;
   auto precondition = std::move(endpoint.precondition);
-  auto& pool = endpoint.offload == Offload::hashing ? authn.hashing() : authn.blocking();
+  bool const hashes = endpoint.offload == Offload::hashing;
+  auto& pool = hashes ? authn.hashing() : authn.blocking();
   auto handler = std::make_shared<std::function<Result<Answer>(Call&)>>(std::move(endpoint.handler));
   auto io_handler = std::make_shared<std::function<http::asio::awaitable<Result<Answer>>(Call&)>>(
       std::move(endpoint.io_handler));
@@ -107,7 +108,7 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
         ": needs exactly one of `handler` and `io_handler` (a streamed body: `io_handler`)");
   router.add(
       endpoint.method, std::move(endpoint.pattern),
-      [a, &pool, access, body, signs_in, precondition, handler,
+      [a, &pool, hashes, access, body, signs_in, precondition, handler,
        io_handler](http::Request& req) -> http::asio::awaitable<Result<http::Response>> {
         if (precondition) {
           if (auto s = precondition(req); !s) co_return s.error();
@@ -133,7 +134,13 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
           co_return to_response(std::move(*answer));
         }
         auto job = [&handler, &call] { return (*handler)(call); };
-        auto answer = co_await pool.run(job);
+        // Hashing's queue is bounded (authn.hpp): a flood of sign-ins is answered 503 past it.
+        // (Not a ?: around co_await: GCC 12 destroys such a temporary twice.)
+        Result<Answer> answer = make_error(ErrorCode::internal, "Not run");
+        if (hashes)
+          answer = co_await pool.try_run(job);
+        else
+          answer = co_await pool.run(job);
         if (!answer) co_return answer.error();
         co_return to_response(std::move(*answer));
       },

@@ -290,6 +290,8 @@ std::vector<Key> const& keys() {
     k.push_back(number<int>("TILE_CACHE_TTL_MS", &Config::tile_cache_ttl_ms, 0, 600'000));
     k.push_back(number<std::uint64_t>("MAX_CUTOUT_PIXELS", &Config::max_cutout_pixels, 1, 1ull << 40));
     k.push_back(number<std::uint64_t>("MAX_REGION_PIXELS", &Config::max_region_pixels, 1, 1ull << 40));
+    k.push_back(number<int>("IIIF_RENDER_THREADS", &Config::iiif_render_threads, 0, 256));
+    k.push_back(number<int>("IIIF_RENDER_QUEUE", &Config::iiif_render_queue, 0, 4096));
     k.push_back(number<int>("MAINTENANCE_INTERVAL", &Config::maintenance_interval_s, 1, 86400));
     k.push_back(flag("DEMO_DATASET", &Config::demo_dataset));
     return k;

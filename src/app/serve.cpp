@@ -177,7 +177,9 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
                           .scratch_dir = cfg.data_dir / "tmp",
                           .disk_reserve_bytes = cfg.disk_reserve_bytes});
   api::add_storage_routes(router, s.authn, s.quota);
-  api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations});
+  api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations},
+                       {.threads = static_cast<std::size_t>(cfg.iiif_render_threads),
+                        .queue_per_thread = static_cast<std::size_t>(cfg.iiif_render_queue)});
   api::add_science_routes(router, s.authn, s.tiles);
   api::add_measure_routes(router, s.authn, s.tiles, {.max_region_pixels = cfg.max_region_pixels});
   api::add_annotation_routes(router, s.authn, s.annotations);

@@ -2,8 +2,10 @@
 // IIIF level 2's pixels: draws an ImageRequest from a pyramid's pre-cut tiles. It reads the coarsest
 // level that still has at least the requested resolution, decodes only the tiles covering the region,
 // composites and crops them, resamples to the size, mirrors/rotates, applies the quality and encodes.
-// Memory is bounded by the request's size (capped by maxArea): the chosen level holds at most about
-// 2× the output in each direction, plus one tile's margin.
+// Memory is bounded by the request's size (capped by maxArea, 4 MP): the chosen level holds at most
+// about 2× the output in each direction, plus one tile's margin, and never more than 16 MP is
+// decoded; with the answer and the encoder's buffers one render holds under about 100 MB. How many
+// render at once is the caller's to bound (tiles::TileService).
 #include <string>
 #include <vector>
 

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "datasets/access.hpp"
 #include "http/range.hpp"
 #include "pyramid/hips_layout.hpp"
@@ -55,6 +58,13 @@ Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
 }
 
 }  // namespace
+
+TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, std::size_t render_threads,
+                         std::size_t render_queue)
+    : directory_(directory), blocking_(blocking) {
+  if (render_threads == 0) render_threads = std::max(1u, std::thread::hardware_concurrency());
+  renders_ = std::make_unique<http::BlockingPool>(render_threads, render_queue * render_threads);
+}
 
 http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Principal> const& who,
                                                          std::string const& id,
@@ -135,7 +145,7 @@ http::asio::awaitable<Result<http::Response>> TileService::region(http::Request 
   if (!hit) {
     auto const* pack = &v.pack();
     auto draw = [pack, &image] { return render_region(*pack, image); };
-    auto drawn = co_await blocking_.run(draw);
+    auto drawn = co_await renders_->try_run(draw);
     if (!drawn) co_return drawn.error();
     hit = std::make_shared<Rendered const>(std::move(*drawn));
     cache_->put(key, hit);

@@ -34,8 +34,10 @@ Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principa
 
 class TileService {
  public:
-  TileService(TileDirectory& directory, http::BlockingPool& blocking)
-      : directory_(directory), blocking_(blocking) {}
+  // `render_threads` (0: one per core) draw IIIF regions, with up to `render_queue` waiting per
+  // thread; see region().
+  TileService(TileDirectory& directory, http::BlockingPool& blocking, std::size_t render_threads = 0,
+              std::size_t render_queue = 8);
 
   // The live pyramid of `id` (the one named by `version` when given: an older version is gone).
   // Errors: not_found for a dataset that is missing, not built, not visible to `who` or not at that
@@ -54,8 +56,12 @@ class TileService {
   // The pyramid's preview image. Errors: not_found.
   http::asio::awaitable<Result<http::Response>> preview(http::Request const& req, View const& v);
 
-  // An IIIF image drawn from the tiles (region_renderer.hpp), off the I/O threads, through a
-  // memory cache of answers. Errors: as render_region.
+  // An IIIF image drawn from the tiles (region_renderer.hpp), through a memory cache of answers.
+  // Drawing is CPU work whose size the client chooses, so it has a pool of its own, one thread per
+  // core: a flood of renders neither takes the threads database work runs on nor holds more than
+  // render_threads x one render's memory (region_renderer.hpp: under ~100 MB). Up to render_queue
+  // renders per thread wait; past that the answer is 503 with Retry-After 1. Errors: as
+  // render_region, and unavailable (busy).
   http::asio::awaitable<Result<http::Response>> region(http::Request const& req, View const& v,
                                                        iiif::ImageRequest const& image);
 
@@ -73,6 +79,7 @@ class TileService {
  private:
   TileDirectory& directory_;
   http::BlockingPool& blocking_;
+  std::unique_ptr<http::BlockingPool> renders_;
   std::shared_ptr<RenderCache> cache_ = std::make_shared<RenderCache>(64 * 1024 * 1024);
 };
 

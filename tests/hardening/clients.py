@@ -6,7 +6,7 @@ import struct
 import threading
 import time
 
-from common import case, check, connect, percentile, png, raw, status_of
+from common import case, check, connect, percentile, png, raw, rss_kib, status_of
 from support import tus
 from support.accounts import bearer, register
 
@@ -369,3 +369,59 @@ def broken_pipes(ctx):
             f"requests during the Redis outage {sorted(set(statuses))} ({len(statuses)}); afterwards health {after}, "
             f"a full download {downloaded.status_code if downloaded is not None else 'none'}",
             ok)
+
+
+@case("iiif_render_flood", quick=True)
+def iiif_render_flood(ctx):
+    """64 distinct IIIF region renders sent at the same instant while another client lists datasets."""
+    s = ctx.server()
+    token = register(s)["access_token"]
+    d = _dataset(s, token, 4096, 4096)
+    n = 64
+    # Distinct regions (nothing served from the answer cache), each 2048² drawn at 1024²: every
+    # render decodes a megapixel of tiles.
+    paths = [f"/iiif/3/{d}/{16 * i},{8 * i},2048,2048/1024,/0/default.jpg" for i in range(n)]
+    conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=120, source_address=(f"127.0.8.{i + 1}", 0))
+             for i in range(n)]
+    for c in conns:
+        c.connect()
+    hwm_before = rss_kib(s.proc.pid, "VmHWM")
+    gate = threading.Barrier(n + 1)
+    answers = [None] * n
+
+    def render(i):
+        gate.wait()
+        conns[i].request("GET", paths[i], headers=bearer(token))
+        r = conns[i].getresponse()
+        body = r.read()
+        answers[i] = (r.status, r.getheader("Retry-After"), body[:2] == b"\xff\xd8")
+
+    threads = [threading.Thread(target=render, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    timer = Timer(s.port, "127.0.9.1")
+    lat, codes = [], set()
+    gate.wait()
+    while any(t.is_alive() for t in threads):
+        code, dt = timer.get("/api/datasets", bearer(token))
+        lat.append(dt)
+        codes.add(code)
+        time.sleep(0.02)
+    for t in threads:
+        t.join()
+    for c in conns:
+        c.close()
+    grown_mb = (rss_kib(s.proc.pid, "VmHWM") - hwm_before) / 1024
+    drawn = sum(1 for a in answers if a[0] == 200 and a[2])
+    busy = [a for a in answers if a[0] == 503]
+    # The refused ones, asked again one at a time as Retry-After says, are drawn.
+    later = [s.get(paths[i], headers=bearer(token)).status_code for i, a in enumerate(answers) if a[0] == 503]
+    p99 = percentile(lat, 99)
+    passed = (drawn + len(busy) == n and busy and all(a[1] == "1" for a in busy) and set(later) <= {200}
+              and codes == {200} and p99 <= 0.5 and grown_mb <= 256)
+    return (f"{n} connections each ask a different 2048² region drawn at 1024² at the same instant (4096² dataset) "
+            "while another client lists datasets; the refused ones asked again afterwards",
+            f"{drawn} drawn, {len(busy)} answered 503 (Retry-After {sorted({a[1] for a in busy})}), other "
+            f"{n - drawn - len(busy)}; asked again: {sorted(set(later))}; listings {len(lat)} {sorted(codes)}, p99 "
+            f"{p99 * 1000:.0f} ms; server peak memory grew {grown_mb:.0f} MB",
+            passed)

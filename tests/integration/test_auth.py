@@ -385,21 +385,28 @@ def test_a_huge_login_is_refused_before_it_is_counted(make_server):
 
 
 def test_a_sign_in_flood_does_not_stall_other_requests(make_server):
-    """Password hashing runs on a pool of its own: while 30 logins queue for one hashing slot, the
-    rest of the API (whose database work runs on the shared blocking pool) keeps answering."""
+    """Password hashing runs on a pool of its own: while logins queue for one hashing slot, the rest
+    of the API (whose database work runs on the shared blocking pool) keeps answering. That queue is
+    bounded (8 waiting per hashing thread): the logins past it are answered 503 with Retry-After at
+    once instead of waiting behind all the others."""
     import threading
     s = make_server(env={"ARGON2_OPSLIMIT": "3", "ARGON2_MEMLIMIT_MIB": "64", "PASSWORD_HASH_CONCURRENCY": "1",
                          "BLOCKING_THREADS": "4", "LOGIN_RATE_LIMIT_IP": "10000/60",
                          "LOGIN_RATE_LIMIT_ACCOUNT": "10000/60", "RATE_LIMIT_AUTH": "10000/60"})
     register(s, username="flooded")
-    done = []
+    hashed, busy = [], []
     lock = threading.Lock()
 
     def login():
-        # The last of 30 queued hashes can take far longer than the default 10 s on a loaded machine.
-        s.request("POST", "/api/auth/login", json={"login": "flooded", "password": "wrong password!"}, timeout=300)
+        # The last queued hash can take far longer than the default 10 s on a loaded machine.
+        r = s.request("POST", "/api/auth/login", json={"login": "flooded", "password": "wrong password!"},
+                      timeout=300)
         with lock:
-            done.append(time.perf_counter())
+            if r.status_code == 503:
+                busy.append((r.headers.get("Retry-After"), r.json()["code"]))
+            else:
+                assert r.status_code == 401, r.text
+                hashed.append(time.perf_counter())
 
     threads = [threading.Thread(target=login) for _ in range(30)]
     for t in threads:
@@ -411,7 +418,7 @@ def test_a_sign_in_flood_does_not_stall_other_requests(make_server):
         in_flight = next(float(line.split()[-1]) for line in metrics.splitlines()
                          if line.startswith("astropixel_http_requests_in_flight "))
         with lock:
-            return in_flight - 1 + len(done) >= 30
+            return in_flight - 1 + len(hashed) + len(busy) >= 30
     # Every login has reached the server before the lists are asked (a fixed pause could end first on a
     # loaded machine, and the lists then proved nothing).
     deadline = time.time() + 60
@@ -422,9 +429,15 @@ def test_a_sign_in_flood_does_not_stall_other_requests(make_server):
     for _ in range(5):
         assert s.get("/api/datasets").status_code == 200
         with lock:
-            finished_with.append(len(done))
+            finished_with.append(len(hashed))
     for t in threads:
         t.join()
-    assert len(done) == 30
-    # Every list answered while most logins were still waiting for the hashing slot.
-    assert max(finished_with) <= 15, finished_with
+    assert len(hashed) + len(busy) == 30
+    # At least the slot and its 8 waiting places were taken; the rest were refused, not queued.
+    assert len(hashed) >= 9 and busy, (len(hashed), busy)
+    assert set(busy) == {("1", "service_unavailable")}, busy
+    # Every list answered while most admitted logins were still waiting for the hashing slot.
+    assert max(finished_with) <= len(hashed) // 2, (finished_with, len(hashed))
+    # Once the flood is over, the owner signs in.
+    assert s.request("POST", "/api/auth/login",
+                     json={"login": "flooded", "password": "correct horse battery"}).status_code == 200

@@ -1,0 +1,64 @@
+#include "http/blocking.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <future>
+#include <latch>
+#include <vector>
+
+namespace astropixel::http {
+namespace {
+
+namespace asio = boost::asio;
+
+// try_run admits threads + max_waiting tasks; the next is refused at once with Retry-After, and
+// once the held ones finish the pool admits again.
+TEST(BlockingPool, TryRunRefusesPastItsThreadsAndWaitingSlots) {
+  BlockingPool pool(1, 1);
+  std::promise<void> release_promise;
+  std::shared_future<void> release = release_promise.get_future().share();
+  std::latch running(1);
+  asio::io_context io;
+  auto keep = asio::make_work_guard(io);  // the awaiting coroutines resume here
+  std::vector<Result<int>> results;
+  int started = 0;
+  auto held = [&] {
+    if (started++ == 0) running.count_down();
+    release.wait();
+    return Result<int>(7);
+  };
+  auto spawn = [&](auto& f) {
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { results.push_back(co_await pool.try_run(f)); }, asio::detached);
+  };
+  spawn(held);  // runs
+  spawn(held);  // waits
+  spawn(held);  // refused
+  io.poll();    // every coroutine reaches its co_await
+  running.wait();
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_FALSE(results[0]);
+  EXPECT_EQ(results[0].error().code, ErrorCode::unavailable);
+  EXPECT_EQ(results[0].error().retry_after_s, 1);
+  EXPECT_EQ(pool.in_flight(), 2u);
+
+  release_promise.set_value();
+  for (int i = 0; i < 100 && results.size() < 3; ++i) io.run_one_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[1] && *results[1] == 7);
+  EXPECT_TRUE(results[2] && *results[2] == 7);
+  EXPECT_EQ(pool.in_flight(), 0u);
+
+  auto quick = [] { return Result<int>(8); };
+  spawn(quick);
+  for (int i = 0; i < 100 && results.size() < 4; ++i) io.run_one_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[3] && *results[3] == 8);
+}
+
+}  // namespace
+}  // namespace astropixel::http
