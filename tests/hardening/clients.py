@@ -160,8 +160,17 @@ def one_address_many_connections(ctx):
         except OSError:
             refused_fast += 1
     opened_s = time.time() - t0
-    time.sleep(0.5)
-    kept = sum(1 for p in established(s.port) if p == "127.0.5.1")
+
+    def held_by_server():
+        return sum(1 for p in established(s.port) if p == "127.0.5.1")
+    # The kernel completes every handshake before the server accepts; the server then answers the
+    # excess 429 and closes them. How long until it holds no more than its cap (a fixed pause could
+    # end before a loaded server got to them):
+    kept = held_by_server()
+    while kept > 64 and time.time() - t0 < 10:
+        time.sleep(0.05)
+        kept = held_by_server()
+    capped_s = time.time() - t0
     others, lat = [], []
     for i in range(20):
         t = time.time()
@@ -193,7 +202,7 @@ def one_address_many_connections(ctx):
     ok_others = others.count(200)
     return (f"{n} idle TCP connections from 127.0.5.1, then /api/health from 20 other addresses, then a request on "
             "the last 20 of the idle ones",
-            f"opened in {opened_s:.1f} s; server holds {kept} of them; other addresses {ok_others}/20 answered 200 "
+            f"opened in {opened_s:.1f} s; server holds {kept} of them (after {capped_s:.1f} s); other addresses {ok_others}/20 answered 200 "
             f"(slowest {max(lat) * 1000:.0f} ms); excess {excess}; the silent held ones "
             f"released {'after %.1f s' % released if released else 'NOT within 30 s'}",
             ok_others == 20 and kept <= 64 and max(lat) <= 1 and released is not None and released <= 10)
