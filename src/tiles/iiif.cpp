@@ -84,8 +84,8 @@ std::string info_json(pyramid::Geometry const& g, std::string_view format, std::
   if (format != "jpg") info["preferredFormats"] = boost::json::array{format};
   info["extraFormats"] = boost::json::array{"webp", "tif"};
   info["extraQualities"] = boost::json::array{"color", "gray", "bitonal"};
-  info["extraFeatures"] =
-      boost::json::array{"mirroring", "regionSquare", "sizeUpscaling", "profileLinkHeader"};
+  info["extraFeatures"] = boost::json::array{"mirroring", "regionSquare", "rotationArbitrary",
+                                             "sizeUpscaling", "profileLinkHeader"};
   return boost::json::serialize(info);
 }
 

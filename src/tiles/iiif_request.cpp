@@ -64,7 +64,12 @@ std::uint32_t round_px(double v) {
 
 std::string ImageRequest::canonical() const {
   static constexpr std::string_view names[] = {"default", "color", "gray", "bitonal"};
-  return fmt::format("{},{},{},{}/{},{}/{}{}/{}.{}", x, y, w, h, width, height, mirror ? "!" : "", rotation,
+  // Rotation as the spec's canonical form has it: an integer when it is one, else a decimal without
+  // trailing zeros (parsing rounded it to 6 places).
+  auto degrees = fmt::format("{:.6f}", rotation);
+  degrees.erase(degrees.find_last_not_of('0') + 1);
+  if (degrees.back() == '.') degrees.pop_back();
+  return fmt::format("{},{},{},{}/{},{}/{}{}/{}.{}", x, y, w, h, width, height, mirror ? "!" : "", degrees,
                      names[static_cast<int>(quality)], format);
 }
 
@@ -149,15 +154,18 @@ Result<ImageRequest> parse_image_request(std::uint32_t W, std::uint32_t H, Limit
     return too_large(
         fmt::format("{}x{} is above maxWidth {} / maxArea {}", w, h, limits.max_width, limits.max_area));
   r.width = static_cast<std::uint32_t>(w), r.height = static_cast<std::uint32_t>(h);
-  // Rotation: multiples of 90 only (rotationArbitrary is not declared).
+  // Rotation: any decimal from 0 up to 360 (rotationArbitrary), optionally mirrored first; 360 is a
+  // whole turn, drawn and keyed as 0.
   if (rotation.starts_with('!')) {
     r.mirror = true;
     rotation.remove_prefix(1);
   }
-  auto deg = integer(rotation);
-  if (!deg || *deg % 90 != 0 || *deg >= 360)
-    return bad("rotation must be 0, 90, 180 or 270 (optionally with !)");
-  r.rotation = static_cast<int>(*deg);
+  auto deg = decimal(rotation);
+  if (!deg || *deg > 360 || rotation.front() == '.' || rotation.back() == '.')
+    return bad("rotation must be a number of degrees from 0 to 360 (optionally with !)");
+  // To a millionth of a degree (finer changes no pixel of a maxWidth answer): one answer, one key.
+  r.rotation = std::round(*deg * 1e6) / 1e6;
+  if (r.rotation == 360) r.rotation = 0;
   // Quality and format.
   if (quality == "default")
     r.quality = Quality::default_;

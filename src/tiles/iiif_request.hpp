@@ -1,6 +1,7 @@
 #pragma once
 // An IIIF Image API 3.0 image request (region/size/rotation/quality.format) checked against an
 // image and our limits, resolved to pixels: what the region renderer draws. Pure.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,7 +19,7 @@ enum class Quality { default_, color, gray, bitonal };
 struct ImageRequest {
   std::uint32_t x = 0, y = 0, w = 0, h = 0;  // region, full-resolution pixels, inside the image
   std::uint32_t width = 0, height = 0;       // scaled size, before rotation
-  int rotation = 0;                          // 0, 90, 180 or 270 degrees clockwise
+  double rotation = 0;                       // degrees clockwise, 0 <= rotation < 360
   bool mirror = false;                       // mirrored about the vertical axis, before rotating
   Quality quality = Quality::default_;
   std::string format;  // jpg, png, webp, tif
@@ -26,6 +27,8 @@ struct ImageRequest {
   // The canonical form of the request's parameters (the spec's canonical URI syntax): the key of the
   // answer cache and the Link rel="canonical".
   std::string canonical() const;
+  // A multiple of 90 degrees: the image is turned, not resampled.
+  bool right_angle() const { return std::fmod(rotation, 90.0) == 0; }
 };
 
 // The formats we encode.

@@ -69,8 +69,14 @@ TEST(IiifRequest, RotationQualityFormat) {
   auto m = rq("full", "max", "!180").value();
   EXPECT_TRUE(m.mirror);
   EXPECT_EQ(m.rotation, 180);
-  EXPECT_EQ(rq("full", "max", "45").error().reason, "iiif_bad_request");  // rotationArbitrary: not declared
-  EXPECT_EQ(rq("full", "max", "360").error().reason, "iiif_bad_request");
+  // rotationArbitrary: any decimal from 0 to 360; 360 is a whole turn; no sign, exponent or bare dot.
+  EXPECT_EQ(rq("full", "max", "45").value().rotation, 45);
+  EXPECT_FALSE(rq("full", "max", "45").value().right_angle());
+  EXPECT_TRUE(rq("full", "max", "180").value().right_angle());
+  EXPECT_EQ(rq("full", "max", "22.5").value().rotation, 22.5);
+  EXPECT_EQ(rq("full", "max", "360").value().rotation, 0);
+  for (auto bad : {"-5", "+5", "361", "360.5", "1e2", "0x10", ".5", "5.", "", "!", "nan", "inf", "1,5", "5 "})
+    EXPECT_EQ(rq("full", "max", bad).error().reason, "iiif_bad_request") << bad;
   EXPECT_EQ(rq("full", "max", "0", "gray").value().quality, Quality::gray);
   EXPECT_EQ(rq("full", "max", "0", "bitonal").value().quality, Quality::bitonal);
   EXPECT_EQ(rq("full", "max", "0", "color").value().quality, Quality::color);
@@ -79,6 +85,13 @@ TEST(IiifRequest, RotationQualityFormat) {
   EXPECT_EQ(rq("full", "max", "0", "default", "gif").error().reason, "iiif_bad_request");
   EXPECT_EQ(rq("full", "500,", "!90", "gray", "png").value().canonical(),
             "0,0,1000,600/500,300/!90/gray.png");
+  // Canonical rotation: an integer when it is one, else a decimal without trailing zeros, to a
+  // millionth of a degree (the spec's canonical form; one cache key for one answer).
+  EXPECT_EQ(rq("full", "500,", "90.000").value().canonical(), "0,0,1000,600/500,300/90/default.jpg");
+  EXPECT_EQ(rq("full", "500,", "22.50").value().canonical(), "0,0,1000,600/500,300/22.5/default.jpg");
+  EXPECT_EQ(rq("full", "500,", "0.0000001").value().canonical(), "0,0,1000,600/500,300/0/default.jpg");
+  EXPECT_EQ(rq("full", "500,", "359.9999999").value().canonical(), "0,0,1000,600/500,300/0/default.jpg");
+  EXPECT_EQ(rq("full", "500,", "!0.25").value().canonical(), "0,0,1000,600/500,300/!0.25/default.jpg");
 }
 
 }  // namespace

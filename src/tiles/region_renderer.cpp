@@ -274,6 +274,14 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
     if (req.rotation == 90) img = img.rot(VIPS_ANGLE_D90);
     if (req.rotation == 180) img = img.rot(VIPS_ANGLE_D180);
     if (req.rotation == 270) img = img.rot(VIPS_ANGLE_D270);
+    if (!req.right_angle()) {
+      // Any other angle (rotationArbitrary): the answer is the rotated image's bounding box, as the
+      // spec says; the corners outside the image are transparent in formats with alpha and black
+      // (the sky's colour) in JPEG. Bilinear, as vips' similarity; at most 2x the pixels of the size.
+      if (req.format != "jpg" && img.bands() != 2 && img.bands() != 4) img = img.bandjoin_const({255});
+      img = img.rotate(req.rotation,
+                       VImage::option()->set("background", std::vector<double>(img.bands(), 0.0)));
+    }
     if (req.quality == iiif::Quality::gray || req.quality == iiif::Quality::bitonal) {
       bool alpha = img.bands() == 2 || img.bands() == 4;
       VImage grey =

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <vips/vips8>
 
@@ -74,6 +75,51 @@ TEST(RegionRenderer, JpegTilesAcrossTileEdgesAndLevels) {
   EXPECT_LT(f.error("100,50,700,600", "350,", 100, 50, 700, 600, "!0"), 3.0);  // mirrored: vips' path
   EXPECT_LT(f.error("full", "^1500,", 0, 0, 1000, 700), 3.0);   // over a megapixel out: vips' path
   EXPECT_LT(f.error("full", "600,500", 0, 0, 1000, 700), 3.0);  // distorted: each axis its own scale
+}
+
+// rotationArbitrary: the answer is the rotated image's bounding box, turned clockwise, transparent
+// outside the image in PNG. Each source pixel p (of the resized region) is looked up where a
+// clockwise turn about the centre puts it; turned the other way, the points land far off.
+TEST(RegionRenderer, ArbitraryRotationTurnsClockwiseInsideItsBoundingBox) {
+  Fixture f(3, pyramid::TileFormat::jpeg);
+  auto req = iiif::parse_image_request(1000, 700, iiif::kLimits, "full", "500,", "30", "default", "png");
+  ASSERT_TRUE(req);
+  auto drawn = render_region(*f.pack, *req);
+  ASSERT_TRUE(drawn);
+  EXPECT_EQ(drawn->content_type, "image/png");
+  VImage got = VImage::new_from_buffer(drawn->bytes.data(), drawn->bytes.size(), "");
+  double const a = 30 * M_PI / 180, w = 500, h = 350;
+  EXPECT_NEAR(got.width(), w * std::cos(a) + h * std::sin(a), 2);   // 608
+  EXPECT_NEAR(got.height(), w * std::sin(a) + h * std::cos(a), 2);  // 553
+  ASSERT_EQ(got.bands(), 4);
+  EXPECT_EQ(got.getpoint(0, 0)[3], 0);  // a corner outside the image
+  EXPECT_EQ(got.getpoint(got.width() / 2, got.height() / 2)[3], 255);
+  VImage want = f.source.resize(0.5);
+  auto error_turned = [&](double sign) {
+    double sum = 0;
+    int n = 0;
+    for (int y = 40; y < 310; y += 15) {
+      for (int x = 40; x < 460; x += 15) {
+        double dx = x + 0.5 - w / 2, dy = y + 0.5 - h / 2;
+        double qx = got.width() / 2.0 + dx * std::cos(a) - sign * dy * std::sin(a);
+        double qy = got.height() / 2.0 + sign * dx * std::sin(a) + dy * std::cos(a);
+        auto g = got.getpoint(static_cast<int>(qx), static_cast<int>(qy));
+        auto e = want.getpoint(x, y);
+        for (int b = 0; b < 3; ++b) sum += std::abs(g[b] - e[b]);
+        n += 3;
+      }
+    }
+    return sum / n;
+  };
+  EXPECT_LT(error_turned(1), 6.0);    // clockwise
+  EXPECT_GT(error_turned(-1), 15.0);  // not counter-clockwise
+  // JPEG has no alpha: the corners are black, the bands those of the image.
+  auto jpeg = iiif::parse_image_request(1000, 700, iiif::kLimits, "full", "500,", "!30", "default", "jpg");
+  auto drawn_jpeg = render_region(*f.pack, *jpeg);
+  ASSERT_TRUE(drawn_jpeg);
+  VImage j = VImage::new_from_buffer(drawn_jpeg->bytes.data(), drawn_jpeg->bytes.size(), "");
+  EXPECT_EQ(j.bands(), 3);
+  EXPECT_LT(j.getpoint(0, 0)[0], 8);
 }
 
 TEST(RegionRenderer, GreyTilesGiveGreyAnswers) {

@@ -129,7 +129,10 @@ def test_malformed_tile_requests(served):
         (f"/api/datasets/{d}/v2/image_files/10/0_0.png", 404),   # no such version
         (f"/api/tiles/{d}/3/0/0.png", 404),
         (f"/api/tiles/{d}/0/0/0.png?v=abc", 404),
-        (f"/iiif/3/{d}-v1/0,0,256,256/256,/45/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/-45/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/361/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/1e2/default.png", 400),
+        (f"/iiif/3/{d}-v1/0,0,256,256/256,/.5/default.png", 400),
         (f"/iiif/3/{d}-v1/0,0,256,256/512,/0/default.png", 400),
         (f"/iiif/3/{d}-v1/0,0,256,256/256,/0/grey.png", 400),
         (f"/iiif/3/{d}-v1/0,0,256,256/256,/0/default.gif", 400),
@@ -165,6 +168,22 @@ def test_iiif_level2_regions_sizes_rotations_qualities_formats(served):
     assert np.array_equal(got, np.rot90(src[50:310, 100:400], k=-1))
     got = pixels(s.get(f"{base}/100,50,300,260/max/!0/default.png", headers=auth))
     assert np.array_equal(got, src[50:310, 100:400][:, ::-1])
+    # rotationArbitrary: the bounding box of the turned region, transparent outside it in PNG; its
+    # centre is the region's centre. 360 is a whole turn, answered (and tagged) as 0.
+    assert "rotationArbitrary" in body["extraFeatures"]
+    r = s.get(f"{base}/100,50,300,260/max/22.5/default.png", headers=auth)
+    assert r.status_code == 200, r.text
+    turned = np.asarray(Image.open(io.BytesIO(r.content)))
+    assert turned.shape[2] == 4 and turned[0, 0, 3] == 0
+    c = np.radians(22.5)
+    assert abs(turned.shape[1] - (300 * np.cos(c) + 260 * np.sin(c))) <= 2
+    assert abs(turned.shape[0] - (300 * np.sin(c) + 260 * np.cos(c))) <= 2
+    h2, w2 = turned.shape[0] // 2, turned.shape[1] // 2
+    assert np.abs(turned[h2 - 2:h2 + 3, w2 - 2:w2 + 3, :3].astype(int).mean(axis=(0, 1))
+                  - src[178:183, 248:253].astype(int).mean(axis=(0, 1))).max() < 20
+    whole = s.get(f"{base}/100,50,300,260/max/360/default.png", headers=auth)
+    assert np.array_equal(pixels(whole), src[50:310, 100:400])
+    assert whole.headers["ETag"] == s.get(f"{base}/100,50,300,260/max/0/default.png", headers=auth).headers["ETag"]
     # regionByPct, regionSquare, sizeByW/H/Pct/ConfinedWh/Wh, sizeUpscaling: the sizes asked for.
     for path, size in [("pct:10,10,50,50/max", (500, 300)), ("square/max", (600, 600)),
                        ("full/500,", (500, 300)), ("full/,120", (200, 120)), ("full/pct:10", (100, 60)),
