@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError, api, setNavigation } from "./client";
+import { type Failure, onFailure } from "./failures";
 import { currentUser, rememberUser } from "../auth/session";
 
 const user = {
@@ -170,5 +171,32 @@ describe("api client", () => {
     );
     const e = (await api("/api/x").catch((x: unknown) => x)) as ApiError;
     expect([e.status, e.code]).toEqual([0, "network_error"]);
+  });
+
+  it("reports 5xx and network failures to the error screen unless told to be quiet", async () => {
+    const seen: Failure[] = [];
+    const stop = onFailure((f) => seen.push(f));
+    try {
+      vi.stubGlobal("fetch", respond(500, { message: "Internal server error", code: "internal", request_id: "r9" }));
+      await expect(api("/api/x")).rejects.toBeInstanceOf(ApiError);
+      expect(seen.map((f) => [f.kind, f.status, f.requestId])).toEqual([["server", 500, "r9"]]);
+      await expect(api("/api/x", { quiet: true })).rejects.toMatchObject({ status: 500, requestId: "r9" });
+      vi.stubGlobal(
+        "fetch",
+        vi.fn(() => Promise.reject(new TypeError("Failed to fetch"))),
+      );
+      await expect(api("/api/x", { quiet: true })).rejects.toMatchObject({ code: "network_error" });
+      expect(seen).toHaveLength(1);
+      // A test keeps quiet only the failures it handles.
+      vi.stubGlobal("fetch", respond(503, { message: "Busy", code: "service_unavailable" }));
+      const busy = (e: ApiError) => e.code === "service_unavailable";
+      await expect(api("/api/x", { quiet: busy })).rejects.toMatchObject({ status: 503 });
+      expect(seen).toHaveLength(1);
+      vi.stubGlobal("fetch", respond(502, { message: "Bad gateway", code: "bad_gateway" }));
+      await expect(api("/api/x", { quiet: busy })).rejects.toMatchObject({ status: 502 });
+      expect(seen.map((f) => f.status)).toEqual([500, 502]);
+    } finally {
+      stop();
+    }
   });
 });

@@ -35,6 +35,14 @@ export interface RequestOptions {
   noSessionRedirect?: boolean;
   // Error statuses whose body is the answer all the same: the health check's 503 carries the report.
   acceptStatus?: readonly number[];
+  // Failures the caller shows itself, so the global error screen does not: true for every failure (a
+  // prefetch, whose page may be gone by the time it fails), or a test for the ones it handles (a
+  // sign-in form's busy server). The session rules (401/403 above) apply all the same.
+  quiet?: boolean | ((error: ApiError) => boolean);
+}
+
+function isQuiet(options: RequestOptions, error: ApiError): boolean {
+  return typeof options.quiet === "function" ? options.quiet(error) : options.quiet === true;
 }
 
 export interface Navigation {
@@ -133,9 +141,17 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
     response = await fetch(path, { method, headers, body, credentials: "same-origin", signal: options.signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === "AbortError") throw e;
-    const what = `${method} ${path.split("?")[0]}`;
-    reportFailure({ kind: "network", what, status: null, message: "The server cannot be reached", requestId: null });
-    throw new ApiError(0, "network_error", "The server cannot be reached", "Check your connection and try again");
+    const error = new ApiError(
+      0,
+      "network_error",
+      "The server cannot be reached",
+      "Check your connection and try again",
+    );
+    if (!isQuiet(options, error)) {
+      const what = `${method} ${path.split("?")[0]}`;
+      reportFailure({ kind: "network", what, status: null, message: error.message, requestId: null });
+    }
+    throw error;
   }
   if (response.ok || options.acceptStatus?.includes(response.status)) {
     if (response.status === 204) return undefined as T;
@@ -164,7 +180,7 @@ export async function api<T>(path: string, options: RequestOptions = {}, retried
   }
   const sessionLost = response.status === 401 || (response.status === 403 && SESSION_403.includes(error.code));
   if (sessionLost && !options.noSessionRedirect) handleSessionLoss();
-  if (isUnexpectedStatus(response.status)) {
+  if (isUnexpectedStatus(response.status) && !isQuiet(options, error)) {
     const what = `${method} ${path.split("?")[0]}`;
     reportFailure({
       kind: "server",

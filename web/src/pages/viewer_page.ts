@@ -202,6 +202,13 @@ function settingsPanel(settings: ViewerSettings, apply: (s: ViewerSettings) => v
   );
 }
 
+// The record's failure, said on the page (the route's prefetch keeps the error screen out of it),
+// with the request id an operator finds the server's log line by.
+function failureDetail(e: unknown): string {
+  if (!(e instanceof ApiError)) return String(e);
+  return e.requestId ? `${e.message} (request id ${e.requestId})` : e.message;
+}
+
 // The page, given the record the route has already asked for (the first open uses it; reopening
 // after a reprocess or while the pyramid builds asks again).
 export const viewerPage =
@@ -524,7 +531,7 @@ export const viewerPage =
                     pageTitle("Not found"),
                     el("p", { class: "muted" }, "This dataset does not exist, or you cannot see it."),
                   ]
-                : errorBox("The dataset cannot be loaded", String(e)),
+                : errorBox("The dataset cannot be loaded", failureDetail(e)),
               el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
             ),
           );

@@ -17,27 +17,32 @@ export interface ViewerRecord {
 // The statistics only exist for mono 16-bit, float and FITS data built with a data pyramid; any
 // failure (an 8-bit image's 404 no_data_pyramid, an old pyramid's no_data_statistics) means no
 // live display, not an error.
-function statsOf(d: Dataset): Promise<DataStats | null> {
+function statsOf(d: Dataset, quiet: boolean): Promise<DataStats | null> {
   return d.urls && d.bands === 1 && (d.bit_depth > 8 || d.format === "fits")
-    ? api<DataStats>(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/histogram`).catch(() => null)
+    ? api<DataStats>(`/api/datasets/${encodeURIComponent(d.id)}/v${d.pyramid_version}/histogram`, { quiet }).catch(
+        () => null,
+      )
     : Promise.resolve(null);
 }
 
 // The record, statistics and descriptor of dataset `id` (the last two asked for together, as soon
 // as the record names them); rejects with the record's error (an ApiError 404 for a dataset the
-// caller may not see).
-export function fetchViewerRecord(id: string): Promise<ViewerRecord> {
-  return api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`).then(async (dataset) => {
+// caller may not see). `quiet`: no failure reaches the global error screen (the viewer page shows
+// the record's failure itself, if it is still there to show it).
+export function fetchViewerRecord(id: string, { quiet = false } = {}): Promise<ViewerRecord> {
+  return api<Dataset>(`/api/datasets/${encodeURIComponent(id)}`, { quiet }).then(async (dataset) => {
     const [stats, descriptor] = await Promise.all([
-      statsOf(dataset),
-      dataset.urls ? fetchDzi(dataset.urls.dzi) : Promise.resolve(null),
+      statsOf(dataset, quiet),
+      dataset.urls ? fetchDzi(dataset.urls.dzi, { quiet }) : Promise.resolve(null),
     ]);
     return { dataset, stats, descriptor };
   });
 }
 
+// The prefetch is quiet: it may fail, or finish, after the user has gone to another page, where an
+// error screen about this dataset would make no sense; the viewer page reports what it takes.
 export const viewerRoute: PageFn = (root, params, query) => {
-  const first = fetchViewerRecord(params.id);
+  const first = fetchViewerRecord(params.id, { quiet: true });
   // The page reports a failure; until it has taken the promise, a rejection is not "unhandled".
   first.catch(() => undefined);
   return lazy(() => import("./viewer_page").then((m) => m.viewerPage(first)))(root, params, query);

@@ -51,10 +51,11 @@ export function parseDzi(xml: string, url: string): DziSource | null {
 }
 
 // Fetches and parses the descriptor with the page's session, as OpenSeadragon would; null on any
-// failure (the record that named it already said whether the session holds).
-export async function fetchDzi(url: string): Promise<DziSource | null> {
+// failure (the record that named it already said whether the session holds). `quiet`: a failure
+// does not reach the global error screen (a prefetch's).
+export async function fetchDzi(url: string, { quiet = false } = {}): Promise<DziSource | null> {
   try {
-    const xml = await api<unknown>(url, { headers: { Accept: "application/xml" }, noSessionRedirect: true });
+    const xml = await api<unknown>(url, { headers: { Accept: "application/xml" }, noSessionRedirect: true, quiet });
     return typeof xml === "string" ? parseDzi(xml, url) : null;
   } catch {
     return null;
