@@ -5,7 +5,7 @@ import { api, session } from "../api/client";
 import { currentUser, forgetUser } from "../auth/session";
 import { navigate } from "../router";
 import { el, replace } from "./dom";
-import { THEME_CHOICES, chooseTheme, currentChoice, type ThemeChoice } from "./theme";
+import { THEME_CHOICES, THEME_CONTROL, chooseTheme, currentChoice, type ThemeChoice } from "./theme";
 
 const MENU_ID = "main-menu";
 
@@ -44,6 +44,7 @@ function themeSelect(): HTMLElement {
     "select",
     {
       id: "theme-choice",
+      attrs: { [THEME_CONTROL]: true },
       on: { change: (e) => void chooseTheme((e.target as HTMLSelectElement).value as ThemeChoice) },
     },
     THEME_CHOICES.map((c) => el("option", { attrs: { value: c.value } }, c.label)),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { THEME_KEY, applyTheme, chooseTheme, readChoice, resolveTheme, writeChoice } from "./theme";
+import { renderHeader } from "./layout";
+import { THEME_KEY, applyTheme, chooseTheme, readChoice, resolveTheme, startTheme, writeChoice } from "./theme";
 
 function memory(initial: Record<string, string> = {}) {
   const m = new Map(Object.entries(initial));
@@ -75,5 +76,27 @@ describe("theme choice", () => {
     systemPrefers(false);
     expect(chooseTheme("system")).toBe("dark");
     expect(localStorage.getItem(THEME_KEY)).toBeNull();
+  });
+
+  it("follows a choice made in another tab: the theme and the header's select", () => {
+    systemPrefers(false);
+    startTheme();
+    const header = document.createElement("header");
+    document.body.append(header);
+    renderHeader(header);
+    const select = header.querySelector<HTMLSelectElement>("select#theme-choice")!;
+    expect([select.value, document.documentElement.dataset.theme]).toEqual(["system", "dark"]);
+    // The other tab wrote the storage; this one only hears the event.
+    localStorage.setItem(THEME_KEY, "light");
+    window.dispatchEvent(new StorageEvent("storage", { key: THEME_KEY, newValue: "light", storageArea: localStorage }));
+    expect([select.value, document.documentElement.dataset.theme]).toEqual(["light", "light"]);
+    localStorage.removeItem(THEME_KEY);
+    window.dispatchEvent(new StorageEvent("storage", { key: THEME_KEY, newValue: null, storageArea: localStorage }));
+    expect([select.value, document.documentElement.dataset.theme]).toEqual(["system", "dark"]);
+    // Another key changing leaves the choice alone.
+    select.value = "dark";
+    window.dispatchEvent(new StorageEvent("storage", { key: "astropixel.other", storageArea: localStorage }));
+    expect(select.value).toBe("dark");
+    header.remove();
   });
 });

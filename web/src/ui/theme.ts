@@ -68,13 +68,23 @@ export function chooseTheme(choice: ThemeChoice): Theme {
   return applyTheme(choice);
 }
 
-// Once at start: apply, then follow the system while the choice is "system", and another tab's choice.
+// The attribute that marks a control showing the choice (the header's select), so a choice made in
+// another tab shows there too: the header is rendered again only on navigation.
+export const THEME_CONTROL = "data-theme-control";
+
+// Once at start: apply, then follow the system while the choice is "system", and another tab's choice
+// (the storage event fires in every other tab of the origin; key null: the storage was cleared).
 export function startTheme(): void {
   applyTheme();
   if (typeof window.matchMedia === "function") {
     window.matchMedia(LIGHT_QUERY).addEventListener("change", () => applyTheme());
   }
   window.addEventListener("storage", (e) => {
-    if (e.key === THEME_KEY || e.key === null) applyTheme();
+    if (e.key !== THEME_KEY && e.key !== null) return;
+    const choice = currentChoice();
+    applyTheme(choice);
+    for (const control of document.querySelectorAll<HTMLSelectElement>(`select[${THEME_CONTROL}]`)) {
+      control.value = choice;
+    }
   });
 }
