@@ -73,6 +73,15 @@ const SIGN_IN_PAGES = ["/login", "/signup"];
 // check still fails after the cookie was read again (another tab signed in and rotated it).
 export const SESSION_403: readonly string[] = ["account_disabled", "csrf_failed"];
 
+// The server's answer when its password-hashing queue is full (sign-in, sign-up, password changes):
+// 503 service_unavailable with Retry-After: 1. Those forms say so in place (SERVER_BUSY) and keep what
+// was typed, so they pass `quiet: isServerBusy`; every other 5xx still reaches the error screen.
+export const SERVER_BUSY = "The server is busy; try again in a moment.";
+
+export function isServerBusy(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 503 && e.code === "service_unavailable";
+}
+
 export function handleSessionLoss(): void {
   forgetUser();
   session.signedOut();

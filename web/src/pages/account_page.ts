@@ -1,7 +1,7 @@
 // The signed-in user's own account (#18 point 5): who they are (initials avatar, name, email, member
 // since, storage used), their name, their password (the other sessions end), signing out everywhere,
 // and deleting the account after a dialog that says what goes with it and asks for the password.
-import { ApiError, api, session } from "../api/client";
+import { ApiError, SERVER_BUSY, api, isServerBusy, session } from "../api/client";
 import type { Dataset, Page, User } from "../api/types";
 import { signedInOnly } from "../auth/guard";
 import { forgetUser, rememberUser } from "../auth/session";
@@ -68,12 +68,16 @@ function problem(e: unknown): ApiError {
   return e instanceof ApiError ? e : new ApiError(0, "error", String(e));
 }
 
+// The forms that check a password pass `quiet: isServerBusy`: a server too busy to hash is said here,
+// and what was typed stays.
 function say(status: HTMLElement, e: unknown, what: string): void {
   const x = problem(e);
-  replace(
-    status,
-    errorBox(what, x.code === "rate_limited" ? "Too many attempts: wait a moment and try again." : x.message),
-  );
+  const why = isServerBusy(x)
+    ? SERVER_BUSY
+    : x.code === "rate_limited"
+      ? "Too many attempts: wait a moment and try again."
+      : x.message;
+  replace(status, errorBox(what, why));
 }
 
 function signedOutHere(to: string): void {
@@ -185,7 +189,7 @@ function profileForm(user: User, onSaved: (u: User) => void): HTMLElement {
             return;
           }
           try {
-            saved = await api<User>("/api/auth/me", { method: "PUT", json: body });
+            saved = await api<User>("/api/auth/me", { method: "PUT", json: body, quiet: isServerBusy });
             rememberUser(saved);
             password.value = "";
             replace(status, el("p", { attrs: { role: "status" } }, "Saved."));
@@ -212,7 +216,7 @@ function profileForm(user: User, onSaved: (u: User) => void): HTMLElement {
   return form;
 }
 
-function passwordForm(): HTMLElement {
+export function passwordForm(): HTMLElement {
   const status = el("div", { attrs: { "aria-live": "polite" } });
   const current = input("acc-current", "current_password", "password", "current-password");
   const next = input("acc-new", "new_password", "password", "new-password");
@@ -238,6 +242,7 @@ function passwordForm(): HTMLElement {
             await api("/api/auth/password", {
               method: "POST",
               json: { current_password: current.value, new_password: next.value },
+              quiet: isServerBusy,
             });
             form.reset();
             replace(
@@ -328,6 +333,7 @@ function confirmAccountDeletion(user: User, datasets: number | null, bytes: numb
               method: "DELETE",
               json: { password: password.value },
               noSessionRedirect: true,
+              quiet: isServerBusy,
             });
             dialog.close();
             signedOutHere("/");

@@ -1,6 +1,7 @@
 // Sign in and sign up. After either, the user returns to where the session was lost (only
-// same-origin paths), or to the dashboard.
-import { ApiError, api, session } from "../api/client";
+// same-origin paths), or to the dashboard. A server too busy to hash passwords (503) is said in the
+// form, which keeps what was typed, instead of the global error screen.
+import { ApiError, SERVER_BUSY, api, isServerBusy, session } from "../api/client";
 import type { SignIn } from "../api/types";
 import { safeRedirect } from "../auth/redirect";
 import { rememberUser } from "../auth/session";
@@ -52,7 +53,8 @@ function authForm(
             navigate(safeRedirect(query.get("redirect")), { replace: true });
           } catch (err) {
             const x = err instanceof ApiError ? err : new ApiError(0, "error", String(err));
-            replace(status, errorBox(x.message, x.code === "rate_limited" ? "Wait a moment and try again." : x.detail));
+            const detail = x.code === "rate_limited" ? "Wait a moment and try again." : x.detail;
+            replace(status, isServerBusy(x) ? errorBox(SERVER_BUSY) : errorBox(x.message, detail));
             if (x.field) form.querySelector<HTMLInputElement>(`[name="${CSS.escape(x.field)}"]`)?.focus();
           } finally {
             button.disabled = false;
@@ -100,6 +102,7 @@ export const loginPage: PageFn = (root, _params, query) => {
       api<SignIn>("/api/auth/login", {
         json: { login: f.get("login"), password: f.get("password") },
         noSessionRedirect: true,
+        quiet: isServerBusy,
       }),
     query,
   );
@@ -126,6 +129,7 @@ export const signupPage: PageFn = (root, _params, query) => {
           password: f.get("password"),
         },
         noSessionRedirect: true,
+        quiet: isServerBusy,
       }),
     query,
   );
