@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <latch>
+#include <stdexcept>
 #include <vector>
 
 namespace astropixel::http {
@@ -58,6 +59,64 @@ TEST(BlockingPool, TryRunRefusesPastItsThreadsAndWaitingSlots) {
   for (int i = 0; i < 100 && results.size() < 4; ++i) io.run_one_for(std::chrono::milliseconds(100));
   ASSERT_EQ(results.size(), 4u);
   EXPECT_TRUE(results[3] && *results[3] == 8);
+}
+
+// A caller resumes as soon as its own task is done, not when the tasks queued behind it are: with
+// co_spawn onto the pool it resumed only after the queue had drained (here: never, as the second
+// task waits for the first caller's resumption).
+TEST(BlockingPool, ACallerResumesWithoutWaitingForTheTasksQueuedBehindIt) {
+  BlockingPool pool(1);
+  asio::io_context io;
+  auto keep = asio::make_work_guard(io);
+  std::promise<void> resumed_promise;
+  std::shared_future<void> resumed = resumed_promise.get_future().share();
+  bool first_done = false, second_saw_resumption = false;
+  auto first = [] { return 1; };
+  auto second = [&] {
+    second_saw_resumption = resumed.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+    return 2;
+  };
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_EQ(co_await pool.run(first), 1);
+        first_done = true;
+        resumed_promise.set_value();
+      },
+      asio::detached);
+  int second_result = 0;
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { second_result = co_await pool.run(second); }, asio::detached);
+  for (int i = 0; i < 200 && second_result == 0; ++i) io.run_one_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(first_done);
+  EXPECT_TRUE(second_saw_resumption);
+  EXPECT_EQ(second_result, 2);
+}
+
+// Exceptions cross back to the caller, with and without a result.
+TEST(BlockingPool, RunRethrowsInTheCaller) {
+  BlockingPool pool(1);
+  asio::io_context io;
+  int caught = 0;
+  auto throws_int = []() -> int { throw std::runtime_error("x"); };
+  auto throws_void = [] { throw std::runtime_error("y"); };
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        try {
+          co_await pool.run(throws_int);
+        } catch (std::runtime_error const&) {
+          ++caught;
+        }
+        try {
+          co_await pool.run(throws_void);
+        } catch (std::runtime_error const&) {
+          ++caught;
+        }
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(caught, 2);
 }
 
 }  // namespace
