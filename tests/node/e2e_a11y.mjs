@@ -6,24 +6,12 @@
 // Usage: node e2e_a11y.mjs BASE ADMIN_LOGIN ADMIN_PASSWORD DATASET_ID ARTIFACTS_DIR
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, login, password, dataset, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const report = { pages: [], console_errors: [], keyboard: [] };
 const browser = await launchBrowser();
-
-// axe runs through the DevTools protocol, which the page's CSP does not govern (no inline script).
-async function audit(page) {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-}
 
 const pages = [
   { name: "landing", path: "/", ready: (p) => p.getByRole("heading", { level: 1 }).waitFor(), anonymous: true },
@@ -66,7 +54,7 @@ try {
       await page.waitForTimeout(300);  // let transitions settle before judging contrast
       const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
       const theme = await page.evaluate(() => document.documentElement.dataset.theme);
-      const violations = await audit(page);
+      const violations = await axeViolations(page, { all: true });
       await page.screenshot({ path: path.join(artifacts, `${colorScheme}-${viewport.label}-${spec.name}.png`), fullPage: true });
       report.pages.push({ name: spec.name, viewport: viewport.label, scheme: colorScheme, theme, overflow, violations });
       await page.close();

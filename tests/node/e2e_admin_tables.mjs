@@ -6,27 +6,16 @@
 // The server runs one worker held by a hanging build (the test's build fault); after both cancels
 // this script clears the fault through the test route, so the retried build can finish.
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, adminLogin, adminPassword, userLogin, userPassword, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const report = { steps: [], console_errors: [], dialogs: [] };
 const browser = await launchBrowser();
 let shot = 0;
 const screenshot = (page, name) =>
   page.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, "0")}-${name}.png`), fullPage: true });
-
-async function audit(page) {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-}
 
 const signIn = async (page, login, password) => {
   await page.goto(base + "/login");
@@ -69,7 +58,7 @@ try {
   await waitForTotal(page, "Datasets", 4);
   await waitForTotal(page, "Jobs", 4);
   await screenshot(page, "admin-tables");
-  report.axe = await audit(page);
+  report.axe = await axeViolations(page);
   report.steps.push("tables");
 
   // Users sorted by storage from the keyboard: Enter on the header's button, twice.

@@ -12,24 +12,13 @@
 // Usage: node e2e_shell.mjs BASE ARTIFACTS_DIR → one JSON line (the report)
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const report = { error_screen: {}, menu: {}, theme: {}, axe: {}, console_errors: [] };
 const browser = await launchBrowser();
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
-// The serious and critical WCAG 2 A/AA violations on the page as it is (the screen or the open menu).
-async function audit(page) {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-}
 const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 const isDatasetList = (url) => url.pathname === "/api/datasets";
 
@@ -58,7 +47,7 @@ try {
     es.text = await alert.innerText();
     es.shown_id = await alert.locator("code[data-request-id]").innerText();
     await shot(page, "error-screen-dark");
-    report.axe.error_screen_dark = await audit(page);
+    report.axe.error_screen_dark = await axeViolations(page);
     await alert.getByRole("button", { name: "Copy request id" }).click();
     await alert.getByText("Copied").waitFor();
     es.clipboard = await page.evaluate(() => navigator.clipboard.readText());
@@ -76,7 +65,7 @@ try {
     await alert.waitFor();
     es.status_503_text = await alert.innerText();
     await shot(page, "error-screen-light");
-    report.axe.error_screen_light = await audit(page);
+    report.axe.error_screen_light = await axeViolations(page);
     await page.unroute(isDatasetList);
 
     // An unreachable server: the request fails at the network level; no id to show.
@@ -131,10 +120,10 @@ try {
       overflow: await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth),
     };
     await shot(page, "menu-phone-open");
-    report.axe.menu_open_light = await audit(page);
+    report.axe.menu_open_light = await axeViolations(page);
     await page.emulateMedia({ colorScheme: "dark" });
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
-    report.axe.menu_open_dark = await audit(page);
+    report.axe.menu_open_dark = await axeViolations(page);
     await shot(page, "menu-phone-open-dark");
     await page.keyboard.press("Escape");
     m.after_escape = {
