@@ -7,23 +7,12 @@
 // Usage: node e2e_account.mjs BASE ARTIFACTS_DIR → one JSON line (the report)
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const report = { steps: [], console_errors: [], axe: {} };
 const browser = await launchBrowser();
-
-async function audit(page) {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
-}
 
 const newPage = async () => {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -74,7 +63,7 @@ try {
     await page.getByRole("heading", { name: "Henrietta Swan Leavitt" }).waitFor();
     report.avatar = await page.locator(".avatar").innerText();
     report.profile = await page.locator("dl").first().innerText();
-    report.axe.page = await audit(page);
+    report.axe.page = await axeViolations(page);
   });
   await step("rename", async () => {
     await page.getByLabel("Full name").fill("Henrietta Leavitt");
@@ -143,7 +132,7 @@ try {
     await dialog.waitFor();
     report.delete_text = await dialog.locator("#acc-del-what").innerText();
     report.focused_in_dialog = await page.evaluate(() => document.activeElement?.id ?? "");
-    report.axe.dialog = await audit(page);
+    report.axe.dialog = await axeViolations(page);
     // Escape closes it and gives the focus back to the button that opened it.
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });

@@ -7,9 +7,8 @@
 // "Save as default" stores the settings, and a fresh visit opens with them.
 // Usage: node e2e_display.mjs BASE LOGIN PASSWORD DATASET_ID ARTIFACTS → one JSON line
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, login, password, id, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -58,16 +57,6 @@ const changedFrom = async (before) => {
     if (differs(now, before)) return now;
   }
   throw new Error(`the canvas did not change (${want})`);
-};
-// WCAG 2 A/AA rules as e2e_a11y.mjs runs them (through the DevTools protocol, outside the page's CSP).
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const audit = async () => {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-  });
 };
 const panel = () => page.getByRole("region", { name: "Display", exact: true });
 const liveSince = (n) => tiles.slice(n).filter((u) => u.includes("/live/"));
@@ -191,7 +180,7 @@ try {
   report.steps.table = { caption: await table.locator("caption").innerText(),
     cells: await table.locator("td").evaluateAll((tds) => tds.map((td) => td.textContent)) };
   await shot("display-05-value-and-table.png");
-  report.steps.a11y = await audit();
+  report.steps.a11y = await axeViolations(page);
 
   // The link holds the display: opened again, the first tiles are already live with these settings.
   const link = page.url();

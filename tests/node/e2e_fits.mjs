@@ -6,9 +6,8 @@
 // Usage: node e2e_fits.mjs BASE LOGIN PASSWORD DATASET_ID FITS_FILE ARTIFACTS
 //   → one JSON line {"info", "header", "images_in_panel", "dialogs", "after_hdu", "after_plane", ...}
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, login, password, id, fitsFile, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -19,16 +18,6 @@ page.on("console", (m) => { if (m.type() === "error") report.console_errors.push
 page.on("pageerror", (e) => report.console_errors.push(String(e)));
 page.on("dialog", (d) => { report.dialogs.push(d.message()); void d.dismiss(); });
 
-// WCAG 2 A/AA rules as e2e_a11y.mjs runs them (through the DevTools protocol, outside the page's CSP).
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const audit = async () => {
-  await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-  });
-};
 const info = () => page.getByRole("complementary", { name: "Image information" });
 const dataset = () => page.evaluate(async (id) => (await fetch(`/api/datasets/${id}`, { credentials: "same-origin" })).json(), id);
 const viewerReady = () => page.waitForFunction(() => {
@@ -87,7 +76,7 @@ try {
   await settled();
   await viewerReady();
   await page.screenshot({ path: path.join(artifacts, "fits-viewer.png"), fullPage: true });
-  report.axe_viewer = await audit();
+  report.axe_viewer = await axeViolations(page);
 
   report.after_hdu = await show(2, null);
   report.plane_field_visible_hdu2 = await page.locator("#fits-plane").isVisible();
@@ -103,7 +92,7 @@ try {
   await page.locator("input[type=file]").setInputFiles(fitsFile);
   await page.locator("span.sniffed").waitFor({ timeout: 10000 }); // the header has been read
   report.upload_fields_after = await page.getByLabel("HDU", { exact: true }).isVisible();
-  report.axe_upload = await audit();
+  report.axe_upload = await axeViolations(page);
   await page.getByLabel("HDU", { exact: true }).fill("123456");
   await page.getByRole("button", { name: "Upload" }).click();
   await page.waitForFunction(() => document.querySelector("#hdu-error")?.textContent, null, { timeout: 15000 });
@@ -118,7 +107,7 @@ try {
   report.upload_bad_hdu = await page.locator("#hdu-error").textContent();
   await page.getByRole("link", { name: "Choose another HDU or plane" }).click();
   await page.locator("#retry-hdu").waitFor({ timeout: 15000 });
-  report.axe_retry = await audit();
+  report.axe_retry = await axeViolations(page);
   report.retry_prefilled = await page.locator("#retry-hdu").inputValue();
   await page.locator("#retry-hdu").fill("2");
   await page.getByRole("button", { name: "Try again" }).click();
