@@ -32,7 +32,7 @@ def test_error_screen_menu_and_theme_in_a_browser(web_server):
                        timeout=180, cwd=NODE)
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout.strip().splitlines()[-1])
-    assert report["ok"], report
+    assert report["ok"], report.get("error", report)
 
     es = report["error_screen"]
     # The id shown is the one the real server gave the request that failed, and Copy puts it on the clipboard.
@@ -48,6 +48,12 @@ def test_error_screen_menu_and_theme_in_a_browser(web_server):
     assert "an unexpected state in the test" in es["script_text"]
     assert es["dismissed"]
     assert es["not_found_hidden"], "a 404 keeps its own page"
+    # The viewer's prefetch is quiet: the page says its failure (with the request id), not the screen.
+    assert es["prefetch"]["screen_hidden"], es["prefetch"]
+    assert "The dataset cannot be loaded" in es["prefetch"]["box"] and "prefetch-req" in es["prefetch"]["box"], es
+    # A busy server (503 service_unavailable) is said in the sign-in form, which keeps what was typed.
+    assert es["busy_sign_in"] == {"text": "The server is busy; try again in a moment.", "screen_hidden": True,
+                                  "kept": ["someone", "typed password"]}, es["busy_sign_in"]
 
     m = report["menu"]
     assert m["closed"] == {"expanded": "false", "links_visible": False}, m
@@ -66,6 +72,7 @@ def test_error_screen_menu_and_theme_in_a_browser(web_server):
     assert t["system_follows_live"]["theme"] == "light" and t["system_follows_live"]["background"] == LIGHT_BG
     assert t["chose_light"] == {"theme": "light", "background": LIGHT_BG, "stored": "light", "choice": "light"}, t
     assert t["light_after_reload"] == t["chose_light"], "the choice is remembered over a dark system setting"
+    assert t["other_tab"] == t["chose_light"], "another open tab follows the choice, its select too"
     assert t["back_to_system"] == t["system_dark"]
     assert t["system_light"] == {"theme": "light", "background": LIGHT_BG, "stored": None, "choice": "system"}, t
     assert t["chose_dark"] == {"theme": "dark", "background": DARK_BG, "stored": "dark", "choice": "dark"}, t

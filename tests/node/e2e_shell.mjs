@@ -3,12 +3,14 @@
 // - Error screen: the dataset list's real API answer is turned into a 500 (Playwright's route is the
 //   fault injection; the request id is the one the real server gave that request), and the screen
 //   must show that id, copyable; Try again reloads into the working page. Also an unreachable server
-//   (the request aborted) and an exception nobody caught; a 404 (a missing dataset) keeps its own page.
+//   (the request aborted) and an exception nobody caught; a 404 (a missing dataset) keeps its own page;
+//   the viewer's quiet prefetch (a 500 said by the viewer page) and a busy server's 503 on sign-in
+//   (said in the form) never raise it.
 // - Menu at 375 px: collapsed behind "Menu" (aria-expanded, aria-controls), opened with the focus on
 //   its first link, Escape closes and gives the focus back, following a link closes it, a click
 //   outside closes it; at 1280 px there is no Menu button and the links show.
 // - Theme: System follows the emulated prefers-color-scheme (live), Light/Dark override it and are
-//   remembered across a reload.
+//   remembered across a reload, and another open tab follows the choice (its select too).
 // Usage: node e2e_shell.mjs BASE ARTIFACTS_DIR → one JSON line (the report)
 import fs from "node:fs";
 import path from "node:path";
@@ -94,6 +96,46 @@ try {
     await page.goto(base + "/datasets/no-such-dataset");
     await page.getByRole("heading", { name: "Not found" }).waitFor();
     es.not_found_hidden = await page.locator("#failure").isHidden();
+
+    // The viewer route's prefetch of the record is quiet: its 500 is said by the viewer page itself
+    // (with the request id), never by the screen. The client reports before it rejects, so once the
+    // page shows its box the screen would already be up.
+    await page.goto(base + "/datasets");
+    const link = page.locator("article.dataset h3 a").first();
+    const href = await link.getAttribute("href");
+    const isRecord = (url) => url.pathname === "/api" + href;
+    await page.route(isRecord, (route) => route.fulfill({
+      status: 500,
+      headers: { "x-request-id": "prefetch-req", "content-type": "application/json" },
+      body: JSON.stringify({ message: "Internal error", detail: "", code: "internal", request_id: "prefetch-req" }),
+    }));
+    await link.click(); // the app's own navigation, so the route starts the prefetch
+    const box = page.locator("main [role=alert]");
+    await box.waitFor();
+    es.prefetch = { box: await box.innerText(), screen_hidden: await page.locator("#failure").isHidden() };
+    await page.unroute(isRecord);
+
+    // A server too busy to hash passwords: the sign-in form says so and keeps what was typed; the
+    // screen stays away (again the client would have reported before the form shows its alert).
+    const isLogin = (url) => url.pathname === "/api/auth/login";
+    await page.route(isLogin, (route) => route.fulfill({
+      status: 503,
+      headers: { "retry-after": "1", "content-type": "application/json" },
+      body: JSON.stringify({ message: "Service temporarily unavailable", detail: "", code: "service_unavailable" }),
+    }));
+    await page.goto(base + "/login");
+    await page.getByLabel("Email or username").fill("someone");
+    await page.getByLabel("Password").fill("typed password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const formAlert = page.locator("form [role=alert]");
+    await formAlert.waitFor();
+    es.busy_sign_in = {
+      text: await formAlert.innerText(),
+      screen_hidden: await page.locator("#failure").isHidden(),
+      kept: [await page.getByLabel("Email or username").inputValue(), await page.getByLabel("Password").inputValue()],
+    };
+    await shot(page, "sign-in-busy");
+    await page.unroute(isLogin);
     await context.close();
   }
 
@@ -180,8 +222,17 @@ try {
     t.system_follows_live = await state(page);
     await page.emulateMedia({ colorScheme: "dark" });
     await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    // A second tab of the same browser: it hears the choice through the storage event, its select
+    // and its theme follow without a reload.
+    const other = await context.newPage();
+    await other.goto(base + "/help");
+    await other.getByLabel("Theme").waitFor();
     await page.getByLabel("Theme").selectOption("light");
     t.chose_light = await state(page);
+    await other.waitForFunction(() => document.getElementById("theme-choice")?.value === "light", null, { timeout: 10000 })
+      .catch(() => undefined);
+    t.other_tab = await state(other);
+    await other.close();
     await page.reload();
     await page.getByLabel("Theme").waitFor();
     t.light_after_reload = await state(page);
