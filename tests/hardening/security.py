@@ -225,10 +225,12 @@ def sign_in_flood(ctx):
     register(s, username="flooded_h")
     lat = []
     done = []
+    t_start = time.time()
 
     def login():
-        s.request("POST", "/api/auth/login", json={"login": "flooded_h", "password": "wrong password!"}, timeout=120)
-        done.append(1)
+        r = s.request("POST", "/api/auth/login", json={"login": "flooded_h", "password": "wrong password!"},
+                      timeout=120)
+        done.append((r.status_code, time.time() - t_start))
 
     threads = [threading.Thread(target=login) for _ in range(40)]
     for t in threads:
@@ -244,9 +246,15 @@ def sign_in_flood(ctx):
         t.join()
     p99 = percentile([x for x, _ in lat], 99)
     codes = {c for _, c in lat}
+    hashed = sorted(t for c, t in done if c == 401)
+    busy = [t for c, t in done if c == 503]
+    # Each admitted sign-in is answered when its own hash is done (they come one after another), and
+    # the ones past the hashing queue's bound are refused at once.
     return ("40 concurrent sign-ins (argon2id 64 MiB, t=2) while another client lists datasets",
-            f"{len(lat)} listings during the flood, statuses {sorted(codes)}, p99 {p99 * 1000:.0f} ms",
-            codes == {200} and p99 <= 0.5)
+            f"{len(lat)} listings during the flood, statuses {sorted(codes)}, p99 {p99 * 1000:.0f} ms; sign-ins: "
+            f"{len(hashed)} evaluated (first answered at {hashed[0]:.2f} s, last at {hashed[-1]:.2f} s), "
+            f"{len(busy)} answered 503 (slowest {max(busy, default=0) * 1000:.0f} ms)",
+            codes == {200} and p99 <= 0.5 and len(hashed) + len(busy) == 40 and hashed[0] < hashed[-1] / 2)
 
 
 @case("errors_and_files_reveal_nothing", quick=True)
