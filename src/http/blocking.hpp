@@ -37,6 +37,9 @@ class BlockingPool {
   boost::asio::awaitable<std::invoke_result_t<F&>> run(F& f) {
     using R = std::invoke_result_t<F&>;
     namespace asio = boost::asio;
+    // The work guard travels with the completion and dies on the caller's thread after it: left in
+    // the pool's closure, it would be destroyed on the pool thread after the caller had resumed,
+    // possibly after the caller's I/O context was gone (ASan: heap-use-after-free).
     if constexpr (std::is_void_v<R>) {
       co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
           [this, &f](auto handler) {
@@ -48,8 +51,10 @@ class BlockingPool {
               } catch (...) {
                 e = std::current_exception();
               }
-              asio::dispatch(back.get_executor(),
-                             [handler = std::move(handler), e]() mutable { std::move(handler)(e); });
+              auto to = back.get_executor();
+              asio::dispatch(to, [handler = std::move(handler), back = std::move(back), e]() mutable {
+                std::move(handler)(e);
+              });
             });
           },
           asio::use_awaitable);
@@ -66,10 +71,9 @@ class BlockingPool {
               } catch (...) {
                 e = std::current_exception();
               }
-              asio::dispatch(back.get_executor(),
-                             [handler = std::move(handler), e, r = std::move(r)]() mutable {
-                               std::move(handler)(e, std::move(r));
-                             });
+              auto to = back.get_executor();
+              asio::dispatch(to, [handler = std::move(handler), back = std::move(back), e,
+                                  r = std::move(r)]() mutable { std::move(handler)(e, std::move(r)); });
             });
           },
           asio::use_awaitable);
