@@ -98,9 +98,8 @@ Result<std::string> fits_headers_json(std::string_view metadata_json) {
 }
 
 void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
-                     Presentation presentation, RenderLimits renders) {
-  auto svc =
-      std::make_shared<TileService>(directory, authn.blocking(), renders.threads, renders.queue_per_thread);
+                     Presentation presentation, http::BlockingPool* renders) {
+  auto svc = std::make_shared<TileService>(directory, authn.blocking(), renders);
   auto on = [svc](TileReply (*handler)(Call&, TileService&)) {
     return [svc, handler](Call& c) { return handler(c, *svc); };
   };

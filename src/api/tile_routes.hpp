@@ -18,18 +18,12 @@ struct Presentation {
   annotations::AnnotationService* annotations = nullptr;
 };
 
-// The IIIF renderer's pool (tiles::TileService): threads (0 = one per core) and waiting renders per
-// thread before a 503.
-struct RenderLimits {
-  std::size_t threads = 0;
-  std::size_t queue_per_thread = 8;
-};
-
 // IIIF Presentation 3.0 (with `presentation`): /iiif/3/{ident}/manifest for each dataset the caller
 // may see, its annotation pages /iiif/3/{ident}/annotations/{n}, and /iiif/3/collection[/{n}] of
 // the public ones. Public answers carry `Access-Control-Allow-Origin: *` (IIIF viewers run on
-// other sites; no credentials are honoured with "*"), private ones never do.
+// other sites; no credentials are honoured with "*"), private ones never do. `renders`: the IIIF
+// renderer's pool (tiles::TileService), owned by the caller.
 void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
-                     Presentation presentation = {}, RenderLimits renders = {});
+                     Presentation presentation = {}, http::BlockingPool* renders = nullptr);
 
 }  // namespace astropixel::api

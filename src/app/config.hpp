@@ -102,7 +102,7 @@ struct Config {
   // Region statistics: the most pixels one region reads.
   std::uint64_t max_region_pixels = 64ull << 20;
   // IIIF regions other than pre-cut tiles are drawn on a pool of their own (tile_service.hpp):
-  // its threads (0 = one per core) and how many renders may wait per thread before a 503.
+  // its threads (0 = one per core, at most 8) and how many renders may wait per thread before a 503.
   int iiif_render_threads = 0;
   int iiif_render_queue = 8;
   int maintenance_interval_s = 60;  // expiry sweeps

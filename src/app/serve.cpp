@@ -50,6 +50,7 @@
 #include "ratelimit/redis_metrics.hpp"
 #include "storage/s3/s3_metrics.hpp"
 #include "tiles/tile_directory.hpp"
+#include "tiles/tile_service.hpp"
 #include "upload/upload_service.hpp"
 
 namespace astropixel::app {
@@ -104,11 +105,17 @@ void add_backend_metrics(metrics::Metrics& metrics, Backends const& b, std::file
   });
 }
 
+std::size_t render_threads(Config const& cfg) {
+  return cfg.iiif_render_threads > 0 ? static_cast<std::size_t>(cfg.iiif_render_threads)
+                                     : tiles::default_render_threads();
+}
+
 // The services, in dependency order: members are built in the order they are declared here, and
 // each takes only those above it.
 struct Services {
   Services(Config const& cfg, Backends& b, TestHooks& hooks)
       : blocking(cfg.blocking_threads),
+        renders(render_threads(cfg), render_threads(cfg) * static_cast<std::size_t>(cfg.iiif_render_queue)),
         users(*b.pool),
         sessions(*b.pool),
         hasher(hash_params(cfg)),
@@ -139,6 +146,7 @@ struct Services {
   }
 
   http::BlockingPool blocking;
+  http::BlockingPool renders;  // IIIF images drawn other than pre-cut tiles (tiles::TileService)
   db::SqlUserRepository users;
   db::SqlSessionRepository sessions;
   auth::PasswordHasher hasher;
@@ -178,8 +186,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
                           .disk_reserve_bytes = cfg.disk_reserve_bytes});
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations},
-                       {.threads = static_cast<std::size_t>(cfg.iiif_render_threads),
-                        .queue_per_thread = static_cast<std::size_t>(cfg.iiif_render_queue)});
+                       &s.renders);
   api::add_science_routes(router, s.authn, s.tiles);
   api::add_measure_routes(router, s.authn, s.tiles, {.max_region_pixels = cfg.max_region_pixels});
   api::add_annotation_routes(router, s.authn, s.annotations);
@@ -300,7 +307,11 @@ int run_serve(CommonOptions const& common, bool print_config) {
   int code = server->run();
   if (demo.joinable()) demo.join();
   services.jobs.stop();
+  // Every pool's work finishes while the server's (stopped) I/O contexts and the routes its tasks
+  // call still exist: a completion then waits in a context that is destroyed with the server.
   services.blocking.join();
+  services.renders.join();
+  services.authn.hashing().join();
   return code;
 }
 

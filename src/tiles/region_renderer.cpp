@@ -277,7 +277,8 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
     if (!req.right_angle()) {
       // Any other angle (rotationArbitrary): the answer is the rotated image's bounding box, as the
       // spec says; the corners outside the image are transparent in formats with alpha and black
-      // (the sky's colour) in JPEG. Bilinear, as vips' similarity; at most 2x the pixels of the size.
+      // (the sky's colour) in JPEG. Bilinear, as vips' similarity. The box holds up to (w+h)^2/2
+      // pixels (region_renderer.hpp).
       if (req.format != "jpg" && img.bands() != 2 && img.bands() != 4) img = img.bandjoin_const({255});
       img = img.rotate(req.rotation,
                        VImage::option()->set("background", std::vector<double>(img.bands(), 0.0)));

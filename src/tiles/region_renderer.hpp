@@ -4,7 +4,9 @@
 // composites and crops them, resamples to the size, mirrors/rotates, applies the quality and encodes.
 // Memory is bounded by the request's size (capped by maxArea, 4 MP): the chosen level holds at most
 // about 2× the output in each direction, plus one tile's margin, and never more than 16 MP is
-// decoded; with the answer and the encoder's buffers one render holds under about 100 MB. How many
+// decoded. An arbitrary rotation's bounding box holds up to (w+h)^2/2 pixels, 13 MP for a 4096x1024
+// answer at 45 degrees; with its alpha band and the encoder's copies one render holds under about
+// 150 MB. How many
 // render at once is the caller's to bound (tiles::TileService).
 #include <string>
 #include <vector>

@@ -59,11 +59,17 @@ Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
 
 }  // namespace
 
-TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, std::size_t render_threads,
-                         std::size_t render_queue)
-    : directory_(directory), blocking_(blocking) {
-  if (render_threads == 0) render_threads = std::max(1u, std::thread::hardware_concurrency());
-  renders_ = std::make_unique<http::BlockingPool>(render_threads, render_queue * render_threads);
+std::size_t default_render_threads() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
+TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders)
+    : directory_(directory), blocking_(blocking), renders_(renders) {
+  if (!renders_) {
+    own_renders_ =
+        std::make_unique<http::BlockingPool>(default_render_threads(), 8 * default_render_threads());
+    renders_ = own_renders_.get();
+  }
 }
 
 http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Principal> const& who,

@@ -32,12 +32,16 @@ struct View {
 Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
                           std::string const& id, std::optional<std::int64_t> version);
 
+// Render threads when IIIF_RENDER_THREADS is 0: one per core, at most 8 (each render may hold
+// ~150 MB, and hardware_concurrency() sees the host's cores, not a container's CPU quota).
+std::size_t default_render_threads();
+
 class TileService {
  public:
-  // `render_threads` (0: one per core) draw IIIF regions, with up to `render_queue` waiting per
-  // thread; see region().
-  TileService(TileDirectory& directory, http::BlockingPool& blocking, std::size_t render_threads = 0,
-              std::size_t render_queue = 8);
+  // `renders` draws IIIF regions (see region()); the caller owns it so that it can be joined
+  // before the I/O contexts its completions go to are gone. Without one the service makes its own
+  // (default_render_threads(), 8 waiting per thread).
+  TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders = nullptr);
 
   // The live pyramid of `id` (the one named by `version` when given: an older version is gone).
   // Errors: not_found for a dataset that is missing, not built, not visible to `who` or not at that
@@ -59,8 +63,8 @@ class TileService {
   // An IIIF image drawn from the tiles (region_renderer.hpp), through a memory cache of answers.
   // Drawing is CPU work whose size the client chooses, so it has a pool of its own, one thread per
   // core: a flood of renders neither takes the threads database work runs on nor holds more than
-  // render_threads x one render's memory (region_renderer.hpp: under ~100 MB). Up to render_queue
-  // renders per thread wait; past that the answer is 503 with Retry-After 1. Errors: as
+  // its threads x one render's memory (region_renderer.hpp: under ~150 MB). A bounded number wait
+  // (IIIF_RENDER_QUEUE per thread); past that the answer is 503 with Retry-After 1. Errors: as
   // render_region, and unavailable (busy).
   http::asio::awaitable<Result<http::Response>> region(http::Request const& req, View const& v,
                                                        iiif::ImageRequest const& image);
@@ -79,7 +83,8 @@ class TileService {
  private:
   TileDirectory& directory_;
   http::BlockingPool& blocking_;
-  std::unique_ptr<http::BlockingPool> renders_;
+  std::unique_ptr<http::BlockingPool> own_renders_;
+  http::BlockingPool* renders_;
   std::shared_ptr<RenderCache> cache_ = std::make_shared<RenderCache>(64 * 1024 * 1024);
 };
 

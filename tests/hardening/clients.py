@@ -383,7 +383,9 @@ def broken_pipes(ctx):
 @case("iiif_render_flood", quick=True)
 def iiif_render_flood(ctx):
     """64 distinct IIIF region renders sent at the same instant while another client lists datasets."""
-    s = ctx.server()
+    # The render pool's size set, not one per core: on a machine with many cores 64 would fit.
+    render_threads, render_queue = 2, 8
+    s = ctx.server(env={"IIIF_RENDER_THREADS": str(render_threads), "IIIF_RENDER_QUEUE": str(render_queue)})
     token = register(s)["access_token"]
     d = _dataset(s, token, 4096, 4096)
     n = 64
@@ -426,7 +428,8 @@ def iiif_render_flood(ctx):
     # The refused ones, asked again one at a time as Retry-After says, are drawn.
     later = [s.get(paths[i], headers=bearer(token)).status_code for i, a in enumerate(answers) if a[0] == 503]
     p99 = percentile(lat, 99)
-    passed = (drawn + len(busy) == n and busy and all(a[1] == "1" for a in busy) and set(later) <= {200}
+    passed = (drawn + len(busy) == n and len(busy) >= n - render_threads * (1 + render_queue) and all(a[1] == "1" for a in busy)
+              and set(later) <= {200}
               and codes == {200} and p99 <= 0.5 and grown_mb <= 256)
     return (f"{n} connections each ask a different 2048² region drawn at 1024² at the same instant (4096² dataset) "
             "while another client lists datasets; the refused ones asked again afterwards",
