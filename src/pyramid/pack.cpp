@@ -208,10 +208,14 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
   return r;
 }
 
-Result<std::unique_ptr<PackReader>> PackReader::open_remote(ReadAt read, std::uint64_t size) {
+Result<std::unique_ptr<PackReader>> PackReader::open_remote(ReadAt read, std::uint64_t size,
+                                                            std::shared_ptr<TileCache> cache, std::string name) {
+  // The footer, metadata and indexes are read once and kept parsed: they bypass the cache.
   auto r = parse(read, size);
   if (!r) return r.error();
   (*r)->read_ = std::move(read);
+  (*r)->cache_ = std::move(cache);
+  (*r)->name_ = std::move(name);
   return r;
 }
 
@@ -332,13 +336,48 @@ Result<std::pair<std::uint64_t, std::uint32_t>> PackReader::locate(int level, st
 }
 
 Result<std::vector<unsigned char>> PackReader::read_range(std::uint64_t offset, std::size_t size) const {
-  std::vector<unsigned char> out(size);
   if (map_) {
+    std::vector<unsigned char> out(size);
     std::memcpy(out.data(), map_ + offset, size);
     return out;
   }
-  if (!read_(out.data(), size, offset)) return make_error(ErrorCode::unavailable, "Cannot read the pyramid");
-  return out;
+  if (!cache_) {
+    std::vector<unsigned char> out(size);
+    if (!read_(out.data(), size, offset)) return make_error(ErrorCode::unavailable, "Cannot read the pyramid");
+    return out;
+  }
+  // A copy of a cached range: these callers decode it at once, and a copy costs far less than a GET.
+  auto shared = read_shared(offset, size);
+  if (!shared) return shared.error();
+  return std::vector<unsigned char>(**shared);
+}
+
+Result<TileCache::Bytes> PackReader::read_shared(std::uint64_t offset, std::size_t size) const {
+  if (cache_) {
+    if (auto hit = cache_->get(name_, offset, size)) return hit;
+  }
+  auto out = std::make_shared<std::vector<unsigned char>>(size);
+  if (!read_(out->data(), size, offset)) return make_error(ErrorCode::unavailable, "Cannot read the pyramid");
+  // Two requests missing the same range at once both read it; the first kept wins. Rare, and
+  // cheaper than making the second wait on the first's GET under a lock.
+  TileCache::Bytes bytes = std::move(out);
+  if (cache_) cache_->put(name_, offset, bytes);
+  return bytes;
+}
+
+TileCache::Bytes PackReader::cached_tile(int level, std::uint32_t col, std::uint32_t row) const {
+  if (map_ || !cache_) return nullptr;
+  auto where = locate(level, col, row);
+  if (!where) return nullptr;
+  return cache_->get(name_, where->first, where->second, /*count_miss=*/false);
+}
+
+Result<TileCache::Bytes> PackReader::shared_tile(int level, std::uint32_t col, std::uint32_t row) const {
+  if (map_)
+    return make_error(ErrorCode::internal, "The pyramid is mapped", "use tile_bytes() for local packs");
+  auto where = locate(level, col, row);
+  if (!where) return where.error();
+  return read_shared(where->first, where->second);
 }
 
 Result<std::vector<unsigned char>> PackReader::preview() const {

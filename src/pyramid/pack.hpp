@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "pyramid/data_tile.hpp"
+#include "pyramid/tile_cache.hpp"
 #include "pyramid/tile_sink.hpp"
 
 namespace astropixel::pyramid {
@@ -63,8 +64,13 @@ class PackReader {
   // Reads exactly n bytes at an offset; false on failure.
   using ReadAt = std::function<bool(void* buf, std::size_t n, std::uint64_t offset)>;
   // A pack in an object store: the footer, metadata and index are read once through `read` (a few
-  // ranged GETs); each tile is one more. Errors: as open, and unavailable when reads fail.
-  static Result<std::unique_ptr<PackReader>> open_remote(ReadAt read, std::uint64_t size);
+  // ranged GETs); each tile is one more, unless `cache` holds it: every range read after opening
+  // (tiles, data and value tiles, the preview) is kept there under `name`, which must name this
+  // content only (the object key: published packs are never rewritten). Errors: as open, and
+  // unavailable when reads fail.
+  static Result<std::unique_ptr<PackReader>> open_remote(ReadAt read, std::uint64_t size,
+                                                         std::shared_ptr<TileCache> cache = nullptr,
+                                                         std::string name = {});
   ~PackReader();
 
   PyramidInfo const& info() const { return info_; }
@@ -81,6 +87,12 @@ class PackReader {
   // A tile's bytes inside the mapped file, valid while this reader lives: the server writes them to
   // the socket without copying them first. Errors: not_found; internal for a remote pack.
   Result<std::span<char const>> tile_bytes(int level, std::uint32_t col, std::uint32_t row) const;
+  // A remote pack's tile when its cache holds it, without I/O or blocking on more than the cache's
+  // lock (a miss here is not counted: the read that follows counts it); nullptr otherwise.
+  TileCache::Bytes cached_tile(int level, std::uint32_t col, std::uint32_t row) const;
+  // A remote pack's tile as shared bytes: from the cache, or read (blocking) and kept there.
+  // Errors: not_found, unavailable; internal for a mapped pack (use tile_bytes()).
+  Result<TileCache::Bytes> shared_tile(int level, std::uint32_t col, std::uint32_t row) const;
   // Whether the pack holds a data pyramid of original values (ADR 0024).
   bool has_data() const { return !data_index_.empty(); }
   // A data tile's encoded bytes (f32le-deflate; decode with decode_data_tile). Errors: not_found.
@@ -99,7 +111,10 @@ class PackReader {
   Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
                                                          std::uint32_t row) const;
   Result<std::vector<unsigned char>> read_range(std::uint64_t offset, std::size_t size) const;
+  Result<TileCache::Bytes> read_shared(std::uint64_t offset, std::size_t size) const;
   ReadAt read_;  // remote packs
+  std::shared_ptr<TileCache> cache_;  // remote packs, optional
+  std::string name_;                  // the cache's name of this pack
   // The whole file, mapped read-only. Published packs are never modified or truncated (a new
   // version is a new file; removal is an unlink, which leaves the mapping intact).
   char const* map_ = nullptr;
