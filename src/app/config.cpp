@@ -288,6 +288,8 @@ std::vector<Key> const& keys() {
     k.push_back(number<int>("TILE_THREADS", &Config::tile_threads, 0, 256));
     k.push_back(number<int>("SESSION_CACHE_TTL_MS", &Config::session_cache_ttl_ms, 0, 60'000));
     k.push_back(number<int>("TILE_CACHE_TTL_MS", &Config::tile_cache_ttl_ms, 0, 600'000));
+    k.push_back(
+        number<std::uint64_t>("REMOTE_TILE_CACHE_BYTES", &Config::remote_tile_cache_bytes, 0, 1ull << 44));
     k.push_back(number<std::uint64_t>("MAX_CUTOUT_PIXELS", &Config::max_cutout_pixels, 1, 1ull << 40));
     k.push_back(number<std::uint64_t>("MAX_REGION_PIXELS", &Config::max_region_pixels, 1, 1ull << 40));
     k.push_back(number<int>("IIIF_RENDER_THREADS", &Config::iiif_render_threads, 0, 256));

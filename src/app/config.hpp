@@ -97,6 +97,9 @@ struct Config {
   std::uint64_t disk_reserve_bytes = 256ull << 20;  // free space every write must leave
   int tile_threads = 0;                             // encoder threads per build; 0 = one per core
   int tile_cache_ttl_ms = 1000;                     // how long a tile request trusts cached access rules
+  // Tiles of pyramids in an object store kept in memory (bytes; 0 = none), so a tile asked again costs
+  // no GET. Only used with STORAGE_URL=s3://...: local pyramids are mapped and the page cache keeps them.
+  std::uint64_t remote_tile_cache_bytes = 256ull << 20;
   // Cut-outs (PNG/TIFF/FITS downloads): the most pixels of one.
   std::uint64_t max_cutout_pixels = 64ull << 20;
   // Region statistics: the most pixels one region reads.

@@ -49,6 +49,7 @@
 #include "ratelimit/redis_limiter.hpp"
 #include "ratelimit/redis_metrics.hpp"
 #include "storage/s3/s3_metrics.hpp"
+#include "tiles/tile_cache_metrics.hpp"
 #include "tiles/tile_directory.hpp"
 #include "tiles/tile_service.hpp"
 #include "upload/upload_service.hpp"
@@ -105,6 +106,12 @@ void add_backend_metrics(metrics::Metrics& metrics, Backends const& b, std::file
   });
 }
 
+// Tiles of pyramids in an object store kept in memory; local pyramids are mapped and need none.
+std::shared_ptr<pyramid::TileCache> remote_tile_cache(Config const& cfg, Backends const& b) {
+  if (!b.blobs.s3 || cfg.remote_tile_cache_bytes == 0) return nullptr;
+  return std::make_shared<pyramid::TileCache>(static_cast<std::size_t>(cfg.remote_tile_cache_bytes));
+}
+
 std::size_t render_threads(Config const& cfg) {
   return cfg.iiif_render_threads > 0 ? static_cast<std::size_t>(cfg.iiif_render_threads)
                                      : tiles::default_render_threads();
@@ -137,7 +144,8 @@ struct Services {
                  .probe_fault = [&hooks] { return hooks.probe_fault(); },
                  .free_bytes = [&hooks, dir = cfg.data_dir / "uploads"] { return hooks.free_at(dir); },
                  .objects = b.blobs.store->part_assembly() ? b.blobs.store.get() : nullptr}),
-        tiles(*b.pool, *b.blobs.store, std::chrono::milliseconds(cfg.tile_cache_ttl_ms)),
+        tiles(*b.pool, *b.blobs.store, std::chrono::milliseconds(cfg.tile_cache_ttl_ms), 4096,
+              remote_tile_cache(cfg, b)),
         admin(*b.pool, users, auth, jobs.datasets()),
         quota(*b.pool, cfg.user_storage_quota_bytes),
         annotations(*b.pool) {
@@ -267,6 +275,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   TestHooks hooks;
   Services services(*cfg, *backends, hooks);
   services.jobs.add_metrics(metrics);
+  if (auto cache = services.tiles.remote_cache()) tiles::add_tile_cache_metrics(metrics, std::move(cache));
 
   http::Router router;
   add_routes(router, *cfg, services, *backends, metrics);

@@ -209,7 +209,8 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
 }
 
 Result<std::unique_ptr<PackReader>> PackReader::open_remote(ReadAt read, std::uint64_t size,
-                                                            std::shared_ptr<TileCache> cache, std::string name) {
+                                                            std::shared_ptr<TileCache> cache,
+                                                            std::string name) {
   // The footer, metadata and indexes are read once and kept parsed: they bypass the cache.
   auto r = parse(read, size);
   if (!r) return r.error();
@@ -343,7 +344,8 @@ Result<std::vector<unsigned char>> PackReader::read_range(std::uint64_t offset, 
   }
   if (!cache_) {
     std::vector<unsigned char> out(size);
-    if (!read_(out.data(), size, offset)) return make_error(ErrorCode::unavailable, "Cannot read the pyramid");
+    if (!read_(out.data(), size, offset))
+      return make_error(ErrorCode::unavailable, "Cannot read the pyramid");
     return out;
   }
   // A copy of a cached range: these callers decode it at once, and a copy costs far less than a GET.

@@ -112,7 +112,7 @@ class PackReader {
                                                          std::uint32_t row) const;
   Result<std::vector<unsigned char>> read_range(std::uint64_t offset, std::size_t size) const;
   Result<TileCache::Bytes> read_shared(std::uint64_t offset, std::size_t size) const;
-  ReadAt read_;  // remote packs
+  ReadAt read_;                       // remote packs
   std::shared_ptr<TileCache> cache_;  // remote packs, optional
   std::string name_;                  // the cache's name of this pack
   // The whole file, mapped read-only. Published packs are never modified or truncated (a new

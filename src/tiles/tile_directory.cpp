@@ -5,7 +5,7 @@
 namespace astropixel::tiles {
 
 // A local pack is mapped; a pack in an object store is read with ranged GETs (its index once, then
-// one GET per tile).
+// one GET per tile, unless the remote cache holds it).
 Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_pack(std::string const& key) {
   if (auto path = blobs_.local_path(key)) return pyramid::PackReader::open(*path);
   auto info = blobs_.stat(key);
@@ -22,7 +22,7 @@ Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_pack(std::strin
     }
     return true;
   };
-  return pyramid::PackReader::open_remote(read, info->size);
+  return pyramid::PackReader::open_remote(read, info->size, remote_cache_, key);
 }
 
 std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) const {

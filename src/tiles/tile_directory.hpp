@@ -27,9 +27,14 @@ struct Published {
 
 class TileDirectory {
  public:
+  // `remote_cache` keeps tiles of packs in an object store (local packs are mapped and need none).
   TileDirectory(db::Pool& pool, storage::BlobStore& blobs, std::chrono::milliseconds ttl,
-                std::size_t max_entries = 4096)
-      : pool_(pool), blobs_(blobs), ttl_(ttl), max_entries_(max_entries) {}
+                std::size_t max_entries = 4096, std::shared_ptr<pyramid::TileCache> remote_cache = nullptr)
+      : pool_(pool),
+        blobs_(blobs),
+        ttl_(ttl),
+        max_entries_(max_entries),
+        remote_cache_(std::move(remote_cache)) {}
 
   // A cached, fresh entry without blocking; nullptr when it must be loaded.
   std::shared_ptr<Published const> peek(std::string const& id) const;
@@ -39,6 +44,8 @@ class TileDirectory {
   void invalidate(std::string const& id);
   // Where the pyramids (and the files published beside them, such as HiPS) are stored.
   storage::BlobStore& blobs() { return blobs_; }
+  // The cache of remote packs' tiles; null when there is none.
+  std::shared_ptr<pyramid::TileCache const> remote_cache() const { return remote_cache_; }
 
  private:
   Result<std::unique_ptr<pyramid::PackReader>> open_pack(std::string const& key);
@@ -50,6 +57,7 @@ class TileDirectory {
   storage::BlobStore& blobs_;
   std::chrono::milliseconds ttl_;
   std::size_t max_entries_;
+  std::shared_ptr<pyramid::TileCache> remote_cache_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
 };

@@ -116,11 +116,17 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
     res.shared = http::SharedBytes{v.entry, std::string_view(bytes->data(), bytes->size())};
     co_return res;
   }
-  // In an object store: one ranged GET, off the I/O threads.
-  auto fetch = [&pack, &at] { return pack.tile(at.level, at.col, at.row); };
-  auto bytes = co_await blocking_.run(fetch);
-  if (!bytes) co_return bytes.error();
-  res.body.assign(bytes->begin(), bytes->end());
+  // In an object store: from the tile cache on this thread when it holds the tile, else one ranged
+  // GET off the I/O threads (kept in the cache). Either way the answer shares the cached buffer.
+  auto bytes = pack.cached_tile(at.level, at.col, at.row);
+  if (!bytes) {
+    auto fetch = [&pack, &at] { return pack.shared_tile(at.level, at.col, at.row); };
+    auto fetched = co_await blocking_.run(fetch);
+    if (!fetched) co_return fetched.error();
+    bytes = std::move(*fetched);
+  }
+  res.shared =
+      http::SharedBytes{bytes, std::string_view(reinterpret_cast<char const*>(bytes->data()), bytes->size())};
   co_return res;
 }
 

@@ -55,7 +55,9 @@ class TileService {
   static bool not_modified(http::Request const& req, http::Response& res, View const& v,
                            std::string_view what);
 
-  // One pre-cut tile: 304, or its bytes (without a copy from a mapped pack). Errors: not_found.
+  // One pre-cut tile: 304, or its bytes without a copy (from a mapped pack, or for a pack in an
+  // object store from the remote tile cache, on the calling thread when it holds the tile).
+  // Errors: not_found, unavailable.
   http::asio::awaitable<Result<http::Response>> tile(http::Request const& req, View const& v, TileAddress at);
   // The pyramid's preview image. Errors: not_found.
   http::asio::awaitable<Result<http::Response>> preview(http::Request const& req, View const& v);
