@@ -11,6 +11,7 @@
 
 #include "pyramid/encoder.hpp"
 #include "pyramid/source.hpp"
+#include "tiles/resample.hpp"
 
 namespace astropixel::tiles {
 
@@ -34,11 +35,6 @@ std::string_view mime(std::string_view format) {
 // Per request, vips' pipelines (one per tile, then join, crop and resize, each with its worker
 // threads, regions and GObject bookkeeping) cost about three times the decoding itself on the
 // small images IIIF asks for (bench/iiif.sh, bench/README.md): uncached, iipsrv was 3× faster.
-struct Pixels {
-  std::vector<unsigned char> data;
-  int width = 0, height = 0, bands = 0;
-};
-
 using Decompressor = std::unique_ptr<void, int (*)(tjhandle)>;
 
 // The level's pixels [x0, x1) × [y0, y1) from tiles c0..c1 × r0..r1; nullopt when a tile is not a
@@ -101,81 +97,6 @@ std::optional<Result<Pixels>> decode_jpeg_region(pyramid::PackReader const& pack
   return Result<Pixels>(std::move(out));
 }
 
-// Taps of a triangle filter from `in` samples to `out`: its radius is one input pixel when
-// enlarging and one output pixel (1/scale input pixels) when reducing, so every input pixel counts
-// (no aliasing). Pixel centres map as (o + 0.5) / scale - 0.5; edges are clamped.
-struct Taps {
-  int per = 0;  // taps per output sample (the widest); unused ones weigh 0
-  std::vector<int> first;
-  std::vector<float> weight;  // out × per
-};
-
-Taps triangle_taps(int in, int out) {
-  double scale = static_cast<double>(out) / in;
-  double radius = scale < 1 ? 1 / scale : 1;
-  Taps t;
-  t.per = static_cast<int>(std::ceil(radius)) * 2 + 1;
-  t.first.resize(static_cast<std::size_t>(out));
-  t.weight.assign(static_cast<std::size_t>(out) * t.per, 0.0F);
-  for (int o = 0; o < out; ++o) {
-    double centre = (o + 0.5) / scale - 0.5;
-    int lo = static_cast<int>(std::ceil(centre - radius));
-    int first = std::clamp(lo, 0, std::max(0, in - t.per));
-    t.first[o] = first;
-    double sum = 0;
-    float* w = &t.weight[static_cast<std::size_t>(o) * t.per];
-    for (int k = 0; k < t.per; ++k) {
-      double d = std::abs(first + k - centre) / radius;
-      w[k] = d < 1 && first + k < in ? static_cast<float>(1 - d) : 0.0F;
-      sum += w[k];
-    }
-    if (sum <= 0) {  // centre beyond the last pixel (can only happen by rounding): take the nearest
-      w[std::clamp(static_cast<int>(std::lround(centre)) - first, 0, t.per - 1)] = 1, sum = 1;
-    }
-    for (int k = 0; k < t.per; ++k) w[k] = static_cast<float>(w[k] / sum);
-  }
-  return t;
-}
-
-// Resamples to exactly width × height: rows first (into floats), then columns.
-Pixels resample(Pixels const& in, int width, int height) {
-  if (in.width == width && in.height == height) return in;
-  int const b = in.bands;
-  auto h = triangle_taps(in.width, width), v = triangle_taps(in.height, height);
-  std::vector<float> mid(static_cast<std::size_t>(in.height) * width * b);
-  for (int y = 0; y < in.height; ++y) {
-    unsigned char const* row = in.data.data() + static_cast<std::size_t>(y) * in.width * b;
-    float* dst = mid.data() + static_cast<std::size_t>(y) * width * b;
-    for (int x = 0; x < width; ++x) {
-      float const* w = &h.weight[static_cast<std::size_t>(x) * h.per];
-      unsigned char const* src = row + static_cast<std::size_t>(h.first[x]) * b;
-      for (int c = 0; c < b; ++c) {
-        float acc = 0;
-        for (int k = 0; k < h.per && h.first[x] + k < in.width; ++k) acc += w[k] * src[k * b + c];
-        dst[x * b + c] = acc;
-      }
-    }
-  }
-  Pixels out;
-  out.width = width, out.height = height, out.bands = b;
-  out.data.resize(static_cast<std::size_t>(width) * height * b);
-  std::size_t const stride = static_cast<std::size_t>(width) * b;
-  std::vector<float> acc(stride);
-  for (int y = 0; y < height; ++y) {
-    std::fill(acc.begin(), acc.end(), 0.0F);
-    float const* w = &v.weight[static_cast<std::size_t>(y) * v.per];
-    for (int k = 0; k < v.per && v.first[y] + k < in.height; ++k) {
-      if (w[k] == 0) continue;
-      float const* src = mid.data() + static_cast<std::size_t>(v.first[y] + k) * stride;
-      for (std::size_t i = 0; i < stride; ++i) acc[i] += w[k] * src[i];
-    }
-    unsigned char* dst = out.data.data() + static_cast<std::size_t>(y) * stride;
-    for (std::size_t i = 0; i < stride; ++i)
-      dst[i] = static_cast<unsigned char>(std::clamp(std::lround(acc[i]), 0L, 255L));
-  }
-  return out;
-}
-
 Result<Rendered> encode(Pixels const& px, std::string_view format) {
   auto tile_format = pyramid::parse_tile_format(format);
   if (!tile_format) return tile_format.error();
@@ -218,13 +139,13 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
   x1 = std::max(x1, x0 + 1), y1 = std::max(y1, y0 + 1);
   auto T = g.tile_size();
   auto c0 = x0 / T, c1 = (x1 - 1) / T, r0 = y0 / T, r1 = (y1 - 1) / T;
-  // The direct path holds the decoded region, a float copy of it resampled across (4 bytes a sample)
-  // and the answer. Up to 48 MB of them (a megapixel answer of the usual shape needs about 40), it is
+  // The direct path holds the decoded region, its rows resampled (2 bytes a sample, resample.hpp) and
+  // the answer. Up to 48 MB of them (a megapixel answer of the usual shape needs about 30), it is
   // taken; larger renders take vips' path, which holds only the region, so a flood of large or
   // distorted requests on every blocking thread stays within the region bound above.
   constexpr std::uint64_t kDirectMaxBytes = 48u << 20;
   std::uint64_t const direct_bytes =
-      3 * (std::uint64_t{x1 - x0} * (y1 - y0) + 4 * std::uint64_t{y1 - y0} * req.width +
+      3 * (std::uint64_t{x1 - x0} * (y1 - y0) + 2 * std::uint64_t{x1 - x0} * req.height +
            std::uint64_t{req.width} * req.height);
   bool const plain = req.rotation == 0 && !req.mirror && req.format != "tif" &&
                      (req.quality == iiif::Quality::default_ || req.quality == iiif::Quality::color) &&

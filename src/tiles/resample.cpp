@@ -1,0 +1,129 @@
+#include "tiles/resample.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+namespace astropixel::tiles {
+
+Taps triangle_taps(int in, int out) {
+  double const scale = static_cast<double>(out) / in;
+  double const radius = scale < 1 ? 1 / scale : 1;
+  Taps t;
+  // The open interval (centre - radius, centre + radius) holds at most ceil(2 radius) samples:
+  // 2 when enlarging, 3 or 4 when reducing by up to 2. Fewer input samples than that: all of them.
+  t.per = std::min(std::max(1, static_cast<int>(std::ceil(2 * radius))), in);
+  t.first.resize(static_cast<std::size_t>(out));
+  t.weight.assign(static_cast<std::size_t>(out) * t.per, 0);
+  std::vector<double> w(static_cast<std::size_t>(t.per));
+  for (int o = 0; o < out; ++o) {
+    double const centre = (o + 0.5) / scale - 0.5;
+    int const first = std::clamp(static_cast<int>(std::floor(centre - radius)) + 1, 0, in - t.per);
+    t.first[o] = first;
+    double sum = 0;
+    for (int k = 0; k < t.per; ++k) {
+      double d = std::abs(first + k - centre) / radius;
+      w[k] = d < 1 ? 1 - d : 0;
+      sum += w[k];
+    }
+    if (sum <= 0) {  // centre beyond the last pixel (can only happen by rounding): take the nearest
+      w[std::clamp(static_cast<int>(std::lround(centre)) - first, 0, t.per - 1)] = 1, sum = 1;
+    }
+    // Rounded to fixed point, the rounding's remainder given to the heaviest tap: the weights sum
+    // to exactly one, so flat areas stay flat.
+    std::int16_t* q = &t.weight[static_cast<std::size_t>(o) * t.per];
+    int total = 0, heaviest = 0;
+    for (int k = 0; k < t.per; ++k) {
+      q[k] = static_cast<std::int16_t>(std::lround(w[k] / sum * Taps::kOne));
+      total += q[k];
+      if (q[k] > q[heaviest]) heaviest = k;
+    }
+    q[heaviest] = static_cast<std::int16_t>(q[heaviest] + Taps::kOne - total);
+  }
+  return t;
+}
+
+namespace {
+
+// Rows: each output row is a weighted sum of `per` input rows, over the whole row at once (the
+// loop compilers vectorise). The result keeps 8 bits below the integer level.
+void resample_rows(Pixels const& in, Taps const& v, int height, std::uint16_t* mid, std::int32_t* acc) {
+  std::size_t const stride = static_cast<std::size_t>(in.width) * in.bands;
+  for (int y = 0; y < height; ++y) {
+    std::fill_n(acc, stride, 0);
+    std::int16_t const* w = &v.weight[static_cast<std::size_t>(y) * v.per];
+    for (int k = 0; k < v.per; ++k) {
+      std::int32_t const wk = w[k];
+      if (wk == 0) continue;
+      unsigned char const* src = in.data.data() + static_cast<std::size_t>(v.first[y] + k) * stride;
+      for (std::size_t i = 0; i < stride; ++i) acc[i] += wk * src[i];
+    }
+    std::uint16_t* dst = mid + static_cast<std::size_t>(y) * stride;
+    constexpr int kDrop = Taps::kShift - 8;
+    for (std::size_t i = 0; i < stride; ++i)
+      dst[i] = static_cast<std::uint16_t>((acc[i] + (1 << (kDrop - 1))) >> kDrop);
+  }
+}
+
+// Columns of one row, for B bands and PER taps known at compile time (0: at run time): the inner
+// loops unroll, with one accumulator per band. No clamp: the weights are positive and sum to one, so
+// a sum never leaves 0..255.
+template <int B, int PER>
+void resample_columns(std::uint16_t const* src, Taps const& h, int width, unsigned char* dst) {
+  int const per = PER > 0 ? PER : h.per;
+  constexpr int kShift = Taps::kShift + 8;
+  for (int x = 0; x < width; ++x) {
+    std::int16_t const* w = &h.weight[static_cast<std::size_t>(x) * per];
+    std::uint16_t const* s = src + static_cast<std::size_t>(h.first[x]) * B;
+    std::int32_t acc[B] = {};
+    for (int k = 0; k < per; ++k)
+      for (int c = 0; c < B; ++c) acc[c] += static_cast<std::int32_t>(w[k]) * s[k * B + c];
+    for (int c = 0; c < B; ++c)
+      dst[x * B + c] = static_cast<unsigned char>((acc[c] + (1 << (kShift - 1))) >> kShift);
+  }
+}
+
+template <int B>
+void resample_columns_any(std::uint16_t const* src, Taps const& h, int width, unsigned char* dst) {
+  // 2 taps: enlarging, or one axis unchanged; 3 or 4: reducing by up to 2, the renderer's usual case.
+  if (h.per == 2) return resample_columns<B, 2>(src, h, width, dst);
+  if (h.per == 3) return resample_columns<B, 3>(src, h, width, dst);
+  if (h.per == 4) return resample_columns<B, 4>(src, h, width, dst);
+  resample_columns<B, 0>(src, h, width, dst);
+}
+
+}  // namespace
+
+Pixels resample(Pixels const& in, int width, int height) {
+  if (in.width == width && in.height == height) return in;
+  auto const v = triangle_taps(in.height, height), h = triangle_taps(in.width, width);
+  std::size_t const in_stride = static_cast<std::size_t>(in.width) * in.bands;
+  auto mid = std::make_unique_for_overwrite<std::uint16_t[]>(static_cast<std::size_t>(height) * in_stride);
+  auto acc = std::make_unique_for_overwrite<std::int32_t[]>(in_stride);
+  resample_rows(in, v, height, mid.get(), acc.get());
+  Pixels out;
+  out.width = width, out.height = height, out.bands = in.bands;
+  std::size_t const out_stride = static_cast<std::size_t>(width) * in.bands;
+  out.data.resize(static_cast<std::size_t>(height) * out_stride);
+  for (int y = 0; y < height; ++y) {
+    std::uint16_t const* src = mid.get() + static_cast<std::size_t>(y) * in_stride;
+    unsigned char* dst = out.data.data() + static_cast<std::size_t>(y) * out_stride;
+    switch (in.bands) {
+      case 1:
+        resample_columns_any<1>(src, h, width, dst);
+        break;
+      case 2:
+        resample_columns_any<2>(src, h, width, dst);
+        break;
+      case 3:
+        resample_columns_any<3>(src, h, width, dst);
+        break;
+      default:
+        resample_columns_any<4>(src, h, width, dst);
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace astropixel::tiles
