@@ -189,12 +189,20 @@ runs = {}
 for line in open(sys.argv[1]):
     name, _, *kv = line.split()
     d = dict(x.split("=") for x in kv)
-    runs.setdefault(name, []).append({k: float(v) for k, v in d.items()})
+    run = {k: float(v) for k, v in d.items()}
+    run["cpu_us"] = 1e6 * run["cpu_s"] / run["requests"]
+    runs.setdefault(name, []).append(run)
 med = {n: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for n, rs in runs.items()}
 for n, m in med.items():
     print(f"{n:6s} median rps {m['rps']:9.0f}  p50 {m['p50_ms']:6.2f} ms  p99 {m['p99_ms']:7.2f} ms  "
           f"errors {m['errors']:.0f}  hit rate {m['hit_rate']:.3f}  ratio to local {m['rps'] / med['local']['rps']:.2f}  "
-          f"server CPU {1e6 * m['cpu_s'] / m['requests']:.0f} us/req  s3rver {m['s3rver_core']:.2f} core")
+          f"server CPU {m['cpu_us']:.0f} us/req  s3rver {m['s3rver_core']:.2f} core")
+# The machine's load moves between reps more than between neighbouring runs: the ratio within each
+# rep (runs a few seconds apart) says more than the ratio of medians.
+for n in ("s3-a", "s3-b"):
+    paired = [r["rps"] / l["rps"] for r, l in zip(runs[n], runs["local"])]
+    print(f"{n} / local per rep: {', '.join(f'{x:.2f}' for x in paired)} (median {statistics.median(paired):.2f}); "
+          f"server CPU per request local/{n}: {med['local']['cpu_us'] / med[n]['cpu_us']:.2f}")
 fb_local, fb_a, fb_b = (float(x) * 1000 for x in sys.argv[2:5])
 print(f"first byte, median over {sys.argv[6]} tiles: local {fb_local:.2f} ms, (a) cached {fb_a:.2f} ms, "
       f"(b) cold {fb_b:.2f} ms ({sys.argv[5]} of them were misses)")
