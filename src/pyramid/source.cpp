@@ -22,6 +22,8 @@
 #include "pyramid/float_rows.hpp"
 #include "pyramid/georeference.hpp"
 #include "pyramid/gunzip.hpp"
+#include "pyramid/png_reader.hpp"
+#include "pyramid/read_ahead.hpp"
 #include "pyramid/stretch_statistics.hpp"
 #include "pyramid/tiff_reader.hpp"
 
@@ -145,7 +147,10 @@ struct Source::Impl {
   std::unique_ptr<TiffReader> tiff;
   // A gzip-compressed FITS file's inflated copy, read by float_rows.
   std::unique_ptr<ScratchFile> inflated;
+  // 8-bit display rows from libvips or the PNG fast path, decoded on a thread of their own.
+  std::unique_ptr<ReadAhead> ahead;
   ~Impl() {
+    ahead.reset();  // its thread may be using the decoder
     if (region) g_object_unref(region);
   }
 };
@@ -206,6 +211,36 @@ class VipsRows final : public FloatRows {
  private:
   VImage image_;
   VipsRegion* region_ = nullptr;
+};
+
+// 8-bit display rows of a libvips image, top to bottom, for ReadAhead: the region is made on the
+// first read, on the thread that reads.
+class VipsStrip {
+ public:
+  explicit VipsStrip(VImage image) : image_(std::move(image)) {}
+  ~VipsStrip() {
+    if (region_) g_object_unref(region_);
+  }
+  VipsStrip(VipsStrip const&) = delete;
+  VipsStrip& operator=(VipsStrip const&) = delete;
+  Status read(std::uint32_t rows, unsigned char* out) {
+    if (!region_) region_ = vips_region_new(image_.get_image());
+    if (!region_) return corrupt(last_vips_error());
+    VipsRect rect{0, static_cast<int>(y_), image_.width(), static_cast<int>(rows)};
+    if (vips_region_prepare(region_, &rect) != 0) return corrupt(last_vips_error());
+    auto row_bytes = static_cast<std::size_t>(image_.width()) * static_cast<std::size_t>(image_.bands());
+    for (std::uint32_t r = 0; r < rows; ++r) {
+      auto const* src = VIPS_REGION_ADDR(region_, 0, static_cast<int>(y_ + r));
+      std::memcpy(out + r * row_bytes, src, row_bytes);
+    }
+    y_ += rows;
+    return {};
+  }
+
+ private:
+  VImage image_;
+  VipsRegion* region_ = nullptr;
+  std::uint32_t y_ = 0;
 };
 
 struct Sampled {
@@ -712,6 +747,22 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
         return src;
       }
     }
+    if (info.format == "png") {
+      // Same samples as libvips' loader gives for the files it takes (png_reader.hpp), faster.
+      auto png = std::shared_ptr<PngReader>(PngReader::open(path));
+      if (png && png->width() == info.width && png->height() == info.height &&
+          png->bands() == display.bands()) {
+        info.display_bands = png->bands();
+        auto impl = std::make_unique<Impl>();
+        impl->value_bands = info.display_bands;
+        impl->ahead = std::make_unique<ReadAhead>(
+            info.height, static_cast<std::size_t>(info.width) * png->bands(),
+            [png](std::uint32_t rows, unsigned char* out) { return png->read_rows(rows, out); });
+        auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
+        src->info_ = info;
+        return src;
+      }
+    }
     // Colour-managed to sRGB when the file carries a profile (a P3 or Adobe RGB photo would look
     // dull or garish otherwise); a profile libvips cannot use is reported and ignored.
     if (display.get_typeof(VIPS_META_ICC_NAME) != 0) {
@@ -736,8 +787,12 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
     // Unconverted 8-bit pixels are the file's own values: they are kept losslessly beside JPEG tiles.
     if (!converted) impl->value_bands = info.display_bands;
     impl->display = display;
-    impl->region = vips_region_new(display.get_image());
-    if (!impl->region) return corrupt(last_vips_error());
+    // libvips' sequential loaders decode on whichever thread asks: the read-ahead thread, which
+    // owns the region (a region belongs to the thread that uses it).
+    auto rows = std::make_shared<VipsStrip>(display);
+    impl->ahead =
+        std::make_unique<ReadAhead>(info.height, static_cast<std::size_t>(info.width) * info.display_bands,
+                                    [rows](std::uint32_t n, unsigned char* out) { return rows->read(n, out); });
     auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
     src->info_ = info;
     return src;
@@ -777,13 +832,7 @@ Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out
     }
     return {};
   }
-  VipsRect rect{0, static_cast<int>(y), static_cast<int>(info_.width), static_cast<int>(rows)};
-  if (vips_region_prepare(impl_->region, &rect) != 0) return corrupt(last_vips_error());
-  for (std::uint32_t r = 0; r < rows; ++r) {
-    auto const* src = VIPS_REGION_ADDR(impl_->region, 0, static_cast<int>(y + r));
-    std::memcpy(out + r * row_bytes, src, row_bytes);
-  }
-  return {};
+  return impl_->ahead->read(y, rows, out);
 }
 
 bool Source::has_data() const {
