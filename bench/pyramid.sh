@@ -4,6 +4,11 @@
 #
 #   bench/pyramid.sh [small|medium|large ...]     (default: medium)
 #   KINDS="rgb_strip.tif mono16.tif" bench/pyramid.sh small    (default: every kind of the size)
+#   ASTROPIXEL_BIN=build/cutout/astropixel bench/pyramid.sh     (default: build/release)
+#
+# For PNG and JPEG inputs it also prints this machine's floor (bench/floor.cpp, built here with the
+# system compiler): the fastest streamed decode Debian ships for the format, JPEG q85 encoding of
+# every tile on all cores, and the floor with and without decoding overlapped (ADR 0032).
 #
 # 16-bit and float inputs: ours fits a stretch from whole-image statistics (a first pass over the
 # data, linear 0.25/99.75 % cuts); `vips dzsave` only casts to 8 bits (no statistics pass, so less
@@ -18,25 +23,34 @@ sizes=("${@:-medium}")
 data=${BENCH_DATA:-/tmp/bench-data}
 kit=${BENCH_KIT:-$root/../shared/bench}
 runs=${RUNS:-3}
-bin=$root/build/release/astropixel
+bin=${ASTROPIXEL_BIN:-$root/build/release/astropixel}
 out=$data/astropixel-bench
 mkdir -p "$out"
 
 command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 [[ -x $bin ]] || scripts/build.sh release
+floor=$data/floor
+if [[ ! -x $floor || bench/floor.cpp -nt $floor ]]; then
+  g++ -std=c++20 -O2 -o "$floor" bench/floor.cpp -lpng -lspng -ljpeg -lturbojpeg -pthread
+fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
 for size in "${sizes[@]}"; do
-  kinds=(${KINDS:-rgb_strip.tif rgb_tiled.tif mono16.tif f32.fits})
+  kinds=(${KINDS:-rgb_strip.tif rgb_tiled.tif mono16.tif f32.fits rgb.jpg rgb.png})
   [[ $size == large ]] && kinds=(rgb_tiled.tif)
   inputs=()
   for kind in "${kinds[@]}"; do inputs+=("$data/inputs/${size}_$kind"); done
-  if [[ ! -f ${inputs[0]} ]]; then
+  missing=0
+  for input in "${inputs[@]}"; do [[ -f $input ]] || missing=1; done
+  if ((missing)); then
     /usr/bin/python3 "$kit/make-images.py" --sizes "$size" --out "$data/inputs"
   fi
   for input in "${inputs[@]}"; do
     name=$(basename "$input")
-    name=${name%.*}
-    echo "== $size/$name"
+    name=${name%.tif}
+    name=${name%.fits}
+    name=${name/./_}  # rgb.png and rgb.jpg apart
+    echo "== $size/$name (load average $(cut -d" " -f1-3 /proc/loadavg))"
     rm -rf "$out"/*
     # Each run writes fresh output; removing the previous run's output is part of the prepare step,
     # not of the timing.
@@ -50,6 +64,7 @@ r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(sys.arg
 print(f"median astropixel {r['astropixel']:.2f} s, vips dzsave {r['vips_dzsave']:.2f} s, "
       f"ratio {r['vips_dzsave'] / r['astropixel']:.2f}x")
 PY
+    case $input in *.png | *.jpg) "$floor" "$input" ;; esac
     /usr/bin/time -f "astropixel peak RSS %M KB" "$bin" tile "$input" "$out/rss.pack" --progress none 2>&1 | tail -1
     rm -f "$out/rss.pack"
   done

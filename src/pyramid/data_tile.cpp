@@ -2,6 +2,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -14,17 +15,30 @@ static_assert(std::endian::native == std::endian::little, "data tiles are little
 
 namespace {
 
-// One compression context per thread, kept between tiles: ZSTD_compress makes and frees one per
-// call, and its fresh tables cost page faults that were a tenth of a PNG build's CPU time. The
-// output is the same bytes.
-std::size_t compress_level1(std::vector<unsigned char>& out, unsigned char const* in, std::size_t size) {
+// One compression context and output buffer per thread, kept between tiles: ZSTD_compress makes
+// and frees a context per call, and a fresh output vector the size of the bound is zero-filled per
+// tile; the page faults and the filling were a tenth of a PNG build's CPU time and more of a JPEG
+// build's (ADR 0032). `out` gets the same bytes as before. Returns the size or a zstd error code.
+std::size_t compress_level1(unsigned char const* in, std::size_t size, std::vector<unsigned char>& out) {
   struct Context {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    std::vector<unsigned char> buffer;
     ~Context() { ZSTD_freeCCtx(cctx); }
   };
   thread_local Context context;
-  if (!context.cctx) return ZSTD_compress(out.data(), out.size(), in, size, 1);
-  return ZSTD_compressCCtx(context.cctx, out.data(), out.size(), in, size, 1);
+  auto& buffer = context.buffer;
+  buffer.resize(std::max(buffer.size(), ZSTD_compressBound(size)));
+  std::size_t n = context.cctx ? ZSTD_compressCCtx(context.cctx, buffer.data(), buffer.size(), in, size, 1)
+                               : ZSTD_compress(buffer.data(), buffer.size(), in, size, 1);
+  if (!ZSTD_isError(n)) out.assign(buffer.data(), buffer.data() + n);
+  return n;
+}
+
+// A per-thread scratch vector of at least `size` bytes, for planes that are wholly overwritten.
+std::vector<unsigned char>& scratch(std::size_t size) {
+  thread_local std::vector<unsigned char> bytes;
+  if (bytes.size() < size) bytes.resize(size);
+  return bytes;
 }
 
 }  // namespace
@@ -32,7 +46,7 @@ std::size_t compress_level1(std::vector<unsigned char>& out, unsigned char const
 Status encode_data_tile(float const* values, std::uint32_t width, std::uint32_t height, std::size_t stride,
                         std::vector<unsigned char>& out) {
   std::size_t n = static_cast<std::size_t>(width) * height;
-  std::vector<unsigned char> shuffled(n * 4);
+  auto& shuffled = scratch(n * 4);
   std::size_t i = 0;
   for (std::uint32_t y = 0; y < height; ++y) {
     auto const* row = values + y * stride;
@@ -42,12 +56,10 @@ Status encode_data_tile(float const* values, std::uint32_t width, std::uint32_t 
       for (int k = 0; k < 4; ++k) shuffled[static_cast<std::size_t>(k) * n + i] = b[k];
     }
   }
-  out.resize(ZSTD_compressBound(shuffled.size()));
   // zstd level 1: on shuffled noisy float32 it compresses as well as zlib level 1 (0.65 of raw)
   // at ~1.5 GB/s against ~55 MB/s, which made the data pyramid cost a build five times its time.
-  std::size_t size = compress_level1(out, shuffled.data(), shuffled.size());
-  if (ZSTD_isError(size)) return make_error(ErrorCode::internal, "Cannot compress a data tile");
-  out.resize(size);
+  if (ZSTD_isError(compress_level1(shuffled.data(), n * 4, out)))
+    return make_error(ErrorCode::internal, "Cannot compress a data tile");
   return {};
 }
 
@@ -77,11 +89,9 @@ Error corrupt_values() {
   return e;
 }
 
-Status compress(std::vector<unsigned char> const& planes, std::vector<unsigned char>& out) {
-  out.resize(ZSTD_compressBound(planes.size()));
-  std::size_t size = compress_level1(out, planes.data(), planes.size());
-  if (ZSTD_isError(size)) return make_error(ErrorCode::internal, "Cannot compress a value tile");
-  out.resize(size);
+Status compress(unsigned char const* planes, std::size_t size, std::vector<unsigned char>& out) {
+  if (ZSTD_isError(compress_level1(planes, size, out)))
+    return make_error(ErrorCode::internal, "Cannot compress a value tile");
   return {};
 }
 
@@ -90,7 +100,8 @@ template <typename Sample>
 Status encode_integers(std::uint32_t width, std::uint32_t height, int bands, int bytes, Sample const& sample,
                        std::vector<unsigned char>& out) {
   std::size_t const n = static_cast<std::size_t>(width) * height;
-  std::vector<unsigned char> planes(n * static_cast<std::size_t>(bands) * static_cast<std::size_t>(bytes));
+  std::size_t const total = n * static_cast<std::size_t>(bands) * static_cast<std::size_t>(bytes);
+  auto& planes = scratch(total);  // every byte is written below
   for (int b = 0; b < bands; ++b) {
     for (std::uint32_t y = 0; y < height; ++y) {
       std::uint32_t left = 0;
@@ -105,7 +116,7 @@ Status encode_integers(std::uint32_t width, std::uint32_t height, int bands, int
       }
     }
   }
-  return compress(planes, out);
+  return compress(planes.data(), total, out);
 }
 
 }  // namespace
