@@ -8,7 +8,7 @@
 #
 # For PNG and JPEG inputs it also prints this machine's floor (bench/floor.cpp, built here with the
 # system compiler): the fastest streamed decode Debian ships for the format, JPEG q85 encoding of
-# every tile on all cores, and the floor with and without decoding overlapped (ADR 0032).
+# every tile on all cores, and the floor with and without decoding overlapped (ADR 0033).
 #
 # 16-bit and float inputs: ours fits a stretch from whole-image statistics (a first pass over the
 # data, linear 0.25/99.75 % cuts); `vips dzsave` only casts to 8 bits (no statistics pass, so less

@@ -18,7 +18,7 @@ namespace {
 // One compression context and output buffer per thread, kept between tiles: ZSTD_compress makes
 // and frees a context per call, and a fresh output vector the size of the bound is zero-filled per
 // tile; the page faults and the filling were a tenth of a PNG build's CPU time and more of a JPEG
-// build's (ADR 0032). `out` gets the same bytes as before. Returns the size or a zstd error code.
+// build's (ADR 0033). `out` gets the same bytes as before. Returns the size or a zstd error code.
 std::size_t compress_level1(unsigned char const* in, std::size_t size, std::vector<unsigned char>& out) {
   struct Context {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();

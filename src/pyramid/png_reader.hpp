@@ -1,7 +1,7 @@
 #pragma once
 // The PNG fast path: 8-bit non-interlaced grey, grey+alpha, RGB and RGBA PNGs read row by row with
 // libspng, ~15 % faster than libpng (which libvips' loader uses) on this machine, and with no
-// pipeline around it (docs/adr/0032-pyramid-build-floors.md). It gives the file's own samples, as
+// pipeline around it (docs/adr/0033-pyramid-build-floors.md). It gives the file's own samples, as
 // libvips' loader does for these files; anything that loader would transform (palette, tRNS, 16-bit,
 // fewer than 8 bits, an ICC profile to colour-manage) goes through libvips as before.
 #include <cstdint>

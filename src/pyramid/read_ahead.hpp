@@ -2,7 +2,7 @@
 // Decoding overlapped with the rest of a build: a serial decoder (PNG's inflate, baseline JPEG's
 // Huffman decode, libvips' sequential loaders) runs on a thread of its own, one chunk of rows ahead
 // of the caller, so the strip just handed out is tiled and encoded while the next one is decoded
-// (docs/adr/0032-pyramid-build-floors.md). Memory: two chunks of at most kMaxChunkBytes each.
+// (docs/adr/0033-pyramid-build-floors.md). Memory: two chunks of at most kMaxChunkBytes each.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
