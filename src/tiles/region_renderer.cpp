@@ -11,6 +11,7 @@
 
 #include "pyramid/encoder.hpp"
 #include "pyramid/source.hpp"
+#include "tiles/jpeg_part.hpp"
 #include "tiles/resample.hpp"
 
 namespace astropixel::tiles {
@@ -75,23 +76,19 @@ std::optional<Result<Pixels>> decode_jpeg_region(pyramid::PackReader const& pack
   Pixels out;
   out.width = static_cast<int>(x1 - x0), out.height = static_cast<int>(y1 - y0), out.bands = bands;
   out.data.resize(static_cast<std::size_t>(out.width) * out.height * bands);
-  std::vector<unsigned char> px;
   for (auto const& t : tiles) {
-    px.resize(static_cast<std::size_t>(t.width) * t.height * bands);
-    // A warning (a truncated or padded stream) still decodes what is there, as vips does.
-    if (tjDecompress2(tj.get(), t.bytes.data(), t.bytes.size(), px.data(), t.width, 0, t.height,
-                      bands == 3 ? TJPF_RGB : TJPF_GRAY, 0) != 0 &&
-        tjGetErrorCode(tj.get()) != TJERR_WARNING)
-      return Result<Pixels>(failed(tjGetErrorStr2(tj.get())));
-    // The part of this tile inside [x0, x1) × [y0, y1), in level pixels.
+    // The part of this tile inside [x0, x1) × [y0, y1), in level pixels, decoded straight into place.
     auto tx = t.col * T, ty = t.row * T;
     auto ax = std::max(tx, x0), bx = std::min<std::uint32_t>(tx + t.width, x1);
     auto ay = std::max(ty, y0), by = std::min<std::uint32_t>(ty + t.height, y1);
     if (ax >= bx || ay >= by) continue;
-    for (auto y = ay; y < by; ++y) {
-      std::copy_n(px.data() + ((static_cast<std::size_t>(y - ty) * t.width) + (ax - tx)) * bands,
-                  static_cast<std::size_t>(bx - ax) * bands,
-                  out.data.data() + ((static_cast<std::size_t>(y - y0) * out.width) + (ax - x0)) * bands);
+    auto decoded = decode_jpeg_part(
+        t.bytes, bands, ax - tx, ay - ty, bx - tx, by - ty,
+        out.data.data() + ((static_cast<std::size_t>(ay - y0) * out.width) + (ax - x0)) * bands,
+        static_cast<std::size_t>(out.width) * bands);
+    if (!decoded) {
+      if (decoded.error().code == ErrorCode::unprocessable) return std::nullopt;
+      return Result<Pixels>(decoded.error());
     }
   }
   return Result<Pixels>(std::move(out));
