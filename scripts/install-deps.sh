@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libhiredis-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev prometheus-cpp-dev
-  libvips-dev libvips-tools libtiff-dev libturbojpeg0-dev libpng-dev libspng-dev libwebp-dev
+  libvips-dev libvips-tools libtiff-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libspng-dev libwebp-dev
   libcfitsio-dev libcfitsio-bin wcslib-dev libgeotiff-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers and tools used by the tests
