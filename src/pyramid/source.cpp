@@ -790,9 +790,9 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
     // libvips' sequential loaders decode on whichever thread asks: the read-ahead thread, which
     // owns the region (a region belongs to the thread that uses it).
     auto rows = std::make_shared<VipsStrip>(display);
-    impl->ahead =
-        std::make_unique<ReadAhead>(info.height, static_cast<std::size_t>(info.width) * info.display_bands,
-                                    [rows](std::uint32_t n, unsigned char* out) { return rows->read(n, out); });
+    impl->ahead = std::make_unique<ReadAhead>(
+        info.height, static_cast<std::size_t>(info.width) * info.display_bands,
+        [rows](std::uint32_t n, unsigned char* out) { return rows->read(n, out); });
     auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
     src->info_ = info;
     return src;
