@@ -51,6 +51,7 @@
 #include "storage/s3/s3_metrics.hpp"
 #include "tiles/tile_cache_metrics.hpp"
 #include "tiles/tile_directory.hpp"
+#include "tiles/tile_directory_metrics.hpp"
 #include "tiles/tile_service.hpp"
 #include "upload/upload_service.hpp"
 
@@ -276,6 +277,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   Services services(*cfg, *backends, hooks);
   services.jobs.add_metrics(metrics);
   if (auto cache = services.tiles.remote_cache()) tiles::add_tile_cache_metrics(metrics, std::move(cache));
+  tiles::add_tile_directory_metrics(metrics, services.tiles);
 
   http::Router router;
   add_routes(router, *cfg, services, *backends, metrics);

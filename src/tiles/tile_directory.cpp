@@ -25,24 +25,45 @@ Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_pack(std::strin
   return pyramid::PackReader::open_remote(read, info->size, remote_cache_, key);
 }
 
-std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) const {
+std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(id);
-  if (it == slots_.end() || !it->second.entry) return nullptr;
-  if (std::chrono::steady_clock::now() - it->second.loaded > ttl_) return nullptr;
-  return it->second.entry;
+  if (it == slots_.end()) return nullptr;
+  auto& slot = it->second;
+  recent_.splice(recent_.begin(), recent_, slot.recent);
+  auto age = now_() - slot.loaded;
+  if (age <= ttl_) return slot.entry;
+  // Expired. One caller refreshes; the requests arriving meanwhile (many per dataset and second
+  // under load) keep the entry they had instead of each asking the database. Bounded: a refresh that
+  // takes longer than another TTL (a stuck database) stops serving the stale entry.
+  if (!slot.refreshing) {
+    slot.refreshing = true;
+    return nullptr;
+  }
+  return age <= 2 * ttl_ ? slot.entry : nullptr;
 }
 
 Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& id) {
+  auto loaded = lookup(id);
+  if (!loaded) {
+    // The stale entry stays (or was dropped by invalidate): let the next caller try again.
+    std::lock_guard lock(mutex_);
+    if (auto it = slots_.find(id); it != slots_.end()) it->second.refreshing = false;
+  }
+  return loaded;
+}
+
+Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const& id) {
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
+  loads_.fetch_add(1, std::memory_order_relaxed);
   auto row = datasets::store::published_pyramid(**conn, id);
   if (!row && row.error().code != ErrorCode::not_found) return row.error();
   if (!row || row->version == 0) {
     invalidate(id);
     return make_error(ErrorCode::not_found, !row ? "Dataset not found" : "The dataset has no tiles yet");
   }
-  auto now = std::chrono::steady_clock::now();
+  auto now = now_();
   auto entry = std::make_shared<Published>();
   entry->dataset_id = id;
   entry->owned = row->owned;
@@ -52,11 +73,12 @@ Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& 
     // Same version as cached: keep the open pack.
     std::lock_guard lock(mutex_);
     auto it = slots_.find(id);
-    if (it != slots_.end() && it->second.entry && it->second.entry->version == entry->version) {
+    if (it != slots_.end() && it->second.entry->version == entry->version) {
       entry->pack = it->second.entry->pack;
     }
   }
   if (!entry->pack) {
+    pack_opens_.fetch_add(1, std::memory_order_relaxed);
     auto pack = open_pack(key);
     if (!pack) {
       // Published a moment ago and replaced since: the caller may retry with a fresh row.
@@ -67,14 +89,39 @@ Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& 
     entry->pack = std::shared_ptr<pyramid::PackReader const>(std::move(*pack));
   }
   std::lock_guard lock(mutex_);
-  if (slots_.size() >= max_entries_) slots_.erase(slots_.begin());
-  slots_[id] = {entry, now};
+  if (auto it = slots_.find(id); it != slots_.end()) {
+    // A reload replaces its own slot and evicts nothing.
+    it->second.entry = entry;
+    it->second.loaded = now;
+    it->second.refreshing = false;
+    recent_.splice(recent_.begin(), recent_, it->second.recent);
+  } else {
+    if (slots_.size() >= max_entries_) {
+      // The least recently used goes; responses still holding it keep its pack mapped until sent.
+      slots_.erase(recent_.back());
+      recent_.pop_back();
+      evictions_.fetch_add(1, std::memory_order_relaxed);
+    }
+    recent_.push_front(id);
+    slots_.emplace(id, Slot{entry, now, false, recent_.begin()});
+  }
   return std::shared_ptr<Published const>(entry);
 }
 
 void TileDirectory::invalidate(std::string const& id) {
   std::lock_guard lock(mutex_);
-  slots_.erase(id);
+  auto it = slots_.find(id);
+  if (it == slots_.end()) return;
+  recent_.erase(it->second.recent);
+  slots_.erase(it);
+}
+
+TileDirectory::Stats TileDirectory::stats() const {
+  Stats s{loads_.load(std::memory_order_relaxed), pack_opens_.load(std::memory_order_relaxed),
+          evictions_.load(std::memory_order_relaxed), 0};
+  std::lock_guard lock(mutex_);
+  s.entries = slots_.size();
+  return s;
 }
 
 }  // namespace astropixel::tiles
