@@ -1,6 +1,7 @@
 #pragma once
 // Database calls, hashing and file work block; they run here, off the I/O threads, so one slow
 // query never stalls other connections.
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -22,7 +23,11 @@ class BlockingPool {
  public:
   // `max_waiting`: how many tasks try_run lets queue behind the busy threads before it refuses.
   explicit BlockingPool(std::size_t threads, std::size_t max_waiting = 0)
-      : pool_(threads), limit_(threads + max_waiting) {}
+      : pool_(threads), limit_((threads + max_waiting) * kSlot) {}
+
+  // try_run's weights: a task of weight kSlot takes one of the `threads + max_waiting` places; a
+  // lighter one a fraction of a place.
+  static constexpr std::size_t kSlot = 64;
   ~BlockingPool() { pool_.join(); }
 
   // Runs `f` on a pool thread and resumes the calling coroutine with its result (or exception).
@@ -85,24 +90,32 @@ class BlockingPool {
   // thread is busy and `max_waiting` tasks already wait, it answers unavailable (Retry-After 1) at
   // once. An unbounded queue would only turn a flood into memory and into latency for everyone,
   // honest callers included; a quick 503 lets them retry when the pool has room.
+  //
+  // `weight` (kSlot: one place) lets cheap tasks share a place: the queue is bounded by the work
+  // waiting rather than by the number of tasks, so a viewer's many tile-sized renders are not
+  // refused where a few large ones would be. An idle pool admits a task of any weight.
   template <class F>
-  boost::asio::awaitable<std::invoke_result_t<F&>> try_run(F& f) {
+  boost::asio::awaitable<std::invoke_result_t<F&>> try_run(F& f, std::size_t weight = kSlot) {
     static_assert(std::is_constructible_v<std::invoke_result_t<F&>, Error>,
                   "try_run's task returns a Result");
-    if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= limit_) {
-      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    weight = std::max<std::size_t>(weight, 1);
+    if (auto before = in_flight_.fetch_add(weight, std::memory_order_relaxed);
+        before != 0 && before + weight > limit_) {
+      in_flight_.fetch_sub(weight, std::memory_order_relaxed);
       Error busy = make_error(ErrorCode::unavailable, "Busy", "Too many requests of this kind are running");
       busy.retry_after_s = 1;
       co_return busy;
     }
     struct Leave {
       std::atomic<std::size_t>& n;
-      ~Leave() { n.fetch_sub(1, std::memory_order_relaxed); }
-    } leave{in_flight_};
+      std::size_t weight;
+      ~Leave() { n.fetch_sub(weight, std::memory_order_relaxed); }
+    } leave{in_flight_, weight};
     co_return co_await run(f);
   }
 
-  // Tasks started through try_run and not yet finished (running or waiting).
+  // The weight of the tasks started through try_run and not yet finished (running or waiting), in
+  // kSlot units: kSlot per full-weight task.
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
 
   void join() { pool_.join(); }

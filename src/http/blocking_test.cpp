@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,7 +46,7 @@ TEST(BlockingPool, TryRunRefusesPastItsThreadsAndWaitingSlots) {
   ASSERT_FALSE(results[0]);
   EXPECT_EQ(results[0].error().code, ErrorCode::unavailable);
   EXPECT_EQ(results[0].error().retry_after_s, 1);
-  EXPECT_EQ(pool.in_flight(), 2u);
+  EXPECT_EQ(pool.in_flight(), 2 * BlockingPool::kSlot);
 
   release_promise.set_value();
   for (int i = 0; i < 100 && results.size() < 3; ++i) io.run_one_for(std::chrono::milliseconds(100));
@@ -59,6 +60,50 @@ TEST(BlockingPool, TryRunRefusesPastItsThreadsAndWaitingSlots) {
   for (int i = 0; i < 100 && results.size() < 4; ++i) io.run_one_for(std::chrono::milliseconds(100));
   ASSERT_EQ(results.size(), 4u);
   EXPECT_TRUE(results[3] && *results[3] == 8);
+}
+
+// Weights: light tasks share a place, so more of them wait than places; a heavy task takes more than
+// one; an idle pool admits even a task heavier than all its places.
+TEST(BlockingPool, TryRunBoundsTheWeightWaitingNotTheNumberOfTasks) {
+  BlockingPool pool(1, 1);  // two places
+  std::promise<void> release_promise;
+  std::shared_future<void> release = release_promise.get_future().share();
+  std::latch running(1);
+  asio::io_context io;
+  auto keep = asio::make_work_guard(io);
+  std::vector<Result<int>> results;
+  std::atomic<int> started = 0;
+  auto held = [&] {
+    if (started++ == 0) running.count_down();
+    release.wait();
+    return Result<int>(7);
+  };
+  auto spawn = [&](auto& f, std::size_t weight) {
+    asio::co_spawn(
+        io, [&, weight]() -> asio::awaitable<void> { results.push_back(co_await pool.try_run(f, weight)); },
+        asio::detached);
+  };
+  auto const eighth = BlockingPool::kSlot / 8;
+  for (int i = 0; i < 16; ++i) spawn(held, eighth);  // sixteen eighths fill both places
+  spawn(held, eighth);                               // refused
+  spawn(held, BlockingPool::kSlot);                  // refused
+  io.poll();
+  running.wait();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_FALSE(results[0]);
+  EXPECT_FALSE(results[1]);
+  EXPECT_EQ(pool.in_flight(), 2 * BlockingPool::kSlot);
+  release_promise.set_value();
+  for (int i = 0; i < 200 && results.size() < 18; ++i) io.run_one_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(results.size(), 18u);
+  for (std::size_t i = 2; i < results.size(); ++i) EXPECT_TRUE(results[i] && *results[i] == 7);
+  EXPECT_EQ(pool.in_flight(), 0u);
+
+  auto quick = [] { return Result<int>(8); };
+  spawn(quick, 5 * BlockingPool::kSlot);  // heavier than the pool, but the pool is idle
+  for (int i = 0; i < 100 && results.size() < 19; ++i) io.run_one_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(results.size(), 19u);
+  EXPECT_TRUE(results[18] && *results[18] == 8);
 }
 
 // A caller resumes as soon as its own task is done, not when the tasks queued behind it are: with

@@ -108,9 +108,7 @@ Result<Rendered> encode(Pixels const& px, std::string_view format) {
 
 }  // namespace
 
-Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageRequest const& req) {
-  pyramid::init_image_library();
-  auto const& g = pack.geometry();
+RegionPlan plan_region(pyramid::Geometry const& g, iiif::ImageRequest const& req) {
   // The coarsest level whose region is still at least the output size: each level up halves.
   int level = g.max_level();
   std::uint64_t scale = 1;
@@ -129,11 +127,31 @@ Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageReque
   }
   double const s = static_cast<double>(scale);
   auto lw = g.level_width(level), lh = g.level_height(level);
-  auto x0 = static_cast<std::uint32_t>(std::floor(req.x / s));
-  auto y0 = static_cast<std::uint32_t>(std::floor(req.y / s));
-  auto x1 = std::min<std::uint32_t>(lw, static_cast<std::uint32_t>(std::ceil((req.x + req.w) / s)));
-  auto y1 = std::min<std::uint32_t>(lh, static_cast<std::uint32_t>(std::ceil((req.y + req.h) / s)));
-  x1 = std::max(x1, x0 + 1), y1 = std::max(y1, y0 + 1);
+  RegionPlan p;
+  p.level = level;
+  p.x0 = static_cast<std::uint32_t>(std::floor(req.x / s));
+  p.y0 = static_cast<std::uint32_t>(std::floor(req.y / s));
+  p.x1 = std::min<std::uint32_t>(lw, static_cast<std::uint32_t>(std::ceil((req.x + req.w) / s)));
+  p.y1 = std::min<std::uint32_t>(lh, static_cast<std::uint32_t>(std::ceil((req.y + req.h) / s)));
+  p.x1 = std::max(p.x1, p.x0 + 1), p.y1 = std::max(p.y1, p.y0 + 1);
+  return p;
+}
+
+std::uint64_t render_pixels(pyramid::Geometry const& g, iiif::ImageRequest const& req) {
+  auto p = plan_region(g, req);
+  std::uint64_t const T = g.tile_size();
+  std::uint64_t const tiles = std::uint64_t{(p.x1 - 1) / g.tile_size() - p.x0 / g.tile_size() + 1} *
+                              ((p.y1 - 1) / g.tile_size() - p.y0 / g.tile_size() + 1);
+  std::uint64_t out = std::uint64_t{req.width} * req.height;
+  // An arbitrary angle draws the rotated bounding box: up to twice the answer's pixels.
+  if (!req.right_angle()) out *= 2;
+  return tiles * T * T + out;
+}
+
+Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageRequest const& req) {
+  pyramid::init_image_library();
+  auto const& g = pack.geometry();
+  auto const [level, x0, y0, x1, y1] = plan_region(g, req);
   auto T = g.tile_size();
   auto c0 = x0 / T, c1 = (x1 - 1) / T, r0 = y0 / T, r1 = (y1 - 1) / T;
   // The direct path holds the decoded region, its rows resampled (2 bytes a sample, resample.hpp) and

@@ -8,6 +8,7 @@
 // answer at 45 degrees; with its alpha band and the encoder's copies one render holds under about
 // 150 MB. How many
 // render at once is the caller's to bound (tiles::TileService).
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,18 @@ struct Rendered {
   std::vector<unsigned char> bytes;
   std::string content_type;
 };
+
+// What drawing a request reads: a pyramid level and the part [x0, x1) × [y0, y1) of it, in that
+// level's pixels.
+struct RegionPlan {
+  int level = 0;
+  std::uint32_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+RegionPlan plan_region(pyramid::Geometry const& g, iiif::ImageRequest const& req);
+
+// The pixels a render of `req` decodes (whole tiles) and draws: its cost, which the render pool
+// weighs it by (tiles::TileService).
+std::uint64_t render_pixels(pyramid::Geometry const& g, iiif::ImageRequest const& req);
 
 // Blocking (decodes and encodes; tile reads may be ranged GETs): run off the I/O threads.
 // Errors: not_found (a tile is missing), unavailable, internal (decode or encode failed).

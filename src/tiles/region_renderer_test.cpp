@@ -11,6 +11,7 @@
 #include "pyramid/pack.hpp"
 #include "pyramid/source.hpp"
 #include "tiles/iiif.hpp"
+#include "tiles/tile_service.hpp"
 
 namespace astropixel::tiles {
 namespace {
@@ -131,6 +132,33 @@ TEST(RegionRenderer, PngTilesTakeTheVipsPath) {
   Fixture f(3, pyramid::TileFormat::png);
   EXPECT_LT(f.error("100,50,700,600", "350,", 100, 50, 700, 600), 3.0);
   EXPECT_LT(f.error("600,400,400,300", "400,", 600, 400, 400, 300), 3.0);
+}
+
+// The render pool weighs a render by the whole tiles it decodes plus the pixels it draws.
+TEST(RegionRenderer, ACostIsTheTilesReadAndThePixelsDrawn) {
+  Fixture f(3, pyramid::TileFormat::jpeg);
+  auto const& g = f.pack->geometry();
+  ASSERT_EQ(g.tile_size(), 256u);
+  auto req = [](std::string_view region, std::string_view size, std::string_view rotation = "0") {
+    return iiif::parse_image_request(1000, 700, iiif::kLimits, region, size, rotation, "default", "jpg")
+        .value();
+  };
+  // 1000x700 at 500 wide: the level of half size, 500x350, is 2x2 tiles.
+  EXPECT_EQ(plan_region(g, req("full", "500,")).level, g.max_level() - 1);
+  EXPECT_EQ(render_pixels(g, req("full", "500,")), 4u * 256 * 256 + 500 * 350);
+  // One tile's worth at full resolution, inside one tile.
+  EXPECT_EQ(render_pixels(g, req("10,10,200,200", "200,")), 256u * 256 + 200 * 200);
+  // An arbitrary angle draws the bounding box: counted twice the answer.
+  EXPECT_EQ(render_pixels(g, req("10,10,200,200", "200,", "30")), 256u * 256 + 2 * 200 * 200);
+}
+
+// A megapixel takes one place of the render pool's queue; a tile an eighth; the largest four.
+TEST(RegionRenderer, WeightsInTheRenderPool) {
+  auto const slot = http::BlockingPool::kSlot;
+  EXPECT_EQ(render_weight(256 * 256 * 2), slot / 8);
+  EXPECT_EQ(render_weight(1u << 20), slot);
+  EXPECT_EQ(render_weight(3u << 19), slot * 3 / 2);
+  EXPECT_EQ(render_weight(20u << 20), 4 * slot);
 }
 
 }  // namespace

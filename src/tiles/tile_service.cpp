@@ -59,6 +59,17 @@ Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
 
 }  // namespace
 
+std::size_t render_weight(std::uint64_t pixels) {
+  // A megapixel (a 1024² answer from its level, the usual large request) takes one place of the
+  // render pool; a tile-sized render (a viewer asking for tiles in another format) an eighth, so a
+  // few viewers' tiles are drawn where a few large renders would fill the queue; the largest four
+  // places, so no single render shuts the pool (an idle pool admits it anyway).
+  constexpr std::uint64_t kPixelsPerPlace = 1u << 20;
+  auto const slot = http::BlockingPool::kSlot;
+  return static_cast<std::size_t>(
+      std::clamp<std::uint64_t>(pixels * slot / kPixelsPerPlace, slot / 8, 4 * slot));
+}
+
 std::size_t default_render_threads() {
   return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
 }
@@ -157,7 +168,7 @@ http::asio::awaitable<Result<http::Response>> TileService::region(http::Request 
   if (!hit) {
     auto const* pack = &v.pack();
     auto draw = [pack, &image] { return render_region(*pack, image); };
-    auto drawn = co_await renders_->try_run(draw);
+    auto drawn = co_await renders_->try_run(draw, render_weight(render_pixels(pack->geometry(), image)));
     if (!drawn) co_return drawn.error();
     hit = std::make_shared<Rendered const>(std::move(*drawn));
     cache_->put(key, hit);

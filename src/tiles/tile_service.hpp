@@ -36,6 +36,10 @@ Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principa
 // ~150 MB, and hardware_concurrency() sees the host's cores, not a container's CPU quota).
 std::size_t default_render_threads();
 
+// How much of the render pool's queue a render of `pixels` (tiles::render_pixels) takes, in
+// http::BlockingPool weight units: a megapixel one place, at least an eighth, at most four.
+std::size_t render_weight(std::uint64_t pixels);
+
 class TileService {
  public:
   // `renders` draws IIIF regions (see region()); the caller owns it so that it can be joined
