@@ -5,7 +5,8 @@
 #   hot   one dataset's tiles only (the baseline),
 #   warm  all N datasets, page cache and the server's directory warm,
 #   cold  all N datasets after `echo 1 > /proc/sys/vm/drop_caches` and a fresh server process.
-# Prints per variant the median of REPS runs: requests/s, p50, p99, errors, and the server's RSS,
+# Prints per variant the median of REPS runs: requests/s, p50, p99, errors, and the server's RSS
+# (its own memory, and pages of mapped packs),
 # open descriptors, mappings, and directory loads (database lookups) and pack opens per tile request
 # (from /metrics). Also what creating the datasets cost. Needs wrk, python3 with numpy and PIL.
 #   bench/many.sh [N]          N = datasets (default 1000)
@@ -128,10 +129,12 @@ run() {  # variant paths
     awk '/^RESULT/')
   loads1=$(metric astropixel_tile_directory_loads_total)
   opens1=$(metric astropixel_tile_directory_pack_opens_total)
-  local requests rss
+  local requests anon file
   requests=$(sed 's/.*requests=//' <<<"$line")
-  rss=$(awk '/^VmRSS/{print $2}' "/proc/$server/status")
-  echo "$1 ${line#RESULT } rss_mb=$((rss / 1024)) fds=$(ls "/proc/$server/fd" | wc -l)" \
+  # RSS in two parts: the process's own memory, and pages of mapped packs (page cache, reclaimable).
+  anon=$(awk '/^RssAnon/{print $2}' "/proc/$server/status")
+  file=$(awk '/^RssFile/{print $2}' "/proc/$server/status")
+  echo "$1 ${line#RESULT } anon_mb=$((anon / 1024)) mapped_mb=$((file / 1024)) fds=$(ls "/proc/$server/fd" | wc -l)" \
     "maps=$(wc -l <"/proc/$server/maps") loads_per_req=$(/usr/bin/python3 -c "print(f'{($loads1-$loads0)/max($requests,1):.4f}')")" \
     "opens_per_req=$(/usr/bin/python3 -c "print(f'{($opens1-$opens0)/max($requests,1):.4f}')")" | tee -a "$results"
 }
@@ -163,6 +166,6 @@ for line in open(sys.argv[1]):
 for n, rs in runs.items():
     m = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
     print(f"{n:5s} median rps {m['rps']:7.0f}  p50 {m['p50_ms']:6.2f} ms  p99 {m['p99_ms']:7.2f} ms  errors {m['errors']:.0f}"
-          f"  rss {m['rss_mb']:.0f} MB  fds {m['fds']:.0f}  maps {m['maps']:.0f}"
+          f"  rss anon {m['anon_mb']:.0f} MB + mapped {m['mapped_mb']:.0f} MB  fds {m['fds']:.0f}  maps {m['maps']:.0f}"
           f"  loads/req {m['loads_per_req']:.4f}  opens/req {m['opens_per_req']:.4f}")
 PY

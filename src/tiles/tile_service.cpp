@@ -9,6 +9,7 @@
 #include "http/range.hpp"
 #include "pyramid/hips_layout.hpp"
 #include "tiles/hips_archive.hpp"
+#include "tiles/page_residency.hpp"
 #include "tiles/region_renderer.hpp"
 
 namespace astropixel::tiles {
@@ -124,6 +125,14 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
     // The pack stays mapped while the directory entry lives; the response holds the entry.
     auto bytes = pack.tile_bytes(at.level, at.col, at.row);
     if (!bytes) co_return bytes.error();
+    if (!resident(*bytes)) {
+      // Not in the page cache: read it in here, off the I/O thread, rather than in the socket write.
+      auto read_in = [span = *bytes] {
+        fault_in(span);
+        return 0;
+      };
+      co_await blocking_.run(read_in);
+    }
     res.shared = http::SharedBytes{v.entry, std::string_view(bytes->data(), bytes->size())};
     co_return res;
   }

@@ -1,0 +1,17 @@
+#pragma once
+// Whether bytes of a mapped pack are in memory, and reading them in. A tile of a mapped pack is
+// written to the socket straight from the mapping; when its pages are not in the page cache the
+// page fault inside that write reads the disk on an I/O thread, stalling every connection of the
+// thread (bench/many.sh, cold variant). The tile path asks first and faults such tiles in on the
+// blocking pool.
+#include <span>
+
+namespace astropixel::tiles {
+
+// True when every page of `bytes` (inside a mapping) is in memory, or when the kernel cannot say
+// (then the caller goes ahead as before). One mincore call, no I/O.
+bool resident(std::span<char const> bytes);
+// Touches one byte per page of `bytes`, reading them in (blocking).
+void fault_in(std::span<char const> bytes);
+
+}  // namespace astropixel::tiles
