@@ -124,9 +124,16 @@ run() {  # variant paths
   local loads0 opens0 loads1 opens1
   loads0=$(metric astropixel_tile_directory_loads_total)
   opens0=$(metric astropixel_tile_directory_pack_opens_total)
-  local line
-  line=$(wrk -t2 -c"$conns" -d"${duration}s" --latency -s bench/tile-requests.lua "http://127.0.0.1:$port" -- "$2" "$token" |
-    awk '/^RESULT/')
+  local line fds maps
+  wrk -t2 -c"$conns" -d"${duration}s" --latency -s bench/tile-requests.lua "http://127.0.0.1:$port" -- "$2" "$token" \
+    >"$work/wrk.out" &
+  local load=$!
+  # Descriptors and mappings while the load runs (afterwards its connections are gone).
+  sleep $((duration / 2))
+  fds=$(ls "/proc/$server/fd" | wc -l)
+  maps=$(wc -l <"/proc/$server/maps")
+  wait $load
+  line=$(awk '/^RESULT/' "$work/wrk.out")
   loads1=$(metric astropixel_tile_directory_loads_total)
   opens1=$(metric astropixel_tile_directory_pack_opens_total)
   local requests anon file
@@ -134,8 +141,8 @@ run() {  # variant paths
   # RSS in two parts: the process's own memory, and pages of mapped packs (page cache, reclaimable).
   anon=$(awk '/^RssAnon/{print $2}' "/proc/$server/status")
   file=$(awk '/^RssFile/{print $2}' "/proc/$server/status")
-  echo "$1 ${line#RESULT } anon_mb=$((anon / 1024)) mapped_mb=$((file / 1024)) fds=$(ls "/proc/$server/fd" | wc -l)" \
-    "maps=$(wc -l <"/proc/$server/maps") loads_per_req=$(/usr/bin/python3 -c "print(f'{($loads1-$loads0)/max($requests,1):.4f}')")" \
+  echo "$1 ${line#RESULT } anon_mb=$((anon / 1024)) mapped_mb=$((file / 1024)) fds=$fds" \
+    "maps=$maps loads_per_req=$(/usr/bin/python3 -c "print(f'{($loads1-$loads0)/max($requests,1):.4f}')")" \
     "opens_per_req=$(/usr/bin/python3 -c "print(f'{($opens1-$opens0)/max($requests,1):.4f}')")" | tee -a "$results"
 }
 results=$work/results.txt
