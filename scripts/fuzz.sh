@@ -26,8 +26,8 @@ build range_fuzz src/http/range_fuzz.cpp src/http/range.cpp
 build upload_metadata_fuzz src/upload/upload_metadata_fuzz.cpp src/upload/upload_metadata.cpp
 build multipart_fuzz src/upload/multipart_fuzz.cpp src/upload/multipart.cpp
 build tokens_fuzz src/auth/tokens_fuzz.cpp src/auth/tokens.cpp
-build pack_fuzz src/pyramid/pack_fuzz.cpp src/pyramid/pack.cpp src/pyramid/geometry.cpp src/pyramid/data_tile.cpp \
-  src/pyramid/stretch.cpp src/pyramid/stretch_colormap.cpp -lzstd
+build pack_fuzz src/pyramid/pack_fuzz.cpp src/pyramid/pack.cpp src/pyramid/tile_cache.cpp src/pyramid/geometry.cpp \
+  src/pyramid/data_tile.cpp src/pyramid/stretch.cpp src/pyramid/stretch_colormap.cpp -lzstd
 build fits_layout_fuzz src/pyramid/fits_layout_fuzz.cpp src/pyramid/fits_layout.cpp
 build ds9_region_fuzz src/annotations/ds9_region_fuzz.cpp src/annotations/ds9_region.cpp \
   src/annotations/region_import.cpp src/annotations/image_wcs.cpp src/annotations/sky_frame.cpp \
