@@ -29,16 +29,20 @@ Taps triangle_taps(int in, int out) {
     if (sum <= 0) {  // centre beyond the last pixel (can only happen by rounding): take the nearest
       w[std::clamp(static_cast<int>(std::lround(centre)) - first, 0, t.per - 1)] = 1, sum = 1;
     }
-    // Rounded to fixed point, the rounding's remainder given to the heaviest tap: the weights sum
-    // to exactly one, so flat areas stay flat.
+    // Rounded to fixed point through the running sum: each weight is the step between two rounded
+    // partial sums, so the weights sum to exactly one (flat areas stay flat) and none is negative
+    // (a sum of positive weights never leaves 0..255), however many taps share the rounding. (The
+    // remainder given to the heaviest tap went negative when a reduction by thousands spread it
+    // over thousands of taps of a few units each.)
     std::int16_t* q = &t.weight[static_cast<std::size_t>(o) * t.per];
-    int total = 0, heaviest = 0;
+    double running = 0;
+    long before = 0;
     for (int k = 0; k < t.per; ++k) {
-      q[k] = static_cast<std::int16_t>(std::lround(w[k] / sum * Taps::kOne));
-      total += q[k];
-      if (q[k] > q[heaviest]) heaviest = k;
+      running += w[k] / sum;
+      long const after = k + 1 == t.per ? Taps::kOne : std::lround(running * Taps::kOne);
+      q[k] = static_cast<std::int16_t>(after - before);
+      before = after;
     }
-    q[heaviest] = static_cast<std::int16_t>(q[heaviest] + Taps::kOne - total);
   }
   return t;
 }
