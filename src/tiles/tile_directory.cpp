@@ -54,6 +54,11 @@ Result<std::shared_ptr<Published const>> TileDirectory::load(std::string const& 
 }
 
 Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const& id) {
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    generation = generation_;
+  }
   auto conn = pool_.acquire();
   if (!conn) return conn.error();
   loads_.fetch_add(1, std::memory_order_relaxed);
@@ -89,6 +94,10 @@ Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const
     entry->pack = std::shared_ptr<pyramid::PackReader const>(std::move(*pack));
   }
   std::lock_guard lock(mutex_);
+  // This process changed some dataset while the row was read: the row may be from before the change
+  // (a dataset just made private read as public). This caller, whose request came first, gets it;
+  // it is not kept, so the next request reads the row again.
+  if (generation != generation_) return std::shared_ptr<Published const>(entry);
   if (auto it = slots_.find(id); it != slots_.end()) {
     // A reload replaces its own slot and evicts nothing.
     it->second.entry = entry;
@@ -110,6 +119,7 @@ Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const
 
 void TileDirectory::invalidate(std::string const& id) {
   std::lock_guard lock(mutex_);
+  ++generation_;
   auto it = slots_.find(id);
   if (it == slots_.end()) return;
   recent_.erase(it->second.recent);

@@ -2,7 +2,7 @@
 // The read path's view of published pyramids: for a dataset id, who may see it, which pyramid
 // version is live, and that pyramid's pack (mapped when local, read by range from an object store). Entries
 // are cached for a short time (and dropped at once when this process changes a dataset) so a tile request
-// needs no database round trip; another instance's change shows within the TTL.
+// needs no database round trip; another instance's change shows within twice the TTL (peek).
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -80,6 +80,7 @@ class TileDirectory {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::list<std::string> recent_;  // most recently used first
+  std::uint64_t generation_ = 0;   // invalidations so far: a load that saw one meanwhile keeps nothing
   std::atomic<std::uint64_t> loads_{0}, pack_opens_{0}, evictions_{0};
 };
 

@@ -77,6 +77,33 @@ class TileDirectoryTest : public ::testing::Test {
   std::chrono::steady_clock::time_point now_{};
 };
 
+// This instance makes a dataset private while a load has read it as public: the load's answer goes
+// to its own (earlier) request only, and is not kept for the next ones. The clock, read by the load
+// between its database query and keeping the entry, is where the change is made.
+TEST_F(TileDirectoryTest, ALoadRacingAChangeMadeHereKeepsNothing) {
+  add("a", auth::Visibility::public_);
+  TileDirectory* directory = nullptr;
+  bool change = false;
+  TileDirectory d(*pool_, *blobs_, 1000ms, 16, nullptr, [&] {
+    if (change) {
+      change = false;
+      set_visibility("a", "private");
+      directory->invalidate("a");
+    }
+    return now_;
+  });
+  directory = &d;
+  change = true;
+  auto raced = d.load("a");
+  ASSERT_TRUE(raced);
+  EXPECT_EQ((*raced)->owned.visibility, auth::Visibility::public_);
+  EXPECT_EQ(d.peek("a"), nullptr);  // not kept: the next request reads the row again
+  auto next = d.load("a");
+  ASSERT_TRUE(next);
+  EXPECT_EQ((*next)->owned.visibility, auth::Visibility::private_);
+  EXPECT_EQ(d.peek("a"), *next);
+}
+
 TEST_F(TileDirectoryTest, KeepsTheMostRecentlyUsedWithinItsSize) {
   for (auto id : {"a", "b", "c"}) add(id);
   auto dir = make(2);
