@@ -21,7 +21,7 @@ namespace astropixel::http {
 
 class BlockingPool {
  public:
-  // `max_waiting`: how many tasks try_run lets queue behind the busy threads before it refuses.
+  // `max_waiting`: how many places (one per task of the default weight) try_run lets queue.
   explicit BlockingPool(std::size_t threads, std::size_t max_waiting = 0)
       : pool_(threads), limit_((threads + max_waiting) * kSlot) {}
 
@@ -87,7 +87,7 @@ class BlockingPool {
   }
 
   // As run, for work whose cost is the caller's to choose (a render, a password hash): when every
-  // thread is busy and `max_waiting` tasks already wait, it answers unavailable (Retry-After 1) at
+  // thread is busy and tasks fill the `max_waiting` places, it answers unavailable (Retry-After 1) at
   // once. An unbounded queue would only turn a flood into memory and into latency for everyone,
   // honest callers included; a quick 503 lets them retry when the pool has room.
   //

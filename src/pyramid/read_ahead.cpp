@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "core/error_catalogue.hpp"
 
@@ -39,8 +40,14 @@ void ReadAhead::run(std::uint32_t chunk_rows) {
     }
     Chunk chunk;
     chunk.rows = std::min(chunk_rows, height_ - y);
-    buffer.resize(row_bytes_ * chunk.rows);
-    chunk.status = decode_(chunk.rows, buffer.data());
+    // An exception must not leave this thread (std::terminate): it becomes the chunk's error, which
+    // the reader reports as the build's.
+    try {
+      buffer.resize(row_bytes_ * chunk.rows);
+      chunk.status = decode_(chunk.rows, buffer.data());
+    } catch (std::exception const& e) {
+      chunk.status = make_error(ErrorCode::internal, "The image could not be decoded", e.what());
+    }
     chunk.bytes = std::move(buffer);
     bool const failed = !chunk.status;
     {

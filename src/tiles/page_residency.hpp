@@ -9,7 +9,10 @@
 namespace astropixel::tiles {
 
 // True when every page of `bytes` (inside a mapping) is in memory, or when the kernel cannot say
-// (then the caller goes ahead as before). One mincore call, no I/O.
+// (then the caller goes ahead as before). One mincore call, no I/O. Since Linux 5.0 mincore reports
+// a file's pages truthfully only to a process that owns the file or may write it; packs under
+// another uid or on a read-only volume read as resident, and their cold tiles fault in the socket
+// write as before.
 bool resident(std::span<char const> bytes);
 // Touches one byte per page of `bytes`, reading them in (blocking).
 void fault_in(std::span<char const> bytes);

@@ -61,10 +61,11 @@ Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
 }  // namespace
 
 std::size_t render_weight(std::uint64_t pixels) {
-  // A megapixel (a 1024² answer from its level, the usual large request) takes one place of the
-  // render pool; a tile-sized render (a viewer asking for tiles in another format) an eighth, so a
-  // few viewers' tiles are drawn where a few large renders would fill the queue; the largest four
-  // places, so no single render shuts the pool (an idle pool admits it anyway).
+  // A megapixel, of tiles decoded and pixels drawn, takes one place of the render pool (a 1024²
+  // answer from its level, the usual large request, about 2.6); a tile-sized render (a viewer asking
+  // for tiles in another format) an eighth, so a few viewers' tiles are drawn where a few large
+  // renders would fill the queue; the largest four places, so no single render shuts the pool (an
+  // idle pool admits it anyway).
   constexpr std::uint64_t kPixelsPerPlace = 1u << 20;
   auto const slot = http::BlockingPool::kSlot;
   return static_cast<std::size_t>(
