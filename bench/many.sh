@@ -63,6 +63,9 @@ stop_server() {
 completed() {
   /usr/bin/python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT count(*) FROM datasets WHERE status=\"completed\"").fetchone()[0])' "$DATA_DIR/astropixel.db"
 }
+failed() {  # builds that ended badly: the wait for all to complete would never end
+  /usr/bin/python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("SELECT count(*) FROM datasets WHERE status=\"failed\"").fetchone()[0])' "$DATA_DIR/astropixel.db"
+}
 
 if [[ ${KEEP:-0} != 1 || ! -f $work/create.txt ]]; then
   rm -rf "$work"
@@ -89,7 +92,10 @@ PY
   t0=$(date +%s.%N)
   "$bin" import "$work/images" --owner bench >"$work/import.log"
   t1=$(date +%s.%N)
-  until [[ $(completed) -ge $n ]]; do sleep 1; done
+  until [[ $(completed) -ge $n ]]; do
+    [[ $(failed) -eq 0 ]] || { echo "many.sh: $(failed) builds failed (see $work/*.log)" >&2; exit 1; }
+    sleep 1
+  done
   t2=$(date +%s.%N)
   /usr/bin/python3 -c 'import sys; n=int(sys.argv[1]); i,b=float(sys.argv[3])-float(sys.argv[2]),float(sys.argv[4])-float(sys.argv[2]); print(f"created {n} datasets: import {i:.1f} s ({1000*i/n:.0f} ms each), built by {b:.1f} s ({n/b:.1f} datasets/s)")' \
     "$n" "$t0" "$t1" "$t2" | tee "$work/create.txt"
@@ -140,6 +146,7 @@ run() {  # variant paths
   requests=$(sed 's/.*requests=//' <<<"$line")
   # RSS in two parts: the process's own memory, and pages of mapped packs (page cache, reclaimable).
   anon=$(awk '/^RssAnon/{print $2}' "/proc/$server/status")
+  # RssFile: the mapped packs' resident pages, and also the binary, its libraries and the SQLite file.
   file=$(awk '/^RssFile/{print $2}' "/proc/$server/status")
   echo "$1 ${line#RESULT } anon_mb=$((anon / 1024)) mapped_mb=$((file / 1024)) fds=$fds" \
     "maps=$maps loads_per_req=$(/usr/bin/python3 -c "print(f'{($loads1-$loads0)/max($requests,1):.4f}')")" \
@@ -152,7 +159,8 @@ for r in $(seq "$reps"); do
   start_server 0
   token=$(sign_in)
   run hot "$work/hot.paths"
-  # Every dataset's entry loaded and its tiles in the page cache before the warm run.
+  # Every dataset's entry loaded before the warm run, and many of its tiles in the page cache (5 s of
+  # random requests touch a part of the list, not all of it: "warm" is partly cold).
   wrk -t2 -c"$conns" -d5s -s bench/tile-requests.lua "http://127.0.0.1:$port" -- "$work/all.paths" "$token" >/dev/null
   run warm "$work/all.paths"
   stop_server

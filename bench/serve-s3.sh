@@ -32,7 +32,8 @@ rm -rf "$work"
 mkdir -p "$work"
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cleanup() {
-  for f in "$work"/*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null; done
+  # (|| true: under set -e a server that already exited would end the trap before s3rver is stopped.)
+  for f in "$work"/*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true; done
   s3_stop
 }
 trap cleanup EXIT
@@ -63,6 +64,7 @@ start() {  # name data_dir [VAR=value ...]: starts a server (pid in $work/name.p
     MAX_CONNECTIONS_PER_CLIENT=0 "$@" "$bin" serve >>"$work/$name.log" 2>&1 &
   echo "$!" >"$work/$name.pid"
   for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+  curl -fs "http://127.0.0.1:$port/api/health" >/dev/null || { echo "serve-s3.sh: $name did not start (see $work/$name.log)" >&2; return 1; }
   echo "$port"
 }
 
@@ -78,7 +80,10 @@ upload() {  # port: registers, uploads the source, waits for the pyramid; prints
   dataset=$(curl -fs -D - -o /dev/null -X PATCH "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
     -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' \
     --data-binary "@$work/source.tif" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-dataset-id"{print $2}')
-  until curl -fs "http://127.0.0.1:$port/api/datasets/$dataset/status" -H "Authorization: Bearer $token" | grep -q '"completed"'; do
+  local status
+  until status=$(curl -fs "http://127.0.0.1:$port/api/datasets/$dataset/status" -H "Authorization: Bearer $token") &&
+    grep -q '"completed"' <<<"$status"; do
+    grep -q '"failed"' <<<"${status:-}" && { echo "serve-s3.sh: the build failed: $status" >&2; return 1; }
     sleep 0.2
   done
   echo "$token $dataset"
@@ -170,7 +175,7 @@ kill "$(cat "$work/cache-b.pid")"
 while kill -0 "$(cat "$work/cache-b.pid")" 2>/dev/null; do sleep 0.1; done
 b_port=$(start cache-b "$work/s3data" "${b_env[@]}")
 curl -fs -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$b_port/api/datasets/$dataset/image.dzi"
-awk -v n="$(wc -l <"$work/tiles")" -v k="$cold" 'NR % int(n / k) == 0 && c < k {print; c++}' "$work/tiles" >"$work/cold"
+awk -v n="$(wc -l <"$work/tiles")" -v k="$cold" 'NR % (n > k ? int(n / k) : 1) == 0 && c < k {print; c++}' "$work/tiles" >"$work/cold"
 first_byte() {  # port token dataset: median seconds to the first byte over the cold list, one connection each
   while read -r p; do
     curl -fs -o /dev/null -w '%{time_starttransfer}\n' -H "Authorization: Bearer $2" "http://127.0.0.1:$1/api/datasets/$3/v1$p"
