@@ -8,6 +8,7 @@ import {
   ROLES,
   STRETCH_KINDS,
   VISIBILITIES,
+  type DatasetBuilding,
   isBusy,
 } from "./types";
 
@@ -45,5 +46,20 @@ describe("the names the server accepts, declared once", () => {
   it("tell the statuses that still move from the final ones", () => {
     expect(DATASET_STATUSES.filter(isBusy)).toEqual([...BUSY_STATUSES]);
     expect(isBusy("completed") || isBusy("failed")).toBe(false);
+  });
+});
+
+describe("a build in progress (dataset and status `building`)", () => {
+  it("has the fields docs/api.md lists, and both answers carry it", () => {
+    // Typed in full: a field added to the type and not here fails the type check.
+    const sample: Required<DatasetBuilding> = { version: 2, dzi: "", tile_rows: [], checkpoint: 0 };
+    const lead = "`building` (null unless";
+    const at = apiDoc.indexOf(lead);
+    expect(at, "docs/api.md describes `building`").toBeGreaterThanOrEqual(0);
+    const fields = /`\{([^}]*)\}`/.exec(apiDoc.slice(at))?.[1] ?? "";
+    expect([...fields.matchAll(/"([a-z_]+)"/g)].map((m) => m[1])).toEqual(Object.keys(sample));
+    const status = apiDoc.split("\n").find((l) => l.startsWith("| `GET /api/datasets/{id}/status`")) ?? "";
+    expect(status).toContain('"building"');
+    expect(apiDoc).toMatch(/"urls": \{[^}]*\}, "building"/);
   });
 });

@@ -87,9 +87,20 @@ export interface Dataset {
     fits?: FitsInfo | null;
   };
   urls: { dzi: string; iiif: string; xyz: string; preview: string } | null;
+  building: DatasetBuilding | null;
   created_at: string;
   updated_at: string;
   expires_at: string | null;
+}
+
+// A build that serves its tiles while it runs (docs/api.md): the version being built, its descriptor
+// (the full image), and per Deep Zoom level (0 = 1×1) how many tile rows from the top are written.
+// Only those tiles exist; `checkpoint` counts up each time `tile_rows` grows.
+export interface DatasetBuilding {
+  version: number;
+  dzi: string;
+  tile_rows: number[];
+  checkpoint: number;
 }
 
 export type FitsHduKind = "image" | "header_only" | "binary_table" | "ascii_table" | "random_groups";
@@ -136,6 +147,7 @@ export interface DatasetStatusBody {
   failure_code: string | null;
   failure_reason: string | null;
   pyramid_version: number;
+  building: DatasetBuilding | null;
 }
 
 // The admin tables' rows (GET /api/admin/users, /datasets, /jobs).
