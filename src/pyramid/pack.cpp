@@ -18,7 +18,11 @@ namespace {
 
 constexpr char kMagic[8] = {'A', 'P', 'X', 'P', 'A', 'C', 'K', '1'};
 constexpr char kEnd[4] = {'A', 'P', 'X', 'E'};
-constexpr std::size_t kEntry = 12, kFooter = 32;
+// A build's snapshot (PackWriter::checkpoint): magic, u64 bytes of the pack readable, u32 metadata
+// size, the metadata (JSON: the pack's file name, size, tile size, format, complete tile rows per
+// level), then the display index as in a pack.
+constexpr char kLiveMagic[8] = {'A', 'P', 'X', 'L', 'I', 'V', 'E', '1'};
+constexpr std::size_t kEntry = 12, kFooter = 32, kLiveHead = 20;
 
 void put_u64(unsigned char* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -85,6 +89,7 @@ Status PackWriter::begin(PyramidInfo const& info) {
   info_ = info;
   geometry_ = std::make_unique<Geometry>(info.width, info.height, info.tile_size);
   index_.assign(geometry_->tile_count(), {0, 0});
+  level_tiles_.assign(static_cast<std::size_t>(geometry_->level_count()), 0);
   tmp_ = path_;
   tmp_ += ".tmp-" + random_hex(6);
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -95,6 +100,7 @@ Status PackWriter::begin(PyramidInfo const& info) {
 Status PackWriter::put(int level, std::uint32_t col, std::uint32_t row,
                        std::span<unsigned char const> bytes) {
   index_[geometry_->tile_index(level, col, row)] = {offset_, static_cast<std::uint32_t>(bytes.size())};
+  ++level_tiles_[static_cast<std::size_t>(level)];
   return write_all(bytes.data(), bytes.size());
 }
 
@@ -132,6 +138,52 @@ std::vector<unsigned char> encode_index(std::vector<std::pair<std::uint64_t, std
   return index;
 }
 }  // namespace
+
+Result<std::vector<std::uint32_t>> PackWriter::checkpoint(std::filesystem::path const& live) {
+  std::vector<std::uint32_t> rows(level_tiles_.size());
+  boost::json::array rows_json;
+  for (std::size_t l = 0; l < rows.size(); ++l) {
+    rows[l] = static_cast<std::uint32_t>(level_tiles_[l] / geometry_->cols(static_cast<int>(l)));
+    rows_json.push_back(rows[l]);
+  }
+  std::string meta = boost::json::serialize(boost::json::object{{"pack", tmp_.filename().string()},
+                                                                {"width", info_.width},
+                                                                {"height", info_.height},
+                                                                {"tile_size", info_.tile_size},
+                                                                {"format", info_.format},
+                                                                {"tile_rows", std::move(rows_json)}});
+  unsigned char head[kLiveHead];
+  std::memcpy(head, kLiveMagic, sizeof kLiveMagic);
+  put_u64(head + 8, offset_);
+  put_u32(head + 16, static_cast<std::uint32_t>(meta.size()));
+  auto index = encode_index(index_);
+  // Written aside and renamed over the last one, so a reader sees one whole snapshot or the other.
+  auto tmp = live;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return io_error("create " + tmp.filename().string(), errno);
+  auto write_out = [fd](void const* data, std::size_t size) {
+    auto const* p = static_cast<char const*>(data);
+    while (size > 0) {
+      ssize_t n = ::write(fd, p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      p += n;
+      size -= static_cast<std::size_t>(n);
+    }
+    return true;
+  };
+  bool const ok = write_out(head, sizeof head) && write_out(meta.data(), meta.size()) &&
+                  write_out(index.data(), index.size());
+  int const err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), live.c_str()) != 0) {
+    int const e = ok ? errno : err;
+    ::unlink(tmp.c_str());
+    return io_error("write " + live.filename().string(), e);
+  }
+  return rows;
+}
 
 Status PackWriter::commit() {
   // The data index lies in the tile area, so the footer and old readers are unchanged (ADR 0024).
@@ -205,6 +257,86 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
     return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
   (*r)->map_ = static_cast<char const*>(map);
   (*r)->map_size_ = size;
+  return r;
+}
+
+Result<std::unique_ptr<PackReader>> PackReader::open_live(std::filesystem::path const& live) {
+  // The finished pack: the writer committed (renamed its temporary file) since the snapshot.
+  auto finished = [&live] {
+    auto path = live;
+    path.replace_extension();  // "v3-….pack.live" → "v3-….pack"
+    return open(path);
+  };
+  int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return finished();
+  std::string text;
+  {
+    struct Close {
+      int fd;
+      ~Close() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    // At most an index of 2^26 tiles (a 2-gigapixel image has 43,000 of 256 px).
+    if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kLiveHead) || st.st_size > (1 << 30))
+      return corrupt("bad snapshot size");
+    text.resize(static_cast<std::size_t>(st.st_size));
+    if (!pread_all(fd, text.data(), text.size(), 0)) return corrupt("short snapshot");
+  }
+  auto const* head = reinterpret_cast<unsigned char const*>(text.data());
+  if (std::memcmp(head, kLiveMagic, sizeof kLiveMagic) != 0) return corrupt("not a pyramid snapshot");
+  std::uint64_t const readable = get_u64(head + 8);
+  std::uint32_t const meta_size = get_u32(head + 16);
+  if (meta_size > text.size() - kLiveHead) return corrupt("short snapshot metadata");
+  boost::system::error_code ec;
+  auto meta = boost::json::parse(std::string_view(text).substr(kLiveHead, meta_size), ec);
+  if (ec || !meta.is_object()) return corrupt("bad snapshot metadata");
+  std::unique_ptr<PackReader> r(new PackReader());
+  std::string pack_name;
+  try {
+    auto const& m = meta.as_object();
+    pack_name = std::string(m.at("pack").as_string());
+    r->info_.width = static_cast<std::uint32_t>(m.at("width").to_number<std::uint64_t>());
+    r->info_.height = static_cast<std::uint32_t>(m.at("height").to_number<std::uint64_t>());
+    r->info_.tile_size = static_cast<std::uint32_t>(m.at("tile_size").to_number<std::uint64_t>());
+    r->info_.format = std::string(m.at("format").as_string());
+    r->geometry_ = std::make_unique<Geometry>(r->info_.width, r->info_.height, r->info_.tile_size);
+  } catch (std::exception const& e) {
+    return corrupt(std::string("bad snapshot metadata: ") + e.what());
+  }
+  // The pack lies beside the snapshot: a bare file name, nothing that leaves the directory.
+  if (pack_name.empty() || pack_name == "." || pack_name == ".." || pack_name.find('/') != std::string::npos)
+    return corrupt("bad pack name in the snapshot");
+  std::uint64_t const count = r->geometry_->tile_count();
+  if ((text.size() - kLiveHead - meta_size) / kEntry != count ||
+      (text.size() - kLiveHead - meta_size) % kEntry != 0)
+    return corrupt("snapshot index does not match the geometry");
+  auto const* index = head + kLiveHead + meta_size;
+  r->index_.resize(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    auto off = get_u64(&index[i * kEntry]);
+    auto len = get_u32(&index[i * kEntry + 8]);
+    if (len && (off < sizeof kMagic || len > readable || off > readable - len))
+      return corrupt("snapshot tile outside the written part");
+    r->index_[i] = {off, len};
+  }
+  int pack_fd = ::open((live.parent_path() / pack_name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (pack_fd < 0) return finished();
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }  // the mapping keeps the file
+  } closer{pack_fd};
+  struct stat st {};
+  // The pack only grows until it is renamed (never truncated, ADR 0005): what the snapshot says was
+  // written is there, and stays mapped even if the build is cancelled and the file unlinked.
+  if (::fstat(pack_fd, &st) != 0 || readable < sizeof kMagic ||
+      static_cast<std::uint64_t>(st.st_size) < readable)
+    return corrupt("the pack is shorter than its snapshot");
+  void* map = ::mmap(nullptr, readable, PROT_READ, MAP_SHARED, pack_fd, 0);
+  if (map == MAP_FAILED)
+    return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
+  r->map_ = static_cast<char const*>(map);
+  r->map_size_ = readable;
+  if (std::memcmp(r->map_, kMagic, sizeof kMagic) != 0) return corrupt("not an AstroPixel pack");
   return r;
 }
 

@@ -43,6 +43,13 @@ class PackWriter final : public TileSink {
   Status commit() override;
   std::uint64_t bytes_written() const override { return offset_; }
 
+  // A snapshot of the display tiles put so far, for serving the pyramid while it builds (ADR 0034),
+  // written to `live` (beside the pack, replaced atomically). Tiles stay where they are in the
+  // temporary file, which commit() renames and never rewrites, so a tile served from a snapshot is
+  // the published tile, byte for byte. Returns how many tile rows of each level (0 first) are
+  // complete: the builder puts a level's tiles row by row. Errors: as writes.
+  Result<std::vector<std::uint32_t>> checkpoint(std::filesystem::path const& live);
+
  private:
   std::pair<std::uint64_t, std::uint64_t> preview_{0, 0};  // offset, size
   Status write_all(void const* data, std::size_t size);
@@ -53,6 +60,7 @@ class PackWriter final : public TileSink {
   std::vector<std::pair<std::uint64_t, std::uint32_t>> index_, data_index_, values_index_;
   int value_bands_ = 0;
   std::string value_encoding_;
+  std::vector<std::uint64_t> level_tiles_;  // display tiles put per level
   std::uint64_t offset_ = 0;
   bool committed_ = false;
 };
@@ -68,6 +76,12 @@ class PackReader {
   // (tiles, data and value tiles, the preview) is kept there under `name`, which must name this
   // content only (the object key: published packs are never rewritten). Errors: as open, and
   // unavailable when reads fail.
+  // A pyramid being built, from the snapshot PackWriter::checkpoint() wrote at `live`: its display
+  // tiles written so far, mapped from the growing temporary pack (no data or value tiles, no
+  // preview). Once the writer has committed, the finished pack named `live` without ".live" is
+  // opened instead: the same tiles. Errors: not_found (neither exists: the build ended),
+  // unprocessable (corrupt).
+  static Result<std::unique_ptr<PackReader>> open_live(std::filesystem::path const& live);
   static Result<std::unique_ptr<PackReader>> open_remote(ReadAt read, std::uint64_t size,
                                                          std::shared_ptr<TileCache> cache = nullptr,
                                                          std::string name = {});

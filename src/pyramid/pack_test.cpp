@@ -54,6 +54,102 @@ TEST(Pack, RoundTripEveryTile) {
 }
 
 // The same pack read the way the server reads one from an object store: through ranged reads.
+// A pyramid read while it is written (ADR 0034): each snapshot shows the tiles put before it, the
+// same bytes the committed pack holds, and the complete rows of each level.
+TEST(Pack, SnapshotsServeWhatIsWrittenAndTheSameBytesAfterCommit) {
+  auto path = temp_path("live");
+  auto live = path;
+  live += ".live";
+  Geometry g(600, 600, 256);  // top level 3 × 3 tiles
+  int const top = g.max_level();
+  auto name = [](int l, std::uint32_t c, std::uint32_t r) {
+    return std::to_string(l) + "/" + std::to_string(c) + "_" + std::to_string(r);
+  };
+  PackWriter w(path);
+  ASSERT_TRUE(w.begin({600, 600, 256, "jpg", ""}));
+  // Nothing put yet: a snapshot with no rows, and every tile absent.
+  auto rows = w.checkpoint(live).value();
+  EXPECT_EQ(rows, std::vector<std::uint32_t>(static_cast<std::size_t>(g.level_count()), 0));
+  EXPECT_EQ(PackReader::open_live(live).value()->tile(top, 0, 0).error().code, ErrorCode::not_found);
+  // The first row of the top level, and half of the second.
+  for (std::uint32_t c = 0; c < 3; ++c) ASSERT_TRUE(w.put(top, c, 0, bytes_of(name(top, c, 0))));
+  ASSERT_TRUE(w.put(top, 0, 1, bytes_of(name(top, 0, 1))));
+  rows = w.checkpoint(live).value();
+  EXPECT_EQ(rows[static_cast<std::size_t>(top)], 1u);
+  EXPECT_EQ(rows[0], 0u);
+  auto early = PackReader::open_live(live).value();
+  EXPECT_EQ(early->info().width, 600u);
+  EXPECT_EQ(early->info().format, "jpg");
+  auto t = early->tile(top, 2, 0).value();
+  EXPECT_EQ(std::string(t.begin(), t.end()), name(top, 2, 0));
+  auto span = early->tile_bytes(top, 0, 1).value();
+  EXPECT_EQ(std::string(span.data(), span.size()), name(top, 0, 1));
+  EXPECT_EQ(early->tile(top, 1, 1).error().code, ErrorCode::not_found);
+  EXPECT_EQ(early->tile(0, 0, 0).error().code, ErrorCode::not_found);
+  EXPECT_FALSE(early->has_data());
+  // The rest, then commit: the snapshot now opens the finished pack, and the early reader (the
+  // temporary file renamed under it) still answers the same bytes.
+  for (int l = 0; l <= top; ++l) {
+    for (std::uint32_t r = 0; r < g.rows(l); ++r) {
+      for (std::uint32_t c = 0; c < g.cols(l); ++c) {
+        if (l == top && (r == 0 || (r == 1 && c == 0))) continue;  // put above
+        ASSERT_TRUE(w.put(l, c, r, bytes_of(name(l, c, r))));
+      }
+    }
+  }
+  rows = w.checkpoint(live).value();
+  for (int l = 0; l <= top; ++l) EXPECT_EQ(rows[static_cast<std::size_t>(l)], g.rows(l)) << l;
+  ASSERT_TRUE(w.commit());
+  auto finished = PackReader::open_live(live).value();
+  for (int l = 0; l <= top; ++l)
+    for (std::uint32_t r = 0; r < g.rows(l); ++r)
+      for (std::uint32_t c = 0; c < g.cols(l); ++c) {
+        auto bytes = finished->tile(l, c, r).value();
+        EXPECT_EQ(std::string(bytes.begin(), bytes.end()), name(l, c, r));
+      }
+  t = early->tile(top, 2, 0).value();
+  EXPECT_EQ(std::string(t.begin(), t.end()), name(top, 2, 0));
+  std::filesystem::remove(live);
+  std::filesystem::remove(path);
+  EXPECT_EQ(PackReader::open_live(live).error().code, ErrorCode::not_found);
+}
+
+TEST(Pack, CorruptSnapshotsAreRejected) {
+  auto path = temp_path("badlive");
+  auto live = path;
+  live += ".live";
+  PackWriter w(path);
+  ASSERT_TRUE(w.begin({600, 300, 256, "png", ""}));
+  ASSERT_TRUE(w.put(2, 0, 0, bytes_of("tile")));
+  ASSERT_TRUE(w.checkpoint(live));
+  std::string good;
+  {
+    std::ifstream in(live, std::ios::binary);
+    good.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto rewrite = [&](std::string const& text) {
+    std::ofstream(live, std::ios::binary | std::ios::trunc) << text;
+    return PackReader::open_live(live);
+  };
+  ASSERT_TRUE(rewrite(good));
+  // A pack name that leaves the directory.
+  auto escape = good;
+  auto at = escape.find(path.filename().string());
+  ASSERT_NE(at, std::string::npos);
+  escape.replace(at, 3, "../");  // same length: only the name is wrong
+  EXPECT_EQ(rewrite(escape).error().code, ErrorCode::unprocessable);
+  // Readable bytes beyond the file, an index cut short, a wrong magic.
+  auto longer = good;
+  longer[8 + 7] = 0x7f;
+  EXPECT_EQ(rewrite(longer).error().code, ErrorCode::unprocessable);
+  EXPECT_EQ(rewrite(good.substr(0, good.size() - 5)).error().code, ErrorCode::unprocessable);
+  auto magic = good;
+  magic[0] = 'X';
+  EXPECT_EQ(rewrite(magic).error().code, ErrorCode::unprocessable);
+  EXPECT_EQ(rewrite(good.substr(0, 10)).error().code, ErrorCode::unprocessable);
+  std::filesystem::remove(live);
+}
+
 TEST(Pack, RemoteReaderSeesTheSameTiles) {
   auto path = temp_path("remote");
   {
