@@ -23,81 +23,50 @@ cold=${COLD:-50}
 fraction=${CACHE_FRACTION:-16}
 work=${BENCH_DATA:-/tmp/astropixel-bench}/serve-s3
 bin=${ASTROPIXEL_BIN:-$root/build/release/astropixel}
-for tool in wrk curl; do command -v $tool >/dev/null || { echo "serve-s3.sh: needs $tool (apt-get install $tool)" >&2; exit 2; }; done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_need wrk curl
 [[ -x $root/tests/node/node_modules/.bin/s3rver ]] || { echo "serve-s3.sh: needs s3rver (cd tests/node && npm ci)" >&2; exit 2; }
 [[ -x $bin ]] || scripts/build.sh release
 source scripts/lib/s3rver.sh
 
 rm -rf "$work"
 mkdir -p "$work"
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cleanup() {
-  # (|| true: under set -e a server that already exited would end the trap before s3rver is stopped.)
-  for f in "$work"/*.pid; do [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true; done
+  bench_stop_all
   s3_stop
 }
 trap cleanup EXIT
 
 echo "== source: ${size}² synthetic sky"
-/usr/bin/python3 - "$work/source.tif" "$size" <<'PY'
-import sys
-import numpy as np
-from PIL import Image
-path, n = sys.argv[1], int(sys.argv[2])
-rng = np.random.default_rng(1)
-y, x = np.mgrid[0:n, 0:n].astype(np.float32) / n
-base = (40 + 60 * np.sin(6 * x) * np.cos(4 * y) ** 2)[..., None] * np.array([1.0, 0.6, 0.9], np.float32)
-img = np.clip(base + rng.normal(0, 12, (n, n, 3)), 0, 255).astype(np.uint8)
-Image.fromarray(img).save(path)
-PY
+bench_make_sky "$work/source.tif" "$size"
 
 s3_start "$work/s3"
 s3_env=(STORAGE_URL="s3://$ASTROPIXEL_TEST_S3_BUCKET/bench" S3_ENDPOINT_URL="$ASTROPIXEL_TEST_S3_ENDPOINT"
         AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER)
 
-start() {  # name data_dir [VAR=value ...]: starts a server (pid in $work/name.pid), prints its port
-  local name=$1 dir=$2 port
+start() {  # name data_dir [VAR=value ...]: starts a server (log $work/name.log); sets server_port, server_pid
+  local name=$1 dir=$2
   shift 2
-  port=$(free_port)
-  # (Its output to the log: an inherited stdout would keep the caller's $(...) open.)
-  env DATA_DIR="$dir" PORT=$port DEMO_DATASET=false IO_THREADS=2 WEB_ROOT=$work/none LOG_LEVEL=warn \
-    MAX_CONNECTIONS_PER_CLIENT=0 "$@" "$bin" serve >>"$work/$name.log" 2>&1 &
-  echo "$!" >"$work/$name.pid"
-  for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
-  curl -fs "http://127.0.0.1:$port/api/health" >/dev/null || { echo "serve-s3.sh: $name did not start (see $work/$name.log)" >&2; return 1; }
-  echo "$port"
+  bench_start_server "$work/$name.log" DATA_DIR="$dir" IO_THREADS=2 WEB_ROOT="$work/none" \
+    MAX_CONNECTIONS_PER_CLIENT=0 "$@"
 }
 
 upload() {  # port: registers, uploads the source, waits for the pyramid; prints "token dataset"
-  local port=$1 token bytes location dataset
-  token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@example.org","username":"bench","password":"a long benchmark password"}' |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-  bytes=$(stat -c %s "$work/source.tif")
-  location=$(curl -fs -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/uploads" -H "Authorization: Bearer $token" \
-    -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $bytes" -H "Upload-Metadata: filename c291cmNlLnRpZg==" |
-    tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
-  dataset=$(curl -fs -D - -o /dev/null -X PATCH "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
-    -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' \
-    --data-binary "@$work/source.tif" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-dataset-id"{print $2}')
-  local status
-  until status=$(curl -fs "http://127.0.0.1:$port/api/datasets/$dataset/status" -H "Authorization: Bearer $token") &&
-    grep -q '"completed"' <<<"$status"; do
-    grep -q '"failed"' <<<"${status:-}" && { echo "serve-s3.sh: the build failed: $status" >&2; return 1; }
-    sleep 0.2
-  done
+  local token dataset
+  token=$(bench_register "$1") || return 1
+  dataset=$(bench_tus_upload "$1" "$token" "$work/source.tif") || return 1
+  bench_wait_built "$1" "$token" "$dataset" || return 1
   echo "$token $dataset"
 }
 
-metric() {  # port name: the sample's value (0 when absent)
-  curl -fs "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1==n{v=$2} END{print v+0}'
-}
-
 echo "== astropixel on local disk"
-local_port=$(start local "$work/local")
+start local "$work/local"
+local_port=$server_port local_pid=$server_pid
 read -r local_token local_dataset < <(upload "$local_port")
 echo "== astropixel on the object store, cache (a): 1 GiB"
-a_port=$(start cache-a "$work/s3data" "${s3_env[@]}" REMOTE_TILE_CACHE_BYTES=$((1 << 30)))
+start cache-a "$work/s3data" "${s3_env[@]}" REMOTE_TILE_CACHE_BYTES=$((1 << 30))
+a_port=$server_port a_pid=$server_pid
 read -r token dataset < <(upload "$a_port")
 
 # The deepest three levels, as bench/serve.sh: the same tiles from every server.
@@ -133,27 +102,24 @@ curl_all "$local_port" "$local_token" "$work/local.paths" >/dev/null
 working_set=$(curl_all "$a_port" "$token" "$work/s3.paths")
 small=$((working_set / fraction))
 echo "tiles: $(wc -l <"$work/tiles") over the deepest three levels, $((working_set / 1024)) KiB;" \
-  "(a) holds $(metric "$a_port" astropixel_remote_tile_cache_entries) entries after the warm-up"
+  "(a) holds $(bench_metric "$a_port" astropixel_remote_tile_cache_entries) entries after the warm-up"
 
 echo "== astropixel on the object store, cache (b): $((small / 1024)) KiB (1/$fraction of the working set)"
 # The same data directory and store as (a), serving only: the same dataset, version and token.
 b_env=("${s3_env[@]}" REMOTE_TILE_CACHE_BYTES=$small WORKERS=0)
-b_port=$(start cache-b "$work/s3data" "${b_env[@]}")
+start cache-b "$work/s3data" "${b_env[@]}"
+b_port=$server_port b_pid=$server_pid
 
-cpu_ticks() {  # pid: user + system CPU ticks so far
-  awk '{print $14 + $15}' "/proc/$1/stat"
-}
-run() {  # name port paths token: one wrk run, with the cache's hit rate and CPU use over it
-  local h0 m0 h1 m1 c0 s0 c1 s1 pid
-  pid=$(cat "$work/$5.pid")
-  h0=$(metric "$2" astropixel_remote_tile_cache_hits_total)
-  m0=$(metric "$2" astropixel_remote_tile_cache_misses_total)
-  c0=$(cpu_ticks "$pid") s0=$(cpu_ticks "$S3_PID")
+run() {  # name port paths token pid: one wrk run, with the cache's hit rate and CPU use over it
+  local h0 m0 h1 m1 c0 s0 c1 s1 pid=$5
+  h0=$(bench_metric "$2" astropixel_remote_tile_cache_hits_total)
+  m0=$(bench_metric "$2" astropixel_remote_tile_cache_misses_total)
+  c0=$(bench_cpu_ticks "$pid") s0=$(bench_cpu_ticks "$S3_PID")
   wrk -t2 -c"$conns" -d"${duration}s" --latency -s bench/tile-requests.lua "http://127.0.0.1:$2" -- "$3" "$4" |
     awk -v n="$1" '/^RESULT/{printf "%s %s", n, $0}'
-  c1=$(cpu_ticks "$pid") s1=$(cpu_ticks "$S3_PID")
-  h1=$(metric "$2" astropixel_remote_tile_cache_hits_total)
-  m1=$(metric "$2" astropixel_remote_tile_cache_misses_total)
+  c1=$(bench_cpu_ticks "$pid") s1=$(bench_cpu_ticks "$S3_PID")
+  h1=$(bench_metric "$2" astropixel_remote_tile_cache_hits_total)
+  m1=$(bench_metric "$2" astropixel_remote_tile_cache_misses_total)
   # Server CPU per request, and the share of one core s3rver (one Node process) used over the run.
   /usr/bin/python3 -c "import sys; h0, m0, h1, m1, c, s, hz, d = map(float, sys.argv[1:]); h, m = h1 - h0, m1 - m0
 print(f' hit_rate={h / (h + m) if h + m else 0:.4f} cpu_s={c / hz:.2f} s3rver_core={s / hz / d:.2f}')" \
@@ -163,17 +129,17 @@ results=$work/results.txt
 : >"$results"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$reps"); do
-  run local "$local_port" "$work/local.paths" "$local_token" local | tee -a "$results"
-  run s3-a "$a_port" "$work/s3.paths" "$token" cache-a | tee -a "$results"
-  run s3-b "$b_port" "$work/s3.paths" "$token" cache-b | tee -a "$results"
+  run local "$local_port" "$work/local.paths" "$local_token" "$local_pid" | tee -a "$results"
+  run s3-a "$a_port" "$work/s3.paths" "$token" "$a_pid" | tee -a "$results"
+  run s3-b "$b_port" "$work/s3.paths" "$token" "$b_pid" | tee -a "$results"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # First byte of cold tiles: a fresh (b) instance (empty cache; the descriptor opens the pack first),
 # COLD tiles spread over the list, each asked once; the same tiles from local disk and from (a).
-kill "$(cat "$work/cache-b.pid")"
-while kill -0 "$(cat "$work/cache-b.pid")" 2>/dev/null; do sleep 0.1; done
-b_port=$(start cache-b "$work/s3data" "${b_env[@]}")
+bench_stop_server "$b_pid"
+start cache-b "$work/s3data" "${b_env[@]}"
+b_port=$server_port
 curl -fs -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$b_port/api/datasets/$dataset/image.dzi"
 awk -v n="$(wc -l <"$work/tiles")" -v k="$cold" 'NR % (n > k ? int(n / k) : 1) == 0 && c < k {print; c++}' "$work/tiles" >"$work/cold"
 first_byte() {  # port token dataset: median seconds to the first byte over the cold list, one connection each
@@ -181,9 +147,9 @@ first_byte() {  # port token dataset: median seconds to the first byte over the 
     curl -fs -o /dev/null -w '%{time_starttransfer}\n' -H "Authorization: Bearer $2" "http://127.0.0.1:$1/api/datasets/$3/v1$p"
   done <"$work/cold" | sort -n | awk '{v[NR]=$1} END{print (NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
 }
-m0=$(metric "$b_port" astropixel_remote_tile_cache_misses_total)
+m0=$(bench_metric "$b_port" astropixel_remote_tile_cache_misses_total)
 fb_b=$(first_byte "$b_port" "$token" "$dataset")
-m1=$(metric "$b_port" astropixel_remote_tile_cache_misses_total)
+m1=$(bench_metric "$b_port" astropixel_remote_tile_cache_misses_total)
 cold_misses=$(/usr/bin/python3 -c "import sys; print(int(float(sys.argv[2]) - float(sys.argv[1])))" "$m0" "$m1")
 fb_local=$(first_byte "$local_port" "$local_token" "$local_dataset")
 fb_a=$(first_byte "$a_port" "$token" "$dataset")
