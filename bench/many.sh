@@ -26,7 +26,9 @@ workers=${WORKERS:-2}
 ttl=${TILE_CACHE_TTL_MS:-1000}
 work=${BENCH_DATA:-/tmp/astropixel-bench}/many
 bin=${ASTROPIXEL_BIN:-$root/build/release/astropixel}
-for tool in wrk curl; do command -v $tool >/dev/null || { echo "many.sh: needs $tool (apt-get install $tool)" >&2; exit 2; }; done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_need wrk curl
 [[ -x $bin ]] || scripts/build.sh release
 if ! { sync && echo 1 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
   echo "many.sh: cannot drop the page cache (needs root); the cold variant is only a fresh process" >&2
@@ -35,29 +37,22 @@ else
   can_drop=1
 fi
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export DATA_DIR=$work/data DEMO_DATASET=false WEB_ROOT=$work/none LOG_LEVEL=warn MAX_CONNECTIONS_PER_CLIENT=0 \
   IO_THREADS=2 TILE_CACHE_TTL_MS=$ttl
 server=""
 port=""
-cleanup() { [[ -n $server ]] && kill "$server" 2>/dev/null || true; }
-trap cleanup EXIT
+trap bench_stop_all EXIT
 start_server() {  # WORKERS for this process
-  port=$(free_port)
-  PORT=$port WORKERS=$1 "$bin" serve 2>>"$work/astropixel.log" &
-  server=$!
-  for _ in $(seq 200); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && return; sleep 0.1; done
-  echo "many.sh: the server did not start (see $work/astropixel.log)" >&2
-  exit 1
+  bench_start_server "$work/astropixel.log" WORKERS="$1"
+  server=$server_pid port=$server_port
 }
 sign_in() {  # the owner's access token (30 minutes by default: fresh for each server)
   curl -fs -X POST "http://127.0.0.1:$port/api/auth/login" -H 'Content-Type: application/json' \
-    -d '{"login":"bench","password":"a long benchmark password"}' |
+    -d "{\"login\":\"bench\",\"password\":\"$bench_password\"}" |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
 stop_server() {
-  kill "$server"
-  wait "$server" 2>/dev/null || true
+  bench_stop_server "$server"
   server=""
 }
 completed() {
@@ -86,8 +81,7 @@ for i in range(n):
     Image.fromarray(img).save(f"{out}/sky-{i:05d}.jpg", quality=90)
 PY
   start_server "$workers"
-  curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@example.org","username":"bench","password":"a long benchmark password"}'
+  bench_register "$port" >/dev/null
   echo "== import ($workers builds at once)"
   t0=$(date +%s.%N)
   "$bin" import "$work/images" --owner bench >"$work/import.log"
@@ -123,13 +117,10 @@ with open(f"{work}/all.paths", "w") as f:
 PY
 echo "tiles: $(wc -l <"$work/hot.paths") of one dataset, $(wc -l <"$work/all.paths") over all $n"
 
-metric() {  # name: its value on /metrics (0 when absent)
-  curl -fs "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1==m{v=$2} END{print v+0}'
-}
 run() {  # variant paths
   local loads0 opens0 loads1 opens1
-  loads0=$(metric astropixel_tile_directory_loads_total)
-  opens0=$(metric astropixel_tile_directory_pack_opens_total)
+  loads0=$(bench_metric "$port" astropixel_tile_directory_loads_total)
+  opens0=$(bench_metric "$port" astropixel_tile_directory_pack_opens_total)
   local line fds maps
   wrk -t2 -c"$conns" -d"${duration}s" --latency -s bench/tile-requests.lua "http://127.0.0.1:$port" -- "$2" "$token" \
     >"$work/wrk.out" &
@@ -140,8 +131,8 @@ run() {  # variant paths
   maps=$(wc -l <"/proc/$server/maps")
   wait $load
   line=$(awk '/^RESULT/' "$work/wrk.out")
-  loads1=$(metric astropixel_tile_directory_loads_total)
-  opens1=$(metric astropixel_tile_directory_pack_opens_total)
+  loads1=$(bench_metric "$port" astropixel_tile_directory_loads_total)
+  opens1=$(bench_metric "$port" astropixel_tile_directory_pack_opens_total)
   local requests anon file
   requests=$(sed 's/.*requests=//' <<<"$line")
   # RSS in two parts: the process's own memory, and pages of mapped packs (page cache, reclaimable).
