@@ -34,6 +34,8 @@ work=$data/iiif
 lib=$root/bench/lib
 py=/usr/bin/python3
 iipsrv=/usr/lib/iipimage-server/iipsrv.fcgi
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 # Debian packages, asked for only when missing (like scripts/install-deps.sh).
 missing=()
@@ -51,10 +53,8 @@ mkdir -p "$work"
 rm -rf "$work/run"
 mkdir -p "$work/run/nginx" "$work/run/iip"
 run=$work/run
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pids=()
 cleanup() {
-  [[ -f $run/nginx/nginx.pid ]] && kill "$(cat "$run/nginx/nginx.pid")" 2>/dev/null || true
+  bench_stop_all
   # iipsrv 1.1 catches SIGTERM and only exits after its next request, so an idle one waits in accept
   # for ever: TERM, a grace period, then KILL.
   if [[ -f $run/iip/pids ]]; then
@@ -71,7 +71,6 @@ cleanup() {
     # shellcheck disable=SC2086
     kill -KILL $iip 2>/dev/null || true
   fi
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
@@ -108,54 +107,29 @@ fi
 
 # ---- astropixel: private dataset, bearer token ---------------------------------------------------
 echo "== astropixel ($bin)"
-port=$(free_port)
-DATA_DIR=$run/data PORT=$port DEMO_DATASET=false IO_THREADS=2 WEB_ROOT=$run/none LOG_LEVEL=warn \
-  MAX_CONNECTIONS_PER_CLIENT=0 IIIF_RENDER_QUEUE=$conns \
-  "$bin" serve 2>"$run/astropixel.log" &
-pids+=($!)
-ours_pid=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
-token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
-  -d '{"email":"bench@example.org","username":"bench","password":"a long benchmark password"}' |
-  $py -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-bytes=$(stat -c %s "$src")
-location=$(curl -fs -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/uploads" -H "Authorization: Bearer $token" \
-  -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $bytes" -H "Upload-Metadata: filename c291cmNlLnRpZg==" |
-  tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
-dataset=$(curl -fs -D - -o /dev/null -X PATCH "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
-  -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' \
-  --data-binary "@$src" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-dataset-id"{print $2}')
+bench_start_server "$run/astropixel.log" DATA_DIR="$run/data" IO_THREADS=2 WEB_ROOT="$run/none" \
+  MAX_CONNECTIONS_PER_CLIENT=0 IIIF_RENDER_QUEUE="$conns"
+port=$server_port
+ours_pid=$server_pid
+token=$(bench_register "$port")
+dataset=$(bench_tus_upload "$port" "$token" "$src")
 echo "dataset $dataset (private), building its pyramid"
-until curl -fs "http://127.0.0.1:$port/api/datasets/$dataset/status" -H "Authorization: Bearer $token" |
-  grep -q '"completed"'; do
-  sleep 0.5
-done
+bench_wait_built "$port" "$token" "$dataset"
 # Access is checked: without the token the same URL is a 404.
 anon=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/iiif/3/$dataset/info.json")
 [[ $anon == 404 ]] || { echo "iiif.sh: the private dataset answered $anon without a token" >&2; exit 1; }
 
 # ---- IIPImage: iipsrv under spawn-fcgi, nginx fastcgi_pass, all on 127.0.0.1 ---------------------
 echo "== iipsrv ($iip_procs processes) behind nginx"
-fcgi_port=$(free_port)
-nginx_port=$(free_port)
+fcgi_port=$(bench_free_port)
+nginx_port=$(bench_free_port)
 ln -sf "$pyr" "$run/iip/image.tif"
 # MEMCACHED_SERVERS empty: iipsrv 1.1 otherwise tries localhost's memcached on every request.
 env -i PATH=/usr/bin:/bin FILESYSTEM_PREFIX="$run/iip/" JPEG_QUALITY=90 MAX_CVT=5000 \
   MAX_IMAGE_CACHE_SIZE=10 VERBOSITY=0 MEMCACHED_SERVERS= OMP_NUM_THREADS=1 \
   spawn-fcgi -a 127.0.0.1 -p "$fcgi_port" -F "$iip_procs" -P "$run/iip/pids" -- "$iipsrv" >/dev/null
-cat >"$run/nginx/nginx.conf" <<CONF
-worker_processes $(nproc);
-pid $run/nginx/nginx.pid;
-error_log $run/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
+bench_nginx "$run/nginx" 4096 <<CONF
   keepalive_requests 1000000;
-  client_body_temp_path $run/nginx/body;
-  proxy_temp_path $run/nginx/proxy;
-  fastcgi_temp_path $run/nginx/fastcgi;
-  uwsgi_temp_path $run/nginx/uwsgi;
-  scgi_temp_path $run/nginx/scgi;
   # iipsrv's README (nginx section): these parameters, no fastcgi_keep_conn (one request at a time
   # per iipsrv process).
   fastcgi_param PATH_INFO \$fastcgi_script_name;
@@ -170,10 +144,7 @@ http {
     location = /fcgi-bin/iipsrv.fcgi { fastcgi_pass 127.0.0.1:$fcgi_port; }
     location / { return 404; }
   }
-}
 CONF
-nginx -p "$run/nginx" -c "$run/nginx/nginx.conf" -e "$run/nginx/error.log"
-for _ in $(seq 30); do [[ -s $run/nginx/nginx.pid ]] && break; sleep 0.1; done
 
 ours_url=http://127.0.0.1:$port
 ours_prefix=/iiif/3/$dataset
@@ -226,15 +197,6 @@ echo "sizes: $(awk 'NR % 25 == 1' "$list" | wc -l) sampled answers of each serve
 # ---- load -----------------------------------------------------------------------------------------
 results=$work/results-$(date +%Y%m%dT%H%M%S).txt
 : >"$results"
-cpu_ticks() { # pids... -> their user + system clock ticks
-  local p s=0 a
-  for p in "$@"; do
-    [[ -r /proc/$p/stat ]] || continue
-    read -r -a a < <(sed 's/.*) //' "/proc/$p/stat")  # a[0] is field 3 (state)
-    s=$((s + a[11] + a[12]))                           # fields 14 and 15: utime, stime
-  done
-  echo $s
-}
 bench() { # variant server start [wrk -d]
   local variant=$1 server=$2 start=$3 d=${4:-$duration} url prefix tok="" file mode out
   case $server in
@@ -249,7 +211,7 @@ bench() { # variant server start [wrk -d]
   if [[ $server == astropixel ]]; then procs=$ours_pid; else
     procs="$(cat "$run/iip/pids") $(ps --ppid "$(cat "$run/nginx/nginx.pid")" -o pid=)"
   fi
-  t0=$(cpu_ticks $procs)
+  t0=$(bench_cpu_ticks $procs)
   out=$(wrk -t"$threads" -c"$conns" -d"${d}s" --timeout 10s --latency -s "$lib/iiif-requests.lua" "$url" -- \
     "$prefix" "$file" "$mode" "$start" "$threads" "$tok" | awk '/^RESULT/{sub(/^RESULT /, ""); print}')
   [[ -n $out ]] || { echo "iiif.sh: wrk failed for $server" >&2; exit 1; }
@@ -259,7 +221,7 @@ bench() { # variant server start [wrk -d]
     echo "iiif.sh: $server made $n requests, more than a rep's $per_rep distinct ones (raise per_rep)" >&2
     exit 1
   fi
-  t1=$(cpu_ticks $procs)
+  t1=$(bench_cpu_ticks $procs)
   echo "variant=$variant server=$server rep=${rep:-0} load=$load $out cpu_ms_per_request=$(
     awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.2f", n ? t * 1000 / hz / n : 0}')"
 }

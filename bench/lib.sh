@@ -162,11 +162,11 @@ bench_metric() {
 # processes already gone count 0. Fields after the ") " that ends the command name, which may hold
 # spaces.
 bench_cpu_ticks() {
-  local p s=0 a
+  local p s=0 fields
   for p in "$@"; do
     [[ -r /proc/$p/stat ]] || continue
-    read -r -a a < <(sed 's/.*) //' "/proc/$p/stat") # a[0] is field 3 (state)
-    s=$((s + a[11] + a[12]))                          # fields 14 and 15: utime, stime
+    read -r -a fields < <(sed 's/.*) //' "/proc/$p/stat") # fields[0] is field 3 (state)
+    s=$((s + fields[11] + fields[12]))                    # fields 14 and 15: utime, stime
   done
   echo $s
 }
