@@ -11,25 +11,21 @@ mib=${1:-2000}
 reps=${REPS:-3}
 work=${BENCH_DATA:-/tmp/astropixel-bench}/upload
 bin=$root/build/release/astropixel
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 [[ -x $bin ]] || scripts/build.sh release
 rm -rf "$work"
 mkdir -p "$work"
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null || true; }
-trap cleanup EXIT
+trap bench_stop_all EXIT
 
 # A small valid PNG followed by random bytes: accepted as an image when the upload completes.
 /usr/bin/python3 -c 'import io,sys; from PIL import Image; b=io.BytesIO(); Image.new("RGB",(64,64)).save(b,"PNG"); sys.stdout.buffer.write(b.getvalue())' >"$work/source"
 head -c $((mib * 1024 * 1024)) /dev/urandom >>"$work/source"
 bytes=$(stat -c %s "$work/source")
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-DATA_DIR=$work/data PORT=$port DEMO_DATASET=false WEB_ROOT=$work/none LOG_LEVEL=warn "$bin" serve 2>"$work/server.log" &
-pid=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
-token=$(curl -fs -X POST "http://127.0.0.1:$port/api/auth/register" -H 'Content-Type: application/json' \
-  -d '{"email":"bench@example.org","username":"bench","password":"a long benchmark password"}' |
-  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+bench_start_server "$work/server.log" DATA_DIR="$work/data" WEB_ROOT="$work/none"
+port=$server_port pid=$server_pid
+token=$(bench_register "$port")
 rss() { awk '/VmRSS/{print $2 * 1024}' "/proc/$pid/status"; }
 
 results=$work/results.txt
@@ -45,7 +41,7 @@ for r in $(seq "$reps"); do
 
   sync
   location=$(curl -fs -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/uploads" -H "Authorization: Bearer $token" \
-    -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $bytes" | tr -d '\r' | awk -F': ' 'tolower($1)=="location"{print $2}')
+    -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $bytes" | bench_header location)
   before=$(rss)
   : >"$work/rss.txt"
   (while kill -0 "$pid" 2>/dev/null; do rss >>"$work/rss.txt"; sleep 0.1; done) &
@@ -61,7 +57,7 @@ for r in $(seq "$reps"); do
   echo "astropixel $(echo "$bytes / ($t1 - $t0) / 1000000" | bc -l) $before $peak" >>"$results"
   # Free the space for the next repetition.
   dataset=$(curl -fs -I "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" -H 'Tus-Resumable: 1.0.0' |
-    tr -d '\r' | awk -F': ' 'tolower($1)=="x-dataset-id"{print $2}')
+    bench_header x-dataset-id)
   curl -fs -o /dev/null -X DELETE "http://127.0.0.1:$port/api/datasets/$dataset" -H "Authorization: Bearer $token"
 done
 
