@@ -34,9 +34,8 @@ bench_make_sky "$work/source.tif" "$size"
 echo "== astropixel (web app from web/dist)"
 bench_start_server "$work/astropixel.log" DATA_DIR="$work/data" WEB_ROOT="$web_dist" MAX_CONNECTIONS_PER_CLIENT=0
 port=$server_port
-token=$(bench_register "$port")
-dataset=$(bench_tus_upload "$port" "$token" "$work/source.tif")
-bench_wait_built "$port" "$token" "$dataset"
+bench_upload_dataset "$port" "$work/source.tif"
+token=$bench_token dataset=$bench_dataset
 
 echo "== nginx (the same pyramid as static Deep Zoom files, a bare OpenSeadragon page)"
 "$bin" tile "$work/source.tif" "$work/static/image" --layout dz --progress none

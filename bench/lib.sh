@@ -85,10 +85,10 @@ bench_tus_upload() {
   bytes=$(stat -c %s "$file") || return 1
   location=$(curl -fs -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/uploads" -H "Authorization: Bearer $token" \
     -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $bytes" -H "Upload-Metadata: filename c291cmNlLnRpZg==" |
-    bench_header location) || return 1
+    bench_header location) || { echo "$bench_name: port $port did not create the upload" >&2; return 1; }
   dataset=$(curl -fs -D - -o /dev/null -X PATCH "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
     -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' \
-    --data-binary "@$file" | bench_header x-dataset-id) || return 1
+    --data-binary "@$file" | bench_header x-dataset-id) || { echo "$bench_name: port $port refused $file" >&2; return 1; }
   [[ -n $dataset ]] || { echo "$bench_name: the upload to port $port gave no dataset" >&2; return 1; }
   echo "$dataset"
 }
@@ -102,6 +102,14 @@ bench_wait_built() {
     grep -q '"failed"' <<<"${status:-}" && { echo "$bench_name: the build failed: $status" >&2; return 1; }
     sleep 0.2
   done
+}
+
+# bench_upload_dataset PORT FILE: the common case of the three above: signs the benchmark user up,
+# uploads FILE and waits for its pyramid; sets bench_token and bench_dataset (call it directly).
+bench_upload_dataset() {
+  bench_token=$(bench_register "$1")
+  bench_dataset=$(bench_tus_upload "$1" "$bench_token" "$2")
+  bench_wait_built "$1" "$bench_token" "$bench_dataset"
 }
 
 # bench_make_sky PATH SIZE: a SIZE² RGB TIFF, a smooth nebula-like gradient plus seeded noise, the

@@ -52,22 +52,16 @@ start() {  # name data_dir [VAR=value ...]: starts a server (log $work/name.log)
     MAX_CONNECTIONS_PER_CLIENT=0 "$@"
 }
 
-upload() {  # port: registers, uploads the source, waits for the pyramid; prints "token dataset"
-  local token dataset
-  token=$(bench_register "$1") || return 1
-  dataset=$(bench_tus_upload "$1" "$token" "$work/source.tif") || return 1
-  bench_wait_built "$1" "$token" "$dataset" || return 1
-  echo "$token $dataset"
-}
-
 echo "== astropixel on local disk"
 start local "$work/local"
 local_port=$server_port local_pid=$server_pid
-read -r local_token local_dataset < <(upload "$local_port")
+bench_upload_dataset "$local_port" "$work/source.tif"
+local_token=$bench_token local_dataset=$bench_dataset
 echo "== astropixel on the object store, cache (a): 1 GiB"
 start cache-a "$work/s3data" "${s3_env[@]}" REMOTE_TILE_CACHE_BYTES=$((1 << 30))
 a_port=$server_port a_pid=$server_pid
-read -r token dataset < <(upload "$a_port")
+bench_upload_dataset "$a_port" "$work/source.tif"
+token=$bench_token dataset=$bench_dataset
 
 # The deepest three levels, as bench/serve.sh: the same tiles from every server.
 dzi=$(curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$a_port/api/datasets/$dataset/image.dzi")

@@ -29,9 +29,8 @@ echo "== astropixel"
 bench_start_server "$work/astropixel.log" DATA_DIR="$work/data" IO_THREADS=2 WEB_ROOT="$work/none" \
   MAX_CONNECTIONS_PER_CLIENT=0
 port=$server_port
-token=$(bench_register "$port")
-dataset=$(bench_tus_upload "$port" "$token" "$work/source.tif")
-bench_wait_built "$port" "$token" "$dataset"
+bench_upload_dataset "$port" "$work/source.tif"
+token=$bench_token dataset=$bench_dataset
 
 echo "== nginx (the same tiles as static files)"
 "$bin" tile "$work/source.tif" "$work/static/image" --layout dz --progress none
