@@ -69,6 +69,29 @@ Result<datasets::ListQuery> list_query(http::Request const& req, std::optional<a
 
 }  // namespace
 
+namespace {
+
+// A build viewers can follow before it publishes (ADR 0034): its version's Deep Zoom descriptor (the
+// same URL after publishing) and the tile rows written so far of each level; null when none.
+boost::json::value building_json(datasets::Dataset const& d) {
+  if (d.building.empty() || d.status != datasets::DatasetStatus::processing) return nullptr;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(d.building, ec);
+  auto const* o = !ec ? v.if_object() : nullptr;
+  auto const* version = o ? o->if_contains("version") : nullptr;
+  auto const* rows = o ? o->if_contains("tile_rows") : nullptr;
+  auto const* number = o ? o->if_contains("checkpoint") : nullptr;
+  if (!version || !version->is_int64() || !rows || !rows->is_array() || !number || !number->is_int64())
+    return nullptr;
+  return boost::json::object{
+      {"version", *version},
+      {"dzi", tiles::deep_zoom::client_url(d.id, static_cast<int>(version->as_int64()))},
+      {"tile_rows", *rows},
+      {"checkpoint", *number}};
+}
+
+}  // namespace
+
 boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth::Principal> const& viewer) {
   boost::json::object o{
       {"id", d.id},
@@ -123,6 +146,7 @@ boost::json::object dataset_json(datasets::Dataset const& d, std::optional<auth:
   } else {
     o["urls"] = nullptr;
   }
+  o["building"] = building_json(d);
   return o;
 }
 
@@ -246,7 +270,8 @@ Result<Answer> dataset_status(Call& call, DatasetService& ds) {
                      {"progress", d->progress},
                      {"failure_code", text_or_null(d->failure_code)},
                      {"failure_reason", text_or_null(d->failure_reason)},
-                     {"pyramid_version", d->pyramid_version}});
+                     {"pyramid_version", d->pyramid_version},
+                     {"building", building_json(*d)}});
 }
 
 Result<Answer> update_dataset(Call& call, DatasetService& ds, Changed const& changed) {

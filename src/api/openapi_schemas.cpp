@@ -106,7 +106,7 @@ constexpr std::string_view kSchemas = R"json({
     "required": ["id", "name", "description", "category", "visibility", "is_public", "is_demo", "owner_id",
                  "is_owner", "file_name", "file_size", "format", "width", "height", "bands", "bit_depth",
                  "sample_format", "status", "progress", "failure_code", "failure_reason", "pyramid_version",
-                 "stretch", "urls", "created_at", "updated_at", "expires_at"],
+                 "stretch", "urls", "building", "created_at", "updated_at", "expires_at"],
     "properties": {
       "id": {"type": "string"},
       "name": {"type": "string"},
@@ -170,10 +170,28 @@ constexpr std::string_view kSchemas = R"json({
           }
         ]
       },
+      "building": {"$ref": "#/components/schemas/DatasetBuilding"},
       "created_at": {"type": "string", "format": "date-time"},
       "updated_at": {"type": "string", "format": "date-time"},
       "expires_at": {"type": ["string", "null"], "format": "date-time"}
     }
+  },
+  "DatasetBuilding": {
+    "description": "A build that can be viewed before it publishes (ADR 0034), or null. Tiles of the Deep Zoom descriptor at dzi with a row below tile_rows[level] exist and never change; the others are 404 (no-store) until written.",
+    "oneOf": [
+      {"type": "null"},
+      {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["version", "dzi", "tile_rows", "checkpoint"],
+        "properties": {
+          "version": {"type": "integer", "minimum": 1},
+          "dzi": {"type": "string"},
+          "tile_rows": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+          "checkpoint": {"type": "integer", "minimum": 0}
+        }
+      }
+    ]
   },
   "DatasetStatusName": {"enum": ["pending", "processing", "completed", "failed"]},
   "DatasetPage": {
@@ -190,14 +208,15 @@ constexpr std::string_view kSchemas = R"json({
   "DatasetStatus": {
     "type": "object",
     "additionalProperties": false,
-    "required": ["id", "status", "progress", "failure_code", "failure_reason", "pyramid_version"],
+    "required": ["id", "status", "progress", "failure_code", "failure_reason", "pyramid_version", "building"],
     "properties": {
       "id": {"type": "string"},
       "status": {"$ref": "#/components/schemas/DatasetStatusName"},
       "progress": {"type": "integer", "minimum": 0, "maximum": 100},
       "failure_code": {"type": ["string", "null"]},
       "failure_reason": {"type": ["string", "null"]},
-      "pyramid_version": {"type": "integer", "minimum": 0}
+      "pyramid_version": {"type": "integer", "minimum": 0},
+      "building": {"$ref": "#/components/schemas/DatasetBuilding"}
     }
   },
   "DatasetChange": {

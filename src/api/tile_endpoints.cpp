@@ -11,8 +11,9 @@ Error tile_not_found() {
 }
 
 http::asio::awaitable<Result<tiles::View>> view_of(tiles::TileService& svc, Call const& call, std::string id,
-                                                   std::optional<std::int64_t> version) {
-  co_return co_await svc.resolve(call.who, id, version);
+                                                   std::optional<std::int64_t> version,
+                                                   tiles::Building building) {
+  co_return co_await svc.resolve(call.who, id, version, building);
 }
 
 std::optional<std::int64_t> version_param(http::Request const& req) {

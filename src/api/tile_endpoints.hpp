@@ -25,7 +25,8 @@ Error tile_not_found();
 // The pyramid version a caller may see (the tile service's access rules). Errors: as
 // TileService::resolve.
 http::asio::awaitable<Result<tiles::View>> view_of(tiles::TileService& svc, Call const& call, std::string id,
-                                                   std::optional<std::int64_t> version);
+                                                   std::optional<std::int64_t> version,
+                                                   tiles::Building building = tiles::Building::hidden);
 
 // The `{version}` path parameter of a …/v{N}/… pattern, if the pattern has one.
 std::optional<std::int64_t> version_param(http::Request const& req);

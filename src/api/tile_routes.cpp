@@ -21,8 +21,10 @@ Result<Answer> answered(Result<http::Response> res) {
   return Answer::of(std::move(*res));
 }
 
+// Deep Zoom's descriptor and tiles also show a version still building, tile by tile (ADR 0034).
 TileReply dzi(Call& call, TileService& svc) {
-  auto v = co_await view_of(svc, call, std::string(call.param("id")), version_param(call.request));
+  auto v = co_await view_of(svc, call, std::string(call.param("id")), version_param(call.request),
+                            tiles::Building::shown);
   if (!v) co_return v.error();
   http::Response res;
   if (!TileService::not_modified(call.request, res, *v, "dzi")) {
@@ -33,7 +35,8 @@ TileReply dzi(Call& call, TileService& svc) {
 }
 
 TileReply deep_zoom_tile(Call& call, TileService& svc) {
-  auto v = co_await view_of(svc, call, std::string(call.param("id")), version_param(call.request));
+  auto v = co_await view_of(svc, call, std::string(call.param("id")), version_param(call.request),
+                            tiles::Building::shown);
   if (!v) co_return v.error();
   if (call.param("fmt") != v->pack().info().format) co_return tile_not_found();
   auto const& req = call.request;

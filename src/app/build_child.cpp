@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <thread>
@@ -118,12 +119,34 @@ int run_build_child() {
   }
 
   pyramid::PackWriter pack(std::string(output->as_string()));
+  // Snapshots for viewing the pyramid while it builds (ADR 0034), when the parent asks for them:
+  // the first as soon as tiles exist, then one a second (each rewrites an index of 12 bytes a tile:
+  // half a megabyte at 2 gigapixels).
+  std::string live;
+  if (auto const* l = o.if_contains("live"); l && l->is_string()) live = std::string(l->as_string());
+  if (!live.empty() && std::filesystem::path(live).parent_path() !=
+                           std::filesystem::path(std::string(output->as_string())).parent_path())
+    return fail(make_error(ErrorCode::bad_request, "Malformed build spec", "live beside the output"));
+  int checkpoints = 0;
+  auto last_checkpoint = std::chrono::steady_clock::now();
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  bool snapshots_failed = false;
   auto progress = [&](pyramid::Progress const& p) {
     auto now = std::chrono::steady_clock::now();
     if (p.rows_done == p.rows_total || now - last >= std::chrono::milliseconds(250)) {
       last = now;
       std::cout << pyramid::progress_line(p) << std::endl;
+    }
+    if (!live.empty() && !snapshots_failed && p.stage == "tiling" && p.tiles > 0 &&
+        (checkpoints == 0 || now - last_checkpoint >= std::chrono::seconds(1))) {
+      last_checkpoint = now;
+      if (auto rows = pack.checkpoint(live); rows)
+        std::cout << pyramid::checkpoint_line(checkpoints++, *rows) << std::endl;
+      else {
+        // The build goes on; it is only not viewable before it ends.
+        snapshots_failed = true;
+        log::warn("build_snapshot_failed", {{"detail", rows.error().detail}});
+      }
     }
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   };

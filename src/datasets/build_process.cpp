@@ -11,12 +11,14 @@
 namespace astropixel::datasets {
 
 Result<pyramid::BuildResult> build_in_child(ChildBuild const& b, pyramid::ProgressFn const& progress,
-                                            std::atomic<bool> const& cancel, std::uint64_t* peak_rss_bytes) {
+                                            std::atomic<bool> const& cancel, std::uint64_t* peak_rss_bytes,
+                                            CheckpointFn const& checkpoint) {
   boost::json::object spec{{"input", b.input.string()},
                            {"output", b.output.string()},
                            {"options", boost::json::parse(pyramid::to_json(b.options))},
                            {"strip_delay_ms", b.strip_delay_ms}};
   if (!b.fault.empty()) spec["fault"] = b.fault;
+  if (!b.live.empty()) spec["live"] = b.live.string();
   ChildRun run{.command = "_build", .input = boost::json::serialize(spec)};
   // The pack is written beside its final name and renamed: the output's directory, and only it.
   run.writable_dirs = {b.output.parent_path().string()};
@@ -33,6 +35,9 @@ Result<pyramid::BuildResult> build_in_child(ChildBuild const& b, pyramid::Progre
     switch (event->kind) {
       case pyramid::BuildEvent::Kind::progress:
         if (progress) progress(event->progress);
+        break;
+      case pyramid::BuildEvent::Kind::checkpoint:
+        if (checkpoint) checkpoint(event->checkpoint, event->tile_rows);
         break;
       case pyramid::BuildEvent::Kind::done:
         result = event->result;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "pyramid/builder.hpp"
@@ -29,12 +30,19 @@ struct ChildBuild {
   std::uint64_t cpu_seconds = 0;         // CPU time; 0 = none
   int strip_delay_ms = 0;                // tests: slow builds down
   std::string fault{};                   // tests: "crash" or "hang" (the decoder never returns)
+  // Where the child keeps a snapshot of the pyramid so far (PackWriter::checkpoint), beside the
+  // output; empty: none.
+  std::filesystem::path live{};
 };
+
+// A snapshot was written: its number and the complete tile rows of each level (level 0 first).
+using CheckpointFn = std::function<void(int number, std::vector<std::uint32_t> const& tile_rows)>;
 
 // Errors: those of pyramid::build; unprocessable when the child dies (decoder_crashed) or is
 // stopped at its deadline or CPU limit (build_timeout); cancelled; internal when it cannot start.
 Result<pyramid::BuildResult> build_in_child(ChildBuild const& build, pyramid::ProgressFn const& progress,
                                             std::atomic<bool> const& cancel,
-                                            std::uint64_t* peak_rss_bytes = nullptr);
+                                            std::uint64_t* peak_rss_bytes = nullptr,
+                                            CheckpointFn const& checkpoint = {});
 
 }  // namespace astropixel::datasets

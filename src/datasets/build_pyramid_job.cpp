@@ -159,10 +159,31 @@ class Build {
     // The decoders run in a child process (build_process.hpp); a pack it left half-written on a
     // crash or a cancel is removed here.
     std::uint64_t peak = 0;
-    auto built = build_in_child(child, progress, ctx_.cancel(), &peak);
+    // A pack written in place (a local store) can be viewed while it builds (ADR 0034): the child
+    // keeps a snapshot beside it, and each one is announced on the dataset's row, fenced by the
+    // lease, for every instance's tile directory. (In an object store the pack is uploaded whole
+    // at the end: nothing to view before.)
+    auto live_key = key + ".live";
+    if (!remote) child.live = target->string() + ".live";
+    auto checkpoint = [&](int number, std::vector<std::uint32_t> const& tile_rows) {
+      boost::json::array rows(tile_rows.begin(), tile_rows.end());
+      auto building = boost::json::serialize(boost::json::object{{"version", payload->version},
+                                                                 {"key", live_key},
+                                                                 {"checkpoint", number},
+                                                                 {"tile_rows", std::move(rows)}});
+      if (auto s = store::set_building(db_, d.id, building, ctx_.job().id, ctx_.job().lease_token); !s)
+        log::warn("build_snapshot_not_announced", {{"dataset", d.id}, {"detail", s.error().message}});
+    };
+    auto built = build_in_child(child, progress, ctx_.cancel(), &peak, checkpoint);
+    auto remove_snapshot = [&] {
+      if (child.live.empty()) return;
+      std::filesystem::remove(child.live, ec);
+      std::filesystem::remove(child.live.string() + ".tmp", ec);
+    };
     if (!built) {
       std::filesystem::remove(*target, ec);
       std::filesystem::remove(target->string() + ".tmp", ec);
+      remove_snapshot();
     }
     if (settings_.memory) settings_.memory->build_peak = peak;
     log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "build_process_peak"}, {"rss_bytes", peak}});
@@ -182,6 +203,9 @@ class Build {
       }
     }
     auto published = publish(d, payload->version, key, *built, payload->stretch);
+    // Published (the row no longer names the snapshot) or not: either way it has served its turn.
+    // Readers that opened it keep their mapping of the pack.
+    remove_snapshot();
     if (!published) {
       (void)blobs.remove(key);
       if (published.error().code == ErrorCode::not_found) return {};  // deleted while building

@@ -37,6 +37,10 @@ struct Dataset {
   std::string pyramid_key;   // blob key of the published pack
   std::string pyramid_info;  // JSON: levels, tile_size, tile_format, stretch applied, ...
   int next_version = 0;      // highest version handed to a build job
+  // JSON while a build can be viewed before it publishes (ADR 0034): {"version", "key" (the blob key
+  // of its snapshot), "checkpoint", "tile_rows"}; empty otherwise. Cleared when the build publishes,
+  // fails or starts again.
+  std::string building;
   std::int64_t created_at = 0, updated_at = 0;
   std::optional<std::int64_t> expires_at;
 

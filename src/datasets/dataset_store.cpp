@@ -8,7 +8,8 @@ namespace {
 constexpr std::string_view kColumns =
     "id, COALESCE(owner_id, ''), name, description, category, visibility, file_name, file_size, source_key, "
     "format, width, height, bands, bit_depth, sample_format, status, progress, failure_code, failure_reason, "
-    "stretch, pyramid_version, pyramid_key, pyramid_info, next_version, created_at, updated_at, expires_at";
+    "stretch, pyramid_version, pyramid_key, pyramid_info, next_version, created_at, updated_at, expires_at, "
+    "building";
 
 Dataset from_row(db::Rows const& r, std::size_t i) {
   Dataset d;
@@ -40,6 +41,7 @@ Dataset from_row(db::Rows const& r, std::size_t i) {
   d.created_at = r.int64(i, c++);
   d.updated_at = r.int64(i, c++);
   if (!r.is_null(i, c)) d.expires_at = r.int64(i, c);
+  d.building = r.text(i, ++c);
   return d;
 }
 
@@ -125,14 +127,16 @@ Result<Dataset> get(db::Connection& c, std::string const& id) {
 
 Result<PublishedPyramid> published_pyramid(db::Connection& c, std::string const& id) {
   auto r = c.query(
-      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key FROM datasets WHERE id = $1",
+      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key, building FROM datasets WHERE "
+      "id = $1",
       {id});
   if (!r) return r.error();
   if (r->empty()) return make_error(ErrorCode::not_found, "Dataset not found");
   return PublishedPyramid{
       {r->text(0, 0), parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)},
       static_cast<int>(r->int64(0, 2)),
-      r->text(0, 3)};
+      r->text(0, 3),
+      r->text(0, 4)};
 }
 
 Result<Page> list(db::Connection& c, ListQuery const& q) {
@@ -194,7 +198,7 @@ Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int
 Result<bool> start_processing(db::Connection& c, std::string const& id) {
   auto r = c.query(
       "UPDATE datasets SET status = 'processing', progress = 0, failure_code = '', failure_reason = '', "
-      "updated_at = $1 WHERE id = $2 AND status <> 'failed'",
+      "building = '', updated_at = $1 WHERE id = $2 AND status <> 'failed'",
       {now_unix_ms(), id});
   if (!r) return r.error();
   return r->affected > 0;
@@ -217,11 +221,22 @@ Status set_progress(db::Connection& c, std::string const& id, int progress) {
   return {};
 }
 
+Status set_building(db::Connection& c, std::string const& id, std::string const& building,
+                    std::string const& job_id, std::string const& lease_token) {
+  auto r = c.query(
+      "UPDATE datasets SET building = $1 WHERE id = $2 AND status = 'processing' AND EXISTS (SELECT 1 FROM "
+      "jobs WHERE id = $3 AND lease_token = $4 AND state = 'running')",
+      {building, id, job_id, lease_token});
+  if (!r) return r.error();
+  if (r->affected == 0) return make_error(ErrorCode::conflict, "The build no longer holds its job");
+  return {};
+}
+
 Status set_failed(db::Connection& c, std::string const& id, std::string const& code,
                   std::string const& reason) {
   auto r = c.query(
-      "UPDATE datasets SET status = 'failed', failure_code = $1, failure_reason = $2, updated_at = $3 WHERE "
-      "id = $4",
+      "UPDATE datasets SET status = 'failed', failure_code = $1, failure_reason = $2, building = '', "
+      "updated_at = $3 WHERE id = $4",
       {code, reason.substr(0, 2000), now_unix_ms(), id});
   if (!r) return r.error();
   return {};
@@ -249,7 +264,9 @@ Result<std::string> publish(db::Connection& c, std::string const& id, int versio
   }
   auto r = c.query(
       "UPDATE datasets SET pyramid_version = $1, pyramid_key = $2, pyramid_info = $3, status = 'completed', "
-      "progress = 100, failure_code = '', failure_reason = '', updated_at = $4, sky_object = $6 WHERE id = "
+      "progress = 100, failure_code = '', failure_reason = '', building = '', updated_at = $4, sky_object = "
+      "$6 "
+      "WHERE id = "
       "$5",
       {std::int64_t{version}, key, info, now_unix_ms(), id, sky_object});
   if (!r) return r.error();

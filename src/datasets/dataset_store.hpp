@@ -31,8 +31,9 @@ struct Page {
 // What the tile read path needs of a dataset: who may see it, and its live pyramid.
 struct PublishedPyramid {
   auth::Owned owned;
-  int version = 0;  // 0: no pyramid yet
-  std::string key;  // the pack's blob key
+  int version = 0;       // 0: no pyramid yet
+  std::string key;       // the pack's blob key
+  std::string building;  // JSON of a build in progress that can be viewed (Dataset::building); empty: none
 };
 
 struct Stats {
@@ -57,6 +58,11 @@ Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int
 // writes second sees the other). False: failed, or gone.
 Result<bool> start_processing(db::Connection& c, std::string const& id);
 Status set_progress(db::Connection& c, std::string const& id, int progress);
+// What a running build exposes to viewers (Dataset::building), written only while the job `job_id`
+// still holds the lease `lease_token` and the dataset is processing: a worker that lost its job
+// changes nothing. Errors: conflict (not written: lease lost, or no longer processing).
+Status set_building(db::Connection& c, std::string const& id, std::string const& building,
+                    std::string const& job_id, std::string const& lease_token);
 Status set_failed(db::Connection& c, std::string const& id, std::string const& code,
                   std::string const& reason);
 // Hands out the next pyramid version and resets the status to pending with the requested stretch.

@@ -170,6 +170,10 @@ ALTER TABLE users ADD COLUMN storage_quota_bytes BIGINT;
 ALTER TABLE datasets ADD COLUMN content_sha256 TEXT NOT NULL DEFAULT '';
 CREATE INDEX datasets_owner_content ON datasets (owner_id, content_sha256);
 )sql"},
+    // What a running build lets viewers see before it publishes (ADR 0034); '' when nothing.
+    {11, "datasets_building", R"sql(
+ALTER TABLE datasets ADD COLUMN building TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

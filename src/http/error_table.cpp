@@ -88,6 +88,9 @@ Response error_response(Error const& error, std::string_view request_id, bool de
   }
   if (error.retry_after_s > 0)
     r.headers.set(boost::beast::http::field::retry_after, std::to_string(error.retry_after_s));
+  // An error is of its moment: a tile not written yet exists a second later (ADR 0034), a dataset
+  // made public is visible at once. Browsers may keep a 404 heuristically; no cache keeps these.
+  r.headers.set(boost::beast::http::field::cache_control, "no-store");
   return r;
 }
 

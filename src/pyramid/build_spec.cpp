@@ -1,6 +1,7 @@
 #include "pyramid/build_spec.hpp"
 
 #include <boost/json.hpp>
+#include <limits>
 
 namespace astropixel::pyramid {
 namespace {
@@ -90,6 +91,12 @@ std::string progress_line(Progress const& p) {
                                       {"seconds", p.seconds}});
 }
 
+std::string checkpoint_line(int number, std::vector<std::uint32_t> const& tile_rows) {
+  json::array rows;
+  for (auto r : tile_rows) rows.push_back(r);
+  return json::serialize(json::object{{"event", "checkpoint"}, {"number", number}, {"tile_rows", rows}});
+}
+
 std::string done_line(BuildResult const& r) {
   return json::serialize(json::object{{"event", "done"},
                                       {"width", r.width},
@@ -129,6 +136,17 @@ Result<BuildEvent> parse_build_event(std::string_view line) {
     e.progress.tiles = number<std::uint64_t>(o, "tiles");
     e.progress.bytes = number<std::uint64_t>(o, "bytes");
     e.progress.seconds = number<double>(o, "seconds");
+  } else if (event == "checkpoint") {
+    e.kind = BuildEvent::Kind::checkpoint;
+    e.checkpoint = number<int>(o, "number");
+    auto const* rows = o.if_contains("tile_rows");
+    // At most one entry per level (a pyramid has at most 33).
+    if (!rows || !rows->is_array() || rows->as_array().size() > 64) return malformed("tile_rows");
+    for (auto const& r : rows->as_array()) {
+      if (!r.is_int64() || r.as_int64() < 0 || r.as_int64() > std::numeric_limits<std::uint32_t>::max())
+        return malformed("tile_rows");
+      e.tile_rows.push_back(static_cast<std::uint32_t>(r.as_int64()));
+    }
   } else if (event == "done") {
     e.kind = BuildEvent::Kind::done;
     e.result.width = number<std::uint32_t>(o, "width");

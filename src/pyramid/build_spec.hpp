@@ -4,6 +4,7 @@
 // binary, so the format is internal; every field is still checked on the way in.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "pyramid/builder.hpp"
@@ -14,15 +15,20 @@ std::string to_json(BuildOptions const& options);
 // Errors: bad_request.
 Result<BuildOptions> build_options_from_json(std::string_view json);
 
-// One line each, with "event": "progress" | "done" | "error".
+// One line each, with "event": "progress" | "checkpoint" | "done" | "error".
 std::string progress_line(Progress const& p);
+// A snapshot of the pyramid so far was written (PackWriter::checkpoint): its number and the
+// complete tile rows of each level.
+std::string checkpoint_line(int number, std::vector<std::uint32_t> const& tile_rows);
 std::string done_line(BuildResult const& r);
 std::string error_line(Error const& e);
 
 // What a line says. Errors: bad_request (not one of ours).
 struct BuildEvent {
-  enum class Kind { progress, done, error } kind = Kind::progress;
+  enum class Kind { progress, checkpoint, done, error } kind = Kind::progress;
   Progress progress;  // its stage points into a static string
+  int checkpoint = 0;
+  std::vector<std::uint32_t> tile_rows;  // of a checkpoint, level 0 first
   BuildResult result;
   Error error;
 };

@@ -1,5 +1,7 @@
 #include "tiles/tile_directory.hpp"
 
+#include <boost/json.hpp>
+
 #include "datasets/dataset_store.hpp"
 
 namespace astropixel::tiles {
@@ -23,6 +25,35 @@ Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_pack(std::strin
     return true;
   };
   return pyramid::PackReader::open_remote(read, info->size, remote_cache_, key);
+}
+
+void TileDirectory::open_building(Published& entry, std::string const& building, Published const* cached) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(building, ec);
+  auto const* o = !ec ? v.if_object() : nullptr;
+  auto const* version = o ? o->if_contains("version") : nullptr;
+  auto const* key = o ? o->if_contains("key") : nullptr;
+  auto const* number = o ? o->if_contains("checkpoint") : nullptr;
+  if (!version || !version->is_int64() || !key || !key->is_string() || !number || !number->is_int64()) return;
+  // Older than what is published: a build that lost to a newer one. Nothing to show.
+  if (version->as_int64() <= entry.version) return;
+  entry.building_version = static_cast<int>(version->as_int64());
+  entry.building_key = std::string(key->as_string());
+  entry.building_checkpoint = static_cast<int>(number->as_int64());
+  if (cached && cached->building && cached->building_key == entry.building_key &&
+      cached->building_checkpoint == entry.building_checkpoint) {
+    entry.building = cached->building;
+    return;
+  }
+  // Only a pack written in place can be read while it grows (build_pyramid_job.cpp).
+  auto path = blobs_.local_path(entry.building_key);
+  if (!path) return;
+  pack_opens_.fetch_add(1, std::memory_order_relaxed);
+  auto pack = pyramid::PackReader::open_live(*path);
+  // The build ended between the row and the file (its snapshot removed): show nothing of it; the
+  // next load reads the row it left.
+  if (!pack) return;
+  entry.building = std::shared_ptr<pyramid::PackReader const>(std::move(*pack));
 }
 
 std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) {
@@ -64,7 +95,7 @@ Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const
   loads_.fetch_add(1, std::memory_order_relaxed);
   auto row = datasets::store::published_pyramid(**conn, id);
   if (!row && row.error().code != ErrorCode::not_found) return row.error();
-  if (!row || row->version == 0) {
+  if (!row || (row->version == 0 && row->building.empty())) {
     invalidate(id);
     return make_error(ErrorCode::not_found, !row ? "Dataset not found" : "The dataset has no tiles yet");
   }
@@ -73,16 +104,20 @@ Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const
   entry->dataset_id = id;
   entry->owned = row->owned;
   entry->version = row->version;
+  entry->loaded = now;
   auto const& key = row->key;
+  std::shared_ptr<Published const> cached;
   {
     // Same version as cached: keep the open pack.
     std::lock_guard lock(mutex_);
     auto it = slots_.find(id);
-    if (it != slots_.end() && it->second.entry->version == entry->version) {
-      entry->pack = it->second.entry->pack;
-    }
+    if (it != slots_.end()) cached = it->second.entry;
+    if (cached && cached->version == entry->version) entry->pack = cached->pack;
   }
-  if (!entry->pack) {
+  if (!row->building.empty()) open_building(*entry, row->building, cached.get());
+  if (entry->version == 0 && !entry->building)
+    return make_error(ErrorCode::not_found, "The dataset has no tiles yet");
+  if (!entry->pack && entry->version > 0) {
     pack_opens_.fetch_add(1, std::memory_order_relaxed);
     auto pack = open_pack(key);
     if (!pack) {

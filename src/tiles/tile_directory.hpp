@@ -21,8 +21,15 @@ namespace astropixel::tiles {
 struct Published {
   std::string dataset_id;
   auth::Owned owned;
-  int version = 0;
-  std::shared_ptr<pyramid::PackReader const> pack;
+  int version = 0;                                  // 0: nothing published yet
+  std::shared_ptr<pyramid::PackReader const> pack;  // null when nothing is published
+  // A newer version still building whose tiles can be seen (ADR 0034): its latest snapshot, the
+  // tiles written so far. Null when none (or the store is not local).
+  int building_version = 0;
+  std::shared_ptr<pyramid::PackReader const> building;
+  std::string building_key;  // which snapshot: its blob key and number
+  int building_checkpoint = -1;
+  std::chrono::steady_clock::time_point loaded;  // when the row was read
 };
 
 class TileDirectory {
@@ -53,7 +60,7 @@ class TileDirectory {
   // get the stale entry, for at most another TTL, rather than all querying the database at once.
   std::shared_ptr<Published const> peek(std::string const& id);
   // Loads (blocking: database and file open). Errors: not_found (no such dataset, or nothing
-  // published yet), unavailable.
+  // published or viewable yet), unavailable.
   Result<std::shared_ptr<Published const>> load(std::string const& id);
   void invalidate(std::string const& id);
   // Where the pyramids (and the files published beside them, such as HiPS) are stored.
@@ -64,6 +71,8 @@ class TileDirectory {
 
  private:
   Result<std::unique_ptr<pyramid::PackReader>> open_pack(std::string const& key);
+  // The snapshot a building row names, reusing `cached`'s when it is the same one.
+  void open_building(Published& entry, std::string const& building, Published const* cached);
   Result<std::shared_ptr<Published const>> lookup(std::string const& id);
   struct Slot {
     std::shared_ptr<Published const> entry;

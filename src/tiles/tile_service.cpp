@@ -37,11 +37,12 @@ namespace {
 
 bool needs_load(std::shared_ptr<Published const> const& entry, std::optional<std::int64_t> version) {
   // A versioned URL newer than the cached entry means the cache is behind: look again.
-  return !entry || (version && *version > entry->version);
+  return !entry || (version && *version > std::max(entry->version, entry->building_version));
 }
 
 Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
-                    std::optional<auth::Principal> const& who, std::optional<std::int64_t> version) {
+                    std::optional<auth::Principal> const& who, std::optional<std::int64_t> version,
+                    Building building) {
   if (!loaded) {
     if (loaded.error().code == ErrorCode::unavailable) {
       Error e = loaded.error();
@@ -54,7 +55,9 @@ Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
   }
   auto const& entry = *loaded;
   if (auto s = datasets::check_access(who, entry->owned, datasets::Need::read); !s) return not_found();
-  if (version && *version != entry->version) return not_found();
+  if (building == Building::shown && version && entry->building && *version == entry->building_version)
+    return View{entry, true, true};
+  if (!entry->pack || (version && *version != entry->version)) return not_found();
   return View{entry, version.has_value()};
 }
 
@@ -87,24 +90,25 @@ TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking,
 
 http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Principal> const& who,
                                                          std::string const& id,
-                                                         std::optional<std::int64_t> version) {
+                                                         std::optional<std::int64_t> version,
+                                                         Building building) {
   auto entry = directory_.peek(id);
-  if (!needs_load(entry, version)) co_return decide(entry, who, version);
+  if (!needs_load(entry, version)) co_return decide(entry, who, version, building);
   auto* dir = &directory_;
   auto load = [dir, &id] { return dir->load(id); };
-  co_return decide(co_await blocking_.run(load), who, version);
+  co_return decide(co_await blocking_.run(load), who, version, building);
 }
 
 Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
-                          std::string const& id, std::optional<std::int64_t> version) {
+                          std::string const& id, std::optional<std::int64_t> version, Building building) {
   auto entry = directory.peek(id);
-  if (!needs_load(entry, version)) return decide(entry, who, version);
-  return decide(directory.load(id), who, version);
+  if (!needs_load(entry, version)) return decide(entry, who, version, building);
+  return decide(directory.load(id), who, version, building);
 }
 
 bool TileService::not_modified(http::Request const& req, http::Response& res, View const& v,
                                std::string_view what) {
-  auto etag = fmt::format("\"{}.{}.{}\"", v.entry->dataset_id.substr(0, 8), v.entry->version, what);
+  auto etag = fmt::format("\"{}.{}.{}\"", v.entry->dataset_id.substr(0, 8), v.version(), what);
   res.headers.set(bhttp::field::etag, etag);
   res.headers.set(bhttp::field::cache_control, cache_control(v));
   auto inm = req.header("If-None-Match");
@@ -115,8 +119,28 @@ bool TileService::not_modified(http::Request const& req, http::Response& res, Vi
   return false;
 }
 
-http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request const& req, View const& v,
+http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request const& req, View const& view,
                                                                 TileAddress at) {
+  View v = view;
+  if (v.building && !v.pack().contains(at.level, at.col, at.row) &&
+      std::chrono::steady_clock::now() - v.entry->loaded > std::chrono::milliseconds(250)) {
+    // Written since this snapshot was read, perhaps: take the directory's newer entry, or read the
+    // row again when it has none (a miss costs a database read only when the entry at hand is a
+    // quarter second old; the tiles the viewer asks for are those its last status said exist).
+    auto const& id = v.entry->dataset_id;
+    auto again = directory_.peek(id);
+    if (!again || again->loaded <= v.entry->loaded) {
+      auto* dir = &directory_;
+      auto load = [dir, &id] { return dir->load(id); };
+      auto loaded = co_await blocking_.run(load);
+      again = loaded ? *loaded : nullptr;
+    }
+    // The same build, seen by the same rules (access was decided on the entry at hand).
+    if (again && again->building && again->building_version == v.entry->building_version &&
+        again->owned.visibility == v.entry->owned.visibility &&
+        again->owned.owner_id == v.entry->owned.owner_id)
+      v.entry = again;
+  }
   auto const& pack = v.pack();
   if (!pack.contains(at.level, at.col, at.row)) co_return make_error(ErrorCode::not_found, "Tile not found");
   http::Response res;

@@ -24,13 +24,22 @@ namespace astropixel::tiles {
 struct View {
   std::shared_ptr<Published const> entry;
   bool versioned = false;
-  pyramid::PackReader const& pack() const { return *entry->pack; }
+  // The version still building (entry->building), not the published one.
+  bool building = false;
+  pyramid::PackReader const& pack() const { return building ? *entry->building : *entry->pack; }
+  int version() const { return building ? entry->building_version : entry->version; }
 };
+
+// Whether a versioned URL may name a version still building (ADR 0034): only Deep Zoom's descriptor
+// and tiles, which the viewer asks for tile by tile as they are written. Everything else (IIIF
+// renders, previews, data and value tiles, HiPS) waits for the published pyramid.
+enum class Building { hidden, shown };
 
 // What TileService::resolve decides, for a caller already on the blocking pool (an endpoint
 // handler): may block on the directory's load.
 Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
-                          std::string const& id, std::optional<std::int64_t> version);
+                          std::string const& id, std::optional<std::int64_t> version,
+                          Building building = Building::hidden);
 
 // Render threads when IIIF_RENDER_THREADS is 0: one per core, at most 8 (each render may hold
 // ~150 MB, and hardware_concurrency() sees the host's cores, not a container's CPU quota).
@@ -52,7 +61,8 @@ class TileService {
   // version (one answer, so the reply reveals nothing); unavailable (with Retry-After) while a
   // pyramid is being replaced.
   http::asio::awaitable<Result<View>> resolve(std::optional<auth::Principal> const& who,
-                                              std::string const& id, std::optional<std::int64_t> version);
+                                              std::string const& id, std::optional<std::int64_t> version,
+                                              Building building = Building::hidden);
 
   // Sets ETag ("{id}.{version}.{what}") and Cache-Control; true when the client's copy is current
   // (the response is then a 304 to send as is).
@@ -60,7 +70,9 @@ class TileService {
                            std::string_view what);
 
   // One pre-cut tile: 304, or its bytes without a copy (from a mapped pack, or for a pack in an
-  // object store from the remote tile cache, on the calling thread when it holds the tile).
+  // object store from the remote tile cache, on the calling thread when it holds the tile). Of a
+  // version still building, a tile not written yet is looked for once more in a newer snapshot
+  // when the one at hand is older than a quarter second (written since, seen by another instance).
   // Errors: not_found, unavailable.
   http::asio::awaitable<Result<http::Response>> tile(http::Request const& req, View const& v, TileAddress at);
   // The pyramid's preview image. Errors: not_found.

@@ -1,0 +1,97 @@
+"""A pyramid viewed while it builds (ADR 0034), over HTTP: the status names the build's Deep Zoom
+descriptor and the tile rows written so far; those tiles answer 200 under the version's immutable URLs
+and are the same bytes once it publishes; a tile not written yet is a 404 nobody keeps; other people
+see nothing of a private build."""
+import io
+import re
+import time
+
+import numpy as np
+from PIL import Image
+
+from support.accounts import register, bearer
+from support import tus
+
+
+def noise_png(w, h):
+    rng = np.random.default_rng(7)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def wait_for(predicate, timeout=120):
+    # Ends at the condition; the limit is for a sanitizer build on a loaded machine.
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server):
+    s = make_server(env={"WORKERS": "1"})
+    owner = register(s)["access_token"]
+    stranger = register(s)["access_token"]
+    # Six strips of 256 rows, a second each: the build lasts at least six seconds.
+    s.request("POST", "/api/_test/slow-builds?ms=1000")
+    width, height = 1300, 1500
+    _, last = tus.upload(s, owner, noise_png(width, height), {"filename": "live.png", "name": "Live"})
+    d = last.headers["X-Dataset-Id"]
+
+    def status():
+        r = s.get(f"/api/datasets/{d}/status", headers=bearer(owner))
+        assert r.status_code == 200
+        return r.json()
+
+    first = wait_for(lambda: (lambda b: b if b and b["tile_rows"][-1] >= 1 else None)(status()["building"]))
+    assert first, "no snapshot was announced while the build ran"
+    assert first["version"] == 1 and first["dzi"] == f"/api/datasets/{d}/v1/image.dzi"
+    top = len(first["tile_rows"]) - 1
+    dataset = s.get(f"/api/datasets/{d}", headers=bearer(owner)).json()
+    assert dataset["status"] == "processing" and dataset["urls"] is None
+    assert dataset["building"]["version"] == 1
+
+    # The descriptor of the whole image, while it builds.
+    dzi = s.get(first["dzi"], headers=bearer(owner))
+    assert dzi.status_code == 200
+    assert f'Width="{width}"' in dzi.text and f'Height="{height}"' in dzi.text
+    base = first["dzi"].replace("image.dzi", "image_files")
+    cols = -(-width // 256)
+    written = {}
+    for row in range(first["tile_rows"][top]):
+        for col in range(cols):
+            r = s.get(f"{base}/{top}/{col}_{row}.jpg", headers=bearer(owner))
+            assert r.status_code == 200, (col, row)
+            assert "immutable" in r.headers["Cache-Control"]
+            written[(col, row)] = r.content
+    # The last row is five strips away: a 404 that no cache keeps.
+    last_row = -(-height // 256) - 1
+    r = s.get(f"{base}/{top}/0_{last_row}.jpg", headers=bearer(owner))
+    assert status()["building"]["tile_rows"][top] <= last_row, "the build outran the test"
+    assert r.status_code == 404 and r.headers["Cache-Control"] == "no-store"
+
+    # Others see nothing of a private build: the same 404 as a dataset that does not exist.
+    missing = s.get(f"/api/datasets/{'0' * 32}/v1/image.dzi", headers=bearer(stranger))
+    for who in (bearer(stranger), {}):
+        for url in (first["dzi"], f"{base}/{top}/0_0.jpg"):
+            r = s.get(url, headers=who)
+            assert r.status_code == 404, url
+            assert {k: v for k, v in r.json().items() if k != "request_id"} == \
+                {k: v for k, v in missing.json().items() if k != "request_id"}, url
+    # Only Deep Zoom shows a version still building.
+    assert s.get(f"/iiif/3/{d}-v1/info.json", headers=bearer(owner)).status_code == 404
+    assert s.get(f"/api/datasets/{d}/v1/preview", headers=bearer(owner)).status_code == 404
+
+    done, _ = tus.wait_for_dataset(s, owner, d, statuses=("completed",), timeout=180)
+    assert done["status"] == "completed"
+    final = s.get(f"/api/datasets/{d}", headers=bearer(owner)).json()
+    assert final["building"] is None and final["urls"]["dzi"] == first["dzi"]
+    for (col, row), body in written.items():
+        r = s.get(f"{base}/{top}/{col}_{row}.jpg", headers=bearer(owner))
+        assert r.status_code == 200 and r.content == body, (col, row)
+    assert s.get(f"{base}/{top}/0_{last_row}.jpg", headers=bearer(owner)).status_code == 200
+    # The snapshot went with the build; the published pack alone remains.
+    packs = [p.name for p in (s.data_dir / "blobs" / "pyramids" / d).iterdir()]
+    assert len(packs) == 1 and re.fullmatch(r"v1-[0-9a-f]{8}\.pack", packs[0]), packs
