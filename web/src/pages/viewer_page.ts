@@ -5,7 +5,7 @@
 // requested, and the side panels are built only after the first tile is on screen.
 import OpenSeadragon from "openseadragon";
 import { ApiError } from "../api/client";
-import { DEFAULT_STRETCH, type Dataset } from "../api/types";
+import { DEFAULT_STRETCH, type Dataset, type DatasetBuilding } from "../api/types";
 import { navigate, type PageFn } from "../router";
 import { el, formatBytes, formatPixels, replace } from "../ui/dom";
 import { errorBox, pageTitle } from "../ui/layout";
@@ -14,7 +14,9 @@ import { loadSettings, saveSettings, zoomLabel, type ViewerSettings } from "../v
 import { afterFirstPaint } from "../viewer/first_paint";
 import { setText } from "../viewer/frame";
 import { fetchViewerRecord, type ViewerRecord } from "./viewer_route";
-import type { DziSource } from "../viewer/dzi";
+import { type DziSource, fetchDzi } from "../viewer/dzi";
+import { buildingTileSource, geometryOf } from "../viewer/live_build";
+import { LiveBuild } from "../viewer/live_build_view";
 import { AnnotationLayer } from "../viewer/annotation_layer";
 import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
@@ -220,14 +222,130 @@ export const viewerPage =
     let annotations: AnnotationLayer | null = null;
     let display: DisplayPanel | null = null;
     let values: PixelValues | null = null; // the value box of images without a display panel
+    let live: LiveBuild | null = null; // while the viewer shows a pyramid still being built
     let disposed = false;
     let onViewKey: ((e: KeyboardEvent) => void) | null = null;
     replace(root, el("main", { class: "viewer-page" }, el("div", { class: "card skeleton tall" })));
 
+    // The building view's viewer and poll, when the page moves on from it.
+    const closeLive = () => {
+      if (!live) return;
+      live.destroy();
+      live = null;
+      viewer?.destroy();
+      viewer = null;
+    };
+
+    // A dataset with no published pyramid yet whose build serves the tiles it has written (#17 point
+    // 2): the written part, growing from the top at each checkpoint, with the progress in the status
+    // bar; when the build publishes, the normal viewer opens on the same tile URLs (from the cache)
+    // at the same view (kept in the page's URL by the navigation bar).
+    const openBuilding = async (d: Dataset, building: DatasetBuilding, waiting: () => void) => {
+      const dzi = await fetchDzi(building.dzi, { quiet: true });
+      if (disposed) return;
+      if (!dzi) {
+        waiting();
+        return;
+      }
+      closeLive();
+      const geometry = geometryOf(dzi);
+      const canvas = el("div", {
+        class: "osd",
+        attrs: {
+          tabindex: 0,
+          role: "region",
+          "aria-roledescription": "image viewer",
+          "aria-label": `Deep zoom view of ${d.name}, still being built: the part written so far. Arrow keys pan, + and - zoom.`,
+        },
+      });
+      const zoomOut = el("output", { class: "readout", attrs: { "aria-live": "off" } });
+      const loading = el("span", { class: "loading", attrs: { hidden: true } }, "loading tiles…");
+      const button = (label: string, title: string, action: () => void) =>
+        el(
+          "button",
+          { class: "button small", attrs: { type: "button", title, "aria-label": title }, on: { click: action } },
+          label,
+        );
+      const controls = el(
+        "div",
+        { class: "viewer-controls", attrs: { role: "toolbar", "aria-label": "View controls" } },
+        button("+", "Zoom in", () => viewer?.viewport.zoomBy(1.5)),
+        button("−", "Zoom out", () => viewer?.viewport.zoomBy(1 / 1.5)),
+        button("⌂", "Whole image", () => viewer?.viewport.goHome()),
+        button("⤢", "Full screen", () => viewer?.setFullScreen(!viewer.isFullPage())),
+        zoomOut,
+        loading,
+      );
+      const navigationSlot = el("div");
+      replace(
+        root,
+        el(
+          "main",
+          { class: "viewer-page" },
+          el(
+            "div",
+            { class: "page-head" },
+            el("a", { class: "button ghost small", attrs: { href: "/datasets" } }, "← Datasets"),
+            pageTitle(d.name),
+          ),
+          el("div", { class: "viewer-layout" }, el("div", { class: "viewer-main" }, controls, navigationSlot, canvas)),
+        ),
+      );
+      const settings = loadSettings();
+      // No navigator: it shows the small levels, which a build writes last.
+      const shown = createViewer(canvas, buildingTileSource(geometry, building.tile_rows), {
+        showNavigator: false,
+        animationTime: settings.animationTime,
+        zoomPerScroll: settings.zoomPerScroll,
+        debugMode: settings.debugTiles,
+        maxZoomPixelRatio: 4,
+        visibilityRatio: 0.5,
+        preserveImageSizeOnResize: true,
+        drawer: "canvas",
+      });
+      viewer = shown;
+      const updateZoom = () =>
+        setText(zoomOut, zoomLabel(geometry.width, shown.viewport.getContainerSize().x, shown.viewport.getZoom(true)));
+      shown.addHandler("animation", updateZoom);
+      shown.addHandler("open", updateZoom);
+      shown.world.addHandler("add-item", (e) => {
+        const item = (e as unknown as { item: OpenSeadragon.TiledImage }).item;
+        item.addHandler("fully-loaded-change", (ev) => {
+          loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
+        });
+      });
+      const navigation = new NavigationBar(shown, {
+        width: geometry.width,
+        height: geometry.height,
+        sky: null,
+        objectName: null,
+        grid: null,
+        annotations: null,
+      });
+      replace(navigationSlot, navigation.element);
+      shown.addOnceHandler("open", () => navigation.restore());
+      live = new LiveBuild({
+        viewer: shown,
+        datasetId: d.id,
+        geometry,
+        building,
+        progress: d.progress,
+        // The record is asked for first: the building view stays on screen until the final one opens.
+        onCompleted: () => {
+          pending = fetchViewerRecord(id, { quiet: true });
+          void load();
+        },
+        onRestart: () => void load(),
+      });
+      controls.append(live.status);
+      canvas.focus();
+    };
+
     // stats: the stored data statistics when the dataset has a data pyramid (live display), else null.
     const open = (loaded: Dataset, stats: DataStats | null, descriptor: DziSource | null) => {
       const d = withShownSize(loaded);
-      if (!d.urls) {
+      // No pyramid to open: why, and a look again in 2 s while it builds.
+      const waiting = () => {
         const me = currentUser();
         const retry =
           d.status === "failed" && d.format === "fits" && (d.is_owner || me?.is_admin)
@@ -252,6 +370,17 @@ export const viewerPage =
           ),
         );
         if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
+      };
+      if (!d.urls && d.building && d.status !== "failed") {
+        void openBuilding(d, d.building, () => {
+          closeLive();
+          waiting();
+        });
+        return;
+      }
+      closeLive();
+      if (!d.urls) {
+        waiting();
         return;
       }
       const settings = loadSettings();
@@ -539,6 +668,7 @@ export const viewerPage =
     };
     function reopen() {
       if (disposed) return;
+      closeLive();
       if (onViewKey) document.removeEventListener("keydown", onViewKey);
       annotations?.destroy();
       annotations = null;
@@ -554,6 +684,8 @@ export const viewerPage =
     void load();
     return () => {
       disposed = true;
+      live?.destroy();
+      live = null;
       if (onViewKey) document.removeEventListener("keydown", onViewKey);
       annotations?.destroy();
       display?.destroy();
