@@ -1,0 +1,91 @@
+"""The viewer on a pyramid still being built (#17 point 2, docs/api.md `building`), in real Chromium
+through tests/node/e2e_live.mjs: the written part is drawn before the build completes, no tile past
+the frontier is ever asked for (OpenSeadragon never retries a failed tile), the status bar says
+"Building · N %", and once published the normal viewer shows the whole pyramid at the same view."""
+import io
+import json
+import math
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from support import tus
+from support.accounts import register
+
+# Chromium drives the web app: run once, with the release binary (scripts/test.sh).
+pytestmark = pytest.mark.browser
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+W, H = 2500, 1500
+
+
+def bright_png(w, h):
+    """Every pixel bright (100-255), so "drawn" and "not drawn" (transparent canvas) differ everywhere."""
+    y, x = np.mgrid[0:h, 0:w]
+    rgb = np.dstack([100 + x % 156, 100 + y % 156, 100 + (x + y) % 156]).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def frontier(rows_done, w, h, tile):
+    """tile_rows per Deep Zoom level when the build has read `rows_done` source rows: what one pass
+    from the top gives (a level's row is written once the rows under it are), the levels of at most
+    one tile only at the end."""
+    top = math.ceil(math.log2(max(w, h)))
+    rows = []
+    for level in range(top + 1):
+        scale = 2 ** (top - level)
+        lw, lh = math.ceil(w / scale), math.ceil(h / scale)
+        rows.append(0 if max(lw, lh) <= tile else min(math.ceil(lh / tile), (rows_done // scale) // tile))
+    return rows
+
+
+def run_live(s, owner, d, mode, plan=None):
+    args = ["node", str(ROOT / "tests" / "node" / "e2e_live.mjs"), s.base, owner["user"]["username"],
+            owner["password"], d, mode]
+    if plan is not None:
+        args.append(json.dumps(plan))
+    r = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=ROOT / "tests" / "node")
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in o, o["error"]
+    return o
+
+
+def test_the_viewer_follows_a_frontier_and_never_asks_past_it(make_server):
+    """The page's half alone, with the server's answers rewritten in the browser: a built dataset is
+    presented as building through two checkpoints, then as it is. Deterministic: each step waits for
+    the page to show the previous one."""
+    s = make_server(env={"WEB_ROOT": str(ROOT / "web" / "dist")})
+    owner = register(s)
+    _, last = tus.upload(s, owner["access_token"], bright_png(W, H), {"filename": "live.png"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, owner["access_token"], d)
+    assert status["status"] == "completed", status
+    record = s.get(f"/api/datasets/{d}", headers={"Authorization": f"Bearer {owner['access_token']}"}).json()
+    tile = record["pyramid"]["tile_size"]
+    steps = [{"progress": 43, "tile_rows": frontier(H // 2, W, H, tile)},
+             {"progress": 80, "tile_rows": frontier(H * 4 // 5, W, H, tile)}]
+    o = run_live(s, owner, d, "routed",
+                 {"version": record["pyramid_version"], "dzi": record["urls"]["dzi"], "steps": steps})
+
+    # Tiles were drawn while building, none was asked for past the frontier the page knew of.
+    assert o["drawn_while_building"] > 0, o
+    assert o["beyond_frontier"] == [], o
+    assert o["tile_failures"] == [] and o["load_failed"] == [], o
+    # The status bar said the progress, and each frontier came on screen in turn.
+    assert o["status_role"] == "status", o
+    assert o["texts"][:2] == ["Building · 43 %", "Building · 80 %"], o
+    assert o["checkpoints"] == ["1", "2"], o
+    # Half the image built: its bottom was not drawn; published, it is, at the view the person had.
+    assert o["bottom_before"] is False and o["bottom_after"] is True, o
+    assert o["status_gone"] and o["final_panels"], o
+    for k in ("x", "y", "fov"):
+        assert o["view_before"][k] is not None, o
+        assert abs(float(o["view_after"][k]) - float(o["view_before"][k])) <= 1, o
+    assert o["axe"] == [], o["axe"]
+    assert o["console_errors"] == [], o

@@ -1,0 +1,174 @@
+// The viewer on a pyramid still being built (#17 point 2) in real Chromium, as observations for the
+// Python test (tests/integration/test_live_build.py) to assert on.
+// Usage: node e2e_live.mjs BASE LOGIN PASSWORD DATASET_ID MODE [PLAN_JSON]
+//   MODE "real": the dataset is being built now (slowed by /api/_test/slow-builds); the page opens
+//     while it is processing and waits for the build to publish.
+//   MODE "routed": the dataset is built already; its record and /status answers are rewritten in the
+//     browser to walk through PLAN_JSON = {"steps": [{"progress", "tile_rows"}, ...]} (checkpoint
+//     k+1 at step k), then answered as they are (completed). The script moves to the next step only
+//     once the page shows the previous frontier (an observable state, no sleeps), and every tile
+//     request is checked against the frontier the page had been told of.
+//   → one JSON line {"tile_failures", "load_failed", "drawn_while_building", "texts", "checkpoints",
+//      "beyond_frontier", "bottom_before", "bottom_after", "view_before", "view_after",
+//      "final_panels", "status_gone", "axe", "console_errors"} or {"error"}
+import { axeViolations, launchBrowser } from "./browser.mjs";
+
+const [base, login, password, id, mode, planJson] = process.argv.slice(2);
+const plan = planJson ? JSON.parse(planJson) : { steps: [] };
+
+// Runs before the page's scripts: every OpenSeadragon viewer the page makes (caught where it
+// registers itself, as e2e_first_paint.mjs does; navigators skipped), its drawn tiles and failed
+// ones, and the texts the build status element shows.
+function instrument() {
+  const t = (window.__live = { viewers: [], drawn: 0, drawn_while_building: 0, load_failed: [], texts: [],
+                               checkpoints: [] });
+  const building = () => {
+    const s = document.querySelector(".build-status");
+    return s !== null && /^Building/.test(s.textContent);
+  };
+  const set = Map.prototype.set;
+  Map.prototype.set = function (key, value) {
+    if (value && value.world && typeof value.raiseEvent === "function" && key instanceof HTMLElement &&
+        !key.classList.contains("navigator") && !t.viewers.includes(value)) {
+      t.viewers.push(value);
+      value.addHandler("tile-drawn", () => {
+        t.drawn += 1;
+        if (building()) t.drawn_while_building += 1;
+      });
+      value.addHandler("tile-load-failed", (e) => t.load_failed.push(String(e.tile && e.tile.getUrl())));
+    }
+    return set.call(this, key, value);
+  };
+  new MutationObserver(() => {
+    const s = document.querySelector(".build-status");
+    if (!s) return;
+    if (t.texts[t.texts.length - 1] !== s.textContent) t.texts.push(s.textContent);
+    const k = s.dataset.checkpoint;
+    if (k !== undefined && t.checkpoints[t.checkpoints.length - 1] !== k) t.checkpoints.push(k);
+  }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+}
+
+// Whether the newest viewer has drawn something at image pixel (x, y): the canvas drawer's pixel
+// there is opaque (nothing drawn is transparent over the page's black).
+async function drawnAt(page, fx, fy) {
+  return page.evaluate(([fx, fy]) => {
+    const v = window.__live.viewers[window.__live.viewers.length - 1];
+    const item = v.world.getItemAt(0);
+    const size = item.getContentSize();
+    // Components, not a Point: the page's OpenSeadragon is bundled, its Point class out of reach.
+    const at = v.viewport.pixelFromPoint(item.imageToViewportCoordinates(size.x * fx, size.y * fy), true);
+    const canvas = v.drawer.canvas;
+    const scale = canvas.width / canvas.clientWidth;
+    const [cx, cy] = [Math.round(at.x * scale), Math.round(at.y * scale)];
+    if (!Number.isFinite(cx) || !Number.isFinite(cy)) throw new Error(`no canvas point for ${fx}, ${fy}: ${at}`);
+    return canvas.getContext("2d").getImageData(cx, cy, 1, 1).data[3] > 0;
+  }, [fx, fy]);
+}
+
+const viewOf = (url) => {
+  const q = new URL(url).searchParams;
+  return { x: q.get("x"), y: q.get("y"), fov: q.get("fov") };
+};
+
+// The newest viewer has every tile its view needs.
+const fullyLoaded = (page) =>
+  page.waitForFunction(() => {
+    const v = window.__live.viewers[window.__live.viewers.length - 1];
+    const n = v ? v.world.getItemCount() : 0;
+    return n === 1 && v.world.getItemAt(0).getFullyLoaded();
+  }, null, { timeout: 60000 });
+
+const browser = await launchBrowser();
+const report = { console_errors: [], tile_failures: [], beyond_frontier: [] };
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
+  page.on("response", (r) => {
+    if (/_files\/\d+\/\d+_\d+\./.test(r.url()) && r.status() >= 400) report.tile_failures.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(base + "/login");
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/datasets");
+  await context.addInitScript(instrument);
+
+  // routed: the step the answers describe (plan.steps.length = the real, completed answers), and
+  // the furthest step the page has been told of.
+  let step = 0;
+  let told = -1;
+  if (mode === "routed") {
+    const building = (k) => ({ version: plan.version, dzi: plan.dzi, tile_rows: plan.steps[k].tile_rows, checkpoint: k + 1 });
+    const rewrite = async (route, record) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      if (step < plan.steps.length) {
+        Object.assign(body, { status: "processing", progress: plan.steps[step].progress, building: building(step) });
+        if (record) Object.assign(body, { urls: null, pyramid: null });
+        told = Math.max(told, step);
+      } else {
+        told = plan.steps.length; // published: every tile exists
+      }
+      await route.fulfill({ response, json: body });
+    };
+    await page.route((u) => u.pathname === `/api/datasets/${id}`, (route) => rewrite(route, true));
+    await page.route((u) => u.pathname === `/api/datasets/${id}/status`, (route) => rewrite(route, false));
+    page.on("request", (r) => {
+      const m = /_files\/(\d+)\/(\d+)_(\d+)\./.exec(r.url());
+      if (!m || told < 0 || told >= plan.steps.length) return;
+      const [level, y] = [Number(m[1]), Number(m[3])];
+      if (!(y < (plan.steps[told].tile_rows[level] ?? 0))) report.beyond_frontier.push(`${r.url()} at step ${told}`);
+    });
+  }
+
+  await page.goto(`${base}/datasets/${id}`);
+  const status = page.locator(".build-status");
+  await status.waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => window.__live.drawn > 0, null, { timeout: 60000 });
+  report.axe = await axeViolations(page);
+  report.status_role = await status.getAttribute("role");
+
+  if (mode === "routed") {
+    await fullyLoaded(page);
+    report.bottom_before = await drawnAt(page, 0.5, 0.95);
+    // For a person to look at (E2E_LIVE_SCREENSHOT=path.png): the page while it builds.
+    if (process.env.E2E_LIVE_SCREENSHOT) await page.screenshot({ path: process.env.E2E_LIVE_SCREENSHOT });
+    for (step = 1; step < plan.steps.length; step++) {
+      const k = String(step + 1);
+      await page.waitForFunction((k) => document.querySelector(".build-status")?.dataset.checkpoint === k, k,
+                                 { timeout: 30000 });
+    }
+    await fullyLoaded(page);
+    // Zoomed in: the view the final viewer must keep.
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
+    report.view_before = viewOf(page.url());
+    step = plan.steps.length; // the next answers are the server's own: completed
+  } else {
+    await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 })
+      .catch(() => undefined);
+    report.view_before = viewOf(page.url());
+  }
+
+  // The build publishes: the normal viewer, its side panels, and no build status.
+  await page.getByRole("region", { name: "Export" }).waitFor({ timeout: 120000 });
+  report.status_gone = (await page.locator(".build-status").count()) === 0;
+  report.final_panels = true;
+  await fullyLoaded(page);
+  report.view_after = viewOf(page.url());
+  await page.getByRole("button", { name: "Whole image" }).click();
+  await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
+  await fullyLoaded(page);
+  report.bottom_after = await drawnAt(page, 0.5, 0.95);
+  Object.assign(report, await page.evaluate(() => {
+    const t = window.__live;
+    return { drawn: t.drawn, drawn_while_building: t.drawn_while_building, load_failed: t.load_failed,
+             texts: t.texts, checkpoints: t.checkpoints, viewers: t.viewers.length };
+  }));
+} catch (e) {
+  report.error = String((e && e.stack) || e);
+}
+console.log(JSON.stringify(report));
+await browser.close();
