@@ -6,7 +6,9 @@ import io
 import json
 import math
 import pathlib
+import re
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -86,6 +88,40 @@ def test_the_viewer_follows_a_frontier_and_never_asks_past_it(make_server):
     assert o["status_gone"] and o["final_panels"], o
     for k in ("x", "y", "fov"):
         assert o["view_before"][k] is not None, o
+        assert abs(float(o["view_after"][k]) - float(o["view_before"][k])) <= 1, o
+    assert o["axe"] == [], o["axe"]
+    assert o["console_errors"] == [], o
+
+
+def test_a_dataset_opened_while_it_builds_shows_its_tiles_then_the_final_pyramid(make_server):
+    """Against the server's own build (ADR 0034): slowed to a second per strip of 256 rows, ten strips,
+    the page opened once the first snapshot is announced."""
+    s = make_server(env={"WEB_ROOT": str(ROOT / "web" / "dist"), "WORKERS": "1"})
+    owner = register(s)
+    token = owner["access_token"]
+    assert s.request("POST", "/api/_test/slow-builds?ms=1000").status_code == 204
+    _, last = tus.upload(s, token, bright_png(W, 2560), {"filename": "building.png"})
+    d = last.headers["X-Dataset-Id"]
+
+    def building():
+        b = s.get(f"/api/datasets/{d}/status", headers={"Authorization": f"Bearer {token}"}).json()["building"]
+        return b is not None and b["tile_rows"][-1] >= 1
+
+    deadline = time.time() + 120  # a limit for a loaded machine; the wait ends at the condition
+    while not building():
+        assert time.time() < deadline, "no snapshot was announced while the build ran"
+        time.sleep(0.05)
+    o = run_live(s, owner, d, "real")
+
+    assert o["drawn_while_building"] > 0, o
+    # Not one tile past the frontier asked for: no 404, no tile OpenSeadragon gave up on.
+    assert o["tile_failures"] == [] and o["load_failed"] == [], o
+    assert o["status_role"] == "status", o
+    assert o["texts"] and re.fullmatch(r"Building · \d{1,2} %", o["texts"][0]), o
+    assert o["checkpoints"], o
+    # Published: the normal viewer, no build status, the whole image drawn, the view kept.
+    assert o["status_gone"] and o["final_panels"] and o["bottom_after"] is True, o
+    for k in ("x", "y", "fov"):
         assert abs(float(o["view_after"][k]) - float(o["view_before"][k])) <= 1, o
     assert o["axe"] == [], o["axe"]
     assert o["console_errors"] == [], o

@@ -147,8 +147,11 @@ try {
     report.view_before = viewOf(page.url());
     step = plan.steps.length; // the next answers are the server's own: completed
   } else {
-    await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 })
-      .catch(() => undefined);
+    // Zoomed in while it builds (the view may already be the final one if the build was quick: the
+    // view is kept all the same).
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
     report.view_before = viewOf(page.url());
   }
 
