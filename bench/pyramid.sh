@@ -6,16 +6,21 @@
 #   KINDS="rgb_strip.tif mono16.tif" bench/pyramid.sh small    (default: every kind of the size)
 #   ASTROPIXEL_BIN=build/cutout/astropixel bench/pyramid.sh     (default: build/release)
 #
-# For PNG and JPEG inputs it also prints this machine's floor (bench/floor.cpp, built here with the
-# system compiler): the fastest streamed decode Debian ships for the format, JPEG q85 encoding of
-# every tile on all cores, and the floor with and without decoding overlapped (ADR 0033).
+# For every input it also prints this machine's floor (bench/floor.cpp, built here with the system
+# compiler): the fastest streamed decode Debian ships for the format, JPEG q85 encoding of every
+# tile on all cores, and the floor with and without decoding overlapped (ADR 0033).
 #
 # 16-bit and float inputs: ours fits a stretch from whole-image statistics (a first pass over the
 # data, linear 0.25/99.75 % cuts); `vips dzsave` only casts to 8 bits (no statistics pass, so less
 # work than ours: the ratio is conservative).
 #
 # Inputs come from the shared benchmark kit (../shared/bench/make-images.py), generated into
-# $BENCH_DATA/inputs when missing. Needs hyperfine and vips (libvips-tools).
+# $BENCH_DATA/inputs when missing. The kinds the kit does not make are derived from its images with
+# public tools and cached beside them: mono16.fits (vips copy of mono16.tif: BITPIX 16, BZERO 32768),
+# mono16_rice.fits (fpack's default: Rice, one row a tile), rgb.jp2 (vips jp2ksave defaults: Q 48,
+# 512² tiles) and rgb.webp (vips webpsave defaults, Q 75; WebP stops at 16383 px a side, so medium's
+# is 16383², not 16384²). Needs hyperfine, vips (libvips-tools), fpack (libcfitsio-bin) and the -dev
+# packages of libpng, libspng, libjpeg-turbo, cfitsio, libtiff, OpenJPEG and libwebp for the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -31,25 +36,50 @@ command -v hyperfine >/dev/null || { echo "install hyperfine (apt-get install hy
 [[ -x $bin ]] || scripts/build.sh release
 floor=$data/floor
 if [[ ! -x $floor || bench/floor.cpp -nt $floor ]]; then
-  g++ -std=c++20 -O2 -o "$floor" bench/floor.cpp -lpng -lspng -ljpeg -lturbojpeg -pthread
+  g++ -std=c++20 -O2 -I/usr/include/openjpeg-2.5 -o "$floor" bench/floor.cpp -lpng -lspng -ljpeg -lturbojpeg \
+    -lcfitsio -ltiff -lopenjp2 -lwebp -pthread
 fi
+
+# Makes a kind the kit does not write from one it does (written under a temporary name, then renamed,
+# so an interrupted run leaves no half file behind).
+derive() {
+  local size=$1 kind=$2 dir=$data/inputs
+  local dst=$dir/${size}_$kind tmp=$dir/${size}_tmp_$kind side=16383
+  [[ -f $dst ]] && return
+  [[ $size == small ]] && side=4096
+  rm -f "$tmp"
+  case $kind in
+    mono16.fits) vips copy "$dir/${size}_mono16.tif" "$tmp" ;;
+    mono16_rice.fits) derive "$size" mono16.fits && fpack -O "$tmp" "$dir/${size}_mono16.fits" ;;
+    rgb.jp2) vips jp2ksave "$dir/${size}_rgb_tiled.tif" "$tmp" ;;
+    rgb.webp) vips crop "$dir/${size}_rgb_tiled.tif" "$tmp" 0 0 "$side" "$side" ;;
+    *) return ;;
+  esac
+  mv "$tmp" "$dst"
+}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
 for size in "${sizes[@]}"; do
-  kinds=(${KINDS:-rgb_strip.tif rgb_tiled.tif mono16.tif f32.fits rgb.jpg rgb.png})
+  kinds=(${KINDS:-rgb_strip.tif rgb_tiled.tif mono16.tif f32.fits mono16.fits mono16_rice.fits rgb.jpg rgb.png rgb.jp2 rgb.webp})
   [[ $size == large ]] && kinds=(rgb_tiled.tif)
   inputs=()
   for kind in "${kinds[@]}"; do inputs+=("$data/inputs/${size}_$kind"); done
   missing=0
-  for input in "${inputs[@]}"; do [[ -f $input ]] || missing=1; done
+  for kind in "${kinds[@]}"; do
+    case $kind in  # the kit's image each kind is made from
+      mono16*.fits) need=mono16.tif ;;
+      rgb.jp2 | rgb.webp) need=rgb_tiled.tif ;;
+      *) need=$kind ;;
+    esac
+    [[ -f $data/inputs/${size}_$need ]] || missing=1
+  done
   if ((missing)); then
     /usr/bin/python3 "$kit/make-images.py" --sizes "$size" --out "$data/inputs"
   fi
+  for kind in "${kinds[@]}"; do derive "$size" "$kind"; done
   for input in "${inputs[@]}"; do
     name=$(basename "$input")
-    name=${name%.tif}
-    name=${name%.fits}
-    name=${name/./_}  # rgb.png and rgb.jpg apart
+    name=${name//./_}  # rgb.png and rgb.jpg, mono16.tif and mono16.fits apart
     echo "== $size/$name (load average $(cut -d" " -f1-3 /proc/loadavg))"
     rm -rf "$out"/*
     # Each run writes fresh output; removing the previous run's output is part of the prepare step,
@@ -64,7 +94,7 @@ r = {x["command"]: statistics.median(x["times"]) for x in json.load(open(sys.arg
 print(f"median astropixel {r['astropixel']:.2f} s, vips dzsave {r['vips_dzsave']:.2f} s, "
       f"ratio {r['vips_dzsave'] / r['astropixel']:.2f}x")
 PY
-    case $input in *.png | *.jpg) "$floor" "$input" ;; esac
+    "$floor" "$input"
     /usr/bin/time -f "astropixel peak RSS %M KB" "$bin" tile "$input" "$out/rss.pack" --progress none 2>&1 | tail -1
     rm -f "$out/rss.pack"
   done
