@@ -88,14 +88,17 @@ export function buildingTileSource(
 }
 
 // What a status poll means for the picture shown at `shown`:
-//   "restart"  another version is being built (a retried build): its URLs differ, open it anew;
-//   "advance"  a later checkpoint with more rows: show the new frontier;
+//   "restart"  another version is being built, or the same version's rows went back (a retried
+//              attempt starts from the top, ADR 0034): tiles the shown frontier names may not exist
+//              now, so open it anew;
+//   "advance"  more rows written: show the new frontier;
 //   "same"     nothing new to draw.
+// Rows decide, not `checkpoint`: it counts up when rows grow, but a retried attempt counts again.
 export type FrontierChange = "restart" | "advance" | "same";
 
 export function frontierChange(shown: DatasetBuilding, next: DatasetBuilding): FrontierChange {
   if (next.version !== shown.version || next.dzi !== shown.dzi) return "restart";
-  if (next.checkpoint <= shown.checkpoint) return "same";
+  if (shown.tile_rows.some((rows, level) => (next.tile_rows[level] ?? 0) < rows)) return "restart";
   const grew = next.tile_rows.some((rows, level) => rows > (shown.tile_rows[level] ?? 0));
   return grew ? "advance" : "same";
 }
