@@ -93,6 +93,27 @@ def test_the_viewer_follows_a_frontier_and_never_asks_past_it(make_server):
     assert o["console_errors"] == [], o
 
 
+def test_a_failed_build_says_why_and_keeps_what_is_drawn(make_server):
+    """The page's half: a build presented as failing after one checkpoint."""
+    s = make_server(env={"WEB_ROOT": str(ROOT / "web" / "dist")})
+    owner = register(s)
+    _, last = tus.upload(s, owner["access_token"], bright_png(W, H), {"filename": "failing.png"})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = tus.wait_for_dataset(s, owner["access_token"], d)
+    assert status["status"] == "completed", status
+    record = s.get(f"/api/datasets/{d}", headers={"Authorization": f"Bearer {owner['access_token']}"}).json()
+    reason = "The image ends before its last row."
+    plan = {"version": record["pyramid_version"], "dzi": record["urls"]["dzi"], "failure": reason,
+            "steps": [{"progress": 30, "tile_rows": frontier(H // 2, W, H, record["pyramid"]["tile_size"])}]}
+    o = run_live(s, owner, d, "routed", plan)
+    assert o["failed_text"] == f"Build failed: {reason}", o
+    assert o["top_after_failure"] is True, o
+    assert o["beyond_frontier"] == [] and o["tile_failures"] == [] and o["load_failed"] == [], o
+    assert o["viewers"] == 1, o  # no page reload
+    assert o["axe"] == [] and o["axe_failed"] == [], o
+    assert o["console_errors"] == [], o
+
+
 def test_a_dataset_opened_while_it_builds_shows_its_tiles_then_the_final_pyramid(make_server):
     """Against the server's own build (ADR 0034): slowed to a second per strip of 256 rows, ten strips,
     the page opened once the first snapshot is announced."""

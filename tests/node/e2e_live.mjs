@@ -4,13 +4,15 @@
 //   MODE "real": the dataset is being built now (slowed by /api/_test/slow-builds); the page opens
 //     while it is processing and waits for the build to publish.
 //   MODE "routed": the dataset is built already; its record and /status answers are rewritten in the
-//     browser to walk through PLAN_JSON = {"steps": [{"progress", "tile_rows"}, ...]} (checkpoint
-//     k+1 at step k), then answered as they are (completed). The script moves to the next step only
+//     browser to walk through PLAN_JSON = {"version", "dzi", "steps": [{"progress", "tile_rows"}, ...],
+//     "failure"?} (checkpoint k+1 at step k), then answered as they are (completed), or, with
+//     "failure", as a build failed for that reason. The script moves to the next step only
 //     once the page shows the previous frontier (an observable state, no sleeps), and every tile
 //     request is checked against the frontier the page had been told of.
 //   → one JSON line {"tile_failures", "load_failed", "drawn_while_building", "texts", "checkpoints",
 //      "beyond_frontier", "bottom_before", "bottom_after", "view_before", "view_after",
-//      "final_panels", "status_gone", "axe", "console_errors"} or {"error"}
+//      "final_panels", "status_gone", "axe", "failed_text", "top_after_failure", "axe_failed",
+//      "viewers", "console_errors"} or {"error"}
 import { axeViolations, launchBrowser } from "./browser.mjs";
 
 const [base, login, password, id, mode, planJson] = process.argv.slice(2);
@@ -107,6 +109,9 @@ try {
         Object.assign(body, { status: "processing", progress: plan.steps[step].progress, building: building(step) });
         if (record) Object.assign(body, { urls: null, pyramid: null });
         told = Math.max(told, step);
+      } else if (plan.failure) {
+        Object.assign(body, { status: "failed", failure_code: "corrupt_image", failure_reason: plan.failure, building: null });
+        if (record) Object.assign(body, { urls: null, pyramid: null });
       } else {
         told = plan.steps.length; // published: every tile exists
       }
@@ -140,13 +145,24 @@ try {
                                  { timeout: 30000 });
     }
     await fullyLoaded(page);
+    if (plan.failure) {
+      // The build fails: the reason in the status element, the part drawn stays on screen.
+      step = plan.steps.length;
+      await page.waitForFunction((r) => document.querySelector(".build-status")?.textContent === `Build failed: ${r}`,
+                                 plan.failure, { timeout: 30000 });
+      report.failed_text = await status.textContent();
+      report.top_after_failure = await drawnAt(page, 0.5, 0.05);
+      report.axe_failed = await axeViolations(page);
+    }
+  }
+  if (mode === "routed" && !plan.failure) {
     // Zoomed in: the view the final viewer must keep.
     await page.getByRole("button", { name: "Zoom in" }).click();
     await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 });
     await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
     report.view_before = viewOf(page.url());
     step = plan.steps.length; // the next answers are the server's own: completed
-  } else {
+  } else if (mode === "real") {
     // Zoomed in while it builds (the view may already be the final one if the build was quick: the
     // view is kept all the same).
     await page.getByRole("button", { name: "Zoom in" }).click();
@@ -155,16 +171,18 @@ try {
     report.view_before = viewOf(page.url());
   }
 
-  // The build publishes: the normal viewer, its side panels, and no build status.
-  await page.getByRole("region", { name: "Export" }).waitFor({ timeout: 120000 });
-  report.status_gone = (await page.locator(".build-status").count()) === 0;
-  report.final_panels = true;
-  await fullyLoaded(page);
-  report.view_after = viewOf(page.url());
-  await page.getByRole("button", { name: "Whole image" }).click();
-  await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
-  await fullyLoaded(page);
-  report.bottom_after = await drawnAt(page, 0.5, 0.95);
+  if (!plan.failure) {
+    // The build publishes: the normal viewer, its side panels, and no build status.
+    await page.getByRole("region", { name: "Export" }).waitFor({ timeout: 120000 });
+    report.status_gone = (await page.locator(".build-status").count()) === 0;
+    report.final_panels = true;
+    await fullyLoaded(page);
+    report.view_after = viewOf(page.url());
+    await page.getByRole("button", { name: "Whole image" }).click();
+    await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
+    await fullyLoaded(page);
+    report.bottom_after = await drawnAt(page, 0.5, 0.95);
+  }
   Object.assign(report, await page.evaluate(() => {
     const t = window.__live;
     return { drawn: t.drawn, drawn_while_building: t.drawn_while_building, load_failed: t.load_failed,
