@@ -18,7 +18,7 @@
 # $BENCH_DATA/inputs when missing. The kinds the kit does not make are derived from its images with
 # public tools and cached beside them: mono16.fits (vips copy of mono16.tif: BITPIX 16, BZERO 32768),
 # mono16_rice.fits (fpack's default: Rice, one row a tile), rgb.jp2 (vips jp2ksave defaults: Q 48,
-# 512² tiles) and rgb.webp (cwebp -q 75 -partition_limit 100; WebP stops at 16383 px a side, so
+# 512² tiles) and rgb.webp (cwebp -q 75 -segments 1 -partition_limit 100; WebP stops at 16383 px a side, so
 # medium's is 16383², not 16384²). Needs hyperfine, vips (libvips-tools), fpack (libcfitsio-bin),
 # cwebp (webp) and, for the floor, the -dev packages of libpng, libspng, libjpeg-turbo, cfitsio,
 # libtiff, OpenJPEG and libwebp.
@@ -54,8 +54,9 @@ derive() {
     mono16_rice.fits) derive "$size" mono16.fits && fpack -O "$tmp" "$dir/${size}_mono16.fits" ;;
     rgb.jp2) vips jp2ksave "$dir/${size}_rgb_tiled.tif" "$tmp" ;;
     # libwebp's first partition (per-macroblock modes) is limited to 512 KB, which a noisy sky over
-    # 16383² overflows ("webpsave: unable to encode"); cwebp can trade mode precision for it.
-    rgb.webp) cwebp -quiet -q 75 -partition_limit 100 -crop 0 0 "$side" "$side" "$dir/${size}_rgb_tiled.tif" -o "$tmp" ;;
+    # 16383² overflows ("webpsave: unable to encode"); with one segment and only 16×16 intra modes
+    # (what cwebp's -partition_limit 100 leaves) it fits: 484 KB for medium's 1M macroblocks.
+    rgb.webp) cwebp -quiet -q 75 -segments 1 -partition_limit 100 -crop 0 0 "$side" "$side" "$dir/${size}_rgb_tiled.tif" -o "$tmp" ;;
     *) return ;;
   esac
   mv "$tmp" "$dst"
