@@ -18,10 +18,10 @@
 # $BENCH_DATA/inputs when missing. The kinds the kit does not make are derived from its images with
 # public tools and cached beside them: mono16.fits (vips copy of mono16.tif: BITPIX 16, BZERO 32768),
 # mono16_rice.fits (fpack's default: Rice, one row a tile), rgb.jp2 (vips jp2ksave defaults: Q 48,
-# 512² tiles) and rgb.webp (cwebp -q 75 -segments 1 -partition_limit 100; WebP stops at 16383 px a side, so
-# medium's is 16383², not 16384²). Needs hyperfine, vips (libvips-tools), fpack (libcfitsio-bin),
-# cwebp (webp) and, for the floor, the -dev packages of libpng, libspng, libjpeg-turbo, cfitsio,
-# libtiff, OpenJPEG and libwebp.
+# 512² tiles) and rgb.webp (cwebp -q 75 -segments 1 -partition_limit 100; WebP stops at 16383 px a
+# side, so medium's is 16383², not 16384²). Needs hyperfine, vips (libvips-tools), fpack
+# (libcfitsio-bin), cwebp (webp) and, for the floor, the -dev packages of libpng, libspng,
+# libjpeg-turbo, cfitsio, libtiff, OpenJPEG and libwebp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
