@@ -501,7 +501,7 @@ struct Webp final : Decoder {
   void read(unsigned rows, unsigned char* out) override {
     std::size_t const row = std::size_t{width} * bands;
     while (decoded_rows < static_cast<int>(next_row + rows)) {
-      fed = std::min(file_size, fed + (std::size_t{1} << 20));
+      fed = std::min(file_size, fed + (std::size_t{1} << 16));  // small steps: rows decoded ahead are held
       VP8StatusCode s = WebPIUpdate(idec, file, fed);
       if (s != VP8_STATUS_OK && s != VP8_STATUS_SUSPENDED) die("WebP decode failed");
       WebPIDecGetRGB(idec, &decoded_rows, nullptr, nullptr, nullptr);
