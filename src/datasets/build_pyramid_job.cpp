@@ -15,6 +15,7 @@
 #include "datasets/build_hips_job.hpp"
 #include "datasets/build_process.hpp"
 #include "datasets/composite_job.hpp"
+#include "datasets/snapshot_upload.hpp"
 #include "datasets/stretch_request.hpp"
 #include "pyramid/hips_layout.hpp"
 #include "pyramid/pack.hpp"
@@ -159,26 +160,37 @@ class Build {
     // The decoders run in a child process (build_process.hpp); a pack it left half-written on a
     // crash or a cancel is removed here.
     std::uint64_t peak = 0;
-    // A pack written in place (a local store) can be viewed while it builds (ADR 0034): the child
-    // keeps a snapshot beside it, and each one is announced on the dataset's row, fenced by the
-    // lease, for every instance's tile directory. (In an object store the pack is uploaded whole
-    // at the end: nothing to view before.)
-    auto live_key = key + ".live";
-    if (!remote) child.live = target->string() + ".live";
+    // A pyramid can be viewed while it builds (ADR 0034): the child keeps a snapshot beside its
+    // pack, and each one is announced on the dataset's row, fenced by the lease, for every
+    // instance's tile directory. A pack written in place (a local store) is read where it grows;
+    // one in scratch space goes to the object store piece by piece (snapshot_upload.hpp).
+    child.live = target->string() + ".live";
+    SnapshotUpload pieces(blobs, key, child.live);
     auto checkpoint = [&](int number, std::vector<std::uint32_t> const& tile_rows) {
-      boost::json::array rows(tile_rows.begin(), tile_rows.end());
-      auto building = boost::json::serialize(boost::json::object{{"version", payload->version},
-                                                                 {"key", live_key},
-                                                                 {"checkpoint", number},
-                                                                 {"tile_rows", std::move(rows)}});
-      if (auto s = store::set_building(db_, d.id, building, ctx_.job().id, ctx_.job().lease_token); !s)
+      boost::json::object building{{"version", payload->version},
+                                   {"checkpoint", number},
+                                   {"tile_rows", boost::json::array(tile_rows.begin(), tile_rows.end())}};
+      if (remote) {
+        auto put = pieces.put_next();
+        if (!put || !*put) {
+          if (!put) log::warn("build_snapshot_not_put", {{"dataset", d.id}, {"detail", put.error().detail}});
+          return;
+        }
+        building["key"] = key;
+        building["segments"] = boost::json::array(pieces.ends().begin(), pieces.ends().end());
+      } else {
+        building["key"] = key + ".live";
+      }
+      if (auto s = store::set_building(db_, d.id, boost::json::serialize(building), ctx_.job().id,
+                                       ctx_.job().lease_token);
+          !s)
         log::warn("build_snapshot_not_announced", {{"dataset", d.id}, {"detail", s.error().message}});
     };
     auto built = build_in_child(child, progress, ctx_.cancel(), &peak, checkpoint);
     auto remove_snapshot = [&] {
-      if (child.live.empty()) return;
       std::filesystem::remove(child.live, ec);
       std::filesystem::remove(child.live.string() + ".tmp", ec);
+      pieces.remove_all();
     };
     if (!built) {
       std::filesystem::remove(*target, ec);
@@ -199,12 +211,14 @@ class Build {
     if (remote) {
       if (auto s = blobs.adopt(key, *target); !s) {
         std::filesystem::remove(*target, ec);
+        remove_snapshot();
         return s;
       }
     }
     auto published = publish(d, payload->version, key, *built, payload->stretch);
     // Published (the row no longer names the snapshot) or not: either way it has served its turn.
-    // Readers that opened it keep their mapping of the pack.
+    // Readers that opened it keep their mapping of a local pack; those of pieces in an object store
+    // turn to the published pack when a piece is gone (TileService::tile).
     remove_snapshot();
     if (!published) {
       (void)blobs.remove(key);

@@ -260,41 +260,21 @@ Result<std::unique_ptr<PackReader>> PackReader::open(std::filesystem::path const
   return r;
 }
 
-Result<std::unique_ptr<PackReader>> PackReader::open_live(std::filesystem::path const& live) {
-  // The finished pack: the writer committed (renamed its temporary file) since the snapshot.
-  auto finished = [&live] {
-    auto path = live;
-    path.replace_extension();  // "v3-….pack.live" → "v3-….pack"
-    return open(path);
-  };
-  int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return finished();
-  std::string text;
-  {
-    struct Close {
-      int fd;
-      ~Close() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    // At most an index of 2^26 tiles (a 2-gigapixel image has 43,000 of 256 px).
-    if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kLiveHead) || st.st_size > (1 << 30))
-      return corrupt("bad snapshot size");
-    text.resize(static_cast<std::size_t>(st.st_size));
-    if (!pread_all(fd, text.data(), text.size(), 0)) return corrupt("short snapshot");
-  }
+Result<std::unique_ptr<PackReader>> PackReader::parse_snapshot(std::string_view text, std::uint64_t* readable,
+                                                               std::string* pack_name) {
+  if (text.size() < kLiveHead) return corrupt("short snapshot");
   auto const* head = reinterpret_cast<unsigned char const*>(text.data());
   if (std::memcmp(head, kLiveMagic, sizeof kLiveMagic) != 0) return corrupt("not a pyramid snapshot");
-  std::uint64_t const readable = get_u64(head + 8);
+  *readable = get_u64(head + 8);
   std::uint32_t const meta_size = get_u32(head + 16);
   if (meta_size > text.size() - kLiveHead) return corrupt("short snapshot metadata");
   boost::system::error_code ec;
-  auto meta = boost::json::parse(std::string_view(text).substr(kLiveHead, meta_size), ec);
+  auto meta = boost::json::parse(text.substr(kLiveHead, meta_size), ec);
   if (ec || !meta.is_object()) return corrupt("bad snapshot metadata");
   std::unique_ptr<PackReader> r(new PackReader());
-  std::string pack_name;
   try {
     auto const& m = meta.as_object();
-    pack_name = std::string(m.at("pack").as_string());
+    *pack_name = std::string(m.at("pack").as_string());
     r->info_.width = static_cast<std::uint32_t>(m.at("width").to_number<std::uint64_t>());
     r->info_.height = static_cast<std::uint32_t>(m.at("height").to_number<std::uint64_t>());
     r->info_.tile_size = static_cast<std::uint32_t>(m.at("tile_size").to_number<std::uint64_t>());
@@ -304,21 +284,58 @@ Result<std::unique_ptr<PackReader>> PackReader::open_live(std::filesystem::path 
     return corrupt(std::string("bad snapshot metadata: ") + e.what());
   }
   // The pack lies beside the snapshot: a bare file name, nothing that leaves the directory.
-  if (pack_name.empty() || pack_name == "." || pack_name == ".." || pack_name.find('/') != std::string::npos)
+  if (pack_name->empty() || *pack_name == "." || *pack_name == ".." ||
+      pack_name->find('/') != std::string::npos)
     return corrupt("bad pack name in the snapshot");
   std::uint64_t const count = r->geometry_->tile_count();
-  if ((text.size() - kLiveHead - meta_size) / kEntry != count ||
-      (text.size() - kLiveHead - meta_size) % kEntry != 0)
+  std::size_t const index_bytes = text.size() - kLiveHead - meta_size;
+  if (index_bytes % kEntry != 0 || index_bytes / kEntry != count)
     return corrupt("snapshot index does not match the geometry");
+  if (*readable < sizeof kMagic) return corrupt("snapshot of an empty pack");
   auto const* index = head + kLiveHead + meta_size;
   r->index_.resize(count);
   for (std::uint64_t i = 0; i < count; ++i) {
     auto off = get_u64(&index[i * kEntry]);
     auto len = get_u32(&index[i * kEntry + 8]);
-    if (len && (off < sizeof kMagic || len > readable || off > readable - len))
+    if (len && (off < sizeof kMagic || len > *readable || off > *readable - len))
       return corrupt("snapshot tile outside the written part");
     r->index_[i] = {off, len};
   }
+  return r;
+}
+
+Result<PackReader::Snapshot> PackReader::read_snapshot(std::filesystem::path const& live) {
+  int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error(ErrorCode::not_found, "No snapshot");
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  // At most an index of 2^26 tiles (a 2-gigapixel image has 43,000 of 256 px).
+  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kLiveHead) || st.st_size > (1 << 30))
+    return corrupt("bad snapshot size");
+  Snapshot snap;
+  snap.bytes.resize(static_cast<std::size_t>(st.st_size));
+  if (!pread_all(fd, snap.bytes.data(), snap.bytes.size(), 0)) return corrupt("short snapshot");
+  auto parsed = parse_snapshot(snap.bytes, &snap.readable, &snap.pack_name);
+  if (!parsed) return parsed.error();
+  return snap;
+}
+
+Result<std::unique_ptr<PackReader>> PackReader::open_live(std::filesystem::path const& live) {
+  // The finished pack: the writer committed (renamed its temporary file) since the snapshot.
+  auto finished = [&live] {
+    auto path = live;
+    path.replace_extension();  // "v3-….pack.live" → "v3-….pack"
+    return open(path);
+  };
+  auto snap = read_snapshot(live);
+  if (!snap) return snap.error().code == ErrorCode::not_found ? finished() : snap.error();
+  std::uint64_t readable = 0;
+  std::string pack_name;
+  auto r = parse_snapshot(snap->bytes, &readable, &pack_name);
+  if (!r) return r.error();
   int pack_fd = ::open((live.parent_path() / pack_name).c_str(), O_RDONLY | O_CLOEXEC);
   if (pack_fd < 0) return finished();
   struct Close {
@@ -328,15 +345,29 @@ Result<std::unique_ptr<PackReader>> PackReader::open_live(std::filesystem::path 
   struct stat st {};
   // The pack only grows until it is renamed (never truncated, ADR 0005): what the snapshot says was
   // written is there, and stays mapped even if the build is cancelled and the file unlinked.
-  if (::fstat(pack_fd, &st) != 0 || readable < sizeof kMagic ||
-      static_cast<std::uint64_t>(st.st_size) < readable)
+  if (::fstat(pack_fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < readable)
     return corrupt("the pack is shorter than its snapshot");
   void* map = ::mmap(nullptr, readable, PROT_READ, MAP_SHARED, pack_fd, 0);
   if (map == MAP_FAILED)
     return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
-  r->map_ = static_cast<char const*>(map);
-  r->map_size_ = readable;
-  if (std::memcmp(r->map_, kMagic, sizeof kMagic) != 0) return corrupt("not an AstroPixel pack");
+  (*r)->map_ = static_cast<char const*>(map);
+  (*r)->map_size_ = readable;
+  if (std::memcmp((*r)->map_, kMagic, sizeof kMagic) != 0) return corrupt("not an AstroPixel pack");
+  return r;
+}
+
+Result<std::unique_ptr<PackReader>> PackReader::open_live_remote(std::string_view snapshot, ReadAt read,
+                                                                 std::uint64_t available,
+                                                                 std::shared_ptr<TileCache> cache,
+                                                                 std::string name) {
+  std::uint64_t readable = 0;
+  std::string pack_name;
+  auto r = parse_snapshot(snapshot, &readable, &pack_name);
+  if (!r) return r.error();
+  if (readable > available) return corrupt("snapshot beyond the bytes uploaded");
+  (*r)->read_ = std::move(read);
+  (*r)->cache_ = std::move(cache);
+  (*r)->name_ = std::move(name);
   return r;
 }
 

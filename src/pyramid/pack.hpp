@@ -71,17 +71,33 @@ class PackReader {
   static Result<std::unique_ptr<PackReader>> open(std::filesystem::path const& path);
   // Reads exactly n bytes at an offset; false on failure.
   using ReadAt = std::function<bool(void* buf, std::size_t n, std::uint64_t offset)>;
-  // A pack in an object store: the footer, metadata and index are read once through `read` (a few
-  // ranged GETs); each tile is one more, unless `cache` holds it: every range read after opening
-  // (tiles, data and value tiles, the preview) is kept there under `name`, which must name this
-  // content only (the object key: published packs are never rewritten). Errors: as open, and
-  // unavailable when reads fail.
   // A pyramid being built, from the snapshot PackWriter::checkpoint() wrote at `live`: its display
   // tiles written so far, mapped from the growing temporary pack (no data or value tiles, no
   // preview). Once the writer has committed, the finished pack named `live` without ".live" is
   // opened instead: the same tiles. Errors: not_found (neither exists: the build ended),
   // unprocessable (corrupt).
   static Result<std::unique_ptr<PackReader>> open_live(std::filesystem::path const& live);
+  // A snapshot file as written, with what it says of its pack: how many bytes are written and the
+  // pack's file name. Errors: not_found, unprocessable (corrupt).
+  struct Snapshot {
+    std::string bytes;
+    std::uint64_t readable = 0;
+    std::string pack_name;
+  };
+  static Result<Snapshot> read_snapshot(std::filesystem::path const& live);
+  // A pyramid being built whose pack is in an object store piece by piece: `snapshot` as
+  // read_snapshot() gives it, `read` the pack's bytes (the caller maps offsets to the pieces) of which
+  // the first `available` are there. As open_remote otherwise: `name` must name these bytes only.
+  // Errors: unprocessable (corrupt, or naming bytes beyond `available`).
+  static Result<std::unique_ptr<PackReader>> open_live_remote(std::string_view snapshot, ReadAt read,
+                                                              std::uint64_t available,
+                                                              std::shared_ptr<TileCache> cache = nullptr,
+                                                              std::string name = {});
+  // A pack in an object store: the footer, metadata and index are read once through `read` (a few
+  // ranged GETs); each tile is one more, unless `cache` holds it: every range read after opening
+  // (tiles, data and value tiles, the preview) is kept there under `name`, which must name this
+  // content only (the object key: published packs are never rewritten). Errors: as open, and
+  // unavailable when reads fail.
   static Result<std::unique_ptr<PackReader>> open_remote(ReadAt read, std::uint64_t size,
                                                          std::shared_ptr<TileCache> cache = nullptr,
                                                          std::string name = {});
@@ -122,6 +138,8 @@ class PackReader {
  private:
   PackReader() = default;
   static Result<std::unique_ptr<PackReader>> parse(ReadAt const& read, std::uint64_t size);
+  static Result<std::unique_ptr<PackReader>> parse_snapshot(std::string_view text, std::uint64_t* readable,
+                                                            std::string* pack_name);
   Result<std::pair<std::uint64_t, std::uint32_t>> locate(int level, std::uint32_t col,
                                                          std::uint32_t row) const;
   Result<std::vector<unsigned char>> read_range(std::uint64_t offset, std::size_t size) const;

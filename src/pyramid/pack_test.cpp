@@ -87,6 +87,22 @@ TEST(Pack, SnapshotsServeWhatIsWrittenAndTheSameBytesAfterCommit) {
   EXPECT_EQ(early->tile(top, 1, 1).error().code, ErrorCode::not_found);
   EXPECT_EQ(early->tile(0, 0, 0).error().code, ErrorCode::not_found);
   EXPECT_FALSE(early->has_data());
+  // The same snapshot read the way an object store's pieces are: through ranged reads of the pack's
+  // bytes, of which the snapshot may name only those already there.
+  auto snap = PackReader::read_snapshot(live).value();
+  auto pack_file = live.parent_path() / snap.pack_name;
+  auto read = [pack_file](void* buf, std::size_t n, std::uint64_t offset) {
+    std::ifstream in(pack_file, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<bool>(in.read(static_cast<char*>(buf), static_cast<std::streamsize>(n)));
+  };
+  auto remote = PackReader::open_live_remote(snap.bytes, read, snap.readable).value();
+  EXPECT_FALSE(remote->mapped());
+  t = remote->tile(top, 2, 0).value();
+  EXPECT_EQ(std::string(t.begin(), t.end()), name(top, 2, 0));
+  EXPECT_EQ(remote->tile(top, 1, 1).error().code, ErrorCode::not_found);
+  EXPECT_EQ(PackReader::open_live_remote(snap.bytes, read, snap.readable - 1).error().code,
+            ErrorCode::unprocessable);
   // The rest, then commit: the snapshot now opens the finished pack, and the early reader (the
   // temporary file renamed under it) still answers the same bytes.
   for (int l = 0; l <= top; ++l) {

@@ -1,8 +1,10 @@
 #include "tiles/tile_directory.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "datasets/dataset_store.hpp"
+#include "datasets/snapshot_upload.hpp"
 
 namespace astropixel::tiles {
 
@@ -45,15 +47,68 @@ void TileDirectory::open_building(Published& entry, std::string const& building,
     entry.building = cached->building;
     return;
   }
-  // Only a pack written in place can be read while it grows (build_pyramid_job.cpp).
-  auto path = blobs_.local_path(entry.building_key);
-  if (!path) return;
   pack_opens_.fetch_add(1, std::memory_order_relaxed);
-  auto pack = pyramid::PackReader::open_live(*path);
+  auto const* segments = o->if_contains("segments");
+  auto pack = segments ? open_pieces(entry.building_key, *segments) : open_local_snapshot(entry.building_key);
   // The build ended between the row and the file (its snapshot removed): show nothing of it; the
   // next load reads the row it left.
   if (!pack) return;
   entry.building = std::shared_ptr<pyramid::PackReader const>(std::move(*pack));
+}
+
+Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_local_snapshot(std::string const& key) {
+  auto path = blobs_.local_path(key);
+  if (!path) return make_error(ErrorCode::not_found, "Not a local store");
+  return pyramid::PackReader::open_live(*path);
+}
+
+// A pack in an object store piece by piece (datasets/snapshot_upload.hpp): piece n holds the pack's
+// bytes from the end of piece n - 1 to ends[n], and snapshot n indexes them all.
+Result<std::unique_ptr<pyramid::PackReader>> TileDirectory::open_pieces(std::string const& key,
+                                                                        boost::json::value const& segments) {
+  auto const* list = segments.if_array();
+  if (!list || list->empty() || list->size() > 100'000)
+    return make_error(ErrorCode::unprocessable, "Bad pieces");
+  std::vector<std::uint64_t> ends;
+  for (auto const& e : *list) {
+    if (!e.is_number()) return make_error(ErrorCode::unprocessable, "Bad pieces");
+    auto end = e.to_number<std::uint64_t>();
+    if (!ends.empty() && end <= ends.back()) return make_error(ErrorCode::unprocessable, "Bad pieces");
+    ends.push_back(end);
+  }
+  auto snapshot_key = datasets::snapshot_key(key, ends.size() - 1);
+  auto info = blobs_.stat(snapshot_key);
+  if (!info) return info.error();
+  if (info->size > (1u << 30)) return make_error(ErrorCode::unprocessable, "Snapshot too large");
+  std::string snapshot(info->size, '\0');
+  for (std::size_t done = 0; done < snapshot.size();) {
+    auto got =
+        blobs_.read(snapshot_key, done, std::span<char>(snapshot.data() + done, snapshot.size() - done));
+    if (!got) return got.error();
+    if (*got == 0) return make_error(ErrorCode::unavailable, "A snapshot ended early");
+    done += *got;
+  }
+  auto* blobs = &blobs_;
+  // A tile lies within one piece: pieces end between tiles.
+  auto read = [blobs, key, ends = std::move(ends)](void* buf, std::size_t n, std::uint64_t offset) {
+    auto piece = static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), offset) - ends.begin());
+    if (piece >= ends.size() || n > ends[piece] - offset) return false;
+    std::uint64_t const start = piece ? ends[piece - 1] : 0;
+    auto const piece_key = datasets::snapshot_piece_key(key, piece);
+    auto* out = static_cast<char*>(buf);
+    for (std::uint64_t at = offset - start; n > 0;) {
+      auto got = blobs->read(piece_key, at, std::span<char>(out, n));
+      if (!got || *got == 0) return false;
+      out += *got;
+      at += *got;
+      n -= *got;
+    }
+    return true;
+  };
+  auto const available = list->back().to_number<std::uint64_t>();
+  // The cache's name: these bytes of this build attempt never change.
+  return pyramid::PackReader::open_live_remote(snapshot, std::move(read), available, remote_cache_,
+                                               key + ".building");
 }
 
 std::shared_ptr<Published const> TileDirectory::peek(std::string const& id) {

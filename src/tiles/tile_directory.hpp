@@ -3,6 +3,7 @@
 // version is live, and that pyramid's pack (mapped when local, read by range from an object store). Entries
 // are cached for a short time (and dropped at once when this process changes a dataset) so a tile request
 // needs no database round trip; another instance's change shows within twice the TTL (peek).
+#include <boost/json/fwd.hpp>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,9 @@ class TileDirectory {
   Result<std::unique_ptr<pyramid::PackReader>> open_pack(std::string const& key);
   // The snapshot a building row names, reusing `cached`'s when it is the same one.
   void open_building(Published& entry, std::string const& building, Published const* cached);
+  Result<std::unique_ptr<pyramid::PackReader>> open_local_snapshot(std::string const& key);
+  Result<std::unique_ptr<pyramid::PackReader>> open_pieces(std::string const& key,
+                                                           boost::json::value const& segments);
   Result<std::shared_ptr<Published const>> lookup(std::string const& id);
   struct Slot {
     std::shared_ptr<Published const> entry;

@@ -167,6 +167,18 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
   if (!bytes) {
     auto fetch = [&pack, &at] { return pack.shared_tile(at.level, at.col, at.row); };
     auto fetched = co_await blocking_.run(fetch);
+    if (!fetched && v.building) {
+      // The build published and removed its pieces since this entry was read: the published pack
+      // of the same version holds the same tile.
+      auto* dir = &directory_;
+      auto const& id = v.entry->dataset_id;
+      auto load = [dir, &id] { return dir->load(id); };
+      auto again = co_await blocking_.run(load);
+      if (again && (*again)->pack && (*again)->version == v.entry->building_version &&
+          (*again)->owned.visibility == v.entry->owned.visibility &&
+          (*again)->owned.owner_id == v.entry->owned.owner_id)
+        co_return co_await tile(req, View{*again, true}, at);
+    }
     if (!fetched) co_return fetched.error();
     bytes = std::move(*fetched);
   }

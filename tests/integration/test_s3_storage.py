@@ -13,14 +13,7 @@ from PIL import Image
 from support.accounts import register, bearer
 from support.server import run_cli
 from support import tus
-
-
-def list_objects(env, prefix):
-    endpoint = env["S3_ENDPOINT_URL"]
-    bucket, _, base = env["STORAGE_URL"][5:].partition("/")
-    r = requests.get(f"{endpoint}/{bucket}", params={"list-type": "2", "prefix": f"{base}/{prefix}"}, timeout=10)
-    assert r.status_code == 200, r.text
-    return sorted(re.findall(r"<Key>([^<]+)</Key>", r.text))
+from support.s3 import list_objects
 
 
 def test_upload_build_and_serve_from_an_object_store(make_server, s3_env):

@@ -1,16 +1,19 @@
 """A pyramid viewed while it builds (ADR 0034), over HTTP: the status names the build's Deep Zoom
 descriptor and the tile rows written so far; those tiles answer 200 under the version's immutable URLs
 and are the same bytes once it publishes; a tile not written yet is a 404 nobody keeps; other people
-see nothing of a private build."""
+see nothing of a private build. With a local store the tiles are read where the pack grows; with an
+object store (s3rver) from the pieces the build puts there."""
 import io
 import re
 import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from support.accounts import register, bearer
 from support import tus
+from support.s3 import list_objects
 
 
 def noise_png(w, h):
@@ -30,8 +33,13 @@ def wait_for(predicate, timeout=120):
         time.sleep(0.05)
 
 
-def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server):
-    s = make_server(env={"WORKERS": "1"})
+@pytest.fixture(params=["local", "object_store"])
+def storage(request):
+    return {} if request.param == "local" else request.getfixturevalue("s3_env")
+
+
+def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server, storage):
+    s = make_server(env={"WORKERS": "1", **storage})
     owner = register(s)["access_token"]
     stranger = register(s)["access_token"]
     # Six strips of 256 rows, a second each: the build lasts at least six seconds.
@@ -52,6 +60,12 @@ def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server)
     dataset = s.get(f"/api/datasets/{d}", headers=bearer(owner)).json()
     assert dataset["status"] == "processing" and dataset["urls"] is None
     assert dataset["building"]["version"] == 1
+
+    if storage:
+        # From the pieces the build put in the store (the pack itself is uploaded at the end).
+        keys = [k.rsplit("/", 1)[1] for k in list_objects(storage, f"pyramids/{d}/")]
+        assert any(k.endswith(".pack.seg0") for k in keys), keys
+        assert not any(k.endswith(".pack") for k in keys), keys
 
     # The descriptor of the whole image, while it builds.
     dzi = s.get(first["dzi"], headers=bearer(owner))
@@ -92,6 +106,10 @@ def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server)
         r = s.get(f"{base}/{top}/{col}_{row}.jpg", headers=bearer(owner))
         assert r.status_code == 200 and r.content == body, (col, row)
     assert s.get(f"{base}/{top}/0_{last_row}.jpg", headers=bearer(owner)).status_code == 200
-    # The snapshot went with the build; the published pack alone remains.
-    packs = [p.name for p in (s.data_dir / "blobs" / "pyramids" / d).iterdir()]
+    # The snapshot (and the pieces in an object store) went with the build; the published pack alone
+    # remains.
+    if not storage:
+        packs = [p.name for p in (s.data_dir / "blobs" / "pyramids" / d).iterdir()]
+    else:
+        packs = [k.rsplit("/", 1)[1] for k in list_objects(storage, f"pyramids/{d}/")]
     assert len(packs) == 1 and re.fullmatch(r"v1-[0-9a-f]{8}\.pack", packs[0]), packs
