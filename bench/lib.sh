@@ -78,7 +78,8 @@ bench_header() {
   tr -d '\r' | awk -F': ' -v n="$1" 'tolower($1)==n{print $2}'
 }
 
-# bench_tus_upload PORT TOKEN FILE: uploads FILE with tus in one PATCH, named source.tif (what every
+# bench_tus_upload PORT TOKEN FILE: uploads FILE with tus in one streamed PATCH (-T: --data-binary
+# would read it all into memory first), named source.tif (what every
 # script has called it); prints the new dataset's id. The pyramid is then building: bench_wait_built.
 bench_tus_upload() {
   local port=$1 token=$2 file=$3 bytes location dataset
@@ -88,7 +89,7 @@ bench_tus_upload() {
     bench_header location) || { echo "$bench_name: port $port did not create the upload" >&2; return 1; }
   dataset=$(curl -fs -D - -o /dev/null -X PATCH "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
     -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' \
-    --data-binary "@$file" | bench_header x-dataset-id) || { echo "$bench_name: port $port refused $file" >&2; return 1; }
+    -T "$file" | bench_header x-dataset-id) || { echo "$bench_name: port $port refused $file" >&2; return 1; }
   [[ -n $dataset ]] || { echo "$bench_name: the upload to port $port gave no dataset" >&2; return 1; }
   echo "$dataset"
 }

@@ -45,11 +45,12 @@ for run in $(seq "$runs"); do
   location=$(curl -fs -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/uploads" -H "Authorization: Bearer $token" \
     -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $bytes" -H "Upload-Metadata: filename c291cmNlLnRpZg==" |
     bench_header location)
-  # Every byte but the last: the build starts when bench_live.mjs sends it.
+  # Every byte but the last, streamed (-T with the length, not chunked; --data-binary would hold
+  # gigabytes in memory): the build starts when bench_live.mjs sends the last.
   head -c $((bytes - 1)) "$source_file" |
-    curl -fs -o /dev/null -X PATCH "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
+    curl -fs -o /dev/null -X PATCH -T - "http://127.0.0.1:$port$location" -H "Authorization: Bearer $token" \
       -H 'Tus-Resumable: 1.0.0' -H 'Upload-Offset: 0' -H 'Content-Type: application/offset+octet-stream' \
-      --data-binary @-
+      -H "Content-Length: $((bytes - 1))" -H "Transfer-Encoding:"
   (cd tests/node && node bench_live.mjs "http://127.0.0.1:$port" bench "$bench_password" "$token" \
     "$location" "$bytes" "$source_file") | tee -a "$results"
   peak=$(bench_metric "$port" 'astropixel_pyramid_build_rss_bytes{phase="build_process_peak"}' || true)

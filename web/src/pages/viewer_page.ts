@@ -363,13 +363,14 @@ export const viewerPage =
               { class: "muted" },
               d.status === "failed"
                 ? (d.failure_reason ?? "Processing failed.")
-                : "The tile pyramid is being built. This page opens it when it is ready.",
+                : "The tile pyramid is being built. This page shows it as soon as its first tiles exist.",
             ),
             retry,
             el("a", { class: "button", attrs: { href: "/datasets" } }, "Back to the datasets"),
           ),
         );
-        if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 2000);
+        // Once a second, as the building view polls: the first tiles show within a second of existing.
+        if (d.status !== "failed") window.setTimeout(() => !disposed && load(), 1000);
       };
       if (!d.urls && d.building && d.status !== "failed") {
         void openBuilding(d, d.building, () => {
