@@ -38,8 +38,9 @@ results=$work/results.jsonl
 for run in $(seq "$runs"); do
   # A fresh server and data directory per run: nothing cached, one worker.
   rm -rf "$work/data"
+  # (One PATCH of every byte: requests may be as large as the file, past the 2 GiB default.)
   bench_start_server "$work/server.log" DATA_DIR="$work/data" WEB_ROOT="$web_dist" WORKERS=1 \
-    MAX_CONNECTIONS_PER_CLIENT=0
+    MAX_CONNECTIONS_PER_CLIENT=0 MAX_CHUNK_SIZE="$bytes"
   port=$server_port
   token=$(bench_register "$port")
   location=$(curl -fs -D - -o /dev/null -X POST "http://127.0.0.1:$port/api/uploads" -H "Authorization: Bearer $token" \
