@@ -17,9 +17,10 @@
 # Inputs come from the shared benchmark kit (../shared/bench/make-images.py), generated into
 # $BENCH_DATA/inputs when missing. The kinds the kit does not make are derived from its images with
 # public tools and cached beside them: mono16.fits (vips copy of mono16.tif: BITPIX 16, BZERO 32768),
-# mono16_rice.fits (fpack's default: Rice, one row a tile), rgb.jp2 (vips jp2ksave defaults: Q 48,
-# 512² tiles) and rgb.webp (cwebp -q 75 -segments 1 -partition_limit 100; WebP stops at 16383 px a
-# side, so medium's is 16383², not 16384²). Needs hyperfine, vips (libvips-tools), fpack
+# mono16_rice.fits (fpack's default: Rice, one row a tile), f32_fpack.fits (fpack's default for
+# floats: quantised, q 4, then Rice), rgb.jp2 (vips jp2ksave defaults: Q 48, 512² tiles) and
+# rgb.webp (cwebp -q 75 -segments 1 -partition_limit 100; WebP stops at 16383 px a side, so
+# medium's is 16383², not 16384²). Needs hyperfine, vips (libvips-tools), fpack
 # (libcfitsio-bin), cwebp (webp) and, for the floor, the -dev packages of libpng, libspng,
 # libjpeg-turbo, cfitsio, libtiff, OpenJPEG and libwebp.
 set -euo pipefail
@@ -52,6 +53,8 @@ derive() {
   case $kind in
     mono16.fits) vips copy "$dir/${size}_mono16.tif" "$tmp" ;;
     mono16_rice.fits) derive "$size" mono16.fits && fpack -O "$tmp" "$dir/${size}_mono16.fits" ;;
+    # fpack's default for floats: quantised (q 4, dithered) then Rice, as survey archives ship them.
+    f32_fpack.fits) fpack -O "$tmp" "$dir/${size}_f32.fits" ;;
     rgb.jp2) vips jp2ksave "$dir/${size}_rgb_tiled.tif" "$tmp" ;;
     # libwebp's first partition (per-macroblock modes) is limited to 512 KB, which a noisy sky over
     # 16383² overflows ("webpsave: unable to encode"); with one segment and only 16×16 intra modes
@@ -64,7 +67,7 @@ derive() {
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 
 for size in "${sizes[@]}"; do
-  kinds=(${KINDS:-rgb_strip.tif rgb_tiled.tif mono16.tif f32.fits mono16.fits mono16_rice.fits rgb.jpg rgb.png rgb.jp2 rgb.webp})
+  kinds=(${KINDS:-rgb_strip.tif rgb_tiled.tif mono16.tif f32.fits mono16.fits mono16_rice.fits f32_fpack.fits rgb.jpg rgb.png rgb.jp2 rgb.webp})
   [[ $size == large ]] && kinds=(rgb_tiled.tif)
   inputs=()
   for kind in "${kinds[@]}"; do inputs+=("$data/inputs/${size}_$kind"); done
@@ -72,6 +75,7 @@ for size in "${sizes[@]}"; do
   for kind in "${kinds[@]}"; do
     case $kind in  # the kit's image each kind is made from
       mono16*.fits) need=mono16.tif ;;
+      f32_fpack.fits) need=f32.fits ;;
       rgb.jp2 | rgb.webp) need=rgb_tiled.tif ;;
       *) need=$kind ;;
     esac
