@@ -166,7 +166,9 @@ class Build {
     // one in scratch space goes to the object store piece by piece (snapshot_upload.hpp).
     child.live = target->string() + ".live";
     SnapshotUpload pieces(blobs, key, child.live);
+    bool announced = true;  // false once the lease is lost: nothing more is put or announced
     auto checkpoint = [&](int number, std::vector<std::uint32_t> const& tile_rows) {
+      if (!announced) return;
       boost::json::object building{{"version", payload->version},
                                    {"checkpoint", number},
                                    {"tile_rows", boost::json::array(tile_rows.begin(), tile_rows.end())}};
@@ -183,8 +185,10 @@ class Build {
       }
       if (auto s = store::set_building(db_, d.id, boost::json::serialize(building), ctx_.job().id,
                                        ctx_.job().lease_token);
-          !s)
+          !s) {
         log::warn("build_snapshot_not_announced", {{"dataset", d.id}, {"detail", s.error().message}});
+        if (s.error().code == ErrorCode::conflict) announced = false;
+      }
     };
     auto built = build_in_child(child, progress, ctx_.cancel(), &peak, checkpoint);
     auto remove_snapshot = [&] {
@@ -215,11 +219,13 @@ class Build {
         return s;
       }
     }
+    // A local snapshot goes first: a reader that opens it now finds the finished pack in its place
+    // (PackReader::open_live), and once published nothing is left beside it. Pieces in an object
+    // store go after the publish: until then they are what readers have; a reader whose piece is
+    // gone then turns to the published pack (TileService::tile).
+    if (!remote) remove_snapshot();
     auto published = publish(d, payload->version, key, *built, payload->stretch);
-    // Published (the row no longer names the snapshot) or not: either way it has served its turn.
-    // Readers that opened it keep their mapping of a local pack; those of pieces in an object store
-    // turn to the published pack when a piece is gone (TileService::tile).
-    remove_snapshot();
+    if (remote) remove_snapshot();
     if (!published) {
       (void)blobs.remove(key);
       if (published.error().code == ErrorCode::not_found) return {};  // deleted while building

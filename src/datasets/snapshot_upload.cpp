@@ -25,12 +25,19 @@ Result<bool> SnapshotUpload::put_next() {
   if (!snap) return snap.error();
   std::uint64_t const from = ends_.empty() ? 0 : ends_.back();
   if (snap->readable <= from) return false;
-  int fd = ::open((live_.parent_path() / snap->pack_name).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::not_found, "The pack was committed");
+  // read_snapshot() accepted only the writer's own temporary name; the file must be a regular one
+  // (not a link to a secret of this process) and a pack.
+  int fd = pyramid::open_child_file(live_.parent_path() / snap->pack_name);
+  if (fd < 0 && errno == ENOENT) return make_error(ErrorCode::not_found, "The pack was committed");
+  if (fd < 0) return make_error(ErrorCode::unprocessable, "The pack being built is not a regular file");
   struct Close {
     int fd;
     ~Close() { ::close(fd); }
   } closer{fd};
+  char magic[8];
+  if (::pread(fd, magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic) ||
+      std::memcmp(magic, "APXPACK1", sizeof magic) != 0)
+    return make_error(ErrorCode::unprocessable, "The file being built is not a pack");
   auto const n = ends_.size();
   auto writer = blobs_.put(snapshot_piece_key(key_, n));
   if (!writer) return writer.error();

@@ -304,9 +304,39 @@ Result<std::unique_ptr<PackReader>> PackReader::parse_snapshot(std::string_view 
   return r;
 }
 
+int open_child_file(std::filesystem::path const& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return -1;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
+namespace {
+
+// Reads of a file by pread on a descriptor the reader shares: a file another process may still
+// truncate is never mapped (a read past its end would be SIGBUS in the server), and a short read is
+// an error.
+PackReader::ReadAt pread_reader(int fd) {
+  auto held = std::shared_ptr<int>(new int(fd), [](int* p) {
+    ::close(*p);
+    delete p;
+  });
+  return [held](void* buf, std::size_t n, std::uint64_t offset) { return pread_all(*held, buf, n, offset); };
+}
+
+}  // namespace
+
 Result<PackReader::Snapshot> PackReader::read_snapshot(std::filesystem::path const& live) {
-  int fd = ::open(live.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::not_found, "No snapshot");
+  int fd = open_child_file(live);
+  if (fd < 0) {
+    if (errno == ENOENT) return make_error(ErrorCode::not_found, "No snapshot");
+    return corrupt("the snapshot is not a regular file");
+  }
   struct Close {
     int fd;
     ~Close() { ::close(fd); }
@@ -320,40 +350,42 @@ Result<PackReader::Snapshot> PackReader::read_snapshot(std::filesystem::path con
   if (!pread_all(fd, snap.bytes.data(), snap.bytes.size(), 0)) return corrupt("short snapshot");
   auto parsed = parse_snapshot(snap.bytes, &snap.readable, &snap.pack_name);
   if (!parsed) return parsed.error();
+  // Only the name PackWriter gives its temporary file beside this snapshot's pack: the child does
+  // not choose which file of the directory its readers open.
+  auto const prefix = live.stem().string() + ".tmp-";  // "v3-….pack.live" → "v3-….pack.tmp-"
+  auto const suffix = std::string_view(snap.pack_name).substr(std::min(prefix.size(), snap.pack_name.size()));
+  if (!snap.pack_name.starts_with(prefix) || suffix.size() != 12 ||
+      suffix.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return corrupt("unexpected pack name in the snapshot");
   return snap;
 }
 
 Result<std::unique_ptr<PackReader>> PackReader::open_live(std::filesystem::path const& live) {
-  // The finished pack: the writer committed (renamed its temporary file) since the snapshot.
-  auto finished = [&live] {
+  // Read by pread, never mapped: the child that writes the file may still change it (a read past a
+  // truncated end would be SIGBUS). Once it has committed (renamed its temporary file) since the
+  // snapshot, the finished pack is read the same way, for the same reason.
+  auto finished = [&live]() -> Result<std::unique_ptr<PackReader>> {
     auto path = live;
     path.replace_extension();  // "v3-….pack.live" → "v3-….pack"
-    return open(path);
+    int fd = open_child_file(path);
+    if (fd < 0) return make_error(ErrorCode::not_found, "Pyramid not found");
+    auto read = pread_reader(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return corrupt("stat failed");
+    return open_remote(std::move(read), static_cast<std::uint64_t>(st.st_size));
   };
   auto snap = read_snapshot(live);
   if (!snap) return snap.error().code == ErrorCode::not_found ? finished() : snap.error();
-  std::uint64_t readable = 0;
-  std::string pack_name;
-  auto r = parse_snapshot(snap->bytes, &readable, &pack_name);
-  if (!r) return r.error();
-  int pack_fd = ::open((live.parent_path() / pack_name).c_str(), O_RDONLY | O_CLOEXEC);
-  if (pack_fd < 0) return finished();
-  struct Close {
-    int fd;
-    ~Close() { ::close(fd); }  // the mapping keeps the file
-  } closer{pack_fd};
+  int pack_fd = open_child_file(live.parent_path() / snap->pack_name);
+  if (pack_fd < 0) return errno == ENOENT ? finished() : corrupt("the pack is not a regular file");
+  auto read = pread_reader(pack_fd);
   struct stat st {};
-  // The pack only grows until it is renamed (never truncated, ADR 0005): what the snapshot says was
-  // written is there, and stays mapped even if the build is cancelled and the file unlinked.
-  if (::fstat(pack_fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < readable)
+  if (::fstat(pack_fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < snap->readable)
     return corrupt("the pack is shorter than its snapshot");
-  void* map = ::mmap(nullptr, readable, PROT_READ, MAP_SHARED, pack_fd, 0);
-  if (map == MAP_FAILED)
-    return make_error(ErrorCode::internal, "Cannot map the pyramid", std::strerror(errno));
-  (*r)->map_ = static_cast<char const*>(map);
-  (*r)->map_size_ = readable;
-  if (std::memcmp((*r)->map_, kMagic, sizeof kMagic) != 0) return corrupt("not an AstroPixel pack");
-  return r;
+  char magic[sizeof kMagic];
+  if (!read(magic, sizeof magic, 0) || std::memcmp(magic, kMagic, sizeof magic) != 0)
+    return corrupt("not an AstroPixel pack");
+  return open_live_remote(snap->bytes, std::move(read), snap->readable);
 }
 
 Result<std::unique_ptr<PackReader>> PackReader::open_live_remote(std::string_view snapshot, ReadAt read,

@@ -65,6 +65,11 @@ class PackWriter final : public TileSink {
   bool committed_ = false;
 };
 
+// Opens a file a build child wrote, read-only, as its readers must: the child may be in a hostile
+// decoder's hands (datasets/build_process.hpp), so no symbolic link (to a secret of the reader's),
+// no FIFO (an open would block), nothing but a regular file. -1 with errno set otherwise.
+int open_child_file(std::filesystem::path const& path);
+
 class PackReader {
  public:
   // Errors: not_found, unprocessable (not a pack, or corrupt).
@@ -72,10 +77,11 @@ class PackReader {
   // Reads exactly n bytes at an offset; false on failure.
   using ReadAt = std::function<bool(void* buf, std::size_t n, std::uint64_t offset)>;
   // A pyramid being built, from the snapshot PackWriter::checkpoint() wrote at `live`: its display
-  // tiles written so far, mapped from the growing temporary pack (no data or value tiles, no
-  // preview). Once the writer has committed, the finished pack named `live` without ".live" is
-  // opened instead: the same tiles. Errors: not_found (neither exists: the build ended),
-  // unprocessable (corrupt).
+  // tiles written so far, read (pread, never mapped: its writer may be a compromised build child)
+  // from the growing temporary pack (no data or value tiles, no preview). Once the writer has
+  // committed, the finished pack named `live` without ".live" is read instead: the same tiles. Only
+  // regular files, and only the temporary name PackWriter gives, are opened. Errors: not_found
+  // (neither exists: the build ended), unprocessable (corrupt, or not such a file).
   static Result<std::unique_ptr<PackReader>> open_live(std::filesystem::path const& live);
   // A snapshot file as written, with what it says of its pack: how many bytes are written and the
   // pack's file name. Errors: not_found, unprocessable (corrupt).

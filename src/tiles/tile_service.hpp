@@ -72,7 +72,8 @@ class TileService {
   // One pre-cut tile: 304, or its bytes without a copy (from a mapped pack, or for a pack in an
   // object store from the remote tile cache, on the calling thread when it holds the tile). Of a
   // version still building, a tile not written yet is looked for once more in a newer snapshot
-  // when the one at hand is older than a quarter second (written since, seen by another instance).
+  // when the one at hand is older than 20 ms (written since, seen by another instance), and in the
+  // published pack when the build has published meanwhile.
   // Errors: not_found, unavailable.
   http::asio::awaitable<Result<http::Response>> tile(http::Request const& req, View const& v, TileAddress at);
   // The pyramid's preview image. Errors: not_found.

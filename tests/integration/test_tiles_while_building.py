@@ -107,9 +107,11 @@ def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server,
         assert r.status_code == 200 and r.content == body, (col, row)
     assert s.get(f"{base}/{top}/0_{last_row}.jpg", headers=bearer(owner)).status_code == 200
     # The snapshot (and the pieces in an object store) went with the build; the published pack alone
-    # remains.
-    if not storage:
-        packs = [p.name for p in (s.data_dir / "blobs" / "pyramids" / d).iterdir()]
-    else:
-        packs = [k.rsplit("/", 1)[1] for k in list_objects(storage, f"pyramids/{d}/")]
+    # remains. Pieces are removed just after the publish (readers use them until then): wait for it.
+    def stored():
+        if not storage:
+            return sorted(p.name for p in (s.data_dir / "blobs" / "pyramids" / d).iterdir())
+        return [k.rsplit("/", 1)[1] for k in list_objects(storage, f"pyramids/{d}/")]
+
+    packs = wait_for(lambda: (lambda names: names if len(names) == 1 else None)(stored())) or stored()
     assert len(packs) == 1 and re.fullmatch(r"v1-[0-9a-f]{8}\.pack", packs[0]), packs
