@@ -90,7 +90,6 @@ Response error_response(Error const& error, std::string_view request_id, bool de
     r.headers.set(boost::beast::http::field::retry_after, std::to_string(error.retry_after_s));
   // An error is of its moment: a tile not written yet exists a second later (ADR 0034), a dataset
   // made public is visible at once. Browsers may keep a 404 heuristically; no cache keeps these.
-  r.headers.set(boost::beast::http::field::cache_control, "no-store");
   return r;
 }
 
