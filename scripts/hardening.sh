@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 scripts/install-deps.sh
-[[ -x tests/node/node_modules/.bin/s3rver ]] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
+[[ -x tests/node/node_modules/.bin/s3rver && -x tests/node/node_modules/.bin/patch-package ]] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 
 if [[ -z ${ASTROPIXEL_BIN:-} ]]; then
   scripts/build.sh release

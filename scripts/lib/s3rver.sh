@@ -1,6 +1,9 @@
 # Starts s3rver (an S3-compatible server, npm, pinned in tests/node) on 127.0.0.1 for tests; source
 # this file, then call s3_start DIR. Exports ASTROPIXEL_TEST_S3_ENDPOINT and ASTROPIXEL_TEST_S3_BUCKET;
 # s3_stop tears it down. s3rver does not check signatures: the unit tests check ours against botocore.
+# s3rver 3.7.1 (its last release) answered a PUT before its file was written: a HEAD or GET right
+# after could find no object or an empty one. tests/node/patches/s3rver+3.7.1.patch (applied by npm ci
+# through patch-package) makes it answer once the file is closed, as S3's read-after-write promises.
 s3_start() {
   local dir=$1 root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
