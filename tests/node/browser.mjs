@@ -1,5 +1,5 @@
 // Shared Playwright helpers for the browser tests: headless Debian Chromium with the flags this
-// machine needs (see stack.md), and the axe-core accessibility audit.
+// machine needs (see stack.md), the axe-core accessibility audit, and steps most scripts share.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
@@ -25,4 +25,21 @@ export async function axeViolations(page, { all = false } = {}) {
     return r.violations.filter((v) => all || v.impact === "serious" || v.impact === "critical")
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
   }, all);
+}
+
+// Waits until the viewer (`.osd`) is at rest. OpenSeadragon raises animation-start, which sets
+// aria-busy on it (web/src/viewer/osd.ts), only on its next update frame after a move is asked
+// for: without the two frames first, a wait right after a click can pass before the move began.
+export async function viewerAtRest(page, timeout = 30000) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout });
+}
+
+// Signs in through the login page; the app then shows the list of datasets.
+export async function signIn(page, base, login, password) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL("**/datasets");
 }

@@ -13,7 +13,7 @@
 //      "beyond_frontier", "bottom_before", "bottom_after", "view_before", "view_after",
 //      "final_panels", "status_gone", "axe", "failed_text", "top_after_failure", "axe_failed",
 //      "viewers", "console_errors"} or {"error"}
-import { axeViolations, launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser, signIn, viewerAtRest } from "./browser.mjs";
 
 const [base, login, password, id, mode, planJson] = process.argv.slice(2);
 const plan = planJson ? JSON.parse(planJson) : { steps: [] };
@@ -80,6 +80,27 @@ const fullyLoaded = (page) =>
     return n === 1 && v.world.getItemAt(0).getFullyLoaded();
   }, null, { timeout: 60000 });
 
+// Zooms in and waits for the zoomed view to be the page's: the URL takes the view at
+// animation-finish (navigation_bar.ts), and may hold one already (any earlier animation-finish,
+// tiles blending in included, writes it), so the wait is for a URL other than before the click,
+// then for the viewer at rest. A viewer replaced during the move (the build published: the final
+// viewer opens at the view in the URL, without the zoom) is zoomed in again once it has opened
+// (its image added: OpenSeadragon opens in the same task) and is at rest.
+async function zoomIn(page) {
+  for (;;) {
+    const [search, viewers] = await page.evaluate(() => [location.search, window.__live.viewers.length]);
+    await page.getByRole("button", { name: "Zoom in" }).click();
+    const outcome = await page.waitForFunction(([s, n]) => {
+      if (location.search !== s && new URL(location.href).searchParams.has("fov")) return "zoomed";
+      return window.__live.viewers.length !== n ? "replaced" : false;
+    }, [search, viewers], { timeout: 30000 });
+    if ((await outcome.jsonValue()) === "zoomed") break;
+    await page.waitForFunction(() => window.__live.viewers.at(-1).world.getItemCount() > 0, null, { timeout: 30000 });
+    await viewerAtRest(page);
+  }
+  await viewerAtRest(page);
+}
+
 const browser = await launchBrowser();
 const report = { console_errors: [], tile_failures: [], beyond_frontier: [] };
 try {
@@ -89,11 +110,7 @@ try {
   page.on("response", (r) => {
     if (/_files\/\d+\/\d+_\d+\./.test(r.url()) && r.status() >= 400) report.tile_failures.push(`${r.status()} ${r.url()}`);
   });
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   await context.addInitScript(instrument);
 
   // routed: the step the answers describe (plan.steps.length = the real, completed answers), and
@@ -135,11 +152,16 @@ try {
   report.status_role = await status.getAttribute("role");
 
   if (mode === "routed") {
+    await viewerAtRest(page);
     await fullyLoaded(page);
     report.bottom_before = await drawnAt(page, 0.5, 0.95);
     // For a person to look at (E2E_LIVE_SCREENSHOT=path.png): the page while it builds.
     if (process.env.E2E_LIVE_SCREENSHOT) await page.screenshot({ path: process.env.E2E_LIVE_SCREENSHOT });
-    for (step = 1; step < plan.steps.length; step++) {
+    // `step` stays at the last one until the view is zoomed in below: were it past the end here,
+    // the next poll would publish while the script zooms in, and the zoom could go to the
+    // building viewer as it is replaced.
+    for (let s = 1; s < plan.steps.length; s++) {
+      step = s;
       const k = String(step + 1);
       await page.waitForFunction((k) => document.querySelector(".build-status")?.dataset.checkpoint === k, k,
                                  { timeout: 30000 });
@@ -151,23 +173,20 @@ try {
       await page.waitForFunction((r) => document.querySelector(".build-status")?.textContent === `Build failed: ${r}`,
                                  plan.failure, { timeout: 30000 });
       report.failed_text = await status.textContent();
+      await viewerAtRest(page);
       report.top_after_failure = await drawnAt(page, 0.5, 0.05);
       report.axe_failed = await axeViolations(page);
     }
   }
   if (mode === "routed" && !plan.failure) {
     // Zoomed in: the view the final viewer must keep.
-    await page.getByRole("button", { name: "Zoom in" }).click();
-    await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 });
-    await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
+    await zoomIn(page);
     report.view_before = viewOf(page.url());
     step = plan.steps.length; // the next answers are the server's own: completed
   } else if (mode === "real") {
     // Zoomed in while it builds (the view may already be the final one if the build was quick: the
     // view is kept all the same).
-    await page.getByRole("button", { name: "Zoom in" }).click();
-    await page.waitForFunction(() => new URL(location.href).searchParams.has("fov"), null, { timeout: 30000 });
-    await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
+    await zoomIn(page);
     report.view_before = viewOf(page.url());
   }
 
@@ -176,10 +195,13 @@ try {
     await page.getByRole("region", { name: "Export" }).waitFor({ timeout: 120000 });
     report.status_gone = (await page.locator(".build-status").count()) === 0;
     report.final_panels = true;
+    await viewerAtRest(page);
     await fullyLoaded(page);
     report.view_after = viewOf(page.url());
+    // At rest after the move: a wait for no aria-busy alone could pass before the move began, and
+    // the zoomed view, fully loaded, be sampled outside it.
     await page.getByRole("button", { name: "Whole image" }).click();
-    await page.waitForFunction(() => document.querySelector(".osd")?.getAttribute("aria-busy") === null);
+    await viewerAtRest(page);
     await fullyLoaded(page);
     report.bottom_after = await drawnAt(page, 0.5, 0.95);
   }
