@@ -10,10 +10,15 @@
 #include <string>
 #include <string_view>
 
-#include "annotations/sky_frame.hpp"
 #include "core/error.hpp"
+#include "pyramid/sky_frame.hpp"
 
 namespace astropixel::annotations {
+
+// Regions speak of the frames the pyramid's sky code converts between (pyramid/sky_frame.hpp).
+using pyramid::convert;
+using pyramid::Frame;
+using pyramid::to_string;
 
 // d(east, north)/d(x, y) in degrees per display pixel (x right, y down), east = Δlon·cos(lat).
 struct Jacobian {

@@ -28,6 +28,7 @@
 #include "pyramid/encoder.hpp"
 #include "pyramid/healpix.hpp"
 #include "pyramid/hips_layout.hpp"
+#include "pyramid/sky_frame.hpp"
 
 namespace astropixel::pyramid {
 namespace {
@@ -80,20 +81,41 @@ PackSky sky_of(PackReader const& pack) {
   return out;
 }
 
-// HiPS holds ICRS (FK5 J2000 agrees to a few tens of milliarcseconds) or galactic coordinates.
-Result<std::string> frame_of(wcsprm const& w) {
+// HiPS holds ICRS or galactic coordinates. FK5 J2000 is taken as ICRS (they agree to a few tens of
+// milliarcseconds, less than any image's pixel a HiPS is built for); an FK4 B1950 image's directions
+// are converted to ICRS and back (pyramid/sky_frame.hpp: SLALIB's FK45Z at epoch J2000 as DS9 assumes,
+// the conversion the viewer's coordinates and regions use), so its HiPS lands where its stars are.
+struct ImageFrame {
+  std::string hips;  // "equatorial" or "galactic"
+  bool fk4 = false;  // the image's RA/Dec are FK4 B1950
+};
+
+Result<ImageFrame> frame_of(wcsprm const& w) {
   std::string_view const lng(w.ctype[w.lng], 4);
   std::string_view radesys(w.radesys);
   while (!radesys.empty() && radesys.back() == ' ') radesys.remove_suffix(1);
-  if (lng.starts_with("RA")) {
-    if (radesys.starts_with("FK4") || (radesys.empty() && !undefined(w.equinox) && w.equinox < 1984))
-      return make_error(errc::wcs_unsupported,
-                        "HiPS needs ICRS or FK5 coordinates; this image is in FK4 (B1950)");
-    return std::string("equatorial");
-  }
-  if (lng.starts_with("GLON")) return std::string("galactic");
-  return make_error(errc::wcs_unsupported, "HiPS needs equatorial or galactic coordinates",
-                    std::string(w.ctype[w.lng]));
+  if (lng.starts_with("GLON")) return ImageFrame{"galactic", false};
+  if (!lng.starts_with("RA"))
+    return make_error(errc::wcs_unsupported, "HiPS needs equatorial or galactic coordinates",
+                      std::string(w.ctype[w.lng]));
+  // FITS WCS paper II: without RADESYS, an EQUINOX before 1984 means FK4.
+  bool const fk4 = radesys == "FK4" || (radesys.empty() && !undefined(w.equinox) && w.equinox < 1984);
+  if (!fk4 && !radesys.empty() && radesys != "ICRS" && radesys != "FK5")
+    return make_error(errc::wcs_unsupported, fmt::format("HiPS cannot take RADESYS {}", radesys));
+  double const equinox = undefined(w.equinox) ? (fk4 ? 1950 : 2000) : w.equinox;
+  if (fk4 && std::abs(equinox - 1950) > 1e-6)
+    return make_error(errc::wcs_unsupported, fmt::format("FK4 of equinox {} (only B1950)", equinox));
+  if (!fk4 && radesys != "ICRS" && std::abs(equinox - 2000) > 1e-6)
+    return make_error(errc::wcs_unsupported, fmt::format("FK5 of equinox {} (only J2000)", equinox));
+  return ImageFrame{"equatorial", fk4};
+}
+
+// The sky position of display pixel (x, y) in the HiPS's frame.
+std::optional<std::array<double, 2>> sky_at(CelestialWcs& wcs, ImageFrame const& frame, double x, double y,
+                                            double height) {
+  auto sky = wcs.world(x, y, height);
+  if (sky && frame.fk4) *sky = convert(Frame::fk4, Frame::icrs, *sky);
+  return sky;
 }
 
 double arc_deg(std::array<double, 2> a, std::array<double, 2> b) {
@@ -201,8 +223,9 @@ class TileSampler {
   static constexpr std::uint32_t kNode = 16;
   static constexpr double kTolerance = 1e-3;  // pixels
 
-  TileSampler(PackReader const& pack, std::string const& cards, std::size_t cache_bytes, double height)
-      : sampler_(pack, cache_bytes), height_(height) {
+  TileSampler(PackReader const& pack, std::string const& cards, bool fk4, std::size_t cache_bytes,
+              double height)
+      : sampler_(pack, cache_bytes), height_(height), fk4_(fk4) {
     ok_ = wcs_.parse(cards);
   }
   bool ok() const { return ok_; }
@@ -246,8 +269,10 @@ class TileSampler {
     for (std::size_t i = 0; i < cells_.size(); ++i) {
       auto const d =
           healpix::centre_of(cell_order, hips::pixel_cell(tile_, s_, cells_[i].first, cells_[i].second));
-      lonlat_[2 * i] = d.lon_deg;
-      lonlat_[2 * i + 1] = d.lat_deg;
+      auto const in_image = fk4_ ? convert(Frame::icrs, Frame::fk4, {d.lon_deg, d.lat_deg})
+                                 : std::array<double, 2>{d.lon_deg, d.lat_deg};
+      lonlat_[2 * i] = in_image[0];
+      lonlat_[2 * i + 1] = in_image[1];
     }
     wcs_.pixels(lonlat_, xy_, height_);
     for (std::size_t i = 0; i < cells_.size(); ++i) {
@@ -296,6 +321,7 @@ class TileSampler {
   CelestialWcs wcs_;
   Sampler sampler_;
   double height_;
+  bool fk4_;  // cell directions (ICRS) go to the image's FK4 B1950 first
   bool ok_ = false;
   hips::TileId tile_;
   int s_ = 0;
@@ -414,8 +440,8 @@ bool any_value(std::span<float const> values) {
 
 class Builder {
  public:
-  Builder(PackReader const& pack, std::string const& cards, HipsOptions const& options, HipsSink& sink,
-          std::optional<Stretch> stretch, int order)
+  Builder(PackReader const& pack, std::string const& cards, bool fk4, HipsOptions const& options,
+          HipsSink& sink, std::optional<Stretch> stretch, int order)
       : options_(options),
         sink_(sink),
         stretch_(std::move(stretch)),
@@ -426,7 +452,7 @@ class Builder {
     unsigned const threads =
         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned t = 0; t < threads; ++t) {
-      samplers_.push_back(std::make_unique<TileSampler>(pack, cards, options.cache_bytes / threads,
+      samplers_.push_back(std::make_unique<TileSampler>(pack, cards, fk4, options.cache_bytes / threads,
                                                         static_cast<double>(pack.geometry().height())));
       writers_.push_back(std::make_unique<TileWriter>(options_, stretch_));
     }
@@ -585,11 +611,12 @@ class Builder {
 // The deepest order's tiles the image reaches: sky positions of its pixels every 64 (a tile is at
 // least 256 source pixels wide, so none of the image's inside is missed) and of every pixel along its
 // border (a tile overlapping only a sliver of it).
-std::vector<std::int64_t> covered_tiles(CelestialWcs& wcs, std::uint32_t width, std::uint32_t height,
-                                        int order) {
+std::vector<std::int64_t> covered_tiles(CelestialWcs& wcs, ImageFrame const& frame, std::uint32_t width,
+                                        std::uint32_t height, int order) {
   std::set<std::int64_t> tiles;
   auto add = [&](double x, double y) {
-    if (auto sky = wcs.world(x, y, height)) tiles.insert(healpix::cell_of(order, {(*sky)[0], (*sky)[1]}));
+    if (auto sky = sky_at(wcs, frame, x, y, height))
+      tiles.insert(healpix::cell_of(order, {(*sky)[0], (*sky)[1]}));
   };
   constexpr std::uint32_t kStep = 64;
   for (std::uint32_t y = 0; y < height + kStep; y += kStep)
@@ -663,15 +690,14 @@ Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& option
 
   auto const& g = pack.geometry();
   double const width = g.width(), height = g.height();
-  auto const centre = wcs.world(width / 2, height / 2, height);
-  auto const right = wcs.world(width / 2 + 0.5, height / 2, height),
-             left = wcs.world(width / 2 - 0.5, height / 2, height);
-  auto const down = wcs.world(width / 2, height / 2 + 0.5, height),
-             up = wcs.world(width / 2, height / 2 - 0.5, height);
+  auto at = [&](double x, double y) { return sky_at(wcs, *frame, x, y, height); };
+  auto const centre = at(width / 2, height / 2);
+  auto const right = at(width / 2 + 0.5, height / 2), left = at(width / 2 - 0.5, height / 2);
+  auto const down = at(width / 2, height / 2 + 0.5), up = at(width / 2, height / 2 - 0.5);
   if (!centre || !right || !left || !down || !up)
     return make_error(errc::wcs_unsupported, "The image's centre has no sky position");
   HipsSummary summary;
-  summary.frame = *frame;
+  summary.frame = frame->hips;
   summary.pixel_deg = std::min(arc_deg(*left, *right), arc_deg(*up, *down));
   if (!(summary.pixel_deg > 0)) return make_error(errc::wcs_unsupported, "The image's pixel size is zero");
   summary.order = options.order ? std::clamp(*options.order, 0, healpix::kMaxOrder - options.width_log2)
@@ -684,8 +710,8 @@ Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& option
     if (st) stretch = std::move(*st);
   }
 
-  auto const tiles = covered_tiles(wcs, g.width(), g.height(), summary.order);
-  Builder builder(pack, sky.cards, options, sink, stretch, summary.order);
+  auto const tiles = covered_tiles(wcs, *frame, g.width(), g.height(), summary.order);
+  Builder builder(pack, sky.cards, frame->fk4, options, sink, stretch, summary.order);
   if (auto s = builder.deepest(tiles, progress); !s) return s.error();
   if (auto s = builder.close(); !s) return s.error();
   summary.deepest_tiles = static_cast<std::int64_t>(tiles.size());

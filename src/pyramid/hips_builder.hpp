@@ -45,8 +45,9 @@ struct HipsSummary {
 // Called with the fraction done; returning false cancels (the build ends with ErrorCode::cancelled).
 using HipsProgress = std::function<bool(double fraction)>;
 
-// Errors: unprocessable with errc::no_celestial_wcs (no celestial WCS in the pack's FITS header, or a
-// frame HiPS cannot hold: only equatorial ICRS/FK5 and galactic are allowed); no_data_pyramid; corrupt
+// Errors: unprocessable with errc::no_celestial_wcs (no celestial WCS in the pack's FITS header),
+// errc::wcs_unsupported (a frame HiPS cannot hold: equatorial ICRS, FK5 J2000 and FK4 B1950 (converted to
+// ICRS), and galactic are allowed); no_data_pyramid; corrupt
 // packs as PackReader reports them; the sink's errors; cancelled.
 Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& options, HipsSink& sink,
                                HipsProgress const& progress = {});

@@ -10,9 +10,10 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from astropy_healpix import core
 import astropy.units as u
+from astropy.coordinates import FK4, SkyCoord
 from PIL import Image
 
-from support.hips import S, bilinear, cell_of_pixel, properties, run_cli, sky_image, tile_and_hips, tiles_of
+from support.hips import H, S, W, bilinear, cell_of_pixel, properties, run_cli, sky_image, tile_and_hips, tiles_of
 
 
 def test_tiles_hold_the_images_values_at_their_cells(tmp_path):
@@ -108,12 +109,52 @@ def test_galactic_images_keep_their_frame(tmp_path):
     assert not list(out.glob("Norder*/Dir*/*.png"))
 
 
-@pytest.mark.parametrize("what", ["fk4", "no-wcs", "not-a-pack"])
+def test_fk4_images_are_converted_to_icrs(tmp_path):
+    """An FK4 B1950 image (old plates and surveys) lands where its stars are: each cell's ICRS centre is
+    converted to FK4 B1950 at epoch J2000 (as DS9 and AST assume when the image names none; astropy's
+    FK4 with obstime J2000) before the image's WCS. The two frames differ by about 40′ here, so a HiPS
+    built as if the image were ICRS fails the comparison by thousands of pixels."""
+    image, data, header = sky_image(tmp_path, radesys="FK4", equinox=1950.0)
+    r, out = tile_and_hips(tmp_path, image, "--formats", "fits")
+    assert r.returncode == 0, r.stderr
+    props = properties(out)
+    order = int(props["hips_order"])
+    assert props["hips_frame"] == "equatorial"
+    centre = SkyCoord(float(props["hips_initial_ra"]) * u.deg, float(props["hips_initial_dec"]) * u.deg,
+                      frame="icrs").transform_to(FK4(equinox="B1950", obstime="J2000"))
+    x, y = WCS(header).world_to_pixel_values(centre.ra.deg, centre.dec.deg)
+    assert abs(x - (W - 1) / 2) < 0.01 and abs(y - (H - 1) / 2) < 0.01, (x, y)  # the image's centre
+
+    wcs = WCS(header)
+    rng = np.random.default_rng(7)
+    diffs, unconverted = [], []
+    for number, path in sorted(tiles_of(out, order).items()):
+        tile = fits.getdata(path)
+        rows, cols = rng.integers(0, 512, 100), rng.integers(0, 512, 100)
+        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
+        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
+        icrs = SkyCoord(lon.to(u.deg), lat.to(u.deg), frame="icrs")
+        fk4 = icrs.transform_to(FK4(equinox="B1950", obstime="J2000"))
+        xs, ys = wcs.world_to_pixel_values(fk4.ra.deg, fk4.dec.deg)
+        xi, yi = wcs.world_to_pixel_values(icrs.ra.deg, icrs.dec.deg)
+        for r, c, x, y, x0, y0 in zip(rows, cols, xs, ys, xi, yi):
+            ours, ref = tile[511 - r, c], bilinear(data, float(x), float(y))
+            if np.isnan(ours) or np.isnan(ref):
+                continue
+            diffs.append(abs(float(ours) - ref))
+            unconverted.append(np.hypot(x - x0, y - y0))
+    assert len(diffs) > 1000
+    # Values change by at most 2.7 per pixel (sky_image): 0.03 is 0.01 px, 0.02″.
+    assert max(diffs) < 0.03, max(diffs)
+    assert min(unconverted) > 1000, min(unconverted)
+
+
+@pytest.mark.parametrize("what", ["fk4-1975", "no-wcs", "not-a-pack"])
 def test_what_cannot_be_a_hips_is_refused_clearly(tmp_path, what):
-    if what == "fk4":
-        image, _, _ = sky_image(tmp_path, radesys="FK4", equinox=1950.0)
+    if what == "fk4-1975":
+        image, _, _ = sky_image(tmp_path, radesys="FK4", equinox=1975.0)
         r, out = tile_and_hips(tmp_path, image)
-        assert r.returncode == 5 and "FK4" in r.stderr and "wcs_unsupported" in r.stderr
+        assert r.returncode == 5 and "FK4 of equinox 1975" in r.stderr and "wcs_unsupported" in r.stderr
     elif what == "no-wcs":
         path = tmp_path / "plain.fits"
         fits.PrimaryHDU(np.ones((300, 400), np.float32)).writeto(path)

@@ -9,7 +9,7 @@
 #include <array>
 #include <string_view>
 
-namespace astropixel::annotations {
+namespace astropixel::pyramid {
 
 enum class Frame { fk5, icrs, fk4, galactic, ecliptic };
 std::string_view to_string(Frame f);
@@ -17,4 +17,4 @@ std::string_view to_string(Frame f);
 // (longitude, latitude) in `from` → the same direction in `to`; longitude in [0, 360).
 std::array<double, 2> convert(Frame from, Frame to, std::array<double, 2> lonlat);
 
-}  // namespace astropixel::annotations
+}  // namespace astropixel::pyramid

@@ -1,10 +1,10 @@
-#include "annotations/sky_frame.hpp"
+#include "pyramid/sky_frame.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-namespace astropixel::annotations {
+namespace astropixel::pyramid {
 namespace {
 
 double arcsec(std::array<double, 2> a, std::array<double, 2> b) {
@@ -53,4 +53,4 @@ TEST(SkyFrame, IcrsDiffersFromFk5ByTheFrameBiasAndLongitudeWraps) {
 }
 
 }  // namespace
-}  // namespace astropixel::annotations
+}  // namespace astropixel::pyramid

@@ -1,9 +1,9 @@
-#include "annotations/sky_frame.hpp"
+#include "pyramid/sky_frame.hpp"
 
 #include <cmath>
 #include <numbers>
 
-namespace astropixel::annotations {
+namespace astropixel::pyramid {
 namespace {
 
 using Vec = std::array<double, 3>;
@@ -166,4 +166,4 @@ std::array<double, 2> convert(Frame from, Frame to, std::array<double, 2> ll) {
   return lonlat(from_fk5(to, to_fk5(from, vec(ll))));
 }
 
-}  // namespace astropixel::annotations
+}  // namespace astropixel::pyramid
