@@ -296,7 +296,8 @@ Status dataset_build_retried(db::Connection& c, std::string const& job_id) {
 Status dataset_build_cancelled(db::Connection& c, std::string const& job_id) {
   auto r = c.query(
       "UPDATE datasets SET status = 'failed', failure_code = 'cancelled', failure_reason = 'The build was "
-      "cancelled by an administrator', updated_at = $3 WHERE status IN ('pending', 'processing') AND " +
+      "cancelled by an administrator', building = '', updated_at = $3 WHERE status IN ('pending', "
+      "'processing') AND " +
           std::string(kNewestBuildOf),
       {job_id, std::string(kBuildPyramidJob), now_unix_ms(), std::string(kBuildCompositeJob)});
   if (!r) return r.error();

@@ -13,6 +13,7 @@
 #include "core/process_stats.hpp"
 #include "datasets/blob_copy.hpp"
 #include "datasets/build_hips_job.hpp"
+#include "datasets/build_leftovers.hpp"
 #include "datasets/build_process.hpp"
 #include "datasets/composite_job.hpp"
 #include "datasets/snapshot_upload.hpp"
@@ -78,11 +79,13 @@ class Build {
     auto payload = parse_payload(ctx_.job().payload);
     if (!payload) return payload.error();
     auto found = store::get(db_, ctx_.job().subject);
-    if (!found) {
-      // Deleted before its build ran: nothing to do.
-      if (found.error().code == ErrorCode::not_found) return {};
-      return found.error();
-    }
+    if (!found && found.error().code != ErrorCode::not_found) return found.error();
+    // What an earlier attempt of this version left when it died (build_leftovers.hpp), also when
+    // this run goes no further (deleted, superseded, cancelled): nothing else would remove it.
+    remove_build_leftovers(blobs_, settings_.scratch, ctx_.job().subject, payload->version,
+                           found ? found->pyramid_key : std::string());
+    // Deleted before its build ran: nothing to do.
+    if (!found) return {};
     Dataset& d = *found;
     if (d.next_version > payload->version) return {};  // superseded by a newer reprocess
     auto stretch = parse_stretch_request(payload->stretch);
@@ -98,7 +101,9 @@ class Build {
     remove_leftovers(d);
     // Decoders need a file: a source in an object store is copied to scratch space first (counted
     // by the disk check: the copy plus the pack stay within 2 × the input) and removed afterwards.
-    auto lease8 = ctx_.job().lease_token.substr(0, 8);
+    // Scratch names carry the version, like the pack's key: a sweep of this version's leftovers
+    // never touches a newer version's build.
+    auto scratch_name = build_scratch_stem(d.id, payload->version) + ctx_.job().lease_token.substr(0, 8);
     auto input = blobs.local_path(d.source_key);
     struct RemoveOnExit {
       std::filesystem::path path;
@@ -108,17 +113,17 @@ class Build {
       }
     } copy;
     if (!input) {
-      copy.path = settings_.scratch / (d.id + "-" + lease8 + ".source");
+      copy.path = settings_.scratch / (scratch_name + ".source");
       if (auto s = copy_blob_to_file(blobs, d.source_key, copy.path, ctx_.cancel()); !s) return s;
       input = copy.path;
     }
 
     // A per-attempt name: two workers that both believe they hold the job never write one file.
-    std::string key =
-        fmt::format("pyramids/{}/v{}-{}.pack", d.id, payload->version, ctx_.job().lease_token.substr(0, 8));
+    std::string key = fmt::format("pyramids/{}/{}{}.pack", d.id, build_blob_stem(payload->version),
+                                  ctx_.job().lease_token.substr(0, 8));
     auto target = blobs.local_path(key);
     bool remote = !target;
-    if (remote) target = settings_.scratch / (d.id + "-" + lease8 + ".pack");
+    if (remote) target = settings_.scratch / (scratch_name + ".pack");
     std::error_code ec;
     std::filesystem::create_directories(target->parent_path(), ec);
 
@@ -183,8 +188,8 @@ class Build {
       } else {
         building["key"] = key + ".live";
       }
-      if (auto s = store::set_building(db_, d.id, boost::json::serialize(building), ctx_.job().id,
-                                       ctx_.job().lease_token);
+      if (auto s = store::set_building(db_, d.id, payload->version, boost::json::serialize(building),
+                                       ctx_.job().id, ctx_.job().lease_token);
           !s) {
         log::warn("build_snapshot_not_announced", {{"dataset", d.id}, {"detail", s.error().message}});
         if (s.error().code == ErrorCode::conflict) announced = false;
@@ -198,8 +203,11 @@ class Build {
     };
     if (!built) {
       std::filesystem::remove(*target, ec);
-      std::filesystem::remove(target->string() + ".tmp", ec);
       remove_snapshot();
+      // A child killed (a cancel, a timeout) or crashed left its `.tmp-` pack; a piece whose put
+      // failed half-way is not among those SnapshotUpload knows. The child has ended: nothing of
+      // this attempt is written any more.
+      remove_build_leftovers(blobs, settings_.scratch, d.id, payload->version, d.pyramid_key);
     }
     if (settings_.memory) settings_.memory->build_peak = peak;
     log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "build_process_peak"}, {"rss_bytes", peak}});
@@ -358,7 +366,13 @@ jobs::JobHandler build_pyramid_handler(storage::BlobStore& blobs, BuildSettings 
   auto shared = std::make_shared<BuildSettings>(std::move(settings));
   return {
       [&blobs, shared](jobs::JobContext& ctx) -> Status { return Build(blobs, *shared, ctx).run(); },
-      [](db::Connection& db, jobs::Job const& job, Error const& e) {
+      [&blobs, shared](db::Connection& db, jobs::Job const& job, Error const& e) {
+        // A job given up after attempts that all died ran no run() to sweep what they left.
+        if (auto payload = parse_payload(job.payload); payload) {
+          auto d = store::get(db, job.subject);
+          remove_build_leftovers(blobs, shared->scratch, job.subject, payload->version,
+                                 d ? d->pyramid_key : std::string());
+        }
         // A decoder's own words (they can hold server paths) go to the log; the dataset shows the
         // sentence of the error's code. Details of our own making (disk space) stay.
         bool const decoder = pyramid::detail_is_decoder_text(e);

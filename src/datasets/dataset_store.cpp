@@ -221,12 +221,14 @@ Status set_progress(db::Connection& c, std::string const& id, int progress) {
   return {};
 }
 
-Status set_building(db::Connection& c, std::string const& id, std::string const& building,
+Status set_building(db::Connection& c, std::string const& id, int version, std::string const& building,
                     std::string const& job_id, std::string const& lease_token) {
+  // The version too: after a reprocess the superseded job still holds its lease until it notices
+  // the cancel, while the new build has made the dataset processing again.
   auto r = c.query(
-      "UPDATE datasets SET building = $1 WHERE id = $2 AND status = 'processing' AND EXISTS (SELECT 1 FROM "
-      "jobs WHERE id = $3 AND lease_token = $4 AND state = 'running')",
-      {building, id, job_id, lease_token});
+      "UPDATE datasets SET building = $1 WHERE id = $2 AND status = 'processing' AND next_version = $5 AND "
+      "EXISTS (SELECT 1 FROM jobs WHERE id = $3 AND lease_token = $4 AND state = 'running')",
+      {building, id, job_id, lease_token, std::int64_t{version}});
   if (!r) return r.error();
   if (r->affected == 0) return make_error(ErrorCode::conflict, "The build no longer holds its job");
   return {};
@@ -246,7 +248,8 @@ Result<int> next_version(db::Connection& c, std::string const& id, std::string c
   auto r = c.query(
       "UPDATE datasets SET next_version = next_version + 1, status = 'pending', progress = 0, failure_code = "
       "'', "
-      "failure_reason = '', stretch = $1, updated_at = $2 WHERE id = $3 RETURNING next_version",
+      "failure_reason = '', building = '', stretch = $1, updated_at = $2 WHERE id = $3 RETURNING "
+      "next_version",
       {stretch, now_unix_ms(), id});
   if (!r) return r.error();
   if (r->empty()) return make_error(ErrorCode::not_found, "Dataset not found");

@@ -58,14 +58,16 @@ Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int
 // writes second sees the other). False: failed, or gone.
 Result<bool> start_processing(db::Connection& c, std::string const& id);
 Status set_progress(db::Connection& c, std::string const& id, int progress);
-// What a running build exposes to viewers (Dataset::building), written only while the job `job_id`
-// still holds the lease `lease_token` and the dataset is processing: a worker that lost its job
-// changes nothing. Errors: conflict (not written: lease lost, or no longer processing).
-Status set_building(db::Connection& c, std::string const& id, std::string const& building,
+// What a running build of `version` exposes to viewers (Dataset::building), written only while the
+// job `job_id` still holds the lease `lease_token`, the dataset is processing and `version` is its
+// newest: a worker that lost its job, or whose version a reprocess superseded, changes nothing.
+// Errors: conflict (not written: lease lost, superseded, or no longer processing).
+Status set_building(db::Connection& c, std::string const& id, int version, std::string const& building,
                     std::string const& job_id, std::string const& lease_token);
 Status set_failed(db::Connection& c, std::string const& id, std::string const& code,
                   std::string const& reason);
-// Hands out the next pyramid version and resets the status to pending with the requested stretch.
+// Hands out the next pyramid version and resets the status to pending with the requested stretch;
+// the superseded build's snapshot is no longer announced (its job is being cancelled and removes it).
 // Errors: not_found.
 Result<int> next_version(db::Connection& c, std::string const& id, std::string const& stretch);
 // Switches the published pyramid to `version` unless a newer one is already published. Returns the

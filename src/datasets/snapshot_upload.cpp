@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -39,6 +40,8 @@ Result<bool> SnapshotUpload::put_next() {
       std::memcmp(magic, "APXPACK1", sizeof magic) != 0)
     return make_error(ErrorCode::unprocessable, "The file being built is not a pack");
   auto const n = ends_.size();
+  // Counted before the put: a piece committed whose snapshot then fails is removed with the rest.
+  tried_ = std::max(tried_, n + 1);
   auto writer = blobs_.put(snapshot_piece_key(key_, n));
   if (!writer) return writer.error();
   // In pieces of 1 MiB: a second of a fast build is tens of megabytes.
@@ -64,7 +67,7 @@ Result<bool> SnapshotUpload::put_next() {
 }
 
 void SnapshotUpload::remove_all() {
-  for (std::size_t n = 0; n < ends_.size(); ++n) {
+  for (std::size_t n = 0; n < tried_; ++n) {
     (void)blobs_.remove(snapshot_piece_key(key_, n));
     (void)blobs_.remove(snapshot_key(key_, n));
   }

@@ -25,7 +25,8 @@ class SnapshotUpload {
   // (the pack was committed meanwhile: nothing more to put).
   Result<bool> put_next();
   std::vector<std::uint64_t> const& ends() const { return ends_; }
-  // Removes every piece and snapshot put (the build published, failed or was cancelled).
+  // Removes every piece and snapshot put, also one whose put failed half-way (the build published,
+  // failed or was cancelled).
   void remove_all();
 
  private:
@@ -33,6 +34,7 @@ class SnapshotUpload {
   std::string key_;
   std::filesystem::path live_;
   std::vector<std::uint64_t> ends_;
+  std::size_t tried_ = 0;  // pieces whose put began
 };
 
 // The blob keys of piece / snapshot `n` of the build whose pack's key is `key`.
