@@ -59,13 +59,17 @@ def test_images_without_a_sky_get_no_hips_and_unusable_skies_say_why(make_server
     d = upload(s, token, plain)
     assert "hips" not in s.get(f"/api/datasets/{d}", headers=bearer(token)).json()["pyramid"]
     assert not (s.data_dir / "blobs" / "hips" / d).exists()
-    # FK4: a celestial WCS HiPS cannot hold; the dataset stays completed, the HiPS says why.
-    image, _, _ = sky_image(tmp_path, radesys="FK4", equinox=1950.0, name="fk4.fits")
+    # FK4 of equinox 1975: a celestial WCS HiPS cannot hold; the dataset stays completed, the HiPS says why.
+    image, _, _ = sky_image(tmp_path, radesys="FK4", equinox=1975.0, name="fk4.fits")
     d = upload(s, token, image)
     hips = hips_of(s, token, d)
     assert hips["status"] == "failed" and hips["code"] == "wcs_unsupported", \
         (hips, [e for e in s.events() if e.get("event") in ("hips_failed", "hips_process_died")])
     assert s.get(f"/api/datasets/{d}", headers=bearer(token)).json()["status"] == "completed"
+    # FK4 B1950 is converted to ICRS (test_hips.py checks where it lands).
+    image, _, _ = sky_image(tmp_path, radesys="FK4", equinox=1950.0, name="b1950.fits")
+    hips = hips_of(s, token, upload(s, token, image))
+    assert hips["status"] == "ready" and hips["frame"] == "equatorial", hips
 
 
 def test_hips_routes_serve_it_with_the_datasets_access_rules(make_server, tmp_path):
