@@ -182,6 +182,11 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
           (*again)->owned.visibility == v.entry->owned.visibility &&
           (*again)->owned.owner_id == v.entry->owned.owner_id)
         co_return co_await tile(req, View{*again, true}, at);
+      // Neither published nor still building (cancelled, superseded, failed, deleted): its pieces
+      // are gone for good, and a 503 would have the viewer retry for ever.
+      bool const gone = again ? (*again)->building_key != v.entry->building_key
+                              : again.error().code == ErrorCode::not_found;
+      if (gone) co_return make_error(ErrorCode::not_found, "Tile not found");
     }
     if (!fetched) co_return fetched.error();
     bytes = std::move(*fetched);

@@ -146,3 +146,24 @@ def test_a_killed_build_given_up_leaves_nothing(make_server, storage):
     assert s2.get(f"/api/datasets/{d}", headers=bearer(token)).json()["building"] is None
     assert stored(s2, storage, d) == ([], [])
     assert [e["removed"] for e in s2.events("build_leftovers_removed") if e["dataset"] == d]
+
+
+def test_a_tile_of_a_cancelled_build_whose_pieces_are_gone_is_a_404(make_server, s3_env):
+    # An instance that read the building row before the cancel keeps its entry (a long directory
+    # TTL here; another instance's in production): its pieces are gone, and nothing replaces them.
+    s = make_server(env={"WORKERS": "1", "TILE_CACHE_TTL_MS": "600000", **s3_env})
+    token = register(s)["access_token"]
+    admin = make_admin(s)
+    d = start_slow_build(s, token)
+    first = s.get(f"/api/datasets/{d}/status", headers=bearer(token)).json()["building"]
+    top = len(first["tile_rows"]) - 1
+    base = first["dzi"].replace("image.dzi", "image_files")
+    assert s.get(first["dzi"], headers=bearer(token)).status_code == 200
+    assert s.get(f"{base}/{top}/0_0.jpg", headers=bearer(token)).status_code == 200
+    jobs = s.get("/api/admin/jobs", headers=admin, params={"q": d, "kind": "build_pyramid"}).json()["items"]
+    assert s.request("POST", f"/api/admin/jobs/{jobs[0]['id']}/cancel", headers=admin).status_code == 200
+    assert wait_for(lambda: job_finished(s, d))
+    assert stored(s, s3_env, d) == ([], [])
+    # A tile of the snapshot that this instance has not read yet: not a 503 to retry for ever.
+    r = s.get(f"{base}/{top}/1_0.jpg", headers=bearer(token))
+    assert r.status_code == 404, (r.status_code, r.text)
