@@ -6,7 +6,7 @@
 // Usage: node e2e_a11y.mjs BASE ADMIN_LOGIN ADMIN_PASSWORD DATASET_ID ARTIFACTS_DIR
 import fs from "node:fs";
 import path from "node:path";
-import { axeViolations, launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, dataset, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -39,11 +39,7 @@ try {
     const anonymous = await browser.newContext({ viewport, colorScheme });
     const signedIn = await browser.newContext({ viewport, colorScheme });
     const setup = await signedIn.newPage();
-    await setup.goto(base + "/login");
-    await setup.getByLabel("Email or username").fill(login);
-    await setup.getByLabel("Password").fill(password);
-    await setup.getByRole("button", { name: "Sign in" }).click();
-    await setup.waitForURL("**/datasets");
+    await signIn(setup, base, login, password);
     await setup.close();
     for (const spec of pages) {
       const page = await (spec.anonymous ? anonymous : signedIn).newPage();

@@ -3,22 +3,15 @@
 //   USER_LOGIN USER_PASSWORD ARTIFACTS_DIR
 import fs from "node:fs";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, adminLogin, adminPassword, userLogin, userPassword, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const report = { console_errors: [] };
 const browser = await launchBrowser();
-const signIn = async (page, login, password) => {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
-};
 try {
   const userPage = await (await browser.newContext()).newPage();
-  await signIn(userPage, userLogin, userPassword);
+  await signIn(userPage, base, userLogin, userPassword);
   report.user_sees_admin_link = await userPage.getByRole("link", { name: "Admin" }).count();
   await userPage.goto(base + "/admin");
   await userPage.waitForURL("**/datasets");
@@ -27,7 +20,7 @@ try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
   page.on("dialog", (d) => d.accept());
-  await signIn(page, adminLogin, adminPassword);
+  await signIn(page, base, adminLogin, adminPassword);
   await page.getByRole("link", { name: "Admin" }).click();
   await page.getByRole("heading", { name: /^Users \(\d+\)$/ }).waitFor();
   await page.getByRole("heading", { name: /^Datasets \(\d+\)$/ }).waitFor();

@@ -7,7 +7,7 @@
 // this script clears the fault through the test route, so the retried build can finish.
 import fs from "node:fs";
 import path from "node:path";
-import { axeViolations, launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser, signIn } from "./browser.mjs";
 
 const [base, adminLogin, adminPassword, userLogin, userPassword, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -16,14 +16,6 @@ const browser = await launchBrowser();
 let shot = 0;
 const screenshot = (page, name) =>
   page.screenshot({ path: path.join(artifacts, `${String(++shot).padStart(2, "0")}-${name}.png`), fullPage: true });
-
-const signIn = async (page, login, password) => {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
-};
 
 // The rows of one table, as text, once its heading shows `count` rows in total.
 const rows = (page, table) => page.locator(`section[aria-label=${table}] tbody tr`);
@@ -43,7 +35,7 @@ const sorted = async (section, key) => {
 
 try {
   const userPage = await (await browser.newContext()).newPage();
-  await signIn(userPage, userLogin, userPassword);
+  await signIn(userPage, base, userLogin, userPassword);
   await userPage.goto(base + "/admin");
   await userPage.waitForURL("**/datasets");
   report.user_kept_out = true;
@@ -52,7 +44,7 @@ try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
   page.on("dialog", (d) => { report.dialogs.push(d.message()); void d.accept(); });
-  await signIn(page, adminLogin, adminPassword);
+  await signIn(page, base, adminLogin, adminPassword);
   await page.getByRole("link", { name: "Admin", exact: true }).click();
   await waitForTotal(page, "Users", 2);
   await waitForTotal(page, "Datasets", 4);

@@ -5,7 +5,7 @@
 // Usage: node e2e_composite.mjs BASE LOGIN PASSWORD RED_ID GREEN_ID BLUE_ID SHOT_DIR
 //   → one JSON line {"url", "cuts", "refusal", "info", "console_errors"} or {"error"}
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, red, green, blue, shots] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -14,11 +14,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   await page.getByRole("link", { name: "Colour composite" }).click();
   await page.waitForURL("**/composite");
   await page.locator(`#composite-red-dataset option[value="${red}"]`).waitFor({ state: "attached" });

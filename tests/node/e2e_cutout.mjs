@@ -7,7 +7,7 @@
 //   → one JSON line {"suggested", "path", "region", "failure", "console_errors"} or {"error"}
 import fs from "node:fs";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, id, outDir] = process.argv.slice(2);
 const artifacts = path.resolve(import.meta.dirname, "../../test-artifacts/web/cutout");
@@ -19,11 +19,7 @@ try {
   const page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
   page.on("pageerror", (e) => report.console_errors.push(String(e)));
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   await page.goto(`${base}/datasets/${id}`);
   await page.locator(".viewer-layout").waitFor();
   await page.waitForFunction(() => {

@@ -8,7 +8,7 @@
 // Usage: node e2e_display.mjs BASE LOGIN PASSWORD DATASET_ID ARTIFACTS → one JSON line
 import fs from "node:fs";
 import path from "node:path";
-import { axeViolations, launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser, signIn, viewerAtRest } from "./browser.mjs";
 
 const [base, login, password, id, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -62,11 +62,7 @@ const panel = () => page.getByRole("region", { name: "Display", exact: true });
 const liveSince = (n) => tiles.slice(n).filter((u) => u.includes("/live/"));
 
 try {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
 
   await page.goto(`${base}/datasets/${id}`);
   await viewerReady();
@@ -97,11 +93,9 @@ try {
     return ["x", "y", "fov", "rot"].map((k) => q.get(k)).join(" ");
   });
   // The view at rest (it was "the URL unchanged for 300 ms", a guess at a loaded machine's frame
-  // rate): two frames for a change just asked for to start its animation, then no aria-busy on the
-  // viewer (osd.ts); the URL takes the view at animation-finish (navigation_bar.ts).
+  // rate); the URL takes the view at animation-finish (navigation_bar.ts).
   const steadyView = async () => {
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
+    await viewerAtRest(page);
     return viewOf();
   };
   const home = await steadyView();

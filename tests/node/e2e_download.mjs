@@ -4,7 +4,7 @@
 // Usage: node e2e_download.mjs BASE LOGIN PASSWORD DATASET_ID OUT_DIR
 //   → one JSON line {"suggested", "path", "console_errors"} or {"error"}
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, id, outDir] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -13,11 +13,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   await page.goto(`${base}/datasets/${id}`);
   await page.locator(".viewer-layout").waitFor();
   const menu = page.locator("details.download-menu");

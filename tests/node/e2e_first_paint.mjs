@@ -6,7 +6,7 @@
 // Usage: node e2e_first_paint.mjs BASE LOGIN PASSWORD DATASET_ID
 //   → one JSON line {"record_asked", "chunk_loaded", "dzi_asked", "dzi_requests", "viewer_made",
 //      "first_tile_drawn", "panels_at", "panels", "tile_failures", "console_errors"} or {"error"}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, id] = process.argv.slice(2);
 
@@ -41,11 +41,7 @@ try {
   page.on("response", (r) => {
     if (/_files\/\d+\/\d+_\d+\./.test(r.url()) && r.status() >= 400) report.tile_failures += 1;
   });
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   // A fresh page load of the viewer's address, as a followed link or a bookmark opens it.
   await context.addInitScript(instrument);
   await page.goto(`${base}/datasets/${id}`);

@@ -7,7 +7,7 @@
 //   → one JSON line {"info", "header", "images_in_panel", "dialogs", "after_hdu", "after_plane", ...}
 import fs from "node:fs";
 import path from "node:path";
-import { axeViolations, launchBrowser } from "./browser.mjs";
+import { axeViolations, launchBrowser, signIn, viewerAtRest } from "./browser.mjs";
 
 const [base, login, password, id, fitsFile, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -24,12 +24,6 @@ const viewerReady = () => page.waitForFunction(() => {
   const c = document.querySelector(".osd canvas");
   return c && c.width > 0 && !document.querySelector(".loading:not([hidden])");
 }, null, { timeout: 30000 });
-// Waits until the viewer is at rest: two frames for a change just asked for to start its animation,
-// then until it drops aria-busy (osd.ts), as e2e_navigation does.
-const settled = async () => {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
-};
 // Submits the choice and waits for the reprocessed pyramid to open with the wanted HDU and plane.
 const show = async (hdu, plane) => {
   const before = (await dataset()).pyramid_version;
@@ -53,11 +47,7 @@ const show = async (hdu, plane) => {
 };
 
 try {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
 
   await page.goto(`${base}/datasets/${id}`);
   await viewerReady();
@@ -73,7 +63,7 @@ try {
   report.images_src_x = await page.locator('img[src="x"]').count();
   report.scripts_ran = await page.evaluate(() => window.pwned ?? null);
   // The opened disclosure may resize the viewer: shot and audited once it is at rest and loaded.
-  await settled();
+  await viewerAtRest(page);
   await viewerReady();
   await page.screenshot({ path: path.join(artifacts, "fits-viewer.png"), fullPage: true });
   report.axe_viewer = await axeViolations(page);

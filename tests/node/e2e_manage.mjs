@@ -3,7 +3,7 @@
 // and delete names what is lost before it happens.
 // Usage: node e2e_manage.mjs BASE OWNER_LOGIN OWNER_PASSWORD OTHER_LOGIN OTHER_PASSWORD DATASET_ID
 //   → one JSON line {"after_edit", "guest_sees", "other_buttons", "delete_text", "after_delete_url", ...}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, owner, ownerPassword, other, otherPassword, id] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -13,11 +13,7 @@ const signedIn = async (login, password) => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   return page;
 };
 

@@ -3,7 +3,7 @@
 // the original values along the line dragged.
 // Usage: node e2e_measure.mjs VIEWER_URL ARTIFACTS_DIR
 //   → one JSON line {"stats", "stats_expanded", "profile", "console_errors"}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, viewerAtRest } from "./browser.mjs";
 
 const [url, artifacts] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -30,8 +30,7 @@ try {
   // The ruler: "m", then a drag across the middle of the image, where the source is.
   await page.getByRole("heading", { level: 1 }).click();
   await page.keyboard.press("m");
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 10000 });
+  await viewerAtRest(page, 10000);
   const frame = await page.locator(".osd").boundingBox();
   const mx = Math.round(frame.x + frame.width / 2), my = Math.round(frame.y + frame.height / 2);
   await page.mouse.move(mx - 150, my);

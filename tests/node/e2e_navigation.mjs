@@ -3,7 +3,7 @@
 // position, a pixel position, an object name and a wrong name, and the copied link reopening the view.
 // Usage: node e2e_navigation.mjs VIEWER_URL ARTIFACTS_DIR
 //   → one JSON line {"home", "restored", "goto", "copied", "reopened", "console_errors"}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, viewerAtRest } from "./browser.mjs";
 
 const [url, artifacts] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -19,7 +19,7 @@ const open = async (address) => {
     const c = document.querySelector(".osd canvas");
     return c && c.width > 0 && !document.querySelector(".loading:not([hidden])") && /[?&]fov=/.test(location.search);
   }, null, { timeout: 30000 });
-  await settled(page);
+  await viewerAtRest(page, 10000);
   return page;
 };
 // What the page shows: the view in its URL, the scale bar and the compass, the viewer's width.
@@ -37,17 +37,12 @@ const state = (page) => page.evaluate(() => {
     annotations_shown: getComputedStyle(document.querySelector("svg.annotation-overlay")).display !== "none",
   };
 });
-// Waits until the viewer has stopped gliding: two frames for a change just asked for to start its
-// animation, then until the viewer drops aria-busy. (The URL takes a rotation's target at once;
-// a drag made while the rotation spring still turns measures a tilted line.)
-const settled = async (page) => {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  await page.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 10000 });
-};
-// Waits until the view has settled somewhere else than `before`.
+// Waits until the view has settled somewhere else than `before`: the URL changed, then the viewer
+// at rest (the URL takes a rotation's target at once; a drag made while the rotation spring still
+// turns measures a tilted line).
 const moved = async (page, before) => {
   await page.waitForFunction((b) => location.search !== b, before, { timeout: 10000 });
-  await settled(page);
+  await viewerAtRest(page, 10000);
 };
 const goTo = async (page, text, frame) => {
   const before = await page.evaluate(() => location.search);
@@ -106,7 +101,7 @@ try {
   // The ruler: "m", then a drag straight up the screen by 200 px from the centre.
   await page.getByRole("heading", { level: 1 }).click();
   await page.keyboard.press("m");
-  await settled(page);
+  await viewerAtRest(page, 10000);
   const frame = await page.locator(".osd").boundingBox();
   const mx = Math.round(frame.x + frame.width / 2), my = Math.round(frame.y + frame.height / 2);
   await page.mouse.move(mx, my + 100);
@@ -120,7 +115,7 @@ try {
 
   await page.mouse.move(640, 500);
   await page.mouse.wheel(0, -400);
-  await settled(page);
+  await viewerAtRest(page, 10000);
   report.before_copy = await state(page);
   await page.getByRole("button", { name: "Copy a link to this view" }).click();
   await page.locator(".navigation-bar [aria-live]", { hasText: "Link copied" }).waitFor({ timeout: 5000 });
@@ -135,7 +130,7 @@ try {
   await mobile.goto(url);
   await mobile.waitForFunction(() => /[?&]fov=/.test(location.search) && document.querySelector(".osd canvas")?.width > 0,
     null, { timeout: 30000 });
-  await settled(mobile);
+  await viewerAtRest(mobile, 10000);
   const cdp = await phone.newCDPSession(mobile);
   const osd = await mobile.locator(".osd").boundingBox();
   const cx = osd.x + osd.width / 2, cy = osd.y + osd.height / 2;

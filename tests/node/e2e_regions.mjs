@@ -3,7 +3,7 @@
 // the annotation list, and an export as DS9 regions in FK5 sexagesimal downloads a file.
 // Usage: node e2e_regions.mjs BASE LOGIN PASSWORD DATASET_ID REGION_FILE DOWNLOAD_PATH
 //   → one JSON line {"summary", "skipped", "items", "export_options", "download_name", "console_errors"}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, id, regionFile, downloadPath] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -12,11 +12,7 @@ const page = await context.newPage();
 const report = { console_errors: [] };
 page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
 try {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   await page.goto(`${base}/datasets/${id}`);
   const group = page.getByRole("group", { name: "Import and export annotations" });
   await group.waitFor({ timeout: 30000 });

@@ -7,7 +7,7 @@
 // Usage: node e2e_session.mjs BASE LOGIN PASSWORD PRIVATE_DATASET_ID IMAGE BYTES_PER_S ARTIFACTS
 import fs from "node:fs";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn, viewerAtRest } from "./browser.mjs";
 
 const [base, login, password, privateId, image, rate, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -33,11 +33,7 @@ const uploader = await context.newPage();
 watch(uploader, "upload");
 let viewer = null;
 try {
-  await uploader.goto(base + "/login");
-  await uploader.getByLabel("Email or username").fill(login);
-  await uploader.getByLabel("Password").fill(password);
-  await uploader.getByRole("button", { name: "Sign in" }).click();
-  await uploader.waitForURL("**/datasets");
+  await signIn(uploader, base, login, password);
   report.signed_in_at = at();
   signedIn = true;
 
@@ -89,18 +85,13 @@ try {
   viewer.on("response", (r) => {
     if (/\/api\/(datasets|tiles)\/.+\.(jpe?g|png|webp)$/.test(new URL(r.url()).pathname)) tiles.push(r.status());
   });
-  // At rest: two animation frames, then no viewer busy (aria-busy), as e2e_navigation waits.
-  const settled = async () => {
-    await viewer.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    await viewer.waitForFunction(() => !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
-  };
   await viewer.waitForFunction(() => document.visibilityState === "visible", null, { timeout: 30000 });
-  await settled();
+  await viewerAtRest(viewer);
   const box = await viewer.locator(".osd").boundingBox();
   await viewer.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   for (let i = 0; i < 6; i++) {
     await viewer.mouse.wheel(0, -400);
-    await settled();
+    await viewerAtRest(viewer);
   }
   // Every tile response has been reported by the time the loading indicator hides.
   await viewer.waitForFunction(() => !document.querySelector(".loading:not([hidden])"), null, { timeout: 30000 });

@@ -3,7 +3,7 @@
 // With GRID_SCREENSHOT, also turns the coordinate grid on, saves a screenshot and counts what it drew.
 // Usage: node e2e_sky.mjs VIEWER_URL SCREENSHOT [GRID_SCREENSHOT]
 //   → one JSON line {"info", "readout", "console_errors", "grid": {"lines", "labels", "pressed"}}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, viewerAtRest } from "./browser.mjs";
 
 const [url, screenshot, gridScreenshot] = process.argv.slice(2);
 const browser = await launchBrowser();
@@ -31,9 +31,9 @@ try {
   if (gridScreenshot) {
     const toggle = page.getByRole("button", { name: "Coordinate grid" });
     await toggle.click();
-    // Drawn, with the view at rest (the grid is drawn again on every frame of a move): two frames
-    // for a change to start its animation, then no aria-busy on the viewer (osd.ts).
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    // Drawn, with the view at rest (the grid is drawn again on every frame of a move): at rest
+    // first, then lines drawn with the viewer still at rest.
+    await viewerAtRest(page);
     await page.waitForFunction(() => Number(document.querySelector("svg.sky-grid")?.getAttribute("data-lines")) > 0
       && !document.querySelector(".osd[aria-busy]"), null, { timeout: 30000 });
     report.grid = await page.evaluate(() => {

@@ -5,7 +5,7 @@
 // Usage: node e2e_stretch.mjs BASE LOGIN PASSWORD DATASET_ID ARTIFACTS
 import fs from "node:fs";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, id, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -20,11 +20,7 @@ const viewerReady = () => page.waitForFunction(() => {
   return c && c.width > 0 && !document.querySelector(".loading:not([hidden])");
 }, null, { timeout: 30000 });
 try {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
 
   await page.goto(`${base}/datasets/${id}`);
   await viewerReady();

@@ -4,7 +4,7 @@
 // gets the server's clear message. Usage: node e2e_upload.mjs BASE LOGIN PASSWORD IMAGE NOT_IMAGE ARTIFACTS
 import fs from "node:fs";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, image, notImage, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -15,11 +15,7 @@ page.on("console", (m) => { if (m.type() === "error") report.console_errors.push
 page.on("pageerror", (e) => report.console_errors.push(String(e)));
 const percent = async () => Number((await page.locator("[role=progressbar]").first().getAttribute("aria-valuenow")) ?? 0);
 try {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
 
   // About 1 MB/s up: the upload takes several seconds, long enough to pause and to reload.
   const cdp = await page.context().newCDPSession(page);

@@ -8,7 +8,7 @@
 // Usage: node e2e_viewer_values.mjs BASE LOGIN PASSWORD COLOUR_IDS(comma-separated) OLD_ID ARTIFACTS → one JSON line
 import fs from "node:fs";
 import path from "node:path";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, colourIds, oldId, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
@@ -49,11 +49,7 @@ const readValues = async (fx, fy) => {
 };
 
 try {
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
 
   report.steps.colour = [];
   for (const [i, id] of colourIds.split(",").entries()) {
