@@ -128,7 +128,7 @@ def test_aladin_lite_opens_the_servers_hips(make_server, tmp_path):
     from PIL import Image
     from test_hips_aladin import ARTIFACTS, NODE, STARS, W, H, brightness, star_field
 
-    s = make_server()
+    s = make_server(env={"WEB_ROOT": str(pathlib.Path(__file__).resolve().parents[2] / "web" / "dist")})
     token = register(s)["access_token"]
     image, wcs = star_field(tmp_path)
     _, last = tus.upload(s, token, image.read_bytes(), {"filename": image.name, "visibility": "public"})
@@ -145,12 +145,15 @@ def test_aladin_lite_opens_the_servers_hips(make_server, tmp_path):
                                                  for a, b in zip(STARS, STARS[1:])]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "aladin-server.png"
-    spec = {"ra": centre[0], "dec": centre[1], "fov": 0.8, "probes": probes}
+    # Aladin opens the URL a user copies from our viewer's "Sky tiles (HiPS)" box.
+    spec = {"ra": centre[0], "dec": centre[1], "fov": 0.8, "probes": probes, "viewer": s.url(f"/datasets/{d}")}
     run = subprocess.run(["node", str(NODE / "e2e_aladin.mjs"), s.url(f"/hips/{d}"), str(shot), json.dumps(spec)],
                          capture_output=True, text=True, timeout=240, cwd=NODE)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert "error" not in report and report["webgl2"] and report["drawn"], report
+    assert report["viewer_hips_url"] == s.url(f"/hips/{d}"), report
+    assert report["viewer_archive"] == s.url(f"/hips/{d}.tar"), report
     for failure in report["failed"]:
         assert failure.startswith("404 ") and "/Npix" in failure, report["failed"]
     served = [e["path"] for e in s.events() if e.get("event") == "request" and e.get("path", "").startswith("/hips/")]

@@ -4,6 +4,8 @@
 // The page is Aladin only, at (0, 0), so Aladin's view pixels are the screenshot's pixels.
 // With "format" ("fits", "png") Aladin asks for those tiles rather than the one it prefers (png).
 // With "base" in the spec, that HiPS is Aladin's base layer and HIPS_URL an overlay layer above it.
+// With "viewer" (our web app's page of the dataset), the HiPS URL Aladin opens is the one read from
+// the viewer's "Sky tiles (HiPS)" box, as a user would copy it (it must equal HIPS_URL).
 // Usage: node e2e_aladin.mjs HIPS_URL SCREENSHOT '{"ra":..,"dec":..,"fov":..,"probes":[[ra,dec],...][,"base":URL][,"format":F]}'
 //   → one JSON line {"webgl2", "probes": [[x, y] | null, ...], "requests", "failed", "console_errors", "error"}
 import http from "node:http";
@@ -11,8 +13,23 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { launchBrowser } from "./browser.mjs";
 
-const [hipsUrl, screenshot, specJson] = process.argv.slice(2);
+const [givenUrl, screenshot, specJson] = process.argv.slice(2);
 const spec = JSON.parse(specJson);
+const report = { console_errors: [], requests: [], failed: [], offsite: [] };
+const browser = await launchBrowser();
+
+// The URL a user copies from our viewer, and the archive link beside it.
+let hipsUrl = givenUrl;
+if (spec.viewer) {
+  const viewer = await browser.newPage();
+  await viewer.goto(spec.viewer);
+  const field = viewer.getByRole("textbox", { name: "HiPS URL" });
+  await field.waitFor({ timeout: 30000 });
+  hipsUrl = await field.inputValue();
+  report.viewer_hips_url = hipsUrl;
+  report.viewer_archive = await viewer.getByRole("link", { name: "Download the HiPS (tar)" }).getAttribute("href");
+  await viewer.close();
+}
 const W = 800, H = 600;
 const bundle = fileURLToPath(new URL("./node_modules/aladin-lite/dist/aladin.js", import.meta.url));
 
@@ -47,8 +64,6 @@ const server = http.createServer(async (req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const pageUrl = `http://127.0.0.1:${server.address().port}/`;
 
-const report = { console_errors: [], requests: [], failed: [], offsite: [] };
-const browser = await launchBrowser();
 const page = await (await browser.newContext({ viewport: { width: W, height: H } })).newPage();
 page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
 page.on("pageerror", (e) => report.console_errors.push(String(e)));

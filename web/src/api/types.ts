@@ -85,6 +85,15 @@ export interface Dataset {
     georeference?: Georeference | null;
     wcs?: SkyWcs | null;
     fits?: FitsInfo | null;
+    // A sky image's HiPS (ADR 0030) once its build has run: ready, or failed with the reason.
+    hips?: {
+      status: "ready" | "failed";
+      order?: number;
+      frame?: "equatorial" | "galactic";
+      tiles?: number;
+      code?: string;
+      message?: string;
+    } | null;
   };
   urls: { dzi: string; iiif: string; xyz: string; preview: string } | null;
   building: DatasetBuilding | null;

@@ -45,6 +45,7 @@ import {
   liveTileSource,
   storedDisplay,
 } from "../viewer/display_panel_settings";
+import { hipsLink } from "../viewer/hips_link";
 import { iiifLink } from "../viewer/iiif_link";
 import { downloadMenu, viewerRegion } from "../viewer/download_menu";
 
@@ -100,6 +101,7 @@ function infoPanel(d: Dataset): HTMLElement {
         )
       : null,
     iiifLink(d),
+    hipsLink(d),
   );
 }
 
