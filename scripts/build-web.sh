@@ -12,6 +12,8 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+# A failed check leaves no web app behind: the browser tests must not run on an older build.
+rm -rf dist
 npx prettier --check --log-level=warn . || { echo "web: not formatted (fix with: cd web && npm run format)" >&2; exit 1; }
 npm run --silent lint
 npm run --silent build
