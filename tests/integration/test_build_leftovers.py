@@ -2,49 +2,24 @@
 a reprocess or an administrator's cancel in the middle, the dataset deleted under it, the server
 killed and the job given up. Its temporary pack, snapshot, pieces and snapshots in an object store and
 scratch files are all removed, and the dataset row announces no build that is gone."""
-import io
 import json
 import signal
 import sqlite3
-import time
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from support import tus
 from support.accounts import bearer, register
+from support.live_build import noise_png, storage, wait_for  # noqa: F401 (storage: a fixture)
 from support.s3 import list_objects
 from test_admin_tables import make_admin
-
-
-def noise_png(w, h):
-    rng = np.random.default_rng(11)
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def wait_for(predicate, timeout=120):
-    # Ends at the condition; the limit is for a sanitizer build on a loaded machine.
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(0.05)
-
-
-@pytest.fixture(params=["local", "object_store"])
-def storage(request):
-    return {} if request.param == "local" else request.getfixturevalue("s3_env")
 
 
 def start_slow_build(s, token):
     """An upload whose build lasts six seconds or more, once its first snapshot is announced."""
     # Six strips of 256 rows, a second each.
     assert s.request("POST", "/api/_test/slow-builds?ms=1000").status_code == 204
-    _, last = tus.upload(s, token, noise_png(1300, 1500), {"filename": "left.png", "name": "Left"})
+    _, last = tus.upload(s, token, noise_png(1300, 1500, seed=11), {"filename": "left.png", "name": "Left"})
     d = last.headers["X-Dataset-Id"]
 
     def building():

@@ -3,39 +3,12 @@ descriptor and the tile rows written so far; those tiles answer 200 under the ve
 and are the same bytes once it publishes; a tile not written yet is a 404 without caching headers; other people
 see nothing of a private build. With a local store the tiles are read where the pack grows; with an
 object store (s3rver) from the pieces the build puts there."""
-import io
 import re
-import time
-
-import numpy as np
-import pytest
-from PIL import Image
 
 from support.accounts import register, bearer
 from support import tus
+from support.live_build import noise_png, storage, wait_for  # noqa: F401 (storage: a fixture)
 from support.s3 import list_objects
-
-
-def noise_png(w, h):
-    rng = np.random.default_rng(7)
-    buf = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def wait_for(predicate, timeout=120):
-    # Ends at the condition; the limit is for a sanitizer build on a loaded machine.
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(0.05)
-
-
-@pytest.fixture(params=["local", "object_store"])
-def storage(request):
-    return {} if request.param == "local" else request.getfixturevalue("s3_env")
 
 
 def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server, storage):
