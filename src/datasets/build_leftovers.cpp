@@ -59,15 +59,19 @@ bool is_build_leftover(std::string_view name, std::string_view stem) {
 }
 
 int remove_build_leftovers(storage::BlobStore& blobs, std::filesystem::path const& scratch,
-                           std::string const& id, int version, std::string const& keep) {
+                           std::string const& id, int version, std::string const& keep,
+                           std::string_view attempt) {
   int removed = 0;
+  auto theirs = [&](std::string_view name, std::string_view stem) {
+    return !is_build_leftover(name, stem) || (!attempt.empty() && name.substr(stem.size(), 8) != attempt);
+  };
   auto const prefix = "pyramids/" + id + "/";
   auto const stem = build_blob_stem(version);
   if (auto all = blobs.list(prefix + stem); all) {
     for (auto const& b : *all) {
       // Only files directly in the dataset's directory, by their exact names.
       auto name = std::string_view(b.key).substr(prefix.size());
-      if (b.key == keep || !is_build_leftover(name, stem)) continue;
+      if (b.key == keep || theirs(name, stem)) continue;
       if (auto s = blobs.remove(b.key); s)
         ++removed;
       else
@@ -81,7 +85,7 @@ int remove_build_leftovers(storage::BlobStore& blobs, std::filesystem::path cons
   std::error_code ec;
   for (auto const& entry : std::filesystem::directory_iterator(scratch, ec)) {
     auto name = entry.path().filename().string();
-    if (!is_build_leftover(name, scratch_stem)) continue;
+    if (theirs(name, scratch_stem)) continue;
     std::error_code type_ec;
     if (entry.symlink_status(type_ec).type() == std::filesystem::file_type::directory) continue;
     if (::unlink(entry.path().c_str()) == 0)

@@ -24,9 +24,15 @@ std::string build_blob_stem(int version);
 std::string build_scratch_stem(std::string const& id, int version);
 
 // Removes what attempts of `version` of dataset `id` left in the blob store (except `keep`, the
-// published pack) and in `scratch`. Files only, by unlink: a symbolic link is removed, never followed;
-// directories are not entered. Failures are logged (a sweep goes on). → how many were removed.
+// published pack) and in `scratch`; with `attempt` (its 8 hex), only that attempt's. Files only, by
+// unlink: a symbolic link is removed, never followed; directories are not entered. Failures are
+// logged (a sweep goes on). → how many were removed.
+//
+// A run sweeps every attempt of its version before it starts (the others died, or lost the lease and
+// can no longer publish); an attempt that ends badly sweeps only its own: an attempt that lost its
+// lease while still running must not remove the files of the one that took the job over.
 int remove_build_leftovers(storage::BlobStore& blobs, std::filesystem::path const& scratch,
-                           std::string const& id, int version, std::string const& keep);
+                           std::string const& id, int version, std::string const& keep,
+                           std::string_view attempt = {});
 
 }  // namespace astropixel::datasets

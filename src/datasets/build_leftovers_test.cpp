@@ -62,5 +62,30 @@ TEST(BuildLeftovers, RemovesThatVersionsFilesAndNoLinksTarget) {
   fs::remove_all(dir);
 }
 
+TEST(BuildLeftovers, AnAttemptRemovesOnlyItsOwn) {
+  std::string dir = (fs::temp_directory_path() / "build-leftovers-test-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  auto blobs = storage::FsBlobStore::open(fs::path(dir) / "blobs");
+  ASSERT_TRUE(blobs.has_value());
+  auto pyramids = fs::path(dir) / "blobs" / "pyramids" / "abc";
+  auto scratch = fs::path(dir) / "tmp";
+  fs::create_directories(pyramids);
+  fs::create_directories(scratch);
+  auto touch = [](fs::path const& p) { std::ofstream(p) << "x"; };
+  touch(pyramids / "v3-11111111.pack.tmp-0123456789ab");  // the attempt that ended
+  touch(scratch / "abc-v3-11111111.source");
+  touch(pyramids / "v3-22222222.pack.tmp-0123456789ab");  // the one that took the job over
+  touch(pyramids / "v3-22222222.pack.live");
+  touch(scratch / "abc-v3-22222222.pack");
+
+  EXPECT_EQ(remove_build_leftovers(**blobs, scratch, "abc", 3, "", "11111111"), 2);
+  EXPECT_FALSE(fs::exists(pyramids / "v3-11111111.pack.tmp-0123456789ab"));
+  EXPECT_FALSE(fs::exists(scratch / "abc-v3-11111111.source"));
+  EXPECT_TRUE(fs::exists(pyramids / "v3-22222222.pack.tmp-0123456789ab"));
+  EXPECT_TRUE(fs::exists(pyramids / "v3-22222222.pack.live"));
+  EXPECT_TRUE(fs::exists(scratch / "abc-v3-22222222.pack"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace astropixel::datasets

@@ -207,7 +207,8 @@ class Build {
       // A child killed (a cancel, a timeout) or crashed left its `.tmp-` pack; a piece whose put
       // failed half-way is not among those SnapshotUpload knows. The child has ended: nothing of
       // this attempt is written any more.
-      remove_build_leftovers(blobs, settings_.scratch, d.id, payload->version, d.pyramid_key);
+      remove_build_leftovers(blobs, settings_.scratch, d.id, payload->version, d.pyramid_key,
+                             ctx_.job().lease_token.substr(0, 8));
     }
     if (settings_.memory) settings_.memory->build_peak = peak;
     log::info("job_memory", {{"job", ctx_.job().id}, {"phase", "build_process_peak"}, {"rss_bytes", peak}});
