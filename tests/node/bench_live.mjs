@@ -10,7 +10,7 @@
 // Usage: node bench_live.mjs BASE LOGIN PASSWORD TOKEN UPLOAD_PATH SIZE FILE
 //   → one JSON line.
 import fs from "node:fs";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, token, uploadPath, sizeArg, file] = process.argv.slice(2);
 const size = Number(sizeArg);
@@ -41,11 +41,7 @@ const report = { tile_failures: 0 };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   await context.addInitScript(instrument);
   page.on("response", (r) => {
     if (/_files\/\d+\/\d+_\d+\./.test(r.url()) && r.status() >= 400) report.tile_failures += 1;

@@ -11,7 +11,7 @@
 // mouse drags and wheel steps until the view settles again.
 // Usage: node bench_viewer.mjs OURS_BASE LOGIN PASSWORD DATASET_ID PEER_URL RUNS
 //   → one JSON line per run {side, run, first_tile_ms, fully_loaded_ms, load_long, pan_long, ...}
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, signIn } from "./browser.mjs";
 
 const [base, login, password, id, peerUrl, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg || 5);
@@ -159,11 +159,7 @@ try {
   // in a new context (cold cache), opening the dataset's page like a followed link.
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
-  await page.goto(base + "/login");
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/datasets");
+  await signIn(page, base, login, password);
   const state = await context.storageState();
   await context.close();
   for (let run = 1; run <= runs; run++) {
