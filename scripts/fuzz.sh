@@ -30,7 +30,7 @@ build pack_fuzz src/pyramid/pack_fuzz.cpp src/pyramid/pack.cpp src/pyramid/tile_
   src/pyramid/data_tile.cpp src/pyramid/stretch.cpp src/pyramid/stretch_colormap.cpp -lzstd
 build fits_layout_fuzz src/pyramid/fits_layout_fuzz.cpp src/pyramid/fits_layout.cpp
 build ds9_region_fuzz src/annotations/ds9_region_fuzz.cpp src/annotations/ds9_region.cpp \
-  src/annotations/region_import.cpp src/annotations/image_wcs.cpp src/annotations/sky_frame.cpp \
+  src/annotations/region_import.cpp src/annotations/image_wcs.cpp src/pyramid/sky_frame.cpp \
   src/annotations/export.cpp src/annotations/annotation.cpp -lwcs
 
 # A real pack as the pack fuzzer's seed.
