@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "storage/fs/fs_blob_store.hpp"
 
@@ -28,16 +29,29 @@ TEST(BuildLeftovers, NamesOnlyWhatAnAttemptOfThatVersionWrites) {
   EXPECT_FALSE(is_build_leftover("v3-0123abcd.pack", ""));
 }
 
-TEST(BuildLeftovers, RemovesThatVersionsFilesAndNoLinksTarget) {
-  std::string dir = (fs::temp_directory_path() / "build-leftovers-test-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  auto blobs = storage::FsBlobStore::open(fs::path(dir) / "blobs");
-  ASSERT_TRUE(blobs.has_value());
-  auto pyramids = fs::path(dir) / "blobs" / "pyramids" / "abc";
-  auto scratch = fs::path(dir) / "tmp";
-  fs::create_directories(pyramids);
-  fs::create_directories(scratch);
-  auto touch = [](fs::path const& p) { std::ofstream(p) << "x"; };
+// A blob store and a scratch directory in a fresh temporary directory; dataset "abc"'s pyramids.
+class Leftovers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = (fs::temp_directory_path() / "build-leftovers-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+    auto opened = storage::FsBlobStore::open(fs::path(dir) / "blobs");
+    ASSERT_TRUE(opened.has_value());
+    blobs = std::move(*opened);
+    pyramids = fs::path(dir) / "blobs" / "pyramids" / "abc";
+    scratch = fs::path(dir) / "tmp";
+    fs::create_directories(pyramids);
+    fs::create_directories(scratch);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  static void touch(fs::path const& p) { std::ofstream(p) << "x"; }
+
+  std::string dir;
+  std::unique_ptr<storage::FsBlobStore> blobs;
+  fs::path pyramids, scratch;
+};
+
+TEST_F(Leftovers, RemovesThatVersionsFilesAndNoLinksTarget) {
   touch(pyramids / "v3-0123abcd.pack");  // published: kept
   touch(pyramids / "v3-11111111.pack.tmp-0123456789ab");
   touch(pyramids / "v3-11111111.pack.live");
@@ -49,7 +63,7 @@ TEST(BuildLeftovers, RemovesThatVersionsFilesAndNoLinksTarget) {
   fs::create_symlink(secret, scratch / "abc-v3-33333333.pack");
   fs::create_directory(scratch / "abc-v3-44444444.pack.live");  // a directory: not entered or removed
 
-  EXPECT_EQ(remove_build_leftovers(**blobs, scratch, "abc", 3, "pyramids/abc/v3-0123abcd.pack"), 4);
+  EXPECT_EQ(remove_build_leftovers(*blobs, scratch, "abc", 3, "pyramids/abc/v3-0123abcd.pack"), 4);
   EXPECT_TRUE(fs::exists(pyramids / "v3-0123abcd.pack"));
   EXPECT_FALSE(fs::exists(pyramids / "v3-11111111.pack.tmp-0123456789ab"));
   EXPECT_FALSE(fs::exists(pyramids / "v3-11111111.pack.live"));
@@ -59,32 +73,21 @@ TEST(BuildLeftovers, RemovesThatVersionsFilesAndNoLinksTarget) {
   EXPECT_FALSE(fs::is_symlink(scratch / "abc-v3-33333333.pack"));
   EXPECT_TRUE(fs::exists(secret));  // the link went, not what it pointed at
   EXPECT_TRUE(fs::is_directory(scratch / "abc-v3-44444444.pack.live"));
-  fs::remove_all(dir);
 }
 
-TEST(BuildLeftovers, AnAttemptRemovesOnlyItsOwn) {
-  std::string dir = (fs::temp_directory_path() / "build-leftovers-test-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
-  auto blobs = storage::FsBlobStore::open(fs::path(dir) / "blobs");
-  ASSERT_TRUE(blobs.has_value());
-  auto pyramids = fs::path(dir) / "blobs" / "pyramids" / "abc";
-  auto scratch = fs::path(dir) / "tmp";
-  fs::create_directories(pyramids);
-  fs::create_directories(scratch);
-  auto touch = [](fs::path const& p) { std::ofstream(p) << "x"; };
+TEST_F(Leftovers, AnAttemptRemovesOnlyItsOwn) {
   touch(pyramids / "v3-11111111.pack.tmp-0123456789ab");  // the attempt that ended
   touch(scratch / "abc-v3-11111111.source");
   touch(pyramids / "v3-22222222.pack.tmp-0123456789ab");  // the one that took the job over
   touch(pyramids / "v3-22222222.pack.live");
   touch(scratch / "abc-v3-22222222.pack");
 
-  EXPECT_EQ(remove_build_leftovers(**blobs, scratch, "abc", 3, "", "11111111"), 2);
+  EXPECT_EQ(remove_build_leftovers(*blobs, scratch, "abc", 3, "", "11111111"), 2);
   EXPECT_FALSE(fs::exists(pyramids / "v3-11111111.pack.tmp-0123456789ab"));
   EXPECT_FALSE(fs::exists(scratch / "abc-v3-11111111.source"));
   EXPECT_TRUE(fs::exists(pyramids / "v3-22222222.pack.tmp-0123456789ab"));
   EXPECT_TRUE(fs::exists(pyramids / "v3-22222222.pack.live"));
   EXPECT_TRUE(fs::exists(scratch / "abc-v3-22222222.pack"));
-  fs::remove_all(dir);
 }
 
 }  // namespace
