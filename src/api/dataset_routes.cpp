@@ -72,7 +72,8 @@ Result<datasets::ListQuery> list_query(http::Request const& req, std::optional<a
 namespace {
 
 // A build viewers can follow before it publishes (ADR 0034): its version's Deep Zoom descriptor (the
-// same URL after publishing) and the tile rows written so far of each level; null when none.
+// same URL after publishing), the tile rows written so far of each level, and its preview once the
+// build wrote it first (ADR 0036); null when none.
 boost::json::value building_json(datasets::Dataset const& d) {
   if (d.building.empty() || d.status != datasets::DatasetStatus::processing) return nullptr;
   boost::system::error_code ec;
@@ -83,11 +84,16 @@ boost::json::value building_json(datasets::Dataset const& d) {
   auto const* number = o ? o->if_contains("checkpoint") : nullptr;
   if (!version || !version->is_int64() || !rows || !rows->is_array() || !number || !number->is_int64())
     return nullptr;
+  auto const* preview = o->if_contains("preview");
+  bool const has_preview = preview && preview->is_bool() && preview->as_bool();
   return boost::json::object{
       {"version", *version},
       {"dzi", tiles::deep_zoom::client_url(d.id, static_cast<int>(version->as_int64()))},
       {"tile_rows", *rows},
-      {"checkpoint", *number}};
+      {"checkpoint", *number},
+      {"preview", has_preview ? boost::json::value(
+                                    fmt::format("/api/datasets/{}/v{}/preview", d.id, version->as_int64()))
+                              : boost::json::value(nullptr)}};
 }
 
 }  // namespace

@@ -177,18 +177,19 @@ constexpr std::string_view kSchemas = R"json({
     }
   },
   "DatasetBuilding": {
-    "description": "A build that can be viewed before it publishes (ADR 0034), or null. Tiles of the Deep Zoom descriptor at dzi with a row below tile_rows[level] exist and never change; the others are 404 (no-store) until written.",
+    "description": "A build that can be viewed before it publishes (ADR 0034), or null. Tiles of the Deep Zoom descriptor at dzi with a row below tile_rows[level] exist and never change; the others are 404 (no-store) until written. preview, once not null, is the version's preview image over the whole image, written before any tile where the source allows it cheaply (ADR 0036): the same bytes after publishing.",
     "oneOf": [
       {"type": "null"},
       {
         "type": "object",
         "additionalProperties": false,
-        "required": ["version", "dzi", "tile_rows", "checkpoint"],
+        "required": ["version", "dzi", "tile_rows", "checkpoint", "preview"],
         "properties": {
           "version": {"type": "integer", "minimum": 1},
           "dzi": {"type": "string"},
           "tile_rows": {"type": "array", "items": {"type": "integer", "minimum": 0}},
-          "checkpoint": {"type": "integer", "minimum": 0}
+          "checkpoint": {"type": "integer", "minimum": 0},
+          "preview": {"type": ["string", "null"]}
         }
       }
     ]

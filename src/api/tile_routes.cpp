@@ -59,8 +59,10 @@ TileReply xyz_tile(Call& call, TileService& svc) {
   co_return answered(co_await svc.tile(req, *v, *at));
 }
 
+// The preview of a version still building too: a build writes it first where it can (ADR 0036).
 TileReply preview(Call& call, TileService& svc) {
-  auto v = co_await view_of(svc, call, std::string(call.param("id")), version_param(call.request));
+  auto v = co_await view_of(svc, call, std::string(call.param("id")), version_param(call.request),
+                            tiles::Building::shown);
   if (!v) co_return v.error();
   co_return answered(co_await svc.preview(call.request, *v));
 }
@@ -131,7 +133,9 @@ void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDire
                                cached("The tile", tile_formats()))));
     add_endpoint(router, authn,
                  read(base + "/preview", on(preview),
-                      tile_doc("tiles", "Preview image" + which, "The whole image, 512 px on its long side",
+                      tile_doc("tiles", "Preview image" + which,
+                               "The whole image, 512 px on its long side; of a version still building once "
+                               "`building.preview` names it (ADR 0036)",
                                cached("The preview", tile_formats()))));
     add_endpoint(
         router, authn,

@@ -137,11 +137,13 @@ int run_build_child() {
       last = now;
       std::cout << pyramid::progress_line(p) << std::endl;
     }
-    if (!live.empty() && !snapshots_failed && p.stage == "tiling" && p.tiles > 0 &&
+    // The first as soon as the preview (written first where the source allows, ADR 0036) or tiles
+    // exist.
+    if (!live.empty() && !snapshots_failed && p.stage == "tiling" && (p.tiles > 0 || p.preview) &&
         (checkpoints == 0 || now - last_checkpoint >= std::chrono::seconds(1))) {
       last_checkpoint = now;
       if (auto rows = pack.checkpoint(live); rows)
-        std::cout << pyramid::checkpoint_line(checkpoints++, *rows) << std::endl;
+        std::cout << pyramid::checkpoint_line(checkpoints++, *rows, p.preview) << std::endl;
       else {
         // The build goes on; it is only not viewable before it ends.
         snapshots_failed = true;

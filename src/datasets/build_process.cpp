@@ -37,7 +37,7 @@ Result<pyramid::BuildResult> build_in_child(ChildBuild const& b, pyramid::Progre
         if (progress) progress(event->progress);
         break;
       case pyramid::BuildEvent::Kind::checkpoint:
-        if (checkpoint) checkpoint(event->checkpoint, event->tile_rows);
+        if (checkpoint) checkpoint(event->checkpoint, event->tile_rows, event->preview);
         break;
       case pyramid::BuildEvent::Kind::done:
         result = event->result;

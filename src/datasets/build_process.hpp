@@ -36,7 +36,8 @@ struct ChildBuild {
 };
 
 // A snapshot was written: its number and the complete tile rows of each level (level 0 first).
-using CheckpointFn = std::function<void(int number, std::vector<std::uint32_t> const& tile_rows)>;
+using CheckpointFn =
+    std::function<void(int number, std::vector<std::uint32_t> const& tile_rows, bool preview)>;
 
 // Errors: those of pyramid::build; unprocessable when the child dies (decoder_crashed) or is
 // stopped at its deadline or CPU limit (build_timeout); cancelled; internal when it cannot start.

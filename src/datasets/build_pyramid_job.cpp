@@ -172,11 +172,12 @@ class Build {
     child.live = target->string() + ".live";
     SnapshotUpload pieces(blobs, key, child.live);
     bool announced = true;  // false once the lease is lost: nothing more is put or announced
-    auto checkpoint = [&](int number, std::vector<std::uint32_t> const& tile_rows) {
+    auto checkpoint = [&](int number, std::vector<std::uint32_t> const& tile_rows, bool preview) {
       if (!announced) return;
       boost::json::object building{{"version", payload->version},
                                    {"checkpoint", number},
-                                   {"tile_rows", boost::json::array(tile_rows.begin(), tile_rows.end())}};
+                                   {"tile_rows", boost::json::array(tile_rows.begin(), tile_rows.end())},
+                                   {"preview", preview}};
       if (remote) {
         auto put = pieces.put_next();
         if (!put || !*put) {

@@ -91,10 +91,11 @@ std::string progress_line(Progress const& p) {
                                       {"seconds", p.seconds}});
 }
 
-std::string checkpoint_line(int number, std::vector<std::uint32_t> const& tile_rows) {
+std::string checkpoint_line(int number, std::vector<std::uint32_t> const& tile_rows, bool preview) {
   json::array rows;
   for (auto r : tile_rows) rows.push_back(r);
-  return json::serialize(json::object{{"event", "checkpoint"}, {"number", number}, {"tile_rows", rows}});
+  return json::serialize(
+      json::object{{"event", "checkpoint"}, {"number", number}, {"tile_rows", rows}, {"preview", preview}});
 }
 
 std::string done_line(BuildResult const& r) {
@@ -147,6 +148,8 @@ Result<BuildEvent> parse_build_event(std::string_view line) {
         return malformed("tile_rows");
       e.tile_rows.push_back(static_cast<std::uint32_t>(r.as_int64()));
     }
+    auto const* preview = o.if_contains("preview");
+    e.preview = preview && preview->is_bool() && preview->as_bool();
   } else if (event == "done") {
     e.kind = BuildEvent::Kind::done;
     e.result.width = number<std::uint32_t>(o, "width");

@@ -17,9 +17,9 @@ Result<BuildOptions> build_options_from_json(std::string_view json);
 
 // One line each, with "event": "progress" | "checkpoint" | "done" | "error".
 std::string progress_line(Progress const& p);
-// A snapshot of the pyramid so far was written (PackWriter::checkpoint): its number and the
-// complete tile rows of each level.
-std::string checkpoint_line(int number, std::vector<std::uint32_t> const& tile_rows);
+// A snapshot of the pyramid so far was written (PackWriter::checkpoint): its number, the complete
+// tile rows of each level, and whether it holds the preview (written first, ADR 0036).
+std::string checkpoint_line(int number, std::vector<std::uint32_t> const& tile_rows, bool preview);
 std::string done_line(BuildResult const& r);
 std::string error_line(Error const& e);
 
@@ -29,6 +29,7 @@ struct BuildEvent {
   Progress progress;  // its stage points into a static string
   int checkpoint = 0;
   std::vector<std::uint32_t> tile_rows;  // of a checkpoint, level 0 first
+  bool preview = false;                  // of a checkpoint
   BuildResult result;
   Error error;
 };

@@ -1,6 +1,7 @@
 #include "pyramid/builder.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <boost/json.hpp>
 #include <memory>
 #include <thread>
@@ -51,8 +52,6 @@ void shrink_rows(unsigned char const* top, unsigned char const* bottom, std::uin
 
 namespace {
 
-constexpr std::uint32_t kPreviewSize = 512;
-
 struct Level {
   std::uint32_t width = 0, height = 0;
   std::vector<unsigned char> strip;  // tile_size rows
@@ -80,11 +79,8 @@ class Builder {
     }
     // The preview comes from the smallest level still at least kPreviewSize on its longest side
     // (at most twice that), so it costs one small resize at the end.
-    preview_level_ = g.max_level();
-    while (preview_level_ > 0 &&
-           std::max(g.level_width(preview_level_ - 1), g.level_height(preview_level_ - 1)) >= kPreviewSize) {
-      --preview_level_;
-    }
+    preview_level_ = g.max_level() - std::countr_zero(preview_factor(g.level_width(g.max_level()),
+                                                                     g.level_height(g.max_level())));
   }
 
   unsigned char* top_strip() { return levels_.back().strip.data(); }
@@ -102,7 +98,7 @@ class Builder {
   Status emit(int l) {
     auto& lv = levels_[static_cast<std::size_t>(l)];
     if (auto s = encode_strip(l, lv); !s) return s;
-    if (l == preview_level_) {
+    if (l == preview_level_ && !preview_written_) {
       preview_pixels_.insert(preview_pixels_.end(), lv.strip.begin(),
                              lv.strip.begin() + static_cast<std::ptrdiff_t>(lv.filled) * lv.width * bands_);
     }
@@ -142,14 +138,30 @@ class Builder {
 
   std::uint64_t tiles() const { return tiles_; }
 
-  // Encodes the preview: the captured level scaled to kPreviewSize on its longest side.
+  // Encodes the preview: the captured level scaled to kPreviewSize on its longest side; nothing when
+  // the preview was written first.
   Status write_preview() {
+    if (preview_written_) return {};
     auto const& lv = levels_[static_cast<std::size_t>(preview_level_)];
-    int w = static_cast<int>(lv.width), h = static_cast<int>(lv.height);
+    return put_preview(preview_pixels_, static_cast<int>(lv.width), static_cast<int>(lv.height));
+  }
+  // The preview from the source's overview, before any tile (ADR 0036): the same size as the one
+  // write_preview would make. False when the overview is not of the preview level's size.
+  Result<bool> write_preview_first(Overview const& overview) {
+    auto const& lv = levels_[static_cast<std::size_t>(preview_level_)];
+    if (overview.width != lv.width || overview.height != lv.height || overview.bands != bands_) return false;
+    if (auto s = put_preview(overview.pixels, static_cast<int>(lv.width), static_cast<int>(lv.height)); !s)
+      return s.error();
+    preview_written_ = true;
+    return true;
+  }
+
+ private:
+  Status put_preview(std::vector<unsigned char> const& level_pixels, int w, int h) {
     std::vector<unsigned char> pixels;
     try {
-      auto image = vips::VImage::new_from_memory(preview_pixels_.data(), preview_pixels_.size(), w, h, bands_,
-                                                 VIPS_FORMAT_UCHAR);
+      auto image = vips::VImage::new_from_memory(const_cast<unsigned char*>(level_pixels.data()),
+                                                 level_pixels.size(), w, h, bands_, VIPS_FORMAT_UCHAR);
       double scale = static_cast<double>(kPreviewSize) / std::max(w, h);
       if (scale < 1) image = image.resize(scale);
       w = image.width();
@@ -167,7 +179,6 @@ class Builder {
     return sink_.put_preview(out);
   }
 
- private:
   float const* data_of(int l) const {
     return l == g_.max_level() ? top_data_ : levels_[static_cast<std::size_t>(l)].data.data();
   }
@@ -240,6 +251,7 @@ class Builder {
   std::vector<Level> levels_;
   std::uint64_t tiles_ = 0;
   int preview_level_ = 0;
+  bool preview_written_ = false;
   std::vector<unsigned char> preview_pixels_;
 };
 
@@ -253,6 +265,7 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   };
   Progress p;
   FirstPassHooks hooks;
+  hooks.overview = true;
   hooks.rows = [&](std::uint32_t done, std::uint32_t total) {
     if (cancel && cancel->load()) return false;
     p.stage = "statistics";
@@ -303,6 +316,19 @@ Result<BuildResult> build(std::filesystem::path const& input, TileSink& sink, Bu
   std::uint64_t const first_pass_rows = two_pass ? info.height : 0;
   p.stage = "tiling";
   p.rows_total = first_pass_rows + info.height;
+  p.rows_done = first_pass_rows;
+  // The coarse overview first, where the source has it cheaply: a viewer of the build can draw the
+  // whole image before its first tile (ADR 0036).
+  auto overview = (*source)->overview();
+  if (!overview) return overview.error();
+  if (*overview) {
+    auto first = builder.write_preview_first(**overview);
+    if (!first) return first.error();
+    p.preview = *first;
+    p.bytes = sink.bytes_written();
+    p.seconds = elapsed();
+    if (p.preview && progress) progress(p);
+  }
   for (std::uint32_t y = 0; y < info.height; y += options.tile_size) {
     if (cancel && cancel->load()) return make_error(ErrorCode::cancelled, "Cancelled");
     std::uint32_t rows = std::min(options.tile_size, info.height - y);

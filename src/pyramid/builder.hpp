@@ -33,6 +33,7 @@ struct Progress {
   std::string_view stage = "tiling";
   std::uint64_t tiles = 0, bytes = 0;
   double seconds = 0;
+  bool preview = false;  // the preview is in the sink, written before the tiles (ADR 0036)
   double fraction() const { return rows_total ? static_cast<double>(rows_done) / rows_total : 0; }
 };
 

@@ -1,7 +1,9 @@
 #include "pyramid/builder.hpp"
 
 #include <gtest/gtest.h>
+#include <tiffio.h>
 
+#include <bit>
 #include <fstream>
 #include <map>
 #include <vips/vips8>
@@ -30,8 +32,10 @@ struct MemorySink : TileSink {
   }
   Status put_preview(std::span<unsigned char const> b) override {
     preview.assign(b.begin(), b.end());
+    preview_first = tiles.empty();
     return {};
   }
+  bool preview_first = false;  // put before any tile (ADR 0036)
   Status commit() override {
     committed = true;
     return {};
@@ -332,6 +336,113 @@ TEST_F(BuilderTest, EmbeddedProfilesAreConvertedToSrgb) {
                 std::abs(pixel(tagged, 10, 10, 2) - pixel(raw, 10, 10, 2)),
             4)
       << "the P3 numbers differ from sRGB, so the test can fail";
+}
+
+// The preview a build writes first (ADR 0036) against the one made from the finished levels: the
+// preview level's tiles (PNG: lossless) joined and resized as the builder resizes.
+struct PreviewDiff {
+  double mean = 0;
+  int max = 0;
+};
+PreviewDiff compare_with_levels(
+    std::vector<unsigned char> const& preview_bytes,
+    std::map<std::tuple<int, std::uint32_t, std::uint32_t>, std::vector<unsigned char>> const& tiles,
+    std::uint32_t width, std::uint32_t height) {
+  Geometry g(width, height, 256);
+  int const level = g.max_level() - std::countr_zero(preview_factor(width, height));
+  auto const& first = tiles.at({level, 0, 0});
+  int const bands = VImage::new_from_buffer(first.data(), first.size(), "").bands();
+  VImage joined =
+      VImage::black(static_cast<int>(g.level_width(level)), static_cast<int>(g.level_height(level)),
+                    VImage::option()->set("bands", bands))
+          .cast(VIPS_FORMAT_UCHAR);
+  for (std::uint32_t r = 0; r < g.rows(level); ++r)
+    for (std::uint32_t c = 0; c < g.cols(level); ++c) {
+      auto const& t = tiles.at({level, c, r});
+      joined = joined.insert(VImage::new_from_buffer(t.data(), t.size(), "").copy_memory(),
+                             static_cast<int>(c * 256), static_cast<int>(r * 256));
+    }
+  joined = joined.resize(static_cast<double>(kPreviewSize) / std::max(joined.width(), joined.height()));
+  VImage early = VImage::new_from_buffer(preview_bytes.data(), preview_bytes.size(), "");
+  EXPECT_EQ(early.width(), joined.width());
+  EXPECT_EQ(early.height(), joined.height());
+  EXPECT_EQ(early.bands(), joined.bands());
+  VImage diff = (early.cast(VIPS_FORMAT_INT) - joined.cast(VIPS_FORMAT_INT)).abs();
+  return {diff.avg(), static_cast<int>(diff.max())};
+}
+
+// 16-bit data: the statistics pass reads every row, so the preview comes from it, before any tile,
+// and looks like the one the levels would give (means stretched at half its scale, then halved).
+TEST_F(BuilderTest, PreviewComesFirstFromTheStatisticsPass) {
+  std::uint32_t const w = 2100, h = 900;  // preview scale 4: 525 px wide
+  VImage xy = VImage::xyz(static_cast<int>(w), static_cast<int>(h));
+  auto src = dir_ / "deep.tif";
+  (xy[0] * 20 + xy[1] * 7 + (xy[0] * xy[1]).remainder_const({97}) * 50)
+      .cast(VIPS_FORMAT_USHORT)
+      .write_to_file(src.c_str());
+  BuildOptions opts;
+  opts.format = TileFormat::png;
+  MemorySink sink;
+  bool announced_before_tiles = false;
+  auto r = build(src, sink, opts, [&](Progress const& p) {
+    if (p.preview && p.tiles == 0) announced_before_tiles = true;
+  });
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(sink.preview_first);
+  EXPECT_TRUE(announced_before_tiles);
+  auto d = compare_with_levels(sink.preview, sink.tiles, w, h);
+  EXPECT_LT(d.mean, 0.75) << "max " << d.max;  // 0.24 and 4 when written
+  EXPECT_LE(d.max, 6);
+}
+
+// An 8-bit strip TIFF of one row per strip: a row from the middle of each block of the preview's
+// scale, read before the tiles.
+TEST_F(BuilderTest, StripTiffPreviewComesFirstFromSampledRows) {
+  std::uint32_t const w = 8192, h = 512;  // preview scale 16: 32 blocks of rows
+  auto src = dir_ / "strips.tif";
+  {
+    TIFF* t = TIFFOpen(src.c_str(), "w");
+    ASSERT_NE(t, nullptr);
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 3);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 1);
+    std::vector<unsigned char> row(w * 3);
+    for (std::uint32_t y = 0; y < h; ++y) {
+      for (std::uint32_t x = 0; x < w; ++x) {
+        row[x * 3] = static_cast<unsigned char>(x / 32);
+        row[x * 3 + 1] = static_cast<unsigned char>(y / 2);
+        row[x * 3 + 2] = static_cast<unsigned char>(x / 64 + y / 8);
+      }
+      ASSERT_EQ(TIFFWriteScanline(t, row.data(), y, 0), 1);
+    }
+    TIFFClose(t);
+  }
+  BuildOptions opts;
+  opts.format = TileFormat::png;
+  MemorySink sink;
+  ASSERT_TRUE(build(src, sink, opts));
+  EXPECT_TRUE(sink.preview_first);
+  auto d = compare_with_levels(sink.preview, sink.tiles, w, h);
+  EXPECT_LT(d.mean, 0.5) << "max " << d.max;  // smooth: equal when written
+  EXPECT_LE(d.max, 2);
+}
+
+// Where an overview would cost a decode of its own, the preview comes at the end, as before.
+TEST_F(BuilderTest, NoPreviewFirstWhereItWouldCostADecode) {
+  auto png = synthetic("late.png", 2100, 900);
+  MemorySink from_png;
+  ASSERT_TRUE(build(png, from_png, BuildOptions{}));
+  EXPECT_FALSE(from_png.preview_first);
+  EXPECT_FALSE(from_png.preview.empty());
+  auto tiled = dir_ / "tiled.tif";
+  VImage::new_from_file(png.c_str()).tiffsave(tiled.c_str(), VImage::option()->set("tile", true));
+  MemorySink from_tiles;
+  ASSERT_TRUE(build(tiled, from_tiles, BuildOptions{}));
+  EXPECT_FALSE(from_tiles.preview_first);
 }
 
 TEST(Shrink, OddEdgesAverageWithThemselves) {

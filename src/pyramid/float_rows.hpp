@@ -25,6 +25,8 @@ class FloatRows {
   // Whether rows may be read in any order at no extra cost (the statistics pass then samples
   // bands of rows instead of decoding everything). Sequential readers read top to bottom only.
   virtual bool random_access() const { return false; }
+  // Rows decoded to read one row alone (a strip or a row of tiles), for random-access readers.
+  virtual std::uint32_t rows_per_read() const { return 1; }
   // Whether the data can hold blank pixels (NaN, or FITS BLANK) at all.
   virtual bool may_hold_blanks() const { return true; }
 };

@@ -146,12 +146,12 @@ Result<std::vector<std::uint32_t>> PackWriter::checkpoint(std::filesystem::path 
     rows[l] = static_cast<std::uint32_t>(level_tiles_[l] / geometry_->cols(static_cast<int>(l)));
     rows_json.push_back(rows[l]);
   }
-  std::string meta = boost::json::serialize(boost::json::object{{"pack", tmp_.filename().string()},
-                                                                {"width", info_.width},
-                                                                {"height", info_.height},
-                                                                {"tile_size", info_.tile_size},
-                                                                {"format", info_.format},
-                                                                {"tile_rows", std::move(rows_json)}});
+  boost::json::object meta_json{{"pack", tmp_.filename().string()}, {"width", info_.width},
+                                {"height", info_.height},           {"tile_size", info_.tile_size},
+                                {"format", info_.format},           {"tile_rows", std::move(rows_json)}};
+  // Written first when the source had an overview (ADR 0036): a viewer draws it under the tiles.
+  if (preview_.second) meta_json["preview"] = {{"offset", preview_.first}, {"size", preview_.second}};
+  std::string meta = boost::json::serialize(meta_json);
   unsigned char head[kLiveHead];
   std::memcpy(head, kLiveMagic, sizeof kLiveMagic);
   put_u64(head + 8, offset_);
@@ -280,6 +280,8 @@ Result<std::unique_ptr<PackReader>> PackReader::parse_snapshot(std::string_view 
     r->info_.tile_size = static_cast<std::uint32_t>(m.at("tile_size").to_number<std::uint64_t>());
     r->info_.format = std::string(m.at("format").as_string());
     r->geometry_ = std::make_unique<Geometry>(r->info_.width, r->info_.height, r->info_.tile_size);
+    if (auto const* p = m.if_contains("preview"))
+      r->preview_ = {p->at("offset").to_number<std::uint64_t>(), p->at("size").to_number<std::uint64_t>()};
   } catch (std::exception const& e) {
     return corrupt(std::string("bad snapshot metadata: ") + e.what());
   }
@@ -301,6 +303,10 @@ Result<std::unique_ptr<PackReader>> PackReader::parse_snapshot(std::string_view 
       return corrupt("snapshot tile outside the written part");
     r->index_[i] = {off, len};
   }
+  auto const [preview_offset, preview_size] = r->preview_;
+  if (preview_size && (preview_offset < sizeof kMagic || preview_size > *readable ||
+                       preview_offset > *readable - preview_size || preview_size > (64u << 20)))
+    return corrupt("snapshot preview outside the written part");
   return r;
 }
 

@@ -43,7 +43,8 @@ class PackWriter final : public TileSink {
   Status commit() override;
   std::uint64_t bytes_written() const override { return offset_; }
 
-  // A snapshot of the display tiles put so far, for serving the pyramid while it builds (ADR 0034),
+  // A snapshot of the display tiles (and the preview) put so far, for serving the pyramid while it
+  // builds (ADR 0034),
   // written to `live` (beside the pack, replaced atomically). Tiles stay where they are in the
   // temporary file, which commit() renames and never rewrites, so a tile served from a snapshot is
   // the published tile, byte for byte. Returns how many tile rows of each level (0 first) are
@@ -78,7 +79,8 @@ class PackReader {
   using ReadAt = std::function<bool(void* buf, std::size_t n, std::uint64_t offset)>;
   // A pyramid being built, from the snapshot PackWriter::checkpoint() wrote at `live`: its display
   // tiles written so far, read (pread, never mapped: its writer may be a compromised build child)
-  // from the growing temporary pack (no data or value tiles, no preview). Once the writer has
+  // from the growing temporary pack (no data or value tiles; the preview when it was put before the
+  // snapshot, as a build does first when it can, ADR 0036). Once the writer has
   // committed, the finished pack named `live` without ".live" is read instead: the same tiles. Only
   // regular files, and only the temporary name PackWriter gives, are opened. Errors: not_found
   // (neither exists: the build ended), unprocessable (corrupt, or not such a file).
@@ -115,6 +117,7 @@ class PackReader {
   Result<std::vector<unsigned char>> tile(int level, std::uint32_t col, std::uint32_t row) const;
   // The preview image's bytes (in the pyramid's tile format). Errors: not_found when absent.
   Result<std::vector<unsigned char>> preview() const;
+  bool has_preview() const { return preview_.second != 0; }
   bool contains(int level, std::uint32_t col, std::uint32_t row) const {
     return locate(level, col, row).has_value();
   }

@@ -133,6 +133,49 @@ TEST(Pack, SnapshotsServeWhatIsWrittenAndTheSameBytesAfterCommit) {
   EXPECT_EQ(PackReader::open_live(live).error().code, ErrorCode::not_found);
 }
 
+// A preview put before the tiles (ADR 0036) is in every snapshot from then on, locally and through
+// ranged reads, and is the same bytes in the finished pack. One outside the written part is refused.
+TEST(Pack, SnapshotsCarryAPreviewPutFirst) {
+  auto path = temp_path("preview");
+  auto live = path;
+  live += ".live";
+  PackWriter w(path);
+  ASSERT_TRUE(w.begin({600, 600, 256, "png", ""}));
+  ASSERT_TRUE(w.checkpoint(live));
+  EXPECT_FALSE(PackReader::open_live(live).value()->has_preview());
+  EXPECT_EQ(PackReader::open_live(live).value()->preview().error().code, ErrorCode::not_found);
+  ASSERT_TRUE(w.put_preview(bytes_of("the preview")));
+  ASSERT_TRUE(w.checkpoint(live));
+  auto early = PackReader::open_live(live).value();
+  ASSERT_TRUE(early->has_preview());
+  auto p = early->preview().value();
+  EXPECT_EQ(std::string(p.begin(), p.end()), "the preview");
+  auto snap = PackReader::read_snapshot(live).value();
+  auto pack_file = live.parent_path() / snap.pack_name;
+  auto read = [pack_file](void* buf, std::size_t n, std::uint64_t offset) {
+    std::ifstream in(pack_file, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<bool>(in.read(static_cast<char*>(buf), static_cast<std::streamsize>(n)));
+  };
+  p = PackReader::open_live_remote(snap.bytes, read, snap.readable).value()->preview().value();
+  EXPECT_EQ(std::string(p.begin(), p.end()), "the preview");
+  // A snapshot whose preview ends past the bytes written (what a compromised child could claim).
+  auto beyond = snap.bytes;
+  auto at = beyond.find("\"size\":11");
+  ASSERT_NE(at, std::string::npos);
+  beyond.replace(at, 9, "\"size\":99");
+  EXPECT_EQ(PackReader::open_live_remote(beyond, read, snap.readable).error().code, ErrorCode::unprocessable);
+  Geometry g(600, 600, 256);
+  for (int l = 0; l <= g.max_level(); ++l)
+    for (std::uint32_t r = 0; r < g.rows(l); ++r)
+      for (std::uint32_t c = 0; c < g.cols(l); ++c) ASSERT_TRUE(w.put(l, c, r, bytes_of("t")));
+  ASSERT_TRUE(w.commit());
+  p = PackReader::open(path).value()->preview().value();
+  EXPECT_EQ(std::string(p.begin(), p.end()), "the preview");
+  std::filesystem::remove(live);
+  std::filesystem::remove(path);
+}
+
 TEST(Pack, CorruptSnapshotsAreRejected) {
   auto path = temp_path("badlive");
   auto live = path;

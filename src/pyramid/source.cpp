@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -149,6 +150,8 @@ struct Source::Impl {
   std::unique_ptr<ScratchFile> inflated;
   // 8-bit display rows from libvips or the PNG fast path, decoded on a thread of their own.
   std::unique_ptr<ReadAhead> ahead;
+  // Made at open from the statistics pass (stretched data), or on demand (a strip TIFF).
+  std::optional<Overview> overview;
   ~Impl() {
     ahead.reset();  // its thread may be using the decoder
     if (region) g_object_unref(region);
@@ -254,7 +257,7 @@ struct Sampled {
 // random access are read in bands of 256 rows, every k-th band once the image holds far more values
 // than the sample needs (k chosen so about 16 × kSampleTarget values are read); sequential sources
 // are read whole.
-Result<Sampled> sample_values(FloatRows& rows_in, FirstPassHooks const& hooks) {
+Result<Sampled> sample_values(FloatRows& rows_in, FirstPassHooks const& hooks, BlockMeans* means) {
   constexpr std::size_t kBand = 256;
   auto width = static_cast<std::size_t>(rows_in.width()), height = static_cast<std::size_t>(rows_in.height());
   auto bands = static_cast<std::size_t>(rows_in.bands());
@@ -270,6 +273,10 @@ Result<Sampled> sample_values(FloatRows& rows_in, FirstPassHooks const& hooks) {
     auto rows = static_cast<std::uint32_t>(std::min(kBand, height - y));
     if (auto s = rows_in.read(static_cast<std::uint32_t>(y), rows, strip.data()); !s) return s.error();
     out.rows_read += rows;
+    if (means && band_step == 1) {
+      for (std::uint32_t r = 0; r < rows; ++r)
+        means->add_row(static_cast<std::uint32_t>(y) + r, strip.data() + r * width * bands);
+    }
     for (std::size_t i = 0; i < rows * width * bands; ++i, ++index) {
       float v = strip[i];
       if (!std::isfinite(v)) {
@@ -285,6 +292,31 @@ Result<Sampled> sample_values(FloatRows& rows_in, FirstPassHooks const& hooks) {
       return make_error(ErrorCode::cancelled, "Cancelled");
   }
   return out;
+}
+
+// Stretched values (`data_bands` interleaved, NaN blank) as display pixels: grey or a colour map,
+// plus an alpha band when `alpha` (opaque where every band is finite).
+void map_to_display(std::span<float const> values, int data_bands, Stretch const& st, bool alpha,
+                    unsigned char* out) {
+  if (st.colour_bands() > 1) {  // a colour map: mono data only
+    map_values_into(values, st, alpha, out);
+    return;
+  }
+  if (!alpha) {  // the common case: one table lookup per value (NaN maps to 0)
+    for (std::size_t i = 0, n = values.size(); i < n; ++i) out[i] = st.map(values[i]);
+    return;
+  }
+  auto const db = static_cast<std::size_t>(data_bands);
+  for (std::size_t i = 0, n = values.size() / db; i < n; ++i) {
+    auto const* p = values.data() + i * db;
+    auto* o = out + i * (db + 1);
+    bool valid = true;
+    for (std::size_t b = 0; b < db; ++b) {
+      valid = valid && std::isfinite(p[b]);
+      o[b] = st.map(p[b]);
+    }
+    o[db] = valid ? 255 : 0;
+  }
 }
 
 // Our format name for what libvips' sniffers chose (`loader`, null when none did), given the
@@ -693,8 +725,35 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
       info.height = (*sampler)->height();
       if (static_cast<std::uint64_t>(info.width) * info.height > max_pixels)
         return too_large(info, max_pixels);
-      auto sampled = sample_values(**sampler, hooks);
+      // The overview from this pass (Source::overview): block means at half the preview's scale,
+      // stretched, then halved as the levels are made, which matches the levels' "stretch, then
+      // average" better than stretching the means at the preview's scale would (colour data at the
+      // preview's scale: three bands of sums).
+      std::uint32_t const preview = preview_factor(info.width, info.height);
+      int const sampled_bands = (*sampler)->bands();
+      std::optional<BlockMeans> means;
+      if (hooks.overview)
+        means.emplace(info.width, info.height, sampled_bands,
+                      sampled_bands == 1 ? std::max(1u, preview / 2) : preview);
+      auto sampled = sample_values(**sampler, hooks, means ? &*means : nullptr);
       if (!sampled) return sampled.error();
+      if (means && sampled->rows_read != info.height) {
+        // A sampled pass: a row from the middle of each block, when rows cost little to read alone
+        // (a quarter of the decode at most); otherwise no overview.
+        auto& rows = **sampler;
+        std::uint32_t const g = means->factor();
+        std::uint64_t const blocks = (info.height + g - 1) / g;
+        if (rows.random_access() && blocks * rows.rows_per_read() * 4 <= info.height) {
+          std::vector<float> row(static_cast<std::size_t>(info.width) * sampled_bands);
+          for (std::uint64_t b = 0; b < blocks; ++b) {
+            auto y = static_cast<std::uint32_t>(std::min<std::uint64_t>(b * g + g / 2, info.height - 1));
+            if (auto s = rows.read(y, 1, row.data()); !s) return s.error();
+            means->add_row(y, row.data());
+          }
+        } else {
+          means.reset();
+        }
+      }
       // The statistics the display controls use, from the same sample the stretch is fitted on
       // (mono data only: the data pyramid is one band).
       auto options = stretch_options;
@@ -723,6 +782,13 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
                     (sampled->blank > 0 || (!whole && impl->float_rows->may_hold_blanks()));
       impl->stretch = *stretch;
       info.display_bands = impl->data_bands * stretch->colour_bands() + (impl->alpha ? 1 : 0);
+      if (means) {
+        auto values = means->means();
+        Overview o{means->width(), means->height(), info.display_bands, {}};
+        o.pixels.resize(static_cast<std::size_t>(o.width) * o.height * static_cast<std::size_t>(o.bands));
+        map_to_display(values, impl->data_bands, *stretch, impl->alpha, o.pixels.data());
+        impl->overview = halve(std::move(o), std::countr_zero(preview / means->factor()));
+      }
       info.stretch_json = stretch->describe_json();
       // Counted in the rows read; scaled to the whole image when they were a sample.
       info.blank_pixels =
@@ -803,36 +869,40 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
 
 Status Source::read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out) {
   if (impl_->tiff) return impl_->tiff->read_rows(y, rows, out);
-  std::size_t row_bytes = static_cast<std::size_t>(info_.width) * info_.display_bands;
   if (impl_->stretch) {
-    auto const& st = *impl_->stretch;
-    int db = impl_->data_bands, out_bands = info_.display_bands;
-    impl_->float_strip.resize(static_cast<std::size_t>(info_.width) * db * rows);
+    impl_->float_strip.resize(static_cast<std::size_t>(info_.width) * impl_->data_bands * rows);
     if (auto s = impl_->float_rows->read(y, rows, impl_->float_strip.data()); !s) return s;
-    if (st.colour_bands() > 1) {  // a colour map: mono data only
-      map_values_into(impl_->float_strip, st, impl_->alpha, out);
-      return {};
-    }
-    if (!impl_->alpha) {  // the common case: one table lookup per value (NaN maps to 0)
-      auto const* p = impl_->float_strip.data();
-      for (std::size_t i = 0, n = row_bytes * rows; i < n; ++i) out[i] = st.map(p[i]);
-      return {};
-    }
-    for (std::uint32_t r = 0; r < rows; ++r) {
-      auto const* p = impl_->float_strip.data() + static_cast<std::size_t>(r) * info_.width * db;
-      auto* o = out + r * row_bytes;
-      for (std::uint32_t x = 0; x < info_.width; ++x, p += db, o += out_bands) {
-        bool valid = true;
-        for (int b = 0; b < db; ++b) {
-          valid = valid && std::isfinite(p[b]);
-          o[b] = st.map(p[b]);
-        }
-        o[db] = valid ? 255 : 0;
-      }
-    }
+    map_to_display(impl_->float_strip, impl_->data_bands, *impl_->stretch, impl_->alpha, out);
     return {};
   }
   return impl_->ahead->read(y, rows, out);
+}
+
+Result<std::optional<Overview>> Source::overview() {
+  if (impl_->overview || !impl_->tiff) {
+    auto made = std::move(impl_->overview);
+    impl_->overview.reset();
+    return made;
+  }
+  // A strip TIFF: one row in the middle of each block of rows, averaged across the block's width.
+  // Worth it when those reads decode at most a quarter of the rows (short strips); a row of tiles
+  // would be decoded whole for each.
+  auto& tiff = *impl_->tiff;
+  std::uint32_t const f = preview_factor(info_.width, info_.height);
+  std::uint64_t const blocks = (info_.height + f - 1) / f;
+  if (blocks * tiff.band_height() * 4 > info_.height) return std::optional<Overview>();
+  BlockMeans means(info_.width, info_.height, info_.display_bands, f);
+  std::vector<unsigned char> row(static_cast<std::size_t>(info_.width) * info_.display_bands);
+  for (std::uint64_t b = 0; b < blocks; ++b) {
+    auto y = static_cast<std::uint32_t>(std::min<std::uint64_t>(b * f + f / 2, info_.height - 1));
+    if (auto s = tiff.read_rows(y, 1, row.data()); !s) return s.error();
+    means.add_row(y, row.data());
+  }
+  auto values = means.means();
+  Overview o{means.width(), means.height(), means.bands(), std::vector<unsigned char>(values.size())};
+  for (std::size_t i = 0; i < values.size(); ++i)
+    o.pixels[i] = static_cast<unsigned char>(std::lround(std::clamp(values[i], 0.f, 255.f)));
+  return std::optional<Overview>(std::move(o));
 }
 
 bool Source::has_data() const {

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "core/error.hpp"
 #include "core/error_catalogue.hpp"
 #include "pyramid/float_rows.hpp"
+#include "pyramid/overview.hpp"
 #include "pyramid/stretch.hpp"
 
 namespace astropixel::pyramid {
@@ -42,6 +44,9 @@ void init_image_library();
 // `rows` hears how far it is after each strip and returns false to stop it (cancellation).
 struct FirstPassHooks {
   std::function<bool(std::uint32_t rows_done, std::uint32_t rows_total)> rows;
+  // Also average the pass's rows into the overview (Source::overview), where it reads them all or
+  // can read a row of each block cheaply.
+  bool overview = false;
 };
 
 class Source {
@@ -71,6 +76,12 @@ class Source {
   // floats per row) when they were stretched; it is empty when the display bytes are the values.
   int value_bands() const;
   std::span<float const> value_rows() const;
+  // The whole image at the preview's scale (preview_factor), in display pixels, made without
+  // decoding the image again: for stretched data from the statistics pass (when `hooks.overview`
+  // was set at open), for a strip TIFF from a row of each block. Empty when it would cost a large
+  // part of a decode (PNG, JPEG, tiled TIFF, ...). Call before the first read_rows. Errors: as
+  // read_rows.
+  Result<std::optional<Overview>> overview();
 
  private:
   struct Impl;

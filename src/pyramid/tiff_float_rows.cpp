@@ -23,6 +23,7 @@ class TiffFloatRows final : public FloatRows {
   std::uint32_t height() const override { return tiff_->height(); }
   int bands() const override { return data_bands_; }
   bool random_access() const override { return true; }
+  std::uint32_t rows_per_read() const override { return tiff_->band_height(); }
   bool may_hold_blanks() const override { return tiff_->sample_format() == SAMPLEFORMAT_IEEEFP; }
 
   Status read(std::uint32_t y, std::uint32_t rows, float* out) override {

@@ -30,6 +30,8 @@ class TiffReader {
   int sample_bytes() const { return sample_bytes_; }
   int sample_format() const { return sample_format_; }  // libtiff's SAMPLEFORMAT_*
   std::size_t row_bytes() const { return static_cast<std::size_t>(width_) * bands_ * sample_bytes_; }
+  // Rows decoded together: reading one row alone decodes this many.
+  std::uint32_t band_height() const { return band_height_; }
   // Raw samples in native byte order. Rows may be read in any order, cheapest top to bottom (a band
   // of rows is decoded once). Errors: unprocessable (corrupt_image).
   Status read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out);

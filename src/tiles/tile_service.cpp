@@ -119,32 +119,36 @@ bool TileService::not_modified(http::Request const& req, http::Response& res, Vi
   return false;
 }
 
+http::asio::awaitable<View> TileService::fresher(View v) {
+  if (!v.building || std::chrono::steady_clock::now() - v.entry->loaded <= std::chrono::milliseconds(20))
+    co_return v;
+  // Written since this snapshot was read, perhaps: take the directory's newer entry, or read the
+  // row again when it has none. The viewer asks only for what its last status said exists, which
+  // may be newer than this entry by any margin; a miss costs a database read at most every 20 ms
+  // per entry (a miss on an entry read in the last 20 ms is a 404).
+  std::string const id = v.entry->dataset_id;
+  auto again = directory_.peek(id);
+  if (!again || again->loaded <= v.entry->loaded) {
+    auto* dir = &directory_;
+    auto load = [dir, &id] { return dir->load(id); };
+    auto loaded = co_await blocking_.run(load);
+    again = loaded ? *loaded : nullptr;
+  }
+  // The same build, seen by the same rules (access was decided on the entry at hand); or that
+  // build published since, whose pack holds the same bytes.
+  bool const same_owner = again && again->owned.visibility == v.entry->owned.visibility &&
+                          again->owned.owner_id == v.entry->owned.owner_id;
+  if (same_owner && again->building && again->building_version == v.entry->building_version)
+    v.entry = again;
+  else if (same_owner && again->pack && again->version == v.entry->building_version)
+    v = View{again, true};
+  co_return v;
+}
+
 http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request const& req, View const& view,
                                                                 TileAddress at) {
   View v = view;
-  if (v.building && !v.pack().contains(at.level, at.col, at.row) &&
-      std::chrono::steady_clock::now() - v.entry->loaded > std::chrono::milliseconds(20)) {
-    // Written since this snapshot was read, perhaps: take the directory's newer entry, or read the
-    // row again when it has none. The viewer asks only for tiles its last status said exist, which
-    // may be newer than this entry by any margin; a miss costs a database read at most every 20 ms
-    // per entry (a miss on an entry read in the last 20 ms is a 404).
-    std::string const id = v.entry->dataset_id;
-    auto again = directory_.peek(id);
-    if (!again || again->loaded <= v.entry->loaded) {
-      auto* dir = &directory_;
-      auto load = [dir, &id] { return dir->load(id); };
-      auto loaded = co_await blocking_.run(load);
-      again = loaded ? *loaded : nullptr;
-    }
-    // The same build, seen by the same rules (access was decided on the entry at hand); or that
-    // build published since, whose pack holds the same tiles.
-    bool const same_owner = again && again->owned.visibility == v.entry->owned.visibility &&
-                            again->owned.owner_id == v.entry->owned.owner_id;
-    if (same_owner && again->building && again->building_version == v.entry->building_version)
-      v.entry = again;
-    else if (same_owner && again->pack && again->version == v.entry->building_version)
-      v = View{again, true};
-  }
+  if (v.building && !v.pack().contains(at.level, at.col, at.row)) v = co_await fresher(v);
   auto const& pack = v.pack();
   if (!pack.contains(at.level, at.col, at.row)) co_return make_error(ErrorCode::not_found, "Tile not found");
   http::Response res;
@@ -196,8 +200,12 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
   co_return res;
 }
 
-http::asio::awaitable<Result<http::Response>> TileService::preview(http::Request const& req, View const& v) {
+http::asio::awaitable<Result<http::Response>> TileService::preview(http::Request const& req,
+                                                                   View const& view) {
+  View v = view;
+  if (v.building && !v.pack().has_preview()) v = co_await fresher(v);
   http::Response res;
+  if (!v.pack().has_preview()) co_return make_error(ErrorCode::not_found, "No preview");
   if (not_modified(req, res, v, "preview")) co_return res;
   auto const& pack = v.pack();
   // (Not a ?: around co_await: GCC 12 destroys such a temporary twice.)

@@ -31,8 +31,9 @@ struct View {
 };
 
 // Whether a versioned URL may name a version still building (ADR 0034): only Deep Zoom's descriptor
-// and tiles, which the viewer asks for tile by tile as they are written. Everything else (IIIF
-// renders, previews, data and value tiles, HiPS) waits for the published pyramid.
+// and tiles, which the viewer asks for tile by tile as they are written, and the preview, which a
+// build writes first where it can (ADR 0036). Everything else (IIIF renders, data and value tiles,
+// HiPS) waits for the published pyramid.
 enum class Building { hidden, shown };
 
 // What TileService::resolve decides, for a caller already on the blocking pool (an endpoint
@@ -76,7 +77,8 @@ class TileService {
   // published pack when the build has published meanwhile.
   // Errors: not_found, unavailable.
   http::asio::awaitable<Result<http::Response>> tile(http::Request const& req, View const& v, TileAddress at);
-  // The pyramid's preview image. Errors: not_found.
+  // The pyramid's preview image; of a version still building, looked for again as a tile is.
+  // Errors: not_found.
   http::asio::awaitable<Result<http::Response>> preview(http::Request const& req, View const& v);
 
   // An IIIF image drawn from the tiles (region_renderer.hpp), through a memory cache of answers.
@@ -100,6 +102,9 @@ class TileService {
   http::BlockingPool& blocking() { return blocking_; }
 
  private:
+  // A view of a version still building, read again when its snapshot is older than 20 ms: the
+  // directory's newer entry of the same build, or that build's published pack (the same bytes).
+  http::asio::awaitable<View> fresher(View v);
   TileDirectory& directory_;
   http::BlockingPool& blocking_;
   std::unique_ptr<http::BlockingPool> own_renders_;

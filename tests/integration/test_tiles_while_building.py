@@ -2,8 +2,14 @@
 descriptor and the tile rows written so far; those tiles answer 200 under the version's immutable URLs
 and are the same bytes once it publishes; a tile not written yet is a 404 without caching headers; other people
 see nothing of a private build. With a local store the tiles are read where the pack grows; with an
-object store (s3rver) from the pieces the build puts there."""
+object store (s3rver) from the pieces the build puts there. Where the source allows it cheaply (float
+data here), the build's preview comes before its first tile (ADR 0036)."""
+import io
 import re
+
+import numpy as np
+from astropy.io import fits
+from PIL import Image
 
 from support.accounts import register, bearer
 from support import tus
@@ -89,3 +95,60 @@ def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server,
 
     packs = wait_for(lambda: (lambda names: names if len(names) == 1 else None)(stored())) or stored()
     assert len(packs) == 1 and re.fullmatch(r"v1-[0-9a-f]{8}\.pack", packs[0]), packs
+
+
+def float_fits(w, h):
+    """A float32 FITS whose left half is dark and right half bright, with noise: a preview that covers
+    the whole image shows the two halves, down to its last row."""
+    import io
+    import numpy as np
+    from astropy.io import fits
+    rng = np.random.default_rng(3)
+    data = rng.normal(100.0, 5.0, (h, w)).astype(np.float32)
+    data[:, w // 2:] += 900.0
+    buf = io.BytesIO()
+    fits.PrimaryHDU(data).writeto(buf)
+    return buf.getvalue()
+
+
+def test_a_float_image_shows_its_preview_before_any_tile(make_server, storage):
+    """The statistics pass of float data makes the preview, written before the first tile (ADR 0036):
+    the very first snapshot names it, it covers the whole image while no coarse tile exists, it is
+    private like the build's tiles, and it is the published preview byte for byte."""
+    s = make_server(env={"WORKERS": "1", **storage})
+    owner = register(s)["access_token"]
+    stranger = register(s)["access_token"]
+    s.request("POST", "/api/_test/slow-builds?ms=1000")
+    width, height = 1300, 1500
+    _, last = tus.upload(s, owner, float_fits(width, height), {"filename": "live.fits", "name": "Live FITS"})
+    d = last.headers["X-Dataset-Id"]
+
+    def building():
+        r = s.get(f"/api/datasets/{d}/status", headers=bearer(owner))
+        assert r.status_code == 200
+        return r.json()["building"]
+
+    first = wait_for(building)
+    assert first, "no snapshot was announced while the build ran"
+    # The first snapshot already holds it, before any tile of the coarse levels.
+    assert first["preview"] == f"/api/datasets/{d}/v1/preview"
+    assert first["tile_rows"][0] == 0
+    r = s.get(first["preview"], headers=bearer(owner))
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "image/jpeg"
+    early = r.content
+    image = np.asarray(Image.open(io.BytesIO(early)).convert("L"), dtype=np.float64)
+    assert image.shape == (512, 444)  # 1300 × 1500 at 512 px on the long side
+    # The whole image, its bottom rows included: dark left, bright right.
+    bottom = image[-40:]
+    assert bottom[:, 20:200].mean() + 50 < bottom[:, 250:420].mean()
+    assert s.get(first["preview"], headers={"If-None-Match": r.headers["ETag"], **bearer(owner)}).status_code == 304
+    # As private as the build's tiles.
+    for who in (bearer(stranger), {}):
+        assert s.get(first["preview"], headers=who).status_code == 404
+
+    done, _ = tus.wait_for_dataset(s, owner, d, statuses=("completed",), timeout=180)
+    final = s.get(f"/api/datasets/{d}", headers=bearer(owner)).json()
+    assert final["urls"]["preview"] == first["preview"]
+    r = s.get(final["urls"]["preview"], headers=bearer(owner))
+    assert r.status_code == 200 and r.content == early
