@@ -18,6 +18,15 @@ std::vector<unsigned char> bytes_of(std::string_view s) {
   return {s.begin(), s.end()};
 }
 
+// A file read the way an object store's pieces are: by ranged reads.
+PackReader::ReadAt ranged_reads(std::filesystem::path file) {
+  return [file](void* buf, std::size_t n, std::uint64_t offset) {
+    std::ifstream in(file, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<bool>(in.read(static_cast<char*>(buf), static_cast<std::streamsize>(n)));
+  };
+}
+
 TEST(Pack, RoundTripEveryTile) {
   auto path = temp_path("pack");
   PyramidInfo info{600, 300, 256, "png", R"({"stretch":"none"})"};
@@ -93,12 +102,7 @@ TEST(Pack, SnapshotsServeWhatIsWrittenAndTheSameBytesAfterCommit) {
   // The same snapshot read the way an object store's pieces are: through ranged reads of the pack's
   // bytes, of which the snapshot may name only those already there.
   auto snap = PackReader::read_snapshot(live).value();
-  auto pack_file = live.parent_path() / snap.pack_name;
-  auto read = [pack_file](void* buf, std::size_t n, std::uint64_t offset) {
-    std::ifstream in(pack_file, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    return static_cast<bool>(in.read(static_cast<char*>(buf), static_cast<std::streamsize>(n)));
-  };
+  auto read = ranged_reads(live.parent_path() / snap.pack_name);
   auto remote = PackReader::open_live_remote(snap.bytes, read, snap.readable).value();
   EXPECT_FALSE(remote->mapped());
   t = remote->tile(top, 2, 0).value();
@@ -151,12 +155,7 @@ TEST(Pack, SnapshotsCarryAPreviewPutFirst) {
   auto p = early->preview().value();
   EXPECT_EQ(std::string(p.begin(), p.end()), "the preview");
   auto snap = PackReader::read_snapshot(live).value();
-  auto pack_file = live.parent_path() / snap.pack_name;
-  auto read = [pack_file](void* buf, std::size_t n, std::uint64_t offset) {
-    std::ifstream in(pack_file, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    return static_cast<bool>(in.read(static_cast<char*>(buf), static_cast<std::streamsize>(n)));
-  };
+  auto read = ranged_reads(live.parent_path() / snap.pack_name);
   p = PackReader::open_live_remote(snap.bytes, read, snap.readable).value()->preview().value();
   EXPECT_EQ(std::string(p.begin(), p.end()), "the preview");
   // A snapshot whose preview ends past the bytes written (what a compromised child could claim).

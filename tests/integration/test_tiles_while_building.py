@@ -17,20 +17,27 @@ from support.live_build import noise_png, storage, wait_for  # noqa: F401 (stora
 from support.s3 import list_objects
 
 
-def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server, storage):
+def slow_build(make_server, storage, body, filename):
+    """A server whose builds take a second a strip (six strips of 256 rows at 1500 rows: six seconds
+    at least), an owner, a stranger, and the owner's upload of `body` building: (s, owner, stranger,
+    dataset id, status())."""
     s = make_server(env={"WORKERS": "1", **storage})
     owner = register(s)["access_token"]
     stranger = register(s)["access_token"]
-    # Six strips of 256 rows, a second each: the build lasts at least six seconds.
     s.request("POST", "/api/_test/slow-builds?ms=1000")
-    width, height = 1300, 1500
-    _, last = tus.upload(s, owner, noise_png(width, height), {"filename": "live.png", "name": "Live"})
+    _, last = tus.upload(s, owner, body, {"filename": filename, "name": filename})
     d = last.headers["X-Dataset-Id"]
 
     def status():
         r = s.get(f"/api/datasets/{d}/status", headers=bearer(owner))
         assert r.status_code == 200
         return r.json()
+    return s, owner, stranger, d, status
+
+
+def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server, storage):
+    width, height = 1300, 1500
+    s, owner, stranger, d, status = slow_build(make_server, storage, noise_png(width, height), "live.png")
 
     first = wait_for(lambda: (lambda b: b if b and b["tile_rows"][-1] >= 1 else None)(status()["building"]))
     assert first, "no snapshot was announced while the build ran"
@@ -115,20 +122,8 @@ def test_a_float_image_shows_its_preview_before_any_tile(make_server, storage):
     """The statistics pass of float data makes the preview, written before the first tile (ADR 0036):
     the very first snapshot names it, it covers the whole image while no coarse tile exists, it is
     private like the build's tiles, and it is the published preview byte for byte."""
-    s = make_server(env={"WORKERS": "1", **storage})
-    owner = register(s)["access_token"]
-    stranger = register(s)["access_token"]
-    s.request("POST", "/api/_test/slow-builds?ms=1000")
-    width, height = 1300, 1500
-    _, last = tus.upload(s, owner, float_fits(width, height), {"filename": "live.fits", "name": "Live FITS"})
-    d = last.headers["X-Dataset-Id"]
-
-    def building():
-        r = s.get(f"/api/datasets/{d}/status", headers=bearer(owner))
-        assert r.status_code == 200
-        return r.json()["building"]
-
-    first = wait_for(building)
+    s, owner, stranger, d, status = slow_build(make_server, storage, float_fits(1300, 1500), "live.fits")
+    first = wait_for(lambda: status()["building"])
     assert first, "no snapshot was announced while the build ran"
     # The first snapshot already holds it, before any tile of the coarse levels.
     assert first["preview"] == f"/api/datasets/{d}/v1/preview"
