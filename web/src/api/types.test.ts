@@ -52,7 +52,7 @@ describe("the names the server accepts, declared once", () => {
 describe("a build in progress (dataset and status `building`)", () => {
   it("has the fields docs/api.md lists, and both answers carry it", () => {
     // Typed in full: a field added to the type and not here fails the type check.
-    const sample: Required<DatasetBuilding> = { version: 2, dzi: "", tile_rows: [], checkpoint: 0 };
+    const sample: Required<DatasetBuilding> = { version: 2, dzi: "", tile_rows: [], checkpoint: 0, preview: null };
     const lead = "`building` (null unless";
     const at = apiDoc.indexOf(lead);
     expect(at, "docs/api.md describes `building`").toBeGreaterThanOrEqual(0);

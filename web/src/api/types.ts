@@ -110,6 +110,11 @@ export interface DatasetBuilding {
   dzi: string;
   tile_rows: number[];
   checkpoint: number;
+  // The building version's preview (`/api/datasets/{id}/v{N}/preview`, the same ≤512-px image of the
+  // whole image every dataset has, same access as the tiles), written before any tile when the source
+  // makes it cheap (FITS and other 16/32-bit data, strip TIFF): a coarse overview to show under the
+  // tiles. Null until a snapshot holds it, and for formats without that path (PNG, JPEG, tiled TIFF).
+  preview: string | null;
 }
 
 export type FitsHduKind = "image" | "header_only" | "binary_table" | "ascii_table" | "random_groups";

@@ -17,6 +17,7 @@ import { fetchViewerRecord, type ViewerRecord } from "./viewer_route";
 import { type DziSource, fetchDzi } from "../viewer/dzi";
 import { buildingTileSource, geometryOf } from "../viewer/live_build";
 import { LiveBuild } from "../viewer/live_build_view";
+import { isOverview } from "../viewer/overview";
 import { AnnotationLayer } from "../viewer/annotation_layer";
 import { currentUser } from "../auth/session";
 import { exportView, fileNameFor } from "../viewer/export_view";
@@ -294,7 +295,8 @@ export const viewerPage =
         ),
       );
       const settings = loadSettings();
-      // No navigator: it shows the small levels, which a build writes last.
+      // No navigator: it shows the small levels, which a build writes last. The preview, when the
+      // build wrote one, is added under the tiles by LiveBuild.
       const shown = createViewer(canvas, buildingTileSource(geometry, building.tile_rows), {
         showNavigator: false,
         animationTime: settings.animationTime,
@@ -312,6 +314,7 @@ export const viewerPage =
       shown.addHandler("open", updateZoom);
       shown.world.addHandler("add-item", (e) => {
         const item = (e as unknown as { item: OpenSeadragon.TiledImage }).item;
+        if (isOverview(item)) return; // one tile, loaded at once: "loading" is about the tiles
         item.addHandler("fully-loaded-change", (ev) => {
           loading.hidden = (ev as unknown as { fullyLoaded: boolean }).fullyLoaded;
         });

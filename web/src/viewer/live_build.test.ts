@@ -9,6 +9,7 @@ import {
   frontierTileExists,
   geometryOf,
   maxLevel,
+  supersededFrontiers,
   tilesAt,
 } from "./live_build";
 
@@ -25,6 +26,7 @@ const building = (checkpoint: number, rows: number[], version = 3): DatasetBuild
   dzi: `/api/datasets/d1/v${version}/image.dzi`,
   tile_rows: rows,
   checkpoint,
+  preview: null,
 });
 
 describe("the pyramid's geometry from its descriptor", () => {
@@ -110,6 +112,11 @@ describe("what a status poll changes", () => {
     expect(frontierChange(shown, building(5, [...shown.tile_rows]))).toBe("same");
   });
 
+  it("the preview appearing changes no frontier (the view adds it apart)", () => {
+    const withPreview = { ...building(5, [...shown.tile_rows]), preview: "/api/datasets/d1/v3/preview" };
+    expect(frontierChange(shown, withPreview)).toBe("same");
+  });
+
   it("another version being built starts again (its URLs differ)", () => {
     expect(frontierChange(shown, building(0, [], 4))).toBe("restart");
   });
@@ -120,6 +127,16 @@ describe("what a status poll changes", () => {
     expect(frontierChange(shown, building(6, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]))).toBe("restart");
     // A retry that numbers its checkpoints again but is already past the shown rows advances.
     expect(frontierChange(shown, building(1, [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2]))).toBe("advance");
+  });
+});
+
+describe("the frontiers kept when a new one is added", () => {
+  it("the last fully drawn (bottom) and the newest asked for (top); those between go", () => {
+    expect(supersededFrontiers([])).toEqual([]);
+    expect(supersededFrontiers(["drawn"])).toEqual([]);
+    expect(supersededFrontiers(["drawn", "newest"])).toEqual([]);
+    expect(supersededFrontiers(["drawn", "older", "newest"])).toEqual(["older"]);
+    expect(supersededFrontiers(["drawn", "a", "b", "newest"])).toEqual(["a", "b"]);
   });
 });
 

@@ -103,6 +103,13 @@ export function frontierChange(shown: DatasetBuilding, next: DatasetBuilding): F
   return grew ? "advance" : "same";
 }
 
+// Before a new frontier is added over the tiled images shown (bottom first): the bottom one is the
+// last fully drawn, the top one the newest asked for; those between were superseded before they
+// finished loading and are of no more use (their tiles are the newer one's too).
+export function supersededFrontiers<T>(shown: readonly T[]): T[] {
+  return shown.slice(1, -1);
+}
+
 // The status bar's words while the build runs (progress 1–99 from the server; kept in that range
 // so a stray 0 or 100 does not read as "not started" or "done" while tiles are still coming).
 export function buildingText(progress: number): string {

@@ -1,7 +1,9 @@
 // The viewer on a pyramid still being built (#17 point 2): polls the dataset's status every second
 // and, at each new checkpoint, adds the new frontier as another tiled image over the one shown (the
 // same tile URLs, so what is drawn comes from the cache), removing the older images once the new
-// one has every tile the view needs: no blank frame, and the view (zoom, pan) is untouched. Says
+// one has every tile the view needs: no blank frame, and the view (zoom, pan) is untouched. Under
+// them, once the status names it (`building.preview`), the preview stretched over the whole image as
+// the bottom item (overview.ts): where no tile exists yet, the image shows blurred, not blank. Says
 // "Building · N %" in a role="status" element, and why when the build failed (what is drawn stays).
 // What each poll means is in live_build.ts.
 import type OpenSeadragon from "openseadragon";
@@ -9,12 +11,17 @@ import { ApiError, api } from "../api/client";
 import type { DatasetBuilding, DatasetStatusBody } from "../api/types";
 import { el } from "../ui/dom";
 import { setText } from "./frame";
-import { type PyramidGeometry, buildFailedText, buildingText, buildingTileSource, frontierChange } from "./live_build";
+import {
+  type PyramidGeometry,
+  buildFailedText,
+  buildingText,
+  buildingTileSource,
+  frontierChange,
+  supersededFrontiers,
+} from "./live_build";
+import { overviewTileSource, tiledItems } from "./overview";
 
 const POLL_MS = 1000;
-// The image fully drawn plus the newest frontier; one superseded before it finished loading is of
-// no more use once a newer one is asked for (its tiles are the newer one's too).
-const MAX_ITEMS = 3;
 
 export interface LiveBuildOptions {
   viewer: OpenSeadragon.Viewer; // opened on buildingTileSource(geometry, building.tile_rows)
@@ -33,6 +40,7 @@ export class LiveBuild {
   private generation = 0;
   private timer: number | null = null;
   private destroyed = false;
+  private overviewAsked = false;
 
   constructor(private readonly o: LiveBuildOptions) {
     this.shown = o.building;
@@ -42,6 +50,7 @@ export class LiveBuild {
       buildingText(o.progress),
     );
     this.status.dataset.checkpoint = String(o.building.checkpoint);
+    this.showOverview(o.building.preview);
     this.schedule();
   }
 
@@ -91,8 +100,33 @@ export class LiveBuild {
         return;
       }
       if (change === "advance") this.show(next);
+      this.showOverview(next.preview);
     }
     this.schedule();
+  }
+
+  // The preview under the tiled images, once (its URL is the version's: a new version restarts the
+  // view). Added once the viewer has opened its first frontier, so that one's open is undisturbed.
+  // A preview that fails to load leaves the tiles as they are (OpenSeadragon reports the tile).
+  private showOverview(url: string | null | undefined): void {
+    if (!url || this.overviewAsked) return;
+    this.overviewAsked = true;
+    const viewer = this.o.viewer;
+    const add = () => {
+      if (this.destroyed) return;
+      viewer.addTiledImage({
+        tileSource: overviewTileSource(this.o.geometry, url),
+        index: 0,
+        x: 0,
+        y: 0,
+        width: 1, // the frontiers' width in the world (OpenSeadragon's default): the same bounds
+        success: (e: unknown) => {
+          if (this.destroyed) viewer.world.removeItem((e as { item: OpenSeadragon.TiledImage }).item);
+        },
+      });
+    };
+    if (viewer.isOpen()) add();
+    else viewer.addOnceHandler("open", add);
   }
 
   private show(next: DatasetBuilding): void {
@@ -100,11 +134,12 @@ export class LiveBuild {
     const world = viewer.world;
     this.shown = next;
     const generation = ++this.generation;
-    // Bounded: keep the bottom image (the last one fully drawn) and the newest pending one.
-    while (world.getItemCount() >= MAX_ITEMS) world.removeItem(world.getItemAt(1));
+    // Bounded: the last one fully drawn and the newest pending one stay (and the overview under them).
+    for (const stale of supersededFrontiers(tiledItems(world))) world.removeItem(stale);
     viewer.addTiledImage({
       tileSource: buildingTileSource(this.o.geometry, next.tile_rows),
-      index: world.getItemCount(),
+      // No index: on top when added (an index counted now would be off by the overview, were it
+      // added in between).
       success: (e: unknown) => {
         const item = (e as { item: OpenSeadragon.TiledImage }).item;
         if (generation !== this.generation || this.destroyed) {
@@ -113,10 +148,7 @@ export class LiveBuild {
         }
         const done = () => {
           if (generation !== this.generation || this.destroyed) return;
-          for (let i = world.getItemCount() - 1; i >= 0; i--) {
-            const other = world.getItemAt(i);
-            if (other !== item) world.removeItem(other);
-          }
+          for (const other of tiledItems(world)) if (other !== item) world.removeItem(other);
           // The frontier on screen, for the browser tests (and anyone inspecting the page).
           this.status.dataset.checkpoint = String(next.checkpoint);
         };

@@ -5,6 +5,7 @@ import OpenSeadragon from "openseadragon";
 import { el } from "../ui/dom";
 import type { Annotation } from "./annotation_geometry";
 import { parseTarget } from "./go_to";
+import { pyramidItem } from "./overview";
 import { type SkyTransform, frameOf } from "./sky";
 import { type Layer, type ViewState, decodeView, viewUrl } from "./view_state";
 
@@ -86,7 +87,7 @@ export class NavigationBar {
   }
 
   current(): ViewState | null {
-    const item = this.viewer.world.getItemAt(0);
+    const item = pyramidItem(this.viewer.world);
     if (!item) return null;
     const vp = this.viewer.viewport;
     const centre = item.viewportToImageCoordinates(vp.getCenter(true));
@@ -101,7 +102,7 @@ export class NavigationBar {
   }
 
   private apply(v: ViewState): void {
-    const item = this.viewer.world.getItemAt(0);
+    const item = pyramidItem(this.viewer.world);
     if (!item) return;
     const vp = this.viewer.viewport;
     vp.setRotation(v.rotation, true);
@@ -121,7 +122,7 @@ export class NavigationBar {
   }
 
   private centreOn(x: number, y: number): void {
-    const item = this.viewer.world.getItemAt(0);
+    const item = pyramidItem(this.viewer.world);
     if (item) this.viewer.viewport.panTo(item.imageToViewportCoordinates(new OpenSeadragon.Point(x, y)));
   }
 
