@@ -2,17 +2,19 @@
 // Python test (tests/integration/test_live_build.py) to assert on.
 // Usage: node e2e_live.mjs BASE LOGIN PASSWORD DATASET_ID MODE [PLAN_JSON]
 //   MODE "real": the dataset is being built now (slowed by /api/_test/slow-builds); the page opens
-//     while it is processing and waits for the build to publish.
+//     while it is processing and waits for the build to publish. PLAN_JSON {"overview": true}: the
+//     build wrote its preview first (`building.preview`): once the page shows it, the image's bottom
+//     is looked at ("overview_bottom", see lookAt), as in "routed" with a "preview".
 //   MODE "routed": the dataset is built already; its record and /status answers are rewritten in the
-//     browser to walk through PLAN_JSON = {"version", "dzi", "steps": [{"progress", "tile_rows"}, ...],
-//     "failure"?} (checkpoint k+1 at step k), then answered as they are (completed), or, with
+//     browser to walk through PLAN_JSON = {"version", "dzi", "preview"?, "steps": [{"progress", "tile_rows"},
+//     ...], "failure"?} (checkpoint k+1 at step k), then answered as they are (completed), or, with
 //     "failure", as a build failed for that reason. The script moves to the next step only
 //     once the page shows the previous frontier (an observable state, no sleeps), and every tile
 //     request is checked against the frontier the page had been told of.
 //   → one JSON line {"tile_failures", "load_failed", "drawn_while_building", "texts", "checkpoints",
 //      "beyond_frontier", "bottom_before", "bottom_after", "view_before", "view_after",
 //      "final_panels", "status_gone", "axe", "failed_text", "top_after_failure", "axe_failed",
-//      "viewers", "console_errors"} or {"error"}
+//      "viewers", "overviews", "overview_bottom", "colour_after", "console_errors", "http_errors"} or {"error"}
 import { axeViolations, launchBrowser, signIn, viewerAtRest } from "./browser.mjs";
 
 const [base, login, password, id, mode, planJson] = process.argv.slice(2);
@@ -23,7 +25,7 @@ const plan = planJson ? JSON.parse(planJson) : { steps: [] };
 // ones, and the texts the build status element shows.
 function instrument() {
   const t = (window.__live = { viewers: [], drawn: 0, drawn_while_building: 0, load_failed: [], texts: [],
-                               checkpoints: [] });
+                               checkpoints: [], overviews: 0 });
   const building = () => {
     const s = document.querySelector(".build-status");
     return s !== null && /^Building/.test(s.textContent);
@@ -38,6 +40,10 @@ function instrument() {
         if (building()) t.drawn_while_building += 1;
       });
       value.addHandler("tile-load-failed", (e) => t.load_failed.push(String(e.tile && e.tile.getUrl())));
+      // The preview under the tiles (web/src/viewer/overview.ts marks its tile source).
+      value.world.addHandler("add-item", (e) => {
+        if (e.item.source && e.item.source.overview === true) t.overviews += 1;
+      });
     }
     return set.call(this, key, value);
   };
@@ -50,21 +56,59 @@ function instrument() {
   }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 }
 
-// Whether the newest viewer has drawn something at image pixel (x, y): the canvas drawer's pixel
-// there is opaque (nothing drawn is transparent over the page's black).
-async function drawnAt(page, fx, fy) {
+// What the newest viewer shows at the fraction (fx, fy) of the image, in one synchronous look: the
+// canvas drawer's pixel there as [r, g, b, a] (nothing drawn is transparent over the page's black),
+// whether the page is still the building view, and whether any of its tiled images (the overview left
+// out) has a tile written there at any level: when none has, only the overview can have drawn it
+// (frontiers only grow, so no earlier frame had a tile there either).
+async function lookAt(page, fx, fy) {
   return page.evaluate(([fx, fy]) => {
     const v = window.__live.viewers[window.__live.viewers.length - 1];
-    const item = v.world.getItemAt(0);
+    const items = Array.from({ length: v.world.getItemCount() }, (_, i) => v.world.getItemAt(i));
+    const tiled = items.filter((i) => !(i.source && i.source.overview === true));
+    const item = tiled[0];
     const size = item.getContentSize();
+    const [ix, iy] = [size.x * fx, size.y * fy];
     // Components, not a Point: the page's OpenSeadragon is bundled, its Point class out of reach.
-    const at = v.viewport.pixelFromPoint(item.imageToViewportCoordinates(size.x * fx, size.y * fy), true);
+    const at = v.viewport.pixelFromPoint(item.imageToViewportCoordinates(ix, iy), true);
     const canvas = v.drawer.canvas;
     const scale = canvas.width / canvas.clientWidth;
     const [cx, cy] = [Math.round(at.x * scale), Math.round(at.y * scale)];
     if (!Number.isFinite(cx) || !Number.isFinite(cy)) throw new Error(`no canvas point for ${fx}, ${fy}: ${at}`);
-    return canvas.getContext("2d").getImageData(cx, cy, 1, 1).data[3] > 0;
+    const rgba = Array.from(canvas.getContext("2d").getImageData(cx, cy, 1, 1).data);
+    const tile_there = tiled.some((t) => {
+      const s = t.source;
+      for (let level = s.minLevel; level <= s.maxLevel; level++) {
+        const k = s.getLevelScale(level);
+        if (s.tileExists(level, Math.floor((ix * k) / s.getTileWidth(level)), Math.floor((iy * k) / s.getTileHeight(level))))
+          return true;
+      }
+      return false;
+    });
+    const building = /^Building/.test(document.querySelector(".build-status")?.textContent ?? "");
+    return { rgba, tile_there, building };
   }, [fx, fy]);
+}
+
+const drawnAt = async (page, fx, fy) => (await lookAt(page, fx, fy)).rgba[3] > 0;
+
+// Once the newest viewer's overview (the preview under the tiles, the whole image blurred) has
+// loaded and been drawn, a look at the image's bottom, which a build writes last. (Or the build
+// published first: the look then says it is not the building view.)
+async function lookAtOverview(page) {
+  await page.waitForFunction(() => {
+    if (!/^Building/.test(document.querySelector(".build-status")?.textContent ?? "")) return true;
+    const v = window.__live.viewers[window.__live.viewers.length - 1];
+    for (let i = 0; v && i < v.world.getItemCount(); i++) {
+      const item = v.world.getItemAt(i);
+      if (item.source && item.source.overview === true) return item.getFullyLoaded();
+    }
+    return false;
+  }, null, { timeout: 60000 });
+  await viewerAtRest(page);
+  const look = await lookAt(page, 0.5, 0.95);
+  if (process.env.E2E_LIVE_SCREENSHOT) await page.screenshot({ path: process.env.E2E_LIVE_SCREENSHOT });
+  return look;
 }
 
 const viewOf = (url) => {
@@ -72,12 +116,13 @@ const viewOf = (url) => {
   return { x: q.get("x"), y: q.get("y"), fov: q.get("fov") };
 };
 
-// The newest viewer has every tile its view needs.
+// The newest viewer shows one frontier (and the overview, if any) and has every tile its view needs.
 const fullyLoaded = (page) =>
   page.waitForFunction(() => {
     const v = window.__live.viewers[window.__live.viewers.length - 1];
-    const n = v ? v.world.getItemCount() : 0;
-    return n === 1 && v.world.getItemAt(0).getFullyLoaded();
+    const items = v ? Array.from({ length: v.world.getItemCount() }, (_, i) => v.world.getItemAt(i)) : [];
+    const tiled = items.filter((i) => !(i.source && i.source.overview === true));
+    return tiled.length === 1 && items.every((i) => i.getFullyLoaded());
   }, null, { timeout: 60000 });
 
 // Zooms in and waits for the zoomed view to be the page's: the URL takes the view at
@@ -102,13 +147,16 @@ async function zoomIn(page) {
 }
 
 const browser = await launchBrowser();
-const report = { console_errors: [], tile_failures: [], beyond_frontier: [] };
+const report = { console_errors: [], http_errors: [], tile_failures: [], beyond_frontier: [] };
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") report.console_errors.push(m.text()); });
   page.on("response", (r) => {
-    if (/_files\/\d+\/\d+_\d+\./.test(r.url()) && r.status() >= 400) report.tile_failures.push(`${r.status()} ${r.url()}`);
+    if (r.status() < 400) return;
+    // Every failed request, to say which one a console error is about.
+    report.http_errors.push(`${r.status()} ${r.url()}`);
+    if (/_files\/\d+\/\d+_\d+\.|\/v\d+\/preview$/.test(r.url())) report.tile_failures.push(`${r.status()} ${r.url()}`);
   });
   await signIn(page, base, login, password);
   await context.addInitScript(instrument);
@@ -118,7 +166,8 @@ try {
   let step = 0;
   let told = -1;
   if (mode === "routed") {
-    const building = (k) => ({ version: plan.version, dzi: plan.dzi, tile_rows: plan.steps[k].tile_rows, checkpoint: k + 1 });
+    const building = (k) => ({ version: plan.version, dzi: plan.dzi, tile_rows: plan.steps[k].tile_rows, checkpoint: k + 1,
+                               preview: plan.preview ?? null });
     const rewrite = async (route, record) => {
       const response = await route.fetch();
       const body = await response.json();
@@ -154,6 +203,7 @@ try {
   if (mode === "routed") {
     await viewerAtRest(page);
     await fullyLoaded(page);
+    if (plan.preview) report.overview_bottom = await lookAtOverview(page);
     report.bottom_before = await drawnAt(page, 0.5, 0.95);
     // For a person to look at (E2E_LIVE_SCREENSHOT=path.png): the page while it builds.
     if (process.env.E2E_LIVE_SCREENSHOT) await page.screenshot({ path: process.env.E2E_LIVE_SCREENSHOT });
@@ -184,6 +234,7 @@ try {
     report.view_before = viewOf(page.url());
     step = plan.steps.length; // the next answers are the server's own: completed
   } else if (mode === "real") {
+    if (plan.overview) report.overview_bottom = await lookAtOverview(page);
     // Zoomed in while it builds (the view may already be the final one if the build was quick: the
     // view is kept all the same).
     await zoomIn(page);
@@ -203,12 +254,14 @@ try {
     await page.getByRole("button", { name: "Whole image" }).click();
     await viewerAtRest(page);
     await fullyLoaded(page);
-    report.bottom_after = await drawnAt(page, 0.5, 0.95);
+    const after = await lookAt(page, 0.5, 0.95);
+    report.bottom_after = after.rgba[3] > 0;
+    report.colour_after = after.rgba;
   }
   Object.assign(report, await page.evaluate(() => {
     const t = window.__live;
     return { drawn: t.drawn, drawn_while_building: t.drawn_while_building, load_failed: t.load_failed,
-             texts: t.texts, checkpoints: t.checkpoints, viewers: t.viewers.length };
+             texts: t.texts, checkpoints: t.checkpoints, viewers: t.viewers.length, overviews: t.overviews };
   }));
 } catch (e) {
   report.error = String((e && e.stack) || e);
