@@ -52,7 +52,8 @@ def banded(w, h, fmt):
     # Uncompressed strips of one row, so that a row from each block of the preview's rows reads
     # little (ADR 0036: the sampled overview is made when it decodes at most a quarter of the rows;
     # compressed strips are decoded several at a time). PIL's own writer makes one strip of the
-    # whole image: its libtiff writer takes `strip_size`.
+    # whole image, which libtiff reads in 8 KB strips, two rows of this width: too many. Its libtiff
+    # writer takes `strip_size`.
     from PIL import TiffImagePlugin
     libtiff = TiffImagePlugin.WRITE_LIBTIFF
     TiffImagePlugin.WRITE_LIBTIFF = True

@@ -4,6 +4,9 @@
 // who followed the upload would, and reports, from T0:
 //   first_tile_s    the first tile of the pyramid drawn on the viewer's canvas (OpenSeadragon's
 //                   tile-drawn), while the build runs or after it;
+//   overview_drawn_s the preview first drawn under the tiles (`building.preview`, written before
+//                   any tile for the sources where that is cheap: the whole image, blurred); null
+//                   when the build wrote none (PNG, JPEG, tiled TIFF) or published first;
 //   viewable_s      the first status answer naming tiles that exist (building.tile_rows, or completed);
 //   completed_s     the first status answer saying completed (polled every 100 ms);
 //   full_view_s     the viewer fully loaded at its best level after completed (fully-loaded-change).
@@ -18,13 +21,16 @@ const size = Number(sizeArg);
 // As in bench_viewer.mjs: catch the first OpenSeadragon viewer the page makes (its private registry
 // set), and time its first drawn tile and every fully-loaded-change to true.
 function instrument() {
-  const b = (window.__live = { first_tile: null, loaded: [] });
+  const b = (window.__live = { first_tile: null, overview: null, loaded: [] });
   const set = Map.prototype.set;
   Map.prototype.set = function (key, value) {
     if (value && value.world && typeof value.raiseEvent === "function" && key instanceof HTMLElement &&
         !key.classList.contains("navigator")) {
-      value.addHandler("tile-drawn", () => {
-        if (b.first_tile === null) b.first_tile = Date.now();
+      value.addHandler("tile-drawn", (e) => {
+        // The overview's one tile is not the pyramid's (web/src/viewer/overview.ts marks its source).
+        const overview = e.tiledImage && e.tiledImage.source && e.tiledImage.source.overview === true;
+        if (overview && b.overview === null) b.overview = Date.now();
+        if (!overview && b.first_tile === null) b.first_tile = Date.now();
       });
       const watch = (item) => item.addHandler("fully-loaded-change", (e) => {
         if (e.fullyLoaded) b.loaded.push(Date.now());
@@ -75,10 +81,10 @@ try {
   await opened;
   // The full view: a fully loaded viewer item after completed (the page may swap items meanwhile).
   await page.waitForFunction((c) => window.__live.loaded.some((t) => t >= c), completed, { timeout: 600000 });
-  const seen = await page.evaluate((c) => ({ first_tile: window.__live.first_tile,
+  const seen = await page.evaluate((c) => ({ first_tile: window.__live.first_tile, overview: window.__live.overview,
                                              full: window.__live.loaded.find((t) => t >= c) }), completed);
-  Object.assign(report, { dataset: id, first_tile_s: since(seen.first_tile), viewable_s: since(viewable),
-                          completed_s: since(completed), full_view_s: since(seen.full) });
+  Object.assign(report, { dataset: id, first_tile_s: since(seen.first_tile), overview_drawn_s: since(seen.overview),
+                          viewable_s: since(viewable), completed_s: since(completed), full_view_s: since(seen.full) });
   await context.close();
 } catch (e) {
   report.error = String((e && e.stack) || e);
