@@ -35,9 +35,18 @@ std::string cache_control(View const& v) {
 
 namespace {
 
-bool needs_load(std::shared_ptr<Published const> const& entry, std::optional<std::int64_t> version) {
+bool needs_load(std::shared_ptr<Published const> const& entry, std::optional<std::int64_t> version,
+                Building building) {
+  if (!entry) return true;
+  if (!version) return false;
   // A versioned URL newer than the cached entry means the cache is behind: look again.
-  return !entry || (version && *version > std::max(entry->version, entry->building_version));
+  if (*version > std::max(entry->version, entry->building_version)) return true;
+  // The version the entry knows as building, asked where only a published version answers (the
+  // viewer's first data requests right after the status said "completed"): it may have published
+  // since. Looked for again at most every 20 ms per entry, so a client asking for a build's IIIF
+  // image in a loop costs the database little.
+  return building == Building::hidden && *version == entry->building_version && *version > entry->version &&
+         std::chrono::steady_clock::now() - entry->loaded > std::chrono::milliseconds(20);
 }
 
 Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
@@ -93,7 +102,7 @@ http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Pri
                                                          std::optional<std::int64_t> version,
                                                          Building building) {
   auto entry = directory_.peek(id);
-  if (!needs_load(entry, version)) co_return decide(entry, who, version, building);
+  if (!needs_load(entry, version, building)) co_return decide(entry, who, version, building);
   auto* dir = &directory_;
   auto load = [dir, &id] { return dir->load(id); };
   co_return decide(co_await blocking_.run(load), who, version, building);
@@ -102,7 +111,7 @@ http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Pri
 Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
                           std::string const& id, std::optional<std::int64_t> version, Building building) {
   auto entry = directory.peek(id);
-  if (!needs_load(entry, version)) return decide(entry, who, version, building);
+  if (!needs_load(entry, version, building)) return decide(entry, who, version, building);
   return decide(directory.load(id), who, version, building);
 }
 

@@ -17,11 +17,11 @@ from support.live_build import noise_png, storage, wait_for  # noqa: F401 (stora
 from support.s3 import list_objects
 
 
-def slow_build(make_server, storage, body, filename):
+def slow_build(make_server, storage, body, filename, env=None):
     """A server whose builds take a second a strip (six strips of 256 rows at 1500 rows: six seconds
     at least), an owner, a stranger, and the owner's upload of `body` building: (s, owner, stranger,
     dataset id, status())."""
-    s = make_server(env={"WORKERS": "1", **storage})
+    s = make_server(env={"WORKERS": "1", **storage, **(env or {})})
     owner = register(s)["access_token"]
     stranger = register(s)["access_token"]
     s.request("POST", "/api/_test/slow-builds?ms=1000")
@@ -121,8 +121,11 @@ def float_fits(w, h):
 def test_a_float_image_shows_its_preview_before_any_tile(make_server, storage):
     """The statistics pass of float data makes the preview, written before the first tile (ADR 0036):
     the very first snapshot names it, it covers the whole image while no coarse tile exists, it is
-    private like the build's tiles, and it is the published preview byte for byte."""
-    s, owner, stranger, d, status = slow_build(make_server, storage, float_fits(1300, 1500), "live.fits")
+    private like the build's tiles, and it is the published preview byte for byte. Right after the
+    status says completed, what only a published version answers (the histogram) answers, though
+    every instance's tile directory still holds the building entry (a TTL of a minute here)."""
+    s, owner, stranger, d, status = slow_build(make_server, storage, float_fits(1300, 1500), "live.fits",
+                                               env={"TILE_CACHE_TTL_MS": "60000"})
     first = wait_for(lambda: status()["building"])
     assert first, "no snapshot was announced while the build ran"
     # The first snapshot already holds it, before any tile of the coarse levels.
@@ -143,6 +146,8 @@ def test_a_float_image_shows_its_preview_before_any_tile(make_server, storage):
         assert s.get(first["preview"], headers=who).status_code == 404
 
     done, _ = tus.wait_for_dataset(s, owner, d, statuses=("completed",), timeout=180)
+    r = s.get(f"/api/datasets/{d}/v1/histogram", headers=bearer(owner))
+    assert r.status_code == 200, r.text
     final = s.get(f"/api/datasets/{d}", headers=bearer(owner)).json()
     assert final["urls"]["preview"] == first["preview"]
     r = s.get(final["urls"]["preview"], headers=bearer(owner))
