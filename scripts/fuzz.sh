@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang 14, ASan + UBSan) for the parsers that read hostile input —
-# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs, FITS headers, DS9
+# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs and build
+# snapshots, FITS headers, DS9
 # region files and CSV catalogues — and runs each
 # for FUZZ_SECONDS (default 20) from the seeds in tests/fuzz/. Exits non-zero on any crash, leak or
 # failed invariant; the reproducer is left in build/fuzz/<target>/.
@@ -33,8 +34,17 @@ build ds9_region_fuzz src/annotations/ds9_region_fuzz.cpp src/annotations/ds9_re
   src/annotations/region_import.cpp src/annotations/image_wcs.cpp src/pyramid/sky_frame.cpp \
   src/annotations/export.cpp src/annotations/annotation.cpp -lwcs
 
-# A real pack as the pack fuzzer's seed.
+# A real pack as the pack fuzzer's seed, and a build's snapshot (pyramid/pack.cpp's live format: a
+# 3 × 2 image, its three tiles and its preview in the snapshot's own bytes).
 mkdir -p "$out/seeds/pack"
+/usr/bin/python3 - "$out/seeds/pack/live.snapshot" <<'PY'
+import json, struct, sys
+meta = json.dumps({"pack": "v1-00000000.pack.tmp-000000000000", "width": 3, "height": 2, "tile_size": 256,
+                   "format": "png", "tile_rows": [1, 1, 1], "preview": {"offset": 8, "size": 4}}).encode()
+index = struct.pack("<QI", 8, 4) * 3  # every tile: the 4 bytes after the magic
+# Magic, bytes of the pack written (20: the tiles and preview lie within), metadata size.
+open(sys.argv[1], "wb").write(b"APXLIVE1" + struct.pack("<QI", 20, len(meta)) + meta + index)
+PY
 /usr/bin/python3 - "$out/seeds/small.png" <<'PY'
 import sys
 import numpy as np
