@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang 14, ASan + UBSan) for the parsers that read hostile input —
 # Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs and build
-# snapshots, FITS headers, DS9
-# region files and CSV catalogues — and runs each
-# for FUZZ_SECONDS (default 20) from the seeds in tests/fuzz/. Exits non-zero on any crash, leak or
+# snapshots, FITS headers, DS9 region files and CSV catalogues — and runs each for FUZZ_SECONDS
+# (default 20) from the seeds in tests/fuzz/. Exits non-zero on any crash, leak or
 # failed invariant; the reproducer is left in build/fuzz/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
