@@ -431,6 +431,62 @@ TEST_F(BuilderTest, StripTiffPreviewComesFirstFromSampledRows) {
   EXPECT_LE(d.max, 2);
 }
 
+// A pyramid TIFF (libvips' pyramid, as a cloud-optimised GeoTIFF has overviews): the preview comes
+// from its overview page of the preview level's size, before any tile.
+TEST_F(BuilderTest, PyramidTiffPreviewComesFromItsOverviewPage) {
+  std::uint32_t const w = 2100, h = 900;  // preview level 525 × 225: the pyramid's third page
+  auto src = dir_ / "pyramid.tif";
+  VImage::new_from_file(synthetic("flat.png", static_cast<int>(w), static_cast<int>(h)).c_str())
+      .tiffsave(src.c_str(), VImage::option()->set("tile", true)->set("pyramid", true));
+  BuildOptions opts;
+  opts.format = TileFormat::png;
+  MemorySink sink;
+  ASSERT_TRUE(build(src, sink, opts));
+  EXPECT_TRUE(sink.preview_first);
+  auto d = compare_with_levels(sink.preview, sink.tiles, w, h);
+  EXPECT_LT(d.mean, 0.5) << "max " << d.max;  // libvips' pages average as the levels do: equal when written
+  EXPECT_LE(d.max, 2);
+}
+
+// Only a page that says it is a reduced image of the first is taken for its overview: another image
+// of the file (a mask, a thumbnail of something else) is not.
+TEST_F(BuilderTest, AnOverviewPageMustSayItIsOne) {
+  std::uint32_t const w = 1024, h = 512;
+  auto write = [&](std::filesystem::path const& path, bool reduced) {
+    TIFF* t = TIFFOpen(path.c_str(), "w");
+    ASSERT_NE(t, nullptr);
+    auto common = [t](std::uint32_t pw, std::uint32_t ph) {
+      TIFFSetField(t, TIFFTAG_IMAGEWIDTH, pw);
+      TIFFSetField(t, TIFFTAG_IMAGELENGTH, ph);
+      TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
+      TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+      TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+      TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    };
+    common(w, h);  // tiled: no cheap rows
+    TIFFSetField(t, TIFFTAG_TILEWIDTH, 256);
+    TIFFSetField(t, TIFFTAG_TILELENGTH, 256);
+    std::vector<unsigned char> tile(256 * 256, 40);
+    for (std::uint32_t y = 0; y < h; y += 256)
+      for (std::uint32_t x = 0; x < w; x += 256) ASSERT_GE(TIFFWriteTile(t, tile.data(), x, y, 0, 0), 0);
+    ASSERT_TRUE(TIFFWriteDirectory(t));
+    common(w / 2, h / 2);
+    if (reduced) TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 16);
+    std::vector<unsigned char> row(w / 2, 40);
+    for (std::uint32_t y = 0; y < h / 2; ++y) ASSERT_EQ(TIFFWriteScanline(t, row.data(), y, 0), 1);
+    TIFFClose(t);
+  };
+  for (bool reduced : {false, true}) {
+    auto src = dir_ / (reduced ? "reduced.tif" : "other.tif");
+    write(src, reduced);
+    MemorySink sink;
+    ASSERT_TRUE(build(src, sink, BuildOptions{}));
+    EXPECT_EQ(sink.preview_first, reduced);
+    EXPECT_EQ(decode(sink.preview).width(), 512);
+  }
+}
+
 // Where an overview would cost a decode of its own, the preview comes at the end, as before.
 TEST_F(BuilderTest, NoPreviewFirstWhereItWouldCostADecode) {
   auto png = synthetic("late.png", 2100, 900);

@@ -150,8 +150,9 @@ struct Source::Impl {
   std::unique_ptr<ScratchFile> inflated;
   // 8-bit display rows from libvips or the PNG fast path, decoded on a thread of their own.
   std::unique_ptr<ReadAhead> ahead;
-  // Made at open from the statistics pass (stretched data), or on demand (a strip TIFF).
+  // Made at open from the statistics pass (stretched data), or on demand (a TIFF).
   std::optional<Overview> overview;
+  std::filesystem::path path;  // of a TIFF read by the fast path: its reduced pages, for the overview
   ~Impl() {
     ahead.reset();  // its thread may be using the decoder
     if (region) g_object_unref(region);
@@ -808,6 +809,7 @@ Result<std::unique_ptr<Source>> Source::open(std::filesystem::path const& path, 
         auto impl = std::make_unique<Impl>();
         impl->value_bands = info.display_bands;
         impl->tiff = std::move(tiff);
+        impl->path = path;
         auto src = std::unique_ptr<Source>(new Source(std::move(impl)));
         src->info_ = info;
         return src;
@@ -884,11 +886,38 @@ Result<std::optional<Overview>> Source::overview() {
     impl_->overview.reset();
     return made;
   }
+  auto& tiff = *impl_->tiff;
+  std::uint32_t const f = preview_factor(info_.width, info_.height);
+  // A pyramid TIFF or a cloud-optimised GeoTIFF: its smallest overview page at least the preview
+  // level's size, resized to it; a page of more than 16 times that level's pixels (a file with only
+  // a half-size overview, say) would cost a decode of its own and is not used.
+  std::uint32_t const level_width = (info_.width + f - 1) / f, level_height = (info_.height + f - 1) / f;
+  if (int page = tiff.smallest_reduced_page(level_width, level_height, 16ull * level_width * level_height);
+      page > 0) {
+    try {
+      auto image = VImage::new_from_file(impl_->path.c_str(), VImage::option()->set("page", page))
+                       .thumbnail_image(static_cast<int>(level_width),
+                                        VImage::option()
+                                            ->set("height", static_cast<int>(level_height))
+                                            ->set("size", VIPS_SIZE_FORCE));
+      if (image.bands() == info_.display_bands && image.format() == VIPS_FORMAT_UCHAR &&
+          static_cast<std::uint32_t>(image.width()) == level_width &&
+          static_cast<std::uint32_t>(image.height()) == level_height) {
+        std::size_t size = 0;
+        auto* mem = static_cast<unsigned char*>(image.write_to_memory(&size));
+        Overview o{level_width, level_height, info_.display_bands,
+                   std::vector<unsigned char>(mem, mem + size)};
+        g_free(mem);
+        return std::optional<Overview>(std::move(o));
+      }
+    } catch (vips::VError const& e) {
+      // A damaged overview page: the rows below, or the preview at the end as before.
+      log::warn("tiff_overview_page_unreadable", {{"detail", e.what()}});
+    }
+  }
   // A strip TIFF: one row in the middle of each block of rows, averaged across the block's width.
   // Worth it when those reads decode at most a quarter of the rows (short strips); a row of tiles
   // would be decoded whole for each.
-  auto& tiff = *impl_->tiff;
-  std::uint32_t const f = preview_factor(info_.width, info_.height);
   std::uint64_t const blocks = (info_.height + f - 1) / f;
   if (blocks * tiff.band_height() * 4 > info_.height) return std::optional<Overview>();
   BlockMeans means(info_.width, info_.height, info_.display_bands, f);

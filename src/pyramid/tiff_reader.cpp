@@ -35,6 +35,30 @@ void quiet(char const*, char const*, va_list) {}
 
 TiffReader::~TiffReader() = default;
 
+int TiffReader::smallest_reduced_page(std::uint32_t width, std::uint32_t height,
+                                      std::uint64_t max_pixels) const {
+  // A handle of its own: the decoders' handles keep their directory and state.
+  Handle h;
+  h.tif = TIFFOpen(path_.c_str(), "rm");
+  if (!h.tif) return -1;
+  int best = -1;
+  std::uint64_t best_pixels = 0;
+  for (int page = 1; page < 64 && TIFFReadDirectory(h.tif); ++page) {
+    std::uint32_t type = 0, w = 0, ht = 0;
+    TIFFGetFieldDefaulted(h.tif, TIFFTAG_SUBFILETYPE, &type);
+    if (!(type & FILETYPE_REDUCEDIMAGE) || !TIFFGetField(h.tif, TIFFTAG_IMAGEWIDTH, &w) ||
+        !TIFFGetField(h.tif, TIFFTAG_IMAGELENGTH, &ht) || w < width || ht < height || w > width_ ||
+        ht > height_)
+      continue;
+    auto const pixels = static_cast<std::uint64_t>(w) * ht;
+    if (pixels <= max_pixels && (best < 0 || pixels < best_pixels)) {
+      best = page;
+      best_pixels = pixels;
+    }
+  }
+  return best;
+}
+
 std::unique_ptr<TiffReader> TiffReader::open(std::filesystem::path const& path) {
   return open(path, Samples::display8);
 }

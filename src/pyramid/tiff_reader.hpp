@@ -32,6 +32,11 @@ class TiffReader {
   std::size_t row_bytes() const { return static_cast<std::size_t>(width_) * bands_ * sample_bytes_; }
   // Rows decoded together: reading one row alone decodes this many.
   std::uint32_t band_height() const { return band_height_; }
+  // The page (directory number, 1 or more) of the smallest reduced-resolution image in the file (its
+  // SubfileType says "reduced image": a pyramid TIFF's or a cloud-optimised GeoTIFF's overviews)
+  // that is at least width × height and at most max_pixels; -1 when there is none. Reads headers
+  // only, at most 64 pages.
+  int smallest_reduced_page(std::uint32_t width, std::uint32_t height, std::uint64_t max_pixels) const;
   // Raw samples in native byte order. Rows may be read in any order, cheapest top to bottom (a band
   // of rows is decoded once). Errors: unprocessable (corrupt_image).
   Status read_rows(std::uint32_t y, std::uint32_t rows, unsigned char* out);

@@ -3,11 +3,13 @@ descriptor and the tile rows written so far; those tiles answer 200 under the ve
 and are the same bytes once it publishes; a tile not written yet is a 404 without caching headers; other people
 see nothing of a private build. With a local store the tiles are read where the pack grows; with an
 object store (s3rver) from the pieces the build puts there. Where the source allows it cheaply (float
-data here), the build's preview comes before its first tile (ADR 0036)."""
+data, a pyramid TIFF), the build's preview comes before its first tile (ADR 0036)."""
 import io
 import re
+import subprocess
 
 import numpy as np
+import pytest
 from astropy.io import fits
 from PIL import Image
 
@@ -107,9 +109,6 @@ def test_tiles_are_served_while_the_pyramid_builds_and_never_change(make_server,
 def float_fits(w, h):
     """A float32 FITS whose left half is dark and right half bright, with noise: a preview that covers
     the whole image shows the two halves, down to its last row."""
-    import io
-    import numpy as np
-    from astropy.io import fits
     rng = np.random.default_rng(3)
     data = rng.normal(100.0, 5.0, (h, w)).astype(np.float32)
     data[:, w // 2:] += 900.0
@@ -118,13 +117,27 @@ def float_fits(w, h):
     return buf.getvalue()
 
 
-def test_a_float_image_shows_its_preview_before_any_tile(make_server, storage):
-    """The statistics pass of float data makes the preview, written before the first tile (ADR 0036):
-    the very first snapshot names it, it covers the whole image while no coarse tile exists, it is
-    private like the build's tiles, and it is the published preview byte for byte. Right after the
-    status says completed, what only a published version answers (the histogram) answers, though
-    every instance's tile directory still holds the building entry (a TTL of a minute here)."""
-    s, owner, stranger, d, status = slow_build(make_server, storage, float_fits(1300, 1500), "live.fits",
+def pyramid_tiff(w, h, tmp_path):
+    """An 8-bit RGB tiled TIFF with overview pages (libvips' pyramid, as a cloud-optimised GeoTIFF
+    has them), dark on the left and bright on the right."""
+    rgb = np.full((h, w, 3), 40, np.uint8)
+    rgb[:, w // 2:] = 200
+    flat, tiff = tmp_path / "flat.png", tmp_path / "pyramid.tif"
+    Image.fromarray(rgb).save(flat)
+    subprocess.run(["vips", "tiffsave", str(flat), str(tiff), "--tile", "--pyramid"], check=True)
+    return tiff.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["fits", "pyramid_tiff"])
+def test_a_preview_comes_before_any_tile(make_server, storage, kind, tmp_path):
+    """The preview, written before the first tile where the source gives it cheaply (ADR 0036: a
+    float image's statistics pass; a pyramid TIFF's overview page): the very first snapshot names
+    it, it covers the whole image while no coarse tile exists, it is private like the build's tiles,
+    and it is the published preview byte for byte. Right after the status says completed, what only
+    a published version answers (a FITS's histogram) answers, though every instance's tile directory
+    still holds the building entry (a TTL of a minute here)."""
+    body = float_fits(1300, 1500) if kind == "fits" else pyramid_tiff(1300, 1500, tmp_path)
+    s, owner, stranger, d, status = slow_build(make_server, storage, body, f"live.{kind}",
                                                env={"TILE_CACHE_TTL_MS": "60000"})
     first = wait_for(lambda: status()["building"])
     assert first, "no snapshot was announced while the build ran"
@@ -146,8 +159,9 @@ def test_a_float_image_shows_its_preview_before_any_tile(make_server, storage):
         assert s.get(first["preview"], headers=who).status_code == 404
 
     done, _ = tus.wait_for_dataset(s, owner, d, statuses=("completed",), timeout=180)
-    r = s.get(f"/api/datasets/{d}/v1/histogram", headers=bearer(owner))
-    assert r.status_code == 200, r.text
+    if kind == "fits":
+        r = s.get(f"/api/datasets/{d}/v1/histogram", headers=bearer(owner))
+        assert r.status_code == 200, r.text
     final = s.get(f"/api/datasets/{d}", headers=bearer(owner)).json()
     assert final["urls"]["preview"] == first["preview"]
     r = s.get(final["urls"]["preview"], headers=bearer(owner))
