@@ -338,6 +338,16 @@ TEST_F(BuilderTest, EmbeddedProfilesAreConvertedToSrgb) {
       << "the P3 numbers differ from sRGB, so the test can fail";
 }
 
+// The fields of an 8-bit grey (1 band) or RGB (3 bands) page written with libtiff.
+void set_8bit_page(TIFF* t, std::uint32_t width, std::uint32_t height, int bands) {
+  TIFFSetField(t, TIFFTAG_IMAGEWIDTH, width);
+  TIFFSetField(t, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, bands);
+  TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(t, TIFFTAG_PHOTOMETRIC, bands == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
+  TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+}
+
 // The preview a build writes first (ADR 0036) against the one made from the finished levels: the
 // preview level's tiles (PNG: lossless) joined and resized as the builder resizes.
 struct PreviewDiff {
@@ -403,12 +413,7 @@ TEST_F(BuilderTest, StripTiffPreviewComesFirstFromSampledRows) {
   {
     TIFF* t = TIFFOpen(src.c_str(), "w");
     ASSERT_NE(t, nullptr);
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 3);
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
-    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    set_8bit_page(t, w, h, 3);
     TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 1);
     std::vector<unsigned char> row(w * 3);
     for (std::uint32_t y = 0; y < h; ++y) {
@@ -455,22 +460,14 @@ TEST_F(BuilderTest, AnOverviewPageMustSayItIsOne) {
   auto write = [&](std::filesystem::path const& path, bool reduced) {
     TIFF* t = TIFFOpen(path.c_str(), "w");
     ASSERT_NE(t, nullptr);
-    auto common = [t](std::uint32_t pw, std::uint32_t ph) {
-      TIFFSetField(t, TIFFTAG_IMAGEWIDTH, pw);
-      TIFFSetField(t, TIFFTAG_IMAGELENGTH, ph);
-      TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-      TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
-      TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-      TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-    };
-    common(w, h);  // tiled: no cheap rows
+    set_8bit_page(t, w, h, 1);  // tiled: no cheap rows
     TIFFSetField(t, TIFFTAG_TILEWIDTH, 256);
     TIFFSetField(t, TIFFTAG_TILELENGTH, 256);
     std::vector<unsigned char> tile(256 * 256, 40);
     for (std::uint32_t y = 0; y < h; y += 256)
       for (std::uint32_t x = 0; x < w; x += 256) ASSERT_GE(TIFFWriteTile(t, tile.data(), x, y, 0, 0), 0);
     ASSERT_TRUE(TIFFWriteDirectory(t));
-    common(w / 2, h / 2);
+    set_8bit_page(t, w / 2, h / 2, 1);
     if (reduced) TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
     TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 16);
     std::vector<unsigned char> row(w / 2, 40);
