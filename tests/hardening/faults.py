@@ -362,6 +362,11 @@ def object_store_outage(ctx):
     back = time.time()
     status, _ = tus.wait_for_dataset(s, token, d, timeout=300)
     done_after = time.time() - back
+    # The status says completed at the publish; the build's snapshot pieces (ADR 0034) are removed
+    # just after it and before the job logs `pyramid_published`. Listing at once raced that removal;
+    # listing after the event makes any piece still there a leak.
+    if status["status"] == "completed":
+        s.wait_for_event(lambda e: e.get("event") == "pyramid_published" and e.get("dataset") == d, timeout=30)
     keys = s3.keys(f"hard/pyramids/{d}/")
     sources = s3.keys("hard/uploads/")
     frags = [k for k in sources if "/frag/" in k]
@@ -374,7 +379,8 @@ def object_store_outage(ctx):
             f"{max(open_latencies, default=0) * 1000:.0f} ms while open ({len(open_latencies)} requests); "
             f"build {status['status']} "
             f"({status.get('failure_code')} {(status.get('failure_reason') or '')[:80]}) "
-            f"{done_after:.1f} s after the store returned; pack objects {len(keys)}; fragments left {len(frags)}",
+            f"{done_after:.1f} s after the store returned; objects {len(keys)}"
+            f"{'' if len(keys) == 1 else ' ' + str([k.rsplit('/', 1)[-1] for k in keys])}; fragments left {len(frags)}",
             passed)
 
 
