@@ -3,7 +3,8 @@
 # stored pyramid (authenticated, private dataset), driven by the same wrk script, alternating.
 # Prints the median requests/s and p99 of each and the ratio. Needs wrk and nginx (apt).
 #   bench/serve.sh [SIZE]     SIZE = source image side in pixels (default 8192)
-# Env: REPS (3), DURATION (15 s), CONNECTIONS (64), BENCH_DATA (/tmp/astropixel-bench)
+# Env: REPS (3), DURATION (15 s), CONNECTIONS (64), BENCH_DATA (/tmp/astropixel-bench),
+#      ASTROPIXEL_BIN (another build of the server to compare, default build/release/astropixel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -12,7 +13,7 @@ reps=${REPS:-3}
 duration=${DURATION:-15}
 conns=${CONNECTIONS:-64}
 work=${BENCH_DATA:-/tmp/astropixel-bench}/serve
-bin=$root/build/release/astropixel
+bin=${ASTROPIXEL_BIN:-$root/build/release/astropixel}
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 bench_need wrk nginx curl

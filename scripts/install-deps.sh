@@ -9,7 +9,7 @@ packages=(
   clang-14 libclang-rt-14-dev  # libFuzzer for scripts/fuzz.sh
   # libraries
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libhiredis-dev
+  libsqlite3-dev libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libhiredis-dev libmimalloc-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev prometheus-cpp-dev
   libvips-dev libvips-tools libtiff-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev libspng-dev libwebp-dev
   libcfitsio-dev libcfitsio-bin wcslib-dev libgeotiff-dev libzstd-dev

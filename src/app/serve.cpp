@@ -30,6 +30,7 @@
 #include "app/services.hpp"
 #include "app/test_hooks.hpp"
 #include "app/version.hpp"
+#include "core/allocator.hpp"
 #include "core/log.hpp"
 #include "core/process_stats.hpp"
 #include "datasets/build_pyramid_job.hpp"
@@ -299,6 +300,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   }
   log::info("starting",
             {{"version", version()},
+             {"allocator", allocator_name()},
              {"database", backends->pool->dialect() == db::Dialect::sqlite ? "sqlite" : "postgresql"},
              {"debug", cfg->debug}});
 

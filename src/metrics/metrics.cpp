@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/allocator.hpp"
 #include "core/process_stats.hpp"
 
 namespace astropixel::metrics {
@@ -49,7 +50,7 @@ Metrics::Metrics(std::string version, std::string commit) : impl_(std::make_uniq
       .Name("astropixel_build_info")
       .Help("Build information; the value is always 1")
       .Register(impl_->registry)
-      .Add({{"version", std::move(version)}, {"commit", std::move(commit)}})
+      .Add({{"version", std::move(version)}, {"commit", std::move(commit)}, {"allocator", allocator_name()}})
       .Set(1);
   add_collector([](GaugeSetter const& set) {
     if (auto rss = resident_memory_bytes()) {

@@ -1,7 +1,6 @@
 #include "pyramid/source.hpp"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <optional>
 #include <vips/vips8>
 
+#include "core/allocator.hpp"
 #include "core/error_catalogue.hpp"
 #include "core/ids.hpp"
 #include "core/log.hpp"
@@ -99,7 +99,7 @@ std::string_view signature_of(std::filesystem::path const& path) {
 
 void release_caches() {
   // The operation cache is off (init_image_library); what remains is heap the allocator holds.
-  malloc_trim(0);
+  release_free_heap();
 }
 
 Status sniff_head(std::string_view head) {

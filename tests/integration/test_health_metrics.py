@@ -1,4 +1,5 @@
 """GET /api/health and GET /metrics through the real binary."""
+import re
 import shutil
 import subprocess
 import time
@@ -67,6 +68,21 @@ def test_metrics_are_prometheus_text_that_promtool_accepts(server):
     check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     # Naming rules, process metrics, route labels, alert rules and dashboard: test_metrics_conventions.py
+
+
+def test_build_info_names_the_allocator_the_process_runs_on(server):
+    """ADR 0037: the release build runs on mimalloc, the sanitizer build on glibc's malloc; the label
+    must say which one the running process has mapped, not which one was asked for at build time."""
+    m = re.search(r'^astropixel_build_info\{[^}]*allocator="([^"]+)"', server.get("/metrics").text, re.M)
+    assert m, "astropixel_build_info has an allocator label"
+    with open(f"/proc/{server.proc.pid}/maps") as f:
+        mapped = "libmimalloc" in f.read()
+    if re.fullmatch(r"mimalloc \d+\.\d+\.\d+", m.group(1)):
+        assert mapped, "the label says mimalloc, but the process has not loaded it"
+    else:
+        assert m.group(1) == "glibc" and not mapped, m.group(1)
+    started = server.events("starting")
+    assert started and started[0]["allocator"] == m.group(1)
 
 
 def test_metrics_can_be_restricted_to_a_bearer_token(make_server):
