@@ -1,8 +1,12 @@
 import { defineConfig } from "vite";
+import { routePreload } from "./build/route_preload";
+import { VIEWER_PATH, routePattern } from "./src/route_pattern";
 
 // Hashed assets under /assets (served immutable by astropixel), no inline scripts or styles so the
 // app runs under a strict Content-Security-Policy.
 export default defineConfig({
+  // The viewer's code is fetched with the app's when the page opened is a dataset's (issue #17 point 5).
+  plugins: [routePreload([{ path: routePattern(VIEWER_PATH).pattern, module: "/src/pages/viewer_page.ts" }])],
   build: {
     outDir: "dist",
     assetsDir: "assets",
@@ -16,6 +20,6 @@ export default defineConfig({
   },
   test: {
     environment: "jsdom",
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "build/**/*.test.ts"],
   },
 });

@@ -8,6 +8,7 @@ import { dashboardPage } from "./pages/dashboard";
 import { landingPage, notFoundPage } from "./pages/simple_pages";
 import { viewerRoute } from "./pages/viewer_route";
 import { lazy, notFound, route, start } from "./router";
+import { VIEWER_PATH } from "./route_pattern";
 import { startShell } from "./ui/app_shell";
 
 route("/", landingPage);
@@ -32,7 +33,7 @@ route(
   "/admin",
   lazy(() => import("./pages/admin_page").then((m) => m.adminPage)),
 );
-route("/datasets/:id", viewerRoute);
+route(VIEWER_PATH, viewerRoute);
 notFound(notFoundPage);
 
 // What this browser remembers about the user may be stale (signed out elsewhere, expired): ask once.

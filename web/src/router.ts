@@ -1,5 +1,6 @@
 // History-API routing: a table of path patterns to pages. Links inside the app are plain
 // <a href="/..."> elements; clicks on them are intercepted so the page does not reload.
+import { routePattern } from "./route_pattern";
 import { el } from "./ui/dom";
 
 export type Params = Record<string, string>;
@@ -18,20 +19,8 @@ let outlet: HTMLElement | null = null;
 let cleanup: Cleanup | void;
 const listeners: Array<() => void> = [];
 
-// "/datasets/:id" → a regexp with named segments.
 export function route(path: string, page: PageFn): void {
-  const names: string[] = [];
-  const source = path
-    .split("/")
-    .map((seg) => {
-      if (seg.startsWith(":")) {
-        names.push(seg.slice(1));
-        return "([^/]+)";
-      }
-      return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    })
-    .join("/");
-  routes.push({ pattern: new RegExp(`^${source}/?$`), names, page });
+  routes.push({ ...routePattern(path), page });
 }
 
 export const LAZY_FAILED = "This page cannot be loaded. Check your connection and reload the page.";
