@@ -6,7 +6,10 @@ function(astropixel_target target)
                                            -Wno-maybe-uninitialized
                                            # GCC 12 misreports asio coroutine frames (custom operator new/delete).
                                            -Wno-mismatched-new-delete)
-  target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED)
+  # Asio keeps freed coroutine frames per thread for reuse, 2 by default; a request nests a frame per
+  # pipeline stage and handler (about 25), so most came from malloc again (ADR 0037). The same value
+  # in every translation unit: it sizes a structure in Asio's headers.
+  target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_RECYCLING_ALLOCATOR_CACHE_SIZE=32)
 endfunction()
 
 # A unit test next to the code it tests: foo_test.cpp → test binary registered with CTest.

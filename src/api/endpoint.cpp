@@ -117,7 +117,7 @@ void add_endpoint(http::Router& router, Authenticator& authn, Endpoint endpoint)
         if (!who) co_return who.error();
         Call call{req, {}, {}, {}};
         if (*who) {
-          call.who = (*who)->principal;
+          call.who = std::move((*who)->principal);
           call.user = std::move((*who)->user);
         }
         if (signs_in) {

@@ -25,10 +25,12 @@ Error not_found() {
 // Versioned URLs never change content: browsers keep them for a year. Shared caches (CDNs, proxies)
 // keep a public dataset's for an hour only (s-maxage), so one that turns private stops being served
 // by them within the hour rather than a year.
-std::string cache_control(View const& v) {
+std::string_view cache_control(View const& v) {
   bool is_public = v.entry->owned.visibility == auth::Visibility::public_;
-  return fmt::format("{}, max-age={}{}{}", is_public ? "public" : "private", v.versioned ? 31536000 : 60,
-                     is_public && v.versioned ? ", s-maxage=3600" : "", v.versioned ? ", immutable" : "");
+  if (v.versioned)
+    return is_public ? "public, max-age=31536000, s-maxage=3600, immutable"
+                     : "private, max-age=31536000, immutable";
+  return is_public ? "public, max-age=60" : "private, max-age=60";
 }
 
 }  // namespace
@@ -117,7 +119,11 @@ Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principa
 
 bool TileService::not_modified(http::Request const& req, http::Response& res, View const& v,
                                std::string_view what) {
-  auto etag = fmt::format("\"{}.{}.{}\"", v.entry->dataset_id.substr(0, 8), v.version(), what);
+  // Formatted on the stack: every tile answer has one (ADR 0037, allocations per request).
+  fmt::memory_buffer buf;
+  fmt::format_to(std::back_inserter(buf), "\"{}.{}.{}\"", std::string_view(v.entry->dataset_id).substr(0, 8),
+                 v.version(), what);
+  std::string_view const etag(buf.data(), buf.size());
   res.headers.set(bhttp::field::etag, etag);
   res.headers.set(bhttp::field::cache_control, cache_control(v));
   auto inm = req.header("If-None-Match");
@@ -161,7 +167,9 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
   auto const& pack = v.pack();
   if (!pack.contains(at.level, at.col, at.row)) co_return make_error(ErrorCode::not_found, "Tile not found");
   http::Response res;
-  if (not_modified(req, res, v, fmt::format("{}.{}.{}", at.level, at.col, at.row))) co_return res;
+  fmt::memory_buffer what;
+  fmt::format_to(std::back_inserter(what), "{}.{}.{}", at.level, at.col, at.row);
+  if (not_modified(req, res, v, std::string_view(what.data(), what.size()))) co_return res;
   res.headers.set(bhttp::field::content_type, content_type_of(pack.info().format));
   if (pack.mapped()) {
     // The pack stays mapped while the directory entry lives; the response holds the entry.
