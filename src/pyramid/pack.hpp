@@ -63,6 +63,8 @@ class PackWriter final : public TileSink {
   std::string value_encoding_;
   std::vector<std::uint64_t> level_tiles_;  // display tiles put per level
   std::uint64_t offset_ = 0;
+  std::uint64_t flushed_ = 0;  // bytes handed to the disk's writeback (write_all)
+  static constexpr std::uint64_t kWritebackBytes = 8u << 20;
   bool committed_ = false;
 };
 
