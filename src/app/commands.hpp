@@ -39,6 +39,7 @@ struct HipsCommand {
   std::string formats = "png,fits";
   std::string progress = "auto";
   std::string title;
+  std::filesystem::path wcs;  // FITS header cards (a Hipsgen .hhh file): the WCS of a pack without one
 };
 
 struct ImportCommand {

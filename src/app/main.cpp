@@ -66,6 +66,11 @@ int main(int argc, char** argv) {
   hips->add_option("--progress", hips_cmd.progress, "Progress on a terminal (bar), as JSON lines, or none")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
   hips->add_option("--title", hips_cmd.title, "obs_title in properties (default: the pack's name)");
+  hips->add_option(
+          "--wcs", hips_cmd.wcs,
+          "FITS header cards holding the image's celestial WCS, as in a Hipsgen .hhh file (for a pack "
+          "without one: a colour image)")
+      ->check(CLI::ExistingFile);
 
   // Internal: a server's or worker's pyramid build in its own process (datasets/build_process.hpp).
   auto* build_child = cli.add_subcommand("_build", "")->group("");

@@ -125,57 +125,83 @@ double arc_deg(std::array<double, 2> a, std::array<double, 2> b) {
   return 2 * std::asin(std::min(1.0, std::sqrt(h))) / kDeg;
 }
 
-// Full-resolution values at any display position, through a bounded cache of decoded data tiles.
+// Full-resolution values at any display position, through a bounded cache of decoded tiles: the
+// data pyramid's values (one plane), or a colour image's 8-bit red, green and blue (three planes, from
+// its value tiles, ADR 0031: the exact pixels, where the display tiles are lossy JPEG).
 class Sampler {
  public:
-  Sampler(PackReader const& pack, std::size_t cache_bytes)
-      : pack_(pack), g_(pack.geometry()), level_(g_.max_level()) {
-    auto const tile_bytes = std::size_t{g_.tile_size()} * g_.tile_size() * sizeof(float);
+  Sampler(PackReader const& pack, int planes, std::size_t cache_bytes)
+      : pack_(pack), g_(pack.geometry()), level_(g_.max_level()), planes_(planes) {
+    auto const tile_bytes = std::size_t{g_.tile_size()} * g_.tile_size() * sizeof(float) * planes_;
     capacity_ = std::max<std::size_t>(16, cache_bytes / tile_bytes);
   }
 
-  // Bilinear between the four nearest pixel centres. Outside the image by up to half a pixel, the
-  // edge pixels stand in (Hipsgen duplicates edges too); blank neighbours are left out of the weights,
-  // so a value next to a blank is its valid neighbours' blend, and only all-blank gives blank.
-  Result<float> at(double x, double y) {
+  // Bilinear between the four nearest pixel centres, into out[0 .. planes). Outside the image by up
+  // to half a pixel, the edge pixels stand in (Hipsgen duplicates edges too); blank neighbours are
+  // left out of the weights, so a value next to a blank is its valid neighbours' blend, and only
+  // all-blank gives blank. A colour pixel is blank in all its planes or none.
+  Status at(double x, double y, float* out) {
+    std::fill_n(out, planes_, kBlank);
     double const px = x - 0.5, py = y - 0.5;
     double const w = g_.width(), h = g_.height();
-    if (!(px >= -0.5 && py >= -0.5 && px <= w - 0.5 && py <= h - 0.5)) return kBlank;
+    if (!(px >= -0.5 && py >= -0.5 && px <= w - 0.5 && py <= h - 0.5)) return {};
     auto const i0 = static_cast<std::int64_t>(std::floor(px)), j0 = static_cast<std::int64_t>(std::floor(py));
     double const fx = px - static_cast<double>(i0), fy = py - static_cast<double>(j0);
-    double sum = 0, weight = 0;
+    std::array<double, 3> sum{};
+    double weight = 0;
     for (int dj = 0; dj < 2; ++dj) {
       for (int di = 0; di < 2; ++di) {
         double const wgt = (di ? fx : 1 - fx) * (dj ? fy : 1 - fy);
         if (wgt <= 0) continue;
         auto const i = std::clamp<std::int64_t>(i0 + di, 0, std::int64_t{g_.width()} - 1);
         auto const j = std::clamp<std::int64_t>(j0 + dj, 0, std::int64_t{g_.height()} - 1);
-        auto v = value(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+        auto v = values(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
         if (!v) return v.error();
-        if (std::isnan(*v)) continue;
-        sum += wgt * *v;
+        if (std::isnan(**v)) continue;
+        for (int p = 0; p < planes_; ++p) sum[static_cast<std::size_t>(p)] += wgt * (*v)[p * plane_stride_];
         weight += wgt;
       }
     }
-    return weight > 0 ? static_cast<float>(sum / weight) : kBlank;
+    if (weight > 0)
+      for (int p = 0; p < planes_; ++p)
+        out[p] = static_cast<float>(sum[static_cast<std::size_t>(p)] / weight);
+    return {};
   }
 
  private:
   struct Tile {
     std::uint64_t key;
-    std::uint32_t width;
-    std::vector<float> values;
+    std::uint32_t width, height;
+    std::vector<float> values;  // planar: each plane width × height
   };
 
-  Result<float> value(std::uint32_t x, std::uint32_t y) {
+  // The pixel's value in the first plane; the others follow plane_stride_ apart.
+  Result<float const*> values(std::uint32_t x, std::uint32_t y) {
     auto const col = x / g_.tile_size(), row = y / g_.tile_size();
     auto const key = (std::uint64_t{col} << 32) | row;
     if (!last_ || last_->key != key) {
       auto t = load(key, col, row);
       if (!t) return t.error();
       last_ = *t;
+      plane_stride_ = std::ptrdiff_t{last_->width} * last_->height;
     }
-    return last_->values[std::size_t{y % g_.tile_size()} * last_->width + x % g_.tile_size()];
+    return &last_->values[std::size_t{y % g_.tile_size()} * last_->width + x % g_.tile_size()];
+  }
+
+  // A colour value tile (3 or 4 interleaved bands) as three planes; alpha 0 is blank.
+  Result<std::vector<float>> colour_planes(std::span<unsigned char const> bytes, std::uint32_t width,
+                                           std::uint32_t height) const {
+    int const bands = pack_.value_bands();
+    auto v = decode_value_tile(pack_.value_encoding(), bytes, width, height, bands);
+    if (!v) return v.error();
+    std::size_t const n = std::size_t{width} * height;
+    std::vector<float> planes(3 * n);
+    for (std::size_t k = 0; k < n; ++k) {
+      float const* px = &(*v)[k * static_cast<std::size_t>(bands)];
+      bool const blank = bands == 4 && px[3] == 0;
+      for (std::size_t p = 0; p < 3; ++p) planes[p * n + k] = blank ? kBlank : px[p];
+    }
+    return planes;
   }
 
   Result<Tile const*> load(std::uint64_t key, std::uint32_t col, std::uint32_t row) {
@@ -184,12 +210,14 @@ class Sampler {
       return &*it->second;
     }
     auto const rect = g_.tile(level_, col, row);
-    auto bytes = pack_.data_tile(level_, col, row);
+    auto bytes = planes_ == 1 ? pack_.data_tile(level_, col, row) : pack_.value_tile(col, row);
     Result<std::vector<float>> values = std::vector<float>();
     if (bytes) {
-      values = decode_data_tile(*bytes, rect.width, rect.height);
-    } else if (bytes.error().code == ErrorCode::not_found) {
-      values = std::vector<float>(std::size_t{rect.width} * rect.height, kBlank);  // a tile left out: blank
+      values = planes_ == 1 ? decode_data_tile(*bytes, rect.width, rect.height)
+                            : colour_planes(*bytes, rect.width, rect.height);
+    } else if (bytes.error().code == ErrorCode::not_found) {  // a tile left out: blank
+      values = std::vector<float>(std::size_t{rect.width} * rect.height * static_cast<std::size_t>(planes_),
+                                  kBlank);
     } else {
       return bytes.error();
     }
@@ -198,7 +226,7 @@ class Sampler {
       index_.erase(lru_.back().key);
       lru_.pop_back();
     }
-    lru_.push_front({key, rect.width, std::move(*values)});
+    lru_.push_front({key, rect.width, rect.height, std::move(*values)});
     index_[key] = lru_.begin();
     return &lru_.front();
   }
@@ -206,6 +234,8 @@ class Sampler {
   PackReader const& pack_;
   Geometry const& g_;
   int level_;
+  int planes_;
+  std::ptrdiff_t plane_stride_ = 0;  // of last_
   std::size_t capacity_;
   std::list<Tile> lru_;
   std::unordered_map<std::uint64_t, std::list<Tile>::iterator> index_;
@@ -223,9 +253,9 @@ class TileSampler {
   static constexpr std::uint32_t kNode = 16;
   static constexpr double kTolerance = 1e-3;  // pixels
 
-  TileSampler(PackReader const& pack, std::string const& cards, bool fk4, std::size_t cache_bytes,
+  TileSampler(PackReader const& pack, int planes, std::string const& cards, bool fk4, std::size_t cache_bytes,
               double height)
-      : sampler_(pack, cache_bytes), height_(height), fk4_(fk4) {
+      : sampler_(pack, planes, cache_bytes), planes_(planes), height_(height), fk4_(fk4) {
     ok_ = wcs_.parse(cards);
   }
   bool ok() const { return ok_; }
@@ -248,12 +278,15 @@ class TileSampler {
       for (std::size_t j = 0; j + 1 < nodes.size(); ++j)
         block(nodes[i], nodes[i + 1], nodes[j], nodes[j + 1]);
 
-    out.resize(std::size_t{w_} * w_);
-    for (std::size_t k = 0; k < out.size(); ++k) {
+    std::size_t const n = std::size_t{w_} * w_;
+    out.assign(n * static_cast<std::size_t>(planes_), kBlank);
+    std::array<float, 3> v{};
+    for (std::size_t k = 0; k < n; ++k) {
       double const x = pos_[2 * k], y = pos_[2 * k + 1];
-      auto v = std::isnan(x) ? Result<float>(kBlank) : sampler_.at(x, y);
-      if (!v) return v.error();
-      out[k] = *v;
+      if (std::isnan(x)) continue;
+      if (auto s = sampler_.at(x, y, v.data()); !s) return s;
+      for (int p = 0; p < planes_; ++p)
+        out[static_cast<std::size_t>(p) * n + k] = v[static_cast<std::size_t>(p)];
     }
     return {};
   }
@@ -320,6 +353,7 @@ class TileSampler {
 
   CelestialWcs wcs_;
   Sampler sampler_;
+  int planes_;
   double height_;
   bool fk4_;  // cell directions (ICRS) go to the image's FK4 B1950 first
   bool ok_ = false;
@@ -403,21 +437,42 @@ std::string moc_fits(std::vector<std::int64_t> cells, int order) {
   return out;
 }
 
-// A tile's files: FITS (the values) and PNG (through the stretch), per the options; one per thread.
+// A tile's files, per the options; one writer per thread. Grey: FITS (the values) and PNG (through
+// the stretch). Colour: PNG only, RGBA, each plane's value rounded, blanks transparent (HiPS has no
+// colour FITS tile, and Aladin Lite takes a tile's colours from its format alone).
 struct TileFiles {
   std::string fits, png;
 };
 
 class TileWriter {
  public:
-  TileWriter(HipsOptions const& options, std::optional<Stretch> const& stretch)
-      : options_(options), stretch_(stretch), encoder_(TileFormat::png, 90) {}
+  TileWriter(HipsOptions const& options, std::optional<Stretch> const& stretch, bool colour)
+      : options_(options), stretch_(stretch), colour_(colour), encoder_(TileFormat::png, 90) {}
+
+  bool writes_png() const { return options_.png_tiles && (colour_ || stretch_); }
+  bool writes_fits() const { return options_.fits_tiles && !colour_; }
 
   // Empty strings for a format not written; an encoder failure leaves png empty (put() refuses it).
   TileFiles encode(std::span<float const> values, std::uint32_t width, std::uint32_t height) {
     TileFiles f;
-    if (options_.fits_tiles) f.fits = fits_image(values, width, height);
-    if (options_.png_tiles && stretch_) {
+    if (writes_fits()) f.fits = fits_image(values, width, height);
+    if (colour_ && writes_png()) {
+      std::size_t const n = std::size_t{width} * height;
+      pixels_.resize(4 * n);
+      for (std::size_t k = 0; k < n; ++k) {
+        bool const blank = std::isnan(values[k]);
+        for (std::size_t p = 0; p < 3; ++p)
+          pixels_[4 * k + p] =
+              blank
+                  ? 0
+                  : static_cast<unsigned char>(std::clamp(std::floor(values[p * n + k] + 0.5f), 0.f, 255.f));
+        pixels_[4 * k + 3] = blank ? 0 : 255;
+      }
+      std::vector<unsigned char> out;
+      PixelView view{pixels_.data(), static_cast<int>(width), static_cast<int>(height), 4,
+                     std::size_t{width} * 4};
+      if (encoder_.encode(view, out)) f.png.assign(out.begin(), out.end());
+    } else if (writes_png()) {
       int const bands = map_values(values, *stretch_, true, pixels_);
       std::vector<unsigned char> out;
       PixelView view{pixels_.data(), static_cast<int>(width), static_cast<int>(height), bands,
@@ -430,6 +485,7 @@ class TileWriter {
  private:
   HipsOptions const& options_;
   std::optional<Stretch> const& stretch_;
+  bool colour_;
   TileEncoder encoder_;
   std::vector<unsigned char> pixels_;
 };
@@ -440,11 +496,12 @@ bool any_value(std::span<float const> values) {
 
 class Builder {
  public:
-  Builder(PackReader const& pack, std::string const& cards, bool fk4, HipsOptions const& options,
+  Builder(PackReader const& pack, int planes, std::string const& cards, bool fk4, HipsOptions const& options,
           HipsSink& sink, std::optional<Stretch> stretch, int order)
       : options_(options),
         sink_(sink),
         stretch_(std::move(stretch)),
+        planes_(planes),
         order_(order),
         s_(options.width_log2),
         w_(1u << options.width_log2),
@@ -452,13 +509,14 @@ class Builder {
     unsigned const threads =
         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned t = 0; t < threads; ++t) {
-      samplers_.push_back(std::make_unique<TileSampler>(pack, cards, fk4, options.cache_bytes / threads,
+      samplers_.push_back(std::make_unique<TileSampler>(pack, planes, cards, fk4,
+                                                        options.cache_bytes / threads,
                                                         static_cast<double>(pack.geometry().height())));
-      writers_.push_back(std::make_unique<TileWriter>(options_, stretch_));
+      writers_.push_back(std::make_unique<TileWriter>(options_, stretch_, planes > 1));
     }
     thumb_ = std::min<std::uint32_t>(64, w_);
     auto const size = hips::allsky_size(static_cast<int>(thumb_));
-    allsky_.assign(std::size_t{size.x} * size.y, kBlank);
+    allsky_.assign(std::size_t{size.x} * size.y * static_cast<std::size_t>(planes_), kBlank);
   }
 
   std::int64_t written() const { return written_; }
@@ -526,16 +584,21 @@ class Builder {
     // Into the parent's quadrant: child q holds rows (q & 1)·w/2… and columns (q >> 1)·w/2… of the
     // parent (the nested numbering's top bits; see hips_layout.hpp), each 2×2 block averaged.
     auto& p = parents_[static_cast<std::size_t>(order - 1)];
+    std::size_t const n = std::size_t{w_} * w_;
     if (p.number != (number >> 2)) {
       if (auto s = flush(order - 1); !s) return s;
       p.number = number >> 2;
-      p.values.assign(std::size_t{w_} * w_, kBlank);
+      p.values.assign(n * static_cast<std::size_t>(planes_), kBlank);
     }
     auto const q = static_cast<std::uint32_t>(number & 3);
     std::uint32_t const half = w_ / 2, row0 = (q & 1) * half, col0 = (q >> 1) * half;
-    for (std::uint32_t r = 0; r < half; ++r) {
-      shrink_float_rows(&tile[std::size_t{2 * r} * w_], &tile[std::size_t{2 * r + 1} * w_], w_,
-                        &p.values[std::size_t{row0 + r} * w_ + col0]);
+    for (std::size_t plane = 0; plane < static_cast<std::size_t>(planes_); ++plane) {
+      float const* in = &tile[plane * n];
+      float* out = &p.values[plane * n];
+      for (std::uint32_t r = 0; r < half; ++r) {
+        shrink_float_rows(&in[std::size_t{2 * r} * w_], &in[std::size_t{2 * r + 1} * w_], w_,
+                          &out[std::size_t{row0 + r} * w_ + col0]);
+      }
     }
     return {};
   }
@@ -552,10 +615,10 @@ class Builder {
   Status emit(int order, std::int64_t number, std::vector<float> const& tile, TileFiles const& files) {
     if (order == hips::kAllskyOrder) place_in_allsky(number, tile);
     hips::TileId const id{order, number};
-    if (options_.fits_tiles) {
+    if (writers_[0]->writes_fits()) {
       if (auto s = put(hips::tile_path(id, "fits"), files.fits); !s) return s;
     }
-    if (options_.png_tiles && stretch_) {
+    if (writers_[0]->writes_png()) {
       if (auto s = put(hips::tile_path(id, "png"), files.png); !s) return s;
     }
     ++written_;
@@ -568,28 +631,33 @@ class Builder {
   }
 
   void place_in_allsky(std::int64_t number, std::vector<float> const& tile) {
-    std::vector<float> small = tile, next;
-    for (std::uint32_t width = w_; width > thumb_; width /= 2) {
-      next.assign(std::size_t{width / 2} * (width / 2), kBlank);
-      for (std::uint32_t r = 0; r < width / 2; ++r)
-        shrink_float_rows(&small[std::size_t{2 * r} * width], &small[std::size_t{2 * r + 1} * width], width,
-                          &next[std::size_t{r} * (width / 2)]);
-      small.swap(next);
-    }
     auto const at = hips::allsky_place(number, static_cast<int>(thumb_));
-    auto const mosaic_width = hips::allsky_size(static_cast<int>(thumb_)).x;
-    for (std::uint32_t r = 0; r < thumb_; ++r)
-      std::copy_n(&small[std::size_t{r} * thumb_], thumb_,
-                  &allsky_[std::size_t{at.y + r} * mosaic_width + at.x]);
+    auto const size = hips::allsky_size(static_cast<int>(thumb_));
+    std::size_t const n = std::size_t{w_} * w_, mosaic = std::size_t{size.x} * size.y;
+    for (std::size_t plane = 0; plane < static_cast<std::size_t>(planes_); ++plane) {
+      std::vector<float> small(tile.begin() + static_cast<std::ptrdiff_t>(plane * n),
+                               tile.begin() + static_cast<std::ptrdiff_t>((plane + 1) * n)),
+          next;
+      for (std::uint32_t width = w_; width > thumb_; width /= 2) {
+        next.assign(std::size_t{width / 2} * (width / 2), kBlank);
+        for (std::uint32_t r = 0; r < width / 2; ++r)
+          shrink_float_rows(&small[std::size_t{2 * r} * width], &small[std::size_t{2 * r + 1} * width], width,
+                            &next[std::size_t{r} * (width / 2)]);
+        small.swap(next);
+      }
+      for (std::uint32_t r = 0; r < thumb_; ++r)
+        std::copy_n(&small[std::size_t{r} * thumb_], thumb_,
+                    &allsky_[plane * mosaic + std::size_t{at.y + r} * size.x + at.x]);
+    }
   }
 
   Status write_allsky() {
     auto const size = hips::allsky_size(static_cast<int>(thumb_));
     auto const files = writers_[0]->encode(allsky_, size.x, size.y);
-    if (options_.fits_tiles) {
+    if (writers_[0]->writes_fits()) {
       if (auto s = put("Norder3/Allsky.fits", files.fits); !s) return s;
     }
-    if (options_.png_tiles && stretch_) {
+    if (writers_[0]->writes_png()) {
       if (auto s = put("Norder3/Allsky.png", files.png); !s) return s;
     }
     return {};
@@ -598,6 +666,7 @@ class Builder {
   HipsOptions const& options_;
   HipsSink& sink_;
   std::optional<Stretch> stretch_;  // before the writers, which refer to it
+  int planes_;                      // 1: grey values; 3: red, green, blue
   std::vector<std::unique_ptr<TileSampler>> samplers_;
   std::vector<std::unique_ptr<TileWriter>> writers_;
   int order_, s_;
@@ -637,8 +706,8 @@ std::string properties(HipsOptions const& options, HipsSummary const& summary, s
                        std::optional<Stretch> const& stretch, std::optional<std::array<double, 2>> centre,
                        double fov_deg) {
   std::string formats;
-  if (options.png_tiles && stretch) formats = "png";
-  if (options.fits_tiles) formats += formats.empty() ? "fits" : " fits";
+  if (options.png_tiles && (stretch || summary.colour)) formats = "png";
+  if (options.fits_tiles && !summary.colour) formats += formats.empty() ? "fits" : " fits";
   std::time_t const now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
@@ -653,6 +722,7 @@ std::string properties(HipsOptions const& options, HipsSummary const& summary, s
   line("creator_did", options.creator_did.empty() ? "ivo://astropixel/hips" : options.creator_did);
   line("obs_title", options.title.empty() ? "AstroPixel HiPS" : options.title);
   line("dataproduct_type", "image");
+  if (summary.colour) line("dataproduct_subtype", "color");
   line("hips_version", "1.4");
   line("hips_builder", "AstroPixel");
   line("hips_release_date", fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
@@ -663,9 +733,10 @@ std::string properties(HipsOptions const& options, HipsSummary const& summary, s
   line("hips_order", std::to_string(summary.order));
   line("hips_order_min", "0");
   line("hips_frame", summary.frame);
-  line("hips_pixel_bitpix", "-32");
+  if (!summary.colour) line("hips_pixel_bitpix", "-32");
   line("hips_pixel_scale", fmt::format("{:.6g}", hips::cell_size_deg(summary.order + options.width_log2)));
-  if (stretch) line("hips_pixel_cut", fmt::format("{:.7g} {:.7g}", stretch->low(), stretch->high()));
+  if (stretch && !summary.colour)
+    line("hips_pixel_cut", fmt::format("{:.7g} {:.7g}", stretch->low(), stretch->high()));
   if (centre && summary.frame == "equatorial") {
     line("hips_initial_ra", fmt::format("{:.8f}", (*centre)[0]));
     line("hips_initial_dec", fmt::format("{:.8f}", (*centre)[1]));
@@ -681,10 +752,16 @@ std::string properties(HipsOptions const& options, HipsSummary const& summary, s
 
 Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& options, HipsSink& sink,
                                HipsProgress const& progress) {
-  if (!pack.has_data()) return make_error(errc::no_data_pyramid);
+  // Grey from the data pyramid's values; colour from an 8-bit colour image's exact pixels.
+  bool const colour = !pack.has_data() && (pack.value_bands() == 3 || pack.value_bands() == 4) &&
+                      pack.value_encoding() == ValueEncoding::u8;
+  if (!pack.has_data() && !colour) return make_error(errc::no_data_pyramid);
+  if (colour && !options.png_tiles)
+    return make_error(ErrorCode::validation, "A colour HiPS has PNG tiles only", "formats: png");
   auto const sky = sky_of(pack);
+  std::string const& cards = options.wcs_cards.empty() ? sky.cards : options.wcs_cards;
   CelestialWcs wcs;
-  if (sky.cards.empty() || !wcs.parse(sky.cards)) return make_error(errc::no_celestial_wcs);
+  if (cards.empty() || !wcs.parse(cards)) return make_error(errc::no_celestial_wcs);
   auto frame = frame_of(wcs.get());
   if (!frame) return frame.error();
 
@@ -697,6 +774,7 @@ Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& option
   if (!centre || !right || !left || !down || !up)
     return make_error(errc::wcs_unsupported, "The image's centre has no sky position");
   HipsSummary summary;
+  summary.colour = colour;
   summary.frame = frame->hips;
   summary.pixel_deg = std::min(arc_deg(*left, *right), arc_deg(*up, *down));
   if (!(summary.pixel_deg > 0)) return make_error(errc::wcs_unsupported, "The image's pixel size is zero");
@@ -704,14 +782,14 @@ Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& option
                                 : hips::order_for_pixel_size(summary.pixel_deg, options.width_log2);
 
   std::optional<Stretch> stretch;
-  if (sky.stretch) {
+  if (sky.stretch && !colour) {
     auto st =
         channel_stretch(pack, sky.stretch->first, sky.stretch->second.first, sky.stretch->second.second);
     if (st) stretch = std::move(*st);
   }
 
   auto const tiles = covered_tiles(wcs, *frame, g.width(), g.height(), summary.order);
-  Builder builder(pack, sky.cards, frame->fk4, options, sink, stretch, summary.order);
+  Builder builder(pack, colour ? 3 : 1, cards, frame->fk4, options, sink, stretch, summary.order);
   if (auto s = builder.deepest(tiles, progress); !s) return s.error();
   if (auto s = builder.close(); !s) return s.error();
   summary.deepest_tiles = static_cast<std::int64_t>(tiles.size());

@@ -3,8 +3,11 @@
 // order's tiles sample the original values at each HEALPix cell's centre (bilinear, through the image's
 // own WCS), every lower order is the NaN-aware 2×2 mean of its four children, and the tiles are written
 // as FITS (the values, BITPIX −32) and PNG (through the pyramid's stretch, blanks transparent), with
-// `properties`, the order-3 Allsky and the MOC. Memory is bounded whatever the image: a cache of
-// decoded data tiles, one tile per order being assembled, and the Allsky mosaic.
+// `properties`, the order-3 Allsky and the MOC. An 8-bit colour image (a composite, ADR 0029) gets a
+// colour HiPS the same way from its exact pixels (its value tiles, ADR 0031): each of red, green and
+// blue sampled and averaged like values, written as RGBA PNG only (`dataproduct_subtype = color`;
+// docs/research/colour-hips-plan.md). Memory is bounded whatever the image: a cache of decoded tiles,
+// one tile per order being assembled, and the Allsky mosaic.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,6 +28,9 @@ struct HipsOptions {
   unsigned threads = 0;                 // sampling threads; 0 = one per core
   std::string title;                    // obs_title
   std::string creator_did;              // ivo://… identifier of this HiPS
+  // The image's celestial WCS as 80-column FITS cards, for a pack that holds none (a colour composite,
+  // whose WCS is its red channel's; an image with a sidecar header); empty: the pack's FITS header.
+  std::string wcs_cards;
 };
 
 // Receives the HiPS's files by their path under its root ("properties", "Norder3/Dir0/Npix5.fits").
@@ -36,7 +42,8 @@ class HipsSink {
 
 struct HipsSummary {
   int order = 0;
-  std::string frame;  // "equatorial" or "galactic"
+  bool colour = false;  // RGBA PNG tiles of an 8-bit colour image, no FITS tiles
+  std::string frame;    // "equatorial" or "galactic"
   std::int64_t deepest_tiles = 0;
   std::int64_t tiles = 0;  // every order, each written in each format
   double pixel_deg = 0;    // the image's finer pixel size at its centre
@@ -45,7 +52,8 @@ struct HipsSummary {
 // Called with the fraction done; returning false cancels (the build ends with ErrorCode::cancelled).
 using HipsProgress = std::function<bool(double fraction)>;
 
-// Errors: unprocessable with errc::no_celestial_wcs (no celestial WCS in the pack's FITS header),
+// Errors: validation for a colour image without PNG tiles; unprocessable with errc::no_celestial_wcs (no
+// celestial WCS in the pack's FITS header or `wcs_cards`),
 // errc::wcs_unsupported (a frame HiPS cannot hold: equatorial ICRS, FK5 J2000 and FK4 B1950 (converted to
 // ICRS), and galactic are allowed); no_data_pyramid; corrupt
 // packs as PackReader reports them; the sink's errors; cancelled.
