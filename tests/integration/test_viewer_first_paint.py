@@ -2,8 +2,8 @@
 through tests/node/e2e_first_paint.mjs: the viewer's code is asked for before the app bundle has run
 (index.html's route preload), the dataset's record without waiting for that code, the Deep Zoom
 descriptor as soon as the record names it (before OpenSeadragon exists, once), and the side panels
-are built only after the first tile is drawn. Orderings of events in one page load, never durations
-(the figures are bench/browser.sh's)."""
+and the navigator are made only after the first tile is drawn. Orderings of events in one page
+load, never durations (the figures are bench/browser.sh's)."""
 import pytest
 import io
 import json
@@ -40,7 +40,7 @@ def test_the_descriptor_and_first_tile_come_before_the_side_panels(make_server):
     o = json.loads(r.stdout.strip().splitlines()[-1])
     assert "error" not in o, o
     assert None not in (o["chunks_asked"], o["record_asked"], o["dzi_asked"], o["viewer_made"],
-                        o["first_tile_drawn"], o["panels_at"]), o
+                        o["first_tile_drawn"], o["panels_at"], o["navigator_at"]), o
     # The viewer's page and OpenSeadragon chunks are on their way before the app's code asks for
     # anything (the record is the first thing it asks for on this route)...
     assert o["chunks_asked"] < o["record_asked"], o
@@ -52,6 +52,8 @@ def test_the_descriptor_and_first_tile_come_before_the_side_panels(make_server):
     assert o["dzi_requests"] == 1, o
     # The first tile is on the canvas before any side panel is in the page...
     assert o["first_tile_drawn"] < o["panels_at"], o
+    # ...and before the navigator (a second viewer on the same image), which comes all the same...
+    assert o["first_tile_drawn"] < o["navigator_at"], o
     # ...and then every panel is there.
     for name in ("Annotations", "Image information", "Export", "Settings"):
         assert name in o["panels"], o["panels"]

@@ -2,12 +2,13 @@
 // observations for the Python test to assert on (orderings, never durations): when the viewer's code
 // (its page chunk and OpenSeadragon's) was asked for, when the dataset's record and the Deep Zoom
 // descriptor were, when OpenSeadragon's viewer was made, when the first tile was drawn on its canvas,
-// and when the first side panel entered the page. The viewer page's chunk is held back until the
-// page has asked for the record (or 15 s have passed): whether the record came without it says the
-// record does not wait for the viewer's code, however fast that code arrives.
+// and when the first side panel and the navigator entered the page. The viewer page's chunk is held
+// back until the page has asked for the record (or 15 s have passed): whether the record came
+// without it says the record does not wait for the viewer's code, however fast that code arrives.
 // Usage: node e2e_first_paint.mjs BASE LOGIN PASSWORD DATASET_ID
 //   → one JSON line {"chunks_asked", "record_asked", "record_before_chunk", "dzi_asked", "dzi_requests",
-//      "viewer_made", "first_tile_drawn", "panels_at", "panels", "tile_failures", "console_errors"}
+//      "viewer_made", "first_tile_drawn", "panels_at", "navigator_at", "panels", "tile_failures",
+//      "console_errors"}
 //      or {"error"}
 import { launchBrowser, signIn } from "./browser.mjs";
 
@@ -17,9 +18,10 @@ const [base, login, password, id] = process.argv.slice(2);
 // private map (OpenSeadragon._viewers.set(element, viewer)) at the end of its constructor; catching
 // that set gives it without touching the app (the navigator, a viewer too, is skipped).
 function instrument() {
-  const t = (window.__order = { viewer_made: null, first_tile_drawn: null, panels_at: null });
+  const t = (window.__order = { viewer_made: null, first_tile_drawn: null, panels_at: null, navigator_at: null });
   new MutationObserver(() => {
     if (t.panels_at === null && document.querySelector(".viewer-layout .side .panel")) t.panels_at = performance.now();
+    if (t.navigator_at === null && document.querySelector(".osd .navigator")) t.navigator_at = performance.now();
   }).observe(document, { subtree: true, childList: true });
   const set = Map.prototype.set;
   Map.prototype.set = function (key, value) {
@@ -60,8 +62,8 @@ try {
   // A fresh page load of the viewer's address, as a followed link or a bookmark opens it.
   await context.addInitScript(instrument);
   await page.goto(`${base}/datasets/${id}`);
-  await page.waitForFunction(() => window.__order.first_tile_drawn !== null && window.__order.panels_at !== null,
-                             null, { timeout: 60000 });
+  await page.waitForFunction(() => window.__order.first_tile_drawn !== null && window.__order.panels_at !== null &&
+                             window.__order.navigator_at !== null, null, { timeout: 60000 });
   // Every side panel, once they are there.
   await page.getByRole("region", { name: "Export" }).waitFor();
   Object.assign(report, await page.evaluate((datasetId) => {

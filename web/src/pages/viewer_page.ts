@@ -2,7 +2,7 @@
 // a navigator, keyboard navigation, zoom/scale/cursor readouts, an info panel and settings.
 // Order matters for the first paint (issue #17 point 5): the record arrives (asked for by the route
 // while this code downloaded), the image column and the viewer are made at once so the descriptor is
-// requested, and the side panels are built only after the first tile is on screen.
+// requested, and the side panels and the navigator are made only after the first tile is on screen.
 import OpenSeadragon from "openseadragon";
 import { ApiError } from "../api/client";
 import { DEFAULT_STRETCH, type Dataset, type DatasetBuilding } from "../api/types";
@@ -31,6 +31,7 @@ import { SkyGridLayer } from "../viewer/sky_grid_layer";
 import { NavigationBar } from "../viewer/navigation_bar";
 import { OrientationLayer } from "../viewer/orientation_layer";
 import { createViewer } from "../viewer/osd";
+import { addNavigator } from "../viewer/navigator";
 import { OSD_KEYS_TAKEN, VIEW_KEYS, isTyping, shortcutsDialog } from "../viewer/shortcuts";
 import { fitsFormat, fitsInfoRows, withShownSize } from "../viewer/fits_info";
 import { fitsDisplayForm, fitsHeaderDisclosure, fitsRetryForm } from "./fits_panels";
@@ -49,6 +50,9 @@ import {
 import { hipsLink } from "../viewer/hips_link";
 import { iiifLink } from "../viewer/iiif_link";
 import { downloadMenu, viewerRegion } from "../viewer/download_menu";
+
+// Where the navigator sits in the viewer (an OpenSeadragon ControlAnchor).
+const NAVIGATOR_AT = "BOTTOM_RIGHT";
 
 function infoPanel(d: Dataset): HTMLElement {
   const geo = d.pyramid?.georeference ?? null;
@@ -500,8 +504,8 @@ export const viewerPage =
       };
       // The descriptor came with the record; without it OpenSeadragon asks for it (and says why not).
       viewer = createViewer(canvas, chosen ? liveTileSource(liveDataset, chosen) : (descriptor ?? d.urls.dzi), {
-        showNavigator: settings.navigator,
-        navigatorPosition: "BOTTOM_RIGHT",
+        // The navigator comes after the first tile (addNavigator), or when the setting turns it on.
+        showNavigator: false,
         animationTime: settings.animationTime,
         zoomPerScroll: settings.zoomPerScroll,
         debugMode: settings.debugTiles,
@@ -520,6 +524,7 @@ export const viewerPage =
           const sp = vp[spring];
           if (sp) sp.animationTime = s.animationTime;
         }
+        if (s.navigator) addNavigator(viewer, NAVIGATOR_AT, "canvas");
         if (viewer.navigator) viewer.navigator.element.style.display = s.navigator ? "" : "none";
         viewer.setDebugMode(s.debugTiles);
         viewer.forceRedraw();
@@ -620,6 +625,7 @@ export const viewerPage =
       const shown = viewer;
       afterFirstPaint(shown, () => {
         if (disposed || viewer !== shown || !annotations) return;
+        if (settings.navigator) addNavigator(shown, NAVIGATOR_AT, "canvas");
         display = stats
           ? new DisplayPanel({
               viewer: shown,
