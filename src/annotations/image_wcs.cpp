@@ -238,7 +238,10 @@ Result<std::unique_ptr<ImageWcs>> ImageWcs::from_json(std::string_view wcs_json,
       auto s = wcs->to_sky(xy[0], xy[1], *frame);
       worst = std::max(worst, s ? separation(*s, sky) : 1e9);
     }
-    if (worst < 1e-6) return wcs;
+    if (worst < 1e-6) {
+      wcs->cards_ = *cards;
+      return wcs;
+    }
     last.detail = fmt::format("the rebuilt WCS is {:.3g}° off wcslib's recorded answers", worst);
   }
   return last;

@@ -45,6 +45,9 @@ class ImageWcs {
   std::optional<std::array<double, 2>> to_pixel(std::array<double, 2> lonlat, Frame f);
   // The local Jacobian at display pixel (x, y), in frame `f`.
   std::optional<Jacobian> jacobian(double x, double y, Frame f);
+  // The FITS header cards (80 columns each) this WCS was rebuilt from: for wcslib elsewhere (a HiPS
+  // build of a colour composite, whose pack holds no header).
+  std::string const& cards() const { return cards_; }
 
  private:
   struct Impl;
@@ -52,6 +55,7 @@ class ImageWcs {
   std::unique_ptr<Impl> impl_;
   Frame frame_;
   double height_;
+  std::string cards_;
 };
 
 }  // namespace astropixel::annotations

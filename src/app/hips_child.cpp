@@ -1,12 +1,14 @@
 // `astropixel _hips`: one HiPS build (ADR 0030) in a child process of a server or worker
 // (datasets/hips_process.hpp), in the same sandbox as pyramid builds: the image's FITS header is parsed
-// by wcslib here, not in the server. Spec on stdin ({"pack", "output", "threads"}); JSON lines out:
+// by wcslib here, not in the server. Spec on stdin ({"pack", "output", "threads", "title", "creator_did",
+// and "wcs": a WCS JSON for a pack without a FITS header}); JSON lines out:
 // {"event":"progress","fraction"}, then {"event":"done",...} or the error line of build_spec.hpp.
 #include <boost/json.hpp>
 #include <chrono>
 #include <iostream>
 #include <iterator>
 
+#include "annotations/image_wcs.hpp"
 #include "app/commands.hpp"
 #include "pyramid/build_spec.hpp"
 #include "pyramid/hips_builder.hpp"
@@ -40,6 +42,12 @@ int run_hips_child() {
 
   auto pack = pyramid::PackReader::open(std::string(pack_path->as_string()));
   if (!pack) return fail(pack.error());
+  if (auto const* w = o.if_contains("wcs"); w && w->is_string()) {
+    // Accepted only as cards that reproduce the reference points recorded with it (image_wcs.hpp).
+    auto wcs = annotations::ImageWcs::from_json(w->as_string(), (*pack)->geometry().height());
+    if (!wcs) return fail(wcs.error());
+    options.wcs_cards = (*wcs)->cards();
+  }
   pyramid::HipsDirectorySink sink(std::string(output->as_string()));
   auto last = std::chrono::steady_clock::now();
   auto progress = [&](double f) {

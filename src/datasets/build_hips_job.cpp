@@ -16,6 +16,16 @@
 namespace astropixel::datasets {
 namespace {
 
+// A composite's WCS (its red channel's, ADR 0029), which its pack does not hold: the one its pyramid
+// info records. Empty for other images, whose pack keeps their FITS header.
+std::string composite_wcs(std::string_view pyramid_info_json) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(pyramid_info_json, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("composite")) return {};
+  auto const* wcs = v.as_object().if_contains("wcs");
+  return wcs && wcs->is_object() ? boost::json::serialize(*wcs) : std::string();
+}
+
 struct RemoveOnExit {
   std::filesystem::path path;
   ~RemoveOnExit() {
@@ -72,6 +82,7 @@ class HipsBuild {
                     .output = work / "out",
                     .title = d->name,
                     .creator_did = "ivo://astropixel/" + d->id,
+                    .wcs_json = composite_wcs(d->pyramid_info),
                     .threads = settings_.threads,
                     .memory_limit_bytes = settings_.memory_limit_bytes,
                     .deadline = deadline(*d)};
@@ -167,7 +178,10 @@ bool hips_possible(std::string_view pyramid_info_json) {
   auto const& o = v.as_object();
   auto const* bands = o.if_contains("display_bands");
   auto const* wcs = o.if_contains("wcs");
-  if (!bands || !bands->is_int64() || bands->as_int64() != 1 || !wcs || !wcs->is_object()) return false;
+  // One band: a data pyramid's values. Three: an 8-bit colour image (a composite), whose HiPS is in
+  // colour.
+  if (!bands || !bands->is_int64() || !wcs || !wcs->is_object()) return false;
+  if (auto const n = bands->as_int64(); n != 1 && !(n == 3 && o.contains("composite"))) return false;
   auto const* system = wcs->as_object().if_contains("system");
   return system && system->is_string() &&
          (system->as_string() == "equatorial" || system->as_string() == "galactic");

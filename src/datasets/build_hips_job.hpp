@@ -28,8 +28,8 @@ struct HipsSettings {
 
 jobs::JobHandler build_hips_handler(storage::BlobStore& blobs, HipsSettings settings);
 
-// Whether a published pyramid's info (JSON) is of an image a HiPS can be made of: one band of values
-// with an equatorial or galactic WCS.
+// Whether a published pyramid's info (JSON) is of an image a HiPS can be made of: one band of values,
+// or a colour composite's three, with an equatorial or galactic WCS.
 bool hips_possible(std::string_view pyramid_info_json);
 
 }  // namespace astropixel::datasets

@@ -17,6 +17,7 @@ Result<HipsBuilt> build_hips_in_child(ChildHips const& b, std::function<void(dou
                            {"threads", static_cast<std::int64_t>(b.threads)},
                            {"title", b.title},
                            {"creator_did", b.creator_did}};
+  if (!b.wcs_json.empty()) spec["wcs"] = b.wcs_json;
   ChildRun run{.command = "_hips", .input = boost::json::serialize(spec)};
   run.writable_dirs = {b.output.string()};
   run.limits = {.memory_bytes = b.memory_limit_bytes,

@@ -14,6 +14,9 @@ namespace astropixel::datasets {
 struct ChildHips {
   std::filesystem::path pack, output;  // a local pack with a data pyramid; the directory to fill
   std::string title, creator_did;
+  // The image's `wcs` JSON (pyramid/fits_wcs.hpp) for a pack that holds no FITS header (a colour
+  // composite's, its red channel's WCS); rebuilt as header cards in the child. Empty: the pack's.
+  std::string wcs_json;
   unsigned threads = 0;
   std::uint64_t memory_limit_bytes = 0;
   std::chrono::seconds deadline{0};

@@ -759,7 +759,7 @@ Result<HipsSummary> build_hips(PackReader const& pack, HipsOptions const& option
   if (colour && !options.png_tiles)
     return make_error(ErrorCode::validation, "A colour HiPS has PNG tiles only", "formats: png");
   auto const sky = sky_of(pack);
-  std::string const& cards = options.wcs_cards.empty() ? sky.cards : options.wcs_cards;
+  std::string const& cards = sky.cards.empty() ? options.wcs_cards : sky.cards;
   CelestialWcs wcs;
   if (cards.empty() || !wcs.parse(cards)) return make_error(errc::no_celestial_wcs);
   auto frame = frame_of(wcs.get());

@@ -28,8 +28,8 @@ struct HipsOptions {
   unsigned threads = 0;                 // sampling threads; 0 = one per core
   std::string title;                    // obs_title
   std::string creator_did;              // ivo://… identifier of this HiPS
-  // The image's celestial WCS as 80-column FITS cards, for a pack that holds none (a colour composite,
-  // whose WCS is its red channel's; an image with a sidecar header); empty: the pack's FITS header.
+  // The image's celestial WCS as 80-column FITS cards, used when the pack holds no FITS header (a
+  // colour composite, whose WCS is its red channel's; an image with a sidecar header).
   std::string wcs_cards;
 };
 

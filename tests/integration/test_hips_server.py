@@ -202,3 +202,69 @@ def test_the_hips_downloads_as_one_tar_archive(make_server, tmp_path):
     plain = tmp_path / "plain.fits"
     fits.PrimaryHDU(np.ones((300, 400), np.float32)).writeto(plain)
     assert s.get(f"/hips/{upload(s, owner, plain)}.tar", headers=bearer(owner)).status_code == 404
+
+
+def test_a_colour_composite_gets_a_colour_hips(make_server, tmp_path):
+    """A composite of three sky images (ADR 0029) holds no FITS header of its own: its HiPS is built in
+    colour from its exact pixels with the WCS its pyramid records (its red channel's), rebuilt as header
+    cards in the sandboxed child; it is served like any HiPS."""
+    import io
+
+    from astropy.io import fits as afits
+    from astropy.wcs import WCS
+    from astropy_healpix import core
+    import astropy.units as u
+    from PIL import Image
+
+    from support.hips import S, bilinear, cell_of_pixel
+    from test_composites import SETTINGS, band, compose, upload_fits, wcs_cards
+
+    s = make_server()
+    token = register(s)["access_token"]
+    ids = [upload_fits(s, token, tmp_path, f"{c}.fits", band(seed), wcs_cards()) for seed, c in zip((1, 2, 3), "rgb")]
+    r = compose(s, token, ids, SETTINGS)
+    assert r.status_code == 202, r.text
+    d = r.json()["id"]
+    status, _ = tus.wait_for_dataset(s, token, d, timeout=120)
+    assert status["status"] == "completed", status
+    hips = hips_of(s, token, d)
+    assert hips["status"] == "ready" and hips["frame"] == "equatorial", \
+        (hips, [e for e in s.events() if e.get("event") in ("hips_failed", "hips_process_died")])
+    props = s.get(f"/hips/{d}/properties", headers=bearer(token)).text
+    assert "dataproduct_subtype  = color" in props and "hips_tile_format     = png\n" in props, props
+    order = hips["order"]
+    root = s.data_dir / "blobs" / "hips" / d / "v1"
+    assert not list(root.rglob("npix*.fits"))
+    deepest = sorted(root.glob(f"norder{order}/dir*/npix*.png"))
+    assert deepest
+
+    # Its pixels: the composite's own image (its "original") at each cell's centre, through the red
+    # channel's WCS, as test_hips_colour checks the CLI's.
+    original = s.get(f"/api/datasets/{d}/original", headers=bearer(token))
+    assert original.status_code == 200
+    rgb = np.asarray(Image.open(io.BytesIO(original.content)).convert("RGB"))[::-1].astype(np.float64)
+    header = afits.Header()
+    header["NAXIS"], header["NAXIS1"], header["NAXIS2"] = 2, rgb.shape[1], rgb.shape[0]
+    for key, value in wcs_cards():
+        header[key] = value.strip("'") if value.startswith("'") else float(value)
+    wcs = WCS(header)
+    rng = np.random.default_rng(3)
+    diffs = []
+    for path in deepest:
+        number = int(path.stem[4:])
+        served = s.get(f"/hips/{d}/Norder{order}/Dir{number // 10000 * 10000}/Npix{number}.png", headers=bearer(token))
+        assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
+        tile = np.asarray(Image.open(io.BytesIO(served.content)))
+        assert tile.shape == (512, 512, 4)
+        rows, cols = rng.integers(0, 512, 200), rng.integers(0, 512, 200)
+        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
+        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
+        xs, ys = wcs.world_to_pixel_values(lon.to(u.deg).value, lat.to(u.deg).value)
+        for row, col, x, y in zip(rows, cols, xs, ys):
+            ref = [bilinear(rgb[..., ch], float(x), float(y)) for ch in range(3)]
+            if np.isnan(ref[0]):
+                assert tile[row, col, 3] == 0
+                continue
+            assert tile[row, col, 3] == 255
+            diffs.append(max(abs(int(tile[row, col, ch]) - int(np.floor(ref[ch] + 0.5))) for ch in range(3)))
+    assert len(diffs) > 200 and max(diffs) <= 1, (len(diffs), max(diffs, default=None))
