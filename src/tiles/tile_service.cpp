@@ -41,14 +41,18 @@ bool needs_load(std::shared_ptr<Published const> const& entry, std::optional<std
                 Building building) {
   if (!entry) return true;
   if (!version) return false;
-  // A versioned URL newer than the cached entry means the cache is behind: look again.
-  if (*version > std::max(entry->version, entry->building_version)) return true;
+  bool const looked_lately =
+      std::chrono::steady_clock::now() - entry->loaded <= std::chrono::milliseconds(20);
+  // A versioned URL newer than the cached entry means the cache is behind: look again, at most every
+  // 20 ms per entry (a version that does not exist, asked in a loop, would otherwise cost a database
+  // read per request).
+  if (*version > std::max(entry->version, entry->building_version)) return !looked_lately;
   // The version the entry knows as building, asked where only a published version answers (the
   // viewer's first data requests right after the status said "completed"): it may have published
   // since. Looked for again at most every 20 ms per entry, so a client asking for a build's IIIF
   // image in a loop costs the database little.
   return building == Building::hidden && *version == entry->building_version && *version > entry->version &&
-         std::chrono::steady_clock::now() - entry->loaded > std::chrono::milliseconds(20);
+         !looked_lately;
 }
 
 Result<View> decide(Result<std::shared_ptr<Published const>> loaded,

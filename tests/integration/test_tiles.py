@@ -1,6 +1,8 @@
 """Tile serving through the real server: Deep Zoom, XYZ and IIIF give the same exact pixels; IIIF level 2;
 caching headers and 304s; HEAD; CORS; private tiles invisible; malformed requests."""
 import io
+import re
+import time
 
 import numpy as np
 import pytest
@@ -101,6 +103,28 @@ def test_caching_headers_304_and_head(served):
     r = s.get(url, headers={"Origin": "https://viewer.example"})
     assert r.headers["Access-Control-Allow-Origin"] == "https://viewer.example"
     assert "Access-Control-Allow-Origin" not in s.get(url, headers={"Origin": "https://evil.example"}).headers
+
+
+def test_a_version_that_does_not_exist_is_not_a_database_read_per_request(served):
+    """A versioned URL newer than the tile directory's entry makes it look again (a build may have just
+    published), but at most every 20 ms per dataset: a client looping on /v999 costs the database little."""
+    s, owner, d, info = served
+    auth = bearer(owner["access_token"])
+
+    def loads():
+        text = s.get("/metrics").text
+        return float(re.search(r"^astropixel_tile_directory_loads_total (\S+)$", text, re.M).group(1))
+
+    assert s.get(f"/api/datasets/{d}/v1/image_files/10/0_0.png", headers=auth).status_code == 200
+    before, started = loads(), time.monotonic()
+    n = 300
+    for _ in range(n):
+        assert s.get(f"/api/datasets/{d}/v999/image_files/10/0_0.png", headers=auth).status_code == 404
+    elapsed = time.monotonic() - started
+    looked = loads() - before
+    assert looked <= elapsed / 0.020 + 2 and looked < n / 2, (looked, elapsed)
+    # A version published meanwhile is still found: v1 answers as before.
+    assert s.get(f"/api/datasets/{d}/v1/image_files/10/0_0.png", headers=auth).status_code == 200
 
 
 def test_private_tiles_are_invisible_to_others(served):
