@@ -3,7 +3,8 @@ in Chromium (#16 point 3): a synthetic TAN image of a dark field with bright "st
 served from another origin than the page (CORS as in a deployment) by a static server here; when the server
 routes exist, pointing HIPS_URL at them is the only change. Orientation is checked against Aladin's own
 coordinates: at aladin.world2pix(ra, dec) of each star the screen is bright, midway between stars dark, and
-outside the image Aladin's background shows (the tiles are transparent there). Screenshot in
+outside the image Aladin's background shows (the tiles are transparent there). A colour HiPS (PNG + .hhh,
+`astropixel hips --wcs`) of red, green, blue and white stars shows each in its colour. Screenshots in
 test-artifacts/web/hips/."""
 import functools
 import http.server
@@ -49,6 +50,30 @@ def star_field(tmp_path):
     path = tmp_path / "stars.fits"
     fits.PrimaryHDU(data.astype(np.float32), h).writeto(path)
     return path, WCS(h)
+
+
+STAR_COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)]  # red, green, blue, white: STARS' order
+
+
+def colour_star_field(tmp_path):
+    """The star field in colour: a dark RGB PNG with a red, a green, a blue and a white star at STARS, and the
+    same WCS as a Hipsgen-style .hhh header beside it (a PNG's pack holds no WCS: `astropixel hips --wcs`)."""
+    _, wcs = star_field(tmp_path)
+    h = wcs.to_header()
+    h["NAXIS"], h["NAXIS1"], h["NAXIS2"] = 2, W, H
+    y, x = np.mgrid[0:H, 0:W]
+    rng = np.random.default_rng(5)
+    rgb = 12 + rng.normal(0, 1.5, (H, W, 3))
+    for (sx, sy), colour in zip(STARS, STAR_COLOURS):
+        blob = np.exp(-((x - sx) ** 2 + (y - sy) ** 2) / (2 * 8.0 ** 2))
+        rgb += 300 * blob[..., None] * (np.array(colour) / 255)
+    # Built with FITS's rows (y from the bottom, as STARS and the WCS count them); a PNG's rows go top-down.
+    pixels = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)[::-1]
+    png = tmp_path / "stars.png"
+    Image.fromarray(pixels).save(png)
+    hhh = tmp_path / "stars.hhh"
+    hhh.write_text(h.tostring(sep="\n", endcard=True, padding=False))
+    return png, hhh, wcs
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -100,13 +125,18 @@ def base_field(tmp_path):
     return path
 
 
-def show_in_aladin(tmp_path, with_base, tile_format=None):
-    """Our star field's HiPS in Aladin (over a base HiPS of our own if with_base): the static server's request
-    log, e2e_aladin.mjs's report, the screenshot, and the probes' RA/Dec by kind."""
-    image, wcs = star_field(tmp_path)
-    r, out = tile_and_hips(tmp_path, image)
+def show_in_aladin(tmp_path, with_base, tile_format=None, colour=False):
+    """Our star field's HiPS (in colour if colour) in Aladin (over a base HiPS of our own if with_base): the
+    static server's request log, e2e_aladin.mjs's report, the screenshot, and the probes' RA/Dec by kind."""
+    if colour:
+        image, hhh, wcs = colour_star_field(tmp_path)
+        r, out = tile_and_hips(tmp_path, image, "--wcs", str(hhh))
+    else:
+        image, wcs = star_field(tmp_path)
+        r, out = tile_and_hips(tmp_path, image)
     assert r.returncode == 0, r.stderr
     assert properties(out)["hips_frame"] == "equatorial"
+    assert (properties(out).get("dataproduct_subtype") == "color") == colour
     if with_base:
         r, _ = tile_and_hips(tmp_path, base_field(tmp_path))
         assert r.returncode == 0, r.stderr
@@ -125,6 +155,8 @@ def show_in_aladin(tmp_path, with_base, tile_format=None):
     try:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / ("aladin-over-base.png" if with_base else "aladin-stars.png")
+        if colour:
+            shot = ARTIFACTS / ("aladin-colour-over-base.png" if with_base else "aladin-colour.png")
         root = f"http://127.0.0.1:{httpd.server_address[1]}"
         spec = {"ra": centre[0], "dec": centre[1], "fov": 0.8,
                 "probes": [list(p) for kind in probes.values() for p in kind]}
@@ -202,3 +234,34 @@ def test_aladin_lite_overlays_our_hips_on_a_base_survey(tmp_path):
     # The base ramp grows northwards (FITS rows upwards): brighter at the view's top corner than its bottom one.
     top, bottom = brightness(img, 10, 10).mean(), brightness(img, 10, 589).mean()
     assert top > bottom + 60, (top, bottom)
+
+
+@pytest.mark.parametrize("with_base", [False, True], ids=["alone", "over-base"])
+def test_aladin_lite_draws_our_colour_hips_in_its_colours(tmp_path, with_base):
+    """A colour HiPS (RGBA PNG tiles, dataproduct_subtype = color) of a dark image with a red, a green, a blue
+    and a white star, shown by Aladin unchanged: at Aladin's world2pix of each star its own channels are
+    bright and the others dark (a swapped channel or a flip shows the wrong colour there), dark between the
+    stars, and beyond the image the layer below shows through the transparent tiles: Aladin's blue background,
+    or the grey base HiPS. East-west orientation: the stars' mirror images about the view's centre line are
+    dark sky."""
+    img, at, log = show_in_aladin(tmp_path, with_base=with_base, colour=True)
+    tiles = [p for p in log if p.startswith("/stars-hips/Norder")]
+    assert tiles and all(p.endswith(".png") for p in tiles), log
+    star_px = [brightness(img, *p) for p in at["stars"]]
+    middle_px = [brightness(img, *p) for p in at["middles"]]
+    outside_px = brightness(img, *at["outside"][0])
+    print("stars", star_px, "middles", middle_px, "outside", outside_px)
+    for p, colour in zip(star_px, STAR_COLOURS):
+        for value, lit in zip(p, colour):
+            assert (value > 180) if lit else (value < 60), (colour, p)
+    for p in middle_px:
+        assert p.max() < 40, middle_px  # our dark sky: neither a star nor the layer below
+    if with_base:
+        assert 40 < outside_px.mean() < 230 and np.ptp(outside_px) < 8, outside_px
+    else:
+        assert np.allclose(outside_px, BACKGROUND, atol=12), outside_px
+    # The mirror images about the view's vertical centre line fall on the image's dark sky, not on a star.
+    mirrored = [brightness(img, 800 - x, y) for x, y in at["stars"]]
+    print("mirrored", mirrored)
+    for p in mirrored:
+        assert p.max() < 40, mirrored

@@ -4,40 +4,12 @@ model: astropy-healpix for the cells, astropy.wcs for the image's WCS, bilinear 
 pixels, rounded as Hipsgen rounds (floor(v + 0.5))."""
 import numpy as np
 import pytest
-from astropy.io import fits
 from astropy.wcs import WCS
 from astropy_healpix import core
 import astropy.units as u
 from PIL import Image
 
-from support.hips import S, bilinear, cell_of_pixel, properties, run_cli, tiles_of
-
-W, H = 1200, 900
-
-
-def colour_image(tmp_path, alpha=False):
-    """A smooth RGB(A) sky of W × H with a 2″, rotated TAN WCS, as a PNG and a .hhh header beside it."""
-    y, x = np.mgrid[0:H, 0:W]
-    rgb = np.stack([128 + 100 * np.sin(x / 41.0), 128 + 90 * np.cos(y / 29.0), 20 + 200 * (x + y) / (W + H)], -1)
-    pixels = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-    if alpha:
-        a = np.full((H, W, 1), 255, np.uint8)
-        a[300:360, 500:580] = 0  # a hole: blank in the HiPS where all four neighbours are in it
-        pixels = np.concatenate([pixels, a], -1)
-    h = fits.Header()
-    h["NAXIS"], h["NAXIS1"], h["NAXIS2"] = 2, W, H
-    h["CTYPE1"], h["CTYPE2"] = "RA---TAN", "DEC--TAN"
-    h["CRVAL1"], h["CRVAL2"] = 150.0, 20.0
-    h["CRPIX1"], h["CRPIX2"] = W / 2 + 0.5, H / 2 + 0.5
-    scale, angle = 2.0 / 3600, 0.3
-    h["CD1_1"], h["CD1_2"] = -scale * np.cos(angle), scale * np.sin(angle)
-    h["CD2_1"], h["CD2_2"] = scale * np.sin(angle), scale * np.cos(angle)
-    h["RADESYS"] = "ICRS"
-    png = tmp_path / "sky.png"
-    Image.fromarray(pixels).save(png)
-    hhh = tmp_path / "sky.hhh"
-    hhh.write_text(h.tostring(sep="\n", endcard=True, padding=False))
-    return png, hhh, pixels, h
+from support.hips import S, bilinear, cell_of_pixel, colour_image, properties, run_cli, tiles_of
 
 
 def colour_hips(tmp_path, png, *extra):

@@ -1,10 +1,11 @@
-"""HiPS test helpers shared by test_hips.py and test_hips_hipsgen.py: a FITS image with a celestial WCS, the
-CLI steps that make its HiPS, and an independent reading of a HiPS (the standard's pixel→cell order,
-astropy's bilinear sample)."""
+"""HiPS test helpers shared by the test_hips*.py files: a FITS image with a celestial WCS, an 8-bit colour
+PNG with a .hhh header, the CLI steps that make their HiPS, and an independent reading of a HiPS (the
+standard's pixel→cell order, astropy's bilinear sample)."""
 import re
 
 import numpy as np
 from astropy.io import fits
+from PIL import Image
 
 from support.server import run_cli
 
@@ -31,6 +32,35 @@ def sky_image(tmp_path, ctype=("RA---TAN", "DEC--TAN"), crval=(83.8, -5.4), rade
     path = tmp_path / name
     fits.PrimaryHDU(data, h).writeto(path)
     return path, data, h
+
+
+CW, CH = 1200, 900  # the colour image
+
+
+def colour_image(directory, alpha=False):
+    """A smooth RGB(A) sky of CW × CH with a 2″, rotated TAN WCS, as sky.png and a Hipsgen-style sky.hhh
+    header beside it (the directory then is Hipsgen's in=)."""
+    y, x = np.mgrid[0:CH, 0:CW]
+    rgb = np.stack([128 + 100 * np.sin(x / 41.0), 128 + 90 * np.cos(y / 29.0), 20 + 200 * (x + y) / (CW + CH)], -1)
+    pixels = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+    if alpha:
+        a = np.full((CH, CW, 1), 255, np.uint8)
+        a[300:360, 500:580] = 0  # a hole: blank in the HiPS where all four neighbours are in it
+        pixels = np.concatenate([pixels, a], -1)
+    h = fits.Header()
+    h["NAXIS"], h["NAXIS1"], h["NAXIS2"] = 2, CW, CH
+    h["CTYPE1"], h["CTYPE2"] = "RA---TAN", "DEC--TAN"
+    h["CRVAL1"], h["CRVAL2"] = 150.0, 20.0
+    h["CRPIX1"], h["CRPIX2"] = CW / 2 + 0.5, CH / 2 + 0.5
+    scale, angle = 2.0 / 3600, 0.3
+    h["CD1_1"], h["CD1_2"] = -scale * np.cos(angle), scale * np.sin(angle)
+    h["CD2_1"], h["CD2_2"] = scale * np.sin(angle), scale * np.cos(angle)
+    h["RADESYS"] = "ICRS"
+    png = directory / "sky.png"
+    Image.fromarray(pixels).save(png)
+    hhh = directory / "sky.hhh"
+    hhh.write_text(h.tostring(sep="\n", endcard=True, padding=False))
+    return png, hhh, pixels, h
 
 
 def tile_and_hips(tmp_path, image, *extra):
