@@ -1,8 +1,8 @@
 """What stands between opening a dataset and its first tile (issue #17 point 5), in real Chromium
-through tests/node/e2e_first_paint.mjs: the viewer's code is asked for before the app bundle has run
-(index.html's route preload), the dataset's record without waiting for that code, the Deep Zoom
-descriptor as soon as the record names it (before OpenSeadragon exists, once), and the side panels
-and the navigator are made only after the first tile is drawn. Orderings of events in one page
+through tests/node/e2e_first_paint.mjs: the viewer's code and the dataset's record are asked for
+before the app bundle has run (index.html's route preload), the record without waiting for that
+code and only once, the Deep Zoom descriptor as soon as the record names it (before OpenSeadragon
+exists, once), and the side panels and the navigator are made only after the first tile is drawn. Orderings of events in one page
 load, never durations (the figures are bench/browser.sh's)."""
 import pytest
 import io
@@ -39,13 +39,16 @@ def test_the_descriptor_and_first_tile_come_before_the_side_panels(make_server):
     assert r.returncode == 0, r.stderr
     o = json.loads(r.stdout.strip().splitlines()[-1])
     assert "error" not in o, o
-    assert None not in (o["chunks_asked"], o["record_asked"], o["dzi_asked"], o["viewer_made"],
+    assert None not in (o["chunks_asked"], o["record_asked"], o["verify_asked"], o["dzi_asked"], o["viewer_made"],
                         o["first_tile_drawn"], o["panels_at"], o["navigator_at"]), o
     # The viewer's page and OpenSeadragon chunks are on their way before the app's code asks for
-    # anything (the record is the first thing it asks for on this route)...
-    assert o["chunks_asked"] < o["record_asked"], o
-    # ...and the record is asked for at route match, not after the viewer's code: held back, that
-    # code does not keep the record from being asked for.
+    # anything (its first request is the session check)...
+    assert o["chunks_asked"] < o["verify_asked"], o
+    # ...and the record is asked for before the app's own first request (index.html's script asks),
+    # once (the app takes that answer), and not after the viewer's code: held back, that code does
+    # not keep the record from being asked for.
+    assert o["record_asked"] < o["verify_asked"], o
+    assert o["record_requests"] == 1, o
     assert o["record_before_chunk"] is True, o
     # The descriptor is already on its way when OpenSeadragon is made, and nobody asks twice.
     assert o["dzi_asked"] < o["viewer_made"], o

@@ -6,7 +6,8 @@
 // back until the page has asked for the record (or 15 s have passed): whether the record came
 // without it says the record does not wait for the viewer's code, however fast that code arrives.
 // Usage: node e2e_first_paint.mjs BASE LOGIN PASSWORD DATASET_ID
-//   → one JSON line {"chunks_asked", "record_asked", "record_before_chunk", "dzi_asked", "dzi_requests",
+//   → one JSON line {"chunks_asked", "record_asked", "record_requests", "verify_asked",
+//      "record_before_chunk", "dzi_asked", "dzi_requests",
 //      "viewer_made", "first_tile_drawn", "panels_at", "navigator_at", "panels", "tile_failures",
 //      "console_errors"}
 //      or {"error"}
@@ -79,6 +80,9 @@ try {
       chunks_asked: Math.max(...["viewer_page", "osd"].map(
         (c) => first((n) => new RegExp(`/assets/${c}-[^/]*\\.js$`).test(path(n)), "startTime") ?? Infinity)),
       record_asked: first((n) => path(n) === `/api/datasets/${datasetId}`, "startTime"),
+      record_requests: rs.filter((r) => path(r.name) === `/api/datasets/${datasetId}`).length,
+      // The app's first request of any page load for a remembered user (main.ts).
+      verify_asked: first((n) => path(n) === "/api/auth/verify", "startTime"),
       dzi_asked: first((n) => path(n).endsWith("/image.dzi"), "startTime"),
       dzi_requests: rs.filter((r) => path(r.name).endsWith("/image.dzi")).length,
       panels: [...document.querySelectorAll(".viewer-layout .side > *")].map(

@@ -56,6 +56,25 @@ describe("route preload", () => {
       ["modulepreload", "/assets/osd-O.js", ""],
     ]);
     expect(run("/datasets/abc/")).toHaveLength(2);
+    // The route's early function runs first, with the path's groups as they are in the URL.
+    const early = preloadScript(
+      [
+        {
+          path: routePattern("/datasets/:id").pattern,
+          files: [],
+          early: (id: string) => {
+            document.body.dataset.early = id;
+          },
+        },
+      ],
+      "/",
+    );
+    history.replaceState(null, "", "/datasets/a%20b");
+    const tag = document.createElement("script");
+    tag.textContent = `{${early}}`;
+    document.body.append(tag);
+    tag.remove();
+    expect(document.body.dataset.early).toBe("a%20b");
     expect(run("/datasets")).toEqual([]);
     expect(run("/datasets/abc/edit")).toEqual([]);
     expect(run("/")).toEqual([]);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Failure, onFailure } from "../api/failures";
 import { type ViewerRecord, fetchViewerRecord, viewerRoute } from "./viewer_route";
+import { takeEarly } from "../api/early_record";
 
 // The viewer page itself (OpenSeadragon and all) stands aside: the test keeps the prefetch it is given.
 let handed: Promise<ViewerRecord> | undefined;
@@ -86,5 +87,63 @@ describe("viewer route prefetch", () => {
     // Not quiet (the page reopening a dataset it shows): the failures are reported as before.
     await fetchViewerRecord("abc");
     expect(seen.map((f) => f.status)).toEqual([503, 503]);
+  });
+
+  // index.html's script asks for the record and descriptor before the app runs (api/early_record.ts).
+  const DZI_XML =
+    '<?xml version="1.0"?><Image xmlns="http://schemas.microsoft.com/deepzoom/2008" Format="jpg" Overlap="1" ' +
+    'TileSize="256"><Size Width="5000" Height="3000"/></Image>';
+  const rgb = {
+    id: "abc",
+    urls: { dzi: "/api/datasets/abc/v2/image.dzi" },
+    bands: 3,
+    bit_depth: 8,
+    format: "tiff",
+    pyramid_version: 2,
+  };
+
+  it("takes the record and descriptor the page's early script asked for, and asks for neither again", async () => {
+    handed = undefined;
+    const server = vi.fn(() => Promise.resolve(json(500, { code: "internal" })));
+    vi.stubGlobal("fetch", server);
+    window.__astropixelEarly = { segment: "abc", record: Promise.resolve(rgb), dzi: Promise.resolve(DZI_XML) };
+    viewerRoute(document.createElement("div"), { id: "abc" }, new URLSearchParams());
+    const { first } = await vi.waitFor(() => {
+      if (!handed) throw new Error("the page has not taken the prefetch yet");
+      return { first: handed };
+    });
+    const record = await first;
+    expect(record.dataset).toEqual(rgb);
+    expect(record.descriptor?.Image).toMatchObject({
+      Url: "/api/datasets/abc/v2/image_files/",
+      Overlap: "1",
+      Size: { Width: "5000", Height: "3000" },
+    });
+    expect(server).not.toHaveBeenCalled();
+    // Taken once: the next viewer opened in this page load asks for its own.
+    expect(window.__astropixelEarly).toBeUndefined();
+  });
+
+  it("asks again for what the early script did not get", async () => {
+    const server = vi.fn((url: string) =>
+      Promise.resolve(
+        url === "/api/datasets/abc"
+          ? json(200, rgb)
+          : new Response(DZI_XML, { status: 200, headers: { "Content-Type": "application/xml" } }),
+      ),
+    );
+    vi.stubGlobal("fetch", server);
+    const early = { record: Promise.resolve(null), dzi: Promise.resolve(null) };
+    const record = await fetchViewerRecord("abc", { quiet: true, early });
+    expect(record.descriptor?.Image.TileSize).toBe("256");
+    expect(server.mock.calls.map(([u]) => u)).toEqual(["/api/datasets/abc", "/api/datasets/abc/v2/image.dzi"]);
+  });
+
+  it("keeps the early answers for the dataset they were asked for", () => {
+    const early = { segment: "a%20b", record: Promise.resolve(null), dzi: Promise.resolve(null) };
+    window.__astropixelEarly = early;
+    expect(takeEarly("other")).toBeNull();
+    window.__astropixelEarly = early;
+    expect(takeEarly("a b")).toBe(early);
   });
 });
