@@ -94,7 +94,7 @@ for s in sides:
 for s in sides:
     rs = [r for r in ok if r["side"] == s]
     m = lambda k: statistics.median(r["fetched"][k] for r in rs)
-    print(f"{s:10s} scripts in {m('scripts_ms'):5.0f}  dataset record in {m('dataset_api_ms'):5.0f}  "
+    print(f"{s:10s} last script asked {m('scripts_asked_ms'):5.0f}, scripts in {m('scripts_ms'):5.0f}  dataset record in {m('dataset_api_ms'):5.0f}  "
           f"viewer made {statistics.median(r['viewer_made_ms'] for r in rs):5.0f}  .dzi asked {m('dzi_asked_ms'):5.0f}, in {m('dzi_ms'):5.0f}  "
           f"first tile asked {m('first_tile_asked_ms'):5.0f}")
 a, p = med["astropixel"], med["osd-nginx"]

@@ -118,13 +118,15 @@ async function measure(browser, side, url, storageState, size) {
       return { first_tile: b.first_tile, fully_loaded: b.fully_loaded, viewer_made: b.viewer_made,
                long: b.takeLong().slice(), box: { x: r.x, y: r.y, width: Math.round(r.width), height: Math.round(r.height) },
                long_error: b.long_error,
-               // Where the time before the first tile went: when the last script, the dataset's API
-               // record (ours only) and the .dzi descriptor had arrived, and when the first tile was asked.
+               // Where the time before the first tile went: when the last script was asked for and had
+               // arrived, the dataset's API record (ours only) and the .dzi descriptor had, and when the
+               // first tile was asked.
                fetched: (() => {
                  const rs = performance.getEntriesByType("resource");
                  const end = (f) => Math.round(Math.max(0, ...rs.filter((r) => f(r.name)).map((r) => r.responseEnd)));
                  const tiles = rs.filter((r) => /_files\/\d+\/\d+_\d+\./.test(r.name));
-                 return { scripts_ms: end((n) => n.endsWith(".js")), dataset_api_ms: end((n) => /\/api\/datasets\/[^/]+$/.test(n)),
+                 return { scripts_asked_ms: Math.round(Math.max(0, ...rs.filter((r) => r.name.endsWith(".js")).map((r) => r.startTime))),
+                          scripts_ms: end((n) => n.endsWith(".js")), dataset_api_ms: end((n) => /\/api\/datasets\/[^/]+$/.test(n)),
                           dzi_ms: end((n) => n.endsWith(".dzi")),
                           dzi_asked_ms: Math.round(Math.min(...rs.filter((r) => r.name.endsWith(".dzi")).map((r) => r.startTime))),
                           first_tile_asked_ms: Math.round(Math.min(...tiles.map((r) => r.startTime))) };
