@@ -359,6 +359,10 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       co_await t.async_wait(asio::use_awaitable);
       continue;
     }
+    // Answers leave in a few writes (a file's header, then its chunks); with Nagle's algorithm on, a
+    // write after one still unacknowledged waits for the client's delayed ACK, ~40 ms on a kept-alive
+    // connection. nginx turns it off too (tcp_nodelay).
+    socket.set_option(tcp::no_delay(true), ec);
     auto ex = socket.get_executor();
     if (connections.load() >= opts.max_connections) {
       Error e = make_error(ErrorCode::unavailable, "Too many connections");

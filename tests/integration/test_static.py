@@ -77,3 +77,38 @@ def test_placeholder_page_without_a_built_web_app(server):
     r = server.get("/")
     assert r.status_code == 200
     assert "AstroPixel" in r.text
+
+
+def test_answers_leave_without_waiting_for_the_clients_ack(web):
+    """A file's answer leaves in several writes (its header, then its chunks). With Nagle's algorithm on,
+    the second waits for the client's delayed ACK: ~40 ms on every kept-alive request for a script (the
+    web app's first script paid it). The server's end of the connection must have TCP_NODELAY; read
+    from the server's own socket (pidfd_getfd), not timed."""
+    import ctypes
+    import socket
+
+    client = socket.create_connection(("127.0.0.1", web.port))
+    client.sendall(b"GET /favicon.svg HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert client.recv(65536).startswith(b"HTTP/1.1 200")
+    # The server's socket for this connection: the one whose peer is our local port.
+    ours = "%04X" % client.getsockname()[1]
+    inode = None
+    for line in open(f"/proc/{web.proc.pid}/net/tcp").read().splitlines()[1:]:
+        fields = line.split()
+        if fields[2].endswith(":" + ours) and fields[1].startswith("0100007F:"):
+            inode = fields[9]
+    assert inode, "the server's end of the connection is in its /proc/net/tcp"
+    fd = next(int(name) for name in os.listdir(f"/proc/{web.proc.pid}/fd")
+              if os.readlink(f"/proc/{web.proc.pid}/fd/{name}") == f"socket:[{inode}]")
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(web.proc.pid)
+    copy = libc.syscall(438, pidfd, fd, 0)  # pidfd_getfd (Linux 5.6)
+    assert copy >= 0, os.strerror(ctypes.get_errno())
+    server_end = socket.socket(fileno=copy)
+    try:
+        assert server_end.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server_end.detach()
+        os.close(copy)
+        os.close(pidfd)
+        client.close()
