@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS
-from astropy_healpix import core
 import astropy.units as u
 from astropy.coordinates import FK4, SkyCoord
 from PIL import Image
 
-from support.hips import H, S, W, bilinear, cell_of_pixel, properties, run_cli, sky_image, tile_and_hips, tiles_of
+from support.hips import H, W, bilinear, properties, random_pixels, run_cli, sky_image, tile_and_hips, tiles_of
 
 
 def test_tiles_hold_the_images_values_at_their_cells(tmp_path):
@@ -37,10 +36,8 @@ def test_tiles_hold_the_images_values_at_their_cells(tmp_path):
     for number, path in sorted(deepest.items()):
         tile = fits.getdata(path)  # FITS rows bottom-up
         assert tile.shape == (512, 512)
-        rows, cols = rng.integers(0, 512, 150), rng.integers(0, 512, 150)
-        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
-        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
-        xs, ys = wcs.world_to_pixel_values(lon.to(u.deg).value, lat.to(u.deg).value)
+        rows, cols, lon, lat = random_pixels(number, order, rng, 150)
+        xs, ys = wcs.world_to_pixel_values(lon, lat)
         for r, c, x, y in zip(rows, cols, xs, ys):
             ours, ref = tile[511 - r, c], bilinear(data, float(x), float(y))
             samples += 1
@@ -130,10 +127,8 @@ def test_fk4_images_are_converted_to_icrs(tmp_path):
     diffs, unconverted = [], []
     for number, path in sorted(tiles_of(out, order).items()):
         tile = fits.getdata(path)
-        rows, cols = rng.integers(0, 512, 100), rng.integers(0, 512, 100)
-        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
-        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
-        icrs = SkyCoord(lon.to(u.deg), lat.to(u.deg), frame="icrs")
+        rows, cols, lon, lat = random_pixels(number, order, rng, 100)
+        icrs = SkyCoord(lon * u.deg, lat * u.deg, frame="icrs")
         fk4 = icrs.transform_to(FK4(equinox="B1950", obstime="J2000"))
         xs, ys = wcs.world_to_pixel_values(fk4.ra.deg, fk4.dec.deg)
         xi, yi = wcs.world_to_pixel_values(icrs.ra.deg, icrs.dec.deg)

@@ -5,11 +5,9 @@ pixels, rounded as Hipsgen rounds (floor(v + 0.5))."""
 import numpy as np
 import pytest
 from astropy.wcs import WCS
-from astropy_healpix import core
-import astropy.units as u
 from PIL import Image
 
-from support.hips import S, bilinear, cell_of_pixel, colour_image, properties, run_cli, tiles_of
+from support.hips import bilinear, colour_image, properties, random_pixels, run_cli, tiles_of
 
 
 def colour_hips(tmp_path, png, *extra):
@@ -46,10 +44,8 @@ def test_colour_tiles_hold_the_images_pixels_at_their_cells(tmp_path, alpha):
     for number, path in sorted(deepest.items()):
         tile = np.asarray(Image.open(path))
         assert tile.shape == (512, 512, 4)
-        rows, cols = rng.integers(0, 512, 300), rng.integers(0, 512, 300)
-        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
-        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
-        xs, ys = wcs.world_to_pixel_values(lon.to(u.deg).value, lat.to(u.deg).value)
+        rows, cols, lon, lat = random_pixels(number, order, rng, 300)
+        xs, ys = wcs.world_to_pixel_values(lon, lat)
         for r, c, x, y in zip(rows, cols, xs, ys):
             ref = [bilinear(p, float(x), float(y)) for p in planes]
             ours = tile[r, c]

@@ -212,11 +212,9 @@ def test_a_colour_composite_gets_a_colour_hips(make_server, tmp_path):
 
     from astropy.io import fits as afits
     from astropy.wcs import WCS
-    from astropy_healpix import core
-    import astropy.units as u
     from PIL import Image
 
-    from support.hips import S, bilinear, cell_of_pixel
+    from support.hips import bilinear, random_pixels
     from test_composites import SETTINGS, band, compose, upload_fits, wcs_cards
 
     s = make_server()
@@ -256,10 +254,8 @@ def test_a_colour_composite_gets_a_colour_hips(make_server, tmp_path):
         assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
         tile = np.asarray(Image.open(io.BytesIO(served.content)))
         assert tile.shape == (512, 512, 4)
-        rows, cols = rng.integers(0, 512, 200), rng.integers(0, 512, 200)
-        cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
-        lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
-        xs, ys = wcs.world_to_pixel_values(lon.to(u.deg).value, lat.to(u.deg).value)
+        rows, cols, lon, lat = random_pixels(number, order, rng, 200)
+        xs, ys = wcs.world_to_pixel_values(lon, lat)
         for row, col, x, y in zip(rows, cols, xs, ys):
             ref = [bilinear(rgb[..., ch], float(x), float(y)) for ch in range(3)]
             if np.isnan(ref[0]):

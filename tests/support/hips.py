@@ -3,8 +3,10 @@ PNG with a .hhh header, the CLI steps that make their HiPS, and an independent r
 standard's pixel→cell order, astropy's bilinear sample)."""
 import re
 
+import astropy.units as u
 import numpy as np
 from astropy.io import fits
+from astropy_healpix import core
 from PIL import Image
 
 from support.server import run_cli
@@ -81,6 +83,15 @@ def spread(v):
 def cell_of_pixel(number, row, col):
     """HiPS 1.0 §4.2.1: the row (from the top) is the cell's x in its face (even bits), the column its y."""
     return (number << (2 * S)) | spread(row) | (spread(col) << 1)
+
+
+def random_pixels(number, order, rng, n):
+    """n random pixels of the deepest-order tile `number`: their rows and columns, and their cells'
+    centres in degrees (astropy-healpix, the standard's pixel→cell order)."""
+    rows, cols = rng.integers(0, 512, n), rng.integers(0, 512, n)
+    cells = [cell_of_pixel(number, int(r), int(c)) for r, c in zip(rows, cols)]
+    lon, lat = core.healpix_to_lonlat(cells, 2 ** (order + S), order="nested")
+    return rows, cols, lon.to(u.deg).value, lat.to(u.deg).value
 
 
 def bilinear(data, x, y):
