@@ -54,6 +54,11 @@ cgroup=""
 stop_all() {  # the exit trap: servers, then the memory cgroup (empty once its server has exited)
   bench_stop_all
   if [[ -n $cgroup && -d $cgroup ]]; then
+    # Its start-up and each sign-in hash a password with Argon2id, 64 MiB (ARGON2_MEMLIMIT_MIB): the
+    # server needs ~70 MB of its own for a moment (80 MiB will do), and a smaller limit has it killed.
+    if grep -q '^oom_kill [1-9]' "$cgroup/memory.oom_control"; then
+      echo "many.sh: the memory cgroup killed the server: MEM_LIMIT $((mem_limit / 1048576)) MiB is too little" >&2
+    fi
     for _ in $(seq 50); do rmdir "$cgroup" 2>/dev/null && break; sleep 0.1; done
   fi
 }
