@@ -1,11 +1,10 @@
 // HiPS (ADR 0030): the files of a sky image's HiPS, for Aladin and any HiPS client, under
-// /hips/{ident}/ (ident as IIIF's: the id, or id-vN while N is the live version), and all of them as
-// one archive. The dataset's access rules; public ones open to any origin, as HiPS clients run on
-// other sites.
+// /hips/{ident}/ (ident as IIIF's: the id, or id-vN while N is the live version, either with a link
+// for other viewers, ADR 0038), and all of them as one archive. The dataset's access rules; public
+// ones, and any through a link, open to any origin, as HiPS clients run on other sites.
 #include "api/tile_endpoints.hpp"
 #include "http/error_table.hpp"
 #include "pyramid/hips_layout.hpp"
-#include "tiles/iiif.hpp"
 
 namespace astropixel::api {
 
@@ -14,12 +13,11 @@ using tiles::TileService;
 namespace {
 
 TileReply hips_file(Call& call, TileService& svc) {
-  auto ident = call.param("ident");
-  if (!tiles::iiif::is_safe_identifier(ident)) co_return tile_not_found();
-  auto [id, version] = tiles::iiif::split_identifier(ident);
+  auto ident = parse_ident(call.param("ident"));
+  if (!ident) co_return tile_not_found();
   auto file = pyramid::hips::served_file(call.param("rest"));
   if (!file) co_return tile_not_found();
-  auto v = co_await view_of(svc, call, std::move(id), version);
+  auto v = co_await view_of(svc, call, *ident);
   if (!v) co_return v.error();
   auto res = co_await svc.hips_file(call.request, *v, *file);
   // A public HiPS's missing tile is a 404 its client on another site must be able to read (Aladin asks
@@ -27,17 +25,16 @@ TileReply hips_file(Call& call, TileService& svc) {
   if (!res && res.error().code == ErrorCode::not_found)
     res = http::error_response(res.error(), call.request.request_id, false);
   if (!res) co_return res.error();
-  open_to_any_origin(*res, v->entry->owned);
+  open_to_any_origin(*res, v->open_to_any_origin());
   co_return Answer::of(std::move(*res));
 }
 
 // The whole HiPS as one ustar archive (unpacked: a HiPS directory), streamed from the store with an
 // exact length and byte ranges.
 TileReply hips_archive(Call& call, TileService& svc) {
-  auto ident = call.param("ident");
-  if (!tiles::iiif::is_safe_identifier(ident)) co_return tile_not_found();
-  auto [id, version] = tiles::iiif::split_identifier(ident);
-  auto v = co_await view_of(svc, call, std::move(id), version);
+  auto ident = parse_ident(call.param("ident"));
+  if (!ident) co_return tile_not_found();
+  auto v = co_await view_of(svc, call, *ident);
   if (!v) co_return v.error();
   auto res = co_await svc.hips_archive(call.request, *v);
   if (!res) co_return res.error();
@@ -56,9 +53,10 @@ void add_hips_routes(http::Router& router, Authenticator& authn, std::shared_ptr
                     "hips", "A file of a sky image's HiPS",
                     "IVOA HiPS 1.0 (ADR 0030), for Aladin and any HiPS client: rest is properties, Moc.fits, "
                     "Norder3/Allsky.{png,fits} or NorderK/DirD/NpixN.{png,fits}; ident is a dataset id, or "
-                    "id-vN while N is its live version (then immutable). 404 until the dataset's "
+                    "id-vN while N is its live version (then immutable), either followed by a link for "
+                    "other viewers (~exp~sig, POST /api/datasets/{id}/links). 404 until the dataset's "
                     "pyramid.hips is ready, and for a tile the HiPS does not hold; "
-                    "Access-Control-Allow-Origin * when public",
+                    "Access-Control-Allow-Origin * when public or through a link",
                     cached("The file", {{"text/plain"}, {"image/png"}, {"application/fits"}}))});
   auto archive =
       tile_doc("hips", "A sky image's HiPS as one tar archive",

@@ -27,13 +27,15 @@ std::string body_etag(std::string_view body) {
 
 // A Presentation answer: JSON-LD with the Presentation profile, revalidated by ETag (labels and
 // annotations change without a new pyramid version, so it is never immutable).
-http::Response presentation_answer(http::Request const& req, std::string body, auth::Owned const& owned) {
+// Public answers are open to any origin and to shared caches; through a link for other viewers, open
+// to any origin only.
+http::Response presentation_answer(http::Request const& req, std::string body, bool is_public, bool linked) {
   http::Response res;
   auto etag = body_etag(body);
   res.headers.set(bhttp::field::etag, etag);
-  bool is_public = owned.visibility == auth::Visibility::public_;
-  res.headers.set(bhttp::field::cache_control, is_public ? "public, max-age=60" : "private, no-cache");
-  open_to_any_origin(res, owned);
+  res.headers.set(bhttp::field::cache_control,
+                  is_public && !linked ? "public, max-age=60" : "private, no-cache");
+  open_to_any_origin(res, is_public || linked);
   auto inm = req.header("If-None-Match");
   if (!inm.empty() && (inm == "*" || inm.find(etag) != std::string_view::npos)) {
     res.status = bhttp::status::not_modified;
@@ -70,24 +72,45 @@ tiles::iiif::ShapeAnnotation shape_of(annotations::Annotation const& a) {
   return s;
 }
 
-// The dataset named by an IIIF identifier, if the caller may see it and it has a pyramid (at that
-// version when one is named). Errors: not_found, the same for every reason.
-Result<datasets::Dataset> presented(Call const& call, Presentation const& p) {
-  auto ident = call.param("ident");
-  if (!tiles::iiif::is_safe_identifier(ident)) return not_found();
-  auto [id, version] = tiles::iiif::split_identifier(ident);
-  auto d = p.datasets->get(call.who, id);
+// A dataset an IIIF identifier names, and who reads it: the caller, or for an identifier with a link
+// for other viewers, the link (its owner's reading of this one dataset, read only).
+struct Presented {
+  datasets::Dataset dataset;
+  std::optional<auth::Principal> reader;
+  Ident ident;
+};
+
+// The dataset named by an IIIF identifier, if the caller (or the identifier's link) may see it and
+// it has a pyramid (at that version when one is named). Errors: not_found, the same for every reason.
+Result<Presented> presented(Call const& call, Presentation const& p, TileService& svc) {
+  auto ident = parse_ident(call.param("ident"));
+  if (!ident) return not_found();
+  std::optional<auth::Principal> reader = call.who;
+  if (ident->link) {
+    // The link alone decides, checked as for tiles; what it grants is reading this dataset as its
+    // owner would, and nothing else.
+    auto v = tiles::resolve_view(svc.directory(), call.who, ident->id, std::nullopt, tiles::Building::hidden,
+                                 tiles::LinkGrant{*ident->link, svc.links()});
+    if (!v) return v.error();
+    reader = auth::Principal{
+        .user_id = v->entry->owned.owner_id, .session_id = {}, .role = auth::Role::user, .read_only = true};
+  }
+  auto d = p.datasets->get(reader, ident->id);
   if (!d) return d.error().code == ErrorCode::not_found ? not_found() : d.error();
-  if (d->pyramid_version == 0 || (version && *version != d->pyramid_version)) return not_found();
-  return d;
+  if (d->pyramid_version == 0 || (ident->version && *ident->version != d->pyramid_version))
+    return not_found();
+  return Presented{std::move(*d), std::move(reader), std::move(*ident)};
 }
 
-Result<Answer> manifest(Call& call, Presentation const& p) {
-  auto d = presented(call, p);
-  if (!d) return d.error();
+Result<Answer> manifest(Call& call, Presentation const& p, TileService& svc) {
+  auto presented_dataset = presented(call, p, svc);
+  if (!presented_dataset) return presented_dataset.error();
+  auto const* d = &presented_dataset->dataset;
+  auto const& reader = presented_dataset->reader;
+  auto const suffix = presented_dataset->ident.link_suffix();
   annotations::ListFilter first;
   first.limit = tiles::iiif::kAnnotationsPerPage;
-  auto notes = p.annotations->list(call.who, d->id, first);
+  auto notes = p.annotations->list(reader, d->id, first);
   if (!notes) return notes.error().code == ErrorCode::not_found ? not_found() : notes.error();
   auto base = origin_of(call.request);
   tiles::iiif::ManifestSource m{
@@ -98,32 +121,36 @@ Result<Answer> manifest(Call& call, Presentation const& p) {
       .metadata = tiles::iiif::dataset_metadata(*d),
       .width = static_cast<std::uint32_t>(d->width),
       .height = static_cast<std::uint32_t>(d->height),
-      .service_id = fmt::format("{}/iiif/3/{}-v{}", base, d->id, d->pyramid_version),
+      .service_id = fmt::format("{}/iiif/3/{}-v{}{}", base, d->id, d->pyramid_version, suffix),
       .homepage = fmt::format("{}/datasets/{}", base, d->id),
       .listed = d->visibility == auth::Visibility::public_,
       .annotations = {},
       .annotation_total = notes->second,
   };
   for (auto const& a : notes->first) m.annotations.push_back(shape_of(a));
-  return Answer::of(presentation_answer(call.request, tiles::iiif::manifest_json(m), d->owned()));
+  return Answer::of(presentation_answer(call.request, tiles::iiif::manifest_json(m), m.listed,
+                                        presented_dataset->ident.link.has_value()));
 }
 
-Result<Answer> annotation_page(Call& call, Presentation const& p) {
-  auto d = presented(call, p);
-  if (!d) return d.error();
+Result<Answer> annotation_page(Call& call, Presentation const& p, TileService& svc) {
+  auto presented_dataset = presented(call, p, svc);
+  if (!presented_dataset) return presented_dataset.error();
+  auto const* d = &presented_dataset->dataset;
   auto page = call.request.param_int("page");
   if (page < 1 || page > 1'000'000) return not_found();
   annotations::ListFilter f;
   f.limit = tiles::iiif::kAnnotationsPerPage;
   f.offset = static_cast<int>((page - 1) * tiles::iiif::kAnnotationsPerPage);
-  auto notes = p.annotations->list(call.who, d->id, f);
+  auto notes = p.annotations->list(presented_dataset->reader, d->id, f);
   if (!notes) return notes.error().code == ErrorCode::not_found ? not_found() : notes.error();
   if (page > 1 && notes->first.empty()) return not_found();
   std::vector<tiles::iiif::ShapeAnnotation> items;
   for (auto const& a : notes->first) items.push_back(shape_of(a));
   auto body = tiles::iiif::annotation_page_json(origin_of(call.request), call.param("ident"),
                                                 static_cast<int>(page), items);
-  return Answer::of(presentation_answer(call.request, std::move(body), d->owned()));
+  return Answer::of(presentation_answer(call.request, std::move(body),
+                                        d->visibility == auth::Visibility::public_,
+                                        presented_dataset->ident.link.has_value()));
 }
 
 // Public datasets only, whoever asks: a collection is for sharing, and a signed-in owner's
@@ -145,7 +172,7 @@ Result<Answer> collection(Call& call, Presentation const& p, int page) {
                      static_cast<std::uint32_t>(d.width), static_cast<std::uint32_t>(d.height)});
   }
   auto body = tiles::iiif::collection_json(base, page, listed->total, items);
-  return Answer::of(presentation_answer(call.request, std::move(body), {"", auth::Visibility::public_}));
+  return Answer::of(presentation_answer(call.request, std::move(body), true, false));
 }
 
 // The docs record of a Presentation answer: JSON-LD revalidated by ETag, 404 like a missing dataset.
@@ -164,8 +191,11 @@ http::RouteDoc presentation_doc(std::string summary, std::string description, st
           .errors = {404}};
 }
 
-void add_presentation_routes(http::Router& router, Authenticator& authn, Presentation p) {
-  std::string const ident = "ident is a dataset id, or id-vN while N is its live version. ";
+void add_presentation_routes(http::Router& router, Authenticator& authn, Presentation p,
+                             std::shared_ptr<TileService> svc) {
+  std::string const ident =
+      "ident is a dataset id, or id-vN while N is its live version, either followed by a link for other "
+      "viewers (~exp~sig, POST /api/datasets/{id}/links). ";
   add_endpoint(router, authn,
                {.method = bhttp::verb::get,
                 .pattern = "/iiif/3/collection",
@@ -189,24 +219,26 @@ void add_presentation_routes(http::Router& router, Authenticator& authn, Present
       router, authn,
       {.method = bhttp::verb::get,
        .pattern = "/iiif/3/{ident}/manifest",
-       .handler = [p](Call& c) { return manifest(c, p); },
+       .handler = [p, svc](Call& c) { return manifest(c, p, *svc); },
        .doc = presentation_doc("IIIF Presentation 3.0 manifest of a dataset",
                                ident + "Label, summary, metadata (FITS keywords too), thumbnail, one "
                                        "canvas painted by the level 2 image service, the annotations as "
-                                       "W3C Web Annotations; Access-Control-Allow-Origin * when public",
+                                       "W3C Web Annotations; Access-Control-Allow-Origin * when public "
+                                       "or through a link",
                                "Manifest")});
   add_endpoint(
       router, authn,
       {.method = bhttp::verb::get,
        .pattern = "/iiif/3/{ident}/annotations/{page:int}",
-       .handler = [p](Call& c) { return annotation_page(c, p); },
+       .handler = [p, svc](Call& c) { return annotation_page(c, p, *svc); },
        .doc = presentation_doc("A dataset's annotations as a IIIF AnnotationPage",
                                ident + "500 W3C Web Annotations per page, from 1", "AnnotationPage")});
 }
 
 TileReply info(Call& call, TileService& svc) {
-  auto [id, version] = tiles::iiif::split_identifier(call.param("ident"));
-  auto v = co_await view_of(svc, call, std::move(id), version);
+  auto ident = parse_ident(call.param("ident"));
+  if (!ident) co_return not_found();
+  auto v = co_await view_of(svc, call, *ident);
   if (!v) co_return v.error();
   http::Response res;
   // The body names the Host it was asked under: a shared cache must keep one copy per Host, or one
@@ -214,10 +246,10 @@ TileReply info(Call& call, TileService& svc) {
   res.headers.set(bhttp::field::vary, "Host");
   if (TileService::not_modified(call.request, res, *v, "info")) co_return Answer::of(std::move(res));
   // The service id is absolute, as IIIF requires; it names the version so that tile URLs derived
-  // from it are immutable.
-  auto service =
-      fmt::format("{}/iiif/3/{}-v{}", origin_of(call.request), v->entry->dataset_id, v->entry->version);
-  open_to_any_origin(res, v->entry->owned);
+  // from it are immutable, and carries the link the request came with, so that they work too.
+  auto service = fmt::format("{}/iiif/3/{}-v{}{}", origin_of(call.request), v->entry->dataset_id,
+                             v->entry->version, ident->link_suffix());
+  open_to_any_origin(res, v->open_to_any_origin());
   res.body = tiles::iiif::info_json(v->pack().geometry(), v->pack().info().format, service);
   res.headers.set(bhttp::field::content_type, "application/json");
   res.headers.set("Link", "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"");
@@ -225,8 +257,9 @@ TileReply info(Call& call, TileService& svc) {
 }
 
 TileReply image(Call& call, TileService& svc) {
-  auto [id, version] = tiles::iiif::split_identifier(call.param("ident"));
-  auto v = co_await view_of(svc, call, std::move(id), version);
+  auto ident = parse_ident(call.param("ident"));
+  if (!ident) co_return not_found();
+  auto v = co_await view_of(svc, call, *ident);
   if (!v) co_return v.error();
   auto const& pack = v->pack();
   auto const& req = call.request;
@@ -245,7 +278,7 @@ TileReply image(Call& call, TileService& svc) {
     res = co_await svc.region(req, *v, *parsed);
   }
   if (!res) co_return res.error();
-  open_to_any_origin(*res, v->entry->owned);
+  open_to_any_origin(*res, v->open_to_any_origin());
   co_return Answer::of(std::move(*res));
 }
 
@@ -256,7 +289,8 @@ TileReply base(Call& call) {
 }  // namespace
 
 Result<Answer> iiif_base(std::string_view ident) {
-  if (!tiles::iiif::is_safe_identifier(ident)) return not_found();
+  // Only what parses goes back out in Location: dataset id characters, "-vN", a well-formed link.
+  if (!parse_ident(ident)) return not_found();
   http::Response res;
   res.status = bhttp::status::see_other;
   res.headers.set(bhttp::field::location, "/iiif/3/" + std::string(ident) + "/info.json");
@@ -266,8 +300,12 @@ Result<Answer> iiif_base(std::string_view ident) {
 void add_iiif_routes(http::Router& router, Authenticator& authn, std::shared_ptr<TileService> svc,
                      Presentation presentation) {
   // Before "/iiif/3/{ident}", which would take "collection" for an image identifier.
-  if (presentation.datasets && presentation.annotations) add_presentation_routes(router, authn, presentation);
-  std::string const ident = "A dataset id, or id-vN for one pyramid version";
+  if (presentation.datasets && presentation.annotations)
+    add_presentation_routes(router, authn, presentation, svc);
+  std::string const ident =
+      "A dataset id, or id-vN for one pyramid version, either followed by a link for other viewers "
+      "(~exp~sig, "
+      "POST /api/datasets/{id}/links): then readable by any origin";
   add_endpoint(
       router, authn,
       {.pattern = "/iiif/3/{ident}/info.json",

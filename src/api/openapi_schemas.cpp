@@ -267,6 +267,23 @@ constexpr std::string_view kSchemas = R"json({
       "plane": {"type": "integer", "minimum": 0, "maximum": 1000000000}
     }
   },
+  "LinkRequest": {
+    "type": "object",
+    "properties": {
+      "days": {"type": "integer", "minimum": 1, "maximum": 365, "default": 30}
+    }
+  },
+  "ViewerLink": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": ["expires_at", "iiif_manifest", "iiif_image", "hips"],
+    "properties": {
+      "expires_at": {"type": "string", "format": "date-time"},
+      "iiif_manifest": {"type": "string", "description": "for Mirador and other IIIF viewers"},
+      "iiif_image": {"type": "string", "description": "the IIIF image service's info.json"},
+      "hips": {"type": "string", "description": "the HiPS base URL, for Aladin (when the dataset has a HiPS)"}
+    }
+  },
   "StretchName": {"enum": ["linear", "zscale", "log", "sqrt", "asinh", "squared", "sinh", "histeq"]},
   "Counts": {"type": "object", "additionalProperties": {"type": "integer"}},
   "DatasetStats": {

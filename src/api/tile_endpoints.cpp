@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tiles/iiif.hpp"
+
 namespace astropixel::api {
 
 namespace bhttp = boost::beast::http;
@@ -14,6 +16,23 @@ http::asio::awaitable<Result<tiles::View>> view_of(tiles::TileService& svc, Call
                                                    std::optional<std::int64_t> version,
                                                    tiles::Building building) {
   co_return co_await svc.resolve(call.who, id, version, building);
+}
+
+std::string Ident::link_suffix() const {
+  return link ? auth::link_suffix(*link) : std::string();
+}
+
+std::optional<Ident> parse_ident(std::string_view ident) {
+  auto linked = auth::split_viewer_link(ident);
+  if (!linked || !tiles::iiif::is_safe_identifier(linked->ident)) return std::nullopt;
+  auto [id, version] = tiles::iiif::split_identifier(linked->ident);
+  return Ident{std::move(id), version, std::move(linked->link)};
+}
+
+http::asio::awaitable<Result<tiles::View>> view_of(tiles::TileService& svc, Call const& call,
+                                                   Ident const& ident, tiles::Building building) {
+  co_return co_await svc.resolve(call.who, ident.id, ident.version, building,
+                                 ident.link ? &*ident.link : nullptr);
 }
 
 std::optional<std::int64_t> version_param(http::Request const& req) {
@@ -29,9 +48,8 @@ std::string origin_of(http::Request const& req) {
   return fmt::format("{}://{}", req.secure_transport ? "https" : "http", host);
 }
 
-void open_to_any_origin(http::Response& res, auth::Owned const& owned) {
-  if (owned.visibility == auth::Visibility::public_)
-    res.headers.set(bhttp::field::access_control_allow_origin, "*");
+void open_to_any_origin(http::Response& res, bool open) {
+  if (open) res.headers.set(bhttp::field::access_control_allow_origin, "*");
 }
 
 http::RouteDoc tile_doc(std::string tag, std::string summary, std::string description,

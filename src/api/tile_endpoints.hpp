@@ -28,6 +28,25 @@ http::asio::awaitable<Result<tiles::View>> view_of(tiles::TileService& svc, Call
                                                    std::optional<std::int64_t> version,
                                                    tiles::Building building = tiles::Building::hidden);
 
+// An IIIF or HiPS identifier as a path carries it: "{id}", "{id}-v{N}", either followed by a link
+// for other viewers ("~{exp}~{sig}", auth/viewer_links.hpp).
+struct Ident {
+  std::string id;
+  std::optional<std::int64_t> version;
+  std::optional<auth::ViewerLink> link;
+  // What to append to this dataset's identifiers in answers (service ids, manifests) so that the
+  // client's next requests carry the same link: "" without one.
+  std::string link_suffix() const;
+};
+// nullopt for anything else: characters a dataset id never has, a malformed link.
+std::optional<Ident> parse_ident(std::string_view ident);
+
+// The pyramid version an identifier names, for whoever calls: by the caller's own right, or by the
+// link the identifier carries (then only by it). Errors: as TileService::resolve.
+http::asio::awaitable<Result<tiles::View>> view_of(tiles::TileService& svc, Call const& call,
+                                                   Ident const& ident,
+                                                   tiles::Building building = tiles::Building::hidden);
+
 // The `{version}` path parameter of a …/v{N}/… pattern, if the pattern has one.
 std::optional<std::int64_t> version_param(http::Request const& req);
 
@@ -35,10 +54,11 @@ std::optional<std::int64_t> version_param(http::Request const& req);
 // string or a URL is replaced by localhost (the answer is then useless, not harmful).
 std::string origin_of(http::Request const& req);
 
-// Viewers of IIIF and HiPS run on other sites and fetch with CORS: a public dataset's answers are
-// readable by any origin. "*" never carries credentials (browsers refuse it with them), so a
-// signed-in visitor's cookies cannot make a private answer readable; private answers never get it.
-void open_to_any_origin(http::Response& res, auth::Owned const& owned);
+// Viewers of IIIF and HiPS run on other sites and fetch with CORS: a public dataset's answers, and
+// those through a link for other viewers, are readable by any origin (`open`). "*" never carries
+// credentials (browsers refuse it with them), so a signed-in visitor's cookies cannot make a
+// private answer readable; private answers asked for without a link never get it.
+void open_to_any_origin(http::Response& res, bool open);
 
 // Docs records: a tile-service answer (anyone who may see the dataset; 404 like a missing one), a
 // cached 200 with its 304, and the tile formats.

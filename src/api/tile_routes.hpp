@@ -5,6 +5,7 @@
 // answers 404 like what does not exist.
 #include "annotations/annotation_service.hpp"
 #include "api/authn.hpp"
+#include "auth/viewer_links.hpp"
 #include "datasets/dataset_service.hpp"
 #include "http/router.hpp"
 #include "tiles/tile_directory.hpp"
@@ -21,9 +22,11 @@ struct Presentation {
 // IIIF Presentation 3.0 (with `presentation`): /iiif/3/{ident}/manifest for each dataset the caller
 // may see, its annotation pages /iiif/3/{ident}/annotations/{n}, and /iiif/3/collection[/{n}] of
 // the public ones. Public answers carry `Access-Control-Allow-Origin: *` (IIIF viewers run on
-// other sites; no credentials are honoured with "*"), private ones never do. `renders`: the IIIF
+// other sites; no credentials are honoured with "*"), private ones only through a link for other
+// viewers (ADR 0038), which `links` checks (without it, every link is refused). `renders`: the IIIF
 // renderer's pool (tiles::TileService), owned by the caller.
 void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
-                     Presentation presentation = {}, http::BlockingPool* renders = nullptr);
+                     Presentation presentation = {}, http::BlockingPool* renders = nullptr,
+                     std::shared_ptr<auth::LinkSigner const> links = nullptr);
 
 }  // namespace astropixel::api

@@ -17,6 +17,7 @@
 #include "api/cutout_routes.hpp"
 #include "api/dataset_routes.hpp"
 #include "api/download_routes.hpp"
+#include "api/link_routes.hpp"
 #include "api/measure_routes.hpp"
 #include "api/science_routes.hpp"
 #include "api/storage_routes.hpp"
@@ -129,6 +130,7 @@ struct Services {
         sessions(*b.pool),
         hasher(hash_params(cfg)),
         tokens(cfg.secret_key),
+        links(std::make_shared<auth::LinkSigner const>(cfg.secret_key)),
         auth(users, sessions, hasher, tokens, *b.limiter, auth_settings(cfg)),
         authn(auth, blocking, cfg.cors_origins, cfg.cookie_secure,
               static_cast<std::size_t>(cfg.password_hash_concurrency)),
@@ -161,6 +163,7 @@ struct Services {
   db::SqlSessionRepository sessions;
   auth::PasswordHasher hasher;
   auth::TokenCodec tokens;
+  std::shared_ptr<auth::LinkSigner const> links;  // links for other viewers (ADR 0038)
   auth::AuthService auth;
   api::Authenticator authn;
   JobRuntime jobs;  // the job queue, build workers, periodic jobs, and the dataset service
@@ -196,7 +199,8 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
                           .disk_reserve_bytes = cfg.disk_reserve_bytes});
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations},
-                       &s.renders);
+                       &s.renders, s.links);
+  api::add_link_routes(router, s.authn, datasets, s.links, changed);
   api::add_science_routes(router, s.authn, s.tiles);
   api::add_measure_routes(router, s.authn, s.tiles, {.max_region_pixels = cfg.max_region_pixels});
   api::add_annotation_routes(router, s.authn, s.annotations);

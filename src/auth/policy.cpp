@@ -24,7 +24,10 @@ Status can_read(std::optional<Principal> const& who, Owned const& thing) {
 }
 
 Status can_write(std::optional<Principal> const& who, Owned const& thing) {
-  if (owns(who, thing)) return {};
+  if (owns(who, thing)) {
+    if (!who->read_only) return {};
+    return make_error(ErrorCode::forbidden, "Not allowed", "A link for other viewers only reads");
+  }
   if (thing.visibility == Visibility::public_) {
     if (!who) return sign_in();
     return make_error(ErrorCode::forbidden, "Not allowed",

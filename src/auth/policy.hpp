@@ -14,7 +14,10 @@ struct Principal {
   std::string user_id;
   std::string session_id;
   Role role = Role::user;
-  bool is_admin() const { return role == Role::admin; }
+  // Reads only, whatever it owns: the owner's reading of one dataset that a link for other viewers
+  // grants (auth/viewer_links.hpp) for the one request that carries it. Never an admin.
+  bool read_only = false;
+  bool is_admin() const { return role == Role::admin && !read_only; }
 };
 
 enum class Visibility { private_, public_ };

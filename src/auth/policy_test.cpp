@@ -20,6 +20,18 @@ TEST(Policy, PrivateThingsAreInvisibleToOthers) {
   EXPECT_EQ(can_write(std::nullopt, kPrivate).error().code, ErrorCode::not_found);
 }
 
+TEST(Policy, AReadOnlyPrincipalReadsWhatItOwnsAndChangesNothing) {
+  Principal link{"u1", "", Role::user, true};
+  EXPECT_TRUE(can_read(link, kPrivate));
+  EXPECT_EQ(can_write(link, kPrivate).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(can_write(link, kPublic).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(can_read(Principal{"u2", "", Role::user, true}, kPrivate).error().code, ErrorCode::not_found);
+  Principal admin{"a1", "", Role::admin, true};
+  EXPECT_FALSE(admin.is_admin()) << "read-only is never an administrator";
+  EXPECT_EQ(can_read(admin, kPrivate).error().code, ErrorCode::not_found);
+  EXPECT_EQ(require_admin(admin).error().code, ErrorCode::forbidden);
+}
+
 TEST(Policy, PublicThingsAreReadableByAllWritableByOwnerAndAdmin) {
   EXPECT_TRUE(can_read(std::nullopt, kPublic));
   EXPECT_TRUE(can_read(kOther, kPublic));

@@ -211,6 +211,9 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
   }
   if (patch.visibility && *patch.visibility != d->visibility) {
     d->visibility = *patch.visibility;
+    // Private again: whoever had a link while it was private or public has it no more.
+    if (d->visibility == auth::Visibility::private_)
+      if (auto s = store::bump_link_epoch(**conn, id); !s) return s.error();
     // Retention applies to private datasets: publishing one keeps it, making it private starts
     // the clock again.
     if (d->visibility == auth::Visibility::public_)
@@ -232,6 +235,23 @@ Result<Dataset> DatasetService::update(Viewer const& who, std::string const& id,
   if (auto s = store::update_details(**conn, *d); !s) return s.error();
   if (auto s = tx->commit(); !s) return s.error();
   return store::get(**conn, id);
+}
+
+Result<std::int64_t> DatasetService::link_epoch(Viewer const& who, std::string const& id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  if (auto d = find(**conn, who, id, Need::write); !d) return d.error();
+  return store::link_epoch(**conn, id);
+}
+
+Status DatasetService::revoke_links(Viewer const& who, std::string const& id) {
+  auto conn = pool_.acquire();
+  if (!conn) return conn.error();
+  auto tx = db::Transaction::begin(**conn, true);
+  if (!tx) return tx.error();
+  if (auto d = find(**conn, who, id, Need::write); !d) return d.error();
+  if (auto s = store::bump_link_epoch(**conn, id); !s) return s.error();
+  return tx->commit();
 }
 
 Status DatasetService::remove_blobs(Dataset const& d) {

@@ -62,7 +62,13 @@ class DatasetService {
 
   Result<Page> list(Viewer const& who, ListQuery q);
   Result<Dataset> get(Viewer const& who, std::string const& id);
+  // Making a public dataset private again also revokes its links for other viewers.
   Result<Dataset> update(Viewer const& who, std::string const& id, DetailsPatch const& patch);
+  // The number a link for other viewers of dataset `id` is signed over (auth/viewer_links.hpp), for
+  // its owner or an admin. Errors: as update.
+  Result<std::int64_t> link_epoch(Viewer const& who, std::string const& id);
+  // Revokes every link for other viewers of dataset `id`. Errors: as update.
+  Status revoke_links(Viewer const& who, std::string const& id);
   // Cancels its jobs, deletes the row, then the source and every pyramid version.
   Status remove(Viewer const& who, std::string const& id);
   // Builds a new pyramid version (optionally with another stretch, or another FITS HDU or plane);

@@ -127,8 +127,8 @@ Result<Dataset> get(db::Connection& c, std::string const& id) {
 
 Result<PublishedPyramid> published_pyramid(db::Connection& c, std::string const& id) {
   auto r = c.query(
-      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key, building FROM datasets WHERE "
-      "id = $1",
+      "SELECT COALESCE(owner_id, ''), visibility, pyramid_version, pyramid_key, building, link_epoch FROM "
+      "datasets WHERE id = $1",
       {id});
   if (!r) return r.error();
   if (r->empty()) return make_error(ErrorCode::not_found, "Dataset not found");
@@ -136,7 +136,23 @@ Result<PublishedPyramid> published_pyramid(db::Connection& c, std::string const&
       {r->text(0, 0), parse_visibility(r->text(0, 1)).value_or(auth::Visibility::private_)},
       static_cast<int>(r->int64(0, 2)),
       r->text(0, 3),
-      r->text(0, 4)};
+      r->text(0, 4),
+      r->int64(0, 5)};
+}
+
+Result<std::int64_t> link_epoch(db::Connection& c, std::string const& id) {
+  auto r = c.query("SELECT link_epoch FROM datasets WHERE id = $1", {id});
+  if (!r) return r.error();
+  if (r->empty()) return make_error(ErrorCode::not_found, "Dataset not found");
+  return r->int64(0, 0);
+}
+
+Status bump_link_epoch(db::Connection& c, std::string const& id) {
+  auto r = c.query("UPDATE datasets SET link_epoch = link_epoch + 1, updated_at = $1 WHERE id = $2",
+                   {now_unix_ms(), id});
+  if (!r) return r.error();
+  if (r->affected == 0) return make_error(ErrorCode::not_found, "Dataset not found");
+  return {};
 }
 
 Result<Page> list(db::Connection& c, ListQuery const& q) {

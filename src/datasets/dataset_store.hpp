@@ -34,6 +34,7 @@ struct PublishedPyramid {
   int version = 0;       // 0: no pyramid yet
   std::string key;       // the pack's blob key
   std::string building;  // JSON of a build in progress that can be viewed (Dataset::building); empty: none
+  std::int64_t link_epoch = 0;  // what links for other viewers are signed over (auth/viewer_links.hpp)
 };
 
 struct Stats {
@@ -51,6 +52,9 @@ Result<PublishedPyramid> published_pyramid(db::Connection& c, std::string const&
 // Errors: validation (unknown sort key).
 Result<Page> list(db::Connection& c, ListQuery const& q);
 Status update_details(db::Connection& c, Dataset const& d);
+// The number links for other viewers are signed over; moving it on revokes them all.
+Result<std::int64_t> link_epoch(db::Connection& c, std::string const& id);
+Status bump_link_epoch(db::Connection& c, std::string const& id);
 // Sets status and progress (progress only ever grows within a run).
 Status set_status(db::Connection& c, std::string const& id, DatasetStatus s, int progress);
 // A build starting: processing at 0 %, unless the dataset has failed meanwhile (an administrator

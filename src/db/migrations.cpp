@@ -174,6 +174,11 @@ CREATE INDEX datasets_owner_content ON datasets (owner_id, content_sha256);
     {11, "datasets_building", R"sql(
 ALTER TABLE datasets ADD COLUMN building TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Links for other viewers (ADR 0038) are signed over this number: revoking them all, or making the
+    // dataset private again, moves it on.
+    {12, "datasets_link_epoch", R"sql(
+ALTER TABLE datasets ADD COLUMN link_epoch BIGINT NOT NULL DEFAULT 0;
+)sql"},
 };
 
 }  // namespace

@@ -42,5 +42,24 @@ TEST(AccessLogStage, WritesOneLineWithTheRouteNotThePathAndCountsTheRequest) {
       << text;
 }
 
+TEST(AccessLogStage, LinksForOtherViewersNeverReachTheLog) {
+  EXPECT_EQ(redacted_path("/hips/abc~1767225600~0123456789abcdefghijkl/Norder3/Allsky.png"),
+            "/hips/abc~…/Norder3/Allsky.png");
+  EXPECT_EQ(redacted_path("/hips/abc~1~sig.tar"), "/hips/abc~…");
+  EXPECT_EQ(redacted_path("/iiif/3/abc-v2%7E1%7esig/full/max/0/default.jpg"),
+            "/iiif/3/abc-v2~…/full/max/0/default.jpg");
+  EXPECT_EQ(redacted_path("/a~/b~c/d%7"), "/a~…/b~…/d%7");
+  EXPECT_EQ(redacted_path("/api/datasets/abc"), "/api/datasets/abc");
+
+  metrics::Metrics m("test", "none");
+  TestExchange t(beast_http::verb::get, "/iiif/3/abc~1767225600~SECRETSECRETSECRETSECR/info.json");
+  ::testing::internal::CaptureStderr();
+  auto r = run_stage(access_log_stage(&m), t.x, [](Exchange&) -> Result<Response> { return Response{}; });
+  std::string const err = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(err.find("SECRET"), std::string::npos) << err;
+  EXPECT_NE(err.find("/iiif/3/abc~…/info.json"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace astropixel::http

@@ -22,8 +22,12 @@ class StaticFiles;
 // context, client address (X-Forwarded-For only from a trusted proxy) and transport security.
 Stage request_context_stage(ClientIpResolver const& client_ip);
 
-// Counts the request in the metrics and writes its access-log line once the answer is sent.
+// Counts the request in the metrics and writes its access-log line once the answer is sent. The
+// path it logs is redacted_path's.
 Stage access_log_stage(metrics::Metrics* metrics);
+// The path without the secrets a path may carry (links for other viewers, "~…" from a '~' to the
+// end of its segment).
+std::string redacted_path(std::string_view path);
 
 // Decides keep-alive (only when the request was read to its end and nothing asked to close) and
 // writes the answer through the connection; records bytes sent and what the session does next.

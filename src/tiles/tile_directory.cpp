@@ -158,6 +158,7 @@ Result<std::shared_ptr<Published const>> TileDirectory::lookup(std::string const
   auto entry = std::make_shared<Published>();
   entry->dataset_id = id;
   entry->owned = row->owned;
+  entry->link_epoch = row->link_epoch;
   entry->version = row->version;
   entry->loaded = now;
   auto const& key = row->key;

@@ -22,6 +22,7 @@ namespace astropixel::tiles {
 struct Published {
   std::string dataset_id;
   auth::Owned owned;
+  std::int64_t link_epoch = 0;                      // what its links for other viewers are signed over
   int version = 0;                                  // 0: nothing published yet
   std::shared_ptr<pyramid::PackReader const> pack;  // null when nothing is published
   // A newer version still building whose tiles can be seen (ADR 0034): its latest snapshot, the

@@ -26,7 +26,8 @@ Error not_found() {
 // keep a public dataset's for an hour only (s-maxage), so one that turns private stops being served
 // by them within the hour rather than a year.
 std::string_view cache_control(View const& v) {
-  bool is_public = v.entry->owned.visibility == auth::Visibility::public_;
+  // Through a link, even a public dataset's answer is private: the URL is a secret.
+  bool is_public = v.entry->owned.visibility == auth::Visibility::public_ && !v.linked;
   if (v.versioned)
     return is_public ? "public, max-age=31536000, s-maxage=3600, immutable"
                      : "private, max-age=31536000, immutable";
@@ -57,7 +58,7 @@ bool needs_load(std::shared_ptr<Published const> const& entry, std::optional<std
 
 Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
                     std::optional<auth::Principal> const& who, std::optional<std::int64_t> version,
-                    Building building) {
+                    Building building, std::optional<LinkGrant> grant) {
   if (!loaded) {
     if (loaded.error().code == ErrorCode::unavailable) {
       Error e = loaded.error();
@@ -69,14 +70,28 @@ Result<View> decide(Result<std::shared_ptr<Published const>> loaded,
     return loaded.error();
   }
   auto const& entry = *loaded;
-  if (auto s = datasets::check_access(who, entry->owned, datasets::Need::read); !s) return not_found();
+  if (grant) {
+    // The link alone decides, whoever carries it: its answers must be the same for any client.
+    auto const now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    if (!grant->signer || !grant->signer->verify(entry->dataset_id, grant->link, entry->link_epoch, now))
+      return not_found();
+  } else if (auto s = datasets::check_access(who, entry->owned, datasets::Need::read); !s) {
+    return not_found();
+  }
+  bool const linked = grant.has_value();
   if (building == Building::shown && version && entry->building && *version == entry->building_version)
-    return View{entry, true, true};
+    return View{entry, true, true, linked};
   if (!entry->pack || (version && *version != entry->version)) return not_found();
-  return View{entry, version.has_value()};
+  return View{entry, version.has_value(), false, linked};
 }
 
 }  // namespace
+
+bool View::open_to_any_origin() const {
+  return linked || entry->owned.visibility == auth::Visibility::public_;
+}
 
 std::size_t render_weight(std::uint64_t pixels) {
   // A megapixel, of tiles decoded and pixels drawn, takes one place of the render pool (a 1024²
@@ -94,8 +109,9 @@ std::size_t default_render_threads() {
   return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
 }
 
-TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders)
-    : directory_(directory), blocking_(blocking), renders_(renders) {
+TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders,
+                         std::shared_ptr<auth::LinkSigner const> links)
+    : directory_(directory), blocking_(blocking), renders_(renders), links_(std::move(links)) {
   if (!renders_) {
     own_renders_ =
         std::make_unique<http::BlockingPool>(default_render_threads(), 8 * default_render_threads());
@@ -106,19 +122,22 @@ TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking,
 http::asio::awaitable<Result<View>> TileService::resolve(std::optional<auth::Principal> const& who,
                                                          std::string const& id,
                                                          std::optional<std::int64_t> version,
-                                                         Building building) {
+                                                         Building building, auth::ViewerLink const* link) {
+  std::optional<LinkGrant> grant;
+  if (link) grant.emplace(LinkGrant{*link, links_.get()});
   auto entry = directory_.peek(id);
-  if (!needs_load(entry, version, building)) co_return decide(entry, who, version, building);
+  if (!needs_load(entry, version, building)) co_return decide(entry, who, version, building, grant);
   auto* dir = &directory_;
   auto load = [dir, &id] { return dir->load(id); };
-  co_return decide(co_await blocking_.run(load), who, version, building);
+  co_return decide(co_await blocking_.run(load), who, version, building, grant);
 }
 
 Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
-                          std::string const& id, std::optional<std::int64_t> version, Building building) {
+                          std::string const& id, std::optional<std::int64_t> version, Building building,
+                          std::optional<LinkGrant> grant) {
   auto entry = directory.peek(id);
-  if (!needs_load(entry, version, building)) return decide(entry, who, version, building);
-  return decide(directory.load(id), who, version, building);
+  if (!needs_load(entry, version, building)) return decide(entry, who, version, building, grant);
+  return decide(directory.load(id), who, version, building, grant);
 }
 
 bool TileService::not_modified(http::Request const& req, http::Response& res, View const& v,
@@ -156,11 +175,12 @@ http::asio::awaitable<View> TileService::fresher(View v) {
   // The same build, seen by the same rules (access was decided on the entry at hand); or that
   // build published since, whose pack holds the same bytes.
   bool const same_owner = again && again->owned.visibility == v.entry->owned.visibility &&
-                          again->owned.owner_id == v.entry->owned.owner_id;
+                          again->owned.owner_id == v.entry->owned.owner_id &&
+                          (!v.linked || again->link_epoch == v.entry->link_epoch);
   if (same_owner && again->building && again->building_version == v.entry->building_version)
     v.entry = again;
   else if (same_owner && again->pack && again->version == v.entry->building_version)
-    v = View{again, true};
+    v = View{again, true, false, v.linked};
   co_return v;
 }
 
@@ -205,8 +225,9 @@ http::asio::awaitable<Result<http::Response>> TileService::tile(http::Request co
       auto again = co_await blocking_.run(load);
       if (again && (*again)->pack && (*again)->version == v.entry->building_version &&
           (*again)->owned.visibility == v.entry->owned.visibility &&
-          (*again)->owned.owner_id == v.entry->owned.owner_id)
-        co_return co_await tile(req, View{*again, true}, at);
+          (*again)->owned.owner_id == v.entry->owned.owner_id &&
+          (!v.linked || (*again)->link_epoch == v.entry->link_epoch))
+        co_return co_await tile(req, View{*again, true, false, v.linked}, at);
       // Neither published nor still building (cancelled, superseded, failed, deleted): its pieces
       // are gone for good, and a 503 would have the viewer retry for ever.
       bool const gone = again ? (*again)->building_key != v.entry->building_key

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "auth/policy.hpp"
+#include "auth/viewer_links.hpp"
 #include "core/error.hpp"
 #include "http/blocking.hpp"
 #include "http/request.hpp"
@@ -26,6 +27,12 @@ struct View {
   bool versioned = false;
   // The version still building (entry->building), not the published one.
   bool building = false;
+  // Seen through a link for other viewers (auth/viewer_links.hpp), not by the caller's own right:
+  // readable by any origin, never kept by a shared cache.
+  bool linked = false;
+  // Whether any origin may read the answers (public, or through a link): viewers of IIIF and HiPS
+  // run on other sites.
+  bool open_to_any_origin() const;
   pyramid::PackReader const& pack() const { return building ? *entry->building : *entry->pack; }
   int version() const { return building ? entry->building_version : entry->version; }
 };
@@ -36,11 +43,17 @@ struct View {
 // HiPS) waits for the published pyramid.
 enum class Building { hidden, shown };
 
+// A link for other viewers as a request carried it, and what checks it (links are refused without).
+struct LinkGrant {
+  auth::ViewerLink const& link;
+  auth::LinkSigner const* signer = nullptr;
+};
+
 // What TileService::resolve decides, for a caller already on the blocking pool (an endpoint
 // handler): may block on the directory's load.
 Result<View> resolve_view(TileDirectory& directory, std::optional<auth::Principal> const& who,
                           std::string const& id, std::optional<std::int64_t> version,
-                          Building building = Building::hidden);
+                          Building building = Building::hidden, std::optional<LinkGrant> grant = {});
 
 // Render threads when IIIF_RENDER_THREADS is 0: one per core, at most 8 (each render may hold
 // ~150 MB, and hardware_concurrency() sees the host's cores, not a container's CPU quota).
@@ -55,15 +68,20 @@ class TileService {
   // `renders` draws IIIF regions (see region()); the caller owns it so that it can be joined
   // before the I/O contexts its completions go to are gone. Without one the service makes its own
   // (default_render_threads(), 8 waiting per thread).
-  TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders = nullptr);
+  // `links` checks links for other viewers; without it, every link is refused.
+  TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders = nullptr,
+              std::shared_ptr<auth::LinkSigner const> links = nullptr);
 
   // The live pyramid of `id` (the one named by `version` when given: an older version is gone).
   // Errors: not_found for a dataset that is missing, not built, not visible to `who` or not at that
   // version (one answer, so the reply reveals nothing); unavailable (with Retry-After) while a
-  // pyramid is being replaced.
+  // pyramid is being replaced. With `link`, the link alone decides (not `who`): signed for this
+  // dataset at its current epoch and not expired, or not_found like a missing dataset.
   http::asio::awaitable<Result<View>> resolve(std::optional<auth::Principal> const& who,
                                               std::string const& id, std::optional<std::int64_t> version,
-                                              Building building = Building::hidden);
+                                              Building building = Building::hidden,
+                                              auth::ViewerLink const* link = nullptr);
+  auth::LinkSigner const* links() const { return links_.get(); }
 
   // Sets ETag ("{id}.{version}.{what}") and Cache-Control; true when the client's copy is current
   // (the response is then a 304 to send as is).
@@ -100,6 +118,7 @@ class TileService {
   http::asio::awaitable<Result<http::Response>> hips_archive(http::Request const& req, View const& v);
 
   http::BlockingPool& blocking() { return blocking_; }
+  TileDirectory& directory() { return directory_; }
 
  private:
   // A view of a version still building, read again when its snapshot is older than 20 ms: the
@@ -110,6 +129,7 @@ class TileService {
   std::unique_ptr<http::BlockingPool> own_renders_;
   http::BlockingPool* renders_;
   std::shared_ptr<RenderCache> cache_ = std::make_shared<RenderCache>(64 * 1024 * 1024);
+  std::shared_ptr<auth::LinkSigner const> links_;
 };
 
 }  // namespace astropixel::tiles
