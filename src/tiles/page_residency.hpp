@@ -14,7 +14,8 @@ namespace astropixel::tiles {
 // another uid or on a read-only volume read as resident, and their cold tiles fault in the socket
 // write as before.
 bool resident(std::span<char const> bytes);
-// Touches one byte per page of `bytes`, reading them in (blocking).
+// Reads the pages of `bytes` in, and only those (not the readahead window around them), then
+// touches one byte per page (blocking).
 void fault_in(std::span<char const> bytes);
 
 }  // namespace astropixel::tiles
