@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import type { User } from "../api/types";
+import { forgetUser, rememberUser } from "../auth/session";
 import { hipsLink, hipsUrl } from "./hips_link";
 
 describe("hipsLink", () => {
@@ -20,16 +22,35 @@ describe("hipsLink", () => {
     expect(box.textContent).not.toContain("Make the image public");
   });
 
-  it("says a private HiPS stays on this site, and shows nothing without a ready HiPS", () => {
+  afterEach(() => forgetUser());
+
+  it("says a private HiPS of someone else's stays on this site, and shows nothing without a ready HiPS", () => {
+    rememberUser({ id: "u1", is_admin: false } as User);
     const box = hipsLink({
       id: "ab12",
       is_public: false,
+      is_owner: false,
       pyramid: { hips: { status: "ready", frame: "equatorial" } },
     })!;
     expect(box.textContent).toContain("Make the image public");
+    expect(box.querySelector(".viewer-links")).toBeNull();
     expect(box.textContent).toContain("Equatorial (ICRS)");
     expect(hipsLink({ id: "ab12", is_public: true, pyramid: { hips: { status: "failed" } } })).toBeNull();
     expect(hipsLink({ id: "ab12", is_public: true, pyramid: {} })).toBeNull();
     expect(hipsLink({ id: "ab12", is_public: true })).toBeNull();
+  });
+
+  it("offers a private HiPS's owner, or an admin, a link for other viewers instead", () => {
+    const hips = { hips: { status: "ready", frame: "equatorial" } };
+    const own = hipsLink({ id: "ab12", is_public: false, is_owner: true, pyramid: hips })!;
+    expect(own.querySelector(".viewer-links")!.textContent).toContain("Link for other viewers");
+    expect(own.textContent).not.toContain("Make the image public");
+    rememberUser({ id: "u2", is_admin: true } as User);
+    expect(
+      hipsLink({ id: "ab12", is_public: false, is_owner: false, pyramid: hips })!.querySelector(".viewer-links"),
+    ).not.toBeNull();
+    expect(
+      hipsLink({ id: "ab12", is_public: true, is_owner: true, pyramid: hips })!.querySelector(".viewer-links"),
+    ).toBeNull();
   });
 });

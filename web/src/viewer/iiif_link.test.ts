@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import type { User } from "../api/types";
+import { forgetUser, rememberUser } from "../auth/session";
 import { iiifLink, manifestUrl, miradorUrl } from "./iiif_link";
 
 describe("iiifLink", () => {
@@ -18,10 +20,27 @@ describe("iiifLink", () => {
     expect(link.rel).toBe("noopener noreferrer");
   });
 
-  it("offers only the URL for private datasets, and nothing before a pyramid exists", () => {
-    const box = iiifLink({ id: "ab12", is_public: false, pyramid_version: 1 })!;
+  afterEach(() => forgetUser());
+
+  it("offers only the URL for a private dataset of someone else's, and nothing before a pyramid exists", () => {
+    rememberUser({ id: "u1", is_admin: false } as User);
+    const box = iiifLink({ id: "ab12", is_public: false, is_owner: false, pyramid_version: 1 })!;
     expect(box.querySelector("a")).toBeNull();
     expect(box.textContent).toContain("Make the image public");
+    expect(box.querySelector(".viewer-links")).toBeNull();
     expect(iiifLink({ id: "ab12", is_public: true, pyramid_version: 0 })).toBeNull();
+  });
+
+  it("offers a private dataset's owner, or an admin, a link for other viewers instead", () => {
+    const own = iiifLink({ id: "ab12", is_public: false, is_owner: true, pyramid_version: 1 })!;
+    expect(own.querySelector(".viewer-links")!.textContent).toContain("Link for other viewers");
+    expect(own.textContent).not.toContain("Make the image public");
+    expect(own.querySelector("a")).toBeNull(); // no Mirador link: the owner's session stays on this site
+    rememberUser({ id: "u2", is_admin: true } as User);
+    const admin = iiifLink({ id: "ab12", is_public: false, is_owner: false, pyramid_version: 1 })!;
+    expect(admin.querySelector(".viewer-links")).not.toBeNull();
+    // A public dataset needs none.
+    const open = iiifLink({ id: "ab12", is_public: true, is_owner: true, pyramid_version: 1 })!;
+    expect(open.querySelector(".viewer-links")).toBeNull();
   });
 });
