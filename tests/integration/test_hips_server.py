@@ -7,21 +7,8 @@ from astropy.io import fits
 
 from support import tus
 from support.accounts import bearer, register
-from support.hips import sky_image
-
-
-def upload(s, token, path):
-    _, last = tus.upload(s, token, path.read_bytes(), {"filename": path.name})
-    d = last.headers["X-Dataset-Id"]
-    status, _ = tus.wait_for_dataset(s, token, d, timeout=120)
-    assert status["status"] == "completed", status
-    return d
-
-
-def hips_of(s, token, d):
-    s.wait_for_event(lambda e: e.get("event") in ("hips_published", "hips_failed") and e.get("dataset") == d,
-                     timeout=120)
-    return s.get(f"/api/datasets/{d}", headers=bearer(token)).json()["pyramid"].get("hips")
+from support.hips import hips_of, sky_image
+from support.tus import upload_completed as upload
 
 
 def test_a_sky_image_gets_its_hips_and_loses_it_with_the_dataset(make_server, tmp_path):

@@ -12,26 +12,11 @@ import numpy as np
 import requests
 from PIL import Image
 
-from support import tus
 from support.accounts import bearer, register
-from support.hips import sky_image
+from support.hips import hips_of, sky_image
+from support.tus import upload_completed as upload
 
 EVIL = {"Origin": "https://evil.example"}
-
-
-def upload(s, token, path):
-    _, last = tus.upload(s, token, path.read_bytes(), {"filename": path.name})
-    d = last.headers["X-Dataset-Id"]
-    status, _ = tus.wait_for_dataset(s, token, d, timeout=120)
-    assert status["status"] == "completed", status
-    return d
-
-
-def hips_ready(s, token, d):
-    s.wait_for_event(lambda e: e.get("event") in ("hips_published", "hips_failed") and e.get("dataset") == d,
-                     timeout=120)
-    hips = s.get(f"/api/datasets/{d}", headers=bearer(token)).json()["pyramid"].get("hips")
-    assert hips and hips["status"] == "ready", hips
 
 
 def make_link(s, token, d, **body):
@@ -69,7 +54,7 @@ def test_a_link_opens_a_private_datasets_iiif_and_hips_to_any_client(make_server
     token = register(s)["access_token"]
     image, _, _ = sky_image(tmp_path)
     d = upload(s, token, image)
-    hips_ready(s, token, d)
+    assert hips_of(s, token, d)["status"] == "ready"
     note = {"kind": "point", "label": "Comet ☄", "geometry": {"x": 40, "y": 30}}
     assert s.request("POST", f"/api/datasets/{d}/annotations", headers=bearer(token), json=note).status_code == 201
 

@@ -39,6 +39,14 @@ def sky_image(tmp_path, ctype=("RA---TAN", "DEC--TAN"), crval=(83.8, -5.4), rade
 CW, CH = 1200, 900  # the colour image
 
 
+def hips_of(server, token, d):
+    """Waits for dataset d's HiPS build to end; returns its pyramid's `hips` record (None when it has none)."""
+    server.wait_for_event(
+        lambda e: e.get("event") in ("hips_published", "hips_failed") and e.get("dataset") == d, timeout=120)
+    r = server.get(f"/api/datasets/{d}", headers={"Authorization": f"Bearer {token}"})
+    return r.json()["pyramid"].get("hips")
+
+
 def colour_image(directory, alpha=False):
     """A smooth RGB(A) sky of CW × CH with a 2″, rotated TAN WCS, as sky.png and a Hipsgen-style sky.hhh
     header beside it (the directory then is Hipsgen's in=)."""

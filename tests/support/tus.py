@@ -110,6 +110,15 @@ def node_upload(base, token, path, meta, chunk=256 * 1024, timeout=120):
     return [e for e in events if "progress" in e], events[-1]
 
 
+def upload_completed(server, token, path, timeout=120):
+    """Uploads the file at `path` (its name as filename) and waits for its dataset to complete; returns its id."""
+    _, last = upload(server, token, path.read_bytes(), {"filename": path.name})
+    d = last.headers["X-Dataset-Id"]
+    status, _ = wait_for_dataset(server, token, d, timeout=timeout)
+    assert status["status"] == "completed", status
+    return d
+
+
 def wait_for_dataset(server, token, dataset_id, statuses=("completed", "failed"), timeout=60):
     """Polls the status endpoint; returns (final status body, progress values seen)."""
     seen = []
