@@ -13,26 +13,50 @@
 namespace astropixel::tiles {
 namespace {
 
+long const kPage = ::sysconf(_SC_PAGESIZE);
+
+// A file of `pages` pages written, synced and dropped from the page cache, then mapped.
+class ColdFile {
+ public:
+  explicit ColdFile(std::size_t pages)
+      : path_(std::filesystem::temp_directory_path() /
+              ("page_residency_test_" + std::to_string(::getpid()) + "_" + std::to_string(pages))),
+        size_(pages * static_cast<std::size_t>(kPage)) {
+    std::string const data(size_, 'x');
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd_ < 0 || ::write(fd_, data.data(), data.size()) != static_cast<ssize_t>(data.size()) ||
+        ::fsync(fd_) != 0 || ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED) != 0)
+      return;
+    void* map = ::mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd_, 0);
+    if (map != MAP_FAILED) map_ = static_cast<char const*>(map);
+  }
+  ~ColdFile() {
+    if (map_) ::munmap(const_cast<char*>(map_), size_);
+    if (fd_ >= 0) ::close(fd_);
+    std::filesystem::remove(path_);
+  }
+  bool ok() const { return map_ != nullptr; }
+  std::span<char const> bytes() const { return {map_, size_}; }
+  std::span<char const> page(std::size_t i) const {
+    return bytes().subspan(i * static_cast<std::size_t>(kPage), static_cast<std::size_t>(kPage));
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::size_t size_;
+  int fd_ = -1;
+  char const* map_ = nullptr;
+};
+
 TEST(PageResidency, AnUnreadPageIsNotResidentUntilFaultedIn) {
-  auto path = std::filesystem::temp_directory_path() / ("page_residency_test_" + std::to_string(::getpid()));
-  long const page = ::sysconf(_SC_PAGESIZE);
-  std::string const data(static_cast<std::size_t>(4 * page), 'x');
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
-  ASSERT_EQ(::fsync(fd), 0);
-  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-  void* map = ::mmap(nullptr, data.size(), PROT_READ, MAP_SHARED, fd, 0);
-  ASSERT_NE(map, MAP_FAILED);
+  ColdFile file(4);
+  ASSERT_TRUE(file.ok());
   // A span starting inside the second page and ending inside the third, like a tile.
-  std::span<char const> tile(static_cast<char const*>(map) + page + 100, static_cast<std::size_t>(page));
+  auto tile = file.bytes().subspan(static_cast<std::size_t>(kPage) + 100, static_cast<std::size_t>(kPage));
   bool dropped = !resident(tile);
   fault_in(tile);
   EXPECT_TRUE(resident(tile));
   EXPECT_EQ(tile[0], 'x');
-  ::munmap(map, data.size());
-  ::close(fd);
-  std::filesystem::remove(path);
   if (!dropped) GTEST_SKIP() << "this filesystem kept the pages after POSIX_FADV_DONTNEED";
 }
 
@@ -40,35 +64,21 @@ TEST(PageResidency, AnUnreadPageIsNotResidentUntilFaultedIn) {
 // reads the whole window (read_ahead_kb, 128 kB by default), which for a 20 kB tile is mostly other
 // tiles and evicts wanted ones when memory is short (bench/many.sh, over).
 TEST(PageResidency, FaultInReadsTheTilesPagesOnly) {
-  auto path =
-      std::filesystem::temp_directory_path() / ("page_residency_ra_test_" + std::to_string(::getpid()));
-  long const page = ::sysconf(_SC_PAGESIZE);
   std::size_t const pages = 1024;  // 4 MiB: room for any window of a few hundred kB either side
-  std::string const data(pages * static_cast<std::size_t>(page), 'x');
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
-  ASSERT_EQ(::fsync(fd), 0);
-  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-  void* map = ::mmap(nullptr, data.size(), PROT_READ, MAP_SHARED, fd, 0);
-  ASSERT_NE(map, MAP_FAILED);
-  std::span<char const> const file(static_cast<char const*>(map), data.size());
+  ColdFile file(pages);
+  ASSERT_TRUE(file.ok());
   auto count_resident = [&] {
     std::size_t n = 0;
-    for (std::size_t i = 0; i < pages; ++i)
-      n += resident(file.subspan(i * static_cast<std::size_t>(page), static_cast<std::size_t>(page)));
+    for (std::size_t i = 0; i < pages; ++i) n += resident(file.page(i));
     return n;
   };
   bool const dropped = count_resident() == 0;
   // A tile of 5 pages and a bit (6 pages touched) in the middle of the file.
-  auto tile =
-      file.subspan(pages / 2 * static_cast<std::size_t>(page) + 100, 5 * static_cast<std::size_t>(page));
+  auto tile = file.bytes().subspan(pages / 2 * static_cast<std::size_t>(kPage) + 100,
+                                   5 * static_cast<std::size_t>(kPage));
   fault_in(tile);
   EXPECT_TRUE(resident(tile));
   std::size_t const read = count_resident();
-  ::munmap(map, data.size());
-  ::close(fd);
-  std::filesystem::remove(path);
   if (!dropped) GTEST_SKIP() << "this filesystem kept the pages after POSIX_FADV_DONTNEED";
   // 6 pages (16 at most where the filesystem's smallest page-cache unit is larger); without the advice,
   // the window: 32 pages at the default 128 kB, the whole file at 8 MiB.
