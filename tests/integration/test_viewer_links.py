@@ -200,3 +200,31 @@ def test_a_link_stops_when_revoked_made_private_forged_or_moved_to_another_datas
     assert s.request("DELETE", f"/api/datasets/{other}", headers=bearer(token)).status_code == 204
     r = s.get(path_of(other_link["iiif_image"]), headers=EVIL)
     assert r.status_code == 404
+
+
+def test_a_link_made_on_one_instance_opens_on_another_and_its_revocation_reaches_it(
+        make_server, pg_url, s3_env, tmp_path):
+    """Two instances on one PostgreSQL and object store, with the same SECRET_KEY (as every deployment of
+    more than one has): a link is checked by whichever instance gets it, and a revocation on one reaches the
+    other once its cached entry expires (TILE_CACHE_TTL_MS, here 300 ms), never later."""
+    import secrets
+    env = {"DATABASE_URL": pg_url, "SECRET_KEY": secrets.token_hex(32), "TILE_CACHE_TTL_MS": "300", **s3_env}
+    a = make_server(env={**env, "WORKERS": "1"}, data_dir=tmp_path / "a")
+    b = make_server(env={**env, "WORKERS": "0"}, data_dir=tmp_path / "b")
+    token = register(a)["access_token"]
+    image = tmp_path / "small.png"
+    Image.fromarray(np.full((200, 300, 3), 90, np.uint8)).save(image)
+    d = upload(a, token, image)
+    link = make_link(a, token, d)
+    info = path_of(link["iiif_image"])
+    r = b.get(info, headers=EVIL)
+    assert r.status_code == 200 and r.headers["Access-Control-Allow-Origin"] == "*", r.text
+    assert r.json()["id"].startswith(b.url(f"/iiif/3/{d}-v1~"))
+
+    assert a.request("DELETE", f"/api/datasets/{d}/links", headers=bearer(token)).status_code == 204
+    assert a.get(info, headers=EVIL).status_code == 404, "the instance that revoked forgets at once"
+    deadline = time.time() + 10  # twice the TTL is the bound; 10 s leaves room for a loaded machine
+    while b.get(info, headers=EVIL).status_code == 200:
+        assert time.time() < deadline, "instance b still serves a revoked link"
+        time.sleep(0.05)
+    assert_like_missing(b, b.get(info, headers=EVIL), info, d)
