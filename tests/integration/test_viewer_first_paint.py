@@ -39,11 +39,13 @@ def test_the_descriptor_and_first_tile_come_before_the_side_panels(make_server):
     assert r.returncode == 0, r.stderr
     o = json.loads(r.stdout.strip().splitlines()[-1])
     assert "error" not in o, o
-    assert None not in (o["chunks_asked"], o["record_asked"], o["verify_asked"], o["dzi_asked"], o["viewer_made"],
-                        o["first_tile_drawn"], o["panels_at"], o["navigator_at"]), o
-    # The viewer's page and OpenSeadragon chunks are on their way before the app's code asks for
-    # anything (its first request is the session check)...
-    assert o["chunks_asked"] < o["verify_asked"], o
+    assert None not in (o["preload_links_at"], o["chunks_asked"], o["record_asked"], o["verify_asked"],
+                        o["dzi_asked"], o["viewer_made"], o["first_tile_drawn"], o["panels_at"], o["navigator_at"]), o
+    # The viewer's page and OpenSeadragon chunks are asked for (modulepreload links in the page)
+    # before the app's code asks for anything (its first request is the session check). When the
+    # browser then starts each fetch is its scheduler's choice: their start times came 1 ms after
+    # the session check's once in a dozen runs, so the test holds the page to what it decides.
+    assert o["preload_links_at"] < o["verify_asked"], o
     # ...and the record is asked for before the app's own first request (index.html's script asks),
     # once (the app takes that answer), and not after the viewer's code: held back, that code does
     # not keep the record from being asked for.

@@ -6,7 +6,7 @@
 // back until the page has asked for the record (or 15 s have passed): whether the record came
 // without it says the record does not wait for the viewer's code, however fast that code arrives.
 // Usage: node e2e_first_paint.mjs BASE LOGIN PASSWORD DATASET_ID
-//   → one JSON line {"chunks_asked", "record_asked", "record_requests", "verify_asked",
+//   → one JSON line {"preload_links_at", "chunks_asked", "record_asked", "record_requests", "verify_asked",
 //      "record_before_chunk", "dzi_asked", "dzi_requests",
 //      "viewer_made", "first_tile_drawn", "panels_at", "navigator_at", "panels", "tile_failures",
 //      "console_errors"}
@@ -19,8 +19,14 @@ const [base, login, password, id] = process.argv.slice(2);
 // private map (OpenSeadragon._viewers.set(element, viewer)) at the end of its constructor; catching
 // that set gives it without touching the app (the navigator, a viewer too, is skipped).
 function instrument() {
-  const t = (window.__order = { viewer_made: null, first_tile_drawn: null, panels_at: null, navigator_at: null });
+  const t = (window.__order = {
+    preload_links_at: null, viewer_made: null, first_tile_drawn: null, panels_at: null, navigator_at: null,
+  });
+  const preloaded = (chunk) => document.querySelector(`link[rel="modulepreload"][href*="/assets/${chunk}-"]`);
   new MutationObserver(() => {
+    // Observed at the microtask checkpoint after the script that added them, so before any later
+    // script of the page runs.
+    if (t.preload_links_at === null && preloaded("viewer_page") && preloaded("osd")) t.preload_links_at = performance.now();
     if (t.panels_at === null && document.querySelector(".viewer-layout .side .panel")) t.panels_at = performance.now();
     if (t.navigator_at === null && document.querySelector(".osd .navigator")) t.navigator_at = performance.now();
   }).observe(document, { subtree: true, childList: true });
