@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang 14, ASan + UBSan) for the parsers that read hostile input —
-# Range headers, tus Upload-Metadata, multipart bodies, access tokens, pyramid packs and build
+# Range headers, tus Upload-Metadata, multipart bodies, access tokens and viewer links, pyramid packs and build
 # snapshots, FITS headers, DS9 region files and CSV catalogues — and runs each for FUZZ_SECONDS
 # (default 20) from the seeds in tests/fuzz/. Exits non-zero on any crash, leak or
 # failed invariant; the reproducer is left in build/fuzz/<target>/.
@@ -25,7 +25,7 @@ build() {  # name sources... (rebuilt only when a source or header changed)
 build range_fuzz src/http/range_fuzz.cpp src/http/range.cpp
 build upload_metadata_fuzz src/upload/upload_metadata_fuzz.cpp src/upload/upload_metadata.cpp
 build multipart_fuzz src/upload/multipart_fuzz.cpp src/upload/multipart.cpp
-build tokens_fuzz src/auth/tokens_fuzz.cpp src/auth/tokens.cpp
+build tokens_fuzz src/auth/tokens_fuzz.cpp src/auth/tokens.cpp src/auth/viewer_links.cpp
 build pack_fuzz src/pyramid/pack_fuzz.cpp src/pyramid/pack.cpp src/pyramid/tile_cache.cpp src/pyramid/geometry.cpp \
   src/pyramid/data_tile.cpp src/pyramid/stretch.cpp src/pyramid/stretch_colormap.cpp -lzstd
 build fits_layout_fuzz src/pyramid/fits_layout_fuzz.cpp src/pyramid/fits_layout.cpp
