@@ -199,6 +199,12 @@ def test_answers_of_typical_calls_match_their_documented_schemas(server, tmp_pat
     call("DELETE", f"/api/datasets/{dataset}/annotations/{aid}", 204, headers=auth)
     call("GET", f"/api/datasets/{dataset}/annotations/export?format=ds9", 200, headers=auth)
 
+    # Links for other viewers: made, refused, followed without credentials, revoked.
+    link = call("POST", f"/api/datasets/{dataset}/links", 201, headers=auth, json={"days": 2}).json()
+    call("POST", f"/api/datasets/{dataset}/links", 400, headers=auth, json={"days": 0})
+    call("GET", urllib.parse.urlsplit(link["iiif_image"]).path, 200)
+    call("DELETE", f"/api/datasets/{dataset}/links", 204, headers=auth)
+
     # The small-file path (multipart), and the administration pages.
     call("POST", "/api/datasets/upload", 201, headers=auth, files={"file": ("form.png", data, "image/png")},
          data={"name": "Form", "category": "space"})
