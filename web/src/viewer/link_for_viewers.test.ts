@@ -133,7 +133,7 @@ describe("linkForViewers", () => {
   });
 
   it("says why when the server refuses, and shows no link", async () => {
-    server({ status: 403, body: { code: "forbidden", message: "Only the owner may do this" } });
+    server({ status: 403, body: { code: "forbidden", message: "Only the owner may do this." } });
     const { iiif } = boxes();
     button(iiif, "Create link").click();
     await settle();

@@ -67,7 +67,7 @@ export function formatExpiry(iso: string): string {
 
 function failure(what: string, e: unknown): string {
   const why = e instanceof ApiError ? e.message : String(e);
-  return `${what}: ${why}.`;
+  return `${what}: ${why.replace(/\.$/, "")}.`;
 }
 
 let serial = 0;
