@@ -56,7 +56,7 @@ def in_web_app(s, owner, command, dataset, box, *more):
 
 def links_from_the_page(s, owner, dataset, box, days):
     """Makes the dataset's links in the web app; the URLs the page offers to copy, by box."""
-    report = in_web_app(s, owner, "create", dataset, box, days)
+    report = in_web_app(s, owner, "create", dataset, box, days, ARTIFACTS / f"control-{box}.png")
     assert report["before"] == {"iiif": None, "hips": None}, report
     assert report["warning"] == ("Whoever has the link can see this image, without signing in, until the link "
                                  "expires or you revoke all links."), report

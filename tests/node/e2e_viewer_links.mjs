@@ -3,7 +3,7 @@
 // box), and Mirador, unmodified, on another origin is shown failing to open a refused link. Mirador and
 // Aladin opening a working link are e2e_mirador.mjs and e2e_aladin.mjs, given the URL read here.
 // Usage:
-//   node e2e_viewer_links.mjs create BASE LOGIN PASSWORD DATASET_ID BOX DAYS
+//   node e2e_viewer_links.mjs create BASE LOGIN PASSWORD DATASET_ID BOX DAYS [SCREENSHOT]
 //     → {"links": {"iiif": URL|null, "hips": URL|null}, "expires", "status", "warning", "focused", "axe", ...}
 //   node e2e_viewer_links.mjs revoke BASE LOGIN PASSWORD DATASET_ID BOX
 //     → {"status", "links_left", "focused", ...}
@@ -56,7 +56,7 @@ const focusedName = (page) =>
     return e ? e.getAttribute("aria-label") || e.textContent.trim() || e.tagName : null;
   });
 
-async function create(base, login, password, id, box, days) {
+async function create(base, login, password, id, box, days, screenshot) {
   const browser = await launchBrowser();
   try {
     const { page, group } = await ownersControl(browser, base, login, password, id, box);
@@ -78,6 +78,10 @@ async function create(base, login, password, id, box, days) {
     report.copy_status = await copied.innerText();
     report.clipboard = await page.evaluate(() => navigator.clipboard.readText());
     report.axe = await axeViolations(page);
+    if (screenshot) {
+      fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+      await page.locator(BOXES[box]).screenshot({ path: screenshot });
+    }
   } finally {
     await browser.close();
   }
