@@ -7,43 +7,14 @@
 // viewer's "Open in IIIF viewer" box, as a user would copy it.
 // Usage: node e2e_mirador.mjs MANIFEST_URL SCREENSHOT_PATH [VIEWER_URL]
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 
 import { launchBrowser } from "./browser.mjs";
+import { startMiradorSite } from "./mirador_site.mjs";
 
 const [manifestUrl, screenshotPath, viewerUrl] = process.argv.slice(2);
-const mirador = fs.readFileSync(new URL("./node_modules/mirador/dist/mirador.min.js", import.meta.url));
-
 // The page a library would write: Mirador's own bundle and one window on the manifest.
-const html = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Mirador</title>
-<style>html,body{margin:0;height:100%}#viewer{position:absolute;inset:0}</style></head>
-<body><div id="viewer"></div>
-<script src="/mirador.min.js"></script>
-<script>
-  Mirador.viewer({
-    id: "viewer",
-    windows: [{ manifestId: ${JSON.stringify(manifestUrl)} }],
-    window: { sideBarOpenByDefault: false },
-    workspaceControlPanel: { enabled: false },
-  });
-</script></body></html>`;
-
-const site = http.createServer((req, res) => {
-  if (req.url === "/mirador.min.js") {
-    res.writeHead(200, { "Content-Type": "text/javascript" });
-    res.end(mirador);
-  } else if (req.url === "/") {
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-    res.end(html);
-  } else {
-    res.writeHead(404);
-    res.end();
-  }
-});
-await new Promise((ok) => site.listen(0, "127.0.0.1", ok));
-const pageUrl = `http://127.0.0.1:${site.address().port}/`;
+const { site, pageUrl } = await startMiradorSite(manifestUrl);
 
 const report = {
   page_origin: new URL(pageUrl).origin,

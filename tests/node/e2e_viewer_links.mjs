@@ -11,10 +11,10 @@
 //     → {"manifest_status", "manifest_failure", "alert", "image_requests", "painted", ...}
 // BOX is "iiif" (the "Open in IIIF viewer" box) or "hips" (the "Sky tiles (HiPS)" box).
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 
 import { axeViolations, launchBrowser, signIn } from "./browser.mjs";
+import { startMiradorSite } from "./mirador_site.mjs";
 
 const [command, ...args] = process.argv.slice(2);
 const BOXES = { iiif: ".iiif-link", hips: ".hips-link" };
@@ -134,34 +134,7 @@ async function canvasColours(page) {
 // Mirador as e2e_mirador.mjs runs it (its own bundle, a page on another origin), on a link that must be
 // refused: what the manifest request answered, Mirador's error alert, and whether any image was asked for.
 async function miradorRefused(manifestUrl, screenshotPath) {
-  const mirador = fs.readFileSync(new URL("./node_modules/mirador/dist/mirador.min.js", import.meta.url));
-  const html = `<!doctype html>
-<html><head><meta charset="utf-8"><title>Mirador</title>
-<style>html,body{margin:0;height:100%}#viewer{position:absolute;inset:0}</style></head>
-<body><div id="viewer"></div>
-<script src="/mirador.min.js"></script>
-<script>
-  Mirador.viewer({
-    id: "viewer",
-    windows: [{ manifestId: ${JSON.stringify(manifestUrl)} }],
-    window: { sideBarOpenByDefault: false },
-    workspaceControlPanel: { enabled: false },
-  });
-</script></body></html>`;
-  const site = http.createServer((req, res) => {
-    if (req.url === "/mirador.min.js") {
-      res.writeHead(200, { "Content-Type": "text/javascript" });
-      res.end(mirador);
-    } else if (req.url === "/") {
-      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-      res.end(html);
-    } else {
-      res.writeHead(404);
-      res.end();
-    }
-  });
-  await new Promise((ok) => site.listen(0, "127.0.0.1", ok));
-  const pageUrl = `http://127.0.0.1:${site.address().port}/`;
+  const { site, pageUrl } = await startMiradorSite(manifestUrl);
   report.page_origin = new URL(pageUrl).origin;
   report.manifest_status = null;
   report.manifest_failure = null;
