@@ -10,7 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 import { launchBrowser } from "./browser.mjs";
-import { startMiradorSite } from "./mirador_site.mjs";
+import { canvasColours, startMiradorSite } from "./mirador_site.mjs";
 
 const [manifestUrl, screenshotPath, viewerUrl] = process.argv.slice(2);
 // The page a library would write: Mirador's own bundle and one window on the manifest.
@@ -32,32 +32,6 @@ const report = {
   page_errors: [],
   screenshot: null,
 };
-
-// The OpenSeadragon canvas's pixels, read from a screenshot of it: the canvas itself is tainted (the
-// tiles come from another origin without CORS mode), so the screenshot is decoded in the page.
-async function canvasColours(page) {
-  const canvas = page.locator(".openseadragon-canvas").first();
-  if ((await canvas.count()) === 0) return null;
-  const png = await canvas.screenshot();
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement("canvas");
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext("2d");
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let red = 0, blue = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] > 170 && d[i + 1] < 100 && d[i + 2] < 100) red += 1;
-      if (d[i + 2] > 170 && d[i] < 100 && d[i + 1] < 100) blue += 1;
-    }
-    const total = d.length / 4;
-    return { width: c.width, height: c.height, red: red / total, blue: blue / total };
-  }, png.toString("base64"));
-}
 
 // Mirador draws annotations on a canvas of its own over OpenSeadragon's (not tainted: nothing from
 // another origin is drawn on it): its drawn pixels, and those in the polygon's own stroke colour.

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 import { axeViolations, launchBrowser, signIn } from "./browser.mjs";
-import { startMiradorSite } from "./mirador_site.mjs";
+import { canvasColours, startMiradorSite } from "./mirador_site.mjs";
 
 const [command, ...args] = process.argv.slice(2);
 const BOXES = { iiif: ".iiif-link", hips: ".hips-link" };
@@ -102,33 +102,6 @@ async function revoke(base, login, password, id, box) {
   } finally {
     await browser.close();
   }
-}
-
-// The share of the viewer canvas's pixels in the test picture's red and blue (e2e_mirador.mjs's measure,
-// on a screenshot: a canvas holding another origin's tiles cannot be read). Mirador's own red error bar
-// has no blue.
-async function canvasColours(page) {
-  const canvas = page.locator(".openseadragon-canvas").first();
-  if ((await canvas.count()) === 0) return null;
-  const png = await canvas.screenshot();
-  return page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = `data:image/png;base64,${b64}`;
-    await img.decode();
-    const c = document.createElement("canvas");
-    c.width = img.width;
-    c.height = img.height;
-    const ctx = c.getContext("2d");
-    ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let red = 0, blue = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (d[i] > 170 && d[i + 1] < 100 && d[i + 2] < 100) red += 1;
-      if (d[i + 2] > 170 && d[i] < 100 && d[i + 1] < 100) blue += 1;
-    }
-    const total = d.length / 4;
-    return { red: red / total, blue: blue / total };
-  }, png.toString("base64"));
 }
 
 // Mirador as e2e_mirador.mjs runs it (its own bundle, a page on another origin), on a link that must be
