@@ -16,6 +16,7 @@ from PIL import Image
 from support import tus
 from support.accounts import bearer, register
 from support.fits import write_fits
+from support.mirador import assert_painted
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROFILE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
@@ -216,18 +217,12 @@ def test_mirador_opens_the_manifest_and_lists_the_annotations(make_server):
                        capture_output=True, text=True, timeout=180, cwd=ROOT / "tests" / "node")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout.strip().splitlines()[-1])
-    assert "error" not in report, report
+    # Mirador, on another origin than the server, painted the picture.
+    assert_painted(report, s.base)
     # The viewer's "Open in IIIF viewer" box gives that manifest, and Mirador's link carries it.
     assert report["viewer_manifest_url"] == manifest, report
     mirador = "https://projectmirador.org/embed/?iiif-content=" + quote(manifest, safe="")
     assert report["viewer_mirador_link"] == mirador, report
-    # Mirador ran on another origin than the server.
-    assert report["page_origin"] != s.base
-    assert (report["manifest_status"], report["info_status"]) == (200, 200), report
-    assert report["image_requests"] > 0 and report["image_failures"] == [], report
-    assert report["page_errors"] == [], report
-    painted = report["painted"]
-    assert painted["red"] > 0.02 and painted["blue"] > 0.02, painted
     # Mirador's Information panel shows the manifest's label, summary and metadata.
     info = report["information"]
     for text in (NAME, "Two halves & a ring", "Dimensions", "1200 × 800 pixels", "Format", "PNG"):
