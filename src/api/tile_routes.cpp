@@ -103,8 +103,9 @@ Result<std::string> fits_headers_json(std::string_view metadata_json) {
 }
 
 void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
-                     Presentation presentation, http::BlockingPool* renders) {
-  auto svc = std::make_shared<TileService>(directory, authn.blocking(), renders);
+                     Presentation presentation, http::BlockingPool* renders,
+                     std::shared_ptr<tiles::DecodedTileCache> decoded_tiles) {
+  auto svc = std::make_shared<TileService>(directory, authn.blocking(), renders, std::move(decoded_tiles));
   auto on = [svc](TileReply (*handler)(Call&, TileService&)) {
     return [svc, handler](Call& c) { return handler(c, *svc); };
   };

@@ -94,8 +94,12 @@ std::size_t default_render_threads() {
   return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
 }
 
-TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders)
-    : directory_(directory), blocking_(blocking), renders_(renders) {
+TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders,
+                         std::shared_ptr<DecodedTileCache> decoded_tiles)
+    : directory_(directory),
+      blocking_(blocking),
+      renders_(renders),
+      decoded_tiles_(std::move(decoded_tiles)) {
   if (!renders_) {
     own_renders_ =
         std::make_unique<http::BlockingPool>(default_render_threads(), 8 * default_render_threads());
@@ -251,7 +255,11 @@ http::asio::awaitable<Result<http::Response>> TileService::region(http::Request 
   auto hit = cache_->get(key);
   if (!hit) {
     auto const* pack = &v.pack();
-    auto draw = [pack, &image] { return render_region(*pack, image); };
+    // Renders are of published versions only (Building::hidden): a dataset and version name one pack.
+    auto name = fmt::format("{}.{}", v.entry->dataset_id, v.version());
+    auto draw = [pack, &image, cache = decoded_tiles_.get(), &name] {
+      return render_region(*pack, image, cache, name);
+    };
     auto drawn = co_await renders_->try_run(draw, render_weight(render_pixels(pack->geometry(), image)));
     if (!drawn) co_return drawn.error();
     hit = std::make_shared<Rendered const>(std::move(*drawn));

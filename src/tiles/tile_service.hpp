@@ -13,6 +13,7 @@
 #include "http/blocking.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "tiles/decoded_tile_cache.hpp"
 #include "tiles/iiif_request.hpp"
 #include "tiles/render_cache.hpp"
 #include "tiles/tile_address.hpp"
@@ -54,8 +55,10 @@ class TileService {
  public:
   // `renders` draws IIIF regions (see region()); the caller owns it so that it can be joined
   // before the I/O contexts its completions go to are gone. Without one the service makes its own
-  // (default_render_threads(), 8 waiting per thread).
-  TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders = nullptr);
+  // (default_render_threads(), 8 waiting per thread). Renders keep the tiles they decode in
+  // `decoded_tiles` when given (region_renderer.hpp).
+  TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders = nullptr,
+              std::shared_ptr<DecodedTileCache> decoded_tiles = nullptr);
 
   // The live pyramid of `id` (the one named by `version` when given: an older version is gone).
   // Errors: not_found for a dataset that is missing, not built, not visible to `who` or not at that
@@ -110,6 +113,7 @@ class TileService {
   std::unique_ptr<http::BlockingPool> own_renders_;
   http::BlockingPool* renders_;
   std::shared_ptr<RenderCache> cache_ = std::make_shared<RenderCache>(64 * 1024 * 1024);
+  std::shared_ptr<DecodedTileCache> decoded_tiles_;
 };
 
 }  // namespace astropixel::tiles
