@@ -38,7 +38,7 @@ enum class Outcome { decoded, refused, failed };
 // Only trivially destructible state lives in this frame: longjmp skips destructors.
 Outcome decode(jpeg_decompress_struct* cinfo, Errors* errors, unsigned char const* data, std::size_t size,
                int bands, unsigned x0, unsigned y0, unsigned x1, unsigned y1, unsigned char* out,
-               std::size_t out_stride, std::size_t margin, unsigned char* row, std::size_t row_capacity) {
+               std::size_t out_stride, unsigned char* row, std::size_t row_capacity) {
   if (setjmp(errors->jump)) return Outcome::failed;
   jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
   if (jpeg_read_header(cinfo, TRUE) != JPEG_HEADER_OK) return Outcome::refused;
@@ -58,12 +58,12 @@ Outcome decode(jpeg_decompress_struct* cinfo, Errors* errors, unsigned char cons
       std::min(std::max(x1 + 1, xoffset + 4), static_cast<unsigned>(cinfo->output_width)) - xoffset;
   if (width < cinfo->output_width) jpeg_crop_scanline(cinfo, &xoffset, &width);
   if (y0 > 0 && jpeg_skip_scanlines(cinfo, y0) != y0) return Outcome::failed;
-  // Rows go straight into `out` when the block columns around the part fit in its margins (always
-  // for a whole row); else through `row`, the part copied out of it.
-  bool const in_place = x0 - xoffset <= margin && xoffset + width - x1 <= margin;
+  // Whole rows go straight into `out`; a crop's rows (wider than the part) through `row`, the part
+  // copied out of it.
+  bool const in_place = xoffset == x0 && xoffset + width == x1;
   for (unsigned y = y0; y < y1; ++y) {
     unsigned char* dst = out + static_cast<std::size_t>(y - y0) * out_stride;
-    JSAMPROW rows[1] = {in_place ? dst - static_cast<std::size_t>(x0 - xoffset) * bands : row};
+    JSAMPROW rows[1] = {in_place ? dst : row};
     if (jpeg_read_scanlines(cinfo, rows, 1) != 1) return Outcome::failed;
     if (!in_place)
       std::memcpy(dst, row + static_cast<std::size_t>(x0 - xoffset) * bands,
@@ -75,7 +75,7 @@ Outcome decode(jpeg_decompress_struct* cinfo, Errors* errors, unsigned char cons
 }  // namespace
 
 Status decode_jpeg_part(std::span<unsigned char const> jpeg, int bands, unsigned x0, unsigned y0, unsigned x1,
-                        unsigned y1, unsigned char* out, std::size_t out_stride, std::size_t margin) {
+                        unsigned y1, unsigned char* out, std::size_t out_stride) {
   if ((bands != 1 && bands != 3) || x0 >= x1 || y0 >= y1)
     return make_error(ErrorCode::unprocessable, "Not a part of a JPEG this can decode");
   Errors errors{};
@@ -87,7 +87,7 @@ Status decode_jpeg_part(std::span<unsigned char const> jpeg, int bands, unsigned
   // A tile is at most a few thousand pixels wide: one row of them, whatever the crop.
   std::vector<unsigned char> row(static_cast<std::size_t>(std::max(x1, 1u << 14)) * bands);
   auto outcome = decode(&cinfo, &errors, jpeg.data(), jpeg.size(), bands, x0, y0, x1, y1, out, out_stride,
-                        margin, row.data(), row.size());
+                        row.data(), row.size());
   // Abandons the rest of the stream unread (and is safe after an error).
   jpeg_destroy_decompress(&cinfo);
   if (outcome == Outcome::refused)

@@ -15,13 +15,10 @@ namespace astropixel::tiles {
 
 // Decodes [x0, x1) × [y0, y1) of `jpeg` (in its own pixels) as `bands` (1: grey, 3: RGB) into rows of
 // `out`, `out_stride` bytes apart. A truncated or padded stream decodes what is there (as vips does).
-// `margin`: pixels before and after each row's part that may be overwritten. libjpeg writes whole
-// block columns, up to kJpegBlockSpill pixels left of x0 and 3 right of x1: with that much margin
-// the rows are decoded in place, else into a row of their own and copied (which was 17 % of an
-// uncached IIIF render's CPU). Errors: unprocessable (a part outside the image, more than 16384
-// pixels wide, CMYK), internal (not a JPEG, or a damaged stream).
-inline constexpr std::size_t kJpegBlockSpill = 33;
+// Whole rows are decoded in place, a crop's through a row of its own (copying every row was
+// 17 % of an uncached IIIF render's CPU in perf, mostly whole rows). Errors: unprocessable (a part outside
+// the image, more than 16384 pixels wide, CMYK), internal (not a JPEG, or a damaged stream).
 Status decode_jpeg_part(std::span<unsigned char const> jpeg, int bands, unsigned x0, unsigned y0, unsigned x1,
-                        unsigned y1, unsigned char* out, std::size_t out_stride, std::size_t margin = 0);
+                        unsigned y1, unsigned char* out, std::size_t out_stride);
 
 }  // namespace astropixel::tiles
