@@ -104,8 +104,10 @@ Result<std::string> fits_headers_json(std::string_view metadata_json) {
 
 void add_tile_routes(http::Router& router, Authenticator& authn, tiles::TileDirectory& directory,
                      Presentation presentation, http::BlockingPool* renders,
+                     std::shared_ptr<tiles::DecodedTileCache> decoded_tiles,
                      std::shared_ptr<auth::LinkSigner const> links) {
-  auto svc = std::make_shared<TileService>(directory, authn.blocking(), renders, std::move(links));
+  auto svc = std::make_shared<TileService>(directory, authn.blocking(), renders, std::move(decoded_tiles),
+                                           std::move(links));
   auto on = [svc](TileReply (*handler)(Call&, TileService&)) {
     return [svc, handler](Call& c) { return handler(c, *svc); };
   };

@@ -294,6 +294,8 @@ std::vector<Key> const& keys() {
     k.push_back(number<std::uint64_t>("MAX_REGION_PIXELS", &Config::max_region_pixels, 1, 1ull << 40));
     k.push_back(number<int>("IIIF_RENDER_THREADS", &Config::iiif_render_threads, 0, 256));
     k.push_back(number<int>("IIIF_RENDER_QUEUE", &Config::iiif_render_queue, 0, 4096));
+    k.push_back(number<std::uint64_t>("IIIF_DECODED_TILE_CACHE_BYTES", &Config::iiif_decoded_tile_cache_bytes,
+                                      0, 1ull << 44));
     k.push_back(number<int>("MAINTENANCE_INTERVAL", &Config::maintenance_interval_s, 1, 86400));
     k.push_back(flag("DEMO_DATASET", &Config::demo_dataset));
     return k;

@@ -108,6 +108,9 @@ struct Config {
   // its threads (0 = one per core, at most 8) and how many renders may wait per thread before a 503.
   int iiif_render_threads = 0;
   int iiif_render_queue = 8;
+  // Decoded pyramid tiles the IIIF renderer keeps for later renders (bytes; 0 = none;
+  // tiles/decoded_tile_cache.hpp): random regions of an image read the same tiles again.
+  std::uint64_t iiif_decoded_tile_cache_bytes = 256ull << 20;
   int maintenance_interval_s = 60;  // expiry sweeps
   bool demo_dataset = true;         // create a public demo dataset on first start
 };

@@ -115,6 +115,12 @@ std::shared_ptr<pyramid::TileCache> remote_tile_cache(Config const& cfg, Backend
   return std::make_shared<pyramid::TileCache>(static_cast<std::size_t>(cfg.remote_tile_cache_bytes));
 }
 
+std::shared_ptr<tiles::DecodedTileCache> decoded_tile_cache(Config const& cfg) {
+  if (cfg.iiif_decoded_tile_cache_bytes == 0) return nullptr;
+  return std::make_shared<tiles::DecodedTileCache>(
+      static_cast<std::size_t>(cfg.iiif_decoded_tile_cache_bytes));
+}
+
 std::size_t render_threads(Config const& cfg) {
   return cfg.iiif_render_threads > 0 ? static_cast<std::size_t>(cfg.iiif_render_threads)
                                      : tiles::default_render_threads();
@@ -126,6 +132,7 @@ struct Services {
   Services(Config const& cfg, Backends& b, TestHooks& hooks)
       : blocking(cfg.blocking_threads),
         renders(render_threads(cfg), render_threads(cfg) * static_cast<std::size_t>(cfg.iiif_render_queue)),
+        decoded_tiles(decoded_tile_cache(cfg)),
         users(*b.pool),
         sessions(*b.pool),
         hasher(hash_params(cfg)),
@@ -159,6 +166,7 @@ struct Services {
 
   http::BlockingPool blocking;
   http::BlockingPool renders;  // IIIF images drawn other than pre-cut tiles (tiles::TileService)
+  std::shared_ptr<tiles::DecodedTileCache> decoded_tiles;  // the renders' decoded tiles; null: none
   db::SqlUserRepository users;
   db::SqlSessionRepository sessions;
   auth::PasswordHasher hasher;
@@ -199,7 +207,7 @@ void add_routes(http::Router& router, Config const& cfg, Services& s, Backends& 
                           .disk_reserve_bytes = cfg.disk_reserve_bytes});
   api::add_storage_routes(router, s.authn, s.quota);
   api::add_tile_routes(router, s.authn, s.tiles, {.datasets = &datasets, .annotations = &s.annotations},
-                       &s.renders, s.links);
+                       &s.renders, s.decoded_tiles, s.links);
   api::add_link_routes(router, s.authn, datasets, s.links, changed);
   api::add_science_routes(router, s.authn, s.tiles);
   api::add_measure_routes(router, s.authn, s.tiles, {.max_region_pixels = cfg.max_region_pixels});
@@ -282,6 +290,7 @@ int run_serve(CommonOptions const& common, bool print_config) {
   Services services(*cfg, *backends, hooks);
   services.jobs.add_metrics(metrics);
   if (auto cache = services.tiles.remote_cache()) tiles::add_tile_cache_metrics(metrics, std::move(cache));
+  if (services.decoded_tiles) tiles::add_decoded_tile_cache_metrics(metrics, services.decoded_tiles);
   tiles::add_tile_directory_metrics(metrics, services.tiles);
 
   http::Router router;

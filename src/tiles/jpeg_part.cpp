@@ -50,17 +50,24 @@ Outcome decode(jpeg_decompress_struct* cinfo, Errors* errors, unsigned char cons
   jpeg_start_decompress(cinfo);
   // The crop widens to whole block columns: xoffset moves left to one, width grows to cover the
   // right edge. One more pixel each side: chroma upsampling gets a crop's outermost columns wrong (it
-  // has no neighbour there), so they must lie outside the part.
+  // has no neighbour there), so they must lie outside the part. And at least 4 pixels: a crop 2
+  // pixels wide (one chroma sample) upsamples its first column differently from the whole decoding
+  // (a part 1 pixel wide at a tile's left edge was up to 4 levels off).
   JDIMENSION xoffset = x0 > 0 ? x0 - 1 : 0;
-  JDIMENSION width = std::min(x1 + 1, static_cast<unsigned>(cinfo->output_width)) - xoffset;
+  JDIMENSION width =
+      std::min(std::max(x1 + 1, xoffset + 4), static_cast<unsigned>(cinfo->output_width)) - xoffset;
   if (width < cinfo->output_width) jpeg_crop_scanline(cinfo, &xoffset, &width);
   if (y0 > 0 && jpeg_skip_scanlines(cinfo, y0) != y0) return Outcome::failed;
+  // Whole rows go straight into `out`; a crop's rows (wider than the part) through `row`, the part
+  // copied out of it.
+  bool const in_place = xoffset == x0 && xoffset + width == x1;
   for (unsigned y = y0; y < y1; ++y) {
-    JSAMPROW rows[1] = {row};
+    unsigned char* dst = out + static_cast<std::size_t>(y - y0) * out_stride;
+    JSAMPROW rows[1] = {in_place ? dst : row};
     if (jpeg_read_scanlines(cinfo, rows, 1) != 1) return Outcome::failed;
-    std::memcpy(out + static_cast<std::size_t>(y - y0) * out_stride,
-                row + static_cast<std::size_t>(x0 - xoffset) * bands,
-                static_cast<std::size_t>(x1 - x0) * bands);
+    if (!in_place)
+      std::memcpy(dst, row + static_cast<std::size_t>(x0 - xoffset) * bands,
+                  static_cast<std::size_t>(x1 - x0) * bands);
   }
   return Outcome::decoded;
 }

@@ -55,6 +55,8 @@ TEST(JpegPart, EqualsTheWholeDecodingCroppedByteForByte) {
       unsigned x0 = rng() % w, y0 = rng() % h;
       unsigned x1 = x0 + 1 + rng() % (w - x0), y1 = y0 + 1 + rng() % (h - y0);
       if (i == 0) x0 = 0, y0 = 0, x1 = w, y1 = h;    // the whole tile
+      if (i % 5 == 1) x0 = 0, x1 = 1 + i % 2;        // a column or two at the left edge
+      if (i % 5 == 2) x1 = w, x0 = w - 1 - i % 2;    // at the right edge
       std::size_t const stride = (x1 - x0) * b + 5;  // rows apart by more than their width
       std::vector<unsigned char> out(stride * (y1 - y0), 0xAB);
       ASSERT_TRUE(decode_jpeg_part(t.jpeg, b, x0, y0, x1, y1, out.data(), stride)) << x0 << "," << y0;

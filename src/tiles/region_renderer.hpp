@@ -10,10 +10,12 @@
 // render at once is the caller's to bound (tiles::TileService).
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
 #include "pyramid/pack.hpp"
+#include "tiles/decoded_tile_cache.hpp"
 #include "tiles/iiif_request.hpp"
 
 namespace astropixel::tiles {
@@ -35,8 +37,11 @@ RegionPlan plan_region(pyramid::Geometry const& g, iiif::ImageRequest const& req
 // weighs it by (tiles::TileService).
 std::uint64_t render_pixels(pyramid::Geometry const& g, iiif::ImageRequest const& req);
 
-// Blocking (decodes and encodes; tile reads may be ranged GETs): run off the I/O threads.
+// Blocking (decodes and encodes; tile reads may be ranged GETs): run off the I/O threads. With
+// `decoded`, JPEG tiles are taken from it and kept in it under `pack_name` (the pack's dataset and
+// version, decoded_tile_cache.hpp); the answer is the same with or without it.
 // Errors: not_found (a tile is missing), unavailable, internal (decode or encode failed).
-Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageRequest const& req);
+Result<Rendered> render_region(pyramid::PackReader const& pack, iiif::ImageRequest const& req,
+                               DecodedTileCache* decoded = nullptr, std::string_view pack_name = {});
 
 }  // namespace astropixel::tiles

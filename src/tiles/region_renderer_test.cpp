@@ -128,6 +128,50 @@ TEST(RegionRenderer, GreyTilesGiveGreyAnswers) {
   EXPECT_LT(f.error("100,50,700,600", "350,", 100, 50, 700, 600), 3.0);
 }
 
+// With a cache of decoded tiles the answers are the same bytes as without; a tile at least half
+// inside a region is decoded whole and kept, so the same region again decodes nothing, and a tile
+// mostly outside is decoded in part each time.
+TEST(RegionRenderer, DecodedTilesAreKeptAndChangeNoAnswer) {
+  for (int bands : {3, 1}) {
+    Fixture f(bands, pyramid::TileFormat::jpeg);
+    DecodedTileCache cache(64 << 20);
+    auto draw = [&](std::string_view region, std::string_view size, DecodedTileCache* c) {
+      auto req = iiif::parse_image_request(1000, 700, iiif::kLimits, region, size, "0", "default", "jpg");
+      EXPECT_TRUE(req.has_value());
+      auto drawn = render_region(*f.pack, *req, c, "pack.1");
+      EXPECT_TRUE(drawn.has_value());
+      return drawn ? drawn->bytes : std::vector<unsigned char>{};
+    };
+    // Full resolution (256-px tiles): 0,0,512,512 covers four tiles whole.
+    auto const plain = draw("0,0,512,512", "400,", nullptr);
+    EXPECT_EQ(draw("0,0,512,512", "400,", &cache), plain);
+    EXPECT_EQ(cache.stats().misses, 4u);
+    EXPECT_EQ(cache.stats().hits, 0u);
+    EXPECT_EQ(cache.stats().entries, 4u);
+    EXPECT_EQ(draw("0,0,512,512", "400,", &cache), plain);
+    EXPECT_EQ(cache.stats().hits, 4u);
+    EXPECT_EQ(cache.stats().misses, 4u);
+    // 520,0,300,256: tile 2 (512..767) is all but 8 columns inside, tile 3 (768..) 52 of 232.
+    auto const edge = draw("520,0,300,256", "200,", nullptr);
+    EXPECT_EQ(draw("520,0,300,256", "200,", &cache), edge);
+    EXPECT_EQ(draw("520,0,300,256", "200,", &cache), edge);
+    EXPECT_EQ(cache.stats().hits, 5u);
+    EXPECT_EQ(cache.stats().misses, 7u);
+    EXPECT_EQ(cache.stats().entries, 5u);
+    // Other regions, levels and scales, drawn twice (from the tiles decoded so far, then from more).
+    for (auto [region, size] : {std::pair{"100,50,700,600", "350,"},
+                                {"600,400,400,300", "400,"},
+                                {"full", "500,"},
+                                {"250,250,300,200", "pct:77"},
+                                {"10,10,90,60", "^180,"},
+                                {"full", "600,500"}}) {
+      auto const want = draw(region, size, nullptr);
+      EXPECT_EQ(draw(region, size, &cache), want) << region << " " << size;
+      EXPECT_EQ(draw(region, size, &cache), want) << region << " " << size;
+    }
+  }
+}
+
 TEST(RegionRenderer, PngTilesTakeTheVipsPath) {
   Fixture f(3, pyramid::TileFormat::png);
   EXPECT_LT(f.error("100,50,700,600", "350,", 100, 50, 700, 600), 3.0);

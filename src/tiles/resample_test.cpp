@@ -61,10 +61,13 @@ TEST(Resample, WithinOneLevelOfTheExactFilter) {
     int in_w, in_h, out_w, out_h, bands;
   };
   // Reductions by under 2 (the renderer's usual case), by more (a distorted size), enlargements,
-  // one axis only, and inputs narrower than the filter.
-  for (auto c : {Case{97, 61, 60, 40, 3}, Case{64, 64, 32, 32, 3}, Case{200, 9, 27, 5, 1},
-                 Case{37, 50, 80, 71, 3}, Case{40, 30, 40, 17, 4}, Case{40, 30, 23, 30, 2},
-                 Case{2, 3, 1, 1, 3}, Case{1, 1, 5, 4, 1}, Case{3, 200, 1, 7, 3}}) {
+  // one axis only, and inputs narrower than the filter; for 3 and 4 bands (the vector column pass)
+  // every tap count: 2, 3, 4 and more (odd and even).
+  for (auto c :
+       {Case{97, 61, 60, 40, 3}, Case{64, 64, 32, 32, 3}, Case{200, 9, 27, 5, 1}, Case{37, 50, 80, 71, 3},
+        Case{40, 30, 40, 17, 4}, Case{40, 30, 23, 30, 2}, Case{2, 3, 1, 1, 3}, Case{1, 1, 5, 4, 1},
+        Case{3, 200, 1, 7, 3}, Case{300, 20, 31, 20, 3}, Case{250, 10, 9, 4, 4}, Case{121, 7, 40, 7, 4},
+        Case{121, 7, 50, 9, 3}, Case{99, 5, 70, 5, 4}}) {
     SCOPED_TRACE(::testing::Message()
                  << c.in_w << "x" << c.in_h << " -> " << c.out_w << "x" << c.out_h << " bands " << c.bands);
     auto in = noise(c.in_w, c.in_h, c.bands, static_cast<unsigned>(c.in_w * 31 + c.out_w));

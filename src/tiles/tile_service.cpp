@@ -110,8 +110,13 @@ std::size_t default_render_threads() {
 }
 
 TileService::TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders,
+                         std::shared_ptr<DecodedTileCache> decoded_tiles,
                          std::shared_ptr<auth::LinkSigner const> links)
-    : directory_(directory), blocking_(blocking), renders_(renders), links_(std::move(links)) {
+    : directory_(directory),
+      blocking_(blocking),
+      renders_(renders),
+      decoded_tiles_(std::move(decoded_tiles)),
+      links_(std::move(links)) {
   if (!renders_) {
     own_renders_ =
         std::make_unique<http::BlockingPool>(default_render_threads(), 8 * default_render_threads());
@@ -272,7 +277,11 @@ http::asio::awaitable<Result<http::Response>> TileService::region(http::Request 
   auto hit = cache_->get(key);
   if (!hit) {
     auto const* pack = &v.pack();
-    auto draw = [pack, &image] { return render_region(*pack, image); };
+    // Renders are of published versions only (Building::hidden): a dataset and version name one pack.
+    auto name = fmt::format("{}.{}", v.entry->dataset_id, v.version());
+    auto draw = [pack, &image, cache = decoded_tiles_.get(), &name] {
+      return render_region(*pack, image, cache, name);
+    };
     auto drawn = co_await renders_->try_run(draw, render_weight(render_pixels(pack->geometry(), image)));
     if (!drawn) co_return drawn.error();
     hit = std::make_shared<Rendered const>(std::move(*drawn));

@@ -14,6 +14,7 @@
 #include "http/blocking.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
+#include "tiles/decoded_tile_cache.hpp"
 #include "tiles/iiif_request.hpp"
 #include "tiles/render_cache.hpp"
 #include "tiles/tile_address.hpp"
@@ -67,9 +68,11 @@ class TileService {
  public:
   // `renders` draws IIIF regions (see region()); the caller owns it so that it can be joined
   // before the I/O contexts its completions go to are gone. Without one the service makes its own
-  // (default_render_threads(), 8 waiting per thread).
-  // `links` checks links for other viewers; without it, every link is refused.
+  // (default_render_threads(), 8 waiting per thread). Renders keep the tiles they decode in
+  // `decoded_tiles` when given (region_renderer.hpp). `links` checks links for other viewers; without
+  // it, every link is refused.
   TileService(TileDirectory& directory, http::BlockingPool& blocking, http::BlockingPool* renders = nullptr,
+              std::shared_ptr<DecodedTileCache> decoded_tiles = nullptr,
               std::shared_ptr<auth::LinkSigner const> links = nullptr);
 
   // The live pyramid of `id` (the one named by `version` when given: an older version is gone).
@@ -129,6 +132,7 @@ class TileService {
   std::unique_ptr<http::BlockingPool> own_renders_;
   http::BlockingPool* renders_;
   std::shared_ptr<RenderCache> cache_ = std::make_shared<RenderCache>(64 * 1024 * 1024);
+  std::shared_ptr<DecodedTileCache> decoded_tiles_;
   std::shared_ptr<auth::LinkSigner const> links_;
 };
 
