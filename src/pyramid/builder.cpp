@@ -55,14 +55,9 @@ namespace {
 struct Level {
   std::uint32_t width = 0, height = 0;
   std::vector<unsigned char> strip;  // tile_size rows
-  std::vector<float> data;           // the same rows' original values (data pyramids)
-  std::vector<float> values;         // the top level's stretched sources' original values (ADR 0031)
-  // What the strip, data and values were before the last emit: the strip being encoded meanwhile
-  // (Builder::EncodeJob) reads them while the next one is filled.
-  std::vector<unsigned char> spare_strip;
-  std::vector<float> spare_data, spare_values;
-  std::uint32_t filled = 0;    // rows in `strip`
-  std::uint32_t tile_row = 0;  // index of the strip being filled
+  std::vector<float> data;           // the same rows' original values (data pyramids, below the top)
+  std::uint32_t filled = 0;          // rows in `strip`
+  std::uint32_t tile_row = 0;        // index of the strip being filled
 };
 
 class Builder {
@@ -79,11 +74,8 @@ class Builder {
       lv.width = g.level_width(l);
       lv.height = g.level_height(l);
       lv.strip.resize(static_cast<std::size_t>(lv.width) * bands_ * opts.tile_size);
-      lv.spare_strip.resize(lv.strip.size());
-      if (data_) {
-        lv.data.resize(static_cast<std::size_t>(lv.width) * opts.tile_size);
-        lv.spare_data.resize(lv.data.size());
-      }
+      // The top level's values are the source's own strip (set_top_data): no copy.
+      if (data_ && l < g.max_level()) lv.data.resize(static_cast<std::size_t>(lv.width) * opts.tile_size);
     }
     // The preview comes from the smallest level still at least kPreviewSize on its longest side
     // (at most twice that), so it costs one small resize at the end.
@@ -93,34 +85,19 @@ class Builder {
 
   unsigned char* top_strip() { return levels_.back().strip.data(); }
   void set_top_rows(std::uint32_t rows) { levels_.back().filled = rows; }
-  // The source's original values of the rows in top_strip(), copied: the source reads its next rows
-  // into the same buffer while this strip is encoded.
-  void set_top_data(float const* values) {
-    auto& top = levels_.back();
-    std::copy_n(values, static_cast<std::size_t>(top.width) * top.filled, top.data.begin());
-  }
+  void set_top_data(float const* values) { top_data_ = values; }
   // Also keep `bands` bands of full-resolution original values (ADR 0031): from `values` (width ×
   // bands floats per row, reset per strip) or, when it is null, from the display strip itself.
   void keep_values(int bands, ValueEncoding encoding) {
     value_bands_ = bands;
     value_encoding_ = encoding;
   }
-  void set_top_values(float const* values) {
-    auto& top = levels_.back();
-    std::size_t const row = static_cast<std::size_t>(top.width) * static_cast<std::size_t>(value_bands_);
-    if (top.values.empty()) {  // the first strip: nothing is being encoded yet
-      top.values.resize(row * opts_.tile_size);
-      top.spare_values.resize(top.values.size());
-    }
-    std::copy_n(values, row * top.filled, top.values.begin());
-    top_values_ = true;
-  }
+  void set_top_values(float const* values) { top_values_ = values; }
 
-  // Encodes the level's strip as one row of tiles on the encoder threads, and meanwhile averages it
-  // into the level below here; the next strip is filled in the other buffer while they work.
+  // Encodes the level's strip as one row of tiles, then averages it into the level below.
   Status emit(int l) {
     auto& lv = levels_[static_cast<std::size_t>(l)];
-    if (auto s = start_encoding(l, lv); !s) return s;
+    if (auto s = encode_strip(l, lv); !s) return s;
     if (l == preview_level_ && !preview_written_) {
       preview_pixels_.insert(preview_pixels_.end(), lv.strip.begin(),
                              lv.strip.begin() + static_cast<std::ptrdiff_t>(lv.filled) * lv.width * bands_);
@@ -144,24 +121,19 @@ class Builder {
         }
       }
     }
-    // The strip just started stays untouched in the spare buffers until its job is finished (the
-    // next emit of any level waits for it first).
-    std::swap(lv.strip, lv.spare_strip);
-    std::swap(lv.data, lv.spare_data);
-    std::swap(lv.values, lv.spare_values);
     lv.filled = 0;
     ++lv.tile_row;
     return {};
   }
 
-  // After the last source strip: push every partial strip down the pyramid, and write the last tiles.
+  // After the last source strip: push every partial strip down the pyramid.
   Status flush() {
     for (int l = g_.max_level(); l >= 0; --l) {
       if (levels_[static_cast<std::size_t>(l)].filled > 0) {
         if (auto s = emit(l); !s) return s;
       }
     }
-    return finish_encoding();
+    return {};
   }
 
   std::uint64_t tiles() const { return tiles_; }
@@ -207,79 +179,46 @@ class Builder {
     return sink_.put_preview(out);
   }
 
-  float const* data_of(int l) const { return levels_[static_cast<std::size_t>(l)].data.data(); }
-
-  // A strip being encoded: its buffers, which nothing writes to until finish_encoding has joined
-  // the job.
-  struct Strip {
-    unsigned char const* pixels;
-    float const* data;    // null without a data pyramid
-    float const* values;  // the stretched source's values (top level, set_top_values)
-    std::uint32_t width, filled;
-  };
-
-  // One strip's tiles, encoded by the encoder threads (one encoder each).
-  struct EncodeJob {
-    int level = 0;
-    std::uint32_t tile_row = 0;
-    bool values = false;
-    std::vector<std::vector<unsigned char>> out, data_out, values_out;
-    std::vector<Status> status;
-    std::vector<std::jthread> threads;  // last: joined before the rest is destroyed
-  };
-
-  // Waits for the strip being encoded, if any, then starts this one.
-  Status start_encoding(int l, Level const& lv) {
-    if (auto s = finish_encoding(); !s) return s;
-    std::uint32_t const cols = g_.cols(l);
-    auto job = std::make_unique<EncodeJob>();
-    job->level = l;
-    job->tile_row = lv.tile_row;
-    job->values = value_bands_ > 0 && l == g_.max_level();
-    job->out.resize(cols);
-    job->data_out.resize(data_ ? cols : 0);
-    job->values_out.resize(job->values ? cols : 0);
-    job->status.resize(cols);
-    // What the job reads, taken now: emit swaps the level's buffers for its spares once it has
-    // averaged this strip into the level below, and fills the others while the job runs.
-    Strip const strip{lv.strip.data(), data_ ? lv.data.data() : nullptr, lv.values.data(), lv.width,
-                      lv.filled};
-    auto work = [this, l, strip, j = job.get(), cols](unsigned worker) {
-      std::size_t const stride = static_cast<std::size_t>(strip.width) * bands_;
-      for (std::uint32_t c = worker; c < cols; c += static_cast<std::uint32_t>(encoders_.size())) {
-        auto rect = g_.tile(l, c, j->tile_row);
-        PixelView px{strip.pixels + static_cast<std::size_t>(rect.x) * bands_, static_cast<int>(rect.width),
-                     static_cast<int>(strip.filled), bands_, stride};
-        j->status[c] = encoders_[worker]->encode(px, j->out[c]);
-        if (j->status[c] && strip.data) {
-          j->status[c] =
-              encode_data_tile(strip.data + rect.x, rect.width, strip.filled, strip.width, j->data_out[c]);
-        }
-        if (j->status[c] && j->values) j->status[c] = encode_values(strip, rect, j->values_out[c]);
-      }
-    };
-    unsigned const workers = std::min<unsigned>(static_cast<unsigned>(encoders_.size()), cols);
-    for (unsigned w = 0; w < workers; ++w) job->threads.emplace_back(work, w);
-    job_ = std::move(job);
-    return {};
+  float const* data_of(int l) const {
+    return l == g_.max_level() ? top_data_ : levels_[static_cast<std::size_t>(l)].data.data();
   }
 
-  // Waits for the strip being encoded and writes its tiles: one writer, in column order, so the
-  // pack is byte-identical from run to run.
-  Status finish_encoding() {
-    if (!job_) return {};
-    auto job = std::move(job_);
-    job->threads.clear();  // joins
-    auto const& status = job->status;
-    for (std::uint32_t c = 0; c < status.size(); ++c) {
-      if (!status[c]) return status[c];
-      if (auto s = sink_.put(job->level, c, job->tile_row, job->out[c]); !s) return s;
-      if (data_) {
-        if (auto s = sink_.put_data(job->level, c, job->tile_row, job->data_out[c]); !s) return s;
+  Status encode_strip(int l, Level const& lv) {
+    std::uint32_t cols = g_.cols(l);
+    bool const values = value_bands_ > 0 && l == g_.max_level();
+    std::vector<std::vector<unsigned char>> out(cols), data_out(data_ ? cols : 0),
+        values_out(values ? cols : 0);
+    std::vector<Status> status(cols);
+    float const* data = data_ ? data_of(l) : nullptr;
+    std::size_t stride = static_cast<std::size_t>(lv.width) * bands_;
+    auto work = [&](unsigned worker) {
+      for (std::uint32_t c = worker; c < cols; c += static_cast<std::uint32_t>(encoders_.size())) {
+        auto rect = g_.tile(l, c, lv.tile_row);
+        PixelView px{lv.strip.data() + static_cast<std::size_t>(rect.x) * bands_,
+                     static_cast<int>(rect.width), static_cast<int>(lv.filled), bands_, stride};
+        status[c] = encoders_[worker]->encode(px, out[c]);
+        if (status[c] && data_) {
+          status[c] = encode_data_tile(data + rect.x, rect.width, lv.filled, lv.width, data_out[c]);
+        }
+        if (status[c] && values) status[c] = encode_values(lv, rect, values_out[c]);
       }
-      if (job->values) {
-        if (auto s = sink_.put_values(c, job->tile_row, value_bands_, to_string(value_encoding_),
-                                      job->values_out[c]);
+    };
+    unsigned workers = std::min<unsigned>(static_cast<unsigned>(encoders_.size()), cols);
+    {
+      std::vector<std::jthread> threads;
+      for (unsigned w = 1; w < workers; ++w) threads.emplace_back(work, w);
+      work(0);
+    }
+    // One writer, in column order: the pack is byte-identical from run to run.
+    for (std::uint32_t c = 0; c < cols; ++c) {
+      if (!status[c]) return status[c];
+      if (auto s = sink_.put(l, c, lv.tile_row, out[c]); !s) return s;
+      if (data_) {
+        if (auto s = sink_.put_data(l, c, lv.tile_row, data_out[c]); !s) return s;
+      }
+      if (values) {
+        if (auto s =
+                sink_.put_values(c, lv.tile_row, value_bands_, to_string(value_encoding_), values_out[c]);
             !s)
           return s;
       }
@@ -289,31 +228,31 @@ class Builder {
   }
 
   // One tile of every band's values: from the source's stretched rows, or the 8-bit strip itself.
-  Status encode_values(Strip const& strip, TileRect const& rect, std::vector<unsigned char>& out) const {
+  Status encode_values(Level const& lv, TileRect const& rect, std::vector<unsigned char>& out) const {
     auto const vb = static_cast<std::size_t>(value_bands_);
     if (top_values_) {
-      return encode_value_tile(value_encoding_, strip.values + rect.x * vb, rect.width, strip.filled,
-                               value_bands_, strip.width * vb, out);
+      return encode_value_tile(value_encoding_, top_values_ + rect.x * vb, rect.width, lv.filled,
+                               value_bands_, lv.width * vb, out);
     }
-    return encode_value_tile(strip.pixels + static_cast<std::size_t>(rect.x) * bands_, rect.width,
-                             strip.filled, value_bands_, static_cast<std::size_t>(strip.width) * bands_, out);
+    return encode_value_tile(lv.strip.data() + static_cast<std::size_t>(rect.x) * bands_, rect.width,
+                             lv.filled, value_bands_, static_cast<std::size_t>(lv.width) * bands_, out);
   }
 
   Geometry const& g_;
   int value_bands_ = 0;
   ValueEncoding value_encoding_ = ValueEncoding::u8;
-  bool top_values_ = false;  // the top level's values come from set_top_values, not its strip
+  float const* top_values_ = nullptr;
   int bands_;
   BuildOptions const& opts_;
   TileSink& sink_;
   bool data_;
+  float const* top_data_ = nullptr;
   std::vector<std::unique_ptr<TileEncoder>> encoders_;
   std::vector<Level> levels_;
   std::uint64_t tiles_ = 0;
   int preview_level_ = 0;
   bool preview_written_ = false;
   std::vector<unsigned char> preview_pixels_;
-  std::unique_ptr<EncodeJob> job_;  // last: its threads use the members above, and are joined first
 };
 
 }  // namespace
